@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Protocol constants shared by loomd, loomctl and (by documentation) the
+ * editor. Bump LOOM_PROTOCOL_VERSION when any method or event changes
+ * shape; docs/protocol.md describes each one.
+ */
+#ifndef LOOM_COMMON_PROTOCOL_H
+#define LOOM_COMMON_PROTOCOL_H
+
+#define LOOM_PROTOCOL_VERSION	1
+
+#define JSONRPC_PARSE_ERROR	-32700
+#define JSONRPC_INVALID_REQUEST	-32600
+#define JSONRPC_METHOD_NOT_FOUND -32601
+#define JSONRPC_INVALID_PARAMS	-32602
+#define JSONRPC_INTERNAL_ERROR	-32603
+
+#define LOOM_ERR_VERSION	-32000
+#define LOOM_ERR_PIPELINE	-32001
+#define LOOM_ERR_NO_RUN		-32002
+#define LOOM_ERR_NO_STEP	-32003
+#define LOOM_ERR_USAGE		-32004
+#define LOOM_ERR_FILE		-32005
+#define LOOM_ERR_SHUTDOWN	-32006
+
+#define LOOM_MAX_LINE		(1024 * 1024)
+#define LOOM_MAX_CLIENT_OUTPUT	(8 * 1024 * 1024)
+#define LOOM_MAX_CLIENTS	1024
+
+#endif

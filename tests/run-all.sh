@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The whole test suite: installs what a fresh Debian 12 machine lacks,
+# builds Loom with AddressSanitizer and UndefinedBehaviorSanitizer, runs
+# every unit, integration and browser test with CTest, then runs each
+# fuzzer for a bounded time (LOOM_FUZZ_SECONDS, default 60; 0 skips).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+.ci/deps
+
+build=${LOOM_TEST_BUILD:-$top/build-test}
+web=OFF
+[ -f web/package-lock.json ] && web=ON
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLOOM_SANITIZE=ON \
+	-DLOOM_WEB=$web >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+(cd "$build" && ctest --output-on-failure -j2)
+
+seconds=${LOOM_FUZZ_SECONDS:-60}
+if [ "$seconds" != 0 ] && [ -x tests/fuzz/run.sh ]; then
+	fuzzbuild=$top/build-fuzz
+	CC=clang cmake -S . -B "$fuzzbuild" -DLOOM_FUZZ=ON -DLOOM_TESTS=OFF \
+		-DLOOM_WEB=OFF >/dev/null
+	cmake --build "$fuzzbuild" -j"$(nproc)"
+	for target in "$fuzzbuild"/tests/fuzz/fuzz-*; do
+		[ -x "$target" ] || continue
+		tests/fuzz/run.sh "$target" "$seconds"
+	done
+fi
