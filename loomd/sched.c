@@ -1,0 +1,1125 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pure scheduling core: two small state machines (one per step, one
+ * per unit, i.e. per process to run) driven by events from run.c, with
+ * actions appended to a caller-owned list. Every transition of a step
+ * happens in sched_step_event and every transition of a unit in
+ * sched_unit_event; anything else is a programming error and aborts.
+ *
+ * Ready steps wait in a min-heap on their topological rank and queued
+ * units in a min-heap on (rank, item), which makes the order of actions
+ * a function of the inputs alone. Dependents are settled through a FIFO
+ * worklist rather than recursion, so a failure at the head of a chain of
+ * 100,000 steps does not grow the stack.
+ *
+ * No I/O, no clock, no processes: see sched.h and STYLE.md.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "common/graph.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "loomd/sched.h"
+
+enum sched_unit_state {
+	SCHED_UNIT_IDLE,	/* not queued yet (sequential loop items) */
+	SCHED_UNIT_QUEUED,	/* waiting for a worker */
+	SCHED_UNIT_SPAWNING,	/* SPAWN asked for, no answer yet */
+	SCHED_UNIT_RUNNING,	/* neither exit nor EOF seen */
+	SCHED_UNIT_EXITED,	/* exit seen, waiting for EOF */
+	SCHED_UNIT_CLOSED,	/* EOF seen, waiting for exit */
+	SCHED_UNIT_DONE,
+};
+
+enum sched_unit_event {
+	SCHED_UEV_QUEUE,
+	SCHED_UEV_DISPATCH,
+	SCHED_UEV_SPAWNED,
+	SCHED_UEV_SPAWN_FAILED,
+	SCHED_UEV_EXITED,
+	SCHED_UEV_CLOSED,
+	SCHED_UEV_DROP,		/* cancelled before it ran */
+};
+
+enum sched_unit_outcome {
+	SCHED_OUTCOME_NONE,
+	SCHED_OUTCOME_OK,
+	SCHED_OUTCOME_FAILED,
+	SCHED_OUTCOME_CANCELLED,
+};
+
+enum sched_step_event {
+	SCHED_SEV_UPTODATE,
+	SCHED_SEV_DEPS_MET,
+	SCHED_SEV_DEPS_FAILED,
+	SCHED_SEV_ACTIVATE,
+	SCHED_SEV_ITEMS_SET,
+	SCHED_SEV_ITEMS_FAILED,
+	SCHED_SEV_UNITS_DONE,
+	SCHED_SEV_CANCEL,
+};
+
+struct sched_unit {
+	enum sched_unit_state state;
+	enum sched_unit_outcome outcome;
+	int status;		/* wait status once exited, -1 before */
+	bool term_sent;
+	bool kill_sent;
+};
+
+struct sched_step {
+	enum sched_step_state state;
+	bool loop;
+	bool items_parallel;
+	bool uptodate;
+	size_t npending;	/* selected dependencies not yet ended */
+	struct sched_unit *units;
+	size_t nunits;
+	size_t next_unit;	/* sequential loop: next item to queue */
+	size_t ndone;		/* units done */
+	size_t *because;	/* failed root steps (skip reason) */
+	size_t nbecause;
+};
+
+/* A queued unit; ordered by (rank, item). */
+struct sched_qent {
+	size_t rank;
+	size_t item;
+	size_t step;
+};
+
+struct sched {
+	const struct graph *g;
+	size_t n;
+	struct sched_step *steps;
+	bool parallel;
+	size_t max_workers;
+	uint64_t grace_ms;
+
+	bool started;
+	bool cancelled;
+	bool kill_phase;	/* the grace period has passed */
+	bool finished;
+	uint64_t kill_at;
+
+	size_t busy;		/* units holding a worker */
+	size_t nactive;		/* steps listing or running */
+	size_t nselected;
+	size_t nterminal;
+	struct sched_counts counts;
+
+	size_t *ready;		/* min-heap of steps by rank */
+	size_t nready;
+	struct sched_qent *queue; /* min-heap of units */
+	size_t nqueue;
+	size_t capqueue;
+	size_t *work;		/* FIFO of steps that just ended */
+	size_t work_head;
+	size_t work_tail;
+};
+
+static struct sched_action *sched_push(struct sched_actions *,
+		    enum sched_action_type, size_t);
+static void	sched_ready_push(struct sched *, size_t);
+static size_t	sched_ready_pop(struct sched *);
+static bool	sched_qent_less(const struct sched_qent *,
+		    const struct sched_qent *);
+static void	sched_queue_push(struct sched *, size_t, size_t);
+static struct sched_qent sched_queue_pop(struct sched *);
+static void	sched_step_event(struct sched *, size_t,
+		    enum sched_step_event, struct sched_actions *);
+static void	sched_unit_event(struct sched *, size_t, size_t,
+		    enum sched_unit_event, int, struct sched_actions *);
+static void	sched_unit_done(struct sched *, size_t, size_t,
+		    struct sched_actions *);
+static void	sched_make_units(struct sched *, size_t, size_t,
+		    struct sched_actions *);
+static void	sched_end_step(struct sched *, size_t, enum sched_step_state,
+		    struct sched_actions *);
+static void	sched_settle(struct sched *, struct sched_actions *);
+static void	sched_merge_because(struct sched_step *, const size_t *,
+		    size_t);
+static void	sched_pump(struct sched *, struct sched_actions *);
+static void	sched_check_finished(struct sched *, struct sched_actions *);
+static void	sched_signal(struct sched *, size_t, size_t,
+		    enum sched_signal, struct sched_actions *);
+static struct sched_unit *sched_unit(struct sched *, size_t, size_t);
+
+/* An empty action list. */
+void
+sched_actions_init(struct sched_actions *a)
+{
+	memset(a, 0, sizeof *a);
+}
+
+/* Drop the actions of a, keeping its storage. */
+void
+sched_actions_clear(struct sched_actions *a)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		free(a->v[i].because);
+	a->n = 0;
+}
+
+/* Free the actions of a and their storage. */
+void
+sched_actions_free(struct sched_actions *a)
+{
+	sched_actions_clear(a);
+	free(a->v);
+	memset(a, 0, sizeof *a);
+}
+
+/* Append a zeroed action of type for step. */
+static struct sched_action *
+sched_push(struct sched_actions *a, enum sched_action_type type, size_t step)
+{
+	struct sched_action *act;
+
+	if (a->n == a->cap) {
+		a->cap = a->cap == 0 ? 16 : a->cap * 2;
+		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
+	}
+	act = &a->v[a->n++];
+	memset(act, 0, sizeof *act);
+	act->type = type;
+	act->step = step;
+	act->status = -1;
+	return act;
+}
+
+/* A scheduler for the selected steps of g (borrowed). */
+struct sched *
+sched_create(const struct graph *g, const bool *selected, bool parallel,
+    size_t max_workers, uint64_t grace_ms)
+{
+	struct sched *s;
+	size_t i, k, ndeps;
+	const size_t *deps;
+
+	LOOM_ASSERT(max_workers >= 1);
+	s = xcalloc(1, sizeof *s);
+	s->g = g;
+	s->n = graph_nsteps(g);
+	s->parallel = parallel;
+	s->max_workers = max_workers;
+	s->grace_ms = grace_ms;
+	s->steps = xcalloc(s->n + 1, sizeof *s->steps);
+	s->ready = xcalloc(s->n + 1, sizeof *s->ready);
+	s->work = xcalloc(s->n + 1, sizeof *s->work);
+	for (i = 0; i < s->n; i++) {
+		if (!selected[i]) {
+			s->steps[i].state = SCHED_STEP_UNSELECTED;
+			continue;
+		}
+		s->steps[i].state = SCHED_STEP_WAITING;
+		s->nselected++;
+		deps = graph_deps(g, i, &ndeps);
+		for (k = 0; k < ndeps; k++)
+			if (selected[deps[k]])
+				s->steps[i].npending++;
+	}
+	s->counts.total = s->nselected;
+	return s;
+}
+
+/* Free s; NULL is fine. */
+void
+sched_free(struct sched *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		free(s->steps[i].units);
+		free(s->steps[i].because);
+	}
+	free(s->steps);
+	free(s->ready);
+	free(s->queue);
+	free(s->work);
+	free(s);
+}
+
+/* Mark step as a loop step, before the start. */
+void
+sched_set_loop(struct sched *s, size_t step, bool items_parallel)
+{
+	LOOM_ASSERT(!s->started && step < s->n);
+	s->steps[step].loop = true;
+	s->steps[step].items_parallel = items_parallel;
+}
+
+/* Mark step as up to date, before the start. */
+void
+sched_set_uptodate(struct sched *s, size_t step)
+{
+	LOOM_ASSERT(!s->started && step < s->n);
+	LOOM_ASSERT(s->steps[step].state == SCHED_STEP_WAITING);
+	s->steps[step].uptodate = true;
+}
+
+/* The ready heap: steps by topological rank. */
+static void
+sched_ready_push(struct sched *s, size_t step)
+{
+	size_t i = s->nready++, parent, rank = graph_rank(s->g, step);
+
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (graph_rank(s->g, s->ready[parent]) <= rank)
+			break;
+		s->ready[i] = s->ready[parent];
+		i = parent;
+	}
+	s->ready[i] = step;
+}
+
+static size_t
+sched_ready_pop(struct sched *s)
+{
+	size_t top = s->ready[0], last, i = 0, c, rank;
+
+	last = s->ready[--s->nready];
+	rank = graph_rank(s->g, last);
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= s->nready)
+			break;
+		if (c + 1 < s->nready && graph_rank(s->g, s->ready[c + 1]) <
+		    graph_rank(s->g, s->ready[c]))
+			c++;
+		if (rank <= graph_rank(s->g, s->ready[c]))
+			break;
+		s->ready[i] = s->ready[c];
+		i = c;
+	}
+	if (s->nready > 0)
+		s->ready[i] = last;
+	return top;
+}
+
+static bool
+sched_qent_less(const struct sched_qent *a, const struct sched_qent *b)
+{
+	if (a->rank != b->rank)
+		return a->rank < b->rank;
+	return a->item < b->item;
+}
+
+/* The unit queue: (rank, item) order. */
+static void
+sched_queue_push(struct sched *s, size_t step, size_t item)
+{
+	struct sched_qent e;
+	size_t i, parent;
+
+	if (s->nqueue == s->capqueue) {
+		s->capqueue = s->capqueue == 0 ? 64 : s->capqueue * 2;
+		s->queue = xreallocarray(s->queue, s->capqueue,
+		    sizeof *s->queue);
+	}
+	e.rank = graph_rank(s->g, step);
+	e.item = item;
+	e.step = step;
+	i = s->nqueue++;
+	while (i > 0) {
+		parent = (i - 1) / 2;
+		if (!sched_qent_less(&e, &s->queue[parent]))
+			break;
+		s->queue[i] = s->queue[parent];
+		i = parent;
+	}
+	s->queue[i] = e;
+}
+
+static struct sched_qent
+sched_queue_pop(struct sched *s)
+{
+	struct sched_qent top = s->queue[0], last;
+	size_t i = 0, c;
+
+	last = s->queue[--s->nqueue];
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= s->nqueue)
+			break;
+		if (c + 1 < s->nqueue &&
+		    sched_qent_less(&s->queue[c + 1], &s->queue[c]))
+			c++;
+		if (!sched_qent_less(&s->queue[c], &last))
+			break;
+		s->queue[i] = s->queue[c];
+		i = c;
+	}
+	if (s->nqueue > 0)
+		s->queue[i] = last;
+	return top;
+}
+
+static struct sched_unit *
+sched_unit(struct sched *s, size_t step, size_t item)
+{
+	LOOM_ASSERT(step < s->n);
+	LOOM_ASSERT(item < s->steps[step].nunits);
+	return &s->steps[step].units[item];
+}
+
+static void
+sched_signal(struct sched *s, size_t step, size_t item,
+    enum sched_signal sig, struct sched_actions *out)
+{
+	struct sched_unit *u = sched_unit(s, step, item);
+	struct sched_action *a;
+
+	if (sig == SCHED_SIGNAL_TERM)
+		u->term_sent = true;
+	else
+		u->kill_sent = true;
+	a = sched_push(out, SCHED_ACTION_SIGNAL, step);
+	a->item = item;
+	a->loop = s->steps[step].loop;
+	a->sig = sig;
+}
+
+/*
+ * Every transition of a unit. Units hold a worker from DISPATCH until
+ * DONE; DONE comes after both exit and EOF (or a failed spawn).
+ */
+static void
+sched_unit_event(struct sched *s, size_t step, size_t item,
+    enum sched_unit_event ev, int status, struct sched_actions *out)
+{
+	struct sched_unit *u = sched_unit(s, step, item);
+	struct sched_action *a;
+
+	switch (u->state) {
+	case SCHED_UNIT_IDLE:
+		if (ev == SCHED_UEV_QUEUE) {
+			u->state = SCHED_UNIT_QUEUED;
+			sched_queue_push(s, step, item);
+			return;
+		}
+		if (ev == SCHED_UEV_DROP) {
+			u->state = SCHED_UNIT_DONE;
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+			s->steps[step].ndone++;
+			return;
+		}
+		break;
+	case SCHED_UNIT_QUEUED:
+		if (ev == SCHED_UEV_DISPATCH) {
+			u->state = SCHED_UNIT_SPAWNING;
+			s->busy++;
+			a = sched_push(out, SCHED_ACTION_SPAWN, step);
+			a->item = item;
+			a->loop = s->steps[step].loop;
+			return;
+		}
+		if (ev == SCHED_UEV_DROP) {
+			/* The caller empties the queue itself. */
+			u->state = SCHED_UNIT_DONE;
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+			s->steps[step].ndone++;
+			return;
+		}
+		break;
+	case SCHED_UNIT_SPAWNING:
+		if (ev == SCHED_UEV_SPAWNED) {
+			u->state = SCHED_UNIT_RUNNING;
+			/* Cancelled while it was being started. */
+			if (s->cancelled)
+				sched_signal(s, step, item, SCHED_SIGNAL_TERM,
+				    out);
+			if (s->cancelled && s->kill_phase)
+				sched_signal(s, step, item, SCHED_SIGNAL_KILL,
+				    out);
+			return;
+		}
+		if (ev == SCHED_UEV_SPAWN_FAILED) {
+			u->state = SCHED_UNIT_DONE;
+			u->outcome = s->cancelled ? SCHED_OUTCOME_CANCELLED :
+			    SCHED_OUTCOME_FAILED;
+			sched_unit_done(s, step, item, out);
+			return;
+		}
+		break;
+	case SCHED_UNIT_RUNNING:
+		if (ev == SCHED_UEV_EXITED) {
+			u->state = SCHED_UNIT_EXITED;
+			u->status = status;
+			return;
+		}
+		if (ev == SCHED_UEV_CLOSED) {
+			u->state = SCHED_UNIT_CLOSED;
+			return;
+		}
+		break;
+	case SCHED_UNIT_EXITED:
+		if (ev == SCHED_UEV_CLOSED) {
+			u->state = SCHED_UNIT_DONE;
+			sched_unit_done(s, step, item, out);
+			return;
+		}
+		break;
+	case SCHED_UNIT_CLOSED:
+		if (ev == SCHED_UEV_EXITED) {
+			u->state = SCHED_UNIT_DONE;
+			u->status = status;
+			sched_unit_done(s, step, item, out);
+			return;
+		}
+		break;
+	case SCHED_UNIT_DONE:
+		break;
+	}
+	fatalx("sched: unit %zu[%zu]: event %d in state %d", step, item,
+	    (int)ev, (int)u->state);
+}
+
+/* A unit that held a worker is done: free the worker, maybe end its step. */
+static void
+sched_unit_done(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	struct sched_unit *u = &st->units[item];
+
+	LOOM_ASSERT(s->busy > 0);
+	s->busy--;
+	st->ndone++;
+	if (u->outcome == SCHED_OUTCOME_NONE) {
+		if (WIFEXITED(u->status) && WEXITSTATUS(u->status) == 0)
+			u->outcome = SCHED_OUTCOME_OK;
+		else if (u->term_sent || u->kill_sent)
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+		else
+			u->outcome = SCHED_OUTCOME_FAILED;
+	}
+	/* A sequential loop queues its next item when one ends. */
+	if (!s->cancelled && st->loop && !st->items_parallel &&
+	    st->next_unit < st->nunits)
+		sched_unit_event(s, step, st->next_unit++, SCHED_UEV_QUEUE, 0,
+		    out);
+	if (st->ndone == st->nunits)
+		sched_step_event(s, step, SCHED_SEV_UNITS_DONE, out);
+}
+
+/* Give step n units and queue them (all, or the first of a sequence). */
+static void
+sched_make_units(struct sched *s, size_t step, size_t n,
+    struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	size_t i;
+
+	st->units = xcalloc(n + 1, sizeof *st->units);
+	st->nunits = n;
+	for (i = 0; i < n; i++)
+		st->units[i].status = -1;
+	if (st->loop && !st->items_parallel) {
+		if (n > 0) {
+			sched_unit_event(s, step, 0, SCHED_UEV_QUEUE, 0, out);
+			st->next_unit = 1;
+		}
+	} else {
+		for (i = 0; i < n; i++)
+			sched_unit_event(s, step, i, SCHED_UEV_QUEUE, 0, out);
+		st->next_unit = n;
+	}
+}
+
+/*
+ * Move step into terminal state, with its action, and put it on the
+ * worklist so its dependents are settled by sched_settle.
+ */
+static void
+sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
+    struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	struct sched_action *a;
+	size_t i;
+
+	st->state = state;
+	s->nterminal++;
+	switch (state) {
+	case SCHED_STEP_SKIPPED:
+		s->counts.skipped++;
+		a = sched_push(out, SCHED_ACTION_STEP_SKIPPED, step);
+		a->result = SCHED_RESULT_SKIPPED;
+		a->because = xcalloc(st->nbecause + 1, sizeof *a->because);
+		memcpy(a->because, st->because,
+		    st->nbecause * sizeof *a->because);
+		a->nbecause = st->nbecause;
+		break;
+	case SCHED_STEP_SUCCEEDED:
+	case SCHED_STEP_UPTODATE:
+	case SCHED_STEP_FAILED:
+	case SCHED_STEP_CANCELLED:
+		a = sched_push(out, SCHED_ACTION_STEP_FINISHED, step);
+		if (state == SCHED_STEP_SUCCEEDED) {
+			a->result = SCHED_RESULT_SUCCEEDED;
+			s->counts.succeeded++;
+		} else if (state == SCHED_STEP_UPTODATE) {
+			a->result = SCHED_RESULT_UPTODATE;
+			s->counts.succeeded++;
+			s->counts.uptodate++;
+		} else if (state == SCHED_STEP_FAILED) {
+			a->result = SCHED_RESULT_FAILED;
+			s->counts.failed++;
+			for (i = 0; i < st->nunits; i++) {
+				if (st->units[i].outcome ==
+				    SCHED_OUTCOME_FAILED) {
+					a->status = st->units[i].status;
+					a->failed_item = i;
+					break;
+				}
+			}
+		} else {
+			a->result = SCHED_RESULT_CANCELLED;
+			s->counts.cancelled++;
+		}
+		break;
+	default:
+		fatalx("sched: step %zu cannot end in state %d", step,
+		    (int)state);
+	}
+	s->work[s->work_tail++] = step;
+}
+
+/*
+ * Every transition of a step. The caller has checked nothing: an event
+ * that makes no sense in the current state is a programming error.
+ */
+static void
+sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
+    struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	size_t i;
+	bool failed, cancelled;
+
+	switch (st->state) {
+	case SCHED_STEP_WAITING:
+		if (ev == SCHED_SEV_UPTODATE) {
+			sched_end_step(s, step, SCHED_STEP_UPTODATE, out);
+			return;
+		}
+		if (ev == SCHED_SEV_DEPS_MET) {
+			st->state = SCHED_STEP_READY;
+			sched_ready_push(s, step);
+			return;
+		}
+		if (ev == SCHED_SEV_DEPS_FAILED) {
+			sched_end_step(s, step, SCHED_STEP_SKIPPED, out);
+			return;
+		}
+		if (ev == SCHED_SEV_CANCEL) {
+			sched_end_step(s, step, SCHED_STEP_CANCELLED, out);
+			return;
+		}
+		break;
+	case SCHED_STEP_READY:
+		if (ev == SCHED_SEV_ACTIVATE) {
+			s->nactive++;
+			if (st->loop) {
+				st->state = SCHED_STEP_LISTING;
+				sched_push(out, SCHED_ACTION_LIST_ITEMS, step);
+			} else {
+				st->state = SCHED_STEP_RUNNING;
+				sched_make_units(s, step, 1, out);
+			}
+			return;
+		}
+		if (ev == SCHED_SEV_CANCEL) {
+			/* The caller empties the ready heap itself. */
+			sched_end_step(s, step, SCHED_STEP_CANCELLED, out);
+			return;
+		}
+		break;
+	case SCHED_STEP_LISTING:
+		if (ev == SCHED_SEV_ITEMS_SET) {
+			st->state = SCHED_STEP_RUNNING;
+			if (st->nunits == 0) {
+				s->nactive--;
+				sched_end_step(s, step, SCHED_STEP_SUCCEEDED,
+				    out);
+			}
+			return;
+		}
+		if (ev == SCHED_SEV_ITEMS_FAILED || ev == SCHED_SEV_CANCEL) {
+			s->nactive--;
+			sched_end_step(s, step, ev == SCHED_SEV_CANCEL ?
+			    SCHED_STEP_CANCELLED : SCHED_STEP_FAILED, out);
+			return;
+		}
+		break;
+	case SCHED_STEP_RUNNING:
+		if (ev == SCHED_SEV_UNITS_DONE) {
+			failed = cancelled = false;
+			for (i = 0; i < st->nunits; i++) {
+				if (st->units[i].outcome ==
+				    SCHED_OUTCOME_FAILED)
+					failed = true;
+				if (st->units[i].outcome ==
+				    SCHED_OUTCOME_CANCELLED)
+					cancelled = true;
+			}
+			s->nactive--;
+			sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
+			    cancelled ? SCHED_STEP_CANCELLED :
+			    SCHED_STEP_SUCCEEDED, out);
+			return;
+		}
+		if (ev == SCHED_SEV_CANCEL) {
+			/*
+			 * Units not started are dropped; the ones in flight
+			 * get SIGTERM (or will, once spawned) and end the
+			 * step when they are done.
+			 */
+			for (i = 0; i < st->nunits; i++) {
+				switch (st->units[i].state) {
+				case SCHED_UNIT_IDLE:
+				case SCHED_UNIT_QUEUED:
+					sched_unit_event(s, step, i,
+					    SCHED_UEV_DROP, 0, out);
+					break;
+				case SCHED_UNIT_RUNNING:
+				case SCHED_UNIT_EXITED:
+				case SCHED_UNIT_CLOSED:
+					sched_signal(s, step, i,
+					    SCHED_SIGNAL_TERM, out);
+					break;
+				case SCHED_UNIT_SPAWNING:
+				case SCHED_UNIT_DONE:
+					break;
+				}
+			}
+			if (st->ndone == st->nunits)
+				sched_step_event(s, step,
+				    SCHED_SEV_UNITS_DONE, out);
+			return;
+		}
+		break;
+	case SCHED_STEP_UNSELECTED:
+	case SCHED_STEP_SUCCEEDED:
+	case SCHED_STEP_FAILED:
+	case SCHED_STEP_SKIPPED:
+	case SCHED_STEP_CANCELLED:
+	case SCHED_STEP_UPTODATE:
+		break;
+	}
+	fatalx("sched: step %zu: event %d in state %s", step, (int)ev,
+	    sched_step_state_name(st->state));
+}
+
+/* Add the sorted set add[0..n) to st's skip reasons (kept sorted). */
+static void
+sched_merge_because(struct sched_step *st, const size_t *add, size_t n)
+{
+	size_t *merged, i = 0, j = 0, k = 0;
+
+	if (n == 0)
+		return;
+	merged = xcalloc(st->nbecause + n + 1, sizeof *merged);
+	while (i < st->nbecause || j < n) {
+		if (j >= n || (i < st->nbecause && st->because[i] < add[j]))
+			merged[k++] = st->because[i++];
+		else if (i >= st->nbecause || add[j] < st->because[i])
+			merged[k++] = add[j++];
+		else {
+			merged[k++] = st->because[i++];
+			j++;
+		}
+	}
+	free(st->because);
+	st->because = merged;
+	st->nbecause = k;
+}
+
+/*
+ * Settle the dependents of steps that just ended: a dependent whose last
+ * pending dependency ended is skipped (some failed), cancelled (the run
+ * was) or ready.
+ */
+static void
+sched_settle(struct sched *s, struct sched_actions *out)
+{
+	size_t step, k, ndeps, d;
+	const size_t *deps;
+	struct sched_step *st, *dt;
+
+	while (s->work_head < s->work_tail) {
+		step = s->work[s->work_head++];
+		st = &s->steps[step];
+		deps = graph_dependents(s->g, step, &ndeps);
+		for (k = 0; k < ndeps; k++) {
+			d = deps[k];
+			dt = &s->steps[d];
+			if (dt->state != SCHED_STEP_WAITING)
+				continue;
+			LOOM_ASSERT(dt->npending > 0);
+			if (st->state == SCHED_STEP_FAILED)
+				sched_merge_because(dt, &step, 1);
+			else if (st->state == SCHED_STEP_SKIPPED)
+				sched_merge_because(dt, st->because,
+				    st->nbecause);
+			if (--dt->npending > 0)
+				continue;
+			if (dt->nbecause > 0)
+				sched_step_event(s, d, SCHED_SEV_DEPS_FAILED,
+				    out);
+			else if (s->cancelled)
+				sched_step_event(s, d, SCHED_SEV_CANCEL, out);
+			else
+				sched_step_event(s, d, SCHED_SEV_DEPS_MET, out);
+		}
+	}
+	/* Every step ends once, so the FIFO never needs more than n slots. */
+	s->work_head = s->work_tail = 0;
+}
+
+/* Start what may start: ready steps, then queued units up to the cap. */
+static void
+sched_pump(struct sched *s, struct sched_actions *out)
+{
+	struct sched_qent e;
+
+	if (s->cancelled)
+		return;
+	while (s->nready > 0 && (s->parallel || s->nactive == 0))
+		sched_step_event(s, sched_ready_pop(s), SCHED_SEV_ACTIVATE,
+		    out);
+	while (s->busy < s->max_workers && s->nqueue > 0) {
+		e = sched_queue_pop(s);
+		sched_unit_event(s, e.step, e.item, SCHED_UEV_DISPATCH, 0, out);
+	}
+}
+
+/* After every event: settle, start more, and end the run when all ended. */
+static void
+sched_check_finished(struct sched *s, struct sched_actions *out)
+{
+	struct sched_action *a;
+
+	sched_settle(s, out);
+	sched_pump(s, out);
+	sched_settle(s, out);
+	if (s->finished || s->nterminal < s->nselected)
+		return;
+	s->finished = true;
+	a = sched_push(out, SCHED_ACTION_RUN_FINISHED, 0);
+	if (s->cancelled)
+		a->result = SCHED_RESULT_CANCELLED;
+	else if (s->counts.failed > 0 || s->counts.skipped > 0)
+		a->result = SCHED_RESULT_FAILED;
+	else
+		a->result = SCHED_RESULT_SUCCEEDED;
+	a->counts = s->counts;
+}
+
+/* Start the run: up-to-date steps end, the first units spawn. */
+void
+sched_start(struct sched *s, struct sched_actions *out)
+{
+	const size_t *order;
+	size_t i;
+
+	LOOM_ASSERT(!s->started);
+	s->started = true;
+	order = graph_order(s->g);
+	for (i = 0; i < s->n; i++)
+		if (s->steps[order[i]].uptodate)
+			sched_step_event(s, order[i], SCHED_SEV_UPTODATE, out);
+	sched_settle(s, out);
+	for (i = 0; i < s->n; i++)
+		if (s->steps[order[i]].state == SCHED_STEP_WAITING &&
+		    s->steps[order[i]].npending == 0)
+			sched_step_event(s, order[i], SCHED_SEV_DEPS_MET, out);
+	sched_check_finished(s, out);
+}
+
+/* Event: unit (step, item) is running. */
+void
+sched_spawned(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out)
+{
+	sched_unit_event(s, step, item, SCHED_UEV_SPAWNED, 0, out);
+	sched_check_finished(s, out);
+}
+
+/* Event: unit (step, item) could not be started. */
+void
+sched_spawn_failed(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out)
+{
+	sched_unit_event(s, step, item, SCHED_UEV_SPAWN_FAILED, 0, out);
+	sched_check_finished(s, out);
+}
+
+/* Event: unit (step, item) exited with wait status status. */
+void
+sched_exited(struct sched *s, size_t step, size_t item, int status,
+    struct sched_actions *out)
+{
+	sched_unit_event(s, step, item, SCHED_UEV_EXITED, status, out);
+	sched_check_finished(s, out);
+}
+
+/* Event: unit (step, item)'s output reached EOF. */
+void
+sched_output_closed(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out)
+{
+	sched_unit_event(s, step, item, SCHED_UEV_CLOSED, 0, out);
+	sched_check_finished(s, out);
+}
+
+/* Answer to LIST_ITEMS: the loop step has n items. */
+void
+sched_set_items(struct sched *s, size_t step, size_t n,
+    struct sched_actions *out)
+{
+	LOOM_ASSERT(step < s->n);
+	/* The run was cancelled while the caller listed: nothing to do. */
+	if (s->steps[step].state == SCHED_STEP_CANCELLED)
+		return;
+	LOOM_ASSERT(s->steps[step].state == SCHED_STEP_LISTING);
+	sched_make_units(s, step, n, out);
+	sched_step_event(s, step, SCHED_SEV_ITEMS_SET, out);
+	sched_check_finished(s, out);
+}
+
+/* Answer to LIST_ITEMS: the items could not be listed. */
+void
+sched_items_failed(struct sched *s, size_t step, struct sched_actions *out)
+{
+	LOOM_ASSERT(step < s->n);
+	if (s->steps[step].state == SCHED_STEP_CANCELLED)
+		return;
+	sched_step_event(s, step, SCHED_SEV_ITEMS_FAILED, out);
+	sched_check_finished(s, out);
+}
+
+/* Cancel the run at now_ms: stop starting, TERM what runs. */
+void
+sched_cancel(struct sched *s, uint64_t now_ms, struct sched_actions *out)
+{
+	const size_t *order;
+	size_t i, step;
+	struct sched_action *a;
+
+	LOOM_ASSERT(s->started);
+	if (s->cancelled || s->finished)
+		return;
+	s->cancelled = true;
+	s->kill_at = now_ms + s->grace_ms;
+	s->nready = 0;
+	s->nqueue = 0;
+	order = graph_order(s->g);
+	for (i = 0; i < s->n; i++) {
+		step = order[i];
+		switch (s->steps[step].state) {
+		case SCHED_STEP_WAITING:
+		case SCHED_STEP_READY:
+		case SCHED_STEP_LISTING:
+		case SCHED_STEP_RUNNING:
+			sched_step_event(s, step, SCHED_SEV_CANCEL, out);
+			break;
+		default:
+			break;
+		}
+	}
+	if (s->busy > 0) {
+		a = sched_push(out, SCHED_ACTION_WAKE, 0);
+		a->at_ms = s->kill_at;
+	}
+	sched_check_finished(s, out);
+}
+
+/* Time passed: KILL what still runs once the grace is over. */
+void
+sched_tick(struct sched *s, uint64_t now_ms, struct sched_actions *out)
+{
+	const size_t *order;
+	size_t i, j, step;
+	struct sched_step *st;
+	struct sched_action *a;
+
+	if (!s->cancelled || s->finished || s->busy == 0)
+		return;
+	if (now_ms < s->kill_at) {
+		/* Woken early: ask again for the deadline. */
+		a = sched_push(out, SCHED_ACTION_WAKE, 0);
+		a->at_ms = s->kill_at;
+		return;
+	}
+	if (s->kill_phase)
+		return;
+	s->kill_phase = true;
+	order = graph_order(s->g);
+	for (i = 0; i < s->n; i++) {
+		step = order[i];
+		st = &s->steps[step];
+		if (st->state != SCHED_STEP_RUNNING)
+			continue;
+		for (j = 0; j < st->nunits; j++) {
+			switch (st->units[j].state) {
+			case SCHED_UNIT_RUNNING:
+			case SCHED_UNIT_EXITED:
+			case SCHED_UNIT_CLOSED:
+				if (!st->units[j].kill_sent)
+					sched_signal(s, step, j,
+					    SCHED_SIGNAL_KILL, out);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+/* The state of step. */
+enum sched_step_state
+sched_step_state(const struct sched *s, size_t step)
+{
+	LOOM_ASSERT(step < s->n);
+	return s->steps[step].state;
+}
+
+/* Whether RUN_FINISHED was emitted. */
+bool
+sched_is_finished(const struct sched *s)
+{
+	return s->finished;
+}
+
+/* Whether the run was cancelled. */
+bool
+sched_is_cancelled(const struct sched *s)
+{
+	return s->cancelled;
+}
+
+/* The number of units holding a worker. */
+size_t
+sched_busy_workers(const struct sched *s)
+{
+	return s->busy;
+}
+
+/* The step counts so far. */
+void
+sched_get_counts(const struct sched *s, struct sched_counts *c)
+{
+	*c = s->counts;
+}
+
+/* The name of a result, for records and messages. */
+const char *
+sched_result_name(enum sched_result r)
+{
+	switch (r) {
+	case SCHED_RESULT_SUCCEEDED:
+		return "succeeded";
+	case SCHED_RESULT_FAILED:
+		return "failed";
+	case SCHED_RESULT_SKIPPED:
+		return "skipped";
+	case SCHED_RESULT_CANCELLED:
+		return "cancelled";
+	case SCHED_RESULT_UPTODATE:
+		return "up-to-date";
+	}
+	return "unknown";
+}
+
+/* The name of a step state, for messages. */
+const char *
+sched_step_state_name(enum sched_step_state st)
+{
+	switch (st) {
+	case SCHED_STEP_UNSELECTED:
+		return "unselected";
+	case SCHED_STEP_WAITING:
+		return "waiting";
+	case SCHED_STEP_READY:
+		return "ready";
+	case SCHED_STEP_LISTING:
+		return "listing";
+	case SCHED_STEP_RUNNING:
+		return "running";
+	case SCHED_STEP_SUCCEEDED:
+		return "succeeded";
+	case SCHED_STEP_FAILED:
+		return "failed";
+	case SCHED_STEP_SKIPPED:
+		return "skipped";
+	case SCHED_STEP_CANCELLED:
+		return "cancelled";
+	case SCHED_STEP_UPTODATE:
+		return "up-to-date";
+	}
+	return "unknown";
+}
+
+/* One action as a line of text; an owned string. */
+char *
+sched_action_format(const struct sched_action *a, const char *const *names)
+{
+	char step[64], unit[96], *list, *tmp;
+	size_t i;
+
+	/* WAKE and RUN_FINISHED name no step (there may be none). */
+	if (a->type == SCHED_ACTION_WAKE ||
+	    a->type == SCHED_ACTION_RUN_FINISHED)
+		step[0] = '\0';
+	else if (names != NULL)
+		snprintf(step, sizeof step, "%s", names[a->step]);
+	else
+		snprintf(step, sizeof step, "%zu", a->step);
+	snprintf(unit, sizeof unit, "%s[%zu]", step, a->item);
+
+	switch (a->type) {
+	case SCHED_ACTION_SPAWN:
+		return xasprintf("spawn %s", a->loop ? unit : step);
+	case SCHED_ACTION_LIST_ITEMS:
+		return xasprintf("list %s", step);
+	case SCHED_ACTION_SIGNAL:
+		return xasprintf("signal %s %s", a->loop ? unit : step,
+		    a->sig == SCHED_SIGNAL_TERM ? "TERM" : "KILL");
+	case SCHED_ACTION_WAKE:
+		return xasprintf("wake %llu", (unsigned long long)a->at_ms);
+	case SCHED_ACTION_STEP_SKIPPED:
+		list = xstrdup("");
+		for (i = 0; i < a->nbecause; i++) {
+			if (names != NULL)
+				tmp = xasprintf("%s%s%s", list, i ? "," : "",
+				    names[a->because[i]]);
+			else
+				tmp = xasprintf("%s%s%zu", list, i ? "," : "",
+				    a->because[i]);
+			free(list);
+			list = tmp;
+		}
+		tmp = xasprintf("skipped %s (%s)", step, list);
+		free(list);
+		return tmp;
+	case SCHED_ACTION_STEP_FINISHED:
+		return xasprintf("finished %s %s", step,
+		    sched_result_name(a->result));
+	case SCHED_ACTION_RUN_FINISHED:
+		return xasprintf("run %s %zu/%zu/%zu/%zu/%zu",
+		    sched_result_name(a->result), a->counts.total,
+		    a->counts.succeeded, a->counts.failed, a->counts.skipped,
+		    a->counts.cancelled);
+	}
+	return xstrdup("unknown");
+}

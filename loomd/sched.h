@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The pure scheduling core of a run. It decides what runs next and keeps
+ * the state of every selected step; it does nothing itself. The caller
+ * (run.c) feeds it events (a unit was spawned, exited, closed its output,
+ * the user cancelled, time passed) and carries out the actions it
+ * appends to a caller-owned list: spawn this unit, signal that one, wake
+ * me at time T, list this loop's items, this step was skipped or
+ * finished, the run is over.
+ *
+ * It includes only libc and common/ headers: no event loop, no file
+ * descriptors, no pids, no clock reads, no filesystem. Time comes in as
+ * monotonic milliseconds. Actions come out in a deterministic order
+ * (topological rank, then item index), so tests compare them as text.
+ *
+ * Units. A plain step is one unit (item 0). A loop step, when it becomes
+ * ready, asks for its items (SCHED_ACTION_LIST_ITEMS); the caller answers
+ * with sched_set_items(n) (or sched_items_failed), and each item is a
+ * unit. Units share the worker pool: max_workers counts processes
+ * (SPEC section 9). A loop is one step in the totals and fails when any
+ * item fails; the other items still run. A unit is finished only when
+ * both its exit and its output EOF were seen, in either order, and it
+ * holds its worker slot until then.
+ *
+ * Modes. Parallel: every ready step starts as soon as a worker is free.
+ * Sequential: one step at a time, in topological order, and one unit at
+ * a time, except that a loop whose own loop.parallel is true may run its
+ * items side by side (the caller passes each loop's effective flag:
+ * loop.parallel when given, else the pipeline's mode).
+ *
+ * Failure. A failed step makes every step depending on it (transitively)
+ * skipped, with the failed steps at the root of it as the reason; steps
+ * not depending on it still run. Cancel: nothing new starts, queued and
+ * waiting steps end as cancelled, running units get SIGTERM, then SIGKILL
+ * once the grace period has passed (a SCHED_ACTION_WAKE tells the caller
+ * when to call sched_tick).
+ */
+#ifndef LOOM_LOOMD_SCHED_H
+#define LOOM_LOOMD_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct graph;
+
+struct sched;
+
+/* The state of a step, as the scheduler sees it. */
+enum sched_step_state {
+	SCHED_STEP_UNSELECTED,	/* not part of this run */
+	SCHED_STEP_WAITING,	/* dependencies still running */
+	SCHED_STEP_READY,	/* may start; waiting for its turn */
+	SCHED_STEP_LISTING,	/* loop: waiting for sched_set_items */
+	SCHED_STEP_RUNNING,	/* units queued or in flight */
+	SCHED_STEP_SUCCEEDED,
+	SCHED_STEP_FAILED,
+	SCHED_STEP_SKIPPED,	/* a dependency failed */
+	SCHED_STEP_CANCELLED,
+	SCHED_STEP_UPTODATE,	/* marked done before the start */
+};
+
+/* How a step or run ended. */
+enum sched_result {
+	SCHED_RESULT_SUCCEEDED,
+	SCHED_RESULT_FAILED,
+	SCHED_RESULT_SKIPPED,
+	SCHED_RESULT_CANCELLED,
+	SCHED_RESULT_UPTODATE,
+};
+
+enum sched_signal {
+	SCHED_SIGNAL_TERM,
+	SCHED_SIGNAL_KILL,
+};
+
+enum sched_action_type {
+	SCHED_ACTION_SPAWN,		/* start unit (step, item) */
+	SCHED_ACTION_LIST_ITEMS,	/* list loop step's items, then call
+					   sched_set_items/sched_items_failed */
+	SCHED_ACTION_SIGNAL,		/* send sig to unit (step, item) */
+	SCHED_ACTION_WAKE,		/* call sched_tick at or after at_ms */
+	SCHED_ACTION_STEP_SKIPPED,	/* step skipped: because[] failed */
+	SCHED_ACTION_STEP_FINISHED,	/* step ended with result */
+	SCHED_ACTION_RUN_FINISHED,	/* the run ended with result */
+};
+
+/* Step counts of a run; a loop counts once. */
+struct sched_counts {
+	size_t total;		/* selected steps */
+	size_t succeeded;	/* including up-to-date ones */
+	size_t uptodate;
+	size_t failed;
+	size_t skipped;
+	size_t cancelled;
+};
+
+struct sched_action {
+	enum sched_action_type type;
+	size_t step;		/* all but WAKE and RUN_FINISHED */
+	size_t item;		/* SPAWN, SIGNAL: 0 for a plain step */
+	bool loop;		/* SPAWN, SIGNAL: the unit is a loop item */
+	enum sched_signal sig;	/* SIGNAL */
+	uint64_t at_ms;		/* WAKE */
+	enum sched_result result; /* STEP_FINISHED, RUN_FINISHED */
+	/* STEP_FINISHED failed: the wait status of the first failed unit,
+	   or -1 when it failed without running (spawn or listing failed) */
+	int status;
+	size_t failed_item;	/* STEP_FINISHED failed: that unit's item */
+	size_t *because;	/* STEP_SKIPPED: the failed steps at the
+				   root, ascending; owned by the list */
+	size_t nbecause;
+	struct sched_counts counts; /* RUN_FINISHED */
+};
+
+/* A caller-owned list of actions; events append to it. */
+struct sched_actions {
+	struct sched_action *v;
+	size_t n;
+	size_t cap;
+};
+
+void sched_actions_init(struct sched_actions *a);
+/* Drop every action (keeps the storage for reuse). */
+void sched_actions_clear(struct sched_actions *a);
+void sched_actions_free(struct sched_actions *a);
+
+/*
+ * A scheduler for the steps of g (borrowed: it must outlive the
+ * scheduler). selected has graph_nsteps(g) entries (copied); only
+ * selected steps run, and edges from unselected steps are ignored (their
+ * outputs are taken as present). max_workers >= 1 is the number of
+ * processes at most; grace_ms the time between SIGTERM and SIGKILL on
+ * cancel.
+ */
+struct sched *sched_create(const struct graph *g, const bool *selected,
+    bool parallel, size_t max_workers, uint64_t grace_ms);
+
+/* Free a scheduler; NULL is fine. */
+void sched_free(struct sched *s);
+
+/*
+ * Before sched_start: step is a loop step; items_parallel is its
+ * effective loop.parallel (see "Modes" above).
+ */
+void sched_set_loop(struct sched *s, size_t step, bool items_parallel);
+
+/*
+ * Before sched_start: step is selected but already up to date; it counts
+ * as succeeded without running (reported as SCHED_RESULT_UPTODATE).
+ */
+void sched_set_uptodate(struct sched *s, size_t step);
+
+/* Start the run: the first spawns (or RUN_FINISHED when nothing runs). */
+void sched_start(struct sched *s, struct sched_actions *out);
+
+/* Unit (step, item), asked for by SPAWN, now runs. */
+void sched_spawned(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out);
+
+/*
+ * Unit (step, item) could not be started (fork or exec failed): there is
+ * no process and no output; the unit failed.
+ */
+void sched_spawn_failed(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out);
+
+/*
+ * Unit (step, item)'s process ended with wait status status (as from
+ * waitpid: exit code 0 is success, anything else a failure).
+ */
+void sched_exited(struct sched *s, size_t step, size_t item, int status,
+    struct sched_actions *out);
+
+/* Unit (step, item)'s output reached EOF. */
+void sched_output_closed(struct sched *s, size_t step, size_t item,
+    struct sched_actions *out);
+
+/*
+ * Answer to LIST_ITEMS: loop step has n items (0 is fine: the step
+ * succeeds at once). Ignored when the run was cancelled meanwhile.
+ */
+void sched_set_items(struct sched *s, size_t step, size_t n,
+    struct sched_actions *out);
+
+/* Answer to LIST_ITEMS: listing failed (missing folder); the step fails. */
+void sched_items_failed(struct sched *s, size_t step,
+    struct sched_actions *out);
+
+/*
+ * Cancel the run at time now_ms: nothing new starts, running units get
+ * SIGTERM and a WAKE for now_ms + grace. A second cancel does nothing.
+ */
+void sched_cancel(struct sched *s, uint64_t now_ms,
+    struct sched_actions *out);
+
+/* Time passed: after a cancel's grace, SIGKILL what still runs. */
+void sched_tick(struct sched *s, uint64_t now_ms, struct sched_actions *out);
+
+/* Queries. */
+enum sched_step_state sched_step_state(const struct sched *s, size_t step);
+bool sched_is_finished(const struct sched *s);
+bool sched_is_cancelled(const struct sched *s);
+/* Units holding a worker (spawning, running, or waiting for exit/EOF). */
+size_t sched_busy_workers(const struct sched *s);
+void sched_get_counts(const struct sched *s, struct sched_counts *c);
+
+/* "succeeded", "failed", ... */
+const char *sched_result_name(enum sched_result r);
+const char *sched_step_state_name(enum sched_step_state st);
+
+/*
+ * One action as a line of text, for logs and tests: "spawn b",
+ * "spawn loop[2]" (a loop item), "list loop", "signal b TERM", "wake 5000",
+ * "skipped d (b,c)", "finished b failed", "run failed 4/1/1/2/0"
+ * (total/succeeded/failed/skipped/cancelled). names gives step names
+ * (NULL: step numbers). Returns an owned string.
+ */
+char *sched_action_format(const struct sched_action *a,
+    const char *const *names);
+
+#endif
