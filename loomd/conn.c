@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A client connection on the Unix socket. Bytes go from the bufferevent
+ * into a line framer (at most LOOM_MAX_LINE per line, so the daemon holds
+ * no more than that plus one read per client) and each complete line to
+ * rpc_dispatch_line. Replies are queued on the bufferevent's output; its
+ * size is what notify.c checks against the output limits.
+ *
+ * Life cycle: live -> closing (after an oversized line: reply queued,
+ * reading stopped, closed once written or after CONN_FLUSH_TIMEOUT) ->
+ * dead (bufferevent disabled, freed by loomd_defer_free after the current
+ * loop pass). Nothing here frees a connection from its own callback.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "common/jsonrpc.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "common/xmalloc.h"
+#include "loomd/conn.h"
+#include "loomd/loomd.h"
+#include "loomd/rpc.h"
+
+/* Seconds a closing connection may take to accept its last reply. */
+#define CONN_FLUSH_TIMEOUT	5
+
+struct conn {
+	struct loomd *loomd;
+	struct bufferevent *bev;
+	struct rpc_client *client;
+	struct jsonrpc_framer *framer;
+	struct event *ev_flush;		/* CONN_FLUSH_TIMEOUT while closing */
+	bool closing;
+	bool dead;
+};
+
+static void conn_read_cb(struct bufferevent *bev, void *arg);
+static void conn_write_cb(struct bufferevent *bev, void *arg);
+static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
+static void conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg);
+static int conn_send(void *ctx, const char *text, size_t len);
+static size_t conn_queued(void *ctx);
+static void conn_close(void *ctx, bool flush);
+static void conn_finish(struct conn *conn);
+static void conn_free(void *arg);
+
+static const struct rpc_transport conn_transport = {
+	.name = "unix",
+	.send = conn_send,
+	.queued = conn_queued,
+	.close = conn_close,
+};
+
+/* Take over an accepted, credential-checked socket. */
+int
+conn_create(struct loomd *loomd, int fd, uid_t uid, pid_t pid)
+{
+	struct conn *conn;
+	char peer[64];
+
+	conn = xcalloc(1, sizeof *conn);
+	conn->loomd = loomd;
+	conn->bev = bufferevent_socket_new(loomd->base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (conn->bev == NULL) {
+		log_error("cannot create a buffer for a new connection");
+		close(fd);
+		free(conn);
+		return -1;
+	}
+	conn->framer = jsonrpc_framer_create(LOOM_MAX_LINE);
+	conn->ev_flush = evtimer_new(loomd->base, conn_flush_timeout_cb, conn);
+	snprintf(peer, sizeof peer, "pid %ld", (long)pid);
+	conn->client = rpc_client_create(loomd, &conn_transport, conn, uid, pid,
+	    peer);
+	bufferevent_setcb(conn->bev, conn_read_cb, conn_write_cb,
+	    conn_event_cb, conn);
+	/*
+	 * libevent writes at most 16 KiB per loop pass by default: a large
+	 * reply (run.start of thousands of steps) or a burst of output
+	 * events would trickle out while steps keep the loop busy.
+	 */
+	bufferevent_set_max_single_write(conn->bev, 1024 * 1024);
+	bufferevent_enable(conn->bev, EV_READ | EV_WRITE);
+	return 0;
+}
+
+/* Frame what arrived and dispatch each complete line. */
+static void
+conn_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *conn = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	struct evbuffer_iovec vec[4];
+	enum jsonrpc_frame fr;
+	const char *line;
+	size_t len;
+	int n, i;
+	json_t *reply;
+	char message[96];
+
+	while (!conn->dead && !conn->closing && evbuffer_get_length(in) > 0) {
+		n = evbuffer_peek(in, -1, NULL, vec, 4);
+		if (n > 4)
+			n = 4;
+		len = 0;
+		for (i = 0; i < n; i++) {
+			jsonrpc_framer_feed(conn->framer, vec[i].iov_base,
+			    vec[i].iov_len);
+			len += vec[i].iov_len;
+		}
+		evbuffer_drain(in, len);
+		for (;;) {
+			if (conn->dead || conn->closing)
+				return;
+			fr = jsonrpc_framer_next(conn->framer, &line, &len);
+			switch (fr) {
+			case JSONRPC_FRAME_NONE:
+				goto more;
+			case JSONRPC_FRAME_LINE:
+				rpc_dispatch_line(conn->loomd, conn->client,
+				    line, len);
+				continue;
+			case JSONRPC_FRAME_TOO_LONG:
+				snprintf(message, sizeof message,
+				    "message too large (limit %d bytes)",
+				    LOOM_MAX_LINE);
+				reply = jsonrpc_error(NULL,
+				    JSONRPC_INVALID_REQUEST, message, NULL);
+				rpc_client_send(conn->client, reply);
+				json_decref(reply);
+				log_warn("client %llu: %s",
+				    (unsigned long long)conn->client->id,
+				    message);
+				rpc_client_close(conn->client, message, true);
+				return;
+			}
+		}
+more:
+		;
+	}
+}
+
+/* Output drained: a closing connection is done. */
+static void
+conn_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn *conn = arg;
+
+	if (conn->closing && !conn->dead &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		conn_finish(conn);
+}
+
+static void
+conn_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *conn = arg;
+	char reason[128];
+
+	if (what & BEV_EVENT_EOF)
+		snprintf(reason, sizeof reason, "end of file");
+	else if (what & BEV_EVENT_ERROR)
+		snprintf(reason, sizeof reason, "%s",
+		    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+	else
+		return;
+	if (!conn->client->dead)
+		rpc_client_close(conn->client, reason, false);
+	conn_finish(conn);
+}
+
+static void
+conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+
+	log_info("client %llu: last reply not taken in %d s, dropped",
+	    (unsigned long long)conn->client->id, CONN_FLUSH_TIMEOUT);
+	conn_finish(conn);
+}
+
+static int
+conn_send(void *ctx, const char *text, size_t len)
+{
+	struct conn *conn = ctx;
+	struct evbuffer *out;
+
+	if (conn->dead || conn->closing)
+		return -1;
+	out = bufferevent_get_output(conn->bev);
+	if (evbuffer_add(out, text, len) == -1 ||
+	    evbuffer_add(out, "\n", 1) == -1)
+		return -1;
+	return 0;
+}
+
+static size_t
+conn_queued(void *ctx)
+{
+	struct conn *conn = ctx;
+
+	if (conn->dead)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(conn->bev));
+}
+
+/* The transport's close: see the life cycle at the top of the file. */
+static void
+conn_close(void *ctx, bool flush)
+{
+	struct conn *conn = ctx;
+	struct timeval tv = { CONN_FLUSH_TIMEOUT, 0 };
+
+	if (conn->dead || conn->closing)
+		return;
+	if (flush &&
+	    evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0) {
+		conn->closing = true;
+		bufferevent_disable(conn->bev, EV_READ);
+		evtimer_add(conn->ev_flush, &tv);
+		return;
+	}
+	conn_finish(conn);
+}
+
+/* Stop all I/O and schedule the free. */
+static void
+conn_finish(struct conn *conn)
+{
+	if (conn->dead)
+		return;
+	conn->dead = true;
+	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+	bufferevent_setcb(conn->bev, NULL, NULL, NULL, NULL);
+	evtimer_del(conn->ev_flush);
+	if (!conn->client->dead)
+		rpc_client_close(conn->client, "closed", false);
+	loomd_defer_free(conn->loomd, conn_free, conn);
+}
+
+static void
+conn_free(void *arg)
+{
+	struct conn *conn = arg;
+
+	rpc_client_free(conn->client);
+	bufferevent_free(conn->bev);
+	event_free(conn->ev_flush);
+	jsonrpc_framer_free(conn->framer);
+	free(conn);
+}

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Subscriptions and event fan-out. Each client carries a short list of
+ * entries: subscriptions (a run id) and gap marks (run, step, item: live
+ * output stopped for that stream after the client fell behind). Lists
+ * are walked linearly: a client follows a handful of runs, and a daemon
+ * has at most LOOM_MAX_CLIENTS clients. Every event is encoded once and
+ * the same text is queued for each receiver.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/jsonrpc.h"
+#include "common/log.h"
+#include "common/protocol.h"
+#include "common/xmalloc.h"
+#include "loomd/loomd.h"
+#include "loomd/notify.h"
+#include "loomd/rpc.h"
+
+struct notify_sub {
+	char *run;
+	char *step;		/* NULL: a subscription; else a gap mark */
+	long item;
+	struct notify_sub *next;
+};
+
+static struct notify_sub **notify_find(struct rpc_client *client,
+    const char *run, const char *step, long item);
+static bool notify_wants(const struct rpc_client *client, const char *run_id);
+static void notify_send_all(struct loomd *loomd, const char *run_id,
+    const char *method, json_t *params);
+static char *notify_base64(const void *data, size_t len);
+static json_t *notify_stream_params(const char *run_id, const char *step,
+    long item, uint64_t offset);
+
+/* The link pointing at a matching entry, or at the list's end. */
+static struct notify_sub **
+notify_find(struct rpc_client *client, const char *run, const char *step,
+    long item)
+{
+	struct notify_sub **sp;
+
+	for (sp = &client->subs; *sp != NULL; sp = &(*sp)->next) {
+		struct notify_sub *s = *sp;
+
+		if (strcmp(s->run, run) != 0)
+			continue;
+		if (step == NULL && s->step == NULL)
+			return sp;
+		if (step != NULL && s->step != NULL &&
+		    strcmp(s->step, step) == 0 && s->item == item)
+			return sp;
+	}
+	return sp;
+}
+
+/* Subscribe to one run, or to all runs for NULL. */
+void
+notify_subscribe(struct rpc_client *client, const char *run_id)
+{
+	struct notify_sub **sp, *s;
+
+	if (run_id == NULL) {
+		client->sub_all = true;
+		return;
+	}
+	sp = notify_find(client, run_id, NULL, 0);
+	if (*sp != NULL)
+		return;
+	s = xcalloc(1, sizeof *s);
+	s->run = xstrdup(run_id);
+	*sp = s;
+}
+
+/* Drop one subscription, or all for NULL. */
+void
+notify_unsubscribe(struct rpc_client *client, const char *run_id)
+{
+	struct notify_sub **sp, *s;
+
+	if (run_id == NULL) {
+		client->sub_all = false;
+		notify_client_gone(client);
+		return;
+	}
+	sp = notify_find(client, run_id, NULL, 0);
+	if ((s = *sp) == NULL)
+		return;
+	*sp = s->next;
+	free(s->run);
+	free(s);
+}
+
+/* True when the client follows run_id. */
+bool
+notify_is_subscribed(const struct rpc_client *client, const char *run_id)
+{
+	const struct notify_sub *s;
+
+	if (client->sub_all)
+		return true;
+	for (s = client->subs; s != NULL; s = s->next) {
+		if (s->step == NULL && strcmp(s->run, run_id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Free the client's subscriptions and gap marks. */
+void
+notify_client_gone(struct rpc_client *client)
+{
+	struct notify_sub *s, *next;
+
+	for (s = client->subs; s != NULL; s = next) {
+		next = s->next;
+		free(s->run);
+		free(s->step);
+		free(s);
+	}
+	client->subs = NULL;
+}
+
+/* True when client is live and receives events of run_id (NULL: all). */
+static bool
+notify_wants(const struct rpc_client *client, const char *run_id)
+{
+	if (client->dead)
+		return false;
+	if (run_id == NULL)
+		return true;
+	return notify_is_subscribed(client, run_id);
+}
+
+/* Encode once, queue for every client that wants it; params stolen. */
+static void
+notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
+    json_t *params)
+{
+	struct rpc_client *c;
+	json_t *msg;
+	char *text = NULL;
+	size_t len = 0;
+
+	msg = jsonrpc_notification(method, params);
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		if (!notify_wants(c, run_id))
+			continue;
+		if (text == NULL &&
+		    (text = jsonrpc_encode(msg, &len)) == NULL) {
+			log_error("cannot encode notification %s", method);
+			break;
+		}
+		rpc_client_send_text(c, text, len);
+	}
+	free(text);
+	json_decref(msg);
+}
+
+/* Send an event to the run's subscribers; params stolen. */
+void
+notify_event(struct loomd *loomd, const char *run_id, const char *method,
+    json_t *params)
+{
+	notify_send_all(loomd, run_id, method, params);
+}
+
+/* Send an event to every live client; params stolen. */
+void
+notify_broadcast(struct loomd *loomd, const char *method, json_t *params)
+{
+	notify_send_all(loomd, NULL, method, params);
+}
+
+/* Standard base64 with padding; owned. */
+static char *
+notify_base64(const void *data, size_t len)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = data;
+	char *out = xmalloc((len + 2) / 3 * 4 + 1), *o = out;
+	size_t i;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		*o++ = alphabet[p[i] >> 2];
+		*o++ = alphabet[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+		*o++ = alphabet[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
+		*o++ = alphabet[p[i + 2] & 63];
+	}
+	if (i < len) {
+		*o++ = alphabet[p[i] >> 2];
+		if (i + 1 < len) {
+			*o++ = alphabet[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
+			*o++ = alphabet[(p[i + 1] & 15) << 2];
+		} else {
+			*o++ = alphabet[(p[i] & 3) << 4];
+			*o++ = '=';
+		}
+		*o++ = '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+/* {"run","step","item"?,"offset"}: the common part of output events. */
+static json_t *
+notify_stream_params(const char *run_id, const char *step, long item,
+    uint64_t offset)
+{
+	json_t *params = json_object();
+
+	json_object_set_new(params, "run", json_string(run_id));
+	json_object_set_new(params, "step", json_string(step));
+	if (item >= 0)
+		json_object_set_new(params, "item", json_integer(item));
+	json_object_set_new(params, "offset", json_integer((json_int_t)offset));
+	return params;
+}
+
+/* Fan out step output within each client's output limit. */
+void
+notify_output(struct loomd *loomd, const char *run_id, const char *step,
+    long item, uint64_t offset, const void *data, size_t len)
+{
+	struct rpc_client *c;
+	struct notify_sub **sp, *gap;
+	json_t *msg = NULL, *params;
+	char *text = NULL, *b64;
+	size_t textlen = 0;
+
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		if (!notify_wants(c, run_id))
+			continue;
+		sp = notify_find(c, run_id, step, item);
+		if (*sp != NULL)
+			continue;	/* already behind on this stream */
+		if (rpc_client_queued(c) >= LOOM_MAX_CLIENT_OUTPUT) {
+			gap = xcalloc(1, sizeof *gap);
+			gap->run = xstrdup(run_id);
+			gap->step = xstrdup(step);
+			gap->item = item;
+			*sp = gap;
+			log_info("client %llu: behind on %s/%s, output gap "
+			    "from offset %llu", (unsigned long long)c->id,
+			    run_id, step, (unsigned long long)offset);
+			params = notify_stream_params(run_id, step, item,
+			    offset);
+			msg = jsonrpc_notification("run.output_gap", params);
+			rpc_client_send(c, msg);
+			json_decref(msg);
+			continue;
+		}
+		if (text == NULL) {
+			params = notify_stream_params(run_id, step, item,
+			    offset);
+			b64 = notify_base64(data, len);
+			json_object_set_new(params, "data", json_string(b64));
+			free(b64);
+			msg = jsonrpc_notification("run.output", params);
+			text = jsonrpc_encode(msg, &textlen);
+			json_decref(msg);
+			if (text == NULL)
+				return;
+		}
+		rpc_client_send_text(c, text, textlen);
+	}
+	free(text);
+}
+
+/* Forget the gap marks of a finished stream. */
+void
+notify_output_end(struct loomd *loomd, const char *run_id, const char *step,
+    long item)
+{
+	struct rpc_client *c;
+	struct notify_sub **sp, *s;
+
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		sp = notify_find(c, run_id, step, item);
+		if ((s = *sp) == NULL)
+			continue;
+		*sp = s->next;
+		free(s->run);
+		free(s->step);
+		free(s);
+	}
+}

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Events to clients: subscriptions and fan-out with bounded buffers.
+ *
+ * A client subscribes to one run or to all runs (run.subscribe). The
+ * runner reports events with notify_event (run.started, run.step_started,
+ * run.step_finished, run.step_skipped, run.finished) and step output with
+ * notify_output; "file.changed" and other daemon-wide events go to every
+ * client through notify_broadcast.
+ *
+ * Limits (docs/protocol.md): output is only queued for a client while its
+ * transport holds less than LOOM_MAX_CLIENT_OUTPUT bytes (common/
+ * protocol.h). Past that, the client gets one run.output_gap for that
+ * stream (run, step, item) with the offset from which it missed data, and
+ * no more live output of that stream: it reads the rest from the step log
+ * with log.read. The log file keeps every byte; a step never waits for a
+ * client. Other events are small and are still sent, but a client whose
+ * queue passes NOTIFY_HARD_LIMIT is closed, so no client can grow the
+ * daemon without bound.
+ */
+#ifndef LOOM_LOOMD_NOTIFY_H
+#define LOOM_LOOMD_NOTIFY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/protocol.h"
+
+struct loomd;
+struct rpc_client;
+
+/* Queued bytes at which a client is closed ("output buffer over limit"). */
+#define NOTIFY_HARD_LIMIT	(2 * (size_t)LOOM_MAX_CLIENT_OUTPUT)
+
+/*
+ * Subscribe client to the events of run_id, or of every run when run_id
+ * is NULL. Subscribing twice is harmless. Whether run_id exists is the
+ * caller's business (rpc-run.c checks it).
+ */
+void notify_subscribe(struct rpc_client *client, const char *run_id);
+/* Undo notify_subscribe; run_id NULL drops every subscription. */
+void notify_unsubscribe(struct rpc_client *client, const char *run_id);
+/* True when client receives the events of run_id. */
+bool notify_is_subscribed(const struct rpc_client *client,
+    const char *run_id);
+/* Free a client's subscription state (rpc.c calls it on close). */
+void notify_client_gone(struct rpc_client *client);
+
+/*
+ * Send the notification method/params to every live client subscribed
+ * to run_id (or to all runs). params is stolen. Encoded once.
+ */
+void notify_event(struct loomd *loomd, const char *run_id, const char *method,
+    json_t *params);
+
+/*
+ * Send run.output {"run","step","item"?,"offset","data": base64} to every
+ * subscriber of run_id, subject to the limits above. item is -1 for a
+ * plain step; offset is the position of data in that step's log. When a
+ * stream finishes (step or item done), call notify_output_end so a later
+ * stream with the same name starts with a clean slate.
+ */
+void notify_output(struct loomd *loomd, const char *run_id, const char *step,
+    long item, uint64_t offset, const void *data, size_t len);
+void notify_output_end(struct loomd *loomd, const char *run_id,
+    const char *step, long item);
+
+/* Send method/params to every live client, subscribed or not. params stolen. */
+void notify_broadcast(struct loomd *loomd, const char *method, json_t *params);
+
+#endif
