@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loomctl clean FILE [--list] [--permanent] [-y]: removes what a
+ * pipeline's steps produce (common/clean.h says exactly what), moving it
+ * to the desktop trash so it can be restored, or deleting it with
+ * --permanent, then drops the stamps and the URL cache. --list only shows
+ * what would go. On a terminal it asks first unless -y; without a
+ * terminal and without -y it refuses, since nobody could answer. It
+ * works on files alone and never talks to the daemon.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clean.h"
+#include "common/error.h"
+#include "common/pipeline.h"
+#include "common/urlcache.h"
+#include "loomctl/cmd.h"
+#include "loomctl/output.h"
+#include "loomctl/prepare.h"
+#include "loomctl/runopts.h"
+
+static int	cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv);
+static const char *cmd_clean_rel(const struct pipeline *p, const char *path);
+static bool	cmd_clean_confirm(size_t n, bool permanent);
+
+const struct loomctl_cmd cmd_clean_entry = {
+	.name = "clean",
+	.usage = "FILE [--list] [--permanent] [-y] [--set NAME=VALUE] "
+	    "[--var NAME=PATH]",
+	.summary = "Remove (or list) the outputs a pipeline's steps produce.",
+	.help =
+	    "Moves every output of every step to the trash (freedesktop.org\n"
+	    "trash: restore it from your file manager), then removes the\n"
+	    "stamps under .loom/stamps/ and the URL cache. Source data (data\n"
+	    "no step produces), task scripts and the pipeline file are never\n"
+	    "touched.\n\n"
+	    "Options:\n"
+	    "  --list            show what would be removed, remove nothing\n"
+	    "  --permanent       delete instead of moving to the trash\n"
+	    "  -y, --yes         do not ask (needed when not on a terminal)\n"
+	    "  --set NAME=VALUE  override a parameter (repeatable)\n"
+	    "  --var NAME=PATH   override a data path (repeatable)\n\n"
+	    "Exit status: 0 done, 1 something could not be removed, 2 usage "
+	    "error,\ninvalid pipeline, or no confirmation.\n",
+	.flags = CMD_NO_DAEMON,
+	.exec = cmd_clean_exec,
+};
+
+static const char *
+cmd_clean_rel(const struct pipeline *p, const char *path)
+{
+	size_t n = strlen(p->dir);
+
+	if (strncmp(path, p->dir, n) == 0 && path[n] == '/')
+		return path + n + 1;
+	return path;
+}
+
+/* Ask on the terminal; true only for an explicit yes. */
+static bool
+cmd_clean_confirm(size_t n, bool permanent)
+{
+	char answer[32];
+
+	fprintf(stderr, "%s %zu item(s)%s? [y/N] ", permanent ?
+	    "Delete" : "Move", n, permanent ? " for good" : " to the trash");
+	fflush(stderr);
+	if (fgets(answer, sizeof answer, stdin) == NULL)
+		return false;
+	return answer[0] == 'y' || answer[0] == 'Y';
+}
+
+static int
+cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	bool list_only = false, permanent = false, yes = false;
+	struct clean_list cl = { NULL, 0 };
+	struct loom_error err;
+	struct run_opts o;
+	struct prepared pr;
+	struct strv rest;
+	char *as, *cache;
+	size_t i, nexist = 0, nfail = 0, nremoved = 0;
+	int a, rc;
+
+	(void)ctx;
+	strv_init(&rest);
+	for (a = 0; a < argc; a++) {
+		if (a > 0 && strcmp(argv[a], "--list") == 0)
+			list_only = true;
+		else if (a > 0 && strcmp(argv[a], "--permanent") == 0)
+			permanent = true;
+		else if (a > 0 && (strcmp(argv[a], "-y") == 0 ||
+		    strcmp(argv[a], "--yes") == 0))
+			yes = true;
+		else
+			strv_push(&rest, argv[a]);
+	}
+	runopts_init(&o);
+	rc = runopts_parse(&o, &cmd_clean_entry, RUNOPTS_OVERRIDE,
+	    (int)rest.n, rest.v);
+	if (rc != 0 || o.help) {
+		if (o.help)
+			cmd_print_help(&cmd_clean_entry, stdout);
+		runopts_free(&o);
+		strv_free(&rest);
+		return rc;
+	}
+	if (o.file == NULL || o.positional.n > 0) {
+		rc = cmd_usage_error(&cmd_clean_entry, o.file == NULL ?
+		    "a pipeline file is needed" : "one file at a time");
+		runopts_free(&o);
+		strv_free(&rest);
+		return rc;
+	}
+	if ((rc = prepare_pipeline(&pr, &o, false, false)) != 0)
+		goto out;
+	loom_error_clear(&err);
+	if (clean_collect(pr.p, pr.g, &cl, &err) == -1) {
+		output_error(&err, stderr);
+		rc = LOOMCTL_EXIT_USAGE;
+		goto out;
+	}
+	for (i = 0; i < cl.n; i++)
+		if (cl.v[i].exists && cl.v[i].refused == NULL)
+			nexist++;
+
+	printf("%s of %s:\n", list_only ? "Outputs" : "Removing the outputs",
+	    o.file);
+	for (i = 0; i < cl.n; i++) {
+		const struct clean_target *t = &cl.v[i];
+
+		if (t->refused != NULL)
+			printf("  kept     %s (%s): %s\n",
+			    cmd_clean_rel(pr.p, t->path), t->step, t->refused);
+		else
+			printf("  %-8s %s (%s)\n", t->exists ? "present" :
+			    "absent", cmd_clean_rel(pr.p, t->path), t->step);
+	}
+	cache = xasprintf("%s/%s", pr.p->dir, URLCACHE_DIR);
+	printf("  also     .loom/stamps/%s\n", access(cache, F_OK) == 0 ?
+	    ", " URLCACHE_DIR "/" : "");
+	free(cache);
+	if (list_only) {
+		printf("%zu output(s) present; nothing removed (--list)\n",
+		    nexist);
+		rc = LOOMCTL_EXIT_OK;
+		goto out;
+	}
+	if (!yes && nexist > 0) {
+		if (!isatty(STDIN_FILENO)) {
+			output_fail("not removing anything without "
+			    "confirmation");
+			fprintf(stderr, "  hint: pass -y to %s %zu item(s), "
+			    "or --list to see them\n", permanent ?
+			    "delete" : "trash", nexist);
+			rc = LOOMCTL_EXIT_USAGE;
+			goto out;
+		}
+		if (!cmd_clean_confirm(nexist, permanent)) {
+			fprintf(stderr, "nothing removed\n");
+			rc = LOOMCTL_EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (i = 0; i < cl.n; i++) {
+		const struct clean_target *t = &cl.v[i];
+
+		if (!t->exists || t->refused != NULL)
+			continue;
+		loom_error_clear(&err);
+		if (clean_remove(t, permanent, &as, &err) == -1) {
+			output_fail("%s", err.message);
+			if (err.hint[0] != '\0')
+				fprintf(stderr, "  hint: %s\n", err.hint);
+			nfail++;
+			continue;
+		}
+		if (permanent)
+			printf("deleted  %s\n", cmd_clean_rel(pr.p, t->path));
+		else
+			printf("trashed  %s -> %s\n",
+			    cmd_clean_rel(pr.p, t->path), as);
+		free(as);
+		nremoved++;
+	}
+	loom_error_clear(&err);
+	if (clean_state(pr.p, &err) == -1) {
+		output_fail("%s", err.message);
+		nfail++;
+	}
+	printf("%zu item(s) %s%s\n", nremoved,
+	    permanent ? "deleted" : "moved to the trash",
+	    nfail > 0 ? ", some could not be removed" : "");
+	rc = nfail > 0 ? LOOMCTL_EXIT_FAILED : LOOMCTL_EXIT_OK;
+out:
+	clean_list_free(&cl);
+	prepare_free(&pr);
+	runopts_free(&o);
+	strv_free(&rest);
+	return rc;
+}

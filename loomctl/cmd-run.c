@@ -1,0 +1,746 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * loomctl run FILE [selection] [--dry-run] [-d]: runs a pipeline.
+ *
+ * The file is loaded, validated and the selection checked here first, so
+ * an invalid pipeline or a bad flag exits 2 before a daemon is started.
+ * --dry-run stops there and prints the commands. Otherwise the run is
+ * handed to loomd with the caller's working directory and whole
+ * environment; with -d the run id is printed and loomctl returns at
+ * once. Attached, loomctl subscribes to every run before starting its
+ * own (so not one event is missed), prints the seed's format (SPEC
+ * section 5) and exits 0 when every step succeeded, else 1.
+ *
+ * Ctrl-C asks the daemon to cancel the run and waits for the end; a
+ * second Ctrl-C leaves at once. A lost terminal (SIGHUP) or SIGTERM
+ * leaves the run going: it belongs to the daemon, not to this process.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/pipeline.h"
+#include "common/protocol.h"
+#include "common/xmalloc.h"
+#include "loomctl/b64.h"
+#include "loomctl/cmd.h"
+#include "loomctl/connect.h"
+#include "loomctl/dryrun.h"
+#include "loomctl/output.h"
+#include "loomctl/prepare.h"
+#include "loomctl/rpcclient.h"
+#include "loomctl/runopts.h"
+
+extern char **environ;
+
+#define CMD_RUN_DASHES	"----------------------------------------"
+
+/* Output of one step (or loop item) on its way to the terminal. */
+struct cmd_run_stream {
+	char *step;
+	long item;		/* -1 for a plain step */
+	char *partial;		/* an unfinished line */
+	size_t plen;
+	long long next;		/* log offset of the next unseen byte */
+	bool gap;		/* live output stopped: read the log instead */
+};
+
+/* The state of an attached run. */
+struct cmd_run_view {
+	struct rpcclient *c;
+	char *run;
+	size_t total;
+	size_t finished;
+	size_t running;
+	bool progress;		/* draw a progress line (terminal only) */
+	bool progress_shown;
+	struct timespec started;
+	struct cmd_run_stream *streams;
+	size_t nstreams;
+};
+
+static volatile sig_atomic_t cmd_run_interrupts;
+static volatile sig_atomic_t cmd_run_hangup;
+
+static int	cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv);
+static void	cmd_run_signal(int sig);
+static json_t	*cmd_run_strv(const struct strv *sv);
+static json_t	*cmd_run_request(const struct run_opts *o, const char *file);
+static int	cmd_run_start_error(struct rpcclient *c, int code,
+		    const struct loom_error *err);
+static struct cmd_run_stream *cmd_run_stream(struct cmd_run_view *v,
+		    const char *step, long item);
+static void	cmd_run_label(const char *step, long item, char *buf,
+		    size_t len);
+static void	cmd_run_clear_progress(struct cmd_run_view *v);
+static void	cmd_run_draw_progress(struct cmd_run_view *v);
+static void	cmd_run_write(struct cmd_run_view *v,
+		    struct cmd_run_stream *s, const unsigned char *data,
+		    size_t len, bool flush);
+static void	cmd_run_output(struct cmd_run_view *v, json_t *params);
+static bool	cmd_run_read_log(struct cmd_run_view *v,
+		    struct cmd_run_stream *s);
+static void	cmd_run_catch_up(struct cmd_run_view *v, json_t *params);
+static void	cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof);
+static void	cmd_run_finished_step(struct cmd_run_view *v,
+		    json_t *params);
+static int	cmd_run_attached(struct cmd_run_view *v);
+
+const struct loomctl_cmd cmd_run_entry = {
+	.name = "run",
+	.usage = "FILE [selection options] [--dry-run] [-d|--detach]",
+	.summary = "Run a pipeline (or print its commands with --dry-run).",
+	.help =
+	    "Selection (SPEC section 3; options may be repeated):\n"
+	    "  --step A [B...]      exactly these steps (optional ones too)\n"
+	    "  --from A             A and every step downstream of it\n"
+	    "  --until A            A and every step it depends on\n"
+	    "  --group G            the steps of group G\n"
+	    "  --include X          also run optional step X\n"
+	    "  --set NAME=VALUE     override a parameter for this run\n"
+	    "  --var NAME=PATH      override a data path (relative to the "
+	    "file)\n"
+	    "  --extra \"ARGS\"       extra arguments for the selected steps\n"
+	    "  --parallel, --sequential, --max-workers N\n"
+	    "                       override the file's execution: settings\n"
+	    "  --force              run steps even when up to date\n"
+	    "Running:\n"
+	    "  --dry-run, -n        print the commands, shell-quoted, run "
+	    "nothing\n"
+	    "  --detach, -d         start the run, print its id, return\n"
+	    "  --no-progress        no progress line on a terminal\n"
+	    "  --json               with --dry-run: the commands as JSON\n\n"
+	    "Attached, Ctrl-C cancels the run; closing the terminal leaves "
+	    "it running\n(see 'loomctl status'). Exit status: 0 every step "
+	    "succeeded, 1 a step\nfailed or the run was cancelled, 2 usage "
+	    "error or invalid pipeline.\n",
+	.flags = CMD_NEEDS_DAEMON,
+	.exec = cmd_run_exec,
+};
+
+static void
+cmd_run_signal(int sig)
+{
+	if (sig == SIGINT)
+		cmd_run_interrupts++;
+	else
+		cmd_run_hangup = 1;
+}
+
+static json_t *
+cmd_run_strv(const struct strv *sv)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		json_array_append_new(a, json_string(sv->v[i]));
+	return a;
+}
+
+/* The run.start parameters: file, cwd, environment and selection. */
+static json_t *
+cmd_run_request(const struct run_opts *o, const char *file)
+{
+	char cwd[PATH_MAX];
+	json_t *req, *env;
+	char **e;
+
+	env = json_object();
+	for (e = environ; *e != NULL; e++) {
+		const char *eq = strchr(*e, '=');
+		char *name;
+		json_t *val;
+
+		if (eq == NULL || eq == *e)
+			continue;
+		/* A value that is not UTF-8 cannot travel in JSON. */
+		if ((val = json_string(eq + 1)) == NULL)
+			continue;
+		name = xstrndup(*e, (size_t)(eq - *e));
+		json_object_set_new(env, name, val);
+		free(name);
+	}
+	req = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b}",
+	    "file", file, "env", env,
+	    "steps", cmd_run_strv(&o->steps), "from", cmd_run_strv(&o->from),
+	    "until", cmd_run_strv(&o->until),
+	    "groups", cmd_run_strv(&o->groups),
+	    "include", cmd_run_strv(&o->include),
+	    "set", cmd_run_strv(&o->set), "var", cmd_run_strv(&o->var),
+	    "force", o->force);
+	if (getcwd(cwd, sizeof cwd) != NULL)
+		json_object_set_new(req, "cwd", json_string(cwd));
+	if (o->extra != NULL)
+		json_object_set_new(req, "extra", json_string(o->extra));
+	if (o->parallel != -1)
+		json_object_set_new(req, "parallel",
+		    json_boolean(o->parallel == 1));
+	if (o->max_workers > 0)
+		json_object_set_new(req, "max_workers",
+		    json_integer(o->max_workers));
+	return req;
+}
+
+/* Report a failed run.start; returns the exit status. */
+static int
+cmd_run_start_error(struct rpcclient *c, int code,
+    const struct loom_error *err)
+{
+	json_t *data = rpcclient_error_data(c), *list, *d;
+	struct loom_error e;
+	size_t i;
+
+	if (code == LOOM_ERR_PIPELINE &&
+	    (list = json_object_get(data, "diagnostics")) != NULL) {
+		json_array_foreach(list, i, d) {
+			const char *hint = json_string_value(json_object_get(d,
+			    "hint"));
+
+			loom_error_clear(&e);
+			loom_error_set(&e, json_string_value(json_object_get(d,
+			    "file")), (int)json_integer_value(
+			    json_object_get(d, "line")),
+			    (int)json_integer_value(json_object_get(d,
+			    "column")), "%s", json_string_value(
+			    json_object_get(d, "message")));
+			if (hint != NULL)
+				loom_error_hint(&e, "%s", hint);
+			output_error(&e, stderr);
+		}
+		return LOOMCTL_EXIT_USAGE;
+	}
+	e = *err;
+	if (code == LOOM_ERR_USAGE && json_is_object(data)) {
+		const char *hint = json_string_value(json_object_get(data,
+		    "hint"));
+
+		if (hint != NULL && e.hint[0] == '\0')
+			loom_error_hint(&e, "%s", hint);
+	}
+	output_error(&e, stderr);
+	return code == LOOM_ERR_USAGE || code == LOOM_ERR_PIPELINE ||
+	    code == JSONRPC_INVALID_PARAMS ? LOOMCTL_EXIT_USAGE :
+	    LOOMCTL_EXIT_FAILED;
+}
+
+static void
+cmd_run_label(const char *step, long item, char *buf, size_t len)
+{
+	if (item >= 0)
+		snprintf(buf, len, "%s:%ld", step, item);
+	else
+		snprintf(buf, len, "%s", step);
+}
+
+/* The stream of a step or item, created on first use. */
+static struct cmd_run_stream *
+cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
+{
+	struct cmd_run_stream *s;
+	size_t i;
+
+	for (i = 0; i < v->nstreams; i++) {
+		s = &v->streams[i];
+		if (s->item == item && strcmp(s->step, step) == 0)
+			return s;
+	}
+	v->streams = xreallocarray(v->streams, v->nstreams + 1,
+	    sizeof *v->streams);
+	s = &v->streams[v->nstreams++];
+	memset(s, 0, sizeof *s);
+	s->step = xstrdup(step);
+	s->item = item;
+	return s;
+}
+
+static void
+cmd_run_clear_progress(struct cmd_run_view *v)
+{
+	if (v->progress_shown) {
+		fputs("\r\033[K", stdout);
+		v->progress_shown = false;
+	}
+}
+
+static void
+cmd_run_draw_progress(struct cmd_run_view *v)
+{
+	struct timespec now;
+	char dur[32];
+
+	if (!v->progress)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	output_duration((double)(now.tv_sec - v->started.tv_sec) +
+	    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, dur,
+	    sizeof dur);
+	cmd_run_clear_progress(v);
+	printf("%s[%zu/%zu done, %zu running, %s]%s",
+	    output_sgr(stdout, OUTPUT_DIM), v->finished, v->total, v->running,
+	    dur, output_sgr(stdout, OUTPUT_RESET));
+	fflush(stdout);
+	v->progress_shown = true;
+}
+
+/*
+ * Print complete lines of a stream's output, each prefixed with
+ * "[step] "; with flush, also the unfinished rest.
+ */
+static void
+cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
+    const unsigned char *data, size_t len, bool flush)
+{
+	char label[512];
+	size_t start = 0, i;
+
+	cmd_run_label(s->step, s->item, label, sizeof label);
+	s->partial = xrealloc(s->partial, s->plen + len + 1);
+	memcpy(s->partial + s->plen, data, len);
+	s->plen += len;
+	for (i = 0; i < s->plen; i++) {
+		if (s->partial[i] != '\n')
+			continue;
+		cmd_run_clear_progress(v);
+		printf("%s[%s]%s ", output_sgr(stdout, OUTPUT_DIM), label,
+		    output_sgr(stdout, OUTPUT_RESET));
+		fwrite(s->partial + start, 1, i + 1 - start, stdout);
+		start = i + 1;
+	}
+	if (flush && start < s->plen) {
+		cmd_run_clear_progress(v);
+		printf("%s[%s]%s ", output_sgr(stdout, OUTPUT_DIM), label,
+		    output_sgr(stdout, OUTPUT_RESET));
+		fwrite(s->partial + start, 1, s->plen - start, stdout);
+		fputc('\n', stdout);
+		start = s->plen;
+	}
+	memmove(s->partial, s->partial + start, s->plen - start);
+	s->plen -= start;
+}
+
+/* A run.output event: bytes of a step's log at an offset. */
+static void
+cmd_run_output(struct cmd_run_view *v, json_t *params)
+{
+	const char *step = json_string_value(json_object_get(params, "step"));
+	json_t *item = json_object_get(params, "item");
+	long long off = json_integer_value(json_object_get(params, "offset"));
+	const char *b64 = json_string_value(json_object_get(params, "data"));
+	struct cmd_run_stream *s;
+	unsigned char *data;
+	size_t len, skip = 0;
+
+	if (step == NULL || b64 == NULL ||
+	    (data = b64_decode(b64, &len)) == NULL)
+		return;
+	s = cmd_run_stream(v, step, json_is_integer(item) ?
+	    (long)json_integer_value(item) : -1);
+	if (s->gap) {
+		free(data);
+		return;
+	}
+	/* Bytes already read from the log after a gap are not repeated. */
+	if (off < s->next)
+		skip = (size_t)(s->next - off) < len ?
+		    (size_t)(s->next - off) : len;
+	if (skip < len)
+		cmd_run_write(v, s, data + skip, len - skip, false);
+	if (off + (long long)len > s->next)
+		s->next = off + (long long)len;
+	free(data);
+}
+
+/*
+ * Read a stream's log from where we are until what exists so far has been
+ * printed. Returns true once the daemon says the log is complete (eof).
+ */
+static bool
+cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
+{
+	struct loom_error err;
+	json_t *req, *res;
+	unsigned char *data;
+	const char *b64;
+	size_t len;
+	bool eof;
+
+	for (;;) {
+		req = json_pack("{s:s, s:s, s:I, s:i}", "run", v->run,
+		    "step", s->step, "offset", (json_int_t)s->next,
+		    "max", 65536);
+		if (s->item >= 0)
+			json_object_set_new(req, "item",
+			    json_integer(s->item));
+		loom_error_clear(&err);
+		if ((res = rpcclient_call(v->c, "log.read", req, NULL,
+		    &err)) == NULL)
+			return true;	/* nothing more to be had */
+		eof = json_is_true(json_object_get(res, "eof"));
+		b64 = json_string_value(json_object_get(res, "data"));
+		len = 0;
+		data = b64 != NULL ? b64_decode(b64, &len) : NULL;
+		if (data != NULL && len > 0) {
+			cmd_run_write(v, s, data, len, false);
+			s->next += (long long)len;
+		}
+		free(data);
+		json_decref(res);
+		if (len == 0 || eof)
+			return eof;
+	}
+}
+
+/*
+ * A run.output_gap event: live output of a stream stopped for us (we
+ * fell behind); from now on its log is read by offset until its end.
+ */
+static void
+cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
+{
+	const char *step = json_string_value(json_object_get(params, "step"));
+	json_t *item = json_object_get(params, "item");
+	struct cmd_run_stream *s;
+
+	if (step == NULL)
+		return;
+	s = cmd_run_stream(v, step, json_is_integer(item) ?
+	    (long)json_integer_value(item) : -1);
+	s->gap = true;
+	if (cmd_run_read_log(v, s))
+		s->gap = false;
+}
+
+/*
+ * Read the logs of gapped streams. With to_eof (the step or the run has
+ * finished), keep reading until each log is complete.
+ */
+static void
+cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
+{
+	struct timespec pause = { 0, 10000000L };
+	size_t i;
+	int tries;
+
+	for (i = 0; i < v->nstreams; i++) {
+		struct cmd_run_stream *s = &v->streams[i];
+
+		for (tries = 0; s->gap && tries < 1000; tries++) {
+			if (cmd_run_read_log(v, s))
+				s->gap = false;
+			else if (!to_eof)
+				break;
+			else
+				nanosleep(&pause, NULL);
+		}
+		s->gap = false;
+	}
+}
+
+/* A run.step_finished event. */
+static void
+cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
+{
+	const char *step = json_string_value(json_object_get(params, "step"));
+	const char *state = json_string_value(json_object_get(params,
+	    "state"));
+	json_t *item = json_object_get(params, "item");
+	json_t *code = json_object_get(params, "exit_code");
+	json_t *sig = json_object_get(params, "signal");
+	struct cmd_run_stream *s;
+	char label[512];
+
+	if (step == NULL || state == NULL)
+		return;
+	s = cmd_run_stream(v, step, json_is_integer(item) ?
+	    (long)json_integer_value(item) : -1);
+	if (s->gap)
+		cmd_run_poll_gaps(v, true);
+	cmd_run_write(v, s, (const unsigned char *)"", 0, true);
+	cmd_run_label(step, s->item, label, sizeof label);
+	cmd_run_clear_progress(v);
+	if (strcmp(state, "uptodate") == 0) {
+		/* Never started: no running count to give back. */
+		v->finished++;
+		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
+		    output_sgr(stdout, OUTPUT_RESET), label);
+		return;
+	}
+	if (s->item < 0) {
+		if (v->running > 0)
+			v->running--;
+		v->finished++;
+	}
+	if (strcmp(state, "succeeded") == 0) {
+		printf("%s[SUCCESS]%s %s\n", output_sgr(stdout, OUTPUT_GREEN),
+		    output_sgr(stdout, OUTPUT_RESET), label);
+		return;
+	}
+	if (strcmp(state, "cancelled") == 0) {
+		printf("%s[CANCELLED]%s %s\n",
+		    output_sgr(stdout, OUTPUT_YELLOW),
+		    output_sgr(stdout, OUTPUT_RESET), label);
+		return;
+	}
+	printf("%s[FAILED]%s %s", output_sgr(stdout, OUTPUT_RED),
+	    output_sgr(stdout, OUTPUT_RESET), label);
+	if (json_is_string(sig))
+		printf(" (killed by %s)\n", json_string_value(sig));
+	else if (json_is_integer(code))
+		printf(" (exit code %lld)\n",
+		    (long long)json_integer_value(code));
+	else {
+		const char *why = json_string_value(json_object_get(params,
+		    "error"));
+
+		printf(" (%s)\n", why != NULL ? why : state);
+	}
+}
+
+/* Follow our run's events until it finishes; returns the exit status. */
+static int
+cmd_run_attached(struct cmd_run_view *v)
+{
+	struct loom_error err;
+	json_t *msg, *params, *res;
+	const char *method, *run, *step, *state;
+	int rc, cancel_sent = 0, timeout;
+	char label[512];
+	size_t i;
+
+	for (;;) {
+		if (cmd_run_hangup) {
+			cmd_run_clear_progress(v);
+			return LOOMCTL_EXIT_FAILED;
+		}
+		if (cmd_run_interrupts > 1) {
+			cmd_run_clear_progress(v);
+			fprintf(stderr, "loomctl: left run %s (still "
+			    "cancelling; see 'loomctl status %s')\n", v->run,
+			    v->run);
+			return LOOMCTL_EXIT_FAILED;
+		}
+		if (cmd_run_interrupts > 0 && !cancel_sent) {
+			cancel_sent = 1;
+			cmd_run_clear_progress(v);
+			fprintf(stderr, "\nloomctl: cancelling run %s "
+			    "(Ctrl-C again to stop waiting)\n", v->run);
+			loom_error_clear(&err);
+			res = rpcclient_call(v->c, "run.cancel",
+			    json_pack("{s:s}", "run", v->run), NULL, &err);
+			if (res == NULL)
+				output_error(&err, stderr);
+			json_decref(res);
+		}
+		timeout = v->progress ? 500 : -1;
+		for (i = 0; i < v->nstreams; i++) {
+			if (v->streams[i].gap)
+				timeout = 100;
+		}
+		loom_error_clear(&err);
+		rc = rpcclient_next(v->c, timeout, &msg, &err);
+		if (rc == -1) {
+			cmd_run_clear_progress(v);
+			output_fail("lost the daemon during run %s: %s", v->run,
+			    err.message);
+			return LOOMCTL_EXIT_FAILED;
+		}
+		if (rc == 0) {
+			cmd_run_poll_gaps(v, false);
+			cmd_run_draw_progress(v);
+			fflush(stdout);
+			continue;
+		}
+		method = json_string_value(json_object_get(msg, "method"));
+		params = json_object_get(msg, "params");
+		run = json_string_value(json_object_get(params, "run"));
+		if (method == NULL || run == NULL || strcmp(run, v->run) != 0) {
+			json_decref(msg);
+			continue;
+		}
+		step = json_string_value(json_object_get(params, "step"));
+		if (strcmp(method, "run.step_started") == 0 && step != NULL) {
+			json_t *item = json_object_get(params, "item");
+
+			cmd_run_label(step, json_is_integer(item) ?
+			    (long)json_integer_value(item) : -1, label,
+			    sizeof label);
+			if (!json_is_integer(item))
+				v->running++;
+			cmd_run_clear_progress(v);
+			printf("%s[RUNNING]%s %s\n",
+			    output_sgr(stdout, OUTPUT_BLUE),
+			    output_sgr(stdout, OUTPUT_RESET), label);
+		} else if (strcmp(method, "run.output") == 0)
+			cmd_run_output(v, params);
+		else if (strcmp(method, "run.output_gap") == 0)
+			cmd_run_catch_up(v, params);
+		else if (strcmp(method, "run.step_finished") == 0)
+			cmd_run_finished_step(v, params);
+		else if (strcmp(method, "run.step_skipped") == 0 &&
+		    step != NULL) {
+			json_t *because = json_object_get(params, "because");
+			json_t *b;
+
+			cmd_run_clear_progress(v);
+			v->finished++;
+			printf("%s[SKIPPED]%s %s (dependencies failed: ",
+			    output_sgr(stdout, OUTPUT_YELLOW),
+			    output_sgr(stdout, OUTPUT_RESET), step);
+			json_array_foreach(because, i, b)
+				printf("%s%s", i > 0 ? ", " : "",
+				    json_string_value(b));
+			printf(")\n");
+		} else if (strcmp(method, "run.finished") == 0) {
+			cmd_run_poll_gaps(v, true);
+			state = json_string_value(json_object_get(params,
+			    "state"));
+			cmd_run_clear_progress(v);
+			printf("%s\nCompleted: %lld/%lld steps succeeded%s\n",
+			    CMD_RUN_DASHES,
+			    (long long)json_integer_value(json_object_get(
+			    params, "steps_succeeded")),
+			    (long long)json_integer_value(json_object_get(
+			    params, "steps_total")),
+			    state != NULL && strcmp(state, "cancelled") == 0 ?
+			    " (cancelled)" : "");
+			fflush(stdout);
+			rc = state != NULL && strcmp(state, "succeeded") == 0 ?
+			    LOOMCTL_EXIT_OK : LOOMCTL_EXIT_FAILED;
+			json_decref(msg);
+			return rc;
+		}
+		json_decref(msg);
+		fflush(stdout);
+		cmd_run_draw_progress(v);
+	}
+}
+
+static int
+cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct run_opts o;
+	struct prepared pr;
+	struct loom_error err;
+	struct cmd_run_view v;
+	struct sigaction sa;
+	json_t *res = NULL, *sub;
+	char *file = NULL;
+	const char *id;
+	size_t i;
+	int rc, code;
+
+	(void)ctx;
+	memset(&v, 0, sizeof v);
+	runopts_init(&o);
+	rc = runopts_parse(&o, &cmd_run_entry, RUNOPTS_ALL, argc, argv);
+	if (rc != 0 || o.help) {
+		if (o.help)
+			cmd_print_help(&cmd_run_entry, stdout);
+		runopts_free(&o);
+		return rc;
+	}
+	if (o.file == NULL || o.positional.n > 0) {
+		runopts_free(&o);
+		return cmd_usage_error(&cmd_run_entry, o.file == NULL ?
+		    "a pipeline file is needed" : "unexpected argument: %s",
+		    o.positional.n > 0 ? o.positional.v[0] : "");
+	}
+	if (o.dry_run && o.detach) {
+		runopts_free(&o);
+		return cmd_usage_error(&cmd_run_entry,
+		    "--dry-run and --detach do not go together");
+	}
+	if ((rc = prepare_pipeline(&pr, &o, true, false)) != 0)
+		goto out;
+	if (o.dry_run) {
+		rc = dryrun_print(&pr, &o);
+		goto out;
+	}
+	if (pr.nselected == 0) {
+		printf("Pipeline: 0 step(s) to run\n");
+		rc = LOOMCTL_EXIT_OK;
+		goto out;
+	}
+	if ((file = realpath(o.file, NULL)) == NULL)
+		file = xstrdup(o.file);
+
+	loom_error_clear(&err);
+	if ((v.c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+		output_error(&err, stderr);
+		rc = LOOMCTL_EXIT_FAILED;
+		goto out;
+	}
+	if (!o.detach) {
+		loom_error_clear(&err);
+		sub = rpcclient_call(v.c, "run.subscribe", json_object(), NULL,
+		    &err);
+		if (sub == NULL) {
+			output_error(&err, stderr);
+			rc = LOOMCTL_EXIT_FAILED;
+			goto out;
+		}
+		json_decref(sub);
+	}
+	loom_error_clear(&err);
+	res = rpcclient_call(v.c, "run.start", cmd_run_request(&o, file),
+	    &code, &err);
+	if (res == NULL) {
+		rc = cmd_run_start_error(v.c, code, &err);
+		goto out;
+	}
+	if ((id = json_string_value(json_object_get(res, "run"))) == NULL) {
+		output_fail("the daemon started a run without an id");
+		rc = LOOMCTL_EXIT_FAILED;
+		goto out;
+	}
+	v.run = xstrdup(id);
+	if (o.detach) {
+		printf("%s\n", v.run);
+		if (output_is_tty(stderr))
+			fprintf(stderr, "started run %s: 'loomctl status %s' "
+			    "follows it, 'loomctl logs %s' shows its output\n",
+			    v.run, v.run, v.run);
+		rc = LOOMCTL_EXIT_OK;
+		goto out;
+	}
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_run_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: waits return on a signal */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	v.total = json_is_array(json_object_get(res, "steps")) ?
+	    json_array_size(json_object_get(res, "steps")) : pr.nselected;
+	v.progress = output_is_tty(stdout) && !o.no_progress;
+	clock_gettime(CLOCK_MONOTONIC, &v.started);
+	printf("Pipeline: %zu step(s) to run%s\n%s\n", v.total,
+	    json_is_true(json_object_get(res, "parallel")) ?
+	    " [parallel]" : "", CMD_RUN_DASHES);
+	fflush(stdout);
+	rc = cmd_run_attached(&v);
+out:
+	for (i = 0; i < v.nstreams; i++) {
+		free(v.streams[i].step);
+		free(v.streams[i].partial);
+	}
+	free(v.streams);
+	free(v.run);
+	rpcclient_free(v.c);
+	json_decref(res);
+	free(file);
+	prepare_free(&pr);
+	runopts_free(&o);
+	return rc;
+}

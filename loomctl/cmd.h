@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The loomctl command table. Each command lives in its own cmd-<verb>.c
+ * file with one const entry and a static exec function; cmd.c holds the
+ * table and the exact-name lookup (no prefixes, no guessing). Whether a
+ * command may start the daemon is a flag of its entry, so commands that
+ * only report never start one just to say nothing is there.
+ */
+#ifndef LOOM_LOOMCTL_CMD_H
+#define LOOM_LOOMCTL_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Exit statuses (SPEC section 9). */
+#define LOOMCTL_EXIT_OK		0	/* success */
+#define LOOMCTL_EXIT_FAILED	1	/* a step failed, or run cancelled */
+#define LOOMCTL_EXIT_USAGE	2	/* usage error or invalid pipeline */
+
+/* Command flags. */
+#define CMD_NO_DAEMON		0x1	/* never talks to the daemon */
+#define CMD_NEEDS_DAEMON	0x2	/* starts the daemon when none runs */
+#define CMD_REPORT_ONLY		0x4	/* never starts a daemon */
+
+struct loomctl_cmd;
+
+/* What every command receives besides its arguments. */
+struct cmd_ctx {
+	const struct loomctl_cmd *cmd;
+	const char *progname;		/* "loomctl", "loom" or "loom-ui" */
+	int verbose;			/* -v given before the command */
+};
+
+struct loomctl_cmd {
+	const char *name;
+	const char *usage;		/* arguments, after "loomctl NAME " */
+	const char *summary;		/* one line */
+	const char *help;		/* option descriptions, or NULL */
+	int flags;
+	/* argv[0] is the command name; returns an exit status. */
+	int (*exec)(struct cmd_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct loomctl_cmd cmd_run_entry;
+extern const struct loomctl_cmd cmd_status_entry;
+extern const struct loomctl_cmd cmd_logs_entry;
+extern const struct loomctl_cmd cmd_cancel_entry;
+extern const struct loomctl_cmd cmd_validate_entry;
+extern const struct loomctl_cmd cmd_list_entry;
+extern const struct loomctl_cmd cmd_show_entry;
+extern const struct loomctl_cmd cmd_ui_entry;
+extern const struct loomctl_cmd cmd_clean_entry;
+extern const struct loomctl_cmd cmd_daemon_entry;
+
+/* Every command, in the order help lists them; NULL-terminated. */
+extern const struct loomctl_cmd *const cmd_table[];
+
+/* The command with exactly this name, or NULL. */
+const struct loomctl_cmd *cmd_find(const char *name);
+
+/* Print "usage: loomctl NAME USAGE", the summary and the help text. */
+void cmd_print_help(const struct loomctl_cmd *cmd, FILE *fp);
+
+/* Print a one-line usage error with a pointer to --help; returns 2. */
+int cmd_usage_error(const struct loomctl_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* True for "-h" and "--help". */
+bool cmd_is_help(const char *arg);
+
+#endif

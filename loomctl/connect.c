@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reaching loomd, started on demand without races (the tmux way):
+ *
+ * 1. connect to the socket; on success say daemon.hello;
+ * 2. on ENOENT or ECONNREFUSED take an exclusive flock on <socket>.lock;
+ *    whoever holds it is starting a daemon, so we wait;
+ * 3. with the lock, connect once more: another client may have started
+ *    a daemon between our failed connect and our lock;
+ * 4. only then remove a stale socket file and start loomd (beside this
+ *    executable, else on PATH) with --ready-fd, in a new session, stdio
+ *    on /dev/null, and wait for "ready" or "error: ..." on the pipe, so a
+ *    daemon that cannot start tells the person why;
+ * 5. release the lock once the daemon answers.
+ *
+ * A daemon that is shutting down (idle exit) may accept and then reset a
+ * connection, or refuse it while its socket file still exists; both are
+ * retried a few times from step 1.
+ */
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/paths.h"
+#include "common/protocol.h"
+#include "common/xmalloc.h"
+#include "loomctl/connect.h"
+#include "loomctl/rpcclient.h"
+
+/* How long to wait for a new daemon's "ready" line. */
+#define CONNECT_READY_TIMEOUT_MS	15000
+/* Attempts when a daemon vanishes under us while shutting down. */
+#define CONNECT_ATTEMPTS		8
+
+static int	connect_socket(const char *path);
+static char	*connect_loomd_path(void);
+static int	connect_start_daemon(struct loom_error *err);
+static int	connect_wait_ready(int fd, pid_t pid, struct loom_error *err);
+static struct rpcclient *connect_hello(int fd, bool *retry,
+		    struct loom_error *err);
+static void	connect_pause(int attempt);
+
+/* The socket path in use. */
+char *
+connect_socket_path(struct loom_error *err)
+{
+	return paths_socket(err);
+}
+
+/* Connect to a Unix socket; returns the fd, or -1 with errno set. */
+static int
+connect_socket(const char *path)
+{
+	struct sockaddr_un sun;
+	int fd, saved;
+
+	memset(&sun, 0, sizeof sun);
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof sun.sun_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	while (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
+		if (errno == EINTR)
+			continue;
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* loomd beside our own executable when it is there, else "loomd". */
+static char *
+connect_loomd_path(void)
+{
+	char self[PATH_MAX], *slash, *path;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			path = xasprintf("%s/loomd", self);
+			if (access(path, X_OK) == 0)
+				return path;
+			free(path);
+		}
+	}
+	return xstrdup("loomd");
+}
+
+/*
+ * Read the daemon's first line from fd: "ready" or "error: message".
+ * Returns 0 when ready, or -1 with err set.
+ */
+static int
+connect_wait_ready(int fd, pid_t pid, struct loom_error *err)
+{
+	char buf[1024];
+	size_t len = 0;
+	struct pollfd pfd;
+	ssize_t n;
+	int rc;
+	char *nl;
+
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		rc = poll(&pfd, 1, CONNECT_READY_TIMEOUT_MS);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc == 0) {
+			loom_error_set(err, NULL, 0, 0, "loomd (pid %ld) did "
+			    "not report ready within %d s", (long)pid,
+			    CONNECT_READY_TIMEOUT_MS / 1000);
+			return -1;
+		}
+		n = read(fd, buf + len, sizeof buf - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strchr(buf, '\n') != NULL || len == sizeof buf - 1)
+			break;
+	}
+	buf[len] = '\0';
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	if (strcmp(buf, "ready") == 0)
+		return 0;
+	if (strncmp(buf, "error: ", 7) == 0)
+		loom_error_set(err, NULL, 0, 0, "loomd could not start: %s",
+		    buf + 7);
+	else if (len == 0)
+		loom_error_set(err, NULL, 0, 0, "loomd exited before it was "
+		    "ready");
+	else
+		loom_error_set(err, NULL, 0, 0, "loomd said: %s", buf);
+	loom_error_hint(err, "run 'loomd --foreground -v' to see what "
+	    "happens");
+	return -1;
+}
+
+/*
+ * Start loomd detached and wait until it is ready. The intermediate child
+ * exits at once, so the daemon is not our child and never our zombie.
+ * Returns 0, or -1 with err set.
+ */
+static int
+connect_start_daemon(struct loom_error *err)
+{
+	int pfd[2], status, devnull;
+	char *loomd, fdarg[16];
+	pid_t pid;
+	int rc;
+
+	if (pipe2(pfd, O_CLOEXEC) == -1) {
+		loom_error_set(err, NULL, 0, 0, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	loomd = connect_loomd_path();
+	pid = fork();
+	if (pid == -1) {
+		loom_error_set(err, NULL, 0, 0, "fork: %s", strerror(errno));
+		close(pfd[0]);
+		close(pfd[1]);
+		free(loomd);
+		return -1;
+	}
+	if (pid == 0) {
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		if ((devnull = open("/dev/null", O_RDWR)) != -1) {
+			dup2(devnull, 0);
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+			if (devnull > 2)
+				close(devnull);
+		}
+		/* Only the write end crosses exec. */
+		if (fcntl(pfd[1], F_SETFD, 0) == -1)
+			_exit(127);
+		snprintf(fdarg, sizeof fdarg, "%d", pfd[1]);
+		if (strchr(loomd, '/') != NULL)
+			execl(loomd, "loomd", "--ready-fd", fdarg,
+			    (char *)NULL);
+		else
+			execlp(loomd, "loomd", "--ready-fd", fdarg,
+			    (char *)NULL);
+		dprintf(pfd[1], "error: cannot run %s: %s\n", loomd,
+		    strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		;
+	rc = connect_wait_ready(pfd[0], pid, err);
+	close(pfd[0]);
+	free(loomd);
+	return rc;
+}
+
+/*
+ * Say daemon.hello on a connected fd. Returns a client, or NULL with err
+ * set; *retry is set when the daemon went away under us (shutting down)
+ * and another attempt may succeed.
+ */
+static struct rpcclient *
+connect_hello(int fd, bool *retry, struct loom_error *err)
+{
+	struct rpcclient *c = rpcclient_new(fd);
+	struct loom_error herr;
+	json_t *res, *data;
+	int code;
+
+	*retry = false;
+	loom_error_clear(&herr);
+	res = rpcclient_call(c, "daemon.hello", json_pack("{s:i, s:s}",
+	    "protocol", LOOM_PROTOCOL_VERSION, "client",
+	    "loomctl " LOOM_VERSION), &code, &herr);
+	if (res != NULL) {
+		json_decref(res);
+		return c;
+	}
+	if (code == 0 || code == LOOM_ERR_SHUTDOWN) {
+		*retry = true;
+		*err = herr;
+	} else if (code == LOOM_ERR_VERSION) {
+		data = rpcclient_error_data(c);
+		loom_error_set(err, NULL, 0, 0, "protocol version mismatch "
+		    "(loomctl %d, loomd %d)", LOOM_PROTOCOL_VERSION,
+		    (int)json_integer_value(json_object_get(data, "daemon")));
+		loom_error_hint(err, "a daemon from another Loom version is "
+		    "running: stop it with 'loomctl daemon stop' when it is "
+		    "idle, then try again");
+	} else
+		*err = herr;
+	rpcclient_free(c);
+	return NULL;
+}
+
+/* Back off a little between attempts against a daemon going away. */
+static void
+connect_pause(int attempt)
+{
+	struct timespec ts = { 0, 20000000L * (attempt + 1) };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Connect to the daemon (starting one when allowed) and say hello. */
+struct rpcclient *
+connect_daemon(enum connect_mode mode, bool *not_running,
+    struct loom_error *err)
+{
+	struct rpcclient *c = NULL;
+	struct loom_error aerr;
+	char *socket = NULL, *dir = NULL, *lock = NULL;
+	int fd, lockfd = -1, attempt;
+	bool retry;
+
+	if (not_running != NULL)
+		*not_running = false;
+	if ((socket = paths_socket(err)) == NULL)
+		return NULL;
+	for (attempt = 0; attempt < CONNECT_ATTEMPTS; attempt++) {
+		loom_error_clear(&aerr);
+		fd = connect_socket(socket);
+		if (fd == -1 && errno != ENOENT && errno != ECONNREFUSED) {
+			loom_error_set(err, NULL, 0, 0, "cannot connect to %s: "
+			    "%s", socket, strerror(errno));
+			goto out;
+		}
+		if (fd == -1 && mode == CONNECT_EXISTING) {
+			if (not_running != NULL)
+				*not_running = true;
+			loom_error_set(err, NULL, 0, 0, "no daemon running");
+			goto out;
+		}
+		if (fd == -1) {
+			if (dir == NULL) {
+				dir = paths_socket_dir(socket);
+				lock = paths_lock(socket);
+			}
+			if (paths_check_private_dir(dir, true, err) == -1)
+				goto out;
+			lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+			if (lockfd == -1) {
+				loom_error_set(err, NULL, 0, 0, "cannot open "
+				    "%s: %s", lock, strerror(errno));
+				goto out;
+			}
+			while (flock(lockfd, LOCK_EX) == -1) {
+				if (errno != EINTR) {
+					loom_error_set(err, NULL, 0, 0,
+					    "cannot lock %s: %s", lock,
+					    strerror(errno));
+					goto out;
+				}
+			}
+			fd = connect_socket(socket);
+			if (fd == -1) {
+				if (unlink(socket) == -1 && errno != ENOENT) {
+					loom_error_set(err, NULL, 0, 0,
+					    "cannot remove stale socket %s: %s",
+					    socket, strerror(errno));
+					goto out;
+				}
+				if (connect_start_daemon(err) == -1)
+					goto out;
+				fd = connect_socket(socket);
+				if (fd == -1) {
+					loom_error_set(err, NULL, 0, 0,
+					    "cannot connect to %s after "
+					    "starting loomd: %s", socket,
+					    strerror(errno));
+					goto out;
+				}
+			}
+		}
+		c = connect_hello(fd, &retry, &aerr);
+		if (lockfd != -1) {
+			close(lockfd);
+			lockfd = -1;
+		}
+		if (c != NULL || !retry) {
+			if (c == NULL)
+				*err = aerr;
+			goto out;
+		}
+		connect_pause(attempt);
+	}
+	*err = aerr;
+out:
+	if (lockfd != -1)
+		close(lockfd);
+	free(socket);
+	free(dir);
+	free(lock);
+	return c;
+}

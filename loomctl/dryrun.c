@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Dry runs and the investigate report. Commands are printed one per
+ * line; everything else is a "#" comment, so the whole output can be fed
+ * to bash (from the pipeline's folder, named in the header) and does what
+ * the run would do. A loop whose folder does not exist yet (an upstream
+ * step makes it) cannot list its items: it is printed as a comment with
+ * its command for one item.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/command.h"
+#include "common/error.h"
+#include "common/freshness.h"
+#include "common/graph.h"
+#include "common/loopitems.h"
+#include "common/pipeline.h"
+#include "loomctl/cmd.h"
+#include "loomctl/dryrun.h"
+#include "loomctl/freshlist.h"
+#include "loomctl/output.h"
+#include "loomctl/prepare.h"
+#include "loomctl/runopts.h"
+
+static bool	dryrun_parallel(const struct pipeline *p,
+		    const struct run_opts *o);
+static int	dryrun_command(const struct pipeline *p, size_t step,
+		    const char *item, const char *output,
+		    const struct run_opts *o, struct strv *argv,
+		    char **quoted);
+static json_t	*dryrun_json_argv(const struct strv *argv);
+static void	dryrun_fresh_json(json_t *entry, const struct fresh_step *fs);
+static void	dryrun_paths(const char *title, const struct strv *paths);
+
+static bool
+dryrun_parallel(const struct pipeline *p, const struct run_opts *o)
+{
+	if (o->parallel != -1)
+		return o->parallel == 1;
+	return p->exec.parallel == 1;
+}
+
+/*
+ * Build one command (a loop item's when item is not NULL). Returns 0, or
+ * 2 after printing the error.
+ */
+static int
+dryrun_command(const struct pipeline *p, size_t step, const char *item,
+    const char *output, const struct run_opts *o, struct strv *argv,
+    char **quoted)
+{
+	struct command_env env;
+	struct loom_error err;
+
+	memset(&env, 0, sizeof env);
+	env.virtual_env = getenv("VIRTUAL_ENV");
+	loom_error_clear(&err);
+	if (command_build(p, step, &env, item, output, o->extra, argv,
+	    &err) == -1) {
+		output_error(&err, stderr);
+		return LOOMCTL_EXIT_USAGE;
+	}
+	*quoted = command_quote(argv);
+	return 0;
+}
+
+/* "uptodate" and "reason" (why it would run) of a dry-run entry. */
+static void
+dryrun_fresh_json(json_t *entry, const struct fresh_step *fs)
+{
+	json_object_set_new(entry, "uptodate", json_boolean(!fs->will_run));
+	json_object_set_new(entry, "reason", fs->run_reason != NULL ?
+	    json_string(fs->run_reason) : json_null());
+}
+
+static json_t *
+dryrun_json_argv(const struct strv *argv)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < argv->n; i++)
+		json_array_append_new(a, json_string(argv->v[i]));
+	return a;
+}
+
+/* Print the commands of the selected steps. */
+int
+dryrun_print(const struct prepared *pr, const struct run_opts *o)
+{
+	const struct pipeline *p = pr->p;
+	struct loop_items li;
+	struct loom_error err;
+	struct strv argv;
+	struct fresh_plan *plan;
+	json_t *out = NULL, *list = NULL, *entry;
+	size_t *order, n, i, k, nfresh = 0;
+	char *quoted;
+	int rc = 0;
+
+	order = prepare_order(pr, &n);
+	/* Which steps a run would execute, and why (freshlist.c). */
+	plan = freshlist_run_plan(pr, o);
+	for (i = 0; plan != NULL && i < n; i++)
+		nfresh += !plan->steps[order[i]].will_run;
+	if (o->json) {
+		list = json_array();
+		out = json_pack("{s:s, s:s, s:b, s:o}", "file", o->file,
+		    "cwd", p->dir, "parallel", dryrun_parallel(p, o),
+		    "steps", list);
+	} else {
+		printf("# Pipeline: %zu step(s) to run%s", n - nfresh,
+		    dryrun_parallel(p, o) ? " [parallel]" : "");
+		if (nfresh > 0)
+			printf(", %zu up to date (--force runs them)", nfresh);
+		printf("\n");
+		printf("# working directory: %s\n", p->dir);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct step *s = &p->steps[order[i]];
+		bool fresh;
+
+		strv_init(&argv);
+		if (s->loop == NULL) {
+			rc = dryrun_command(p, order[i], NULL, NULL, o, &argv,
+			    &quoted);
+			if (rc != 0) {
+				strv_free(&argv);
+				break;
+			}
+			if (o->json) {
+				json_array_append_new(list, json_pack(
+				    "{s:s, s:o}", "step", s->name, "argv",
+				    dryrun_json_argv(&argv)));
+				if (plan != NULL)
+					dryrun_fresh_json(json_array_get(list,
+					    json_array_size(list) - 1),
+					    &plan->steps[order[i]]);
+			} else if (plan != NULL &&
+			    !plan->steps[order[i]].will_run)
+				printf("# %s\n#   up to date, not run\n# %s\n",
+				    s->name, quoted);
+			else if (plan != NULL)
+				printf("# %s\n#   runs: %s\n%s\n", s->name,
+				    plan->steps[order[i]].run_reason, quoted);
+			else
+				printf("# %s\n%s\n", s->name, quoted);
+			free(quoted);
+			strv_free(&argv);
+			continue;
+		}
+		loopitems_init(&li);
+		loom_error_clear(&err);
+		if (loopitems_list(p, order[i], &li, &err) == -1) {
+			rc = dryrun_command(p, order[i], "$loop_item",
+			    "$loop_output", o, &argv, &quoted);
+			if (rc == 0 && o->json) {
+				json_array_append_new(list, json_pack(
+				    "{s:s, s:s, s:o}", "step", s->name,
+				    "pending", err.message, "argv",
+				    dryrun_json_argv(&argv)));
+			} else if (rc == 0)
+				printf("# %s: items listed when the step "
+				    "runs (%s)\n#   for each item: %s\n",
+				    s->name, err.message, quoted);
+			if (rc == 0)
+				free(quoted);
+			strv_free(&argv);
+			loopitems_free(&li);
+			continue;
+		}
+		if (!o->json)
+			printf("# %s: %zu item(s) of %s\n%s%s%s", s->name,
+			    li.items.n, li.over, plan == NULL ? "" :
+			    plan->steps[order[i]].will_run ? "#   runs: " :
+			    "#   up to date, not run\n", plan == NULL ||
+			    !plan->steps[order[i]].will_run ? "" :
+			    plan->steps[order[i]].run_reason, plan == NULL ||
+			    !plan->steps[order[i]].will_run ? "" : "\n");
+		for (k = 0; k < li.items.n && rc == 0; k++) {
+			strv_free(&argv);
+			strv_init(&argv);
+			rc = dryrun_command(p, order[i], li.items.v[k],
+			    li.outputs.v[k][0] != '\0' ? li.outputs.v[k] :
+			    NULL, o, &argv, &quoted);
+			if (rc != 0)
+				break;
+			fresh = plan != NULL && freshlist_item_fresh(pr, o,
+			    plan, order[i], li.items.v[k],
+			    li.outputs.v[k][0] != '\0' ? li.outputs.v[k] : NULL);
+			if (o->json) {
+				entry = json_pack("{s:s, s:i, s:s, s:o}",
+				    "step", s->name, "item", (int)k,
+				    "item_path", li.items.v[k], "argv",
+				    dryrun_json_argv(&argv));
+				if (plan != NULL)
+					json_object_set_new(entry, "uptodate",
+					    json_boolean(fresh));
+				json_array_append_new(list, entry);
+			} else
+				printf("%s%s\n", fresh ? "# up to date: " : "",
+				    quoted);
+			free(quoted);
+		}
+		strv_free(&argv);
+		loopitems_free(&li);
+	}
+	if (o->json && rc == 0)
+		output_json(out, stdout);
+	json_decref(out);
+	freshness_plan_free(plan);
+	free(order);
+	return rc;
+}
+
+static void
+dryrun_paths(const char *title, const struct strv *paths)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < paths->n; i++) {
+		const char *state;
+
+		if (strstr(paths->v[i], "://") != NULL)
+			state = "url";
+		else if (stat(paths->v[i], &st) == -1)
+			state = "missing";
+		else if (S_ISDIR(st.st_mode))
+			state = "folder";
+		else
+			state = "exists";
+		printf("    %-8s %-8s %s\n", i == 0 ? title : "", state,
+		    paths->v[i]);
+	}
+}
+
+/* The investigate report: everything about each selected step. */
+int
+dryrun_investigate(const struct prepared *pr, const struct run_opts *o)
+{
+	const struct pipeline *p = pr->p;
+	struct loom_error err;
+	struct strv argv, in, outp, interp;
+	struct command_env env;
+	const size_t *deps;
+	size_t *order, n, i, k, nd;
+	char *quoted, *task;
+	int rc = 0;
+
+	memset(&env, 0, sizeof env);
+	env.virtual_env = getenv("VIRTUAL_ENV");
+	order = prepare_order(pr, &n);
+	printf("Pipeline: %s\n  folder:   %s\n  steps:    %zu in the file, "
+	    "%zu selected\n  mode:     %s", o->file, p->dir, p->nsteps, n,
+	    dryrun_parallel(p, o) ? "parallel" : "sequential");
+	if (o->max_workers > 0 || p->exec.max_workers > 0)
+		printf(", max %ld workers", o->max_workers > 0 ?
+		    o->max_workers : p->exec.max_workers);
+	printf("\n  python:   %s\n", env.virtual_env != NULL ?
+	    "$VIRTUAL_ENV/bin/python" : "python3 from PATH");
+	if (p->nparams > 0) {
+		printf("  parameters:\n");
+		for (i = 0; i < p->nparams; i++)
+			printf("    %s = %s\n", p->params[i].name,
+			    p->params[i].value->text != NULL ?
+			    p->params[i].value->text : "");
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		const struct step *s = &p->steps[order[i]];
+
+		printf("\n[%zu/%zu] %s%s%s\n", i + 1, n,
+		    output_sgr(stdout, OUTPUT_BOLD), s->name,
+		    output_sgr(stdout, OUTPUT_RESET));
+		task = pipeline_abspath(p, s->task);
+		strv_init(&interp);
+		loom_error_clear(&err);
+		if (command_interpreter(p, order[i], &env, &interp, &err) == 0)
+			quoted = command_quote(&interp);
+		else
+			quoted = xstrdup(err.message);
+		printf("    task     %-8s %s\n    run with %s\n",
+		    access(task, R_OK) == 0 ? "exists" : "missing", task,
+		    interp.n > 0 ? quoted : "(directly)");
+		free(quoted);
+		strv_free(&interp);
+		free(task);
+		deps = graph_deps(pr->g, order[i], &nd);
+		for (k = 0; k < nd; k++)
+			printf("    %-8s %s\n", k == 0 ? "after" : "",
+			    p->steps[deps[k]].name);
+		if (s->loop != NULL) {
+			printf("    loop     one command per file (see "
+			    "--dry-run)\n");
+			continue;
+		}
+		strv_init(&in);
+		strv_init(&outp);
+		loom_error_clear(&err);
+		if (command_input_paths(p, order[i], NULL, &in, &err) == 0 &&
+		    command_output_paths(p, order[i], NULL, &outp, &err) == 0) {
+			dryrun_paths("reads", &in);
+			dryrun_paths("writes", &outp);
+		} else
+			output_error(&err, stderr);
+		strv_free(&in);
+		strv_free(&outp);
+		strv_init(&argv);
+		rc = dryrun_command(p, order[i], NULL, NULL, o, &argv, &quoted);
+		if (rc == 0) {
+			printf("    command  %s\n", quoted);
+			free(quoted);
+		}
+		strv_free(&argv);
+	}
+	free(order);
+	return rc;
+}

@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Blocking JSON-RPC client. Replies are matched by id; notifications that
+ * arrive while a call waits are queued in arrival order, so a command
+ * that subscribes and then calls never loses an event. Reads use poll so
+ * the caller can wait with a timeout and be interrupted by a signal.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/jsonrpc.h"
+#include "common/protocol.h"
+#include "common/xmalloc.h"
+#include "loomctl/rpcclient.h"
+
+struct rpcclient {
+	int fd;
+	long long next_id;
+	struct jsonrpc_framer *framer;
+	json_t *queue;		/* notifications not handed out yet */
+	json_t *error_data;	/* data of the last error reply */
+	bool closed;
+};
+
+static int	rpcclient_send(struct rpcclient *c, const json_t *msg,
+		    struct loom_error *err);
+static int	rpcclient_read(struct rpcclient *c, int timeout_ms,
+		    struct loom_error *err);
+static int	rpcclient_take(struct rpcclient *c, json_t **msg,
+		    struct loom_error *err);
+
+/* Wrap a connected socket. */
+struct rpcclient *
+rpcclient_new(int fd)
+{
+	struct rpcclient *c = xcalloc(1, sizeof *c);
+
+	c->fd = fd;
+	c->next_id = 1;
+	c->framer = jsonrpc_framer_create(LOOM_MAX_LINE);
+	c->queue = json_array();
+	return c;
+}
+
+void
+rpcclient_free(struct rpcclient *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd != -1)
+		close(c->fd);
+	jsonrpc_framer_free(c->framer);
+	json_decref(c->queue);
+	json_decref(c->error_data);
+	free(c);
+}
+
+int
+rpcclient_fd(const struct rpcclient *c)
+{
+	return c->fd;
+}
+
+json_t *
+rpcclient_error_data(const struct rpcclient *c)
+{
+	return c->error_data;
+}
+
+/* Write one message and its newline; returns 0 or -1 with err set. */
+static int
+rpcclient_send(struct rpcclient *c, const json_t *msg, struct loom_error *err)
+{
+	char *text;
+	size_t len, off;
+	ssize_t n;
+
+	if ((text = jsonrpc_encode(msg, &len)) == NULL) {
+		loom_error_set(err, NULL, 0, 0, "cannot encode a request");
+		return -1;
+	}
+	text = xrealloc(text, len + 1);
+	text[len++] = '\n';
+	for (off = 0; off < len; off += (size_t)n) {
+		n = send(c->fd, text + off, len - off, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n == -1) {
+			loom_error_set(err, NULL, 0, 0, "lost the daemon: %s",
+			    strerror(errno));
+			free(text);
+			return -1;
+		}
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * Wait up to timeout_ms for bytes and feed them to the framer. Returns 1
+ * when bytes arrived, 0 on timeout or signal, -1 with err set on EOF or
+ * failure.
+ */
+static int
+rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
+{
+	struct pollfd pfd;
+	char buf[65536];
+	ssize_t n;
+	int rc;
+
+	if (c->closed) {
+		loom_error_set(err, NULL, 0, 0, "the daemon closed the "
+		    "connection");
+		return -1;
+	}
+	pfd.fd = c->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	rc = poll(&pfd, 1, timeout_ms);
+	if (rc == -1 && errno == EINTR)
+		return 0;
+	if (rc == -1) {
+		loom_error_set(err, NULL, 0, 0, "poll: %s", strerror(errno));
+		return -1;
+	}
+	if (rc == 0)
+		return 0;
+	n = read(c->fd, buf, sizeof buf);
+	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0) {
+		c->closed = true;
+		loom_error_set(err, NULL, 0, 0, "the daemon closed the "
+		    "connection%s%s", n == -1 ? ": " : "",
+		    n == -1 ? strerror(errno) : "");
+		return -1;
+	}
+	jsonrpc_framer_feed(c->framer, buf, (size_t)n);
+	return 1;
+}
+
+/*
+ * Take the next complete message from the framer. Returns 1 with *msg,
+ * 0 when none is complete, -1 with err set on a bad message.
+ */
+static int
+rpcclient_take(struct rpcclient *c, json_t **msg, struct loom_error *err)
+{
+	struct jsonrpc_error jerr;
+	const char *line;
+	size_t len;
+
+	switch (jsonrpc_framer_next(c->framer, &line, &len)) {
+	case JSONRPC_FRAME_NONE:
+		return 0;
+	case JSONRPC_FRAME_TOO_LONG:
+		loom_error_set(err, NULL, 0, 0, "the daemon sent a message "
+		    "over %d bytes", LOOM_MAX_LINE);
+		return -1;
+	case JSONRPC_FRAME_LINE:
+		break;
+	}
+	if ((*msg = jsonrpc_parse(line, len, &jerr)) == NULL ||
+	    !json_is_object(*msg)) {
+		json_decref(*msg);
+		loom_error_set(err, NULL, 0, 0, "the daemon sent a bad "
+		    "message: %s", jerr.message);
+		return -1;
+	}
+	return 1;
+}
+
+/* Call a method and wait for its reply. */
+json_t *
+rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
+    int *code, struct loom_error *err)
+{
+	json_t *req, *msg, *id, *result, *error;
+	long long my_id = c->next_id++;
+	int rc;
+
+	if (code != NULL)
+		*code = 0;
+	json_decref(c->error_data);
+	c->error_data = NULL;
+	req = jsonrpc_request(my_id, method, params);
+	rc = rpcclient_send(c, req, err);
+	json_decref(req);
+	if (rc == -1)
+		return NULL;
+	for (;;) {
+		msg = NULL;
+		rc = rpcclient_take(c, &msg, err);
+		if (rc == -1)
+			return NULL;
+		if (rc == 0) {
+			if (rpcclient_read(c, -1, err) == -1)
+				return NULL;
+			continue;
+		}
+		id = json_object_get(msg, "id");
+		if (id == NULL) {
+			json_array_append_new(c->queue, msg);
+			continue;
+		}
+		/*
+		 * An error with a null id answers a request the daemon could
+		 * not read at all: ours, since we wait for one reply at a time.
+		 */
+		if (json_is_null(id) && json_object_get(msg, "error") != NULL)
+			break;
+		if (!json_is_integer(id) || json_integer_value(id) != my_id) {
+			json_decref(msg);
+			continue;
+		}
+		break;
+	}
+	if ((error = json_object_get(msg, "error")) != NULL) {
+		const char *m = json_string_value(json_object_get(error,
+		    "message"));
+
+		if (code != NULL)
+			*code = (int)json_integer_value(json_object_get(error,
+			    "code"));
+		c->error_data = json_object_get(error, "data");
+		json_incref(c->error_data);
+		loom_error_set(err, NULL, 0, 0, "%s", m != NULL ? m :
+		    "the daemon reported an error");
+		json_decref(msg);
+		return NULL;
+	}
+	result = json_object_get(msg, "result");
+	if (result == NULL) {
+		loom_error_set(err, NULL, 0, 0, "the daemon sent a reply "
+		    "without a result");
+		json_decref(msg);
+		return NULL;
+	}
+	json_incref(result);
+	json_decref(msg);
+	return result;
+}
+
+/* Hand out the next notification. */
+int
+rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
+    struct loom_error *err)
+{
+	int rc;
+
+	for (;;) {
+		if (json_array_size(c->queue) > 0) {
+			*msg = json_array_get(c->queue, 0);
+			json_incref(*msg);
+			json_array_remove(c->queue, 0);
+			return 1;
+		}
+		rc = rpcclient_take(c, msg, err);
+		if (rc == -1)
+			return -1;
+		if (rc == 1) {
+			if (json_object_get(*msg, "id") == NULL)
+				return 1;
+			json_decref(*msg);	/* a stray reply */
+			continue;
+		}
+		rc = rpcclient_read(c, timeout_ms, err);
+		if (rc <= 0)
+			return rc;
+	}
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A blocking JSON-RPC 2.0 client over one connected stream socket, one
+ * JSON text per line (docs/protocol.md). Calls carry increasing ids and
+ * wait for the reply with their id; notifications that arrive meanwhile
+ * are queued and handed out by rpcclient_next. It does not find, start
+ * or connect to the daemon: connect.c does that and hands over the fd.
+ */
+#ifndef LOOM_LOOMCTL_RPCCLIENT_H
+#define LOOM_LOOMCTL_RPCCLIENT_H
+
+#include <jansson.h>
+
+struct loom_error;
+struct rpcclient;
+
+/* Take ownership of a connected socket. Never returns NULL. */
+struct rpcclient *rpcclient_new(int fd);
+void rpcclient_free(struct rpcclient *c);
+int rpcclient_fd(const struct rpcclient *c);
+
+/*
+ * Call method with params (the reference is stolen; NULL means {}), and
+ * wait for its reply. Returns the result (a new reference), or NULL with
+ * err set: for an error reply, err carries the daemon's message, *code
+ * (when not NULL) its JSON-RPC code and rpcclient_error_data() its data;
+ * for a transport failure (daemon gone, bad reply) *code is 0.
+ */
+json_t *rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
+    int *code, struct loom_error *err);
+
+/* error.data of the last error reply (borrowed; NULL when none). */
+json_t *rpcclient_error_data(const struct rpcclient *c);
+
+/*
+ * The next notification (a new reference to the whole message, with
+ * "method" and "params"), waiting at most timeout_ms (-1: no limit).
+ * Returns 1 with *msg set, 0 on timeout or when a signal interrupted the
+ * wait, -1 with err set when the connection closed or broke.
+ */
+int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
+    struct loom_error *err);
+
+#endif
