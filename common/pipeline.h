@@ -74,6 +74,13 @@ struct value {
 	size_t nitems;
 	struct kvlist map;	/* VALUE_MAP: the keys and values */
 	struct loom_span span;
+	/*
+	 * Owners beyond the first. A YAML alias shares the anchored node
+	 * instead of copying it (so an alias bomb costs no memory), and the
+	 * model shares nodes with the parsed tree; value_free only frees a
+	 * node whose count is 0. Never modify a node in place: replace it.
+	 */
+	unsigned int refs;
 };
 
 struct data_entry {
@@ -235,9 +242,40 @@ char *pipeline_abspath(const struct pipeline *p, const char *path);
 const char *pipeline_suggest(const char *name, const char *const *candidates,
     size_t n);
 
+/* Rebuild the name lookups after steps, data, params or groups changed. */
+void pipeline_index_rebuild(struct pipeline *p);
+
+/* True for "scheme://..." (http, https, ...): such paths are not files. */
+bool pipeline_is_url(const char *path);
+
+/*
+ * How an override (--set) or a plain YAML scalar is typed: for an
+ * override only true/false, integers and decimals are typed (yaml false),
+ * for YAML the 1.2 core schema applies (yaml true: also null, ~, 0x1f,
+ * 0o17, .inf, .nan). Returns the type; *boolean receives a bool's value.
+ */
+enum value_type value_classify(const char *text, bool yaml, bool *boolean);
+
+/*
+ * A small string -> index hash map (open addressing) for name lookups.
+ * Keys are borrowed: they must outlive the map.
+ */
+struct pipeline_map;
+struct pipeline_map *pipeline_map_create(size_t hint);
+void pipeline_map_free(struct pipeline_map *m);
+/* The index stored for key, or -1. */
+ssize_t pipeline_map_get(const struct pipeline_map *m, const char *key);
+/* Add key unless present: returns -1 when added, else the old index. */
+ssize_t pipeline_map_add(struct pipeline_map *m, const char *key,
+    size_t index);
+/* Add or replace. */
+void pipeline_map_set(struct pipeline_map *m, const char *key, size_t index);
+
 /* Value helpers. */
 struct value *value_new_scalar(const char *text, bool quoted);
 struct value *value_copy(const struct value *v);
+/* Take one more reference to v (value_free drops one); returns v. */
+struct value *value_hold(struct value *v);
 void value_free(struct value *v);
 bool value_is_scalar(const struct value *v);
 void kvlist_free(struct kvlist *l);

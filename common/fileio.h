@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Whole-file reads with a size cap, atomic replacement of a file and
+ * mkdir -p. Every failure is reported through a struct loom_error naming
+ * the path and the reason; nothing here aborts on bad input. This module
+ * does no parsing and knows nothing about pipelines.
+ */
+#ifndef LOOM_COMMON_FILEIO_H
+#define LOOM_COMMON_FILEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct loom_error;
+
+/*
+ * Read a whole regular file. The result is NUL-terminated and owned by the
+ * caller; *len (when not NULL) receives its length without the NUL. A file
+ * larger than max bytes is refused with the limit named; anything but a
+ * regular file (folder, FIFO, device) is refused without blocking. Returns
+ * NULL with err set on failure.
+ */
+char *fileio_read(const char *path, size_t max, size_t *len,
+    struct loom_error *err);
+
+/*
+ * Replace path with data atomically: write a temporary file
+ * ".<name>.tmp-XXXXXX" in the same folder (created O_EXCL), fsync it,
+ * rename it over path and fsync the folder. Readers see either the old or
+ * the new content, never a mix. mode applies to a new file; an existing
+ * file keeps its permission bits. When path is a symbolic link, the file it
+ * points to is replaced and the link kept. On any failure the temporary
+ * file is removed and path is untouched. Returns 0, or -1 with err set.
+ */
+int fileio_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct loom_error *err);
+
+/*
+ * Create a folder and its missing parents (mkdir -p). An existing folder
+ * is fine; a file in the way is an error naming it. Returns 0, or -1 with
+ * err set.
+ */
+int fileio_mkdirs(const char *path, mode_t mode, struct loom_error *err);
+
+/* True when name looks like one of fileio_write_atomic's temporary files. */
+bool fileio_is_temp_name(const char *name);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Semantic checks of a loaded pipeline: every problem at once, as
+ * diagnostics located at file:line:column with a hint where one helps.
+ * Loading (pipeline-load.c) has already reported syntax, limits, shapes
+ * and types; this adds what needs the whole pipeline: references,
+ * names defined twice, task files, loops, the dependency graph (two
+ * producers of one entry, cycles) and what the tasks' front matter says.
+ */
+#ifndef LOOM_COMMON_VALIDATE_H
+#define LOOM_COMMON_VALIDATE_H
+
+struct diags;
+struct pipeline;
+
+/*
+ * Check p and append every problem to d, then sort d by location (so
+ * the loader's diagnostics already in d are merged in order). Errors:
+ * a reference to nothing (hint: the nearest name), a name defined twice
+ * across variables:, data: and parameters:, a step or group name used
+ * twice, a missing task file, a loop without over: or into:,
+ * $loop_item/$loop_output outside a loop, two producers of one data
+ * entry, cycles. Warnings: an argument the task's front matter does not
+ * declare, a required one the step does not pass, a malformed front
+ * matter block, a layout entry naming nothing.
+ */
+void validate_pipeline(const struct pipeline *p, struct diags *d);
+
+#endif

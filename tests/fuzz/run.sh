@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Run one libFuzzer target for a bounded time:
+#   tests/fuzz/run.sh TARGET SECONDS
+# TARGET is the fuzzer binary (build-fuzz/tests/fuzz/fuzz-load) or its
+# name, looked up in $LOOM_FUZZ_BUILD/tests/fuzz (default build-fuzz).
+# First every kept regression input (tests/fuzz/regress/NAME/) is run
+# once; then the target fuzzes for SECONDS with 256 MiB and 1 s per
+# input, seeded from examples/ and tests/cases/ (with tests/fuzz/NAME.dict
+# as a dictionary when there is one). The corpus grows in
+# $LOOM_FUZZ_BUILD/corpus/NAME; a crash is written there as crash-*,
+# and the script exits non-zero. Copy a crasher into regress/NAME/ once
+# it is fixed, so it is re-run forever.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+if [ $# -ne 2 ]; then
+	echo "usage: $0 TARGET SECONDS" >&2
+	exit 2
+fi
+target=$1
+seconds=$2
+build=${LOOM_FUZZ_BUILD:-$top/build-fuzz}
+if [ ! -x "$target" ]; then
+	target=$build/tests/fuzz/$target
+fi
+if [ ! -x "$target" ]; then
+	echo "$0: no fuzzer at $1 (build with -DLOOM_FUZZ=ON)" >&2
+	exit 2
+fi
+name=$(basename "$target")
+corpus=$build/corpus/$name
+artifacts=$build/artifacts/$name
+mkdir -p "$corpus" "$artifacts"
+
+# Seeds: small files of the examples and the golden cases.
+seeds=$(mktemp -d)
+trap 'rm -rf "$seeds"' EXIT
+find "$top/examples" "$top/tests/cases" -type f -size -64k 2>/dev/null |
+	while read -r f; do
+		cp "$f" "$seeds/$(echo "$f" | sha1sum | cut -c1-16)"
+	done
+
+# ASan keeps 256 MiB of freed memory by default: too close to the limit.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=32"
+opts=(-rss_limit_mb=256 -timeout=1 -artifact_prefix="$artifacts/")
+dict=$top/tests/fuzz/$name.dict
+if [ -f "$dict" ]; then
+	opts+=(-dict="$dict")
+fi
+regress=$top/tests/fuzz/regress/$name
+if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
+	echo "$name: replaying $(ls "$regress" | wc -l) regression inputs"
+	"$target" "${opts[@]}" "$regress"/*
+fi
+echo "$name: fuzzing for $seconds s"
+"$target" "${opts[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+	"$corpus" "$seeds"
