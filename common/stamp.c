@@ -1,0 +1,1012 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Step stamps under .loom/stamps/: file identities, hashing, and the text
+ * format of a stamp file.
+ *
+ * The format is line-oriented text so that a person can read it and diff
+ * two of them:
+ *
+ *	loom-stamp 1
+ *	state succeeded
+ *	written 1764102000123456789
+ *	argv python3
+ *	argv /abs/tasks/train.py
+ *	script 9f86d0...|-
+ *	in f 1234 1764101999000000000 9f86d0...|- /abs/data/features.csv
+ *	out d 3 1764101999000000000 ab12...|- /abs/results
+ *
+ * argv values and paths are the rest of their line, with '%', CR and LF
+ * (and nothing else) written as %XX. Times are nanoseconds since the epoch.
+ * This module does not decide freshness; see freshness.c.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/stamp.h"
+#include "common/xmalloc.h"
+
+#define STAMP_MAGIC		"loom-stamp 1"
+/*
+ * File times closer than this to the moment a stamp was written are not
+ * trusted alone: a file rewritten within one tick of its file system's
+ * clock keeps its size and time. Times with a fraction of a second come
+ * from a clock ticking every few milliseconds (the kernel's coarse clock);
+ * whole seconds may mean a file system that keeps seconds, or two (FAT).
+ */
+#define STAMP_RACY_NS		(50LL * 1000 * 1000)
+#define STAMP_RACY_COARSE_NS	(2LL * 1000 * 1000 * 1000)
+
+struct stamp_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+static void	stamp_buf_add(struct stamp_buf *b, const char *s, size_t n);
+static void	stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	stamp_buf_escaped(struct stamp_buf *b, const char *s);
+static char	*stamp_unescape(const char *s);
+static char	*stamp_escape_name(const char *name);
+static long long stamp_now_ns(void);
+static unsigned long long stamp_proc_start(long pid, char *state);
+static void	stamp_hex(const unsigned char *md, unsigned int n,
+		    char out[STAMP_HASH_HEX]);
+static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
+		    struct loom_error *err);
+static int	stamp_dir_walk(EVP_MD_CTX *ctx, const char *path,
+		    const char *rel, struct stamp_ident *id, int depth,
+		    struct loom_error *err);
+static int	stamp_parse_entry(struct stamp *s, const char *line,
+		    bool output);
+static void	stamp_entry_add(struct stamp_entry **v, size_t *n,
+		    const char *path, const struct stamp_ident *id);
+static int	stamp_remove_tree(const char *path, struct loom_error *err);
+
+static void
+stamp_buf_add(struct stamp_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	stamp_buf_add(b, s, strlen(s));
+	free(s);
+}
+
+/* Write s with '%', CR and LF as %XX, so it fits on one line. */
+static void
+stamp_buf_escaped(struct stamp_buf *b, const char *s)
+{
+	char hex[4];
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%' || *s == '\n' || *s == '\r') {
+			snprintf(hex, sizeof hex, "%%%02X", (unsigned char)*s);
+			stamp_buf_add(b, hex, 3);
+		} else
+			stamp_buf_add(b, s, 1);
+	}
+}
+
+static int
+stamp_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Undo stamp_buf_escaped (and the name escaping). Owned. */
+static char *
+stamp_unescape(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+	int hi, lo;
+
+	while (*s != '\0') {
+		if (s[0] == '%' && (hi = stamp_hexval(s[1])) >= 0 &&
+		    (lo = stamp_hexval(s[2])) >= 0) {
+			*o++ = (char)(hi * 16 + lo);
+			s += 3;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * A file name for a step or item name: letters, digits, '_', '-' and a
+ * non-leading '.' stay, everything else becomes %XX. No two names give
+ * the same file name, none is hidden, none contains '/' or '@' (which
+ * stamp_items_dir uses).
+ */
+static char *
+stamp_escape_name(const char *name)
+{
+	struct stamp_buf b = { NULL, 0, 0 };
+	char hex[4];
+	const char *s;
+
+	stamp_buf_add(&b, "", 0);
+	for (s = name; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    (c == '.' && s != name))
+			stamp_buf_add(&b, s, 1);
+		else {
+			snprintf(hex, sizeof hex, "%%%02X", c);
+			stamp_buf_add(&b, hex, 3);
+		}
+	}
+	if (b.len == 0)
+		stamp_buf_add(&b, "%00", 3);
+	return b.s;
+}
+
+static long long
+stamp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The start time of a process (field 22 of /proc/PID/stat, in clock
+ * ticks since boot), so a recycled pid is not mistaken for the writer of a
+ * running marker. 0 when unknown (no /proc: macOS).
+ */
+static unsigned long long
+stamp_proc_start(long pid, char *state)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	if (state != NULL)
+		*state = '?';
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name (field 2) may hold spaces: skip past its ')'. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	p++;
+	if (state != NULL && p[0] == ' ')
+		*state = p[1];
+	for (field = 3; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+static void
+stamp_hex(const unsigned char *md, unsigned int n, char out[STAMP_HASH_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int i;
+
+	for (i = 0; i < n && i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+/* SHA-256 of a buffer as hex (see stamp.h). */
+void
+stamp_hash_buffer(const void *data, size_t len, char out[STAMP_HASH_HEX])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
+	stamp_hex(md, n, out);
+}
+
+/* SHA-256 of a whole file, refusing one over max bytes. */
+int
+stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
+    struct loom_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx;
+	struct stat st;
+	size_t total = 0;
+	ssize_t got;
+	int fd, saved;
+
+	out[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		saved = errno;
+		loom_error_set(err, path, 0, 0, "cannot hash %s: %s", path,
+		    S_ISREG(st.st_mode) ? strerror(saved) :
+		    "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((unsigned long long)st.st_size > (unsigned long long)max) {
+		loom_error_set(err, path, 0, 0,
+		    "cannot hash %s: larger than %zu bytes", path, max);
+		close(fd);
+		return -1;
+	}
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	while ((got = read(fd, buf, sizeof buf)) != 0) {
+		if (got == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			loom_error_set(err, path, 0, 0, "cannot read %s: %s",
+			    path, strerror(saved));
+			EVP_MD_CTX_free(ctx);
+			close(fd);
+			return -1;
+		}
+		total += (size_t)got;
+		if (total > max) {
+			loom_error_set(err, path, 0, 0,
+			    "cannot hash %s: larger than %zu bytes", path, max);
+			EVP_MD_CTX_free(ctx);
+			close(fd);
+			return -1;
+		}
+		EVP_DigestUpdate(ctx, buf, (size_t)got);
+	}
+	close(fd);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	stamp_hex(md, n, out);
+	return 0;
+}
+
+/*
+ * Walk a folder in name order, digesting "relpath size mtime" of each
+ * entry. Symbolic links are followed for files, not for folders, so a
+ * link loop cannot trap the walk.
+ */
+static int
+stamp_dir_walk(EVP_MD_CTX *ctx, const char *path, const char *rel,
+    struct stamp_ident *id, int depth, struct loom_error *err)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	char *child, *crel, *line;
+	int n, i, rc = 0;
+	long long mt;
+
+	if (depth > 64)
+		return 0;
+	if ((n = scandir(path, &names, NULL, alphasort)) == -1) {
+		loom_error_set(err, path, 0, 0, "cannot list %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+
+		if (rc != 0 || strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
+		if (id->size >= STAMP_DIR_MAX_ENTRIES)
+			continue;
+		child = xasprintf("%s/%s", path, nm);
+		crel = *rel == '\0' ? xstrdup(nm) : xasprintf("%s/%s", rel, nm);
+		if (stat(child, &st) == 0) {
+			mt = (long long)st.st_mtim.tv_sec * 1000000000LL +
+			    st.st_mtim.tv_nsec;
+			line = xasprintf("%s\t%c\t%lld\t%lld\n", crel,
+			    S_ISDIR(st.st_mode) ? 'd' : 'f',
+			    S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size,
+			    S_ISDIR(st.st_mode) ? 0LL : mt);
+			EVP_DigestUpdate(ctx, line, strlen(line));
+			free(line);
+			id->size++;
+			if (!S_ISDIR(st.st_mode) && mt > id->mtime_ns)
+				id->mtime_ns = mt;
+			if (S_ISDIR(st.st_mode) &&
+			    lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+				rc = stamp_dir_walk(ctx, child, crel, id,
+				    depth + 1, err);
+		}
+		free(crel);
+		free(child);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/*
+ * A folder's identity: size is the number of entries below it, mtime the
+ * newest file time below it, hash a digest of the listing. The folder's
+ * own time is left out: it changes when a file is replaced by rename with
+ * equal content, which is no change at all.
+ */
+static int
+stamp_dir_ident(const char *path, struct stamp_ident *id,
+    struct loom_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *ctx;
+	int rc;
+
+	id->size = 0;
+	id->mtime_ns = 0;
+	ctx = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	rc = stamp_dir_walk(ctx, path, "", id, 0, err);
+	EVP_DigestFinal_ex(ctx, md, &n);
+	EVP_MD_CTX_free(ctx);
+	stamp_hex(md, n, id->hash);
+	return rc;
+}
+
+/* The identity of path now; a missing path is no error. */
+int
+stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
+    struct loom_error *err)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof *id);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			id->kind = STAMP_KIND_ABSENT;
+			return 0;
+		}
+		loom_error_set(err, path, 0, 0, "cannot stat %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		id->kind = STAMP_KIND_DIR;
+		return stamp_dir_ident(path, id, err);
+	}
+	id->kind = S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER;
+	id->size = (long long)st.st_size;
+	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	if (with_hash && id->kind == STAMP_KIND_FILE &&
+	    st.st_size <= STAMP_HASH_MAX)
+		return stamp_hash_file(path, STAMP_HASH_MAX, id->hash, err);
+	return 0;
+}
+
+/* True when two identities name the same content. */
+bool
+stamp_ident_equal(const struct stamp_ident *a, const struct stamp_ident *b)
+{
+	if (a->kind != b->kind || a->size != b->size ||
+	    a->mtime_ns != b->mtime_ns)
+		return false;
+	if (a->hash[0] != '\0' && b->hash[0] != '\0' &&
+	    strcmp(a->hash, b->hash) != 0)
+		return false;
+	return true;
+}
+
+/* Has a recorded entry changed since its stamp? (see stamp.h). */
+int
+stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
+    bool *changed, struct loom_error *err)
+{
+	struct stamp_ident now;
+	struct stat st;
+	long long mt;
+
+	*changed = true;
+	if (e->id.kind == STAMP_KIND_DIR ||
+	    e->id.kind == STAMP_KIND_ABSENT) {
+		if (stamp_ident_get(e->path, true, &now, err) == -1)
+			return -1;
+		*changed = !stamp_ident_equal(&now, &e->id);
+		return 0;
+	}
+	if (stat(e->path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		loom_error_set(err, e->path, 0, 0, "cannot stat %s: %s",
+		    e->path, strerror(errno));
+		return -1;
+	}
+	mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	if (S_ISDIR(st.st_mode) || (long long)st.st_size != e->id.size ||
+	    mt != e->id.mtime_ns ||
+	    (S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
+	    e->id.kind)
+		return 0;
+	if (e->id.hash[0] != '\0' && mt > s->written_ns -
+	    (mt % 1000000000LL == 0 ? STAMP_RACY_COARSE_NS : STAMP_RACY_NS)) {
+		if (stamp_ident_get(e->path, true, &now, err) == -1)
+			return -1;
+		*changed = strcmp(now.hash, e->id.hash) != 0;
+		return 0;
+	}
+	*changed = false;
+	return 0;
+}
+
+/* The stamps folder of an experiment. Owned. */
+char *
+stamp_dir(const char *experiment_dir)
+{
+	return xasprintf("%s/.loom/stamps", experiment_dir);
+}
+
+/* The folder of a loop step's per-item stamps. Owned. */
+char *
+stamp_items_dir(const char *experiment_dir, const char *step)
+{
+	char *e = stamp_escape_name(step), *path;
+
+	path = xasprintf("%s/.loom/stamps/%s@items", experiment_dir, e);
+	free(e);
+	return path;
+}
+
+/* The stamp file of a step or loop item. Owned. */
+char *
+stamp_path(const char *experiment_dir, const char *step, const char *item)
+{
+	char *e, *ei, *dir, *path;
+
+	if (item == NULL) {
+		e = stamp_escape_name(step);
+		path = xasprintf("%s/.loom/stamps/%s", experiment_dir, e);
+		free(e);
+		return path;
+	}
+	dir = stamp_items_dir(experiment_dir, step);
+	ei = stamp_escape_name(item);
+	path = xasprintf("%s/%s", dir, ei);
+	free(ei);
+	free(dir);
+	return path;
+}
+
+/* The word a state is written as. */
+const char *
+stamp_state_name(enum stamp_state state)
+{
+	switch (state) {
+	case STAMP_NONE:
+		return "none";
+	case STAMP_RUNNING:
+		return "running";
+	case STAMP_SUCCEEDED:
+		return "succeeded";
+	case STAMP_FAILED:
+		return "failed";
+	case STAMP_CANCELLED:
+		return "cancelled";
+	case STAMP_INTERRUPTED:
+		return "interrupted";
+	}
+	return "none";
+}
+
+static void
+stamp_entry_add(struct stamp_entry **v, size_t *n, const char *path,
+    const struct stamp_ident *id)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].path = xstrdup(path);
+	(*v)[*n].id = *id;
+	(*n)++;
+}
+
+static void
+stamp_format_entry(struct stamp_buf *b, const char *tag,
+    const struct stamp_entry *e)
+{
+	char kind;
+
+	switch (e->id.kind) {
+	case STAMP_KIND_FILE:
+		kind = 'f';
+		break;
+	case STAMP_KIND_DIR:
+		kind = 'd';
+		break;
+	case STAMP_KIND_OTHER:
+		kind = 'o';
+		break;
+	default:
+		kind = '-';
+		break;
+	}
+	stamp_buf_printf(b, "%s %c %lld %lld %s ", tag, kind, e->id.size,
+	    e->id.mtime_ns, e->id.hash[0] != '\0' ? e->id.hash : "-");
+	stamp_buf_escaped(b, e->path);
+	stamp_buf_add(b, "\n", 1);
+}
+
+/* The text of a stamp file. Owned. */
+char *
+stamp_format(const struct stamp *s)
+{
+	struct stamp_buf b = { NULL, 0, 0 };
+	size_t i;
+
+	stamp_buf_printf(&b, "%s\nstate %s\nwritten %lld\n", STAMP_MAGIC,
+	    stamp_state_name(s->state), s->written_ns);
+	if (s->state == STAMP_RUNNING)
+		stamp_buf_printf(&b, "pid %ld %llu\n", s->pid, s->pid_start);
+	if (s->detail != NULL) {
+		stamp_buf_add(&b, "detail ", 7);
+		stamp_buf_escaped(&b, s->detail);
+		stamp_buf_add(&b, "\n", 1);
+	}
+	for (i = 0; i < s->argv.n; i++) {
+		stamp_buf_add(&b, "argv ", 5);
+		stamp_buf_escaped(&b, s->argv.v[i]);
+		stamp_buf_add(&b, "\n", 1);
+	}
+	stamp_buf_printf(&b, "script %s\n",
+	    s->script_hash[0] != '\0' ? s->script_hash : "-");
+	for (i = 0; i < s->ninputs; i++)
+		stamp_format_entry(&b, "in", &s->inputs[i]);
+	for (i = 0; i < s->noutputs; i++)
+		stamp_format_entry(&b, "out", &s->outputs[i]);
+	return b.s;
+}
+
+/* Parse "in|out KIND SIZE MTIME HASH PATH" (after the tag). */
+static int
+stamp_parse_entry(struct stamp *s, const char *line, bool output)
+{
+	struct stamp_ident id;
+	char kind, hash[STAMP_HASH_HEX + 1];
+	int used = 0;
+	char *path;
+
+	memset(&id, 0, sizeof id);
+	if (sscanf(line, "%c %lld %lld %65s %n", &kind, &id.size,
+	    &id.mtime_ns, hash, &used) != 4 || used == 0)
+		return -1;
+	switch (kind) {
+	case 'f':
+		id.kind = STAMP_KIND_FILE;
+		break;
+	case 'd':
+		id.kind = STAMP_KIND_DIR;
+		break;
+	case 'o':
+		id.kind = STAMP_KIND_OTHER;
+		break;
+	case '-':
+		id.kind = STAMP_KIND_ABSENT;
+		break;
+	default:
+		return -1;
+	}
+	if (strcmp(hash, "-") != 0) {
+		if (strlen(hash) != STAMP_HASH_HEX - 1)
+			return -1;
+		memcpy(id.hash, hash, STAMP_HASH_HEX);
+	}
+	if (line[used] == '\0')
+		return -1;
+	path = stamp_unescape(line + used);
+	if (output)
+		stamp_entry_add(&s->outputs, &s->noutputs, path, &id);
+	else
+		stamp_entry_add(&s->inputs, &s->ninputs, path, &id);
+	free(path);
+	return 0;
+}
+
+/* Parse a stamp file's text; NULL with err set when damaged. */
+struct stamp *
+stamp_parse(const char *text, size_t len, struct loom_error *err)
+{
+	struct stamp *s;
+	const char *p = text, *end = text + len, *nl;
+	char *line;
+	int lineno = 0, bad = 0;
+	size_t n;
+
+	s = xcalloc(1, sizeof *s);
+	strv_init(&s->argv);
+	while (p < end && !bad) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		line = xstrndup(p, n);
+		p += n + (nl != NULL);
+		lineno++;
+		if (lineno == 1) {
+			bad = strcmp(line, STAMP_MAGIC) != 0;
+		} else if (strncmp(line, "state ", 6) == 0) {
+			const char *st = line + 6;
+
+			if (strcmp(st, "running") == 0)
+				s->state = STAMP_RUNNING;
+			else if (strcmp(st, "succeeded") == 0)
+				s->state = STAMP_SUCCEEDED;
+			else if (strcmp(st, "failed") == 0)
+				s->state = STAMP_FAILED;
+			else if (strcmp(st, "cancelled") == 0)
+				s->state = STAMP_CANCELLED;
+			else if (strcmp(st, "interrupted") == 0)
+				s->state = STAMP_INTERRUPTED;
+			else
+				bad = 1;
+		} else if (strncmp(line, "written ", 8) == 0) {
+			s->written_ns = strtoll(line + 8, NULL, 10);
+		} else if (strncmp(line, "pid ", 4) == 0) {
+			if (sscanf(line + 4, "%ld %llu", &s->pid,
+			    &s->pid_start) < 1)
+				bad = 1;
+		} else if (strncmp(line, "detail ", 7) == 0) {
+			free(s->detail);
+			s->detail = stamp_unescape(line + 7);
+		} else if (strncmp(line, "argv ", 5) == 0) {
+			strv_push_owned(&s->argv, stamp_unescape(line + 5));
+		} else if (strncmp(line, "script ", 7) == 0) {
+			if (strcmp(line + 7, "-") != 0) {
+				if (strlen(line + 7) != STAMP_HASH_HEX - 1)
+					bad = 1;
+				else
+					memcpy(s->script_hash, line + 7,
+					    STAMP_HASH_HEX);
+			}
+		} else if (strncmp(line, "in ", 3) == 0) {
+			bad = stamp_parse_entry(s, line + 3, false) != 0;
+		} else if (strncmp(line, "out ", 4) == 0) {
+			bad = stamp_parse_entry(s, line + 4, true) != 0;
+		} else if (line[0] != '\0')
+			bad = 1;
+		free(line);
+	}
+	if (lineno == 0 || s->state == STAMP_NONE)
+		bad = 1;
+	if (bad) {
+		loom_error_set(err, NULL, lineno, 0,
+		    "damaged stamp (line %d)", lineno);
+		stamp_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/* Read a stamp: NULL without error when there is none. */
+struct stamp *
+stamp_read(const char *experiment_dir, const char *step, const char *item,
+    struct loom_error *err)
+{
+	struct loom_error e;
+	struct stamp *s;
+	char *path, *text;
+	size_t len = 0, cap = 4096, want;
+	ssize_t n;
+	int fd, saved;
+
+	/*
+	 * Checks read thousands of stamps: open and read to EOF, nothing
+	 * more. O_NONBLOCK keeps a FIFO put here from blocking; a folder
+	 * fails the read with EISDIR.
+	 */
+	path = stamp_path(experiment_dir, step, item);
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			loom_error_set(err, path, 0, 0, "cannot open %s: %s",
+			    path, strerror(errno));
+		free(path);
+		return NULL;
+	}
+	text = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= STAMP_FILE_MAX) {
+				loom_error_set(err, path, 0, 0, "%s: damaged "
+				    "stamp (larger than %d bytes)", path,
+				    STAMP_FILE_MAX);
+				goto fail;
+			}
+			cap *= 2;
+			text = xrealloc(text, cap);
+		}
+		want = cap - len - 1;
+		n = read(fd, text + len, want);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			loom_error_set(err, path, 0, 0, "cannot read %s: %s",
+			    path, strerror(saved));
+			goto fail;
+		}
+		len += (size_t)n;
+		/* A short read of a regular file is its end. */
+		if ((size_t)n < want)
+			break;
+	}
+	close(fd);
+	text[len] = '\0';
+	loom_error_clear(&e);
+	if ((s = stamp_parse(text, len, &e)) == NULL)
+		loom_error_set(err, path, e.line, 0, "%s: %s", path,
+		    e.message);
+	free(text);
+	free(path);
+	return s;
+fail:
+	close(fd);
+	free(text);
+	free(path);
+	return NULL;
+}
+
+/* Replace a stamp file atomically, creating its folder. */
+int
+stamp_write(const char *experiment_dir, const char *step, const char *item,
+    const struct stamp *s, struct loom_error *err)
+{
+	char *path, *dir, *text;
+	int rc = -1;
+
+	path = stamp_path(experiment_dir, step, item);
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	if (fileio_mkdirs(dir, 0755, err) == -1)
+		goto out;
+	text = stamp_format(s);
+	rc = fileio_write_atomic(path, text, strlen(text), 0644, err);
+	free(text);
+out:
+	free(dir);
+	free(path);
+	return rc;
+}
+
+/* Write the in-progress marker of a step about to start. */
+int
+stamp_begin(const char *experiment_dir, const char *step, const char *item,
+    const struct strv *argv, struct loom_error *err)
+{
+	struct stamp s;
+	size_t i;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	strv_init(&s.argv);
+	s.state = STAMP_RUNNING;
+	s.written_ns = stamp_now_ns();
+	s.pid = (long)getpid();
+	s.pid_start = stamp_proc_start(s.pid, NULL);
+	for (i = 0; argv != NULL && i < argv->n; i++)
+		strv_push(&s.argv, argv->v[i]);
+	rc = stamp_write(experiment_dir, step, item, &s, err);
+	strv_free(&s.argv);
+	return rc;
+}
+
+/* Record a success with the identities taken now. */
+int
+stamp_commit(const char *experiment_dir, const char *step, const char *item,
+    const struct strv *argv, const char *script, const char *const *inputs,
+    size_t ninputs, const char *const *outputs, size_t noutputs,
+    struct loom_error *err)
+{
+	struct stamp_ident id;
+	struct stamp *s;
+	struct stat st;
+	size_t i;
+	int rc = -1;
+
+	s = xcalloc(1, sizeof *s);
+	strv_init(&s->argv);
+	s->state = STAMP_SUCCEEDED;
+	for (i = 0; argv != NULL && i < argv->n; i++)
+		strv_push(&s->argv, argv->v[i]);
+	/* Taken before the identities, so racy files are judged safely. */
+	s->written_ns = stamp_now_ns();
+	if (script != NULL && stat(script, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size <= STAMP_SCRIPT_MAX &&
+	    stamp_hash_file(script, STAMP_SCRIPT_MAX, s->script_hash,
+	    err) == -1)
+		goto out;
+	for (i = 0; i < ninputs; i++) {
+		if (stamp_ident_get(inputs[i], true, &id, err) == -1)
+			goto out;
+		stamp_entry_add(&s->inputs, &s->ninputs, inputs[i], &id);
+	}
+	for (i = 0; i < noutputs; i++) {
+		if (stamp_ident_get(outputs[i], true, &id, err) == -1)
+			goto out;
+		stamp_entry_add(&s->outputs, &s->noutputs, outputs[i], &id);
+	}
+	rc = stamp_write(experiment_dir, step, item, s, err);
+out:
+	stamp_free(s);
+	return rc;
+}
+
+/* Record a failed, cancelled or interrupted attempt. */
+int
+stamp_fail(const char *experiment_dir, const char *step, const char *item,
+    enum stamp_state state, const char *detail, struct loom_error *err)
+{
+	struct stamp s;
+	int rc;
+
+	memset(&s, 0, sizeof s);
+	strv_init(&s.argv);
+	s.state = state;
+	if (state != STAMP_FAILED && state != STAMP_CANCELLED &&
+	    state != STAMP_INTERRUPTED)
+		s.state = STAMP_FAILED;
+	s.written_ns = stamp_now_ns();
+	s.detail = detail != NULL ? xstrdup(detail) : NULL;
+	rc = stamp_write(experiment_dir, step, item, &s, err);
+	free(s.detail);
+	return rc;
+}
+
+/* True when the writer of a running marker still runs. */
+bool
+stamp_writer_is_alive(const struct stamp *s)
+{
+	unsigned long long start;
+	char state;
+
+	if (s->state != STAMP_RUNNING || s->pid <= 0)
+		return false;
+	if (kill((pid_t)s->pid, 0) == -1 && errno != EPERM)
+		return false;
+	start = stamp_proc_start(s->pid, &state);
+	if (s->pid_start != 0 && start != 0 && start != s->pid_start)
+		return false;
+	/* A zombie no parent reaped yet is gone all the same. */
+	return state != 'Z' && state != 'X';
+}
+
+/* rm -r of a folder holding stamps only (no symlinks are followed). */
+static int
+stamp_remove_tree(const char *path, struct loom_error *err)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	char *child;
+	int rc = 0;
+
+	if (lstat(path, &st) == -1)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlink(path) == -1 && errno != ENOENT) {
+			loom_error_set(err, path, 0, 0, "cannot remove %s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if ((d = opendir(path)) == NULL) {
+		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		child = xasprintf("%s/%s", path, de->d_name);
+		if (stamp_remove_tree(child, err) == -1)
+			rc = -1;
+		free(child);
+	}
+	closedir(d);
+	if (rmdir(path) == -1 && errno != ENOENT) {
+		loom_error_set(err, path, 0, 0, "cannot remove %s: %s", path,
+		    strerror(errno));
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Remove one step's stamps, items included. */
+int
+stamp_remove(const char *experiment_dir, const char *step,
+    struct loom_error *err)
+{
+	char *path;
+	int rc;
+
+	path = stamp_path(experiment_dir, step, NULL);
+	rc = stamp_remove_tree(path, err);
+	free(path);
+	path = stamp_items_dir(experiment_dir, step);
+	if (stamp_remove_tree(path, err) == -1)
+		rc = -1;
+	free(path);
+	return rc;
+}
+
+/* Remove every stamp of an experiment. */
+int
+stamp_remove_all(const char *experiment_dir, struct loom_error *err)
+{
+	char *path;
+	int rc;
+
+	path = stamp_dir(experiment_dir);
+	rc = stamp_remove_tree(path, err);
+	free(path);
+	return rc;
+}
+
+/* Free a stamp; NULL is fine. */
+void
+stamp_free(struct stamp *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	free(s->detail);
+	strv_free(&s->argv);
+	for (i = 0; i < s->ninputs; i++)
+		free(s->inputs[i].path);
+	free(s->inputs);
+	for (i = 0; i < s->noutputs; i++)
+		free(s->outputs[i].path);
+	free(s->outputs);
+	free(s);
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Step stamps: what a step ran with and what its files looked like when it
+ * last succeeded, kept as plain text files under .loom/stamps/ beside the
+ * experiment. One file per step (or per loop item) holds the latest state
+ * of that step: "running" is written before the step starts (the
+ * in-progress marker), "succeeded" with the full record after it succeeded,
+ * and "failed", "cancelled" or "interrupted" otherwise. Each write replaces
+ * the file atomically, so a crash leaves the previous or the next state and
+ * a step that was running when its daemon died still reads "running" with
+ * a writer that is gone: interrupted.
+ *
+ * This module knows files and strings only. Which files are a step's
+ * inputs and outputs, and whether a step is fresh, is freshness.c's job.
+ */
+#ifndef LOOM_COMMON_STAMP_H
+#define LOOM_COMMON_STAMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/xmalloc.h"
+
+struct loom_error;
+
+/* Files up to this size get a content hash in their identity. */
+#define STAMP_HASH_MAX		(1024 * 1024)
+/* Task scripts are hashed whole up to this size; larger ones by identity. */
+#define STAMP_SCRIPT_MAX	(16 * 1024 * 1024)
+/* A stamp file larger than this is treated as damaged. */
+#define STAMP_FILE_MAX		(16 * 1024 * 1024)
+/* Entries hashed when a folder's identity is computed. */
+#define STAMP_DIR_MAX_ENTRIES	100000
+
+#define STAMP_HASH_HEX		65	/* 64 hex digits and a NUL */
+
+enum stamp_kind {
+	STAMP_KIND_ABSENT,
+	STAMP_KIND_FILE,
+	STAMP_KIND_DIR,
+	STAMP_KIND_OTHER,
+};
+
+/*
+ * What a path looked like. For a folder, size counts entries and hash
+ * digests the names, sizes and times of everything below it, so a new,
+ * removed or changed file inside it changes the identity.
+ */
+struct stamp_ident {
+	enum stamp_kind kind;
+	long long size;
+	long long mtime_ns;
+	char hash[STAMP_HASH_HEX];	/* "" when not computed */
+};
+
+enum stamp_state {
+	STAMP_NONE,		/* no stamp file */
+	STAMP_RUNNING,
+	STAMP_SUCCEEDED,
+	STAMP_FAILED,
+	STAMP_CANCELLED,
+	STAMP_INTERRUPTED,
+};
+
+struct stamp_entry {
+	char *path;		/* absolute */
+	struct stamp_ident id;
+};
+
+struct stamp {
+	enum stamp_state state;
+	long long written_ns;	/* wall clock when the stamp was written */
+	long pid;		/* running: the process that wrote it */
+	unsigned long long pid_start;	/* its start time, 0 if unknown */
+	char *detail;		/* failed: "exit code 1"...; or NULL */
+	struct strv argv;
+	char script_hash[STAMP_HASH_HEX];	/* "" when no script */
+	struct stamp_entry *inputs;
+	size_t ninputs;
+	struct stamp_entry *outputs;
+	size_t noutputs;
+};
+
+/*
+ * The identity of path. A missing path is not an error (kind ABSENT).
+ * with_hash asks for a content hash of files up to STAMP_HASH_MAX bytes
+ * and of folders. Returns 0, or -1 with err set when the path exists but
+ * cannot be read.
+ */
+int stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
+    struct loom_error *err);
+
+/*
+ * SHA-256 of a whole file, as hex, into out. Returns 0, or -1 with err set
+ * (missing file, unreadable, larger than max bytes).
+ */
+int stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
+    struct loom_error *err);
+
+/* SHA-256 of a buffer, as hex. */
+void stamp_hash_buffer(const void *data, size_t len,
+    char out[STAMP_HASH_HEX]);
+
+/* The folder holding every stamp of the experiment in dir. Owned. */
+char *stamp_dir(const char *experiment_dir);
+
+/*
+ * The stamp file of a step, or of one item of a loop step when item (the
+ * item's file name) is not NULL. Names are escaped so that any step or
+ * item name gives one plain file name. Owned.
+ */
+char *stamp_path(const char *experiment_dir, const char *step,
+    const char *item);
+
+/* The folder holding the per-item stamps of a loop step. Owned. */
+char *stamp_items_dir(const char *experiment_dir, const char *step);
+
+/*
+ * Read a stamp. Returns NULL with err clear when there is none, NULL with
+ * err set when it cannot be read or is damaged, else an owned stamp.
+ */
+struct stamp *stamp_read(const char *experiment_dir, const char *step,
+    const char *item, struct loom_error *err);
+
+/* Parse the text of a stamp file; NULL with err set when it is damaged. */
+struct stamp *stamp_parse(const char *text, size_t len,
+    struct loom_error *err);
+
+/* The text form of a stamp, as written to its file. Owned. */
+char *stamp_format(const struct stamp *s);
+
+/* Write s as the stamp of step (or item), atomically. */
+int stamp_write(const char *experiment_dir, const char *step,
+    const char *item, const struct stamp *s, struct loom_error *err);
+
+/*
+ * Mark a step as running, before it starts. Whatever the step leaves
+ * behind is never trusted until stamp_commit replaces this marker.
+ */
+int stamp_begin(const char *experiment_dir, const char *step,
+    const char *item, const struct strv *argv, struct loom_error *err);
+
+/*
+ * Record a success: the argv, the script's hash (script may be NULL) and
+ * the identity of every input and output, taken now.
+ */
+int stamp_commit(const char *experiment_dir, const char *step,
+    const char *item, const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err);
+
+/*
+ * Record a failure: state is STAMP_FAILED, STAMP_CANCELLED or
+ * STAMP_INTERRUPTED; detail (may be NULL) says how ("exit code 1").
+ */
+int stamp_fail(const char *experiment_dir, const char *step,
+    const char *item, enum stamp_state state, const char *detail,
+    struct loom_error *err);
+
+/* Remove the stamps of one step, items included. Missing is fine. */
+int stamp_remove(const char *experiment_dir, const char *step,
+    struct loom_error *err);
+
+/* Remove every stamp of the experiment. Missing is fine. */
+int stamp_remove_all(const char *experiment_dir, struct loom_error *err);
+
+/*
+ * True when a stamp in STAMP_RUNNING state was written by a process that
+ * still runs (same pid and start time); false when that process is gone,
+ * so the step was interrupted.
+ */
+bool stamp_writer_is_alive(const struct stamp *s);
+
+/* "running", "succeeded", ... */
+const char *stamp_state_name(enum stamp_state state);
+
+/* True when a and b name the same content (kind, size, time, hash). */
+bool stamp_ident_equal(const struct stamp_ident *a,
+    const struct stamp_ident *b);
+
+/*
+ * Compare a recorded entry of s with the path as it is now; *changed says
+ * whether it differs. Size and time are compared first; the content hash
+ * is computed only when they match and the file's time is too close to
+ * the stamp's own to be trusted (a file rewritten within the timestamp
+ * granularity of its file system, as git's "racily clean" entries). A
+ * touched file with equal content counts as changed, as with make.
+ * Returns 0, or -1 with err set when the path cannot be read.
+ */
+int stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
+    bool *changed, struct loom_error *err);
+
+void stamp_free(struct stamp *s);
+
+#endif

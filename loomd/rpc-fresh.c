@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JSON-RPC methods about incremental runs (docs/protocol.md,
+ * "pipeline.freshness"): whether each step of a pipeline is fresh, stale
+ * or missing, and why, as loomctl status FILE and the editor's badges
+ * show it. The answer comes from files alone (stamps, outputs, inputs,
+ * task scripts: common/freshness.h), so it is the same whether or not the
+ * daemon ran the steps. URL data counts as its cached file when it was
+ * downloaded; nothing is downloaded here.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/command.h"
+#include "common/error.h"
+#include "common/freshness.h"
+#include "common/graph.h"
+#include "common/pipeline.h"
+#include "common/protocol.h"
+#include "common/urlcache.h"
+#include "common/validate.h"
+#include "common/xmalloc.h"
+#include "loomd/loomd.h"
+#include "loomd/rpc.h"
+
+static json_t	*rpc_fresh_pipeline(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
+static json_t	*rpc_fresh_diags(const struct diags *d);
+static int	 rpc_fresh_overrides(struct pipeline *p, json_t *list,
+		    bool is_var, struct rpc_error *err);
+
+const struct rpc_method rpc_fresh_methods[] = {
+	{ "pipeline.freshness", rpc_fresh_pipeline },
+	{ NULL, NULL },
+};
+
+/* This module's hooks (loomd/loomd.h): it keeps no state. */
+const struct loomd_module loomd_fresh_module = {
+	.name = "fresh",
+};
+
+static json_t *
+rpc_fresh_diags(const struct diags *d)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, "
+		    "s:s, s:o}", "severity", g->severity == DIAG_ERROR ?
+		    "error" : "warning", "file", g->file != NULL ? g->file : "",
+		    "line", g->line, "column", g->column, "message",
+		    g->message != NULL ? g->message : "", "hint",
+		    g->hint != NULL ? json_string(g->hint) : json_null()));
+	}
+	return a;
+}
+
+/* Apply "k=v" overrides (--set or --var); -1 with err set on a bad one. */
+static int
+rpc_fresh_overrides(struct pipeline *p, json_t *list, bool is_var,
+    struct rpc_error *err)
+{
+	struct loom_error e;
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v) {
+		loom_error_clear(&e);
+		if (pipeline_apply_override(p, json_string_value(v), is_var,
+		    &e) == -1) {
+			rpc_error_set(err, LOOM_ERR_USAGE, json_pack("{s:s?}",
+			    "hint", e.hint[0] != '\0' ? e.hint : NULL),
+			    "%s", e.message);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * pipeline.freshness {file, set?, var?, env?} -> {file, steps: [{name,
+ * state, reason, items?, stale_items?}], fresh, stale, missing}.
+ */
+static json_t *
+rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	struct command_env cenv = { NULL };
+	struct fresh_opts fo;
+	struct fresh_plan *plan = NULL;
+	struct pipeline *p = NULL;
+	struct graph *g = NULL;
+	struct loom_error e;
+	struct diags d;
+	struct stat sb;
+	const char *file;
+	json_t *set, *var, *env, *ve, *steps, *r = NULL, *js;
+	size_t i, counts[3] = { 0, 0, 0 };
+	char *real = NULL;
+
+	(void)loomd;
+	(void)client;
+	diags_init(&d);
+	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
+		goto out;
+	set = rpc_param_strings(params, "set", false, err);
+	var = rpc_param_strings(params, "var", false, err);
+	env = rpc_param_object(params, "env", false, err);
+	if (err->code != 0)
+		goto out;
+	if (env != NULL && (ve = json_object_get(env, "VIRTUAL_ENV")) !=
+	    NULL && json_is_string(ve) && json_string_length(ve) > 0)
+		cenv.virtual_env = json_string_value(ve);
+	if ((real = realpath(file, NULL)) == NULL || stat(real, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode)) {
+		rpc_error_set(err, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
+		    "path", file, "errno", real == NULL ? errno : EISDIR),
+		    "cannot open %s: %s", file, real == NULL ?
+		    strerror(errno) : "not a regular file");
+		goto out;
+	}
+	if ((p = pipeline_load_file(real, &d)) == NULL || d.nerrors > 0)
+		goto invalid;
+	if ((set != NULL && rpc_fresh_overrides(p, set, false, err) == -1) ||
+	    (var != NULL && rpc_fresh_overrides(p, var, true, err) == -1))
+		goto out;
+	validate_pipeline(p, &d);
+	if (d.nerrors > 0 || (g = graph_build(p, &d)) == NULL)
+		goto invalid;
+	loom_error_clear(&e);
+	urlcache_resolve_pipeline(p, false, &e);
+	memset(&fo, 0, sizeof fo);
+	fo.env = &cenv;
+	loom_error_clear(&e);
+	if ((plan = freshness_plan(p, g, &fo, &e)) == NULL) {
+		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
+		    e.message);
+		goto out;
+	}
+	steps = json_array();
+	for (i = 0; i < plan->nsteps; i++) {
+		const struct fresh_step *fs = &plan->steps[i];
+		size_t k;
+
+		counts[fs->state]++;
+		js = json_pack("{s:s, s:s, s:s?}", "name", p->steps[i].name,
+		    "state", freshness_state_name(fs->state), "reason",
+		    fs->reason);
+		if (p->steps[i].loop != NULL) {
+			json_t *items = json_array();
+
+			for (k = 0; k < fs->stale_items.n; k++)
+				json_array_append_new(items,
+				    json_string(fs->stale_items.v[k]));
+			json_object_set_new(js, "items",
+			    json_integer((json_int_t)fs->nitems));
+			json_object_set_new(js, "stale_items", items);
+		}
+		json_array_append_new(steps, js);
+	}
+	r = json_pack("{s:s, s:o, s:I, s:I, s:I}", "file", real, "steps",
+	    steps, "fresh", (json_int_t)counts[FRESH_FRESH], "stale",
+	    (json_int_t)counts[FRESH_STALE], "missing",
+	    (json_int_t)counts[FRESH_MISSING]);
+	goto out;
+invalid:
+	diags_sort(&d);
+	rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack("{s:o}",
+	    "diagnostics", rpc_fresh_diags(&d)), "invalid pipeline %s", file);
+out:
+	freshness_plan_free(plan);
+	graph_free(g);
+	pipeline_free(p);
+	diags_free(&d);
+	free(real);
+	return r;
+}

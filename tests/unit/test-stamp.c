@@ -1,0 +1,481 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests for common/stamp.c. Covers: stamp file names for any step or
+ * item name; the text format round trip (argv with spaces, newlines, '%');
+ * the running marker and its writer (alive, gone); commit records inputs,
+ * outputs and the script hash; a touched input, a rewritten input with
+ * equal size and time (caught by the hash), an unchanged input; failure
+ * states with their detail; damaged stamps are errors; folder identities
+ * change when a file inside is added or changed; removal of one step's
+ * stamps and of all of them.
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "common/error.h"
+#include "common/stamp.h"
+#include "common/xmalloc.h"
+
+struct fixture {
+	char dir[64];
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/loom-test-stamp-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char *cmd = xasprintf("rm -rf '%s'", f->dir);
+
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	free(f);
+	return 0;
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Set a file's modification time to sec seconds ago (exact ns given). */
+static void
+set_mtime(const char *path, time_t sec, long nsec)
+{
+	struct timespec ts[2];
+
+	ts[0].tv_sec = sec;
+	ts[0].tv_nsec = nsec;
+	ts[1] = ts[0];
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+test_stamp_paths_escape_names(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = stamp_path("/x", "train", NULL);
+	assert_string_equal(p, "/x/.loom/stamps/train");
+	free(p);
+	p = stamp_path("/x", "a/b c", NULL);
+	assert_string_equal(p, "/x/.loom/stamps/a%2Fb%20c");
+	free(p);
+	p = stamp_path("/x", ".hidden", NULL);
+	assert_string_equal(p, "/x/.loom/stamps/%2Ehidden");
+	free(p);
+	p = stamp_path("/x", "conv", "a@b.wav");
+	assert_string_equal(p, "/x/.loom/stamps/conv@items/a%40b.wav");
+	free(p);
+	/* A step named "conv@items" cannot collide with conv's items. */
+	p = stamp_path("/x", "conv@items", NULL);
+	assert_string_equal(p, "/x/.loom/stamps/conv%40items");
+	free(p);
+}
+
+static void
+test_stamp_format_round_trip(void **state)
+{
+	struct loom_error err;
+	struct stamp s, *r;
+	struct stamp_entry in = { (char *)"/d/in put%\n.csv",
+	    { STAMP_KIND_FILE, 12, 1700000000123456789LL, "" } };
+	char *text;
+
+	(void)state;
+	memset(&s, 0, sizeof s);
+	strv_init(&s.argv);
+	s.state = STAMP_SUCCEEDED;
+	s.written_ns = 1700000001000000000LL;
+	strv_push(&s.argv, "python3");
+	strv_push(&s.argv, "two words");
+	strv_push(&s.argv, "line\nbreak 100%");
+	strv_push(&s.argv, "");
+	memset(s.script_hash, 'a', 64);
+	memset(in.id.hash, 'b', 64);
+	s.inputs = &in;
+	s.ninputs = 1;
+	text = stamp_format(&s);
+	loom_error_clear(&err);
+	r = stamp_parse(text, strlen(text), &err);
+	assert_non_null(r);
+	assert_int_equal(r->state, STAMP_SUCCEEDED);
+	assert_true(r->written_ns == s.written_ns);
+	assert_int_equal(r->argv.n, 4);
+	assert_string_equal(r->argv.v[1], "two words");
+	assert_string_equal(r->argv.v[2], "line\nbreak 100%");
+	assert_string_equal(r->argv.v[3], "");
+	assert_string_equal(r->script_hash, s.script_hash);
+	assert_int_equal(r->ninputs, 1);
+	assert_string_equal(r->inputs[0].path, "/d/in put%\n.csv");
+	assert_true(stamp_ident_equal(&r->inputs[0].id, &in.id));
+	assert_int_equal(r->noutputs, 0);
+	stamp_free(r);
+	free(text);
+	strv_free(&s.argv);
+}
+
+static void
+test_stamp_damaged_is_error(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	char *path;
+	static const char *bad[] = {
+		"", "not a stamp\n", "loom-stamp 1\n",
+		"loom-stamp 1\nstate sideways\n",
+		"loom-stamp 1\nstate succeeded\nin f x y z /p\n",
+		"loom-stamp 1\nstate succeeded\nscript abc\n",
+		"loom-stamp 1\nstate succeeded\nbogus line\n",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		loom_error_clear(&err);
+		assert_null(stamp_parse(bad[i], strlen(bad[i]), &err));
+		assert_true(err.set);
+	}
+	/* On disk: stamp_read reports the file. */
+	loom_error_clear(&err);
+	assert_int_equal(stamp_fail(f->dir, "s", NULL, STAMP_FAILED, NULL,
+	    &err), 0);
+	path = stamp_path(f->dir, "s", NULL);
+	write_file(path, "garbage\n");
+	loom_error_clear(&err);
+	assert_null(stamp_read(f->dir, "s", NULL, &err));
+	assert_true(err.set);
+	assert_non_null(strstr(err.message, "damaged stamp"));
+	free(path);
+	/* No stamp: NULL without an error. */
+	loom_error_clear(&err);
+	assert_null(stamp_read(f->dir, "never", NULL, &err));
+	assert_false(err.set);
+}
+
+static void
+test_stamp_begin_marks_running(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct strv argv;
+	struct stamp *s;
+
+	strv_init(&argv);
+	strv_push(&argv, "bash");
+	strv_push(&argv, "t.sh");
+	loom_error_clear(&err);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_RUNNING);
+	assert_int_equal(s->pid, (long)getpid());
+	assert_true(stamp_writer_is_alive(s));
+	assert_int_equal(s->argv.n, 2);
+	stamp_free(s);
+	strv_free(&argv);
+}
+
+static void
+test_stamp_running_writer_gone(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct stamp s, *r;
+	pid_t pid;
+	int status;
+
+	/* A child that exits at once: its pid names no live process. */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	memset(&s, 0, sizeof s);
+	strv_init(&s.argv);
+	s.state = STAMP_RUNNING;
+	s.pid = pid;
+	s.pid_start = 12345;
+	loom_error_clear(&err);
+	assert_int_equal(stamp_write(f->dir, "a", NULL, &s, &err), 0);
+	r = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(r);
+	assert_int_equal(r->state, STAMP_RUNNING);
+	assert_false(stamp_writer_is_alive(r));
+	stamp_free(r);
+	/* Our own pid with another start time: a recycled pid. */
+	s.pid = getpid();
+	assert_int_equal(stamp_write(f->dir, "a", NULL, &s, &err), 0);
+	r = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(r);
+	if (access("/proc/self/stat", R_OK) == 0)
+		assert_false(stamp_writer_is_alive(r));
+	stamp_free(r);
+}
+
+static void
+test_stamp_commit_and_check(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct strv argv;
+	struct stamp *s;
+	char *in, *out, *script;
+	const char *ins[1], *outs[1];
+	bool changed;
+	time_t old = time(NULL) - 3600;
+
+	in = xasprintf("%s/in.txt", f->dir);
+	out = xasprintf("%s/out.txt", f->dir);
+	script = xasprintf("%s/task.sh", f->dir);
+	write_file(in, "hello\n");
+	write_file(out, "result\n");
+	write_file(script, "echo hi\n");
+	set_mtime(in, old, 5);
+	ins[0] = in;
+	outs[0] = out;
+	strv_init(&argv);
+	strv_push(&argv, "bash");
+	loom_error_clear(&err);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, script, ins, 1,
+	    outs, 1, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_SUCCEEDED);
+	assert_int_equal(s->ninputs, 1);
+	assert_int_equal(s->noutputs, 1);
+	assert_string_equal(s->inputs[0].path, in);
+	assert_int_equal(s->inputs[0].id.size, 6);
+	assert_true(s->inputs[0].id.mtime_ns ==
+	    (long long)old * 1000000000LL + 5);
+	assert_int_equal(strlen(s->inputs[0].id.hash), 64);
+	assert_int_equal(strlen(s->script_hash), 64);
+
+	/* Unchanged. */
+	assert_int_equal(stamp_entry_check(s, &s->inputs[0], &changed, &err),
+	    0);
+	assert_false(changed);
+	assert_int_equal(stamp_entry_check(s, &s->outputs[0], &changed,
+	    &err), 0);
+	assert_false(changed);
+
+	/* Touched: changed, as with make. */
+	set_mtime(in, old + 10, 5);
+	assert_int_equal(stamp_entry_check(s, &s->inputs[0], &changed, &err),
+	    0);
+	assert_true(changed);
+	set_mtime(in, old, 5);
+	assert_int_equal(stamp_entry_check(s, &s->inputs[0], &changed, &err),
+	    0);
+	assert_false(changed);
+
+	/* Deleted: changed. */
+	assert_int_equal(unlink(out), 0);
+	assert_int_equal(stamp_entry_check(s, &s->outputs[0], &changed,
+	    &err), 0);
+	assert_true(changed);
+	stamp_free(s);
+
+	/*
+	 * Rewritten within the stamp's time window with equal size and
+	 * time: only the hash can tell.
+	 */
+	write_file(in, "hello\n");
+	/*
+	 * A time at (or after) the stamp's own: within any clock tick of
+	 * it, whatever the machine's load between the write and the commit.
+	 */
+	set_mtime(in, time(NULL) + 10, 123);
+	loom_error_clear(&err);
+	assert_int_equal(stamp_commit(f->dir, "b", NULL, &argv, NULL, ins, 1,
+	    NULL, 0, &err), 0);
+	s = stamp_read(f->dir, "b", NULL, &err);
+	assert_non_null(s);
+	assert_string_equal(s->script_hash, "");
+	{
+		struct stat st;
+
+		assert_int_equal(stat(in, &st), 0);
+		write_file(in, "HELLO\n");
+		set_mtime(in, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	}
+	assert_int_equal(stamp_entry_check(s, &s->inputs[0], &changed, &err),
+	    0);
+	assert_true(changed);
+	stamp_free(s);
+	strv_free(&argv);
+	free(in);
+	free(out);
+	free(script);
+}
+
+static void
+test_stamp_fail_states(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct stamp *s;
+
+	loom_error_clear(&err);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED,
+	    "exit code 1", &err), 0);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_FAILED);
+	assert_string_equal(s->detail, "exit code 1");
+	stamp_free(s);
+	assert_int_equal(stamp_fail(f->dir, "a", "x.wav", STAMP_CANCELLED,
+	    NULL, &err), 0);
+	s = stamp_read(f->dir, "a", "x.wav", &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_CANCELLED);
+	assert_null(s->detail);
+	stamp_free(s);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_INTERRUPTED,
+	    NULL, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_INTERRUPTED);
+	assert_string_equal(stamp_state_name(s->state), "interrupted");
+	stamp_free(s);
+}
+
+static void
+test_stamp_dir_identity(void **state)
+{
+	struct fixture *f = *state;
+	struct stamp_ident a, b;
+	struct loom_error err;
+	char *dir, *file, *sub;
+
+	dir = xasprintf("%s/folder", f->dir);
+	sub = xasprintf("%s/folder/sub", f->dir);
+	file = xasprintf("%s/folder/sub/x.txt", f->dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	loom_error_clear(&err);
+	assert_int_equal(stamp_ident_get(dir, true, &a, &err), 0);
+	assert_int_equal(a.kind, STAMP_KIND_DIR);
+	assert_int_equal(a.size, 1);
+	write_file(file, "1");
+	assert_int_equal(stamp_ident_get(dir, true, &b, &err), 0);
+	assert_int_equal(b.size, 2);
+	assert_false(stamp_ident_equal(&a, &b));
+	a = b;
+	assert_int_equal(stamp_ident_get(dir, true, &b, &err), 0);
+	assert_true(stamp_ident_equal(&a, &b));
+	set_mtime(file, time(NULL) - 100, 0);
+	assert_int_equal(stamp_ident_get(dir, true, &b, &err), 0);
+	assert_false(stamp_ident_equal(&a, &b));
+	/* Absent paths are identities too. */
+	assert_int_equal(stamp_ident_get("/nonexistent/x", true, &a, &err), 0);
+	assert_int_equal(a.kind, STAMP_KIND_ABSENT);
+	free(dir);
+	free(sub);
+	free(file);
+}
+
+static void
+test_stamp_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct stamp *s;
+	char *dir;
+
+	loom_error_clear(&err);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED, NULL,
+	    &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a", "i1", STAMP_FAILED, NULL,
+	    &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "b", NULL, STAMP_FAILED, NULL,
+	    &err), 0);
+	assert_int_equal(stamp_remove(f->dir, "a", &err), 0);
+	assert_null(stamp_read(f->dir, "a", NULL, &err));
+	assert_null(stamp_read(f->dir, "a", "i1", &err));
+	s = stamp_read(f->dir, "b", NULL, &err);
+	assert_non_null(s);
+	stamp_free(s);
+	assert_int_equal(stamp_remove_all(f->dir, &err), 0);
+	assert_false(err.set);
+	dir = stamp_dir(f->dir);
+	assert_int_equal(access(dir, F_OK), -1);
+	free(dir);
+	/* Nothing there: still fine. */
+	assert_int_equal(stamp_remove_all(f->dir, &err), 0);
+}
+
+static void
+test_stamp_hash_file(void **state)
+{
+	struct fixture *f = *state;
+	char hex[STAMP_HASH_HEX], hex2[STAMP_HASH_HEX];
+	struct loom_error err;
+	char *path;
+
+	path = xasprintf("%s/abc", f->dir);
+	write_file(path, "abc");
+	loom_error_clear(&err);
+	assert_int_equal(stamp_hash_file(path, 100, hex, &err), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223"
+	    "b00361a396177a9cb410ff61f20015ad");
+	stamp_hash_buffer("abc", 3, hex2);
+	assert_string_equal(hex, hex2);
+	assert_int_equal(stamp_hash_file(path, 2, hex, &err), -1);
+	assert_non_null(strstr(err.message, "larger than"));
+	free(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stamp_paths_escape_names),
+		cmocka_unit_test(test_stamp_format_round_trip),
+		cmocka_unit_test_setup_teardown(test_stamp_damaged_is_error,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_begin_marks_running,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_running_writer_gone,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_commit_and_check,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_fail_states,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_dir_identity,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_remove,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
