@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# What running a step costs (SPEC section 8, RELIABILITY P7 [bench]):
+#   chain   200 trivial steps, each depending on the one before
+#           (sequential), through `loomctl run`, against the same 200
+#           commands from a bare shell loop and from `make -j`
+#   fanout  200 independent trivial steps (parallel, max_workers = CPUs),
+#           against the same shell loop and `make -j CPUs`
+#   flood   one step writing 1 GiB to stdout, run detached: throughput
+#           (from the run record's times) against `head -c 1G /dev/zero >
+#           file` on the same disk, and loomd's peak memory (VmHWM) with
+#           the flood included
+# The trivial step is /bin/true (with its input and output arguments), so
+# the numbers show Loom's overhead, not the task's. Budget: chain and
+# fan-out within 1.2x of the shell loop, and no slower than make -j.
+# The daemon runs before the timings (its start is bench-status.sh's
+# business). Uses hyperfine when present. Measure a release build:
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
+#   cmake --build build-rel -j2
+#   bench/bench-run.sh build-rel/bin
+set -euo pipefail
+
+bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
+loomctl="$bin/loomctl"
+[ -x "$loomctl" ] || { echo "usage: $0 BIN_DIR (no loomctl in $bin)" >&2; exit 2; }
+n=${BENCH_STEPS:-200}
+runs=${BENCH_RUNS:-5}
+cpus=$(nproc)
+tmp=$(mktemp -d /tmp/loomb.XXXXXX)
+mkdir -m 700 "$tmp/run"
+export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
+export LOOMD_IDLE_TIMEOUT=300
+cleanup() {
+	"$loomctl" daemon stop >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+exp="$tmp/exp"
+mkdir -p "$exp/tasks" "$exp/d"
+ln -s /bin/true "$exp/tasks/noop"
+printf '#!/bin/sh\nexec head -c 1073741824 /dev/zero\n' >"$exp/tasks/gib"
+chmod +x "$exp/tasks/gib"
+
+# The pipelines, and the same commands as a shell loop and a Makefile.
+{
+	echo "execution: {parallel: false}"
+	echo "data:"
+	for i in $(seq 0 "$n"); do echo "  d$i: {path: d/$i}"; done
+	echo "pipeline:"
+	for i in $(seq 1 "$n"); do
+		echo "  - {name: s$i, task: tasks/noop, inputs: {in: \$d$((i - 1))}, outputs: {-o: \$d$i}}"
+	done
+} >"$exp/chain.yml"
+{
+	echo "execution: {parallel: true, max_workers: $cpus}"
+	echo "pipeline:"
+	for i in $(seq 1 "$n"); do
+		echo "  - {name: f$i, task: tasks/noop, outputs: {-o: d/f$i}}"
+	done
+} >"$exp/fanout.yml"
+{
+	echo "#!/bin/sh"
+	for i in $(seq 1 "$n"); do
+		echo "$exp/tasks/noop $exp/d/$((i - 1)) -o $exp/d/$i"
+	done
+} >"$exp/chain.sh"
+{
+	echo "#!/bin/sh"
+	for i in $(seq 1 "$n"); do echo "$exp/tasks/noop -o $exp/d/f$i"; done
+} >"$exp/fanout.sh"
+{
+	printf '.PHONY: all'
+	for i in $(seq 1 "$n"); do printf ' s%d' "$i"; done
+	printf '\nall: s%d\ns1:\n\t@%s %s -o %s\n' "$n" "$exp/tasks/noop" "$exp/d/0" "$exp/d/1"
+	for i in $(seq 2 "$n"); do
+		printf 's%d: s%d\n\t@%s %s -o %s\n' "$i" $((i - 1)) "$exp/tasks/noop" \
+		    "$exp/d/$((i - 1))" "$exp/d/$i"
+	done
+} >"$exp/chain.mk"
+{
+	printf '.PHONY: all'
+	for i in $(seq 1 "$n"); do printf ' f%d' "$i"; done
+	printf '\nall:'
+	for i in $(seq 1 "$n"); do printf ' f%d' "$i"; done
+	printf '\n'
+	for i in $(seq 1 "$n"); do
+		printf 'f%d:\n\t@%s -o %s\n' "$i" "$exp/tasks/noop" "$exp/d/f$i"
+	done
+} >"$exp/fanout.mk"
+printf 'pipeline:\n  - {name: flood, task: tasks/gib}\n' >"$exp/flood.yml"
+
+# mean_ms CMD: mean wall time in ms over $runs runs (after one warm-up).
+mean_ms() {
+	local out
+	if command -v hyperfine >/dev/null; then
+		hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/h.json" \
+		    "$1" >/dev/null 2>&1 || { echo nan; return; }
+		jq '.results[0].mean * 1000' "$tmp/h.json"
+	else
+		sh -c "$1" >/dev/null 2>&1
+		local s e
+		s=$(date +%s%N)
+		for _ in $(seq "$runs"); do sh -c "$1" >/dev/null 2>&1; done
+		e=$(date +%s%N)
+		echo $(((e - s) / runs / 1000000))
+	fi
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+"$loomctl" run --dry-run "$exp/chain.yml" >/dev/null || { echo "chain.yml invalid" >&2; exit 1; }
+
+echo "per-step overhead, $n trivial steps, $cpus CPU(s), $runs runs each (mean):"
+for shape in chain fanout; do
+	loom=$(mean_ms "$loomctl run --force --no-progress $exp/$shape.yml")
+	loop=$(mean_ms "sh $exp/$shape.sh")
+	mk=$(mean_ms "make -s -j$cpus -f $exp/$shape.mk")
+	printf '  %-7s loom %8.1f ms  shell loop %8.1f ms  make -j%d %8.1f ms  loom/loop %s  loom/make %s  (%.2f ms/step over the loop)\n' \
+	    "$shape" "$loom" "$loop" "$cpus" "$mk" "$(ratio "$loom" "$loop")" \
+	    "$(ratio "$loom" "$mk")" "$(awk -v a="$loom" -v b="$loop" -v n="$n" 'BEGIN { print (a - b) / n }')"
+done
+
+echo "1 GiB to stdout:"
+# A fresh daemon, so that its VmHWM covers this run only.
+"$loomctl" daemon stop >/dev/null 2>&1 || true
+while [ -e "$LOOM_SOCKET" ]; do sleep 0.01; done
+"$bin/loomd" --foreground 2>"$tmp/loomd.err" &
+pid=$!
+while [ ! -S "$LOOM_SOCKET" ]; do sleep 0.01; done
+# Detached: the time is the step's and the daemon's, not a terminal's.
+# The run record's own start and end times give the duration.
+id=$("$loomctl" run -d --force "$exp/flood.yml")
+rec="$exp/.loom/runs/$id/run.json"
+while [ "$(jq -r .state "$rec")" = running ]; do sleep 0.05; done
+loom_ms=$(jq '(.finished - .started) * 1000 | floor' "$rec")
+hwm=$(awk '/VmHWM/ {print $2 " " $3}' "/proc/$pid/status")
+size=$(stat -c %s "$exp/.loom/runs/$id/flood.log")
+rm -f "$exp/.loom/runs/$id/flood.log"
+s=$(date +%s%N)
+head -c 1073741824 /dev/zero >"$exp/ref.bin"
+e=$(date +%s%N)
+ref_ms=$(((e - s) / 1000000))
+rm -f "$exp/ref.bin"
+printf '  loom %d ms (%.0f MiB/s), head > file %d ms (%.0f MiB/s), loom/ref %s, log %d bytes, loomd VmHWM %s\n' \
+    "$loom_ms" "$(awk -v t="$loom_ms" 'BEGIN { print 1024000 / t }')" \
+    "$ref_ms" "$(awk -v t="$ref_ms" 'BEGIN { print 1024000 / t }')" \
+    "$(ratio "$loom_ms" "$ref_ms")" "$size" "$hwm"

@@ -1,0 +1,669 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Child processes: fork and exec with a close-on-exec error pipe, an own
+ * process group, reaping from the SIGCHLD event, and the sweep that kills
+ * what a step left behind. See child.h for the contract.
+ *
+ * Output goes through a pipe, not a pseudo-terminal: bytes arrive exactly
+ * as written (no line discipline, no \n -> \r\n), stdout and stderr share
+ * the pipe in the order the kernel received them, and a step can write at
+ * disk speed. The price is that tasks do not see a terminal: Python would
+ * block-buffer its output, so the caller sets PYTHONUNBUFFERED=1 in the
+ * step's environment (unless set), and whether a task colours its output
+ * is up to the task (FORCE_COLOR, --color=always and the like).
+ *
+ * The list of live children is file-static: it belongs to the signal
+ * plumbing (the SIGCHLD handler needs it to find a child by pid).
+ */
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "loomd/child.h"
+
+#define CHILD_READ_SIZE		(256 * 1024)	/* one read from the pipe */
+#define CHILD_READS_PER_EVENT	8		/* then let others run */
+#define CHILD_PIPE_SIZE		(1024 * 1024)	/* F_SETPIPE_SZ, if allowed */
+#define CHILD_ENVIRON_MAX	(1024 * 1024)	/* bytes of environ scanned */
+#define CHILD_SWEEP_ROUNDS	5
+
+/* What the forked child reports through the error pipe before exec. */
+enum child_stage {
+	CHILD_STAGE_CHDIR = 1,
+	CHILD_STAGE_EXEC,
+	CHILD_STAGE_SETUP,
+};
+
+struct child_report {
+	int stage;
+	int error;
+};
+
+struct child {
+	pid_t pid;
+	int outfd;			/* read end of the output pipe, -1 at EOF */
+	struct event *ev_out;
+	char *buf;			/* CHILD_READ_SIZE bytes */
+	char *marker;			/* "NAME=VALUE" or NULL */
+	bool exited;
+	bool eof;
+	bool done;			/* on_done called */
+	int status;
+	unsigned long long nbytes;
+	child_output_cb on_output;
+	child_done_cb on_done;
+	void *arg;
+	struct child *next;
+};
+
+static struct child *child_list;
+static struct event *child_ev_sigchld;
+
+static void child_sigchld(evutil_socket_t fd, short what, void *arg);
+static void child_read(evutil_socket_t fd, short what, void *arg);
+static void child_unlink(struct child *c);
+static void child_leftovers(struct child *c);
+static void child_maybe_done(struct child *c);
+static int child_fd_above_stdio(int fd);
+static bool child_environ_has(pid_t pid, const char *marker, char *buf,
+    size_t size);
+
+/* Set up the SIGCHLD event and the subreaper flag. */
+int
+child_init(struct event_base *base, struct loom_error *err)
+{
+	if (child_ev_sigchld != NULL)
+		return 0;
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1) {
+		loom_error_set(err, "", 0, 0, "cannot become a subreaper: %s",
+		    strerror(errno));
+		return -1;
+	}
+	child_ev_sigchld = evsignal_new(base, SIGCHLD, child_sigchld, NULL);
+	if (child_ev_sigchld == NULL || evsignal_add(child_ev_sigchld,
+	    NULL) == -1) {
+		loom_error_set(err, "", 0, 0, "cannot watch SIGCHLD");
+		if (child_ev_sigchld != NULL)
+			event_free(child_ev_sigchld);
+		child_ev_sigchld = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Remove the SIGCHLD event. */
+void
+child_shutdown(void)
+{
+	if (child_ev_sigchld != NULL) {
+		event_free(child_ev_sigchld);
+		child_ev_sigchld = NULL;
+	}
+}
+
+/* Move fd above 0, 1 and 2 (close-on-exec), so dup2 in the child is safe. */
+static int
+child_fd_above_stdio(int fd)
+{
+	int nfd;
+
+	if (fd > 2)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	close(fd);
+	return nfd;
+}
+
+/* Look up a program in the PATH of envp. */
+char *
+child_find_program(const char *name, const char *const *envp, const char *cwd)
+{
+	const char *path = NULL, *p, *end;
+	const char *const *e;
+	char *dir, *cand;
+	struct stat sb;
+	int saved = ENOENT;
+	size_t len;
+
+	if (*name == '\0') {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (strchr(name, '/') != NULL) {
+		if (name[0] == '/' || cwd == NULL)
+			return xstrdup(name);
+		while (name[0] == '.' && name[1] == '/')
+			name += 2;
+		return xasprintf("%s/%s", cwd, name);
+	}
+	for (e = envp; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, "PATH=", 5) == 0) {
+			path = *e + 5;
+			break;
+		}
+	}
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path;; p = end + 1) {
+		end = strchr(p, ':');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0)
+			dir = xstrdup(cwd != NULL ? cwd : ".");
+		else if (*p != '/' && cwd != NULL)
+			dir = xasprintf("%s/%.*s", cwd, (int)len, p);
+		else
+			dir = xstrndup(p, len);
+		cand = xasprintf("%s/%s", dir, name);
+		free(dir);
+		if (stat(cand, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			if (access(cand, X_OK) == 0)
+				return cand;
+			saved = EACCES;
+		}
+		free(cand);
+		if (end == NULL)
+			break;
+	}
+	errno = saved;
+	return NULL;
+}
+
+/*
+ * Start a child. The error pipe has both ends close-on-exec: a successful
+ * exec closes the write end and the parent's read returns 0; any failure
+ * before or in exec writes a report first. The parent reads until EOF, so
+ * by the time child_spawn returns, the program is running or the error is
+ * known, and no signal can reach a half-set-up copy of the daemon.
+ */
+struct child *
+child_spawn(struct event_base *base, const struct child_spec *spec,
+    struct loom_error *err)
+{
+	struct child *c = NULL;
+	struct child_report rep;
+	struct sigaction sa;
+	sigset_t all;
+	char *prog;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, devnull = -1;
+	int sig, saved;
+	ssize_t n;
+	size_t got;
+	pid_t pid;
+
+	prog = child_find_program(spec->argv[0], spec->envp, spec->cwd);
+	if (prog == NULL) {
+		loom_error_set(err, "", 0, 0, "cannot run %s: %s%s",
+		    spec->argv[0], strerror(errno), errno == ENOENT &&
+		    strchr(spec->argv[0], '/') == NULL ? " (not found in PATH)" :
+		    "");
+		return NULL;
+	}
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (devnull == -1 || pipe2(outp, O_CLOEXEC) == -1 ||
+	    pipe2(errp, O_CLOEXEC) == -1) {
+		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
+		    spec->argv[0], strerror(errno));
+		goto fail;
+	}
+	devnull = child_fd_above_stdio(devnull);
+	outp[0] = child_fd_above_stdio(outp[0]);
+	outp[1] = child_fd_above_stdio(outp[1]);
+	errp[0] = child_fd_above_stdio(errp[0]);
+	errp[1] = child_fd_above_stdio(errp[1]);
+	if (devnull == -1 || outp[0] == -1 || outp[1] == -1 || errp[0] == -1 ||
+	    errp[1] == -1) {
+		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
+		    spec->argv[0], strerror(errno));
+		goto fail;
+	}
+	(void)fcntl(outp[1], F_SETPIPE_SZ, CHILD_PIPE_SIZE);
+
+	pid = fork();
+	if (pid == -1) {
+		loom_error_set(err, "", 0, 0, "cannot fork for %s: %s",
+		    spec->argv[0], strerror(errno));
+		goto fail;
+	}
+	if (pid == 0) {
+		/* Only async-signal-safe calls from here on. */
+		rep.stage = CHILD_STAGE_SETUP;
+		if (setpgid(0, 0) == -1)
+			goto child_fail;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = SIG_DFL;
+		sigemptyset(&sa.sa_mask);
+		for (sig = 1; sig < NSIG; sig++)
+			(void)sigaction(sig, &sa, NULL);
+		sigemptyset(&all);
+		if (sigprocmask(SIG_SETMASK, &all, NULL) == -1)
+			goto child_fail;
+		if (dup2(devnull, 0) == -1 || dup2(outp[1], 1) == -1 ||
+		    dup2(outp[1], 2) == -1)
+			goto child_fail;
+		rep.stage = CHILD_STAGE_CHDIR;
+		if (spec->cwd != NULL && chdir(spec->cwd) == -1)
+			goto child_fail;
+		rep.stage = CHILD_STAGE_SETUP;
+		if (errp[1] > 3 && close_range(3, errp[1] - 1, 0) == -1)
+			goto child_fail;
+		if (close_range(errp[1] + 1, ~0U, 0) == -1)
+			goto child_fail;
+		rep.stage = CHILD_STAGE_EXEC;
+		execve(prog, (char *const *)spec->argv,
+		    (char *const *)spec->envp);
+	child_fail:
+		rep.error = errno;
+		n = write(errp[1], &rep, sizeof rep);
+		(void)n;
+		_exit(127);
+	}
+
+	/* Both sides set the group, so neither order of events can race. */
+	(void)setpgid(pid, pid);
+	close(errp[1]);
+	errp[1] = -1;
+	close(outp[1]);
+	outp[1] = -1;
+	close(devnull);
+	devnull = -1;
+
+	got = 0;
+	while (got < sizeof rep) {
+		n = read(errp[0], (char *)&rep + got, sizeof rep - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(errp[0]);
+	errp[0] = -1;
+	if (got == sizeof rep) {
+		/* The failed child exits 127; the SIGCHLD event reaps it. */
+		if (rep.stage == CHILD_STAGE_CHDIR)
+			loom_error_set(err, "", 0, 0,
+			    "cannot enter %s to run %s: %s", spec->cwd,
+			    spec->argv[0], strerror(rep.error));
+		else if (rep.stage == CHILD_STAGE_EXEC)
+			loom_error_set(err, "", 0, 0, "cannot execute %s: %s",
+			    prog, strerror(rep.error));
+		else
+			loom_error_set(err, "", 0, 0,
+			    "cannot set up the process for %s: %s",
+			    spec->argv[0], strerror(rep.error));
+		goto fail;
+	}
+
+	c = xcalloc(1, sizeof *c);
+	c->pid = pid;
+	c->outfd = outp[0];
+	outp[0] = -1;
+	c->buf = xmalloc(CHILD_READ_SIZE);
+	c->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
+	c->on_output = spec->on_output;
+	c->on_done = spec->on_done;
+	c->arg = spec->arg;
+	(void)fcntl(c->outfd, F_SETFL, fcntl(c->outfd, F_GETFL) | O_NONBLOCK);
+	c->ev_out = event_new(base, c->outfd, EV_READ | EV_PERSIST,
+	    child_read, c);
+	if (c->ev_out == NULL || event_add(c->ev_out, NULL) == -1)
+		abort();
+	c->next = child_list;
+	child_list = c;
+	free(prog);
+	return c;
+
+fail:
+	saved = errno;
+	if (devnull != -1)
+		close(devnull);
+	if (outp[0] != -1)
+		close(outp[0]);
+	if (outp[1] != -1)
+		close(outp[1]);
+	if (errp[0] != -1)
+		close(errp[0]);
+	if (errp[1] != -1)
+		close(errp[1]);
+	free(prog);
+	errno = saved;
+	return NULL;
+}
+
+/* Drop a child from the live list. */
+static void
+child_unlink(struct child *c)
+{
+	struct child **pp;
+
+	for (pp = &child_list; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			return;
+		}
+	}
+}
+
+/* Free a child; a running one is killed and reaped later. */
+void
+child_free(struct child *c)
+{
+	if (c == NULL)
+		return;
+	if (!c->exited)
+		(void)kill(-c->pid, SIGKILL);
+	child_unlink(c);
+	if (c->ev_out != NULL)
+		event_free(c->ev_out);
+	if (c->outfd != -1)
+		close(c->outfd);
+	free(c->buf);
+	free(c->marker);
+	free(c);
+}
+
+/* Signal the child's process group. */
+bool
+child_signal(struct child *c, int sig)
+{
+	if (c->exited && c->eof)
+		return false;
+	if (kill(-c->pid, sig) == -1)
+		return false;
+	if (sig == SIGTERM)
+		(void)kill(-c->pid, SIGCONT);
+	return true;
+}
+
+pid_t
+child_pid(const struct child *c)
+{
+	return c->pid;
+}
+
+bool
+child_has_exited(const struct child *c)
+{
+	return c->exited;
+}
+
+int
+child_status(const struct child *c)
+{
+	return c->status;
+}
+
+unsigned long long
+child_output_bytes(const struct child *c)
+{
+	return c->nbytes;
+}
+
+/* Call on_done once both exit and EOF happened. Must be the last touch. */
+static void
+child_maybe_done(struct child *c)
+{
+	if (!c->exited || !c->eof || c->done)
+		return;
+	c->done = true;
+	if (c->on_done != NULL)
+		c->on_done(c, c->arg);
+}
+
+/*
+ * The main process of a step has exited: kill what it left behind, so
+ * that output reaches EOF and nothing of the step outlives it. Members of
+ * its process group are killed at once; processes that left the group
+ * (setsid) were re-parented to loomd, and are found by their marker.
+ */
+static void
+child_leftovers(struct child *c)
+{
+	(void)kill(-c->pid, SIGKILL);
+	if (c->marker != NULL && child_has_orphans())
+		(void)child_sweep(c->marker);
+}
+
+/* Output is readable: pass it on in large chunks. */
+static void
+child_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct child *c = arg;
+	ssize_t n;
+	int i;
+
+	(void)what;
+
+	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
+		n = read(fd, c->buf, CHILD_READ_SIZE);
+		if (n > 0) {
+			c->nbytes += (unsigned long long)n;
+			if (c->on_output != NULL)
+				c->on_output(c, c->buf, (size_t)n, c->arg);
+			if ((size_t)n < CHILD_READ_SIZE)
+				return;
+			continue;
+		}
+		if (n == -1 && (errno == EINTR))
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		break;	/* EOF or a read error: the output is over */
+	}
+	if (i == CHILD_READS_PER_EVENT)
+		return;
+	event_del(c->ev_out);
+	close(c->outfd);
+	c->outfd = -1;
+	c->eof = true;
+	child_maybe_done(c);
+}
+
+/*
+ * SIGCHLD: reap everything that has exited. Statuses are collected first
+ * and acted on afterwards, so that a done callback freeing children (or
+ * starting new ones) never changes the list being walked. Processes that
+ * are not known children (orphans re-parented to loomd, children freed
+ * while running, failed execs) are simply reaped.
+ */
+static void
+child_sigchld(evutil_socket_t fd, short what, void *arg)
+{
+	struct reaped {
+		pid_t pid;
+		int status;
+	} *v = NULL;
+	size_t n = 0, cap = 0, i;
+	struct child *c;
+	pid_t pid;
+	int status;
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+
+	for (;;) {
+		pid = waitpid(-1, &status, WNOHANG);
+		if (pid == -1 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			break;
+		if (n == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		v[n].pid = pid;
+		v[n].status = status;
+		n++;
+	}
+	for (i = 0; i < n; i++) {
+		for (c = child_list; c != NULL; c = c->next) {
+			if (c->pid == v[i].pid && !c->exited)
+				break;
+		}
+		if (c == NULL)
+			continue;
+		c->exited = true;
+		c->status = v[i].status;
+		child_leftovers(c);
+		child_maybe_done(c);
+	}
+	free(v);
+}
+
+/* True when environ of pid holds marker as one whole entry. */
+static bool
+child_environ_has(pid_t pid, const char *marker, char *buf, size_t size)
+{
+	char path[64];
+	size_t got = 0, mlen = strlen(marker);
+	ssize_t n;
+	int fd;
+	char *p, *end;
+
+	snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return false;
+	while (got < size - 1) {
+		n = read(fd, buf + got, size - 1 - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	for (p = buf; p < buf + got; p = end + 1) {
+		end = memchr(p, '\0', (size_t)(buf + got - p));
+		if (end == NULL)
+			end = buf + got;
+		if ((size_t)(end - p) == mlen && memcmp(p, marker, mlen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Kill every process of this user carrying marker in its environment. */
+int
+child_sweep(const char *marker)
+{
+	DIR *d;
+	struct dirent *de;
+	struct stat sb;
+	char *buf, *endp;
+	long v;
+	int total = 0, found, round;
+	uid_t uid = getuid();
+	pid_t self = getpid();
+
+	buf = xmalloc(CHILD_ENVIRON_MAX);
+	for (round = 0; round < CHILD_SWEEP_ROUNDS; round++) {
+		found = 0;
+		d = opendir("/proc");
+		if (d == NULL)
+			break;
+		while ((de = readdir(d)) != NULL) {
+			errno = 0;
+			v = strtol(de->d_name, &endp, 10);
+			if (*endp != '\0' || v <= 0 || errno != 0 ||
+			    (pid_t)v == self)
+				continue;
+			if (fstatat(dirfd(d), de->d_name, &sb, 0) == -1 ||
+			    sb.st_uid != uid)
+				continue;
+			if (!child_environ_has((pid_t)v, marker, buf,
+			    CHILD_ENVIRON_MAX))
+				continue;
+			if (kill((pid_t)v, SIGKILL) == 0)
+				found++;
+		}
+		closedir(d);
+		total += found;
+		if (found == 0)
+			break;
+	}
+	free(buf);
+	return total;
+}
+
+/* True when loomd has children that are not live steps. */
+bool
+child_has_orphans(void)
+{
+	char path[64], buf[8192], *p, *endp;
+	struct child *c;
+	ssize_t n;
+	size_t got = 0;
+	long v;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/children",
+	    (int)getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return true;	/* cannot tell: assume the worst */
+	while (got < sizeof buf - 1) {
+		n = read(fd, buf + got, sizeof buf - 1 - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (got == sizeof buf - 1)
+		return true;
+	buf[got] = '\0';
+	for (p = buf; *p != '\0'; p = endp) {
+		while (*p == ' ' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		v = strtol(p, &endp, 10);
+		if (endp == p)
+			break;
+		for (c = child_list; c != NULL; c = c->next) {
+			if (c->pid == (pid_t)v && !c->exited)
+				break;
+		}
+		if (c == NULL)
+			return true;
+	}
+	return false;
+}
+
+/* A signal's name, or NULL when it has none here. */
+const char *
+child_signal_name(int sig)
+{
+	static const char *const names[] = {
+		NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP",
+		"SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
+		"SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
+		"SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
+		"SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ",
+		"SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO", "SIGPWR",
+		"SIGSYS",
+	};
+
+	if (sig <= 0 || (size_t)sig >= sizeof names / sizeof names[0])
+		return NULL;
+	return names[sig];
+}

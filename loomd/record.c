@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run records, run ids and the index of run folders. See record.h.
+ *
+ * The index is append-only while the daemon runs (one short write with
+ * O_APPEND per new run, so concurrent appends never interleave) and is
+ * rewritten atomically by record_recover at daemon start, dropping runs
+ * whose folder is gone. A folder name holding a tab or a newline cannot
+ * be indexed; such runs work but are found only through their experiment.
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "loomd/child.h"
+#include "loomd/record.h"
+
+#define RECORD_INDEX_MAX	(64u * 1024 * 1024)
+#define RECORD_ID_TRIES		100
+
+static char *record_index_path(const char *state_dir);
+static bool record_index_has(const struct record_ref *refs, size_t n,
+    const char *id);
+static int record_recover_one(json_t *rec);
+static int record_write_fast(const char *path, const char *text, size_t len,
+    struct loom_error *err);
+static void record_kill_step(json_t *step);
+
+/* Wall-clock time now, in seconds. */
+double
+record_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* True when id is RECORD_ID_LEN characters of [a-z0-9]. */
+bool
+record_id_is_valid(const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < RECORD_ID_LEN; i++) {
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= '0' && id[i] <= '9')))
+			return false;
+	}
+	return id[i] == '\0';
+}
+
+static char *
+record_index_path(const char *state_dir)
+{
+	return xasprintf("%s/%s", state_dir, RECORD_INDEX);
+}
+
+static bool
+record_index_has(const struct record_ref *refs, size_t n, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(refs[i].id, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Make a run folder with a fresh id. */
+char *
+record_create(const char *experiment_dir, const char *state_dir,
+    char **run_dir, struct loom_error *err)
+{
+	static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct record_ref *refs;
+	unsigned char rnd[RECORD_ID_LEN];
+	char id[RECORD_ID_LEN + 1], *runs, *dir;
+	size_t n, i;
+	int tries;
+
+	runs = xasprintf("%s/.loom/runs", experiment_dir);
+	if (fileio_mkdirs(runs, 0755, err) == -1) {
+		free(runs);
+		return NULL;
+	}
+	refs = record_index_list(state_dir, &n);
+	for (tries = 0; tries < RECORD_ID_TRIES; tries++) {
+		if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
+			for (i = 0; i < sizeof rnd; i++)
+				rnd[i] = (unsigned char)random();
+		}
+		for (i = 0; i < RECORD_ID_LEN; i++)
+			id[i] = alphabet[rnd[i] % 36];
+		id[RECORD_ID_LEN] = '\0';
+		/* Runs start with a letter, so an id never reads as a number. */
+		if (id[0] >= '0' && id[0] <= '9')
+			id[0] = alphabet[rnd[0] % 26];
+		if (record_index_has(refs, n, id))
+			continue;
+		dir = xasprintf("%s/%s", runs, id);
+		if (mkdir(dir, 0755) == 0) {
+			record_refs_free(refs, n);
+			free(runs);
+			*run_dir = dir;
+			return xstrdup(id);
+		}
+		if (errno != EEXIST) {
+			loom_error_set(err, "", 0, 0, "cannot create %s: %s",
+			    dir, strerror(errno));
+			free(dir);
+			break;
+		}
+		free(dir);
+	}
+	if (tries == RECORD_ID_TRIES)
+		loom_error_set(err, "", 0, 0, "cannot find a free run id in %s",
+		    runs);
+	record_refs_free(refs, n);
+	free(runs);
+	return NULL;
+}
+
+/*
+ * Replace path with data through a temporary file and rename, without
+ * fsync: readers and a crashed daemon's successor see the old or the new
+ * record, never a mix (the page cache outlives a process). Only a power
+ * failure could lose it, which the durable writes at run start and end
+ * cover. The temporary name follows fileio's ".NAME.tmp-XXXXXX".
+ */
+static int
+record_write_fast(const char *path, const char *text, size_t len,
+    struct loom_error *err)
+{
+	char *tmp, *slash;
+	size_t off = 0;
+	ssize_t n;
+	int fd, saved;
+
+	slash = strrchr(path, '/');
+	tmp = xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path,
+	    slash + 1);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd == -1) {
+		loom_error_set(err, "", 0, 0, "cannot create %s: %s", tmp,
+		    strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	while (off < len) {
+		n = write(fd, text + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (fchmod(fd, 0644) == -1 || close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	free(tmp);
+	return 0;
+
+fail:
+	saved = errno != 0 ? errno : ENOSPC;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	loom_error_set(err, "", 0, 0, "cannot write %s: %s", path,
+	    strerror(saved));
+	free(tmp);
+	return -1;
+}
+
+/* Write run.json atomically (durably: with fsync). */
+int
+record_write(const char *run_dir, const json_t *rec, bool durable,
+    struct loom_error *err)
+{
+	char *path, *text;
+	int rc;
+
+	text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (text == NULL) {
+		loom_error_set(err, "", 0, 0, "cannot encode the run record");
+		return -1;
+	}
+	path = xasprintf("%s/%s", run_dir, RECORD_FILE);
+	if (durable)
+		rc = fileio_write_atomic(path, text, strlen(text), 0644, err);
+	else
+		rc = record_write_fast(path, text, strlen(text), err);
+	free(path);
+	free(text);
+	return rc;
+}
+
+/* Read run.json. */
+json_t *
+record_read(const char *run_dir, struct loom_error *err)
+{
+	json_error_t jerr;
+	json_t *rec;
+	char *path, *text;
+	size_t len;
+
+	path = xasprintf("%s/%s", run_dir, RECORD_FILE);
+	text = fileio_read(path, RECORD_MAX_SIZE, &len, err);
+	if (text == NULL) {
+		free(path);
+		return NULL;
+	}
+	rec = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	free(text);
+	if (rec == NULL || !json_is_object(rec)) {
+		loom_error_set(err, path, jerr.line, jerr.column,
+		    "damaged run record: %s", rec == NULL ? jerr.text :
+		    "not an object");
+		json_decref(rec);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	return rec;
+}
+
+/* Append one run to the index. */
+int
+record_index_add(const char *state_dir, const char *id, const char *run_dir,
+    struct loom_error *err)
+{
+	char *path, *line;
+	ssize_t n;
+	int fd, rc = 0;
+
+	if (strpbrk(run_dir, "\t\n") != NULL)
+		return 0;
+	if (fileio_mkdirs(state_dir, 0700, err) == -1)
+		return -1;
+	path = record_index_path(state_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		loom_error_set(err, "", 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	line = xasprintf("%s\t%s\n", id, run_dir);
+	n = write(fd, line, strlen(line));
+	if (n != (ssize_t)strlen(line)) {
+		loom_error_set(err, "", 0, 0, "cannot write %s: %s", path,
+		    n == -1 ? strerror(errno) : "short write");
+		rc = -1;
+	}
+	close(fd);
+	free(line);
+	free(path);
+	return rc;
+}
+
+/* Every indexed run, oldest first, duplicates dropped (last wins). */
+struct record_ref *
+record_index_list(const char *state_dir, size_t *n)
+{
+	struct record_ref *refs = NULL;
+	size_t cap = 0, len, i;
+	char *path, *text, *line, *next, *tab;
+
+	*n = 0;
+	path = record_index_path(state_dir);
+	text = fileio_read(path, RECORD_INDEX_MAX, &len, NULL);
+	free(path);
+	if (text == NULL)
+		return NULL;
+	for (line = text; *line != '\0'; line = next) {
+		next = strchr(line, '\n');
+		if (next == NULL)
+			break;	/* a torn last line: ignore it */
+		*next++ = '\0';
+		tab = strchr(line, '\t');
+		if (tab == NULL)
+			continue;
+		*tab = '\0';
+		if (!record_id_is_valid(line) || tab[1] != '/')
+			continue;
+		for (i = 0; i < *n; i++) {
+			if (strcmp(refs[i].id, line) == 0)
+				break;
+		}
+		if (i < *n) {
+			free(refs[i].dir);
+			refs[i].dir = xstrdup(tab + 1);
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			refs = xreallocarray(refs, cap, sizeof *refs);
+		}
+		refs[*n].id = xstrdup(line);
+		refs[*n].dir = xstrdup(tab + 1);
+		(*n)++;
+	}
+	free(text);
+	return refs;
+}
+
+void
+record_refs_free(struct record_ref *refs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(refs[i].id);
+		free(refs[i].dir);
+	}
+	free(refs);
+}
+
+/* The folder of a run from the index. */
+char *
+record_index_find(const char *state_dir, const char *id)
+{
+	struct record_ref *refs;
+	char *dir = NULL;
+	size_t n, i;
+
+	if (!record_id_is_valid(id))
+		return NULL;
+	refs = record_index_list(state_dir, &n);
+	for (i = 0; i < n; i++) {
+		if (strcmp(refs[i].id, id) == 0) {
+			dir = xstrdup(refs[i].dir);
+			break;
+		}
+	}
+	record_refs_free(refs, n);
+	return dir;
+}
+
+/* Start time of a process from /proc/PID/stat, 0 when unknown. */
+unsigned long long
+record_proc_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t len;
+	int fd, field;
+
+	if (pid <= 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return 0;
+	len = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	/* The command name may hold spaces and parentheses: skip to the last. */
+	p = strrchr(buf, ')');
+	if (p == NULL)
+		return 0;
+	p++;
+	for (field = 3; field <= 22 && p != NULL; field++) {
+		while (*p == ' ')
+			p++;
+		if (field == 22) {
+			start = strtoull(p, NULL, 10);
+			break;
+		}
+		p = strchr(p, ' ');
+	}
+	return start;
+}
+
+/* True when pid exists and is the process that started at start. */
+bool
+record_proc_alive(pid_t pid, unsigned long long start)
+{
+	return start != 0 && record_proc_start(pid) == start;
+}
+
+/* Kill what is left of a step of a crashed daemon. */
+static void
+record_kill_step(json_t *step)
+{
+	json_t *pid, *start, *marker;
+
+	pid = json_object_get(step, "pid");
+	start = json_object_get(step, "pid_start");
+	marker = json_object_get(step, "marker");
+	if (json_is_integer(pid) && json_is_integer(start) &&
+	    record_proc_alive((pid_t)json_integer_value(pid),
+	    (unsigned long long)json_integer_value(start)))
+		(void)kill(-(pid_t)json_integer_value(pid), SIGKILL);
+	if (json_is_string(marker))
+		(void)child_sweep(json_string_value(marker));
+}
+
+/* Turn one record of a dead daemon into an interrupted run. */
+static int
+record_recover_one(json_t *rec)
+{
+	json_t *steps, *step, *items, *item;
+	size_t i, j;
+	const char *st;
+
+	st = json_string_value(json_object_get(rec, "state"));
+	if (st == NULL || strcmp(st, "running") != 0)
+		return 0;
+	if (record_proc_alive((pid_t)json_integer_value(json_object_get(rec,
+	    "daemon_pid")), (unsigned long long)json_integer_value(
+	    json_object_get(rec, "daemon_start"))))
+		return 0;
+	json_object_set_new(rec, "state", json_string("interrupted"));
+	json_object_set_new(rec, "finished", json_real(record_now()));
+	steps = json_object_get(rec, "steps");
+	json_array_foreach(steps, i, step) {
+		st = json_string_value(json_object_get(step, "state"));
+		items = json_object_get(step, "items");
+		json_array_foreach(items, j, item) {
+			const char *ist;
+
+			ist = json_string_value(json_object_get(item, "state"));
+			if (ist != NULL && strcmp(ist, "running") == 0) {
+				record_kill_step(item);
+				json_object_set_new(item, "state",
+				    json_string("interrupted"));
+			}
+		}
+		if (st != NULL && strcmp(st, "running") == 0) {
+			record_kill_step(step);
+			json_object_set_new(step, "state",
+			    json_string("interrupted"));
+		}
+	}
+	return 1;
+}
+
+/* Mark runs of dead daemons interrupted and compact the index. */
+int
+record_recover(const char *state_dir)
+{
+	struct loom_error err;
+	struct record_ref *refs;
+	struct stat sb;
+	json_t *rec;
+	char *path, *text = NULL, *rf;
+	size_t n, i, len = 0;
+	int fixed = 0;
+
+	refs = record_index_list(state_dir, &n);
+	for (i = 0; i < n; i++) {
+		rf = xasprintf("%s/%s", refs[i].dir, RECORD_FILE);
+		if (stat(rf, &sb) == -1) {
+			free(rf);
+			continue;
+		}
+		free(rf);
+		loom_error_clear(&err);
+		rec = record_read(refs[i].dir, &err);
+		if (rec != NULL && record_recover_one(rec)) {
+			loom_error_clear(&err);
+			if (record_write(refs[i].dir, rec, true, &err) == -1)
+				log_warn("cannot mark run %s interrupted: %s",
+				    refs[i].id, err.message);
+			else {
+				log_info("run %s marked interrupted",
+				    refs[i].id);
+				fixed++;
+			}
+		}
+		json_decref(rec);
+		text = xrealloc(text, len + strlen(refs[i].id) +
+		    strlen(refs[i].dir) + 3);
+		len += (size_t)sprintf(text + len, "%s\t%s\n", refs[i].id,
+		    refs[i].dir);
+	}
+	if (n > 0) {
+		path = record_index_path(state_dir);
+		loom_error_clear(&err);
+		if (fileio_write_atomic(path, text != NULL ? text : "", len,
+		    0600, &err) == -1)
+			log_warn("cannot rewrite %s: %s", path, err.message);
+		free(path);
+	}
+	free(text);
+	record_refs_free(refs, n);
+	return fixed;
+}

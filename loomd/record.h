@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Run records: `.loom/runs/<id>/run.json` beside the experiment, written
+ * atomically (fileio_write_atomic), in the schema of docs/protocol.md;
+ * short run ids people can type; and the index of known run folders in
+ * the state folder (`runs.index`, one "ID<TAB>FOLDER" line per run), so a
+ * run of any experiment is found by its id alone.
+ *
+ * After a crash, record_recover turns runs whose daemon is gone into
+ * "interrupted": steps that were running become interrupted (their old
+ * processes, identified by pid and start time, are killed), queued steps
+ * stay pending and never start on their own.
+ *
+ * This file knows JSON and files; what a run does is run.c's business.
+ */
+#ifndef LOOM_LOOMD_RECORD_H
+#define LOOM_LOOMD_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+struct loom_error;
+
+#define RECORD_ID_LEN		6	/* characters of [a-z0-9] */
+#define RECORD_FILE		"run.json"
+#define RECORD_INDEX		"runs.index"
+#define RECORD_MAX_SIZE		(64u * 1024 * 1024)
+
+/* One known run: its id and its folder (owned strings). */
+struct record_ref {
+	char *id;
+	char *dir;
+};
+
+/*
+ * Make a new run folder `<experiment_dir>/.loom/runs/<id>` with an id
+ * that is neither in the index nor on disk. Returns the id (owned) and
+ * the folder in *run_dir (owned), or NULL with err set.
+ */
+char *record_create(const char *experiment_dir, const char *state_dir,
+    char **run_dir, struct loom_error *err);
+
+/* True when id has the shape of a run id (so it is safe in a path). */
+bool record_id_is_valid(const char *id);
+
+/*
+ * Write rec as run_dir/run.json atomically (temporary file, rename).
+ * durable adds fsync of the file and its folder (run start and end);
+ * without it the record is still never partial, but a power failure
+ * may lose the latest version. Returns 0 or -1 with err.
+ */
+int record_write(const char *run_dir, const json_t *rec, bool durable,
+    struct loom_error *err);
+
+/* Read run_dir/run.json: a new reference, or NULL with err set. */
+json_t *record_read(const char *run_dir, struct loom_error *err);
+
+/* Append id and run_dir to the index in state_dir (created if missing). */
+int record_index_add(const char *state_dir, const char *id,
+    const char *run_dir, struct loom_error *err);
+
+/* The folder of run id from the index (owned), or NULL when unknown. */
+char *record_index_find(const char *state_dir, const char *id);
+
+/*
+ * Every indexed run, oldest first, without duplicates. Returns an owned
+ * array of *n refs (free with record_refs_free); NULL when none.
+ */
+struct record_ref *record_index_list(const char *state_dir, size_t *n);
+void record_refs_free(struct record_ref *refs, size_t n);
+
+/*
+ * Mark runs left "running" by a daemon that is gone as interrupted, kill
+ * the processes of their running steps that still exist (same pid and
+ * start time), and rewrite the index without runs whose folder is gone.
+ * Returns the number of runs marked interrupted.
+ */
+int record_recover(const char *state_dir);
+
+/*
+ * The start time of a process (clock ticks since boot, field 22 of
+ * /proc/PID/stat), or 0 when it does not exist.
+ */
+unsigned long long record_proc_start(pid_t pid);
+
+/* True when pid exists and started at start (never a recycled pid). */
+bool record_proc_alive(pid_t pid, unsigned long long start);
+
+/* Wall-clock time now, in Unix seconds with a fraction. */
+double record_now(void);
+
+#endif

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JSON-RPC methods of the log group: log.read, the way clients read a
+ * step's log by offset (to show it, to follow it, and to catch up after
+ * a run.output_gap). The bytes travel base64-encoded, so every byte
+ * arrives as the step wrote it.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/protocol.h"
+#include "loomd/loomd.h"
+#include "loomd/record.h"
+#include "loomd/rpc.h"
+#include "loomd/run.h"
+#include "loomd/steplog.h"
+
+#define RPC_LOGS_DEFAULT_MAX	65536
+
+static json_t *rpc_log_read(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err);
+
+const struct rpc_method rpc_log_methods[] = {
+	{ "log.read", rpc_log_read },
+	{ NULL, NULL },
+};
+
+/* log.read {"run","step","item"?,"offset","max"}. */
+static json_t *
+rpc_log_read(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *err)
+{
+	const char *id, *step;
+	long long item = -1, offset = 0, max = RPC_LOGS_DEFAULT_MAX;
+
+	(void)client;
+
+	id = rpc_param_string(params, "run", true, err);
+	step = rpc_param_string(params, "step", true, err);
+	if (id == NULL || step == NULL)
+		return NULL;
+	if (json_object_get(params, "item") != NULL &&
+	    !json_is_null(json_object_get(params, "item")) &&
+	    rpc_param_int(params, "item", false, 0, INT32_MAX, &item,
+	    err) == -1)
+		return NULL;
+	if (rpc_param_int(params, "offset", false, 0, INT64_MAX, &offset,
+	    err) == -1 || rpc_param_int(params, "max", false, 1,
+	    STEPLOG_READ_MAX, &max, err) == -1)
+		return NULL;
+	if (json_object_get(params, "offset") == NULL)
+		offset = 0;
+	if (json_object_get(params, "max") == NULL)
+		max = RPC_LOGS_DEFAULT_MAX;
+	if (!record_id_is_valid(id)) {
+		rpc_error_set(err, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
+		    id), "no such run: %s", id);
+		return NULL;
+	}
+	return run_log_read(loomd, id, step, (long)item, (uint64_t)offset,
+	    (size_t)max, err);
+}

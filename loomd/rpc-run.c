@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * JSON-RPC methods of the run group: run.start, run.list, run.status,
+ * run.cancel, run.subscribe and run.unsubscribe (docs/protocol.md), and
+ * the run module's hooks in the daemon's life (loomd.h). Handlers check
+ * their parameters and leave the work to run.c.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/protocol.h"
+#include "loomd/loomd.h"
+#include "loomd/notify.h"
+#include "loomd/record.h"
+#include "loomd/rpc.h"
+#include "loomd/run.h"
+
+static json_t *rpc_run_start(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err);
+static json_t *rpc_run_list(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err);
+static json_t *rpc_run_status(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err);
+static json_t *rpc_run_cancel(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err);
+static json_t *rpc_run_subscribe(struct loomd *loomd,
+    struct rpc_client *client, json_t *params, struct rpc_error *err);
+static json_t *rpc_run_unsubscribe(struct loomd *loomd,
+    struct rpc_client *client, json_t *params, struct rpc_error *err);
+static const char *rpc_run_id(json_t *params, bool required,
+    struct rpc_error *err);
+
+const struct rpc_method rpc_run_methods[] = {
+	{ "run.start", rpc_run_start },
+	{ "run.list", rpc_run_list },
+	{ "run.status", rpc_run_status },
+	{ "run.cancel", rpc_run_cancel },
+	{ "run.subscribe", rpc_run_subscribe },
+	{ "run.unsubscribe", rpc_run_unsubscribe },
+	{ NULL, NULL },
+};
+
+const struct loomd_module loomd_run_module = {
+	.name = "run",
+	.init = run_module_init,
+	.busy = run_module_busy,
+	.shutdown = run_module_shutdown,
+	.status = run_module_status,
+	.free = run_module_free,
+};
+
+/* The "run" member: a run id, or an error naming it. */
+static const char *
+rpc_run_id(json_t *params, bool required, struct rpc_error *err)
+{
+	const char *id;
+
+	id = rpc_param_string(params, "run", required, err);
+	if (id == NULL)
+		return NULL;
+	if (!record_id_is_valid(id)) {
+		rpc_error_set(err, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
+		    id), "no such run: %s", id);
+		return NULL;
+	}
+	return id;
+}
+
+/* run.start: load, check and start a pipeline run. */
+static json_t *
+rpc_run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *err)
+{
+	return run_start(loomd, client, params, err);
+}
+
+/* run.list: recent runs, newest first. */
+static json_t *
+rpc_run_list(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *err)
+{
+	long long limit = RUN_LIST_DEFAULT;
+
+	(void)client;
+	if (rpc_param_int(params, "limit", false, 1, RUN_LIST_MAX, &limit,
+	    err) == -1)
+		return NULL;
+	if (json_object_get(params, "limit") == NULL)
+		limit = RUN_LIST_DEFAULT;
+	return run_list(loomd, (size_t)limit);
+}
+
+/* run.status: the record of one run. */
+static json_t *
+rpc_run_status(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *err)
+{
+	const char *id;
+
+	(void)client;
+	if ((id = rpc_run_id(params, true, err)) == NULL)
+		return NULL;
+	return run_status(loomd, id, err);
+}
+
+/* run.cancel: TERM, then KILL after the grace period. */
+static json_t *
+rpc_run_cancel(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *err)
+{
+	const char *id;
+
+	(void)client;
+	if ((id = rpc_run_id(params, true, err)) == NULL)
+		return NULL;
+	if (run_cancel(loomd, id, err) == -1)
+		return NULL;
+	return json_pack("{s:b}", "cancelling", 1);
+}
+
+/* run.subscribe: events of one run, or of every run. */
+static json_t *
+rpc_run_subscribe(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	const char *id = NULL;
+	json_t *rec;
+
+	if (json_object_get(params, "run") != NULL) {
+		if ((id = rpc_run_id(params, true, err)) == NULL)
+			return NULL;
+		if (!run_is_active(loomd, id)) {
+			/* A finished run has no events, but must exist. */
+			rec = run_status(loomd, id, err);
+			if (rec == NULL)
+				return NULL;
+			json_decref(rec);
+		}
+	}
+	notify_subscribe(client, id);
+	return json_pack("{s:b}", "subscribed", 1);
+}
+
+/* run.unsubscribe: undo run.subscribe. */
+static json_t *
+rpc_run_unsubscribe(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	const char *id = NULL;
+
+	(void)loomd;
+	if (json_object_get(params, "run") != NULL &&
+	    (id = rpc_run_id(params, true, err)) == NULL)
+		return NULL;
+	notify_unsubscribe(client, id);
+	return json_pack("{s:b}", "subscribed", 0);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs inside loomd: the glue between the pure scheduler (sched.c), the
+ * child processes (child.c), the step logs (steplog.c), the run records
+ * (record.c) and the clients (notify.c). run.c loads and checks the
+ * pipeline of a run.start request, creates the run folder and record,
+ * carries out every action of the scheduler and feeds process events
+ * back to it, writes the record as things change and sends the run.*
+ * notifications. The JSON-RPC handlers live in rpc-run.c and rpc-logs.c;
+ * this file decides nothing about what runs when.
+ *
+ * Records are written (with fsync) when a run starts and ends, and in
+ * between at most every RUN_RECORD_DELAY_MS, or 20 times as long as the
+ * last write took, whichever is longer (several transitions share one
+ * write, without fsync), so that thousands of short steps are not slowed
+ * down by their record. A crash can therefore lose the last fraction of a second of
+ * transitions; what was running is reported as interrupted either way.
+ */
+#ifndef LOOM_LOOMD_RUN_H
+#define LOOM_LOOMD_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+struct loomd;
+struct rpc_client;
+struct rpc_error;
+struct loom_error;
+
+#define RUN_RECORD_DELAY_MS	100
+#define RUN_LIST_DEFAULT	20
+#define RUN_LIST_MAX		10000
+
+/*
+ * Start a run from run.start params (see docs/protocol.md). When client
+ * is not NULL and params hold "subscribe": true, the client is
+ * subscribed to the run before its first event. Returns the result
+ * object, or NULL with err set (-32001 invalid pipeline with the
+ * diagnostics, -32004 bad selection, -32005 a file in the way, -32602
+ * bad params, -32006 shutting down).
+ */
+json_t *run_start(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err);
+
+/* True when id names a run of this daemon that is still active. */
+bool run_is_active(struct loomd *loomd, const char *id);
+
+/*
+ * The record of run id: built from memory for an active run, read from
+ * its run.json otherwise. NULL with err set (-32002) when unknown.
+ */
+json_t *run_status(struct loomd *loomd, const char *id,
+    struct rpc_error *err);
+
+/* Summaries of the newest runs, at most limit, newest first. */
+json_t *run_list(struct loomd *loomd, size_t limit);
+
+/*
+ * Cancel an active run: SIGTERM to every running step's group, SIGKILL
+ * after the grace period. Returns 0, or -1 with err set (-32002 unknown,
+ * or already finished).
+ */
+int run_cancel(struct loomd *loomd, const char *id, struct rpc_error *err);
+
+/*
+ * log.read: up to max bytes of the log of step (item >= 0 for a loop
+ * item, else -1) of run id from offset: {"data","offset","next","eof"}.
+ * NULL with err set (-32002 unknown run, -32003 unknown step or item,
+ * -32005 unreadable log).
+ */
+json_t *run_log_read(struct loomd *loomd, const char *id, const char *step,
+    long item, uint64_t offset, size_t max, struct rpc_error *err);
+
+/* The log file name of step (item >= 0 for a loop item). Owned. */
+char *run_log_name(const char *step, long item);
+
+/* Module hooks (loomd.h): set up, keep alive, cancel all, free. */
+int run_module_init(struct loomd *loomd, struct loom_error *err);
+bool run_module_busy(struct loomd *loomd);
+void run_module_shutdown(struct loomd *loomd);
+void run_module_status(struct loomd *loomd, json_t *result);
+void run_module_free(struct loomd *loomd);
+
+#endif

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Step log files: verbatim output, counters for what was kept and what a
+ * full disk made us drop, reads by offset for log.read, and base64 for
+ * output that travels in JSON. See steplog.h.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "loomd/steplog.h"
+
+static void steplog_make_room(struct steplog *l);
+
+struct steplog {
+	int fd;				/* -1 once closed or failed */
+	unsigned long long kept;
+	unsigned long long dropped;
+	int error;			/* errno of the first failure, 0 if none */
+};
+
+/* Create the log file. */
+struct steplog *
+steplog_open(const char *path, struct loom_error *err)
+{
+	struct steplog *l;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		loom_error_set(err, "", 0, 0, "cannot create %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	l = xcalloc(1, sizeof *l);
+	l->fd = fd;
+	return l;
+}
+
+/*
+ * The disk is full: give back the last STEPLOG_RESERVE bytes of the log,
+ * so that the run record (which says what happened) can still be
+ * written. Those bytes count as dropped.
+ */
+static void
+steplog_make_room(struct steplog *l)
+{
+	unsigned long long cut;
+
+	if (l->error != ENOSPC && l->error != EDQUOT)
+		return;
+	cut = l->kept < STEPLOG_RESERVE ? l->kept : STEPLOG_RESERVE;
+	if (cut > 0 && ftruncate(l->fd, (off_t)(l->kept - cut)) == 0) {
+		l->kept -= cut;
+		l->dropped += cut;
+	}
+}
+
+/* Append to the log, or count the bytes as dropped after a failure. */
+void
+steplog_write(struct steplog *l, const void *data, size_t len)
+{
+	const char *p = data;
+	ssize_t n;
+
+	while (len > 0 && l->fd != -1) {
+		n = write(l->fd, p, len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			l->error = n == -1 ? errno : ENOSPC;
+			steplog_make_room(l);
+			close(l->fd);
+			l->fd = -1;
+			break;
+		}
+		l->kept += (unsigned long long)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	l->dropped += len;
+}
+
+/* Close the log file. */
+void
+steplog_close(struct steplog *l)
+{
+	if (l->fd != -1) {
+		if (close(l->fd) == -1 && l->error == 0 && errno != EINTR)
+			l->error = errno;
+		l->fd = -1;
+	}
+}
+
+void
+steplog_free(struct steplog *l)
+{
+	if (l == NULL)
+		return;
+	steplog_close(l);
+	free(l);
+}
+
+unsigned long long
+steplog_kept(const struct steplog *l)
+{
+	return l->kept;
+}
+
+unsigned long long
+steplog_dropped(const struct steplog *l)
+{
+	return l->dropped;
+}
+
+unsigned long long
+steplog_offset(const struct steplog *l)
+{
+	return l->kept + l->dropped;
+}
+
+const char *
+steplog_error(const struct steplog *l)
+{
+	return l->error != 0 ? strerror(l->error) : NULL;
+}
+
+/* Read a piece of a log file by offset. */
+char *
+steplog_read(const char *path, unsigned long long offset, size_t max,
+    size_t *len, struct loom_error *err)
+{
+	struct stat sb;
+	char *buf;
+	size_t got = 0;
+	ssize_t n;
+	int fd;
+
+	if (max > STEPLOG_READ_MAX)
+		max = STEPLOG_READ_MAX;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd == -1) {
+		loom_error_set(err, "", 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode)) {
+		loom_error_set(err, "", 0, 0, "cannot read %s: %s", path,
+		    S_ISREG(sb.st_mode) ? strerror(errno) : "not a file");
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc(max + 1);
+	while (got < max) {
+		n = pread(fd, buf + got, max - got, (off_t)(offset + got));
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			loom_error_set(err, "", 0, 0, "cannot read %s: %s",
+			    path, strerror(errno));
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+}
+
+/* Standard padded base64. */
+char *
+steplog_base64(const void *data, size_t len)
+{
+	char *out;
+	size_t olen = 4 * ((len + 2) / 3);
+
+	out = xmalloc(olen + 1);
+	if (len > 0)
+		EVP_EncodeBlock((unsigned char *)out, data, (int)len);
+	out[olen] = '\0';
+	return out;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Step log files: `.loom/runs/<id>/<step>.log` (loop items
+ * `<step>.<n>.log`) receive a step's output byte for byte, written by the
+ * daemon as it reads the step's pipe. The log file is the only sink on
+ * the step's path: live viewers are fed separately (notify.c) and catch
+ * up from the file by offset, so no viewer can slow a step down.
+ *
+ * When the log cannot be written (disk full, quota, I/O error) the step
+ * goes on: further output is read and dropped, and the log remembers how
+ * many bytes it kept, how many it dropped and why (RELIABILITY P11).
+ * On a full disk it also gives back the last STEPLOG_RESERVE bytes it
+ * wrote, so that the run record saying all this can still be written.
+ */
+#ifndef LOOM_LOOMD_STEPLOG_H
+#define LOOM_LOOMD_STEPLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct loom_error;
+struct steplog;
+
+/* Bytes a full disk takes back from the log for the run record. */
+#define STEPLOG_RESERVE		(1024 * 1024)
+
+/* Largest chunk log.read returns in one call. */
+#define STEPLOG_READ_MAX	(4 * 1024 * 1024)
+
+/*
+ * Create (or truncate) the log file at path, mode 0644. Returns NULL with
+ * err set when it cannot be created.
+ */
+struct steplog *steplog_open(const char *path, struct loom_error *err);
+
+/*
+ * Append data to the log. Never fails from the caller's point of view:
+ * after the first write error the log stops writing and counts dropped
+ * bytes instead (see steplog_error).
+ */
+void steplog_write(struct steplog *l, const void *data, size_t len);
+
+/* Close the file; counters stay readable until steplog_free. */
+void steplog_close(struct steplog *l);
+void steplog_free(struct steplog *l);
+
+/* Bytes written to the file / bytes received but not written. */
+unsigned long long steplog_kept(const struct steplog *l);
+unsigned long long steplog_dropped(const struct steplog *l);
+/* Bytes received in all (the next live output offset). */
+unsigned long long steplog_offset(const struct steplog *l);
+/* strerror of the write error that stopped the log, or NULL. */
+const char *steplog_error(const struct steplog *l);
+
+/*
+ * Read up to max bytes of the log file at path from offset. Returns an
+ * owned buffer (*len bytes; may be 0 at the end) or NULL with err set.
+ */
+char *steplog_read(const char *path, unsigned long long offset, size_t max,
+    size_t *len, struct loom_error *err);
+
+/* Base64 of data (standard alphabet, padded), owned. */
+char *steplog_base64(const void *data, size_t len);
+
+#endif

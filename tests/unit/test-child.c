@@ -1,0 +1,569 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit tests of loomd/child.c, with a real event loop and real
+ * processes. The test program re-runs itself as the child (argv[1] is
+ * "--helper"), so nothing depends on system utilities. Covers: output
+ * and exit status; exit codes and signals; exec failures naming the
+ * program (missing, not executable, bad working directory); PATH lookup
+ * with the given environment, not the daemon's; only the given
+ * environment reaches the child; no descriptor above 2 leaks; the
+ * working directory; signals reach the whole group (TERM then CONT for a
+ * stopped child); what a step leaves behind (group members and a setsid
+ * escapee) is killed when it exits, so it completes; the sweep by
+ * marker; signal names.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <event2/event.h>
+
+#include "common/error.h"
+#include "common/xmalloc.h"
+#include "loomd/child.h"
+
+static char self_path[PATH_MAX];
+
+/* What a test collects from one child. */
+struct result {
+	char *out;
+	size_t len;
+	bool done;
+	int status;
+	struct event_base *base;
+};
+
+static int
+helper_main(int argc, char **argv)
+{
+	const char *mode = argv[2];
+	DIR *d;
+	struct dirent *de;
+	pid_t pid;
+
+	if (strcmp(mode, "print") == 0) {
+		printf("%s", argv[3]);
+		return 0;
+	}
+	if (strcmp(mode, "exit") == 0)
+		return atoi(argv[3]);
+	if (strcmp(mode, "kill") == 0) {
+		signal(atoi(argv[3]), SIG_DFL);	/* not the sanitizer's */
+		raise(atoi(argv[3]));
+		return 99;
+	}
+	if (strcmp(mode, "env") == 0) {
+		const char *v = getenv(argv[3]);
+
+		printf("%s", v != NULL ? v : "<unset>");
+		return 0;
+	}
+	if (strcmp(mode, "cwd") == 0) {
+		char buf[PATH_MAX];
+
+		if (getcwd(buf, sizeof buf) != NULL)
+			printf("%s", buf);
+		return 0;
+	}
+	if (strcmp(mode, "fds") == 0) {
+		d = opendir("/proc/self/fd");
+		if (d == NULL)
+			return 1;
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+				continue;
+			printf("%s ", de->d_name);
+		}
+		closedir(d);
+		return 0;
+	}
+	if (strcmp(mode, "escape") == 0) {
+		/* Leave a grandchild in a new session, holding stdout. */
+		pid = fork();
+		if (pid == 0) {
+			setsid();
+			sleep(600);
+			_exit(0);
+		}
+		printf("escaped %d\n", (int)pid);
+		fflush(stdout);
+		return 0;
+	}
+	if (strcmp(mode, "background") == 0) {
+		/* Leave a group member behind, holding stdout. */
+		pid = fork();
+		if (pid == 0) {
+			sleep(600);
+			_exit(0);
+		}
+		return 0;
+	}
+	if (strcmp(mode, "ignoreterm") == 0) {
+		signal(SIGTERM, SIG_IGN);
+		if (fork() == 0) {
+			sleep(600);
+			_exit(0);
+		}
+		printf("ready\n");
+		fflush(stdout);
+		sleep(600);
+		return 0;
+	}
+	if (strcmp(mode, "termexit") == 0) {
+		printf("ready\n");
+		fflush(stdout);
+		sleep(600);
+		return 0;
+	}
+	(void)argc;
+	return 2;
+}
+
+static void
+on_output(struct child *c, const char *data, size_t len, void *arg)
+{
+	(void)c;
+	struct result *r = arg;
+
+	r->out = xrealloc(r->out, r->len + len + 1);
+	memcpy(r->out + r->len, data, len);
+	r->len += len;
+	r->out[r->len] = '\0';
+}
+
+static void
+on_done(struct child *c, void *arg)
+{
+	struct result *r = arg;
+
+	r->done = true;
+	r->status = child_status(c);
+	event_base_loopbreak(r->base);
+}
+
+static void
+on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	event_base_loopbreak(arg);
+}
+
+/* Run the loop until r is done or 20 s passed. */
+static void
+wait_done(struct result *r)
+{
+	struct timeval tv = { 20, 0 };
+	struct event *t;
+
+	t = evtimer_new(r->base, on_timeout, r->base);
+	evtimer_add(t, &tv);
+	while (!r->done) {
+		if (event_base_dispatch(r->base) == -1)
+			break;
+		if (!r->done && !evtimer_pending(t, NULL))
+			break;
+	}
+	event_free(t);
+}
+
+/* Run the loop until output contains text or 20 s passed. */
+static void
+wait_output(struct result *r, const char *text)
+{
+	struct timeval tv = { 0, 20000 };
+	int i;
+
+	for (i = 0; i < 1000; i++) {
+		if (r->out != NULL && strstr(r->out, text) != NULL)
+			return;
+		event_base_loopexit(r->base, &tv);
+		event_base_dispatch(r->base);
+	}
+}
+
+/* The marker is unique to this test process: tests may run side by side. */
+static char marker[64];
+static const char *default_env[] = { "PATH=/usr/bin:/bin", marker, NULL };
+
+static struct child *
+spawn(struct event_base *base, struct result *r, const char *const *argv,
+    const char *const *envp, const char *cwd, struct loom_error *err)
+{
+	struct child_spec spec = {
+		.argv = argv,
+		.envp = envp != NULL ? envp : default_env,
+		.cwd = cwd != NULL ? cwd : "/",
+		.marker = marker,
+		.on_output = on_output,
+		.on_done = on_done,
+		.arg = r,
+	};
+
+	memset(r, 0, sizeof *r);
+	r->base = base;
+	loom_error_clear(err);
+	return child_spawn(base, &spec, err);
+}
+
+static int
+setup(void **state)
+{
+	struct event_base *base;
+	struct loom_error err;
+
+	base = event_base_new();
+	assert_non_null(base);
+	loom_error_clear(&err);
+	assert_int_equal(child_init(base, &err), 0);
+	*state = base;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	child_shutdown();
+	event_base_free(*state);
+	return 0;
+}
+
+static void
+test_child_output_and_exit(void **state)
+{
+	const char *argv[] = { self_path, "--helper", "print", "hello\n", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	assert_non_null(c);
+	wait_done(&r);
+	assert_true(r.done);
+	assert_string_equal(r.out, "hello\n");
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(child_output_bytes(c), 6);
+	child_free(c);
+	free(r.out);
+}
+
+static void
+test_child_exit_codes_and_signals(void **state)
+{
+	const char *a3[] = { self_path, "--helper", "exit", "3", NULL };
+	const char *a137[] = { self_path, "--helper", "exit", "137", NULL };
+	const char *asegv[] = { self_path, "--helper", "kill", "11", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	c = spawn(*state, &r, a3, NULL, NULL, &err);
+	wait_done(&r);
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 3);
+	child_free(c);
+
+	c = spawn(*state, &r, a137, NULL, NULL, &err);
+	wait_done(&r);
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 137);
+	child_free(c);
+
+	c = spawn(*state, &r, asegv, NULL, NULL, &err);
+	wait_done(&r);
+	assert_true(WIFSIGNALED(r.status));
+	assert_int_equal(WTERMSIG(r.status), SIGSEGV);
+	child_free(c);
+}
+
+static void
+test_child_exec_failures(void **state)
+{
+	const char *missing[] = { "loom-no-such-program", NULL };
+	const char *abs_missing[] = { "/nonexistent/task.py", NULL };
+	const char *noexec[] = { NULL, NULL };
+	const char *ok[] = { self_path, "--helper", "exit", "0", NULL };
+	char dir[] = "/tmp/loom-test-child-XXXXXX", *file;
+	struct loom_error err;
+	struct result r;
+	int fd;
+
+	assert_null(spawn(*state, &r, missing, NULL, NULL, &err));
+	assert_string_equal(err.message, "cannot run loom-no-such-program: "
+	    "No such file or directory (not found in PATH)");
+
+	assert_null(spawn(*state, &r, abs_missing, NULL, NULL, &err));
+	assert_string_equal(err.message, "cannot execute "
+	    "/nonexistent/task.py: No such file or directory");
+
+	assert_non_null(mkdtemp(dir));
+	file = xasprintf("%s/task", dir);
+	fd = open(file, O_WRONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\n", 10), 10);
+	close(fd);
+	noexec[0] = file;
+	assert_null(spawn(*state, &r, noexec, NULL, NULL, &err));
+	assert_non_null(strstr(err.message, "Permission denied"));
+	assert_non_null(strstr(err.message, file));
+
+	assert_null(spawn(*state, &r, ok, NULL, "/nonexistent-dir", &err));
+	assert_non_null(strstr(err.message, "/nonexistent-dir"));
+
+	unlink(file);
+	free(file);
+	rmdir(dir);
+}
+
+static void
+test_child_path_from_given_env(void **state)
+{
+	char dir[] = "/tmp/loom-test-child-XXXXXX", *link, *pathvar;
+	const char *argv[] = { "loom-helper-alias", "--helper", "print", "ok",
+	    NULL };
+	const char *envp[] = { NULL, marker, NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	assert_non_null(mkdtemp(dir));
+	link = xasprintf("%s/loom-helper-alias", dir);
+	assert_int_equal(symlink(self_path, link), 0);
+	pathvar = xasprintf("PATH=/nonexistent:%s", dir);
+	envp[0] = pathvar;
+	c = spawn(*state, &r, argv, envp, NULL, &err);
+	assert_non_null(c);
+	wait_done(&r);
+	assert_string_equal(r.out, "ok");
+	child_free(c);
+	free(r.out);
+
+	/* The daemon's own PATH does not count. */
+	envp[0] = "PATH=/nonexistent";
+	assert_null(spawn(*state, &r, argv, envp, NULL, &err));
+	unlink(link);
+	rmdir(dir);
+	free(link);
+	free(pathvar);
+}
+
+static void
+test_child_env_and_cwd(void **state)
+{
+	const char *aenv[] = { self_path, "--helper", "env", "LOOM_DAEMON_ONLY",
+	    NULL };
+	const char *aenv2[] = { self_path, "--helper", "env", "CLIENT_VAR",
+	    NULL };
+	const char *envp[] = { "PATH=/usr/bin:/bin", "CLIENT_VAR=from client",
+	    NULL };
+	const char *acwd[] = { self_path, "--helper", "cwd", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	setenv("LOOM_DAEMON_ONLY", "daemon", 1);
+	c = spawn(*state, &r, aenv, envp, NULL, &err);
+	wait_done(&r);
+	assert_string_equal(r.out, "<unset>");
+	child_free(c);
+	free(r.out);
+
+	c = spawn(*state, &r, aenv2, envp, NULL, &err);
+	wait_done(&r);
+	assert_string_equal(r.out, "from client");
+	child_free(c);
+	free(r.out);
+
+	c = spawn(*state, &r, acwd, NULL, "/tmp", &err);
+	wait_done(&r);
+	assert_string_equal(r.out, "/tmp");
+	child_free(c);
+	free(r.out);
+	unsetenv("LOOM_DAEMON_ONLY");
+}
+
+static void
+test_child_no_fd_leak(void **state)
+{
+	const char *argv[] = { self_path, "--helper", "fds", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+	int extra;
+
+	/* A descriptor of the daemon without close-on-exec. */
+	extra = open("/dev/null", O_RDONLY);
+	assert_true(extra > 2);
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	wait_done(&r);
+	assert_string_equal(r.out, "0 1 2 ");
+	child_free(c);
+	free(r.out);
+	close(extra);
+}
+
+static void
+test_child_group_kill(void **state)
+{
+	const char *argv[] = { self_path, "--helper", "ignoreterm", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+	int i;
+
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	assert_non_null(c);
+	wait_output(&r, "ready\n");
+	assert_true(child_signal(c, SIGTERM));
+	assert_int_equal(kill(child_pid(c), 0), 0);	/* TERM ignored */
+	assert_true(child_signal(c, SIGKILL));
+	wait_done(&r);
+	assert_true(r.done);
+	assert_true(WIFSIGNALED(r.status));
+	assert_int_equal(WTERMSIG(r.status), SIGKILL);
+	/* The whole group is gone, the sleeping grandchild included (once
+	   reaped: it was re-parented to this process, the subreaper). */
+	for (i = 0; i < 500 && kill(-child_pid(c), 0) == 0; i++) {
+		struct timeval tv = { 0, 10000 };
+
+		event_base_loopexit(r.base, &tv);
+		event_base_dispatch(r.base);
+	}
+	assert_int_equal(kill(-child_pid(c), 0), -1);
+	child_free(c);
+	free(r.out);
+}
+
+static void
+test_child_stopped_gets_term(void **state)
+{
+	const char *argv[] = { self_path, "--helper", "termexit", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	wait_output(&r, "ready\n");
+	assert_int_equal(kill(-child_pid(c), SIGSTOP), 0);
+	assert_true(child_signal(c, SIGTERM));
+	wait_done(&r);
+	assert_true(WIFSIGNALED(r.status));
+	assert_int_equal(WTERMSIG(r.status), SIGTERM);
+	child_free(c);
+	free(r.out);
+}
+
+static void
+test_child_leftovers_killed(void **state)
+{
+	const char *aesc[] = { self_path, "--helper", "escape", NULL };
+	const char *abg[] = { self_path, "--helper", "background", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+	int grandchild = 0, i;
+
+	c = spawn(*state, &r, aesc, NULL, NULL, &err);
+	wait_done(&r);
+	assert_true(r.done);
+	assert_int_equal(sscanf(r.out, "escaped %d", &grandchild), 1);
+	/* Killed by the sweep; reaped by loomd, its subreaper. */
+	for (i = 0; i < 500 && kill(grandchild, 0) == 0; i++) {
+		struct timeval tv = { 0, 10000 };
+
+		event_base_loopexit(r.base, &tv);
+		event_base_dispatch(r.base);
+	}
+	assert_int_equal(kill(grandchild, 0), -1);
+	child_free(c);
+	free(r.out);
+
+	c = spawn(*state, &r, abg, NULL, NULL, &err);
+	wait_done(&r);
+	assert_true(r.done);
+	assert_true(WIFEXITED(r.status));
+	child_free(c);
+	free(r.out);
+}
+
+static void
+test_child_signal_names(void **state)
+{
+	(void)state;
+	assert_string_equal(child_signal_name(SIGSEGV), "SIGSEGV");
+	assert_string_equal(child_signal_name(SIGKILL), "SIGKILL");
+	assert_null(child_signal_name(0));
+	assert_null(child_signal_name(200));
+}
+
+static void
+test_child_find_program(void **state)
+{
+	(void)state;
+	const char *envp[] = { "PATH=/nonexistent:/bin:/usr/bin", NULL };
+	char *p;
+
+	p = child_find_program("sh", envp, "/");
+	assert_non_null(p);
+	assert_true(strcmp(p, "/bin/sh") == 0 || strcmp(p, "/usr/bin/sh") == 0);
+	free(p);
+	p = child_find_program("tasks/x.sh", envp, "/exp");
+	assert_string_equal(p, "/exp/tasks/x.sh");
+	free(p);
+	errno = 0;
+	assert_null(child_find_program("loom-no-such-program", envp, "/"));
+	assert_int_equal(errno, ENOENT);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_child_output_and_exit,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_child_exit_codes_and_signals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_exec_failures,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_path_from_given_env,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_env_and_cwd,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_no_fd_leak,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_group_kill,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_stopped_gets_term,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_leftovers_killed,
+		    setup, teardown),
+		cmocka_unit_test(test_child_signal_names),
+		cmocka_unit_test(test_child_find_program),
+	};
+	ssize_t n;
+
+	if (argc >= 3 && strcmp(argv[1], "--helper") == 0)
+		return helper_main(argc, argv);
+	n = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+	if (n <= 0)
+		return 1;
+	self_path[n] = '\0';
+	snprintf(marker, sizeof marker, "LOOM_STEP_ID=test-child-%d",
+	    (int)getpid());
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
