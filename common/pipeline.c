@@ -724,7 +724,7 @@ static bool
 pipeline_is_one_of(const char *t, const char *const *words)
 {
 	for (; *words != NULL; words++)
-		if (strcmp(t, *words) == 0)
+		if (t[0] == (*words)[0] && strcmp(t, *words) == 0)
 			return true;
 	return false;
 }
@@ -746,6 +746,13 @@ value_classify(const char *text, bool yaml, bool *boolean)
 	if (boolean == NULL)
 		boolean = &dummy;
 	*boolean = false;
+	/*
+	 * Every typed spelling starts with one of these characters; most
+	 * scalars of a pipeline (paths, names, references) do not, and are
+	 * text at once instead of after a dozen comparisons.
+	 */
+	if (strchr("~nNtTfF+-.0123456789", text[0]) == NULL)
+		return VALUE_STRING;
 	if (!yaml) {
 		if (strcmp(text, "true") == 0) {
 			*boolean = true;

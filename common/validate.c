@@ -48,6 +48,7 @@ struct validate {
 	size_t ntasks;
 	size_t captasks;
 	struct pipeline_map *task_index;
+	struct pipeline_map *task_text;	/* task as written (no $) -> tasks */
 };
 
 static struct diag *validate_error(struct validate *v,
@@ -407,36 +408,54 @@ validate_task(struct validate *v, const struct step *s)
 	struct validate_task *t;
 	struct loom_error err;
 	struct diag *dg;
-	char *text, *abs;
+	const char *text;
+	char *owned = NULL, *abs;
+	ssize_t ti = -1;
 
 	if (s->task == NULL)
 		return;
-	loom_error_clear(&err);
-	if ((text = pipeline_expand(p, s->task, &s->task_span, NULL, NULL,
-	    &err)) == NULL)
-		return;		/* the reference was reported already */
+	/*
+	 * Without a '$' the task expands to itself, and many steps share
+	 * one task: its text finds the file's entry without building the
+	 * absolute path again.
+	 */
+	if (strchr(s->task, '$') == NULL) {
+		text = s->task;
+		ti = pipeline_map_get(v->task_text, text);
+	} else {
+		loom_error_clear(&err);
+		if ((owned = pipeline_expand(p, s->task, &s->task_span, NULL,
+		    NULL, &err)) == NULL)
+			return;	/* the reference was reported already */
+		text = owned;
+	}
 	if (text[0] == '\0') {
 		dg = validate_error(v, &s->task_span, 0, "step '%s' has an "
 		    "empty task", s->name);
 		diag_set_hint(dg, "write the path of the script to run");
-		free(text);
+		free(owned);
 		return;
 	}
-	abs = pipeline_abspath(p, text);
-	t = validate_task_file(v, abs);
+	if (ti == -1) {
+		abs = pipeline_abspath(p, text);
+		ti = validate_task_file(v, abs) - v->tasks;
+		free(abs);
+		if (owned == NULL)
+			pipeline_map_add(v->task_text, s->task, (size_t)ti);
+	}
+	t = &v->tasks[ti];
 	if (!t->exists) {
 		dg = validate_error(v, &s->task_span, 0, "task file %s not "
 		    "found", text);
 		diag_set_hint(dg, "relative paths start at the pipeline's "
-		    "folder: %s", abs);
+		    "folder: %s", t->path);
 	} else if (t->is_dir) {
 		dg = validate_error(v, &s->task_span, 0, "task %s is a folder, "
 		    "not a script", text);
 		diag_set_hint(dg, "name the script file inside it");
 	} else if (t->fm != NULL && t->fm->found)
 		validate_frontmatter(v, s, t->fm, text);
-	free(abs);
-	free(text);
+	free(owned);
 }
 
 /* Names declared in list, "a, b, c", for hints. Owned. */
@@ -627,6 +646,7 @@ validate_pipeline(const struct pipeline *p, struct diags *d)
 	for (i = 0; i < p->nparams; i++)
 		v.names[v.nnames++] = p->params[i].name;
 	v.task_index = pipeline_map_create(16);
+	v.task_text = pipeline_map_create(16);
 
 	validate_names(&v);
 	validate_steps(&v);
@@ -640,6 +660,7 @@ validate_pipeline(const struct pipeline *p, struct diags *d)
 	}
 	free(v.tasks);
 	pipeline_map_free(v.task_index);
+	pipeline_map_free(v.task_text);
 	free(v.seen);
 	free(v.names);
 	validate_sort(d);

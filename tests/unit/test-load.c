@@ -453,6 +453,59 @@ test_load_streamed_steps(void **state)
 	diags_free(&d);
 }
 
+/*
+ * Shared (aliased) nodes stay whole for every owner: a group block, a
+ * group's steps list, a data section and the pipeline list given twice.
+ */
+static void
+test_load_shared_entries(void **state)
+{
+	const struct value *v;
+	struct diags d;
+	struct pipeline *p;
+
+	(void)state;
+	p = load("pipeline:\n"
+	    "  - &g\n"
+	    "    group: G\n"
+	    "    steps: &hs\n"
+	    "      - {name: a, task: t.py, inputs: {i: $x}}\n"
+	    "  - *g\n"
+	    "  - {group: H, steps: *hs}\n", &d);
+	assert_non_null(p);
+	assert_int_equal(p->nsteps, 3);
+	assert_int_equal(p->ngroups, 3);
+	assert_string_equal(p->steps[2].name, "a");
+	assert_string_equal(p->steps[2].task, "t.py");
+	assert_int_equal(p->steps[2].group, 2);
+	assert_string_equal(p->steps[2].inputs.v[0].key, "i");
+	assert_string_equal(p->steps[2].inputs.v[0].value->text, "$x");
+	pipeline_free(p);
+	diags_free(&d);
+
+	p = load("data: &D\n"
+	    "  a: p/a\n"
+	    "  b: {path: p/b, type: csv}\n"
+	    "variables: *D\n"
+	    "pipeline: &P\n"
+	    "  - {name: s, task: t.py}\n"
+	    "later: *P\n", &d);
+	assert_non_null(p);
+	assert_int_equal(p->ndata, 4);
+	assert_string_equal(p->data[3].name, "b");
+	assert_string_equal(p->data[3].type, "csv");
+	assert_string_equal(p->data[3].path->text, "p/b");
+	assert_true(p->data[3].from_variables);
+	v = p->unknown.v[0].value;
+	assert_int_equal(v->nitems, 1);
+	assert_non_null(v->items[0]);
+	assert_string_equal(kvlist_get(&v->items[0]->map, "name")->value->text,
+	    "s");
+	assert_string_equal(p->steps[0].name, "s");
+	pipeline_free(p);
+	diags_free(&d);
+}
+
 static void
 test_load_unknown_key_hint(void **state)
 {
@@ -894,6 +947,7 @@ main(void)
 		cmocka_unit_test(test_load_empty_and_top_level),
 		cmocka_unit_test(test_load_type_errors),
 		cmocka_unit_test(test_load_streamed_steps),
+		cmocka_unit_test(test_load_shared_entries),
 		cmocka_unit_test(test_load_unknown_key_hint),
 		cmocka_unit_test(test_load_syntax_errors),
 		cmocka_unit_test(test_load_y1_alias_bomb),
