@@ -17,6 +17,10 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DLOOM_SANITIZE=ON \
 	-DLOOM_WEB=$web >/dev/null
 cmake --build "$build" -j"$(nproc)"
 
+# Tasks start with the caller's python3: prefer the system one, since
+# version-manager shims cost most of a second per process start.
+[ -x /usr/bin/python3 ] && export PATH="/usr/bin:$PATH"
+
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd "$build" && ctest --output-on-failure -j2)
