@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -138,10 +139,13 @@ fileio_fsync_dir(const char *dir, struct loom_error *err)
 	return 0;
 }
 
-/* Replace path atomically (temporary file, fsync, rename, fsync). */
-int
-fileio_write_atomic(const char *path, const void *data, size_t len,
-    mode_t mode, struct loom_error *err)
+/*
+ * Replace path atomically (temporary file, rename); when durable, the
+ * file is synced before the rename and its folder after it.
+ */
+static int
+fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
+    bool durable, struct loom_error *err)
 {
 	struct stat st;
 	char *target = NULL, *dir = NULL, *tmp = NULL, *slash;
@@ -205,7 +209,7 @@ fileio_write_atomic(const char *path, const void *data, size_t len,
 		    tmp, strerror(saved));
 		goto fail;
 	}
-	if (fsync(fd) == -1) {
+	if (durable && fsync(fd) == -1) {
 		saved = errno;
 		loom_error_set(err, path, 0, 0, "cannot sync %s: %s", tmp,
 		    strerror(saved));
@@ -219,7 +223,18 @@ fileio_write_atomic(const char *path, const void *data, size_t len,
 		goto fail;
 	}
 	fd = -1;
-	if (rename(tmp, path) == -1) {
+	/*
+	 * Not durable: swap the new file in (atomic for readers like a
+	 * rename) and unlink the old content under the temporary name.
+	 * Unlike a rename over an existing file, an exchange does not make
+	 * ext4 allocate and start writing the new file's blocks at once, so
+	 * a file replaced again soon never costs a disk write. Without an
+	 * old file, or where exchange is unsupported, a plain rename.
+	 */
+	if (!durable && renameat2(AT_FDCWD, tmp, AT_FDCWD, path,
+	    RENAME_EXCHANGE) == 0) {
+		(void)unlink(tmp);
+	} else if (rename(tmp, path) == -1) {
 		saved = errno;
 		loom_error_set(err, path, 0, 0, "cannot rename %s to %s: %s",
 		    tmp, path, strerror(saved));
@@ -228,7 +243,7 @@ fileio_write_atomic(const char *path, const void *data, size_t len,
 	free(tmp);
 	tmp = NULL;
 	/* The new content is in place; a folder sync failure is reported. */
-	if (fileio_fsync_dir(dir, err) == -1)
+	if (durable && fileio_fsync_dir(dir, err) == -1)
 		goto fail;
 	free(dir);
 	free(target);
@@ -245,7 +260,26 @@ fail:
 	return -1;
 }
 
-/* mkdir -p; a non-folder in the way is an error naming it. */
+/* Replace path atomically and durably (fsync of the file and folder). */
+int
+fileio_write_atomic(const char *path, const void *data, size_t len,
+    mode_t mode, struct loom_error *err)
+{
+	return fileio_replace(path, data, len, mode, true, err);
+}
+
+/* Replace path atomically, leaving durability to the kernel. */
+int
+fileio_write_replace(const char *path, const void *data, size_t len,
+    mode_t mode, struct loom_error *err)
+{
+	return fileio_replace(path, data, len, mode, false, err);
+}
+
+/*
+ * mkdir -p; a non-folder in the way is an error naming it. A folder that
+ * is already there costs one stat, not one mkdir per component.
+ */
 int
 fileio_mkdirs(const char *path, mode_t mode, struct loom_error *err)
 {
@@ -258,6 +292,8 @@ fileio_mkdirs(const char *path, mode_t mode, struct loom_error *err)
 		    "empty path");
 		return -1;
 	}
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	copy = xstrdup(path);
 	p = copy;
 	while (*p == '/')

@@ -37,6 +37,16 @@ int fileio_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct loom_error *err);
 
 /*
+ * Like fileio_write_atomic, without the fsync of the file and the folder:
+ * readers still see the old or the new content, never a mix, but after a
+ * crash of the machine (not of the program) the file may hold the old
+ * content, or be empty. For files whose loss is harmless (freshness
+ * stamps: a lost stamp only makes a step look stale). Returns 0, or -1
+ * with err set.
+ */
+int fileio_write_replace(const char *path, const void *data, size_t len,
+    mode_t mode, struct loom_error *err);
+/*
  * Create a folder and its missing parents (mkdir -p). An existing folder
  * is fine; a file in the way is an error naming it. Returns 0, or -1 with
  * err set.

@@ -66,6 +66,7 @@ static char	*stamp_unescape(const char *s);
 static char	*stamp_escape_name(const char *name);
 static long long stamp_now_ns(void);
 static unsigned long long stamp_proc_start(long pid, char *state);
+static unsigned long long stamp_self_start(long pid);
 static void	stamp_hex(const unsigned char *md, unsigned int n,
 		    char out[STAMP_HASH_HEX]);
 static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
@@ -224,6 +225,23 @@ stamp_proc_start(long pid, char *state)
 	if (p != NULL)
 		start = strtoull(p + 1, NULL, 10);
 	return start;
+}
+
+/*
+ * The start time of this process, read once per pid (a forked copy has
+ * its own pid, and reads its own).
+ */
+static unsigned long long
+stamp_self_start(long pid)
+{
+	static long cached_pid;
+	static unsigned long long cached_start;
+
+	if (cached_pid != pid || cached_start == 0) {
+		cached_start = stamp_proc_start(pid, NULL);
+		cached_pid = pid;
+	}
+	return cached_start;
 }
 
 static void
@@ -794,7 +812,13 @@ fail:
 	return NULL;
 }
 
-/* Replace a stamp file atomically, creating its folder. */
+/*
+ * Replace a stamp file atomically, creating its folder. No fsync: a stamp
+ * lost or left empty by a crash of the machine only makes its step look
+ * stale (an unreadable stamp is no stamp, and a missing one means "run
+ * again"), which is safe; the rename still keeps readers from seeing a
+ * half-written one. That saves a disk flush or two per step.
+ */
 int
 stamp_write(const char *experiment_dir, const char *step, const char *item,
     const struct stamp *s, struct loom_error *err)
@@ -808,7 +832,7 @@ stamp_write(const char *experiment_dir, const char *step, const char *item,
 	if (fileio_mkdirs(dir, 0755, err) == -1)
 		goto out;
 	text = stamp_format(s);
-	rc = fileio_write_atomic(path, text, strlen(text), 0644, err);
+	rc = fileio_write_replace(path, text, strlen(text), 0644, err);
 	free(text);
 out:
 	free(dir);
@@ -830,7 +854,7 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	s.state = STAMP_RUNNING;
 	s.written_ns = stamp_now_ns();
 	s.pid = (long)getpid();
-	s.pid_start = stamp_proc_start(s.pid, NULL);
+	s.pid_start = stamp_self_start(s.pid);
 	for (i = 0; argv != NULL && i < argv->n; i++)
 		strv_push(&s.argv, argv->v[i]);
 	rc = stamp_write(experiment_dir, step, item, &s, err);

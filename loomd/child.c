@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Child processes: fork and exec with a close-on-exec error pipe, an own
+ * Child processes: posix_spawn (no copy of the daemon's memory), an own
  * process group, reaping from the SIGCHLD event, and the sweep that kills
  * what a step left behind. See child.h for the contract.
  *
@@ -16,6 +16,7 @@
  * plumbing (the SIGCHLD handler needs it to find a child by pid).
  */
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -25,6 +26,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,23 +44,10 @@
 #define CHILD_ENVIRON_MAX	(1024 * 1024)	/* bytes of environ scanned */
 #define CHILD_SWEEP_ROUNDS	5
 
-/* What the forked child reports through the error pipe before exec. */
-enum child_stage {
-	CHILD_STAGE_CHDIR = 1,
-	CHILD_STAGE_EXEC,
-	CHILD_STAGE_SETUP,
-};
-
-struct child_report {
-	int stage;
-	int error;
-};
-
 struct child {
 	pid_t pid;
 	int outfd;			/* read end of the output pipe, -1 at EOF */
 	struct event *ev_out;
-	char *buf;			/* CHILD_READ_SIZE bytes */
 	char *marker;			/* "NAME=VALUE" or NULL */
 	bool exited;
 	bool eof;
@@ -72,12 +61,19 @@ struct child {
 };
 
 static struct child *child_list;
+/*
+ * One read buffer for every child: output is handed on synchronously and
+ * borrowed, and the daemon is single-threaded. A buffer per child would
+ * cost a large malloc and free (and the heap churn behind them) per step.
+ */
+static char *child_buf;
 static struct event *child_ev_sigchld;
 
 static void child_sigchld(evutil_socket_t fd, short what, void *arg);
 static void child_read(evutil_socket_t fd, short what, void *arg);
 static void child_unlink(struct child *c);
 static void child_leftovers(struct child *c);
+static void child_reap_now(struct child *c);
 static void child_maybe_done(struct child *c);
 static int child_fd_above_stdio(int fd);
 static bool child_environ_has(pid_t pid, const char *marker, char *buf,
@@ -184,25 +180,80 @@ child_find_program(const char *name, const char *const *envp, const char *cwd)
 }
 
 /*
- * Start a child. The error pipe has both ends close-on-exec: a successful
- * exec closes the write end and the parent's read returns 0; any failure
- * before or in exec writes a report first. The parent reads until EOF, so
- * by the time child_spawn returns, the program is running or the error is
- * known, and no signal can reach a half-set-up copy of the daemon.
+ * RLIMIT_NOFILE to give steps (the daemon's limit before it raised its
+ * own), or rlim_cur 0 when steps inherit the daemon's.
+ */
+static struct rlimit child_nofile;
+
+void
+child_set_nofile(const struct rlimit *rl)
+{
+	child_nofile = *rl;
+}
+
+/*
+ * Why a spawn failed, in words naming the step's program. posix_spawn
+ * reports one errno for every stage; the working directory is checked
+ * again to tell "cannot enter" from "cannot execute".
+ */
+static void
+child_spawn_error(const struct child_spec *spec, const char *prog, int error,
+    struct loom_error *err)
+{
+	struct stat sb;
+	int cwd_error = 0;
+
+	if (spec->cwd != NULL) {
+		if (stat(spec->cwd, &sb) == -1)
+			cwd_error = errno;
+		else if (!S_ISDIR(sb.st_mode))
+			cwd_error = ENOTDIR;
+		else if (access(spec->cwd, X_OK) == -1)
+			cwd_error = errno;
+	}
+	if (cwd_error != 0)
+		loom_error_set(err, "", 0, 0, "cannot enter %s to run %s: %s",
+		    spec->cwd, spec->argv[0], strerror(cwd_error));
+	else if (error == ENOENT || error == EACCES || error == ENOEXEC ||
+	    error == ENOTDIR || error == ELOOP || error == ENAMETOOLONG ||
+	    error == ETXTBSY || error == EISDIR || error == E2BIG ||
+	    error == EPERM || error == ELIBBAD)
+		loom_error_set(err, "", 0, 0, "cannot execute %s: %s", prog,
+		    strerror(error));
+	else
+		loom_error_set(err, "", 0, 0,
+		    "cannot set up the process for %s: %s", spec->argv[0],
+		    strerror(error));
+}
+
+/*
+ * Start a child with posix_spawn. glibc runs the child on the parent's
+ * memory (CLONE_VFORK) until exec, so no page tables are copied however
+ * large the daemon is, and an error in any stage before exec (process
+ * group, signal dispositions and mask, descriptors, working directory,
+ * exec itself) comes back as the return value: by the time child_spawn
+ * returns, the program is running or the error is known, and no signal
+ * can reach a half-set-up copy of the daemon. The program is looked up
+ * in the step's own PATH beforehand (never the daemon's).
+ *
+ * The descriptor limit is lowered to the one the daemon started with just
+ * around the spawn, so the step inherits it from its first instruction;
+ * the daemon is single-threaded, so nothing else opens a descriptor in
+ * that window, and descriptors already open above the limit stay valid.
  */
 struct child *
 child_spawn(struct event_base *base, const struct child_spec *spec,
     struct loom_error *err)
 {
 	struct child *c = NULL;
-	struct child_report rep;
-	struct sigaction sa;
-	sigset_t all;
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	struct rlimit raised;
+	sigset_t all, none;
 	char *prog;
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, devnull = -1;
-	int sig, saved;
-	ssize_t n;
-	size_t got;
+	int outp[2] = { -1, -1 }, devnull = -1;
+	int rc, saved;
+	bool lowered = false;
 	pid_t pid;
 
 	prog = child_find_program(spec->argv[0], spec->envp, spec->cwd);
@@ -214,8 +265,7 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 		return NULL;
 	}
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull == -1 || pipe2(outp, O_CLOEXEC) == -1 ||
-	    pipe2(errp, O_CLOEXEC) == -1) {
+	if (devnull == -1 || pipe2(outp, O_CLOEXEC) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
 		goto fail;
@@ -223,97 +273,76 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 	devnull = child_fd_above_stdio(devnull);
 	outp[0] = child_fd_above_stdio(outp[0]);
 	outp[1] = child_fd_above_stdio(outp[1]);
-	errp[0] = child_fd_above_stdio(errp[0]);
-	errp[1] = child_fd_above_stdio(errp[1]);
-	if (devnull == -1 || outp[0] == -1 || outp[1] == -1 || errp[0] == -1 ||
-	    errp[1] == -1) {
+	if (devnull == -1 || outp[0] == -1 || outp[1] == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
 		goto fail;
 	}
 	(void)fcntl(outp[1], F_SETPIPE_SZ, CHILD_PIPE_SIZE);
 
-	pid = fork();
-	if (pid == -1) {
-		loom_error_set(err, "", 0, 0, "cannot fork for %s: %s",
-		    spec->argv[0], strerror(errno));
+	if (posix_spawn_file_actions_init(&fa) != 0 ||
+	    posix_spawnattr_init(&attr) != 0)
+		abort();
+	sigfillset(&all);
+	sigemptyset(&none);
+	rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+	if (rc == 0)
+		rc = posix_spawnattr_setpgroup(&attr, 0);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigdefault(&attr, &all);
+	if (rc == 0)
+		rc = posix_spawnattr_setsigmask(&attr, &none);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, devnull, 0);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_adddup2(&fa, outp[1], 2);
+	if (rc == 0 && spec->cwd != NULL)
+		rc = posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
+	if (rc == 0)
+		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	if (rc != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		posix_spawnattr_destroy(&attr);
+		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
+		    spec->argv[0], strerror(rc));
+		errno = rc;
 		goto fail;
 	}
-	if (pid == 0) {
-		/* Only async-signal-safe calls from here on. */
-		rep.stage = CHILD_STAGE_SETUP;
-		if (setpgid(0, 0) == -1)
-			goto child_fail;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = SIG_DFL;
-		sigemptyset(&sa.sa_mask);
-		for (sig = 1; sig < NSIG; sig++)
-			(void)sigaction(sig, &sa, NULL);
-		sigemptyset(&all);
-		if (sigprocmask(SIG_SETMASK, &all, NULL) == -1)
-			goto child_fail;
-		if (dup2(devnull, 0) == -1 || dup2(outp[1], 1) == -1 ||
-		    dup2(outp[1], 2) == -1)
-			goto child_fail;
-		rep.stage = CHILD_STAGE_CHDIR;
-		if (spec->cwd != NULL && chdir(spec->cwd) == -1)
-			goto child_fail;
-		rep.stage = CHILD_STAGE_SETUP;
-		if (errp[1] > 3 && close_range(3, errp[1] - 1, 0) == -1)
-			goto child_fail;
-		if (close_range(errp[1] + 1, ~0U, 0) == -1)
-			goto child_fail;
-		rep.stage = CHILD_STAGE_EXEC;
-		execve(prog, (char *const *)spec->argv,
-		    (char *const *)spec->envp);
-	child_fail:
-		rep.error = errno;
-		n = write(errp[1], &rep, sizeof rep);
-		(void)n;
-		_exit(127);
+
+	if (child_nofile.rlim_cur != 0 && getrlimit(RLIMIT_NOFILE,
+	    &raised) == 0 && raised.rlim_cur != child_nofile.rlim_cur) {
+		struct rlimit low = raised;
+
+		low.rlim_cur = child_nofile.rlim_cur;
+		lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
+	}
+	rc = posix_spawn(&pid, prog, &fa, &attr, (char *const *)spec->argv,
+	    (char *const *)spec->envp);
+	if (lowered)
+		(void)setrlimit(RLIMIT_NOFILE, &raised);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc != 0) {
+		/* A child that failed before exec was reaped by glibc. */
+		child_spawn_error(spec, prog, rc, err);
+		errno = rc;
+		goto fail;
 	}
 
-	/* Both sides set the group, so neither order of events can race. */
-	(void)setpgid(pid, pid);
-	close(errp[1]);
-	errp[1] = -1;
 	close(outp[1]);
 	outp[1] = -1;
 	close(devnull);
 	devnull = -1;
 
-	got = 0;
-	while (got < sizeof rep) {
-		n = read(errp[0], (char *)&rep + got, sizeof rep - got);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(errp[0]);
-	errp[0] = -1;
-	if (got == sizeof rep) {
-		/* The failed child exits 127; the SIGCHLD event reaps it. */
-		if (rep.stage == CHILD_STAGE_CHDIR)
-			loom_error_set(err, "", 0, 0,
-			    "cannot enter %s to run %s: %s", spec->cwd,
-			    spec->argv[0], strerror(rep.error));
-		else if (rep.stage == CHILD_STAGE_EXEC)
-			loom_error_set(err, "", 0, 0, "cannot execute %s: %s",
-			    prog, strerror(rep.error));
-		else
-			loom_error_set(err, "", 0, 0,
-			    "cannot set up the process for %s: %s",
-			    spec->argv[0], strerror(rep.error));
-		goto fail;
-	}
-
 	c = xcalloc(1, sizeof *c);
 	c->pid = pid;
 	c->outfd = outp[0];
 	outp[0] = -1;
-	c->buf = xmalloc(CHILD_READ_SIZE);
+	if (child_buf == NULL)
+		child_buf = xmalloc(CHILD_READ_SIZE);
 	c->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
 	c->on_output = spec->on_output;
 	c->on_done = spec->on_done;
@@ -336,10 +365,6 @@ fail:
 		close(outp[0]);
 	if (outp[1] != -1)
 		close(outp[1]);
-	if (errp[0] != -1)
-		close(errp[0]);
-	if (errp[1] != -1)
-		close(errp[1]);
 	free(prog);
 	errno = saved;
 	return NULL;
@@ -372,7 +397,6 @@ child_free(struct child *c)
 		event_free(c->ev_out);
 	if (c->outfd != -1)
 		close(c->outfd);
-	free(c->buf);
 	free(c->marker);
 	free(c);
 }
@@ -450,11 +474,11 @@ child_read(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 
 	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
-		n = read(fd, c->buf, CHILD_READ_SIZE);
+		n = read(fd, child_buf, CHILD_READ_SIZE);
 		if (n > 0) {
 			c->nbytes += (unsigned long long)n;
 			if (c->on_output != NULL)
-				c->on_output(c, c->buf, (size_t)n, c->arg);
+				c->on_output(c, child_buf, (size_t)n, c->arg);
 			if ((size_t)n < CHILD_READ_SIZE)
 				return;
 			continue;
@@ -471,7 +495,32 @@ child_read(evutil_socket_t fd, short what, void *arg)
 	close(c->outfd);
 	c->outfd = -1;
 	c->eof = true;
+	child_reap_now(c);
 	child_maybe_done(c);
+}
+
+/*
+ * At EOF the process has usually exited already: reap it here, so the
+ * step completes without waiting for the SIGCHLD event's round trip (the
+ * handler later finds nothing left of it). A process still running is
+ * left to the SIGCHLD event, as before.
+ */
+static void
+child_reap_now(struct child *c)
+{
+	int status;
+	pid_t pid;
+
+	if (c->exited)
+		return;
+	do
+		pid = waitpid(c->pid, &status, WNOHANG);
+	while (pid == -1 && errno == EINTR);
+	if (pid != c->pid)
+		return;
+	c->exited = true;
+	c->status = status;
+	child_leftovers(c);
 }
 
 /*

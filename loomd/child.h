@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Child processes of loomd: one step (or loop item) each. A child is
- * started with fork and exec of an argument vector (never a shell), with
+ * started with posix_spawn of an argument vector (never a shell), with
  * the environment and working directory the caller gives, in its own
  * process group, with stdin on /dev/null and stdout and stderr on one
  * pipe that the daemon reads. Exec failures come back as errors naming
@@ -20,6 +20,7 @@
 
 struct event_base;
 struct loom_error;
+struct rlimit;
 struct child;
 
 /* Called with each chunk of output, in order; data is borrowed. */
@@ -44,6 +45,12 @@ struct child_spec {
  * re-parented to loomd and can be found and killed. Call once.
  */
 int child_init(struct event_base *base, struct loom_error *err);
+/*
+ * The RLIMIT_NOFILE steps get (the limit loomd started with, before it
+ * raised its own). Until called, or with rlim_cur 0, steps inherit the
+ * daemon's limit.
+ */
+void child_set_nofile(const struct rlimit *rl);
 /* Remove the SIGCHLD event; children still alive are not touched. */
 void child_shutdown(void);
 

@@ -1800,6 +1800,7 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 
 	if (child_init(loomd->base, err) == -1)
 		return -1;
+	child_set_nofile(&loomd->nofile_orig);
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;

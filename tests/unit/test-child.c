@@ -12,6 +12,7 @@
  * escapee) is killed when it exits, so it completes; the sweep by
  * marker; signal names.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -61,6 +62,14 @@ helper_main(int argc, char **argv)
 	}
 	if (strcmp(mode, "exit") == 0)
 		return atoi(argv[3]);
+	if (strcmp(mode, "nofile") == 0) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return 1;
+		printf("%llu", (unsigned long long)rl.rlim_cur);
+		return 0;
+	}
 	if (strcmp(mode, "kill") == 0) {
 		signal(atoi(argv[3]), SIG_DFL);	/* not the sanitizer's */
 		raise(atoi(argv[3]));
@@ -397,6 +406,48 @@ test_child_env_and_cwd(void **state)
 	unsetenv("LOOM_DAEMON_ONLY");
 }
 
+/* Steps get the descriptor limit loomd started with, not its raised one. */
+static void
+test_child_nofile_restored(void **state)
+{
+	const char *argv[] = { self_path, "--helper", "nofile", NULL };
+	struct rlimit cur, orig;
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+	char *want;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &cur), 0);
+	if (cur.rlim_cur < 64)
+		skip();
+	orig = cur;
+	orig.rlim_cur = cur.rlim_cur - 7;
+	child_set_nofile(&orig);
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	assert_non_null(c);
+	wait_done(&r);
+	want = xasprintf("%llu", (unsigned long long)orig.rlim_cur);
+	assert_string_equal(r.out, want);
+	free(want);
+	child_free(c);
+	free(r.out);
+	/* The daemon's own limit is untouched. */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &orig), 0);
+	assert_int_equal(orig.rlim_cur, cur.rlim_cur);
+
+	/* rlim_cur 0: the step inherits the daemon's limit. */
+	orig.rlim_cur = 0;
+	child_set_nofile(&orig);
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	assert_non_null(c);
+	wait_done(&r);
+	want = xasprintf("%llu", (unsigned long long)cur.rlim_cur);
+	assert_string_equal(r.out, want);
+	free(want);
+	child_free(c);
+	free(r.out);
+}
+
 static void
 test_child_no_fd_leak(void **state)
 {
@@ -543,6 +594,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_child_path_from_given_env,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_env_and_cwd,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_nofile_restored,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_no_fd_leak,
 		    setup, teardown),

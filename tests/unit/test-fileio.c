@@ -198,6 +198,43 @@ test_fileio_write_atomic_create_replace(void **state)
 	free(dir);
 }
 
+/* The non-durable variant replaces the same way (mode kept, no leftovers). */
+static void
+test_fileio_write_replace(void **state)
+{
+	struct loom_error err;
+	struct stat st;
+	char *dir = make_tmpdir(), *path, *buf, *missing;
+
+	(void)state;
+	path = xasprintf("%s/stamp", dir);
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "one\n", 4, 0644, &err),
+	    0);
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(fileio_write_replace(path, "two two\n", 8, 0644,
+	    &err), 0);
+	assert_false(err.set);
+	buf = fileio_read(path, 100, NULL, &err);
+	assert_string_equal(buf, "two two\n");
+	free(buf);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(count_temp_files(dir), 0);
+
+	/* A missing folder is an error naming it; nothing is left behind. */
+	missing = xasprintf("%s/no/such/file", dir);
+	assert_int_equal(fileio_write_replace(missing, "x", 1, 0644, &err),
+	    -1);
+	assert_true(err.set);
+	assert_non_null(strstr(err.message, "/no/such"));
+
+	rm_rf(dir);
+	free(missing);
+	free(path);
+	free(dir);
+}
+
 static void
 test_fileio_write_atomic_symlink(void **state)
 {
@@ -368,6 +405,7 @@ main(void)
 		cmocka_unit_test(test_fileio_read_too_large),
 		cmocka_unit_test(test_fileio_read_not_regular),
 		cmocka_unit_test(test_fileio_write_atomic_create_replace),
+		cmocka_unit_test(test_fileio_write_replace),
 		cmocka_unit_test(test_fileio_write_atomic_symlink),
 		cmocka_unit_test(test_fileio_write_atomic_failure),
 		cmocka_unit_test(test_fileio_write_atomic_concurrent),
