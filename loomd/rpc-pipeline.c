@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The editor's view of pipelines, and the bridge's life in the daemon.
+ *
+ *   ui.open        start the editor bridge (http.c) on a file or folder
+ *                  and return its URL with the token
+ *   ui.target      what an editor page was opened on
+ *   pipeline.open  the graph model of one pipeline file as JSON: data
+ *                  (resolved, exists or not), parameters, steps with
+ *                  their references, resolved command and task front
+ *                  matter, groups, layout and every diagnostic
+ *   pipeline.list  the pipeline files under a folder (workspace mode)
+ *
+ * pipeline.validate is rpc-daemon.c's. The module hooks at the end make
+ * an open editor keep the daemon alive (loomd_may_exit). Nothing here
+ * writes files: saving is a later method.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "common/command.h"
+#include "common/error.h"
+#include "common/fileio.h"
+#include "common/frontmatter.h"
+#include "common/pipeline.h"
+#include "common/protocol.h"
+#include "common/validate.h"
+#include "common/xmalloc.h"
+#include "loomd/http.h"
+#include "loomd/loomd.h"
+
+/* Bounds of a workspace scan. */
+#define LIST_MAX_DEPTH		4
+#define LIST_MAX_FILES		500
+#define LIST_MAX_ENTRIES	20000	/* folder entries looked at */
+#define LIST_SNIFF		(256 * 1024)
+
+static json_t	*rpc_pipeline_ui_open(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
+static json_t	*rpc_pipeline_ui_target(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
+static json_t	*rpc_pipeline_open(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
+static json_t	*rpc_pipeline_list(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
+static json_t	*rpc_pipeline_diags(const struct diags *d);
+static void	 rpc_pipeline_add_name(json_t *a, const char *name,
+		    size_t len);
+static json_t	*rpc_pipeline_model(const struct pipeline *p,
+		    const char *virtual_env);
+static json_t	*rpc_pipeline_ports(const struct pipeline *p,
+		    const struct kvlist *l);
+static void	 rpc_pipeline_refs(const struct pipeline *p, const char *text,
+		    json_t *data, json_t *params);
+static void	 rpc_pipeline_value_refs(const struct pipeline *p,
+		    const struct value *v, json_t *data, json_t *params);
+static char	*rpc_pipeline_value_text(const struct value *v);
+static json_t	*rpc_pipeline_frontmatter(const char *path);
+static json_t	*rpc_pipeline_fm_list(const struct frontmatter_list *l);
+static void	 rpc_pipeline_scan(const char *root, const char *rel,
+		    int depth, json_t *out, size_t *seen);
+static bool	 rpc_pipeline_looks_like(const char *path);
+static bool	 rpc_pipeline_busy(struct loomd *loomd);
+static void	 rpc_pipeline_shutdown(struct loomd *loomd);
+static void	 rpc_pipeline_status(struct loomd *loomd, json_t *result);
+static void	 rpc_pipeline_free(struct loomd *loomd);
+
+const struct rpc_method rpc_pipeline_methods[] = {
+	{ "ui.open", rpc_pipeline_ui_open },
+	{ "ui.target", rpc_pipeline_ui_target },
+	{ "pipeline.open", rpc_pipeline_open },
+	{ "pipeline.list", rpc_pipeline_list },
+	{ NULL, NULL },
+};
+
+/* This module's hooks (loomd/loomd.h). */
+const struct loomd_module loomd_web_module = {
+	.name = "web",
+	.busy = rpc_pipeline_busy,
+	.shutdown = rpc_pipeline_shutdown,
+	.status = rpc_pipeline_status,
+	.free = rpc_pipeline_free,
+};
+
+/* An open editor, or one about to connect, keeps the daemon alive. */
+static bool
+rpc_pipeline_busy(struct loomd *loomd)
+{
+	return http_is_busy(loomd);
+}
+
+static void
+rpc_pipeline_shutdown(struct loomd *loomd)
+{
+	http_shutdown(loomd);
+}
+
+/* daemon.status: "editor_port" (0 when the bridge is not running). */
+static void
+rpc_pipeline_status(struct loomd *loomd, json_t *result)
+{
+	json_object_set_new(result, "editor_port",
+	    json_integer(http_port(loomd)));
+}
+
+static void
+rpc_pipeline_free(struct loomd *loomd)
+{
+	http_free(loomd);
+}
+
+/* ui.open {"path", "port"?, "env"?, "cwd"?} */
+static json_t *
+rpc_pipeline_ui_open(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	struct loom_error lerr;
+	const char *path, *cwd;
+	long long port = 0;
+	json_t *env, *r;
+
+	if ((path = rpc_param_string(params, "path", true, err)) == NULL)
+		return NULL;
+	if (rpc_param_int(params, "port", false, 0, 65535, &port, err) != 0)
+		return NULL;
+	env = rpc_param_object(params, "env", false, err);
+	if (env == NULL && err->code != 0)
+		return NULL;
+	cwd = rpc_param_string(params, "cwd", false, err);
+	if (cwd == NULL && err->code != 0)
+		return NULL;
+	loom_error_clear(&lerr);
+	if ((r = http_ui_open(loomd, path, (int)port, env, cwd, &lerr)) ==
+	    NULL) {
+		rpc_error_set(err, LOOM_ERR_USAGE, lerr.hint[0] != '\0' ?
+		    json_pack("{s:s}", "hint", lerr.hint) : NULL, "%s",
+		    lerr.message);
+		return NULL;
+	}
+	return r;
+}
+
+/* ui.target {"target"} */
+static json_t *
+rpc_pipeline_ui_target(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	long long id = 0;
+	json_t *r;
+
+	if (rpc_param_int(params, "target", true, 0, 1 << 30, &id, err) != 0)
+		return NULL;
+	if ((r = http_target_json(loomd, (long)id)) == NULL) {
+		rpc_error_set(err, JSONRPC_INVALID_PARAMS, NULL,
+		    "no editor target %lld", id);
+		return NULL;
+	}
+	return r;
+}
+
+/* Diagnostics as docs/protocol.md's DIAG objects. */
+static json_t *
+rpc_pipeline_diags(const struct diags *d)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct diag *g = &d->v[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, "
+		    "s:s, s:o}", "severity", g->severity == DIAG_ERROR ?
+		    "error" : "warning", "file", g->file != NULL ? g->file : "",
+		    "line", g->line, "column", g->column, "message",
+		    g->message != NULL ? g->message : "", "hint",
+		    g->hint != NULL ? json_string(g->hint) : json_null()));
+	}
+	return a;
+}
+
+/* Append name to a JSON array of strings unless it is there already. */
+static void
+rpc_pipeline_add_name(json_t *a, const char *name, size_t len)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(a, i, v) {
+		if (strlen(json_string_value(v)) == len &&
+		    strncmp(json_string_value(v), name, len) == 0)
+			return;
+	}
+	json_array_append_new(a, json_stringn(name, len));
+}
+
+/* The data entries and parameters text refers to ($name and ${name}). */
+static void
+rpc_pipeline_refs(const struct pipeline *p, const char *text, json_t *data,
+    json_t *params)
+{
+	const char *s = text, *n;
+	char name[256];
+	size_t len;
+
+	while (s != NULL && (s = strchr(s, '$')) != NULL) {
+		s++;
+		n = *s == '{' ? s + 1 : s;
+		len = 0;
+		while (n[len] == '_' || (n[len] >= 'a' && n[len] <= 'z') ||
+		    (n[len] >= 'A' && n[len] <= 'Z') ||
+		    (len > 0 && n[len] >= '0' && n[len] <= '9'))
+			len++;
+		if (len == 0 || len >= sizeof name)
+			continue;
+		memcpy(name, n, len);
+		name[len] = '\0';
+		if (pipeline_data(p, name) != NULL)
+			rpc_pipeline_add_name(data, name, len);
+		else if (pipeline_param(p, name) != NULL)
+			rpc_pipeline_add_name(params, name, len);
+		s = n + len;
+	}
+}
+
+/* References of a value, lists and maps included. */
+static void
+rpc_pipeline_value_refs(const struct pipeline *p, const struct value *v,
+    json_t *data, json_t *params)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	if (v->type == VALUE_LIST) {
+		for (i = 0; i < v->nitems; i++)
+			rpc_pipeline_value_refs(p, v->items[i], data, params);
+	} else if (v->type == VALUE_MAP) {
+		for (i = 0; i < v->map.n; i++)
+			rpc_pipeline_value_refs(p, v->map.v[i].value, data,
+			    params);
+	} else if (v->text != NULL)
+		rpc_pipeline_refs(p, v->text, data, params);
+}
+
+/* A value as the user wrote it, for display (lists as "[a, b]"). */
+static char *
+rpc_pipeline_value_text(const struct value *v)
+{
+	char *s, *item, *t;
+	size_t i;
+
+	if (v == NULL)
+		return xstrdup("");
+	if (v->type == VALUE_LIST || v->type == VALUE_MAP) {
+		s = xstrdup(v->type == VALUE_LIST ? "[" : "{");
+		for (i = 0; i < (v->type == VALUE_LIST ? v->nitems :
+		    v->map.n); i++) {
+			item = rpc_pipeline_value_text(v->type == VALUE_LIST ?
+			    v->items[i] : v->map.v[i].value);
+			if (v->type == VALUE_LIST)
+				t = xasprintf("%s%s%s", s, i > 0 ? ", " : "",
+				    item);
+			else
+				t = xasprintf("%s%s%s: %s", s, i > 0 ? ", " :
+				    "", v->map.v[i].key, item);
+			free(item);
+			free(s);
+			s = t;
+		}
+		t = xasprintf("%s%s", s, v->type == VALUE_LIST ? "]" : "}");
+		free(s);
+		return t;
+	}
+	return xstrdup(v->text != NULL ? v->text : "");
+}
+
+/* The ports (inputs, outputs or args) of a step with their references. */
+static json_t *
+rpc_pipeline_ports(const struct pipeline *p, const struct kvlist *l)
+{
+	json_t *a = json_array(), *data, *params;
+	size_t i;
+	char *text;
+
+	for (i = 0; i < l->n; i++) {
+		data = json_array();
+		params = json_array();
+		rpc_pipeline_value_refs(p, l->v[i].value, data, params);
+		text = rpc_pipeline_value_text(l->v[i].value);
+		json_array_append_new(a, json_pack("{s:s, s:s%, s:o, s:o}",
+		    "key", l->v[i].key, "value", text, strlen(text),
+		    "data", data, "params", params));
+		free(text);
+	}
+	return a;
+}
+
+/* One front-matter list as [{name, type, default, ...}]. */
+static json_t *
+rpc_pipeline_fm_list(const struct frontmatter_list *l)
+{
+	json_t *a = json_array(), *choices;
+	size_t i, j;
+
+	for (i = 0; i < l->n; i++) {
+		const struct frontmatter_item *it = &l->v[i];
+
+		choices = json_array();
+		for (j = 0; j < it->choices.n; j++)
+			json_array_append_new(choices,
+			    json_string(it->choices.v[j]));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, "
+		    "s:o, s:b}", "name", it->name,
+		    "type", it->type ? json_string(it->type) : json_null(),
+		    "default", it->default_text ?
+		    json_string(it->default_text) : json_null(),
+		    "description", it->description ?
+		    json_string(it->description) : json_null(),
+		    "choices", choices, "required", it->required));
+	}
+	return a;
+}
+
+/* A task's front matter, or null when it has none or cannot be read. */
+static json_t *
+rpc_pipeline_frontmatter(const char *path)
+{
+	struct loom_error err;
+	struct frontmatter *fm;
+	json_t *r;
+
+	loom_error_clear(&err);
+	if ((fm = frontmatter_parse_file(path, &err)) == NULL)
+		return json_null();
+	if (!fm->found && fm->summary == NULL) {
+		frontmatter_free(fm);
+		return json_null();
+	}
+	r = json_pack("{s:b, s:o, s:o, s:o, s:o, s:o}", "found", fm->found,
+	    "description", fm->description ? json_string(fm->description) :
+	    json_null(), "summary", fm->summary ? json_string(fm->summary) :
+	    json_null(), "inputs", rpc_pipeline_fm_list(&fm->inputs),
+	    "outputs", rpc_pipeline_fm_list(&fm->outputs),
+	    "args", rpc_pipeline_fm_list(&fm->args));
+	frontmatter_free(fm);
+	return r;
+}
+
+/* The whole model of a loaded pipeline (see docs/editor.md). */
+static json_t *
+rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
+{
+	struct command_env cenv = { .virtual_env = virtual_env };
+	json_t *data = json_array(), *params = json_array();
+	json_t *steps = json_array(), *groups = json_array();
+	json_t *layout = json_object(), *step, *cmd, *members, *ins, *outs;
+	json_t *ld, *lp, *fm, *fmcache = json_object();
+	struct loom_error err;
+	struct stat sb;
+	struct strv argv;
+	char *path, *abs;
+	const char *kind, *type;
+	size_t i, j;
+	bool url;
+
+	for (i = 0; i < p->ndata; i++) {
+		const struct data_entry *d = &p->data[i];
+
+		loom_error_clear(&err);
+		path = pipeline_data_path(p, d, &err);
+		url = d->path != NULL && d->path->text != NULL &&
+		    (strncmp(d->path->text, "http://", 7) == 0 ||
+		    strncmp(d->path->text, "https://", 8) == 0);
+		if (url)
+			kind = "url";
+		else if (path == NULL || stat(path, &sb) == -1)
+			kind = "missing";
+		else if (S_ISDIR(sb.st_mode))
+			kind = "dir";
+		else if (S_ISREG(sb.st_mode))
+			kind = "file";
+		else
+			kind = "other";
+		json_array_append_new(data, json_pack("{s:s, s:o, s:s, s:o, "
+		    "s:b, s:b, s:s, s:o, s:i}", "name", d->name,
+		    "type", d->type ? json_string(d->type) : json_null(),
+		    "path", d->path && d->path->text ? d->path->text : "",
+		    "resolved", path ? json_string(path) : json_null(),
+		    "url", url, "exists", strcmp(kind, "missing") != 0 && !url,
+		    "kind", kind, "description", d->description ?
+		    json_string(d->description) : json_null(),
+		    "line", d->span.line));
+		free(path);
+	}
+
+	for (i = 0; i < p->nparams; i++) {
+		const struct param *pa = &p->params[i];
+		const struct value *v = pa->value;
+
+		switch (v != NULL ? v->type : VALUE_NULL) {
+		case VALUE_BOOL:
+			type = "bool";
+			break;
+		case VALUE_INT:
+			type = "int";
+			break;
+		case VALUE_FLOAT:
+			type = "float";
+			break;
+		case VALUE_NULL:
+			type = "null";
+			break;
+		default:
+			type = "string";
+			break;
+		}
+		path = rpc_pipeline_value_text(v);
+		json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:i}",
+		    "name", pa->name, "value", path, "type", type,
+		    "line", pa->span.line));
+		free(path);
+	}
+
+	for (i = 0; i < p->nsteps; i++) {
+		const struct step *s = &p->steps[i];
+
+		ins = rpc_pipeline_ports(p, &s->inputs);
+		outs = rpc_pipeline_ports(p, &s->outputs);
+		if (s->loop != NULL) {
+			/* loop.over is read and loop.into written. */
+			if (s->loop->over != NULL) {
+				ld = json_array();
+				lp = json_array();
+				rpc_pipeline_value_refs(p, s->loop->over, ld,
+				    lp);
+				json_array_append_new(ins, json_pack("{s:s, "
+				    "s:s, s:o, s:o}", "key", "loop.over",
+				    "value", s->loop->over->text ?
+				    s->loop->over->text : "", "data", ld,
+				    "params", lp));
+			}
+			if (s->loop->into != NULL) {
+				ld = json_array();
+				lp = json_array();
+				rpc_pipeline_value_refs(p, s->loop->into, ld,
+				    lp);
+				json_array_append_new(outs, json_pack("{s:s, "
+				    "s:s, s:o, s:o}", "key", "loop.into",
+				    "value", s->loop->into->text ?
+				    s->loop->into->text : "", "data", ld,
+				    "params", lp));
+			}
+		}
+
+		strv_init(&argv);
+		loom_error_clear(&err);
+		if (command_build(p, i, &cenv, s->loop ? "<item>" : NULL,
+		    s->loop ? "<output>" : NULL, NULL, &argv, &err) == 0) {
+			cmd = json_array();
+			for (j = 0; j < argv.n; j++)
+				json_array_append_new(cmd,
+				    json_string(argv.v[j]));
+		} else
+			cmd = json_null();
+		strv_free(&argv);
+
+		abs = s->task != NULL ? pipeline_abspath(p, s->task) : NULL;
+		/* Many steps share a task: read its front matter once. */
+		if (abs == NULL)
+			fm = json_null();
+		else if ((fm = json_object_get(fmcache, abs)) != NULL)
+			json_incref(fm);
+		else {
+			fm = rpc_pipeline_frontmatter(abs);
+			json_object_set(fmcache, abs, fm);
+		}
+		step = json_pack("{s:s, s:s, s:o, s:b, s:o, s:b, s:b, s:o, "
+		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
+		    "name", s->name, "task", s->task ? s->task : "",
+		    "task_path", abs ? json_string(abs) : json_null(),
+		    "task_exists", abs != NULL && access(abs, F_OK) == 0,
+		    "group", s->group >= 0 ?
+		    json_string(p->groups[s->group].name) : json_null(),
+		    "optional", s->optional, "disabled", s->disabled,
+		    "loop", s->loop ? json_pack("{s:o, s:o, s:o}",
+		    "over", s->loop->over && s->loop->over->text ?
+		    json_string(s->loop->over->text) : json_null(),
+		    "into", s->loop->into && s->loop->into->text ?
+		    json_string(s->loop->into->text) : json_null(),
+		    "filter", s->loop->filter ? json_string(s->loop->filter) :
+		    json_null()) : json_null(),
+		    "description", s->description ?
+		    json_string(s->description) : json_null(),
+		    "inputs", ins, "outputs", outs,
+		    "args", rpc_pipeline_ports(p, &s->args),
+		    "command", cmd,
+		    "command_error", json_is_null(cmd) && err.set ?
+		    json_string(err.message) : json_null(),
+		    "frontmatter", fm, "line", s->span.line);
+		free(abs);
+		json_array_append_new(steps, step);
+	}
+
+	for (i = 0; i < p->ngroups; i++) {
+		members = json_array();
+		for (j = 0; j < p->groups[i].nsteps; j++)
+			json_array_append_new(members, json_string(
+			    p->steps[p->groups[i].steps[j]].name));
+		json_array_append_new(groups, json_pack("{s:s, s:o}", "name",
+		    p->groups[i].name, "steps", members));
+	}
+	for (i = 0; i < p->nlayout; i++)
+		json_object_set_new(layout, p->layout[i].name,
+		    json_pack("{s:f, s:f}", "x", p->layout[i].x, "y",
+		    p->layout[i].y));
+
+	json_decref(fmcache);
+	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "data", data,
+	    "parameters", params, "steps", steps, "groups", groups,
+	    "layout", layout);
+}
+
+/* pipeline.open {"file"} */
+static json_t *
+rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	struct pipeline *p;
+	struct diags d;
+	struct stat sb;
+	const char *file, *base;
+	json_t *r, *env;
+	char *real;
+
+	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
+		return NULL;
+	if ((real = realpath(file, NULL)) == NULL || stat(real, &sb) == -1 ||
+	    !S_ISREG(sb.st_mode)) {
+		rpc_error_set(err, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
+		    "path", file, "errno", real == NULL ? errno : EISDIR),
+		    "cannot open %s: %s", file, real == NULL ?
+		    strerror(errno) : "not a regular file");
+		free(real);
+		return NULL;
+	}
+	diags_init(&d);
+	p = pipeline_load_file(real, &d);
+	if (p != NULL)
+		validate_pipeline(p, &d);
+	diags_sort(&d);
+	if (p != NULL) {
+		env = http_target_env(loomd, -1);
+		r = rpc_pipeline_model(p, json_string_value(json_object_get(
+		    json_object_get(params, "env") ? json_object_get(params,
+		    "env") : env, "VIRTUAL_ENV")));
+	} else
+		r = json_pack("{s:[], s:[], s:[], s:[], s:{}}", "data",
+		    "parameters", "steps", "groups", "layout");
+	base = strrchr(real, '/');
+	json_object_set_new(r, "file", json_string(real));
+	json_object_set_new(r, "dir", json_stringn(real,
+	    base == real ? 1 : (size_t)(base - real)));
+	json_object_set_new(r, "name", json_string(base + 1));
+	json_object_set_new(r, "ok", json_boolean(p != NULL &&
+	    d.nerrors == 0));
+	json_object_set_new(r, "diagnostics", rpc_pipeline_diags(&d));
+	pipeline_free(p);
+	diags_free(&d);
+	free(real);
+	return r;
+}
+
+/* True when a YAML file has a top-level "pipeline:" key. */
+static bool
+rpc_pipeline_looks_like(const char *path)
+{
+	struct loom_error err;
+	char *text, *line;
+	size_t len;
+	bool yes = false;
+
+	loom_error_clear(&err);
+	if ((text = fileio_read(path, PIPELINE_MAX_FILE_SIZE, &len, &err)) ==
+	    NULL)
+		return false;
+	for (line = text; line != NULL && line < text + len;) {
+		if (strncmp(line, "pipeline:", 9) == 0) {
+			yes = true;
+			break;
+		}
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	free(text);
+	return yes;
+}
+
+/* Collect pipeline files under root/rel, depth-first, bounded. */
+static void
+rpc_pipeline_scan(const char *root, const char *rel, int depth, json_t *out,
+    size_t *seen)
+{
+	struct dirent **ents;
+	struct stat sb;
+	char *dir, *path, *sub;
+	const char *n, *dot;
+	int i, count;
+
+	dir = rel[0] != '\0' ? xasprintf("%s/%s", root, rel) : xstrdup(root);
+	count = scandir(dir, &ents, NULL, alphasort);
+	if (count < 0) {
+		free(dir);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		n = ents[i]->d_name;
+		if (n[0] == '.' || strcmp(n, "node_modules") == 0 ||
+		    strcmp(n, "__pycache__") == 0 ||
+		    json_array_size(out) >= LIST_MAX_FILES ||
+		    ++*seen > LIST_MAX_ENTRIES)
+			continue;
+		path = xasprintf("%s/%s", dir, n);
+		sub = rel[0] != '\0' ? xasprintf("%s/%s", rel, n) :
+		    xstrdup(n);
+		if (lstat(path, &sb) == 0) {
+			dot = strrchr(n, '.');
+			if (S_ISDIR(sb.st_mode) && depth < LIST_MAX_DEPTH)
+				rpc_pipeline_scan(root, sub, depth + 1, out,
+				    seen);
+			else if (S_ISREG(sb.st_mode) && dot != NULL &&
+			    (strcmp(dot, ".yml") == 0 ||
+			    strcmp(dot, ".yaml") == 0) &&
+			    sb.st_size <= LIST_SNIFF &&
+			    rpc_pipeline_looks_like(path))
+				json_array_append_new(out, json_pack("{s:s, "
+				    "s:s, s:s}", "file", path, "rel", sub,
+				    "name", n));
+		}
+		free(path);
+		free(sub);
+	}
+	for (i = 0; i < count; i++)
+		free(ents[i]);
+	free(ents);
+	free(dir);
+}
+
+/* pipeline.list {"dir"} */
+static json_t *
+rpc_pipeline_list(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	const char *dir;
+	char *real;
+	json_t *list, *r;
+	size_t seen = 0;
+
+	if ((dir = rpc_param_string(params, "dir", true, err)) == NULL)
+		return NULL;
+	if ((real = realpath(dir, NULL)) == NULL) {
+		rpc_error_set(err, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
+		    "path", dir, "errno", errno), "cannot open %s: %s", dir,
+		    strerror(errno));
+		return NULL;
+	}
+	list = json_array();
+	rpc_pipeline_scan(real, "", 0, list, &seen);
+	r = json_pack("{s:s, s:o, s:b}", "dir", real, "pipelines", list,
+	    "truncated", seen > LIST_MAX_ENTRIES ||
+	    json_array_size(list) >= LIST_MAX_FILES);
+	free(real);
+	return r;
+}

@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * WebSocket connections of the browser bridge, over wslay.
+ *
+ * An upgrade request arrives through evhttp (http.c has already checked
+ * token, Host and Origin). libevent 2.1 has no public way to detach a
+ * connection from evhttp, so this module takes over the connection's
+ * bufferevent in place: it writes the 101 answer itself, replaces the
+ * callbacks and timeouts, and from then on evhttp never sees the
+ * connection again until ws_free hands it back to evhttp_connection_free,
+ * which closes the socket. That free always happens on a later loop
+ * pass (loomd_defer_free), never inside a callback of the connection.
+ *
+ * Frames are parsed and built by wslay (masking, fragmentation, control
+ * frames, the close handshake, 1002 for protocol errors such as an
+ * unmasked client frame, 1009 for a message over WS_MAX_MESSAGE). This
+ * module adds: 1007 for a text message that is not UTF-8, 1003 for a
+ * binary message, one JSON-RPC message per text message to
+ * rpc_dispatch_line, and replies and events queued as text frames. The
+ * bytes waiting for a slow browser sit in the bufferevent's output, which
+ * the rpc transport reports as queued, so notify.c applies the same
+ * output limits as for socket clients.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <wslay/wslay.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "loomd/http.h"
+#include "loomd/loomd.h"
+#include "loomd/rpc.h"
+#include "loomd/ws.h"
+
+#define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+struct ws_conn {
+	struct loomd *loomd;
+	struct evhttp_connection *evcon;	/* owns bev and the socket */
+	struct bufferevent *bev;
+	wslay_event_context_ptr ctx;
+	struct rpc_client *client;
+	long target;			/* the editor target, -1 if unknown */
+	bool in_recv;			/* inside wslay_event_recv */
+	bool closing;			/* close once the output drained */
+	bool dead;			/* no more I/O; free is scheduled */
+	bool counted;			/* counted in http_ws_count */
+};
+
+static ssize_t	 ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
+		    size_t len, int flags, void *arg);
+static ssize_t	 ws_send_cb(wslay_event_context_ptr ctx,
+		    const uint8_t *data, size_t len, int flags, void *arg);
+static int	 ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf,
+		    size_t len, void *arg);
+static void	 ws_msg_cb(wslay_event_context_ptr ctx,
+		    const struct wslay_event_on_msg_recv_arg *arg, void *data);
+static void	 ws_read_cb(struct bufferevent *bev, void *arg);
+static void	 ws_write_cb(struct bufferevent *bev, void *arg);
+static void	 ws_event_cb(struct bufferevent *bev, short what, void *arg);
+static void	 ws_flush(struct ws_conn *w);
+static void	 ws_kill(struct ws_conn *w, const char *reason);
+static void	 ws_free(void *arg);
+static void	 ws_fail(struct ws_conn *w, uint16_t code, const char *reason);
+static void	 ws_dispatch(struct ws_conn *w, const char *text, size_t len);
+static bool	 ws_header_has_token(const char *value, const char *token);
+static int	 ws_transport_send(void *ctx, const char *text, size_t len);
+static size_t	 ws_transport_queued(void *ctx);
+static void	 ws_transport_close(void *ctx, bool flush);
+
+static const struct rpc_transport ws_transport = {
+	.name = "websocket",
+	.send = ws_transport_send,
+	.queued = ws_transport_queued,
+	.close = ws_transport_close,
+};
+
+/* True when a comma-separated header value holds token (any case). */
+static bool
+ws_header_has_token(const char *value, const char *token)
+{
+	size_t tlen = strlen(token), n;
+	const char *p = value;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		n = strcspn(p, ",");
+		while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == tlen && strncasecmp(p, token, n) == 0)
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+/* Check the opening handshake's headers (see ws.h). */
+int
+ws_check_handshake(const struct evkeyvalq *headers, const char **key)
+{
+	struct evkeyvalq *h = (struct evkeyvalq *)(uintptr_t)headers;
+	const char *upgrade, *connection, *version, *k;
+	unsigned char raw[32];
+	size_t i;
+	int n;
+
+	upgrade = evhttp_find_header(h, "Upgrade");
+	connection = evhttp_find_header(h, "Connection");
+	version = evhttp_find_header(h, "Sec-WebSocket-Version");
+	k = evhttp_find_header(h, "Sec-WebSocket-Key");
+	if (upgrade == NULL || !ws_header_has_token(upgrade, "websocket") ||
+	    connection == NULL || !ws_header_has_token(connection, "upgrade"))
+		return 400;
+	if (version == NULL || strcmp(version, "13") != 0)
+		return 426;
+	if (k == NULL || strlen(k) != 24 || strcmp(k + 22, "==") != 0)
+		return 400;
+	for (i = 0; i < 22; i++) {
+		if (strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789+/", k[i]) == NULL ||
+		    k[i] == '\0')
+			return 400;
+	}
+	n = EVP_DecodeBlock(raw, (const unsigned char *)k, 24);
+	if (n != 18)
+		return 400;
+	*key = k;
+	return 0;
+}
+
+/* Sec-WebSocket-Accept for key. */
+void
+ws_accept_key(const char *key, char out[WS_ACCEPT_LEN])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *cat;
+
+	cat = xasprintf("%s%s", key, WS_GUID);
+	EVP_Digest(cat, strlen(cat), md, &mdlen, EVP_sha1(), NULL);
+	free(cat);
+	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+}
+
+/* Strict UTF-8 check (RFC 3629). */
+bool
+ws_utf8_valid(const unsigned char *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t c;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if (s[i] >= 0xc2 && s[i] <= 0xdf) {
+			n = 1;
+			c = s[i] & 0x1f;
+		} else if (s[i] >= 0xe0 && s[i] <= 0xef) {
+			n = 2;
+			c = s[i] & 0x0f;
+		} else if (s[i] >= 0xf0 && s[i] <= 0xf4) {
+			n = 3;
+			c = s[i] & 0x07;
+		} else
+			return false;
+		if (n >= len - i)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+/* Take over an upgrade request's connection (see ws.h). */
+int
+ws_accept(struct loomd *loomd, struct evhttp_request *req, const char *key,
+    long target)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct wslay_event_callbacks cbs = {
+		.recv_callback = ws_recv_cb,
+		.send_callback = ws_send_cb,
+		.genmask_callback = ws_genmask_cb,
+		.on_msg_recv_callback = ws_msg_cb,
+	};
+	struct ws_conn *w;
+	struct bufferevent *bev;
+	char accept[WS_ACCEPT_LEN], *host, peer[80];
+	ev_uint16_t port = 0;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return -1;
+	w = xcalloc(1, sizeof *w);
+	w->loomd = loomd;
+	w->evcon = evcon;
+	w->bev = bev;
+	w->target = target;
+	if (wslay_event_context_server_init(&w->ctx, &cbs, w) != 0) {
+		free(w);
+		return -1;
+	}
+	wslay_event_config_set_max_recv_msg_length(w->ctx, WS_MAX_MESSAGE);
+
+	ws_accept_key(key, accept);
+	/*
+	 * From here on the connection is ours: evhttp waits for a reply it
+	 * will never get, and only sees the connection again when ws_free
+	 * frees it.
+	 */
+	bufferevent_setcb(bev, ws_read_cb, ws_write_cb, ws_event_cb, w);
+	bufferevent_set_timeouts(bev, NULL, NULL);
+	bufferevent_setwatermark(bev, EV_READ, 0, 0);
+	bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+	evbuffer_add_printf(bufferevent_get_output(bev),
+	    "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "\r\n", accept);
+	bufferevent_enable(bev, EV_READ | EV_WRITE);
+
+	evhttp_connection_get_peer(evcon, &host, &port);
+	snprintf(peer, sizeof peer, "%s:%u", host != NULL ? host : "?",
+	    (unsigned)port);
+	w->client = rpc_client_create(loomd, &ws_transport, w, loomd->uid,
+	    -1, peer);
+	w->client->editor = true;
+	w->counted = true;
+	http_ws_count(loomd, 1);
+	log_info("editor connected from %s (client %llu)", peer,
+	    (unsigned long long)w->client->id);
+
+	/* Frames sent right behind the handshake are already buffered. */
+	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0)
+		ws_read_cb(bev, w);
+	return 0;
+}
+
+/* wslay reads from the bufferevent's input. */
+static ssize_t
+ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
+    void *arg)
+{
+	struct ws_conn *w = arg;
+	int n;
+
+	n = evbuffer_remove(bufferevent_get_input(w->bev), buf, len);
+	if (n <= 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	return n;
+}
+
+/* wslay writes into the bufferevent's output (bounded by notify.c). */
+static ssize_t
+ws_send_cb(wslay_event_context_ptr ctx, const uint8_t *data, size_t len,
+    int flags, void *arg)
+{
+	struct ws_conn *w = arg;
+
+	if (w->dead || evbuffer_add(bufferevent_get_output(w->bev), data,
+	    len) != 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return (ssize_t)len;
+}
+
+/* Masks are only used by clients; a server never needs one. */
+static int
+ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
+    void *arg)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}
+
+/* Start a close with code (and stop reading). */
+static void
+ws_fail(struct ws_conn *w, uint16_t code, const char *reason)
+{
+	log_info("editor client %llu: closing with %u: %s",
+	    (unsigned long long)w->client->id, code, reason);
+	wslay_event_queue_close(w->ctx, code, (const uint8_t *)reason,
+	    strlen(reason));
+	wslay_event_shutdown_read(w->ctx);
+}
+
+/*
+ * Hand one message to the dispatcher. A run.start without "env" gets the
+ * environment (and working folder) of the ui.open that opened this
+ * editor, so runs started here run as they would from that terminal.
+ */
+static void
+ws_dispatch(struct ws_conn *w, const char *text, size_t len)
+{
+	json_t *msg, *params, *env;
+	const char *method, *cwd;
+	char *out;
+
+	if (memmem(text, len, "run.start", 9) == NULL) {
+		rpc_dispatch_line(w->loomd, w->client, text, len);
+		return;
+	}
+	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	if (msg == NULL || !json_is_object(msg) ||
+	    (method = json_string_value(json_object_get(msg, "method"))) ==
+	    NULL || strcmp(method, "run.start") != 0 ||
+	    !json_is_object(params = json_object_get(msg, "params")) ||
+	    json_object_get(params, "env") != NULL) {
+		json_decref(msg);
+		rpc_dispatch_line(w->loomd, w->client, text, len);
+		return;
+	}
+	if ((env = http_target_env(w->loomd, w->target)) != NULL)
+		json_object_set(params, "env", env);
+	else
+		json_object_set_new(params, "env", json_object());
+	cwd = http_target_cwd(w->loomd, w->target);
+	if (cwd != NULL && json_object_get(params, "cwd") == NULL)
+		json_object_set_new(params, "cwd", json_string(cwd));
+	out = json_dumps(msg, JSON_COMPACT);
+	json_decref(msg);
+	if (out == NULL) {
+		rpc_dispatch_line(w->loomd, w->client, text, len);
+		return;
+	}
+	rpc_dispatch_line(w->loomd, w->client, out, strlen(out));
+	free(out);
+}
+
+/* One complete message from the browser. */
+static void
+ws_msg_cb(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_msg_recv_arg *arg, void *data)
+{
+	struct ws_conn *w = data;
+
+	if (w->dead || w->client->dead)
+		return;
+	switch (arg->opcode) {
+	case WSLAY_TEXT_FRAME:
+		if (!ws_utf8_valid(arg->msg, arg->msg_length)) {
+			ws_fail(w, WSLAY_CODE_INVALID_FRAME_PAYLOAD_DATA,
+			    "invalid UTF-8");
+			return;
+		}
+		ws_dispatch(w, (const char *)arg->msg, arg->msg_length);
+		break;
+	case WSLAY_BINARY_FRAME:
+		ws_fail(w, WSLAY_CODE_UNSUPPORTED_DATA,
+		    "binary messages are not accepted");
+		break;
+	default:
+		/* ping, pong and close are answered by wslay itself */
+		break;
+	}
+}
+
+/* Move queued frames to the socket, and close when both sides are done. */
+static void
+ws_flush(struct ws_conn *w)
+{
+	if (w->dead || w->in_recv)
+		return;
+	if (wslay_event_send(w->ctx) != 0) {
+		ws_kill(w, "send failed");
+		return;
+	}
+	if (!wslay_event_want_read(w->ctx) && !wslay_event_want_write(w->ctx))
+		w->closing = true;
+	if (w->closing &&
+	    evbuffer_get_length(bufferevent_get_output(w->bev)) == 0)
+		ws_kill(w, "closed");
+}
+
+/* Bytes arrived. */
+static void
+ws_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws_conn *w = arg;
+	int r;
+
+	if (w->dead)
+		return;
+	w->in_recv = true;
+	r = wslay_event_recv(w->ctx);
+	w->in_recv = false;
+	if (w->dead)
+		return;
+	if (r != 0 && wslay_event_get_write_enabled(w->ctx)) {
+		/*
+		 * Some violations (an oversized or fragmented control frame)
+		 * come back as an error with no close queued: say 1002
+		 * before closing (a close already queued wins).
+		 */
+		ws_fail(w, WSLAY_CODE_PROTOCOL_ERROR, "protocol error");
+		w->closing = true;
+	} else if (r != 0) {
+		ws_kill(w, "receive failed");
+		return;
+	}
+	if (!wslay_event_want_read(w->ctx))
+		evbuffer_drain(bufferevent_get_input(bev),
+		    evbuffer_get_length(bufferevent_get_input(bev)));
+	ws_flush(w);
+}
+
+/* The output buffer drained (below the write watermark). */
+static void
+ws_write_cb(struct bufferevent *bev, void *arg)
+{
+	struct ws_conn *w = arg;
+
+	if (!w->dead && w->closing &&
+	    evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		ws_kill(w, "closed");
+}
+
+/* EOF, error or timeout on the socket. */
+static void
+ws_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct ws_conn *w = arg;
+
+	if (what & BEV_EVENT_EOF)
+		ws_kill(w, "connection closed by the browser");
+	else if (what & BEV_EVENT_ERROR)
+		ws_kill(w, "connection error");
+}
+
+/* Stop all I/O now and schedule the free. */
+static void
+ws_kill(struct ws_conn *w, const char *reason)
+{
+	if (w->dead)
+		return;
+	w->dead = true;
+	bufferevent_disable(w->bev, EV_READ | EV_WRITE);
+	rpc_client_close(w->client, reason, false);
+	if (w->counted) {
+		w->counted = false;
+		http_ws_count(w->loomd, -1);
+	}
+	loomd_defer_free(w->loomd, ws_free, w);
+}
+
+/* Free a connection on a later loop pass. */
+static void
+ws_free(void *arg)
+{
+	struct ws_conn *w = arg;
+
+	rpc_client_free(w->client);
+	wslay_event_context_free(w->ctx);
+	evhttp_connection_free(w->evcon);
+	free(w);
+}
+
+/* rpc transport: queue one JSON text as a text frame. */
+static int
+ws_transport_send(void *ctx, const char *text, size_t len)
+{
+	struct ws_conn *w = ctx;
+	struct wslay_event_msg m;
+
+	if (w->dead || w->closing)
+		return -1;
+	m.opcode = WSLAY_TEXT_FRAME;
+	m.msg = (const uint8_t *)text;
+	m.msg_length = len;
+	if (wslay_event_queue_msg(w->ctx, &m) != 0)
+		return -1;
+	ws_flush(w);
+	return 0;
+}
+
+/* rpc transport: bytes not yet written to the browser. */
+static size_t
+ws_transport_queued(void *ctx)
+{
+	struct ws_conn *w = ctx;
+
+	if (w->dead)
+		return 0;
+	return evbuffer_get_length(bufferevent_get_output(w->bev)) +
+	    wslay_event_get_queued_msg_length(w->ctx);
+}
+
+/* rpc transport: close, after the queued replies when flush is true. */
+static void
+ws_transport_close(void *ctx, bool flush)
+{
+	struct ws_conn *w = ctx;
+
+	if (w->dead)
+		return;
+	if (!flush) {
+		ws_kill(w, "closed by the daemon");
+		return;
+	}
+	if (!w->closing) {
+		wslay_event_queue_close(w->ctx, WSLAY_CODE_GOING_AWAY, NULL, 0);
+		w->closing = true;
+	}
+	ws_flush(w);
+}
+
+/* Close every WebSocket connection (going away). */
+void
+ws_close_all(struct loomd *loomd)
+{
+	struct rpc_client *c;
+
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		if (c->transport == &ws_transport && !c->dead)
+			rpc_client_close(c, "daemon stopping", true);
+	}
+}

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: MIT
+// Helpers for the editor's end-to-end tests: a private loomd (its own
+// socket, state and runtime folders, started through `loomctl ui`
+// exactly as a user would), a copy of an example to run in, and headless
+// Chromium (the system's, through playwright-core). Every wait polls a
+// condition under a deadline; nothing sleeps a fixed time.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export const BIN = process.env.LOOM_BIN || path.resolve(import.meta.dirname, '../../build/bin');
+export const SRC = process.env.LOOM_SRC || path.resolve(import.meta.dirname, '../..');
+export const CHROMIUM = process.env.LOOM_CHROMIUM || '/usr/bin/chromium';
+
+export function fail(msg) {
+	throw new Error(msg);
+}
+
+export function check(cond, msg) {
+	if (!cond) fail(msg);
+}
+
+/** A private environment: socket, state and runtime folders. */
+export function makeEnv() {
+	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loome2e.'));
+	for (const d of ['run', 'state', 'xdg']) fs.mkdirSync(path.join(tmp, d), { mode: 0o700 });
+	const env = {
+		...process.env,
+		LOOM_SOCKET: path.join(tmp, 'run', 'loomd.sock'),
+		XDG_STATE_HOME: path.join(tmp, 'state'),
+		XDG_RUNTIME_DIR: path.join(tmp, 'xdg'),
+		LOOMD_IDLE_TIMEOUT: '30',
+		LOOMD_KILL_GRACE: '2',
+		NO_COLOR: '1',
+	};
+	delete env.ASAN_OPTIONS;
+	return { tmp, env };
+}
+
+/** Copy an example folder into tmp/name (so runs write there). */
+export function copyExample(tmp, example, name = example) {
+	const dst = path.join(tmp, name);
+	fs.cpSync(path.join(SRC, 'examples', example), dst, { recursive: true });
+	for (const d of ['.loom', 'out']) fs.rmSync(path.join(dst, d), { recursive: true, force: true });
+	return dst;
+}
+
+export function loomctl(env, args, opts = {}) {
+	const r = spawnSync(path.join(BIN, 'loomctl'), args, { env, encoding: 'utf8', timeout: 60000, ...opts });
+	return r;
+}
+
+/** `loomctl ui TARGET --no-browser`: the URL. */
+export function openUi(env, target) {
+	const r = loomctl(env, ['ui', target, '--no-browser']);
+	check(r.status === 0, `loomctl ui failed (${r.status}): ${r.stderr}`);
+	const url = r.stdout.trim().split('\n').pop();
+	check(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32,}&target=\d+$/.test(url), `unexpected URL ${url}`);
+	return url;
+}
+
+export async function launch() {
+	// playwright-core gives each launch a fresh, temporary profile
+	// (its own --user-data-dir), removed on close.
+	const browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		args: [
+			'--headless',
+			'--no-sandbox',
+			'--disable-gpu',
+			'--disable-quic',
+			'--no-first-run',
+			'--disable-background-networking',
+			'--disable-component-update',
+			'--disable-sync',
+		],
+	});
+	return {
+		browser,
+		async close() {
+			await browser.close();
+		},
+	};
+}
+
+/** Poll fn until it returns a truthy value; fail after secs. */
+export async function waitFor(what, fn, secs = 30) {
+	const end = Date.now() + secs * 1000;
+	let last;
+	for (;;) {
+		try {
+			last = await fn();
+			if (last) return last;
+		} catch (e) {
+			last = e;
+		}
+		if (Date.now() > end) fail(`timed out after ${secs}s waiting for ${what} (last: ${last})`);
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+/** Stop the private daemon and remove the folders. */
+export function cleanup(env, tmp) {
+	loomctl(env, ['daemon', 'stop']);
+	const pidFile = env.LOOM_SOCKET + '.pid';
+	try {
+		const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+		if (pid > 0) {
+			const end = Date.now() + 10000;
+			while (Date.now() < end) {
+				try {
+					process.kill(pid, 0);
+				} catch {
+					break;
+				}
+				execFileSync('sleep', ['0.1']);
+			}
+		}
+	} catch {
+		/* gone already */
+	}
+	fs.rmSync(tmp, { recursive: true, force: true });
+}
+
+/** Text of the editor's terminal (xterm's DOM rows). */
+export async function terminalText(page) {
+	return page.evaluate(() => {
+		const rows = document.querySelector('[data-testid="terminal"] .xterm-rows');
+		return rows ? [...rows.children].map((r) => r.textContent).join('\n') : '';
+	});
+}
+
+export async function stepState(page, name) {
+	return page.getAttribute(`[data-testid="node-step-${name}"]`, 'data-state');
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: MIT
+// Runs one end-to-end test file (CTest calls `node e2e/run.mjs FILE`):
+// imports it, calls its default export with a fresh private daemon
+// environment and a headless Chromium page, and always cleans up. Exit 0
+// on success, 1 on failure, 77 (skipped) when Chromium is not installed.
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as L from './lib.mjs';
+
+const file = process.argv[2];
+if (!file) {
+	console.error('usage: node e2e/run.mjs e2e/test-NAME.mjs');
+	process.exit(2);
+}
+if (!fs.existsSync(L.CHROMIUM)) {
+	console.log(`SKIP: no Chromium at ${L.CHROMIUM} (Debian package 'chromium')`);
+	process.exit(77);
+}
+for (const b of ['loomctl', 'loomd']) {
+	if (!fs.existsSync(path.join(L.BIN, b))) {
+		console.error(`FAIL: ${b} not found in ${L.BIN} (set LOOM_BIN)`);
+		process.exit(1);
+	}
+}
+
+const mod = await import(pathToFileURL(path.resolve(file)).href);
+const { tmp, env } = L.makeEnv();
+const b = await L.launch();
+const page = await b.browser.newPage({ viewport: { width: 1400, height: 900 } });
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+let status = 0;
+const timer = setTimeout(() => {
+	console.error('FAIL: test took longer than 240 s');
+	process.exit(1);
+}, 240000);
+try {
+	await mod.default({ L, tmp, env, page, browser: b.browser });
+	if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
+	console.log(`PASS: ${path.basename(file)}`);
+} catch (e) {
+	status = 1;
+	console.error(`FAIL: ${path.basename(file)}: ${e.stack || e}`);
+	try {
+		const shot = path.join(process.env.LOOM_BUILD || tmp, `${path.basename(file, '.mjs')}-failure.png`);
+		await page.screenshot({ path: shot });
+		console.error(`screenshot: ${shot}`);
+	} catch {
+		/* page gone */
+	}
+} finally {
+	clearTimeout(timer);
+	await b.close();
+	L.cleanup(env, tmp);
+}
+process.exit(status);

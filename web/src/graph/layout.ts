@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+// Positions for the graph: a node named in the pipeline's layout: section
+// keeps its saved position, every other node gets one from a layered
+// (Sugiyama) layout computed by dagre, left to right in the direction data
+// flows. dagre's crossing reduction and positioning grow quickly with the
+// graph (seconds for a thousand nodes on a small machine), so above
+// DAGRE_MAX_NODES a simpler layering is used: ranks by longest path, order
+// within a rank by the barycentre of the neighbours (a few sweeps), evenly
+// spaced. Groups become rectangles around their member steps. Pure: no
+// React, no DOM.
+import dagre from '@dagrejs/dagre';
+import type { PipelineModel } from '../types';
+import type { Graph, GraphNode } from './build';
+import { nodeId } from './build';
+
+export interface Placed extends GraphNode {
+	x: number;
+	y: number;
+}
+
+const GROUP_PAD = 24;
+const GROUP_LABEL = 22;
+export const DAGRE_MAX_NODES = 400;
+const RANK_SEP = 70;
+const NODE_SEP = 24;
+
+/** Centre positions from a fast layered layout (see the file comment). */
+export function layeredFast(g: Graph): Map<string, { x: number; y: number }> {
+	const real = g.nodes.filter((n) => n.kind !== 'group');
+	const ids = new Set(real.map((n) => n.id));
+	const succ = new Map<string, string[]>();
+	const pred = new Map<string, string[]>();
+	for (const n of real) {
+		succ.set(n.id, []);
+		pred.set(n.id, []);
+	}
+	for (const e of g.edges) {
+		if (!ids.has(e.source) || !ids.has(e.target) || e.source === e.target) continue;
+		succ.get(e.source)!.push(e.target);
+		pred.get(e.target)!.push(e.source);
+	}
+	// Longest-path ranks (Kahn's order; nodes left in a cycle keep rank 0).
+	const rank = new Map<string, number>();
+	const indeg = new Map<string, number>();
+	for (const n of real) indeg.set(n.id, pred.get(n.id)!.length);
+	const queue = real.filter((n) => indeg.get(n.id) === 0).map((n) => n.id);
+	for (const id of queue) rank.set(id, 0);
+	for (let i = 0; i < queue.length; i++) {
+		const id = queue[i];
+		for (const t of succ.get(id)!) {
+			rank.set(t, Math.max(rank.get(t) ?? 0, rank.get(id)! + 1));
+			indeg.set(t, indeg.get(t)! - 1);
+			if (indeg.get(t) === 0) queue.push(t);
+		}
+	}
+	const layers: string[][] = [];
+	for (const n of real) {
+		const r = rank.get(n.id) ?? 0;
+		(layers[r] ??= []).push(n.id);
+	}
+	const pos = new Map<string, number>();
+	const setPos = () => layers.forEach((l) => l?.forEach((id, i) => pos.set(id, i)));
+	setPos();
+	const bary = (id: string, nb: Map<string, string[]>) => {
+		const v = nb.get(id)!.map((x) => pos.get(x)!);
+		return v.length ? v.reduce((a, b) => a + b, 0) / v.length : pos.get(id)!;
+	};
+	for (let sweep = 0; sweep < 4; sweep++) {
+		const down = sweep % 2 === 0;
+		const order = down ? layers.keys() : [...layers.keys()].reverse();
+		for (const r of order) {
+			const l = layers[r];
+			if (!l) continue;
+			const b = new Map(l.map((id) => [id, bary(id, down ? pred : succ)]));
+			l.sort((a, c) => b.get(a)! - b.get(c)!);
+			l.forEach((id, i) => pos.set(id, i));
+		}
+	}
+	const size = new Map(real.map((n) => [n.id, n]));
+	const out = new Map<string, { x: number; y: number }>();
+	let x = 0;
+	const tallest = Math.max(...layers.map((l) => (l ? l.reduce((h, id) => h + size.get(id)!.height + NODE_SEP, 0) : 0)));
+	for (const l of layers) {
+		if (!l) continue;
+		const w = Math.max(...l.map((id) => size.get(id)!.width));
+		const h = l.reduce((a, id) => a + size.get(id)!.height + NODE_SEP, 0);
+		let y = (tallest - h) / 2;
+		for (const id of l) {
+			const n = size.get(id)!;
+			out.set(id, { x: x + w / 2, y: y + n.height / 2 });
+			y += n.height + NODE_SEP;
+		}
+		x += w + RANK_SEP;
+	}
+	return out;
+}
+
+/** Centre positions from dagre. */
+function layeredDagre(g: Graph): Map<string, { x: number; y: number }> {
+	const dg = new dagre.graphlib.Graph({ multigraph: true });
+	dg.setGraph({ rankdir: 'LR', nodesep: NODE_SEP, ranksep: RANK_SEP, edgesep: 10, marginx: 20, marginy: 20 });
+	dg.setDefaultEdgeLabel(() => ({}));
+	const real = g.nodes.filter((n) => n.kind !== 'group');
+	for (const n of real) dg.setNode(n.id, { width: n.width, height: n.height });
+	for (const e of g.edges) dg.setEdge(e.source, e.target, {}, e.id);
+	dagre.layout(dg);
+	const out = new Map<string, { x: number; y: number }>();
+	for (const n of real) {
+		const p = dg.node(n.id);
+		out.set(n.id, { x: p.x, y: p.y });
+	}
+	return out;
+}
+
+/**
+ * Place every node. auto = true ignores saved positions (the "auto-layout"
+ * button). Returns top-left coordinates, as React Flow expects.
+ */
+export function layoutGraph(m: PipelineModel, g: Graph, auto = false): Placed[] {
+	const real = g.nodes.filter((n) => n.kind !== 'group');
+	const centres = real.length > DAGRE_MAX_NODES ? layeredFast(g) : layeredDagre(g);
+	const placed: Placed[] = real.map((n) => {
+		const saved = auto ? undefined : savedPosition(m, n);
+		if (saved) return { ...n, x: saved.x, y: saved.y };
+		const p = centres.get(n.id)!;
+		return { ...n, x: Math.round(p.x - n.width / 2), y: Math.round(p.y - n.height / 2) };
+	});
+	const byId = new Map(placed.map((p) => [p.id, p]));
+	const groups: Placed[] = [];
+	for (const gr of m.groups) {
+		const members = gr.steps
+			.map((s) => byId.get(nodeId('step', s)))
+			.filter((p): p is Placed => p !== undefined);
+		if (members.length === 0) continue;
+		const x0 = Math.min(...members.map((p) => p.x)) - GROUP_PAD;
+		const y0 = Math.min(...members.map((p) => p.y)) - GROUP_PAD - GROUP_LABEL;
+		const x1 = Math.max(...members.map((p) => p.x + p.width)) + GROUP_PAD;
+		const y1 = Math.max(...members.map((p) => p.y + p.height)) + GROUP_PAD;
+		groups.push({
+			id: nodeId('group', gr.name),
+			kind: 'group',
+			name: gr.name,
+			x: x0,
+			y: y0,
+			width: x1 - x0,
+			height: y1 - y0,
+		});
+	}
+	return [...groups, ...placed];
+}
+
+function savedPosition(m: PipelineModel, n: GraphNode): { x: number; y: number } | undefined {
+	// layout: keys are bare names for steps (the seed's format); data and
+	// parameter nodes may be saved as "data:NAME" / "param:NAME".
+	const l = m.layout || {};
+	if (n.kind === 'step' && l[n.name]) return l[n.name];
+	return l[n.id];
+}
+
+/** True when no two non-group nodes overlap (used by tests). */
+export function hasOverlaps(p: Placed[]): boolean {
+	const r = p.filter((n) => n.kind !== 'group');
+	for (let i = 0; i < r.length; i++)
+		for (let j = i + 1; j < r.length; j++) {
+			const a = r[i], b = r[j];
+			if (a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height)
+				return true;
+		}
+	return false;
+}

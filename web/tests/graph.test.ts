@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: MIT
+// Graph building and layout: nodes and edges from the model, parameter
+// links, step dependencies, saved positions, groups around their members,
+// and a readable (overlap-free, left-to-right) layout of big pipelines.
+import { describe, expect, it } from 'vitest';
+import { buildGraph, stepDependencies } from '../src/graph/build';
+import { hasOverlaps, layoutGraph } from '../src/graph/layout';
+import { toFlow } from '../src/graph/flow';
+import { emptyRuns } from '../src/runs';
+import { chain, model, port, step } from './fixtures';
+
+function diamond() {
+	return model(
+		[
+			step('prepare', ['words'], ['normal']),
+			step('letters', ['normal'], ['letters'], { args: [port('--lr', [], ['lr'])] }),
+			step('lengths', ['normal'], ['lengths']),
+			step('merge', ['letters', 'lengths'], ['summary'], { group: 'end' }),
+		],
+		['words', 'normal', 'letters', 'lengths', 'summary'],
+		['lr', 'unused'],
+		[{ name: 'end', steps: ['merge'] }],
+	);
+}
+
+describe('buildGraph', () => {
+	it('makes one node per data entry, step, parameter and group', () => {
+		const g = buildGraph(diamond());
+		const kinds = g.nodes.map((n) => n.kind);
+		expect(kinds.filter((k) => k === 'data')).toHaveLength(5);
+		expect(kinds.filter((k) => k === 'step')).toHaveLength(4);
+		expect(kinds.filter((k) => k === 'param')).toHaveLength(2);
+		expect(kinds.filter((k) => k === 'group')).toHaveLength(1);
+	});
+
+	it('links data to readers, writers to data and parameters to users', () => {
+		const g = buildGraph(diamond());
+		const ids = g.edges.map((e) => `${e.source}->${e.target}`).sort();
+		expect(ids).toEqual(
+			[
+				'data:words->step:prepare',
+				'step:prepare->data:normal',
+				'data:normal->step:letters',
+				'step:letters->data:letters',
+				'data:normal->step:lengths',
+				'step:lengths->data:lengths',
+				'data:letters->step:merge',
+				'data:lengths->step:merge',
+				'step:merge->data:summary',
+				'param:lr->step:letters',
+			].sort(),
+		);
+		expect(g.edges.find((e) => e.source === 'step:prepare')!.label).toBe('-o');
+	});
+
+	it('ignores references to unknown names', () => {
+		const m = model([step('a', ['nowhere'], ['out'])], ['out']);
+		expect(buildGraph(m).edges.map((e) => e.id)).toEqual(['out:a->out']);
+	});
+
+	it('derives step dependencies from data', () => {
+		const deps = stepDependencies(diamond());
+		expect(deps.get('prepare')).toEqual([]);
+		expect(deps.get('merge')!.sort()).toEqual(['lengths', 'letters']);
+	});
+});
+
+describe('layoutGraph', () => {
+	it('places data before its reader and after its writer (left to right)', () => {
+		const m = diamond();
+		const placed = layoutGraph(m, buildGraph(m));
+		const x = (id: string) => placed.find((p) => p.id === id)!.x;
+		expect(x('data:words')).toBeLessThan(x('step:prepare'));
+		expect(x('step:prepare')).toBeLessThan(x('data:normal'));
+		expect(x('data:normal')).toBeLessThan(x('step:letters'));
+		expect(x('step:letters')).toBeLessThan(x('step:merge'));
+		expect(hasOverlaps(placed)).toBe(false);
+	});
+
+	it('keeps positions saved in layout: unless asked to lay out again', () => {
+		const m = diamond();
+		m.layout = { merge: { x: 4000, y: 7 }, 'data:words': { x: -50, y: -60 } };
+		const g = buildGraph(m);
+		const placed = layoutGraph(m, g);
+		expect(placed.find((p) => p.id === 'step:merge')).toMatchObject({ x: 4000, y: 7 });
+		expect(placed.find((p) => p.id === 'data:words')).toMatchObject({ x: -50, y: -60 });
+		const auto = layoutGraph(m, g, true);
+		expect(auto.find((p) => p.id === 'step:merge')!.x).not.toBe(4000);
+	});
+
+	it('draws a group as a rectangle around its members', () => {
+		const m = diamond();
+		const placed = layoutGraph(m, buildGraph(m));
+		const grp = placed.find((p) => p.id === 'group:end')!;
+		const merge = placed.find((p) => p.id === 'step:merge')!;
+		expect(grp.x).toBeLessThan(merge.x);
+		expect(grp.y).toBeLessThan(merge.y);
+		expect(grp.x + grp.width).toBeGreaterThan(merge.x + merge.width);
+		expect(grp.y + grp.height).toBeGreaterThan(merge.y + merge.height);
+		expect(placed.indexOf(grp)).toBeLessThan(placed.indexOf(merge));
+	});
+
+	it('keeps a 200-step pipeline readable: no overlaps, ranks in order', () => {
+		const m = chain(200);
+		const placed = layoutGraph(m, buildGraph(m));
+		expect(placed).toHaveLength(401);
+		expect(hasOverlaps(placed)).toBe(false);
+		const xs = m.steps.map((s) => placed.find((p) => p.id === `step:${s.name}`)!.x);
+		for (let i = 1; i < xs.length; i++) expect(xs[i]).toBeGreaterThan(xs[i - 1]);
+	});
+
+	it('lays out a 1000-step pipeline (the fast layering) readably', () => {
+		const m = chain(1000);
+		const placed = layoutGraph(m, buildGraph(m));
+		expect(placed).toHaveLength(2001);
+		expect(hasOverlaps(placed)).toBe(false);
+		const x = (id: string) => placed.find((p) => p.id === id)!.x;
+		for (let i = 1; i < 1000; i++) expect(x(`step:s${i}`)).toBeGreaterThan(x(`data:d${i}`));
+	});
+
+	it('orders a big fan-out to keep edges short (barycentres)', () => {
+		const steps = [step('src', [], ['root'])];
+		const data = ['root'];
+		for (let i = 0; i < 300; i++) {
+			steps.push(step(`w${i}`, ['root'], [`o${i}`]));
+			data.push(`o${i}`);
+		}
+		const m = model(steps, data);
+		const placed = layoutGraph(m, buildGraph(m));
+		expect(hasOverlaps(placed)).toBe(false);
+		// Outputs come in the same order as their workers: no crossings.
+		const byY = (prefix: string) =>
+			placed
+				.filter((p) => p.id.startsWith(prefix))
+				.sort((a, b) => a.y - b.y)
+				.map((p) => p.name.slice(1));
+		expect(byY('data:o')).toEqual(byY('step:w'));
+	});
+
+	it('lays out a wide fan-out without overlaps', () => {
+		const steps = [step('src', [], ['root'])];
+		const data = ['root'];
+		for (let i = 0; i < 60; i++) {
+			steps.push(step(`w${i}`, ['root'], [`o${i}`]));
+			data.push(`o${i}`);
+		}
+		const m = model(steps, data);
+		expect(hasOverlaps(layoutGraph(m, buildGraph(m)))).toBe(false);
+	});
+});
+
+describe('toFlow', () => {
+	it('carries run states and leaves out positions of another model', () => {
+		const m = diamond();
+		const g = buildGraph(m);
+		const placed = layoutGraph(m, g);
+		const runs = emptyRuns(m.file);
+		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [] };
+		const stale = [...placed, { id: 'step:gone', kind: 'step' as const, name: 'gone', x: 0, y: 0, width: 1, height: 1 }];
+		const f = toFlow(m, g, stale, runs.current);
+		expect(f.nodes.find((n) => n.id === 'step:gone')).toBeUndefined();
+		expect(f.nodes.find((n) => n.id === 'step:letters')!.data).toMatchObject({ state: 'failed', exitCode: 2 });
+		expect(f.nodes.find((n) => n.id === 'step:merge')!.data).toMatchObject({ state: 'idle' });
+		expect(f.edges).toHaveLength(g.edges.length);
+	});
+});
