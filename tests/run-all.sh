@@ -23,7 +23,7 @@ cmake --build "$build" -j"$(nproc)"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-(cd "$build" && ctest --output-on-failure -j2)
+(cd "$build" && ctest --output-on-failure -j2) | tee "$build/ctest.log"
 
 seconds=${LOOM_FUZZ_SECONDS:-60}
 if [ "$seconds" != 0 ] && [ -x tests/fuzz/run.sh ]; then
@@ -31,8 +31,14 @@ if [ "$seconds" != 0 ] && [ -x tests/fuzz/run.sh ]; then
 	CC=clang cmake -S . -B "$fuzzbuild" -DLOOM_FUZZ=ON -DLOOM_TESTS=OFF \
 		-DLOOM_WEB=OFF >/dev/null
 	cmake --build "$fuzzbuild" -j"$(nproc)"
+	fuzzed=0
 	for target in "$fuzzbuild"/tests/fuzz/fuzz-*; do
 		[ -x "$target" ] || continue
 		tests/fuzz/run.sh "$target" "$seconds"
+		fuzzed=$((fuzzed + 1))
 	done
+	echo "fuzz: $fuzzed target(s), $seconds s each, no crash"
 fi
+
+# The test summary again, last, where readers of a long log look.
+grep -E "tests passed|tests failed" "$build/ctest.log" | tail -n 1
