@@ -43,6 +43,14 @@ extern char **environ;
 
 #define CMD_RUN_DASHES	"----------------------------------------"
 
+/*
+ * An unfinished line longer than this is not held back any more: it is
+ * printed as it comes (one prefix, no newline yet), so memory stays flat
+ * however long a line is. Should anything else be printed before the
+ * line ends, the line is broken there and its rest gets a new prefix.
+ */
+#define CMD_RUN_HOLD_MAX	(64 * 1024)
+
 /* Output of one step (or loop item) on its way to the terminal. */
 struct cmd_run_stream {
 	char *step;
@@ -51,6 +59,8 @@ struct cmd_run_stream {
 	size_t plen;
 	long long next;		/* log offset of the next unseen byte */
 	bool gap;		/* live output stopped: read the log instead */
+	char *prefix;		/* "[step] " with its colours */
+	size_t prefixlen;
 };
 
 /* The state of an attached run. */
@@ -65,6 +75,9 @@ struct cmd_run_view {
 	struct timespec started;
 	struct cmd_run_stream *streams;
 	size_t nstreams;
+	struct cmd_run_stream *open;	/* its line is printed but unended */
+	char *obuf;			/* output being assembled */
+	size_t ocap;
 };
 
 static volatile sig_atomic_t cmd_run_interrupts;
@@ -265,6 +278,10 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 static void
 cmd_run_clear_progress(struct cmd_run_view *v)
 {
+	if (v->open != NULL) {
+		fputc('\n', stdout);
+		v->open = NULL;
+	}
 	if (v->progress_shown) {
 		fputs("\r\033[K", stdout);
 		v->progress_shown = false;
@@ -277,7 +294,7 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 	struct timespec now;
 	char dur[32];
 
-	if (!v->progress)
+	if (!v->progress || v->open != NULL)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	output_duration((double)(now.tv_sec - v->started.tv_sec) +
@@ -291,40 +308,106 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 	v->progress_shown = true;
 }
 
+/* Room for need more bytes in the output being assembled. */
+static char *
+cmd_run_room(struct cmd_run_view *v, size_t used, size_t need)
+{
+	if (used + need > v->ocap) {
+		v->ocap = used + need + (used + need) / 2 + 4096;
+		v->obuf = xrealloc(v->obuf, v->ocap);
+	}
+	return v->obuf + used;
+}
+
 /*
  * Print complete lines of a stream's output, each prefixed with
- * "[step] "; with flush, also the unfinished rest.
+ * "[step] "; with flush, also the unfinished rest. The lines are
+ * assembled in one buffer and written with one call; an unfinished line
+ * is held back up to CMD_RUN_HOLD_MAX bytes, then printed as it comes.
  */
 static void
 cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
     const unsigned char *data, size_t len, bool flush)
 {
+	const unsigned char *p = data, *end = data + len, *nl;
 	char label[512];
-	size_t start = 0, i;
+	size_t o = 0, n;
 
-	cmd_run_label(s->step, s->item, label, sizeof label);
-	s->partial = xrealloc(s->partial, s->plen + len + 1);
-	memcpy(s->partial + s->plen, data, len);
-	s->plen += len;
-	for (i = 0; i < s->plen; i++) {
-		if (s->partial[i] != '\n')
-			continue;
-		cmd_run_clear_progress(v);
-		printf("%s[%s]%s ", output_sgr(stdout, OUTPUT_DIM), label,
-		    output_sgr(stdout, OUTPUT_RESET));
-		fwrite(s->partial + start, 1, i + 1 - start, stdout);
-		start = i + 1;
+	if (s->prefix == NULL) {
+		cmd_run_label(s->step, s->item, label, sizeof label);
+		s->prefix = xasprintf("%s[%s]%s ", output_sgr(stdout,
+		    OUTPUT_DIM), label, output_sgr(stdout, OUTPUT_RESET));
+		s->prefixlen = strlen(s->prefix);
 	}
-	if (flush && start < s->plen) {
+	if (v->open != NULL && v->open != s)
+		cmd_run_clear_progress(v);	/* ends the other line */
+	if (v->open == NULL && (len > 0 || (flush && s->plen > 0)))
 		cmd_run_clear_progress(v);
-		printf("%s[%s]%s ", output_sgr(stdout, OUTPUT_DIM), label,
-		    output_sgr(stdout, OUTPUT_RESET));
-		fwrite(s->partial + start, 1, s->plen - start, stdout);
-		fputc('\n', stdout);
-		start = s->plen;
+	/* The rest of a line already begun: no prefix. */
+	if (v->open == s && p < end) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
+		memcpy(cmd_run_room(v, o, n), p, n);
+		o += n;
+		p += n;
+		if (nl != NULL)
+			v->open = NULL;
 	}
-	memmove(s->partial, s->partial + start, s->plen - start);
-	s->plen -= start;
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		n = (size_t)(nl + 1 - p);
+		memcpy(cmd_run_room(v, o, s->prefixlen + s->plen + n),
+		    s->prefix, s->prefixlen);
+		o += s->prefixlen;
+		if (s->plen > 0)
+			memcpy(v->obuf + o, s->partial,
+			    s->plen);
+		o += s->plen;
+		s->plen = 0;
+		memcpy(v->obuf + o, p, n);
+		o += n;
+		p = nl + 1;
+	}
+	if (p < end) {
+		n = (size_t)(end - p);
+		if (v->open == s) {
+			memcpy(cmd_run_room(v, o, n), p, n);
+			o += n;
+		} else if (s->plen + n > CMD_RUN_HOLD_MAX) {
+			memcpy(cmd_run_room(v, o, s->prefixlen + s->plen + n),
+			    s->prefix, s->prefixlen);
+			o += s->prefixlen;
+			if (s->plen > 0)
+				memcpy(v->obuf + o, s->partial,
+				    s->plen);
+			o += s->plen;
+			s->plen = 0;
+			memcpy(v->obuf + o, p, n);
+			o += n;
+			v->open = s;
+		} else {
+			s->partial = xrealloc(s->partial, s->plen + n);
+			memcpy(s->partial + s->plen, p, n);
+			s->plen += n;
+		}
+	}
+	if (flush && (s->plen > 0 || v->open == s)) {
+		if (v->open != s) {
+			memcpy(cmd_run_room(v, o, s->prefixlen + s->plen),
+			    s->prefix, s->prefixlen);
+			o += s->prefixlen;
+			if (s->plen > 0)
+				memcpy(v->obuf + o, s->partial,
+				    s->plen);
+			o += s->plen;
+			s->plen = 0;
+		}
+		*cmd_run_room(v, o, 1) = '\n';
+		o++;
+		if (v->open == s)
+			v->open = NULL;
+	}
+	if (o > 0)
+		fwrite(v->obuf, 1, o, stdout);
 }
 
 /* A run.output event: bytes of a step's log at an offset. */
@@ -376,7 +459,7 @@ cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 	for (;;) {
 		req = json_pack("{s:s, s:s, s:I, s:i}", "run", v->run,
 		    "step", s->step, "offset", (json_int_t)s->next,
-		    "max", 65536);
+		    "max", 512 * 1024);
 		if (s->item >= 0)
 			json_object_set_new(req, "item",
 			    json_integer(s->item));
@@ -734,7 +817,9 @@ out:
 	for (i = 0; i < v.nstreams; i++) {
 		free(v.streams[i].step);
 		free(v.streams[i].partial);
+		free(v.streams[i].prefix);
 	}
+	free(v.obuf);
 	free(v.streams);
 	free(v.run);
 	rpcclient_free(v.c);
