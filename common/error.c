@@ -96,6 +96,18 @@ diags_add(struct diags *d, enum diag_severity sev, const char *file, int line,
 	struct diag *dg;
 	va_list ap;
 
+	va_start(ap, fmt);
+	dg = diags_vadd(d, sev, file, line, column, fmt, ap);
+	va_end(ap);
+	return dg;
+}
+
+struct diag *
+diags_vadd(struct diags *d, enum diag_severity sev, const char *file,
+    int line, int column, const char *fmt, va_list ap)
+{
+	struct diag *dg;
+
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 16;
 		d->v = xreallocarray(d->v, d->cap, sizeof *d->v);
@@ -105,9 +117,7 @@ diags_add(struct diags *d, enum diag_severity sev, const char *file, int line,
 	dg->file = xstrdup(file != NULL ? file : "");
 	dg->line = line;
 	dg->column = column;
-	va_start(ap, fmt);
 	dg->message = xvasprintf(fmt, ap);
-	va_end(ap);
 	dg->hint = NULL;
 	if (sev == DIAG_ERROR)
 		d->nerrors++;

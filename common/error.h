@@ -7,6 +7,7 @@
 #ifndef LOOM_COMMON_ERROR_H
 #define LOOM_COMMON_ERROR_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -58,6 +59,10 @@ void diags_free(struct diags *d);
 struct diag *diags_add(struct diags *d, enum diag_severity sev,
     const char *file, int line, int column, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* diags_add with a va_list, for callers that wrap it. */
+struct diag *diags_vadd(struct diags *d, enum diag_severity sev,
+    const char *file, int line, int column, const char *fmt, va_list ap)
+    __attribute__((format(printf, 6, 0)));
 void diag_set_hint(struct diag *dg, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Add a loom_error as an error diagnostic. */

@@ -106,14 +106,11 @@ load_error(struct load *l, const struct loom_span *sp, const char *fmt, ...)
 {
 	struct diag *dg;
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	dg = diags_vadd(l->d, DIAG_ERROR, l->p->path, sp ? sp->line : 0,
+	    sp ? sp->column : 0, fmt, ap);
 	va_end(ap);
-	dg = diags_add(l->d, DIAG_ERROR, l->p->path, sp ? sp->line : 0,
-	    sp ? sp->column : 0, "%s", msg);
-	free(msg);
 	return dg;
 }
 
@@ -122,14 +119,11 @@ load_warning(struct load *l, const struct loom_span *sp, const char *fmt, ...)
 {
 	struct diag *dg;
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	dg = diags_vadd(l->d, DIAG_WARNING, l->p->path, sp ? sp->line : 0,
+	    sp ? sp->column : 0, fmt, ap);
 	va_end(ap);
-	dg = diags_add(l->d, DIAG_WARNING, l->p->path, sp ? sp->line : 0,
-	    sp ? sp->column : 0, "%s", msg);
-	free(msg);
 	return dg;
 }
 

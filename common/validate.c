@@ -92,14 +92,11 @@ validate_error(struct validate *v, const struct loom_span *sp, int coloff,
 {
 	struct diag *dg;
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	dg = diags_vadd(v->d, DIAG_ERROR, v->p->path, sp ? sp->line : 0,
+	    sp && sp->column > 0 ? sp->column + coloff : 0, fmt, ap);
 	va_end(ap);
-	dg = diags_add(v->d, DIAG_ERROR, v->p->path, sp ? sp->line : 0,
-	    sp && sp->column > 0 ? sp->column + coloff : 0, "%s", msg);
-	free(msg);
 	return dg;
 }
 
@@ -109,14 +106,11 @@ validate_warning(struct validate *v, const struct loom_span *sp,
 {
 	struct diag *dg;
 	va_list ap;
-	char *msg;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	dg = diags_vadd(v->d, DIAG_WARNING, v->p->path, sp ? sp->line : 0,
+	    sp ? sp->column : 0, fmt, ap);
 	va_end(ap);
-	dg = diags_add(v->d, DIAG_WARNING, v->p->path, sp ? sp->line : 0,
-	    sp ? sp->column : 0, "%s", msg);
-	free(msg);
 	return dg;
 }
 
