@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Child processes: posix_spawn (no copy of the daemon's memory), an own
+ * Child processes: vfork and exec (no copy of the daemon's memory), an own
  * process group, reaping from the SIGCHLD event, and the sweep that kills
  * what a step left behind. See child.h for the contract.
  *
@@ -26,7 +26,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,7 +191,7 @@ child_set_nofile(const struct rlimit *rl)
 }
 
 /*
- * Why a spawn failed, in words naming the step's program. posix_spawn
+ * Why a spawn failed, in words naming the step's program. The child
  * reports one errno for every stage; the working directory is checked
  * again to tell "cannot enter" from "cannot execute".
  */
@@ -227,33 +226,108 @@ child_spawn_error(const struct child_spec *spec, const char *prog, int error,
 }
 
 /*
- * Start a child with posix_spawn. glibc runs the child on the parent's
- * memory (CLONE_VFORK) until exec, so no page tables are copied however
- * large the daemon is, and an error in any stage before exec (process
- * group, signal dispositions and mask, descriptors, working directory,
- * exec itself) comes back as the return value: by the time child_spawn
- * returns, the program is running or the error is known, and no signal
- * can reach a half-set-up copy of the daemon. The program is looked up
- * in the step's own PATH beforehand (never the daemon's).
- *
- * The descriptor limit is lowered to the one the daemon started with just
- * around the spawn, so the step inherits it from its first instruction;
- * the daemon is single-threaded, so nothing else opens a descriptor in
- * that window, and descriptors already open above the limit stay valid.
+ * What a new child does between vfork and exec. It runs on the daemon's
+ * memory and stack while the daemon waits (CLONE_VFORK), so it only
+ * makes system calls, with every signal blocked until its handlers are
+ * back to the defaults: no handler of the daemon can run in it. The
+ * errno of the first stage that fails is left in x->error for the
+ * daemon, and the child exits with 127.
+ */
+struct child_exec {
+	const char *prog;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	int devnull;
+	int outfd;
+	struct rlimit nofile;		/* rlim_cur 0: keep the daemon's */
+	volatile int error;
+};
+
+static void __attribute__((noinline, noreturn))
+child_exec(struct child_exec *x)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)sigaction(sig, &dfl, NULL);
+	if (setpgid(0, 0) == -1 || dup2(x->devnull, 0) == -1 ||
+	    dup2(x->outfd, 1) == -1 || dup2(x->outfd, 2) == -1 ||
+	    (x->cwd != NULL && chdir(x->cwd) == -1) ||
+	    (x->nofile.rlim_cur != 0 && setrlimit(RLIMIT_NOFILE,
+	    &x->nofile) == -1))
+		goto fail;
+	closefrom(3);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		goto fail;
+	execve(x->prog, x->argv, x->envp);
+fail:
+	x->error = errno;
+	_exit(127);
+}
+
+/*
+ * vfork with every signal blocked around it. Returns the pid, or -1 with
+ * errno set; x->error says whether the child got as far as exec.
+ */
+static pid_t
+child_vfork(struct child_exec *x)
+{
+	sigset_t all, old;
+	pid_t pid;
+	int saved;
+
+	sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
+		return -1;
+	x->error = 0;
+	pid = vfork();
+	if (pid == 0)
+		child_exec(x);
+	saved = errno;
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
+}
+
+/* /dev/null for steps' standard input, opened once and kept. */
+static int
+child_devnull(void)
+{
+	static int fd = -1;
+
+	if (fd == -1) {
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd != -1)
+			fd = child_fd_above_stdio(fd);
+	}
+	return fd;
+}
+
+/*
+ * Start a child with vfork and exec. The child runs on the parent's
+ * memory until exec (no page tables copied however large the daemon is,
+ * and no stack to map and unmap per step, unlike glibc's posix_spawn),
+ * and an error in any stage before exec (process group, signal
+ * dispositions and mask, descriptors, working directory, descriptor
+ * limit, exec itself) comes back through shared memory: by the time
+ * child_spawn returns, the program is running or the error is known.
+ * The program is looked up in the step's own PATH beforehand (never the
+ * daemon's). The step gets the descriptor limit the daemon started with.
  */
 struct child *
 child_spawn(struct event_base *base, const struct child_spec *spec,
     struct loom_error *err)
 {
 	struct child *c = NULL;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	struct rlimit raised;
-	sigset_t all, none;
+	struct child_exec x;
 	char *prog;
-	int outp[2] = { -1, -1 }, devnull = -1;
-	int rc, saved;
-	bool lowered = false;
+	int outp[2] = { -1, -1 };
+	int saved;
 	pid_t pid;
 
 	prog = child_find_program(spec->argv[0], spec->envp, spec->cwd);
@@ -264,78 +338,44 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 		    "");
 		return NULL;
 	}
-	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (devnull == -1 || pipe2(outp, O_CLOEXEC) == -1) {
+	if (child_devnull() == -1 || pipe2(outp, O_CLOEXEC) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
 		goto fail;
 	}
-	devnull = child_fd_above_stdio(devnull);
 	outp[0] = child_fd_above_stdio(outp[0]);
 	outp[1] = child_fd_above_stdio(outp[1]);
-	if (devnull == -1 || outp[0] == -1 || outp[1] == -1) {
+	if (outp[0] == -1 || outp[1] == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
 		goto fail;
 	}
 	(void)fcntl(outp[1], F_SETPIPE_SZ, CHILD_PIPE_SIZE);
 
-	if (posix_spawn_file_actions_init(&fa) != 0 ||
-	    posix_spawnattr_init(&attr) != 0)
-		abort();
-	sigfillset(&all);
-	sigemptyset(&none);
-	rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
-	    POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-	if (rc == 0)
-		rc = posix_spawnattr_setpgroup(&attr, 0);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigdefault(&attr, &all);
-	if (rc == 0)
-		rc = posix_spawnattr_setsigmask(&attr, &none);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(&fa, devnull, 0);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(&fa, outp[1], 1);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_adddup2(&fa, outp[1], 2);
-	if (rc == 0 && spec->cwd != NULL)
-		rc = posix_spawn_file_actions_addchdir_np(&fa, spec->cwd);
-	if (rc == 0)
-		rc = posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	if (rc != 0) {
-		posix_spawn_file_actions_destroy(&fa);
-		posix_spawnattr_destroy(&attr);
+	x.prog = prog;
+	x.argv = (char *const *)spec->argv;
+	x.envp = (char *const *)spec->envp;
+	x.cwd = spec->cwd;
+	x.devnull = child_devnull();
+	x.outfd = outp[1];
+	x.nofile = child_nofile;
+	pid = child_vfork(&x);
+	if (pid == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
-		    spec->argv[0], strerror(rc));
-		errno = rc;
+		    spec->argv[0], strerror(errno));
 		goto fail;
 	}
-
-	if (child_nofile.rlim_cur != 0 && getrlimit(RLIMIT_NOFILE,
-	    &raised) == 0 && raised.rlim_cur != child_nofile.rlim_cur) {
-		struct rlimit low = raised;
-
-		low.rlim_cur = child_nofile.rlim_cur;
-		lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
-	}
-	rc = posix_spawn(&pid, prog, &fa, &attr, (char *const *)spec->argv,
-	    (char *const *)spec->envp);
-	if (lowered)
-		(void)setrlimit(RLIMIT_NOFILE, &raised);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc != 0) {
-		/* A child that failed before exec was reaped by glibc. */
-		child_spawn_error(spec, prog, rc, err);
-		errno = rc;
+	if (x.error != 0) {
+		/* It exited with 127 without running the program. */
+		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+			;
+		child_spawn_error(spec, prog, x.error, err);
+		errno = x.error;
 		goto fail;
 	}
 
 	close(outp[1]);
 	outp[1] = -1;
-	close(devnull);
-	devnull = -1;
 
 	c = xcalloc(1, sizeof *c);
 	c->pid = pid;
@@ -359,8 +399,6 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 
 fail:
 	saved = errno;
-	if (devnull != -1)
-		close(devnull);
 	if (outp[0] != -1)
 		close(outp[0]);
 	if (outp[1] != -1)
