@@ -25,7 +25,7 @@ WORK=$(mktemp -d /tmp/loom-bench-sched.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -g -D_GNU_SOURCE $SAN -I"$SRC" "$SRC/bench/bench-sched.c" \
-    "$SCHED" "$COMMON" $(pkg-config --libs yaml-0.1 jansson libcrypto libcurl) \
+    "$SCHED" "$COMMON" $(pkg-config --libs yaml-0.1 jansson) -ldl \
     -o "$WORK/bench-sched"
 for n in "$STEPS" $((STEPS * 10)); do
 	echo "== $n steps"

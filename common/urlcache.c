@@ -3,6 +3,13 @@
  * Downloads of URL data into .loom-url-cache/ with libcurl (see
  * urlcache.h for the rules and limits).
  *
+ * libcurl is loaded with dlopen on the first download, not linked: with
+ * its thirty-odd dependencies it would cost every loomctl and loomd start
+ * several milliseconds, and most commands never download anything. The
+ * headers still give the types and constants, which are libcurl's stable
+ * ABI (soname libcurl.so.4). When the library is missing, only URL data
+ * fails, with an error that says what to install.
+ *
  * A cut connection must never look like a complete file: libcurl reports
  * a body shorter than its Content-Length (CURLE_PARTIAL_FILE) and a broken
  * chunked body as errors, and both are checked here. A server that sends
@@ -12,6 +19,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -32,6 +40,9 @@
 
 /* Longest file-name part kept from a URL. */
 #define URLCACHE_NAME_MAX	120
+/* The library loaded for downloads, and where it comes from. */
+#define URLCACHE_LIBCURL	"libcurl.so.4"
+#define URLCACHE_LIBCURL_DEB	"libcurl4"
 
 struct urlcache_sink {
 	int fd;
@@ -39,9 +50,22 @@ struct urlcache_sink {
 	int saved_errno;
 };
 
+/* The libcurl functions used here, resolved from the loaded library. */
+struct urlcache_curl {
+	CURL		*(*easy_init)(void);
+	CURLcode	 (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode	 (*easy_perform)(CURL *);
+	CURLcode	 (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char	*(*easy_strerror)(CURLcode);
+	void		 (*easy_cleanup)(CURL *);
+};
+
 static size_t	urlcache_write(char *data, size_t size, size_t n,
 		    void *arg);
 static char	*urlcache_safe_name(const char *url);
+static bool	urlcache_sym(void *lib, const char *name, void *fn);
+static const struct urlcache_curl *urlcache_curl_load(const char *url,
+		    struct loom_error *err);
 
 /* True for http:// and https:// (any case). */
 bool
@@ -139,6 +163,71 @@ urlcache_write(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
+/* Resolve name into the function pointer at fn; false when missing. */
+static bool
+urlcache_sym(void *lib, const char *name, void *fn)
+{
+	void *sym = dlsym(lib, name);
+
+	if (sym == NULL)
+		return false;
+	/* POSIX lets a data pointer from dlsym hold a function's address. */
+	memcpy(fn, &sym, sizeof sym);
+	return true;
+}
+
+/*
+ * libcurl's functions, loading the library on first use. The library
+ * stays loaded for the life of the process, so the table is kept in one
+ * static: like the dynamic linker's own state, it is a fact about the
+ * process. A failure is not remembered, so installing the library helps
+ * a daemon that is already running.
+ */
+static const struct urlcache_curl *
+urlcache_curl_load(const char *url, struct loom_error *err)
+{
+	static struct urlcache_curl curl;
+	static bool loaded;
+	const char *missing = NULL;
+	void *lib;
+
+	if (loaded)
+		return &curl;
+	if ((lib = dlopen(URLCACHE_LIBCURL, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		loom_error_set(err, NULL, 0, 0, "cannot download %s: URL data "
+		    "needs libcurl (" URLCACHE_LIBCURL ", Debian package "
+		    URLCACHE_LIBCURL_DEB "), which cannot be loaded: %s", url,
+		    dlerror());
+		loom_error_hint(err, "install it (apt-get install "
+		    URLCACHE_LIBCURL_DEB "), or download the file yourself "
+		    "and give its path instead of the URL");
+		return NULL;
+	}
+	if (!urlcache_sym(lib, "curl_easy_init", &curl.easy_init))
+		missing = "curl_easy_init";
+	else if (!urlcache_sym(lib, "curl_easy_setopt", &curl.easy_setopt))
+		missing = "curl_easy_setopt";
+	else if (!urlcache_sym(lib, "curl_easy_perform", &curl.easy_perform))
+		missing = "curl_easy_perform";
+	else if (!urlcache_sym(lib, "curl_easy_getinfo", &curl.easy_getinfo))
+		missing = "curl_easy_getinfo";
+	else if (!urlcache_sym(lib, "curl_easy_strerror",
+	    &curl.easy_strerror))
+		missing = "curl_easy_strerror";
+	else if (!urlcache_sym(lib, "curl_easy_cleanup", &curl.easy_cleanup))
+		missing = "curl_easy_cleanup";
+	if (missing != NULL) {
+		loom_error_set(err, NULL, 0, 0, "cannot download %s: URL data "
+		    "needs libcurl (" URLCACHE_LIBCURL ", Debian package "
+		    URLCACHE_LIBCURL_DEB "), and the " URLCACHE_LIBCURL
+		    " found has no %s", url, missing);
+		dlclose(lib);
+		return NULL;
+	}
+	loaded = true;
+	return &curl;
+}
+
 /* The cached file of url, downloading it first if needed. */
 char *
 urlcache_fetch(const char *experiment_dir, const char *url,
@@ -146,6 +235,7 @@ urlcache_fetch(const char *experiment_dir, const char *url,
 {
 	struct urlcache_sink sink = { -1, 0, 0 };
 	char curlerr[CURL_ERROR_SIZE], *path, *dir, *tmp = NULL, *slash;
+	const struct urlcache_curl *lc = NULL;
 	CURL *curl = NULL;
 	CURLcode rc;
 	long status = 0;
@@ -168,35 +258,47 @@ urlcache_fetch(const char *experiment_dir, const char *url,
 		goto out;
 	}
 	fchmod(sink.fd, 0644);
-	if ((curl = curl_easy_init()) == NULL) {
+	if ((lc = urlcache_curl_load(url, err)) == NULL)
+		goto out;
+	if ((curl = lc->easy_init()) == NULL) {
 		loom_error_set(err, NULL, 0, 0,
 		    "cannot download %s: libcurl failed to start", url);
 		goto out;
 	}
 	curlerr[0] = '\0';
-	curl_easy_setopt(curl, CURLOPT_URL, url);
-	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curlerr);
-	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, urlcache_write);
-	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+	lc->easy_setopt(curl, CURLOPT_URL, url);
+	lc->easy_setopt(curl, CURLOPT_ERRORBUFFER, curlerr);
+	lc->easy_setopt(curl, CURLOPT_WRITEFUNCTION, urlcache_write);
+	lc->easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+	lc->easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
 #if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	/*
+	 * Nothing ties the library loaded to the headers' version: one too
+	 * old for these options would follow redirects to file:// and more.
+	 */
+	if (lc->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK || lc->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+	    "http,https") != CURLE_OK) {
+		loom_error_set(err, NULL, 0, 0, "cannot download %s: the "
+		    URLCACHE_LIBCURL " loaded is older than libcurl 7.85, "
+		    "which is needed", url);
+		goto out;
+	}
 #endif
-	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+	lc->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	lc->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
 	    (long)URLCACHE_CONNECT_TIMEOUT);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+	lc->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
 	    (long)URLCACHE_STALL_SECONDS);
-	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+	lc->easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)URLCACHE_MAX_SIZE);
-	curl_easy_setopt(curl, CURLOPT_USERAGENT, "loom/" LOOM_VERSION);
+	lc->easy_setopt(curl, CURLOPT_USERAGENT, "loom/" LOOM_VERSION);
 	/* Keep the status of a failed request: no FAILONERROR. */
-	rc = curl_easy_perform(curl);
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+	rc = lc->easy_perform(curl);
+	lc->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+	lc->easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
 	if (rc == CURLE_OK && status >= 400) {
 		loom_error_set(err, NULL, 0, 0,
 		    "cannot download %s: HTTP status %ld", url, status);
@@ -225,7 +327,7 @@ urlcache_fetch(const char *experiment_dir, const char *url,
 	}
 	if (rc != CURLE_OK) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: %s",
-		    url, curlerr[0] != '\0' ? curlerr : curl_easy_strerror(rc));
+		    url, curlerr[0] != '\0' ? curlerr : lc->easy_strerror(rc));
 		if (status > 0)
 			loom_error_hint(err, "the server answered with HTTP "
 			    "status %ld", status);
@@ -251,7 +353,7 @@ urlcache_fetch(const char *experiment_dir, const char *url,
 	ok = 1;
 out:
 	if (curl != NULL)
-		curl_easy_cleanup(curl);
+		lc->easy_cleanup(curl);
 	if (sink.fd != -1)
 		close(sink.fd);
 	if (!ok && tmp != NULL)

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Remote data: a data entry whose path is an http(s) URL is downloaded
- * once, with libcurl, into .loom-url-cache/ beside the experiment, and
- * the cached file stands in for the URL from then on (steps receive its
- * path). A download goes to a hidden temporary file in the cache folder
- * and is renamed into place only when complete, so a failed or cut
- * download leaves nothing that could be mistaken for the data.
+ * once, with libcurl (loaded on the first download), into
+ * .loom-url-cache/ beside the experiment, and the cached file stands in
+ * for the URL from then on (steps receive its path). A download goes to
+ * a hidden temporary file in the cache folder and is renamed into place
+ * only when complete, so a failed or cut download leaves nothing that
+ * could be mistaken for the data.
  *
  * Limits: a file is refused past URLCACHE_MAX_SIZE; a connection must
  * open within URLCACHE_CONNECT_TIMEOUT seconds and the transfer is

@@ -15,9 +15,9 @@
 
 #include <jansson.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "common/protocol.h"
-#include "loomctl/b64.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
@@ -72,7 +72,7 @@ cmd_logs_one(struct rpcclient *c, const char *run, const char *step,
 		b64 = json_string_value(json_object_get(res, "data"));
 		eof = json_is_true(json_object_get(res, "eof"));
 		len = 0;
-		data = b64 != NULL ? b64_decode(b64, &len) : NULL;
+		data = b64 != NULL ? base64_decode(b64, &len) : NULL;
 		if (data != NULL && len > 0) {
 			fwrite(data, 1, len, stdout);
 			fflush(stdout);

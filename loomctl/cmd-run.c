@@ -26,11 +26,11 @@
 
 #include <jansson.h>
 
+#include "common/base64.h"
 #include "common/error.h"
 #include "common/pipeline.h"
 #include "common/protocol.h"
 #include "common/xmalloc.h"
-#include "loomctl/b64.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/dryrun.h"
@@ -423,7 +423,7 @@ cmd_run_output(struct cmd_run_view *v, json_t *params)
 	size_t len, skip = 0;
 
 	if (step == NULL || b64 == NULL ||
-	    (data = b64_decode(b64, &len)) == NULL)
+	    (data = base64_decode(b64, &len)) == NULL)
 		return;
 	s = cmd_run_stream(v, step, json_is_integer(item) ?
 	    (long)json_integer_value(item) : -1);
@@ -470,7 +470,7 @@ cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 		eof = json_is_true(json_object_get(res, "eof"));
 		b64 = json_string_value(json_object_get(res, "data"));
 		len = 0;
-		data = b64 != NULL ? b64_decode(b64, &len) : NULL;
+		data = b64 != NULL ? base64_decode(b64, &len) : NULL;
 		if (data != NULL && len > 0) {
 			cmd_run_write(v, s, data, len, false);
 			s->next += (long long)len;

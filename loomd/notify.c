@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "common/base64.h"
 #include "common/jsonrpc.h"
 #include "common/log.h"
 #include "common/protocol.h"
@@ -32,7 +33,6 @@ static struct notify_sub **notify_find(struct rpc_client *client,
 static bool notify_wants(const struct rpc_client *client, const char *run_id);
 static void notify_send_all(struct loomd *loomd, const char *run_id,
     const char *method, json_t *params);
-static char *notify_base64(const void *data, size_t len);
 static json_t *notify_stream_params(const char *run_id, const char *step,
     long item, uint64_t offset);
 
@@ -175,37 +175,6 @@ notify_broadcast(struct loomd *loomd, const char *method, json_t *params)
 	notify_send_all(loomd, NULL, method, params);
 }
 
-/* Standard base64 with padding; owned. */
-static char *
-notify_base64(const void *data, size_t len)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const unsigned char *p = data;
-	char *out = xmalloc((len + 2) / 3 * 4 + 1), *o = out;
-	size_t i;
-
-	for (i = 0; i + 2 < len; i += 3) {
-		*o++ = alphabet[p[i] >> 2];
-		*o++ = alphabet[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-		*o++ = alphabet[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)];
-		*o++ = alphabet[p[i + 2] & 63];
-	}
-	if (i < len) {
-		*o++ = alphabet[p[i] >> 2];
-		if (i + 1 < len) {
-			*o++ = alphabet[((p[i] & 3) << 4) | (p[i + 1] >> 4)];
-			*o++ = alphabet[(p[i + 1] & 15) << 2];
-		} else {
-			*o++ = alphabet[(p[i] & 3) << 4];
-			*o++ = '=';
-		}
-		*o++ = '=';
-	}
-	*o = '\0';
-	return out;
-}
-
 /* {"run","step","item"?,"offset"}: the common part of output events. */
 static json_t *
 notify_stream_params(const char *run_id, const char *step, long item,
@@ -257,7 +226,7 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 		if (text == NULL) {
 			params = notify_stream_params(run_id, step, item,
 			    offset);
-			b64 = notify_base64(data, len);
+			b64 = base64_encode(data, len);
 			json_object_set_new(params, "data", json_string(b64));
 			free(b64);
 			msg = jsonrpc_notification("run.output", params);

@@ -13,8 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
+#include "common/base64.h"
 #include "common/error.h"
 #include "common/xmalloc.h"
 #include "loomd/steplog.h"
@@ -184,12 +183,5 @@ steplog_read(const char *path, unsigned long long offset, size_t max,
 char *
 steplog_base64(const void *data, size_t len)
 {
-	char *out;
-	size_t olen = 4 * ((len + 2) / 3);
-
-	out = xmalloc(olen + 1);
-	if (len > 0)
-		EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	out[olen] = '\0';
-	return out;
+	return base64_encode(data, len);
 }
