@@ -17,7 +17,17 @@
  * Referrer-Policy: no-referrer, so the token cannot leak through a
  * preview's links. Limits on headers, bodies and time are set
  * explicitly (evhttp's defaults are unlimited).
+ *
+ * evhttp's own timeout restarts with every byte read, so a client that
+ * trickles a request one byte at a time would hold its connection for
+ * ever. Each connection therefore gets a struct http_conn (through
+ * evhttp's bufferevent hook) with a deadline: a request must arrive
+ * whole within the request timeout (HTTP_TIMEOUT_SECS, or
+ * $LOOMD_HTTP_TIMEOUT seconds), else the connection gets 408 and is
+ * closed. The same records cap the open HTTP connections (503 beyond
+ * HTTP_MAX_CONNECTIONS); editors (WebSockets) have their own cap.
  */
+#include <sys/queue.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -28,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,12 +46,13 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/crypto.h>
 
+#include "common/consttime.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/paths.h"
@@ -58,6 +70,25 @@ struct web_target {
 	char *cwd;		/* the caller's working folder, or NULL */
 };
 
+/*
+ * One connection accepted by evhttp. It holds a reference on the
+ * bufferevent, so bev stays valid (but inert) after evhttp freed it;
+ * evhttp's callbacks on it are then all NULL, which is how a record
+ * whose close callback never came is recognised and dropped.
+ */
+struct http_conn {
+	TAILQ_ENTRY(http_conn) entry;
+	struct web_state *st;
+	struct bufferevent *bev;	/* referenced */
+	struct evhttp_connection *evcon; /* NULL until adopted */
+	struct event *timer;		/* adoption, then the deadline */
+	struct evbuffer_cb_entry *incb;	/* notes bytes arriving */
+	bool reading;			/* waiting for a whole request */
+	bool got;			/* bytes arrived since the last answer */
+	bool upgraded;			/* now a WebSocket (ws.c) */
+};
+TAILQ_HEAD(http_conns, http_conn);
+
 struct web_state {
 	struct evhttp *http;
 	int fd;				/* listening socket */
@@ -69,6 +100,8 @@ struct web_state {
 	struct web_target *targets;
 	size_t ntargets;
 
+	struct http_conns conns;	/* every accepted connection */
+	struct timeval timeout;		/* for a request to arrive whole */
 	size_t nws;			/* open WebSocket connections */
 	bool awaiting;			/* no editor since the last ui.open */
 	uint64_t opened_ms;		/* time of the last ui.open */
@@ -77,9 +110,28 @@ struct web_state {
 static struct web_state *http_start(struct loomd *loomd, int port,
 		    struct loom_error *err);
 static void	 http_request_cb(struct evhttp_request *req, void *arg);
+static struct bufferevent *http_bev_cb(struct event_base *base, void *arg);
+static struct evhttp_connection *http_conn_owner(struct http_conn *c);
+static void	 http_conn_adopt(struct http_conn *c,
+		    struct evhttp_connection *evcon);
+static void	 http_conn_timer_cb(evutil_socket_t fd, short what, void *arg);
+static void	 http_conn_closed_cb(struct evhttp_connection *evcon,
+		    void *arg);
+static void	 http_conn_done_cb(struct evhttp_request *req, void *arg);
+static void	 http_conn_refuse(struct http_conn *c, const char *status,
+		    const char *text);
+static void	 http_conn_forget(struct http_conn *c);
+static void	 http_conn_input_cb(struct evbuffer *buf,
+		    const struct evbuffer_cb_info *info, void *arg);
+static struct http_conn *http_conn_find(struct web_state *st,
+		    struct evhttp_request *req);
+static void	 http_read_timeout(struct timeval *tv);
 static void	 http_add_common_headers(struct evhttp_request *req);
 static void	 http_send_status(struct evhttp_request *req, int code,
 		    const char *reason);
+static void	 http_send_text(struct evhttp_request *req, int code,
+		    const char *reason, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
 static char	*http_query_param(const char *query, const char *name,
 		    bool *bad);
 static void	 http_serve_static(struct web_state *st,
@@ -153,7 +205,7 @@ http_token_equal(const char *expected, const char *got, size_t len)
 {
 	if (len != strlen(expected))
 		return false;
-	return CRYPTO_memcmp(expected, got, len) == 0;
+	return consttime_equal(expected, got, len);
 }
 
 /* The security decision for one request (see http.h). */
@@ -302,9 +354,12 @@ http_start(struct loomd *loomd, int port, struct loom_error *err)
 		loom_error_set(err, "", 0, 0, "cannot create the HTTP server");
 		return NULL;
 	}
+	TAILQ_INIT(&st->conns);
+	http_read_timeout(&st->timeout);
 	evhttp_set_max_headers_size(st->http, HTTP_MAX_HEADERS_SIZE);
 	evhttp_set_max_body_size(st->http, HTTP_MAX_BODY_SIZE);
-	evhttp_set_timeout(st->http, HTTP_TIMEOUT_SECS);
+	evhttp_set_timeout_tv(st->http, &st->timeout);
+	evhttp_set_bevcb(st->http, http_bev_cb, st);
 	evhttp_set_allowed_methods(st->http, EVHTTP_REQ_GET |
 	    EVHTTP_REQ_HEAD | EVHTTP_REQ_POST | EVHTTP_REQ_OPTIONS |
 	    EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
@@ -319,8 +374,10 @@ http_start(struct loomd *loomd, int port, struct loom_error *err)
 		    "port");
 		return NULL;
 	}
-	log_info("editor bridge listening on 127.0.0.1:%d (files: %s)",
-	    st->port, st->web_dir != NULL ? st->web_dir : "not built");
+	log_info("editor bridge listening on 127.0.0.1:%d (files: %s, "
+	    "request timeout %.3g s)", st->port, st->web_dir != NULL ?
+	    st->web_dir : "not built", (double)st->timeout.tv_sec +
+	    st->timeout.tv_usec / 1e6);
 	return st;
 }
 
@@ -511,6 +568,8 @@ http_free(struct loomd *loomd)
 	if (st == NULL)
 		return;
 	evhttp_free(st->http);
+	while (!TAILQ_EMPTY(&st->conns))
+		http_conn_forget(TAILQ_FIRST(&st->conns));
 	close(st->fd);
 	for (i = 0; i < st->ntargets; i++) {
 		free(st->targets[i].path);
@@ -525,6 +584,242 @@ http_free(struct loomd *loomd)
 	loomd->web = NULL;
 }
 
+/*
+ * The request timeout: $LOOMD_HTTP_TIMEOUT seconds (a decimal number
+ * over 0 and at most 3600) or HTTP_TIMEOUT_SECS.
+ */
+static void
+http_read_timeout(struct timeval *tv)
+{
+	const char *env = getenv("LOOMD_HTTP_TIMEOUT");
+	double secs = HTTP_TIMEOUT_SECS;
+	char *end;
+
+	if (env != NULL && *env != '\0') {
+		errno = 0;
+		secs = strtod(env, &end);
+		if (errno != 0 || *end != '\0' || !(secs > 0.0) ||
+		    secs > 3600.0) {
+			log_warn("LOOMD_HTTP_TIMEOUT=%s is not a number of "
+			    "seconds in (0, 3600]; using %d", env,
+			    HTTP_TIMEOUT_SECS);
+			secs = HTTP_TIMEOUT_SECS;
+		}
+	}
+	tv->tv_sec = (time_t)secs;
+	tv->tv_usec = (suseconds_t)((secs - (double)tv->tv_sec) * 1e6);
+	if (tv->tv_sec == 0 && tv->tv_usec == 0)
+		tv->tv_usec = 1000;
+}
+
+/*
+ * evhttp asks for the bufferevent of each accepted connection: make it,
+ * keep a reference and a record, and adopt the connection on the next
+ * loop pass, when evhttp has finished setting it up.
+ */
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct web_state *st = arg;
+	struct http_conn *c;
+
+	c = xcalloc(1, sizeof *c);
+	c->st = st;
+	/* No CLOSE_ON_FREE: evhttp then closes the socket itself when it
+	 * frees the connection, whatever references remain. */
+	c->bev = bufferevent_socket_new(base, -1, 0);
+	c->timer = evtimer_new(base, http_conn_timer_cb, c);
+	if (c->bev == NULL || c->timer == NULL) {
+		if (c->bev != NULL)
+			bufferevent_free(c->bev);
+		if (c->timer != NULL)
+			event_free(c->timer);
+		free(c);
+		return NULL;	/* evhttp makes its own, unrecorded */
+	}
+	bufferevent_incref(c->bev);
+	c->incb = evbuffer_add_cb(bufferevent_get_input(c->bev),
+	    http_conn_input_cb, c);
+	TAILQ_INSERT_TAIL(&st->conns, c, entry);
+	event_active(c->timer, EV_TIMEOUT, 1);
+	return c->bev;
+}
+
+/* Bytes arrived on a connection (or were consumed). */
+static void
+http_conn_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (info->n_added > 0)
+		c->got = true;
+}
+
+/* The live connection behind a record, or NULL once evhttp freed it. */
+static struct evhttp_connection *
+http_conn_owner(struct http_conn *c)
+{
+	bufferevent_data_cb rcb, wcb;
+	bufferevent_event_cb ecb;
+	void *cbarg = NULL;
+
+	bufferevent_getcb(c->bev, &rcb, &wcb, &ecb, &cbarg);
+	if (cbarg == NULL)
+		return NULL;
+	/* Before adoption only evhttp has set callbacks: cbarg is its
+	 * connection. After, ws.c may have replaced them. */
+	return c->evcon != NULL ? c->evcon : cbarg;
+}
+
+/*
+ * Start watching a connection: close callback, deadline, and the cap on
+ * open connections (records of connections evhttp freed without telling
+ * are dropped here too).
+ */
+static void
+http_conn_adopt(struct http_conn *c, struct evhttp_connection *evcon)
+{
+	struct web_state *st = c->st;
+	struct http_conn *o, *next;
+	size_t open = 0;
+
+	c->evcon = evcon;
+	evhttp_connection_set_closecb(evcon, http_conn_closed_cb, c);
+	for (o = TAILQ_FIRST(&st->conns); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o == c)
+			continue;
+		if (http_conn_owner(o) == NULL)
+			http_conn_forget(o);
+		else if (!o->upgraded)
+			open++;
+	}
+	if (open >= HTTP_MAX_CONNECTIONS) {
+		log_warn("editor bridge: connection refused, %d HTTP "
+		    "connections are open", HTTP_MAX_CONNECTIONS);
+		http_conn_refuse(c, "503 Service Unavailable",
+		    "503 Too many open connections to the Loom editor "
+		    "bridge; try again later.\n");
+		return;
+	}
+	c->reading = true;
+	evtimer_add(c->timer, &st->timeout);
+}
+
+/*
+ * Write a short answer straight to the socket (best effort, it is small)
+ * and close the connection. c is freed by the close callback.
+ */
+static void
+http_conn_refuse(struct http_conn *c, const char *status, const char *text)
+{
+	char buf[512];
+	int fd = bufferevent_getfd(c->bev), n;
+
+	n = snprintf(buf, sizeof buf, "HTTP/1.1 %s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\n"
+	    "Connection: close\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n\r\n%s", status, strlen(text), text);
+	if (fd != -1 && n > 0 && (size_t)n < sizeof buf &&
+	    evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		(void)send(fd, buf, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	evhttp_connection_free(c->evcon);
+}
+
+/* Adoption on the first pass, then the request deadline. */
+static void
+http_conn_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_conn *c = arg;
+	struct evhttp_connection *evcon;
+	char *host = NULL;
+	ev_uint16_t port = 0;
+
+	if ((evcon = http_conn_owner(c)) == NULL) {
+		http_conn_forget(c);
+		return;
+	}
+	if (c->evcon == NULL) {
+		http_conn_adopt(c, evcon);
+		return;
+	}
+	if (!c->reading || c->upgraded)
+		return;
+	if (!c->got) {
+		/* Idle (a kept-alive or preconnected socket): just close. */
+		evhttp_connection_free(evcon);
+		return;
+	}
+	evhttp_connection_get_peer(evcon, &host, &port);
+	log_warn("editor bridge: closing the connection from %s:%u: no "
+	    "whole request within %.3g s", host != NULL ? host : "?",
+	    (unsigned)port, (double)c->st->timeout.tv_sec +
+	    c->st->timeout.tv_usec / 1e6);
+	http_conn_refuse(c, "408 Request Timeout",
+	    "408 The request did not arrive in time.\n");
+}
+
+/* evhttp frees the connection. */
+static void
+http_conn_closed_cb(struct evhttp_connection *evcon, void *arg)
+{
+	http_conn_forget(arg);
+}
+
+/* An answer went out: the next request on this connection has a deadline. */
+static void
+http_conn_done_cb(struct evhttp_request *req, void *arg)
+{
+	struct http_conn *c = arg;
+
+	if (c->upgraded)
+		return;
+	c->reading = true;
+	/* A pipelined next request may already be here. */
+	c->got = evbuffer_get_length(bufferevent_get_input(c->bev)) > 0;
+	evtimer_add(c->timer, &c->st->timeout);
+}
+
+/* Drop a record and its reference on the bufferevent. */
+static void
+http_conn_forget(struct http_conn *c)
+{
+	TAILQ_REMOVE(&c->st->conns, c, entry);
+	if (c->evcon != NULL && http_conn_owner(c) != NULL)
+		evhttp_connection_set_closecb(c->evcon, NULL, NULL);
+	event_free(c->timer);
+	if (c->incb != NULL)
+		evbuffer_remove_cb_entry(bufferevent_get_input(c->bev),
+		    c->incb);
+	bufferevent_decref(c->bev);
+	free(c);
+}
+
+/* The record of a request's connection (adopted now if need be). */
+static struct http_conn *
+http_conn_find(struct web_state *st, struct evhttp_request *req)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev;
+	struct http_conn *c;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return NULL;
+	TAILQ_FOREACH(c, &st->conns, entry) {
+		if (c->bev == bev) {
+			if (c->evcon == NULL)
+				http_conn_adopt(c, evcon);
+			return c;
+		}
+	}
+	return NULL;
+}
+
 /* Headers every response carries. */
 static void
 http_add_common_headers(struct evhttp_request *req)
@@ -535,6 +830,24 @@ http_add_common_headers(struct evhttp_request *req)
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	evhttp_add_header(h, "X-Frame-Options", "DENY");
 	evhttp_add_header(h, "Cache-Control", "no-store");
+}
+
+/* A plain-text answer with status code and a body from fmt. */
+static void
+http_send_text(struct evhttp_request *req, int code, const char *reason,
+    const char *fmt, ...)
+{
+	struct evbuffer *b = evbuffer_new();
+	va_list ap;
+
+	http_add_common_headers(req);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; charset=utf-8");
+	va_start(ap, fmt);
+	evbuffer_add_vprintf(b, fmt, ap);
+	va_end(ap);
+	evhttp_send_reply(req, code, reason, b);
+	evbuffer_free(b);
 }
 
 /* A short plain-text answer with status code. */
@@ -806,6 +1119,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	struct http_request_info ri;
 	struct http_guard g;
+	struct http_conn *conn;
 	struct evkeyval *kv;
 	const char *path, *query, *why = "", *key, *upg;
 	char *qtoken = NULL, *target = NULL, *dpath = NULL, cookie[256];
@@ -818,6 +1132,13 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	if (st == NULL || uri == NULL) {
 		http_send_status(req, 400, "Bad Request");
 		return;
+	}
+	/* The request is whole: no deadline until the answer went out. */
+	if ((conn = http_conn_find(st, req)) != NULL) {
+		conn->reading = false;
+		evtimer_del(conn->timer);
+		evhttp_request_set_on_complete_cb(req, http_conn_done_cb,
+		    conn);
 	}
 	memset(&ri, 0, sizeof ri);
 	ri.major = req->major;
@@ -880,7 +1201,11 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		if (st->nws >= HTTP_MAX_WS_CLIENTS) {
 			log_warn("editor connection refused: %d editors open",
 			    HTTP_MAX_WS_CLIENTS);
-			http_send_status(req, 503, "Too Many Editors");
+			http_send_text(req, 503, "Too Many Editors",
+			    "503 Too many editors: %d editor connections are "
+			    "open to this daemon, which is its limit. Close "
+			    "an editor tab, then reload.\n",
+			    HTTP_MAX_WS_CLIENTS);
 			goto out;
 		}
 		target = query != NULL ?
@@ -888,6 +1213,8 @@ http_request_cb(struct evhttp_request *req, void *arg)
 		if (ws_accept(loomd, req, key, target != NULL ?
 		    strtol(target, NULL, 10) : -1) != 0)
 			http_send_status(req, 500, "Internal Server Error");
+		else if (conn != NULL)
+			conn->upgraded = true;
 		goto out;
 	}
 	if (ri.upgrade && upg != NULL) {

@@ -26,8 +26,10 @@ struct web_state;
 /* Limits of the listener (RELIABILITY W3, W12, W13). */
 #define HTTP_MAX_HEADERS_SIZE	(16 * 1024)	/* request line + headers */
 #define HTTP_MAX_BODY_SIZE	(64 * 1024)	/* no endpoint takes a body */
-#define HTTP_TIMEOUT_SECS	15		/* for a request to arrive */
+/* For a whole request to arrive ($LOOMD_HTTP_TIMEOUT overrides). */
+#define HTTP_TIMEOUT_SECS	15
 #define HTTP_MAX_WS_CLIENTS	64		/* open editor connections */
+#define HTTP_MAX_CONNECTIONS	256		/* other HTTP connections */
 #define HTTP_TOKEN_BYTES	24		/* 192 random bits, as hex */
 #define HTTP_TOKEN_HEX		(2 * HTTP_TOKEN_BYTES + 1)
 /* The bridge waits max(idle timeout, this) for a first editor. */

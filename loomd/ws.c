@@ -14,13 +14,17 @@
  * Frames are parsed and built by wslay (masking, fragmentation, control
  * frames, the close handshake, 1002 for protocol errors such as an
  * unmasked client frame, 1009 for a message over WS_MAX_MESSAGE). This
- * module adds: 1007 for a text message that is not UTF-8, 1003 for a
+ * module adds: a look at each frame header before wslay sees it, so that
+ * violations wslay would answer with a code-less close (an oversized or
+ * fragmented control frame, a 1-byte close payload) get 1002 too,
+ * 1007 for a text message that is not UTF-8, 1003 for a
  * binary message, one JSON-RPC message per text message to
  * rpc_dispatch_line, and replies and events queued as text frames. The
  * bytes waiting for a slow browser sit in the bufferevent's output, which
  * the rpc transport reports as queued, so notify.c applies the same
  * output limits as for socket clients.
  */
+#include <sys/random.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -34,11 +38,11 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <wslay/wslay.h>
 
+#include "common/base64.h"
 #include "common/log.h"
+#include "common/sha1.h"
 #include "common/xmalloc.h"
 #include "loomd/http.h"
 #include "loomd/loomd.h"
@@ -58,8 +62,13 @@ struct ws_conn {
 	bool closing;			/* close once the output drained */
 	bool dead;			/* no more I/O; free is scheduled */
 	bool counted;			/* counted in http_ws_count */
+	uint64_t frame_left;		/* bytes of the current frame (header
+					   and payload) not yet given to wslay */
+	const char *violation;		/* a protocol error seen ahead of wslay */
 };
 
+static int	 ws_frame_check(const unsigned char *hdr, size_t n,
+		    uint64_t *frame_len, const char **why);
 static ssize_t	 ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf,
 		    size_t len, int flags, void *arg);
 static ssize_t	 ws_send_cb(wslay_event_context_ptr ctx,
@@ -135,8 +144,8 @@ ws_check_handshake(const struct evkeyvalq *headers, const char **key)
 		    k[i] == '\0')
 			return 400;
 	}
-	n = EVP_DecodeBlock(raw, (const unsigned char *)k, 24);
-	if (n != 18)
+	n = (int)base64_decode_to(raw, sizeof raw, k, 24);
+	if (n != 16)
 		return 400;
 	*key = k;
 	return 0;
@@ -146,14 +155,13 @@ ws_check_handshake(const struct evkeyvalq *headers, const char **key)
 void
 ws_accept_key(const char *key, char out[WS_ACCEPT_LEN])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA1_DIGEST_LEN];
 	char *cat;
 
 	cat = xasprintf("%s%s", key, WS_GUID);
-	EVP_Digest(cat, strlen(cat), md, &mdlen, EVP_sha1(), NULL);
+	sha1_buffer(cat, strlen(cat), md);
 	free(cat);
-	EVP_EncodeBlock((unsigned char *)out, md, (int)mdlen);
+	base64_encode_to(out, md, sizeof md);
 }
 
 /* Strict UTF-8 check (RFC 3629). */
@@ -261,20 +269,107 @@ ws_accept(struct loomd *loomd, struct evhttp_request *req, const char *key,
 	return 0;
 }
 
-/* wslay reads from the bufferevent's input. */
+/*
+ * Look at the first n bytes of a frame (its header, when complete).
+ * Returns 1 and sets *frame_len (header plus payload) when the header is
+ * complete and sound, 0 when more bytes are needed, -1 with *why set for
+ * the violations that wslay would answer with a close frame carrying no
+ * code: a control frame that is fragmented or longer than 125 bytes
+ * (which includes a close reason over 123 bytes), a close frame with a
+ * 1-byte payload, and a length not in its shortest form or with its top
+ * bit set. RSV bits,
+ * opcodes, masking and the message cap are left to wslay, which closes
+ * with the right code for those.
+ */
+static int
+ws_frame_check(const unsigned char *hdr, size_t n, uint64_t *frame_len,
+    const char **why)
+{
+	uint64_t plen;
+	size_t hlen, i;
+	unsigned int opcode, len7;
+	bool fin, masked;
+
+	if (n < 2)
+		return 0;
+	fin = (hdr[0] & 0x80) != 0;
+	opcode = hdr[0] & 0x0f;
+	masked = (hdr[1] & 0x80) != 0;
+	len7 = hdr[1] & 0x7f;
+	if (opcode >= 8) {
+		if (!fin) {
+			*why = "fragmented control frame";
+			return -1;
+		}
+		if (len7 > 125) {
+			*why = "control frame over 125 bytes";
+			return -1;
+		}
+		if (opcode == 8 && len7 == 1) {
+			*why = "close frame with a 1-byte payload";
+			return -1;
+		}
+	}
+	hlen = 2 + (len7 == 126 ? 2 : len7 == 127 ? 8 : 0) + (masked ? 4 : 0);
+	if (n < hlen)
+		return 0;
+	plen = len7;
+	if (len7 >= 126) {
+		plen = 0;
+		for (i = 2; i < (len7 == 126 ? 4u : 10u); i++)
+			plen = (plen << 8) | hdr[i];
+		if ((len7 == 126 && plen < 126) ||
+		    (len7 == 127 && plen < 65536)) {
+			*why = "payload length not in its shortest form";
+			return -1;
+		}
+		if ((plen >> 63) != 0) {
+			*why = "payload length with its top bit set";
+			return -1;
+		}
+	}
+	*frame_len = hlen + plen;
+	return 1;
+}
+
+/*
+ * wslay reads from the bufferevent's input, one frame header at a time
+ * checked by ws_frame_check first: bytes of a bad frame never reach
+ * wslay, so ws_read_cb can close with 1002 after the frames before it.
+ */
 static ssize_t
 ws_recv_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len, int flags,
     void *arg)
 {
 	struct ws_conn *w = arg;
-	int n;
+	struct evbuffer *in = bufferevent_get_input(w->bev);
+	unsigned char hdr[14];
+	uint64_t flen;
+	size_t total = 0, want;
+	ev_ssize_t got;
 
-	n = evbuffer_remove(bufferevent_get_input(w->bev), buf, len);
-	if (n <= 0) {
+	while (total < len && w->violation == NULL) {
+		if (w->frame_left == 0) {
+			got = evbuffer_copyout(in, hdr, sizeof hdr);
+			if (got <= 0 || ws_frame_check(hdr, (size_t)got, &flen,
+			    &w->violation) <= 0)
+				break;
+			w->frame_left = flen;
+		}
+		want = len - total;
+		if ((uint64_t)want > w->frame_left)
+			want = (size_t)w->frame_left;
+		got = evbuffer_remove(in, buf + total, want);
+		if (got <= 0)
+			break;
+		total += (size_t)got;
+		w->frame_left -= (uint64_t)got;
+	}
+	if (total == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	return n;
+	return (ssize_t)total;
 }
 
 /* wslay writes into the bufferevent's output (bounded by notify.c). */
@@ -297,7 +392,7 @@ static int
 ws_genmask_cb(wslay_event_context_ptr ctx, uint8_t *buf, size_t len,
     void *arg)
 {
-	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+	return getrandom(buf, len, 0) == (ssize_t)len ? 0 : -1;
 }
 
 /* Start a close with code (and stop reading). */
@@ -413,11 +508,14 @@ ws_read_cb(struct bufferevent *bev, void *arg)
 	w->in_recv = false;
 	if (w->dead)
 		return;
-	if (r != 0 && wslay_event_get_write_enabled(w->ctx)) {
+	if (r == 0 && w->violation != NULL && wslay_event_want_read(w->ctx)) {
+		/* The frames before the bad one were handled: now 1002. */
+		ws_fail(w, WSLAY_CODE_PROTOCOL_ERROR, w->violation);
+	} else if (r != 0 && wslay_event_get_write_enabled(w->ctx)) {
 		/*
-		 * Some violations (an oversized or fragmented control frame)
-		 * come back as an error with no close queued: say 1002
-		 * before closing (a close already queued wins).
+		 * wslay already queued a close without a code for any
+		 * violation ws_frame_check missed; this 1002 only goes out
+		 * when nothing was queued yet (a close already queued wins).
 		 */
 		ws_fail(w, WSLAY_CODE_PROTOCOL_ERROR, "protocol error");
 		w->closing = true;

@@ -4,7 +4,9 @@
  * (RFC 6455, masking, fragmentation, control frames, close handshake);
  * this module adds the opening handshake checks (RELIABILITY F2), the
  * limits (a message over WS_MAX_MESSAGE closes with 1009, invalid UTF-8
- * in a text message with 1007, a binary message with 1003) and the glue
+ * in a text message with 1007, a binary message with 1003, a control
+ * frame over 125 bytes or fragmented and a 1-byte close payload with
+ * 1002, checked on each frame header before wslay sees it) and the glue
  * that hands each text message to rpc_dispatch_line and queues replies
  * and events as text frames. Who may upgrade is http.c's decision.
  */

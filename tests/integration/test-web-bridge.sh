@@ -11,7 +11,10 @@
 #   headers, W4/W5/W6 token and Origin on requests and upgrades, W8 no
 #   CORS, W9 no form POSTs, W10 confinement of previews (.., %2e%2e,
 #   absolute, symlinks out, a folder, a FIFO, a NUL byte), W11 sandboxed
-#   previews, W14 message cap (1009), W16 cookie and referrer hygiene,
+#   previews, W14 message cap (1009), W15 a subscriber that never reads
+#   while a step writes 48 MB (the step finishes, others are answered,
+#   that subscriber gets run.output_gap or is closed), W16 cookie and
+#   referrer hygiene,
 #   F2 handshake checks, F3 unmasked frames (1002), 1007/1003, the
 #   JSON-RPC bridge with events and verbatim base64 output, and runs
 #   started from the editor using the environment of `loomctl ui`.
@@ -37,6 +40,18 @@ echo "mark=$LOOM_WEB_MARK"
 echo done >"$3"
 SH
 chmod +x "$exp/tasks/hello.sh"
+# W15: a step writing 48 MB while a subscriber never reads (webbridge.py
+# runs it when flood.yml is there).
+cat >"$exp/flood.yml" <<'YML'
+pipeline:
+  - name: flood
+    task: tasks/flood.sh
+YML
+cat >"$exp/tasks/flood.sh" <<'SH'
+#!/bin/sh
+yes 'flood: a line of output that nobody reads in time' | head -c 48000000
+SH
+chmod +x "$exp/tasks/flood.sh"
 printf 'name,score\nada,3\n' >"$exp/data/table.csv"
 echo '<script>new WebSocket("ws://127.0.0.1/ws")</script>' >"$exp/data/page.html"
 echo '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>' >"$exp/data/pic.svg"

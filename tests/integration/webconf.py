@@ -13,10 +13,9 @@ Autobahn-shaped index.json.
     webconf.py URL OUTDIR
 
 URL is what `loomctl ui` printed. Exits 1 when any case is FAILED,
-WRONG CODE or UNCLEAN. Not checked (see docs/editor.md "Known limits"):
-an oversized (126-byte) ping, fragmented ping/pong, a 1-byte close
-payload and an over-long close reason, which the bridge closes with an
-empty close frame instead of 1002.
+WRONG CODE or UNCLEAN. Control-frame violations (a 126-byte ping, a
+fragmented ping or pong, a 1-byte close payload, a close reason over 123
+bytes) must close with 1002, not with a code-less close.
 """
 import json
 import os
@@ -174,6 +173,12 @@ def run_cases():
             w.send_frame(9, p)
             return ok_then_close(expect_pong(w, p), w)
 
+    @case("2.5", "ping with 126 bytes -> 1002, no pong")
+    def _(w):
+        w.send_frame(9, b"x" * 126)
+        cb, code = expect_close(w, (1002,))
+        return "OK", cb, code
+
     @case("2.6", "unsolicited pong ignored, next message answered")
     def _(w):
         w.send_frame(10, b"unsolicited")
@@ -209,6 +214,18 @@ def run_cases():
             return fail_with(w, (1002,))
 
     # 5: fragmentation
+    @case("5.1", "fragmented ping -> 1002")
+    def _(w):
+        w.send_frame(9, b"frag", fin=False)
+        w.send_frame(0, b"ment")
+        return fail_with(w, (1002,))
+
+    @case("5.2", "fragmented pong -> 1002")
+    def _(w):
+        w.send_frame(10, b"frag", fin=False)
+        w.send_frame(0, b"ment")
+        return fail_with(w, (1002,))
+
     for k, parts in enumerate((2, 3, 17), 3):
         @case("5.%d" % k, "text in %d fragments is reassembled" % parts)
         def _(w, parts=parts):
@@ -302,11 +319,21 @@ def run_cases():
         cb, code = expect_close(w, (1000, 1005))
         return "OK", cb, code
 
+    @case("7.3.2", "close with a 1-byte payload -> 1002")
+    def _(w):
+        w.send_frame(8, b"\x03")
+        return fail_with(w, (1002,))
+
     @case("7.3.4", "close with 123-byte reason echoed")
     def _(w):
         w.send_frame(8, struct.pack("!H", 1000) + b"r" * 123)
         cb, code = expect_close(w, (1000,))
         return "OK", cb, code
+
+    @case("7.3.6", "close with a 124-byte reason -> 1002")
+    def _(w):
+        w.send_frame(8, struct.pack("!H", 1000) + b"r" * 124)
+        return fail_with(w, (1002,))
 
     @case("7.5.1", "close reason with invalid UTF-8 -> 1007")
     def _(w):

@@ -3,7 +3,10 @@
 // socket, state and runtime folders, started through `loomctl ui`
 // exactly as a user would), a copy of an example to run in, and headless
 // Chromium (the system's, through playwright-core). Every wait polls a
-// condition under a deadline; nothing sleeps a fixed time.
+// condition under a deadline; nothing sleeps a fixed time. As in the
+// integration tests (tests/integration/lib.sh), sanitizer reports of the
+// daemon and loomctl go to files in the private folder, and cleanup()
+// returns those that hold an error, so a sanitized build fails the test.
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -34,8 +37,10 @@ export function makeEnv() {
 		LOOMD_IDLE_TIMEOUT: '30',
 		LOOMD_KILL_GRACE: '2',
 		NO_COLOR: '1',
+		// Reports go to files that cleanup() checks, never lost.
+		ASAN_OPTIONS: `detect_leaks=1:log_path=${path.join(tmp, 'asan')}`,
+		UBSAN_OPTIONS: `print_stacktrace=1:log_path=${path.join(tmp, 'ubsan')}`,
 	};
-	delete env.ASAN_OPTIONS;
 	return { tmp, env };
 }
 
@@ -101,7 +106,37 @@ export async function waitFor(what, fn, secs = 30) {
 	}
 }
 
-/** Stop the private daemon and remove the folders. */
+/**
+ * Sanitizer reports in tmp (asan.PID, ubsan.PID) that hold an error, as
+ * [{ file, text }] (text: the first 60 lines).
+ */
+export function sanitizerReports(tmp) {
+	const found = [];
+	let names = [];
+	try {
+		names = fs.readdirSync(tmp);
+	} catch {
+		return found;
+	}
+	for (const name of names) {
+		if (!/^(asan|ubsan)(\.|$)/.test(name)) continue;
+		const file = path.join(tmp, name);
+		let text;
+		try {
+			text = fs.readFileSync(file, 'utf8');
+		} catch {
+			continue;
+		}
+		if (/ERROR: (Address|Leak)Sanitizer|runtime error:/.test(text))
+			found.push({ file, text: text.split('\n').slice(0, 60).join('\n') });
+	}
+	return found;
+}
+
+/**
+ * Stop the private daemon, collect sanitizer reports (see
+ * sanitizerReports) and remove the folders. Returns the reports.
+ */
 export function cleanup(env, tmp) {
 	loomctl(env, ['daemon', 'stop']);
 	const pidFile = env.LOOM_SOCKET + '.pid';
@@ -121,7 +156,9 @@ export function cleanup(env, tmp) {
 	} catch {
 		/* gone already */
 	}
+	const reports = sanitizerReports(tmp);
 	fs.rmSync(tmp, { recursive: true, force: true });
+	return reports;
 }
 
 /** Text of the editor's terminal (xterm's DOM rows). */

@@ -2,7 +2,8 @@
 // Runs one end-to-end test file (CTest calls `node e2e/run.mjs FILE`):
 // imports it, calls its default export with a fresh private daemon
 // environment and a headless Chromium page, and always cleans up. Exit 0
-// on success, 1 on failure, 77 (skipped) when Chromium is not installed.
+// on success, 1 on failure (including a sanitizer report from loomd or
+// loomctl), 77 (skipped) when Chromium is not installed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -52,6 +53,10 @@ try {
 } finally {
 	clearTimeout(timer);
 	await b.close();
-	L.cleanup(env, tmp);
+	const reports = L.cleanup(env, tmp);
+	for (const r of reports) {
+		console.error(`FAIL: ${path.basename(file)}: sanitizer report in ${r.file}:\n${r.text}`);
+		status = 1;
+	}
 }
 process.exit(status);
