@@ -37,6 +37,9 @@ static int		 command_words(const struct pipeline *,
 static char		*command_scalar(const struct pipeline *,
 			     const struct value *, const char *, const char *,
 			     bool, struct loom_error *);
+static int		 command_push_value(const struct pipeline *,
+			     const struct value *, const char *, const char *,
+			     bool, struct strv *, struct loom_error *);
 static const struct param *command_param_ref(const struct pipeline *,
 			     const struct value *);
 static bool		 command_is_url(const char *);
@@ -114,6 +117,12 @@ command_interpreter(const struct pipeline *p, size_t step,
 	struct stat sb;
 	size_t i;
 
+	/* Only in an invalid pipeline, which pipeline.open still shows. */
+	if (st->task == NULL) {
+		loom_error_set(err, p->path, st->span.line, st->span.column,
+		    "step '%s' has no task", st->name);
+		return -1;
+	}
 	if (st->interpreter.n == 1) {
 		if (command_split(st->interpreter.v[0], out, err) == 0)
 			return 0;
@@ -237,6 +246,28 @@ command_scalar(const struct pipeline *p, const struct value *v,
 	return abs;
 }
 
+/*
+ * Append the words of a port or argument value to argv: each item of a
+ * list, or the scalar itself (command_scalar). 0, or -1 with err set.
+ */
+static int
+command_push_value(const struct pipeline *p, const struct value *v,
+    const char *loop_item, const char *loop_output, bool as_path,
+    struct strv *argv, struct loom_error *err)
+{
+	size_t j, n = v->type == VALUE_LIST ? v->nitems : 1;
+	char *s;
+
+	for (j = 0; j < n; j++) {
+		s = command_scalar(p, v->type == VALUE_LIST ? v->items[j] : v,
+		    loop_item, loop_output, as_path, err);
+		if (s == NULL)
+			return -1;
+		strv_push_owned(argv, s);
+	}
+	return 0;
+}
+
 /* Append step's argument vector to argv; 0, or -1 with err set. */
 int
 command_build(const struct pipeline *p, size_t step,
@@ -248,8 +279,8 @@ command_build(const struct pipeline *p, size_t step,
 	const struct kv *kv;
 	const struct value *v, *pv;
 	const struct param *pa;
-	char *s, *task;
-	size_t i, j;
+	char *task;
+	size_t i;
 
 	if (command_interpreter(p, step, env, argv, err) != 0)
 		return -1;
@@ -265,20 +296,9 @@ command_build(const struct pipeline *p, size_t step,
 		v = st->inputs.v[i].value;
 		if (v == NULL || v->type == VALUE_NULL)
 			continue;
-		if (v->type == VALUE_LIST) {
-			for (j = 0; j < v->nitems; j++) {
-				s = command_scalar(p, v->items[j], loop_item,
-				    loop_output, false, err);
-				if (s == NULL)
-					return -1;
-				strv_push_owned(argv, s);
-			}
-			continue;
-		}
-		s = command_scalar(p, v, loop_item, loop_output, false, err);
-		if (s == NULL)
+		if (command_push_value(p, v, loop_item, loop_output, false,
+		    argv, err) != 0)
 			return -1;
-		strv_push_owned(argv, s);
 	}
 
 	for (i = 0; i < st->outputs.n; i++) {
@@ -287,20 +307,9 @@ command_build(const struct pipeline *p, size_t step,
 		if (v == NULL || v->type == VALUE_NULL)
 			continue;
 		strv_push(argv, kv->key);
-		if (v->type == VALUE_LIST) {
-			for (j = 0; j < v->nitems; j++) {
-				s = command_scalar(p, v->items[j], loop_item,
-				    loop_output, true, err);
-				if (s == NULL)
-					return -1;
-				strv_push_owned(argv, s);
-			}
-			continue;
-		}
-		s = command_scalar(p, v, loop_item, loop_output, true, err);
-		if (s == NULL)
+		if (command_push_value(p, v, loop_item, loop_output, true,
+		    argv, err) != 0)
 			return -1;
-		strv_push_owned(argv, s);
 	}
 
 	for (i = 0; i < st->args.n; i++) {
@@ -316,20 +325,9 @@ command_build(const struct pipeline *p, size_t step,
 			continue;
 		}
 		strv_push(argv, kv->key);
-		if (v->type == VALUE_LIST) {
-			for (j = 0; j < v->nitems; j++) {
-				s = command_scalar(p, v->items[j], loop_item,
-				    loop_output, false, err);
-				if (s == NULL)
-					return -1;
-				strv_push_owned(argv, s);
-			}
-			continue;
-		}
-		s = command_scalar(p, v, loop_item, loop_output, false, err);
-		if (s == NULL)
+		if (command_push_value(p, v, loop_item, loop_output, false,
+		    argv, err) != 0)
 			return -1;
-		strv_push_owned(argv, s);
 	}
 
 	if (extra != NULL && command_split(extra, argv, err) != 0) {

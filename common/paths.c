@@ -234,7 +234,7 @@ paths_confine(const char *root, const char *relpath, bool may_be_missing,
 {
 	char *real_root = NULL, *joined = NULL, *resolved = NULL;
 	char *result = NULL;
-	char *parent = NULL, *base;
+	char *parent = NULL, *base, *name = NULL;
 	const char *p, *q;
 	struct stat st;
 	int saved;
@@ -293,23 +293,21 @@ paths_confine(const char *root, const char *relpath, bool may_be_missing,
 			errno = saved;
 			goto out;
 		}
-		if (!paths_is_inside(real_root, resolved)) {
-			loom_error_set(err, NULL, 0, 0,
-			    "%s: outside the experiment folder", relpath);
-			errno = EACCES;
-			goto out;
-		}
-		result = xasprintf("%s/%s", resolved, base + 1);
-		goto out;
+		name = base + 1;
 	}
+	/* resolved is the file, or the folder of the new file name. */
 	if (!paths_is_inside(real_root, resolved)) {
 		loom_error_set(err, NULL, 0, 0,
 		    "%s: outside the experiment folder", relpath);
 		errno = EACCES;
 		goto out;
 	}
-	result = resolved;
-	resolved = NULL;
+	if (name != NULL)
+		result = xasprintf("%s/%s", resolved, name);
+	else {
+		result = resolved;
+		resolved = NULL;
+	}
 out:
 	saved = errno;
 	free(real_root);

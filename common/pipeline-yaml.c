@@ -108,8 +108,7 @@ load_error(struct load *l, const struct loom_span *sp, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	dg = diags_vadd(l->d, DIAG_ERROR, l->p->path, sp ? sp->line : 0,
-	    sp ? sp->column : 0, fmt, ap);
+	dg = pipeline_vdiag(l->p, l->d, DIAG_ERROR, sp, 0, fmt, ap);
 	va_end(ap);
 	return dg;
 }
@@ -121,8 +120,7 @@ load_warning(struct load *l, const struct loom_span *sp, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	dg = diags_vadd(l->d, DIAG_WARNING, l->p->path, sp ? sp->line : 0,
-	    sp ? sp->column : 0, fmt, ap);
+	dg = pipeline_vdiag(l->p, l->d, DIAG_WARNING, sp, 0, fmt, ap);
 	va_end(ap);
 	return dg;
 }

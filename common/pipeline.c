@@ -69,6 +69,8 @@ static bool	pipeline_is_decimal(const char *t);
 static bool	pipeline_is_one_of(const char *t, const char *const *words);
 static const char **pipeline_names(const struct pipeline *p, bool params,
 		    size_t *n);
+static void	pipeline_no_such(const struct pipeline *p, const char *name,
+		    bool is_var, struct loom_error *err);
 
 /* FNV-1a: short names, good enough spread, no seed needed. */
 static uint32_t
@@ -545,6 +547,21 @@ pipeline_is_url(const char *path)
 	return q[0] == ':' && q[1] == '/' && q[2] == '/';
 }
 
+/* A diagnostic at a span of p's file; see pipeline.h. */
+struct diag *
+pipeline_vdiag(const struct pipeline *p, struct diags *d,
+    enum diag_severity sev, const struct loom_span *sp, int coloff,
+    const char *fmt, va_list ap)
+{
+	int line = 0, column = 0;
+
+	if (sp != NULL) {
+		line = sp->line;
+		column = sp->column > 0 ? sp->column + coloff : sp->column;
+	}
+	return diags_vadd(d, sev, p->path, line, column, fmt, ap);
+}
+
 /*
  * An absolute path for path: as is when absolute, else joined to p->dir.
  * "./" components and doubled slashes are dropped; ".." is kept (the
@@ -912,6 +929,30 @@ pipeline_names(const struct pipeline *p, bool params, size_t *n)
 	return v;
 }
 
+/*
+ * The error for --set (a parameter) or --var (is_var: a data entry)
+ * naming nothing, with the nearest name or the other flag as a hint.
+ */
+static void
+pipeline_no_such(const struct pipeline *p, const char *name, bool is_var,
+    struct loom_error *err)
+{
+	const char **names, *best;
+	size_t n;
+
+	loom_error_set(err, NULL, 0, 0, "%s %s: no %s named %s",
+	    is_var ? "--var" : "--set", name, is_var ? "data entry" :
+	    "parameter", name);
+	names = pipeline_names(p, !is_var, &n);
+	if ((best = pipeline_suggest(name, names, n)) != NULL)
+		loom_error_hint(err, "did you mean %s?", best);
+	else if (!is_var && pipeline_data(p, name) != NULL)
+		loom_error_hint(err, "%s is a data entry: use --var", name);
+	else if (is_var && pipeline_param(p, name) != NULL)
+		loom_error_hint(err, "%s is a parameter: use --set", name);
+	free(names);
+}
+
 /* Replace a parameter's value for this run (--set). */
 int
 pipeline_set_param(struct pipeline *p, const char *name, const char *text,
@@ -919,21 +960,11 @@ pipeline_set_param(struct pipeline *p, const char *name, const char *text,
 {
 	struct param *pa;
 	struct value *v;
-	const char **names, *best;
-	size_t n;
 	ssize_t i;
 
 	if (p->index == NULL ||
 	    (i = pipeline_map_get(p->index->params, name)) == -1) {
-		loom_error_set(err, NULL, 0, 0, "--set %s: no parameter "
-		    "named %s", name, name);
-		names = pipeline_names(p, true, &n);
-		if ((best = pipeline_suggest(name, names, n)) != NULL)
-			loom_error_hint(err, "did you mean %s?", best);
-		else if (pipeline_data(p, name) != NULL)
-			loom_error_hint(err, "%s is a data entry: use --var",
-			    name);
-		free(names);
+		pipeline_no_such(p, name, false, err);
 		return -1;
 	}
 	pa = &p->params[i];
@@ -954,21 +985,11 @@ pipeline_set_var(struct pipeline *p, const char *name, const char *path,
 {
 	struct data_entry *d;
 	struct value *v;
-	const char **names, *best;
-	size_t n;
 	ssize_t i;
 
 	if (p->index == NULL ||
 	    (i = pipeline_map_get(p->index->data, name)) == -1) {
-		loom_error_set(err, NULL, 0, 0, "--var %s: no data entry "
-		    "named %s", name, name);
-		names = pipeline_names(p, false, &n);
-		if ((best = pipeline_suggest(name, names, n)) != NULL)
-			loom_error_hint(err, "did you mean %s?", best);
-		else if (pipeline_param(p, name) != NULL)
-			loom_error_hint(err, "%s is a parameter: use --set",
-			    name);
-		free(names);
+		pipeline_no_such(p, name, true, err);
 		return -1;
 	}
 	if (*path == '\0') {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "common/error.h"
 #include "common/xmalloc.h"
 
 struct diags;
@@ -247,6 +248,15 @@ void pipeline_index_rebuild(struct pipeline *p);
 
 /* True for "scheme://..." (http, https, ...): such paths are not files. */
 bool pipeline_is_url(const char *path);
+
+/*
+ * Add a diagnostic about p's file at sp (NULL: no line or column) to d,
+ * the column moved right by coloff when it is known (not 0). Returns the
+ * diagnostic, which d owns, so a hint can be set on it.
+ */
+struct diag *pipeline_vdiag(const struct pipeline *p, struct diags *d,
+    enum diag_severity sev, const struct loom_span *sp, int coloff,
+    const char *fmt, va_list ap) __attribute__((format(printf, 6, 0)));
 
 /*
  * How an override (--set) or a plain YAML scalar is typed: for an

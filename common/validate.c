@@ -94,8 +94,7 @@ validate_error(struct validate *v, const struct loom_span *sp, int coloff,
 	va_list ap;
 
 	va_start(ap, fmt);
-	dg = diags_vadd(v->d, DIAG_ERROR, v->p->path, sp ? sp->line : 0,
-	    sp && sp->column > 0 ? sp->column + coloff : 0, fmt, ap);
+	dg = pipeline_vdiag(v->p, v->d, DIAG_ERROR, sp, coloff, fmt, ap);
 	va_end(ap);
 	return dg;
 }
@@ -108,8 +107,7 @@ validate_warning(struct validate *v, const struct loom_span *sp,
 	va_list ap;
 
 	va_start(ap, fmt);
-	dg = diags_vadd(v->d, DIAG_WARNING, v->p->path, sp ? sp->line : 0,
-	    sp ? sp->column : 0, fmt, ap);
+	dg = pipeline_vdiag(v->p, v->d, DIAG_WARNING, sp, 0, fmt, ap);
 	va_end(ap);
 	return dg;
 }
@@ -626,6 +624,13 @@ validate_sort(struct diags *d)
 void
 validate_pipeline(const struct pipeline *p, struct diags *d)
 {
+	graph_free(validate_pipeline_graph(p, d));
+}
+
+/* Check p and keep its graph when p is valid; see validate.h. */
+struct graph *
+validate_pipeline_graph(const struct pipeline *p, struct diags *d)
+{
 	struct validate v;
 	struct graph *g;
 	size_t i;
@@ -646,7 +651,6 @@ validate_pipeline(const struct pipeline *p, struct diags *d)
 	validate_steps(&v);
 	validate_layout(&v);
 	g = graph_build(p, d);
-	graph_free(g);
 
 	for (i = 0; i < v.ntasks; i++) {
 		free(v.tasks[i].path);
@@ -658,4 +662,9 @@ validate_pipeline(const struct pipeline *p, struct diags *d)
 	free(v.seen);
 	free(v.names);
 	validate_sort(d);
+	if (d->nerrors > 0) {
+		graph_free(g);
+		return NULL;
+	}
+	return g;
 }

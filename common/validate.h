@@ -11,6 +11,7 @@
 #define LOOM_COMMON_VALIDATE_H
 
 struct diags;
+struct graph;
 struct pipeline;
 
 /*
@@ -25,5 +26,14 @@ struct pipeline;
  * matter block, a layout entry naming nothing.
  */
 void validate_pipeline(const struct pipeline *p, struct diags *d);
+
+/*
+ * validate_pipeline for callers that go on to use the dependency graph:
+ * the graph built while checking is handed over instead of thrown away.
+ * Returns it (the caller frees it with graph_free) when d holds no error
+ * afterwards, loader errors already in d included; else NULL.
+ */
+struct graph *validate_pipeline_graph(const struct pipeline *p,
+    struct diags *d);
 
 #endif

@@ -29,6 +29,8 @@
 #include "loomctl/runopts.h"
 
 static void	legacy_usage(FILE *fp);
+static void	legacy_push_overrides(struct strv *sub,
+		    const struct run_opts *o);
 
 static void
 legacy_usage(FILE *fp)
@@ -55,6 +57,22 @@ legacy_usage(FILE *fp)
 	    "cancelled, 2 usage\nerror or invalid pipeline.\n");
 }
 
+/* o's overrides as loomctl words: --set NAME=VALUE, then --var NAME=PATH. */
+static void
+legacy_push_overrides(struct strv *sub, const struct run_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->set.n; i++) {
+		strv_push(sub, "--set");
+		strv_push(sub, o->set.v[i]);
+	}
+	for (i = 0; i < o->var.n; i++) {
+		strv_push(sub, "--var");
+		strv_push(sub, o->var.v[i]);
+	}
+}
+
 /* loom FILE [flags]. */
 int
 legacy_loom(struct cmd_ctx *ctx, int argc, char **argv)
@@ -64,7 +82,6 @@ legacy_loom(struct cmd_ctx *ctx, int argc, char **argv)
 	struct strv rest, sub;
 	struct run_opts o;
 	struct prepared pr;
-	size_t i;
 	int a, rc;
 
 	strv_init(&rest);
@@ -140,14 +157,7 @@ legacy_loom(struct cmd_ctx *ctx, int argc, char **argv)
 			strv_push(&sub, "--permanent");
 		if (yes)
 			strv_push(&sub, "-y");
-		for (i = 0; i < o.set.n; i++) {
-			strv_push(&sub, "--set");
-			strv_push(&sub, o.set.v[i]);
-		}
-		for (i = 0; i < o.var.n; i++) {
-			strv_push(&sub, "--var");
-			strv_push(&sub, o.var.v[i]);
-		}
+		legacy_push_overrides(&sub, &o);
 		ctx->cmd = &cmd_clean_entry;
 		rc = cmd_clean_entry.exec(ctx, (int)sub.n, sub.v);
 		strv_free(&sub);
@@ -155,14 +165,7 @@ legacy_loom(struct cmd_ctx *ctx, int argc, char **argv)
 		strv_init(&sub);
 		strv_push(&sub, "list");
 		strv_push(&sub, o.file);
-		for (i = 0; i < o.set.n; i++) {
-			strv_push(&sub, "--set");
-			strv_push(&sub, o.set.v[i]);
-		}
-		for (i = 0; i < o.var.n; i++) {
-			strv_push(&sub, "--var");
-			strv_push(&sub, o.var.v[i]);
-		}
+		legacy_push_overrides(&sub, &o);
 		ctx->cmd = &cmd_list_entry;
 		rc = cmd_list_entry.exec(ctx, (int)sub.n, sub.v);
 		strv_free(&sub);

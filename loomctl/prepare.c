@@ -56,11 +56,8 @@ prepare_pipeline(struct prepared *pr, const struct run_opts *o, bool select,
 			return 2;
 		}
 	}
-	validate_pipeline(pr->p, &pr->diags);
-	if (pr->diags.nerrors > 0)
-		goto invalid;
-	pr->g = graph_build(pr->p, &pr->diags);
-	if (pr->g == NULL || pr->diags.nerrors > 0)
+	pr->g = validate_pipeline_graph(pr->p, &pr->diags);
+	if (pr->g == NULL)
 		goto invalid;
 	diags_sort(&pr->diags);
 	if (!quiet)

@@ -8,9 +8,6 @@
  * daemon ran the steps. URL data counts as its cached file when it was
  * downloaded; nothing is downloaded here.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,13 +24,11 @@
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
+#include "loomd/rpc-params.h"
 
 static json_t	*rpc_fresh_pipeline(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
 		    struct rpc_error *err);
-static json_t	*rpc_fresh_diags(const struct diags *d);
-static int	 rpc_fresh_overrides(struct pipeline *p, json_t *list,
-		    bool is_var, struct rpc_error *err);
 
 const struct rpc_method rpc_fresh_methods[] = {
 	{ "pipeline.freshness", rpc_fresh_pipeline },
@@ -44,47 +39,6 @@ const struct rpc_method rpc_fresh_methods[] = {
 const struct loomd_module loomd_fresh_module = {
 	.name = "fresh",
 };
-
-static json_t *
-rpc_fresh_diags(const struct diags *d)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		const struct diag *g = &d->v[i];
-
-		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, "
-		    "s:s, s:o}", "severity", g->severity == DIAG_ERROR ?
-		    "error" : "warning", "file", g->file != NULL ? g->file : "",
-		    "line", g->line, "column", g->column, "message",
-		    g->message != NULL ? g->message : "", "hint",
-		    g->hint != NULL ? json_string(g->hint) : json_null()));
-	}
-	return a;
-}
-
-/* Apply "k=v" overrides (--set or --var); -1 with err set on a bad one. */
-static int
-rpc_fresh_overrides(struct pipeline *p, json_t *list, bool is_var,
-    struct rpc_error *err)
-{
-	struct loom_error e;
-	json_t *v;
-	size_t i;
-
-	json_array_foreach(list, i, v) {
-		loom_error_clear(&e);
-		if (pipeline_apply_override(p, json_string_value(v), is_var,
-		    &e) == -1) {
-			rpc_error_set(err, LOOM_ERR_USAGE, json_pack("{s:s?}",
-			    "hint", e.hint[0] != '\0' ? e.hint : NULL),
-			    "%s", e.message);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 /*
  * pipeline.freshness {file, set?, var?, env?} -> {file, steps: [{name,
@@ -101,7 +55,6 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	struct graph *g = NULL;
 	struct loom_error e;
 	struct diags d;
-	struct stat sb;
 	const char *file;
 	json_t *set, *var, *env, *ve, *steps, *r = NULL, *js;
 	size_t i, counts[3] = { 0, 0, 0 };
@@ -120,21 +73,13 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	if (env != NULL && (ve = json_object_get(env, "VIRTUAL_ENV")) !=
 	    NULL && json_is_string(ve) && json_string_length(ve) > 0)
 		cenv.virtual_env = json_string_value(ve);
-	if ((real = realpath(file, NULL)) == NULL || stat(real, &sb) == -1 ||
-	    !S_ISREG(sb.st_mode)) {
-		rpc_error_set(err, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
-		    "path", file, "errno", real == NULL ? errno : EISDIR),
-		    "cannot open %s: %s", file, real == NULL ?
-		    strerror(errno) : "not a regular file");
+	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		goto out;
-	}
 	if ((p = pipeline_load_file(real, &d)) == NULL || d.nerrors > 0)
 		goto invalid;
-	if ((set != NULL && rpc_fresh_overrides(p, set, false, err) == -1) ||
-	    (var != NULL && rpc_fresh_overrides(p, var, true, err) == -1))
+	if (rpc_params_overrides(p, set, var, err) == -1)
 		goto out;
-	validate_pipeline(p, &d);
-	if (d.nerrors > 0 || (g = graph_build(p, &d)) == NULL)
+	if ((g = validate_pipeline_graph(p, &d)) == NULL)
 		goto invalid;
 	loom_error_clear(&e);
 	urlcache_resolve_pipeline(p, false, &e);
@@ -175,7 +120,7 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 invalid:
 	diags_sort(&d);
 	rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack("{s:o}",
-	    "diagnostics", rpc_fresh_diags(&d)), "invalid pipeline %s", file);
+	    "diagnostics", rpc_params_diags(&d)), "invalid pipeline %s", file);
 out:
 	freshness_plan_free(plan);
 	graph_free(g);

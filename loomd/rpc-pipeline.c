@@ -36,6 +36,7 @@
 #include "common/xmalloc.h"
 #include "loomd/http.h"
 #include "loomd/loomd.h"
+#include "loomd/rpc-params.h"
 
 /* Bounds of a workspace scan. */
 #define LIST_MAX_DEPTH		4
@@ -55,13 +56,14 @@ static json_t	*rpc_pipeline_open(struct loomd *loomd,
 static json_t	*rpc_pipeline_list(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
 		    struct rpc_error *err);
-static json_t	*rpc_pipeline_diags(const struct diags *d);
 static void	 rpc_pipeline_add_name(json_t *a, const char *name,
 		    size_t len);
 static json_t	*rpc_pipeline_model(const struct pipeline *p,
 		    const char *virtual_env);
 static json_t	*rpc_pipeline_ports(const struct pipeline *p,
 		    const struct kvlist *l);
+static void	 rpc_pipeline_loop_port(const struct pipeline *p,
+		    const char *key, const struct value *v, json_t *ports);
 static void	 rpc_pipeline_refs(const struct pipeline *p, const char *text,
 		    json_t *data, json_t *params);
 static void	 rpc_pipeline_value_refs(const struct pipeline *p,
@@ -168,26 +170,6 @@ rpc_pipeline_ui_target(struct loomd *loomd, struct rpc_client *client,
 		return NULL;
 	}
 	return r;
-}
-
-/* Diagnostics as docs/protocol.md's DIAG objects. */
-static json_t *
-rpc_pipeline_diags(const struct diags *d)
-{
-	json_t *a = json_array();
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		const struct diag *g = &d->v[i];
-
-		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, "
-		    "s:s, s:o}", "severity", g->severity == DIAG_ERROR ?
-		    "error" : "warning", "file", g->file != NULL ? g->file : "",
-		    "line", g->line, "column", g->column, "message",
-		    g->message != NULL ? g->message : "", "hint",
-		    g->hint != NULL ? json_string(g->hint) : json_null()));
-	}
-	return a;
 }
 
 /* Append name to a JSON array of strings unless it is there already. */
@@ -307,6 +289,23 @@ rpc_pipeline_ports(const struct pipeline *p, const struct kvlist *l)
 	return a;
 }
 
+/* A loop's over: or into: (v, may be NULL) appended to ports as key. */
+static void
+rpc_pipeline_loop_port(const struct pipeline *p, const char *key,
+    const struct value *v, json_t *ports)
+{
+	json_t *data, *params;
+
+	if (v == NULL)
+		return;
+	data = json_array();
+	params = json_array();
+	rpc_pipeline_value_refs(p, v, data, params);
+	json_array_append_new(ports, json_pack("{s:s, s:s, s:o, s:o}", "key",
+	    key, "value", v->text != NULL ? v->text : "", "data", data,
+	    "params", params));
+}
+
 /* One front-matter list as [{name, type, default, ...}]. */
 static json_t *
 rpc_pipeline_fm_list(const struct frontmatter_list *l)
@@ -366,7 +365,7 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 	json_t *data = json_array(), *params = json_array();
 	json_t *steps = json_array(), *groups = json_array();
 	json_t *layout = json_object(), *step, *cmd, *members, *ins, *outs;
-	json_t *ld, *lp, *fm, *fmcache = json_object();
+	json_t *fm, *fmcache = json_object();
 	struct loom_error err;
 	struct stat sb;
 	struct strv argv;
@@ -440,28 +439,10 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		outs = rpc_pipeline_ports(p, &s->outputs);
 		if (s->loop != NULL) {
 			/* loop.over is read and loop.into written. */
-			if (s->loop->over != NULL) {
-				ld = json_array();
-				lp = json_array();
-				rpc_pipeline_value_refs(p, s->loop->over, ld,
-				    lp);
-				json_array_append_new(ins, json_pack("{s:s, "
-				    "s:s, s:o, s:o}", "key", "loop.over",
-				    "value", s->loop->over->text ?
-				    s->loop->over->text : "", "data", ld,
-				    "params", lp));
-			}
-			if (s->loop->into != NULL) {
-				ld = json_array();
-				lp = json_array();
-				rpc_pipeline_value_refs(p, s->loop->into, ld,
-				    lp);
-				json_array_append_new(outs, json_pack("{s:s, "
-				    "s:s, s:o, s:o}", "key", "loop.into",
-				    "value", s->loop->into->text ?
-				    s->loop->into->text : "", "data", ld,
-				    "params", lp));
-			}
+			rpc_pipeline_loop_port(p, "loop.over", s->loop->over,
+			    ins);
+			rpc_pipeline_loop_port(p, "loop.into", s->loop->into,
+			    outs);
 		}
 
 		strv_init(&argv);
@@ -539,22 +520,14 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 {
 	struct pipeline *p;
 	struct diags d;
-	struct stat sb;
 	const char *file, *base;
 	json_t *r, *env;
 	char *real;
 
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
 		return NULL;
-	if ((real = realpath(file, NULL)) == NULL || stat(real, &sb) == -1 ||
-	    !S_ISREG(sb.st_mode)) {
-		rpc_error_set(err, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
-		    "path", file, "errno", real == NULL ? errno : EISDIR),
-		    "cannot open %s: %s", file, real == NULL ?
-		    strerror(errno) : "not a regular file");
-		free(real);
+	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		return NULL;
-	}
 	diags_init(&d);
 	p = pipeline_load_file(real, &d);
 	if (p != NULL)
@@ -575,7 +548,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	json_object_set_new(r, "name", json_string(base + 1));
 	json_object_set_new(r, "ok", json_boolean(p != NULL &&
 	    d.nerrors == 0));
-	json_object_set_new(r, "diagnostics", rpc_pipeline_diags(&d));
+	json_object_set_new(r, "diagnostics", rpc_params_diags(&d));
 	pipeline_free(p);
 	diags_free(&d);
 	free(real);

@@ -12,9 +12,10 @@
  * worklist rather than recursion, so a failure at the head of a chain of
  * 100,000 steps does not grow the stack.
  *
- * No I/O, no clock, no processes: see sched.h and STYLE.md.
+ * The action list and the text form of actions are sched-action.c's;
+ * this file only appends to the list. No I/O, no clock, no processes:
+ * see sched.h and STYLE.md.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 #include "common/graph.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "loomd/sched-action.h"
 #include "loomd/sched.h"
 
 enum sched_unit_state {
@@ -84,11 +86,18 @@ struct sched_step {
 	size_t nbecause;
 };
 
-/* A queued unit; ordered by (rank, item). */
+/* A heap entry: a ready step (item 0) or a queued unit. */
 struct sched_qent {
 	size_t rank;
 	size_t item;
 	size_t step;
+};
+
+/* A min-heap of entries by (rank, item); ranks are unique per step. */
+struct sched_heap {
+	struct sched_qent *v;
+	size_t n;
+	size_t cap;
 };
 
 struct sched {
@@ -111,24 +120,17 @@ struct sched {
 	size_t nterminal;
 	struct sched_counts counts;
 
-	size_t *ready;		/* min-heap of steps by rank */
-	size_t nready;
-	struct sched_qent *queue; /* min-heap of units */
-	size_t nqueue;
-	size_t capqueue;
+	struct sched_heap ready; /* ready steps by rank */
+	struct sched_heap queue; /* queued units by (rank, item) */
 	size_t *work;		/* FIFO of steps that just ended */
 	size_t work_head;
 	size_t work_tail;
 };
 
-static struct sched_action *sched_push(struct sched_actions *,
-		    enum sched_action_type, size_t);
-static void	sched_ready_push(struct sched *, size_t);
-static size_t	sched_ready_pop(struct sched *);
 static bool	sched_qent_less(const struct sched_qent *,
 		    const struct sched_qent *);
-static void	sched_queue_push(struct sched *, size_t, size_t);
-static struct sched_qent sched_queue_pop(struct sched *);
+static void	sched_heap_push(struct sched_heap *, size_t, size_t, size_t);
+static struct sched_qent sched_heap_pop(struct sched_heap *);
 static void	sched_step_event(struct sched *, size_t,
 		    enum sched_step_event, struct sched_actions *);
 static void	sched_unit_event(struct sched *, size_t, size_t,
@@ -148,51 +150,6 @@ static void	sched_signal(struct sched *, size_t, size_t,
 		    enum sched_signal, struct sched_actions *);
 static struct sched_unit *sched_unit(struct sched *, size_t, size_t);
 
-/* An empty action list. */
-void
-sched_actions_init(struct sched_actions *a)
-{
-	memset(a, 0, sizeof *a);
-}
-
-/* Drop the actions of a, keeping its storage. */
-void
-sched_actions_clear(struct sched_actions *a)
-{
-	size_t i;
-
-	for (i = 0; i < a->n; i++)
-		free(a->v[i].because);
-	a->n = 0;
-}
-
-/* Free the actions of a and their storage. */
-void
-sched_actions_free(struct sched_actions *a)
-{
-	sched_actions_clear(a);
-	free(a->v);
-	memset(a, 0, sizeof *a);
-}
-
-/* Append a zeroed action of type for step. */
-static struct sched_action *
-sched_push(struct sched_actions *a, enum sched_action_type type, size_t step)
-{
-	struct sched_action *act;
-
-	if (a->n == a->cap) {
-		a->cap = a->cap == 0 ? 16 : a->cap * 2;
-		a->v = xreallocarray(a->v, a->cap, sizeof *a->v);
-	}
-	act = &a->v[a->n++];
-	memset(act, 0, sizeof *act);
-	act->type = type;
-	act->step = step;
-	act->status = -1;
-	return act;
-}
-
 /* A scheduler for the selected steps of g (borrowed). */
 struct sched *
 sched_create(const struct graph *g, const bool *selected, bool parallel,
@@ -210,7 +167,6 @@ sched_create(const struct graph *g, const bool *selected, bool parallel,
 	s->max_workers = max_workers;
 	s->grace_ms = grace_ms;
 	s->steps = xcalloc(s->n + 1, sizeof *s->steps);
-	s->ready = xcalloc(s->n + 1, sizeof *s->ready);
 	s->work = xcalloc(s->n + 1, sizeof *s->work);
 	for (i = 0; i < s->n; i++) {
 		if (!selected[i]) {
@@ -241,8 +197,8 @@ sched_free(struct sched *s)
 		free(s->steps[i].because);
 	}
 	free(s->steps);
-	free(s->ready);
-	free(s->queue);
+	free(s->ready.v);
+	free(s->queue.v);
 	free(s->work);
 	free(s);
 }
@@ -265,46 +221,6 @@ sched_set_uptodate(struct sched *s, size_t step)
 	s->steps[step].uptodate = true;
 }
 
-/* The ready heap: steps by topological rank. */
-static void
-sched_ready_push(struct sched *s, size_t step)
-{
-	size_t i = s->nready++, parent, rank = graph_rank(s->g, step);
-
-	while (i > 0) {
-		parent = (i - 1) / 2;
-		if (graph_rank(s->g, s->ready[parent]) <= rank)
-			break;
-		s->ready[i] = s->ready[parent];
-		i = parent;
-	}
-	s->ready[i] = step;
-}
-
-static size_t
-sched_ready_pop(struct sched *s)
-{
-	size_t top = s->ready[0], last, i = 0, c, rank;
-
-	last = s->ready[--s->nready];
-	rank = graph_rank(s->g, last);
-	for (;;) {
-		c = 2 * i + 1;
-		if (c >= s->nready)
-			break;
-		if (c + 1 < s->nready && graph_rank(s->g, s->ready[c + 1]) <
-		    graph_rank(s->g, s->ready[c]))
-			c++;
-		if (rank <= graph_rank(s->g, s->ready[c]))
-			break;
-		s->ready[i] = s->ready[c];
-		i = c;
-	}
-	if (s->nready > 0)
-		s->ready[i] = last;
-	return top;
-}
-
 static bool
 sched_qent_less(const struct sched_qent *a, const struct sched_qent *b)
 {
@@ -313,53 +229,52 @@ sched_qent_less(const struct sched_qent *a, const struct sched_qent *b)
 	return a->item < b->item;
 }
 
-/* The unit queue: (rank, item) order. */
+/* Add (rank, item) for step to heap h. */
 static void
-sched_queue_push(struct sched *s, size_t step, size_t item)
+sched_heap_push(struct sched_heap *h, size_t rank, size_t item, size_t step)
 {
 	struct sched_qent e;
 	size_t i, parent;
 
-	if (s->nqueue == s->capqueue) {
-		s->capqueue = s->capqueue == 0 ? 64 : s->capqueue * 2;
-		s->queue = xreallocarray(s->queue, s->capqueue,
-		    sizeof *s->queue);
+	if (h->n == h->cap) {
+		h->cap = h->cap == 0 ? 64 : h->cap * 2;
+		h->v = xreallocarray(h->v, h->cap, sizeof *h->v);
 	}
-	e.rank = graph_rank(s->g, step);
+	e.rank = rank;
 	e.item = item;
 	e.step = step;
-	i = s->nqueue++;
+	i = h->n++;
 	while (i > 0) {
 		parent = (i - 1) / 2;
-		if (!sched_qent_less(&e, &s->queue[parent]))
+		if (!sched_qent_less(&e, &h->v[parent]))
 			break;
-		s->queue[i] = s->queue[parent];
+		h->v[i] = h->v[parent];
 		i = parent;
 	}
-	s->queue[i] = e;
+	h->v[i] = e;
 }
 
+/* Remove and return the least entry of h, which is not empty. */
 static struct sched_qent
-sched_queue_pop(struct sched *s)
+sched_heap_pop(struct sched_heap *h)
 {
-	struct sched_qent top = s->queue[0], last;
+	struct sched_qent top = h->v[0], last;
 	size_t i = 0, c;
 
-	last = s->queue[--s->nqueue];
+	last = h->v[--h->n];
 	for (;;) {
 		c = 2 * i + 1;
-		if (c >= s->nqueue)
+		if (c >= h->n)
 			break;
-		if (c + 1 < s->nqueue &&
-		    sched_qent_less(&s->queue[c + 1], &s->queue[c]))
+		if (c + 1 < h->n && sched_qent_less(&h->v[c + 1], &h->v[c]))
 			c++;
-		if (!sched_qent_less(&s->queue[c], &last))
+		if (!sched_qent_less(&h->v[c], &last))
 			break;
-		s->queue[i] = s->queue[c];
+		h->v[i] = h->v[c];
 		i = c;
 	}
-	if (s->nqueue > 0)
-		s->queue[i] = last;
+	if (h->n > 0)
+		h->v[i] = last;
 	return top;
 }
 
@@ -382,7 +297,7 @@ sched_signal(struct sched *s, size_t step, size_t item,
 		u->term_sent = true;
 	else
 		u->kill_sent = true;
-	a = sched_push(out, SCHED_ACTION_SIGNAL, step);
+	a = sched_action_push(out, SCHED_ACTION_SIGNAL, step);
 	a->item = item;
 	a->loop = s->steps[step].loop;
 	a->sig = sig;
@@ -403,7 +318,8 @@ sched_unit_event(struct sched *s, size_t step, size_t item,
 	case SCHED_UNIT_IDLE:
 		if (ev == SCHED_UEV_QUEUE) {
 			u->state = SCHED_UNIT_QUEUED;
-			sched_queue_push(s, step, item);
+			sched_heap_push(&s->queue, graph_rank(s->g, step), item,
+			    step);
 			return;
 		}
 		if (ev == SCHED_UEV_DROP) {
@@ -417,7 +333,7 @@ sched_unit_event(struct sched *s, size_t step, size_t item,
 		if (ev == SCHED_UEV_DISPATCH) {
 			u->state = SCHED_UNIT_SPAWNING;
 			s->busy++;
-			a = sched_push(out, SCHED_ACTION_SPAWN, step);
+			a = sched_action_push(out, SCHED_ACTION_SPAWN, step);
 			a->item = item;
 			a->loop = s->steps[step].loop;
 			return;
@@ -552,7 +468,7 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 	switch (state) {
 	case SCHED_STEP_SKIPPED:
 		s->counts.skipped++;
-		a = sched_push(out, SCHED_ACTION_STEP_SKIPPED, step);
+		a = sched_action_push(out, SCHED_ACTION_STEP_SKIPPED, step);
 		a->result = SCHED_RESULT_SKIPPED;
 		a->because = xcalloc(st->nbecause + 1, sizeof *a->because);
 		memcpy(a->because, st->because,
@@ -563,7 +479,7 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 	case SCHED_STEP_UPTODATE:
 	case SCHED_STEP_FAILED:
 	case SCHED_STEP_CANCELLED:
-		a = sched_push(out, SCHED_ACTION_STEP_FINISHED, step);
+		a = sched_action_push(out, SCHED_ACTION_STEP_FINISHED, step);
 		if (state == SCHED_STEP_SUCCEEDED) {
 			a->result = SCHED_RESULT_SUCCEEDED;
 			s->counts.succeeded++;
@@ -614,7 +530,8 @@ sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
 		}
 		if (ev == SCHED_SEV_DEPS_MET) {
 			st->state = SCHED_STEP_READY;
-			sched_ready_push(s, step);
+			sched_heap_push(&s->ready, graph_rank(s->g, step), 0,
+			    step);
 			return;
 		}
 		if (ev == SCHED_SEV_DEPS_FAILED) {
@@ -631,7 +548,8 @@ sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
 			s->nactive++;
 			if (st->loop) {
 				st->state = SCHED_STEP_LISTING;
-				sched_push(out, SCHED_ACTION_LIST_ITEMS, step);
+				sched_action_push(out, SCHED_ACTION_LIST_ITEMS,
+				    step);
 			} else {
 				st->state = SCHED_STEP_RUNNING;
 				sched_make_units(s, step, 1, out);
@@ -794,11 +712,11 @@ sched_pump(struct sched *s, struct sched_actions *out)
 
 	if (s->cancelled)
 		return;
-	while (s->nready > 0 && (s->parallel || s->nactive == 0))
-		sched_step_event(s, sched_ready_pop(s), SCHED_SEV_ACTIVATE,
-		    out);
-	while (s->busy < s->max_workers && s->nqueue > 0) {
-		e = sched_queue_pop(s);
+	while (s->ready.n > 0 && (s->parallel || s->nactive == 0))
+		sched_step_event(s, sched_heap_pop(&s->ready).step,
+		    SCHED_SEV_ACTIVATE, out);
+	while (s->busy < s->max_workers && s->queue.n > 0) {
+		e = sched_heap_pop(&s->queue);
 		sched_unit_event(s, e.step, e.item, SCHED_UEV_DISPATCH, 0, out);
 	}
 }
@@ -815,7 +733,7 @@ sched_check_finished(struct sched *s, struct sched_actions *out)
 	if (s->finished || s->nterminal < s->nselected)
 		return;
 	s->finished = true;
-	a = sched_push(out, SCHED_ACTION_RUN_FINISHED, 0);
+	a = sched_action_push(out, SCHED_ACTION_RUN_FINISHED, 0);
 	if (s->cancelled)
 		a->result = SCHED_RESULT_CANCELLED;
 	else if (s->counts.failed > 0 || s->counts.skipped > 0)
@@ -921,8 +839,8 @@ sched_cancel(struct sched *s, uint64_t now_ms, struct sched_actions *out)
 		return;
 	s->cancelled = true;
 	s->kill_at = now_ms + s->grace_ms;
-	s->nready = 0;
-	s->nqueue = 0;
+	s->ready.n = 0;
+	s->queue.n = 0;
 	order = graph_order(s->g);
 	for (i = 0; i < s->n; i++) {
 		step = order[i];
@@ -938,7 +856,7 @@ sched_cancel(struct sched *s, uint64_t now_ms, struct sched_actions *out)
 		}
 	}
 	if (s->busy > 0) {
-		a = sched_push(out, SCHED_ACTION_WAKE, 0);
+		a = sched_action_push(out, SCHED_ACTION_WAKE, 0);
 		a->at_ms = s->kill_at;
 	}
 	sched_check_finished(s, out);
@@ -957,7 +875,7 @@ sched_tick(struct sched *s, uint64_t now_ms, struct sched_actions *out)
 		return;
 	if (now_ms < s->kill_at) {
 		/* Woken early: ask again for the deadline. */
-		a = sched_push(out, SCHED_ACTION_WAKE, 0);
+		a = sched_action_push(out, SCHED_ACTION_WAKE, 0);
 		a->at_ms = s->kill_at;
 		return;
 	}
@@ -1020,106 +938,4 @@ void
 sched_get_counts(const struct sched *s, struct sched_counts *c)
 {
 	*c = s->counts;
-}
-
-/* The name of a result, for records and messages. */
-const char *
-sched_result_name(enum sched_result r)
-{
-	switch (r) {
-	case SCHED_RESULT_SUCCEEDED:
-		return "succeeded";
-	case SCHED_RESULT_FAILED:
-		return "failed";
-	case SCHED_RESULT_SKIPPED:
-		return "skipped";
-	case SCHED_RESULT_CANCELLED:
-		return "cancelled";
-	case SCHED_RESULT_UPTODATE:
-		return "up-to-date";
-	}
-	return "unknown";
-}
-
-/* The name of a step state, for messages. */
-const char *
-sched_step_state_name(enum sched_step_state st)
-{
-	switch (st) {
-	case SCHED_STEP_UNSELECTED:
-		return "unselected";
-	case SCHED_STEP_WAITING:
-		return "waiting";
-	case SCHED_STEP_READY:
-		return "ready";
-	case SCHED_STEP_LISTING:
-		return "listing";
-	case SCHED_STEP_RUNNING:
-		return "running";
-	case SCHED_STEP_SUCCEEDED:
-		return "succeeded";
-	case SCHED_STEP_FAILED:
-		return "failed";
-	case SCHED_STEP_SKIPPED:
-		return "skipped";
-	case SCHED_STEP_CANCELLED:
-		return "cancelled";
-	case SCHED_STEP_UPTODATE:
-		return "up-to-date";
-	}
-	return "unknown";
-}
-
-/* One action as a line of text; an owned string. */
-char *
-sched_action_format(const struct sched_action *a, const char *const *names)
-{
-	char step[64], unit[96], *list, *tmp;
-	size_t i;
-
-	/* WAKE and RUN_FINISHED name no step (there may be none). */
-	if (a->type == SCHED_ACTION_WAKE ||
-	    a->type == SCHED_ACTION_RUN_FINISHED)
-		step[0] = '\0';
-	else if (names != NULL)
-		snprintf(step, sizeof step, "%s", names[a->step]);
-	else
-		snprintf(step, sizeof step, "%zu", a->step);
-	snprintf(unit, sizeof unit, "%s[%zu]", step, a->item);
-
-	switch (a->type) {
-	case SCHED_ACTION_SPAWN:
-		return xasprintf("spawn %s", a->loop ? unit : step);
-	case SCHED_ACTION_LIST_ITEMS:
-		return xasprintf("list %s", step);
-	case SCHED_ACTION_SIGNAL:
-		return xasprintf("signal %s %s", a->loop ? unit : step,
-		    a->sig == SCHED_SIGNAL_TERM ? "TERM" : "KILL");
-	case SCHED_ACTION_WAKE:
-		return xasprintf("wake %llu", (unsigned long long)a->at_ms);
-	case SCHED_ACTION_STEP_SKIPPED:
-		list = xstrdup("");
-		for (i = 0; i < a->nbecause; i++) {
-			if (names != NULL)
-				tmp = xasprintf("%s%s%s", list, i ? "," : "",
-				    names[a->because[i]]);
-			else
-				tmp = xasprintf("%s%s%zu", list, i ? "," : "",
-				    a->because[i]);
-			free(list);
-			list = tmp;
-		}
-		tmp = xasprintf("skipped %s (%s)", step, list);
-		free(list);
-		return tmp;
-	case SCHED_ACTION_STEP_FINISHED:
-		return xasprintf("finished %s %s", step,
-		    sched_result_name(a->result));
-	case SCHED_ACTION_RUN_FINISHED:
-		return xasprintf("run %s %zu/%zu/%zu/%zu/%zu",
-		    sched_result_name(a->result), a->counts.total,
-		    a->counts.succeeded, a->counts.failed, a->counts.skipped,
-		    a->counts.cancelled);
-	}
-	return xstrdup("unknown");
 }

@@ -8,7 +8,7 @@
  * each message naming the folder and the fault; mkdir -p; confinement
  * (empty, absolute and ".." paths refused, a symbolic link escaping
  * refused, one staying inside allowed, a missing file only when allowed,
- * a dangling link refused).
+ * a dangling link refused, a new file in a folder linking out refused).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -221,6 +221,9 @@ test_paths_confine(void **state)
 	p = xasprintf("%s/dangling", root);
 	assert_int_equal(symlink("/nonexistent/loom-x", p), 0);
 	free(p);
+	p = xasprintf("%s/outdir", root);
+	assert_int_equal(symlink("..", p), 0);
+	free(p);
 	real = realpath(root, NULL);
 
 	loom_error_clear(&err);
@@ -264,6 +267,11 @@ test_paths_confine(void **state)
 	assert_null(paths_confine(root, "nodir/new.csv", true, &err));
 	assert_null(paths_confine(root, "dangling", true, &err));
 	assert_int_equal(errno, EACCES);
+	/* A new file in a folder that links out of root. */
+	loom_error_clear(&err);
+	assert_null(paths_confine(root, "outdir/new.csv", true, &err));
+	assert_int_equal(errno, EACCES);
+	assert_non_null(strstr(err.message, "outside the experiment folder"));
 
 	rm_rf(tmp);
 	free(real);

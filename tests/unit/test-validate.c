@@ -10,7 +10,9 @@
  * (from graph.c), front-matter warnings (undeclared and missing required
  * arguments), layout entries naming nothing; all reported in one run,
  * sorted by location; a clean pipeline gives no diagnostics; problems in
- * aliased nodes are reported once.
+ * aliased nodes are reported once; validate_pipeline_graph reports the
+ * same diagnostics and hands over the dependency graph of a valid
+ * pipeline (NULL for an invalid one).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -27,6 +29,7 @@
 #include <cmocka.h>
 
 #include "common/error.h"
+#include "common/graph.h"
 #include "common/pipeline.h"
 #include "common/validate.h"
 #include "common/xmalloc.h"
@@ -396,6 +399,64 @@ test_validate_aliases_once(void **state)
 	diags_free(&d);
 }
 
+/* The graph built while validating is handed over, only when valid. */
+static void
+test_validate_hands_over_graph(void **state)
+{
+	static const char *valid =
+	    "data:\n"
+	    "  x: x.csv\n"
+	    "  y: y.csv\n"
+	    "pipeline:\n"
+	    "  - name: b\n"
+	    "    task: tasks/plain.py\n"
+	    "    inputs: {i: $x}\n"
+	    "    outputs: {-o: $y}\n"
+	    "  - name: a\n"
+	    "    task: tasks/plain.py\n"
+	    "    outputs: {-o: $x}\n"
+	    "  - name: c\n"
+	    "    task: tasks/missing.py\n";
+	struct diags d, d2;
+	struct pipeline *p;
+	struct graph *g;
+	const size_t *deps;
+	size_t n;
+	const char *bad;
+
+	/* Without step c the pipeline is valid: b depends on a. */
+	bad = strstr(valid, "  - name: c");
+	diags_init(&d);
+	p = pipeline_load_string(NAME, dir, valid, (size_t)(bad - valid), &d);
+	assert_non_null(p);
+	g = validate_pipeline_graph(p, &d);
+	assert_non_null(g);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(graph_nsteps(g), 2);
+	deps = graph_deps(g, 0, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(deps[0], 1);
+	assert_int_equal(graph_order(g)[0], 1);
+	assert_int_equal(graph_order(g)[1], 0);
+	graph_free(g);
+	pipeline_free(p);
+	diags_free(&d);
+
+	/* With it, NULL and the diagnostics validate_pipeline gives. */
+	diags_init(&d);
+	p = pipeline_load_string(NAME, dir, valid, strlen(valid), &d);
+	assert_non_null(p);
+	assert_null(validate_pipeline_graph(p, &d));
+	expect_error(&d, 13, 11, "tasks/missing.py", NULL);
+	diags_init(&d2);
+	validate_pipeline(p, &d2);
+	assert_int_equal(d.n, d2.n);
+	assert_int_equal(d.nerrors, d2.nerrors);
+	pipeline_free(p);
+	diags_free(&d);
+	diags_free(&d2);
+}
+
 int
 main(void)
 {
@@ -408,6 +469,7 @@ main(void)
 		cmocka_unit_test(test_validate_frontmatter),
 		cmocka_unit_test(test_validate_layout_and_order),
 		cmocka_unit_test(test_validate_aliases_once),
+		cmocka_unit_test(test_validate_hands_over_graph),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
