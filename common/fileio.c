@@ -8,10 +8,30 @@
  * file created O_EXCL beside the target, fsync, rename, fsync of the
  * folder, so that after a crash the target is always a complete old or new
  * version and a stray temporary file carries a recognisable name.
+ *
+ * A writer holds an flock on its temporary file from creation until the
+ * rename is done, so a temporary file nobody has locked belongs to a
+ * writer that died. The first successful replacement in a folder by a
+ * process removes such leftovers there (fileio_sweep_temps); a small
+ * per-process memo of folders already swept keeps later writes from
+ * reading the folder again (a stamp folder of 10 000 loop items would
+ * otherwise cost O(n^2)). The memo is the one piece of file-static state
+ * besides the fault hooks: losing it only costs a readdir.
+ *
+ * Fault hooks (builds with LOOM_FAULT_HOOKS, see docs/daemon.md): the
+ * environment variable LOOM_FAULT, read once per process, can make the
+ * Nth atomic write abort the process between the temporary file's write
+ * and its rename, or fail its write with ENOSPC or EIO, so that crash
+ * recovery can be tested at every write instead of by kill -9 timing.
  */
+#include <sys/file.h>
+#ifdef LOOM_FAULT_HOOKS
+#include <sys/prctl.h>
+#endif
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -23,11 +43,75 @@
 
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 
 #define FILEIO_TEMP_MARK	".tmp-"
+/* Folders remembered as swept; the memo starts over when full. */
+#define FILEIO_SWEPT_MAX	64
+/* Attempts when a concurrent sweep took our temporary file (see below). */
+#define FILEIO_REPLACE_TRIES	3
 
 static int	fileio_fsync_dir(const char *dir, struct loom_error *err);
+static void	fileio_sweep_once(const char *dir);
+static bool	fileio_temp_is_stale(int dfd, const char *name);
+
+/* Folders this process has swept (fileio_sweep_once). */
+static char	*fileio_swept[FILEIO_SWEPT_MAX];
+static size_t	 fileio_nswept;
+
+/* What the fault hooks make of one atomic write. */
+#define FILEIO_FAULT_FAIL	0x1	/* its write(2) fails */
+#define FILEIO_FAULT_ABORT	0x2	/* the process aborts before rename */
+
+#ifdef LOOM_FAULT_HOOKS
+/* One rule of LOOM_FAULT: act on the at-th write of files named name. */
+struct fileio_fault_rule {
+	unsigned long	 at;		/* 0: rule not set */
+	unsigned long	 seen;		/* matching writes so far */
+	char		*name;		/* file name to count, NULL: all */
+	int		 error;		/* errno of a failed write */
+};
+
+/* LOOM_FAULT, parsed on the first atomic write of the process. */
+struct fileio_fault {
+	bool			 loaded;
+	bool			 trace;	/* log every atomic write */
+	unsigned long		 count;	/* atomic writes so far */
+	struct fileio_fault_rule abort;
+	struct fileio_fault_rule fail;
+};
+
+static struct fileio_fault fileio_fault;
+
+static void	fileio_fault_load(void);
+static bool	fileio_fault_parse(const char *spec,
+		    struct fileio_fault_rule *rule, bool with_errno);
+static bool	fileio_fault_match(struct fileio_fault_rule *rule,
+		    const char *base);
+static unsigned	fileio_fault_begin(const char *path, unsigned long *nth);
+static void	fileio_fault_abort(unsigned flags, unsigned long nth,
+		    const char *tmp, const char *path);
+#else
+/* Without hooks: no counting, no failures, no abort. */
+static inline unsigned
+fileio_fault_begin(const char *path, unsigned long *nth)
+{
+	(void)path;
+	*nth = 0;
+	return 0;
+}
+
+static inline void
+fileio_fault_abort(unsigned flags, unsigned long nth, const char *tmp,
+    const char *path)
+{
+	(void)flags;
+	(void)nth;
+	(void)tmp;
+	(void)path;
+}
+#endif
 
 /* Read a whole regular file, capped at max bytes; see fileio.h. */
 char *
@@ -139,9 +223,211 @@ fileio_fsync_dir(const char *dir, struct loom_error *err)
 	return 0;
 }
 
+#ifdef LOOM_FAULT_HOOKS
+/*
+ * Parse the part of a LOOM_FAULT term after its "name:": "N", then (for
+ * fail-write) an optional ":ENOSPC" or ":EIO", then an optional "@FILE"
+ * that counts only writes to files named FILE. Returns false when it
+ * does not parse.
+ */
+static bool
+fileio_fault_parse(const char *spec, struct fileio_fault_rule *rule,
+    bool with_errno)
+{
+	unsigned long n;
+	char *end;
+
+	if (*spec < '0' || *spec > '9')
+		return false;
+	errno = 0;
+	n = strtoul(spec, &end, 10);
+	if (errno != 0 || n == 0)
+		return false;
+	rule->error = ENOSPC;
+	if (with_errno && strncmp(end, ":EIO", 4) == 0) {
+		rule->error = EIO;
+		end += 4;
+	} else if (with_errno && strncmp(end, ":ENOSPC", 7) == 0)
+		end += 7;
+	if (*end != '\0' && (*end != '@' || end[1] == '\0'))
+		return false;
+	free(rule->name);
+	rule->name = *end == '@' ? xstrdup(end + 1) : NULL;
+	rule->at = n;
+	rule->seen = 0;
+	return true;
+}
+
+/*
+ * Read LOOM_FAULT: a comma-separated list of "abort-before-rename:N[@FILE]",
+ * "fail-write:N[:EIO][@FILE]" and "trace". A term that does not parse is
+ * logged and ignored.
+ */
+static void
+fileio_fault_load(void)
+{
+	struct fileio_fault *f = &fileio_fault;
+	const char *env;
+	char *copy, *term, *save = NULL;
+	bool ok;
+
+	f->loaded = true;
+	if ((env = getenv("LOOM_FAULT")) == NULL || *env == '\0')
+		return;
+	copy = xstrdup(env);
+	for (term = strtok_r(copy, ",", &save); term != NULL;
+	    term = strtok_r(NULL, ",", &save)) {
+		if (strcmp(term, "trace") == 0)
+			ok = f->trace = true;
+		else if (strncmp(term, "abort-before-rename:", 20) == 0)
+			ok = fileio_fault_parse(term + 20, &f->abort, false);
+		else if (strncmp(term, "fail-write:", 11) == 0)
+			ok = fileio_fault_parse(term + 11, &f->fail, true);
+		else
+			ok = false;
+		if (!ok)
+			log_warn("LOOM_FAULT: ignoring '%s' (expected "
+			    "abort-before-rename:N[@FILE], "
+			    "fail-write:N[:EIO][@FILE] or trace)", term);
+	}
+	free(copy);
+	if (f->abort.at != 0)
+		log_warn("LOOM_FAULT: atomic write %lu%s%s will abort before "
+		    "its rename", f->abort.at, f->abort.name != NULL ?
+		    " of " : "", f->abort.name != NULL ? f->abort.name : "");
+	if (f->fail.at != 0)
+		log_warn("LOOM_FAULT: atomic write %lu%s%s will fail with %s",
+		    f->fail.at, f->fail.name != NULL ? " of " : "",
+		    f->fail.name != NULL ? f->fail.name : "",
+		    strerror(f->fail.error));
+}
+
+/* Count a write to a file named base against rule; true on its turn. */
+static bool
+fileio_fault_match(struct fileio_fault_rule *rule, const char *base)
+{
+	if (rule->at == 0 ||
+	    (rule->name != NULL && strcmp(rule->name, base) != 0))
+		return false;
+	return ++rule->seen == rule->at;
+}
+
+/*
+ * Count one atomic write of path: *nth receives its number in the
+ * process (from 1); returns the FILEIO_FAULT_* flags for it.
+ */
+static unsigned
+fileio_fault_begin(const char *path, unsigned long *nth)
+{
+	struct fileio_fault *f = &fileio_fault;
+	const char *base = strrchr(path, '/');
+	unsigned flags = 0;
+
+	base = base != NULL ? base + 1 : path;
+	if (!f->loaded)
+		fileio_fault_load();
+	*nth = ++f->count;
+	if (f->trace)
+		log_warn("LOOM_FAULT: atomic write %lu: %s", f->count, path);
+	if (fileio_fault_match(&f->fail, base))
+		flags |= FILEIO_FAULT_FAIL;
+	if (fileio_fault_match(&f->abort, base))
+		flags |= FILEIO_FAULT_ABORT;
+	return flags;
+}
+
+/*
+ * The abort hook: the temporary file is complete, the rename not done.
+ * No core dump (the process is not dumpable) and no sanitizer report:
+ * a plain SIGABRT, as a crash would leave things.
+ */
+static void
+fileio_fault_abort(unsigned flags, unsigned long nth, const char *tmp,
+    const char *path)
+{
+	if ((flags & FILEIO_FAULT_ABORT) == 0)
+		return;
+	log_warn("LOOM_FAULT: aborting before renaming %s to %s (atomic "
+	    "write %lu)", tmp, path, nth);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	abort();
+}
+#endif
+
+/*
+ * Is the temporary file name in the folder dfd left by a dead writer?
+ * Only a regular file that nobody holds a lock on; the name must still
+ * be the file we locked when we remove it.
+ */
+static bool
+fileio_temp_is_stale(int dfd, const char *name)
+{
+	struct stat st, now;
+	bool stale = false;
+	int fd;
+
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC | O_NOCTTY);
+	if (fd == -1)
+		return false;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_ino == st.st_ino && now.st_dev == st.st_dev)
+		stale = true;
+	close(fd);
+	return stale;
+}
+
+/* Remove temporary files of dead writers in dir; see fileio.h. */
+int
+fileio_sweep_temps(const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (!fileio_is_temp_name(de->d_name))
+			continue;
+		if (fileio_temp_is_stale(dirfd(d), de->d_name) &&
+		    unlinkat(dirfd(d), de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Sweep dir unless this process already has. */
+static void
+fileio_sweep_once(const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < fileio_nswept; i++) {
+		if (strcmp(fileio_swept[i], dir) == 0)
+			return;
+	}
+	(void)fileio_sweep_temps(dir);
+	if (fileio_nswept == FILEIO_SWEPT_MAX) {
+		for (i = 0; i < fileio_nswept; i++)
+			free(fileio_swept[i]);
+		fileio_nswept = 0;
+	}
+	fileio_swept[fileio_nswept++] = xstrdup(dir);
+}
+
 /*
  * Replace path atomically (temporary file, rename); when durable, the
  * file is synced before the rename and its folder after it.
+ *
+ * The temporary file is flocked through a second descriptor (lockfd)
+ * from just after its creation until after the rename, so that a sweep
+ * by another process never takes a file still being written. A sweep
+ * can still win the instant between mkostemp and flock; the rename then
+ * fails with ENOENT and the write starts over.
  */
 static int
 fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
@@ -150,9 +436,11 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 	struct stat st;
 	char *target = NULL, *dir = NULL, *tmp = NULL, *slash;
 	const char *base, *p = data;
-	size_t done = 0;
+	size_t done;
 	ssize_t n;
-	int fd = -1, saved;
+	unsigned long nth;
+	unsigned fault;
+	int fd = -1, lockfd = -1, saved, tries = 0;
 
 	/* Write through a symbolic link: replace its target, keep the link. */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
@@ -180,6 +468,8 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		    path);
 		goto fail;
 	}
+	fault = fileio_fault_begin(path, &nth);
+again:
 	tmp = xasprintf("%s/.%s" FILEIO_TEMP_MARK "XXXXXX", dir, base);
 	/* mkostemp creates with O_CREAT|O_EXCL and mode 0600. */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
@@ -191,8 +481,22 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		    strerror(saved));
 		goto fail;
 	}
+	if ((lockfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
+	    flock(lockfd, LOCK_EX) == -1) {
+		saved = errno;
+		loom_error_set(err, path, 0, 0, "cannot lock %s: %s", tmp,
+		    strerror(saved));
+		goto fail;
+	}
+	done = 0;
 	while (done < len) {
-		n = write(fd, p + done, len - done);
+		if ((fault & FILEIO_FAULT_FAIL) != 0) {
+			n = -1;
+#ifdef LOOM_FAULT_HOOKS
+			errno = fileio_fault.fail.error;
+#endif
+		} else
+			n = write(fd, p + done, len - done);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -215,6 +519,7 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		    strerror(saved));
 		goto fail;
 	}
+	/* lockfd shares the open file: the lock outlives this close. */
 	if (close(fd) == -1) {
 		fd = -1;
 		saved = errno;
@@ -223,6 +528,7 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		goto fail;
 	}
 	fd = -1;
+	fileio_fault_abort(fault, nth, tmp, path);
 	/*
 	 * Not durable: swap the new file in (atomic for readers like a
 	 * rename) and unlink the old content under the temporary name.
@@ -236,12 +542,23 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 		(void)unlink(tmp);
 	} else if (rename(tmp, path) == -1) {
 		saved = errno;
+		if (saved == ENOENT && ++tries < FILEIO_REPLACE_TRIES &&
+		    access(tmp, F_OK) == -1 && errno == ENOENT) {
+			/* Swept under us before our lock: start over. */
+			close(lockfd);
+			lockfd = -1;
+			free(tmp);
+			goto again;
+		}
 		loom_error_set(err, path, 0, 0, "cannot rename %s to %s: %s",
 		    tmp, path, strerror(saved));
 		goto fail;
 	}
+	close(lockfd);
+	lockfd = -1;
 	free(tmp);
 	tmp = NULL;
+	fileio_sweep_once(dir);
 	/* The new content is in place; a folder sync failure is reported. */
 	if (durable && fileio_fsync_dir(dir, err) == -1)
 		goto fail;
@@ -254,6 +571,8 @@ fail:
 		close(fd);
 	if (tmp != NULL)
 		unlink(tmp);
+	if (lockfd != -1)
+		close(lockfd);
 	free(tmp);
 	free(dir);
 	free(target);
@@ -354,4 +673,26 @@ fileio_is_temp_name(const char *name)
 		if (mark[i] == '\0')
 			return false;
 	return mark[6] == '\0';
+}
+
+/* Forget LOOM_FAULT and the count of atomic writes; see fileio.h. */
+void
+fileio_fault_reset(void)
+{
+#ifdef LOOM_FAULT_HOOKS
+	free(fileio_fault.abort.name);
+	free(fileio_fault.fail.name);
+	memset(&fileio_fault, 0, sizeof fileio_fault);
+#endif
+}
+
+/* Were the fault hooks compiled in? */
+bool
+fileio_fault_hooks_built(void)
+{
+#ifdef LOOM_FAULT_HOOKS
+	return true;
+#else
+	return false;
+#endif
 }

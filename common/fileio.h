@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Whole-file reads with a size cap, atomic replacement of a file and
- * mkdir -p. Every failure is reported through a struct loom_error naming
- * the path and the reason; nothing here aborts on bad input. This module
- * does no parsing and knows nothing about pipelines.
+ * Whole-file reads with a size cap, atomic replacement of a file (with
+ * clean-up of temporary files left by crashed writers) and mkdir -p.
+ * Every failure is reported through a struct loom_error naming the path
+ * and the reason; nothing here aborts on bad input, except the debug-only
+ * fault hooks on request. This module does no parsing and knows nothing
+ * about pipelines.
  */
 #ifndef LOOM_COMMON_FILEIO_H
 #define LOOM_COMMON_FILEIO_H
@@ -31,7 +33,9 @@ char *fileio_read(const char *path, size_t max, size_t *len,
  * the new content, never a mix. mode applies to a new file; an existing
  * file keeps its permission bits. When path is a symbolic link, the file it
  * points to is replaced and the link kept. On any failure the temporary
- * file is removed and path is untouched. Returns 0, or -1 with err set.
+ * file is removed and path is untouched. The temporary file stays flocked
+ * until the rename; after it, leftovers of dead writers in the folder are
+ * removed (fileio_sweep_temps). Returns 0, or -1 with err set.
  */
 int fileio_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct loom_error *err);
@@ -55,5 +59,32 @@ int fileio_mkdirs(const char *path, mode_t mode, struct loom_error *err);
 
 /* True when name looks like one of fileio_write_atomic's temporary files. */
 bool fileio_is_temp_name(const char *name);
+
+/*
+ * Remove the temporary files of writers that died in dir: names of
+ * fileio_is_temp_name's shape that are regular files nobody holds a lock
+ * on (a live writer keeps its temporary file flocked until its rename).
+ * Every successful fileio_write_atomic or fileio_write_replace does this
+ * once per folder per process, after its rename; callers need it only
+ * for a folder they will not write into. Returns the number removed.
+ */
+int fileio_sweep_temps(const char *dir);
+
+/*
+ * Fault hooks, compiled in with LOOM_FAULT_HOOKS (debug and sanitizer
+ * builds; see docs/daemon.md). The environment variable LOOM_FAULT is
+ * read at the first atomic write of the process: "abort-before-rename:N"
+ * aborts the process (SIGABRT, no core) when the Nth atomic write has
+ * written and closed its temporary file, before the rename;
+ * "fail-write:N" (or "fail-write:N:EIO") makes the Nth atomic write's
+ * write fail with ENOSPC (EIO); "trace" logs every atomic write with its
+ * number. Terms combine with commas. Release builds ignore LOOM_FAULT.
+ *
+ * fileio_fault_reset forgets what was read and the count, so the next
+ * atomic write reads LOOM_FAULT again (for tests); it does nothing
+ * without hooks. fileio_fault_hooks_built tells whether they exist.
+ */
+void fileio_fault_reset(void);
+bool fileio_fault_hooks_built(void);
 
 #endif

@@ -8,8 +8,17 @@
  * untouched and no temporary file; B1: while a child process saves two
  * versions 1,000 times, every read sees one whole version); mkdir -p
  * (nested, existing, a file in the way named); the temporary-name
- * predicate.
+ * predicate. Leftovers of dead writers (P13): an unlocked temporary file
+ * is removed by the next write into its folder while a locked one (a live
+ * writer) and other names stay; a sweep looping beside a writer never
+ * makes one of its 1,000 writes fail. Fault hooks, when built in:
+ * fail-write:N fails exactly the Nth write with ENOSPC or EIO, leaving
+ * the old content and no temporary file, "@FILE" counts only writes to
+ * files of that name, malformed terms are ignored; abort-before-rename:N kills a
+ * child with SIGABRT, leaving the old target and the complete new
+ * version in a temporary file that the parent's next write removes.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -397,6 +407,231 @@ test_fileio_temp_name(void **state)
 	assert_false(fileio_is_temp_name("..tmp-abcdef"));
 }
 
+/* The one temporary file in dir (owned), or NULL when there is none. */
+static char *
+find_temp_file(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char *found = NULL;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		if (fileio_is_temp_name(de->d_name)) {
+			assert_null(found);
+			found = xasprintf("%s/%s", dir, de->d_name);
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+/* P13: leftovers of dead writers go; a live writer's file and others stay. */
+static void
+test_fileio_sweep_stale_temps(void **state)
+{
+	struct loom_error err;
+	struct stat st;
+	char *dir = make_tmpdir(), *path, *stale, *other, *live, *plain;
+	int fd;
+
+	(void)state;
+	path = xasprintf("%s/run.json", dir);
+	stale = xasprintf("%s/.run.json.tmp-dead01", dir);
+	other = xasprintf("%s/.stamp.tmp-dead02", dir);
+	live = xasprintf("%s/.run.json.tmp-alive1", dir);
+	plain = xasprintf("%s/.notes.tmp-short", dir);
+	put(stale, "{\"partial\":");
+	put(other, "old");
+	put(live, "{}");
+	put(plain, "keep me");
+	/* A live writer holds its temporary file locked. */
+	fd = open(live, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "{}\n", 3, 0644, &err),
+	    0);
+	assert_int_equal(stat(stale, &st), -1);
+	assert_int_equal(stat(other, &st), -1);
+	assert_int_equal(stat(live, &st), 0);
+	assert_int_equal(stat(plain, &st), 0);
+	/* The writer is gone: its file is stale now. */
+	close(fd);
+	assert_int_equal(fileio_sweep_temps(dir), 1);
+	assert_int_equal(count_temp_files(dir), 0);
+	assert_int_equal(stat(plain, &st), 0);
+	assert_int_equal(fileio_sweep_temps(dir), 0);
+	assert_int_equal(fileio_sweep_temps("/nonexistent/loom"), 0);
+
+	rm_rf(dir);
+	free(path);
+	free(stale);
+	free(other);
+	free(live);
+	free(plain);
+	free(dir);
+}
+
+/* Sweeps beside a writer never take a file it is still writing. */
+static void
+test_fileio_sweep_concurrent_writer(void **state)
+{
+	struct loom_error err;
+	char *dir = make_tmpdir(), *path, *buf, text[64];
+	pid_t pid;
+	int status, i;
+	size_t sweeps = 0;
+
+	(void)state;
+	path = xasprintf("%s/run.json", dir);
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "0", 1, 0644, &err), 0);
+	if ((pid = fork()) == 0) {
+		for (i = 1; i <= 1000; i++) {
+			snprintf(text, sizeof text, "%d", i);
+			if (fileio_write_replace(path, text, strlen(text),
+			    0644, &err) != 0)
+				_exit(1);
+		}
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		(void)fileio_sweep_temps(dir);
+		sweeps++;
+	}
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_true(sweeps > 0);
+	buf = fileio_read(path, 100, NULL, &err);
+	assert_non_null(buf);
+	assert_string_equal(buf, "1000");
+	free(buf);
+	assert_int_equal(count_temp_files(dir), 0);
+	rm_rf(dir);
+	free(path);
+	free(dir);
+}
+
+/* fail-write:N fails the Nth atomic write only, leaving the old content. */
+static void
+test_fileio_fault_fail_write(void **state)
+{
+	struct loom_error err;
+	char *dir, *path, *buf, *other;
+
+	(void)state;
+	if (!fileio_fault_hooks_built())
+		skip();
+	dir = make_tmpdir();
+	path = xasprintf("%s/run.json", dir);
+	assert_int_equal(setenv("LOOM_FAULT", "fail-write:2", 1), 0);
+	fileio_fault_reset();
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_atomic(path, "one", 3, 0644, &err), 0);
+	assert_int_equal(fileio_write_replace(path, "two", 3, 0644, &err), -1);
+	assert_non_null(strstr(err.message, "No space left on device"));
+	buf = fileio_read(path, 100, NULL, NULL);
+	assert_string_equal(buf, "one");
+	free(buf);
+	assert_int_equal(count_temp_files(dir), 0);
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "three", 5, 0644, &err),
+	    0);
+
+	assert_int_equal(setenv("LOOM_FAULT", "trace,fail-write:1:EIO", 1), 0);
+	fileio_fault_reset();
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_atomic(path, "four", 4, 0644, &err), -1);
+	assert_non_null(strstr(err.message, "Input/output error"));
+	buf = fileio_read(path, 100, NULL, NULL);
+	assert_string_equal(buf, "three");
+	free(buf);
+	assert_int_equal(count_temp_files(dir), 0);
+
+	/* @FILE counts only writes to files of that name. */
+	other = xasprintf("%s/stamp", dir);
+	assert_int_equal(setenv("LOOM_FAULT", "fail-write:2@run.json", 1), 0);
+	fileio_fault_reset();
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "five", 4, 0644, &err), 0);
+	assert_int_equal(fileio_write_replace(other, "s", 1, 0644, &err), 0);
+	assert_int_equal(fileio_write_replace(other, "s", 1, 0644, &err), 0);
+	assert_int_equal(fileio_write_replace(path, "six", 3, 0644, &err), -1);
+	assert_int_equal(fileio_write_replace(other, "s", 1, 0644, &err), 0);
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "seven", 5, 0644, &err),
+	    0);
+
+	/* A term that does not parse is ignored: every write succeeds. */
+	assert_int_equal(setenv("LOOM_FAULT", "fail-write:x,fail-write:1:EBADF,"
+	    "abort-before-rename:1:EIO,fail-write:1@", 1), 0);
+	fileio_fault_reset();
+	assert_int_equal(fileio_write_replace(path, "eight", 5, 0644, &err),
+	    0);
+	assert_false(err.set);
+
+	assert_int_equal(unsetenv("LOOM_FAULT"), 0);
+	fileio_fault_reset();
+	rm_rf(dir);
+	free(other);
+	free(path);
+	free(dir);
+}
+
+/*
+ * abort-before-rename:N: the child dies by SIGABRT with the old target in
+ * place and the whole new version in a temporary file, which the next
+ * write by another process removes.
+ */
+static void
+test_fileio_fault_abort_before_rename(void **state)
+{
+	struct loom_error err;
+	char *dir, *path, *buf, *tmp;
+	pid_t pid;
+	int status;
+
+	(void)state;
+	if (!fileio_fault_hooks_built())
+		skip();
+	dir = make_tmpdir();
+	path = xasprintf("%s/run.json", dir);
+	if ((pid = fork()) == 0) {
+		loom_error_clear(&err);
+		if (setenv("LOOM_FAULT", "abort-before-rename:2", 1) != 0)
+			_exit(1);
+		fileio_fault_reset();
+		if (fileio_write_atomic(path, "{\"v\":1}", 7, 0644, &err) != 0)
+			_exit(2);
+		(void)fileio_write_replace(path, "{\"v\":2}", 7, 0644, &err);
+		_exit(3);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	buf = fileio_read(path, 100, NULL, NULL);
+	assert_string_equal(buf, "{\"v\":1}");
+	free(buf);
+	tmp = find_temp_file(dir);
+	assert_non_null(tmp);
+	buf = fileio_read(tmp, 100, NULL, NULL);
+	assert_string_equal(buf, "{\"v\":2}");
+	free(buf);
+
+	loom_error_clear(&err);
+	assert_int_equal(fileio_write_replace(path, "{\"v\":3}", 7, 0644, &err),
+	    0);
+	assert_int_equal(count_temp_files(dir), 0);
+	rm_rf(dir);
+	free(tmp);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -411,6 +646,10 @@ main(void)
 		cmocka_unit_test(test_fileio_write_atomic_concurrent),
 		cmocka_unit_test(test_fileio_mkdirs),
 		cmocka_unit_test(test_fileio_temp_name),
+		cmocka_unit_test(test_fileio_sweep_stale_temps),
+		cmocka_unit_test(test_fileio_sweep_concurrent_writer),
+		cmocka_unit_test(test_fileio_fault_fail_write),
+		cmocka_unit_test(test_fileio_fault_abort_before_rename),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
