@@ -8,6 +8,9 @@
 #          start included (budget: under 100 ms)
 #   ref    `loomctl --help`: starting the loomctl process alone, the floor
 #          under both (the difference is the daemon's share)
+#   history  the same warm and cold figures once the daemon has a history:
+#          BENCH_HISTORY runs (default 20) of a 500-step pipeline, whose
+#          records `loomctl status` lists and the daemon's start checks
 # Uses hyperfine when present (else a plain timing loop) and prints the
 # mean and spread of each. Measure a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
@@ -82,4 +85,38 @@ else
 		sum=$((sum + t1 - t0)); n=$((n + 1))
 	done
 	awk -v s="$sum" -v n="$n" 'BEGIN { printf "cold  loomctl daemon status   mean %.2f ms (%d runs)\n", s / n / 1e6, n }'
+fi
+
+# With a history of runs.
+runs=${BENCH_HISTORY:-20}
+[ "$runs" -gt 0 ] || exit 0
+mkdir -p "$tmp/exp/tasks"
+ln -s /bin/true "$tmp/exp/tasks/noop"
+{
+	echo "execution: {parallel: true, max_workers: $(nproc)}"
+	echo "pipeline:"
+	for i in $(seq 500); do echo "  - {name: s$i, task: tasks/noop}"; done
+} >"$tmp/exp/big.yml"
+"$loomctl" daemon status >/dev/null
+for _ in $(seq "$runs"); do
+	"$loomctl" run --force --no-progress "$tmp/exp/big.yml" >/dev/null
+done
+echo "history: $runs runs of 500 steps ($(du -sh "$tmp/exp/.loom/runs" | cut -f1) of records)"
+if command -v hyperfine >/dev/null; then
+	hyperfine -N --warmup 5 --runs 50 --export-json "$tmp/hwarm.json" \
+	    "$loomctl status" >/dev/null
+	"$tmp/stop.sh"
+	hyperfine -N --runs 20 --prepare "$tmp/stop.sh" \
+	    --export-json "$tmp/hcold.json" "$loomctl daemon status" >/dev/null
+	python3 - "$tmp/hwarm.json" "$tmp/hcold.json" <<'PY'
+import json, sys
+for label, path in (("warm", sys.argv[1]), ("cold", sys.argv[2])):
+    for r in json.load(open(path))["results"]:
+        cmd = r["command"].split("/")[-1]
+        print("%-5s %-22s mean %6.2f ms  sd %5.2f  min %6.2f  max %6.2f  (%d runs, with history)"
+              % (label, cmd, r["mean"] * 1e3, r["stddev"] * 1e3,
+                 r["min"] * 1e3, r["max"] * 1e3, len(r["times"])))
+PY
+else
+	echo -n "warm  loomctl status (history)        "; time_loop 50 "$loomctl" status
 fi

@@ -632,14 +632,14 @@ freshness_begin(const struct pipeline *p, size_t step, const char *item,
 }
 
 /* Stamp a success of a step or item. */
-int
-freshness_commit(const struct pipeline *p, size_t step, const char *item,
+struct stamp *
+freshness_succeeded(const struct pipeline *p, size_t step, const char *item,
     const char *item_output, const struct strv *argv,
     struct loom_error *err)
 {
 	struct strv ins, outs;
+	struct stamp *s = NULL;
 	char *task;
-	int rc = -1;
 
 	strv_init(&ins);
 	strv_init(&outs);
@@ -647,14 +647,36 @@ freshness_commit(const struct pipeline *p, size_t step, const char *item,
 	    command_output_paths(p, step, item_output, &outs, err) == -1)
 		goto out;
 	task = fresh_task_path(p, step, item, item_output);
-	rc = stamp_commit(p->dir, p->steps[step].name, item != NULL ?
-	    fresh_basename(item) : NULL, argv, task,
-	    (const char *const *)ins.v, ins.n, (const char *const *)outs.v,
-	    outs.n, err);
+	s = stamp_succeeded(argv, task, (const char *const *)ins.v, ins.n,
+	    (const char *const *)outs.v, outs.n, err);
 	free(task);
 out:
 	strv_free(&ins);
 	strv_free(&outs);
+	return s;
+}
+
+int
+freshness_write(const struct pipeline *p, size_t step, const char *item,
+    const struct stamp *s, struct loom_error *err)
+{
+	return stamp_write(p->dir, p->steps[step].name, item != NULL ?
+	    fresh_basename(item) : NULL, s, err);
+}
+
+int
+freshness_commit(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, const struct strv *argv,
+    struct loom_error *err)
+{
+	struct stamp *s;
+	int rc;
+
+	s = freshness_succeeded(p, step, item, item_output, argv, err);
+	if (s == NULL)
+		return -1;
+	rc = freshness_write(p, step, item, s, err);
+	stamp_free(s);
 	return rc;
 }
 

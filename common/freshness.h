@@ -109,9 +109,19 @@ int freshness_begin(const struct pipeline *p, size_t step,
     const char *item, const struct strv *argv, struct loom_error *err);
 
 /*
- * Record a success, with the identity of every input and output taken
- * now. item and item_output as in freshness_check.
+ * The stamp of a success, with the identity of every input and output
+ * taken now (item and item_output as in freshness_check), for
+ * freshness_write. Owned; NULL with err set.
  */
+struct stamp *freshness_succeeded(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, const struct strv *argv,
+    struct loom_error *err);
+
+/* Write a stamp made by freshness_succeeded or stamp_ended. */
+int freshness_write(const struct pipeline *p, size_t step, const char *item,
+    const struct stamp *s, struct loom_error *err);
+
+/* freshness_succeeded, then freshness_write. */
 int freshness_commit(const struct pipeline *p, size_t step,
     const char *item, const char *item_output, const struct strv *argv,
     struct loom_error *err);

@@ -34,14 +34,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "common/error.h"
 #include "common/fileio.h"
+#include "common/sha256.h"
 #include "common/stamp.h"
 #include "common/xmalloc.h"
 
 #define STAMP_MAGIC		"loom-stamp 1"
+/*
+ * The state line ("state running PID START") is padded with spaces to a
+ * fixed width, right after the magic line, so that a step about to start
+ * can turn its last stamp into a running marker by rewriting these bytes
+ * in place: no new file, no rename, per step (stamp_begin).
+ */
+#define STAMP_STATE_OFFSET	(sizeof STAMP_MAGIC)
+#define STAMP_STATE_WIDTH	64	/* with its newline */
 /*
  * File times closer than this to the moment a stamp was written are not
  * trusted alone: a file rewritten within one tick of its file system's
@@ -67,11 +74,11 @@ static char	*stamp_escape_name(const char *name);
 static long long stamp_now_ns(void);
 static unsigned long long stamp_proc_start(long pid, char *state);
 static unsigned long long stamp_self_start(long pid);
-static void	stamp_hex(const unsigned char *md, unsigned int n,
+static void	stamp_hex(const unsigned char md[SHA256_DIGEST_LEN],
 		    char out[STAMP_HASH_HEX]);
 static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
 		    struct loom_error *err);
-static int	stamp_dir_walk(EVP_MD_CTX *ctx, const char *path,
+static int	stamp_dir_walk(struct sha256 *ctx, const char *path,
 		    const char *rel, struct stamp_ident *id, int depth,
 		    struct loom_error *err);
 static int	stamp_parse_entry(struct stamp *s, const char *line,
@@ -245,12 +252,12 @@ stamp_self_start(long pid)
 }
 
 static void
-stamp_hex(const unsigned char *md, unsigned int n, char out[STAMP_HASH_HEX])
+stamp_hex(const unsigned char md[SHA256_DIGEST_LEN], char out[STAMP_HASH_HEX])
 {
 	static const char digits[] = "0123456789abcdef";
 	unsigned int i;
 
-	for (i = 0; i < n && i < 32; i++) {
+	for (i = 0; i < SHA256_DIGEST_LEN; i++) {
 		out[2 * i] = digits[md[i] >> 4];
 		out[2 * i + 1] = digits[md[i] & 15];
 	}
@@ -261,11 +268,10 @@ stamp_hex(const unsigned char *md, unsigned int n, char out[STAMP_HASH_HEX])
 void
 stamp_hash_buffer(const void *data, size_t len, char out[STAMP_HASH_HEX])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
+	unsigned char md[SHA256_DIGEST_LEN];
 
-	EVP_Digest(data, len, md, &n, EVP_sha256(), NULL);
-	stamp_hex(md, n, out);
+	sha256_buffer(data, len, md);
+	stamp_hex(md, out);
 }
 
 /* SHA-256 of a whole file, refusing one over max bytes. */
@@ -273,9 +279,8 @@ int
 stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
     struct loom_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE], buf[65536];
-	unsigned int n = 0;
-	EVP_MD_CTX *ctx;
+	unsigned char md[SHA256_DIGEST_LEN], buf[65536];
+	struct sha256 ctx;
 	struct stat st;
 	size_t total = 0;
 	ssize_t got;
@@ -301,8 +306,7 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 		close(fd);
 		return -1;
 	}
-	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	sha256_init(&ctx);
 	while ((got = read(fd, buf, sizeof buf)) != 0) {
 		if (got == -1) {
 			if (errno == EINTR)
@@ -310,7 +314,6 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 			saved = errno;
 			loom_error_set(err, path, 0, 0, "cannot read %s: %s",
 			    path, strerror(saved));
-			EVP_MD_CTX_free(ctx);
 			close(fd);
 			return -1;
 		}
@@ -318,16 +321,14 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 		if (total > max) {
 			loom_error_set(err, path, 0, 0,
 			    "cannot hash %s: larger than %zu bytes", path, max);
-			EVP_MD_CTX_free(ctx);
 			close(fd);
 			return -1;
 		}
-		EVP_DigestUpdate(ctx, buf, (size_t)got);
+		sha256_update(&ctx, buf, (size_t)got);
 	}
 	close(fd);
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	stamp_hex(md, n, out);
+	sha256_final(&ctx, md);
+	stamp_hex(md, out);
 	return 0;
 }
 
@@ -337,7 +338,7 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
  * link loop cannot trap the walk.
  */
 static int
-stamp_dir_walk(EVP_MD_CTX *ctx, const char *path, const char *rel,
+stamp_dir_walk(struct sha256 *ctx, const char *path, const char *rel,
     struct stamp_ident *id, int depth, struct loom_error *err)
 {
 	struct dirent **names = NULL;
@@ -369,7 +370,7 @@ stamp_dir_walk(EVP_MD_CTX *ctx, const char *path, const char *rel,
 			    S_ISDIR(st.st_mode) ? 'd' : 'f',
 			    S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size,
 			    S_ISDIR(st.st_mode) ? 0LL : mt);
-			EVP_DigestUpdate(ctx, line, strlen(line));
+			sha256_update(ctx, line, strlen(line));
 			free(line);
 			id->size++;
 			if (!S_ISDIR(st.st_mode) && mt > id->mtime_ns)
@@ -398,19 +399,16 @@ static int
 stamp_dir_ident(const char *path, struct stamp_ident *id,
     struct loom_error *err)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int n = 0;
-	EVP_MD_CTX *ctx;
+	unsigned char md[SHA256_DIGEST_LEN];
+	struct sha256 ctx;
 	int rc;
 
 	id->size = 0;
 	id->mtime_ns = 0;
-	ctx = EVP_MD_CTX_new();
-	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
-	rc = stamp_dir_walk(ctx, path, "", id, 0, err);
-	EVP_DigestFinal_ex(ctx, md, &n);
-	EVP_MD_CTX_free(ctx);
-	stamp_hex(md, n, id->hash);
+	sha256_init(&ctx);
+	rc = stamp_dir_walk(&ctx, path, "", id, 0, err);
+	sha256_final(&ctx, md);
+	stamp_hex(md, id->hash);
 	return rc;
 }
 
@@ -594,6 +592,20 @@ stamp_format_entry(struct stamp_buf *b, const char *tag,
 	stamp_buf_add(b, "\n", 1);
 }
 
+/* The fixed-width state line (see STAMP_STATE_WIDTH). */
+static void
+stamp_state_line(struct stamp_buf *b, const struct stamp *s)
+{
+	size_t start = b->len;
+
+	stamp_buf_printf(b, "state %s", stamp_state_name(s->state));
+	if (s->state == STAMP_RUNNING)
+		stamp_buf_printf(b, " %ld %llu", s->pid, s->pid_start);
+	while (b->len - start < STAMP_STATE_WIDTH - 1)
+		stamp_buf_add(b, " ", 1);
+	stamp_buf_add(b, "\n", 1);
+}
+
 /* The text of a stamp file. Owned. */
 char *
 stamp_format(const struct stamp *s)
@@ -601,10 +613,9 @@ stamp_format(const struct stamp *s)
 	struct stamp_buf b = { NULL, 0, 0 };
 	size_t i;
 
-	stamp_buf_printf(&b, "%s\nstate %s\nwritten %lld\n", STAMP_MAGIC,
-	    stamp_state_name(s->state), s->written_ns);
-	if (s->state == STAMP_RUNNING)
-		stamp_buf_printf(&b, "pid %ld %llu\n", s->pid, s->pid_start);
+	stamp_buf_printf(&b, "%s\n", STAMP_MAGIC);
+	stamp_state_line(&b, s);
+	stamp_buf_printf(&b, "written %lld\n", s->written_ns);
 	if (s->detail != NULL) {
 		stamp_buf_add(&b, "detail ", 7);
 		stamp_buf_escaped(&b, s->detail);
@@ -690,10 +701,20 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 		if (lineno == 1) {
 			bad = strcmp(line, STAMP_MAGIC) != 0;
 		} else if (strncmp(line, "state ", 6) == 0) {
-			const char *st = line + 6;
+			char st[16];
+			int used = 0;
 
-			if (strcmp(st, "running") == 0)
+			/* "state NAME [PID START]", padded with spaces */
+			if (sscanf(line + 6, "%15s %n", st, &used) != 1)
+				bad = 1;
+			else if (strcmp(st, "running") == 0) {
 				s->state = STAMP_RUNNING;
+				if (line[6 + used] != '\0' && sscanf(line +
+				    6 + used, "%ld %llu", &s->pid,
+				    &s->pid_start) != 2)
+					bad = 1;
+			} else if (line[6 + used] != '\0')
+				bad = 1;
 			else if (strcmp(st, "succeeded") == 0)
 				s->state = STAMP_SUCCEEDED;
 			else if (strcmp(st, "failed") == 0)
@@ -840,14 +861,51 @@ out:
 	return rc;
 }
 
-/* Write the in-progress marker of a step about to start. */
+/*
+ * Turn the stamp at path into a running marker in place, when it has the
+ * fixed-width state line. The state line is rewritten with one pwrite
+ * within the file's first block: a reader sees the old line or the new
+ * one, and anything else (a torn or damaged line) reads as a damaged
+ * stamp, which never counts as fresh. Returns true when done.
+ */
+static bool
+stamp_mark_in_place(const char *path, const struct stamp *marker)
+{
+	char head[STAMP_STATE_OFFSET + STAMP_STATE_WIDTH];
+	struct stamp_buf b = { NULL, 0, 0 };
+	bool done = false;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
+		return false;
+	n = pread(fd, head, sizeof head, 0);
+	if (n == (ssize_t)sizeof head &&
+	    memcmp(head, STAMP_MAGIC "\nstate ", STAMP_STATE_OFFSET + 6) == 0 &&
+	    head[sizeof head - 1] == '\n') {
+		stamp_state_line(&b, marker);
+		done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) ==
+		    (ssize_t)b.len;
+		free(b.s);
+	}
+	close(fd);
+	return done;
+}
+
+/*
+ * Write the in-progress marker of a step about to start. A stamp written
+ * by this version is marked in place (its state line); otherwise (no
+ * stamp yet, or an older layout) a whole marker is written.
+ */
 int
 stamp_begin(const char *experiment_dir, const char *step, const char *item,
     const struct strv *argv, struct loom_error *err)
 {
 	struct stamp s;
+	char *path;
 	size_t i;
-	int rc;
+	int rc = 0;
 
 	memset(&s, 0, sizeof s);
 	strv_init(&s.argv);
@@ -855,25 +913,92 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	s.written_ns = stamp_now_ns();
 	s.pid = (long)getpid();
 	s.pid_start = stamp_self_start(s.pid);
-	for (i = 0; argv != NULL && i < argv->n; i++)
-		strv_push(&s.argv, argv->v[i]);
-	rc = stamp_write(experiment_dir, step, item, &s, err);
+	path = stamp_path(experiment_dir, step, item);
+	if (!stamp_mark_in_place(path, &s)) {
+		for (i = 0; argv != NULL && i < argv->n; i++)
+			strv_push(&s.argv, argv->v[i]);
+		rc = stamp_write(experiment_dir, step, item, &s, err);
+	}
+	free(path);
 	strv_free(&s.argv);
 	return rc;
 }
 
 /* Record a success with the identities taken now. */
-int
-stamp_commit(const char *experiment_dir, const char *step, const char *item,
-    const struct strv *argv, const char *script, const char *const *inputs,
-    size_t ninputs, const char *const *outputs, size_t noutputs,
-    struct loom_error *err)
+/*
+ * Script hashes of recent commits, by path and file identity: the steps
+ * of a pipeline share a few scripts, and a script whose inode, size,
+ * modification and change times are those it had when last hashed is not
+ * read again. A time within one clock tick of now is not trusted (the
+ * file may change again within the tick), as for inputs. A few entries,
+ * replaced in turn.
+ */
+#define STAMP_SCRIPT_CACHE	16
+
+static struct stamp_script_memo {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct timespec ctime;
+	char hash[STAMP_HASH_HEX];
+} stamp_script_memo[STAMP_SCRIPT_CACHE];
+static size_t stamp_script_next;
+
+static bool
+stamp_same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static int
+stamp_script_hash(const char *path, const struct stat *st, long long now_ns,
+    char out[STAMP_HASH_HEX], struct loom_error *err)
+{
+	struct stamp_script_memo *m;
+	long long ct;
+	size_t i;
+
+	for (i = 0; i < STAMP_SCRIPT_CACHE; i++) {
+		m = &stamp_script_memo[i];
+		if (m->path != NULL && strcmp(m->path, path) == 0 &&
+		    m->dev == st->st_dev && m->ino == st->st_ino &&
+		    m->size == st->st_size &&
+		    stamp_same_time(&m->mtime, &st->st_mtim) &&
+		    stamp_same_time(&m->ctime, &st->st_ctim)) {
+			memcpy(out, m->hash, STAMP_HASH_HEX);
+			return 0;
+		}
+	}
+	if (stamp_hash_file(path, STAMP_SCRIPT_MAX, out, err) == -1)
+		return -1;
+	ct = (long long)st->st_ctim.tv_sec * 1000000000LL +
+	    st->st_ctim.tv_nsec;
+	if (now_ns - ct < STAMP_RACY_COARSE_NS)
+		return 0;
+	m = &stamp_script_memo[stamp_script_next];
+	stamp_script_next = (stamp_script_next + 1) % STAMP_SCRIPT_CACHE;
+	free(m->path);
+	m->path = xstrdup(path);
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = st->st_size;
+	m->mtime = st->st_mtim;
+	m->ctime = st->st_ctim;
+	memcpy(m->hash, out, STAMP_HASH_HEX);
+	return 0;
+}
+
+struct stamp *
+stamp_succeeded(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
 {
 	struct stamp_ident id;
 	struct stamp *s;
 	struct stat st;
 	size_t i;
-	int rc = -1;
 
 	s = xcalloc(1, sizeof *s);
 	strv_init(&s->argv);
@@ -884,7 +1009,7 @@ stamp_commit(const char *experiment_dir, const char *step, const char *item,
 	s->written_ns = stamp_now_ns();
 	if (script != NULL && stat(script, &st) == 0 &&
 	    S_ISREG(st.st_mode) && st.st_size <= STAMP_SCRIPT_MAX &&
-	    stamp_hash_file(script, STAMP_SCRIPT_MAX, s->script_hash,
+	    stamp_script_hash(script, &st, s->written_ns, s->script_hash,
 	    err) == -1)
 		goto out;
 	for (i = 0; i < ninputs; i++) {
@@ -897,30 +1022,57 @@ stamp_commit(const char *experiment_dir, const char *step, const char *item,
 			goto out;
 		stamp_entry_add(&s->outputs, &s->noutputs, outputs[i], &id);
 	}
-	rc = stamp_write(experiment_dir, step, item, s, err);
+	return s;
 out:
+	stamp_free(s);
+	return NULL;
+}
+
+int
+stamp_commit(const char *experiment_dir, const char *step, const char *item,
+    const struct strv *argv, const char *script, const char *const *inputs,
+    size_t ninputs, const char *const *outputs, size_t noutputs,
+    struct loom_error *err)
+{
+	struct stamp *s;
+	int rc;
+
+	s = stamp_succeeded(argv, script, inputs, ninputs, outputs, noutputs,
+	    err);
+	if (s == NULL)
+		return -1;
+	rc = stamp_write(experiment_dir, step, item, s, err);
 	stamp_free(s);
 	return rc;
 }
 
 /* Record a failed, cancelled or interrupted attempt. */
+struct stamp *
+stamp_ended(enum stamp_state state, const char *detail)
+{
+	struct stamp *s;
+
+	s = xcalloc(1, sizeof *s);
+	strv_init(&s->argv);
+	s->state = state;
+	if (state != STAMP_FAILED && state != STAMP_CANCELLED &&
+	    state != STAMP_INTERRUPTED)
+		s->state = STAMP_FAILED;
+	s->written_ns = stamp_now_ns();
+	s->detail = detail != NULL ? xstrdup(detail) : NULL;
+	return s;
+}
+
 int
 stamp_fail(const char *experiment_dir, const char *step, const char *item,
     enum stamp_state state, const char *detail, struct loom_error *err)
 {
-	struct stamp s;
+	struct stamp *s;
 	int rc;
 
-	memset(&s, 0, sizeof s);
-	strv_init(&s.argv);
-	s.state = state;
-	if (state != STAMP_FAILED && state != STAMP_CANCELLED &&
-	    state != STAMP_INTERRUPTED)
-		s.state = STAMP_FAILED;
-	s.written_ns = stamp_now_ns();
-	s.detail = detail != NULL ? xstrdup(detail) : NULL;
-	rc = stamp_write(experiment_dir, step, item, &s, err);
-	free(s.detail);
+	s = stamp_ended(state, detail);
+	rc = stamp_write(experiment_dir, step, item, s, err);
+	stamp_free(s);
 	return rc;
 }
 

@@ -141,18 +141,27 @@ int stamp_begin(const char *experiment_dir, const char *step,
     const char *item, const struct strv *argv, struct loom_error *err);
 
 /*
- * Record a success: the argv, the script's hash (script may be NULL) and
- * the identity of every input and output, taken now.
+ * The stamp of a success: the argv, the script's hash (script may be
+ * NULL) and the identity of every input and output, taken now. Owned;
+ * NULL with err set when an identity cannot be taken.
  */
+struct stamp *stamp_succeeded(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err);
+
+/* stamp_succeeded, then stamp_write. */
 int stamp_commit(const char *experiment_dir, const char *step,
     const char *item, const struct strv *argv, const char *script,
     const char *const *inputs, size_t ninputs, const char *const *outputs,
     size_t noutputs, struct loom_error *err);
 
 /*
- * Record a failure: state is STAMP_FAILED, STAMP_CANCELLED or
- * STAMP_INTERRUPTED; detail (may be NULL) says how ("exit code 1").
+ * The stamp of a failure: state is STAMP_FAILED, STAMP_CANCELLED or
+ * STAMP_INTERRUPTED; detail (may be NULL) says how ("exit code 1"). Owned.
  */
+struct stamp *stamp_ended(enum stamp_state state, const char *detail);
+
+/* stamp_ended, then stamp_write. */
 int stamp_fail(const char *experiment_dir, const char *step,
     const char *item, enum stamp_state state, const char *detail,
     struct loom_error *err);

@@ -37,9 +37,8 @@ static char *record_index_path(const char *state_dir);
 static bool record_index_has(const struct record_ref *refs, size_t n,
     const char *id);
 static int record_recover_one(json_t *rec);
-static int record_write_fast(const char *path, const char *text, size_t len,
-    struct loom_error *err);
 static void record_kill_step(json_t *step);
+static void record_write_summary(const char *run_dir, const json_t *rec);
 
 /* Wall-clock time now, in seconds. */
 double
@@ -137,61 +136,6 @@ record_create(const char *experiment_dir, const char *state_dir,
 	return NULL;
 }
 
-/*
- * Replace path with data through a temporary file and rename, without
- * fsync: readers and a crashed daemon's successor see the old or the new
- * record, never a mix (the page cache outlives a process). Only a power
- * failure could lose it, which the durable writes at run start and end
- * cover. The temporary name follows fileio's ".NAME.tmp-XXXXXX".
- */
-static int
-record_write_fast(const char *path, const char *text, size_t len,
-    struct loom_error *err)
-{
-	char *tmp, *slash;
-	size_t off = 0;
-	ssize_t n;
-	int fd, saved;
-
-	slash = strrchr(path, '/');
-	tmp = xasprintf("%.*s/.%s.tmp-XXXXXX", (int)(slash - path), path,
-	    slash + 1);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd == -1) {
-		loom_error_set(err, "", 0, 0, "cannot create %s: %s", tmp,
-		    strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	while (off < len) {
-		n = write(fd, text + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		off += (size_t)n;
-	}
-	if (fchmod(fd, 0644) == -1 || close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	free(tmp);
-	return 0;
-
-fail:
-	saved = errno != 0 ? errno : ENOSPC;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	loom_error_set(err, "", 0, 0, "cannot write %s: %s", path,
-	    strerror(saved));
-	free(tmp);
-	return -1;
-}
-
 /* Write run.json atomically (durably: with fsync). */
 int
 record_write(const char *run_dir, const json_t *rec, bool durable,
@@ -206,13 +150,92 @@ record_write(const char *run_dir, const json_t *rec, bool durable,
 		return -1;
 	}
 	path = xasprintf("%s/%s", run_dir, RECORD_FILE);
+	/*
+	 * Without fsync, readers and a crashed daemon's successor still see
+	 * the old or the new record, never a mix (the page cache outlives a
+	 * process); only a power failure could lose the latest version,
+	 * which the durable writes at run start and end cover.
+	 */
 	if (durable)
 		rc = fileio_write_atomic(path, text, strlen(text), 0644, err);
 	else
-		rc = record_write_fast(path, text, strlen(text), err);
+		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
 	free(path);
 	free(text);
+	if (rc == 0)
+		record_write_summary(run_dir, rec);
 	return rc;
+}
+
+/* The fields of a record that run.list shows. */
+json_t *
+record_summary(const json_t *rec)
+{
+	static const char *const keys[] = {
+		"run", "file", "state", "started", "finished", "steps_total",
+		"steps_done", "steps_succeeded", "steps_failed",
+		"steps_skipped", "steps_cancelled",
+	};
+	json_t *o = json_object(), *v;
+	size_t i;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		v = json_object_get(rec, keys[i]);
+		json_object_set(o, keys[i], v != NULL ? v : json_null());
+	}
+	return o;
+}
+
+/* Write the summary of rec beside it; a failure is only logged. */
+static void
+record_write_summary(const char *run_dir, const json_t *rec)
+{
+	struct loom_error err;
+	json_t *sum = record_summary(rec);
+	char *path, *text;
+
+	text = json_dumps(sum, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(sum);
+	if (text == NULL)
+		return;
+	path = xasprintf("%s/%s", run_dir, RECORD_SUMMARY_FILE);
+	loom_error_clear(&err);
+	if (fileio_write_replace(path, text, strlen(text), 0644, &err) == -1)
+		log_warn("%s", err.message);
+	free(path);
+	free(text);
+}
+
+json_t *
+record_read_summary(const char *run_dir)
+{
+	struct loom_error err;
+	json_error_t jerr;
+	json_t *sum, *run;
+	const char *state, *slash;
+	char *path, *text;
+	size_t len;
+
+	path = xasprintf("%s/%s", run_dir, RECORD_SUMMARY_FILE);
+	loom_error_clear(&err);
+	text = fileio_read(path, RECORD_SUMMARY_MAX, &len, &err);
+	free(path);
+	if (text == NULL)
+		return NULL;
+	sum = json_loadb(text, len, 0, &jerr);
+	free(text);
+	if (sum == NULL)
+		return NULL;
+	state = json_string_value(json_object_get(sum, "state"));
+	run = json_object_get(sum, "run");
+	slash = strrchr(run_dir, '/');
+	if (state == NULL || strcmp(state, "running") == 0 ||
+	    !json_is_string(run) || strcmp(json_string_value(run),
+	    slash != NULL ? slash + 1 : run_dir) != 0) {
+		json_decref(sum);
+		return NULL;
+	}
+	return sum;
 }
 
 /* Read run.json. */
@@ -474,12 +497,32 @@ record_recover(const char *state_dir)
 	for (i = 0; i < n; i++) {
 		rf = xasprintf("%s/%s", refs[i].dir, RECORD_FILE);
 		if (stat(rf, &sb) == -1) {
+			/*
+			 * A daemon that died before the run's first record
+			 * reached the disk may have left its temporary file;
+			 * nothing will write here again to sweep it.
+			 */
+			if (errno == ENOENT)
+				(void)fileio_sweep_temps(refs[i].dir);
 			free(rf);
 			continue;
 		}
 		free(rf);
-		loom_error_clear(&err);
-		rec = record_read(refs[i].dir, &err);
+		/* A run that has ended has nothing to recover. */
+		rec = record_read_summary(refs[i].dir);
+		if (rec == NULL) {
+			loom_error_clear(&err);
+			rec = record_read(refs[i].dir, &err);
+			/*
+			 * Ended, but without a summary to say so (written by
+			 * an older version, or lost to a crash): write it
+			 * now, which also sweeps what the crash left.
+			 */
+			if (rec != NULL && json_is_string(json_object_get(rec,
+			    "state")) && strcmp(json_string_value(
+			    json_object_get(rec, "state")), "running") != 0)
+				record_write_summary(refs[i].dir, rec);
+		}
 		if (rec != NULL && record_recover_one(rec)) {
 			loom_error_clear(&err);
 			if (record_write(refs[i].dir, rec, true, &err) == -1)

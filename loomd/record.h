@@ -26,6 +26,8 @@ struct loom_error;
 
 #define RECORD_ID_LEN		6	/* characters of [a-z0-9] */
 #define RECORD_FILE		"run.json"
+#define RECORD_SUMMARY_FILE	"summary.json"
+#define RECORD_SUMMARY_MAX	(64u * 1024)
 #define RECORD_INDEX		"runs.index"
 #define RECORD_MAX_SIZE		(64u * 1024 * 1024)
 
@@ -47,16 +49,35 @@ char *record_create(const char *experiment_dir, const char *state_dir,
 bool record_id_is_valid(const char *id);
 
 /*
- * Write rec as run_dir/run.json atomically (temporary file, rename).
- * durable adds fsync of the file and its folder (run start and end);
- * without it the record is still never partial, but a power failure
- * may lose the latest version. Returns 0 or -1 with err.
+ * Write rec as run_dir/run.json atomically (temporary file, rename;
+ * fileio_write_atomic or fileio_write_replace). durable adds fsync of the
+ * file and its folder (run start and end); without it the record is
+ * still never partial, but a power failure may lose the latest version.
+ * A crash at any point leaves the previous or the new record, and the
+ * next write into the folder removes a temporary file the crash left.
+ * On failure the previous record stays. Returns 0 or -1 with err.
+ *
+ * After the record, its summary (record_summary) is written beside it as
+ * RECORD_SUMMARY_FILE, never with fsync: listing runs and the start-up
+ * check then read a few hundred bytes per run, not whole records. A
+ * summary that cannot be written only costs those readers a whole read.
  */
 int record_write(const char *run_dir, const json_t *rec, bool durable,
     struct loom_error *err);
 
 /* Read run_dir/run.json: a new reference, or NULL with err set. */
 json_t *record_read(const char *run_dir, struct loom_error *err);
+
+/* The fields of rec that run.list shows (a new reference). */
+json_t *record_summary(const json_t *rec);
+
+/*
+ * The summary of a run that has ended, from beside its record (a new
+ * reference), or NULL when there is none to trust: missing, damaged, of
+ * another run, or written while the run was still running (a daemon may
+ * have died since). Callers then read the record itself.
+ */
+json_t *record_read_summary(const char *run_dir);
 
 /* Append id and run_dir to the index in state_dir (created if missing). */
 int record_index_add(const char *state_dir, const char *id,
@@ -75,7 +96,8 @@ void record_refs_free(struct record_ref *refs, size_t n);
 /*
  * Mark runs left "running" by a daemon that is gone as interrupted, kill
  * the processes of their running steps that still exist (same pid and
- * start time), and rewrite the index without runs whose folder is gone.
+ * start time), and rewrite the index without runs whose folder or record
+ * is gone (removing temporary files a crash left in such a folder).
  * Returns the number of runs marked interrupted.
  */
 int record_recover(const char *state_dir);

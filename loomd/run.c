@@ -51,6 +51,7 @@
 #include "loomd/notify.h"
 #include "loomd/record.h"
 #include "loomd/rpc.h"
+#include "loomd/rpc-params.h"
 #include "loomd/run.h"
 #include "loomd/sched.h"
 #include "loomd/steplog.h"
@@ -80,7 +81,6 @@ struct run_unit {
 	struct child *child;		/* NULL unless running */
 	struct steplog *log;
 	pid_t pid;
-	unsigned long long pid_start;
 	int status;			/* wait status; -1 when it never ran */
 	bool signalled;			/* we sent TERM or KILL */
 	char *error;			/* why it could not start, or NULL */
@@ -90,6 +90,7 @@ struct run_unit {
 	unsigned long long log_kept;
 	unsigned long long log_dropped;
 	char *log_error;
+	struct stamp *stamp;		/* how it ended, not yet written */
 };
 
 /* A selected step of a run. */
@@ -139,6 +140,9 @@ struct run {
 	bool cancelled;
 	struct sched_actions acts;
 	bool processing;		/* run_process is on the stack */
+	struct run_unit **stamps_due;	/* units whose stamp is not written */
+	size_t nstamps_due;
+	size_t stamps_due_cap;
 	struct event *ev_start;
 	struct event *ev_wake;
 	struct event *ev_record;
@@ -178,7 +182,6 @@ static void run_touch(struct run *r);
 static void run_write_record(struct run *r, bool durable);
 static json_t *run_record_json(const struct run *r);
 static void run_counts(const struct run *r, struct sched_counts *c);
-static json_t *run_summary_json(const json_t *rec);
 static json_t *run_stepinfo(const struct run *r);
 static void run_unit_json(const struct run_unit *u, json_t *o);
 static void run_status_fields(int status, json_t *o);
@@ -190,6 +193,7 @@ static int run_fresh_prepare(struct run *r, json_t *params,
 static void run_fresh_filter(struct run *r, size_t step,
     struct loop_items *li);
 static void run_fresh_end(struct run *r, struct run_unit *u);
+static void run_fresh_flush(struct run *r);
 
 static struct run_state *
 run_state_get(struct loomd *loomd)
@@ -312,6 +316,7 @@ run_free(void *arg)
 			free(u->marker);
 			free(u->error);
 			free(u->log_error);
+			stamp_free(u->stamp);
 			strv_free(&u->argv);
 		}
 		free(st->units);
@@ -320,6 +325,7 @@ run_free(void *arg)
 	}
 	free(r->steps);
 	free(r->by_index);
+	free(r->stamps_due);
 	freshness_plan_free(r->fresh);
 	free(r->always);
 	if (r->ev_start != NULL)
@@ -420,6 +426,7 @@ static void
 run_unit_json(const struct run_unit *u, json_t *o)
 {
 	json_t *argv = json_array();
+	unsigned long long start = 0;
 	size_t i;
 
 	json_object_set_new(o, "state",
@@ -436,9 +443,16 @@ run_unit_json(const struct run_unit *u, json_t *o)
 	    json_null());
 	if (u->started == 0)
 		goto out;	/* never started: no process, no log */
-	if (u->pid_start != 0)
+	/*
+	 * Read only for a record written while the process runs (the one
+	 * recovery may have to kill): not yet reaped, so still the same
+	 * process. Most short steps never need it.
+	 */
+	if (u->child != NULL)
+		start = record_proc_start(u->pid);
+	if (start != 0)
 		json_object_set_new(o, "pid_start",
-		    json_integer((json_int_t)u->pid_start));
+		    json_integer((json_int_t)start));
 	if (u->marker != NULL)
 		json_object_set_new(o, "marker", json_string(u->marker));
 	for (i = 0; i < u->argv.n; i++)
@@ -580,25 +594,6 @@ run_record_json(const struct run *r)
 	return rec;
 }
 
-/* A RUNSUMMARY from a record. */
-static json_t *
-run_summary_json(const json_t *rec)
-{
-	static const char *const keys[] = {
-		"run", "file", "state", "started", "finished", "steps_total",
-		"steps_done", "steps_succeeded", "steps_failed",
-		"steps_skipped", "steps_cancelled",
-	};
-	json_t *o = json_object(), *v;
-	size_t i;
-
-	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-		v = json_object_get(rec, keys[i]);
-		json_object_set(o, keys[i], v != NULL ? v : json_null());
-	}
-	return o;
-}
-
 /* STEPINFO for every selected step, in execution order. */
 static json_t *
 run_stepinfo(const struct run *r)
@@ -675,6 +670,8 @@ run_process(struct run *r)
 	}
 	sched_actions_clear(&r->acts);
 	r->processing = false;
+	/* After the steps that were waiting started: they need not wait. */
+	run_fresh_flush(r);
 	if (r->finished_flag)
 		loomd_defer_free(r->loomd, run_free, r);
 }
@@ -782,7 +779,6 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	if (u->child == NULL)
 		goto fail;
 	u->pid = child_pid(u->child);
-	u->pid_start = record_proc_start(u->pid);
 	log_info("run %s: %s started, pid %d", r->id, u->log_name,
 	    (int)u->pid);
 
@@ -1012,6 +1008,8 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	}
 	if (r->cancelled)
 		r->state = "cancelled";
+	/* Stamps are on disk before anyone hears that the run ended. */
+	run_fresh_flush(r);
 	r->finished = record_now();
 	r->finished_flag = true;
 	/* Whatever still carries the run's marker goes with it. */
@@ -1140,22 +1138,7 @@ run_start_cb(evutil_socket_t fd, short what, void *arg)
 static json_t *
 run_diags_json(const struct diags *d)
 {
-	json_t *arr = json_array();
-	const struct diag *dg;
-	size_t i;
-
-	for (i = 0; i < d->n; i++) {
-		dg = &d->v[i];
-		json_array_append_new(arr, json_pack(
-		    "{s:s, s:s, s:i, s:i, s:s, s:o}", "severity",
-		    dg->severity == DIAG_ERROR ? "error" : "warning",
-		    "file", dg->file != NULL ? dg->file : "",
-		    "line", dg->line, "column", dg->column,
-		    "message", dg->message,
-		    "hint", dg->hint != NULL ? json_string(dg->hint) :
-		    json_null()));
-	}
-	return json_pack("{s:o}", "diagnostics", arr);
+	return json_pack("{s:o}", "diagnostics", rpc_params_diags(d));
 }
 
 /* A loom_error as error.data of -32004. */
@@ -1273,21 +1256,25 @@ run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
 	li->outputs = outs;
 }
 
-/* Record how a unit ended in its stamp (common/stamp.h). */
+/*
+ * Take the stamp of how a unit ended (common/stamp.h): the identities of
+ * its files are taken now, before any other step can touch them, and the
+ * stamp is written by run_fresh_flush once the steps this one unblocked
+ * have started. Until then the unit's running marker stands, which never
+ * counts as fresh, so a crash in between only means a re-run.
+ */
 static void
 run_fresh_end(struct run *r, struct run_unit *u)
 {
 	struct loom_error err;
 	char detail[128];
-	int rc;
 
 	loom_error_clear(&err);
 	if (u->state == RUN_UNIT_SUCCEEDED)
-		rc = freshness_commit(r->p, u->step, u->path, u->output,
-		    &u->argv, &err);
+		u->stamp = freshness_succeeded(r->p, u->step, u->path,
+		    u->output, &u->argv, &err);
 	else if (u->state == RUN_UNIT_CANCELLED)
-		rc = freshness_fail(r->p, u->step, u->path, STAMP_CANCELLED,
-		    NULL, &err);
+		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
 	else {
 		if (u->status != -1 && WIFEXITED(u->status))
 			snprintf(detail, sizeof detail, "exit code %d",
@@ -1298,11 +1285,40 @@ run_fresh_end(struct run *r, struct run_unit *u)
 		else
 			snprintf(detail, sizeof detail, "%s", u->error != NULL ?
 			    u->error : "it could not start");
-		rc = freshness_fail(r->p, u->step, u->path, STAMP_FAILED,
-		    detail, &err);
+		u->stamp = stamp_ended(STAMP_FAILED, detail);
 	}
-	if (rc == -1)
+	if (u->stamp == NULL) {
 		log_warn("run %s: %s: %s", r->id, u->log_name, err.message);
+		return;
+	}
+	if (r->nstamps_due == r->stamps_due_cap) {
+		r->stamps_due_cap = r->stamps_due_cap ? r->stamps_due_cap * 2 :
+		    8;
+		r->stamps_due = xreallocarray(r->stamps_due,
+		    r->stamps_due_cap, sizeof *r->stamps_due);
+	}
+	r->stamps_due[r->nstamps_due++] = u;
+}
+
+/* Write the stamps run_fresh_end took. */
+static void
+run_fresh_flush(struct run *r)
+{
+	struct loom_error err;
+	struct run_unit *u;
+	size_t i;
+
+	for (i = 0; i < r->nstamps_due; i++) {
+		u = r->stamps_due[i];
+		loom_error_clear(&err);
+		if (freshness_write(r->p, u->step, u->path, u->stamp,
+		    &err) == -1)
+			log_warn("run %s: %s: %s", r->id, u->log_name,
+			    err.message);
+		stamp_free(u->stamp);
+		u->stamp = NULL;
+	}
+	r->nstamps_due = 0;
 }
 
 /* Create the parent folders of every selected plain step's outputs. */
@@ -1436,11 +1452,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 			}
 		}
 	}
-	validate_pipeline(r->p, &diags);
-	if (diags.nerrors > 0)
-		goto invalid;
-	r->g = graph_build(r->p, &diags);
-	if (r->g == NULL || diags.nerrors > 0)
+	r->g = validate_pipeline_graph(r->p, &diags);
+	if (r->g == NULL)
 		goto invalid;
 	diags_free(&diags);
 
@@ -1629,7 +1642,7 @@ run_list(struct loomd *loomd, size_t limit)
 	struct record_ref *refs;
 	struct loom_error err;
 	struct run *r;
-	json_t *runs = json_array(), *rec;
+	json_t *runs = json_array(), *rec, *sum;
 	size_t n, i;
 
 	refs = record_index_list(loomd->state_dir, &n);
@@ -1637,13 +1650,16 @@ run_list(struct loomd *loomd, size_t limit)
 		r = run_find(loomd, refs[i - 1].id);
 		if (r != NULL)
 			rec = run_record_json(r);
-		else {
+		else if ((sum = record_read_summary(refs[i - 1].dir)) != NULL) {
+			json_array_append_new(runs, sum);
+			continue;
+		} else {
 			loom_error_clear(&err);
 			rec = record_read(refs[i - 1].dir, &err);
 			if (rec == NULL)
 				continue;
 		}
-		json_array_append_new(runs, run_summary_json(rec));
+		json_array_append_new(runs, record_summary(rec));
 		json_decref(rec);
 	}
 	record_refs_free(refs, n);

@@ -136,9 +136,23 @@ test_record_write_read(void **state)
 	assert_non_null(back);
 	assert_true(json_equal(rec, back));
 	json_decref(back);
+	/* Its summary: the fields run.list shows, trusted once ended. */
+	back = record_read_summary(dir);
+	assert_non_null(back);
+	assert_string_equal(json_string_value(json_object_get(back, "state")),
+	    "failed");
+	assert_string_equal(json_string_value(json_object_get(back, "run")),
+	    id);
+	assert_null(json_object_get(back, "steps"));
+	json_decref(back);
+	json_object_set_new(rec, "state", json_string("running"));
+	assert_int_equal(record_write(dir, rec, false, &err), 0);
+	assert_null(record_read_summary(dir));
+	json_object_set_new(rec, "state", json_string("failed"));
+	assert_int_equal(record_write(dir, rec, false, &err), 0);
 	json_decref(rec);
-	cmd = xasprintf("ls -A '%s' | grep -v '^run.json$' | wc -l | "
-	    "grep -qx 0", dir);
+	cmd = xasprintf("ls -A '%s' | grep -v '^run.json$' | "
+	    "grep -v '^summary.json$' | wc -l | grep -qx 0", dir);
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 

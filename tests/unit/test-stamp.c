@@ -2,7 +2,8 @@
 /*
  * Unit tests for common/stamp.c. Covers: stamp file names for any step or
  * item name; the text format round trip (argv with spaces, newlines, '%');
- * the running marker and its writer (alive, gone); commit records inputs,
+ * the running marker and its writer (alive, gone), written in place over
+ * the last stamp, and the older layout; commit records inputs,
  * outputs and the script hash; a touched input, a rewritten input with
  * equal size and time (caught by the hash), an unchanged input; failure
  * states with their detail; damaged stamps are errors; folder identities
@@ -200,6 +201,67 @@ test_stamp_begin_marks_running(void **state)
 	assert_true(stamp_writer_is_alive(s));
 	assert_int_equal(s->argv.n, 2);
 	stamp_free(s);
+	strv_free(&argv);
+}
+
+/*
+ * A step starting again marks its last stamp as running in place (same
+ * file, same size: no new file per step); a stamp in the older layout
+ * (no fixed-width state line, a separate pid line) still reads, and is
+ * replaced by a whole marker.
+ */
+static void
+test_stamp_begin_in_place(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct strv argv;
+	struct stamp *s;
+	struct stat before, after;
+	char *path, *old;
+
+	strv_init(&argv);
+	strv_push(&argv, "bash");
+	loom_error_clear(&err);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
+	    NULL, 0, &err), 0);
+	path = stamp_path(f->dir, "a", NULL);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(before.st_size, after.st_size);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_RUNNING);
+	assert_int_equal(s->pid, (long)getpid());
+	assert_true(stamp_writer_is_alive(s));
+	stamp_free(s);
+
+	/* The older layout. */
+	old = xasprintf("loom-stamp 1\nstate running\nwritten 5\npid %ld 0\n"
+	    "argv bash\nscript -\n", (long)getpid());
+	write_file(path, old);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_RUNNING);
+	assert_int_equal(s->pid, (long)getpid());
+	stamp_free(s);
+	write_file(path, "loom-stamp 1\nstate succeeded\nwritten 5\n"
+	    "argv bash\nscript -\n");
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_RUNNING);
+	stamp_free(s);
+
+	/* A torn state line is a damaged stamp, never a fresh one. */
+	write_file(path, "loom-stamp 1\nstate succrunning 1 2\nwritten 5\n");
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_null(s);
+	assert_true(err.set);
+	free(old);
+	free(path);
 	strv_free(&argv);
 }
 
@@ -462,6 +524,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_damaged_is_error,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_begin_marks_running,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_begin_in_place,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_running_writer_gone,
 		    setup, teardown),
