@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs and freshness: which selected steps are up to date before a run
+ * starts, which loop items still need to run, and the stamps of units
+ * that ended. See run-int.h and common/freshness.h.
+ */
+
+#include <string.h>
+
+#include "common/command.h"
+#include "common/freshness.h"
+#include "common/log.h"
+#include "common/loopitems.h"
+#include "common/pipeline.h"
+#include "common/urlcache.h"
+#include "loomd/notify.h"
+#include "loomd/rpc.h"
+#include "loomd/run.h"
+#include "loomd/run-int.h"
+
+/* Copy a list of strings from params into sv. */
+int
+run_param_list(json_t *params, const char *name, struct strv *sv,
+    struct rpc_error *err)
+{
+	json_t *arr, *v;
+	size_t i;
+
+	arr = rpc_param_strings(params, name, false, err);
+	if (arr == NULL)
+		return json_object_get(params, name) != NULL ? -1 : 0;
+	json_array_foreach(arr, i, v)
+		strv_push(sv, json_string_value(v));
+	return 0;
+}
+
+/*
+ * Incremental runs (common/freshness.h): URL data is fetched into the
+ * cache and stands in for its URL, then the plan says which selected
+ * steps are up to date (run_start marks them so in the scheduler).
+ * Downloads block the daemon while they last; they happen once per URL.
+ */
+int
+run_fresh_prepare(struct run *r, json_t *params, struct rpc_error *rerr)
+{
+	struct command_env cenv;
+	struct fresh_opts fo;
+	struct loom_error err;
+	json_t *names, *v;
+	ssize_t k;
+	size_t i;
+
+	if (rpc_param_bool(params, "force", false, &r->force, rerr) == -1)
+		return -1;
+	loom_error_clear(&err);
+	if (urlcache_resolve_pipeline(r->p, true, &err) == -1) {
+		rpc_error_set(rerr, LOOM_ERR_FILE, NULL, "%s", err.message);
+		return -1;
+	}
+	r->always = xcalloc(r->p->nsteps + 1, sizeof *r->always);
+	names = json_object_get(params, "steps");
+	json_array_foreach(names, i, v) {
+		if (json_is_string(v) && (k = pipeline_step_index(r->p,
+		    json_string_value(v))) >= 0)
+			r->always[k] = true;
+	}
+	cenv.virtual_env = r->virtual_env;
+	memset(&fo, 0, sizeof fo);
+	fo.env = &cenv;
+	fo.extra = r->extra;
+	fo.selected = r->selected;
+	fo.always = r->always;
+	fo.force = r->force;
+	if ((r->fresh = freshness_plan(r->p, r->g, &fo, &err)) == NULL) {
+		rpc_error_set(rerr, JSONRPC_INTERNAL_ERROR, NULL, "%s",
+		    err.message);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Keep only the loop items that are out of date (all of them with
+ * --force or --step), judged now that upstream steps have finished.
+ */
+void
+run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
+{
+	struct command_env cenv;
+	struct loom_error err;
+	enum freshness_state fs;
+	struct strv items, outs, argv;
+	char *why;
+	size_t i, n = li->items.n;
+
+	if (r->force || r->always[step])
+		return;
+	cenv.virtual_env = r->virtual_env;
+	strv_init(&items);
+	strv_init(&outs);
+	for (i = 0; i < n; i++) {
+		const char *out = li->outputs.v[i][0] != '\0' ?
+		    li->outputs.v[i] : NULL;
+
+		strv_init(&argv);
+		loom_error_clear(&err);
+		why = NULL;
+		if (command_build(r->p, step, &cenv, li->items.v[i], out,
+		    r->extra, &argv, &err) == -1 || freshness_check(r->p, step,
+		    &argv, li->items.v[i], out, &fs, &why, &err) == -1 ||
+		    fs != FRESH_FRESH) {
+			strv_push(&items, li->items.v[i]);
+			strv_push(&outs, li->outputs.v[i]);
+		}
+		free(why);
+		strv_free(&argv);
+	}
+	if (items.n < n)
+		log_info("run %s: step %s: %zu of %zu item(s) up to date", r->id,
+		    r->p->steps[step].name, n - items.n, n);
+	strv_free(&li->items);
+	strv_free(&li->outputs);
+	li->items = items;
+	li->outputs = outs;
+}
+
+/*
+ * Take the stamp of how a unit ended (common/stamp.h): the identities of
+ * its files are taken now, before any other step can touch them, and the
+ * stamp is written by run_fresh_flush once the steps this one unblocked
+ * have started. Until then the unit's running marker stands, which never
+ * counts as fresh, so a crash in between only means a re-run.
+ */
+void
+run_fresh_end(struct run *r, struct run_unit *u)
+{
+	struct loom_error err;
+	char detail[128];
+
+	loom_error_clear(&err);
+	if (u->state == RUN_UNIT_SUCCEEDED)
+		u->stamp = freshness_succeeded(r->p, u->step, u->path,
+		    u->output, &u->argv, &err);
+	else if (u->state == RUN_UNIT_CANCELLED)
+		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
+	else {
+		if (u->status != -1 && WIFEXITED(u->status))
+			snprintf(detail, sizeof detail, "exit code %d",
+			    WEXITSTATUS(u->status));
+		else if (u->status != -1 && WIFSIGNALED(u->status))
+			snprintf(detail, sizeof detail, "killed by signal %d",
+			    WTERMSIG(u->status));
+		else
+			snprintf(detail, sizeof detail, "%s", u->error != NULL ?
+			    u->error : "it could not start");
+		u->stamp = stamp_ended(STAMP_FAILED, detail);
+	}
+	if (u->stamp == NULL) {
+		log_warn("run %s: %s: %s", r->id, u->log_name, err.message);
+		return;
+	}
+	if (r->nstamps_due == r->stamps_due_cap) {
+		r->stamps_due_cap = r->stamps_due_cap ? r->stamps_due_cap * 2 :
+		    8;
+		r->stamps_due = xreallocarray(r->stamps_due,
+		    r->stamps_due_cap, sizeof *r->stamps_due);
+	}
+	r->stamps_due[r->nstamps_due++] = u;
+}
+
+/* Write the stamps run_fresh_end took. */
+void
+run_fresh_flush(struct run *r)
+{
+	struct loom_error err;
+	struct run_unit *u;
+	size_t i;
+
+	for (i = 0; i < r->nstamps_due; i++) {
+		u = r->stamps_due[i];
+		loom_error_clear(&err);
+		if (freshness_write(r->p, u->step, u->path, u->stamp,
+		    &err) == -1)
+			log_warn("run %s: %s: %s", r->id, u->log_name,
+			    err.message);
+		stamp_free(u->stamp);
+		u->stamp = NULL;
+	}
+	r->nstamps_due = 0;
+}

@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run module's own declarations, shared by its files: run.c (the
+ * life of a run: processes, actions, events), run-start.c (run.start:
+ * from a request to a scheduled run), run-fresh.c (what is up to date,
+ * and the stamps of units that ended) and run-json.c (what a run looks
+ * like from outside: records, summaries, run.status, run.list, log.read).
+ * Not for other modules: they use run.h.
+ */
+#ifndef LOOM_LOOMD_RUN_INT_H
+#define LOOM_LOOMD_RUN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <event2/event.h>
+#include <jansson.h>
+
+#include "common/xmalloc.h"
+#include "loomd/sched.h"
+
+struct child;
+struct diags;
+struct fresh_plan;
+struct graph;
+struct loom_error;
+struct loomd;
+struct loop_items;
+struct pipeline;
+struct rpc_error;
+struct stamp;
+struct steplog;
+
+enum run_unit_state {
+	RUN_UNIT_PENDING,
+	RUN_UNIT_RUNNING,
+	RUN_UNIT_SUCCEEDED,
+	RUN_UNIT_FAILED,
+	RUN_UNIT_CANCELLED,
+	RUN_UNIT_INTERRUPTED,
+};
+
+struct run;
+
+/* One process of a run: a plain step, or one item of a loop step. */
+struct run_unit {
+	struct run *run;
+	size_t step;
+	size_t item;
+	enum run_unit_state state;
+	char *path;			/* loop item: its file, else NULL */
+	char *output;			/* loop item: into/<name>, else NULL */
+	char *log_name;			/* file name inside the run folder */
+	char *marker;			/* "LOOM_STEP_ID=..." */
+	struct strv argv;
+	struct child *child;		/* NULL unless running */
+	struct steplog *log;
+	pid_t pid;
+	int status;			/* wait status; -1 when it never ran */
+	bool signalled;			/* we sent TERM or KILL */
+	char *error;			/* why it could not start, or NULL */
+	double started;
+	double finished;
+	uint64_t started_ms;
+	unsigned long long log_kept;
+	unsigned long long log_dropped;
+	char *log_error;
+	struct stamp *stamp;		/* how it ended, not yet written */
+};
+
+/* A selected step of a run. */
+struct run_step {
+	size_t index;			/* in the pipeline */
+	const char *name;		/* borrowed from the pipeline */
+	const char *state;		/* "pending", "running", ... (static) */
+	bool loop;
+	bool listed;			/* loop: items known */
+	struct run_unit *units;
+	size_t nunits;
+	struct strv because;		/* skipped: failed dependencies */
+	int status;			/* wait status of the failure, or -1 */
+	char *error;			/* listing failed, or NULL */
+	double started;
+	double finished;
+	uint64_t started_ms;
+	uint64_t finished_ms;
+};
+
+struct run {
+	struct loomd *loomd;
+	char *id;
+	char *dir;			/* the run folder */
+	char *file;			/* absolute pipeline path */
+	struct pipeline *p;
+	struct graph *g;
+	struct sched *s;
+	bool *selected;
+	struct run_step **by_index;	/* pipeline step -> run step or NULL */
+	struct run_step *steps;		/* selected, in execution order */
+	size_t nsteps;
+	struct strv env;		/* the client's, plus Loom's markers */
+	char *virtual_env;
+	char *extra;
+	json_t *request;		/* params without env */
+	struct fresh_plan *fresh;	/* what is up to date, and why not */
+	bool *always;			/* named with --step: always run */
+	bool force;			/* --force */
+	bool parallel;
+	size_t max_workers;
+	const char *state;		/* "running", "succeeded", ... */
+	double started;
+	double finished;
+	uint64_t started_ms;
+	bool finished_flag;
+	bool cancelled;
+	struct sched_actions acts;
+	bool processing;		/* run_process is on the stack */
+	struct run_unit **stamps_due;	/* units whose stamp is not written */
+	size_t nstamps_due;
+	size_t stamps_due_cap;
+	struct event *ev_start;
+	struct event *ev_wake;
+	struct event *ev_record;
+	bool record_dirty;
+	uint64_t record_cost_ms;	/* how long the last write took */
+	struct run *next;
+};
+
+/* The run module's state (loomd->runs). */
+struct run_state {
+	struct run *active;		/* newest first */
+	size_t nactive;
+	bool stopping;
+	unsigned long long daemon_start;
+};
+
+/* run.c: the life of a run. */
+struct run_state *run_state_get(struct loomd *loomd);
+/* The active run with this id, or NULL. */
+struct run *run_find(struct loomd *loomd, const char *id);
+/* Free a run that has left the active list (a loomd_defer_free callback). */
+void run_free(void *arg);
+/* The value of NAME in a "NAME=VALUE" list, owned, or NULL. */
+char *run_env_get(const struct strv *env, const char *name);
+/* Timer callbacks: start the run, wake the scheduler, write the record. */
+void run_start_cb(evutil_socket_t fd, short what, void *arg);
+void run_wake_cb(evutil_socket_t fd, short what, void *arg);
+void run_record_cb(evutil_socket_t fd, short what, void *arg);
+/* Write the record now; durable (fsync) at the start and end of a run. */
+void run_write_record(struct run *r, bool durable);
+
+/* run-fresh.c: freshness before a run, and stamps after each unit. */
+/* Decide what is up to date (unless --force); 0, or -1 with rerr set. */
+int run_fresh_prepare(struct run *r, json_t *params,
+    struct rpc_error *rerr);
+/* Drop the loop items of step that are up to date from li. */
+void run_fresh_filter(struct run *r, size_t step,
+    struct loop_items *li);
+/* Take the stamp of how u ended; run_fresh_flush writes it. */
+void run_fresh_end(struct run *r, struct run_unit *u);
+/* Write the stamps taken since the last flush. */
+void run_fresh_flush(struct run *r);
+/* Copy a list of strings from params[name] into sv; -1 with err set. */
+int run_param_list(json_t *params, const char *name, struct strv *sv,
+    struct rpc_error *err);
+
+/* run-json.c: the record and its parts. */
+json_t *run_record_json(const struct run *r);
+/* Step counts of a run by state. */
+void run_counts(const struct run *r, struct sched_counts *c);
+/* STEPINFO for every selected step, in execution order. */
+json_t *run_stepinfo(const struct run *r);
+/* exit_code and signal of a wait status into o. */
+void run_status_fields(int status, json_t *o);
+const char *run_unit_state_name(enum run_unit_state st);
+const char *run_result_name(enum sched_result res);
+
+#endif

@@ -1,0 +1,461 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Runs as seen from outside: the run record (JSON), the summaries of
+ * run.list, run.status and log.read. See run-int.h.
+ */
+
+#include <string.h>
+#include <unistd.h>
+
+#include "common/freshness.h"
+#include "common/graph.h"
+#include "common/pipeline.h"
+#include "loomd/child.h"
+#include "loomd/loomd.h"
+#include "loomd/notify.h"
+#include "loomd/record.h"
+#include "loomd/run.h"
+#include "loomd/run-int.h"
+#include "loomd/steplog.h"
+
+static void run_unit_json(const struct run_unit *u, json_t *o);
+
+const char *
+run_unit_state_name(enum run_unit_state st)
+{
+	switch (st) {
+	case RUN_UNIT_PENDING:
+		return "pending";
+	case RUN_UNIT_RUNNING:
+		return "running";
+	case RUN_UNIT_SUCCEEDED:
+		return "succeeded";
+	case RUN_UNIT_FAILED:
+		return "failed";
+	case RUN_UNIT_CANCELLED:
+		return "cancelled";
+	case RUN_UNIT_INTERRUPTED:
+		return "interrupted";
+	}
+	return "unknown";
+}
+
+const char *
+run_result_name(enum sched_result res)
+{
+	switch (res) {
+	case SCHED_RESULT_SUCCEEDED:
+		return "succeeded";
+	case SCHED_RESULT_UPTODATE:
+		return "uptodate";
+	case SCHED_RESULT_FAILED:
+		return "failed";
+	case SCHED_RESULT_SKIPPED:
+		return "skipped";
+	case SCHED_RESULT_CANCELLED:
+		return "cancelled";
+	}
+	return "failed";
+}
+
+/* exit_code and signal of a wait status into o. */
+void
+run_status_fields(int status, json_t *o)
+{
+	const char *name;
+
+	if (status != -1 && WIFEXITED(status)) {
+		json_object_set_new(o, "exit_code",
+		    json_integer(WEXITSTATUS(status)));
+		json_object_set_new(o, "signal", json_null());
+	} else if (status != -1 && WIFSIGNALED(status)) {
+		name = child_signal_name(WTERMSIG(status));
+		json_object_set_new(o, "exit_code", json_null());
+		json_object_set_new(o, "signal", name != NULL ?
+		    json_string(name) : json_integer(WTERMSIG(status)));
+	} else {
+		json_object_set_new(o, "exit_code", json_null());
+		json_object_set_new(o, "signal", json_null());
+	}
+}
+
+static json_t *
+run_time(double t)
+{
+	return t > 0 ? json_real(t) : json_null();
+}
+
+/* The fields of one unit into o. */
+static void
+run_unit_json(const struct run_unit *u, json_t *o)
+{
+	json_t *argv = json_array();
+	unsigned long long start = 0;
+	size_t i;
+
+	json_object_set_new(o, "state",
+	    json_string(run_unit_state_name(u->state)));
+	if (u->state != RUN_UNIT_PENDING && u->state != RUN_UNIT_RUNNING)
+		run_status_fields(u->status, o);
+	else {
+		json_object_set_new(o, "exit_code", json_null());
+		json_object_set_new(o, "signal", json_null());
+	}
+	json_object_set_new(o, "started", run_time(u->started));
+	json_object_set_new(o, "finished", run_time(u->finished));
+	json_object_set_new(o, "pid", u->pid > 0 ? json_integer(u->pid) :
+	    json_null());
+	if (u->started == 0)
+		goto out;	/* never started: no process, no log */
+	/*
+	 * Read only for a record written while the process runs (the one
+	 * recovery may have to kill): not yet reaped, so still the same
+	 * process. Most short steps never need it.
+	 */
+	if (u->child != NULL)
+		start = record_proc_start(u->pid);
+	if (start != 0)
+		json_object_set_new(o, "pid_start",
+		    json_integer((json_int_t)start));
+	if (u->marker != NULL)
+		json_object_set_new(o, "marker", json_string(u->marker));
+	for (i = 0; i < u->argv.n; i++)
+		json_array_append_new(argv, json_string(u->argv.v[i]));
+	json_object_set_new(o, "argv", argv);
+	argv = NULL;
+	json_object_set_new(o, "log", json_string(u->log_name));
+	json_object_set_new(o, "log_bytes", json_integer((json_int_t)
+	    (u->log != NULL ? steplog_kept(u->log) : u->log_kept)));
+	if ((u->log != NULL ? steplog_dropped(u->log) : u->log_dropped) > 0) {
+		json_object_set_new(o, "log_dropped", json_integer((json_int_t)
+		    (u->log != NULL ? steplog_dropped(u->log) :
+		    u->log_dropped)));
+		json_object_set_new(o, "log_error", json_string(
+		    u->log != NULL && steplog_error(u->log) != NULL ?
+		    steplog_error(u->log) : u->log_error != NULL ?
+		    u->log_error : "unknown"));
+	}
+out:
+	json_decref(argv);
+	if (u->error != NULL)
+		json_object_set_new(o, "error", json_string(u->error));
+}
+
+/* Step counts from the steps' own states; a loop counts once. */
+void
+run_counts(const struct run *r, struct sched_counts *c)
+{
+	const char *st;
+	size_t i;
+
+	memset(c, 0, sizeof *c);
+	c->total = r->nsteps;
+	for (i = 0; i < r->nsteps; i++) {
+		st = r->steps[i].state;
+		if (strcmp(st, "succeeded") == 0 ||
+		    strcmp(st, "uptodate") == 0)
+			c->succeeded++;
+		else if (strcmp(st, "failed") == 0)
+			c->failed++;
+		else if (strcmp(st, "skipped") == 0)
+			c->skipped++;
+		else if (strcmp(st, "cancelled") == 0)
+			c->cancelled++;
+	}
+}
+
+/* The whole record of a run (docs/protocol.md, "Run records"). */
+json_t *
+run_record_json(const struct run *r)
+{
+	struct sched_counts cnt;
+	json_t *rec, *steps, *o, *items, *it, *because;
+	const struct run_step *st;
+	size_t i, j, done = 0;
+
+	run_counts(r, &cnt);
+	rec = json_object();
+	json_object_set_new(rec, "run", json_string(r->id));
+	json_object_set_new(rec, "file", json_string(r->file));
+	json_object_set_new(rec, "dir", json_string(r->dir));
+	json_object_set_new(rec, "state", json_string(r->state));
+	json_object_set_new(rec, "started", run_time(r->started));
+	json_object_set_new(rec, "finished", run_time(r->finished));
+	json_object_set_new(rec, "daemon_pid", json_integer(getpid()));
+	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)
+	    run_state_get(r->loomd)->daemon_start));
+	json_object_set_new(rec, "parallel", json_boolean(r->parallel));
+	json_object_set_new(rec, "max_workers",
+	    json_integer((json_int_t)r->max_workers));
+	json_object_set_new(rec, "request", json_deep_copy(r->request));
+	steps = json_array();
+	for (i = 0; i < r->nsteps; i++) {
+		st = &r->steps[i];
+		o = json_object();
+		json_object_set_new(o, "name", json_string(st->name));
+		json_object_set_new(o, "state", json_string(st->state));
+		if (strcmp(st->state, "pending") != 0 &&
+		    strcmp(st->state, "running") != 0)
+			done++;
+		if (!st->loop && st->nunits == 1) {
+			run_unit_json(&st->units[0], o);
+			json_object_set_new(o, "state",
+			    json_string(st->state));
+		} else {
+			if (strcmp(st->state, "failed") == 0)
+				run_status_fields(st->status, o);
+			else if (strcmp(st->state, "succeeded") == 0)
+				run_status_fields(0, o);
+			else
+				run_status_fields(-1, o);
+			json_object_set_new(o, "started",
+			    run_time(st->started));
+			json_object_set_new(o, "finished",
+			    run_time(st->finished));
+		}
+		if (st->loop) {
+			items = json_array();
+			for (j = 0; j < st->nunits; j++) {
+				it = json_object();
+				json_object_set_new(it, "item",
+				    json_integer((json_int_t)j));
+				json_object_set_new(it, "path",
+				    json_string(st->units[j].path));
+				run_unit_json(&st->units[j], it);
+				json_array_append_new(items, it);
+			}
+			json_object_set_new(o, "loop", json_true());
+			json_object_set_new(o, "items", items);
+		}
+		if (st->because.n > 0) {
+			because = json_array();
+			for (j = 0; j < st->because.n; j++)
+				json_array_append_new(because,
+				    json_string(st->because.v[j]));
+			json_object_set_new(o, "because", because);
+		}
+		if (st->error != NULL)
+			json_object_set_new(o, "error",
+			    json_string(st->error));
+		if (st->finished_ms > 0 && st->started_ms > 0)
+			json_object_set_new(o, "duration", json_real(
+			    (double)(st->finished_ms - st->started_ms) /
+			    1000.0));
+		json_array_append_new(steps, o);
+	}
+	json_object_set_new(rec, "steps_total",
+	    json_integer((json_int_t)cnt.total));
+	json_object_set_new(rec, "steps_done", json_integer((json_int_t)done));
+	json_object_set_new(rec, "steps_succeeded",
+	    json_integer((json_int_t)cnt.succeeded));
+	json_object_set_new(rec, "steps_failed",
+	    json_integer((json_int_t)cnt.failed));
+	json_object_set_new(rec, "steps_skipped",
+	    json_integer((json_int_t)cnt.skipped));
+	json_object_set_new(rec, "steps_cancelled",
+	    json_integer((json_int_t)cnt.cancelled));
+	json_object_set_new(rec, "steps", steps);
+	return rec;
+}
+
+/* STEPINFO for every selected step, in execution order. */
+json_t *
+run_stepinfo(const struct run *r)
+{
+	json_t *arr = json_array(), *o, *after;
+	const struct step *sp;
+	const size_t *deps;
+	size_t i, j, n;
+
+	for (i = 0; i < r->nsteps; i++) {
+		sp = &r->p->steps[r->steps[i].index];
+		o = json_object();
+		json_object_set_new(o, "name", json_string(sp->name));
+		json_object_set_new(o, "group", sp->group >= 0 ?
+		    json_string(r->p->groups[sp->group].name) : json_null());
+		json_object_set_new(o, "loop", json_boolean(sp->loop != NULL));
+		if (r->fresh != NULL) {
+			const struct fresh_step *fs =
+			    &r->fresh->steps[r->steps[i].index];
+
+			json_object_set_new(o, "uptodate",
+			    json_boolean(!fs->will_run));
+			json_object_set_new(o, "reason", fs->run_reason != NULL ?
+			    json_string(fs->run_reason) : json_null());
+		}
+		after = json_array();
+		deps = graph_deps(r->g, r->steps[i].index, &n);
+		for (j = 0; j < n; j++) {
+			if (r->selected[deps[j]])
+				json_array_append_new(after,
+				    json_string(r->p->steps[deps[j]].name));
+		}
+		json_object_set_new(o, "after", after);
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+/* run.status. */
+json_t *
+run_status(struct loomd *loomd, const char *id, struct rpc_error *rerr)
+{
+	struct loom_error err;
+	struct run *r;
+	json_t *rec;
+	char *dir;
+
+	r = run_find(loomd, id);
+	if (r != NULL)
+		return run_record_json(r);
+	dir = record_index_find(loomd->state_dir, id);
+	if (dir == NULL) {
+		rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
+		    id), "no such run: %s", id);
+		return NULL;
+	}
+	loom_error_clear(&err);
+	rec = record_read(dir, &err);
+	free(dir);
+	if (rec == NULL) {
+		rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
+		    id), "run %s: %s", id, err.message);
+		return NULL;
+	}
+	return rec;
+}
+
+/* run.list: the newest runs, active ones from memory. */
+json_t *
+run_list(struct loomd *loomd, size_t limit)
+{
+	struct record_ref *refs;
+	struct loom_error err;
+	struct run *r;
+	json_t *runs = json_array(), *rec, *sum;
+	size_t n, i;
+
+	refs = record_index_list(loomd->state_dir, &n);
+	for (i = n; i > 0 && json_array_size(runs) < limit; i--) {
+		r = run_find(loomd, refs[i - 1].id);
+		if (r != NULL)
+			rec = run_record_json(r);
+		else if ((sum = record_read_summary(refs[i - 1].dir)) != NULL) {
+			json_array_append_new(runs, sum);
+			continue;
+		} else {
+			loom_error_clear(&err);
+			rec = record_read(refs[i - 1].dir, &err);
+			if (rec == NULL)
+				continue;
+		}
+		json_array_append_new(runs, record_summary(rec));
+		json_decref(rec);
+	}
+	record_refs_free(refs, n);
+	return json_pack("{s:o}", "runs", runs);
+}
+
+/* log.read. */
+json_t *
+run_log_read(struct loomd *loomd, const char *id, const char *step,
+    long item, uint64_t offset, size_t max, struct rpc_error *rerr)
+{
+	struct loom_error err;
+	struct run *r;
+	struct run_step *st = NULL;
+	json_t *rec = NULL, *steps, *s, *items, *res;
+	const char *state = NULL;
+	char *dir, *name, *path, *data, *b64;
+	size_t i, len;
+	bool found = false, eof;
+
+	r = run_find(loomd, id);
+	if (r != NULL) {
+		dir = xstrdup(r->dir);
+		for (i = 0; i < r->nsteps; i++) {
+			if (strcmp(r->steps[i].name, step) == 0) {
+				st = &r->steps[i];
+				break;
+			}
+		}
+		if (st != NULL && ((item < 0 && !st->loop) || (item >= 0 &&
+		    st->loop && (size_t)item < st->nunits))) {
+			found = true;
+			state = run_unit_state_name(st->units[item < 0 ? 0 :
+			    item].state);
+		} else if (st != NULL && item < 0 && st->loop)
+			found = false;
+	} else {
+		dir = record_index_find(loomd->state_dir, id);
+		if (dir == NULL) {
+			rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack(
+			    "{s:s}", "run", id), "no such run: %s", id);
+			return NULL;
+		}
+		loom_error_clear(&err);
+		rec = record_read(dir, &err);
+		steps = json_object_get(rec, "steps");
+		json_array_foreach(steps, i, s) {
+			if (!json_is_string(json_object_get(s, "name")) ||
+			    strcmp(json_string_value(json_object_get(s,
+			    "name")), step) != 0)
+				continue;
+			items = json_object_get(s, "items");
+			if (item < 0 && items == NULL)
+				found = true;
+			else if (item >= 0 && json_is_array(items) &&
+			    (size_t)item < json_array_size(items))
+				found = true;
+			break;
+		}
+		state = "finished";
+	}
+	if (!found) {
+		if (item >= 0)
+			rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack(
+			    "{s:s}", "step", step), "run %s has no item %ld of "
+			    "step %s", id, item, step);
+		else
+			rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack(
+			    "{s:s}", "step", step), "run %s has no step %s%s",
+			    id, step, st != NULL && st->loop ?
+			    " (a loop step: give an item)" : "");
+		json_decref(rec);
+		free(dir);
+		return NULL;
+	}
+	name = run_log_name(step, item);
+	path = xasprintf("%s/%s", dir, name);
+	free(name);
+	free(dir);
+	json_decref(rec);
+	loom_error_clear(&err);
+	eof = strcmp(state, "pending") != 0 && strcmp(state, "running") != 0;
+	if (strcmp(state, "pending") == 0) {
+		free(path);
+		return json_pack("{s:s, s:I, s:I, s:b}", "data", "", "offset",
+		    (json_int_t)offset, "next", (json_int_t)offset, "eof", 0);
+	}
+	data = steplog_read(path, offset, max, &len, &err);
+	if (data == NULL) {
+		if (errno == ENOENT && eof) {
+			free(path);
+			return json_pack("{s:s, s:I, s:I, s:b}", "data", "",
+			    "offset", (json_int_t)offset, "next",
+			    (json_int_t)offset, "eof", 1);
+		}
+		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
+		    "path", path, "errno", errno), "%s", err.message);
+		free(path);
+		return NULL;
+	}
+	free(path);
+	b64 = steplog_base64(data, len);
+	free(data);
+	res = json_pack("{s:s, s:I, s:I, s:b}", "data", b64, "offset",
+	    (json_int_t)offset, "next", (json_int_t)(offset + len), "eof",
+	    eof && len < max);
+	free(b64);
+	return res;
+}

@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * run.start: from a request to a scheduled run (load, validate, select,
+ * environment, run folder and record). See run-int.h.
+ */
+
+#include <string.h>
+#include <unistd.h>
+
+#include "common/command.h"
+#include "common/fileio.h"
+#include "common/freshness.h"
+#include "common/graph.h"
+#include "common/log.h"
+#include "common/pipeline.h"
+#include "common/select.h"
+#include "common/validate.h"
+#include "loomd/loomd.h"
+#include "loomd/notify.h"
+#include "loomd/record.h"
+#include "loomd/rpc-params.h"
+#include "loomd/run.h"
+#include "loomd/run-int.h"
+
+/* Diagnostics as JSON (error.data of -32001). */
+static json_t *
+run_diags_json(const struct diags *d)
+{
+	return json_pack("{s:o}", "diagnostics", rpc_params_diags(d));
+}
+
+/* A loom_error as error.data of -32004. */
+static json_t *
+run_error_data(const struct loom_error *err)
+{
+	return json_pack("{s:s, s:i, s:i, s:o}", "file", err->file,
+	    "line", err->line, "column", err->column, "hint",
+	    err->hint[0] != '\0' ? json_string(err->hint) : json_null());
+}
+
+/* Create the parent folders of every selected plain step's outputs. */
+static int
+run_make_output_dirs(struct run *r, struct rpc_error *rerr)
+{
+	struct loom_error err;
+	struct strv outs;
+	char *slash;
+	size_t i, j;
+
+	for (i = 0; i < r->p->nsteps; i++) {
+		if (!r->selected[i])
+			continue;
+		strv_init(&outs);
+		loom_error_clear(&err);
+		if (command_output_paths(r->p, i, NULL, &outs, &err) == -1) {
+			rpc_error_set(rerr, LOOM_ERR_USAGE, run_error_data(&err),
+			    "%s", err.message);
+			strv_free(&outs);
+			return -1;
+		}
+		for (j = 0; j < outs.n; j++) {
+			slash = strrchr(outs.v[j], '/');
+			if (slash == NULL || slash == outs.v[j])
+				continue;
+			*slash = '\0';
+			if (fileio_mkdirs(outs.v[j], 0755, &err) == -1) {
+				rpc_error_set(rerr, LOOM_ERR_FILE, json_pack(
+				    "{s:s, s:i}", "path", outs.v[j], "errno",
+				    ENOTDIR), "%s", err.message);
+				strv_free(&outs);
+				return -1;
+			}
+		}
+		strv_free(&outs);
+	}
+	return 0;
+}
+
+/* Start a run (run.start). */
+json_t *
+run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *rerr)
+{
+	struct run_state *rs = run_state_get(loomd);
+	struct select_opts so;
+	struct loom_error err;
+	struct diags diags;
+	struct run *r = NULL;
+	struct run_step *st;
+	struct timeval zero = { 0, 0 };
+	const char *file, *cwd, *extra, *key;
+	json_t *env, *v, *result;
+	const size_t *order;
+	long long mw = 0;
+	bool parallel, subscribe = false, has_parallel;
+	size_t i, k, n;
+	char *s;
+	int nsel;
+
+	if (rs == NULL || rs->stopping) {
+		rpc_error_set(rerr, LOOM_ERR_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+		return NULL;
+	}
+	file = rpc_param_string(params, "file", true, rerr);
+	if (file == NULL)
+		return NULL;
+	cwd = rpc_param_string(params, "cwd", false, rerr);
+	env = rpc_param_object(params, "env", true, rerr);
+	extra = rpc_param_string(params, "extra", false, rerr);
+	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
+	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
+	    false, &subscribe, rerr) == -1)
+		return NULL;
+	has_parallel = json_object_get(params, "parallel") != NULL &&
+	    !json_is_null(json_object_get(params, "parallel"));
+	parallel = false;
+	if (has_parallel && rpc_param_bool(params, "parallel", false,
+	    &parallel, rerr) == -1)
+		return NULL;
+	if (file[0] != '/' && (cwd == NULL || cwd[0] != '/')) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"file\" must be absolute, or \"cwd\" given");
+		return NULL;
+	}
+	json_object_foreach(env, key, v) {
+		if (!json_is_string(v) || strchr(key, '=') != NULL ||
+		    *key == '\0') {
+			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+			    "\"env\" must map names to strings");
+			return NULL;
+		}
+	}
+
+	r = xcalloc(1, sizeof *r);
+	r->loomd = loomd;
+	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
+	    file);
+	sched_actions_init(&r->acts);
+	strv_init(&r->env);
+	diags_init(&diags);
+	r->p = pipeline_load_file(r->file, &diags);
+	if (r->p == NULL || diags.nerrors > 0)
+		goto invalid;
+	for (k = 0; k < 2; k++) {
+		json_t *arr = json_object_get(params, k == 0 ? "set" : "var");
+
+		if (arr == NULL || json_is_null(arr))
+			continue;
+		if (!json_is_array(arr)) {
+			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+			    "\"%s\" must be an array of strings",
+			    k == 0 ? "set" : "var");
+			goto fail;
+		}
+		json_array_foreach(arr, i, v) {
+			if (!json_is_string(v)) {
+				rpc_error_set(rerr, JSONRPC_INVALID_PARAMS,
+				    NULL, "\"%s\" must be an array of strings",
+				    k == 0 ? "set" : "var");
+				goto fail;
+			}
+			loom_error_clear(&err);
+			if (pipeline_apply_override(r->p, json_string_value(v),
+			    k == 1, &err) == -1) {
+				rpc_error_set(rerr, LOOM_ERR_USAGE,
+				    run_error_data(&err), "%s", err.message);
+				goto fail;
+			}
+		}
+	}
+	r->g = validate_pipeline_graph(r->p, &diags);
+	if (r->g == NULL)
+		goto invalid;
+	diags_free(&diags);
+
+	select_opts_init(&so);
+	if (run_param_list(params, "steps", &so.steps, rerr) == -1 ||
+	    run_param_list(params, "from", &so.from, rerr) == -1 ||
+	    run_param_list(params, "until", &so.until, rerr) == -1 ||
+	    run_param_list(params, "groups", &so.groups, rerr) == -1 ||
+	    run_param_list(params, "include", &so.include, rerr) == -1) {
+		select_opts_free(&so);
+		goto fail;
+	}
+	r->selected = xcalloc(r->p->nsteps + 1, sizeof *r->selected);
+	loom_error_clear(&err);
+	nsel = select_steps(r->p, r->g, &so, r->selected, &err);
+	select_opts_free(&so);
+	if (nsel == -1) {
+		rpc_error_set(rerr, LOOM_ERR_USAGE, run_error_data(&err), "%s",
+		    err.message);
+		goto fail;
+	}
+
+	/* The environment: the client's, never the daemon's. */
+	json_object_foreach(env, key, v) {
+		if (strcmp(key, "LOOM_RUN_ID") == 0 ||
+		    strcmp(key, "LOOM_STEP_ID") == 0)
+			continue;
+		strv_push_owned(&r->env, xasprintf("%s=%s", key,
+		    json_string_value(v)));
+	}
+	if (json_object_get(env, "PYTHONUNBUFFERED") == NULL)
+		strv_push(&r->env, "PYTHONUNBUFFERED=1");
+	r->virtual_env = run_env_get(&r->env, "VIRTUAL_ENV");
+	if (r->virtual_env != NULL && r->virtual_env[0] == '\0') {
+		free(r->virtual_env);
+		r->virtual_env = NULL;
+	}
+	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
+	if (run_fresh_prepare(r, params, rerr) == -1)
+		goto fail;
+
+	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
+	if (mw > 0)
+		r->max_workers = (size_t)mw;
+	else if (r->p->exec.max_workers > 0)
+		r->max_workers = (size_t)r->p->exec.max_workers;
+	else {
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		r->max_workers = ncpu > 0 ? (size_t)ncpu : 1;
+	}
+
+	/* Output folders first: a file in the way stops the run here. */
+	if (run_make_output_dirs(r, rerr) == -1)
+		goto fail;
+
+	loom_error_clear(&err);
+	r->id = record_create(r->p->dir, loomd->state_dir, &r->dir, &err);
+	if (r->id == NULL) {
+		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s}", "path",
+		    r->p->dir), "%s", err.message);
+		goto fail;
+	}
+	loom_error_clear(&err);
+	if (record_index_add(loomd->state_dir, r->id, r->dir, &err) == -1)
+		log_warn("run %s: %s", r->id, err.message);
+
+	r->request = json_deep_copy(params);
+	json_object_del(r->request, "env");
+	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
+	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
+	r->by_index = xcalloc(r->p->nsteps + 1, sizeof *r->by_index);
+	r->steps = xcalloc((size_t)nsel + 1, sizeof *r->steps);
+	order = graph_order(r->g);
+	n = 0;
+	for (k = 0; k < r->p->nsteps; k++) {
+		i = order[k];
+		if (!r->selected[i])
+			continue;
+		st = &r->steps[n++];
+		st->index = i;
+		st->name = r->p->steps[i].name;
+		st->state = "pending";
+		st->status = -1;
+		strv_init(&st->because);
+		r->by_index[i] = st;
+		if (r->p->steps[i].loop != NULL) {
+			int lp = r->p->steps[i].loop->parallel;
+
+			st->loop = true;
+			sched_set_loop(r->s, i, lp == -1 ? r->parallel :
+			    lp == 1);
+			continue;
+		}
+		st->nunits = 1;
+		st->units = xcalloc(1, sizeof *st->units);
+		st->units[0].run = r;
+		st->units[0].step = i;
+		st->units[0].status = -1;
+		st->units[0].log_name = run_log_name(st->name, -1);
+		st->units[0].marker = xasprintf("LOOM_STEP_ID=%s-%zu-0", r->id,
+		    i);
+	}
+	r->nsteps = n;
+	for (k = 0; k < r->p->nsteps; k++)
+		if (r->selected[k] && !r->fresh->steps[k].will_run)
+			sched_set_uptodate(r->s, k);
+	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
+	r->state = "running";
+	r->started = record_now();
+	r->started_ms = loomd_now_ms();
+	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
+	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
+	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
+	run_write_record(r, true);
+	r->next = rs->active;
+	rs->active = r;
+	rs->nactive++;
+	if (client != NULL && subscribe)
+		notify_subscribe(client, r->id);
+	evtimer_add(r->ev_start, &zero);
+	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)", r->id,
+	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
+	    r->max_workers);
+	loomd_update_idle(loomd);
+
+	result = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "dir",
+	    r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    "max_workers", (json_int_t)r->max_workers);
+	return result;
+
+invalid:
+	diags_sort(&diags);
+	s = diags.nerrors > 0 ? xstrdup(diags.v[0].message) : NULL;
+	for (i = 0; i < diags.n; i++) {
+		if (diags.v[i].severity == DIAG_ERROR) {
+			free(s);
+			s = xasprintf("%s:%d:%d: %s", diags.v[i].file != NULL ?
+			    diags.v[i].file : r->file, diags.v[i].line,
+			    diags.v[i].column, diags.v[i].message);
+			break;
+		}
+	}
+	rpc_error_set(rerr, LOOM_ERR_PIPELINE, run_diags_json(&diags),
+	    "invalid pipeline: %s", s != NULL ? s : r->file);
+	free(s);
+fail:
+	diags_free(&diags);
+	run_free(r);
+	return NULL;
+}
