@@ -145,22 +145,15 @@ def read_json(path):
 def check_whole(path, text, what):
     """text must be a whole version of path's kind of file."""
     base = os.path.basename(path)
-    if base == "run.json":
+    if base in ("run.json", "summary.json"):
+        kind = "record" if base == "run.json" else "summary"
         try:
             rec = json.loads(text)
         except ValueError as e:
             raise Failure("%s %s is not whole JSON: %s" % (what, path, e))
         check(isinstance(rec, dict) and rec.get("run") ==
               os.path.basename(os.path.dirname(path)),
-              "%s %s is not this run's record" % (what, path))
-    elif base == "summary.json":
-        try:
-            sm = json.loads(text)
-        except ValueError as e:
-            raise Failure("%s %s is not whole JSON: %s" % (what, path, e))
-        check(isinstance(sm, dict) and sm.get("run") ==
-              os.path.basename(os.path.dirname(path)),
-              "%s %s is not this run's summary" % (what, path))
+              "%s %s is not this run's %s" % (what, path, kind))
     elif base == "runs.index":
         for line in text.splitlines(True):
             check(line.endswith("\n") and "\t" in line,

@@ -37,6 +37,7 @@ class Client:
         self.path = path or os.environ["LOOM_SOCKET"]
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
+        self.timeout = timeout
         self.sock.connect(self.path)
         self.buf = b""
         self.next_id = 1
@@ -88,8 +89,11 @@ class Client:
                 return msg
             raise AssertionError("unexpected message %r" % (msg,))
 
-    def call(self, method, params=None, timeout=10.0):
-        """Send a request and return the whole reply (result or error)."""
+    def call(self, method, params=None, timeout=None):
+        """Send a request and return the whole reply (result or error),
+        waiting as long as the client's timeout unless told otherwise."""
+        if timeout is None:
+            timeout = self.timeout
         msg_id = self.next_id
         self.next_id += 1
         msg = {"jsonrpc": "2.0", "id": msg_id, "method": method}
