@@ -834,11 +834,48 @@ fail:
 }
 
 /*
- * Replace a stamp file atomically, creating its folder. No fsync: a stamp
- * lost or left empty by a crash of the machine only makes its step look
- * stale (an unreadable stamp is no stamp, and a missing one means "run
- * again"), which is safe; the rename still keeps readers from seeing a
- * half-written one. That saves a disk flush or two per step.
+ * Replace a running marker in place with the text of a stamp: the new
+ * body first (after the state line, which still says "running"), then
+ * the file cut to the new length, then the new state line. Until that
+ * last write the file reads as running (or as damaged, to a reader racing
+ * the writes), and neither ever counts as fresh; a daemon that dies
+ * between the writes leaves a running marker, as one that died before
+ * them. So a step costs no new file and no rename. Returns true when
+ * done; false leaves the file to a whole replacement.
+ */
+static bool
+stamp_replace_marker(const char *path, const char *text, size_t len)
+{
+	char head[STAMP_STATE_OFFSET + STAMP_STATE_WIDTH];
+	const size_t body = sizeof head;
+	bool done = false;
+	int fd;
+
+	if (len < body || memcmp(text, STAMP_MAGIC "\nstate ",
+	    STAMP_STATE_OFFSET + 6) != 0 || text[body - 1] != '\n')
+		return false;
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
+		return false;
+	if (pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
+	    memcmp(head, STAMP_MAGIC "\nstate running ",
+	    STAMP_STATE_OFFSET + 14) == 0 && head[sizeof head - 1] == '\n' &&
+	    pwrite(fd, text + body, len - body, (off_t)body) ==
+	    (ssize_t)(len - body) && ftruncate(fd, (off_t)len) == 0 &&
+	    pwrite(fd, text + STAMP_STATE_OFFSET, STAMP_STATE_WIDTH,
+	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH)
+		done = true;
+	close(fd);
+	return done;
+}
+
+/*
+ * Replace a stamp file, creating its folder: a running marker in place
+ * (stamp_replace_marker), anything else atomically (temporary file and
+ * rename). No fsync: a stamp lost, torn or left empty by a crash of the
+ * machine only makes its step look stale (an unreadable stamp is stale,
+ * and a missing one means "run again"), which is safe. That saves a disk
+ * flush or two per step.
  */
 int
 stamp_write(const char *experiment_dir, const char *step, const char *item,
@@ -853,7 +890,10 @@ stamp_write(const char *experiment_dir, const char *step, const char *item,
 	if (fileio_mkdirs(dir, 0755, err) == -1)
 		goto out;
 	text = stamp_format(s);
-	rc = fileio_write_replace(path, text, strlen(text), 0644, err);
+	if (stamp_replace_marker(path, text, strlen(text)))
+		rc = 0;
+	else
+		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
 	free(text);
 out:
 	free(dir);

@@ -383,7 +383,7 @@ def fail_point(i, n, name, leftover):
     p, errpath, ready = start_loomd("trace,fail-write:%d%s" %
                                     (n, "@" + name if name else ""))
     check(ready, "write point %d: loomd not ready" % i)
-    ids = run_until_dead(p, limit=4, enough=lambda: nth_of(
+    ids = run_until_dead(p, limit=8, enough=lambda: nth_of(
         traced_writes(log_lines(errpath)), 1 << 30, name) >= n)
     check(p.poll() is None, "write point %d: loomd died (%r)" %
           (i, p.returncode))
@@ -430,7 +430,8 @@ def fail_point(i, n, name, leftover):
 def main():
     rng = random.Random(SEED)
     # Two of three points count run records only (about 4 per run), the
-    # rest every atomic write (records, stamps, the index). Each loomd
+    # rest every atomic write (records, summaries, the index, and stamps
+    # that are not a running marker rewritten in place). Each loomd
     # first recovers from the previous crash (checked once it is ready),
     # then runs until its own crash point.
     leftover = set()

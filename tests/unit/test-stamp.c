@@ -206,7 +206,8 @@ test_stamp_begin_marks_running(void **state)
 
 /*
  * A step starting again marks its last stamp as running in place (same
- * file, same size: no new file per step); a stamp in the older layout
+ * file, same size: no new file per step), and its end replaces the
+ * marker in the same file, longer or shorter; a stamp in the older layout
  * (no fixed-width state line, a separate pid line) still reads, and is
  * replaced by a whole marker.
  */
@@ -236,6 +237,30 @@ test_stamp_begin_in_place(void **state)
 	assert_int_equal(s->state, STAMP_RUNNING);
 	assert_int_equal(s->pid, (long)getpid());
 	assert_true(stamp_writer_is_alive(s));
+	stamp_free(s);
+	/* The step ends: its stamp replaces the marker in the same file. */
+	strv_push(&argv, "a much longer argument than before");
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
+	    NULL, 0, &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_SUCCEEDED);
+	assert_int_equal(s->argv.n, 2);
+	assert_string_equal(s->argv.v[1], "a much longer argument than before");
+	stamp_free(s);
+	/* And a shorter one is cut to its length. */
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED, "x",
+	    &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_FAILED);
+	assert_int_equal(s->argv.n, 0);
+	assert_string_equal(s->detail, "x");
 	stamp_free(s);
 
 	/* The older layout. */
