@@ -128,10 +128,23 @@ struct run {
 	struct run *next;
 };
 
+/*
+ * The final record of a run that could not be written (disk full, I/O
+ * error): kept, answered from memory, and written again every second.
+ */
+struct run_unwritten {
+	char *id;
+	char *dir;
+	json_t *rec;
+	struct run_unwritten *next;
+};
+
 /* The run module's state (loomd->runs). */
 struct run_state {
 	struct run *active;		/* newest first */
 	size_t nactive;
+	struct run_unwritten *unwritten;
+	struct event *ev_retry;
 	bool stopping;
 	unsigned long long daemon_start;
 };
@@ -148,8 +161,13 @@ char *run_env_get(const struct strv *env, const char *name);
 void run_start_cb(evutil_socket_t fd, short what, void *arg);
 void run_wake_cb(evutil_socket_t fd, short what, void *arg);
 void run_record_cb(evutil_socket_t fd, short what, void *arg);
-/* Write the record now; durable (fsync) at the start and end of a run. */
-void run_write_record(struct run *r, bool durable);
+/*
+ * Write the record now; durable (fsync) at the start and end of a run.
+ * Returns 0, or -1 (logged) when it could not be written.
+ */
+int run_write_record(struct run *r, bool durable);
+/* The final record of run id that is still to be written, or NULL. */
+const json_t *run_unwritten_find(struct loomd *loomd, const char *id);
 
 /* run-fresh.c: freshness before a run, and stamps after each unit. */
 /* Decide what is up to date (unless --force); 0, or -1 with rerr set. */

@@ -308,6 +308,8 @@ run_status(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 	r = run_find(loomd, id);
 	if (r != NULL)
 		return run_record_json(r);
+	if ((rec = (json_t *)run_unwritten_find(loomd, id)) != NULL)
+		return json_deep_copy(rec);
 	dir = record_index_find(loomd->state_dir, id);
 	if (dir == NULL) {
 		rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
@@ -340,6 +342,9 @@ run_list(struct loomd *loomd, size_t limit)
 		r = run_find(loomd, refs[i - 1].id);
 		if (r != NULL)
 			rec = run_record_json(r);
+		else if (run_unwritten_find(loomd, refs[i - 1].id) != NULL)
+			rec = json_deep_copy(run_unwritten_find(loomd,
+			    refs[i - 1].id));
 		else if ((sum = record_read_summary(refs[i - 1].dir)) != NULL) {
 			json_array_append_new(runs, sum);
 			continue;

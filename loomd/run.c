@@ -53,6 +53,7 @@ static void run_on_output(struct child *c, const char *data, size_t len,
 static void run_on_done(struct child *c, void *arg);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
+static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
 
 struct run_state *
 run_state_get(struct loomd *loomd)
@@ -196,23 +197,107 @@ run_record_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Write the record now; durable (fsync) at the start and end of a run. */
-void
+int
 run_write_record(struct run *r, bool durable)
 {
 	struct loom_error err;
 	uint64_t t0 = loomd_now_ms();
 	json_t *rec;
+	int rc;
 
 	if (r->ev_record != NULL)
 		evtimer_del(r->ev_record);
 	r->record_dirty = false;
 	rec = run_record_json(r);
 	loom_error_clear(&err);
-	if (record_write(r->dir, rec, durable, &err) == -1)
+	rc = record_write(r->dir, rec, durable, &err);
+	if (rc == -1)
 		log_warn("run %s: %s", r->id, err.message);
 	json_decref(rec);
 	if (!durable)
 		r->record_cost_ms = loomd_now_ms() - t0;
+	return rc;
+}
+
+/*
+ * Keep the final record of r, which could not be written: until it is,
+ * run.status and run.list answer from it, the daemon does not idle out,
+ * and the write is tried again every second. Otherwise the record on
+ * disk would say "running" and the next daemon "interrupted", and the
+ * run's real end would be lost.
+ */
+static void
+run_keep_unwritten(struct run *r)
+{
+	struct run_state *rs = run_state_get(r->loomd);
+	struct run_unwritten *w;
+	struct timeval tv = { 1, 0 };
+
+	w = xcalloc(1, sizeof *w);
+	w->id = xstrdup(r->id);
+	w->dir = xstrdup(r->dir);
+	w->rec = run_record_json(r);
+	w->next = rs->unwritten;
+	rs->unwritten = w;
+	if (rs->ev_retry == NULL)
+		rs->ev_retry = evtimer_new(r->loomd->base, run_retry_cb,
+		    r->loomd);
+	if (rs->ev_retry != NULL)
+		evtimer_add(rs->ev_retry, &tv);
+}
+
+static void
+run_unwritten_free(struct run_unwritten *w)
+{
+	free(w->id);
+	free(w->dir);
+	json_decref(w->rec);
+	free(w);
+}
+
+/* Try the final records that are still to be written; true when none is. */
+static bool
+run_write_unwritten(struct run_state *rs)
+{
+	struct run_unwritten **pp, *w;
+	struct loom_error err;
+
+	for (pp = &rs->unwritten; (w = *pp) != NULL;) {
+		loom_error_clear(&err);
+		if (record_write(w->dir, w->rec, true, &err) == 0) {
+			log_info("run %s: record written", w->id);
+			*pp = w->next;
+			run_unwritten_free(w);
+		} else
+			pp = &w->next;
+	}
+	return rs->unwritten == NULL;
+}
+
+static void
+run_retry_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct loomd *loomd = arg;
+	struct run_state *rs = run_state_get(loomd);
+	struct timeval tv = { 1, 0 };
+
+	(void)fd;
+	(void)what;
+	if (!run_write_unwritten(rs))
+		evtimer_add(rs->ev_retry, &tv);
+	loomd_update_idle(loomd);
+}
+
+const json_t *
+run_unwritten_find(struct loomd *loomd, const char *id)
+{
+	struct run_state *rs = run_state_get(loomd);
+	struct run_unwritten *w;
+
+	for (w = rs != NULL ? rs->unwritten : NULL; w != NULL; w = w->next)
+		if (strcmp(w->id, id) == 0)
+			return w->rec;
+	return NULL;
 }
 
 /* Carry out every pending action of the scheduler. */
@@ -601,7 +686,8 @@ run_do_finished(struct run *r, const struct sched_action *a)
 		(void)child_sweep(marker);
 		free(marker);
 	}
-	run_write_record(r, true);
+	if (run_write_record(r, true) == -1)
+		run_keep_unwritten(r);
 	run_counts(r, &cnt);
 	params = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
 	    "run", r->id, "state", r->state,
@@ -779,7 +865,7 @@ run_module_busy(struct loomd *loomd)
 {
 	struct run_state *rs = run_state_get(loomd);
 
-	return rs != NULL && rs->nactive > 0;
+	return rs != NULL && (rs->nactive > 0 || rs->unwritten != NULL);
 }
 
 /* SIGTERM or daemon.stop: cancel every run. */
@@ -837,6 +923,17 @@ run_module_free(struct loomd *loomd)
 		run_write_record(r, true);
 		run_free(r);
 	}
+	/* A last try; what still fails is left to the next daemon. */
+	(void)run_write_unwritten(rs);
+	while (rs->unwritten != NULL) {
+		struct run_unwritten *w = rs->unwritten;
+
+		log_warn("run %s: final record not written", w->id);
+		rs->unwritten = w->next;
+		run_unwritten_free(w);
+	}
+	if (rs->ev_retry != NULL)
+		event_free(rs->ev_retry);
 	child_shutdown();
 	free(rs);
 	loomd->runs = NULL;
