@@ -67,7 +67,7 @@ stop_loomd
 note "1000 idle clients, and the client cap"
 start_loomd --idle-timeout 60
 "$PYTHON" - "$RPC_PY" "$LOOM_SOCKET" <<'PY' || fail "client count checks failed"
-import importlib.util, json, socket, sys
+import importlib.util, json, socket, sys, time
 spec = importlib.util.spec_from_file_location("rpc", sys.argv[1])
 rpc = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(rpc)
@@ -78,7 +78,14 @@ for i in range(1000):
     idle.append(rpc.Client(path))
     if i % 250 == 0:
         assert "result" in worker.call("daemon.ping")
-r = worker.call("daemon.status")
+# A connect returns once the kernel queued it; the daemon accepts soon
+# after, so count until all are in (or the deadline says they never are).
+deadline = time.monotonic() + 20
+while True:
+    r = worker.call("daemon.status")
+    if r["result"]["clients"] == 1001 or time.monotonic() > deadline:
+        break
+    time.sleep(0.1)
 assert r["result"]["clients"] == 1001, r
 # Fill up to the cap, then one more.
 while len(idle) < 1023:
