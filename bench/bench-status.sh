@@ -54,6 +54,20 @@ time_loop() {
 	    'BEGIN { printf "mean %.2f ms, min %.2f ms (%d runs)\n", s / n / 1e6, m / 1e6, n }'
 }
 
+# report WARM.json COLD.json SUFFIX: one line per hyperfine result.
+report() {
+	python3 - "$@" <<'PY'
+import json, sys
+for label, path in (("warm", sys.argv[1]), ("cold", sys.argv[2])):
+    for r in json.load(open(path))["results"]:
+        cmd = r["command"].split("/")[-1]
+        kind = "ref" if cmd.endswith("--help") else label
+        print("%-5s %-22s mean %6.2f ms  sd %5.2f  min %6.2f  max %6.2f  (%d runs%s)"
+              % (kind, cmd, r["mean"] * 1e3, r["stddev"] * 1e3,
+                 r["min"] * 1e3, r["max"] * 1e3, len(r["times"]), sys.argv[3]))
+PY
+}
+
 echo "loomctl: $loomctl"
 echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$loomctl" daemon status >/dev/null
@@ -64,16 +78,7 @@ if command -v hyperfine >/dev/null; then
 	"$tmp/stop.sh"
 	hyperfine -N --runs 30 --prepare "$tmp/stop.sh" \
 	    --export-json "$tmp/cold.json" "$loomctl daemon status" >/dev/null
-	python3 - "$tmp/warm.json" "$tmp/cold.json" <<'PY'
-import json, sys
-for label, path in (("warm", sys.argv[1]), ("cold", sys.argv[2])):
-    for r in json.load(open(path))["results"]:
-        cmd = r["command"].split("/")[-1]
-        kind = "ref" if cmd.endswith("--help") else label
-        print("%-5s %-22s mean %6.2f ms  sd %5.2f  min %6.2f  max %6.2f  (%d runs)"
-              % (kind, cmd, r["mean"] * 1e3, r["stddev"] * 1e3,
-                 r["min"] * 1e3, r["max"] * 1e3, len(r["times"])))
-PY
+	report "$tmp/warm.json" "$tmp/cold.json" ""
 else
 	echo -n "ref   loomctl --help          "; time_loop 200 "$loomctl" --help
 	echo -n "warm  loomctl status          "; time_loop 200 "$loomctl" status
@@ -108,15 +113,7 @@ if command -v hyperfine >/dev/null; then
 	"$tmp/stop.sh"
 	hyperfine -N --runs 20 --prepare "$tmp/stop.sh" \
 	    --export-json "$tmp/hcold.json" "$loomctl daemon status" >/dev/null
-	python3 - "$tmp/hwarm.json" "$tmp/hcold.json" <<'PY'
-import json, sys
-for label, path in (("warm", sys.argv[1]), ("cold", sys.argv[2])):
-    for r in json.load(open(path))["results"]:
-        cmd = r["command"].split("/")[-1]
-        print("%-5s %-22s mean %6.2f ms  sd %5.2f  min %6.2f  max %6.2f  (%d runs, with history)"
-              % (label, cmd, r["mean"] * 1e3, r["stddev"] * 1e3,
-                 r["min"] * 1e3, r["max"] * 1e3, len(r["times"])))
-PY
+	report "$tmp/hwarm.json" "$tmp/hcold.json" ", with history"
 else
 	echo -n "warm  loomctl status (history)        "; time_loop 50 "$loomctl" status
 fi

@@ -834,6 +834,32 @@ fail:
 }
 
 /*
+ * Open the stamp at path for an update in place when it has the
+ * fixed-width state line and that line starts with state (after
+ * "state "). Returns the descriptor, or -1 (no such stamp, an older
+ * layout, another state).
+ */
+static int
+stamp_open_layout(const char *path, const char *state)
+{
+	char head[STAMP_STATE_OFFSET + STAMP_STATE_WIDTH];
+	size_t n = strlen(state);
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+	    memcmp(head, STAMP_MAGIC "\nstate ", STAMP_STATE_OFFSET + 6) != 0 ||
+	    memcmp(head + STAMP_STATE_OFFSET + 6, state, n) != 0 ||
+	    head[sizeof head - 1] != '\n') {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
  * Replace a running marker in place with the text of a stamp: the new
  * body first (after the state line, which still says "running"), then
  * the file cut to the new length, then the new state line. Until that
@@ -846,21 +872,16 @@ fail:
 static bool
 stamp_replace_marker(const char *path, const char *text, size_t len)
 {
-	char head[STAMP_STATE_OFFSET + STAMP_STATE_WIDTH];
-	const size_t body = sizeof head;
+	const size_t body = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
 	bool done = false;
 	int fd;
 
 	if (len < body || memcmp(text, STAMP_MAGIC "\nstate ",
 	    STAMP_STATE_OFFSET + 6) != 0 || text[body - 1] != '\n')
 		return false;
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd == -1)
+	if ((fd = stamp_open_layout(path, "running ")) == -1)
 		return false;
-	if (pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head &&
-	    memcmp(head, STAMP_MAGIC "\nstate running ",
-	    STAMP_STATE_OFFSET + 14) == 0 && head[sizeof head - 1] == '\n' &&
-	    pwrite(fd, text + body, len - body, (off_t)body) ==
+	if (pwrite(fd, text + body, len - body, (off_t)body) ==
 	    (ssize_t)(len - body) && ftruncate(fd, (off_t)len) == 0 &&
 	    pwrite(fd, text + STAMP_STATE_OFFSET, STAMP_STATE_WIDTH,
 	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH)
@@ -911,24 +932,15 @@ out:
 static bool
 stamp_mark_in_place(const char *path, const struct stamp *marker)
 {
-	char head[STAMP_STATE_OFFSET + STAMP_STATE_WIDTH];
 	struct stamp_buf b = { NULL, 0, 0 };
-	bool done = false;
-	ssize_t n;
+	bool done;
 	int fd;
 
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd == -1)
+	if ((fd = stamp_open_layout(path, "")) == -1)
 		return false;
-	n = pread(fd, head, sizeof head, 0);
-	if (n == (ssize_t)sizeof head &&
-	    memcmp(head, STAMP_MAGIC "\nstate ", STAMP_STATE_OFFSET + 6) == 0 &&
-	    head[sizeof head - 1] == '\n') {
-		stamp_state_line(&b, marker);
-		done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) ==
-		    (ssize_t)b.len;
-		free(b.s);
-	}
+	stamp_state_line(&b, marker);
+	done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) == (ssize_t)b.len;
+	free(b.s);
 	close(fd);
 	return done;
 }

@@ -302,14 +302,15 @@ run_status(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 {
 	struct loom_error err;
 	struct run *r;
+	const json_t *kept;
 	json_t *rec;
 	char *dir;
 
 	r = run_find(loomd, id);
 	if (r != NULL)
 		return run_record_json(r);
-	if ((rec = (json_t *)run_unwritten_find(loomd, id)) != NULL)
-		return json_deep_copy(rec);
+	if ((kept = run_unwritten_find(loomd, id)) != NULL)
+		return json_deep_copy(kept);
 	dir = record_index_find(loomd->state_dir, id);
 	if (dir == NULL) {
 		rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
@@ -334,6 +335,7 @@ run_list(struct loomd *loomd, size_t limit)
 	struct record_ref *refs;
 	struct loom_error err;
 	struct run *r;
+	const json_t *kept;
 	json_t *runs = json_array(), *rec, *sum;
 	size_t n, i;
 
@@ -342,9 +344,9 @@ run_list(struct loomd *loomd, size_t limit)
 		r = run_find(loomd, refs[i - 1].id);
 		if (r != NULL)
 			rec = run_record_json(r);
-		else if (run_unwritten_find(loomd, refs[i - 1].id) != NULL)
-			rec = json_deep_copy(run_unwritten_find(loomd,
-			    refs[i - 1].id));
+		else if ((kept = run_unwritten_find(loomd,
+		    refs[i - 1].id)) != NULL)
+			rec = json_deep_copy(kept);
 		else if ((sum = record_read_summary(refs[i - 1].dir)) != NULL) {
 			json_array_append_new(runs, sum);
 			continue;

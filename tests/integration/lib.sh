@@ -104,6 +104,16 @@ as_user() {
 
 rpc() { "$PYTHON" "$RPC_PY" -s "$LOOM_SOCKET" "$@"; }
 
+# make_hello_exp DIR: an experiment of one step printing "hi"
+# (DIR/experiment.yml, DIR/tasks/hello.sh).
+make_hello_exp() {
+	mkdir -p "$1/tasks"
+	printf 'pipeline:\n  - name: hello\n    task: tasks/hello.sh\n' \
+	    >"$1/experiment.yml"
+	printf '#!/bin/sh\necho hi\n' >"$1/tasks/hello.sh"
+	chmod +x "$1/tasks/hello.sh"
+}
+
 daemon_pid() { cat "$LOOM_SOCKET.pid" 2>/dev/null; }
 
 loomd_count() {

@@ -7,14 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 exp="$TEST_TMP/exp"
-mkdir -p "$exp/tasks"
-cat >"$exp/experiment.yml" <<'YML'
-pipeline:
-  - name: hello
-    task: tasks/hello.sh
-YML
-printf '#!/bin/sh\necho hi\n' >"$exp/tasks/hello.sh"
-chmod +x "$exp/tasks/hello.sh"
+make_hello_exp "$exp"
 url=$("$LOOMCTL" ui --no-browser "$exp/experiment.yml") || fail "loomctl ui failed"
 
 /usr/bin/python3 - "$url" <<'PY' || fail "W12 limit checks failed"

@@ -27,14 +27,7 @@ fi
 	skip "needs 1024 open files, the hard limit is $hard"
 
 exp="$TEST_TMP/exp"
-mkdir -p "$exp/tasks"
-cat >"$exp/experiment.yml" <<'YML'
-pipeline:
-  - name: hello
-    task: tasks/hello.sh
-YML
-printf '#!/bin/sh\necho hi\n' >"$exp/tasks/hello.sh"
-chmod +x "$exp/tasks/hello.sh"
+make_hello_exp "$exp"
 
 stop_daemon() {
 	local pid
