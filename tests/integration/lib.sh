@@ -26,6 +26,7 @@
 #   rpc ARGS...          tests/integration/rpc.py with our socket
 #   daemon_pid           the pid in <socket>.pid
 #   loomd_count          number of live loomd processes using our socket
+#   no_loomd             true when loomd_count is 0 (use with wait_for)
 #   as_user USER CMD...  run CMD as USER (setpriv), keeping the environment
 #   make_test_users      create loom_a and loom_b (root only)
 
@@ -126,6 +127,11 @@ loomd_count() {
 	done
 	echo "$n"
 }
+
+# true once no loomd serves our socket; a daemon that has unlinked its
+# socket may still be exiting (sanitizer builds take a moment), so wait for
+# this rather than test it the instant the socket is gone
+no_loomd() { [ "$(loomd_count)" = 0 ]; }
 
 start_loomd() {
 	local ready="$TEST_TMP/ready.$LIB_N" err="$TEST_TMP/loomd.$LIB_N.err"
