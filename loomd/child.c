@@ -40,6 +40,7 @@
 #define CHILD_READ_SIZE		(256 * 1024)	/* one read from the pipe */
 #define CHILD_READS_PER_EVENT	8		/* then let others run */
 #define CHILD_PIPE_SIZE		(1024 * 1024)	/* F_SETPIPE_SZ, if allowed */
+#define CHILD_PIPE_FULL		(64 * 1024)	/* the default pipe size */
 #define CHILD_ENVIRON_MAX	(1024 * 1024)	/* bytes of environ scanned */
 #define CHILD_SWEEP_ROUNDS	5
 
@@ -51,6 +52,7 @@ struct child {
 	bool exited;
 	bool eof;
 	bool done;			/* on_done called */
+	bool grown;			/* pipe enlarged (or tried) */
 	int status;
 	unsigned long long nbytes;
 	child_output_cb on_output;
@@ -226,6 +228,37 @@ child_spawn_error(const struct child_spec *spec, const char *prog, int error,
 }
 
 /*
+ * The signals whose disposition is not the default in the daemon: the
+ * ones a child puts back to SIG_DFL before exec (caught ones would be
+ * reset by exec anyway, but not before the child unblocks signals;
+ * ignored ones, SIGPIPE, would stay ignored in the step). Asking the
+ * kernel about every signal costs some 60 system calls, so it is done
+ * once, at the first spawn: the daemon sets all its handlers up before
+ * it starts any step (child_init and server start-up).
+ */
+static sigset_t child_sigs_set;
+static bool child_sigs_known;
+
+static void
+child_sigs_scan(void)
+{
+	struct sigaction sa;
+	int sig;
+
+	sigemptyset(&child_sigs_set);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sig == SIGKILL || sig == SIGSTOP)
+			continue;
+		/* glibc refuses its own real-time signals: so would the child */
+		if (sigaction(sig, NULL, &sa) == -1 ||
+		    sa.sa_handler == SIG_DFL)
+			continue;
+		(void)sigaddset(&child_sigs_set, sig);
+	}
+	child_sigs_known = true;
+}
+
+/*
  * What a new child does between vfork and exec. It runs on the daemon's
  * memory and stack while the daemon waits (CLONE_VFORK), so it only
  * makes system calls, with every signal blocked until its handlers are
@@ -252,7 +285,7 @@ child_exec(struct child_exec *x)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
+		if (sigismember(&child_sigs_set, sig) == 1)
 			(void)sigaction(sig, &dfl, NULL);
 	if (setpgid(0, 0) == -1 || dup2(x->devnull, 0) == -1 ||
 	    dup2(x->outfd, 1) == -1 || dup2(x->outfd, 2) == -1 ||
@@ -281,6 +314,8 @@ child_vfork(struct child_exec *x)
 	pid_t pid;
 	int saved;
 
+	if (!child_sigs_known)
+		child_sigs_scan();
 	sigfillset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
 		return -1;
@@ -350,7 +385,6 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 		    spec->argv[0], strerror(errno));
 		goto fail;
 	}
-	(void)fcntl(outp[1], F_SETPIPE_SZ, CHILD_PIPE_SIZE);
 
 	x.prog = prog;
 	x.argv = (char *const *)spec->argv;
@@ -387,7 +421,7 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 	c->on_output = spec->on_output;
 	c->on_done = spec->on_done;
 	c->arg = spec->arg;
-	(void)fcntl(c->outfd, F_SETFL, fcntl(c->outfd, F_GETFL) | O_NONBLOCK);
+	(void)fcntl(c->outfd, F_SETFL, O_NONBLOCK);	/* a new pipe has no other flags */
 	c->ev_out = event_new(base, c->outfd, EV_READ | EV_PERSIST,
 	    child_read, c);
 	if (c->ev_out == NULL || event_add(c->ev_out, NULL) == -1)
@@ -514,6 +548,15 @@ child_read(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
 		n = read(fd, child_buf, CHILD_READ_SIZE);
 		if (n > 0) {
+			/*
+			 * A step that fills the pipe gets a larger one, so
+			 * that a flood costs fewer wake-ups; most steps
+			 * never write this much and skip the system call.
+			 */
+			if (!c->grown && n >= CHILD_PIPE_FULL) {
+				c->grown = true;
+				(void)fcntl(fd, F_SETPIPE_SZ, CHILD_PIPE_SIZE);
+			}
 			c->nbytes += (unsigned long long)n;
 			if (c->on_output != NULL)
 				c->on_output(c, child_buf, (size_t)n, c->arg);
@@ -694,27 +737,32 @@ child_sweep(const char *marker)
 bool
 child_has_orphans(void)
 {
+	static int fd = -1;
 	char path[64], buf[8192], *p, *endp;
 	struct child *c;
 	ssize_t n;
 	size_t got = 0;
 	long v;
-	int fd;
 
-	snprintf(path, sizeof path, "/proc/self/task/%d/children",
-	    (int)getpid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return true;	/* cannot tell: assume the worst */
+	/*
+	 * Kept open: reading from offset 0 again gives the list as it is
+	 * now (a seq_file starts over at 0), one system call per check.
+	 */
+	if (fd == -1) {
+		snprintf(path, sizeof path, "/proc/self/task/%d/children",
+		    (int)getpid());
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd == -1)
+			return true;	/* cannot tell: assume the worst */
+	}
 	while (got < sizeof buf - 1) {
-		n = read(fd, buf + got, sizeof buf - 1 - got);
+		n = pread(fd, buf + got, sizeof buf - 1 - got, (off_t)got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
 		got += (size_t)n;
 	}
-	close(fd);
 	if (got == sizeof buf - 1)
 		return true;
 	buf[got] = '\0';

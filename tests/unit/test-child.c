@@ -6,7 +6,8 @@
  * and exit status; exit codes and signals; exec failures naming the
  * program (missing, not executable, bad working directory); PATH lookup
  * with the given environment, not the daemon's; only the given
- * environment reaches the child; no descriptor above 2 leaks; the
+ * environment reaches the child; no descriptor above 2 leaks; signals the
+ * daemon ignores are not ignored in the child, none blocked; the
  * working directory; signals reach the whole group (TERM then CONT for a
  * stopped child); what a step leaves behind (group members and a setsid
  * escapee) is killed when it exits, so it completes; the sweep by
@@ -79,6 +80,20 @@ helper_main(int argc, char **argv)
 		const char *v = getenv(argv[3]);
 
 		printf("%s", v != NULL ? v : "<unset>");
+		return 0;
+	}
+	if (strcmp(mode, "sigs") == 0) {
+		/* The ignored and blocked signal masks, as the kernel says. */
+		char line[256];
+		FILE *f = fopen("/proc/self/status", "r");
+
+		if (f == NULL)
+			return 1;
+		while (fgets(line, sizeof line, f) != NULL)
+			if (strncmp(line, "SigIgn:", 7) == 0 ||
+			    strncmp(line, "SigBlk:", 7) == 0)
+				fputs(line, stdout);
+		fclose(f);
 		return 0;
 	}
 	if (strcmp(mode, "cwd") == 0) {
@@ -448,6 +463,29 @@ test_child_nofile_restored(void **state)
 	free(r.out);
 }
 
+/*
+ * Signals the daemon ignores (SIGPIPE, here SIGUSR2 too, set in main
+ * before the first spawn as loomd sets its own up) are not ignored in a
+ * step, and no signal is blocked there.
+ */
+static void
+test_child_signal_dispositions(void **state)
+{
+	const char *argv[] = { self_path, "--helper", "sigs", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	c = spawn(*state, &r, argv, NULL, NULL, &err);
+	assert_non_null(c);
+	wait_done(&r);
+	assert_non_null(r.out);
+	assert_non_null(strstr(r.out, "SigIgn:\t0000000000000000\n"));
+	assert_non_null(strstr(r.out, "SigBlk:\t0000000000000000\n"));
+	child_free(c);
+	free(r.out);
+}
+
 static void
 test_child_no_fd_leak(void **state)
 {
@@ -599,6 +637,8 @@ main(int argc, char **argv)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_no_fd_leak,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_signal_dispositions,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_group_kill,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_stopped_gets_term,
@@ -618,5 +658,7 @@ main(int argc, char **argv)
 	self_path[n] = '\0';
 	snprintf(marker, sizeof marker, "LOOM_STEP_ID=test-child-%d",
 	    (int)getpid());
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
