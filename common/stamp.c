@@ -28,6 +28,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -837,25 +838,32 @@ fail:
  * Open the stamp at path for an update in place when it has the
  * fixed-width state line and that line starts with state (after
  * "state "). Returns the descriptor, or -1 (no such stamp, an older
- * layout, another state).
+ * layout, another state). *size is the file's length when under
+ * STAMP_HEAD_READ bytes (one read tells), else SIZE_MAX.
  */
+#define STAMP_HEAD_READ		4096
+
 static int
-stamp_open_layout(const char *path, const char *state)
+stamp_open_layout(const char *path, const char *state, size_t *size)
 {
-	char head[STAMP_STATE_OFFSET + STAMP_STATE_WIDTH];
+	char head[STAMP_HEAD_READ];
+	const size_t need = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
 	size_t n = strlen(state);
+	ssize_t got;
 	int fd;
 
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1)
 		return -1;
-	if (pread(fd, head, sizeof head, 0) != (ssize_t)sizeof head ||
+	got = pread(fd, head, sizeof head, 0);
+	if (got < (ssize_t)need ||
 	    memcmp(head, STAMP_MAGIC "\nstate ", STAMP_STATE_OFFSET + 6) != 0 ||
 	    memcmp(head + STAMP_STATE_OFFSET + 6, state, n) != 0 ||
-	    head[sizeof head - 1] != '\n') {
+	    head[need - 1] != '\n') {
 		close(fd);
 		return -1;
 	}
+	*size = got < (ssize_t)sizeof head ? (size_t)got : SIZE_MAX;
 	return fd;
 }
 
@@ -874,15 +882,18 @@ stamp_replace_marker(const char *path, const char *text, size_t len)
 {
 	const size_t body = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
 	bool done = false;
+	size_t old;
 	int fd;
 
 	if (len < body || memcmp(text, STAMP_MAGIC "\nstate ",
 	    STAMP_STATE_OFFSET + 6) != 0 || text[body - 1] != '\n')
 		return false;
-	if ((fd = stamp_open_layout(path, "running ")) == -1)
+	if ((fd = stamp_open_layout(path, "running ", &old)) == -1)
 		return false;
+	/* The same step usually writes a body of the same length: no cut. */
 	if (pwrite(fd, text + body, len - body, (off_t)body) ==
-	    (ssize_t)(len - body) && ftruncate(fd, (off_t)len) == 0 &&
+	    (ssize_t)(len - body) &&
+	    (old <= len || ftruncate(fd, (off_t)len) == 0) &&
 	    pwrite(fd, text + STAMP_STATE_OFFSET, STAMP_STATE_WIDTH,
 	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH)
 		done = true;
@@ -906,18 +917,18 @@ stamp_write(const char *experiment_dir, const char *step, const char *item,
 	int rc = -1;
 
 	path = stamp_path(experiment_dir, step, item);
+	text = stamp_format(s);
+	if (stamp_replace_marker(path, text, strlen(text))) {
+		rc = 0;
+		goto out;
+	}
 	dir = xstrdup(path);
 	*strrchr(dir, '/') = '\0';
-	if (fileio_mkdirs(dir, 0755, err) == -1)
-		goto out;
-	text = stamp_format(s);
-	if (stamp_replace_marker(path, text, strlen(text)))
-		rc = 0;
-	else
+	if (fileio_mkdirs(dir, 0755, err) == 0)
 		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
-	free(text);
-out:
 	free(dir);
+out:
+	free(text);
 	free(path);
 	return rc;
 }
@@ -934,9 +945,10 @@ stamp_mark_in_place(const char *path, const struct stamp *marker)
 {
 	struct stamp_buf b = { NULL, 0, 0 };
 	bool done;
+	size_t size;
 	int fd;
 
-	if ((fd = stamp_open_layout(path, "")) == -1)
+	if ((fd = stamp_open_layout(path, "", &size)) == -1)
 		return false;
 	stamp_state_line(&b, marker);
 	done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) == (ssize_t)b.len;

@@ -219,7 +219,7 @@ test_stamp_begin_in_place(void **state)
 	struct strv argv;
 	struct stamp *s;
 	struct stat before, after;
-	char *path, *old;
+	char *path, *old, *big;
 
 	strv_init(&argv);
 	strv_push(&argv, "bash");
@@ -262,6 +262,42 @@ test_stamp_begin_in_place(void **state)
 	assert_int_equal(s->argv.n, 0);
 	assert_string_equal(s->detail, "x");
 	stamp_free(s);
+	/* A stamp too long for one look at its head is cut all the same. */
+	big = xmalloc(6001);
+	memset(big, 'b', 6000);
+	big[6000] = '\0';
+	strv_push(&argv, big);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
+	    NULL, 0, &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(after.st_size > 6000);
+	/* Still over a head's worth, but shorter. */
+	big[4500] = '\0';
+	strv_free(&argv);
+	strv_init(&argv);
+	strv_push(&argv, "bash");
+	strv_push(&argv, big);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
+	    NULL, 0, &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(after.st_size > 4500 && after.st_size < 5000);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(strlen(s->argv.v[1]), 4500);
+	stamp_free(s);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED, "y",
+	    &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_true(after.st_size < 200);
+	assert_int_equal(before.st_ino, after.st_ino);
+	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_non_null(s);
+	assert_string_equal(s->detail, "y");
+	stamp_free(s);
+	free(big);
 
 	/* The older layout. */
 	old = xasprintf("loom-stamp 1\nstate running\nwritten 5\npid %ld 0\n"
