@@ -446,11 +446,12 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 	}
 	data = steplog_read(path, offset, max, &len, &err);
 	if (data == NULL) {
-		if (errno == ENOENT && eof) {
+		/* No file: the step has printed nothing (yet). */
+		if (errno == ENOENT) {
 			free(path);
 			return json_pack("{s:s, s:I, s:I, s:b}", "data", "",
 			    "offset", (json_int_t)offset, "next",
-			    (json_int_t)offset, "eof", 1);
+			    (json_int_t)offset, "eof", eof);
 		}
 		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
 		    "path", path, "errno", errno), "%s", err.message);

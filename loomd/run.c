@@ -394,10 +394,8 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		st->state = "running";
 	}
 	path = xasprintf("%s/%s", r->dir, u->log_name);
-	u->log = steplog_open(path, &err);
+	u->log = steplog_new(path);
 	free(path);
-	if (u->log == NULL)
-		goto fail;
 
 	cenv.virtual_env = r->virtual_env;
 	if (command_build(r->p, step, &cenv, loop_item, loop_output,

@@ -21,28 +21,39 @@
 static void steplog_make_room(struct steplog *l);
 
 struct steplog {
-	int fd;				/* -1 once closed or failed */
+	char *path;			/* until the file is created */
+	int fd;				/* -1 before, once closed or failed */
 	unsigned long long kept;
 	unsigned long long dropped;
 	int error;			/* errno of the first failure, 0 if none */
 };
 
-/* Create the log file. */
+/*
+ * A log whose file is created with the first byte of output: most steps
+ * of a large pipeline print nothing, and creating a file is among the
+ * dearest things a step costs the daemon.
+ */
 struct steplog *
-steplog_open(const char *path, struct loom_error *err)
+steplog_new(const char *path)
 {
 	struct steplog *l;
-	int fd;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		loom_error_set(err, "", 0, 0, "cannot create %s: %s", path,
-		    strerror(errno));
-		return NULL;
-	}
 	l = xcalloc(1, sizeof *l);
-	l->fd = fd;
+	l->path = xstrdup(path);
+	l->fd = -1;
 	return l;
+}
+
+/* Create the file for the first output; false (error set) when it fails. */
+static bool
+steplog_create(struct steplog *l)
+{
+	l->fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (l->fd == -1)
+		l->error = errno;
+	free(l->path);
+	l->path = NULL;
+	return l->fd != -1;
 }
 
 /*
@@ -71,6 +82,8 @@ steplog_write(struct steplog *l, const void *data, size_t len)
 	const char *p = data;
 	ssize_t n;
 
+	if (l->path != NULL && len > 0)
+		(void)steplog_create(l);
 	while (len > 0 && l->fd != -1) {
 		n = write(l->fd, p, len);
 		if (n == -1 && errno == EINTR)
@@ -93,6 +106,8 @@ steplog_write(struct steplog *l, const void *data, size_t len)
 void
 steplog_close(struct steplog *l)
 {
+	free(l->path);
+	l->path = NULL;
 	if (l->fd != -1) {
 		if (close(l->fd) == -1 && l->error == 0 && errno != EINTR)
 			l->error = errno;

@@ -28,10 +28,12 @@ struct steplog;
 #define STEPLOG_READ_MAX	(4 * 1024 * 1024)
 
 /*
- * Create (or truncate) the log file at path, mode 0644. Returns NULL with
- * err set when it cannot be created.
+ * A log for the file at path, mode 0644. The file is created (or
+ * truncated) with the first byte of output, so a step that prints nothing
+ * has no log file; log.read answers such a step with no data. A file
+ * that cannot be created counts like a failed write.
  */
-struct steplog *steplog_open(const char *path, struct loom_error *err);
+struct steplog *steplog_new(const char *path);
 
 /*
  * Append data to the log. Never fails from the caller's point of view:

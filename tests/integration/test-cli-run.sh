@@ -12,6 +12,8 @@
 #    (dependencies failed: Y), Completed: 2/4) and exit status 1;
 #  - -d/--detach prints the run id; status (overview, one run, --json);
 #    logs RUN STEP, logs RUN (every step), logs -f until the step ends;
+#    a step that prints nothing has no log file and reads as empty
+#    (logs, logs -f) while it runs and after;
 #    cancel RUN ends in state "cancelled"; logs/cancel of an unknown run
 #    exit 2;
 #  - Ctrl-C (SIGINT to an attached loomctl) cancels the run: exit 1,
@@ -171,6 +173,26 @@ grep -q "^Run $run: succeeded" "$OUT" || fail "watch end: $(tail -n 5 "$OUT")"
 "$LOOMCTL" logs "$run" >"$OUT"
 grep -qx "==> slow <==" "$OUT" && grep -qx "==> quick <==" "$OUT" ||
     fail "logs RUN: $(cat "$OUT")"
+
+note "a step that prints nothing has no log file, and an empty log"
+Q="$TEST_TMP/p/quiet.yml"
+cat >"$Q" <<YML
+pipeline:
+  - name: quiet
+    task: $FAKE_TASK
+    args: {sleep: 1500}
+YML
+run=$("$LOOMCTL" run -d --force "$Q")
+wait_for 10 step_running "$run"
+"$LOOMCTL" logs "$run" quiet >"$OUT" 2>&1 || fail "logs of a silent running step"
+[ ! -s "$OUT" ] || fail "a silent step's log read: $(cat "$OUT")"
+"$LOOMCTL" logs -f "$run" quiet >"$OUT" 2>&1 || fail "logs -f of a silent step"
+[ ! -s "$OUT" ] || fail "logs -f of a silent step printed: $(cat "$OUT")"
+run_state_is "$run" succeeded || fail "logs -f returned before the run ended"
+[ ! -e "$TEST_TMP/p/.loom/runs/$run/quiet.log" ] ||
+    fail "a log file for a step that printed nothing"
+"$LOOMCTL" logs "$run" >"$OUT" || fail "logs RUN of a silent run"
+grep -qx "==> quiet <==" "$OUT" || fail "logs RUN: $(cat "$OUT")"
 
 note "Ctrl-C cancels an attached run"
 old=$(newest_run)

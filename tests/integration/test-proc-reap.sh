@@ -72,6 +72,7 @@ note "P15 worker cap with plain steps and a loop"
 for i in 1 2 3 4 5 6; do echo "$i" >"$EXP/items/f$i.txt"; done
 cat >"$EXP/tasks/busy.sh" <<'EOF'
 echo "start $(date +%s%N)" >>"$TIMES"
+echo "args: $*"
 sleep 0.3
 echo "end $(date +%s%N)" >>"$TIMES"
 EOF
@@ -105,7 +106,8 @@ depth=$(sort -k2,2n "$TIMES" | awk '$1 == "start" {d++; if (d > m) m = d} $1 == 
 [ "$(step_field "$id" each '[.items[].state] | unique | join(",")')" = succeeded ] ||
     fail "loop item states"
 for n in 0 1 2 3 4 5; do
-	[ -e "$EXP/.loom/runs/$id/each.$n.log" ] || fail "no log for item $n"
+	grep -qx "args: .*items/f$((n + 1)).txt -o .*" "$EXP/.loom/runs/$id/each.$n.log" ||
+	    fail "no log of its own for item $n"
 done
 step_field "$id" each '.items[0].argv | join(" ")' | grep -q "items/f1.txt -o $EXP/outs/f1.txt" ||
     fail "loop item argv: $(step_field "$id" each '.items[0].argv')"
