@@ -108,8 +108,9 @@ struct loomd {
 	struct fresh_state *fresh;	/* owned by the fresh module */
 };
 
-/* Monotonic milliseconds. */
+/* Monotonic milliseconds, microseconds. */
 uint64_t loomd_now_ms(void);
+uint64_t loomd_now_us(void);
 
 /*
  * True when the daemon may exit for being idle: no live client and no

@@ -178,9 +178,9 @@ run_touch(struct run *r)
 	struct timeval tv;
 	uint64_t ms = RUN_RECORD_DELAY_MS;
 
-	/* A big record waits longer: writing it takes at most 5% of time. */
-	if (r->record_cost_ms * 20 > ms)
-		ms = r->record_cost_ms * 20;
+	/* A big record waits longer: writing it takes at most 1% of time. */
+	if (r->record_cost_us * RUN_RECORD_COST_FACTOR / 1000 > ms)
+		ms = r->record_cost_us * RUN_RECORD_COST_FACTOR / 1000;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
 	r->record_dirty = true;
@@ -201,7 +201,7 @@ int
 run_write_record(struct run *r, bool durable)
 {
 	struct loom_error err;
-	uint64_t t0 = loomd_now_ms();
+	uint64_t t0 = loomd_now_us();
 	json_t *rec;
 	int rc;
 
@@ -215,7 +215,7 @@ run_write_record(struct run *r, bool durable)
 		log_warn("run %s: %s", r->id, err.message);
 	json_decref(rec);
 	if (!durable)
-		r->record_cost_ms = loomd_now_ms() - t0;
+		r->record_cost_us = loomd_now_us() - t0;
 	return rc;
 }
 

@@ -10,11 +10,13 @@
  * this file decides nothing about what runs when.
  *
  * Records are written (with fsync) when a run starts and ends, and in
- * between at most every RUN_RECORD_DELAY_MS, or 20 times as long as the
- * last write took, whichever is longer (several transitions share one
- * write, without fsync), so that thousands of short steps are not slowed
- * down by their record. A crash can therefore lose the last fraction of a second of
- * transitions; what was running is reported as interrupted either way.
+ * between at most every RUN_RECORD_DELAY_MS, or RUN_RECORD_COST_FACTOR
+ * times as long as the last write took, whichever is longer (several
+ * transitions share one write, without fsync), so that thousands of short
+ * steps are not slowed down by their record: the daemon's time is on the
+ * path of every step. A crash can therefore lose the last second or so of
+ * transitions; what was running is reported as interrupted either way,
+ * and stamps, not records, say what is up to date.
  */
 #ifndef LOOM_LOOMD_RUN_H
 #define LOOM_LOOMD_RUN_H
@@ -30,7 +32,8 @@ struct rpc_client;
 struct rpc_error;
 struct loom_error;
 
-#define RUN_RECORD_DELAY_MS	100
+#define RUN_RECORD_DELAY_MS	1000
+#define RUN_RECORD_COST_FACTOR	100	/* record writes: at most 1% */
 #define RUN_LIST_DEFAULT	20
 #define RUN_LIST_MAX		10000
 

@@ -79,10 +79,16 @@ static void server_exit(struct loomd *loomd, const char *why);
 uint64_t
 loomd_now_ms(void)
 {
+	return loomd_now_us() / 1000;
+}
+
+uint64_t
+loomd_now_us(void)
+{
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void
