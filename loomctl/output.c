@@ -30,11 +30,22 @@ static void	output_diag(FILE *fp, enum diag_severity sev, const char *file,
 		    int line, int column, const char *message,
 		    const char *hint);
 
-/* True when fp is a terminal. */
+/*
+ * True when fp is a terminal. Asked once per standard stream (loomctl
+ * never replaces them): a run prints a line per step, each with colour
+ * codes, and asking the kernel every time is most of what a line costs.
+ */
 bool
 output_is_tty(FILE *fp)
 {
-	return isatty(fileno(fp)) == 1;
+	static signed char known[3] = { -1, -1, -1 };
+	int fd = fileno(fp);
+
+	if (fd < 0 || fd > 2)
+		return isatty(fd) == 1;
+	if (known[fd] == -1)
+		known[fd] = isatty(fd) == 1;
+	return known[fd] == 1;
 }
 
 /* True when fp should get colours. */
