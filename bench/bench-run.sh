@@ -6,7 +6,8 @@
 #           (sequential), through `loomctl run`, against the same 200
 #           commands from a bare shell loop and from `make -j`
 #   fanout  200 independent trivial steps (parallel, max_workers = CPUs),
-#           against the same shell loop and `make -j CPUs`
+#           against the same shell loop, the same commands as one shell
+#           loop per CPU run at once, and `make -j CPUs`
 #   flood   one step writing 1 GiB to stdout, run detached: throughput
 #           (from the run record's times) against `head -c 1G /dev/zero >
 #           file` on the same disk, and loomd's peak memory (VmHWM) with
@@ -15,7 +16,7 @@
 # the numbers show Loom's overhead, not the task's. Budget: chain and
 # fan-out within 1.2x of the shell loop, and no slower than make -j.
 # The daemon runs before the timings (its start is bench-status.sh's
-# business). Uses hyperfine when present. Measure a release build:
+# business). Measure a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
 #   cmake --build build-rel -j2
 #   bench/bench-run.sh build-rel/bin
@@ -25,7 +26,7 @@ bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
 loomctl="$bin/loomctl"
 [ -x "$loomctl" ] || { echo "usage: $0 BIN_DIR (no loomctl in $bin)" >&2; exit 2; }
 n=${BENCH_STEPS:-200}
-runs=${BENCH_RUNS:-5}
+runs=${BENCH_RUNS:-10}
 cpus=$(nproc)
 tmp=$(mktemp -d /tmp/loomb.XXXXXX)
 mkdir -m 700 "$tmp/run"
@@ -91,34 +92,61 @@ chmod +x "$exp/tasks/gib"
 } >"$exp/fanout.mk"
 printf 'pipeline:\n  - {name: flood, task: tasks/gib}\n' >"$exp/flood.yml"
 
-# mean_ms CMD: mean wall time in ms over $runs runs (after one warm-up).
-mean_ms() {
-	local out
-	if command -v hyperfine >/dev/null; then
-		hyperfine -N --warmup 1 --runs "$runs" --export-json "$tmp/h.json" \
-		    "$1" >/dev/null 2>&1 || { echo nan; return; }
-		jq '.results[0].mean * 1000' "$tmp/h.json"
-	else
-		sh -c "$1" >/dev/null 2>&1
-		local s e
-		s=$(date +%s%N)
-		for _ in $(seq "$runs"); do sh -c "$1" >/dev/null 2>&1; done
-		e=$(date +%s%N)
-		echo $(((e - s) / runs / 1000000))
-	fi
-}
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# time_ms CMD...: wall time of one run of CMD, in ms (one decimal).
+time_ms() {
+	local s e
+	s=$(date +%s%N)
+	"$@" >/dev/null 2>&1
+	e=$(date +%s%N)
+	awk -v d=$((e - s)) 'BEGIN { printf "%.1f\n", d / 1e6 }'
+}
+# The fan-out commands split into one shell loop per CPU, run at once:
+# the same parallelism as Loom's workers and make -j. Starting processes
+# side by side can cost more than one after the other (on a small
+# virtual machine, much more): this says how much.
+for c in $(seq "$cpus"); do
+	{
+		echo "#!/bin/sh"
+		for i in $(seq "$c" "$cpus" "$n"); do echo "$exp/tasks/noop -o $exp/d/f$i"; done
+	} >"$exp/fanout.part$c.sh"
+done
+printf '#!/bin/sh\n' >"$exp/fanout-par.sh"
+for c in $(seq "$cpus"); do printf 'sh %s &\n' "$exp/fanout.part$c.sh" >>"$exp/fanout-par.sh"; done
+printf 'wait\n' >>"$exp/fanout-par.sh"
 
 "$loomctl" run --dry-run "$exp/chain.yml" >/dev/null || { echo "chain.yml invalid" >&2; exit 1; }
 
-echo "per-step overhead, $n trivial steps, $cpus CPU(s), $runs runs each (mean):"
+# Rounds alternate Loom and the references (after one warm-up round), so
+# that a machine whose speed drifts moves them all alike; medians.
+echo "per-step overhead, $n trivial steps, $cpus CPU(s), medians of $runs alternating rounds:"
 for shape in chain fanout; do
-	loom=$(mean_ms "$loomctl run --force --no-progress $exp/$shape.yml")
-	loop=$(mean_ms "sh $exp/$shape.sh")
-	mk=$(mean_ms "make -s -j$cpus -f $exp/$shape.mk")
-	printf '  %-7s loom %8.1f ms  shell loop %8.1f ms  make -j%d %8.1f ms  loom/loop %s  loom/make %s  (%.2f ms/step over the loop)\n' \
+	refs="loom loop make"
+	[ "$shape" = fanout ] && refs="loom loop par make"
+	for r in $refs; do : >"$tmp/$shape.$r"; done
+	for round in $(seq 0 "$runs"); do
+		for r in $refs; do
+			case $r in
+			loom) t=$(time_ms "$loomctl" run --force --no-progress "$exp/$shape.yml") ;;
+			loop) t=$(time_ms sh "$exp/$shape.sh") ;;
+			par) t=$(time_ms sh "$exp/fanout-par.sh") ;;
+			make) t=$(time_ms make -s -j"$cpus" -f "$exp/$shape.mk") ;;
+			esac
+			[ "$round" = 0 ] || echo "$t" >>"$tmp/$shape.$r"
+		done
+	done
+	loom=$(median <"$tmp/$shape.loom")
+	loop=$(median <"$tmp/$shape.loop")
+	mk=$(median <"$tmp/$shape.make")
+	printf '  %-7s loom %7.1f ms  shell loop %7.1f ms  make -j%d %7.1f ms  loom/loop %s  loom/make %s  (%.2f ms/step over the loop)\n' \
 	    "$shape" "$loom" "$loop" "$cpus" "$mk" "$(ratio "$loom" "$loop")" \
 	    "$(ratio "$loom" "$mk")" "$(awk -v a="$loom" -v b="$loop" -v n="$n" 'BEGIN { print (a - b) / n }')"
+	if [ "$shape" = fanout ]; then
+		par=$(median <"$tmp/fanout.par")
+		printf '          %d shell loops at once %7.1f ms (%s of one loop)  loom/parallel loops %s\n' \
+		    "$cpus" "$par" "$(ratio "$par" "$loop")" "$(ratio "$loom" "$par")"
+	fi
 done
 
 echo "1 GiB to stdout:"
@@ -132,7 +160,6 @@ while [ ! -S "$LOOM_SOCKET" ]; do sleep 0.01; done
 # a cold page cache; the medians are compared. Detached runs: the time is
 # the step's and the daemon's, not a terminal's; the run record's own
 # start and end times give the duration.
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 rounds=${BENCH_FLOOD_ROUNDS:-3}
 : >"$tmp/loom.ms"
 : >"$tmp/ref.ms"
@@ -144,7 +171,15 @@ for _ in $(seq "$rounds"); do
 	rm -f "$exp/ref.bin"
 	id=$("$loomctl" run -d --force "$exp/flood.yml")
 	rec="$exp/.loom/runs/$id/run.json"
-	while [ "$(jq -r .state "$rec")" = running ]; do sleep 0.05; done
+	# Polled cheaply (a read built-in, no jq) to disturb the run little.
+	# The summary has no final newline: read fails but fills line.
+	sum="$exp/.loom/runs/$id/summary.json"
+	while :; do
+		line=
+		IFS= read -r line <"$sum" 2>/dev/null || :
+		[[ -n $line && $line != *'"state":"running"'* ]] && break
+		sleep 0.05
+	done
 	jq '(.finished - .started) * 1000 | floor' "$rec" >>"$tmp/loom.ms"
 	size=$(stat -c %s "$exp/.loom/runs/$id/flood.log")
 	rm -f "$exp/.loom/runs/$id/flood.log"
