@@ -576,6 +576,66 @@ test_stamp_hash_file(void **state)
 	free(path);
 }
 
+/* The script hash a success stamp records for script, as it is now. */
+static void
+script_hash_now(const char *script, char out[STAMP_HASH_HEX])
+{
+	struct loom_error err;
+	struct stamp *s;
+
+	loom_error_clear(&err);
+	s = stamp_succeeded(NULL, script, NULL, 0, NULL, 0, &err);
+	assert_non_null(s);
+	memcpy(out, s->script_hash, STAMP_HASH_HEX);
+	stamp_free(s);
+}
+
+/*
+ * Script hashes are remembered by path and identity, never trusted
+ * across a change: content of the same size with the old modification
+ * time restored (the change time tells), and a script changed again
+ * within the same clock tick (not remembered while that recent).
+ */
+static void
+test_stamp_script_hash_memo(void **state)
+{
+	struct fixture *f = *state;
+	char h[STAMP_HASH_HEX], want[STAMP_HASH_HEX];
+	struct loom_error err;
+	struct stat st;
+	char *script;
+
+	loom_error_clear(&err);
+	script = xasprintf("%s/task.sh", f->dir);
+	write_file(script, "echo a\n");
+	/* Old enough to be remembered (past the racy window). */
+	usleep(2200 * 1000);
+	script_hash_now(script, h);
+	assert_int_equal(stamp_hash_file(script, 100, want, &err), 0);
+	assert_string_equal(h, want);
+	script_hash_now(script, h);
+	assert_string_equal(h, want);
+
+	/* Same size, same modification time: a new hash all the same. */
+	assert_int_equal(stat(script, &st), 0);
+	write_file(script, "echo b\n");
+	set_mtime(script, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	script_hash_now(script, h);
+	assert_int_equal(stamp_hash_file(script, 100, want, &err), 0);
+	assert_string_equal(h, want);
+
+	/* Changed twice in a row, modification time kept: each one seen. */
+	write_file(script, "echo c\n");
+	set_mtime(script, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	script_hash_now(script, h);
+	write_file(script, "echo d\n");
+	set_mtime(script, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	script_hash_now(script, h);
+	assert_int_equal(stamp_hash_file(script, 100, want, &err), 0);
+	assert_string_equal(h, want);
+	free(script);
+}
+
 int
 main(void)
 {
@@ -597,6 +657,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_dir_identity,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_remove,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_script_hash_memo,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
 		    setup, teardown),
