@@ -244,6 +244,20 @@ spawn(struct event_base *base, struct result *r, const char *const *argv,
 	return child_spawn(base, &spec, err);
 }
 
+/* Spawn argv with the default environment and wait for it to end. */
+static struct child *
+run_to_end(struct event_base *base, struct result *r, const char *const *argv)
+{
+	struct loom_error err;
+	struct child *c;
+
+	c = spawn(base, r, argv, NULL, NULL, &err);
+	assert_non_null(c);
+	wait_done(r);
+	assert_true(r->done);
+	return c;
+}
+
 static int
 setup(void **state)
 {
@@ -270,14 +284,10 @@ static void
 test_child_output_and_exit(void **state)
 {
 	const char *argv[] = { self_path, "--helper", "print", "hello\n", NULL };
-	struct loom_error err;
 	struct result r;
 	struct child *c;
 
-	c = spawn(*state, &r, argv, NULL, NULL, &err);
-	assert_non_null(c);
-	wait_done(&r);
-	assert_true(r.done);
+	c = run_to_end(*state, &r, argv);
 	assert_string_equal(r.out, "hello\n");
 	assert_true(WIFEXITED(r.status));
 	assert_int_equal(WEXITSTATUS(r.status), 0);
@@ -472,13 +482,10 @@ static void
 test_child_signal_dispositions(void **state)
 {
 	const char *argv[] = { self_path, "--helper", "sigs", NULL };
-	struct loom_error err;
 	struct result r;
 	struct child *c;
 
-	c = spawn(*state, &r, argv, NULL, NULL, &err);
-	assert_non_null(c);
-	wait_done(&r);
+	c = run_to_end(*state, &r, argv);
 	assert_non_null(r.out);
 	assert_non_null(strstr(r.out, "SigIgn:\t0000000000000000\n"));
 	assert_non_null(strstr(r.out, "SigBlk:\t0000000000000000\n"));
@@ -490,7 +497,6 @@ static void
 test_child_no_fd_leak(void **state)
 {
 	const char *argv[] = { self_path, "--helper", "fds", NULL };
-	struct loom_error err;
 	struct result r;
 	struct child *c;
 	int extra;
@@ -498,8 +504,7 @@ test_child_no_fd_leak(void **state)
 	/* A descriptor of the daemon without close-on-exec. */
 	extra = open("/dev/null", O_RDONLY);
 	assert_true(extra > 2);
-	c = spawn(*state, &r, argv, NULL, NULL, &err);
-	wait_done(&r);
+	c = run_to_end(*state, &r, argv);
 	assert_string_equal(r.out, "0 1 2 ");
 	child_free(c);
 	free(r.out);
