@@ -6,7 +6,10 @@
  */
 #include <string.h>
 
+#include "common/mdhash.h"
 #include "common/sha1.h"
+
+_Static_assert(SHA1_BLOCK_LEN == MDHASH_BLOCK_LEN, "SHA-1 block size");
 
 static uint32_t	sha1_rotl(uint32_t x, unsigned n);
 static void	sha1_block(uint32_t h[5], const unsigned char *p);
@@ -105,30 +108,18 @@ sha1_update(struct sha1 *ctx, const void *data, size_t len)
 	}
 }
 
-/* Pad (FIPS 180-4, 5.1.1), process the last blocks, write the digest. */
+static void
+sha1_pad_block(void *state, const unsigned char *block)
+{
+	sha1_block(state, block);
+}
+
+/* Pad, process the last blocks, write the digest. */
 void
 sha1_final(struct sha1 *ctx, unsigned char md[SHA1_DIGEST_LEN])
 {
-	uint64_t bits = ctx->total * 8;
-	int i;
-
-	ctx->buf[ctx->nbuf++] = 0x80;
-	if (ctx->nbuf > SHA1_BLOCK_LEN - 8) {
-		memset(ctx->buf + ctx->nbuf, 0, SHA1_BLOCK_LEN - ctx->nbuf);
-		sha1_block(ctx->h, ctx->buf);
-		ctx->nbuf = 0;
-	}
-	memset(ctx->buf + ctx->nbuf, 0, SHA1_BLOCK_LEN - 8 - ctx->nbuf);
-	for (i = 0; i < 8; i++)
-		ctx->buf[SHA1_BLOCK_LEN - 1 - i] = (unsigned char)(bits >>
-		    (8 * i));
-	sha1_block(ctx->h, ctx->buf);
-	for (i = 0; i < 5; i++) {
-		md[4 * i] = (unsigned char)(ctx->h[i] >> 24);
-		md[4 * i + 1] = (unsigned char)(ctx->h[i] >> 16);
-		md[4 * i + 2] = (unsigned char)(ctx->h[i] >> 8);
-		md[4 * i + 3] = (unsigned char)ctx->h[i];
-	}
+	mdhash_pad(ctx->buf, ctx->nbuf, ctx->total, sha1_pad_block, ctx->h);
+	mdhash_store_be32(md, ctx->h, 5);
 	ctx->nbuf = 0;
 }
 

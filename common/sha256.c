@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SHA-256 as specified in FIPS 180-4, sections 4.1.2, 4.2.2, 5.1.1, 5.3.3
- * and 6.2. Messages are whole bytes, so the padding is a 0x80 byte, zeros,
- * and the length in bits as a 64-bit big-endian number.
+ * and 6.2. The padding and the digest's byte order are SHA-1's too
+ * (mdhash.c).
  *
  * Two compression functions process whole 64-byte blocks: portable C, and
  * on x86-64 one built on the SHA extensions (SHA256RNDS2, SHA256MSG1/2),
@@ -19,7 +19,10 @@
 #include <immintrin.h>
 #endif
 
+#include "common/mdhash.h"
 #include "common/sha256.h"
+
+_Static_assert(SHA256_BLOCK_LEN == MDHASH_BLOCK_LEN, "SHA-256 block size");
 
 /* First 32 bits of the fractional parts of the cube roots of the first
  * 64 primes (FIPS 180-4, 4.2.2). */
@@ -285,30 +288,18 @@ sha256_update(struct sha256 *ctx, const void *data, size_t len)
 	}
 }
 
-/* Pad (FIPS 180-4, 5.1.1), process the last blocks, write the digest. */
+static void
+sha256_pad_block(void *state, const unsigned char *block)
+{
+	sha256_blocks(state, block, 1);
+}
+
+/* Pad, process the last blocks, write the digest. */
 void
 sha256_final(struct sha256 *ctx, unsigned char md[SHA256_DIGEST_LEN])
 {
-	uint64_t bits = ctx->total * 8;
-	int i;
-
-	ctx->buf[ctx->nbuf++] = 0x80;
-	if (ctx->nbuf > SHA256_BLOCK_LEN - 8) {
-		memset(ctx->buf + ctx->nbuf, 0, SHA256_BLOCK_LEN - ctx->nbuf);
-		sha256_blocks(ctx, ctx->buf, 1);
-		ctx->nbuf = 0;
-	}
-	memset(ctx->buf + ctx->nbuf, 0, SHA256_BLOCK_LEN - 8 - ctx->nbuf);
-	for (i = 0; i < 8; i++)
-		ctx->buf[SHA256_BLOCK_LEN - 1 - i] = (unsigned char)(bits >>
-		    (8 * i));
-	sha256_blocks(ctx, ctx->buf, 1);
-	for (i = 0; i < 8; i++) {
-		md[4 * i] = (unsigned char)(ctx->h[i] >> 24);
-		md[4 * i + 1] = (unsigned char)(ctx->h[i] >> 16);
-		md[4 * i + 2] = (unsigned char)(ctx->h[i] >> 8);
-		md[4 * i + 3] = (unsigned char)ctx->h[i];
-	}
+	mdhash_pad(ctx->buf, ctx->nbuf, ctx->total, sha256_pad_block, ctx);
+	mdhash_store_be32(md, ctx->h, 8);
 	ctx->nbuf = 0;
 }
 
