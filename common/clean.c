@@ -21,6 +21,7 @@
 #include "common/clean.h"
 #include "common/command.h"
 #include "common/error.h"
+#include "common/fileio.h"
 #include "common/graph.h"
 #include "common/pipeline.h"
 #include "common/stamp.h"
@@ -236,7 +237,7 @@ clean_remove(const struct clean_target *t, bool permanent, char **trashed_as,
 		return -1;
 	}
 	if (permanent)
-		return trash_delete(t->path, err);
+		return fileio_remove_tree(t->path, err);
 	return trash_move(t->path, trashed_as, err);
 }
 

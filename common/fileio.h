@@ -57,6 +57,13 @@ int fileio_write_replace(const char *path, const void *data, size_t len,
  */
 int fileio_mkdirs(const char *path, mode_t mode, struct loom_error *err);
 
+/*
+ * Remove path for good: a file or link is unlinked, a folder removed with
+ * everything in it (links inside are removed, never followed). Missing is
+ * fine. Returns 0, or -1 with err set.
+ */
+int fileio_remove_tree(const char *path, struct loom_error *err);
+
 /* True when name looks like one of fileio_write_atomic's temporary files. */
 bool fileio_is_temp_name(const char *name);
 

@@ -86,7 +86,6 @@ static int	stamp_parse_entry(struct stamp *s, const char *line,
 		    bool output);
 static void	stamp_entry_add(struct stamp_entry **v, size_t *n,
 		    const char *path, const struct stamp_ident *id);
-static int	stamp_remove_tree(const char *path, struct loom_error *err);
 
 static void
 stamp_buf_add(struct stamp_buf *b, const char *s, size_t n)
@@ -1158,48 +1157,6 @@ stamp_writer_is_alive(const struct stamp *s)
 	return state != 'Z' && state != 'X';
 }
 
-/* rm -r of a folder holding stamps only (no symlinks are followed). */
-static int
-stamp_remove_tree(const char *path, struct loom_error *err)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	char *child;
-	int rc = 0;
-
-	if (lstat(path, &st) == -1)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) == -1 && errno != ENOENT) {
-			loom_error_set(err, path, 0, 0, "cannot remove %s: %s",
-			    path, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if ((d = opendir(path)) == NULL) {
-		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		child = xasprintf("%s/%s", path, de->d_name);
-		if (stamp_remove_tree(child, err) == -1)
-			rc = -1;
-		free(child);
-	}
-	closedir(d);
-	if (rmdir(path) == -1 && errno != ENOENT) {
-		loom_error_set(err, path, 0, 0, "cannot remove %s: %s", path,
-		    strerror(errno));
-		rc = -1;
-	}
-	return rc;
-}
 
 /* Remove one step's stamps, items included. */
 int
@@ -1210,10 +1167,10 @@ stamp_remove(const char *experiment_dir, const char *step,
 	int rc;
 
 	path = stamp_path(experiment_dir, step, NULL);
-	rc = stamp_remove_tree(path, err);
+	rc = fileio_remove_tree(path, err);
 	free(path);
 	path = stamp_items_dir(experiment_dir, step);
-	if (stamp_remove_tree(path, err) == -1)
+	if (fileio_remove_tree(path, err) == -1)
 		rc = -1;
 	free(path);
 	return rc;
@@ -1227,7 +1184,7 @@ stamp_remove_all(const char *experiment_dir, struct loom_error *err)
 	int rc;
 
 	path = stamp_dir(experiment_dir);
-	rc = stamp_remove_tree(path, err);
+	rc = fileio_remove_tree(path, err);
 	free(path);
 	return rc;
 }

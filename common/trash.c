@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -347,52 +346,3 @@ out:
 	return rc;
 }
 
-/* Remove path for good, never following links. */
-int
-trash_delete(const char *path, struct loom_error *err)
-{
-	struct dirent *de;
-	struct stat st;
-	DIR *d;
-	char *child;
-	int rc = 0, saved;
-
-	if (lstat(path, &st) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		loom_error_set(err, path, 0, 0, "cannot remove %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		if ((d = opendir(path)) == NULL) {
-			loom_error_set(err, path, 0, 0, "cannot open %s: %s",
-			    path, strerror(errno));
-			return -1;
-		}
-		while ((de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 ||
-			    strcmp(de->d_name, "..") == 0)
-				continue;
-			child = xasprintf("%s/%s", path, de->d_name);
-			if (trash_delete(child, err) == -1)
-				rc = -1;
-			free(child);
-		}
-		closedir(d);
-		if (rmdir(path) == -1 && errno != ENOENT) {
-			saved = errno;
-			loom_error_set(err, path, 0, 0, "cannot remove %s: %s",
-			    path, strerror(saved));
-			rc = -1;
-		}
-		return rc;
-	}
-	if (unlink(path) == -1 && errno != ENOENT) {
-		saved = errno;
-		loom_error_set(err, path, 0, 0, "cannot remove %s: %s", path,
-		    strerror(saved));
-		return -1;
-	}
-	return 0;
-}

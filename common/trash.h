@@ -36,13 +36,6 @@ char *trash_dir_for(const char *path, struct loom_error *err);
 int trash_move(const char *path, char **trashed_as, struct loom_error *err);
 
 /*
- * Remove path for good: a file or link is unlinked, a folder removed with
- * everything in it (links inside are removed, never followed). Missing is
- * fine. Returns 0, or -1 with err set.
- */
-int trash_delete(const char *path, struct loom_error *err);
-
-/*
  * Percent-encode an absolute path for the Path= key (RFC 2396: everything
  * but unreserved characters and '/' as %XX). Owned.
  */

@@ -34,7 +34,6 @@
 #include "common/fileio.h"
 #include "common/pipeline.h"
 #include "common/stamp.h"
-#include "common/trash.h"
 #include "common/urlcache.h"
 #include "common/xmalloc.h"
 
@@ -409,7 +408,7 @@ urlcache_clear(const char *experiment_dir, struct loom_error *err)
 	char *dir = xasprintf("%s/%s", experiment_dir, URLCACHE_DIR);
 	int rc;
 
-	rc = trash_delete(dir, err);
+	rc = fileio_remove_tree(dir, err);
 	free(dir);
 	return rc;
 }

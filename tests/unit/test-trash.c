@@ -214,7 +214,7 @@ test_trash_encode_path(void **state)
 }
 
 static void
-test_trash_delete_keeps_link_targets(void **state)
+test_remove_tree_keeps_link_targets(void **state)
 {
 	struct fixture *f = *state;
 	struct loom_error err;
@@ -229,11 +229,11 @@ test_trash_delete_keeps_link_targets(void **state)
 	write_file(keep, "precious");
 	assert_int_equal(symlink(f->dir, link), 0);
 	loom_error_clear(&err);
-	assert_int_equal(trash_delete(dir, &err), 0);
+	assert_int_equal(fileio_remove_tree(dir, &err), 0);
 	assert_int_equal(access(dir, F_OK), -1);
 	assert_int_equal(access(keep, F_OK), 0);
 	/* Missing is fine. */
-	assert_int_equal(trash_delete(dir, &err), 0);
+	assert_int_equal(fileio_remove_tree(dir, &err), 0);
 	free(dir);
 	free(keep);
 	free(link);
@@ -301,7 +301,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test(test_trash_encode_path),
 		cmocka_unit_test_setup_teardown(
-		    test_trash_delete_keeps_link_targets, setup, teardown),
+		    test_remove_tree_keeps_link_targets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trash_other_filesystem,
 		    setup, teardown),
 	};
