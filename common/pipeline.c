@@ -725,15 +725,8 @@ pipeline_is_decimal(const char *t)
 	}
 	if (!digits)
 		return false;
-	if (*t == 'e' || *t == 'E') {
-		t++;
-		if (*t == '-' || *t == '+')
-			t++;
-		if (!isdigit((unsigned char)*t))
-			return false;
-		while (isdigit((unsigned char)*t))
-			t++;
-	}
+	if (*t == 'e' || *t == 'E')
+		return pipeline_is_int(t + 1);	/* the exponent */
 	return *t == '\0';
 }
 

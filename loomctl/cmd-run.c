@@ -320,6 +320,26 @@ cmd_run_room(struct cmd_run_view *v, size_t used, size_t need)
 }
 
 /*
+ * Append at o the stream's prefix, its held unfinished line (now let go)
+ * and n bytes of p. Returns the new length of the output.
+ */
+static size_t
+cmd_run_put_line(struct cmd_run_view *v, struct cmd_run_stream *s, size_t o,
+    const unsigned char *p, size_t n)
+{
+	memcpy(cmd_run_room(v, o, s->prefixlen + s->plen + n), s->prefix,
+	    s->prefixlen);
+	o += s->prefixlen;
+	if (s->plen > 0)
+		memcpy(v->obuf + o, s->partial, s->plen);
+	o += s->plen;
+	s->plen = 0;
+	if (n > 0)
+		memcpy(v->obuf + o, p, n);
+	return o + n;
+}
+
+/*
  * Print complete lines of a stream's output, each prefixed with
  * "[step] "; with flush, also the unfinished rest. The lines are
  * assembled in one buffer and written with one call; an unfinished line
@@ -355,16 +375,7 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 	}
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		n = (size_t)(nl + 1 - p);
-		memcpy(cmd_run_room(v, o, s->prefixlen + s->plen + n),
-		    s->prefix, s->prefixlen);
-		o += s->prefixlen;
-		if (s->plen > 0)
-			memcpy(v->obuf + o, s->partial,
-			    s->plen);
-		o += s->plen;
-		s->plen = 0;
-		memcpy(v->obuf + o, p, n);
-		o += n;
+		o = cmd_run_put_line(v, s, o, p, n);
 		p = nl + 1;
 	}
 	if (p < end) {
@@ -373,16 +384,7 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 			memcpy(cmd_run_room(v, o, n), p, n);
 			o += n;
 		} else if (s->plen + n > CMD_RUN_HOLD_MAX) {
-			memcpy(cmd_run_room(v, o, s->prefixlen + s->plen + n),
-			    s->prefix, s->prefixlen);
-			o += s->prefixlen;
-			if (s->plen > 0)
-				memcpy(v->obuf + o, s->partial,
-				    s->plen);
-			o += s->plen;
-			s->plen = 0;
-			memcpy(v->obuf + o, p, n);
-			o += n;
+			o = cmd_run_put_line(v, s, o, p, n);
 			v->open = s;
 		} else {
 			s->partial = xrealloc(s->partial, s->plen + n);
@@ -391,16 +393,8 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 		}
 	}
 	if (flush && (s->plen > 0 || v->open == s)) {
-		if (v->open != s) {
-			memcpy(cmd_run_room(v, o, s->prefixlen + s->plen),
-			    s->prefix, s->prefixlen);
-			o += s->prefixlen;
-			if (s->plen > 0)
-				memcpy(v->obuf + o, s->partial,
-				    s->plen);
-			o += s->plen;
-			s->plen = 0;
-		}
+		if (v->open != s)
+			o = cmd_run_put_line(v, s, o, NULL, 0);
 		*cmd_run_room(v, o, 1) = '\n';
 		o++;
 		if (v->open == s)
