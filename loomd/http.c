@@ -989,6 +989,24 @@ http_open_confined(const char *root, const char *rel, int *status,
 	return fd;
 }
 
+/* Answer 200 with the open file fd (size bytes), which this takes over. */
+static void
+http_send_file(struct evhttp_request *req, int fd, off_t size)
+{
+	struct evbuffer *b = evbuffer_new();
+
+	if (size > 0 && evbuffer_add_file(b, fd, 0, size) != 0) {
+		close(fd);
+		evbuffer_free(b);
+		http_send_status(req, 500, "Internal Server Error");
+		return;
+	}
+	if (size == 0)
+		close(fd);
+	evhttp_send_reply(req, 200, "OK", b);
+	evbuffer_free(b);
+}
+
 /* Serve one of the editor's own files. */
 static void
 http_serve_static(struct web_state *st, struct evhttp_request *req,
@@ -1032,17 +1050,7 @@ http_serve_static(struct web_state *st, struct evhttp_request *req,
 	    "script-src 'self'; object-src 'none'; base-uri 'none'; "
 	    "frame-ancestors 'none'; form-action 'none'", st->port, st->port);
 	evhttp_add_header(h, "Content-Security-Policy", csp);
-	b = evbuffer_new();
-	if (size > 0 && evbuffer_add_file(b, fd, 0, size) != 0) {
-		close(fd);
-		evbuffer_free(b);
-		http_send_status(req, 500, "Internal Server Error");
-		return;
-	}
-	if (size == 0)
-		close(fd);
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	http_send_file(req, fd, size);
 }
 
 /* Serve the raw bytes of a file inside a target's folder (a preview). */
@@ -1051,7 +1059,6 @@ http_serve_file(struct web_state *st, struct evhttp_request *req,
     const char *query)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
-	struct evbuffer *b;
 	char *tid, *rel, *end;
 	bool bad1, bad2;
 	long id;
@@ -1096,17 +1103,7 @@ http_serve_file(struct web_state *st, struct evhttp_request *req,
 	evhttp_add_header(h, "Content-Security-Policy", "sandbox");
 	evhttp_add_header(h, "Content-Disposition", "inline");
 	free(rel);
-	b = evbuffer_new();
-	if (size > 0 && evbuffer_add_file(b, fd, 0, size) != 0) {
-		close(fd);
-		evbuffer_free(b);
-		http_send_status(req, 500, "Internal Server Error");
-		return;
-	}
-	if (size == 0)
-		close(fd);
-	evhttp_send_reply(req, 200, "OK", b);
-	evbuffer_free(b);
+	http_send_file(req, fd, size);
 }
 
 /* Every request arrives here. */
