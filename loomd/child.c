@@ -2,7 +2,10 @@
 /*
  * Child processes: vfork and exec (no copy of the daemon's memory), an own
  * process group, reaping from the SIGCHLD event, and the sweep that kills
- * what a step left behind. See child.h for the contract.
+ * what a step left behind. See child.h for the contract. The daemon keeps
+ * a copy of each output pipe's write end until the process is reaped, so
+ * a step ends in one wake-up (child_exited) instead of one for EOF and
+ * another for SIGCHLD.
  *
  * Output goes through a pipe, not a pseudo-terminal: bytes arrive exactly
  * as written (no line discipline, no \n -> \r\n), stdout and stderr share
@@ -47,6 +50,8 @@
 struct child {
 	pid_t pid;
 	int outfd;			/* read end of the output pipe, -1 at EOF */
+	int wfd;			/* our copy of the write end, -1 once
+					   the process has exited */
 	struct event *ev_out;
 	char *marker;			/* "NAME=VALUE" or NULL */
 	bool exited;
@@ -74,7 +79,7 @@ static void child_sigchld(evutil_socket_t fd, short what, void *arg);
 static void child_read(evutil_socket_t fd, short what, void *arg);
 static void child_unlink(struct child *c);
 static void child_leftovers(struct child *c);
-static void child_reap_now(struct child *c);
+static void child_exited(struct child *c, int status);
 static void child_maybe_done(struct child *c);
 static int child_fd_above_stdio(int fd);
 static bool child_environ_has(pid_t pid, const char *marker, char *buf,
@@ -408,13 +413,11 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 		goto fail;
 	}
 
-	close(outp[1]);
-	outp[1] = -1;
-
 	c = xcalloc(1, sizeof *c);
 	c->pid = pid;
 	c->outfd = outp[0];
-	outp[0] = -1;
+	c->wfd = outp[1];
+	outp[0] = outp[1] = -1;
 	if (child_buf == NULL)
 		child_buf = xmalloc(CHILD_READ_SIZE);
 	c->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
@@ -469,6 +472,8 @@ child_free(struct child *c)
 		event_free(c->ev_out);
 	if (c->outfd != -1)
 		close(c->outfd);
+	if (c->wfd != -1)
+		close(c->wfd);
 	free(c->marker);
 	free(c);
 }
@@ -535,15 +540,17 @@ child_leftovers(struct child *c)
 		(void)child_sweep(c->marker);
 }
 
-/* Output is readable: pass it on in large chunks. */
+/*
+ * Pass on what the pipe holds, in large chunks; at EOF the output is
+ * over. A short read usually means the pipe is empty, and ends the turn
+ * unless to_end (the process has exited: look for EOF now).
+ */
 static void
-child_read(evutil_socket_t fd, short what, void *arg)
+child_drain(struct child *c, bool to_end)
 {
-	struct child *c = arg;
+	int fd = c->outfd;
 	ssize_t n;
 	int i;
-
-	(void)what;
 
 	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
 		n = read(fd, child_buf, CHILD_READ_SIZE);
@@ -560,7 +567,7 @@ child_read(evutil_socket_t fd, short what, void *arg)
 			c->nbytes += (unsigned long long)n;
 			if (c->on_output != NULL)
 				c->on_output(c, child_buf, (size_t)n, c->arg);
-			if ((size_t)n < CHILD_READ_SIZE)
+			if ((size_t)n < CHILD_READ_SIZE && !to_end)
 				return;
 			continue;
 		}
@@ -576,32 +583,40 @@ child_read(evutil_socket_t fd, short what, void *arg)
 	close(c->outfd);
 	c->outfd = -1;
 	c->eof = true;
-	child_reap_now(c);
 	child_maybe_done(c);
 }
 
+/* Output is readable. */
+static void
+child_read(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	child_drain(arg, false);
+}
+
 /*
- * At EOF the process has usually exited already: reap it here, so the
- * step completes without waiting for the SIGCHLD event's round trip (the
- * handler later finds nothing left of it). A process still running is
- * left to the SIGCHLD event, as before.
+ * The process has exited (reaped with status). The daemon's own copy of
+ * the pipe's write end kept the output from reaching EOF while the
+ * process was exiting, so the step is seen to end once, here, rather than
+ * woken up once by EOF and again by SIGCHLD. What the step left behind is
+ * killed, our copy closed, and the rest of the output read now: with no
+ * other writer left that read ends at EOF, and the step is done.
  */
 static void
-child_reap_now(struct child *c)
+child_exited(struct child *c, int status)
 {
-	int status;
-	pid_t pid;
-
-	if (c->exited)
-		return;
-	do
-		pid = waitpid(c->pid, &status, WNOHANG);
-	while (pid == -1 && errno == EINTR);
-	if (pid != c->pid)
-		return;
 	c->exited = true;
 	c->status = status;
 	child_leftovers(c);
+	if (c->wfd != -1) {
+		close(c->wfd);
+		c->wfd = -1;
+	}
+	if (c->outfd != -1)
+		child_drain(c, true);
+	else
+		child_maybe_done(c);
 }
 
 /*
@@ -646,12 +661,8 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 			if (c->pid == v[i].pid && !c->exited)
 				break;
 		}
-		if (c == NULL)
-			continue;
-		c->exited = true;
-		c->status = v[i].status;
-		child_leftovers(c);
-		child_maybe_done(c);
+		if (c != NULL)
+			child_exited(c, v[i].status);
 	}
 	free(v);
 }
