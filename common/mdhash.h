@@ -13,15 +13,32 @@
 
 #define MDHASH_BLOCK_LEN	64
 
-/* Process one 64-byte block into the hash's state. */
-typedef void (*mdhash_block_fn)(void *state, const unsigned char *block);
+/* What is not hashed yet: a partial block, and the length so far. */
+struct mdhash {
+	unsigned char buf[MDHASH_BLOCK_LEN];
+	size_t nbuf;			/* bytes in buf */
+	uint64_t total;			/* bytes hashed so far */
+};
+
+/* Process n whole 64-byte blocks into the hash's state. */
+typedef void (*mdhash_block_fn)(void *state, const unsigned char *p,
+    size_t n);
+
+/* Start over: nothing buffered, nothing hashed. */
+void mdhash_init(struct mdhash *m);
 
 /*
- * Pad the last partial block (nbuf bytes in buf, total bytes hashed in
- * all) and process what the padding makes of it: one block or two.
+ * Add len bytes of data (NULL when len is 0): whole blocks straight from
+ * data, the rest through m's partial block.
  */
-void mdhash_pad(unsigned char buf[MDHASH_BLOCK_LEN], size_t nbuf,
-    uint64_t total, mdhash_block_fn block, void *state);
+void mdhash_update(struct mdhash *m, const void *data, size_t len,
+    mdhash_block_fn block, void *state);
+
+/*
+ * Pad the last partial block and process what the padding makes of it
+ * (one block or two); m is spent until mdhash_init.
+ */
+void mdhash_pad(struct mdhash *m, mdhash_block_fn block, void *state);
 
 /* Write n 32-bit words of h to md, each big-endian. */
 void mdhash_store_be32(unsigned char *md, const uint32_t *h, size_t n);

@@ -6,7 +6,6 @@
  */
 #include <string.h>
 
-#include "common/mdhash.h"
 #include "common/sha1.h"
 
 _Static_assert(SHA1_BLOCK_LEN == MDHASH_BLOCK_LEN, "SHA-1 block size");
@@ -75,52 +74,30 @@ sha1_init(struct sha1 *ctx)
 	ctx->h[2] = 0x98badcfe;
 	ctx->h[3] = 0x10325476;
 	ctx->h[4] = 0xc3d2e1f0;
-	ctx->total = 0;
-	ctx->nbuf = 0;
+	mdhash_init(&ctx->md);
+}
+
+/* Whole blocks, as mdhash asks for them. */
+static void
+sha1_blocks(void *state, const unsigned char *p, size_t n)
+{
+	for (; n > 0; n--, p += SHA1_BLOCK_LEN)
+		sha1_block(state, p);
 }
 
 /* Add len bytes of data. */
 void
 sha1_update(struct sha1 *ctx, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	size_t n;
-
-	ctx->total += len;
-	while (len > 0) {
-		if (ctx->nbuf == 0 && len >= SHA1_BLOCK_LEN) {
-			sha1_block(ctx->h, p);
-			p += SHA1_BLOCK_LEN;
-			len -= SHA1_BLOCK_LEN;
-			continue;
-		}
-		n = SHA1_BLOCK_LEN - ctx->nbuf;
-		if (n > len)
-			n = len;
-		memcpy(ctx->buf + ctx->nbuf, p, n);
-		ctx->nbuf += n;
-		p += n;
-		len -= n;
-		if (ctx->nbuf == SHA1_BLOCK_LEN) {
-			sha1_block(ctx->h, ctx->buf);
-			ctx->nbuf = 0;
-		}
-	}
-}
-
-static void
-sha1_pad_block(void *state, const unsigned char *block)
-{
-	sha1_block(state, block);
+	mdhash_update(&ctx->md, data, len, sha1_blocks, ctx->h);
 }
 
 /* Pad, process the last blocks, write the digest. */
 void
 sha1_final(struct sha1 *ctx, unsigned char md[SHA1_DIGEST_LEN])
 {
-	mdhash_pad(ctx->buf, ctx->nbuf, ctx->total, sha1_pad_block, ctx->h);
+	mdhash_pad(&ctx->md, sha1_blocks, ctx->h);
 	mdhash_store_be32(md, ctx->h, 5);
-	ctx->nbuf = 0;
 }
 
 /* The digest of one buffer. */

@@ -11,15 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/mdhash.h"
+
 #define SHA1_DIGEST_LEN		20
 #define SHA1_BLOCK_LEN		64
 
 /* A hash in progress. Fill with sha1_init; no allocation, no free. */
 struct sha1 {
 	uint32_t h[5];			/* the chaining state */
-	uint64_t total;			/* bytes hashed so far */
-	unsigned char buf[SHA1_BLOCK_LEN];	/* a partial block */
-	size_t nbuf;			/* bytes in buf */
+	struct mdhash md;		/* partial block, length */
 };
 
 void sha1_init(struct sha1 *ctx);

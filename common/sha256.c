@@ -19,7 +19,6 @@
 #include <immintrin.h>
 #endif
 
-#include "common/mdhash.h"
 #include "common/sha256.h"
 
 _Static_assert(SHA256_BLOCK_LEN == MDHASH_BLOCK_LEN, "SHA-256 block size");
@@ -248,59 +247,31 @@ void
 sha256_init(struct sha256 *ctx)
 {
 	memcpy(ctx->h, sha256_iv, sizeof ctx->h);
-	ctx->total = 0;
-	ctx->nbuf = 0;
+	mdhash_init(&ctx->md);
 	ctx->hw = sha256_has_hw();
 }
 
-/* Add len bytes of data. */
+/* Whole blocks, as mdhash asks for them. */
+static void
+sha256_mdhash_blocks(void *state, const unsigned char *p, size_t n)
+{
+	sha256_blocks(state, p, n);
+}
+
+/* Add len bytes of data (data may be NULL when len is 0). */
 void
 sha256_update(struct sha256 *ctx, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	size_t n;
-
-	if (len == 0)
-		return;		/* data may be NULL */
-	ctx->total += len;
-	if (ctx->nbuf > 0) {
-		n = SHA256_BLOCK_LEN - ctx->nbuf;
-		if (n > len)
-			n = len;
-		memcpy(ctx->buf + ctx->nbuf, p, n);
-		ctx->nbuf += n;
-		p += n;
-		len -= n;
-		if (ctx->nbuf < SHA256_BLOCK_LEN)
-			return;
-		sha256_blocks(ctx, ctx->buf, 1);
-		ctx->nbuf = 0;
-	}
-	if (len >= SHA256_BLOCK_LEN) {
-		n = len / SHA256_BLOCK_LEN;
-		sha256_blocks(ctx, p, n);
-		p += n * SHA256_BLOCK_LEN;
-		len -= n * SHA256_BLOCK_LEN;
-	}
-	if (len > 0) {
-		memcpy(ctx->buf, p, len);
-		ctx->nbuf = len;
-	}
+	mdhash_update(&ctx->md, data, len, sha256_mdhash_blocks, ctx);
 }
 
-static void
-sha256_pad_block(void *state, const unsigned char *block)
-{
-	sha256_blocks(state, block, 1);
-}
 
 /* Pad, process the last blocks, write the digest. */
 void
 sha256_final(struct sha256 *ctx, unsigned char md[SHA256_DIGEST_LEN])
 {
-	mdhash_pad(ctx->buf, ctx->nbuf, ctx->total, sha256_pad_block, ctx);
+	mdhash_pad(&ctx->md, sha256_mdhash_blocks, ctx);
 	mdhash_store_be32(md, ctx->h, 8);
-	ctx->nbuf = 0;
 }
 
 /* The digest of one buffer. */

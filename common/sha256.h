@@ -14,15 +14,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/mdhash.h"
+
 #define SHA256_DIGEST_LEN	32
 #define SHA256_BLOCK_LEN	64
 
 /* A hash in progress. Fill with sha256_init; no allocation, no free. */
 struct sha256 {
 	uint32_t h[8];			/* the chaining state */
-	uint64_t total;			/* bytes hashed so far */
-	unsigned char buf[SHA256_BLOCK_LEN];	/* a partial block */
-	size_t nbuf;			/* bytes in buf */
+	struct mdhash md;		/* partial block, length */
 	bool hw;			/* use the CPU's SHA instructions;
 					   set by sha256_init, a test may
 					   clear it to try the C code */

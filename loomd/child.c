@@ -424,7 +424,8 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 	c->on_output = spec->on_output;
 	c->on_done = spec->on_done;
 	c->arg = spec->arg;
-	(void)fcntl(c->outfd, F_SETFL, O_NONBLOCK);	/* a new pipe has no other flags */
+	/* A new pipe end has no other status flag to keep. */
+	(void)fcntl(c->outfd, F_SETFL, O_NONBLOCK);
 	c->ev_out = event_new(base, c->outfd, EV_READ | EV_PERSIST,
 	    child_read, c);
 	if (c->ev_out == NULL || event_add(c->ev_out, NULL) == -1)

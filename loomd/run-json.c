@@ -43,19 +43,9 @@ run_unit_state_name(enum run_unit_state st)
 const char *
 run_result_name(enum sched_result res)
 {
-	switch (res) {
-	case SCHED_RESULT_SUCCEEDED:
-		return "succeeded";
-	case SCHED_RESULT_UPTODATE:
-		return "uptodate";
-	case SCHED_RESULT_FAILED:
-		return "failed";
-	case SCHED_RESULT_SKIPPED:
-		return "skipped";
-	case SCHED_RESULT_CANCELLED:
-		return "cancelled";
-	}
-	return "failed";
+	/* The record's spelling; sched_result_name says "up-to-date". */
+	return res == SCHED_RESULT_UPTODATE ? "uptodate" :
+	    sched_result_name(res);
 }
 
 /* exit_code and signal of a wait status into o. */

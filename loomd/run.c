@@ -176,16 +176,17 @@ static void
 run_touch(struct run *r)
 {
 	struct timeval tv;
-	uint64_t ms = RUN_RECORD_DELAY_MS;
-
 	/* A big record waits longer: writing it takes at most 1% of time. */
-	if (r->record_cost_us * RUN_RECORD_COST_FACTOR / 1000 > ms)
-		ms = r->record_cost_us * RUN_RECORD_COST_FACTOR / 1000;
+	uint64_t ms = r->record_cost_us * RUN_RECORD_COST_FACTOR / 1000;
+
+	r->record_dirty = true;
+	if (r->ev_record == NULL || evtimer_pending(r->ev_record, NULL))
+		return;
+	if (ms < RUN_RECORD_DELAY_MS)
+		ms = RUN_RECORD_DELAY_MS;
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
-	r->record_dirty = true;
-	if (r->ev_record != NULL && !evtimer_pending(r->ev_record, NULL))
-		evtimer_add(r->ev_record, &tv);
+	evtimer_add(r->ev_record, &tv);
 }
 
 void

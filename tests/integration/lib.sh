@@ -29,6 +29,8 @@
 #   no_loomd             true when loomd_count is 0 (use with wait_for)
 #   as_user USER CMD...  run CMD as USER (setpriv), keeping the environment
 #   make_test_users      create loom_a and loom_b (root only)
+#   start_http_server DIR  serve DIR with httpserver.py; sets PORT, logs
+#                        requests to $TEST_TMP/requests
 
 set -u
 
@@ -104,6 +106,14 @@ as_user() {
 }
 
 rpc() { "$PYTHON" "$RPC_PY" -s "$LOOM_SOCKET" "$@"; }
+
+start_http_server() {
+	"$PYTHON" "$LOOM_SRC/tests/integration/httpserver.py" --root "$1" \
+	    --port-file "$TEST_TMP/port" --log "$TEST_TMP/requests" &
+	LIB_PIDS+=($!)
+	wait_for 30 test -s "$TEST_TMP/port"
+	PORT=$(cat "$TEST_TMP/port")
+}
 
 # make_hello_exp DIR: an experiment of one step printing "hi"
 # (DIR/experiment.yml, DIR/tasks/hello.sh).

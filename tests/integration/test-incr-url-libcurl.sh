@@ -22,11 +22,7 @@ WWW="$TEST_TMP/www"
 mkdir -p "$WWW/sets"
 printf 'x,y\n1,2\n' >"$WWW/sets/a.csv"
 printf 'x,y\n5,6\n' >"$WWW/sets/b.csv"
-"$PYTHON" "$LOOM_SRC/tests/integration/httpserver.py" --root "$WWW" \
-    --port-file "$TEST_TMP/port" --log "$TEST_TMP/requests" &
-LIB_PIDS+=($!)
-wait_for 30 test -s "$TEST_TMP/port"
-PORT=$(cat "$TEST_TMP/port")
+start_http_server "$WWW"
 
 EXP="$TEST_TMP/exp"
 mkdir -p "$EXP/tasks"

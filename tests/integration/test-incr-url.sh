@@ -16,11 +16,7 @@
 WWW="$TEST_TMP/www"
 mkdir -p "$WWW/sets"
 printf 'x,y\n1,2\n3,4\n' >"$WWW/sets/table.csv"
-"$PYTHON" "$LOOM_SRC/tests/integration/httpserver.py" --root "$WWW" \
-    --port-file "$TEST_TMP/port" --log "$TEST_TMP/requests" &
-LIB_PIDS+=($!)
-wait_for 30 test -s "$TEST_TMP/port"
-PORT=$(cat "$TEST_TMP/port")
+start_http_server "$WWW"
 requests() { grep -c "$1" "$TEST_TMP/requests" 2>/dev/null || true; }
 
 EXP="$TEST_TMP/exp"
