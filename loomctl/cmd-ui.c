@@ -234,8 +234,7 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				    "--port wants a port number (0-65535), "
 				    "not '%s'", v);
 		} else if (argv[a][0] == '-' && argv[a][1] != '\0')
-			return cmd_usage_error(&cmd_ui_entry,
-			    "unknown option: %s", argv[a]);
+			return cmd_unknown_option(&cmd_ui_entry, argv[a]);
 		else if (target == NULL)
 			target = argv[a];
 		else
