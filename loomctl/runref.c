@@ -94,13 +94,17 @@ runref_resolve(struct rpcclient *c, const char *arg, char **id)
 		return LOOMCTL_EXIT_FAILED;
 	}
 	runs = json_object_get(res, "runs");
-	if (strcmp(arg, "last") == 0 && json_array_size(runs) > 0)
+	if (strcmp(arg, "last") == 0 && json_array_size(runs) > 0) {
 		found = json_string_value(json_object_get(json_array_get(runs,
 		    0), "run"));
+		len = 0;
+	}
 	json_array_foreach(runs, i, r) {
 		rid = json_string_value(json_object_get(r, "run"));
-		if (found != NULL || rid == NULL || len == 0)
+		if (len == 0)
 			break;
+		if (rid == NULL)
+			continue;
 		if (strcmp(rid, arg) == 0) {
 			found = rid;
 			n = 1;
