@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Shell completion: completions/loomctl.bash sourced in bash, the
+# candidates listed as bash would (COMP_WORDS and COMP_CWORD set, the
+# function called, COMPREPLY read), with the real loomctl on PATH:
+#  - command names, global options, a command's options (from its
+#    --help, so every option --help lists is offered);
+#  - step and group names of the pipeline on the command line (run
+#    --step, --group, show FILE STEP);
+#  - run ids (and "last") from 'loomctl status --json' for logs, wait,
+#    status; a run's step names for logs RUN STEP; daemon actions.
+# zsh and fish scripts are checked for syntax when those shells exist.
+. "$(dirname "$0")/lib.sh"
+
+COMP="$LOOM_SRC/completions"
+PATH="$LOOM_BIN:$PATH"
+mkdir -p "$TEST_TMP/exp/tasks"
+cd "$TEST_TMP/exp" || fail "cd"
+cat >p.yml <<'YML'
+pipeline:
+  - name: prepare
+    task: tasks/t.sh
+  - group: training
+    steps:
+      - name: train
+        task: tasks/t.sh
+      - name: tune
+        task: tasks/t.sh
+YML
+printf '#!/bin/sh\necho ok\n' >tasks/t.sh
+chmod +x tasks/t.sh
+
+# shellcheck source=/dev/null
+. "$COMP/loomctl.bash"
+
+# complete WORDS...: the candidates for the last word (may be "").
+complete_words() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	COMPREPLY=()
+	_loomctl
+	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+expect() {
+	local want=$1 got
+	shift
+	got=$(complete_words "$@")
+	[ "$got" = "$want" ] || fail "completing '$*': got '$got', want '$want'"
+}
+
+note "commands and options"
+expect "status" loomctl st
+expect "wait" loomctl wa
+expect "--verbose --version" loomctl --ver
+expect "--step" loomctl run p.yml --st
+expect "--watch" loomctl status --wa
+expect "--max-workers" loomctl run p.yml --max
+# every option 'run --help' lists is offered
+for opt in $(loomctl run --help | grep -o -- '--[a-z-]*' | sort -u); do
+	complete_words loomctl run p.yml "$opt" | grep -qw -- "$opt" ||
+	    fail "run option $opt is not completed"
+done
+
+note "steps and groups of the pipeline on the command line"
+expect "prepare train tune" loomctl run p.yml --step ""
+expect "train tune" loomctl run p.yml -s t
+expect "training" loomctl run p.yml --group ""
+expect "train tune" loomctl show p.yml t
+expect "p.yml" loomctl validate p
+
+note "run ids and a run's steps"
+loomctl run p.yml >/dev/null || fail "run"
+id=$(loomctl status --json | jq -r '.runs[0].run')
+expect "$id last" loomctl wait ""
+expect "$id" loomctl logs "${id:0:2}"
+expect "prepare train tune" loomctl logs "$id" ""
+expect "start status stop" loomctl daemon ""
+
+if command -v zsh >/dev/null; then
+	zsh -n "$COMP/_loomctl" || fail "zsh completion syntax"
+fi
+if command -v fish >/dev/null; then
+	fish -n "$COMP/loomctl.fish" || fail "fish completion syntax"
+fi
+loomctl daemon stop >/dev/null
+wait_for 30 no_loomd
+lib_check_sanitizers || fail "sanitizer errors"
+echo PASS
