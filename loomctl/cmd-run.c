@@ -122,29 +122,30 @@ const struct loomctl_cmd cmd_run_entry = {
 	.usage = "FILE [selection options] [--dry-run] [-d|--detach]",
 	.summary = "Run a pipeline (or print its commands with --dry-run).",
 	.help =
-	    "Selection (SPEC section 3; options may be repeated):\n"
-	    "  --step A [B...]      exactly these steps (optional ones too)\n"
+	    "Selection (options may be repeated; see man loomctl):\n"
+	    "  --step, -s A [B...]  exactly these steps (optional ones too)\n"
 	    "  --from A             A and every step downstream of it\n"
 	    "  --until A            A and every step it depends on\n"
-	    "  --group G            the steps of group G\n"
+	    "  --group, -g G        the steps of group G\n"
 	    "  --include X          also run optional step X\n"
 	    "  --set NAME=VALUE     override a parameter for this run\n"
 	    "  --var NAME=PATH      override a data path (relative to the "
 	    "file)\n"
 	    "  --extra \"ARGS\"       extra arguments for the selected steps\n"
-	    "  --parallel, --sequential, --max-workers N\n"
+	    "  --parallel, --sequential, --max-workers, -j N\n"
 	    "                       override the file's execution: settings\n"
-	    "  --force              run steps even when up to date\n"
+	    "  --force, -f          run steps even when up to date\n"
 	    "Running:\n"
 	    "  --dry-run, -n        print the commands, shell-quoted, run "
 	    "nothing\n"
 	    "  --detach, -d         start the run, print its id, return\n"
 	    "  --no-progress        no progress line on a terminal\n"
 	    "  --json               with --dry-run: the commands as JSON\n\n"
-	    "Attached, Ctrl-C cancels the run; closing the terminal leaves "
-	    "it running\n(see 'loomctl status'). Exit status: 0 every step "
-	    "succeeded, 1 a step\nfailed or the run was cancelled, 2 usage "
-	    "error or invalid pipeline.\n",
+	    "Attached, the first line is 'Run: ID'; Ctrl-C cancels the run; "
+	    "closing the\nterminal leaves it running (see 'loomctl status', "
+	    "'loomctl wait').\nExit status: 0 every step succeeded, 1 a step "
+	    "failed, 2 usage error or\ninvalid pipeline, 130 the run was "
+	    "cancelled (Ctrl-C).\n",
 	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_run_exec,
 };
