@@ -565,7 +565,7 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 		return;
 	}
 	if (s->item < 0) {
-		if (v->running > 0)
+		if (v->running > 0 && s->started)
 			v->running--;
 		v->finished++;
 	}

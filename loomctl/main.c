@@ -2,9 +2,10 @@
 /*
  * loomctl's entry point: global flags, exact-name command lookup (a
  * typo gets "did you mean"), usage and exit statuses (0 ok, 1 a step
- * failed, 2 usage error or invalid pipeline, 130 cancelled or
- * interrupted). -v writes what loomctl does to stderr, -vv more. Started as "loom" or "loom-ui" it
- * hands over to legacy.c, which speaks the seed's original flags.
+ * failed or its daemon died, 2 usage error or invalid pipeline, 130 the
+ * run was cancelled). -v logs what loomctl does to stderr, -vv more.
+ * Started as "loom" or "loom-ui" it hands over to legacy.c, which speaks
+ * the seed's original flags.
  */
 #include <signal.h>
 #include <stdio.h>

@@ -12,6 +12,7 @@
 #    waiting); "status RUN --watch" exits 1 for a failed run;
 #  - run ids: "last", a unique prefix, an ambiguous prefix (exit 2,
 #    candidates listed), a mistyped id ("did you mean");
+#  - -v logs the command and how a run id resolved, on stderr;
 #  - did you mean: a command, an option, a step (run --step and
 #    logs RUN STEP), each a usage error (exit 2) in the one error format
 #    "loomctl: error: ...".
@@ -128,6 +129,11 @@ if ! "$LOOMCTL" status --json | jq -e ".runs[] | select(.run | startswith(\"${ty
 	must_fail 2 "$LOOMCTL" wait "$typo"
 	has "^loomctl: error: no such run: $typo (did you mean $r1?)$"
 fi
+
+note "-v says what loomctl does"
+"$LOOMCTL" -v status "${r1:0:5}" >/dev/null 2>"$OUT" || fail "-v status"
+has "command status"
+has "run ${r1:0:5} is $r1"
 
 note "did you mean: a command, an option, a step"
 must_fail 2 "$LOOMCTL" stauts
