@@ -10,12 +10,14 @@
  * once. Attached, loomctl subscribes to every run before starting its
  * own (so not one event is missed), prints "Run: ID", a header counting
  * the steps that will run and those up to date, then the seed's format
- * (docs/running.md) and exits 0 when every step succeeded, else 1.
+ * (README, "Using Loom") and exits 0 when every step succeeded, 1 when
+ * one failed, 130 when the run was cancelled.
  *
  * Ctrl-C asks the daemon to cancel the run and waits for the end; a
  * second Ctrl-C leaves at once; both exit 130. Steps that never started
- * are reported cancelled after the ones that were running. A lost terminal (SIGHUP) or SIGTERM
- * leaves the run going: it belongs to the daemon, not to this process.
+ * are reported cancelled after the ones that were running. A lost
+ * terminal (SIGHUP) or SIGTERM leaves the run going: it belongs to the
+ * daemon, not to this process.
  */
 #include <errno.h>
 #include <limits.h>

@@ -54,8 +54,11 @@ const struct loomctl_cmd cmd_status_entry = {
 	    "  -w, --watch  keep the view live (with RUN: ends with the run, "
 	    "and exits\n            0 succeeded, 1 failed, 130 cancelled)\n"
 	    "  --json    the daemon's answer as JSON (see docs/protocol.md: "
-	    "run.list,\n            run.status)\n",
-	.flags = CMD_REPORT_ONLY,
+	    "run.list,\n            run.status)\n"
+	    "Run records outlive the daemon: with none running, status "
+	    "starts one to\nread them; a run whose daemon died shows as "
+	    "interrupted.\n",
+	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_status_exec,
 };
 

@@ -42,7 +42,8 @@ complete_words() {
 	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
 }
 expect() {
-	local want=$1 got
+	local want got
+	want=$(printf '%s\n' $1 | sort | tr '\n' ' ' | sed 's/ $//')
 	shift
 	got=$(complete_words "$@")
 	[ "$got" = "$want" ] || fail "completing '$*': got '$got', want '$want'"
