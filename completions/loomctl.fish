@@ -10,9 +10,10 @@ function __loomctl_file
     for w in (commandline -opc)[3..-1]
         if string match -qr '\.ya?ml$' -- $w
             echo $w
-            return
+            return 0
         end
     end
+    return 1
 end
 
 function __loomctl_names
@@ -45,8 +46,8 @@ complete -c loomctl -n "not __fish_seen_subcommand_from $loomctl_commands" -a cl
 complete -c loomctl -n "not __fish_seen_subcommand_from $loomctl_commands" -a daemon -d 'the daemon'
 complete -c loomctl -n "not __fish_seen_subcommand_from $loomctl_commands" -a help -d 'describe a command'
 
-# Pipeline files.
-complete -c loomctl -n "__fish_seen_subcommand_from run validate list show clean status ui" -k -a "(__fish_complete_suffix .yml; __fish_complete_suffix .yaml)"
+# Pipeline files, until one is on the command line.
+complete -c loomctl -n "__fish_seen_subcommand_from run validate list show clean status ui; and not __loomctl_file >/dev/null" -k -a "(__fish_complete_suffix .yml; __fish_complete_suffix .yaml)"
 
 # run
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s s -l step -x -a "(__loomctl_names name)" -d 'exactly these steps'

@@ -9,7 +9,8 @@
 #    --step, --group, show FILE STEP);
 #  - run ids (and "last") from 'loomctl status --json' for logs, wait,
 #    status; a run's step names for logs RUN STEP; daemon actions.
-# zsh and fish scripts are checked for syntax when those shells exist.
+# The zsh script is checked for syntax and the fish one for the same
+# candidates, when those shells exist.
 . "$(dirname "$0")/lib.sh"
 
 COMP="$LOOM_SRC/completions"
@@ -82,6 +83,18 @@ if command -v zsh >/dev/null; then
 fi
 if command -v fish >/dev/null; then
 	fish -n "$COMP/loomctl.fish" || fail "fish completion syntax"
+	note "fish: the same candidates"
+	fish_complete() {
+		fish --no-config -c "source '$COMP/loomctl.fish'; complete -C '$1'" |
+		    cut -f1 | sort | tr '\n' ' ' | sed 's/ $//'
+	}
+	for c in "loomctl st|status" "loomctl run p.yml --ste|--step" \
+	    "loomctl run p.yml --step |prepare train tune" \
+	    "loomctl run p.yml --group |training" "loomctl show p.yml t|train tune"; do
+		got=$(fish_complete "${c%%|*}")
+		[ "$got" = "${c#*|}" ] || fail "fish '${c%%|*}': got '$got', want '${c#*|}'"
+	done
+	fish_complete "loomctl wait " | grep -qw "$id" || fail "fish: no run id"
 fi
 loomctl daemon stop >/dev/null
 wait_for 30 no_loomd
