@@ -9,8 +9,8 @@
 #    --step, --group, show FILE STEP);
 #  - run ids (and "last") from 'loomctl status --json' for logs, wait,
 #    status; a run's step names for logs RUN STEP; daemon actions.
-# The zsh script is checked for syntax and the fish one for the same
-# candidates, when those shells exist.
+# With zsh: its script's helpers give the same steps, groups, run ids
+# and commands; with fish: the same candidates (each when installed).
 . "$(dirname "$0")/lib.sh"
 
 COMP="$LOOM_SRC/completions"
@@ -80,6 +80,29 @@ expect "start status stop" loomctl daemon ""
 
 if command -v zsh >/dev/null; then
 	zsh -n "$COMP/_loomctl" || fail "zsh completion syntax"
+	note "zsh: the helpers give steps, groups, run ids and commands"
+	# Outside zsh's completion system: compadd and _describe print what
+	# they are given, so the script's own helpers can be called.
+	cat >"$TEST_TMP/zsh-harness" <<'ZSH'
+compadd() { while [[ $1 == -* && $1 != -- ]]; do shift; done; shift; print -l -- "$@"; }
+_describe() { local -a arr; arr=("${(@P)${@[-1]}}"); print -l -- ${arr%%:*}; }
+_arguments() { :; }
+_files() { :; }
+source "$1" >/dev/null
+words=(loomctl run p.yml --step ''); CURRENT=5
+print -- "steps: $(_loomctl_steps | sort | tr '\n' ' ')"
+print -- "groups: $(_loomctl_groups | tr '\n' ' ')"
+print -- "runs: $(_loomctl_runs | tr '\n' ' ')"
+words=(loomctl st); CURRENT=2; PREFIX=st
+print -- "commands: $(_loomctl | tr '\n' ' ')"
+ZSH
+	zsh -f "$TEST_TMP/zsh-harness" "$COMP/_loomctl" >"$TEST_TMP/zsh.out" 2>&1 ||
+	    fail "zsh harness: $(cat "$TEST_TMP/zsh.out")"
+	grep -qx "steps: prepare train tune " "$TEST_TMP/zsh.out" &&
+	    grep -qx "groups: training " "$TEST_TMP/zsh.out" &&
+	    grep -q "^runs: last .*$id" "$TEST_TMP/zsh.out" &&
+	    grep -q "^commands: run status logs cancel wait " "$TEST_TMP/zsh.out" ||
+	    fail "zsh candidates: $(cat "$TEST_TMP/zsh.out")"
 fi
 if command -v fish >/dev/null; then
 	fish -n "$COMP/loomctl.fish" || fail "fish completion syntax"
