@@ -8,8 +8,8 @@
  * freshness_plan over it twice: with no stamps (make's rule: every
  * output newer than its inputs) and with a stamp for every step, as after
  * a run (argv, script hash, input identities). The reference in the same
- * process is load + validate + graph of the same file, which SPEC section
- * 8 budgets at 100 ms; results are printed as milliseconds and as a ratio
+ * process is load + validate + graph of the same file, which the project
+ * budgets at 100 ms; results are printed as milliseconds and as a ratio
  * to it. Built and run by bench/bench-fresh.sh; not a test.
  */
 #include <sys/stat.h>

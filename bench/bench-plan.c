@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Benchmark: planning a large pipeline (SPEC section 8: load, validate
+ * Benchmark: planning a large pipeline (README, "Development": load, validate
  * and order a 10,000-step pipeline in under 100 ms, tens of MiB).
  *
  * For the file given (made by bench/gen-pipeline.py), each repetition

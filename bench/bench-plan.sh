@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Benchmark of planning (SPEC section 8: load, validate and order a
+# Benchmark of planning (README, "Development": load, validate and order a
 # 10,000-step pipeline in under 100 ms, tens of MiB). Generates pipelines
 # with bench/gen-pipeline.py, builds bench-plan.c against a build
 # folder's libloomcommon.a and runs it on each shape; then times the

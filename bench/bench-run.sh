@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# What running a step costs (SPEC section 8, RELIABILITY P7 [bench]):
+# What running a step costs (README, "Development"; RELIABILITY P7 [bench]):
 #   chain   200 trivial steps, each depending on the one before
 #           (sequential), through `loomctl run`, against the same 200
 #           commands from a bare shell loop and from `make -j`

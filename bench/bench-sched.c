@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Benchmark of the pure scheduler (loomd/sched.c), for SPEC section 8's
- * "scheduling overhead per step close to zero". Drives the scheduler
+ * Benchmark of the pure scheduler (loomd/sched.c), for the goal of a
+ * scheduling overhead per step close to zero. Drives the scheduler
  * through whole runs with no processes at all (every SPAWN is answered
  * at once with spawned, exit 0 and EOF) over a chain, a fan-out and a
  * layered graph of N steps, and a loop of N items; reports the cost per

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# Benchmark of the pure scheduler (SPEC section 8, scheduling overhead
+# Benchmark of the pure scheduler (README, "Development": scheduling overhead
 # per step): builds bench-sched.c against a build folder's libraries and
 # runs it for STEPS steps (default 10,000; also 100,000). Use a release
 # build for the figures:

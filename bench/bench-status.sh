@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# How fast loomctl reaches the daemon (SPEC section 8):
+# How fast loomctl reaches the daemon (README, "Development"):
 #   warm   `loomctl status` and `loomctl daemon status` against a running
 #          daemon (budget: a few milliseconds)
 #   cold   `loomctl daemon status` with no daemon running, the daemon's

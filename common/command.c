@@ -19,7 +19,7 @@
 #include "common/pipeline.h"
 #include "common/xmalloc.h"
 
-/* Interpreters by extension (SPEC section 2); .py is special-cased. */
+/* Interpreters by extension (README, "How a step becomes a command"); .py is special-cased. */
 static const struct {
 	const char *ext;
 	const char *program;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Command building (SPEC section 2, "Command generation"): a step becomes
+ * Command building (README, "How a step becomes a command"): a step becomes
  * an argument vector, never a shell string, in this order:
  *
  *   interpreter, task path (absolute), inputs (positional), outputs (flag,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Task front matter (SPEC section 2): the interface a task script may
+ * Task front matter (docs/pipeline-format.md): the interface a task script may
  * declare in a YAML block between two "---" lines inside its leading
  * docstring (Python """ or ''') or its leading comment block (lines
  * starting with #, as in Python, R, Julia and bash, #' as in R's

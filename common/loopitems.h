@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The items of a loop step (SPEC section 2, "loop:"): the regular files
+ * The items of a loop step (docs/pipeline-format.md, "loop:"): the regular files
  * of the loop.over folder (symbolic links to regular files count), sorted
  * by name with strcmp, hidden files (names starting with '.') skipped,
  * optionally filtered by the loop.filter glob (fnmatch on the file name).

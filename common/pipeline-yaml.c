@@ -6,7 +6,7 @@
  * count characters; they are turned into 1-based lines and columns and
  * byte offsets here, and only here.
  *
- * Everything read is hostile until proven otherwise (SPEC section 7):
+ * Everything read is hostile until proven otherwise (docs/pipeline-format.md, "Limits"):
  * nesting depth is counted here because libyaml has no limit; an alias
  * shares the anchored node instead of copying it and the nodes it stands
  * for are counted against PIPELINE_MAX_NODES, so alias bombs cost

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The in-memory pipeline model: everything a pipeline file holds
- * (SPEC section 2), with a source span on every node so diagnostics can
+ * (docs/pipeline-format.md), with a source span on every node so diagnostics can
  * name file, line and column and the editor can splice edits back into
  * the original text. Loading lives in pipeline-load.c, resolution of
  * references and overrides in pipeline.c. The model holds no resolved
@@ -20,7 +20,7 @@
 struct diags;
 struct loom_error;
 
-/* Limits on what comes from outside (SPEC section 7). */
+/* Limits on what comes from outside (docs/pipeline-format.md, "Limits"). */
 #define PIPELINE_MAX_FILE_SIZE	(16u * 1024 * 1024)	/* bytes of YAML */
 #define PIPELINE_MAX_DEPTH	64	/* nesting of mappings/sequences */
 #define PIPELINE_MAX_ALIASES	10000	/* alias nodes expanded, in all */
@@ -198,7 +198,7 @@ const struct param *pipeline_param(const struct pipeline *p,
 ssize_t pipeline_group_index(const struct pipeline *p, const char *name);
 
 /*
- * Overrides (SPEC section 3). --set NAME=TEXT replaces a parameter's
+ * Overrides (docs/pipeline-format.md, "Values and typing"). --set NAME=TEXT replaces a parameter's
  * value, typed by the spec's rules (true/false, integers and decimals are
  * typed, the rest is a string; the spelling is kept). --var NAME=PATH
  * replaces a data path; a relative path resolves against the pipeline's

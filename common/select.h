@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Step selection (SPEC sections 3 and 9): which steps of a pipeline a run
+ * Step selection (README, "Selecting what runs"): which steps of a pipeline a run
  * executes, from the command line's --step, --from, --until, --group and
  * --include. The rules:
  *

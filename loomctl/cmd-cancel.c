@@ -6,6 +6,7 @@
  * daemon: with none running there is nothing to cancel.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <jansson.h>
 
@@ -15,6 +16,7 @@
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
+#include "loomctl/runref.h"
 
 static int	cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
@@ -22,7 +24,8 @@ const struct loomctl_cmd cmd_cancel_entry = {
 	.name = "cancel",
 	.usage = "RUN",
 	.summary = "Cancel a running pipeline run.",
-	.help = "Exit status: 0 the cancel was sent, 1 no daemon or the "
+	.help = "  RUN       a run id, a unique prefix of one, or 'last'\n"
+	    "Exit status: 0 the cancel was sent, 1 no daemon or the "
 	    "daemon failed,\n2 no such run.\n",
 	.flags = CMD_REPORT_ONLY,
 	.exec = cmd_cancel_exec,
@@ -34,7 +37,8 @@ cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct rpcclient *c;
 	struct loom_error err;
 	json_t *res;
-	int code;
+	char *run;
+	int code, rc;
 
 	(void)ctx;
 	if (argc > 1 && cmd_is_help(argv[1])) {
@@ -49,16 +53,22 @@ cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		output_fail("%s: nothing to cancel", err.message);
 		return LOOMCTL_EXIT_FAILED;
 	}
+	if ((rc = runref_resolve(c, argv[1], &run)) != 0) {
+		rpcclient_free(c);
+		return rc;
+	}
 	loom_error_clear(&err);
-	res = rpcclient_call(c, "run.cancel", json_pack("{s:s}", "run",
-	    argv[1]), &code, &err);
+	res = rpcclient_call(c, "run.cancel", json_pack("{s:s}", "run", run),
+	    &code, &err);
 	rpcclient_free(c);
 	if (res == NULL) {
 		output_fail("%s", err.message);
+		free(run);
 		return code == LOOM_ERR_NO_RUN ? LOOMCTL_EXIT_USAGE :
 		    LOOMCTL_EXIT_FAILED;
 	}
 	json_decref(res);
-	printf("cancelling run %s\n", argv[1]);
+	printf("cancelling run %s\n", run);
+	free(run);
 	return LOOMCTL_EXIT_OK;
 }

@@ -82,8 +82,7 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		} else if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (argv[i][0] == '-')
-			return cmd_usage_error(&cmd_daemon_entry,
-			    "unknown option: %s", argv[i]);
+			return cmd_unknown_option(&cmd_daemon_entry, argv[i]);
 		else if (verb == NULL)
 			verb = argv[i];
 		else

@@ -22,8 +22,12 @@
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
+#include "loomctl/runref.h"
+#include "loomctl/suggest.h"
 
 static int	cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv);
+static json_t	*cmd_logs_find_step(json_t *steps, const char *run,
+		    const char *step);
 static int	cmd_logs_one(struct rpcclient *c, const char *run,
 		    const char *step, long item, bool follow);
 
@@ -99,12 +103,38 @@ cmd_logs_one(struct rpcclient *c, const char *run, const char *step,
 	}
 }
 
+/* The step called name, or NULL after an error with "did you mean". */
+static json_t *
+cmd_logs_find_step(json_t *steps, const char *run, const char *step)
+{
+	struct suggest sg;
+	const char *name, *best;
+	json_t *s;
+	size_t i;
+
+	suggest_init(&sg, step);
+	json_array_foreach(steps, i, s) {
+		name = json_string_value(json_object_get(s, "name"));
+		if (name != NULL && strcmp(name, step) == 0)
+			return s;
+		suggest_add(&sg, name);
+	}
+	if ((best = suggest_best(&sg)) != NULL)
+		output_fail("run %s has no step named '%s' (did you mean "
+		    "'%s'?)", run, step, best);
+	else
+		output_fail("run %s has no step named '%s' ('loomctl status "
+		    "%s' lists them)", run, step, run);
+	return NULL;
+}
+
 static int
 cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct rpcclient *c;
 	struct loom_error err;
-	const char *run = NULL, *step = NULL, *name;
+	const char *arg = NULL, *step = NULL, *name;
+	char *run = NULL;
 	bool follow = false;
 	long item = -1;
 	char *end;
@@ -130,17 +160,16 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				return cmd_usage_error(&cmd_logs_entry,
 				    "--item wants a number, not '%s'", argv[a]);
 		} else if (argv[a][0] == '-')
-			return cmd_usage_error(&cmd_logs_entry,
-			    "unknown option: %s", argv[a]);
-		else if (run == NULL)
-			run = argv[a];
+			return cmd_unknown_option(&cmd_logs_entry, argv[a]);
+		else if (arg == NULL)
+			arg = argv[a];
 		else if (step == NULL)
 			step = argv[a];
 		else
 			return cmd_usage_error(&cmd_logs_entry,
 			    "unexpected argument: %s", argv[a]);
 	}
-	if (run == NULL)
+	if (arg == NULL)
 		return cmd_usage_error(&cmd_logs_entry, "a run id is needed");
 	if (item >= 0 && step == NULL)
 		return cmd_usage_error(&cmd_logs_entry, "--item needs a STEP");
@@ -150,11 +179,16 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		output_error(&err, stderr);
 		return LOOMCTL_EXIT_FAILED;
 	}
+	if ((rc = runref_resolve(c, arg, &run)) != 0) {
+		rpcclient_free(c);
+		return rc;
+	}
 	loom_error_clear(&err);
 	rec = rpcclient_call(c, "run.status", json_pack("{s:s}", "run", run),
 	    &code, &err);
 	if (rec == NULL) {
 		output_fail("%s", err.message);
+		free(run);
 		rpcclient_free(c);
 		return code == LOOM_ERR_NO_RUN ? LOOMCTL_EXIT_USAGE :
 		    LOOMCTL_EXIT_FAILED;
@@ -167,15 +201,9 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	steps = json_object_get(rec, "steps");
 	if (step != NULL) {
-		json_array_foreach(steps, i, s) {
-			name = json_string_value(json_object_get(s, "name"));
-			if (name != NULL && strcmp(name, step) == 0)
-				break;
-		}
-		if (i == json_array_size(steps)) {
-			output_fail("run %s has no step named '%s'", run, step);
+		if ((s = cmd_logs_find_step(steps, run, step)) == NULL)
 			rc = LOOMCTL_EXIT_USAGE;
-		} else if (item >= 0 || json_array_size(json_object_get(s,
+		else if (item >= 0 || json_array_size(json_object_get(s,
 		    "items")) == 0)
 			rc = cmd_logs_one(c, run, step, item, follow);
 		else {
@@ -217,6 +245,7 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	json_decref(rec);
+	free(run);
 	rpcclient_free(c);
 	return rc;
 }

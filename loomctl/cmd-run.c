@@ -8,12 +8,16 @@
  * handed to loomd with the caller's working directory and whole
  * environment; with -d the run id is printed and loomctl returns at
  * once. Attached, loomctl subscribes to every run before starting its
- * own (so not one event is missed), prints the seed's format (SPEC
- * section 5) and exits 0 when every step succeeded, else 1.
+ * own (so not one event is missed), prints "Run: ID", a header counting
+ * the steps that will run and those up to date, then the seed's format
+ * (README, "Using Loom") and exits 0 when every step succeeded, 1 when
+ * one failed, 130 when the run was cancelled.
  *
  * Ctrl-C asks the daemon to cancel the run and waits for the end; a
- * second Ctrl-C leaves at once. A lost terminal (SIGHUP) or SIGTERM
- * leaves the run going: it belongs to the daemon, not to this process.
+ * second Ctrl-C leaves at once; both exit 130. Steps that never started
+ * are reported cancelled after the ones that were running. A lost
+ * terminal (SIGHUP) or SIGTERM leaves the run going: it belongs to the
+ * daemon, not to this process.
  */
 #include <errno.h>
 #include <limits.h>
@@ -38,6 +42,7 @@
 #include "loomctl/prepare.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runopts.h"
+#include "loomctl/runref.h"
 
 extern char **environ;
 
@@ -57,6 +62,7 @@ struct cmd_run_stream {
 	long item;		/* -1 for a plain step */
 	char *partial;		/* an unfinished line */
 	size_t plen;
+	bool started;		/* run.step_started was seen */
 	long long next;		/* log offset of the next unseen byte */
 	bool gap;		/* live output stopped: read the log instead */
 	char *prefix;		/* "[step] " with its colours */
@@ -68,8 +74,10 @@ struct cmd_run_view {
 	struct rpcclient *c;
 	char *run;
 	size_t total;
+	size_t uptodate;	/* steps that will not run */
 	size_t finished;
 	size_t running;
+	struct strv unstarted;	/* cancelled before they started */
 	bool progress;		/* draw a progress line (terminal only) */
 	bool progress_shown;
 	struct timespec started;
@@ -105,6 +113,10 @@ static void	cmd_run_catch_up(struct cmd_run_view *v, json_t *params);
 static void	cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof);
 static void	cmd_run_finished_step(struct cmd_run_view *v,
 		    json_t *params);
+static void	cmd_run_summary(struct cmd_run_view *v, json_t *params,
+		    const char *state);
+static void	cmd_run_header(struct cmd_run_view *v, json_t *res,
+		    size_t nselected);
 static int	cmd_run_attached(struct cmd_run_view *v);
 
 const struct loomctl_cmd cmd_run_entry = {
@@ -112,29 +124,30 @@ const struct loomctl_cmd cmd_run_entry = {
 	.usage = "FILE [selection options] [--dry-run] [-d|--detach]",
 	.summary = "Run a pipeline (or print its commands with --dry-run).",
 	.help =
-	    "Selection (SPEC section 3; options may be repeated):\n"
-	    "  --step A [B...]      exactly these steps (optional ones too)\n"
+	    "Selection (options may be repeated; see man loomctl):\n"
+	    "  --step, -s A [B...]  exactly these steps (optional ones too)\n"
 	    "  --from A             A and every step downstream of it\n"
 	    "  --until A            A and every step it depends on\n"
-	    "  --group G            the steps of group G\n"
+	    "  --group, -g G        the steps of group G\n"
 	    "  --include X          also run optional step X\n"
 	    "  --set NAME=VALUE     override a parameter for this run\n"
 	    "  --var NAME=PATH      override a data path (relative to the "
 	    "file)\n"
 	    "  --extra \"ARGS\"       extra arguments for the selected steps\n"
-	    "  --parallel, --sequential, --max-workers N\n"
+	    "  --parallel, --sequential, --max-workers, -j N\n"
 	    "                       override the file's execution: settings\n"
-	    "  --force              run steps even when up to date\n"
+	    "  --force, -f          run steps even when up to date\n"
 	    "Running:\n"
 	    "  --dry-run, -n        print the commands, shell-quoted, run "
 	    "nothing\n"
 	    "  --detach, -d         start the run, print its id, return\n"
 	    "  --no-progress        no progress line on a terminal\n"
 	    "  --json               with --dry-run: the commands as JSON\n\n"
-	    "Attached, Ctrl-C cancels the run; closing the terminal leaves "
-	    "it running\n(see 'loomctl status'). Exit status: 0 every step "
-	    "succeeded, 1 a step\nfailed or the run was cancelled, 2 usage "
-	    "error or invalid pipeline.\n",
+	    "Attached, the first line is 'Run: ID'; Ctrl-C cancels the run; "
+	    "closing the\nterminal leaves it running (see 'loomctl status', "
+	    "'loomctl wait').\nExit status: 0 every step succeeded, 1 a step "
+	    "failed, 2 usage error or\ninvalid pipeline, 130 the run was "
+	    "cancelled (Ctrl-C).\n",
 	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_run_exec,
 };
@@ -286,6 +299,8 @@ cmd_run_clear_progress(struct cmd_run_view *v)
 		fputs("\r\033[K", stdout);
 		v->progress_shown = false;
 	}
+	/* Before anything goes to stderr, the line must be gone. */
+	fflush(stdout);
 }
 
 static void
@@ -552,13 +567,17 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 		return;
 	}
 	if (s->item < 0) {
-		if (v->running > 0)
+		if (v->running > 0 && s->started)
 			v->running--;
 		v->finished++;
 	}
 	if (strcmp(state, "succeeded") == 0) {
 		printf("%s[SUCCESS]%s %s\n", output_sgr(stdout, OUTPUT_GREEN),
 		    output_sgr(stdout, OUTPUT_RESET), label);
+		return;
+	}
+	if (strcmp(state, "cancelled") == 0 && !s->started && s->item < 0) {
+		strv_push(&v->unstarted, label);
 		return;
 	}
 	if (strcmp(state, "cancelled") == 0) {
@@ -582,6 +601,37 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	}
 }
 
+/*
+ * The end of a run: steps cancelled before they started, then one line
+ * counting the steps that ran (up-to-date ones apart).
+ */
+static void
+cmd_run_summary(struct cmd_run_view *v, json_t *params, const char *state)
+{
+	long long ok, total;
+	size_t i;
+
+	for (i = 0; i < v->unstarted.n; i++)
+		printf("%s[CANCELLED]%s %s\n", output_sgr(stdout,
+		    OUTPUT_YELLOW), output_sgr(stdout, OUTPUT_RESET),
+		    v->unstarted.v[i]);
+	ok = json_integer_value(json_object_get(params, "steps_succeeded"));
+	total = json_integer_value(json_object_get(params, "steps_total"));
+	ok -= (long long)v->uptodate;
+	total -= (long long)v->uptodate;
+	printf("%s\n", CMD_RUN_DASHES);
+	if (total <= 0)
+		printf("Nothing to run: %zu step(s) up to date\n", v->uptodate);
+	else {
+		printf("Completed: %lld/%lld steps succeeded", ok, total);
+		if (v->uptodate > 0)
+			printf(", %zu up to date", v->uptodate);
+		printf("%s\n", state != NULL && strcmp(state,
+		    "cancelled") == 0 ? " (cancelled)" : "");
+	}
+	fflush(stdout);
+}
+
 /* Follow our run's events until it finishes; returns the exit status. */
 static int
 cmd_run_attached(struct cmd_run_view *v)
@@ -603,12 +653,12 @@ cmd_run_attached(struct cmd_run_view *v)
 			fprintf(stderr, "loomctl: left run %s (still "
 			    "cancelling; see 'loomctl status %s')\n", v->run,
 			    v->run);
-			return LOOMCTL_EXIT_FAILED;
+			return LOOMCTL_EXIT_INTERRUPTED;
 		}
 		if (cmd_run_interrupts > 0 && !cancel_sent) {
 			cancel_sent = 1;
 			cmd_run_clear_progress(v);
-			fprintf(stderr, "\nloomctl: cancelling run %s "
+			fprintf(stderr, "loomctl: cancelling run %s "
 			    "(Ctrl-C again to stop waiting)\n", v->run);
 			loom_error_clear(&err);
 			res = rpcclient_call(v->c, "run.cancel",
@@ -650,6 +700,7 @@ cmd_run_attached(struct cmd_run_view *v)
 			cmd_run_label(step, json_is_integer(item) ?
 			    (long)json_integer_value(item) : -1, label,
 			    sizeof label);
+			cmd_run_stream(v, step, -1)->started = true;
 			if (!json_is_integer(item))
 				v->running++;
 			cmd_run_clear_progress(v);
@@ -681,17 +732,8 @@ cmd_run_attached(struct cmd_run_view *v)
 			state = json_string_value(json_object_get(params,
 			    "state"));
 			cmd_run_clear_progress(v);
-			printf("%s\nCompleted: %lld/%lld steps succeeded%s\n",
-			    CMD_RUN_DASHES,
-			    (long long)json_integer_value(json_object_get(
-			    params, "steps_succeeded")),
-			    (long long)json_integer_value(json_object_get(
-			    params, "steps_total")),
-			    state != NULL && strcmp(state, "cancelled") == 0 ?
-			    " (cancelled)" : "");
-			fflush(stdout);
-			rc = state != NULL && strcmp(state, "succeeded") == 0 ?
-			    LOOMCTL_EXIT_OK : LOOMCTL_EXIT_FAILED;
+			cmd_run_summary(v, params, state);
+			rc = runref_exit_status(state);
 			json_decref(msg);
 			return rc;
 		}
@@ -699,6 +741,27 @@ cmd_run_attached(struct cmd_run_view *v)
 		fflush(stdout);
 		cmd_run_draw_progress(v);
 	}
+}
+
+/* "Run: ID", then how many steps will run and how many are up to date. */
+static void
+cmd_run_header(struct cmd_run_view *v, json_t *res, size_t nselected)
+{
+	json_t *steps = json_object_get(res, "steps"), *st;
+	size_t i;
+
+	v->total = json_is_array(steps) ? json_array_size(steps) : nselected;
+	json_array_foreach(steps, i, st) {
+		if (json_is_true(json_object_get(st, "uptodate")))
+			v->uptodate++;
+	}
+	printf("Run: %s\n", v->run);
+	printf("Pipeline: %zu step(s) to run", v->total - v->uptodate);
+	if (v->uptodate > 0)
+		printf(", %zu up to date", v->uptodate);
+	printf("%s\n%s\n", json_is_true(json_object_get(res, "parallel")) ?
+	    " [parallel]" : "", CMD_RUN_DASHES);
+	fflush(stdout);
 }
 
 static int
@@ -798,14 +861,9 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	v.total = json_is_array(json_object_get(res, "steps")) ?
-	    json_array_size(json_object_get(res, "steps")) : pr.nselected;
 	v.progress = output_is_tty(stdout) && !o.no_progress;
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
-	printf("Pipeline: %zu step(s) to run%s\n%s\n", v.total,
-	    json_is_true(json_object_get(res, "parallel")) ?
-	    " [parallel]" : "", CMD_RUN_DASHES);
-	fflush(stdout);
+	cmd_run_header(&v, res, pr.nselected);
 	rc = cmd_run_attached(&v);
 out:
 	for (i = 0; i < v.nstreams; i++) {
@@ -815,6 +873,7 @@ out:
 	}
 	free(v.obuf);
 	free(v.streams);
+	strv_free(&v.unstarted);
 	free(v.run);
 	rpcclient_free(v.c);
 	json_decref(res);

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loomctl status [RUN] [--watch] [--json]: recent runs (id, pipeline,
- * state, steps done/total, duration), or one run step by step. --watch
- * keeps the view live: redrawn in place on a terminal, printed again
- * whenever it changes otherwise; watching one run ends with the run.
- * --json prints the daemon's answer as is (run.list or run.status,
- * docs/protocol.md). The overview never starts a daemon: with none
- * running it says "no daemon running"; "status RUN" may start one to
- * read the run's record, which outlives the daemon.
+ * loomctl status [RUN] [--watch] [--json]: recent runs (id, state,
+ * steps succeeded/total with failed and skipped apart, start time,
+ * duration, pipeline), or one run step by step. RUN may be a unique
+ * prefix of an id or "last". --watch keeps the view live: redrawn in
+ * place on a terminal, printed again whenever it changes otherwise;
+ * watching one run ends with the run, and with its exit status (as
+ * 'loomctl wait'). --json prints the daemon's answer as is (run.list or
+ * run.status, docs/protocol.md).
+ *
+ * Run records outlive the daemon, so status starts one when none runs,
+ * as 'run' does: the daemon reads the run index, and on start marks the
+ * runs of a daemon that died (its pid and start time no longer match a
+ * live process) as interrupted. History is thus the same with or without
+ * a daemon, and after a crash.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,28 +29,36 @@
 #include "loomctl/freshlist.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
+#include "loomctl/runref.h"
 
 static int	cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv);
 static double	cmd_status_now(void);
 static void	cmd_status_span(json_t *o, char *buf, size_t len);
+static void	cmd_status_when(json_t *o, char *buf, size_t len);
+static void	cmd_status_counts(json_t *r, char *buf, size_t len);
+static const char *cmd_status_file(json_t *r, const char **tilde);
 static void	cmd_status_runs(FILE *fp, json_t *res);
 static void	cmd_status_run(FILE *fp, json_t *rec);
-static bool	cmd_status_active(json_t *rec);
+static int	cmd_status_loop(struct rpcclient *c, const char *run,
+		    bool watch, bool json);
 
 const struct loomctl_cmd cmd_status_entry = {
 	.name = "status",
-	.usage = "[RUN | FILE] [--watch] [--json]",
+	.usage = "[RUN | FILE] [-w | --watch] [--json]",
 	.summary = "Show recent runs, or the steps of one run.",
 	.help =
-	    "  RUN       one run, step by step (ids as 'loomctl status' "
-	    "lists them)\n"
+	    "  RUN       one run, step by step: an id as 'loomctl status' "
+	    "lists it,\n            a unique prefix of one, or 'last'\n"
 	    "  FILE      a pipeline: each step fresh, stale or missing, and "
 	    "why\n            (with --set/--var like run; no daemon needed)\n"
-	    "  --watch   keep the view live (ends with the run when RUN is "
-	    "given)\n"
+	    "  -w, --watch  keep the view live (with RUN: ends with the run, "
+	    "and exits\n            0 succeeded, 1 failed, 130 cancelled)\n"
 	    "  --json    the daemon's answer as JSON (see docs/protocol.md: "
-	    "run.list,\n            run.status)\n",
-	.flags = CMD_REPORT_ONLY,
+	    "run.list,\n            run.status)\n"
+	    "Run records outlive the daemon: with none running, status "
+	    "starts one to\nread them; a run whose daemon died shows as "
+	    "interrupted.\n",
+	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_status_exec,
 };
 
@@ -72,48 +86,86 @@ cmd_status_span(json_t *o, char *buf, size_t len)
 	    cmd_status_now()) - json_number_value(s), buf, len);
 }
 
-static bool
-cmd_status_active(json_t *rec)
+/* Local start time: "14:03:07" today, "2026-12-01 14:03" before. */
+static void
+cmd_status_when(json_t *o, char *buf, size_t len)
 {
-	const char *state = json_string_value(json_object_get(rec, "state"));
+	json_t *s = json_object_get(o, "started");
+	struct tm tm, today;
+	time_t t, now = time(NULL);
 
-	return state != NULL && (strcmp(state, "running") == 0 ||
-	    strcmp(state, "pending") == 0 || strcmp(state, "cancelling") == 0);
+	if (!json_is_number(s)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	t = (time_t)json_number_value(s);
+	localtime_r(&t, &tm);
+	localtime_r(&now, &today);
+	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
+		strftime(buf, len, "%H:%M:%S", &tm);
+	else
+		strftime(buf, len, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* "3/4" succeeded of total, then failed and skipped when there are any. */
+static void
+cmd_status_counts(json_t *r, char *buf, size_t len)
+{
+	long long ok, total, failed, skipped;
+	int n;
+
+	ok = json_integer_value(json_object_get(r, "steps_succeeded"));
+	total = json_integer_value(json_object_get(r, "steps_total"));
+	failed = json_integer_value(json_object_get(r, "steps_failed"));
+	skipped = json_integer_value(json_object_get(r, "steps_skipped"));
+	n = snprintf(buf, len, "%lld/%lld", ok, total);
+	if (failed > 0 && n > 0 && (size_t)n < len)
+		n += snprintf(buf + n, len - (size_t)n, ", %lld failed", failed);
+	if (skipped > 0 && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", %lld skipped", skipped);
+}
+
+/* The pipeline file with the home folder as "~" (*tilde "~" or ""). */
+static const char *
+cmd_status_file(json_t *r, const char **tilde)
+{
+	const char *file, *home = getenv("HOME");
+	size_t hl = home != NULL ? strlen(home) : 0;
+
+	*tilde = "";
+	file = json_string_value(json_object_get(r, "file"));
+	if (file == NULL)
+		return "?";
+	if (hl > 1 && strncmp(file, home, hl) == 0 && file[hl] == '/') {
+		*tilde = "~";
+		return file + hl;
+	}
+	return file;
 }
 
 static void
 cmd_status_runs(FILE *fp, json_t *res)
 {
 	json_t *runs = json_object_get(res, "runs"), *r;
-	char dur[32], steps[64];
-	const char *file, *home = getenv("HOME");
+	char dur[32], steps[64], when[32];
+	const char *file, *tilde, *state;
 	size_t i;
 
 	if (json_array_size(runs) == 0) {
 		fprintf(fp, "no runs yet\n");
 		return;
 	}
-	fprintf(fp, "%-8s  %-11s  %-9s  %-8s  %s\n", "RUN", "STATE", "STEPS",
-	    "DURATION", "PIPELINE");
+	fprintf(fp, "%-8s  %-11s  %-20s  %-16s  %-8s  %s\n", "RUN", "STATE",
+	    "SUCCEEDED", "STARTED", "DURATION", "PIPELINE");
 	json_array_foreach(runs, i, r) {
-		file = json_string_value(json_object_get(r, "file"));
-		if (file == NULL)
-			file = "?";
-		else if (home != NULL && *home != '\0' &&
-		    strncmp(file, home, strlen(home)) == 0 &&
-		    file[strlen(home)] == '/')
-			file += strlen(home) - 1;
+		file = cmd_status_file(r, &tilde);
+		state = json_string_value(json_object_get(r, "state"));
 		cmd_status_span(r, dur, sizeof dur);
-		snprintf(steps, sizeof steps, "%lld/%lld",
-		    (long long)json_integer_value(json_object_get(r,
-		    "steps_done")),
-		    (long long)json_integer_value(json_object_get(r,
-		    "steps_total")));
-		fprintf(fp, "%-8s  %-11s  %-9s  %-8s  %s%s\n",
+		cmd_status_when(r, when, sizeof when);
+		cmd_status_counts(r, steps, sizeof steps);
+		fprintf(fp, "%-8s  %-11s  %-20s  %-16s  %-8s  %s%s\n",
 		    json_string_value(json_object_get(r, "run")),
-		    json_string_value(json_object_get(r, "state")), steps,
-		    dur, file != json_string_value(json_object_get(r,
-		    "file")) ? "~" : "", file);
+		    state != NULL ? state : "?", steps, when, dur, tilde, file);
 	}
 }
 
@@ -127,10 +179,14 @@ cmd_status_run(FILE *fp, json_t *rec)
 	size_t i, k, n;
 
 	cmd_status_span(rec, dur, sizeof dur);
-	fprintf(fp, "Run %s: %s (%s)\n  pipeline: %s\n",
+	cmd_status_when(rec, detail, sizeof detail);
+	fprintf(fp, "Run %s: %s (started %s, %s)\n  pipeline: %s\n",
 	    json_string_value(json_object_get(rec, "run")),
-	    json_string_value(json_object_get(rec, "state")), dur,
+	    json_string_value(json_object_get(rec, "state")), detail, dur,
 	    json_string_value(json_object_get(rec, "file")));
+	cmd_status_counts(rec, detail, sizeof detail);
+	if (json_is_integer(json_object_get(rec, "steps_total")))
+		fprintf(fp, "  steps succeeded: %s\n", detail);
 	fprintf(fp, "%-24s  %-11s  %-8s  %s\n", "STEP", "STATE", "DURATION",
 	    "DETAIL");
 	json_array_foreach(steps, i, s) {
@@ -175,13 +231,10 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct rpcclient *c;
 	struct loom_error err;
-	bool watch = false, json = false, not_running, tty;
-	const char *run = NULL;
-	json_t *res, *msg;
-	char *text = NULL, *last = NULL;
-	size_t len;
-	FILE *mem;
-	int i, code, rc = LOOMCTL_EXIT_OK;
+	bool watch = false, json = false;
+	const char *arg = NULL;
+	char *run = NULL;
+	int i, rc;
 
 	(void)ctx;
 	/* status FILE: freshness of its steps, from files (freshlist.c). */
@@ -197,49 +250,55 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		else if (strcmp(argv[i], "--json") == 0)
 			json = true;
 		else if (argv[i][0] == '-')
-			return cmd_usage_error(&cmd_status_entry,
-			    "unknown option: %s", argv[i]);
-		else if (run == NULL)
-			run = argv[i];
+			return cmd_unknown_option(&cmd_status_entry, argv[i]);
+		else if (arg == NULL)
+			arg = argv[i];
 		else
 			return cmd_usage_error(&cmd_status_entry,
 			    "unexpected argument: %s", argv[i]);
 	}
 	loom_error_clear(&err);
-	/*
-	 * A run's record outlives the daemon, so asking about one run may
-	 * start a daemon to read it; the overview never does.
-	 */
-	if ((c = connect_daemon(run != NULL ? CONNECT_START :
-	    CONNECT_EXISTING, &not_running, &err)) == NULL) {
-		if (!not_running) {
-			output_error(&err, stderr);
-			return LOOMCTL_EXIT_FAILED;
-		}
-		if (run != NULL) {
-			output_fail("no daemon running, so no run %s is "
-			    "active", run);
-			return LOOMCTL_EXIT_FAILED;
-		}
-		if (json)
-			printf("{\"daemon\":false,\"runs\":[]}\n");
-		else
-			printf("no daemon running\n");
-		return LOOMCTL_EXIT_OK;
+	if ((c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+		output_error(&err, stderr);
+		return LOOMCTL_EXIT_FAILED;
 	}
+	if (arg != NULL && (rc = runref_resolve(c, arg, &run)) != 0) {
+		rpcclient_free(c);
+		return rc;
+	}
+	rc = cmd_status_loop(c, run, watch, json);
+	free(run);
+	rpcclient_free(c);
+	return rc;
+}
+
+/*
+ * Print the overview or one run; with watch, again on every change until
+ * the run ends. Returns the exit status.
+ */
+static int
+cmd_status_loop(struct rpcclient *c, const char *run, bool watch, bool json)
+{
+	struct loom_error err;
+	bool tty = output_is_tty(stdout);
+	json_t *res, *msg;
+	char *text = NULL, *last = NULL;
+	const char *state;
+	size_t len;
+	FILE *mem;
+	int i, code, rc = LOOMCTL_EXIT_OK;
+
 	if (watch) {
 		loom_error_clear(&err);
 		res = rpcclient_call(c, "run.subscribe", run != NULL ?
 		    json_pack("{s:s}", "run", run) : json_object(), &code,
 		    &err);
 		if (res == NULL && code != LOOM_ERR_NO_RUN) {
-			output_error(&err, stderr);
-			rpcclient_free(c);
+			output_fail("%s", err.message);
 			return LOOMCTL_EXIT_FAILED;
 		}
 		json_decref(res);
 	}
-	tty = output_is_tty(stdout);
 	for (;;) {
 		loom_error_clear(&err);
 		if (run != NULL)
@@ -273,7 +332,10 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		free(last);
 		last = text;
 		text = NULL;
-		if (!watch || (run != NULL && !cmd_status_active(res))) {
+		state = json_string_value(json_object_get(res, "state"));
+		if (watch && run != NULL && !runref_active(state))
+			rc = runref_exit_status(state);
+		if (!watch || (run != NULL && !runref_active(state))) {
 			json_decref(res);
 			break;
 		}
@@ -292,6 +354,5 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 	}
 	free(last);
-	rpcclient_free(c);
 	return rc;
 }

@@ -234,8 +234,7 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				    "--port wants a port number (0-65535), "
 				    "not '%s'", v);
 		} else if (argv[a][0] == '-' && argv[a][1] != '\0')
-			return cmd_usage_error(&cmd_ui_entry,
-			    "unknown option: %s", argv[a]);
+			return cmd_unknown_option(&cmd_ui_entry, argv[a]);
 		else if (target == NULL)
 			target = argv[a];
 		else
@@ -245,7 +244,7 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (target == NULL)
 		target = ".";
 	if ((abs = realpath(target, NULL)) == NULL) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", ctx->progname,
+		fprintf(stderr, "%s: error: cannot open %s: %s\n", ctx->progname,
 		    target, strerror(errno));
 		return LOOMCTL_EXIT_USAGE;
 	}
@@ -277,6 +276,13 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	printf("%s\n", url);
 	fflush(stdout);
+	if (json_is_false(json_object_get(r, "editor")))
+		fprintf(stderr, "%s: warning: the editor is not built into "
+		    "this installation, so the page only says so.\n"
+		    "  hint: build it with 'cmake -S . -B build -DLOOM_WEB=ON' "
+		    "(needs Node.js and npm:\n  apt-get install nodejs npm), "
+		    "then install again, or set LOOM_WEB_DIR to a\n  folder "
+		    "holding the built editor (web/dist)\n", ctx->progname);
 	if (browser) {
 		loom_error_clear(&err);
 		page = cmd_ui_redirect_file(url, (int)json_integer_value(

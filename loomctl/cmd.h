@@ -12,10 +12,11 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit statuses (SPEC section 9). */
+/* Exit statuses (docs/running.md, "Exit status"). */
 #define LOOMCTL_EXIT_OK		0	/* success */
 #define LOOMCTL_EXIT_FAILED	1	/* a step failed, or run cancelled */
 #define LOOMCTL_EXIT_USAGE	2	/* usage error or invalid pipeline */
+#define LOOMCTL_EXIT_INTERRUPTED 130	/* cancelled, or Ctrl-C (128 + SIGINT) */
 
 /* Command flags. */
 #define CMD_NO_DAEMON		0x1	/* never talks to the daemon */
@@ -45,6 +46,7 @@ extern const struct loomctl_cmd cmd_run_entry;
 extern const struct loomctl_cmd cmd_status_entry;
 extern const struct loomctl_cmd cmd_logs_entry;
 extern const struct loomctl_cmd cmd_cancel_entry;
+extern const struct loomctl_cmd cmd_wait_entry;
 extern const struct loomctl_cmd cmd_validate_entry;
 extern const struct loomctl_cmd cmd_list_entry;
 extern const struct loomctl_cmd cmd_show_entry;
@@ -57,6 +59,12 @@ extern const struct loomctl_cmd *const cmd_table[];
 
 /* The command with exactly this name, or NULL. */
 const struct loomctl_cmd *cmd_find(const char *name);
+
+/* The command name closest to a mistyped one, or NULL. */
+const char *cmd_suggest(const char *name);
+
+/* Usage error for an unknown option, with "did you mean"; returns 2. */
+int cmd_unknown_option(const struct loomctl_cmd *cmd, const char *arg);
 
 /* Print "usage: loomctl NAME USAGE", the summary and the help text. */
 void cmd_print_help(const struct loomctl_cmd *cmd, FILE *fp);

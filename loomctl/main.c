@@ -1,19 +1,40 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loomctl's entry point: global flags, exact-name command lookup, usage
- * and exit statuses (0 ok, 1 a step failed or the run was cancelled, 2
- * usage error or invalid pipeline). Started as "loom" or "loom-ui" it
- * hands over to legacy.c, which speaks the seed's original flags.
+ * loomctl's entry point: global flags, exact-name command lookup (a
+ * typo gets "did you mean"), usage and exit statuses (0 ok, 1 a step
+ * failed or its daemon died, 2 usage error or invalid pipeline, 130 the
+ * run was cancelled). -v logs what loomctl does to stderr, -vv more.
+ * Started as "loom" or "loom-ui" it hands over to legacy.c, which speaks
+ * the seed's original flags.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "loomctl/cmd.h"
 #include "loomctl/legacy.h"
+#include "loomctl/suggest.h"
 
 static void	main_usage(FILE *fp);
+static int	main_unknown(const char *what, const char *word,
+		    const char *best);
+
+/* An unknown global option or command: say so, offer the closest. */
+static int
+main_unknown(const char *what, const char *word, const char *best)
+{
+	if (best != NULL)
+		fprintf(stderr, "loomctl: error: unknown %s: %s (did you mean "
+		    "%s?)\n", what, word, best);
+	else {
+		fprintf(stderr, "loomctl: error: unknown %s: %s\n", what,
+		    word);
+		main_usage(stderr);
+	}
+	return LOOMCTL_EXIT_USAGE;
+}
 
 static void
 main_usage(FILE *fp)
@@ -22,14 +43,20 @@ main_usage(FILE *fp)
 
 	fprintf(fp, "usage: loomctl [-v] COMMAND [ARGS...]\n"
 	    "       loomctl --help | --version\n\n"
+	    "  -v, --verbose  say what loomctl does on stderr (-vv: more)\n"
+	    "  -h, --help     this help; 'loomctl COMMAND --help' for one "
+	    "command\n"
+	    "  -V, --version  print the version\n\n"
 	    "Loom runs pipelines of research scripts described in one YAML "
 	    "file.\n\nCommands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++)
 		fprintf(fp, "  %-9s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
 	fprintf(fp, "\n'loomctl COMMAND --help' describes a command.\n"
-	    "Exit status: 0 success, 1 a step failed or the run was "
-	    "cancelled,\n2 usage error or invalid pipeline.\n");
+	    "Exit status: 0 success, 1 a step failed (or its daemon died), "
+	    "2 usage\nerror or invalid pipeline, 130 the run was cancelled "
+	    "(Ctrl-C, 'loomctl cancel').\n"
+	    "Manual: man loomctl, man loom-pipeline, man loomd.\n");
 }
 
 int
@@ -68,10 +95,14 @@ main(int argc, char **argv)
 			printf("loomctl %s\n", LOOM_VERSION);
 			return LOOMCTL_EXIT_OK;
 		} else if (argv[i][0] == '-') {
-			fprintf(stderr, "loomctl: unknown option: %s\n",
-			    argv[i]);
-			main_usage(stderr);
-			return LOOMCTL_EXIT_USAGE;
+			struct suggest s;
+
+			suggest_init(&s, argv[i]);
+			suggest_add(&s, "--verbose");
+			suggest_add(&s, "--help");
+			suggest_add(&s, "--version");
+			return main_unknown("option", argv[i],
+			    suggest_best(&s));
 		} else
 			break;
 	}
@@ -79,6 +110,9 @@ main(int argc, char **argv)
 		main_usage(stderr);
 		return LOOMCTL_EXIT_USAGE;
 	}
+	if (ctx.verbose > 0)
+		(void)log_open("loomctl", NULL, ctx.verbose > 1 ?
+		    LOG_LVL_DEBUG : LOG_LVL_INFO, NULL);
 	if (strcmp(argv[i], "help") == 0) {
 		if (i + 1 < argc && (cmd = cmd_find(argv[i + 1])) != NULL) {
 			cmd_print_help(cmd, stdout);
@@ -87,11 +121,9 @@ main(int argc, char **argv)
 		main_usage(stdout);
 		return LOOMCTL_EXIT_OK;
 	}
-	if ((cmd = cmd_find(argv[i])) == NULL) {
-		fprintf(stderr, "loomctl: unknown command: %s\n", argv[i]);
-		main_usage(stderr);
-		return LOOMCTL_EXIT_USAGE;
-	}
+	if ((cmd = cmd_find(argv[i])) == NULL)
+		return main_unknown("command", argv[i], cmd_suggest(argv[i]));
 	ctx.cmd = cmd;
+	log_info("command %s, %d argument(s)", cmd->name, argc - i - 1);
 	return cmd->exec(&ctx, argc - i, argv + i);
 }

@@ -77,6 +77,9 @@ output_diag(FILE *fp, enum diag_severity sev, const char *file, int line,
 {
 	bool err = sev == DIAG_ERROR;
 
+	/* On stderr every message starts the same: "loomctl: ". */
+	if (fp == stderr)
+		fputs("loomctl: ", fp);
 	if (file != NULL && *file != '\0') {
 		fprintf(fp, "%s%s", output_sgr(fp, OUTPUT_BOLD), file);
 		if (line > 0)

@@ -87,7 +87,7 @@ invalid:
 	if (!quiet) {
 		output_diags(&pr->diags, stderr);
 		if (pr->diags.nerrors > 0)
-			fprintf(stderr, "%zu error(s) in %s\n",
+			fprintf(stderr, "loomctl: %zu error(s) in %s\n",
 			    pr->diags.nerrors, o->file);
 	}
 	return 2;

@@ -176,7 +176,7 @@ runopts_parse(struct run_opts *o, const struct loomctl_cmd *cmd, int flags,
 		}
 		free(name);
 		if (def == NULL || (def->group & flags) == 0)
-			return cmd_usage_error(cmd, "unknown option: %s", a);
+			return cmd_unknown_option(cmd, a);
 		if (def->kind == RUNOPTS_FLAG) {
 			if (value != NULL)
 				return cmd_usage_error(cmd, "%s takes no value",

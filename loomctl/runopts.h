@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Command-line options shared by the commands that take a pipeline file:
- * the selection of SPEC section 3 (--step A [B...], --from, --until,
+ * the selection (README "Selecting what runs": --step A [B...], --from, --until,
  * --group, --include, --set k=v, --var k=v, --extra, --parallel,
  * --sequential, --max-workers N, --force) and the run switches
  * (--dry-run, -d/--detach, --json). Options may be repeated; the

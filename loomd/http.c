@@ -277,18 +277,37 @@ http_check_request(const struct http_guard *g,
 	return 0;
 }
 
-/* Look for the editor's built files: $LOOM_WEB_DIR, build tree, install. */
+/*
+ * Look for the editor's built files: $LOOM_WEB_DIR, the build tree, the
+ * install folder beside this program (bin/../share/loom/web, so a tree
+ * installed with --prefix or moved as a whole finds its files), the
+ * prefix given at configure time.
+ */
 static char *
 http_find_web_dir(void)
 {
-	const char *cands[3];
-	char path[PATH_MAX];
-	size_t i;
+	const char *cands[4];
+	char path[PATH_MAX], exe[PATH_MAX], *slash;
+	ssize_t len;
+	size_t i, dl;
+	int n;
 
 	cands[0] = getenv("LOOM_WEB_DIR");
 	cands[1] = LOOM_WEB_DIR_BUILD;
-	cands[2] = LOOM_WEB_DIR_INSTALL;
-	for (i = 0; i < 3; i++) {
+	cands[2] = NULL;
+	cands[3] = LOOM_WEB_DIR_INSTALL;
+	len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (len > 0 && LOOM_WEB_DIR_RELATIVE[0] != '/') {
+		exe[len] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			dl = (size_t)(slash - exe);
+			n = snprintf(slash, sizeof exe - dl, "/../%s",
+			    LOOM_WEB_DIR_RELATIVE);
+			if (n > 0 && (size_t)n < sizeof exe - dl)
+				cands[2] = exe;
+		}
+	}
+	for (i = 0; i < 4; i++) {
 		if (cands[i] == NULL || cands[i][0] == '\0')
 			continue;
 		snprintf(path, sizeof path, "%s/index.html", cands[i]);
@@ -455,12 +474,12 @@ http_ui_open(struct loomd *loomd, const char *path, int port, json_t *env,
 	st->opened_ms = loomd_now_ms();
 	log_info("editor opened on %s (target %zu)", t->path, id);
 
-	return json_pack("{s:o, s:i, s:I, s:s, s:s, s:s}",
+	return json_pack("{s:o, s:i, s:I, s:s, s:s, s:s, s:b}",
 	    "url", json_sprintf("http://127.0.0.1:%d/?token=%s&target=%zu",
 	    st->port, st->token, id),
 	    "port", st->port, "target", (json_int_t)id,
 	    "kind", t->is_dir ? "dir" : "file", "path", t->path,
-	    "root", t->root);
+	    "root", t->root, "editor", st->web_dir != NULL);
 }
 
 /* The target with index id, as JSON. */

@@ -7,7 +7,7 @@
  *
  * Every request passes http_check_request, the one function that decides
  * on the token, the Host header and (for the upgrade) the Origin header
- * (SPEC section 7). It is pure, so tests can feed it any header set.
+ * (docs/editor.md). It is pure, so tests can feed it any header set.
  * This module does not speak WebSocket frames (ws.c) nor JSON-RPC
  * (rpc.c); it never sends CORS headers.
  */

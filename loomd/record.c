@@ -405,6 +405,13 @@ record_proc_start(pid_t pid)
 	if (p == NULL)
 		return 0;
 	p++;
+	/*
+	 * A zombie (or a dead task) has ended: its parent has not reaped it
+	 * yet, but it runs nothing. A daemon killed a moment ago is often
+	 * one, and its runs must read as interrupted, not running.
+	 */
+	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
+		return 0;
 	for (field = 3; field <= 22 && p != NULL; field++) {
 		while (*p == ' ')
 			p++;

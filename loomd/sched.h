@@ -17,7 +17,7 @@
  * ready, asks for its items (SCHED_ACTION_LIST_ITEMS); the caller answers
  * with sched_set_items(n) (or sched_items_failed), and each item is a
  * unit. Units share the worker pool: max_workers counts processes
- * (SPEC section 9). A loop is one step in the totals and fails when any
+ * (docs/protocol.md, run.list). A loop is one step in the totals and fails when any
  * item fails; the other items still run. A unit is finished only when
  * both its exit and its output EOF were seen, in either order, and it
  * holds its worker slot until then.

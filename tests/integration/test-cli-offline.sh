@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # loomctl's offline commands (no daemon may be started by any of them):
 #  - validate: every example is valid (exit 0); a broken file gives
-#    exit 2 and exact "file:line:col: error: message" lines with hints;
+#    exit 2 and exact "loomctl: file:line:col: error: message" lines
+#    with hints;
 #    --json diagnostics
 #  - list: execution order, groups, optional/disabled marks, consumes and
 #    produces; --json
@@ -63,10 +64,10 @@ pipeline:
       -o: $features
 YML
 expect_rc 2 "$LOOMCTL" validate broken.yml
-has "broken.yml:6:11: error: task file tasks/nope.py not found"
-has "broken.yml:8:14: error: unknown reference \$vidoe"
-has "broken.yml:10:11: error: unknown reference \$features"
-has "3 error(s) in broken.yml"
+has "loomctl: broken.yml:6:11: error: task file tasks/nope.py not found"
+has "loomctl: broken.yml:8:14: error: unknown reference \$vidoe"
+has "loomctl: broken.yml:10:11: error: unknown reference \$features"
+has "loomctl: 3 error(s) in broken.yml"
 grep -q '^  hint: ' "$OUT" || fail "no hint printed"
 expect_rc 2 "$LOOMCTL" validate broken.yml --json
 jq -e '.ok == false and (.diagnostics | length) == 3 and

@@ -5,7 +5,7 @@
 #   S12 descriptors run out (loomd limited to 64, 200 connections opened):
 #       a client connected before keeps being served, the daemon does not
 #       die, and once the crowd leaves a new client is served again
-#   1000 simultaneous idle clients (SPEC section 9) while another client
+#   1000 simultaneous idle clients (docs/daemon.md) while another client
 #       keeps working; a client past LOOM_MAX_CLIENTS (1024) gets a
 #       "too many clients" error and is closed
 #   a vanished client (closed with replies still queued) harms nobody

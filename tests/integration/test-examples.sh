@@ -180,7 +180,7 @@ for name in "${names[@]}"; do
 		diff "$TEST_TMP/$name.planned" "$TEST_TMP/$name.ran" >&2 ||
 		    fail "loop: item commands differ from the dry run"
 	fi
-	grep -q "^Completed: " "$TEST_TMP/$name.run" || fail "$name: no summary"
+	grep -qE "^(Completed|Nothing to run): " "$TEST_TMP/$name.run" || fail "$name: no summary"
 	note "$name: $(tail -n 1 "$TEST_TMP/$name.run")"
 done
 lib_check_sanitizers || fail "sanitizer errors"

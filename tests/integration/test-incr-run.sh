@@ -123,7 +123,7 @@ note "second run runs nothing and says so"
 run_ok
 expect_ran ""
 for s in extract train report side loud; do uptodate "$s"; done
-grep -q '^Completed: 5/5 steps succeeded' "$OUT" || fail "summary: $(tail -n 1 "$OUT")"
+grep -qx 'Nothing to run: 5 step(s) up to date' "$OUT" || fail "summary: $(tail -n 1 "$OUT")"
 "$LOOMCTL" run --dry-run "$Y" >"$OUT"
 grep -q '^# Pipeline: 0 step(s) to run, 5 up to date' "$OUT" || fail "dry run: $(head -n 1 "$OUT")"
 [ "$(grep -c '^#   up to date, not run' "$OUT")" = 5 ] || fail "dry run marks"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The editor and the daemon's idle rule (SPEC section 9, `loomctl ui`):
+# The editor and the daemon's idle rule (docs/editor.md, `loomctl ui`):
 # an open editor keeps the daemon alive past its idle timeout, and once
 # the last editor closes the daemon exits by itself. With nobody
 # connecting after `loomctl ui`, the bridge waits max(idle timeout, 10 s)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for command building (common/command.c), SPEC section 2
+ * Unit tests for command building (common/command.c), README, "How a step becomes a command"
  * "Command generation". Covers: the order interpreter, task, inputs,
  * outputs, args, extra; absolute paths for data references and outputs,
  * URLs and literal inputs kept; true -> bare flag, false/null dropped,

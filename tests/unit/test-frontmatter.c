@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for task front matter (common/frontmatter.c), SPEC section 2.
+ * Unit tests for task front matter (common/frontmatter.c), docs/pipeline-format.md.
  * Covers: the spec's Python docstring example (every field, default
  * spelling kept, choices, summary, lines and columns of names); ''' and
  * r""" docstrings, a comment block before the docstring, one-line

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for loading (common/pipeline-load.c). Covers: every section
- * of SPEC section 2 into the model (variables: and data:, parameters with
+ * of docs/pipeline-format.md into the model (variables: and data:, parameters with
  * their spelling, steps with every field, 'script' alias, group blocks
  * flattened, loop, execution, layout, unknown keys kept and warned);
  * spans (1-based, byte offsets, multibyte text before a node); type

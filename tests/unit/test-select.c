@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for step selection (common/select.c), SPEC sections 3 and
- * 9. Covers: no selection (disabled and non-included optional steps left
+ * Unit tests for step selection (common/select.c), README, "Selecting
+ * what runs". Covers: no selection (disabled and non-included optional steps left
  * out), --include, --step (exactly these, optional ones too), --from
  * (downstream, optional only when included, disabled never, walking
  * through steps that are left out), --until (upstream), --group, unions

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Resolving run ids typed by people (see runref.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "loomctl/cmd.h"
+#include "loomctl/output.h"
+#include "loomctl/rpcclient.h"
+#include "loomctl/runref.h"
+#include "loomctl/suggest.h"
+
+/* Every run id run.list can give, newest first. */
+#define RUNREF_LIST_MAX	10000
+
+static int	runref_ambiguous(const char *arg, json_t *runs);
+static int	runref_unknown(const char *arg, json_t *runs);
+
+/* Several runs start with arg: list them. */
+static int
+runref_ambiguous(const char *arg, json_t *runs)
+{
+	char *list = NULL, *tmp;
+	const char *id;
+	json_t *r;
+	size_t i, shown = 0, len = strlen(arg);
+
+	json_array_foreach(runs, i, r) {
+		id = json_string_value(json_object_get(r, "run"));
+		if (id == NULL || strncmp(id, arg, len) != 0)
+			continue;
+		if (shown++ == RUNREF_SHOW_MAX) {
+			tmp = xasprintf("%s, ...", list);
+			free(list);
+			list = tmp;
+			break;
+		}
+		tmp = list == NULL ? xstrdup(id) : xasprintf("%s, %s", list, id);
+		free(list);
+		list = tmp;
+	}
+	output_fail("run id '%s' is ambiguous: it starts %s (type more of "
+	    "the id)", arg, list);
+	free(list);
+	return LOOMCTL_EXIT_USAGE;
+}
+
+/* No run matches arg: offer the closest id. */
+static int
+runref_unknown(const char *arg, json_t *runs)
+{
+	struct suggest s;
+	const char *best;
+	json_t *r;
+	size_t i;
+
+	if (json_array_size(runs) == 0) {
+		output_fail("no such run: %s (no runs yet)", arg);
+		return LOOMCTL_EXIT_USAGE;
+	}
+	suggest_init(&s, arg);
+	json_array_foreach(runs, i, r)
+		suggest_add(&s, json_string_value(json_object_get(r, "run")));
+	if ((best = suggest_best(&s)) != NULL)
+		output_fail("no such run: %s (did you mean %s?)", arg, best);
+	else
+		output_fail("no such run: %s ('loomctl status' lists runs)",
+		    arg);
+	return LOOMCTL_EXIT_USAGE;
+}
+
+int
+runref_resolve(struct rpcclient *c, const char *arg, char **id)
+{
+	struct loom_error err;
+	json_t *res, *runs, *r;
+	const char *rid, *found = NULL;
+	size_t i, n = 0, len = strlen(arg);
+	int rc;
+
+	*id = NULL;
+	loom_error_clear(&err);
+	res = rpcclient_call(c, "run.list", json_pack("{s:i}", "limit",
+	    RUNREF_LIST_MAX), NULL, &err);
+	if (res == NULL) {
+		output_fail("%s", err.message);
+		return LOOMCTL_EXIT_FAILED;
+	}
+	runs = json_object_get(res, "runs");
+	if (strcmp(arg, "last") == 0 && json_array_size(runs) > 0) {
+		found = json_string_value(json_object_get(json_array_get(runs,
+		    0), "run"));
+		len = 0;
+	}
+	json_array_foreach(runs, i, r) {
+		rid = json_string_value(json_object_get(r, "run"));
+		if (len == 0)
+			break;
+		if (rid == NULL)
+			continue;
+		if (strcmp(rid, arg) == 0) {
+			found = rid;
+			n = 1;
+			break;
+		}
+		if (strncmp(rid, arg, len) == 0 && n++ == 0)
+			found = rid;
+	}
+	if (found != NULL && n <= 1) {
+		*id = xstrdup(found);
+		log_info("run %s is %s", arg, *id);
+		rc = LOOMCTL_EXIT_OK;
+	} else if (n > 1)
+		rc = runref_ambiguous(arg, runs);
+	else if (strcmp(arg, "last") == 0) {
+		output_fail("no runs yet, so no last run");
+		rc = LOOMCTL_EXIT_USAGE;
+	} else
+		rc = runref_unknown(arg, runs);
+	json_decref(res);
+	return rc;
+}
+
+bool
+runref_active(const char *state)
+{
+	static const char *const final[] = {
+		"succeeded", "failed", "cancelled", "interrupted", "uptodate",
+		"skipped",
+	};
+	size_t i;
+
+	if (state == NULL)
+		return false;
+	for (i = 0; i < sizeof final / sizeof final[0]; i++) {
+		if (strcmp(state, final[i]) == 0)
+			return false;
+	}
+	return true;
+}
+
+int
+runref_exit_status(const char *state)
+{
+	if (state != NULL && strcmp(state, "succeeded") == 0)
+		return LOOMCTL_EXIT_OK;
+	if (state != NULL && strcmp(state, "cancelled") == 0)
+		return LOOMCTL_EXIT_INTERRUPTED;
+	return LOOMCTL_EXIT_FAILED;
+}
