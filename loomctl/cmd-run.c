@@ -55,6 +55,8 @@ extern char **environ;
 struct cmd_run_stream {
 	char *step;
 	long item;		/* -1 for a plain step */
+	char *item_name;	/* a loop item's file name, once known */
+	bool started;		/* its process started (counts as running) */
 	char *partial;		/* an unfinished line */
 	size_t plen;
 	long long next;		/* log offset of the next unseen byte */
@@ -69,7 +71,10 @@ struct cmd_run_view {
 	char *run;
 	size_t total;
 	size_t finished;
-	size_t running;
+	size_t running;		/* processes: steps and loop items */
+	size_t items_total;	/* of the loops that have started */
+	size_t items_done;
+	struct strv loops_seen;	/* loops whose item count is known */
 	bool progress;		/* draw a progress line (terminal only) */
 	bool progress_shown;
 	struct timespec started;
@@ -91,8 +96,10 @@ static int	cmd_run_start_error(struct rpcclient *c, int code,
 		    const struct loom_error *err);
 static struct cmd_run_stream *cmd_run_stream(struct cmd_run_view *v,
 		    const char *step, long item);
-static void	cmd_run_label(const char *step, long item, char *buf,
+static void	cmd_run_label(const struct cmd_run_stream *s, char *buf,
 		    size_t len);
+static struct cmd_run_stream *cmd_run_stream_of(struct cmd_run_view *v,
+		    json_t *params);
 static void	cmd_run_clear_progress(struct cmd_run_view *v);
 static void	cmd_run_draw_progress(struct cmd_run_view *v);
 static void	cmd_run_write(struct cmd_run_view *v,
@@ -103,6 +110,10 @@ static bool	cmd_run_read_log(struct cmd_run_view *v,
 		    struct cmd_run_stream *s);
 static void	cmd_run_catch_up(struct cmd_run_view *v, json_t *params);
 static void	cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof);
+static bool	cmd_run_has(const struct strv *sv, const char *s);
+static void	cmd_run_failed_loop(json_t *params);
+static void	cmd_run_started_step(struct cmd_run_view *v,
+		    json_t *params);
 static void	cmd_run_finished_step(struct cmd_run_view *v,
 		    json_t *params);
 static int	cmd_run_attached(struct cmd_run_view *v);
@@ -245,13 +256,16 @@ cmd_run_start_error(struct rpcclient *c, int code,
 	    LOOMCTL_EXIT_FAILED;
 }
 
+/* "step", "step[file]" for a loop item, "step:N" while its name is unknown. */
 static void
-cmd_run_label(const char *step, long item, char *buf, size_t len)
+cmd_run_label(const struct cmd_run_stream *s, char *buf, size_t len)
 {
-	if (item >= 0)
-		snprintf(buf, len, "%s:%ld", step, item);
+	if (s->item >= 0 && s->item_name != NULL)
+		snprintf(buf, len, "%s[%s]", s->step, s->item_name);
+	else if (s->item >= 0)
+		snprintf(buf, len, "%s:%ld", s->step, s->item);
 	else
-		snprintf(buf, len, "%s", step);
+		snprintf(buf, len, "%s", s->step);
 }
 
 /* The stream of a step or item, created on first use. */
@@ -275,6 +289,26 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 	return s;
 }
 
+/* The stream an event is about (its "step" and "item"), learning the
+   item's file name ("item_name") on the way; NULL without a step. */
+static struct cmd_run_stream *
+cmd_run_stream_of(struct cmd_run_view *v, json_t *params)
+{
+	const char *step = json_string_value(json_object_get(params, "step"));
+	const char *name = json_string_value(json_object_get(params,
+	    "item_name"));
+	json_t *item = json_object_get(params, "item");
+	struct cmd_run_stream *s;
+
+	if (step == NULL)
+		return NULL;
+	s = cmd_run_stream(v, step, json_is_integer(item) ?
+	    (long)json_integer_value(item) : -1);
+	if (s->item_name == NULL && name != NULL && s->item >= 0)
+		s->item_name = xstrdup(name);
+	return s;
+}
+
 static void
 cmd_run_clear_progress(struct cmd_run_view *v)
 {
@@ -292,7 +326,7 @@ static void
 cmd_run_draw_progress(struct cmd_run_view *v)
 {
 	struct timespec now;
-	char dur[32];
+	char dur[32], items[64];
 
 	if (!v->progress || v->open != NULL)
 		return;
@@ -301,9 +335,13 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 	    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, dur,
 	    sizeof dur);
 	cmd_run_clear_progress(v);
-	printf("%s[%zu/%zu done, %zu running, %s]%s",
+	items[0] = '\0';
+	if (v->loops_seen.n > 0)
+		snprintf(items, sizeof items, ", %zu/%zu items", v->items_done,
+		    v->items_total);
+	printf("%s[%zu/%zu done, %zu running%s, %s]%s",
 	    output_sgr(stdout, OUTPUT_DIM), v->finished, v->total, v->running,
-	    dur, output_sgr(stdout, OUTPUT_RESET));
+	    items, dur, output_sgr(stdout, OUTPUT_RESET));
 	fflush(stdout);
 	v->progress_shown = true;
 }
@@ -354,7 +392,7 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 	size_t o = 0, n;
 
 	if (s->prefix == NULL) {
-		cmd_run_label(s->step, s->item, label, sizeof label);
+		cmd_run_label(s, label, sizeof label);
 		s->prefix = xasprintf("%s[%s]%s ", output_sgr(stdout,
 		    OUTPUT_DIM), label, output_sgr(stdout, OUTPUT_RESET));
 		s->prefixlen = strlen(s->prefix);
@@ -408,19 +446,15 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 static void
 cmd_run_output(struct cmd_run_view *v, json_t *params)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
-	json_t *item = json_object_get(params, "item");
 	long long off = json_integer_value(json_object_get(params, "offset"));
 	const char *b64 = json_string_value(json_object_get(params, "data"));
 	struct cmd_run_stream *s;
 	unsigned char *data;
 	size_t len, skip = 0;
 
-	if (step == NULL || b64 == NULL ||
+	if (b64 == NULL || (s = cmd_run_stream_of(v, params)) == NULL ||
 	    (data = base64_decode(b64, &len)) == NULL)
 		return;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
 	if (s->gap) {
 		free(data);
 		return;
@@ -483,14 +517,10 @@ cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 static void
 cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
-	json_t *item = json_object_get(params, "item");
 	struct cmd_run_stream *s;
 
-	if (step == NULL)
+	if ((s = cmd_run_stream_of(v, params)) == NULL)
 		return;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
 	s->gap = true;
 	if (cmd_run_read_log(v, s))
 		s->gap = false;
@@ -522,39 +552,103 @@ cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
 	}
 }
 
+/*
+ * The end of a failed loop's line: how many items succeeded, and which
+ * item's status the step carries: " (20/21 items succeeded; first
+ * failed: sample_13.txt, exit code 3)".
+ */
+static void
+cmd_run_failed_loop(json_t *params)
+{
+	const char *first = json_string_value(json_object_get(params,
+	    "failed_item"));
+	json_t *code = json_object_get(params, "exit_code");
+	json_t *sig = json_object_get(params, "signal");
+
+	printf(" (%lld/%lld items succeeded",
+	    (long long)json_integer_value(json_object_get(params,
+	    "items_succeeded")),
+	    (long long)json_integer_value(json_object_get(params,
+	    "items_total")));
+	if (first != NULL) {
+		printf("; first failed: %s", first);
+		if (json_is_string(sig))
+			printf(", killed by %s", json_string_value(sig));
+		else if (json_is_integer(code))
+			printf(", exit code %lld",
+			    (long long)json_integer_value(code));
+	}
+	printf(")\n");
+}
+
+/* True when sv holds s. */
+static bool
+cmd_run_has(const struct strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A run.step_started event: a step's or a loop item's process runs. */
+static void
+cmd_run_started_step(struct cmd_run_view *v, json_t *params)
+{
+	json_t *items = json_object_get(params, "items");
+	struct cmd_run_stream *s;
+	char label[512];
+
+	if ((s = cmd_run_stream_of(v, params)) == NULL)
+		return;
+	if (!s->started)
+		v->running++;
+	s->started = true;
+	/* The first item of a loop tells how many there are. */
+	if (s->item >= 0 && json_is_integer(items) &&
+	    !cmd_run_has(&v->loops_seen, s->step)) {
+		strv_push(&v->loops_seen, s->step);
+		v->items_total += (size_t)json_integer_value(items);
+	}
+	cmd_run_label(s, label, sizeof label);
+	cmd_run_clear_progress(v);
+	printf("%s[RUNNING]%s %s\n", output_sgr(stdout, OUTPUT_BLUE),
+	    output_sgr(stdout, OUTPUT_RESET), label);
+}
+
 /* A run.step_finished event. */
 static void
 cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
 	const char *state = json_string_value(json_object_get(params,
 	    "state"));
-	json_t *item = json_object_get(params, "item");
 	json_t *code = json_object_get(params, "exit_code");
 	json_t *sig = json_object_get(params, "signal");
 	struct cmd_run_stream *s;
 	char label[512];
 
-	if (step == NULL || state == NULL)
+	if (state == NULL || (s = cmd_run_stream_of(v, params)) == NULL)
 		return;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
 	if (s->gap)
 		cmd_run_poll_gaps(v, true);
 	cmd_run_write(v, s, (const unsigned char *)"", 0, true);
-	cmd_run_label(step, s->item, label, sizeof label);
+	cmd_run_label(s, label, sizeof label);
 	cmd_run_clear_progress(v);
-	if (strcmp(state, "uptodate") == 0) {
-		/* Never started: no running count to give back. */
+	/* A step, or a loop as a whole (not an item), is done. */
+	if (s->item < 0)
 		v->finished++;
+	else
+		v->items_done++;
+	if (s->started && v->running > 0)
+		v->running--;
+	s->started = false;
+	if (strcmp(state, "uptodate") == 0) {
 		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
 		    output_sgr(stdout, OUTPUT_RESET), label);
 		return;
-	}
-	if (s->item < 0) {
-		if (v->running > 0)
-			v->running--;
-		v->finished++;
 	}
 	if (strcmp(state, "succeeded") == 0) {
 		printf("%s[SUCCESS]%s %s\n", output_sgr(stdout, OUTPUT_GREEN),
@@ -569,7 +663,9 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	}
 	printf("%s[FAILED]%s %s", output_sgr(stdout, OUTPUT_RED),
 	    output_sgr(stdout, OUTPUT_RESET), label);
-	if (json_is_string(sig))
+	if (json_is_integer(json_object_get(params, "items_total")))
+		cmd_run_failed_loop(params);
+	else if (json_is_string(sig))
 		printf(" (killed by %s)\n", json_string_value(sig));
 	else if (json_is_integer(code))
 		printf(" (exit code %lld)\n",
@@ -590,7 +686,6 @@ cmd_run_attached(struct cmd_run_view *v)
 	json_t *msg, *params, *res;
 	const char *method, *run, *step, *state;
 	int rc, cancel_sent = 0, timeout;
-	char label[512];
 	size_t i;
 
 	for (;;) {
@@ -644,19 +739,9 @@ cmd_run_attached(struct cmd_run_view *v)
 			continue;
 		}
 		step = json_string_value(json_object_get(params, "step"));
-		if (strcmp(method, "run.step_started") == 0 && step != NULL) {
-			json_t *item = json_object_get(params, "item");
-
-			cmd_run_label(step, json_is_integer(item) ?
-			    (long)json_integer_value(item) : -1, label,
-			    sizeof label);
-			if (!json_is_integer(item))
-				v->running++;
-			cmd_run_clear_progress(v);
-			printf("%s[RUNNING]%s %s\n",
-			    output_sgr(stdout, OUTPUT_BLUE),
-			    output_sgr(stdout, OUTPUT_RESET), label);
-		} else if (strcmp(method, "run.output") == 0)
+		if (strcmp(method, "run.step_started") == 0)
+			cmd_run_started_step(v, params);
+		else if (strcmp(method, "run.output") == 0)
 			cmd_run_output(v, params);
 		else if (strcmp(method, "run.output_gap") == 0)
 			cmd_run_catch_up(v, params);
@@ -717,6 +802,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 
 	(void)ctx;
 	memset(&v, 0, sizeof v);
+	strv_init(&v.loops_seen);
 	runopts_init(&o);
 	rc = runopts_parse(&o, &cmd_run_entry, RUNOPTS_ALL, argc, argv);
 	if (rc != 0 || o.help) {
@@ -810,11 +896,13 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	for (i = 0; i < v.nstreams; i++) {
 		free(v.streams[i].step);
+		free(v.streams[i].item_name);
 		free(v.streams[i].partial);
 		free(v.streams[i].prefix);
 	}
 	free(v.obuf);
 	free(v.streams);
+	strv_free(&v.loops_seen);
 	free(v.run);
 	rpcclient_free(v.c);
 	json_decref(res);

@@ -51,6 +51,8 @@ struct run_unit {
 	size_t item;
 	enum run_unit_state state;
 	char *path;			/* loop item: its file, else NULL */
+	char *name;			/* loop item: its file's name */
+	char *label;			/* "step" or "step[file name]" */
 	char *output;			/* loop item: into/<name>, else NULL */
 	char *log_name;			/* file name inside the run folder */
 	char *marker;			/* "LOOM_STEP_ID=..." */
@@ -81,6 +83,7 @@ struct run_step {
 	size_t nunits;
 	struct strv because;		/* skipped: failed dependencies */
 	int status;			/* wait status of the failure, or -1 */
+	long failed_item;		/* loop: the item status is of, or -1 */
 	char *error;			/* listing failed, or NULL */
 	double started;
 	double finished;
@@ -190,6 +193,14 @@ json_t *run_record_json(const struct run *r);
 void run_counts(const struct run *r, struct sched_counts *c);
 /* STEPINFO for every selected step, in execution order. */
 json_t *run_stepinfo(const struct run *r);
+/* "item" (its index) and "item_name" (its file's name) of u into o. */
+void run_item_fields(const struct run_step *st, const struct run_unit *u,
+    json_t *o);
+/*
+ * A loop step's item counts and the item its exit status is of:
+ * "items_total", "items_succeeded", "items_failed", "failed_item"?.
+ */
+void run_item_counts(const struct run_step *st, json_t *o);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
 const char *run_unit_state_name(enum run_unit_state st);

@@ -255,6 +255,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		st->name = r->p->steps[i].name;
 		st->state = "pending";
 		st->status = -1;
+		st->failed_item = -1;
 		strv_init(&st->because);
 		r->by_index[i] = st;
 		if (r->p->steps[i].loop != NULL) {
@@ -270,7 +271,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		st->units[0].run = r;
 		st->units[0].step = i;
 		st->units[0].status = -1;
-		st->units[0].log_name = run_log_name(st->name, -1);
+		st->units[0].log_name = run_log_name(i, st->name, -1);
+		st->units[0].label = xstrdup(st->name);
 		st->units[0].marker = xasprintf("LOOM_STEP_ID=%s-%zu-0", r->id,
 		    i);
 	}
