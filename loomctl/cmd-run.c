@@ -130,20 +130,26 @@ const struct loomctl_cmd cmd_run_entry = {
 	    "  --group G            the steps of group G\n"
 	    "  --include X          also run optional step X\n"
 	    "  --set NAME=VALUE     override a parameter for this run\n"
-	    "  --var NAME=PATH      override a data path (relative to the "
-	    "file)\n"
+	    "  --var NAME=PATH      override a data path; a relative PATH "
+	    "resolves against\n                       the pipeline file's "
+	    "folder, not the current one\n"
 	    "  --extra \"ARGS\"       extra arguments for the selected steps\n"
-	    "  --parallel, --sequential, --max-workers N\n"
-	    "                       override the file's execution: settings\n"
+	    "  --parallel, --sequential, --max-workers N (-j N)\n"
+	    "                       override the file's execution: settings "
+	    "(-j N\n                       alone means --parallel too)\n"
 	    "  --force              run steps even when up to date\n"
 	    "Running:\n"
 	    "  --dry-run, -n        print the commands, shell-quoted, run "
 	    "nothing\n"
 	    "  --detach, -d         start the run, print its id, return\n"
+	    "  --no-wait            refuse (exit 1) instead of waiting while "
+	    "a run of the\n                       same file is going on\n"
 	    "  --no-progress        no progress line on a terminal\n"
 	    "  --json               with --dry-run: the commands as JSON\n\n"
 	    "Attached, Ctrl-C cancels the run; closing the terminal leaves "
-	    "it running\n(see 'loomctl status'). Exit status: 0 every step "
+	    "it running\n(see 'loomctl status'). One run per pipeline file "
+	    "at a time: a second\nrun of the same file waits in a queue "
+	    "behind the first (see --no-wait).\nExit status: 0 every step "
 	    "succeeded, 1 a step\nfailed or the run was cancelled, 2 usage "
 	    "error or invalid pipeline.\n",
 	.flags = CMD_NEEDS_DAEMON,
@@ -201,6 +207,8 @@ cmd_run_request(const struct run_opts *o, const char *file)
 	    "include", cmd_run_strv(&o->include),
 	    "set", cmd_run_strv(&o->set), "var", cmd_run_strv(&o->var),
 	    "force", o->force);
+	if (o->no_wait)
+		json_object_set_new(req, "no_wait", json_true());
 	if (getcwd(cwd, sizeof cwd) != NULL)
 		json_object_set_new(req, "cwd", json_string(cwd));
 	if (o->extra != NULL)
@@ -243,7 +251,8 @@ cmd_run_start_error(struct rpcclient *c, int code,
 		return LOOMCTL_EXIT_USAGE;
 	}
 	e = *err;
-	if (code == LOOM_ERR_USAGE && json_is_object(data)) {
+	if ((code == LOOM_ERR_USAGE || code == LOOM_ERR_BUSY) &&
+	    json_is_object(data)) {
 		const char *hint = json_string_value(json_object_get(data,
 		    "hint"));
 
@@ -796,7 +805,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct sigaction sa;
 	json_t *res = NULL, *sub;
 	char *file = NULL;
-	const char *id;
+	const char *id, *queued;
 	size_t i;
 	int rc, code;
 
@@ -866,6 +875,10 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	v.run = xstrdup(id);
+	queued = json_string_value(json_object_get(res, "queued_behind"));
+	if (queued != NULL)
+		fprintf(stderr, "loomctl: run %s is queued: waiting for run %s "
+		    "of the same pipeline to finish\n", v.run, queued);
 	if (o.detach) {
 		printf("%s\n", v.run);
 		if (output_is_tty(stderr))

@@ -96,6 +96,11 @@ struct run {
 	char *id;
 	char *dir;			/* the run folder */
 	char *file;			/* absolute pipeline path */
+	char *key;			/* its real path: one run at a time */
+	bool queued;			/* waits for a run of the same file */
+	char *behind;			/* queued: the run it waited for */
+	double queued_at;		/* when it was queued, or 0 */
+	char *error;			/* why it ended without starting */
 	struct pipeline *p;
 	struct graph *g;
 	struct sched *s;
@@ -152,8 +157,17 @@ struct run_state {
 	unsigned long long daemon_start;
 };
 
+/* run-start.c: a queued run's turn has come; start it. */
+void run_begin(struct run *r);
+
 /* run.c: the life of a run. */
 struct run_state *run_state_get(struct loomd *loomd);
+/*
+ * End a run that never started (cancelled while queued, or its turn came
+ * and it could not start) with result: its steps end with it, then as
+ * any run (record, run.finished, the next queued run of its file).
+ */
+void run_end_unstarted(struct run *r, enum sched_result result);
 /* The active run with this id, or NULL. */
 struct run *run_find(struct loomd *loomd, const char *id);
 /* Free a run that has left the active list (a loomd_defer_free callback). */

@@ -202,6 +202,13 @@ run_record_json(const struct run *r)
 	json_object_set_new(rec, "dir", json_string(r->dir));
 	json_object_set_new(rec, "state", json_string(r->state));
 	json_object_set_new(rec, "started", run_time(r->started));
+	if (r->queued_at > 0) {
+		json_object_set_new(rec, "queued_at", run_time(r->queued_at));
+		json_object_set_new(rec, "queued_behind",
+		    json_string(r->behind));
+	}
+	if (r->error != NULL)
+		json_object_set_new(rec, "error", json_string(r->error));
 	json_object_set_new(rec, "finished", run_time(r->finished));
 	json_object_set_new(rec, "daemon_pid", json_integer(getpid()));
 	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)

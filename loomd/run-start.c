@@ -4,6 +4,8 @@
  * environment, run folder and record). See run-int.h.
  */
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,6 +78,80 @@ run_make_output_dirs(struct run *r, struct rpc_error *rerr)
 	return 0;
 }
 
+/*
+ * One run per pipeline file (by real path) at a time: r waits behind the
+ * run of its file that runs now, or with no_wait is refused naming it
+ * (-32007). Returns 0, or -1 with rerr set.
+ */
+static int
+run_queue_check(struct run_state *rs, struct run *r, bool no_wait,
+    struct rpc_error *rerr)
+{
+	struct run *o, *ahead = NULL;
+
+	for (o = rs->active; o != NULL; o = o->next) {
+		if (strcmp(o->key, r->key) != 0)
+			continue;
+		if (ahead == NULL || !o->queued)
+			ahead = o;
+		if (!o->queued)
+			break;
+	}
+	if (ahead == NULL)
+		return 0;
+	if (no_wait) {
+		rpc_error_set(rerr, LOOM_ERR_BUSY, json_pack("{s:s, s:s}",
+		    "run", ahead->id, "hint", "wait for it ('loomctl wait "
+		    "RUN'), cancel it ('loomctl cancel RUN'), or run without "
+		    "--no-wait to queue behind it"), "%s is already running "
+		    "as run %s", r->file, ahead->id);
+		return -1;
+	}
+	r->queued = true;
+	r->behind = xstrdup(ahead->id);
+	return 0;
+}
+
+/* Mark the selected steps that are up to date (before the start). */
+static void
+run_mark_uptodate(struct run *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->p->nsteps; k++)
+		if (r->selected[k] && !r->fresh->steps[k].will_run)
+			sched_set_uptodate(r->s, k);
+}
+
+/*
+ * A queued run's turn: decide what is up to date now (the run before it
+ * may have made things so), then start it as run.start would have. When
+ * that fails the run ends failed, with the reason as its "error".
+ */
+void
+run_begin(struct run *r)
+{
+	struct timeval zero = { 0, 0 };
+	struct rpc_error rerr;
+
+	memset(&rerr, 0, sizeof rerr);
+	r->queued = false;
+	log_info("run %s: its turn has come", r->id);
+	if (run_fresh_prepare(r, r->request, &rerr) == -1) {
+		log_warn("run %s: %s", r->id, rerr.message);
+		json_decref(rerr.data);
+		r->error = xstrdup(rerr.message);
+		run_end_unstarted(r, SCHED_RESULT_FAILED);
+		return;
+	}
+	run_mark_uptodate(r);
+	r->state = "running";
+	r->started = record_now();
+	r->started_ms = loomd_now_ms();
+	run_write_record(r, true);
+	evtimer_add(r->ev_start, &zero);
+}
+
 /* Start a run (run.start). */
 json_t *
 run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
@@ -92,7 +168,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	json_t *env, *v, *result;
 	const size_t *order;
 	long long mw = 0;
-	bool parallel, subscribe = false, has_parallel;
+	bool parallel, subscribe = false, has_parallel, no_wait = false;
+	bool force = false;
 	size_t i, k, n;
 	char *s;
 	int nsel;
@@ -110,7 +187,9 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	extra = rpc_param_string(params, "extra", false, rerr);
 	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
 	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
-	    false, &subscribe, rerr) == -1)
+	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
+	    "no_wait", false, &no_wait, rerr) == -1 || rpc_param_bool(params,
+	    "force", false, &force, rerr) == -1)
 		return NULL;
 	has_parallel = json_object_get(params, "parallel") != NULL &&
 	    !json_is_null(json_object_get(params, "parallel"));
@@ -136,9 +215,13 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	r->loomd = loomd;
 	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
 	    file);
+	if ((r->key = realpath(r->file, NULL)) == NULL)
+		r->key = xstrdup(r->file);
 	sched_actions_init(&r->acts);
 	strv_init(&r->env);
 	diags_init(&diags);
+	if (run_queue_check(rs, r, no_wait, rerr) == -1)
+		goto fail;
 	r->p = pipeline_load_file(r->file, &diags);
 	if (r->p == NULL || diags.nerrors > 0)
 		goto invalid;
@@ -209,7 +292,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		r->virtual_env = NULL;
 	}
 	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
-	if (run_fresh_prepare(r, params, rerr) == -1)
+	/* A queued run decides what is up to date when its turn comes. */
+	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
 		goto fail;
 
 	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
@@ -277,13 +361,17 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		    i);
 	}
 	r->nsteps = n;
-	for (k = 0; k < r->p->nsteps; k++)
-		if (r->selected[k] && !r->fresh->steps[k].will_run)
-			sched_set_uptodate(r->s, k);
+	if (!r->queued)
+		run_mark_uptodate(r);
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
-	r->state = "running";
-	r->started = record_now();
-	r->started_ms = loomd_now_ms();
+	if (r->queued) {
+		r->state = "queued";
+		r->queued_at = record_now();
+	} else {
+		r->state = "running";
+		r->started = record_now();
+		r->started_ms = loomd_now_ms();
+	}
 	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
 	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
 	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
@@ -293,15 +381,20 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	rs->nactive++;
 	if (client != NULL && subscribe)
 		notify_subscribe(client, r->id);
-	evtimer_add(r->ev_start, &zero);
-	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)", r->id,
+	if (!r->queued)
+		evtimer_add(r->ev_start, &zero);
+	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s", r->id,
 	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
-	    r->max_workers);
+	    r->max_workers, r->queued ? ", queued behind " : "",
+	    r->queued ? r->behind : "");
 	loomd_update_idle(loomd);
 
-	result = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "dir",
-	    r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
-	    "max_workers", (json_int_t)r->max_workers);
+	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
+	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    "max_workers", (json_int_t)r->max_workers, "state", r->state);
+	if (r->queued)
+		json_object_set_new(result, "queued_behind",
+		    json_string(r->behind));
 	return result;
 
 invalid:

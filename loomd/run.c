@@ -54,6 +54,7 @@ static void run_on_done(struct child *c, void *arg);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
+static void run_dequeue(struct loomd *loomd, const char *key);
 
 struct run_state *
 run_state_get(struct loomd *loomd)
@@ -202,6 +203,9 @@ run_free(void *arg)
 	free(r->id);
 	free(r->dir);
 	free(r->file);
+	free(r->key);
+	free(r->behind);
+	free(r->error);
 	free(r);
 }
 
@@ -753,7 +757,49 @@ run_do_finished(struct run *r, const struct sched_action *a)
 		evtimer_del(r->ev_wake);
 	if (r->ev_start != NULL)
 		evtimer_del(r->ev_start);
+	run_dequeue(r->loomd, r->key);
 	loomd_update_idle(r->loomd);
+}
+
+/*
+ * Start the oldest queued run of the pipeline at key, unless a run of it
+ * still runs (the active list is newest first).
+ */
+static void
+run_dequeue(struct loomd *loomd, const char *key)
+{
+	struct run_state *rs = run_state_get(loomd);
+	struct run *r, *next = NULL;
+
+	if (rs->stopping)
+		return;
+	for (r = rs->active; r != NULL; r = r->next) {
+		if (strcmp(r->key, key) != 0)
+			continue;
+		if (!r->queued)
+			return;
+		next = r;
+	}
+	if (next != NULL)
+		run_begin(next);
+}
+
+/* End a run that never started. */
+void
+run_end_unstarted(struct run *r, enum sched_result result)
+{
+	struct sched_action a;
+	size_t i;
+
+	r->queued = false;
+	for (i = 0; i < r->nsteps; i++)
+		r->steps[i].state = result == SCHED_RESULT_CANCELLED ?
+		    "cancelled" : "pending";
+	memset(&a, 0, sizeof a);
+	a.type = SCHED_ACTION_RUN_FINISHED;
+	a.result = result;
+	run_do_finished(r, &a);
+	loomd_defer_free(r->loomd, run_free, r);
 }
 
 /* Output of a unit: to its log, then to subscribers. */
@@ -870,6 +916,11 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 		return 0;
 	log_info("run %s: cancel", r->id);
 	r->cancelled = true;
+	if (r->queued) {
+		/* Never started: it just leaves the queue. */
+		run_end_unstarted(r, SCHED_RESULT_CANCELLED);
+		return 0;
+	}
 	if (evtimer_pending(r->ev_start, NULL)) {
 		/*
 		 * Not started yet: start it and cancel it in one batch, so
