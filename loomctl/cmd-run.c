@@ -831,7 +831,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_run_entry,
 		    "--dry-run and --detach do not go together");
 	}
-	if ((rc = prepare_pipeline(&pr, &o, true, false)) != 0)
+	if ((rc = prepare_pipeline(&pr, &o, true, false)) != 0 ||
+	    (rc = prepare_sources(&pr, &o, false, false)) != 0)
 		goto out;
 	if (o.dry_run) {
 		rc = dryrun_print(&pr, &o);

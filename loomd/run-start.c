@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/pipeline.h"
 #include "common/select.h"
+#include "common/sources.h"
 #include "common/validate.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
@@ -152,6 +153,27 @@ run_begin(struct run *r)
 	evtimer_add(r->ev_start, &zero);
 }
 
+/*
+ * Report the selected steps' source inputs that do not exist as errors
+ * in diags; returns how many.
+ */
+static size_t
+run_check_sources(struct run *r, json_t *params, struct diags *diags)
+{
+	struct strv vars;
+	json_t *v;
+	size_t i, n;
+
+	strv_init(&vars);
+	json_array_foreach(json_object_get(params, "var"), i, v) {
+		if (json_is_string(v))
+			strv_push(&vars, json_string_value(v));
+	}
+	n = sources_check(r->p, r->g, r->selected, &vars, DIAG_ERROR, diags);
+	strv_free(&vars);
+	return n;
+}
+
 /* Start a run (run.start). */
 json_t *
 run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
@@ -275,6 +297,9 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		    err.message);
 		goto fail;
 	}
+	/* Missing source inputs: said now, not by a crashing step. */
+	if (run_check_sources(r, params, &diags) > 0)
+		goto invalid;
 
 	/* The environment: the client's, never the daemon's. */
 	json_object_foreach(env, key, v) {
