@@ -10,6 +10,8 @@
 #    the record's items carry "name", a loop step "items_total",
 #    "items_succeeded", "items_failed" and "failed_item"; "status RUN"
 #    says "2/3 items succeeded, failed: b.txt (exit 3)"
+#  - records of older versions (logs "<step>.log", named or implied)
+#    still read
 #  - the progress line (on a terminal) counts running items and items
 #    done ("[0/4 done, 3 running, 0/3 items, ...")
 export LOOMD_IDLE_TIMEOUT=120
@@ -88,6 +90,20 @@ note "records and status name the items"
 "$LOOMCTL" status "$run" >"$OUT" || fail "status RUN"
 grep -q '2/3 items succeeded, failed: b.txt (exit 3)' "$OUT" ||
     fail "status RUN: $(cat "$OUT")"
+
+note "records of older versions, with the old log names, still read"
+# Such a record names its logs "<step>.log" (or names none: then the
+# old names are implied); rewrite this run's record that way.
+dir="$EXP/.loom/runs/$run"
+mv "$dir/$(jq -r '.steps[] | select(.name == "x_y") | .log' "$rec")" "$dir/x_y.log"
+mv "$dir/$(jq -r '.steps[] | select(.name == "conv") | .items[0].log' "$rec")" "$dir/conv.0.log"
+jq '(.steps[] | select(.name == "x_y") | .log) = "x_y.log" |
+    del(.steps[] | select(.name == "conv") | .items[0].log)' "$rec" >"$rec.new" &&
+    mv "$rec.new" "$rec"
+"$LOOMCTL" logs "$run" x_y >"$OUT" || fail "logs x_y of an old record"
+[ "$(cat "$OUT")" = "this is x_y" ] || fail "old record, x_y: $(cat "$OUT")"
+"$LOOMCTL" logs "$run" conv --item a.txt >"$OUT" || fail "logs of an old item"
+[ "$(cat "$OUT")" = "item says content of a" ] || fail "old record, item: $(cat "$OUT")"
 
 note "the progress line counts items"
 rm "$EXP/in/b.txt"
