@@ -75,6 +75,7 @@ struct cmd_run_view {
 	size_t items_total;	/* of the loops that have started */
 	size_t items_done;
 	struct strv loops_seen;	/* loops whose item count is known */
+	char *behind;		/* queued behind this run, until it starts */
 	bool progress;		/* draw a progress line (terminal only) */
 	bool progress_shown;
 	struct timespec started;
@@ -344,6 +345,14 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 	    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, dur,
 	    sizeof dur);
 	cmd_run_clear_progress(v);
+	if (v->behind != NULL) {
+		printf("%s[queued behind run %s, %s]%s", output_sgr(stdout,
+		    OUTPUT_DIM), v->behind, dur, output_sgr(stdout,
+		    OUTPUT_RESET));
+		fflush(stdout);
+		v->progress_shown = true;
+		return;
+	}
 	items[0] = '\0';
 	if (v->loops_seen.n > 0)
 		snprintf(items, sizeof items, ", %zu/%zu items", v->items_done,
@@ -748,7 +757,13 @@ cmd_run_attached(struct cmd_run_view *v)
 			continue;
 		}
 		step = json_string_value(json_object_get(params, "step"));
-		if (strcmp(method, "run.step_started") == 0)
+		if (strcmp(method, "run.started") == 0) {
+			/* Out of the queue: the clock starts now. */
+			if (v->behind != NULL)
+				clock_gettime(CLOCK_MONOTONIC, &v->started);
+			free(v->behind);
+			v->behind = NULL;
+		} else if (strcmp(method, "run.step_started") == 0)
 			cmd_run_started_step(v, params);
 		else if (strcmp(method, "run.output") == 0)
 			cmd_run_output(v, params);
@@ -877,9 +892,11 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	v.run = xstrdup(id);
 	queued = json_string_value(json_object_get(res, "queued_behind"));
-	if (queued != NULL)
+	if (queued != NULL) {
 		fprintf(stderr, "loomctl: run %s is queued: waiting for run %s "
 		    "of the same pipeline to finish\n", v.run, queued);
+		v.behind = xstrdup(queued);
+	}
 	if (o.detach) {
 		printf("%s\n", v.run);
 		if (output_is_tty(stderr))
@@ -918,6 +935,7 @@ out:
 	free(v.streams);
 	strv_free(&v.loops_seen);
 	free(v.run);
+	free(v.behind);
 	rpcclient_free(v.c);
 	json_decref(res);
 	free(file);

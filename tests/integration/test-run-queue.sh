@@ -10,7 +10,8 @@
 #  - a queued run cancelled with "loomctl cancel" ends "cancelled" and
 #    never runs a step
 #  - a run of another pipeline runs side by side meanwhile
-#  - an attached "loomctl run" that is queued says so, then follows its
+#  - an attached "loomctl run" that is queued says so (and its progress
+#    line on a terminal: "[queued behind run ID, ...]"), then follows its
 #    run once it starts (run.started and the step events arrive)
 #  - -j N without --parallel runs in parallel
 export LOOMD_IDLE_TIMEOUT=120
@@ -82,13 +83,15 @@ note "an attached run that is queued says so, then follows its run"
 rm "$EXP/gate"
 a=$("$LOOMCTL" run -d --force "$EXP/q.yml" 2>/dev/null) || fail "run"
 wait_for 30 gated_running "$a"
-"$LOOMCTL" run --force "$EXP/q.yml" >"$OUT" 2>"$ERR" &
+# On a terminal (script(1)), so that the progress line shows the queue.
+NO_COLOR=1 script -qfec "$LOOMCTL run --force $EXP/q.yml" "$OUT" >/dev/null 2>&1 &
 att=$!
-wait_for 30 grep -q "waiting for run $a of the same pipeline to finish" "$ERR"
+wait_for 30 grep -aq "waiting for run $a of the same pipeline to finish" "$OUT"
+wait_for 30 grep -aq "\[queued behind run $a, " "$OUT"
 touch "$EXP/gate"
-wait "$att" || fail "attached queued run failed: $(cat "$OUT" "$ERR")"
-grep -qx '\[SUCCESS\] gated' "$OUT" || fail "attached output: $(cat "$OUT")"
-grep -qx '\[gated\] through the gate' "$OUT" || fail "attached output: $(cat "$OUT")"
+wait "$att" || fail "attached queued run failed: $(cat "$OUT")"
+grep -aq '\[SUCCESS\] gated' "$OUT" || fail "attached output: $(cat "$OUT")"
+grep -aq '\[gated\] through the gate' "$OUT" || fail "attached output: $(cat "$OUT")"
 
 "$LOOMCTL" daemon stop >/dev/null || fail "daemon stop"
 wait_for 30 no_loomd
