@@ -174,187 +174,50 @@ run_check_sources(struct run *r, json_t *params, struct diags *diags)
 	return n;
 }
 
-/* Start a run (run.start). */
-json_t *
-run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
-    struct rpc_error *rerr)
+/* Apply the "set" and "var" overrides of params; -1 with rerr set. */
+static int
+run_apply_overrides(struct run *r, json_t *params, struct rpc_error *rerr)
 {
-	struct run_state *rs = run_state_get(loomd);
-	struct select_opts so;
 	struct loom_error err;
-	struct diags diags;
-	struct run *r = NULL;
-	struct run_step *st;
-	struct timeval zero = { 0, 0 };
-	const char *file, *cwd, *extra, *key;
-	json_t *env, *v, *result;
-	const size_t *order;
-	long long mw = 0;
-	bool parallel, subscribe = false, has_parallel, no_wait = false;
-	bool force = false;
-	size_t i, k, n;
-	char *s;
-	int nsel;
+	json_t *arr, *v;
+	size_t i, k;
 
-	if (rs == NULL || rs->stopping) {
-		rpc_error_set(rerr, LOOM_ERR_SHUTDOWN, NULL,
-		    "the daemon is shutting down");
-		return NULL;
-	}
-	file = rpc_param_string(params, "file", true, rerr);
-	if (file == NULL)
-		return NULL;
-	cwd = rpc_param_string(params, "cwd", false, rerr);
-	env = rpc_param_object(params, "env", true, rerr);
-	extra = rpc_param_string(params, "extra", false, rerr);
-	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
-	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
-	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
-	    "no_wait", false, &no_wait, rerr) == -1 || rpc_param_bool(params,
-	    "force", false, &force, rerr) == -1)
-		return NULL;
-	has_parallel = json_object_get(params, "parallel") != NULL &&
-	    !json_is_null(json_object_get(params, "parallel"));
-	parallel = false;
-	if (has_parallel && rpc_param_bool(params, "parallel", false,
-	    &parallel, rerr) == -1)
-		return NULL;
-	if (file[0] != '/' && (cwd == NULL || cwd[0] != '/')) {
-		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-		    "\"file\" must be absolute, or \"cwd\" given");
-		return NULL;
-	}
-	json_object_foreach(env, key, v) {
-		if (!json_is_string(v) || strchr(key, '=') != NULL ||
-		    *key == '\0') {
-			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-			    "\"env\" must map names to strings");
-			return NULL;
-		}
-	}
-
-	r = xcalloc(1, sizeof *r);
-	r->loomd = loomd;
-	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
-	    file);
-	if ((r->key = realpath(r->file, NULL)) == NULL)
-		r->key = xstrdup(r->file);
-	sched_actions_init(&r->acts);
-	strv_init(&r->env);
-	diags_init(&diags);
-	if (run_queue_check(rs, r, no_wait, rerr) == -1)
-		goto fail;
-	r->p = pipeline_load_file(r->file, &diags);
-	if (r->p == NULL || diags.nerrors > 0)
-		goto invalid;
 	for (k = 0; k < 2; k++) {
-		json_t *arr = json_object_get(params, k == 0 ? "set" : "var");
-
+		arr = json_object_get(params, k == 0 ? "set" : "var");
 		if (arr == NULL || json_is_null(arr))
 			continue;
-		if (!json_is_array(arr)) {
-			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-			    "\"%s\" must be an array of strings",
-			    k == 0 ? "set" : "var");
-			goto fail;
-		}
+		if (!json_is_array(arr))
+			goto bad;
 		json_array_foreach(arr, i, v) {
-			if (!json_is_string(v)) {
-				rpc_error_set(rerr, JSONRPC_INVALID_PARAMS,
-				    NULL, "\"%s\" must be an array of strings",
-				    k == 0 ? "set" : "var");
-				goto fail;
-			}
+			if (!json_is_string(v))
+				goto bad;
 			loom_error_clear(&err);
 			if (pipeline_apply_override(r->p, json_string_value(v),
 			    k == 1, &err) == -1) {
 				rpc_error_set(rerr, LOOM_ERR_USAGE,
 				    run_error_data(&err), "%s", err.message);
-				goto fail;
+				return -1;
 			}
 		}
 	}
-	r->g = validate_pipeline_graph(r->p, &diags);
-	if (r->g == NULL)
-		goto invalid;
-	diags_free(&diags);
+	return 0;
+bad:
+	rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+	    "\"%s\" must be an array of strings", k == 0 ? "set" : "var");
+	return -1;
+}
 
-	select_opts_init(&so);
-	if (run_param_list(params, "steps", &so.steps, rerr) == -1 ||
-	    run_param_list(params, "from", &so.from, rerr) == -1 ||
-	    run_param_list(params, "until", &so.until, rerr) == -1 ||
-	    run_param_list(params, "groups", &so.groups, rerr) == -1 ||
-	    run_param_list(params, "include", &so.include, rerr) == -1) {
-		select_opts_free(&so);
-		goto fail;
-	}
-	r->selected = xcalloc(r->p->nsteps + 1, sizeof *r->selected);
-	loom_error_clear(&err);
-	nsel = select_steps(r->p, r->g, &so, r->selected, &err);
-	select_opts_free(&so);
-	if (nsel == -1) {
-		rpc_error_set(rerr, LOOM_ERR_USAGE, run_error_data(&err), "%s",
-		    err.message);
-		goto fail;
-	}
-	/* Missing source inputs: said now, not by a crashing step. */
-	if (run_check_sources(r, params, &diags) > 0)
-		goto invalid;
+/* The run's steps (nsel selected ones), in execution order. */
+static void
+run_build_steps(struct run *r, size_t nsel)
+{
+	const size_t *order = graph_order(r->g);
+	struct run_step *st;
+	size_t i, k, n = 0;
+	int lp;
 
-	/* The environment: the client's, never the daemon's. */
-	json_object_foreach(env, key, v) {
-		if (strcmp(key, "LOOM_RUN_ID") == 0 ||
-		    strcmp(key, "LOOM_STEP_ID") == 0)
-			continue;
-		strv_push_owned(&r->env, xasprintf("%s=%s", key,
-		    json_string_value(v)));
-	}
-	if (json_object_get(env, "PYTHONUNBUFFERED") == NULL)
-		strv_push(&r->env, "PYTHONUNBUFFERED=1");
-	r->virtual_env = run_env_get(&r->env, "VIRTUAL_ENV");
-	if (r->virtual_env != NULL && r->virtual_env[0] == '\0') {
-		free(r->virtual_env);
-		r->virtual_env = NULL;
-	}
-	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
-	/* A queued run decides what is up to date when its turn comes. */
-	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
-		goto fail;
-
-	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
-	if (mw > 0)
-		r->max_workers = (size_t)mw;
-	else if (r->p->exec.max_workers > 0)
-		r->max_workers = (size_t)r->p->exec.max_workers;
-	else {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-		r->max_workers = ncpu > 0 ? (size_t)ncpu : 1;
-	}
-
-	/* Output folders first: a file in the way stops the run here. */
-	if (run_make_output_dirs(r, rerr) == -1)
-		goto fail;
-
-	loom_error_clear(&err);
-	r->id = record_create(r->p->dir, loomd->state_dir, &r->dir, &err);
-	if (r->id == NULL) {
-		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s}", "path",
-		    r->p->dir), "%s", err.message);
-		goto fail;
-	}
-	loom_error_clear(&err);
-	if (record_index_add(loomd->state_dir, r->id, r->dir, &err) == -1)
-		log_warn("run %s: %s", r->id, err.message);
-
-	r->request = json_deep_copy(params);
-	json_object_del(r->request, "env");
-	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
-	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
 	r->by_index = xcalloc(r->p->nsteps + 1, sizeof *r->by_index);
-	r->steps = xcalloc((size_t)nsel + 1, sizeof *r->steps);
-	order = graph_order(r->g);
-	n = 0;
+	r->steps = xcalloc(nsel + 1, sizeof *r->steps);
 	for (k = 0; k < r->p->nsteps; k++) {
 		i = order[k];
 		if (!r->selected[i])
@@ -368,8 +231,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		strv_init(&st->because);
 		r->by_index[i] = st;
 		if (r->p->steps[i].loop != NULL) {
-			int lp = r->p->steps[i].loop->parallel;
-
+			lp = r->p->steps[i].loop->parallel;
 			st->loop = true;
 			sched_set_loop(r->s, i, lp == -1 ? r->parallel :
 			    lp == 1);
@@ -386,8 +248,98 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		    i);
 	}
 	r->nsteps = n;
-	if (!r->queued)
-		run_mark_uptodate(r);
+}
+
+/* -1 with rerr set unless env maps names to strings. */
+static int
+run_check_env(json_t *env, struct rpc_error *rerr)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(env, key, v) {
+		if (!json_is_string(v) || strchr(key, '=') != NULL ||
+		    *key == '\0') {
+			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+			    "\"env\" must map names to strings");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Workers: max_workers asked for, else the file's, else the CPUs. */
+static size_t
+run_workers(const struct run *r, long long asked)
+{
+	long ncpu;
+
+	if (asked > 0)
+		return (size_t)asked;
+	if (r->p->exec.max_workers > 0)
+		return (size_t)r->p->exec.max_workers;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	return ncpu > 0 ? (size_t)ncpu : 1;
+}
+
+/* The steps' environment: the client's env, never the daemon's. */
+static void
+run_set_env(struct run *r, json_t *env)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(env, key, v) {
+		if (strcmp(key, "LOOM_RUN_ID") == 0 ||
+		    strcmp(key, "LOOM_STEP_ID") == 0)
+			continue;
+		strv_push_owned(&r->env, xasprintf("%s=%s", key,
+		    json_string_value(v)));
+	}
+	if (json_object_get(env, "PYTHONUNBUFFERED") == NULL)
+		strv_push(&r->env, "PYTHONUNBUFFERED=1");
+	r->virtual_env = run_env_get(&r->env, "VIRTUAL_ENV");
+	if (r->virtual_env != NULL && r->virtual_env[0] == '\0') {
+		free(r->virtual_env);
+		r->virtual_env = NULL;
+	}
+}
+
+/* -32001 with every diagnostic, the first error in the message. */
+static void
+run_invalid(struct run *r, struct diags *diags, struct rpc_error *rerr)
+{
+	char *s;
+	size_t i;
+
+	diags_sort(diags);
+	s = diags->nerrors > 0 ? xstrdup(diags->v[0].message) : NULL;
+	for (i = 0; i < diags->n; i++) {
+		if (diags->v[i].severity == DIAG_ERROR) {
+			free(s);
+			s = xasprintf("%s:%d:%d: %s", diags->v[i].file != NULL ?
+			    diags->v[i].file : r->file, diags->v[i].line,
+			    diags->v[i].column, diags->v[i].message);
+			break;
+		}
+	}
+	rpc_error_set(rerr, LOOM_ERR_PIPELINE, run_diags_json(diags),
+	    "invalid pipeline: %s", s != NULL ? s : r->file);
+	free(s);
+}
+
+/*
+ * Make r active: running (its start deferred to the next loop pass, so
+ * the reply goes out first) or queued. Returns the run.start result.
+ */
+static json_t *
+run_enter(struct run *r, struct rpc_client *client, bool subscribe)
+{
+	struct run_state *rs = run_state_get(r->loomd);
+	struct loomd *loomd = r->loomd;
+	struct timeval zero = { 0, 0 };
+	json_t *result;
+
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
 	if (r->queued) {
 		r->state = "queued";
@@ -421,22 +373,134 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		json_object_set_new(result, "queued_behind",
 		    json_string(r->behind));
 	return result;
+}
+
+/* Start a run (run.start). */
+json_t *
+run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
+    struct rpc_error *rerr)
+{
+	struct run_state *rs = run_state_get(loomd);
+	struct select_opts so;
+	struct loom_error err;
+	struct diags diags;
+	struct run *r = NULL;
+	const char *file, *cwd, *extra;
+	json_t *env;
+	long long mw = 0;
+	bool parallel, subscribe = false, has_parallel, no_wait = false;
+	bool force = false;
+	int nsel;
+
+	if (rs == NULL || rs->stopping) {
+		rpc_error_set(rerr, LOOM_ERR_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+		return NULL;
+	}
+	file = rpc_param_string(params, "file", true, rerr);
+	if (file == NULL)
+		return NULL;
+	cwd = rpc_param_string(params, "cwd", false, rerr);
+	env = rpc_param_object(params, "env", true, rerr);
+	extra = rpc_param_string(params, "extra", false, rerr);
+	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
+	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
+	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
+	    "no_wait", false, &no_wait, rerr) == -1 || rpc_param_bool(params,
+	    "force", false, &force, rerr) == -1)
+		return NULL;
+	has_parallel = json_object_get(params, "parallel") != NULL &&
+	    !json_is_null(json_object_get(params, "parallel"));
+	parallel = false;
+	if (has_parallel && rpc_param_bool(params, "parallel", false,
+	    &parallel, rerr) == -1)
+		return NULL;
+	if (file[0] != '/' && (cwd == NULL || cwd[0] != '/')) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"file\" must be absolute, or \"cwd\" given");
+		return NULL;
+	}
+	if (run_check_env(env, rerr) == -1)
+		return NULL;
+
+	r = xcalloc(1, sizeof *r);
+	r->loomd = loomd;
+	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
+	    file);
+	if ((r->key = realpath(r->file, NULL)) == NULL)
+		r->key = xstrdup(r->file);
+	sched_actions_init(&r->acts);
+	strv_init(&r->env);
+	diags_init(&diags);
+	if (run_queue_check(rs, r, no_wait, rerr) == -1)
+		goto fail;
+	r->p = pipeline_load_file(r->file, &diags);
+	if (r->p == NULL || diags.nerrors > 0)
+		goto invalid;
+	if (run_apply_overrides(r, params, rerr) == -1)
+		goto fail;
+	r->g = validate_pipeline_graph(r->p, &diags);
+	if (r->g == NULL)
+		goto invalid;
+	diags_free(&diags);
+
+	select_opts_init(&so);
+	if (run_param_list(params, "steps", &so.steps, rerr) == -1 ||
+	    run_param_list(params, "from", &so.from, rerr) == -1 ||
+	    run_param_list(params, "until", &so.until, rerr) == -1 ||
+	    run_param_list(params, "groups", &so.groups, rerr) == -1 ||
+	    run_param_list(params, "include", &so.include, rerr) == -1) {
+		select_opts_free(&so);
+		goto fail;
+	}
+	r->selected = xcalloc(r->p->nsteps + 1, sizeof *r->selected);
+	loom_error_clear(&err);
+	nsel = select_steps(r->p, r->g, &so, r->selected, &err);
+	select_opts_free(&so);
+	if (nsel == -1) {
+		rpc_error_set(rerr, LOOM_ERR_USAGE, run_error_data(&err), "%s",
+		    err.message);
+		goto fail;
+	}
+	/* Missing source inputs: said now, not by a crashing step. */
+	if (run_check_sources(r, params, &diags) > 0)
+		goto invalid;
+
+	run_set_env(r, env);
+	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
+	/* A queued run decides what is up to date when its turn comes. */
+	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
+		goto fail;
+
+	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
+	r->max_workers = run_workers(r, mw);
+
+	/* Output folders first: a file in the way stops the run here. */
+	if (run_make_output_dirs(r, rerr) == -1)
+		goto fail;
+
+	loom_error_clear(&err);
+	r->id = record_create(r->p->dir, loomd->state_dir, &r->dir, &err);
+	if (r->id == NULL) {
+		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s}", "path",
+		    r->p->dir), "%s", err.message);
+		goto fail;
+	}
+	loom_error_clear(&err);
+	if (record_index_add(loomd->state_dir, r->id, r->dir, &err) == -1)
+		log_warn("run %s: %s", r->id, err.message);
+
+	r->request = json_deep_copy(params);
+	json_object_del(r->request, "env");
+	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
+	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
+	run_build_steps(r, (size_t)nsel);
+	if (!r->queued)
+		run_mark_uptodate(r);
+	return run_enter(r, client, subscribe);
 
 invalid:
-	diags_sort(&diags);
-	s = diags.nerrors > 0 ? xstrdup(diags.v[0].message) : NULL;
-	for (i = 0; i < diags.n; i++) {
-		if (diags.v[i].severity == DIAG_ERROR) {
-			free(s);
-			s = xasprintf("%s:%d:%d: %s", diags.v[i].file != NULL ?
-			    diags.v[i].file : r->file, diags.v[i].line,
-			    diags.v[i].column, diags.v[i].message);
-			break;
-		}
-	}
-	rpc_error_set(rerr, LOOM_ERR_PIPELINE, run_diags_json(&diags),
-	    "invalid pipeline: %s", s != NULL ? s : r->file);
-	free(s);
+	run_invalid(r, &diags, rerr);
 fail:
 	diags_free(&diags);
 	run_free(r);
