@@ -43,8 +43,11 @@ struct loom_error;
  * is not NULL and params hold "subscribe": true, the client is
  * subscribed to the run before its first event. Returns the result
  * object, or NULL with err set (-32001 invalid pipeline with the
- * diagnostics, -32004 bad selection, -32005 a file in the way, -32602
- * bad params, -32006 shutting down).
+ * diagnostics, missing source inputs among them, -32004 bad selection,
+ * -32005 a file in the way, -32602 bad params, -32006 shutting down,
+ * -32007 with no_wait while a run of the same file is active). While
+ * such a run is active, the new run is queued behind it (one run per
+ * pipeline file at a time) and starts when its turn comes.
  */
 json_t *run_start(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err);

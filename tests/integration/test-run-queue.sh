@@ -14,6 +14,9 @@
 #    line on a terminal: "[queued behind run ID, ...]"), then follows its
 #    run once it starts (run.started and the step events arrive)
 #  - -j N without --parallel runs in parallel
+#  - loomd killed (SIGKILL) with a run going and one queued: the next
+#    daemon marks both interrupted, the queued one never starts, and the
+#    file is free for a new run
 export LOOMD_IDLE_TIMEOUT=120
 . "$(dirname "$0")/lib.sh"
 
@@ -93,7 +96,27 @@ wait "$att" || fail "attached queued run failed: $(cat "$OUT")"
 grep -aq '\[SUCCESS\] gated' "$OUT" || fail "attached output: $(cat "$OUT")"
 grep -aq '\[gated\] through the gate' "$OUT" || fail "attached output: $(cat "$OUT")"
 
+note "a daemon that dies leaves its queued run interrupted, never started"
 "$LOOMCTL" daemon stop >/dev/null || fail "daemon stop"
 wait_for 30 no_loomd
+# A daemon of our own, so that it is reaped here once killed.
+start_loomd
+rm "$EXP/gate"
+a=$("$LOOMCTL" run -d --force "$EXP/q.yml" 2>/dev/null) || fail "run"
+wait_for 30 gated_running "$a"
+b=$("$LOOMCTL" run -d --force "$EXP/q.yml" 2>/dev/null) || fail "queued run"
+state_is "$b" queued || fail "not queued: $(field "$b" .state)"
+kill -KILL "$LOOMD_PID"
+wait "$LOOMD_PID" 2>/dev/null
+start_loomd
+state_is "$a" interrupted || fail "running run after a crash: $(field "$a" .state)"
+state_is "$b" interrupted || fail "queued run after a crash: $(field "$b" .state)"
+[ "$(field "$b" '.steps[0].state')" = pending ] || fail "its step: $(field "$b" '.steps[0].state')"
+touch "$EXP/gate"
+c=$("$LOOMCTL" run -d --no-wait "$EXP/q.yml" 2>"$ERR") ||
+    fail "a run of a crashed daemon still blocks the file: $(cat "$ERR")"
+wait_for 30 state_is "$c" succeeded
+[ "$(field "$b" '.steps[0].started')" = null ] || fail "the queued run started on its own"
+stop_loomd
 lib_check_sanitizers || fail "sanitizer errors"
 echo PASS
