@@ -63,7 +63,8 @@ for shape in $shapes; do
 	ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')
 	[ "$ms" -gt 0 ] || ms=1
 	size=$(stat -c %s "$out")
-	rm -f "$out" "$exp"/.loom/runs/*/"$shape".log
+	# Logs are named <step index>-<step name>.log (docs/running.md).
+	rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
 	printf '  %-5s loomctl %d ms (%.0f MiB/s), loomctl/ref %.2f, wrote %d bytes, loomctl VmHWM %d kB\n' \
 	    "$shape" "$ms" "$(awk -v t="$ms" -v m="$mib" 'BEGIN { print m * 1000 / t }')" \
 	    "$(awk -v a="$ms" -v b="$ref_ms" 'BEGIN { print a / b }')" \

@@ -40,6 +40,8 @@ trap cleanup EXIT
 
 exp="$tmp/exp"
 mkdir -p "$exp/tasks" "$exp/d"
+# The chain's source input: it must exist before a run starts.
+: >"$exp/d/0"
 ln -s /bin/true "$exp/tasks/noop"
 printf '#!/bin/sh\nexec head -c 1073741824 /dev/zero\n' >"$exp/tasks/gib"
 chmod +x "$exp/tasks/gib"
@@ -181,8 +183,9 @@ for _ in $(seq "$rounds"); do
 		sleep 0.05
 	done
 	jq '(.finished - .started) * 1000 | floor' "$rec" >>"$tmp/loom.ms"
-	size=$(stat -c %s "$exp/.loom/runs/$id/flood.log")
-	rm -f "$exp/.loom/runs/$id/flood.log"
+	log="$exp/.loom/runs/$id/$(jq -r '.steps[0].log' "$rec")"
+	size=$(stat -c %s "$log")
+	rm -f "$log"
 done
 loom_ms=$(median <"$tmp/loom.ms")
 ref_ms=$(median <"$tmp/ref.ms")

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loomctl logs RUN [STEP] [-f] [--item N]: the output of a run's steps,
- * byte for byte as the step wrote it (read from the daemon's step logs
- * by offset with log.read). Without STEP every step's log is printed in
- * order under a "==> step <==" header. -f follows until the step (or
+ * loomctl logs RUN [STEP] [-f] [--item FILE]: the output of a run's
+ * steps, byte for byte as the step wrote it (read from the daemon's step
+ * logs by offset with log.read). Without STEP every step's log is printed
+ * in order under a "==> step <==" header ("==> step[file] <==" for a loop
+ * item; --item takes the item's file name, or its 0-based number). -f follows until the step (or
  * each step in turn) has finished. Run records outlive the daemon, so
  * this command starts one when needed to read them.
  */
@@ -20,6 +21,7 @@
 #include "common/protocol.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
+#include "loomctl/items.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
@@ -30,15 +32,19 @@ static json_t	*cmd_logs_find_step(json_t *steps, const char *run,
 		    const char *step);
 static int	cmd_logs_one(struct rpcclient *c, const char *run,
 		    const char *step, long item, bool follow);
+static int	cmd_logs_items(struct rpcclient *c, const char *run,
+		    const json_t *s, bool follow, bool gap);
 
 const struct loomctl_cmd cmd_logs_entry = {
 	.name = "logs",
-	.usage = "RUN [STEP] [-f|--follow] [--item N]",
+	.usage = "RUN [STEP] [-f|--follow] [--item FILE]",
 	.summary = "Print the output of a run's steps.",
 	.help =
 	    "  STEP          only this step (default: every step, in order)\n"
 	    "  -f, --follow  keep printing until the step has finished\n"
-	    "  --item N      one item of a loop step (0 is the first)\n",
+	    "  --item FILE   one item of a loop step, by its file's name "
+	    "(a number N\n                is the N-th item, 0 being the "
+	    "first)\n",
 	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_logs_exec,
 };
@@ -128,18 +134,46 @@ cmd_logs_find_step(json_t *steps, const char *run, const char *step)
 	return NULL;
 }
 
+/*
+ * Print every item's log of loop step s, each under "==> step[file] <==";
+ * gap puts an empty line before the first header.
+ */
+static int
+cmd_logs_items(struct rpcclient *c, const char *run, const json_t *s,
+    bool follow, bool gap)
+{
+	const char *step = json_string_value(json_object_get(s, "name"));
+	const json_t *items = json_object_get(s, "items"), *it;
+	const char *name;
+	size_t k;
+	int rc = LOOMCTL_EXIT_OK;
+
+	json_array_foreach(items, k, it) {
+		name = items_name(it);
+		if (name != NULL)
+			printf("%s==> %s[%s] <==\n", gap || k > 0 ? "\n" : "",
+			    step, name);
+		else
+			printf("%s==> %s item %zu <==\n", gap || k > 0 ?
+			    "\n" : "", step, k);
+		fflush(stdout);
+		if ((rc = cmd_logs_one(c, run, step, (long)k, follow)) != 0)
+			break;
+	}
+	return rc;
+}
+
 static int
 cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct rpcclient *c;
 	struct loom_error err;
-	const char *arg = NULL, *step = NULL, *name;
+	const char *arg = NULL, *step = NULL, *name, *item_arg = NULL;
 	char *run = NULL;
 	bool follow = false;
 	long item = -1;
-	char *end;
 	json_t *rec, *steps, *s = NULL, *sub;
-	size_t i, k, nitems;
+	size_t i, nitems;
 	int a, code, rc = LOOMCTL_EXIT_OK;
 
 	(void)ctx;
@@ -151,14 +185,10 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    strcmp(argv[a], "--follow") == 0)
 			follow = true;
 		else if (strcmp(argv[a], "--item") == 0) {
-			if (a + 1 >= argc)
+			if (a + 1 >= argc || argv[a + 1][0] == '\0')
 				return cmd_usage_error(&cmd_logs_entry,
-				    "--item wants a number");
-			errno = 0;
-			item = strtol(argv[++a], &end, 10);
-			if (errno != 0 || *end != '\0' || item < 0)
-				return cmd_usage_error(&cmd_logs_entry,
-				    "--item wants a number, not '%s'", argv[a]);
+				    "--item wants an item's file name");
+			item_arg = argv[++a];
 		} else if (argv[a][0] == '-')
 			return cmd_unknown_option(&cmd_logs_entry, argv[a]);
 		else if (arg == NULL)
@@ -171,7 +201,7 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (arg == NULL)
 		return cmd_usage_error(&cmd_logs_entry, "a run id is needed");
-	if (item >= 0 && step == NULL)
+	if (item_arg != NULL && step == NULL)
 		return cmd_usage_error(&cmd_logs_entry, "--item needs a STEP");
 
 	loom_error_clear(&err);
@@ -203,17 +233,17 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (step != NULL) {
 		if ((s = cmd_logs_find_step(steps, run, step)) == NULL)
 			rc = LOOMCTL_EXIT_USAGE;
-		else if (item >= 0 || json_array_size(json_object_get(s,
+		else if (item_arg != NULL &&
+		    (item = items_find(s, item_arg)) == -1) {
+			output_fail("step %s of run %s has no item '%s'%s", step,
+			    run, item_arg, json_object_get(s, "items") == NULL ?
+			    " (not a loop step)" : "");
+			rc = LOOMCTL_EXIT_USAGE;
+		} else if (item >= 0 || json_array_size(json_object_get(s,
 		    "items")) == 0)
 			rc = cmd_logs_one(c, run, step, item, follow);
-		else {
-			nitems = json_array_size(json_object_get(s, "items"));
-			for (k = 0; k < nitems && rc == 0; k++) {
-				printf("==> %s item %zu <==\n", step, k);
-				rc = cmd_logs_one(c, run, step, (long)k,
-				    follow);
-			}
-		}
+		else
+			rc = cmd_logs_items(c, run, s, follow, false);
 	} else {
 		json_array_foreach(steps, i, s) {
 			const char *state = json_string_value(
@@ -233,13 +263,8 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 				fflush(stdout);
 				rc = cmd_logs_one(c, run, name, -1, follow);
 			}
-			for (k = 0; k < nitems && rc == 0; k++) {
-				printf("%s==> %s item %zu <==\n",
-				    i > 0 || k > 0 ? "\n" : "", name, k);
-				fflush(stdout);
-				rc = cmd_logs_one(c, run, name, (long)k,
-				    follow);
-			}
+			if (nitems > 0)
+				rc = cmd_logs_items(c, run, s, follow, i > 0);
 			if (rc != 0)
 				break;
 		}

@@ -60,9 +60,10 @@ extern char **environ;
 struct cmd_run_stream {
 	char *step;
 	long item;		/* -1 for a plain step */
+	char *item_name;	/* a loop item's file name, once known */
+	bool started;		/* its process started (counts as running) */
 	char *partial;		/* an unfinished line */
 	size_t plen;
-	bool started;		/* run.step_started was seen */
 	long long next;		/* log offset of the next unseen byte */
 	bool gap;		/* live output stopped: read the log instead */
 	char *prefix;		/* "[step] " with its colours */
@@ -76,8 +77,12 @@ struct cmd_run_view {
 	size_t total;
 	size_t uptodate;	/* steps that will not run */
 	size_t finished;
-	size_t running;
+	size_t running;		/* processes: steps and loop items */
 	struct strv unstarted;	/* cancelled before they started */
+	size_t items_total;	/* of the loops that have started */
+	size_t items_done;
+	struct strv loops_seen;	/* loops whose item count is known */
+	char *behind;		/* queued behind this run, until it starts */
 	bool progress;		/* draw a progress line (terminal only) */
 	bool progress_shown;
 	struct timespec started;
@@ -99,8 +104,10 @@ static int	cmd_run_start_error(struct rpcclient *c, int code,
 		    const struct loom_error *err);
 static struct cmd_run_stream *cmd_run_stream(struct cmd_run_view *v,
 		    const char *step, long item);
-static void	cmd_run_label(const char *step, long item, char *buf,
+static void	cmd_run_label(const struct cmd_run_stream *s, char *buf,
 		    size_t len);
+static struct cmd_run_stream *cmd_run_stream_of(struct cmd_run_view *v,
+		    json_t *params);
 static void	cmd_run_clear_progress(struct cmd_run_view *v);
 static void	cmd_run_draw_progress(struct cmd_run_view *v);
 static void	cmd_run_write(struct cmd_run_view *v,
@@ -111,6 +118,10 @@ static bool	cmd_run_read_log(struct cmd_run_view *v,
 		    struct cmd_run_stream *s);
 static void	cmd_run_catch_up(struct cmd_run_view *v, json_t *params);
 static void	cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof);
+static bool	cmd_run_has(const struct strv *sv, const char *s);
+static void	cmd_run_failed_loop(json_t *params);
+static void	cmd_run_started_step(struct cmd_run_view *v,
+		    json_t *params);
 static void	cmd_run_finished_step(struct cmd_run_view *v,
 		    json_t *params);
 static void	cmd_run_summary(struct cmd_run_view *v, json_t *params,
@@ -131,21 +142,27 @@ const struct loomctl_cmd cmd_run_entry = {
 	    "  --group, -g G        the steps of group G\n"
 	    "  --include X          also run optional step X\n"
 	    "  --set NAME=VALUE     override a parameter for this run\n"
-	    "  --var NAME=PATH      override a data path (relative to the "
-	    "file)\n"
+	    "  --var NAME=PATH      override a data path; a relative PATH "
+	    "resolves against\n                       the pipeline file's "
+	    "folder, not the current one\n"
 	    "  --extra \"ARGS\"       extra arguments for the selected steps\n"
-	    "  --parallel, --sequential, --max-workers, -j N\n"
-	    "                       override the file's execution: settings\n"
+	    "  --parallel, --sequential, --max-workers N (-j N)\n"
+	    "                       override the file's execution: settings "
+	    "(-j N\n                       alone means --parallel too)\n"
 	    "  --force, -f          run steps even when up to date\n"
 	    "Running:\n"
 	    "  --dry-run, -n        print the commands, shell-quoted, run "
 	    "nothing\n"
 	    "  --detach, -d         start the run, print its id, return\n"
+	    "  --no-wait            refuse (exit 1) instead of waiting while "
+	    "a run of the\n                       same file is going on\n"
 	    "  --no-progress        no progress line on a terminal\n"
 	    "  --json               with --dry-run: the commands as JSON\n\n"
 	    "Attached, the first line is 'Run: ID'; Ctrl-C cancels the run; "
 	    "closing the\nterminal leaves it running (see 'loomctl status', "
-	    "'loomctl wait').\nExit status: 0 every step succeeded, 1 a step "
+	    "'loomctl wait').\nOne run per pipeline file at a time: a second "
+	    "run of the same file waits\nin a queue behind the first (see "
+	    "--no-wait).\nExit status: 0 every step succeeded, 1 a step "
 	    "failed, 2 usage error or\ninvalid pipeline, 130 the run was "
 	    "cancelled (Ctrl-C).\n",
 	.flags = CMD_NEEDS_DAEMON,
@@ -203,6 +220,8 @@ cmd_run_request(const struct run_opts *o, const char *file)
 	    "include", cmd_run_strv(&o->include),
 	    "set", cmd_run_strv(&o->set), "var", cmd_run_strv(&o->var),
 	    "force", o->force);
+	if (o->no_wait)
+		json_object_set_new(req, "no_wait", json_true());
 	if (getcwd(cwd, sizeof cwd) != NULL)
 		json_object_set_new(req, "cwd", json_string(cwd));
 	if (o->extra != NULL)
@@ -245,7 +264,8 @@ cmd_run_start_error(struct rpcclient *c, int code,
 		return LOOMCTL_EXIT_USAGE;
 	}
 	e = *err;
-	if (code == LOOM_ERR_USAGE && json_is_object(data)) {
+	if ((code == LOOM_ERR_USAGE || code == LOOM_ERR_BUSY) &&
+	    json_is_object(data)) {
 		const char *hint = json_string_value(json_object_get(data,
 		    "hint"));
 
@@ -258,13 +278,16 @@ cmd_run_start_error(struct rpcclient *c, int code,
 	    LOOMCTL_EXIT_FAILED;
 }
 
+/* "step", "step[file]" for a loop item, "step:N" while its name is unknown. */
 static void
-cmd_run_label(const char *step, long item, char *buf, size_t len)
+cmd_run_label(const struct cmd_run_stream *s, char *buf, size_t len)
 {
-	if (item >= 0)
-		snprintf(buf, len, "%s:%ld", step, item);
+	if (s->item >= 0 && s->item_name != NULL)
+		snprintf(buf, len, "%s[%s]", s->step, s->item_name);
+	else if (s->item >= 0)
+		snprintf(buf, len, "%s:%ld", s->step, s->item);
 	else
-		snprintf(buf, len, "%s", step);
+		snprintf(buf, len, "%s", s->step);
 }
 
 /* The stream of a step or item, created on first use. */
@@ -288,6 +311,26 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 	return s;
 }
 
+/* The stream an event is about (its "step" and "item"), learning the
+   item's file name ("item_name") on the way; NULL without a step. */
+static struct cmd_run_stream *
+cmd_run_stream_of(struct cmd_run_view *v, json_t *params)
+{
+	const char *step = json_string_value(json_object_get(params, "step"));
+	const char *name = json_string_value(json_object_get(params,
+	    "item_name"));
+	json_t *item = json_object_get(params, "item");
+	struct cmd_run_stream *s;
+
+	if (step == NULL)
+		return NULL;
+	s = cmd_run_stream(v, step, json_is_integer(item) ?
+	    (long)json_integer_value(item) : -1);
+	if (s->item_name == NULL && name != NULL && s->item >= 0)
+		s->item_name = xstrdup(name);
+	return s;
+}
+
 static void
 cmd_run_clear_progress(struct cmd_run_view *v)
 {
@@ -307,7 +350,7 @@ static void
 cmd_run_draw_progress(struct cmd_run_view *v)
 {
 	struct timespec now;
-	char dur[32];
+	char dur[32], items[64];
 
 	if (!v->progress || v->open != NULL)
 		return;
@@ -316,9 +359,21 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 	    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, dur,
 	    sizeof dur);
 	cmd_run_clear_progress(v);
-	printf("%s[%zu/%zu done, %zu running, %s]%s",
+	if (v->behind != NULL) {
+		printf("%s[queued behind run %s, %s]%s", output_sgr(stdout,
+		    OUTPUT_DIM), v->behind, dur, output_sgr(stdout,
+		    OUTPUT_RESET));
+		fflush(stdout);
+		v->progress_shown = true;
+		return;
+	}
+	items[0] = '\0';
+	if (v->loops_seen.n > 0)
+		snprintf(items, sizeof items, ", %zu/%zu items", v->items_done,
+		    v->items_total);
+	printf("%s[%zu/%zu done, %zu running%s, %s]%s",
 	    output_sgr(stdout, OUTPUT_DIM), v->finished, v->total, v->running,
-	    dur, output_sgr(stdout, OUTPUT_RESET));
+	    items, dur, output_sgr(stdout, OUTPUT_RESET));
 	fflush(stdout);
 	v->progress_shown = true;
 }
@@ -369,7 +424,7 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 	size_t o = 0, n;
 
 	if (s->prefix == NULL) {
-		cmd_run_label(s->step, s->item, label, sizeof label);
+		cmd_run_label(s, label, sizeof label);
 		s->prefix = xasprintf("%s[%s]%s ", output_sgr(stdout,
 		    OUTPUT_DIM), label, output_sgr(stdout, OUTPUT_RESET));
 		s->prefixlen = strlen(s->prefix);
@@ -423,19 +478,15 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 static void
 cmd_run_output(struct cmd_run_view *v, json_t *params)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
-	json_t *item = json_object_get(params, "item");
 	long long off = json_integer_value(json_object_get(params, "offset"));
 	const char *b64 = json_string_value(json_object_get(params, "data"));
 	struct cmd_run_stream *s;
 	unsigned char *data;
 	size_t len, skip = 0;
 
-	if (step == NULL || b64 == NULL ||
+	if (b64 == NULL || (s = cmd_run_stream_of(v, params)) == NULL ||
 	    (data = base64_decode(b64, &len)) == NULL)
 		return;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
 	if (s->gap) {
 		free(data);
 		return;
@@ -498,14 +549,10 @@ cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 static void
 cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
-	json_t *item = json_object_get(params, "item");
 	struct cmd_run_stream *s;
 
-	if (step == NULL)
+	if ((s = cmd_run_stream_of(v, params)) == NULL)
 		return;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
 	s->gap = true;
 	if (cmd_run_read_log(v, s))
 		s->gap = false;
@@ -537,46 +584,112 @@ cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
 	}
 }
 
+/*
+ * The end of a failed loop's line: how many items succeeded, and which
+ * item's status the step carries: " (20/21 items succeeded; first
+ * failed: sample_13.txt, exit code 3)".
+ */
+static void
+cmd_run_failed_loop(json_t *params)
+{
+	const char *first = json_string_value(json_object_get(params,
+	    "failed_item"));
+	json_t *code = json_object_get(params, "exit_code");
+	json_t *sig = json_object_get(params, "signal");
+
+	printf(" (%lld/%lld items succeeded",
+	    (long long)json_integer_value(json_object_get(params,
+	    "items_succeeded")),
+	    (long long)json_integer_value(json_object_get(params,
+	    "items_total")));
+	if (first != NULL) {
+		printf("; first failed: %s", first);
+		if (json_is_string(sig))
+			printf(", killed by %s", json_string_value(sig));
+		else if (json_is_integer(code))
+			printf(", exit code %lld",
+			    (long long)json_integer_value(code));
+	}
+	printf(")\n");
+}
+
+/* True when sv holds s. */
+static bool
+cmd_run_has(const struct strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++) {
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A run.step_started event: a step's or a loop item's process runs. */
+static void
+cmd_run_started_step(struct cmd_run_view *v, json_t *params)
+{
+	json_t *items = json_object_get(params, "items");
+	struct cmd_run_stream *s;
+	char label[512];
+
+	if ((s = cmd_run_stream_of(v, params)) == NULL)
+		return;
+	if (!s->started)
+		v->running++;
+	s->started = true;
+	/* The first item of a loop tells how many there are. */
+	if (s->item >= 0 && json_is_integer(items) &&
+	    !cmd_run_has(&v->loops_seen, s->step)) {
+		strv_push(&v->loops_seen, s->step);
+		v->items_total += (size_t)json_integer_value(items);
+	}
+	cmd_run_label(s, label, sizeof label);
+	cmd_run_clear_progress(v);
+	printf("%s[RUNNING]%s %s\n", output_sgr(stdout, OUTPUT_BLUE),
+	    output_sgr(stdout, OUTPUT_RESET), label);
+}
+
 /* A run.step_finished event. */
 static void
 cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
 	const char *state = json_string_value(json_object_get(params,
 	    "state"));
-	json_t *item = json_object_get(params, "item");
 	json_t *code = json_object_get(params, "exit_code");
 	json_t *sig = json_object_get(params, "signal");
 	struct cmd_run_stream *s;
 	char label[512];
+	bool was_started;
 
-	if (step == NULL || state == NULL)
+	if (state == NULL || (s = cmd_run_stream_of(v, params)) == NULL)
 		return;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
 	if (s->gap)
 		cmd_run_poll_gaps(v, true);
 	cmd_run_write(v, s, (const unsigned char *)"", 0, true);
-	cmd_run_label(step, s->item, label, sizeof label);
+	cmd_run_label(s, label, sizeof label);
 	cmd_run_clear_progress(v);
-	if (strcmp(state, "uptodate") == 0) {
-		/* Never started: no running count to give back. */
+	/* A step, or a loop as a whole (not an item), is done. */
+	if (s->item < 0)
 		v->finished++;
+	else
+		v->items_done++;
+	was_started = s->started;
+	if (s->started && v->running > 0)
+		v->running--;
+	s->started = false;
+	if (strcmp(state, "uptodate") == 0) {
 		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
 		    output_sgr(stdout, OUTPUT_RESET), label);
 		return;
-	}
-	if (s->item < 0) {
-		if (v->running > 0 && s->started)
-			v->running--;
-		v->finished++;
 	}
 	if (strcmp(state, "succeeded") == 0) {
 		printf("%s[SUCCESS]%s %s\n", output_sgr(stdout, OUTPUT_GREEN),
 		    output_sgr(stdout, OUTPUT_RESET), label);
 		return;
 	}
-	if (strcmp(state, "cancelled") == 0 && !s->started && s->item < 0) {
+	if (strcmp(state, "cancelled") == 0 && !was_started && s->item < 0) {
 		strv_push(&v->unstarted, label);
 		return;
 	}
@@ -588,7 +701,9 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	}
 	printf("%s[FAILED]%s %s", output_sgr(stdout, OUTPUT_RED),
 	    output_sgr(stdout, OUTPUT_RESET), label);
-	if (json_is_string(sig))
+	if (json_is_integer(json_object_get(params, "items_total")))
+		cmd_run_failed_loop(params);
+	else if (json_is_string(sig))
 		printf(" (killed by %s)\n", json_string_value(sig));
 	else if (json_is_integer(code))
 		printf(" (exit code %lld)\n",
@@ -640,7 +755,6 @@ cmd_run_attached(struct cmd_run_view *v)
 	json_t *msg, *params, *res;
 	const char *method, *run, *step, *state;
 	int rc, cancel_sent = 0, timeout;
-	char label[512];
 	size_t i;
 
 	for (;;) {
@@ -694,20 +808,15 @@ cmd_run_attached(struct cmd_run_view *v)
 			continue;
 		}
 		step = json_string_value(json_object_get(params, "step"));
-		if (strcmp(method, "run.step_started") == 0 && step != NULL) {
-			json_t *item = json_object_get(params, "item");
-
-			cmd_run_label(step, json_is_integer(item) ?
-			    (long)json_integer_value(item) : -1, label,
-			    sizeof label);
-			cmd_run_stream(v, step, -1)->started = true;
-			if (!json_is_integer(item))
-				v->running++;
-			cmd_run_clear_progress(v);
-			printf("%s[RUNNING]%s %s\n",
-			    output_sgr(stdout, OUTPUT_BLUE),
-			    output_sgr(stdout, OUTPUT_RESET), label);
-		} else if (strcmp(method, "run.output") == 0)
+		if (strcmp(method, "run.started") == 0) {
+			/* Out of the queue: the clock starts now. */
+			if (v->behind != NULL)
+				clock_gettime(CLOCK_MONOTONIC, &v->started);
+			free(v->behind);
+			v->behind = NULL;
+		} else if (strcmp(method, "run.step_started") == 0)
+			cmd_run_started_step(v, params);
+		else if (strcmp(method, "run.output") == 0)
 			cmd_run_output(v, params);
 		else if (strcmp(method, "run.output_gap") == 0)
 			cmd_run_catch_up(v, params);
@@ -774,12 +883,13 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct sigaction sa;
 	json_t *res = NULL, *sub;
 	char *file = NULL;
-	const char *id;
+	const char *id, *queued;
 	size_t i;
 	int rc, code;
 
 	(void)ctx;
 	memset(&v, 0, sizeof v);
+	strv_init(&v.loops_seen);
 	runopts_init(&o);
 	rc = runopts_parse(&o, &cmd_run_entry, RUNOPTS_ALL, argc, argv);
 	if (rc != 0 || o.help) {
@@ -799,7 +909,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_run_entry,
 		    "--dry-run and --detach do not go together");
 	}
-	if ((rc = prepare_pipeline(&pr, &o, true, false)) != 0)
+	if ((rc = prepare_pipeline(&pr, &o, true, false)) != 0 ||
+	    (rc = prepare_sources(&pr, &o, false, false)) != 0)
 		goto out;
 	if (o.dry_run) {
 		rc = dryrun_print(&pr, &o);
@@ -843,6 +954,12 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	v.run = xstrdup(id);
+	queued = json_string_value(json_object_get(res, "queued_behind"));
+	if (queued != NULL) {
+		fprintf(stderr, "loomctl: run %s is queued: waiting for run %s "
+		    "of the same pipeline to finish\n", v.run, queued);
+		v.behind = xstrdup(queued);
+	}
 	if (o.detach) {
 		printf("%s\n", v.run);
 		if (output_is_tty(stderr))
@@ -868,13 +985,16 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	for (i = 0; i < v.nstreams; i++) {
 		free(v.streams[i].step);
+		free(v.streams[i].item_name);
 		free(v.streams[i].partial);
 		free(v.streams[i].prefix);
 	}
 	free(v.obuf);
 	free(v.streams);
 	strv_free(&v.unstarted);
+	strv_free(&v.loops_seen);
 	free(v.run);
+	free(v.behind);
 	rpcclient_free(v.c);
 	json_decref(res);
 	free(file);

@@ -27,6 +27,7 @@
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/freshlist.h"
+#include "loomctl/items.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
@@ -196,7 +197,9 @@ cmd_status_run(FILE *fp, json_t *rec)
 		because = json_object_get(s, "because");
 		items = json_object_get(s, "items");
 		detail[0] = '\0';
-		if (json_is_string(sig))
+		if (json_array_size(items) > 0)
+			items_summary(s, detail, sizeof detail);
+		else if (json_is_string(sig))
 			snprintf(detail, sizeof detail, "killed by %s",
 			    json_string_value(sig));
 		else if (json_is_integer(code) && state != NULL &&
@@ -213,9 +216,7 @@ cmd_status_run(FILE *fp, json_t *rec)
 				    k > 0 ? "," : "",
 				    json_string_value(json_array_get(because,
 				    k)));
-		} else if (json_array_size(items) > 0)
-			snprintf(detail, sizeof detail, "%zu item(s)",
-			    json_array_size(items));
+		}
 		if (json_is_number(json_object_get(s, "started")))
 			cmd_status_span(s, dur, sizeof dur);
 		else

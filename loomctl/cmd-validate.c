@@ -58,6 +58,9 @@ cmd_validate_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    "a pipeline file is needed" : "one file at a time");
 	}
 	rc = prepare_pipeline(&pr, &o, false, o.json);
+	/* Sources that are missing now may be there by the run: warnings. */
+	if (rc == 0)
+		(void)prepare_sources(&pr, &o, true, o.json);
 	if (o.json) {
 		list = json_array();
 		for (i = 0; i < pr.diags.n; i++) {

@@ -13,6 +13,7 @@
 #include "common/graph.h"
 #include "common/pipeline.h"
 #include "common/select.h"
+#include "common/sources.h"
 #include "common/validate.h"
 #include "common/xmalloc.h"
 #include "loomctl/output.h"
@@ -91,6 +92,31 @@ invalid:
 			    pr->diags.nerrors, o->file);
 	}
 	return 2;
+}
+
+/* Missing source inputs: errors for a run, warnings for validate. */
+int
+prepare_sources(struct prepared *pr, const struct run_opts *o, bool all,
+    bool quiet)
+{
+	struct diags found;
+	size_t n, n0 = pr->diags.n;
+
+	n = sources_check(pr->p, pr->g, all ? NULL : pr->selected, &o->var,
+	    all ? DIAG_WARNING : DIAG_ERROR, &pr->diags);
+	/* Print only what was just found: the rest is printed already. */
+	memset(&found, 0, sizeof found);
+	found.v = pr->diags.v + n0;
+	found.n = pr->diags.n - n0;
+	if (!quiet)
+		output_diags(&found, stderr);
+	if (n > 0 && !all) {
+		if (!quiet)
+			fprintf(stderr, "%zu missing source input(s) in %s: "
+			    "nothing was run\n", n, o->file);
+		return 2;
+	}
+	return 0;
 }
 
 void

@@ -35,6 +35,16 @@ struct prepared {
 int prepare_pipeline(struct prepared *pr, const struct run_opts *o,
     bool select, bool quiet);
 
+/*
+ * Report the source inputs that do not exist (common/sources.h): for the
+ * selected steps as errors (run, --dry-run: nothing may start), or with
+ * all for every step as warnings (validate: a source may be created
+ * later). They join pr->diags and go to stderr unless quiet. Returns 0,
+ * or 2 when an error was reported.
+ */
+int prepare_sources(struct prepared *pr, const struct run_opts *o, bool all,
+    bool quiet);
+
 void prepare_free(struct prepared *pr);
 
 /* The selected steps in execution order; *n receives the count (owned). */

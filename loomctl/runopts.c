@@ -43,6 +43,7 @@ static const struct runopts_def runopts_defs[] = {
 	{ "--dry-run", "-n", RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--detach", "-d", RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--no-progress", NULL, RUNOPTS_RUN, RUNOPTS_FLAG },
+	{ "--no-wait", NULL, RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--json", NULL, RUNOPTS_JSON, RUNOPTS_FLAG },
 };
 
@@ -193,6 +194,8 @@ runopts_parse(struct run_opts *o, const struct loomctl_cmd *cmd, int flags,
 				o->detach = true;
 			else if (strcmp(def->name, "--no-progress") == 0)
 				o->no_progress = true;
+			else if (strcmp(def->name, "--no-wait") == 0)
+				o->no_wait = true;
 			else if (strcmp(def->name, "--json") == 0)
 				o->json = true;
 			continue;
@@ -230,6 +233,9 @@ runopts_parse(struct run_opts *o, const struct loomctl_cmd *cmd, int flags,
 			return cmd_usage_error(cmd, "%s wants a value",
 			    def->name);
 	}
+	/* A number of workers only means something side by side. */
+	if (o->max_workers > 0 && o->parallel == -1)
+		o->parallel = 1;
 	return 0;
 }
 

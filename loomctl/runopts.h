@@ -22,7 +22,8 @@ struct loomctl_cmd;
 #define RUNOPTS_OVERRIDE 0x02	/* --set, --var */
 /* --extra, --parallel, --sequential, --max-workers, --force */
 #define RUNOPTS_EXEC	0x04
-#define RUNOPTS_RUN	0x08	/* --dry-run, -d/--detach, --no-progress */
+/* --dry-run, -d/--detach, --no-progress, --no-wait */
+#define RUNOPTS_RUN	0x08
 #define RUNOPTS_JSON	0x10	/* --json */
 #define RUNOPTS_ALL	0x1f
 
@@ -44,6 +45,7 @@ struct run_opts {
 	bool detach;
 	bool json;
 	bool no_progress;
+	bool no_wait;			/* refuse to queue behind a run */
 	bool help;			/* --help was given: print it, exit 0 */
 };
 

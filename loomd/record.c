@@ -186,6 +186,13 @@ record_summary(const json_t *rec)
 	return o;
 }
 
+/* True for the states of a run that has not ended: running, queued. */
+bool
+record_state_active(const char *state)
+{
+	return strcmp(state, "running") == 0 || strcmp(state, "queued") == 0;
+}
+
 /* Write the summary of rec beside it; a failure is only logged. */
 static void
 record_write_summary(const char *run_dir, const json_t *rec)
@@ -229,7 +236,7 @@ record_read_summary(const char *run_dir)
 	state = json_string_value(json_object_get(sum, "state"));
 	run = json_object_get(sum, "run");
 	slash = strrchr(run_dir, '/');
-	if (state == NULL || strcmp(state, "running") == 0 ||
+	if (state == NULL || record_state_active(state) ||
 	    !json_is_string(run) || strcmp(json_string_value(run),
 	    slash != NULL ? slash + 1 : run_dir) != 0) {
 		json_decref(sum);
@@ -457,7 +464,7 @@ record_recover_one(json_t *rec)
 	const char *st;
 
 	st = json_string_value(json_object_get(rec, "state"));
-	if (st == NULL || strcmp(st, "running") != 0)
+	if (st == NULL || !record_state_active(st))
 		return 0;
 	if (record_proc_alive((pid_t)json_integer_value(json_object_get(rec,
 	    "daemon_pid")), (unsigned long long)json_integer_value(
@@ -526,8 +533,8 @@ record_recover(const char *state_dir)
 			 * now, which also sweeps what the crash left.
 			 */
 			if (rec != NULL && json_is_string(json_object_get(rec,
-			    "state")) && strcmp(json_string_value(
-			    json_object_get(rec, "state")), "running") != 0)
+			    "state")) && !record_state_active(
+			    json_string_value(json_object_get(rec, "state"))))
 				record_write_summary(refs[i].dir, rec);
 		}
 		if (rec != NULL && record_recover_one(rec)) {

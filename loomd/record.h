@@ -111,6 +111,12 @@ unsigned long long record_proc_start(pid_t pid);
 /* True when pid exists and started at start (never a recycled pid). */
 bool record_proc_alive(pid_t pid, unsigned long long start);
 
+/*
+ * True for the states of a run that has not ended ("running", and
+ * "queued": waiting for a run of the same pipeline).
+ */
+bool record_state_active(const char *state);
+
 /* Wall-clock time now, in Unix seconds with a fraction. */
 double record_now(void);
 

@@ -156,7 +156,7 @@ run_fresh_end(struct run *r, struct run_unit *u)
 		u->stamp = stamp_ended(STAMP_FAILED, detail);
 	}
 	if (u->stamp == NULL) {
-		log_warn("run %s: %s: %s", r->id, u->log_name, err.message);
+		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		return;
 	}
 	if (r->nstamps_due == r->stamps_due_cap) {
@@ -181,7 +181,7 @@ run_fresh_flush(struct run *r)
 		loom_error_clear(&err);
 		if (freshness_write(r->p, u->step, u->path, u->stamp,
 		    &err) == -1)
-			log_warn("run %s: %s: %s", r->id, u->log_name,
+			log_warn("run %s: %s: %s", r->id, u->label,
 			    err.message);
 		stamp_free(u->stamp);
 		u->stamp = NULL;

@@ -51,6 +51,8 @@ struct run_unit {
 	size_t item;
 	enum run_unit_state state;
 	char *path;			/* loop item: its file, else NULL */
+	char *name;			/* loop item: its file's name */
+	char *label;			/* "step" or "step[file name]" */
 	char *output;			/* loop item: into/<name>, else NULL */
 	char *log_name;			/* file name inside the run folder */
 	char *marker;			/* "LOOM_STEP_ID=..." */
@@ -81,6 +83,7 @@ struct run_step {
 	size_t nunits;
 	struct strv because;		/* skipped: failed dependencies */
 	int status;			/* wait status of the failure, or -1 */
+	long failed_item;		/* loop: the item status is of, or -1 */
 	char *error;			/* listing failed, or NULL */
 	double started;
 	double finished;
@@ -93,6 +96,11 @@ struct run {
 	char *id;
 	char *dir;			/* the run folder */
 	char *file;			/* absolute pipeline path */
+	char *key;			/* its real path: one run at a time */
+	bool queued;			/* waits for a run of the same file */
+	char *behind;			/* queued: the run it waited for */
+	double queued_at;		/* when it was queued, or 0 */
+	char *error;			/* why it ended without starting */
 	struct pipeline *p;
 	struct graph *g;
 	struct sched *s;
@@ -149,8 +157,17 @@ struct run_state {
 	unsigned long long daemon_start;
 };
 
+/* run-start.c: a queued run's turn has come; start it. */
+void run_begin(struct run *r);
+
 /* run.c: the life of a run. */
 struct run_state *run_state_get(struct loomd *loomd);
+/*
+ * End a run that never started (cancelled while queued, or its turn came
+ * and it could not start) with result: its steps end with it, then as
+ * any run (record, run.finished, the next queued run of its file).
+ */
+void run_end_unstarted(struct run *r, enum sched_result result);
 /* The active run with this id, or NULL. */
 struct run *run_find(struct loomd *loomd, const char *id);
 /* Free a run that has left the active list (a loomd_defer_free callback). */
@@ -190,6 +207,14 @@ json_t *run_record_json(const struct run *r);
 void run_counts(const struct run *r, struct sched_counts *c);
 /* STEPINFO for every selected step, in execution order. */
 json_t *run_stepinfo(const struct run *r);
+/* "item" (its index) and "item_name" (its file's name) of u into o. */
+void run_item_fields(const struct run_step *st, const struct run_unit *u,
+    json_t *o);
+/*
+ * A loop step's item counts and the item its exit status is of:
+ * "items_total", "items_succeeded", "items_failed", "failed_item"?.
+ */
+void run_item_counts(const struct run_step *st, json_t *o);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
 const char *run_unit_state_name(enum run_unit_state st);

@@ -131,6 +131,38 @@ out:
 		json_object_set_new(o, "error", json_string(u->error));
 }
 
+/* "item" and "item_name" of a loop item. */
+void
+run_item_fields(const struct run_step *st, const struct run_unit *u,
+    json_t *o)
+{
+	(void)st;
+	json_object_set_new(o, "item", json_integer((json_int_t)u->item));
+	json_object_set_new(o, "item_name", json_string(u->name));
+}
+
+/* Item counts of a loop step, and the item its exit status is of. */
+void
+run_item_counts(const struct run_step *st, json_t *o)
+{
+	size_t i, ok = 0, failed = 0;
+
+	for (i = 0; i < st->nunits; i++) {
+		if (st->units[i].state == RUN_UNIT_SUCCEEDED)
+			ok++;
+		else if (st->units[i].state == RUN_UNIT_FAILED)
+			failed++;
+	}
+	json_object_set_new(o, "items_total",
+	    json_integer((json_int_t)st->nunits));
+	json_object_set_new(o, "items_succeeded", json_integer((json_int_t)ok));
+	json_object_set_new(o, "items_failed",
+	    json_integer((json_int_t)failed));
+	if (st->failed_item >= 0 && (size_t)st->failed_item < st->nunits)
+		json_object_set_new(o, "failed_item",
+		    json_string(st->units[st->failed_item].name));
+}
+
 /* Step counts from the steps' own states; a loop counts once. */
 void
 run_counts(const struct run *r, struct sched_counts *c)
@@ -170,6 +202,13 @@ run_record_json(const struct run *r)
 	json_object_set_new(rec, "dir", json_string(r->dir));
 	json_object_set_new(rec, "state", json_string(r->state));
 	json_object_set_new(rec, "started", run_time(r->started));
+	if (r->queued_at > 0) {
+		json_object_set_new(rec, "queued_at", run_time(r->queued_at));
+		json_object_set_new(rec, "queued_behind",
+		    json_string(r->behind));
+	}
+	if (r->error != NULL)
+		json_object_set_new(rec, "error", json_string(r->error));
 	json_object_set_new(rec, "finished", run_time(r->finished));
 	json_object_set_new(rec, "daemon_pid", json_integer(getpid()));
 	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)
@@ -211,11 +250,14 @@ run_record_json(const struct run *r)
 				    json_integer((json_int_t)j));
 				json_object_set_new(it, "path",
 				    json_string(st->units[j].path));
+				json_object_set_new(it, "name",
+				    json_string(st->units[j].name));
 				run_unit_json(&st->units[j], it);
 				json_array_append_new(items, it);
 			}
 			json_object_set_new(o, "loop", json_true());
 			json_object_set_new(o, "items", items);
+			run_item_counts(st, o);
 		}
 		if (st->because.n > 0) {
 			because = json_array();
@@ -353,6 +395,80 @@ run_list(struct loomd *loomd, size_t limit)
 	return json_pack("{s:o}", "runs", runs);
 }
 
+/*
+ * The log of unit (step, item) of active run r: its file name (owned) in
+ * *name and its state in *state; -1 when there is no such unit.
+ */
+static int
+run_log_live(const struct run *r, const char *step, long item, char **name,
+    const char **state, bool *loop)
+{
+	const struct run_step *st = NULL;
+	const struct run_unit *u;
+	size_t i;
+
+	for (i = 0; i < r->nsteps && st == NULL; i++) {
+		if (strcmp(r->steps[i].name, step) == 0)
+			st = &r->steps[i];
+	}
+	*loop = st != NULL && st->loop;
+	if (st == NULL || (item < 0) != !st->loop ||
+	    (item >= 0 && (size_t)item >= st->nunits))
+		return -1;
+	u = &st->units[item < 0 ? 0 : item];
+	*name = xstrdup(u->log_name);
+	*state = run_unit_state_name(u->state);
+	return 0;
+}
+
+/*
+ * The log of unit (step, item) from record rec: its file name (owned) in
+ * *name, as recorded ("log"), or as older records imply; NULL when the
+ * unit never started. -1 when there is no such unit.
+ */
+static int
+run_log_recorded(const json_t *rec, const char *step, long item,
+    char **name)
+{
+	const json_t *steps, *s = NULL, *items, *u = NULL, *log;
+	size_t i;
+
+	*name = NULL;
+	steps = json_object_get(rec, "steps");
+	for (i = 0; i < json_array_size(steps); i++) {
+		s = json_array_get(steps, i);
+		if (json_is_string(json_object_get(s, "name")) &&
+		    strcmp(json_string_value(json_object_get(s, "name")),
+		    step) == 0)
+			break;
+	}
+	if (s == NULL || i == json_array_size(steps))
+		return -1;
+	items = json_object_get(s, "items");
+	if (item < 0 && items == NULL)
+		u = s;
+	else if (item >= 0 && json_is_array(items))
+		u = json_array_get(items, (size_t)item);
+	if (u == NULL)
+		return -1;
+	log = json_object_get(u, "log");
+	if (json_is_string(log) && strchr(json_string_value(log), '/') ==
+	    NULL && json_string_value(log)[0] != '.')
+		*name = xstrdup(json_string_value(log));
+	else if (json_object_get(u, "started") != NULL &&
+	    !json_is_null(json_object_get(u, "started")))
+		*name = run_log_name_old(step, item);
+	return 0;
+}
+
+/* An empty answer to log.read at offset. */
+static json_t *
+run_log_empty(uint64_t offset, bool eof)
+{
+	return json_pack("{s:s, s:I, s:I, s:b}", "data", "", "offset",
+	    (json_int_t)offset, "next", (json_int_t)offset, "eof", eof);
+}
+
 /* log.read. */
 json_t *
 run_log_read(struct loomd *loomd, const char *id, const char *step,
@@ -360,29 +476,17 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 {
 	struct loom_error err;
 	struct run *r;
-	struct run_step *st = NULL;
-	json_t *rec = NULL, *steps, *s, *items, *res;
-	const char *state = NULL;
-	char *dir, *name, *path, *data, *b64;
-	size_t i, len;
-	bool found = false, eof;
+	json_t *rec, *res;
+	const char *state = "finished";
+	char *dir, *name = NULL, *path, *data, *b64;
+	size_t len;
+	bool eof, loop = false;
+	int found;
 
 	r = run_find(loomd, id);
 	if (r != NULL) {
 		dir = xstrdup(r->dir);
-		for (i = 0; i < r->nsteps; i++) {
-			if (strcmp(r->steps[i].name, step) == 0) {
-				st = &r->steps[i];
-				break;
-			}
-		}
-		if (st != NULL && ((item < 0 && !st->loop) || (item >= 0 &&
-		    st->loop && (size_t)item < st->nunits))) {
-			found = true;
-			state = run_unit_state_name(st->units[item < 0 ? 0 :
-			    item].state);
-		} else if (st != NULL && item < 0 && st->loop)
-			found = false;
+		found = run_log_live(r, step, item, &name, &state, &loop);
 	} else {
 		dir = record_index_find(loomd->state_dir, id);
 		if (dir == NULL) {
@@ -392,23 +496,10 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 		}
 		loom_error_clear(&err);
 		rec = record_read(dir, &err);
-		steps = json_object_get(rec, "steps");
-		json_array_foreach(steps, i, s) {
-			if (!json_is_string(json_object_get(s, "name")) ||
-			    strcmp(json_string_value(json_object_get(s,
-			    "name")), step) != 0)
-				continue;
-			items = json_object_get(s, "items");
-			if (item < 0 && items == NULL)
-				found = true;
-			else if (item >= 0 && json_is_array(items) &&
-			    (size_t)item < json_array_size(items))
-				found = true;
-			break;
-		}
-		state = "finished";
+		found = run_log_recorded(rec, step, item, &name);
+		json_decref(rec);
 	}
-	if (!found) {
+	if (found == -1) {
 		if (item >= 0)
 			rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack(
 			    "{s:s}", "step", step), "run %s has no item %ld of "
@@ -416,32 +507,27 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 		else
 			rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack(
 			    "{s:s}", "step", step), "run %s has no step %s%s",
-			    id, step, st != NULL && st->loop ?
-			    " (a loop step: give an item)" : "");
-		json_decref(rec);
+			    id, step, loop ? " (a loop step: give an item)" :
+			    "");
 		free(dir);
 		return NULL;
 	}
-	name = run_log_name(step, item);
+	eof = strcmp(state, "pending") != 0 && strcmp(state, "running") != 0;
+	if (strcmp(state, "pending") == 0 || name == NULL) {
+		free(name);
+		free(dir);
+		return run_log_empty(offset, eof);
+	}
 	path = xasprintf("%s/%s", dir, name);
 	free(name);
 	free(dir);
-	json_decref(rec);
 	loom_error_clear(&err);
-	eof = strcmp(state, "pending") != 0 && strcmp(state, "running") != 0;
-	if (strcmp(state, "pending") == 0) {
-		free(path);
-		return json_pack("{s:s, s:I, s:I, s:b}", "data", "", "offset",
-		    (json_int_t)offset, "next", (json_int_t)offset, "eof", 0);
-	}
 	data = steplog_read(path, offset, max, &len, &err);
 	if (data == NULL) {
 		/* No file: the step has printed nothing (yet). */
 		if (errno == ENOENT) {
 			free(path);
-			return json_pack("{s:s, s:I, s:I, s:b}", "data", "",
-			    "offset", (json_int_t)offset, "next",
-			    (json_int_t)offset, "eof", eof);
+			return run_log_empty(offset, eof);
 		}
 		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
 		    "path", path, "errno", errno), "%s", err.message);

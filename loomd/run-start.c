@@ -4,6 +4,8 @@
  * environment, run folder and record). See run-int.h.
  */
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,6 +16,7 @@
 #include "common/log.h"
 #include "common/pipeline.h"
 #include "common/select.h"
+#include "common/sources.h"
 #include "common/validate.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
@@ -76,6 +79,302 @@ run_make_output_dirs(struct run *r, struct rpc_error *rerr)
 	return 0;
 }
 
+/*
+ * One run per pipeline file (by real path) at a time: r waits behind the
+ * run of its file that runs now, or with no_wait is refused naming it
+ * (-32007). Returns 0, or -1 with rerr set.
+ */
+static int
+run_queue_check(struct run_state *rs, struct run *r, bool no_wait,
+    struct rpc_error *rerr)
+{
+	struct run *o, *ahead = NULL;
+
+	for (o = rs->active; o != NULL; o = o->next) {
+		if (strcmp(o->key, r->key) != 0)
+			continue;
+		if (ahead == NULL || !o->queued)
+			ahead = o;
+		if (!o->queued)
+			break;
+	}
+	if (ahead == NULL)
+		return 0;
+	if (no_wait) {
+		rpc_error_set(rerr, LOOM_ERR_BUSY, json_pack("{s:s, s:s}",
+		    "run", ahead->id, "hint", "wait for it ('loomctl wait "
+		    "RUN'), cancel it ('loomctl cancel RUN'), or run without "
+		    "--no-wait to queue behind it"), "%s is already running "
+		    "as run %s", r->file, ahead->id);
+		return -1;
+	}
+	r->queued = true;
+	r->behind = xstrdup(ahead->id);
+	return 0;
+}
+
+/* Mark the selected steps that are up to date (before the start). */
+static void
+run_mark_uptodate(struct run *r)
+{
+	size_t k;
+
+	for (k = 0; k < r->p->nsteps; k++)
+		if (r->selected[k] && !r->fresh->steps[k].will_run)
+			sched_set_uptodate(r->s, k);
+}
+
+/*
+ * A queued run's turn: decide what is up to date now (the run before it
+ * may have made things so), then start it as run.start would have. When
+ * that fails the run ends failed, with the reason as its "error".
+ */
+void
+run_begin(struct run *r)
+{
+	struct timeval zero = { 0, 0 };
+	struct rpc_error rerr;
+
+	memset(&rerr, 0, sizeof rerr);
+	r->queued = false;
+	log_info("run %s: its turn has come", r->id);
+	if (run_fresh_prepare(r, r->request, &rerr) == -1) {
+		log_warn("run %s: %s", r->id, rerr.message);
+		json_decref(rerr.data);
+		r->error = xstrdup(rerr.message);
+		run_end_unstarted(r, SCHED_RESULT_FAILED);
+		return;
+	}
+	run_mark_uptodate(r);
+	r->state = "running";
+	r->started = record_now();
+	r->started_ms = loomd_now_ms();
+	run_write_record(r, true);
+	evtimer_add(r->ev_start, &zero);
+}
+
+/*
+ * Report the selected steps' source inputs that do not exist as errors
+ * in diags; returns how many.
+ */
+static size_t
+run_check_sources(struct run *r, json_t *params, struct diags *diags)
+{
+	struct strv vars;
+	json_t *v;
+	size_t i, n;
+
+	strv_init(&vars);
+	json_array_foreach(json_object_get(params, "var"), i, v) {
+		if (json_is_string(v))
+			strv_push(&vars, json_string_value(v));
+	}
+	n = sources_check(r->p, r->g, r->selected, &vars, DIAG_ERROR, diags);
+	strv_free(&vars);
+	return n;
+}
+
+/* Apply the "set" and "var" overrides of params; -1 with rerr set. */
+static int
+run_apply_overrides(struct run *r, json_t *params, struct rpc_error *rerr)
+{
+	struct loom_error err;
+	json_t *arr, *v;
+	size_t i, k;
+
+	for (k = 0; k < 2; k++) {
+		arr = json_object_get(params, k == 0 ? "set" : "var");
+		if (arr == NULL || json_is_null(arr))
+			continue;
+		if (!json_is_array(arr))
+			goto bad;
+		json_array_foreach(arr, i, v) {
+			if (!json_is_string(v))
+				goto bad;
+			loom_error_clear(&err);
+			if (pipeline_apply_override(r->p, json_string_value(v),
+			    k == 1, &err) == -1) {
+				rpc_error_set(rerr, LOOM_ERR_USAGE,
+				    run_error_data(&err), "%s", err.message);
+				return -1;
+			}
+		}
+	}
+	return 0;
+bad:
+	rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+	    "\"%s\" must be an array of strings", k == 0 ? "set" : "var");
+	return -1;
+}
+
+/* The run's steps (nsel selected ones), in execution order. */
+static void
+run_build_steps(struct run *r, size_t nsel)
+{
+	const size_t *order = graph_order(r->g);
+	struct run_step *st;
+	size_t i, k, n = 0;
+	int lp;
+
+	r->by_index = xcalloc(r->p->nsteps + 1, sizeof *r->by_index);
+	r->steps = xcalloc(nsel + 1, sizeof *r->steps);
+	for (k = 0; k < r->p->nsteps; k++) {
+		i = order[k];
+		if (!r->selected[i])
+			continue;
+		st = &r->steps[n++];
+		st->index = i;
+		st->name = r->p->steps[i].name;
+		st->state = "pending";
+		st->status = -1;
+		st->failed_item = -1;
+		strv_init(&st->because);
+		r->by_index[i] = st;
+		if (r->p->steps[i].loop != NULL) {
+			lp = r->p->steps[i].loop->parallel;
+			st->loop = true;
+			sched_set_loop(r->s, i, lp == -1 ? r->parallel :
+			    lp == 1);
+			continue;
+		}
+		st->nunits = 1;
+		st->units = xcalloc(1, sizeof *st->units);
+		st->units[0].run = r;
+		st->units[0].step = i;
+		st->units[0].status = -1;
+		st->units[0].log_name = run_log_name(i, st->name, -1);
+		st->units[0].label = xstrdup(st->name);
+		st->units[0].marker = xasprintf("LOOM_STEP_ID=%s-%zu-0", r->id,
+		    i);
+	}
+	r->nsteps = n;
+}
+
+/* -1 with rerr set unless env maps names to strings. */
+static int
+run_check_env(json_t *env, struct rpc_error *rerr)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(env, key, v) {
+		if (!json_is_string(v) || strchr(key, '=') != NULL ||
+		    *key == '\0') {
+			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+			    "\"env\" must map names to strings");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Workers: max_workers asked for, else the file's, else the CPUs. */
+static size_t
+run_workers(const struct run *r, long long asked)
+{
+	long ncpu;
+
+	if (asked > 0)
+		return (size_t)asked;
+	if (r->p->exec.max_workers > 0)
+		return (size_t)r->p->exec.max_workers;
+	ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	return ncpu > 0 ? (size_t)ncpu : 1;
+}
+
+/* The steps' environment: the client's env, never the daemon's. */
+static void
+run_set_env(struct run *r, json_t *env)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(env, key, v) {
+		if (strcmp(key, "LOOM_RUN_ID") == 0 ||
+		    strcmp(key, "LOOM_STEP_ID") == 0)
+			continue;
+		strv_push_owned(&r->env, xasprintf("%s=%s", key,
+		    json_string_value(v)));
+	}
+	if (json_object_get(env, "PYTHONUNBUFFERED") == NULL)
+		strv_push(&r->env, "PYTHONUNBUFFERED=1");
+	r->virtual_env = run_env_get(&r->env, "VIRTUAL_ENV");
+	if (r->virtual_env != NULL && r->virtual_env[0] == '\0') {
+		free(r->virtual_env);
+		r->virtual_env = NULL;
+	}
+}
+
+/* -32001 with every diagnostic, the first error in the message. */
+static void
+run_invalid(struct run *r, struct diags *diags, struct rpc_error *rerr)
+{
+	char *s;
+	size_t i;
+
+	diags_sort(diags);
+	s = diags->nerrors > 0 ? xstrdup(diags->v[0].message) : NULL;
+	for (i = 0; i < diags->n; i++) {
+		if (diags->v[i].severity == DIAG_ERROR) {
+			free(s);
+			s = xasprintf("%s:%d:%d: %s", diags->v[i].file != NULL ?
+			    diags->v[i].file : r->file, diags->v[i].line,
+			    diags->v[i].column, diags->v[i].message);
+			break;
+		}
+	}
+	rpc_error_set(rerr, LOOM_ERR_PIPELINE, run_diags_json(diags),
+	    "invalid pipeline: %s", s != NULL ? s : r->file);
+	free(s);
+}
+
+/*
+ * Make r active: running (its start deferred to the next loop pass, so
+ * the reply goes out first) or queued. Returns the run.start result.
+ */
+static json_t *
+run_enter(struct run *r, struct rpc_client *client, bool subscribe)
+{
+	struct run_state *rs = run_state_get(r->loomd);
+	struct loomd *loomd = r->loomd;
+	struct timeval zero = { 0, 0 };
+	json_t *result;
+
+	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
+	if (r->queued) {
+		r->state = "queued";
+		r->queued_at = record_now();
+	} else {
+		r->state = "running";
+		r->started = record_now();
+		r->started_ms = loomd_now_ms();
+	}
+	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
+	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
+	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
+	run_write_record(r, true);
+	r->next = rs->active;
+	rs->active = r;
+	rs->nactive++;
+	if (client != NULL && subscribe)
+		notify_subscribe(client, r->id);
+	if (!r->queued)
+		evtimer_add(r->ev_start, &zero);
+	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s", r->id,
+	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
+	    r->max_workers, r->queued ? ", queued behind " : "",
+	    r->queued ? r->behind : "");
+	loomd_update_idle(loomd);
+
+	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
+	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    "max_workers", (json_int_t)r->max_workers, "state", r->state);
+	if (r->queued)
+		json_object_set_new(result, "queued_behind",
+		    json_string(r->behind));
+	return result;
+}
+
 /* Start a run (run.start). */
 json_t *
 run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
@@ -86,15 +385,11 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	struct loom_error err;
 	struct diags diags;
 	struct run *r = NULL;
-	struct run_step *st;
-	struct timeval zero = { 0, 0 };
-	const char *file, *cwd, *extra, *key;
-	json_t *env, *v, *result;
-	const size_t *order;
+	const char *file, *cwd, *extra;
+	json_t *env;
 	long long mw = 0;
-	bool parallel, subscribe = false, has_parallel;
-	size_t i, k, n;
-	char *s;
+	bool parallel, subscribe = false, has_parallel, no_wait = false;
+	bool force = false;
 	int nsel;
 
 	if (rs == NULL || rs->stopping) {
@@ -110,7 +405,9 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	extra = rpc_param_string(params, "extra", false, rerr);
 	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
 	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
-	    false, &subscribe, rerr) == -1)
+	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
+	    "no_wait", false, &no_wait, rerr) == -1 || rpc_param_bool(params,
+	    "force", false, &force, rerr) == -1)
 		return NULL;
 	has_parallel = json_object_get(params, "parallel") != NULL &&
 	    !json_is_null(json_object_get(params, "parallel"));
@@ -123,52 +420,25 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		    "\"file\" must be absolute, or \"cwd\" given");
 		return NULL;
 	}
-	json_object_foreach(env, key, v) {
-		if (!json_is_string(v) || strchr(key, '=') != NULL ||
-		    *key == '\0') {
-			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-			    "\"env\" must map names to strings");
-			return NULL;
-		}
-	}
+	if (run_check_env(env, rerr) == -1)
+		return NULL;
 
 	r = xcalloc(1, sizeof *r);
 	r->loomd = loomd;
 	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
 	    file);
+	if ((r->key = realpath(r->file, NULL)) == NULL)
+		r->key = xstrdup(r->file);
 	sched_actions_init(&r->acts);
 	strv_init(&r->env);
 	diags_init(&diags);
+	if (run_queue_check(rs, r, no_wait, rerr) == -1)
+		goto fail;
 	r->p = pipeline_load_file(r->file, &diags);
 	if (r->p == NULL || diags.nerrors > 0)
 		goto invalid;
-	for (k = 0; k < 2; k++) {
-		json_t *arr = json_object_get(params, k == 0 ? "set" : "var");
-
-		if (arr == NULL || json_is_null(arr))
-			continue;
-		if (!json_is_array(arr)) {
-			rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-			    "\"%s\" must be an array of strings",
-			    k == 0 ? "set" : "var");
-			goto fail;
-		}
-		json_array_foreach(arr, i, v) {
-			if (!json_is_string(v)) {
-				rpc_error_set(rerr, JSONRPC_INVALID_PARAMS,
-				    NULL, "\"%s\" must be an array of strings",
-				    k == 0 ? "set" : "var");
-				goto fail;
-			}
-			loom_error_clear(&err);
-			if (pipeline_apply_override(r->p, json_string_value(v),
-			    k == 1, &err) == -1) {
-				rpc_error_set(rerr, LOOM_ERR_USAGE,
-				    run_error_data(&err), "%s", err.message);
-				goto fail;
-			}
-		}
-	}
+	if (run_apply_overrides(r, params, rerr) == -1)
+		goto fail;
 	r->g = validate_pipeline_graph(r->p, &diags);
 	if (r->g == NULL)
 		goto invalid;
@@ -192,36 +462,18 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		    err.message);
 		goto fail;
 	}
+	/* Missing source inputs: said now, not by a crashing step. */
+	if (run_check_sources(r, params, &diags) > 0)
+		goto invalid;
 
-	/* The environment: the client's, never the daemon's. */
-	json_object_foreach(env, key, v) {
-		if (strcmp(key, "LOOM_RUN_ID") == 0 ||
-		    strcmp(key, "LOOM_STEP_ID") == 0)
-			continue;
-		strv_push_owned(&r->env, xasprintf("%s=%s", key,
-		    json_string_value(v)));
-	}
-	if (json_object_get(env, "PYTHONUNBUFFERED") == NULL)
-		strv_push(&r->env, "PYTHONUNBUFFERED=1");
-	r->virtual_env = run_env_get(&r->env, "VIRTUAL_ENV");
-	if (r->virtual_env != NULL && r->virtual_env[0] == '\0') {
-		free(r->virtual_env);
-		r->virtual_env = NULL;
-	}
+	run_set_env(r, env);
 	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
-	if (run_fresh_prepare(r, params, rerr) == -1)
+	/* A queued run decides what is up to date when its turn comes. */
+	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
 		goto fail;
 
 	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
-	if (mw > 0)
-		r->max_workers = (size_t)mw;
-	else if (r->p->exec.max_workers > 0)
-		r->max_workers = (size_t)r->p->exec.max_workers;
-	else {
-		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-
-		r->max_workers = ncpu > 0 ? (size_t)ncpu : 1;
-	}
+	r->max_workers = run_workers(r, mw);
 
 	/* Output folders first: a file in the way stops the run here. */
 	if (run_make_output_dirs(r, rerr) == -1)
@@ -242,81 +494,13 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	json_object_del(r->request, "env");
 	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
 	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
-	r->by_index = xcalloc(r->p->nsteps + 1, sizeof *r->by_index);
-	r->steps = xcalloc((size_t)nsel + 1, sizeof *r->steps);
-	order = graph_order(r->g);
-	n = 0;
-	for (k = 0; k < r->p->nsteps; k++) {
-		i = order[k];
-		if (!r->selected[i])
-			continue;
-		st = &r->steps[n++];
-		st->index = i;
-		st->name = r->p->steps[i].name;
-		st->state = "pending";
-		st->status = -1;
-		strv_init(&st->because);
-		r->by_index[i] = st;
-		if (r->p->steps[i].loop != NULL) {
-			int lp = r->p->steps[i].loop->parallel;
-
-			st->loop = true;
-			sched_set_loop(r->s, i, lp == -1 ? r->parallel :
-			    lp == 1);
-			continue;
-		}
-		st->nunits = 1;
-		st->units = xcalloc(1, sizeof *st->units);
-		st->units[0].run = r;
-		st->units[0].step = i;
-		st->units[0].status = -1;
-		st->units[0].log_name = run_log_name(st->name, -1);
-		st->units[0].marker = xasprintf("LOOM_STEP_ID=%s-%zu-0", r->id,
-		    i);
-	}
-	r->nsteps = n;
-	for (k = 0; k < r->p->nsteps; k++)
-		if (r->selected[k] && !r->fresh->steps[k].will_run)
-			sched_set_uptodate(r->s, k);
-	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
-	r->state = "running";
-	r->started = record_now();
-	r->started_ms = loomd_now_ms();
-	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
-	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
-	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
-	run_write_record(r, true);
-	r->next = rs->active;
-	rs->active = r;
-	rs->nactive++;
-	if (client != NULL && subscribe)
-		notify_subscribe(client, r->id);
-	evtimer_add(r->ev_start, &zero);
-	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)", r->id,
-	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
-	    r->max_workers);
-	loomd_update_idle(loomd);
-
-	result = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "dir",
-	    r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
-	    "max_workers", (json_int_t)r->max_workers);
-	return result;
+	run_build_steps(r, (size_t)nsel);
+	if (!r->queued)
+		run_mark_uptodate(r);
+	return run_enter(r, client, subscribe);
 
 invalid:
-	diags_sort(&diags);
-	s = diags.nerrors > 0 ? xstrdup(diags.v[0].message) : NULL;
-	for (i = 0; i < diags.n; i++) {
-		if (diags.v[i].severity == DIAG_ERROR) {
-			free(s);
-			s = xasprintf("%s:%d:%d: %s", diags.v[i].file != NULL ?
-			    diags.v[i].file : r->file, diags.v[i].line,
-			    diags.v[i].column, diags.v[i].message);
-			break;
-		}
-	}
-	rpc_error_set(rerr, LOOM_ERR_PIPELINE, run_diags_json(&diags),
-	    "invalid pipeline: %s", s != NULL ? s : r->file);
-	free(s);
+	run_invalid(r, &diags, rerr);
 fail:
 	diags_free(&diags);
 	run_free(r);

@@ -54,6 +54,7 @@ static void run_on_done(struct child *c, void *arg);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
+static void run_dequeue(struct loomd *loomd, const char *key);
 
 struct run_state *
 run_state_get(struct loomd *loomd)
@@ -61,23 +62,55 @@ run_state_get(struct loomd *loomd)
 	return loomd->runs;
 }
 
-/* The log file name of a step or item: '/' and a leading '.' replaced. */
+/*
+ * The log file name of unit (step, item) of a run: "<step>-<name>.log",
+ * or "<step>-<name>.<item>.log" for a loop item, where step is the
+ * step's index in the pipeline file. The indexes alone make every name
+ * unique (X7: steps "x/y" and "x_y", item 0 of "conv" and a step
+ * "conv.0" once shared a log); the name, with every byte but
+ * [A-Za-z0-9._-] replaced by '_' and cut to RUN_LOG_NAME_MAX bytes, is
+ * there for people listing the folder. The name is recorded per unit
+ * ("log"), and readers take it from there.
+ */
 char *
-run_log_name(const char *step, long item)
+run_log_name(size_t step, const char *name, long item)
 {
-	char *name, *p;
+	char clean[RUN_LOG_NAME_MAX + 1];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < RUN_LOG_NAME_MAX; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		clean[i] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' ? (char)c : '_';
+	}
+	clean[i] = '\0';
+	if (item >= 0)
+		return xasprintf("%zu-%s.%ld.log", step, clean, item);
+	return xasprintf("%zu-%s.log", step, clean);
+}
+
+/*
+ * The log name records written before X7 imply: "<name>.log" or
+ * "<name>.<item>.log", '/' and a leading '.' replaced by '_'.
+ */
+char *
+run_log_name_old(const char *name, long item)
+{
+	char *s, *p;
 
 	if (item >= 0)
-		name = xasprintf("%s.%ld.log", step, item);
+		s = xasprintf("%s.%ld.log", name, item);
 	else
-		name = xasprintf("%s.log", step);
-	for (p = name; *p != '\0'; p++) {
+		s = xasprintf("%s.log", name);
+	for (p = s; *p != '\0'; p++) {
 		if (*p == '/')
 			*p = '_';
 	}
-	if (name[0] == '.')
-		name[0] = '_';
-	return name;
+	if (s[0] == '.')
+		s[0] = '_';
+	return s;
 }
 
 /* The value of name in env ("NAME=VALUE" strings), owned, or NULL. */
@@ -133,6 +166,8 @@ run_free(void *arg)
 			child_free(u->child);
 			steplog_free(u->log);
 			free(u->path);
+			free(u->name);
+			free(u->label);
 			free(u->output);
 			free(u->log_name);
 			free(u->marker);
@@ -168,6 +203,9 @@ run_free(void *arg)
 	free(r->id);
 	free(r->dir);
 	free(r->file);
+	free(r->key);
+	free(r->behind);
+	free(r->error);
 	free(r);
 }
 
@@ -404,7 +442,7 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		goto fail;
 	/* In progress until it succeeds (B10): never trusted before. */
 	if (freshness_begin(r->p, step, loop_item, &u->argv, &err) == -1) {
-		log_warn("run %s: %s: %s", r->id, u->log_name, err.message);
+		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
 
@@ -446,13 +484,15 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	if (u->child == NULL)
 		goto fail;
 	u->pid = child_pid(u->child);
-	log_info("run %s: %s started, pid %d", r->id, u->log_name,
+	log_info("run %s: %s started, pid %d", r->id, u->label,
 	    (int)u->pid);
 
 	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
-	if (st->loop)
-		json_object_set_new(params, "item", json_integer((json_int_t)
-		    item));
+	if (st->loop) {
+		run_item_fields(st, u, params);
+		json_object_set_new(params, "items",
+		    json_integer((json_int_t)st->nunits));
+	}
 	json_object_set_new(params, "pid", json_integer(u->pid));
 	argv = json_array();
 	for (i = 0; i < u->argv.n; i++)
@@ -464,7 +504,7 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	return;
 
 fail:
-	log_info("run %s: %s cannot start: %s", r->id, u->log_name,
+	log_info("run %s: %s cannot start: %s", r->id, u->label,
 	    err.message);
 	task = pipeline_abspath(r->p, r->p->steps[step].task);
 	if (strstr(err.message, task) != NULL)
@@ -482,10 +522,11 @@ fail:
 	u->finished = record_now();
 	run_fresh_end(r, u);
 	if (st->loop) {
-		params = json_pack("{s:s, s:s, s:I, s:s, s:n, s:n, s:f, s:s}",
-		    "run", r->id, "step", st->name, "item", (json_int_t)item,
-		    "state", "failed", "exit_code", "signal", "duration", 0.0,
+		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
+		    "run", r->id, "step", st->name, "state", "failed",
+		    "exit_code", "signal", "duration", 0.0,
 		    "error", err.message);
+		run_item_fields(st, u, params);
 		notify_event(r->loomd, r->id, "run.step_finished", params);
 	}
 	run_touch(r);
@@ -500,6 +541,7 @@ run_do_list(struct run *r, size_t step)
 	struct loop_items li;
 	struct loom_error err;
 	struct run_unit *u;
+	const char *slash;
 	size_t i;
 
 	loopitems_init(&li);
@@ -524,9 +566,12 @@ run_do_list(struct run *r, size_t step)
 		u->item = i;
 		u->status = -1;
 		u->path = xstrdup(li.items.v[i]);
+		slash = strrchr(u->path, '/');
+		u->name = xstrdup(slash != NULL ? slash + 1 : u->path);
+		u->label = xasprintf("%s[%s]", st->name, u->name);
 		u->output = li.outputs.v[i][0] != '\0' ?
 		    xstrdup(li.outputs.v[i]) : NULL;
-		u->log_name = run_log_name(st->name, (long)i);
+		u->log_name = run_log_name(step, st->name, (long)i);
 		u->marker = xasprintf("LOOM_STEP_ID=%s-%zu-%zu", r->id, step,
 		    i);
 	}
@@ -548,7 +593,7 @@ run_do_signal(struct run *r, size_t step, size_t item, enum sched_signal sig)
 	if (u->child == NULL)
 		return;
 	u->signalled = true;
-	log_info("run %s: %s: sending %s", r->id, u->log_name,
+	log_info("run %s: %s: sending %s", r->id, u->label,
 	    sig == SCHED_SIGNAL_KILL ? "SIGKILL" : "SIGTERM");
 	(void)child_signal(u->child, sig == SCHED_SIGNAL_KILL ? SIGKILL :
 	    SIGTERM);
@@ -617,6 +662,8 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	}
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
+	if (st->loop && a->result == SCHED_RESULT_FAILED)
+		st->failed_item = (long)a->failed_item;
 	st->finished = record_now();
 	st->finished_ms = loomd_now_ms();
 	if (st->started_ms == 0) {
@@ -647,6 +694,8 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 		run_status_fields(st->status, params);
 	json_object_set_new(params, "duration", json_real(
 	    (double)(st->finished_ms - st->started_ms) / 1000.0));
+	if (st->loop)
+		run_item_counts(st, params);
 	notify_event(r->loomd, r->id, "run.step_finished", params);
 	run_touch(r);
 }
@@ -708,7 +757,49 @@ run_do_finished(struct run *r, const struct sched_action *a)
 		evtimer_del(r->ev_wake);
 	if (r->ev_start != NULL)
 		evtimer_del(r->ev_start);
+	run_dequeue(r->loomd, r->key);
 	loomd_update_idle(r->loomd);
+}
+
+/*
+ * Start the oldest queued run of the pipeline at key, unless a run of it
+ * still runs (the active list is newest first).
+ */
+static void
+run_dequeue(struct loomd *loomd, const char *key)
+{
+	struct run_state *rs = run_state_get(loomd);
+	struct run *r, *next = NULL;
+
+	if (rs->stopping)
+		return;
+	for (r = rs->active; r != NULL; r = r->next) {
+		if (strcmp(r->key, key) != 0)
+			continue;
+		if (!r->queued)
+			return;
+		next = r;
+	}
+	if (next != NULL)
+		run_begin(next);
+}
+
+/* End a run that never started. */
+void
+run_end_unstarted(struct run *r, enum sched_result result)
+{
+	struct sched_action a;
+	size_t i;
+
+	r->queued = false;
+	for (i = 0; i < r->nsteps; i++)
+		r->steps[i].state = result == SCHED_RESULT_CANCELLED ?
+		    "cancelled" : "pending";
+	memset(&a, 0, sizeof a);
+	a.type = SCHED_ACTION_RUN_FINISHED;
+	a.result = result;
+	run_do_finished(r, &a);
+	loomd_defer_free(r->loomd, run_free, r);
 }
 
 /* Output of a unit: to its log, then to subscribers. */
@@ -752,20 +843,20 @@ run_on_done(struct child *c, void *arg)
 	if (steplog_error(u->log) != NULL) {
 		u->log_error = xstrdup(steplog_error(u->log));
 		log_warn("run %s: %s: log kept %llu bytes, dropped %llu: %s",
-		    r->id, u->log_name, u->log_kept, u->log_dropped,
+		    r->id, u->label, u->log_kept, u->log_dropped,
 		    u->log_error);
 	}
 	steplog_free(u->log);
 	u->log = NULL;
-	log_info("run %s: %s ended (status %d)", r->id, u->log_name, status);
+	log_info("run %s: %s ended (status %d)", r->id, u->label, status);
 	u->child = NULL;
 	child_free(c);
 	notify_output_end(r->loomd, r->id, st->name, st->loop ?
 	    (long)u->item : -1);
 	if (st->loop) {
-		params = json_pack("{s:s, s:s, s:I, s:s}", "run", r->id,
-		    "step", st->name, "item", (json_int_t)u->item, "state",
-		    run_unit_state_name(u->state));
+		params = json_pack("{s:s, s:s, s:s}", "run", r->id,
+		    "step", st->name, "state", run_unit_state_name(u->state));
+		run_item_fields(st, u, params);
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
 		    (loomd_now_ms() - u->started_ms) / 1000.0));
@@ -825,6 +916,11 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 		return 0;
 	log_info("run %s: cancel", r->id);
 	r->cancelled = true;
+	if (r->queued) {
+		/* Never started: it just leaves the queue. */
+		run_end_unstarted(r, SCHED_RESULT_CANCELLED);
+		return 0;
+	}
 	if (evtimer_pending(r->ev_start, NULL)) {
 		/*
 		 * Not started yet: start it and cancel it in one batch, so

@@ -36,14 +36,18 @@ struct loom_error;
 #define RUN_RECORD_COST_FACTOR	100	/* record writes: at most 1% */
 #define RUN_LIST_DEFAULT	20
 #define RUN_LIST_MAX		10000
+#define RUN_LOG_NAME_MAX	64	/* bytes of a step name in a log name */
 
 /*
  * Start a run from run.start params (see docs/protocol.md). When client
  * is not NULL and params hold "subscribe": true, the client is
  * subscribed to the run before its first event. Returns the result
  * object, or NULL with err set (-32001 invalid pipeline with the
- * diagnostics, -32004 bad selection, -32005 a file in the way, -32602
- * bad params, -32006 shutting down).
+ * diagnostics, missing source inputs among them, -32004 bad selection,
+ * -32005 a file in the way, -32602 bad params, -32006 shutting down,
+ * -32007 with no_wait while a run of the same file is active). While
+ * such a run is active, the new run is queued behind it (one run per
+ * pipeline file at a time) and starts when its turn comes.
  */
 json_t *run_start(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err);
@@ -77,8 +81,13 @@ int run_cancel(struct loomd *loomd, const char *id, struct rpc_error *err);
 json_t *run_log_read(struct loomd *loomd, const char *id, const char *step,
     long item, uint64_t offset, size_t max, struct rpc_error *err);
 
-/* The log file name of step (item >= 0 for a loop item). Owned. */
-char *run_log_name(const char *step, long item);
+/*
+ * The log file name of step number step (its index in the pipeline) named
+ * name (item >= 0 for a loop item). Owned. run_log_name_old: the name a
+ * record written by an older loomd implies (it has no "log" field).
+ */
+char *run_log_name(size_t step, const char *name, long item);
+char *run_log_name_old(const char *name, long item);
 
 /* Module hooks (loomd.h): set up, keep alive, cancel all, free. */
 int run_module_init(struct loomd *loomd, struct loom_error *err);

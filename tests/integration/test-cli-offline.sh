@@ -145,6 +145,8 @@ expect_rc 0 "$LOOMCTL" run --dry-run "$P/experiment.yml" --set "label=it's new" 
 has "python3 $P/tasks/configure.py -o $P/out/lr_0.001_decay_1e-5/config.json --lr 0.001 --decay 1e-5 --label 'it'\\''s new'"
 expect_rc 2 "$LOOMCTL" run --dry-run "$P/experiment.yml" --set nosuch=1
 expect_rc 2 "$LOOMCTL" run --dry-run "$P/experiment.yml" --set broken
+# A source input must exist (test-run-sources.sh covers a missing one).
+mkdir -p "$EX/seed/elsewhere" && : >"$EX/seed/elsewhere/clip.mp4"
 expect_rc 0 "$LOOMCTL" run --dry-run "$EX/seed/experiment.yml" --var video=elsewhere/clip.mp4 --step extract
 has "python3 $EX/seed/tasks/extract_features.py $EX/seed/elsewhere/clip.mp4 -o $EX/seed/data/processed/features.csv"
 expect_rc 0 "$LOOMCTL" run --dry-run --json "$D/experiment.yml" --step merge

@@ -64,7 +64,8 @@ start_loomd
 for s in l1 l2 l3; do
 	st=$(run_field "$id" ".steps[] | select(.name == \"$s\") | .state")
 	[ "$st" = interrupted ] || fail "$s is $st"
-	grep -q "long step" "$EXP/.loom/runs/$id/$s.log" || fail "log of $s lost"
+	log=$(run_field "$id" ".steps[] | select(.name == \"$s\") | .log")
+	grep -q "long step" "$EXP/.loom/runs/$id/$log" || fail "log of $s lost"
 done
 for s in q1 q2; do
 	st=$(run_field "$id" ".steps[] | select(.name == \"$s\") | .state")

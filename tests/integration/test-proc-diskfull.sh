@@ -42,7 +42,7 @@ dropped=$(jq -r '.steps[0].log_dropped' "$rec")
     fail "log_error: $(jq -c '.steps[0]' "$rec")"
 [ $((kept + dropped)) = $((64 << 20)) ] || fail "kept $kept + dropped $dropped"
 [ "$kept" -gt 0 ] && [ "$kept" -lt $((16 << 20)) ] || fail "kept $kept"
-[ "$(stat -c %s "$EXP/.loom/runs/$id/flood.log")" = "$kept" ] || fail "log size differs from log_bytes"
+[ "$(stat -c %s "$EXP/.loom/runs/$id/$(jq -r '.steps[0].log' "$rec")")" = "$kept" ] || fail "log size differs from log_bytes"
 
 stop_loomd
 echo PASS

@@ -148,7 +148,7 @@ rpc call daemon.ping >/dev/null || fail "daemon.ping during the flood"
 [ "$(run_field "$id" .state)" != "" ] || fail "run.status during the flood"
 wait_for 240 run_done "$id"
 [ "$(run_field "$id" .state)" = succeeded ] || fail "flood run $(run_field "$id" .state)"
-log="$EXP/.loom/runs/$id/random.log"
+log="$EXP/.loom/runs/$id/$(step_field "$id" random .log)"
 [ "$(stat -c %s "$log")" = "$FLOOD_BYTES" ] || fail "log has $(stat -c %s "$log") bytes"
 [ "$(sha256sum <"$log" | cut -d' ' -f1)" = "$(cat "$FLOOD_HASH")" ] ||
     fail "log sha256 differs from the task's own"
@@ -160,7 +160,7 @@ export BYTES_COPY="$TEST_TMP/bytes.copy"
 "$PY" "$TEST_TMP/follow.py" "$EXP/bytes.yml" bytes "$TEST_TMP/bytes.seen" \
     >"$TEST_TMP/follow.out" || fail "follower failed"
 id=$(awk '/^run /{print $2}' "$TEST_TMP/follow.out")
-cmp "$BYTES_COPY" "$EXP/.loom/runs/$id/bytes.log" || fail "log differs from what was written"
+cmp "$BYTES_COPY" "$EXP/.loom/runs/$id/$(step_field "$id" bytes .log)" || fail "log differs from what was written"
 cmp "$BYTES_COPY" "$TEST_TMP/bytes.seen" || fail "subscriber saw other bytes"
 
 note "P9 a subscriber that stops reading catches up from the log"
@@ -169,7 +169,7 @@ export FLOOD_BYTES=$((32 << 20))
     "$TEST_TMP/slow.seen" --stall 4 >"$TEST_TMP/slow.out" || fail "slow follower failed"
 id=$(awk '/^run /{print $2}' "$TEST_TMP/slow.out")
 grep -qx "gaps 1" "$TEST_TMP/slow.out" || fail "no gap notice: $(cat "$TEST_TMP/slow.out")"
-cmp "$EXP/.loom/runs/$id/slowflood.log" "$TEST_TMP/slow.seen" || fail "slow subscriber lost bytes"
+cmp "$EXP/.loom/runs/$id/$(step_field "$id" slowflood .log)" "$TEST_TMP/slow.seen" || fail "slow subscriber lost bytes"
 [ "$(stat -c %s "$TEST_TMP/slow.seen")" = "$FLOOD_BYTES" ] || fail "slow subscriber got a short stream"
 
 note "P10 a subscriber killed mid-stream"
@@ -183,7 +183,7 @@ kill -KILL "$fpid"
 wait "$fpid" 2>/dev/null
 wait_for 120 run_done "$id"
 [ "$(run_field "$id" .state)" = succeeded ] || fail "step hurt by a vanished client"
-[ "$(stat -c %s "$EXP/.loom/runs/$id/slowflood.log")" = "$FLOOD_BYTES" ] || fail "log incomplete"
+[ "$(stat -c %s "$EXP/.loom/runs/$id/$(step_field "$id" slowflood .log)")" = "$FLOOD_BYTES" ] || fail "log incomplete"
 rpc call daemon.ping >/dev/null || fail "daemon not alive"
 
 stop_loomd

@@ -29,6 +29,12 @@ start_run() {
 run_field() { rpc call run.status "{\"run\":\"$1\"}" | jq -r ".result$2"; }
 run_done() { case "$(run_field "$1" .state)" in running | "") return 1 ;; esac; }
 step_field() { run_field "$1" ".steps[] | select(.name == \"$2\") | $3"; }
+# log_has TEXT RUN STEP: the step's log (named in the record) holds TEXT
+log_has() {
+	local l
+	l=$(step_field "$2" "$3" .log) && [ -n "$l" ] && [ "$l" != null ] &&
+	    grep -q "$1" "$EXP/.loom/runs/$2/$l"
+}
 step_running() { [ "$(step_field "$1" "$2" .state)" = running ]; }
 has_line() { grep -q "$1" "$2"; }
 # Live processes (zombies aside) whose environment holds $1 exactly.
@@ -80,7 +86,7 @@ ERR="$TEST_TMP/loomd.0.err"
 note "P1 group kill: TERM ignored, KILL after the grace period"
 id=$(start_run "$EXP/p1.yml")
 wait_for 20 step_running "$id" p1
-wait_for 20 has_line started "$EXP/.loom/runs/$id/p1.log"
+wait_for 20 log_has started "$id" p1
 pid=$(step_field "$id" p1 .pid)
 [ "$(pgrep -g "$pid" | wc -l)" = 3 ] || fail "group of $pid: $(pgrep -g "$pid" | tr '\n' ' ')"
 rpc call run.cancel "{\"run\":\"$id\"}" >/dev/null || fail "run.cancel"
@@ -89,32 +95,32 @@ wait_for 10 run_done "$id"
 [ "$(run_field "$id" .state)" = cancelled ] || fail "run state $(run_field "$id" .state)"
 [ "$(step_field "$id" p1 .state)" = cancelled ] || fail "step state $(step_field "$id" p1 .state)"
 [ "$(step_field "$id" p1 .signal)" = SIGKILL ] || fail "not ended by SIGKILL"
-term=$(grep -n "run $id: p1.log: sending SIGTERM" "$ERR" | cut -d: -f1)
-kill=$(grep -n "run $id: p1.log: sending SIGKILL" "$ERR" | cut -d: -f1)
+term=$(grep -n "run $id: p1: sending SIGTERM" "$ERR" | cut -d: -f1)
+kill=$(grep -n "run $id: p1: sending SIGKILL" "$ERR" | cut -d: -f1)
 [ -n "$term" ] && [ -n "$kill" ] && [ "$term" -lt "$kill" ] ||
     fail "SIGTERM not sent before SIGKILL"
 
 note "P2 graceful: exits on TERM, never killed"
 export P2_MARKER="$TEST_TMP/p2.marker"
 id=$(start_run "$EXP/p2.yml")
-wait_for 20 has_line "line 1" "$EXP/.loom/runs/$id/p2.log"
+wait_for 20 log_has "line 1" "$id" p2
 rpc call run.cancel "{\"run\":\"$id\"}" >/dev/null || fail "run.cancel"
 wait_for 10 run_done "$id"
 [ -s "$P2_MARKER" ] || fail "the TERM handler did not run"
-! grep -q "run $id: p2.log: sending SIGKILL" "$ERR" || fail "P2 step got SIGKILL"
+! grep -q "run $id: p2: sending SIGKILL" "$ERR" || fail "P2 step got SIGKILL"
 [ "$(step_field "$id" p2 .exit_code)" = 0 ] || fail "P2 exit code"
 [ "$(run_field "$id" .state)" = cancelled ] || fail "P2 run state"
 
 note "P3 a stopped step ends through SIGTERM"
 id=$(start_run "$EXP/p3.yml")
-wait_for 20 has_line "line 1" "$EXP/.loom/runs/$id/p3.log"
+wait_for 20 log_has "line 1" "$id" p3
 pid=$(step_field "$id" p3 .pid)
 kill -STOP -- "-$pid"
 wait_for 5 grep -q 'State:.*T' "/proc/$pid/status"
 rpc call run.cancel "{\"run\":\"$id\"}" >/dev/null || fail "run.cancel"
 wait_for 10 run_done "$id"
 [ "$(step_field "$id" p3 .signal)" = SIGTERM ] || fail "P3 signal $(step_field "$id" p3 .signal)"
-! grep -q "run $id: p3.log: sending SIGKILL" "$ERR" || fail "P3 step got SIGKILL"
+! grep -q "run $id: p3: sending SIGKILL" "$ERR" || fail "P3 step got SIGKILL"
 
 note "P4 escaped grandchild of a step that exits 0"
 id=$(start_run "$EXP/escape.yml")
@@ -125,7 +131,7 @@ wait_for 5 no_zombies
 
 note "P4 cancel with a setsid grandchild and a background one"
 id=$(start_run "$EXP/escape-wait.yml")
-wait_for 20 has_line escaped "$EXP/.loom/runs/$id/escape-wait.log"
+wait_for 20 log_has escaped "$id" escape-wait
 [ "$(marked "LOOM_RUN_ID=$id")" -ge 4 ] || fail "expected 4 marked processes, got $(marked "LOOM_RUN_ID=$id")"
 rpc call run.cancel "{\"run\":\"$id\"}" >/dev/null || fail "run.cancel"
 wait_for 10 run_done "$id"

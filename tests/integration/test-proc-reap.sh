@@ -64,7 +64,7 @@ step_field "$id" noexec .error | grep -q "$EXP/tasks/noexec" ||
 [ "$(st noexec2)" = "failed null null" ] || fail "not executable: $(st noexec2)"
 step_field "$id" noexec2 .error | grep -q "$EXP/tasks/noexec: Permission denied" ||
     fail "not executable: $(step_field "$id" noexec2 .error)"
-grep -q "loom-no-such-interpreter" "$EXP/.loom/runs/$id/nointerp.log" ||
+grep -q "loom-no-such-interpreter" "$EXP/.loom/runs/$id/$(step_field "$id" nointerp .log)" ||
     fail "start failure not in the step log"
 [ "$(run_field "$id" .state)" = failed ] || fail "P6 run state"
 
@@ -106,7 +106,8 @@ depth=$(sort -k2,2n "$TIMES" | awk '$1 == "start" {d++; if (d > m) m = d} $1 == 
 [ "$(step_field "$id" each '[.items[].state] | unique | join(",")')" = succeeded ] ||
     fail "loop item states"
 for n in 0 1 2 3 4 5; do
-	grep -qx "args: .*items/f$((n + 1)).txt -o .*" "$EXP/.loom/runs/$id/each.$n.log" ||
+	log=$(step_field "$id" each ".items[$n].log")
+	grep -qx "args: .*items/f$((n + 1)).txt -o .*" "$EXP/.loom/runs/$id/$log" ||
 	    fail "no log of its own for item $n"
 done
 step_field "$id" each '.items[0].argv | join(" ")' | grep -q "items/f1.txt -o $EXP/outs/f1.txt" ||

@@ -117,8 +117,10 @@ wait_run "$id"
 [ -d "$EXP/out/deep" ] || fail "output folder of d not created before the run"
 dir="$EXP/.loom/runs/$id"
 jq -e '.state == "failed"' "$dir/run.json" >/dev/null || fail "run.json not final"
-[ "$(cat "$dir/b.log")" = "bad is failing" ] || fail "b.log: $(cat "$dir/b.log")"
-[ ! -e "$dir/d.log" ] || fail "a skipped step has a log"
+blog="$dir/$(step_field "$id" b .log)"
+[ "$(cat "$blog")" = "bad is failing" ] || fail "b's log: $(cat "$blog")"
+[ "$(step_field "$id" d .log)" = null ] || fail "a skipped step has a log name"
+! ls "$dir" | grep -q -- '-d\.log$' || fail "a skipped step has a log"
 grep -q "$id" "$XDG_STATE_HOME/loom/runs.index" || fail "run not in the index"
 
 note "log.read by offset"
@@ -140,13 +142,13 @@ note "P14 environment and working directory, S13 descriptors"
 id2=$(cd / && start_run "$EXP/env.yml")
 wait_run "$id2"
 [ "$(run_field "$id2" .state)" = succeeded ] || fail "env run $(run_field "$id2" .state)"
-log="$EXP/.loom/runs/$id2/env.log"
+log="$EXP/.loom/runs/$id2/$(step_field "$id2" env .log)"
 grep -qx "client=from the client" "$log" || fail "client env missing: $(cat "$log")"
 grep -qx "daemon=unset" "$log" || fail "daemon env leaked: $(cat "$log")"
 grep -qx "cwd=$EXP" "$log" || fail "cwd: $(cat "$log")"
 grep -qx "run=$id2" "$log" || fail "LOOM_RUN_ID: $(cat "$log")"
 grep -qx "py=1" "$log" || fail "PYTHONUNBUFFERED: $(cat "$log")"
-fds=$(tr '\n' ' ' <"$EXP/.loom/runs/$id2/fds.log")
+fds=$(tr '\n' ' ' <"$EXP/.loom/runs/$id2/$(step_field "$id2" fds .log)")
 [ "$fds" = "0 1 2 3 " ] || fail "step sees descriptors: $fds"
 
 note "run.list"
@@ -211,7 +213,9 @@ assert fin["b"]["state"] == "failed" and fin["b"]["exit_code"] == 1, fin["b"]
 assert fin["a"]["state"] == "succeeded" and fin["a"]["exit_code"] == 0, fin["a"]
 out = b"".join(base64.b64decode(e["params"]["data"]) for e in events
                if e["method"] == "run.output" and e["params"]["step"] == "a")
-log = open(os.path.join(os.path.dirname(sys.argv[1]), ".loom/runs", run, "a.log"), "rb").read()
+rdir = os.path.join(os.path.dirname(sys.argv[1]), ".loom/runs", run)
+rec = json.load(open(os.path.join(rdir, "run.json")))
+log = open(os.path.join(rdir, rec["steps"][0]["log"]), "rb").read()
 assert out == log and out.startswith(b"ok -o "), (out, log)
 last = events[-1]["params"]
 assert last["state"] == "failed" and last["steps_total"] == 5, last
