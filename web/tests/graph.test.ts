@@ -155,7 +155,7 @@ describe('toFlow', () => {
 		const g = buildGraph(m);
 		const placed = layoutGraph(m, g);
 		const runs = emptyRuns(m.file);
-		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [] };
+		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [], run: 'r1', earlier: false };
 		const stale = [...placed, { id: 'step:gone', kind: 'step' as const, name: 'gone', x: 0, y: 0, width: 1, height: 1 }];
 		const f = toFlow(m, g, stale, runs.current);
 		expect(f.nodes.find((n) => n.id === 'step:gone')).toBeUndefined();

@@ -1,17 +1,41 @@
 // SPDX-License-Identifier: MIT
-// From the model, its graph, the placed nodes and the run state to React
-// Flow's nodes and edges. Kept apart from the components so the mapping
-// can be tested without a DOM.
+// From the model, its graph, the placed nodes, the run state and the
+// freshness to React Flow's nodes and edges. Kept apart from the
+// components so the mapping can be tested without a DOM.
+//
+// Parameter links are drawn only when there are few of them, or on
+// demand (all of them, or those of the selected node): a parameter used
+// by every step of a big pipeline would otherwise draw hundreds of lines
+// over the graph, and costs the browser seconds to lay out.
 import type { Edge, Node } from '@xyflow/react';
 import type { PipelineModel } from '../types';
 import type { RunView } from '../runs';
+import type { FreshMap } from '../freshness';
 import type { Graph } from './build';
 import type { Placed } from './layout';
 
-export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunView): { nodes: Node[]; edges: Edge[] } {
+/** Up to this many parameter links are drawn without asking. */
+export const PARAM_EDGES_SHOWN = 30;
+
+export interface FlowOptions {
+	fresh?: FreshMap;
+	/** draw every parameter link */
+	showParams?: boolean;
+	/** the selected node: its parameter links are drawn */
+	selected?: string | null;
+}
+
+export function paramEdgesShown(g: Graph, o: FlowOptions): (source: string, target: string) => boolean {
+	const n = g.edges.filter((e) => e.kind === 'param').length;
+	if (o.showParams || n <= PARAM_EDGES_SHOWN) return () => true;
+	return (s, t) => o.selected !== undefined && o.selected !== null && (s === o.selected || t === o.selected);
+}
+
+export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunView, o: FlowOptions = {}): { nodes: Node[]; edges: Edge[] } {
 	const steps = new Map(m.steps.map((s) => [s.name, s]));
 	const data = new Map(m.data.map((d) => [d.name, d]));
 	const params = new Map(m.parameters.map((p) => [p.name, p]));
+	const fresh = o.fresh ?? {};
 	// Positions may lag one render behind a newly opened model: leave out
 	// whatever the model does not have (yet).
 	const known = placed.filter((p) =>
@@ -34,16 +58,19 @@ export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunVie
 					state: r?.state ?? 'idle',
 					exitCode: r?.exitCode ?? null,
 					signal: r?.signal ?? null,
+					earlier: r?.earlier ?? false,
+					run: r?.run ?? null,
+					fresh: fresh[p.id] ?? null,
 				},
 			};
 		}
 		if (p.kind === 'data') {
 			const d = data.get(p.name)!;
-			return { ...base, data: { name: d.name, type: d.type, exists: d.exists, url: d.url, kind: d.kind } };
+			return { ...base, data: { name: d.name, type: d.type, exists: d.exists, url: d.url, kind: d.kind, fresh: fresh[p.id] ?? null } };
 		}
 		if (p.kind === 'param') {
 			const q = params.get(p.name)!;
-			return { ...base, data: { name: q.name, value: q.value } };
+			return { ...base, data: { name: q.name, value: q.value, width: p.width }, style: { width: p.width } };
 		}
 		return {
 			...base,
@@ -55,20 +82,24 @@ export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunVie
 		};
 	});
 	const big = g.edges.length > 150;
-	const edges: Edge[] = g.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => {
-		const stepName = e.kind === 'output' ? e.source.slice(5) : e.target.slice(5);
-		const running = run.steps[stepName]?.state === 'running';
-		return {
-			id: e.id,
-			source: e.source,
-			target: e.target,
-			// Labels are measured one by one in the DOM (a forced layout
-			// each): fine for a small graph, seconds for a big one.
-			label: big ? undefined : e.label || undefined,
-			animated: running && e.kind !== 'param',
-			className: `edge-${e.kind}`,
-			type: 'default',
-		};
-	});
+	const showParam = paramEdgesShown(g, o);
+	const edges: Edge[] = g.edges
+		.filter((e) => ids.has(e.source) && ids.has(e.target) && (e.kind !== 'param' || showParam(e.source, e.target)))
+		.map((e) => {
+			const stepName = e.kind === 'output' ? e.source.slice(5) : e.target.slice(5);
+			const running = e.kind !== 'param' && !big && run.steps[stepName]?.state === 'running';
+			return {
+				id: e.id,
+				source: e.source,
+				target: e.target,
+				// Labels are measured one by one in the DOM (a forced layout
+				// each): fine for a small graph, seconds for a big one.
+				label: big ? undefined : e.label || undefined,
+				animated: running,
+				className: `edge-${e.kind}`,
+				type: e.kind === 'param' ? 'straight' : 'default',
+				...(e.kind === 'param' ? { targetHandle: 'param', focusable: false } : {}),
+			};
+		});
 	return { nodes, edges };
 }
