@@ -563,6 +563,6 @@ function miniNode(min: number) {
 	return function MiniNode(p: MiniMapNodeProps) {
 		const w = Math.max(p.width, min);
 		const h = Math.max(p.height, min);
-		return <rect x={p.x} y={p.y} width={w} height={h} rx={p.borderRadius} fill={p.color} className={p.className} shapeRendering={p.shapeRendering} />;
+		return <rect x={p.x} y={p.y} width={w} height={h} rx={p.borderRadius} style={{ fill: p.color }} className={`react-flow__minimap-node ${p.className}`} shapeRendering={p.shapeRendering} />;
 	};
 }
