@@ -369,6 +369,20 @@ function Editor({ rpc, targetId }: Props) {
 		return Math.max(w / 200, h / 150) * 2;
 	}, [placed]);
 	const MiniNode = useMemo(() => miniNode(miniMin), [miniMin]);
+	// A big graph's minimap (a thousand shapes) is drawn one frame after
+	// the graph, so the graph's first frame does not wait for it.
+	const [miniReady, setMiniReady] = useState(false);
+	useEffect(() => {
+		if (placed.length === 0) return;
+		if (!big) {
+			setMiniReady(true);
+			return;
+		}
+		setMiniReady(false);
+		let id = requestAnimationFrame(() => (id = requestAnimationFrame(() => setMiniReady(true))));
+		return () => cancelAnimationFrame(id);
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [model?.file, placed.length > 0]);
 
 	const paramEdges = graph ? graph.edges.filter((e) => e.kind === 'param').length : 0;
 	const errors: Diag[] = model?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -485,7 +499,7 @@ function Editor({ rpc, targetId }: Props) {
 							proOptions={{ hideAttribution: true }}
 						>
 							<Background />
-							<MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />
+							{miniReady && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
 							<Controls />
 						</ReactFlow>
 					)}

@@ -7,12 +7,16 @@
 // demand (all of them, or those of the selected node): a parameter used
 // by every step of a big pipeline would otherwise draw hundreds of lines
 // over the graph, and costs the browser seconds to lay out.
+import { Position } from '@xyflow/react';
 import type { Edge, Node } from '@xyflow/react';
 import type { PipelineModel } from '../types';
 import type { RunView } from '../runs';
 import type { FreshMap } from '../freshness';
 import type { Graph } from './build';
 import type { Placed } from './layout';
+
+/** Above this many nodes, sizes and handles are given (see known()). */
+export const BIG_NODES = 300;
 
 /** Up to this many parameter links are drawn without asking. */
 export const PARAM_EDGES_SHOWN = 30;
@@ -31,6 +35,27 @@ export function paramEdgesShown(g: Graph, o: FlowOptions): (source: string, targ
 	return (s, t) => o.selected !== undefined && o.selected !== null && (s === o.selected || t === o.selected);
 }
 
+/**
+ * Sizes and handle places of a node, given up front. React Flow draws
+ * every node once to measure its handles unless it is told where they
+ * are; with a thousand nodes that first draw (and taking most of them
+ * down again, when only those on screen are drawn) costs seconds. The
+ * numbers match styles.css (fixed node sizes, 6 px handles centred on
+ * the border).
+ */
+function known(p: Placed): Partial<Node> {
+	const h = (type: 'source' | 'target', position: Position, x: number, y: number, id: string | null = null) => ({ type, position, x: x - 3, y: y - 3, width: 6, height: 6, id });
+	const handles =
+		p.kind === 'step'
+			? [h('target', Position.Left, 0, p.height / 2), h('target', Position.Top, p.width / 2, 0, 'param'), h('source', Position.Right, p.width, p.height / 2)]
+			: p.kind === 'data'
+				? [h('target', Position.Left, 0, p.height / 2), h('source', Position.Right, p.width, p.height / 2)]
+				: p.kind === 'param'
+					? [h('source', Position.Bottom, p.width / 2, p.height)]
+					: [];
+	return { width: p.width, height: p.height, handles };
+}
+
 export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunView, o: FlowOptions = {}): { nodes: Node[]; edges: Edge[] } {
 	const steps = new Map(m.steps.map((s) => [s.name, s]));
 	const data = new Map(m.data.map((d) => [d.name, d]));
@@ -38,12 +63,13 @@ export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunVie
 	const fresh = o.fresh ?? {};
 	// Positions may lag one render behind a newly opened model: leave out
 	// whatever the model does not have (yet).
-	const known = placed.filter((p) =>
+	const kept = placed.filter((p) =>
 		p.kind === 'step' ? steps.has(p.name) : p.kind === 'data' ? data.has(p.name) : p.kind === 'param' ? params.has(p.name) : m.groups.some((x) => x.name === p.name),
 	);
-	const ids = new Set(known.map((p) => p.id));
-	const nodes: Node[] = known.map((p) => {
-		const base = { id: p.id, position: { x: p.x, y: p.y }, type: p.kind };
+	const ids = new Set(kept.map((p) => p.id));
+	const sized = placed.length > BIG_NODES;
+	const nodes: Node[] = kept.map((p) => {
+		const base = { id: p.id, position: { x: p.x, y: p.y }, type: p.kind, ...(sized ? known(p) : {}) };
 		if (p.kind === 'step') {
 			const s = steps.get(p.name)!;
 			const r = run.steps[p.name];
