@@ -1,31 +1,36 @@
 // SPDX-License-Identifier: MIT
-// Benchmark: open a 500-step pipeline in the editor (headless Chromium)
-// and report the time to first render (the first step node on screen)
-// and to the full graph (every step in the minimap; a big graph draws
-// only the nodes on screen, see web/src/App.tsx), plus the
-// pipeline.open round trip the editor waits for. The reference in the
-// same run is the time to load a near-empty pipeline (one step) the same
-// way, so the figures are also given as ratios. Not a test: run by
+// Benchmark: open 500-step pipelines of three shapes in the editor
+// (headless Chromium) and report, for each, the time from navigation to
+// the first frame with a step node on screen, to the whole graph in the
+// minimap, the time "Fit" takes to draw its frame, the page's JS heap
+// after Fit, and the pipeline.open round trip. Shapes:
+//   chain   s1 -> s2 -> ... (each step reads the previous one's output)
+//   fanout  every step reads the same input
+//   param   a chain whose steps all use one parameter
+// The reference is a one-step pipeline opened the same way, so the
+// figures are also given as ratios. Not a test: run by
 // bench/bench-web.sh, which builds nothing and needs a built editor.
 //
-//   node bench/bench-web.mjs [STEPS] [RUNS]
+//   node bench/bench-web.mjs [STEPS] [RUNS] [SHAPES]   (SHAPES: chain,fanout,param)
 import fs from 'node:fs';
 import path from 'node:path';
 import * as L from '../web/e2e/lib.mjs';
 
 const STEPS = Number(process.argv[2] || 500);
-const RUNS = Number(process.argv[3] || 5);
+const RUNS = Number(process.argv[3] || 3);
+const SHAPES = (process.argv[4] || 'chain,fanout,param').split(',');
 
-/** A chain with fan-out: step i reads d(i/2) so the graph is layered. */
-function writePipeline(dir, n) {
+/** Step i's input: the previous output (chain, param) or d0 (fanout). */
+function writePipeline(dir, n, shape) {
 	fs.mkdirSync(path.join(dir, 'tasks'), { recursive: true });
 	fs.writeFileSync(path.join(dir, 'tasks', 't.sh'), '#!/bin/sh\ntrue\n', { mode: 0o755 });
 	const lines = ['data:', '  d0: {type: txt, path: data/d0.txt}'];
 	for (let i = 1; i <= n; i++) lines.push(`  d${i}: {type: txt, path: out/d${i}.txt}`);
-	lines.push('parameters:', '  size: 3', 'pipeline:');
+	lines.push('parameters:', '  learning_rate: 0.001', 'pipeline:');
 	for (let i = 1; i <= n; i++) {
-		lines.push(`  - name: s${i}`, '    task: tasks/t.sh', `    inputs: {x: $d${Math.floor(i / 2)}}`, `    outputs: {-o: $d${i}}`);
-		if (i % 10 === 0) lines.push('    args: {--size: $size}');
+		const input = shape === 'fanout' ? 0 : i - 1;
+		lines.push(`  - name: s${i}`, '    task: tasks/t.sh', `    inputs: {x: $d${input}}`, `    outputs: {-o: $d${i}}`);
+		if (shape === 'param') lines.push('    args: {--lr: $learning_rate}');
 	}
 	fs.writeFileSync(path.join(dir, 'experiment.yml'), lines.join('\n') + '\n');
 }
@@ -42,6 +47,14 @@ async function measure(page, url, n, file) {
 	const first = Date.now() - t0;
 	await page.waitForFunction((k) => document.querySelectorAll('.react-flow__minimap-node').length >= k, n, { timeout: 120000 });
 	const full = Date.now() - t0;
+	const fit = await page.evaluate(async () => {
+		const b = [...document.querySelectorAll('button')].find((x) => x.textContent.trim() === 'Fit');
+		const t = performance.now();
+		b.click();
+		await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		return performance.now() - t;
+	});
+	const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
 	const rpc = await page.evaluate(async (file) => {
 		const ws = new WebSocket(`ws://${location.host}/ws`);
 		await new Promise((r) => (ws.onopen = r));
@@ -52,35 +65,38 @@ async function measure(page, url, n, file) {
 		ws.close();
 		return d;
 	}, file);
-	return { first, full, rpc };
+	return { first, full, fit, heap, rpc };
 }
 
 const { tmp, env } = L.makeEnv();
 const b = await L.launch();
 try {
-	const big = path.join(tmp, 'big');
-	const small = path.join(tmp, 'small');
-	writePipeline(big, STEPS);
-	writePipeline(small, 1);
-	const bigFile = path.join(big, 'experiment.yml');
-	const smallFile = path.join(small, 'experiment.yml');
-	const urlBig = L.openUi(env, bigFile);
-	const urlSmall = L.openUi(env, smallFile);
-	const res = { big: [], small: [] };
+	const cases = [['small', 1, 'chain'], ...SHAPES.map((s) => [s, STEPS, s])];
+	const urls = {};
+	for (const [k, n, shape] of cases) {
+		const dir = path.join(tmp, k);
+		writePipeline(dir, n, shape);
+		urls[k] = { url: L.openUi(env, path.join(dir, 'experiment.yml')), n, file: path.join(dir, 'experiment.yml') };
+	}
+	const res = Object.fromEntries(cases.map(([k]) => [k, []]));
 	for (let r = 0; r < RUNS + 1; r++) {
-		for (const [k, url, n, file] of [['small', urlSmall, 1, smallFile], ['big', urlBig, STEPS, bigFile]]) {
+		for (const [k] of cases) {
 			const ctx = await b.browser.newContext({ viewport: { width: 1400, height: 900 } });
 			const page = await ctx.newPage();
-			const m = await measure(page, url, n, file);
+			const m = await measure(page, urls[k].url, urls[k].n, urls[k].file);
 			if (r > 0) res[k].push(m); // the first round warms caches
 			await ctx.close();
 		}
 	}
 	const f = (k, key) => median(res[k].map((m) => m[key]));
-	console.log(`editor, ${STEPS}-step pipeline (median of ${RUNS}, headless Chromium, loomd from ${L.BIN}):`);
-	console.log(`  first render:    ${f('big', 'first')} ms   (1-step reference ${f('small', 'first')} ms, ratio ${(f('big', 'first') / f('small', 'first')).toFixed(2)})`);
-	console.log(`  full graph:      ${f('big', 'full')} ms   (reference ${f('small', 'full')} ms, ratio ${(f('big', 'full') / f('small', 'full')).toFixed(2)})`);
-	console.log(`  pipeline.open:   ${f('big', 'rpc').toFixed(1)} ms   (reference ${f('small', 'rpc').toFixed(1)} ms)`);
+	console.log(`editor (median of ${RUNS}, headless Chromium, loomd from ${L.BIN}):`);
+	console.log(`  1-step reference: first frame ${f('small', 'first')} ms, Fit ${f('small', 'fit').toFixed(0)} ms, heap ${(f('small', 'heap') / 1048576).toFixed(1)} MiB, pipeline.open ${f('small', 'rpc').toFixed(1)} ms`);
+	for (const s of SHAPES)
+		console.log(
+			`  ${STEPS}-step ${s.padEnd(6)}: first frame ${f(s, 'first')} ms (ratio ${(f(s, 'first') / f('small', 'first')).toFixed(2)}), ` +
+				`whole minimap ${f(s, 'full')} ms, Fit ${f(s, 'fit').toFixed(0)} ms, heap ${(f(s, 'heap') / 1048576).toFixed(1)} MiB, ` +
+				`pipeline.open ${f(s, 'rpc').toFixed(1)} ms`,
+		);
 } finally {
 	await b.close();
 	L.cleanup(env, tmp);

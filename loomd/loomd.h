@@ -39,6 +39,7 @@ struct loom_error;
 struct run_state;
 struct web_state;
 struct fresh_state;
+struct watch_state;
 
 /* Options from the command line and the environment. */
 struct loomd_options {
@@ -106,6 +107,7 @@ struct loomd {
 	struct run_state *runs;		/* owned by the run module */
 	struct web_state *web;		/* owned by the web module */
 	struct fresh_state *fresh;	/* owned by the fresh module */
+	struct watch_state *watch;	/* watch.c: files of open pipelines */
 };
 
 /* Monotonic milliseconds, microseconds. */

@@ -152,7 +152,7 @@ rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
 	json_t *r = NULL, *entries, *j;
 	size_t want, got = 0;
 	ssize_t n;
-	int fd = -1, i, count;
+	int fd = -1, i, count, shown;
 
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
 		return NULL;
@@ -236,11 +236,14 @@ rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
 		goto out;
 	}
 	if (S_ISDIR(sb.st_mode)) {
+		/* size counts what a listing shows: no "." or "..", no
+		   hidden names. */
 		entries = json_array();
+		shown = 0;
 		count = scandir(resolved, &ents, NULL, alphasort);
 		for (i = 0; i < count; i++) {
 			if (ents[i]->d_name[0] != '.' &&
-			    json_array_size(entries) < PREVIEW_ENTRIES)
+			    shown++ < PREVIEW_ENTRIES)
 				json_array_append_new(entries,
 				    json_string(ents[i]->d_name));
 			free(ents[i]);
@@ -248,9 +251,8 @@ rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
 		if (count >= 0)
 			free(ents);
 		r = json_pack("{s:s, s:s, s:i, s:b, s:o}", "path", rel,
-		    "kind", "dir", "size", count < 0 ? 0 : count,
-		    "truncated", json_array_size(entries) >= PREVIEW_ENTRIES,
-		    "entries", entries);
+		    "kind", "dir", "size", shown, "truncated",
+		    shown > PREVIEW_ENTRIES, "entries", entries);
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {

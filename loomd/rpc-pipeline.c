@@ -37,6 +37,7 @@
 #include "loomd/http.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc-params.h"
+#include "loomd/watch.h"
 
 /* Bounds of a workspace scan. */
 #define LIST_MAX_DEPTH		4
@@ -115,12 +116,15 @@ rpc_pipeline_status(struct loomd *loomd, json_t *result)
 {
 	json_object_set_new(result, "editor_port",
 	    json_integer(http_port(loomd)));
+	json_object_set_new(result, "watches",
+	    json_integer((json_int_t)watch_count(loomd)));
 }
 
 static void
 rpc_pipeline_free(struct loomd *loomd)
 {
 	http_free(loomd);
+	watch_free(loomd);
 }
 
 /* ui.open {"path", "port"?, "env"?, "cwd"?} */
@@ -549,6 +553,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	json_object_set_new(r, "ok", json_boolean(p != NULL &&
 	    d.nerrors == 0));
 	json_object_set_new(r, "diagnostics", rpc_params_diags(&d));
+	watch_open(loomd, client, real, p);
 	pipeline_free(p);
 	diags_free(&d);
 	free(real);

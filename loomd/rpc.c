@@ -21,6 +21,7 @@
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/rpc.h"
+#include "loomd/watch.h"
 
 /* Most elements in one batch; bigger batches get one -32600. */
 #define RPC_MAX_BATCH	1024
@@ -104,6 +105,7 @@ rpc_client_kill(struct rpc_client *c, const char *reason)
 	c->dead = true;
 	c->loomd->nclients--;
 	notify_client_gone(c);
+	watch_client_gone(c);
 	log_info("client %llu closed: %s", (unsigned long long)c->id, reason);
 }
 

@@ -80,6 +80,7 @@ export async function launch() {
 			'--disable-background-networking',
 			'--disable-component-update',
 			'--disable-sync',
+			'--enable-precise-memory-info',
 		],
 	});
 	return {
@@ -171,4 +172,13 @@ export async function terminalText(page) {
 
 export async function stepState(page, name) {
 	return page.getAttribute(`[data-testid="node-step-${name}"]`, 'data-state');
+}
+
+/**
+ * Select a graph node by its test id ("node-step-merge"). "Fit" keeps
+ * text legible and pans rather than shrinking a wide graph, so the node
+ * may lie outside the visible pane: the click event goes to it directly.
+ */
+export async function clickNode(page, testid) {
+	await page.dispatchEvent(`[data-testid="${testid}"]`, 'click');
 }

@@ -18,10 +18,10 @@ export default async function ({ L, tmp, env, page }) {
 	const label = await page.textContent('[data-testid="state-check"]');
 	L.check(/exit 1/.test(label), `failed step label: ${label}`);
 
-	await page.click('[data-testid="node-step-check"]');
+	await L.clickNode(page, 'node-step-check');
 	L.check((await page.textContent('[data-testid="exit-code"]')) === '1', 'exit code not shown');
 	await L.waitFor('check output', async () => (await L.terminalText(page)).includes('more than 3'));
-	await page.click('[data-testid="node-step-merge"]');
+	await L.clickNode(page, 'node-step-merge');
 	const details = await page.textContent('[data-testid="details"]');
 	L.check(details.includes('skipped') && details.includes('check failed'), `merge details: ${details}`);
 }

@@ -35,14 +35,14 @@ export default async function ({ L, tmp, env, page }) {
 	await page.goto(L.openUi(env, `${dir}/experiment.yml`));
 	await page.waitForSelector('[data-testid="node-data-table"]');
 
-	await page.click('[data-testid="node-data-table"]');
+	await L.clickNode(page, 'node-data-table');
 	await page.waitForSelector('[data-testid="preview-csv"]');
 	const cells = await page.locator('[data-testid="preview-csv"] tr').evaluateAll((rows) =>
 		rows.map((r) => [...r.children].map((c) => c.textContent)),
 	);
 	L.check(JSON.stringify(cells) === JSON.stringify([['name', 'score'], ['ada', '3'], ['lin, b', '5']]), `csv: ${JSON.stringify(cells)}`);
 
-	await page.click('[data-testid="node-data-picture"]');
+	await L.clickNode(page, 'node-data-picture');
 	await page.waitForSelector('[data-testid="preview-image"]');
 	await L.waitFor('image loaded', () =>
 		page.evaluate(() => {
@@ -51,11 +51,11 @@ export default async function ({ L, tmp, env, page }) {
 		}),
 	);
 
-	await page.click('[data-testid="node-data-notes"]');
+	await L.clickNode(page, 'node-data-notes');
 	await page.waitForSelector('[data-testid="preview-json"]');
 	const json = await page.textContent('[data-testid="preview-json"]');
 	L.check(json.includes('"c": true') && json.includes('\n'), `json: ${json}`);
 
-	await page.click('[data-testid="node-data-report"]');
+	await L.clickNode(page, 'node-data-report');
 	await L.waitFor('missing note', async () => (await page.textContent('[data-testid="details"]')).includes('Not created yet'));
 }

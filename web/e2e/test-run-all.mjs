@@ -23,7 +23,7 @@ export default async function ({ L, tmp, env, page }) {
 	L.check((await page.getAttribute('[data-testid="node-data-words"]', 'data-exists')) === 'true', 'words.txt should exist');
 	L.check((await page.getAttribute('[data-testid="node-data-summary"]', 'data-exists')) === 'false', 'summary should not exist yet');
 
-	await page.click('[data-testid="node-step-letters"]');
+	await L.clickNode(page, 'node-step-letters');
 	const cmd = await page.textContent('[data-testid="command"]');
 	L.check(cmd.includes(`${dir}/tasks/count.py`) && cmd.includes('--what letters'), `command: ${cmd}`);
 	L.check((await page.textContent('[data-testid="details"]')).includes('Interface (front matter)'), 'front matter missing');
@@ -39,7 +39,7 @@ export default async function ({ L, tmp, env, page }) {
 	await page.click('[data-testid="tab-prepare"]');
 	await L.waitFor('prepare output in the terminal', async () => /\d+ words/.test(await L.terminalText(page)));
 
-	await page.click('[data-testid="node-step-merge"]');
+	await L.clickNode(page, 'node-step-merge');
 	await L.waitFor('exit code 0', async () => (await page.textContent('[data-testid="exit-code"]')) === '0');
 
 	// The run started here is a run like any other.

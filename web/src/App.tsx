@@ -1,23 +1,27 @@
 // SPDX-License-Identifier: MIT
 // The editor: connects to loomd over the bridge, opens the target it was
 // started on (a pipeline, or a folder to choose among pipelines), shows
-// the graph with live run states, the details panel and the terminal.
-// Every run of the open pipeline shows up live, wherever it was started
-// (run.subscribe to all runs).
+// the graph with live run states and freshness, the details panel and
+// the terminal. Every run of the open pipeline shows up live, wherever
+// it was started (run.subscribe to all runs); changes made to its files
+// on disk arrive as file.changed and reload the graph in place.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import type { Node, NodeChange } from '@xyflow/react';
+import type { MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
+import { LayoutGrid, Maximize, Play, SlidersHorizontal, Square } from 'lucide-react';
 import { applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
-import type { Diag, PipelineModel, UiTarget, Workspace } from './types';
+import type { Diag, PipelineModel, StepFreshness, UiTarget, Workspace } from './types';
 import { buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
-import { toFlow } from './graph/flow';
+import { PARAM_EDGES_SHOWN, toFlow } from './graph/flow';
+import { nodeFreshness } from './freshness';
+import { fitViewport } from './graph/fit';
 import { nodeTypes } from './graph/Nodes';
-import { applyEvent, emptyRuns, fromRecord } from './runs';
+import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns } from './runs';
 import type { RunsState } from './runs';
 import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
@@ -31,6 +35,10 @@ interface Props {
 
 /** Above this many nodes the graph is drawn lazily (see below). */
 const BIG_GRAPH = 300;
+/** Runs of the pipeline read back on open (each step's last state). */
+const HISTORY_RUNS = 10;
+/** Bytes of a step's log shown on open. */
+const HISTORY_BYTES = 1024 * 1024;
 
 type RunSummary = { run: string; file: string; state: string; started: number };
 
@@ -51,17 +59,22 @@ function Editor({ rpc, targetId }: Props) {
 	const [loadError, setLoadError] = useState<string | null>(null);
 	const [loading, setLoading] = useState(false);
 	const [runs, setRuns] = useState<RunsState>(emptyRuns(''));
+	const [fresh, setFresh] = useState<StepFreshness[] | null>(null);
 	const [selected, setSelected] = useState<string | null>(null);
 	const [placed, setPlaced] = useState<Placed[]>([]);
 	const [tab, setTab] = useState<string | null>(null);
 	const [version, setVersion] = useState(0);
 	const [message, setMessage] = useState<string | null>(null);
+	const [showParams, setShowParams] = useState(false);
 	const store = useMemo(() => new OutputStore(), []);
 	const fileRef = useRef<string | null>(null);
 	const runsRef = useRef(runs);
 	runsRef.current = runs;
+	const placedRef = useRef(placed);
+	placedRef.current = placed;
 	const flow = useReactFlow();
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
 
 	// Connection and the target.
 	useEffect(() => {
@@ -101,47 +114,80 @@ function Editor({ rpc, targetId }: Props) {
 		};
 	}, [conn.state, rpc, targetId]);
 
-	// Load a pipeline and its last run.
+	// Freshness of every step (pipeline.freshness, as `loomctl status
+	// FILE`): one request at a time; asks made meanwhile are merged into
+	// one more when it returns.
+	const refreshFresh = useCallback(
+		async (f: string) => {
+			const a = freshAsk.current;
+			if (a.busy) {
+				a.again = true;
+				return;
+			}
+			a.busy = true;
+			try {
+				do {
+					a.again = false;
+					const r = await rpc.call<{ steps: StepFreshness[] }>('pipeline.freshness', { file: f }).catch(() => null);
+					if (fileRef.current === f) setFresh(r ? r.steps : null);
+				} while (a.again && fileRef.current === f);
+			} finally {
+				a.busy = false;
+			}
+		},
+		[rpc],
+	);
+
+	// The last runs of the pipeline (each step's last state) and the
+	// output of each step's last real run.
+	const loadHistory = useCallback(
+		async (m: PipelineModel) => {
+			let st = emptyRuns(m.file);
+			runsRef.current = st;
+			setRuns(st);
+			try {
+				const list = await rpc.call<{ runs: RunSummary[] }>('run.list', { limit: 50 });
+				const mine = list.runs.filter((r) => r.file === m.file).slice(0, HISTORY_RUNS);
+				const recs: Record<string, unknown>[] = [];
+				for (const r of mine) recs.push(await rpc.call<Record<string, unknown>>('run.status', { run: r.run }));
+				if (fileRef.current !== m.file) return;
+				st = fromRecords(st, recs);
+				// Live events that came meanwhile are newer than the records.
+				const cur = runsRef.current;
+				const next = cur.current.id !== null ? { ...cur, runFiles: { ...st.runFiles, ...cur.runFiles }, active: { ...st.active, ...cur.active } } : st;
+				runsRef.current = next;
+				setRuns(next);
+				for (const [step, run] of logRuns(recs)) {
+					if (!store.historyStart(step, run)) continue;
+					const lr = await rpc
+						.call<{ data: string; offset: number }>('log.read', { run, step, offset: 0, max: HISTORY_BYTES })
+						.catch(() => null);
+					store.historyEnd(step, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
+				}
+			} catch {
+				/* no history: fine */
+			}
+		},
+		[rpc, store],
+	);
+
+	// Load a pipeline (again, keepRuns: after a change on disk or a run).
 	const load = useCallback(
 		async (f: string, keepRuns: boolean) => {
 			setLoading(true);
 			try {
 				const m = await rpc.call<PipelineModel>('pipeline.open', { file: f });
 				if (fileRef.current !== f) return;
-				setModel(m);
+				// A file broken on disk keeps its last graph on screen, under
+				// the diagnostics, with running disabled.
+				setModel((old) => (!m.ok && m.steps.length === 0 && old && old.file === m.file ? { ...old, ok: false, diagnostics: m.diagnostics } : m));
 				setLoadError(null);
+				if (m.ok) void refreshFresh(f);
+				else setFresh(null);
 				if (!keepRuns) {
-					let st = emptyRuns(m.file);
 					store.reset();
 					setTab(null);
-					// Track live events at once; history is merged below
-					// unless a newer run began meanwhile.
-					runsRef.current = st;
-					setRuns(st);
-					try {
-						const list = await rpc.call<{ runs: RunSummary[] }>('run.list', { limit: 50 });
-						const last = list.runs.find((r) => r.file === m.file);
-						if (last) {
-							const rec = await rpc.call<Record<string, unknown>>('run.status', { run: last.run });
-							st = fromRecord(st, rec);
-							for (const s of (rec.steps as { name: string; state: string }[]) ?? []) {
-								if (s.state === 'pending' || s.state === 'skipped') continue;
-								if (runsRef.current.current.id !== null) break;
-								const lr = await rpc
-									.call<{ data: string }>('log.read', { run: last.run, step: s.name, offset: 0, max: 262144 })
-									.catch(() => null);
-								if (lr && lr.data) store.append(s.name, decodeBase64(lr.data));
-							}
-						}
-					} catch {
-						/* no history: fine */
-					}
-					if (fileRef.current === f) {
-						const cur = runsRef.current;
-						const next = cur.file === st.file && cur.current.id !== null ? { ...cur, runFiles: { ...st.runFiles, ...cur.runFiles } } : st;
-						runsRef.current = next;
-						setRuns(next);
-					}
+					await loadHistory(m);
 				}
 			} catch (e) {
 				if (fileRef.current === f) {
@@ -152,51 +198,77 @@ function Editor({ rpc, targetId }: Props) {
 				if (fileRef.current === f) setLoading(false);
 			}
 		},
-		[rpc, store],
+		[rpc, store, refreshFresh, loadHistory],
 	);
 
 	useEffect(() => {
 		fileRef.current = file;
 		setSelected(null);
+		setFresh(null);
 		if (file) {
 			if (target?.kind === 'dir') window.location.hash = `file=${encodeURIComponent(file)}`;
 			void load(file, false);
 		}
 	}, [file, load, target]);
 
-	// Layout whenever the model's structure changes.
+	// Layout whenever the model's structure changes. A reload of the same
+	// file keeps the nodes where they are (a renamed node takes the place
+	// of the one it replaces); a newly opened file is laid out afresh.
 	const graph = useMemo(() => (model ? buildGraph(model) : null), [model]);
 	const structure = useMemo(() => (graph ? graph.nodes.map((n) => n.id).join('|') + '#' + graph.edges.map((e) => e.id).join('|') : ''), [graph]);
+	const laidOut = useRef<string | null>(null);
 	useEffect(() => {
 		if (!model || !graph) {
 			setPlaced([]);
 			return;
 		}
-		setPlaced(layoutGraph(model, graph));
+		const same = laidOut.current === model.file;
+		laidOut.current = model.file;
+		setPlaced(layoutGraph(model, graph, false, same ? keptPositions(placedRef.current, graph.nodes) : undefined));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [structure, model?.file]);
 
 	// A big graph starts at its beginning, at full size, and draws only
 	// what is on screen: drawing a thousand nodes at once takes the
-	// browser seconds. "Fit" shows the whole of it.
+	// browser seconds. "Fit" shows the whole of it when that is legible.
 	const big = placed.length > BIG_GRAPH;
+	const pane = useRef<HTMLElement>(null);
 	const startViewport = useMemo(() => {
 		if (placed.length === 0) return { x: 0, y: 0, zoom: 1 };
 		const first = placed.filter((p) => p.kind === 'step').sort((a, b) => a.x - b.x)[0] ?? placed[0];
 		const minX = Math.min(...placed.map((p) => p.x));
 		return { x: 40 - minX, y: 300 - first.y, zoom: 1 };
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [structure, model?.file, placed.length > 0]);
+	}, [model?.file, placed.length > 0]);
+	const [fitMode, setFitMode] = useState<'whole' | 'start' | ''>('');
+	const fit = useCallback(() => {
+		const el = pane.current;
+		if (!el || placedRef.current.length === 0) return;
+		const v = fitViewport(placedRef.current, el.clientWidth, el.clientHeight);
+		setFitMode(v.whole ? 'whole' : 'start');
+		void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
+	}, [flow]);
+	const fittedFile = useRef<string | null>(null);
 	useEffect(() => {
-		if (placed.length > 0 && !big) requestAnimationFrame(() => flow.fitView({ padding: 0.1 }));
+		if (placed.length === 0 || !model || fittedFile.current === model.file) return;
+		fittedFile.current = model.file;
+		if (!big) requestAnimationFrame(fit);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [structure, model?.file]);
+	}, [placed, model?.file]);
 
 	// Events from the daemon.
 	useEffect(() => {
+		const reloadSoon = (f: string, ms: number) => {
+			if (reloadTimer.current) clearTimeout(reloadTimer.current);
+			reloadTimer.current = setTimeout(() => {
+				reloadTimer.current = null;
+				if (fileRef.current === f) void load(f, true);
+				setVersion((v) => v + 1);
+			}, ms);
+		};
 		return rpc.onNotify((method, params) => {
 			if (method === 'file.changed') {
-				if (params.file === fileRef.current && fileRef.current) void load(fileRef.current, true);
+				if (params.file === fileRef.current && fileRef.current) reloadSoon(fileRef.current, 0);
 				return;
 			}
 			if (!method.startsWith('run.')) return;
@@ -204,27 +276,25 @@ function Editor({ rpc, targetId }: Props) {
 			const after = applyEvent(before, method, params);
 			const run = params.run as string;
 			const mine = after.runFiles[run] === after.file && after.file !== '';
-			if (method === 'run.output' && mine && typeof params.step === 'string' && typeof params.data === 'string') {
-				store.append(params.step, decodeBase64(params.data));
-				setTab((t) => t ?? (params.step as string));
+			const step = typeof params.step === 'string' ? params.step : null;
+			const item = params.item !== undefined && params.item !== null;
+			if (method === 'run.output' && mine && step && typeof params.data === 'string') {
+				const data = decodeBase64(params.data);
+				// Loop items have logs of their own: their offsets do not
+				// line up in the step's tab, which shows them one after
+				// the other.
+				if (item) store.append(step, data);
+				else store.live(step, run, typeof params.offset === 'number' ? params.offset : 0, data);
+				setTab((t) => t ?? step);
 			}
-			if (method === 'run.step_started' && mine && typeof params.step === 'string' && (params.item === undefined || params.item === null)) {
-				store.clear(params.step);
-				setTab((t) => t ?? (params.step as string));
+			if (method === 'run.step_started' && mine && step && !item) {
+				store.begin(step, run);
+				setTab((t) => t ?? step);
 			}
-			if (method === 'run.started' && mine) {
-				for (const s of (params.steps as { name: string }[]) ?? []) if (store.get(s.name).length > 0) store.clear(s.name);
-			}
-			if ((method === 'run.finished' || method === 'run.step_finished') && mine && fileRef.current) {
-				// Outputs appeared: refresh which data exists (coalesced).
-				if (reloadTimer.current) clearTimeout(reloadTimer.current);
-				const f = fileRef.current;
-				reloadTimer.current = setTimeout(() => {
-					reloadTimer.current = null;
-					if (fileRef.current === f) void load(f, true);
-					setVersion((v) => v + 1);
-				}, method === 'run.finished' ? 0 : 200);
-			}
+			// Outputs appeared, states moved: refresh which data exists
+			// and what is fresh (coalesced).
+			if ((method === 'run.finished' || method === 'run.step_finished') && mine && fileRef.current)
+				reloadSoon(fileRef.current, method === 'run.finished' ? 0 : 200);
 			if (after !== before) {
 				runsRef.current = after;
 				setRuns(after);
@@ -232,7 +302,9 @@ function Editor({ rpc, targetId }: Props) {
 		});
 	}, [rpc, store, load]);
 
-	const running = runs.current.state === 'running';
+	const busy = useMemo(() => busySteps(runs), [runs]);
+	const running = Object.keys(runs.active).length > 0;
+	const canRun = !!model && model.ok && conn.state === 'open';
 
 	const startRun = useCallback(
 		async (req: RunRequest) => {
@@ -253,15 +325,20 @@ function Editor({ rpc, targetId }: Props) {
 	);
 
 	const stopRun = useCallback(async () => {
-		if (!runs.current.id) return;
-		try {
-			await rpc.call('run.cancel', { run: runs.current.id });
-		} catch (e) {
-			setMessage(`cannot stop the run: ${(e as Error).message}`);
+		for (const id of Object.keys(runs.active)) {
+			try {
+				await rpc.call('run.cancel', { run: id });
+			} catch (e) {
+				setMessage(`cannot stop run ${id}: ${(e as Error).message}`);
+			}
 		}
 	}, [rpc, runs]);
 
-	const flowData = useMemo(() => (model && graph ? toFlow(model, graph, placed, runs.current) : { nodes: [], edges: [] }), [model, graph, placed, runs]);
+	const freshMap = useMemo(() => (model ? nodeFreshness(model, fresh) : {}), [model, fresh]);
+	const flowData = useMemo(
+		() => (model && graph ? toFlow(model, graph, placed, runs.current, { fresh: freshMap, showParams, selected }) : { nodes: [], edges: [] }),
+		[model, graph, placed, runs, freshMap, showParams, selected],
+	);
 	const [nodes, setNodes] = useState<Node[]>([]);
 	useEffect(() => {
 		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected })));
@@ -276,14 +353,41 @@ function Editor({ rpc, targetId }: Props) {
 
 	const autoLayout = () => {
 		if (model && graph) {
-			setPlaced(layoutGraph(model, graph, true));
-			requestAnimationFrame(() => flow.fitView({ padding: 0.1 }));
+			const p = layoutGraph(model, graph, true);
+			placedRef.current = p;
+			setPlaced(p);
+			requestAnimationFrame(fit);
 		}
 	};
 
+	// The minimap: state colours, and nodes never thinner than a pixel
+	// or two, however wide the graph.
+	const miniMin = useMemo(() => {
+		if (placed.length === 0) return 0;
+		const w = Math.max(...placed.map((p) => p.x + p.width)) - Math.min(...placed.map((p) => p.x));
+		const h = Math.max(...placed.map((p) => p.y + p.height)) - Math.min(...placed.map((p) => p.y));
+		return Math.max(w / 200, h / 150) * 2;
+	}, [placed]);
+	const MiniNode = useMemo(() => miniNode(miniMin), [miniMin]);
+	// A big graph's minimap (a thousand shapes) is drawn one frame after
+	// the graph, so the graph's first frame does not wait for it.
+	const [miniReady, setMiniReady] = useState(false);
+	useEffect(() => {
+		if (placed.length === 0) return;
+		if (!big) {
+			setMiniReady(true);
+			return;
+		}
+		setMiniReady(false);
+		let id = requestAnimationFrame(() => (id = requestAnimationFrame(() => setMiniReady(true))));
+		return () => cancelAnimationFrame(id);
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [model?.file, placed.length > 0]);
+
+	const paramEdges = graph ? graph.edges.filter((e) => e.kind === 'param').length : 0;
 	const errors: Diag[] = model?.diagnostics.filter((d) => d.severity === 'error') ?? [];
 	const warnings: Diag[] = model?.diagnostics.filter((d) => d.severity === 'warning') ?? [];
-
+	const selectedFresh = selected ? freshMap[selected] ?? null : null;
 	return (
 		<div className="app">
 			<header className="toolbar">
@@ -303,17 +407,32 @@ function Editor({ rpc, targetId }: Props) {
 					</select>
 				)}
 				{!workspace && model && <span className="file" title={model.file}>{model.name}</span>}
-				<button data-testid="run-all" disabled={!model || !model.ok || running || conn.state !== 'open'} onClick={() => startRun({})}>
-					▶ Run all
+				<button data-testid="run-all" disabled={!canRun || running} onClick={() => startRun({})} title={running ? 'a run of this pipeline is going on' : undefined}>
+					<Play size={14} className="icon" /> Run all
 				</button>
 				<button data-testid="stop" disabled={!running} onClick={stopRun}>
-					■ Stop
+					<Square size={14} className="icon" /> Stop
 				</button>
-				<button onClick={autoLayout} disabled={!model}>Auto-layout</button>
-				<button onClick={() => flow.fitView({ padding: 0.1 })} disabled={!model}>Fit</button>
+				<button onClick={autoLayout} disabled={!model}>
+					<LayoutGrid size={14} className="icon" /> Auto-layout
+				</button>
+				<button onClick={fit} disabled={!model} data-testid="fit" data-fit={fitMode}>
+					<Maximize size={14} className="icon" /> Fit
+				</button>
+				{paramEdges > PARAM_EDGES_SHOWN && (
+					<button data-testid="param-links" aria-pressed={showParams} onClick={() => setShowParams((v) => !v)} title="Parameter links are drawn for the selected node; this shows them all">
+						<SlidersHorizontal size={14} className="icon" /> {showParams ? 'Hide' : 'Show'} parameter links
+					</button>
+				)}
 				<span className="run-summary" data-testid="run-summary" data-state={runs.current.state}>
 					{runs.current.id && `run ${runs.current.id}: ${runs.current.state}${runs.current.summary ? ` — ${runs.current.summary}` : ''}`}
 				</span>
+				{fresh && (
+					<span className="fresh-summary" data-testid="fresh-summary">
+						{fresh.filter((f) => f.state === 'fresh').length} fresh, {fresh.filter((f) => f.state === 'stale').length} stale,{' '}
+						{fresh.filter((f) => f.state === 'missing').length} missing
+					</span>
+				)}
 				<span className={`conn conn-${conn.state}`} data-testid="conn">
 					{conn.state === 'open' ? 'connected' : conn.state === 'connecting' ? 'connecting…' : 'daemon gone'}
 				</span>
@@ -324,6 +443,9 @@ function Editor({ rpc, targetId }: Props) {
 				</div>
 			)}
 			{message && <div className="banner error">{message}</div>}
+			{model && !model.ok && errors.length === 0 && (
+				<div className="banner error" data-testid="diagnostics">This pipeline cannot be run as it is.</div>
+			)}
 			{errors.length > 0 && (
 				<div className="banner error" data-testid="diagnostics">
 					<strong>This pipeline is invalid:</strong>
@@ -350,7 +472,7 @@ function Editor({ rpc, targetId }: Props) {
 				</details>
 			)}
 			<main className="body">
-				<section className="graph" data-testid="graph">
+				<section className="graph" data-testid="graph" ref={pane}>
 					{conn.state === 'connecting' && !model && <div className="state-msg">Connecting to loomd…</div>}
 					{loading && !model && <div className="state-msg">Loading pipeline…</div>}
 					{loadError && !model && <div className="state-msg error" data-testid="load-error">{loadError}</div>}
@@ -366,18 +488,18 @@ function Editor({ rpc, targetId }: Props) {
 							edges={flowData.edges}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
+							colorMode="system"
 							onNodeClick={(_, n) => {
 								setSelected(n.id);
 								if (n.type === 'step') setTab(n.id.slice(5));
 							}}
 							onPaneClick={() => setSelected(null)}
 							minZoom={0.05}
-							fitView={!big}
 							onlyRenderVisibleElements={big}
 							proOptions={{ hideAttribution: true }}
 						>
 							<Background />
-							<MiniMap pannable zoomable />
+							{miniReady && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
 							<Controls />
 						</ReactFlow>
 					)}
@@ -389,11 +511,13 @@ function Editor({ rpc, targetId }: Props) {
 							model={model}
 							selected={selected}
 							run={runs.current}
+							fresh={selectedFresh}
+							busy={busy}
+							canRun={canRun}
 							target={targetId}
 							root={target?.root ?? model.dir}
 							version={version}
 							onRun={startRun}
-							running={running}
 						/>
 					)}
 				</aside>
@@ -403,4 +527,56 @@ function Editor({ rpc, targetId }: Props) {
 			</footer>
 		</div>
 	);
+}
+
+/**
+ * Positions to keep across a reload: every node still there stays put;
+ * when nodes of one kind went away and as many new ones came (a
+ * rename), the new ones take the old ones' places, in order.
+ */
+function keptPositions(old: Placed[], now: { id: string; kind: string }[]): Map<string, { x: number; y: number }> {
+	const keep = new Map<string, { x: number; y: number }>();
+	const ids = new Set(now.map((n) => n.id));
+	const byId = new Map(old.map((p) => [p.id, p]));
+	for (const n of now) {
+		const p = byId.get(n.id);
+		if (p && n.kind !== 'group') keep.set(n.id, { x: p.x, y: p.y });
+	}
+	for (const kind of ['step', 'data', 'param']) {
+		const gone = old.filter((p) => p.kind === kind && !ids.has(p.id));
+		const added = now.filter((n) => n.kind === kind && !byId.has(n.id));
+		if (gone.length === added.length) added.forEach((n, i) => keep.set(n.id, { x: gone[i].x, y: gone[i].y }));
+	}
+	return keep;
+}
+
+const MINI_COLORS: Record<string, string> = {
+	succeeded: '#1f9d55',
+	uptodate: '#4fb37a',
+	failed: '#d64545',
+	running: '#2d7ff9',
+	pending: '#9fb3cc',
+	skipped: '#a0a8b3',
+	cancelled: '#c58a16',
+	interrupted: '#c58a16',
+};
+
+/** A node's colour in the minimap: its run state, else its freshness. */
+function miniColor(n: Node): string {
+	const d = n.data as { state?: string; fresh?: { state: string } | null; exists?: boolean };
+	if (n.type === 'group') return 'transparent';
+	if (n.type === 'param') return '#c9a227';
+	if (d.state && d.state !== 'idle') return MINI_COLORS[d.state] ?? '#8894a4';
+	if (d.fresh?.state === 'stale') return '#d9a21b';
+	if (d.fresh?.state === 'missing' || d.exists === false) return '#b8bec7';
+	return n.type === 'data' ? '#7cc49a' : '#8894a4';
+}
+
+/** Minimap nodes at least min graph units wide and high. */
+function miniNode(min: number) {
+	return function MiniNode(p: MiniMapNodeProps) {
+		const w = Math.max(p.width, min);
+		const h = Math.max(p.height, min);
+		return <rect x={p.x} y={p.y} width={w} height={h} rx={p.borderRadius} style={{ fill: p.color }} className={`react-flow__minimap-node ${p.className}`} shapeRendering={p.shapeRendering} />;
+	};
 }

@@ -2,8 +2,12 @@
 // The state of the runs the editor watches, driven by the daemon's run.*
 // notifications (docs/protocol.md) and by run.status records. A run
 // belongs to the open pipeline when its file is that pipeline's file;
-// events of other pipelines' runs are ignored. Pure reducer: no React, no
-// I/O, so tests can feed it event sequences.
+// events of other pipelines' runs are ignored. Each step keeps its last
+// known state, with the run it comes from: a run of a subset changes
+// only the steps it selected, and the others are marked as being from an
+// earlier run. Several runs of one pipeline may go on at once (runs of
+// steps that do not overlap); `active` lists them with their steps.
+// Pure reducer: no React, no I/O, so tests can feed it event sequences.
 import type { StepState } from './types';
 
 export interface StepRun {
@@ -13,11 +17,19 @@ export interface StepRun {
 	duration: number | null;
 	started: number | null;
 	because: string[];
+	/** the run this state comes from */
+	run: string | null;
+	/** true when that run is not the latest one of the pipeline */
+	earlier: boolean;
 }
 
+export type RunState = 'none' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+
 export interface RunView {
+	/** the latest run of the pipeline */
 	id: string | null;
-	state: 'none' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+	state: RunState;
+	/** last known state of every step that ever ran */
 	steps: Record<string, StepRun>;
 	summary: string;
 }
@@ -27,14 +39,26 @@ export interface RunsState {
 	/** run id -> pipeline file, for events that do not carry the file */
 	runFiles: Record<string, string>;
 	current: RunView;
+	/** runs of this pipeline going on now -> the steps they selected */
+	active: Record<string, string[]>;
 }
 
 export function emptyRuns(file: string): RunsState {
-	return { file, runFiles: {}, current: { id: null, state: 'none', steps: {}, summary: '' } };
+	return { file, runFiles: {}, current: { id: null, state: 'none', steps: {}, summary: '' }, active: {} };
 }
 
 export function emptyStep(): StepRun {
-	return { state: 'idle', exitCode: null, signal: null, duration: null, started: null, because: [] };
+	return { state: 'idle', exitCode: null, signal: null, duration: null, started: null, because: [], run: null, earlier: false };
+}
+
+/** Steps that some active run of the pipeline selected. */
+export function busySteps(s: RunsState): Set<string> {
+	return new Set(Object.values(s.active).flat());
+}
+
+/** States a step ends a run with that count as done well. */
+export function isGood(st: StepState): boolean {
+	return st === 'succeeded' || st === 'uptodate';
 }
 
 type Params = Record<string, unknown>;
@@ -47,6 +71,37 @@ function num(v: unknown): number | null {
 	return typeof v === 'number' ? v : null;
 }
 
+/**
+ * "4 steps: 2 succeeded, 2 up to date": the counts of a run's steps by
+ * final state (zero counts left out).
+ */
+export function summarize(states: StepState[]): string {
+	const order: [StepState, string][] = [
+		['succeeded', 'succeeded'],
+		['uptodate', 'up to date'],
+		['failed', 'failed'],
+		['skipped', 'skipped'],
+		['cancelled', 'cancelled'],
+		['interrupted', 'interrupted'],
+	];
+	const parts = order.map(([k, label]) => [states.filter((x) => x === k).length, label] as const).filter(([n]) => n > 0);
+	const n = states.length;
+	return `${n} step${n === 1 ? '' : 's'}: ${parts.map(([c, l]) => `${c} ${l}`).join(', ') || 'none finished'}`;
+}
+
+/** A new run of the pipeline: its steps pending, every other step earlier. */
+function started(s: RunsState, run: string, names: string[]): RunsState {
+	const steps: Record<string, StepRun> = {};
+	for (const [k, v] of Object.entries(s.current.steps))
+		steps[k] = v.earlier || (v.run !== null && s.active[v.run] !== undefined) ? v : { ...v, earlier: true };
+	for (const name of names) steps[name] = { ...emptyStep(), state: 'pending', run };
+	return {
+		...s,
+		active: { ...s.active, [run]: names },
+		current: { id: run, state: 'running', steps, summary: '' },
+	};
+}
+
 /** Apply one notification; returns a new state (or the same one). */
 export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 	const run = str(p.run);
@@ -55,37 +110,33 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 		const file = str(p.file);
 		const runFiles = { ...s.runFiles, [run]: file ?? '' };
 		if (file !== s.file) return { ...s, runFiles };
-		const steps: Record<string, StepRun> = {};
-		for (const st of (p.steps as Params[] | undefined) ?? []) {
-			const name = str(st.name);
-			if (name) steps[name] = { ...emptyStep(), state: 'pending' };
-		}
-		return { ...s, runFiles, current: { id: run, state: 'running', steps, summary: '' } };
+		const names = ((p.steps as Params[] | undefined) ?? []).map((st) => str(st.name)).filter((n): n is string => n !== null);
+		return started({ ...s, runFiles }, run, names);
 	}
-	if (s.runFiles[run] !== undefined && s.runFiles[run] !== s.file) return s;
-	if (s.current.id !== run) {
-		// An event of a run we did not see start (the editor connected
-		// after it began): adopt it only if nothing else is shown, and
-		// only when we know it belongs to this file.
-		if (s.runFiles[run] !== s.file) return s;
-		s = { ...s, current: { id: run, state: 'running', steps: {}, summary: '' } };
+	if (s.runFiles[run] !== s.file) return s;
+	if (s.active[run] === undefined && method !== 'run.finished') {
+		// A run of this file we did not see start (the editor connected
+		// after it began, its file known from run.list).
+		s = { ...s, active: { ...s.active, [run]: [] } };
+		if (s.current.id === null || s.current.state !== 'running') s = { ...s, current: { ...s.current, id: run, state: 'running' } };
 	}
 	const cur = s.current;
 	const step = str(p.step);
 	const steps = { ...cur.steps };
 	const old = step ? steps[step] ?? emptyStep() : emptyStep();
+	const mine = { run, earlier: false };
 	switch (method) {
 		case 'run.step_started':
-			if (!step || p.item !== undefined && p.item !== null && old.state === 'running') return s;
-			steps[step] = { ...old, state: 'running', exitCode: null, signal: null, duration: null, started: Date.now() };
+			if (!step || (p.item !== undefined && p.item !== null && old.state === 'running' && old.run === run)) return s;
+			steps[step] = { ...old, ...mine, state: 'running', exitCode: null, signal: null, duration: null, started: Date.now(), because: [] };
 			break;
 		case 'run.step_finished': {
 			if (!step) return s;
 			if (p.item !== undefined && p.item !== null) return s; // items roll up into the step's own event
-			const st = (str(p.state) ?? 'failed') as StepState;
 			steps[step] = {
 				...old,
-				state: st,
+				...mine,
+				state: (str(p.state) ?? 'failed') as StepState,
 				exitCode: num(p.exit_code),
 				signal: str(p.signal),
 				duration: num(p.duration),
@@ -94,60 +145,115 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 		}
 		case 'run.step_skipped':
 			if (!step) return s;
-			steps[step] = {
-				...old,
-				state: 'skipped',
-				because: Array.isArray(p.because) ? (p.because as string[]) : [],
-			};
+			steps[step] = { ...old, ...mine, state: 'skipped', because: Array.isArray(p.because) ? (p.because as string[]) : [] };
 			break;
-		case 'run.finished': {
-			const st = str(p.state) ?? 'failed';
-			const total = num(p.steps_total) ?? 0;
-			const ok = num(p.steps_succeeded) ?? 0;
-			for (const k of Object.keys(steps))
-				if (steps[k].state === 'pending' || steps[k].state === 'running')
-					steps[k] = { ...steps[k], state: st === 'cancelled' ? 'cancelled' : steps[k].state };
-			return {
-				...s,
-				current: {
-					...cur,
-					steps,
-					state: st as RunView['state'],
-					summary: `${ok}/${total} steps succeeded`,
-				},
-			};
-		}
+		case 'run.finished':
+			return finished(s, run, p);
 		default:
 			return s;
 	}
 	return { ...s, current: { ...cur, steps } };
 }
 
-/** A run view from a run.status record (the last run, on open). */
-export function fromRecord(s: RunsState, rec: Params): RunsState {
-	const id = str(rec.run);
-	if (!id) return s;
-	const steps: Record<string, StepRun> = {};
-	for (const st of (rec.steps as Params[] | undefined) ?? []) {
-		const name = str(st.name);
-		if (!name) continue;
-		const started = num(st.started);
-		const finished = num(st.finished);
-		steps[name] = {
-			state: ((str(st.state) ?? 'idle') as StepState),
-			exitCode: num(st.exit_code),
-			signal: str(st.signal),
-			duration: num(st.duration) ?? (started !== null && finished !== null ? finished - started : null),
-			started: started !== null ? started * 1000 : null,
-			because: Array.isArray(st.because) ? (st.because as string[]) : [],
-		};
+/** run.finished: the run's unfinished steps take its end state. */
+function finished(s: RunsState, run: string, p: Params): RunsState {
+	const st = (str(p.state) ?? 'failed') as RunState;
+	const steps = { ...s.current.steps };
+	const mine: StepState[] = [];
+	for (const [k, v] of Object.entries(steps)) {
+		if (v.run !== run) continue;
+		if (v.state === 'pending' || v.state === 'running')
+			steps[k] = { ...v, state: st === 'cancelled' ? 'cancelled' : st === 'interrupted' ? 'interrupted' : v.state };
+		mine.push(steps[k].state);
 	}
-	const state = (str(rec.state) ?? 'none') as RunView['state'];
-	const vals = Object.values(steps);
-	const ok = vals.filter((v) => v.state === 'succeeded').length;
+	const active = { ...s.active };
+	delete active[run];
+	const latest = s.current.id === run;
 	return {
 		...s,
-		runFiles: { ...s.runFiles, [id]: s.file },
-		current: { id, state, steps, summary: state === 'running' ? '' : `${ok}/${vals.length} steps succeeded` },
+		active,
+		current: {
+			...s.current,
+			steps,
+			state: latest ? st : s.current.state,
+			summary: latest ? summarize(mine) : s.current.summary,
+		},
 	};
+}
+
+/** A step's state in a run record. */
+function recordStep(st: Params, run: string, earlier: boolean): StepRun {
+	const started = num(st.started);
+	const finished = num(st.finished);
+	return {
+		state: (str(st.state) ?? 'idle') as StepState,
+		exitCode: num(st.exit_code),
+		signal: str(st.signal),
+		duration: num(st.duration) ?? (started !== null && finished !== null ? finished - started : null),
+		started: started !== null ? started * 1000 : null,
+		because: Array.isArray(st.because) ? (st.because as string[]) : [],
+		run,
+		earlier,
+	};
+}
+
+/**
+ * The view from run.status records of the pipeline, newest first (on
+ * open): each step takes its state from the newest record that selected
+ * it, so the steps a later subset run left alone keep their last state.
+ */
+export function fromRecords(s: RunsState, recs: Params[]): RunsState {
+	const steps: Record<string, StepRun> = {};
+	let first: { id: string; state: RunState; names: StepState[] } | null = null;
+	for (const rec of recs) {
+		const id = str(rec.run);
+		if (!id) continue;
+		const list = (rec.steps as Params[] | undefined) ?? [];
+		if (!first) first = { id, state: (str(rec.state) ?? 'none') as RunState, names: [] };
+		for (const st of list) {
+			const name = str(st.name);
+			if (!name) continue;
+			if (first.id === id) first.names.push((str(st.state) ?? 'idle') as StepState);
+			if (steps[name] || (first.id !== id && str(st.state) === 'pending')) continue;
+			steps[name] = recordStep(st, id, first.id !== id);
+		}
+	}
+	if (!first) return s;
+	const runFiles = { ...s.runFiles };
+	for (const rec of recs) if (str(rec.run)) runFiles[str(rec.run)!] = s.file;
+	const active = { ...s.active };
+	for (const rec of recs)
+		if (str(rec.state) === 'running')
+			active[str(rec.run)!] = ((rec.steps as Params[] | undefined) ?? []).map((x) => str(x.name) ?? '');
+	return {
+		...s,
+		runFiles,
+		active,
+		current: { id: first.id, state: first.state, steps, summary: first.state === 'running' ? '' : summarize(first.names) },
+	};
+}
+
+/** Compatibility: the view from the last run's record alone. */
+export function fromRecord(s: RunsState, rec: Params): RunsState {
+	return fromRecords(s, [rec]);
+}
+
+/**
+ * For each step, the newest run (from records newest first) in which it
+ * really ran, so its terminal tab can show that output even when later
+ * runs found it up to date.
+ */
+export function logRuns(recs: Params[]): Map<string, string> {
+	const out = new Map<string, string>();
+	for (const rec of recs) {
+		const id = str(rec.run);
+		if (!id) continue;
+		for (const st of (rec.steps as Params[] | undefined) ?? []) {
+			const name = str(st.name);
+			const state = str(st.state);
+			if (!name || out.has(name) || !state) continue;
+			if (['succeeded', 'failed', 'cancelled', 'interrupted', 'running'].includes(state)) out.set(name, id);
+		}
+	}
+	return out;
 }

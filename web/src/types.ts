@@ -105,6 +105,7 @@ export type StepState =
 	| 'pending'
 	| 'running'
 	| 'succeeded'
+	| 'uptodate'
 	| 'failed'
 	| 'skipped'
 	| 'cancelled'
@@ -119,4 +120,15 @@ export interface Preview {
 	rows?: string[][];
 	entries?: string[];
 	url?: string;
+}
+
+/** pipeline.freshness, per step (docs/protocol.md). */
+export type Freshness = 'fresh' | 'stale' | 'missing';
+
+export interface StepFreshness {
+	name: string;
+	state: Freshness;
+	reason: string | null;
+	items?: number;
+	stale_items?: string[];
 }

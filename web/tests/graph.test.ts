@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, stepDependencies } from '../src/graph/build';
 import { hasOverlaps, layoutGraph } from '../src/graph/layout';
 import { toFlow } from '../src/graph/flow';
+import { MIN_FIT_ZOOM, fitViewport } from '../src/graph/fit';
 import { emptyRuns } from '../src/runs';
 import { chain, model, port, step } from './fixtures';
 
@@ -155,12 +156,67 @@ describe('toFlow', () => {
 		const g = buildGraph(m);
 		const placed = layoutGraph(m, g);
 		const runs = emptyRuns(m.file);
-		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [] };
+		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [], run: 'r1', earlier: false };
 		const stale = [...placed, { id: 'step:gone', kind: 'step' as const, name: 'gone', x: 0, y: 0, width: 1, height: 1 }];
 		const f = toFlow(m, g, stale, runs.current);
 		expect(f.nodes.find((n) => n.id === 'step:gone')).toBeUndefined();
 		expect(f.nodes.find((n) => n.id === 'step:letters')!.data).toMatchObject({ state: 'failed', exitCode: 2 });
 		expect(f.nodes.find((n) => n.id === 'step:merge')!.data).toMatchObject({ state: 'idle' });
 		expect(f.edges).toHaveLength(g.edges.length);
+	});
+});
+
+describe('big graphs', () => {
+	// A chain of n steps that all use one parameter.
+	function paramChain(n: number) {
+		const steps = Array.from({ length: n }, (_, i) => step(`s${i + 1}`, [`d${i}`], [`d${i + 1}`], { args: [port('--lr', [], ['learning_rate'])] }));
+		return model(steps, Array.from({ length: n + 1 }, (_, i) => `d${i}`), ['learning_rate']);
+	}
+
+	it('draws parameter links only on demand when there are many, never animated', () => {
+		const m = paramChain(500);
+		const g = buildGraph(m);
+		const placed = layoutGraph(m, g);
+		const runs = emptyRuns(m.file);
+		runs.current.steps.s1 = { state: 'running', exitCode: null, signal: null, duration: null, started: 0, because: [], run: 'r', earlier: false };
+		const none = toFlow(m, g, placed, runs.current).edges.filter((e) => e.className === 'edge-param');
+		expect(none).toHaveLength(0);
+		const sel = toFlow(m, g, placed, runs.current, { selected: 'step:s7' }).edges.filter((e) => e.className === 'edge-param');
+		expect(sel.map((e) => e.target)).toEqual(['step:s7']);
+		const all = toFlow(m, g, placed, runs.current, { showParams: true }).edges.filter((e) => e.className === 'edge-param');
+		expect(all).toHaveLength(500);
+		expect(all.some((e) => e.animated)).toBe(false);
+		const small = diamond();
+		expect(toFlow(small, buildGraph(small), layoutGraph(small, buildGraph(small)), emptyRuns('').current).edges.filter((e) => e.className === 'edge-param')).toHaveLength(1);
+	});
+
+	it('puts parameters above the graph, sized to their value', () => {
+		const m = paramChain(20);
+		m.parameters[0].value = '0.000123456789';
+		const placed = layoutGraph(m, buildGraph(m));
+		const p = placed.find((x) => x.id === 'param:learning_rate')!;
+		const others = placed.filter((x) => x.kind !== 'param');
+		expect(p.y + p.height).toBeLessThan(Math.min(...others.map((x) => x.y)));
+		expect(p.width).toBeGreaterThanOrEqual(Math.ceil('learning_rate = 0.000123456789'.length * 7.2));
+		expect(hasOverlaps(placed)).toBe(false);
+	});
+
+	it('fits a small graph whole and a 500-step chain at a legible zoom, from its start', () => {
+		const small = diamond();
+		const ps = layoutGraph(small, buildGraph(small));
+		const a = fitViewport(ps, 2400, 900);
+		expect(a.whole).toBe(true);
+		expect(a.zoom).toBeGreaterThanOrEqual(MIN_FIT_ZOOM);
+		const m = paramChain(500);
+		const pb = layoutGraph(m, buildGraph(m));
+		const b = fitViewport(pb, 1000, 600);
+		expect(b.whole).toBe(false);
+		expect(b.zoom).toBe(MIN_FIT_ZOOM);
+		const first = pb.find((x) => x.id === 'step:s1')!;
+		// The first step is on screen.
+		expect(first.x * b.zoom + b.x).toBeGreaterThanOrEqual(0);
+		expect((first.x + first.width) * b.zoom + b.x).toBeLessThanOrEqual(1000);
+		expect(first.y * b.zoom + b.y).toBeGreaterThanOrEqual(0);
+		expect((first.y + first.height) * b.zoom + b.y).toBeLessThanOrEqual(600);
 	});
 });

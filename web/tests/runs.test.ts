@@ -3,7 +3,8 @@
 // states; other pipelines' runs are ignored; a run record restores the
 // last run on open.
 import { describe, expect, it } from 'vitest';
-import { applyEvent, emptyRuns, fromRecord } from '../src/runs';
+import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, logRuns } from '../src/runs';
+import { OutputStore } from '../src/terminal/store';
 
 const F = '/x/experiment.yml';
 
@@ -28,7 +29,7 @@ describe('applyEvent', () => {
 		expect(s.current.state).toBe('running');
 		const done = applyEvent(s, 'run.finished', { run: 'r1', state: 'failed', steps_total: 3, steps_succeeded: 1 });
 		expect(done.current.state).toBe('failed');
-		expect(done.current.summary).toBe('1/3 steps succeeded');
+		expect(done.current.summary).toBe('3 steps: 1 failed, 1 skipped');
 	});
 
 	it('ignores runs of other pipelines', () => {
@@ -83,6 +84,71 @@ describe('fromRecord', () => {
 		expect(s.current.steps.a).toMatchObject({ state: 'succeeded', duration: 2.5 });
 		expect(s.current.steps.b).toMatchObject({ state: 'failed', exitCode: 1 });
 		expect(s.current.steps.c.because).toEqual(['b']);
-		expect(s.current.summary).toBe('1/3 steps succeeded');
+		expect(s.current.summary).toBe('3 steps: 1 succeeded, 1 failed, 1 skipped');
+	});
+});
+
+describe('states the editor used to get wrong', () => {
+	it('draws and counts up-to-date steps', () => {
+		const s = feed([
+			['run.started', { run: 'r2', file: F, steps: [{ name: 'a' }, { name: 'b' }] }],
+			['run.step_finished', { run: 'r2', step: 'a', state: 'uptodate', exit_code: null, signal: null, duration: null }],
+			['run.step_finished', { run: 'r2', step: 'b', state: 'uptodate', exit_code: null, signal: null, duration: null }],
+			['run.finished', { run: 'r2', state: 'succeeded', steps_total: 2, steps_succeeded: 2 }],
+		]);
+		expect(s.current.steps.a.state).toBe('uptodate');
+		expect(s.current.summary).toBe('2 steps: 2 up to date');
+		const r = fromRecords(emptyRuns(F), [{ run: 'r2', state: 'succeeded', steps: [{ name: 'a', state: 'uptodate' }, { name: 'b', state: 'uptodate' }] }]);
+		expect(r.current.summary).toBe('2 steps: 2 up to date');
+	});
+
+	it('keeps the other steps of a subset run, marked as earlier', () => {
+		const s = feed([
+			['run.started', { run: 'r1', file: F, steps: [{ name: 'a' }, { name: 'b' }] }],
+			['run.step_finished', { run: 'r1', step: 'a', state: 'succeeded', exit_code: 0 }],
+			['run.step_finished', { run: 'r1', step: 'b', state: 'succeeded', exit_code: 0 }],
+			['run.finished', { run: 'r1', state: 'succeeded' }],
+			['run.started', { run: 'r2', file: F, steps: [{ name: 'b' }] }],
+		]);
+		expect(s.current.steps.a).toMatchObject({ state: 'succeeded', run: 'r1', earlier: true });
+		expect(s.current.steps.b).toMatchObject({ state: 'pending', run: 'r2', earlier: false });
+		expect([...busySteps(s)]).toEqual(['b']);
+		const done = applyEvent(s, 'run.finished', { run: 'r2', state: 'succeeded' });
+		expect(busySteps(done).size).toBe(0);
+	});
+
+	it('restores each step from the newest run that selected it', () => {
+		const r = fromRecords(emptyRuns(F), [
+			{ run: 'r3', state: 'succeeded', steps: [{ name: 'b', state: 'succeeded' }] },
+			{ run: 'r1', state: 'failed', steps: [{ name: 'a', state: 'failed', exit_code: 1 }, { name: 'b', state: 'failed' }] },
+		]);
+		expect(r.current.id).toBe('r3');
+		expect(r.current.steps.a).toMatchObject({ state: 'failed', run: 'r1', earlier: true });
+		expect(r.current.steps.b).toMatchObject({ state: 'succeeded', run: 'r3', earlier: false });
+		expect(logRuns([{ run: 'r4', steps: [{ name: 'b', state: 'uptodate' }] }, { run: 'r3', steps: [{ name: 'b', state: 'succeeded' }] }]).get('b')).toBe('r3');
+	});
+});
+
+describe('OutputStore', () => {
+	const enc = (t: string) => new TextEncoder().encode(t);
+
+	it('keeps each byte once when history and live output overlap', () => {
+		const st = new OutputStore();
+		st.live('a', 'r1', 0, enc('line 1\n'));
+		expect(st.historyStart('a', 'r1')).toBe(true);
+		st.live('a', 'r1', 7, enc('line 2\n'));
+		st.live('a', 'r1', 14, enc('line 3\n'));
+		st.historyEnd('a', 'r1', 0, enc('line 1\nline 2\n'));
+		st.live('a', 'r1', 21, enc('line 4\n'));
+		expect(st.text('a')).toBe('line 1\nline 2\nline 3\nline 4\n');
+	});
+
+	it('a new run of the step replaces the old output; old history is dropped', () => {
+		const st = new OutputStore();
+		st.live('a', 'r1', 0, enc('old\n'));
+		st.begin('a', 'r2');
+		st.live('a', 'r2', 0, enc('new\n'));
+		expect(st.historyStart('a', 'r1')).toBe(false);
+		expect(st.text('a')).toBe('new\n');
 	});
 });

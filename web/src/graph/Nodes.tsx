@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 // The graph's node components: steps (state colours, dashed when
-// optional, animated border while running), data (green when the file
-// exists, grey when not, a link mark for URLs), parameters and groups
-// (labelled rectangles drawn behind their steps).
+// optional, pulsing border while running, the last run's state and the
+// step's freshness), data (green when the file exists, grey when not, a
+// link mark for URLs, freshness), parameters (name = value, linked from
+// above) and groups (labelled rectangles drawn behind their steps).
+// Icons come from lucide-react (bundled SVG), never from emoji, which
+// not every system's fonts draw.
 import { Handle, Position } from '@xyflow/react';
 import type { NodeProps, Node } from '@xyflow/react';
+import { Link, Repeat } from 'lucide-react';
 import type { StepState } from '../types';
+import type { NodeFresh } from '../freshness';
 
 export type StepNodeData = {
 	name: string;
@@ -16,6 +21,9 @@ export type StepNodeData = {
 	state: StepState;
 	exitCode: number | null;
 	signal: string | null;
+	earlier: boolean;
+	run: string | null;
+	fresh: NodeFresh | null;
 };
 export type DataNodeData = {
 	name: string;
@@ -23,31 +31,51 @@ export type DataNodeData = {
 	exists: boolean;
 	url: boolean;
 	kind: string;
+	fresh: NodeFresh | null;
 };
-export type ParamNodeData = { name: string; value: string };
+export type ParamNodeData = { name: string; value: string; width: number };
 export type GroupNodeData = { name: string; width: number; height: number };
+
+/** How a state reads on screen. */
+export function stateText(st: StepState): string {
+	return st === 'uptodate' ? 'up to date' : st;
+}
 
 function stateLabel(d: StepNodeData): string {
 	if (d.disabled) return 'disabled';
 	if (d.state === 'failed' && d.exitCode !== null) return `failed (exit ${d.exitCode})`;
 	if (d.state === 'failed' && d.signal) return `failed (${d.signal})`;
-	return d.state;
+	return stateText(d.state);
+}
+
+function FreshBadge({ id, fresh }: { id: string; fresh: NodeFresh | null }) {
+	if (!fresh) return null;
+	return (
+		<span className={`fresh fresh-${fresh.state}`} data-testid={`fresh-${id}`} data-fresh={fresh.state} title={fresh.reason ?? 'up to date with its inputs'}>
+			{fresh.state}
+		</span>
+	);
 }
 
 export function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
 	const cls = ['node', 'step-node', `state-${data.state}`];
 	if (data.optional) cls.push('optional');
 	if (data.disabled) cls.push('disabled');
+	if (data.earlier) cls.push('earlier');
 	if (selected) cls.push('selected');
 	return (
-		<div className={cls.join(' ')} data-testid={`node-step-${data.name}`} data-state={data.state}>
+		<div className={cls.join(' ')} data-testid={`node-step-${data.name}`} data-state={data.state} data-earlier={String(data.earlier)} data-fresh={data.fresh?.state ?? ''}>
 			<Handle type="target" position={Position.Left} />
+			<Handle type="target" position={Position.Top} id="param" className="param-handle" />
 			<div className="title">
-				{data.loop && <span className="badge" title="runs once per file">⟳</span>}
+				{data.loop && <Repeat className="icon" size={12} aria-label="runs once per file" />}
 				{data.name}
 			</div>
 			<div className="sub" title={data.task}>{data.task}</div>
-			<div className="state" data-testid={`state-${data.name}`}>{stateLabel(data)}</div>
+			<div className="state" data-testid={`state-${data.name}`} title={data.earlier && data.run ? `from an earlier run (${data.run})` : undefined}>
+				{stateLabel(data)}
+			</div>
+			<FreshBadge id={data.name} fresh={data.fresh} />
 			<Handle type="source" position={Position.Right} />
 		</div>
 	);
@@ -57,13 +85,14 @@ export function DataNode({ data, selected }: NodeProps<Node<DataNodeData>>) {
 	const cls = ['node', 'data-node', data.url ? 'url' : data.exists ? 'exists' : 'missing'];
 	if (selected) cls.push('selected');
 	return (
-		<div className={cls.join(' ')} data-testid={`node-data-${data.name}`} data-exists={String(data.exists)}>
+		<div className={cls.join(' ')} data-testid={`node-data-${data.name}`} data-exists={String(data.exists)} data-fresh={data.fresh?.state ?? ''}>
 			<Handle type="target" position={Position.Left} />
 			<div className="title">
-				{data.url && <span className="badge" title="URL">🔗</span>}
+				{data.url && <Link className="icon" size={12} aria-label="URL" data-testid={`url-${data.name}`} />}
 				{data.name}
 			</div>
 			<div className="sub">{data.type ?? (data.kind === 'dir' ? 'folder' : 'data')}</div>
+			<FreshBadge id={`data-${data.name}`} fresh={data.fresh} />
 			<Handle type="source" position={Position.Right} />
 		</div>
 	);
@@ -71,11 +100,11 @@ export function DataNode({ data, selected }: NodeProps<Node<DataNodeData>>) {
 
 export function ParamNode({ data, selected }: NodeProps<Node<ParamNodeData>>) {
 	return (
-		<div className={`node param-node${selected ? ' selected' : ''}`} data-testid={`node-param-${data.name}`}>
+		<div className={`node param-node${selected ? ' selected' : ''}`} data-testid={`node-param-${data.name}`} style={{ width: data.width }} title={`${data.name} = ${data.value}`}>
 			<div className="title">
 				{data.name} = <span className="value">{data.value}</span>
 			</div>
-			<Handle type="source" position={Position.Right} />
+			<Handle type="source" position={Position.Bottom} />
 		</div>
 	);
 }

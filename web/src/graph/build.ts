@@ -111,10 +111,16 @@ export function buildGraph(m: PipelineModel): Graph {
 		}
 	}
 	for (const p of m.parameters)
-		nodes.push({ id: nodeId('param', p.name), kind: 'param', name: p.name, ...NODE_SIZE.param });
+		nodes.push({ id: nodeId('param', p.name), kind: 'param', name: p.name, width: paramWidth(p.name, p.value), height: NODE_SIZE.param.height });
 	for (const g of m.groups)
 		nodes.push({ id: nodeId('group', g.name), kind: 'group', name: g.name, ...NODE_SIZE.group });
 	return { nodes, edges };
+}
+
+/** A parameter node wide enough for "name = value" (up to PARAM_MAX_WIDTH). */
+export const PARAM_MAX_WIDTH = 420;
+export function paramWidth(name: string, value: string): number {
+	return Math.min(PARAM_MAX_WIDTH, Math.max(NODE_SIZE.param.width, Math.ceil((name.length + value.length + 3) * 7.2) + 28));
 }
 
 function portLabel(ports: { key: string; data: string[] }[], d: string): string {

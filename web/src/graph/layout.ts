@@ -116,15 +116,19 @@ function layeredDagre(g: Graph): Map<string, { x: number; y: number }> {
  * Place every node. auto = true ignores saved positions (the "auto-layout"
  * button). Returns top-left coordinates, as React Flow expects.
  */
-export function layoutGraph(m: PipelineModel, g: Graph, auto = false): Placed[] {
-	const real = g.nodes.filter((n) => n.kind !== 'group');
-	const centres = real.length > DAGRE_MAX_NODES ? layeredFast(g) : layeredDagre(g);
+export function layoutGraph(m: PipelineModel, g: Graph, auto = false, keep?: Map<string, { x: number; y: number }>): Placed[] {
+	// Parameters are laid out apart (see placeParams): left out here, so
+	// a parameter that every step uses does not pull the graph together.
+	const flowGraph: Graph = { nodes: g.nodes.filter((n) => n.kind !== 'param'), edges: g.edges.filter((e) => e.kind !== 'param') };
+	const real = flowGraph.nodes.filter((n) => n.kind !== 'group');
+	const centres = real.length > DAGRE_MAX_NODES ? layeredFast(flowGraph) : layeredDagre(flowGraph);
 	const placed: Placed[] = real.map((n) => {
-		const saved = auto ? undefined : savedPosition(m, n);
+		const saved = keep?.get(n.id) ?? (auto ? undefined : savedPosition(m, n));
 		if (saved) return { ...n, x: saved.x, y: saved.y };
 		const p = centres.get(n.id)!;
 		return { ...n, x: Math.round(p.x - n.width / 2), y: Math.round(p.y - n.height / 2) };
 	});
+	placed.push(...placeParams(m, g, placed, auto, keep));
 	const byId = new Map(placed.map((p) => [p.id, p]));
 	const groups: Placed[] = [];
 	for (const gr of m.groups) {
@@ -147,6 +151,35 @@ export function layoutGraph(m: PipelineModel, g: Graph, auto = false): Placed[] 
 		});
 	}
 	return [...groups, ...placed];
+}
+
+/**
+ * Parameter nodes go in a row above the graph, each near the middle of
+ * the steps that use it (left to right, never overlapping), so that
+ * their links come from above instead of crossing the data flow.
+ */
+function placeParams(m: PipelineModel, g: Graph, placed: Placed[], auto: boolean, keep?: Map<string, { x: number; y: number }>): Placed[] {
+	const params = g.nodes.filter((n) => n.kind === 'param');
+	if (params.length === 0) return [];
+	const byId = new Map(placed.map((p) => [p.id, p]));
+	const top = placed.length ? Math.min(...placed.map((p) => p.y)) : 0;
+	const left = placed.length ? Math.min(...placed.map((p) => p.x)) : 0;
+	const want = new Map<string, number>();
+	for (const n of params) {
+		const xs = g.edges.filter((e) => e.source === n.id).map((e) => byId.get(e.target)).filter((p): p is Placed => p !== undefined).map((p) => p.x + p.width / 2);
+		want.set(n.id, xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length - n.width / 2 : left);
+	}
+	let x = -Infinity;
+	return [...params]
+		.sort((a, b) => want.get(a.id)! - want.get(b.id)!)
+		.map((n) => {
+			const saved = keep?.get(n.id) ?? (auto ? undefined : savedPosition(m, n));
+			if (saved) return { ...n, x: saved.x, y: saved.y };
+			x = Math.max(want.get(n.id)!, x);
+			const p = { ...n, x: Math.round(x), y: Math.round(top - n.height - 3 * NODE_SEP) };
+			x += n.width + NODE_SEP;
+			return p;
+		});
 }
 
 function savedPosition(m: PipelineModel, n: GraphNode): { x: number; y: number } | undefined {

@@ -8,8 +8,10 @@ import type { ReactNode } from 'react';
 import type { RpcClient } from '../rpc/client';
 import type { PipelineModel, PortInfo } from '../types';
 import type { RunView } from '../runs';
+import type { NodeFresh } from '../freshness';
 import { PreviewView } from './Preview';
-import { stepParams } from '../graph/build';
+import { stepDependencies, stepParams } from '../graph/build';
+import { stateText } from '../graph/Nodes';
 
 export type RunRequest = { steps?: string[]; from?: string[]; until?: string[]; groups?: string[] };
 
@@ -22,7 +24,44 @@ interface Props {
 	root: string;
 	version: number;
 	onRun: (r: RunRequest) => void;
-	running: boolean;
+	/** freshness of the selected node */
+	fresh: NodeFresh | null;
+	/** steps selected by runs going on now */
+	busy: Set<string>;
+	/** the pipeline is valid and the daemon connected */
+	canRun: boolean;
+}
+
+/** start and every step reachable from it through next. */
+function reach(start: string, next: Map<string, string[]>): string[] {
+	const seen = new Set([start]);
+	const todo = [start];
+	while (todo.length) for (const n of next.get(todo.pop()!) ?? []) if (!seen.has(n)) (seen.add(n), todo.push(n));
+	return [...seen];
+}
+
+/** The steps a run request selects (to avoid overlapping a running run). */
+export function selects(m: PipelineModel, r: RunRequest): string[] {
+	const up = stepDependencies(m);
+	const down = new Map<string, string[]>();
+	for (const [s, ds] of up) for (const d of ds) down.set(d, [...(down.get(d) ?? []), s]);
+	if (r.steps) return r.steps;
+	if (r.from) return r.from.flatMap((s) => reach(s, down));
+	if (r.until) return r.until.flatMap((s) => reach(s, up));
+	if (r.groups) return m.steps.filter((s) => s.group !== null && r.groups!.includes(s.group)).map((s) => s.name);
+	return m.steps.map((s) => s.name);
+}
+
+function FreshRow({ fresh }: { fresh: NodeFresh | null }) {
+	if (!fresh) return null;
+	return (
+		<Row k="freshness">
+			<span data-testid="details-fresh" className={`fresh-text fresh-${fresh.state}`}>
+				{fresh.state}
+				{fresh.reason ? ` — ${fresh.reason}` : ''}
+			</span>
+		</Row>
+	);
 }
 
 function quote(w: string): string {
@@ -64,7 +103,9 @@ function fmtDuration(s: number | null): string {
 	return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-export function Details({ rpc, model, selected, run, target, root, version, onRun, running }: Props) {
+export function Details({ rpc, model, selected, run, target, root, version, onRun, fresh, busy, canRun }: Props) {
+	// A request may start unless it selects a step a running run selected.
+	const blocked = (r: RunRequest) => !canRun || selects(model, r).some((s) => busy.has(s));
 	if (!selected) {
 		return (
 			<div className="details empty">
@@ -90,10 +131,10 @@ export function Details({ rpc, model, selected, run, target, root, version, onRu
 				<h3>{s.name}</h3>
 				{s.description && <p>{s.description}</p>}
 				<div className="buttons">
-					<button disabled={running || s.disabled} onClick={() => onRun({ steps: [s.name] })} data-testid="run-step">Run this step</button>
-					<button disabled={running} onClick={() => onRun({ from: [s.name] })} data-testid="run-from">From here</button>
-					<button disabled={running} onClick={() => onRun({ until: [s.name] })} data-testid="run-until">Until here</button>
-					{s.group && <button disabled={running} onClick={() => onRun({ groups: [s.group!] })} data-testid="run-group">Run group {s.group}</button>}
+					<button disabled={blocked({ steps: [s.name] }) || s.disabled} onClick={() => onRun({ steps: [s.name] })} data-testid="run-step">Run this step</button>
+					<button disabled={blocked({ from: [s.name] })} onClick={() => onRun({ from: [s.name] })} data-testid="run-from">From here</button>
+					<button disabled={blocked({ until: [s.name] })} onClick={() => onRun({ until: [s.name] })} data-testid="run-until">Until here</button>
+					{s.group && <button disabled={blocked({ groups: [s.group] })} onClick={() => onRun({ groups: [s.group!] })} data-testid="run-group">Run group {s.group}</button>}
 				</div>
 				<table className="kv">
 					<tbody>
@@ -101,7 +142,11 @@ export function Details({ rpc, model, selected, run, target, root, version, onRu
 						{s.group && <Row k="group">{s.group}</Row>}
 						{(s.optional || s.disabled) && <Row k="flags">{[s.optional && 'optional', s.disabled && 'disabled'].filter(Boolean).join(', ')}</Row>}
 						{s.loop && <Row k="loop">over {s.loop.over} into {s.loop.into}{s.loop.filter ? ` (${s.loop.filter})` : ''}</Row>}
-						<Row k="last run"><span data-testid="last-state">{r?.state ?? 'never run'}</span></Row>
+						<FreshRow fresh={fresh} />
+						<Row k="last run">
+							<span data-testid="last-state">{r ? stateText(r.state) : 'never run'}</span>
+							{r?.earlier && r.run && <span className="hint" data-testid="last-earlier"> (earlier run {r.run})</span>}
+						</Row>
 						{r && <Row k="duration">{fmtDuration(r.duration)}</Row>}
 						{r && (r.exitCode !== null || r.signal) && <Row k="exit code"><span data-testid="exit-code">{r.exitCode ?? r.signal}</span></Row>}
 						{r && r.because.length > 0 && <Row k="skipped because">{r.because.join(', ')} failed</Row>}
@@ -138,6 +183,7 @@ export function Details({ rpc, model, selected, run, target, root, version, onRu
 						<Row k="type">{d.type ?? '–'}</Row>
 						<Row k="path">{d.path}</Row>
 						<Row k="state">{d.url ? 'URL' : d.exists ? 'exists' : 'missing'}</Row>
+						<FreshRow fresh={fresh} />
 						{writers.length > 0 && <Row k="written by">{writers.join(', ')}</Row>}
 						{readers.length > 0 && <Row k="read by">{readers.join(', ')}</Row>}
 					</tbody>
@@ -170,9 +216,9 @@ export function Details({ rpc, model, selected, run, target, root, version, onRu
 		<div className="details" data-testid="details">
 			<h3>Group {g.name}</h3>
 			<div className="buttons">
-				<button disabled={running} onClick={() => onRun({ groups: [g.name] })} data-testid="run-group">Run group</button>
+				<button disabled={blocked({ groups: [g.name] })} onClick={() => onRun({ groups: [g.name] })} data-testid="run-group">Run group</button>
 			</div>
-			<ul>{g.steps.map((s) => <li key={s}>{s} ({run.steps[s]?.state ?? 'idle'})</li>)}</ul>
+			<ul>{g.steps.map((s) => <li key={s}>{s} ({stateText(run.steps[s]?.state ?? 'idle')})</li>)}</ul>
 		</div>
 	);
 }

@@ -10,6 +10,9 @@ import '@xterm/xterm/css/xterm.css';
 import type { OutputStore } from './store';
 import type { StepRun } from '../runs';
 
+/** RIS: a full terminal reset, in band. */
+const RESET = '\x1bc';
+
 interface Props {
 	store: OutputStore;
 	active: string | null;
@@ -59,11 +62,18 @@ export function TerminalPanel({ store, active, onSelect, states }: Props) {
 		};
 	}, []);
 
+	// xterm parses what it is given later, from a queue; reset() acts at
+	// once and would leave queued chunks to be drawn after it, then
+	// drawn again by the replay. A full reset (ESC c) sent through the
+	// same queue keeps the order: whatever was queued before is wiped.
 	useEffect(() => {
 		return store.subscribe((step, chunk) => {
-			setTabs(store.steps());
+			setTabs((old) => {
+				const now = store.steps();
+				return old.length === now.length && old.every((x, i) => x === now[i]) ? old : now;
+			});
 			if (step !== activeRef.current || !term.current) return;
-			if (chunk === null) term.current.reset();
+			if (chunk === null) term.current.write(RESET);
 			else term.current.write(chunk);
 		});
 	}, [store]);
@@ -71,7 +81,7 @@ export function TerminalPanel({ store, active, onSelect, states }: Props) {
 	useEffect(() => {
 		const t = term.current;
 		if (!t) return;
-		t.reset();
+		t.write(RESET);
 		if (active) for (const c of store.get(active)) t.write(c);
 	}, [active, store]);
 
