@@ -815,8 +815,10 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 	save_buf_spaces(&b, col);
 	save_string(&b, key, YAMLDOC_PLAIN, SAVE_KEY);
 	save_buf_str(&b, ":");
+	/* A new section of the file is written as lines, like the others. */
 	if (raw != NULL || save_is_scalar_json(value) ||
-	    (save_all_scalars(value) && (!block || flowsub ||
+	    (save_all_scalars(value) && map != NULL &&
+	    map != s->doc->root && (!block || flowsub ||
 	    json_is_array(value))) || (json_object_size(value) +
 	    json_array_size(value) == 0)) {
 		save_buf_str(&b, " ");
@@ -1033,7 +1035,7 @@ save_edit_set(struct save *s, const json_t *edit, bool add)
 	else {
 		/* Missing mappings on the way are created around the value. */
 		wrap = raw != NULL ? json_string(raw) : json_deep_copy(value);
-		for (i = sp.n - 1; i > sp.found + 1; i--) {
+		for (i = sp.n - 1; i > sp.found; i--) {
 			inner = json_object();
 			json_object_set_new(inner, sp.seg[i], wrap);
 			wrap = inner;
