@@ -502,8 +502,8 @@ save_block(struct save *s, struct save_buf *b, const json_t *v, size_t col,
 			if (!(i == 0 && inline_first))
 				save_buf_spaces(b, col);
 			save_buf_str(b, "- ");
-			if (save_is_scalar_json(m) || save_all_scalars(m) ||
-			    json_is_array(m)) {
+			if (save_is_scalar_json(m) || json_is_array(m) ||
+			    json_object_size(m) == 0) {
 				save_flow(s, b, m, YAMLDOC_PLAIN);
 				save_buf_str(b, s->eol);
 			} else
@@ -1002,7 +1002,7 @@ save_edit_set(struct save *s, const json_t *edit, bool add)
 	struct save_buf b = { NULL, 0, 0 };
 	struct save_path sp;
 	const json_t *value;
-	json_t *wrap, *inner;
+	json_t *wrap, *inner, *list = NULL;
 	char *raw;
 	size_t i;
 	int rc;
@@ -1022,6 +1022,11 @@ save_edit_set(struct save *s, const json_t *edit, bool add)
 		return -1;
 	}
 	raw = value == NULL ? save_buf_take(&b) : (free(b.p), NULL);
+	/* Adding to a missing list of steps creates the list. */
+	if (add && sp.node == NULL && value != NULL &&
+	    (strcmp(sp.seg[sp.n - 1], "pipeline") == 0 ||
+	    strcmp(sp.seg[sp.n - 1], "steps") == 0))
+		value = list = json_pack("[O]", value);
 	if (sp.node != NULL && add && sp.node->kind == YAMLDOC_SEQ)
 		rc = save_append(s, sp.node, value, raw);
 	else if (sp.node != NULL && add)
@@ -1049,6 +1054,7 @@ save_edit_set(struct save *s, const json_t *edit, bool add)
 		json_decref(wrap);
 	}
 	free(raw);
+	json_decref(list);
 	save_path_free(&sp);
 	return rc;
 }
