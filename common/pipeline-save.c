@@ -40,10 +40,17 @@
 
 #define SAVE_MAX_PATH	16	/* segments of a path */
 
-/* What a string is written as (save_string). */
-#define SAVE_VALUE	0
-#define SAVE_KEY	1	/* a key of a block mapping */
-#define SAVE_FLOW_KEY	2	/* a key inside {...} */
+/*
+ * Where a string is written (save_string): inside {...} or [...] (more
+ * characters need quotes there), and whether it must read back as a
+ * string (a value) or is text whatever it looks like (a key, a name).
+ */
+#define SAVE_IN_FLOW	0x1
+#define SAVE_ANY_TYPE	0x2
+#define SAVE_VALUE	SAVE_IN_FLOW
+#define SAVE_BLOCK_VALUE 0
+#define SAVE_KEY	SAVE_ANY_TYPE
+#define SAVE_FLOW_KEY	(SAVE_ANY_TYPE | SAVE_IN_FLOW)
 
 struct save_buf {
 	char *p;
@@ -68,6 +75,8 @@ struct save {
 	struct loom_error *err;
 	size_t index;			/* the edit being applied */
 	const char *op;
+	bool eof_fixed;			/* see save_eof_fix */
+	bool block_value;		/* save_flow: a string is not in {} */
 	struct save_splice *sp;		/* queued splices */
 	size_t nsp;
 	size_t capsp;
@@ -120,6 +129,8 @@ static size_t	save_dash(const struct save *s,
 static size_t	save_after_colon(const struct save *s,
 		    const struct yamldoc_node *key);
 static size_t	save_eof_fix(struct save *s, size_t pos, struct save_buf *b);
+static void	save_queue_lines(struct save *s, size_t pos,
+		    struct save_buf *b);
 static int	save_insert(struct save *s, struct yamldoc_node *map,
 		    const char *key, const json_t *value, const char *raw);
 static int	save_append(struct save *s, struct yamldoc_node *seq,
@@ -299,14 +310,15 @@ save_plain_ok(const char *t, int key)
 	for (i = 0; i < n; i++) {
 		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
 			return false;
-		if (strchr(",[]{}", t[i]) != NULL)
+		if (strchr(",[]{}", t[i]) != NULL && (key & SAVE_IN_FLOW))
 			return false;
-		if (t[i] == ':' && (t[i + 1] == ' ' || key == SAVE_FLOW_KEY))
+		if (t[i] == ':' && (t[i + 1] == ' ' || (key & SAVE_IN_FLOW)))
 			return false;
 		if (t[i] == '#' && i > 0 && t[i - 1] == ' ')
 			return false;
 	}
-	return key || value_classify(t, true, &boolean) == VALUE_STRING;
+	return (key & SAVE_ANY_TYPE) ||
+	    value_classify(t, true, &boolean) == VALUE_STRING;
 }
 
 /* t quoted: single quotes when asked and possible, else double. */
@@ -420,6 +432,9 @@ save_flow(struct save *s, struct save_buf *b, const json_t *v,
 	size_t i;
 	bool first = true;
 
+	bool block_value = s->block_value;
+
+	s->block_value = false;		/* inside {...} or [...] from here */
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
 		save_buf_str(b, "{");
@@ -441,7 +456,8 @@ save_flow(struct save *s, struct save_buf *b, const json_t *v,
 		save_buf_str(b, "]");
 		break;
 	case JSON_STRING:
-		save_string(b, json_string_value(v), prefer, SAVE_VALUE);
+		save_string(b, json_string_value(v), prefer, block_value ?
+		    SAVE_BLOCK_VALUE : SAVE_VALUE);
 		break;
 	case JSON_INTEGER:
 		snprintf(t, sizeof t, "%" JSON_INTEGER_FORMAT,
@@ -489,6 +505,7 @@ save_block(struct save *s, struct save_buf *b, const json_t *v, size_t col,
 			    json_array_size(m) == 0 || (flowsub &&
 			    save_all_scalars(m))) {
 				save_buf_str(b, " ");
+				s->block_value = true;
 				save_flow(s, b, m, YAMLDOC_PLAIN);
 				save_buf_str(b, s->eol);
 			} else {
@@ -754,14 +771,31 @@ save_after_colon(const struct save *s, const struct yamldoc_node *key)
 
 /*
  * New lines go at pos; when pos is the end of a text that does not end
- * with a line break, one is written first (into b).
+ * with a line break, one is written first (into b) and save_queue_lines
+ * drops the last one, so the file still ends without one (and removing
+ * the lines again gives back the same bytes).
  */
 static size_t
 save_eof_fix(struct save *s, size_t pos, struct save_buf *b)
 {
-	if (pos == s->len && s->len > 0 && s->text[s->len - 1] != '\n')
+	s->eof_fixed = pos == s->len && s->len > 0 &&
+	    s->text[s->len - 1] != '\n';
+	if (s->eof_fixed)
 		save_buf_str(b, s->eol);
 	return pos;
+}
+
+/* Queue the insertion of the lines in b at pos (see save_eof_fix). */
+static void
+save_queue_lines(struct save *s, size_t pos, struct save_buf *b)
+{
+	size_t el = strlen(s->eol);
+
+	if (s->eof_fixed && b->n >= el &&
+	    memcmp(b->p + b->n - el, s->eol, el) == 0)
+		b->p[b->n -= el] = '\0';
+	s->eof_fixed = false;
+	save_queue(s, pos, pos, save_buf_take(b));
 }
 
 /* A new key in map (NULL: the empty document). Returns 0 or -1. */
@@ -774,7 +808,16 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 	size_t pos, col, i;
 	bool block = false, flowsub = save_flow_ports(s);
 
+	for (i = 0; map != NULL && map->kind == YAMLDOC_MAP &&
+	    i < map->nkids; i += 2)
+		if (map->kids[i]->kind != YAMLDOC_SCALAR ||
+		    map->kids[i]->start == map->kids[i]->end)
+			return save_fail(s, "cannot add '%s' beside an empty "
+			    "or complex ('? ...') key", key);
 	if (map != NULL && map->kind == YAMLDOC_MAP && map->flow) {
+		if (s->text[map->start] != '{')
+			return save_fail(s, "cannot add '%s' to a single "
+			    "'key: value' pair inside [...]", key);
 		pos = map->nkids > 0 ? map->kids[map->nkids - 1]->end :
 		    map->start + 1;
 		save_buf_str(&b, map->nkids > 0 ? ", " : "");
@@ -824,14 +867,16 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 		save_buf_str(&b, " ");
 		if (raw != NULL)
 			save_buf_str(&b, raw);
-		else
+		else {
+			s->block_value = true;
 			save_flow(s, &b, value, YAMLDOC_PLAIN);
+		}
 		save_buf_str(&b, s->eol);
 	} else {
 		save_buf_str(&b, s->eol);
 		save_block(s, &b, value, col + s->unit, false, flowsub);
 	}
-	save_queue(s, pos, pos, save_buf_take(&b));
+	save_queue_lines(s, pos, &b);
 	return save_commit(s);
 }
 
@@ -879,12 +924,14 @@ save_append(struct save *s, struct yamldoc_node *seq, const json_t *value,
 	    json_is_array(value) || json_object_size(value) == 0) {
 		if (raw != NULL)
 			save_buf_str(&b, raw);
-		else
+		else {
+			s->block_value = true;
 			save_flow(s, &b, value, YAMLDOC_PLAIN);
+		}
 		save_buf_str(&b, s->eol);
 	} else
 		save_block(s, &b, value, col + off, true, save_flow_ports(s));
-	save_queue(s, pos, pos, save_buf_take(&b));
+	save_queue_lines(s, pos, &b);
 	return save_commit(s);
 }
 
@@ -970,11 +1017,13 @@ save_replace(struct save *s, struct yamldoc_node *n, const json_t *value,
 	struct yamldoc_node *k;
 	size_t at, end;
 
+	s->block_value = n->parent != NULL && !n->parent->flow;
 	if (raw != NULL)
 		save_buf_str(&b, raw);
 	else
 		save_flow(s, &b, value, n->kind == YAMLDOC_SCALAR ? n->style :
 		    YAMLDOC_PLAIN);
+	s->block_value = false;
 	if (n->start == n->end && (k = yamldoc_key_of(n)) != NULL) {
 		/* "key:" with nothing: the value goes after the colon. */
 		at = save_after_colon(s, k);
@@ -1210,7 +1259,8 @@ save_edit_rename(struct save *s, const json_t *edit)
 		n = yamldoc_get(n, step ? "name" : "group");
 		if (n == NULL || n->kind != YAMLDOC_SCALAR)
 			return save_fail(s, "no %s named '%s'", kind, from);
-		save_string(&b, to, n->style, SAVE_VALUE);
+		save_string(&b, to, n->style, n->parent->flow ?
+		    SAVE_FLOW_KEY : SAVE_KEY);	/* a name is text */
 		save_queue(s, n->start, n->end, save_buf_take(&b));
 		lfrom = step ? xstrdup(from) : xasprintf("group:%s", from);
 		lto = step ? xstrdup(to) : xasprintf("group:%s", to);
@@ -1233,7 +1283,11 @@ save_edit_rename(struct save *s, const json_t *edit)
 			return save_fail(s, "no %s named '%s'", kind, from);
 		if (save_rename_key(s, yamldoc_key_of(n), to) != 0)
 			return -1;
-		save_refs(s, root, from, to);
+		/* $from means a data entry of that name when there is one. */
+		if (kind[0] == 'd' || (yamldoc_get(yamldoc_get(root, "data"),
+		    from) == NULL && yamldoc_get(yamldoc_get(root,
+		    "variables"), from) == NULL))
+			save_refs(s, root, from, to);
 		lfrom = xasprintf("%s:%s", kind[0] == 'd' ? "data" : "param",
 		    from);
 		lto = xasprintf("%s:%s", kind[0] == 'd' ? "data" : "param", to);
@@ -1392,7 +1446,7 @@ save_edit_group(struct save *s, const json_t *edit)
 		pos = yamldoc_line_end(s->doc, seq->kids[seq->nkids - 1]->end);
 		save_buf_spaces(&b, col);
 		save_buf_str(&b, "- group: ");
-		save_string(&b, group, YAMLDOC_PLAIN, SAVE_VALUE);
+		save_string(&b, group, YAMLDOC_PLAIN, SAVE_KEY);
 		save_buf_str(&b, s->eol);
 		save_buf_spaces(&b, col + 2);
 		save_buf_str(&b, "steps:");
@@ -1406,7 +1460,7 @@ save_edit_group(struct save *s, const json_t *edit)
 			save_buf_spaces(&b, col);
 		save_buf_add(&b, line, next);
 	}
-	save_queue(s, pos, pos, save_buf_take(&b));
+	save_queue_lines(s, pos, &b);
 	rc = save_commit(s);
 out:
 	free(lines);

@@ -271,8 +271,14 @@ yamldoc_key_of(const struct yamldoc_node *n)
 size_t
 yamldoc_line_start(const struct yamldoc *doc, size_t pos)
 {
+	size_t orig = pos;
+
 	while (pos > 0 && doc->text[pos - 1] != '\n')
 		pos--;
+	/* The first line starts after a byte order mark. */
+	if (pos == 0 && orig >= 3 && doc->len >= 3 &&
+	    memcmp(doc->text, "\xef\xbb\xbf", 3) == 0)
+		return 3;
 	return pos;
 }
 

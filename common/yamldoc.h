@@ -64,7 +64,7 @@ struct yamldoc_node *yamldoc_get(const struct yamldoc_node *map,
 /* The key node of a map value, or NULL when n is not a map value. */
 struct yamldoc_node *yamldoc_key_of(const struct yamldoc_node *n);
 
-/* The offset where the line holding pos starts. */
+/* The offset where the line holding pos starts (after a byte order mark). */
 size_t		 yamldoc_line_start(const struct yamldoc *doc, size_t pos);
 /*
  * The offset just past the line break of the line holding the last byte
