@@ -613,7 +613,7 @@ static int
 save_parse_path(struct save *s, const json_t *jp, struct save_path *sp)
 {
 	const json_t *m;
-	const char *str, *dot;
+	const char *str = "", *dot;
 	size_t i;
 
 	memset(sp, 0, sizeof *sp);
