@@ -10,10 +10,12 @@
 #  B3 strace: temporary file in the same folder with O_EXCL, fsync of it,
 #     rename over the file, fsync of the folder, in that order
 #  B4 a 0640 file stays 0640; a save through a symbolic link keeps the
-#     link and changes its target; a link leading outside the folder is
-#     refused
-#  B5 a folder without write permission and a failing write (fault hook,
-#     ENOSPC): error naming the path and errno, file untouched
+#     link and changes its target; a hard link keeps the old content (the
+#     name gets a new file, as documented); a link leading outside the
+#     folder is refused
+#  B5 a folder without write permission (not root), a full tmpfs and a
+#     read-only tmpfs (root), a failing write (fault hook, ENOSPC): error
+#     naming the path and errno, file untouched, no temporary file left
 #  B6 a stale base_version: conflict error (-32007) with the current
 #     version, file untouched
 #  B7 one changed value: diff shows exactly that line; a save with no
@@ -115,6 +117,12 @@ save "$EXP/link.yml" "$(version "$F")" \
     fail "save through link: $(cat "$OUT")"
 [ -L "$EXP/link.yml" ] || fail "the link was replaced"
 grep -q '^  k: 4 ' "$F" || fail "target: $(cat "$F")"
+ln "$F" "$TEST_TMP/hard.yml"
+save "$F" "$(version "$F")" '[{"op":"set","path":"parameters.k","text":"5"}]' \
+    >"$OUT" || fail "save: $(cat "$OUT")"
+grep -q '^  k: 4 ' "$TEST_TMP/hard.yml" ||
+    fail "a hard link did not keep the old content (documented)"
+grep -q '^  k: 5 ' "$F" || fail "not saved: $(cat "$F")"
 mkdir -p "$TEST_TMP/outside"
 cp "$F" "$TEST_TMP/outside/q.yml"
 ln -s ../outside/q.yml "$EXP/escape.yml"
@@ -133,6 +141,33 @@ if [ "$(id -u)" != 0 ]; then
 	[ "$(jq -r .error.data.errno "$OUT")" = 13 ] || fail "$(cat "$OUT")"
 	jq -r .error.data.path "$OUT" | grep -q "$F" || fail "$(cat "$OUT")"
 	cmp -s "$F" "$TEST_TMP/before.yml" || fail "the file changed"
+fi
+# As root: a full tmpfs and a read-only one (mode bits do not stop root).
+MNT="$TEST_TMP/mnt"
+mkdir -p "$MNT"
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=256k loomsave "$MNT" \
+    2>/dev/null; then
+	trap 'umount -l "$MNT" 2>/dev/null; lib_cleanup' EXIT
+	cp "$F" "$MNT/p.yml"
+	cp "$F" "$TEST_TMP/before.yml"
+	head -c 1m /dev/zero >"$MNT/fill" 2>/dev/null || true
+	save "$MNT/p.yml" "$(version "$MNT/p.yml")" \
+	    '[{"op":"set","path":"parameters.k","text":"9"}]' >"$OUT" &&
+	    fail "a save onto a full disk succeeded"
+	[ "$(jq -r .error.data.errno "$OUT")" = 28 ] || fail "$(cat "$OUT")"
+	cmp -s "$MNT/p.yml" "$TEST_TMP/before.yml" || fail "the file changed"
+	[ -z "$(ls -A "$MNT" | grep tmp-)" ] || fail "a temporary file stayed"
+	rm "$MNT/fill"
+	mount -o remount,ro "$MNT" || fail "cannot remount read-only"
+	save "$MNT/p.yml" "$(version "$MNT/p.yml")" \
+	    '[{"op":"set","path":"parameters.k","text":"9"}]' >"$OUT" &&
+	    fail "a save onto a read-only mount succeeded"
+	[ "$(jq -r .error.data.errno "$OUT")" = 30 ] || fail "$(cat "$OUT")"
+	jq -r .error.message "$OUT" | grep -q "$MNT" || fail "$(cat "$OUT")"
+	cmp -s "$MNT/p.yml" "$TEST_TMP/before.yml" || fail "the file changed"
+	umount -l "$MNT"
+else
+	note "not root or no tmpfs: full and read-only disks skipped"
 fi
 if grep -q 'abort-before-rename' "$LOOMD"; then
 	stop_loomd
