@@ -131,6 +131,8 @@ static size_t	save_after_colon(const struct save *s,
 static size_t	save_eof_fix(struct save *s, size_t pos, struct save_buf *b);
 static void	save_queue_lines(struct save *s, size_t pos,
 		    struct save_buf *b);
+static int	save_flow_add(struct save *s, struct yamldoc_node *coll,
+		    const char *key, const json_t *value, const char *raw);
 static int	save_insert(struct save *s, struct yamldoc_node *map,
 		    const char *key, const json_t *value, const char *raw);
 static int	save_append(struct save *s, struct yamldoc_node *seq,
@@ -798,6 +800,32 @@ save_queue_lines(struct save *s, size_t pos, struct save_buf *b)
 	save_queue(s, pos, pos, save_buf_take(b));
 }
 
+/*
+ * A new last entry of a {...} (key: value) or [...] (key NULL): after
+ * the last one with ", ", or just inside the bracket.
+ */
+static int
+save_flow_add(struct save *s, struct yamldoc_node *coll, const char *key,
+    const json_t *value, const char *raw)
+{
+	struct save_buf b = { NULL, 0, 0 };
+	size_t pos;
+
+	pos = coll->nkids > 0 ? coll->kids[coll->nkids - 1]->end :
+	    coll->start + 1;
+	save_buf_str(&b, coll->nkids > 0 ? ", " : "");
+	if (key != NULL) {
+		save_string(&b, key, YAMLDOC_PLAIN, SAVE_FLOW_KEY);
+		save_buf_str(&b, ": ");
+	}
+	if (raw != NULL)
+		save_buf_str(&b, raw);
+	else
+		save_flow(s, &b, value, YAMLDOC_PLAIN);
+	save_queue(s, pos, pos, save_buf_take(&b));
+	return save_commit(s);
+}
+
 /* A new key in map (NULL: the empty document). Returns 0 or -1. */
 static int
 save_insert(struct save *s, struct yamldoc_node *map, const char *key,
@@ -818,17 +846,7 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 		if (s->text[map->start] != '{')
 			return save_fail(s, "cannot add '%s' to a single "
 			    "'key: value' pair inside [...]", key);
-		pos = map->nkids > 0 ? map->kids[map->nkids - 1]->end :
-		    map->start + 1;
-		save_buf_str(&b, map->nkids > 0 ? ", " : "");
-		save_string(&b, key, YAMLDOC_PLAIN, SAVE_FLOW_KEY);
-		save_buf_str(&b, ": ");
-		if (raw != NULL)
-			save_buf_str(&b, raw);
-		else
-			save_flow(s, &b, value, YAMLDOC_PLAIN);
-		save_queue(s, pos, pos, save_buf_take(&b));
-		return save_commit(s);
+		return save_flow_add(s, map, key, value, raw);
 	}
 	if (map == NULL || (map->kind == YAMLDOC_MAP && map->nkids > 0)) {
 		col = map == NULL ? 0 : yamldoc_column(s->doc,
@@ -889,17 +907,8 @@ save_append(struct save *s, struct yamldoc_node *seq, const json_t *value,
 	struct yamldoc_node *k;
 	size_t pos, col, off = 2, dash;
 
-	if (seq->kind == YAMLDOC_SEQ && seq->flow) {
-		pos = seq->nkids > 0 ? seq->kids[seq->nkids - 1]->end :
-		    seq->start + 1;
-		save_buf_str(&b, seq->nkids > 0 ? ", " : "");
-		if (raw != NULL)
-			save_buf_str(&b, raw);
-		else
-			save_flow(s, &b, value, YAMLDOC_PLAIN);
-		save_queue(s, pos, pos, save_buf_take(&b));
-		return save_commit(s);
-	}
+	if (seq->kind == YAMLDOC_SEQ && seq->flow)
+		return save_flow_add(s, seq, NULL, value, raw);
 	if (seq->kind == YAMLDOC_SEQ && seq->nkids > 0) {
 		if ((dash = save_dash(s, seq->kids[0])) == SIZE_MAX)
 			return save_fail(s, "cannot find the '-' of a list "
