@@ -143,6 +143,8 @@ static int	save_remove_node(struct save *s, struct yamldoc_node *n);
 static int	save_replace(struct save *s, struct yamldoc_node *n,
 		    const json_t *value, const char *raw);
 static int	save_edit_set(struct save *s, const json_t *edit, bool add);
+static void	save_layout_keys(const struct save_path *sp,
+		    struct strv *keys);
 static int	save_edit_remove(struct save *s, const json_t *edit);
 static int	save_layout_remove(struct save *s, const char *key);
 static bool	save_is_ref_name(const char *name);
@@ -1127,13 +1129,46 @@ save_layout_remove(struct save *s, const char *key)
 	return n != NULL ? save_remove_node(s, n) : 0;
 }
 
+/*
+ * The layout keys of what sp names: a step (its name), a group block
+ * (group:NAME and its steps), a data entry (data:NAME) or a parameter
+ * (param:NAME); none for anything else.
+ */
+static void
+save_layout_keys(const struct save_path *sp, struct strv *keys)
+{
+	const struct yamldoc_node *n = sp->node, *v, *steps;
+	size_t i;
+
+	if (sp->n != 2)
+		return;
+	if (strcmp(sp->seg[0], "data") == 0)
+		strv_push_owned(keys, xasprintf("data:%s", sp->seg[1]));
+	else if (strcmp(sp->seg[0], "parameters") == 0)
+		strv_push_owned(keys, xasprintf("param:%s", sp->seg[1]));
+	if (strcmp(sp->seg[0], "pipeline") != 0)
+		return;
+	if ((v = yamldoc_get(n, "name")) != NULL && v->kind == YAMLDOC_SCALAR)
+		strv_push(keys, v->text);
+	if ((v = yamldoc_get(n, "group")) != NULL &&
+	    v->kind == YAMLDOC_SCALAR) {
+		strv_push_owned(keys, xasprintf("group:%s", v->text));
+		steps = yamldoc_get(n, "steps");
+		for (i = 0; steps != NULL && steps->kind == YAMLDOC_SEQ &&
+		    i < steps->nkids; i++)
+			if ((v = yamldoc_get(steps->kids[i], "name")) != NULL &&
+			    v->kind == YAMLDOC_SCALAR)
+				strv_push(keys, v->text);
+	}
+}
+
 /* remove {path}: the entry, and the layout of a removed node. */
 static int
 save_edit_remove(struct save *s, const json_t *edit)
 {
 	struct save_path sp;
-	struct yamldoc_node *g;
-	char *lkey = NULL;
+	struct strv keys;
+	size_t i;
 	int rc;
 
 	if (save_parse_path(s, json_object_get(edit, "path"), &sp) != 0)
@@ -1147,18 +1182,12 @@ save_edit_remove(struct save *s, const json_t *edit)
 		save_path_free(&sp);
 		return rc;
 	}
-	if (sp.n == 2 && strcmp(sp.seg[0], "pipeline") == 0) {
-		g = yamldoc_get(sp.node, "group");
-		lkey = g != NULL && g->kind == YAMLDOC_SCALAR ?
-		    xasprintf("group:%s", sp.seg[1]) : xstrdup(sp.seg[1]);
-	} else if (sp.n == 2 && strcmp(sp.seg[0], "data") == 0)
-		lkey = xasprintf("data:%s", sp.seg[1]);
-	else if (sp.n == 2 && strcmp(sp.seg[0], "parameters") == 0)
-		lkey = xasprintf("param:%s", sp.seg[1]);
+	strv_init(&keys);
+	save_layout_keys(&sp, &keys);
 	rc = save_remove_node(s, sp.node);
-	if (rc == 0 && lkey != NULL)
-		rc = save_layout_remove(s, lkey);
-	free(lkey);
+	for (i = 0; rc == 0 && i < keys.n; i++)
+		rc = save_layout_remove(s, keys.v[i]);
+	strv_free(&keys);
 	save_path_free(&sp);
 	return rc;
 }

@@ -828,6 +828,13 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 		    file, "message", lerr.message), "%s", lerr.message);
 		goto out;
 	}
+	if (len > PIPELINE_MAX_FILE_SIZE) {
+		rpc_error_set(err, LOOM_ERR_EDIT, json_pack("{s:s, s:s}", "file",
+		    file, "message", "the result is over the size limit"),
+		    "the saved %s would be %zu bytes, over the limit of %u",
+		    file, len, PIPELINE_MAX_FILE_SIZE);
+		goto out;
+	}
 	if (!exists || len != oldlen || memcmp(text, old, len) != 0) {
 		if (fileio_write_atomic(target, text, len, 0644, &lerr) != 0) {
 			errnum = errno;
