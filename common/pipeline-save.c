@@ -1550,6 +1550,15 @@ pipeline_save_apply(const char *name, const char *text, size_t len,
 		    "at most %d edits", PIPELINE_SAVE_MAX_EDITS);
 		return NULL;
 	}
+	for (i = 0; i < len; i++)
+		if (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')) {
+			loom_error_set(err, name, 0, 0, "the file has a line "
+			    "break written as a lone CR (byte %zu); save it "
+			    "with LF or CRLF line endings first", i);
+			loom_error_hint(err, "the editor keeps line endings "
+			    "as they are and knows only those two");
+			return NULL;
+		}
 	s.text = xmalloc(len + 1);
 	memcpy(s.text, text, len);
 	s.text[len] = '\0';

@@ -389,6 +389,19 @@ test_cases(void **state)
 	sv_free_list(files, n);
 }
 
+/* A lone CR is a line break to YAML but not to the saver: refused. */
+static void
+test_lone_cr(void **state)
+{
+	static const char text[] = "parameters:\r  k: 1\r";
+	struct loom_error err;
+	size_t outlen;
+
+	(void)state;
+	assert_null(sv_apply(text, sizeof text - 1, "[]", &outlen, &err));
+	assert_non_null(strstr(err.message, "lone CR (byte 11)"));
+}
+
 /* The version token is the bytes' SHA-256. */
 static void
 test_version(void **state)
@@ -407,6 +420,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_cases),
+		cmocka_unit_test(test_lone_cr),
 		cmocka_unit_test(test_version),
 	};
 
