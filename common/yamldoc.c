@@ -32,6 +32,8 @@ struct yamldoc_parser {
 };
 
 static size_t	yamldoc_byte(struct yamldoc_parser *yp, size_t index);
+static size_t	yamldoc_skip_props(const struct yamldoc_parser *yp,
+		    size_t pos, size_t end);
 static struct yamldoc_node *yamldoc_node_new(struct yamldoc_parser *yp,
 		    enum yamldoc_kind kind, const yaml_event_t *ev);
 static void	yamldoc_node_free(struct yamldoc_node *n);
@@ -64,6 +66,24 @@ yamldoc_byte(struct yamldoc_parser *yp, size_t index)
 	return yp->cur_byte;
 }
 
+/*
+ * A node's span starts at its anchor or tag when it has them; its text
+ * (what an edit replaces) starts after them and the blanks that follow.
+ */
+static size_t
+yamldoc_skip_props(const struct yamldoc_parser *yp, size_t pos, size_t end)
+{
+	const char *t = yp->doc->text;
+
+	while (pos < end && (t[pos] == '&' || t[pos] == '!')) {
+		while (pos < end && strchr(" \t\r\n", t[pos]) == NULL)
+			pos++;
+		while (pos < end && strchr(" \t\r\n", t[pos]) != NULL)
+			pos++;
+	}
+	return pos;
+}
+
 static struct yamldoc_node *
 yamldoc_node_new(struct yamldoc_parser *yp, enum yamldoc_kind kind,
     const yaml_event_t *ev)
@@ -74,6 +94,8 @@ yamldoc_node_new(struct yamldoc_parser *yp, enum yamldoc_kind kind,
 	n->kind = kind;
 	n->start = yamldoc_byte(yp, ev->start_mark.index);
 	n->end = yamldoc_byte(yp, ev->end_mark.index);
+	if (kind != YAMLDOC_ALIAS)
+		n->start = yamldoc_skip_props(yp, n->start, n->end);
 	return n;
 }
 
