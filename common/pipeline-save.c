@@ -289,8 +289,8 @@ save_detect(struct save *s)
 		v = root->kids[i];
 		if (v->kind != YAMLDOC_MAP || v->flow || v->nkids == 0)
 			continue;
-		kc = yamldoc_column(s->doc, root->kids[i - 1]->start);
-		vc = yamldoc_column(s->doc, v->start);
+		kc = yamldoc_column(s->doc, root->kids[i - 1]->head);
+		vc = yamldoc_column(s->doc, v->head);
 		if (vc > kc && vc - kc <= 8) {
 			s->unit = vc - kc;
 			return;
@@ -755,7 +755,7 @@ save_resolve(struct save *s, struct save_path *sp)
 static size_t
 save_dash(const struct save *s, const struct yamldoc_node *item)
 {
-	size_t pos = item->start;
+	size_t pos = item->head;
 
 	while (pos > 0 && strchr(" \t\r\n", s->text[pos - 1]) != NULL)
 		pos--;
@@ -852,7 +852,7 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 	}
 	if (map == NULL || (map->kind == YAMLDOC_MAP && map->nkids > 0)) {
 		col = map == NULL ? 0 : yamldoc_column(s->doc,
-		    map->kids[0]->start);
+		    map->kids[0]->head);
 		pos = map == NULL ? s->len : yamldoc_line_end(s->doc,
 		    map->kids[map->nkids - 1]->end);
 		/* Neighbours written as lines: so is a new mapping. */
@@ -866,7 +866,7 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 	    strcmp(map->text, "~") == 0 || strcmp(map->text, "null") == 0) &&
 	    map->style == YAMLDOC_PLAIN && (k = yamldoc_key_of(map)) != NULL) {
 		/* "key:" with nothing after it: lines below the key. */
-		col = yamldoc_column(s->doc, k->start) + s->unit;
+		col = yamldoc_column(s->doc, k->head) + s->unit;
 		if (map->end > map->start)
 			save_queue(s, map->start, map->end, xstrdup(""));
 		pos = yamldoc_line_end(s->doc, k->end);
@@ -917,12 +917,12 @@ save_append(struct save *s, struct yamldoc_node *seq, const json_t *value,
 			    "item");
 		col = yamldoc_column(s->doc, dash);
 		if (yamldoc_line_start(s->doc, dash) ==
-		    yamldoc_line_start(s->doc, seq->kids[0]->start))
-			off = seq->kids[0]->start - dash;
+		    yamldoc_line_start(s->doc, seq->kids[0]->head))
+			off = seq->kids[0]->head - dash;
 		pos = yamldoc_line_end(s->doc, seq->kids[seq->nkids - 1]->end);
 	} else if (seq->kind == YAMLDOC_SCALAR && seq->text[0] == '\0' &&
 	    (k = yamldoc_key_of(seq)) != NULL) {
-		col = yamldoc_column(s->doc, k->start) + s->unit;
+		col = yamldoc_column(s->doc, k->head) + s->unit;
 		pos = yamldoc_line_end(s->doc, k->end);
 	} else
 		return save_fail(s, "cannot add an item: the place is not a "
@@ -985,16 +985,16 @@ save_remove_node(struct save *s, struct yamldoc_node *n)
 	first = step == 2 ? p->kids[i - 1] : n;	/* the key, or the item */
 	if (p->flow) {
 		if (p->nkids == step)
-			save_queue(s, first->start, n->end, xstrdup(""));
+			save_queue(s, first->head, n->end, xstrdup(""));
 		else if (i + 1 == step)
-			save_queue(s, first->start, p->kids[i + 1]->start,
+			save_queue(s, first->head, p->kids[i + 1]->head,
 			    xstrdup(""));
 		else
 			save_queue(s, p->kids[i - step]->end, n->end,
 			    xstrdup(""));
 		return save_commit(s);
 	}
-	start = step == 2 ? first->start : save_dash(s, n);
+	start = step == 2 ? first->head : save_dash(s, n);
 	if (start == SIZE_MAX)
 		return save_fail(s, "cannot find the '-' of a list item");
 	end = yamldoc_line_end(s->doc, n->end);
@@ -1006,7 +1006,7 @@ save_remove_node(struct save *s, struct yamldoc_node *n)
 			return save_fail(s, "cannot remove an entry written "
 			    "on one line with others");
 		else
-			save_queue(s, start, p->kids[i + 1]->start,
+			save_queue(s, start, p->kids[i + 1]->head,
 			    xstrdup(""));
 		return save_commit(s);
 	}
@@ -1472,7 +1472,7 @@ save_edit_group(struct save *s, const json_t *edit)
 			    steps->kids[steps->nkids - 1]->end);
 		} else {
 			k = yamldoc_key_of(steps);
-			col = yamldoc_column(s->doc, k->start) + s->unit;
+			col = yamldoc_column(s->doc, k->head) + s->unit;
 			pos = save_after_colon(s, k);
 			save_queue(s, pos, steps->end, xstrdup(""));
 			pos = yamldoc_line_end(s->doc, steps->end);

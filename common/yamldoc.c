@@ -92,7 +92,7 @@ yamldoc_node_new(struct yamldoc_parser *yp, enum yamldoc_kind kind,
 
 	n = xcalloc(1, sizeof *n);
 	n->kind = kind;
-	n->start = yamldoc_byte(yp, ev->start_mark.index);
+	n->head = n->start = yamldoc_byte(yp, ev->start_mark.index);
 	n->end = yamldoc_byte(yp, ev->end_mark.index);
 	if (kind != YAMLDOC_ALIAS)
 		n->start = yamldoc_skip_props(yp, n->start, n->end);
@@ -195,7 +195,7 @@ yamldoc_event(struct yamldoc_parser *yp, const yaml_event_t *ev,
 		if (n->flow)
 			n->end = yamldoc_byte(yp, ev->end_mark.index);
 		else if (n->nkids > 0) {
-			n->start = n->kids[0]->start;
+			n->head = n->start = n->kids[0]->head;
 			n->end = n->kids[n->nkids - 1]->end;
 		}
 		yp->open = n->parent;

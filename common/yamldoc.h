@@ -34,8 +34,8 @@ struct yamldoc_node {
 	enum yamldoc_kind kind;
 	bool flow;			/* collections: [..] or {..} */
 	enum yamldoc_style style;	/* scalars */
-	size_t start;			/* bytes [start, end) of the text, */
-					/* after an anchor or tag */
+	size_t head;			/* where it starts: its anchor or tag */
+	size_t start;			/* bytes [start, end) of its text */
 	size_t end;
 	char *text;			/* scalar value; alias: its name */
 	struct yamldoc_node **kids;	/* map: key, value, key, ...; seq */
