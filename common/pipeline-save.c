@@ -101,6 +101,7 @@ static void	save_queue(struct save *s, size_t start, size_t end,
 		    char *repl);
 static int	save_commit(struct save *s);
 static void	save_detect(struct save *s);
+static bool	save_has_break(const char *t);
 static bool	save_plain_ok(const char *t, int key);
 static void	save_quoted(struct save_buf *b, const char *t, bool single);
 static void	save_string(struct save_buf *b, const char *t,
@@ -298,6 +299,18 @@ save_detect(struct save *s)
 	}
 }
 
+/*
+ * Does t hold a character that libyaml reads as a line break (NEL, LS,
+ * PS)? Those are written escaped, in double quotes.
+ */
+static bool
+save_has_break(const char *t)
+{
+	return strstr(t, "\xc2\x85") != NULL ||
+	    strstr(t, "\xe2\x80\xa8") != NULL ||
+	    strstr(t, "\xe2\x80\xa9") != NULL;
+}
+
 /* May t be written as a plain scalar (key: SAVE_VALUE, SAVE_KEY...)? */
 static bool
 save_plain_ok(const char *t, int key)
@@ -305,20 +318,24 @@ save_plain_ok(const char *t, int key)
 	bool boolean;
 	size_t n = strlen(t), i;
 
-	if (n == 0 || t[0] == ' ' || t[n - 1] == ' ' || t[n - 1] == ':')
+	if (n == 0 || strchr(" \t", t[0]) != NULL ||
+	    strchr(" \t:", t[n - 1]) != NULL || save_has_break(t))
 		return false;
 	if (strchr("?:-", t[0]) != NULL && (n == 1 || t[1] == ' '))
 		return false;
 	if (strchr(",[]{}#&*!|>'\"%@`", t[0]) != NULL)
 		return false;
 	for (i = 0; i < n; i++) {
+		/* Tabs too: libyaml reads them in a plain scalar, others not. */
 		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
 			return false;
 		if (strchr(",[]{}", t[i]) != NULL && (key & SAVE_IN_FLOW))
 			return false;
-		if (t[i] == ':' && (t[i + 1] == ' ' || (key & SAVE_IN_FLOW)))
+		if (t[i] == ':' && (t[i + 1] == ' ' || t[i + 1] == '\t' ||
+		    (key & SAVE_IN_FLOW)))
 			return false;
-		if (t[i] == '#' && i > 0 && t[i - 1] == ' ')
+		if (t[i] == '#' && i > 0 && (t[i - 1] == ' ' ||
+		    t[i - 1] == '\t'))
 			return false;
 	}
 	return (key & SAVE_ANY_TYPE) ||
@@ -335,6 +352,8 @@ save_quoted(struct save_buf *b, const char *t, bool single)
 	for (c = t; single && *c != '\0'; c++)
 		if ((unsigned char)*c < 0x20 || *c == 0x7f)
 			single = false;
+	if (save_has_break(t))
+		single = false;
 	save_buf_str(b, single ? "'" : "\"");
 	for (c = t; *c != '\0'; c++) {
 		if (single)
@@ -343,6 +362,13 @@ save_quoted(struct save_buf *b, const char *t, bool single)
 			esc[0] = '\\';
 			esc[1] = *c;
 			save_buf_add(b, esc, 2);
+		} else if (strncmp(c, "\xc2\x85", 2) == 0) {
+			save_buf_str(b, "\\N");
+			c++;
+		} else if (strncmp(c, "\xe2\x80\xa8", 3) == 0 ||
+		    strncmp(c, "\xe2\x80\xa9", 3) == 0) {
+			save_buf_str(b, c[2] == '\xa8' ? "\\L" : "\\P");
+			c += 2;
 		} else if (*c == '\n')
 			save_buf_str(b, "\\n");
 		else if (*c == '\t')

@@ -162,6 +162,9 @@ fuzz_rename(struct fuzz *f, const struct pipeline *p)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(from) ||
 	    (from[0] >= '0' && from[0] <= '9') || from[0] == '\0'))
 		return;
+	/* A tab is written quoted, even where the file had it plain. */
+	if (strchr(from, '\t') != NULL)
+		return;
 	/* A name given twice (validation's error, not the loader's). */
 	for (i = 0, dup = 0; i < p->nsteps; i++)
 		dup += kind[0] == 's' && strcmp(p->steps[i].name, from) == 0;
