@@ -134,6 +134,8 @@ static void	save_queue_lines(struct save *s, size_t pos,
 		    struct save_buf *b);
 static int	save_flow_add(struct save *s, struct yamldoc_node *coll,
 		    const char *key, const json_t *value, const char *raw);
+static bool	save_explicit_key(const struct save *s,
+		    const struct yamldoc_node *key);
 static int	save_insert(struct save *s, struct yamldoc_node *map,
 		    const char *key, const json_t *value, const char *raw);
 static int	save_append(struct save *s, struct yamldoc_node *seq,
@@ -854,6 +856,17 @@ save_flow_add(struct save *s, struct yamldoc_node *coll, const char *key,
 	return save_commit(s);
 }
 
+/* Is key written after "? " (an explicit key)? */
+static bool
+save_explicit_key(const struct save *s, const struct yamldoc_node *key)
+{
+	size_t pos = key->head;
+
+	while (pos > 0 && strchr(" \t\r\n", s->text[pos - 1]) != NULL)
+		pos--;
+	return pos > 0 && s->text[pos - 1] == '?';
+}
+
 /* A new key in map (NULL: the empty document). Returns 0 or -1. */
 static int
 save_insert(struct save *s, struct yamldoc_node *map, const char *key,
@@ -867,7 +880,9 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 	for (i = 0; map != NULL && map->kind == YAMLDOC_MAP &&
 	    i < map->nkids; i += 2)
 		if (map->kids[i]->kind != YAMLDOC_SCALAR ||
-		    map->kids[i]->start == map->kids[i]->end)
+		    map->kids[i]->start == map->kids[i]->end ||
+		    map->kids[i]->style == YAMLDOC_LITERAL ||
+		    save_explicit_key(s, map->kids[i]))
 			return save_fail(s, "cannot add '%s' beside an empty "
 			    "or complex ('? ...') key", key);
 	if (map != NULL && map->kind == YAMLDOC_MAP && map->flow) {
