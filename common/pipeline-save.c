@@ -862,7 +862,7 @@ save_explicit_key(const struct save *s, const struct yamldoc_node *key)
 {
 	size_t pos = key->head;
 
-	while (pos > 0 && strchr(" \t\r\n", s->text[pos - 1]) != NULL)
+	while (pos > 0 && (s->text[pos - 1] == ' ' || s->text[pos - 1] == '\t'))
 		pos--;
 	return pos > 0 && s->text[pos - 1] == '?';
 }
