@@ -911,7 +911,6 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 		if (map->end > map->start)
 			save_queue(s, map->start, map->end, xstrdup(""));
 		pos = yamldoc_line_end(s->doc, k->end);
-		block = true;
 	} else
 		return save_fail(s, "cannot add '%s': the place is not a "
 		    "mapping", key);
@@ -919,12 +918,15 @@ save_insert(struct save *s, struct yamldoc_node *map, const char *key,
 	save_buf_spaces(&b, col);
 	save_string(&b, key, YAMLDOC_PLAIN, SAVE_KEY);
 	save_buf_str(&b, ":");
-	/* A new section of the file is written as lines, like the others. */
+	/*
+	 * A mapping of scalars goes on one line ({a: b}) unless its
+	 * neighbours are written as lines; a new section of the file is
+	 * written as lines, like the others.
+	 */
 	if (raw != NULL || save_is_scalar_json(value) ||
 	    (save_all_scalars(value) && map != NULL &&
-	    map != s->doc->root && (!block || flowsub ||
-	    json_is_array(value))) || (json_object_size(value) +
-	    json_array_size(value) == 0)) {
+	    map != s->doc->root && (!block || json_is_array(value))) ||
+	    (json_object_size(value) + json_array_size(value) == 0)) {
 		save_buf_str(&b, " ");
 		if (raw != NULL)
 			save_buf_str(&b, raw);
