@@ -162,8 +162,11 @@ fuzz_rename(struct fuzz *f, const struct pipeline *p)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(from) ||
 	    (from[0] >= '0' && from[0] <= '9') || from[0] == '\0'))
 		return;
-	/* A tab is written quoted, even where the file had it plain. */
-	if (strchr(from, '\t') != NULL)
+	/*
+	 * A tab is written quoted, even where the file had it plain; a name
+	 * written over several lines or with escapes comes back on one line.
+	 */
+	if (strchr(from, '\t') != NULL || fuzz_unused(f, from))
 		return;
 	/* A name given twice (validation's error, not the loader's). */
 	for (i = 0, dup = 0; i < p->nsteps; i++)
