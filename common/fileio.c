@@ -440,7 +440,7 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 	ssize_t n;
 	unsigned long nth;
 	unsigned fault;
-	int fd = -1, lockfd = -1, saved, tries = 0;
+	int fd = -1, lockfd = -1, saved = 0, tries = 0;
 
 	/* Write through a symbolic link: replace its target, keep the link. */
 	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
@@ -576,6 +576,8 @@ fail:
 	free(tmp);
 	free(dir);
 	free(target);
+	if (saved != 0)
+		errno = saved;	/* for callers that report the errno */
 	return -1;
 }
 

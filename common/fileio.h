@@ -35,7 +35,8 @@ char *fileio_read(const char *path, size_t max, size_t *len,
  * points to is replaced and the link kept. On any failure the temporary
  * file is removed and path is untouched. The temporary file stays flocked
  * until the rename; after it, leftovers of dead writers in the folder are
- * removed (fileio_sweep_temps). Returns 0, or -1 with err set.
+ * removed (fileio_sweep_temps). Returns 0, or -1 with err set (and errno
+ * set to the failed call's, when a system call failed).
  */
 int fileio_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct loom_error *err);

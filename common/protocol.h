@@ -23,6 +23,8 @@
 #define LOOM_ERR_FILE		-32005
 #define LOOM_ERR_SHUTDOWN	-32006
 #define LOOM_ERR_BUSY		-32007	/* no_wait: the pipeline is running */
+#define LOOM_ERR_CONFLICT	-32008	/* pipeline.save: changed on disk */
+#define LOOM_ERR_EDIT		-32009	/* pipeline.save: an edit failed */
 
 #define LOOM_MAX_LINE		(1024 * 1024)
 #define LOOM_MAX_CLIENT_OUTPUT	(8 * 1024 * 1024)

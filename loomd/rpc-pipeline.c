@@ -10,10 +10,13 @@
  *                  their references, resolved command and task front
  *                  matter, groups, layout and every diagnostic
  *   pipeline.list  the pipeline files under a folder (workspace mode)
+ *   pipeline.save  apply edits to a pipeline file as splices
+ *                  (common/pipeline-save.c) and replace it atomically,
+ *                  refused when it changed on disk since base_version
  *
  * pipeline.validate is rpc-daemon.c's. The module hooks at the end make
  * an open editor keep the daemon alive (loomd_may_exit). Nothing here
- * writes files: saving is a later method.
+ * writes files but pipeline.save, through fileio_write_atomic.
  */
 #include <sys/stat.h>
 
@@ -30,6 +33,8 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/frontmatter.h"
+#include "common/paths.h"
+#include "common/pipeline-save.h"
 #include "common/pipeline.h"
 #include "common/protocol.h"
 #include "common/validate.h"
@@ -57,6 +62,13 @@ static json_t	*rpc_pipeline_open(struct loomd *loomd,
 static json_t	*rpc_pipeline_list(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
 		    struct rpc_error *err);
+static json_t	*rpc_pipeline_save(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
+static char	*rpc_pipeline_save_target(const char *file, bool *exists,
+		    struct rpc_error *err);
+static void	 rpc_pipeline_file_error(struct rpc_error *err,
+		    const char *path, int errnum, const char *message);
 static void	 rpc_pipeline_add_name(json_t *a, const char *name,
 		    size_t len);
 static json_t	*rpc_pipeline_model(const struct pipeline *p,
@@ -70,7 +82,6 @@ static void	 rpc_pipeline_refs(const struct pipeline *p, const char *text,
 static void	 rpc_pipeline_value_refs(const struct pipeline *p,
 		    const struct value *v, json_t *data, json_t *params);
 static char	*rpc_pipeline_value_text(const struct value *v);
-static json_t	*rpc_pipeline_frontmatter(const char *path);
 static json_t	*rpc_pipeline_fm_list(const struct frontmatter_list *l);
 static void	 rpc_pipeline_scan(const char *root, const char *rel,
 		    int depth, json_t *out, size_t *seen);
@@ -85,6 +96,7 @@ const struct rpc_method rpc_pipeline_methods[] = {
 	{ "ui.target", rpc_pipeline_ui_target },
 	{ "pipeline.open", rpc_pipeline_open },
 	{ "pipeline.list", rpc_pipeline_list },
+	{ "pipeline.save", rpc_pipeline_save },
 	{ NULL, NULL },
 };
 
@@ -337,7 +349,7 @@ rpc_pipeline_fm_list(const struct frontmatter_list *l)
 }
 
 /* A task's front matter, or null when it has none or cannot be read. */
-static json_t *
+json_t *
 rpc_pipeline_frontmatter(const char *path)
 {
 	struct loom_error err;
@@ -522,11 +534,13 @@ static json_t *
 rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
+	struct loom_error lerr;
 	struct pipeline *p;
 	struct diags d;
 	const char *file, *base;
 	json_t *r, *env;
-	char *real;
+	char *real, *bytes, version[PIPELINE_VERSION_LEN];
+	size_t len;
 
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
 		return NULL;
@@ -554,6 +568,17 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	    d.nerrors == 0));
 	json_object_set_new(r, "diagnostics", rpc_params_diags(&d));
 	watch_open(loomd, client, real, p);
+	loom_error_clear(&lerr);
+	if ((bytes = fileio_read(real, PIPELINE_MAX_FILE_SIZE, &len,
+	    &lerr)) != NULL) {
+		pipeline_save_version(bytes, len, version);
+		json_object_set_new(r, "version", json_string(version));
+		free(bytes);
+	} else
+		json_object_set_new(r, "version", json_null());
+	/* Temporary files of a save that died here go now. */
+	*strrchr(real, '/') = '\0';
+	(void)fileio_sweep_temps(real[0] != '\0' ? real : "/");
 	pipeline_free(p);
 	diags_free(&d);
 	free(real);
@@ -660,5 +685,187 @@ rpc_pipeline_list(struct loomd *loomd, struct rpc_client *client,
 	    "truncated", seen > LIST_MAX_ENTRIES ||
 	    json_array_size(list) >= LIST_MAX_FILES);
 	free(real);
+	return r;
+}
+
+/* A JSON-RPC error about a file: its path, errno and the reason. */
+static void
+rpc_pipeline_file_error(struct rpc_error *err, const char *path, int errnum,
+    const char *message)
+{
+	rpc_error_set(err, LOOM_ERR_FILE, json_pack("{s:s, s:i, s:s}", "path",
+	    path, "errno", errnum, "error", strerror(errnum)), "%s", message);
+}
+
+/*
+ * The file a save writes: file itself (absolute, no ".." part), or the
+ * target of a symbolic link when that stays inside file's folder (a
+ * save writes through the link and keeps it, as fileio_write_atomic
+ * does). *exists says whether it is there. Returns the path (owned), or
+ * NULL with err set.
+ */
+static char *
+rpc_pipeline_save_target(const char *file, bool *exists,
+    struct rpc_error *err)
+{
+	struct stat sb;
+	char *dir = NULL, *real = NULL, *msg;
+	const char *slash = strrchr(file, '/');
+	size_t dlen;
+
+	*exists = false;
+	if (file[0] != '/' || strstr(file, "/../") != NULL ||
+	    strcmp(slash, "/..") == 0 || strcmp(slash, "/.") == 0 ||
+	    slash[1] == '\0') {
+		rpc_error_set(err, JSONRPC_INVALID_PARAMS, NULL, "\"file\" must "
+		    "be an absolute path to a file with no '..' in it: %s",
+		    file);
+		return NULL;
+	}
+	msg = xstrndup(file, (size_t)(slash - file));
+	dir = realpath(msg[0] != '\0' ? msg : "/", NULL);
+	free(msg);
+	if (dir == NULL) {
+		msg = xasprintf("cannot save %s: %s", file, strerror(errno));
+		rpc_pipeline_file_error(err, file, errno, msg);
+		free(msg);
+		return NULL;
+	}
+	if (lstat(file, &sb) == -1) {
+		if (errno != ENOENT)
+			goto fail;
+		real = xasprintf("%s%s", strcmp(dir, "/") == 0 ? "" : dir,
+		    slash);
+		free(dir);
+		return real;
+	}
+	if ((real = realpath(file, NULL)) == NULL)
+		goto fail;
+	dlen = strlen(dir);
+	if (strncmp(real, dir, dlen) != 0 || (real[dlen] != '/' &&
+	    dlen != 1)) {
+		errno = EACCES;
+		msg = xasprintf("cannot save %s: the link points outside its "
+		    "folder (to %s)", file, real);
+		rpc_pipeline_file_error(err, file, EACCES, msg);
+		free(msg);
+		free(real);
+		free(dir);
+		return NULL;
+	}
+	if (stat(real, &sb) == -1)
+		goto fail;
+	if (!S_ISREG(sb.st_mode)) {
+		errno = EISDIR;
+		goto fail;
+	}
+	free(dir);
+	*exists = true;
+	return real;
+
+fail:
+	msg = xasprintf("cannot save %s: %s", file, strerror(errno));
+	rpc_pipeline_file_error(err, file, errno, msg);
+	free(msg);
+	free(real);
+	free(dir);
+	return NULL;
+}
+
+/* pipeline.save {"file", "base_version", "edits", "create"?} */
+static json_t *
+rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	struct loom_error lerr;
+	struct pipeline *p;
+	struct diags d;
+	const char *file, *base;
+	char *target, *old = NULL, *text = NULL, *msg, *dir;
+	char version[PIPELINE_VERSION_LEN];
+	json_t *edits, *r = NULL;
+	size_t oldlen = 0, len = 0;
+	bool create = false, exists, written = false;
+	int errnum;
+
+	(void)loomd;
+	(void)client;
+	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
+		return NULL;
+	base = rpc_param_string(params, "base_version", false, err);
+	if (err->code != 0 || rpc_param_bool(params, "create", false, &create,
+	    err) != 0)
+		return NULL;
+	edits = json_object_get(params, "edits");
+	if (!json_is_array(edits)) {
+		rpc_error_set(err, JSONRPC_INVALID_PARAMS, NULL, "\"edits\" "
+		    "must be a list of edits (docs/protocol.md)");
+		return NULL;
+	}
+	if ((target = rpc_pipeline_save_target(file, &exists, err)) == NULL)
+		return NULL;
+	loom_error_clear(&lerr);
+	if (exists && (old = fileio_read(target, PIPELINE_MAX_FILE_SIZE,
+	    &oldlen, &lerr)) == NULL) {
+		rpc_pipeline_file_error(err, file, errno, lerr.message);
+		goto out;
+	}
+	if (!exists && !create) {
+		msg = xasprintf("cannot save %s: %s (give \"create\": true "
+		    "to make a new pipeline)", file, strerror(ENOENT));
+		rpc_pipeline_file_error(err, file, ENOENT, msg);
+		free(msg);
+		goto out;
+	}
+	if (exists)
+		pipeline_save_version(old, oldlen, version);
+	if ((exists && (base == NULL || strcmp(base, version) != 0)) ||
+	    (!exists && base != NULL)) {
+		rpc_error_set(err, LOOM_ERR_CONFLICT, json_pack("{s:s, s:o}",
+		    "file", file, "version", exists ? json_string(version) :
+		    json_null()), "%s changed on disk since it was opened; "
+		    "open it again (or merge) before saving", file);
+		goto out;
+	}
+	if ((text = pipeline_save_apply(file, exists ? old : "", oldlen, edits,
+	    &len, &lerr)) == NULL) {
+		rpc_error_set(err, LOOM_ERR_EDIT, json_pack("{s:s, s:s}", "file",
+		    file, "message", lerr.message), "%s", lerr.message);
+		goto out;
+	}
+	if (len > PIPELINE_MAX_FILE_SIZE) {
+		rpc_error_set(err, LOOM_ERR_EDIT, json_pack("{s:s, s:s}", "file",
+		    file, "message", "the result is over the size limit"),
+		    "the saved %s would be %zu bytes, over the limit of %u",
+		    file, len, PIPELINE_MAX_FILE_SIZE);
+		goto out;
+	}
+	if (!exists || len != oldlen || memcmp(text, old, len) != 0) {
+		if (fileio_write_atomic(target, text, len, 0644, &lerr) != 0) {
+			errnum = errno;
+			rpc_pipeline_file_error(err, file, errnum,
+			    lerr.message);
+			goto out;
+		}
+		written = true;
+	}
+	pipeline_save_version(text, len, version);
+	diags_init(&d);
+	dir = xstrndup(target, (size_t)(strrchr(target, '/') - target));
+	p = pipeline_load_string(file, dir[0] != '\0' ? dir : "/", text, len,
+	    &d);
+	free(dir);
+	if (p != NULL)
+		validate_pipeline(p, &d);
+	diags_sort(&d);
+	r = json_pack("{s:s, s:s, s:b, s:b, s:o}", "file", file, "version",
+	    version, "written", written, "ok", p != NULL && d.nerrors == 0,
+	    "diagnostics", rpc_params_diags(&d));
+	pipeline_free(p);
+	diags_free(&d);
+out:
+	free(text);
+	free(old);
+	free(target);
 	return r;
 }

@@ -33,6 +33,7 @@ static const struct rpc_method *const rpc_tables[] = {
 	rpc_pipeline_methods,
 	rpc_file_methods,
 	rpc_fresh_methods,
+	rpc_task_methods,
 };
 
 static json_t *rpc_handle_one(struct loomd *loomd, struct rpc_client *client,

@@ -15,6 +15,7 @@
  *   rpc_pipeline_methods  rpc-pipeline.c  pipeline.*
  *   rpc_file_methods      rpc-files.c     file.*
  *   rpc_fresh_methods     rpc-fresh.c     fresh.*
+ *   rpc_task_methods      rpc-tasks.c     task.*
  * They are searched in that order; the first match wins.
  */
 #ifndef LOOM_LOOMD_RPC_H
@@ -117,6 +118,13 @@ extern const struct rpc_method rpc_log_methods[];
 extern const struct rpc_method rpc_pipeline_methods[];
 extern const struct rpc_method rpc_file_methods[];
 extern const struct rpc_method rpc_fresh_methods[];
+extern const struct rpc_method rpc_task_methods[];
+
+/*
+ * A task script's front matter as JSON (docs/protocol.md, pipeline.open),
+ * or JSON null when it has none or cannot be read (rpc-pipeline.c).
+ */
+json_t *rpc_pipeline_frontmatter(const char *path);
 
 /* The method called name, or NULL. */
 const struct rpc_method *rpc_find_method(const char *name);

@@ -6,7 +6,8 @@
 # name, looked up in $LOOM_FUZZ_BUILD/tests/fuzz (default build-fuzz).
 # First every kept regression input (tests/fuzz/regress/NAME/) is run
 # once; then the target fuzzes for SECONDS with 256 MiB and 1 s per
-# input, seeded from examples/ and tests/cases/ (with tests/fuzz/NAME.dict
+# input, seeded from examples/ and tests/cases/ (fuzz-save: from
+# tests/save-corpus/, each behind 4 seed bytes) (with tests/fuzz/NAME.dict
 # as a dictionary when there is one). The corpus grows in
 # $LOOM_FUZZ_BUILD/corpus/NAME; a crash is written there as crash-*,
 # and the script exits non-zero. Copy a crasher into regress/NAME/ once
@@ -39,6 +40,15 @@ find "$top/examples" "$top/tests/cases" -type f -size -64k 2>/dev/null |
 	while read -r f; do
 		cp "$f" "$seeds/$(echo "$f" | sha1sum | cut -c1-16)"
 	done
+# The saver's target reads 4 seed bytes, then a pipeline file.
+if [ "$name" = fuzz-save ]; then
+	for f in "$top"/tests/save-corpus/*.yml; do
+		for s in 0000 1234 abcd wxyz; do
+			printf '%s' "$s" | cat - "$f" \
+			    >"$seeds/$(basename "$f" .yml)-$s"
+		done
+	done
+fi
 
 # ASan keeps 256 MiB of freed memory by default: too close to the limit.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=32"
