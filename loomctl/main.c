@@ -5,28 +5,54 @@
  * usage error or invalid pipeline). Started as "loom" or "loom-ui" it
  * hands over to legacy.c, which speaks the seed's original flags.
  */
+#include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loomctl/cmd.h"
+#include "loomctl/connect.h"
 #include "loomctl/legacy.h"
 
 static void	main_usage(FILE *fp);
+static int	main_timeout(const char *text);
+
+/* --timeout SECONDS: a number from 0 (no limit) to a day. */
+static int
+main_timeout(const char *text)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !isfinite(v) ||
+	    v < 0 || v > 86400) {
+		fprintf(stderr, "loomctl: invalid --timeout \"%s\" (seconds "
+		    "from 0 to 86400; 0 waits forever)\n", text);
+		return -1;
+	}
+	connect_set_timeout(v);
+	return 0;
+}
 
 static void
 main_usage(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "usage: loomctl [-v] COMMAND [ARGS...]\n"
+	fprintf(fp, "usage: loomctl [-v] [--timeout SECONDS] COMMAND "
+	    "[ARGS...]\n"
 	    "       loomctl --help | --version\n\n"
 	    "Loom runs pipelines of research scripts described in one YAML "
 	    "file.\n\nCommands:\n");
 	for (i = 0; cmd_table[i] != NULL; i++)
 		fprintf(fp, "  %-9s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
+	fprintf(fp, "\n--timeout SECONDS: how long to wait for loomd to answer "
+	    "(default %g, 0: forever).\n", CONNECT_DEFAULT_TIMEOUT);
 	fprintf(fp, "\n'loomctl COMMAND --help' describes a command.\n"
 	    "Exit status: 0 success, 1 a step failed or the run was "
 	    "cancelled,\n2 usage error or invalid pipeline.\n");
@@ -60,7 +86,18 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "-v") == 0 ||
 		    strcmp(argv[i], "--verbose") == 0)
 			ctx.verbose++;
-		else if (cmd_is_help(argv[i])) {
+		else if (strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "loomctl: --timeout needs "
+				    "SECONDS\n");
+				return LOOMCTL_EXIT_USAGE;
+			}
+			if (main_timeout(argv[++i]) == -1)
+				return LOOMCTL_EXIT_USAGE;
+		} else if (strncmp(argv[i], "--timeout=", 10) == 0) {
+			if (main_timeout(argv[i] + 10) == -1)
+				return LOOMCTL_EXIT_USAGE;
+		} else if (cmd_is_help(argv[i])) {
 			main_usage(stdout);
 			return LOOMCTL_EXIT_OK;
 		} else if (strcmp(argv[i], "--version") == 0 ||
