@@ -51,8 +51,11 @@
 #include "loomctl/connect.h"
 #include "loomctl/rpcclient.h"
 
-/* How long to wait for a new daemon's "ready" line. */
-#define CONNECT_READY_TIMEOUT_MS	15000
+/*
+ * How long to wait for a new daemon's "ready" line; it may first wait for
+ * a daemon in its orderly stop (loomd/main.c, MAIN_LOCK_WAIT_MS).
+ */
+#define CONNECT_READY_TIMEOUT_MS	40000
 /* Attempts when a daemon vanishes under us while shutting down. */
 #define CONNECT_ATTEMPTS		8
 
@@ -446,6 +449,37 @@ connect_hello(int fd, const char *socket, bool *retry, struct loom_error *err)
 		*err = herr;
 	rpcclient_free(c);
 	return NULL;
+}
+
+/*
+ * True once the daemon of socket is gone: nothing accepts on the socket,
+ * and its pid file is removed or no longer locked (a daemon holds that
+ * lock until its very end, so the next one can start at once).
+ */
+bool
+connect_daemon_gone(const char *socket)
+{
+	char *pid = paths_pid(socket);
+	int fd;
+	bool gone;
+
+	fd = connect_socket(socket);
+	if (fd != -1) {
+		close(fd);
+		free(pid);
+		return false;
+	}
+	if (errno != ENOENT && errno != ECONNREFUSED) {
+		free(pid);
+		return false;
+	}
+	fd = open(pid, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	free(pid);
+	if (fd == -1)
+		return errno == ENOENT;
+	gone = flock(fd, LOCK_SH | LOCK_NB) == 0;
+	close(fd);
+	return gone;
 }
 
 /* Back off a little between attempts against a daemon going away. */

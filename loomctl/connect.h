@@ -37,6 +37,12 @@ struct rpcclient *connect_daemon(enum connect_mode mode, bool *not_running,
 #define CONNECT_DEFAULT_TIMEOUT	30.0
 void connect_set_timeout(double seconds);
 
+/*
+ * True once the daemon serving socket is gone: the socket refuses or is
+ * missing, and the pid file's lock is released.
+ */
+bool connect_daemon_gone(const char *socket);
+
 /* The socket path in use (owned by the caller), or NULL with err set. */
 char *connect_socket_path(struct loom_error *err);
 
