@@ -28,6 +28,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 
@@ -59,6 +60,9 @@
 /* Attempts when a daemon vanishes under us while shutting down. */
 #define CONNECT_ATTEMPTS		8
 
+/* Seconds a reply may take (loomctl --timeout). */
+static double	connect_timeout = CONNECT_DEFAULT_TIMEOUT;
+
 static int	connect_socket(const char *path);
 static char	*connect_loomd_path(void);
 static int	connect_start_daemon(struct loom_error *err);
@@ -76,8 +80,6 @@ static int	connect_remove_stale(const char *socket,
 static int	connect_check_dir(const char *socket, bool create,
 		    struct loom_error *err);
 
-/* Seconds a reply may take (loomctl --timeout). */
-static double	connect_timeout = CONNECT_DEFAULT_TIMEOUT;
 
 void
 connect_set_timeout(double seconds)
@@ -248,6 +250,7 @@ static int
 connect_socket(const char *path)
 {
 	struct sockaddr_un sun;
+	struct timeval tv;
 	int fd, saved;
 
 	memset(&sun, 0, sizeof sun);
@@ -259,6 +262,17 @@ connect_socket(const char *path)
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
+	/*
+	 * A stopped daemon's full backlog would block connect, and a daemon
+	 * that stops reading would block send, for ever: both end after the
+	 * timeout with EAGAIN.
+	 */
+	if (connect_timeout > 0) {
+		tv.tv_sec = (time_t)connect_timeout;
+		tv.tv_usec = (suseconds_t)((connect_timeout -
+		    (double)tv.tv_sec) * 1e6);
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+	}
 	while (connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1) {
 		if (errno == EINTR)
 			continue;
@@ -513,8 +527,14 @@ connect_daemon(enum connect_mode mode, bool *not_running,
 			saved = errno;
 			if (connect_check_dir(socket, false, err) == -1)
 				goto out;
-			loom_error_set(err, NULL, 0, 0, "cannot connect to %s: "
-			    "%s", socket, strerror(saved));
+			if (saved == EAGAIN)
+				loom_error_set(err, NULL, 0, 0, "loomd at %s did "
+				    "not accept the connection within %g s "
+				    "(stopped or hung?)", socket,
+				    connect_timeout);
+			else
+				loom_error_set(err, NULL, 0, 0, "cannot connect "
+				    "to %s: %s", socket, strerror(saved));
 			goto out;
 		}
 		if (fd == -1 && mode == CONNECT_EXISTING) {

@@ -193,9 +193,13 @@ rpcclient_send(struct rpcclient *c, const json_t *msg, struct loom_error *err)
 			n = 0;
 			continue;
 		}
-		if (n == -1) {
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    c->timeout_ms > 0)
+			rpcclient_timed_out(c, err);	/* SO_SNDTIMEO */
+		else if (n == -1)
 			loom_error_set(err, NULL, 0, 0, "lost the daemon: %s",
 			    strerror(errno));
+		if (n == -1) {
 			free(text);
 			return -1;
 		}

@@ -8,7 +8,9 @@
 # - an attached `loomctl --timeout 2 run` whose daemon stops mid-run
 #   fails the same way: while streaming, a silent daemon is pinged;
 # - but an attached run longer than the timeout, with a daemon that
-#   answers, finishes normally (the timeout is on replies, not on runs).
+#   answers, finishes normally (the timeout is on replies, not on runs);
+# - a listener whose backlog is full (a stopped daemon with many callers)
+#   does not block connect for ever either.
 export LOOMD_IDLE_TIMEOUT=120
 source "$(dirname "$0")/lib.sh"
 
@@ -55,4 +57,35 @@ cont
 grep -q "did not answer within 2 s" "$TEST_TMP/run.out" ||
     fail "unclear message: $(cat "$TEST_TMP/run.out")"
 stop_loomd
+
+note "a full backlog: connect gives up after --timeout"
+mkdir -m 700 "$TEST_TMP/full"
+"$PYTHON" - "$TEST_TMP/full/loomd.sock" <<'PY' &
+import os, socket, sys, time
+path = sys.argv[1]
+s = socket.socket(socket.AF_UNIX)
+s.bind(path)
+os.chmod(path, 0o600)
+s.listen(0)
+held = []
+while True:  # fill the backlog; never accept
+    c = socket.socket(socket.AF_UNIX)
+    c.setblocking(False)
+    try:
+        c.connect(path)
+    except BlockingIOError:
+        break
+    held.append(c)
+open(path + ".full", "w").close()
+time.sleep(600)
+PY
+LIB_PIDS+=($!)
+wait_for 20 test -e "$TEST_TMP/full/loomd.sock.full"
+st=0
+out=$(LOOM_SOCKET="$TEST_TMP/full/loomd.sock" timeout 30 "$LOOMCTL" \
+    --timeout 2 daemon status 2>&1) || st=$?
+[ "$st" != 0 ] && [ "$st" != 124 ] ||
+    fail "connect to a full backlog: status $st: $out"
+echo "$out" | grep -q "did not accept the connection within 2 s" ||
+    fail "unclear message: $out"
 note "ok"
