@@ -5,9 +5,9 @@
  * that subscribes and then calls never loses an event. Reads use poll so
  * the caller can wait with a timeout and be interrupted by a signal.
  *
- * With a peer timeout set (rpcclient_set_peer), a reply that does not
- * come within it fails with a message naming the socket and the daemon's
- * pid, and a wait for notifications that hears nothing for that long asks
+ * With a peer timeout set (rpcclient_set_peer), a call that hears nothing
+ * at all from the daemon for that long fails with a message naming the
+ * socket and the daemon's pid, and a wait for notifications that hears nothing for that long asks
  * daemon.ping: a daemon that answers is alive however long a run takes,
  * one that does not (stopped, hung) ends the wait.
  */
@@ -355,7 +355,7 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 {
 	json_t *req, *msg, *id, *result, *error;
 	long long my_id = c->next_id++;
-	uint64_t deadline = UINT64_MAX;
+	uint64_t deadline = UINT64_MAX, sent;
 	int rc;
 
 	if (code != NULL)
@@ -367,14 +367,18 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 	json_decref(req);
 	if (rc == -1)
 		return NULL;
-	if (c->timeout_ms > 0)
-		deadline = rpcclient_now_ms() + (uint64_t)c->timeout_ms;
+	sent = rpcclient_now_ms();
 	for (;;) {
 		msg = NULL;
 		rc = rpcclient_take(c, &msg, err);
 		if (rc == -1)
 			return NULL;
 		if (rc == 0) {
+			/* Silence, not a busy stream before the reply, counts. */
+			if (c->timeout_ms > 0)
+				deadline = (c->last_rx_ms > sent ?
+				    c->last_rx_ms : sent) +
+				    (uint64_t)c->timeout_ms;
 			rc = rpcclient_read(c, rpcclient_wait_ms(deadline),
 			    err);
 			if (rc == -1)

@@ -23,8 +23,9 @@ int rpcclient_fd(const struct rpcclient *c);
 
 /*
  * Name the daemon behind c (its socket path and pid, for messages) and
- * set the timeout in seconds (0: none): a reply that takes longer fails,
- * and rpcclient_next pings a daemon that has been silent that long.
+ * set the timeout in seconds (0: none): a call fails when the daemon
+ * sends nothing for that long before the reply, and rpcclient_next pings
+ * a daemon that has been silent that long.
  */
 void rpcclient_set_peer(struct rpcclient *c, const char *path, pid_t pid,
     double timeout);
