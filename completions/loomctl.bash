@@ -12,7 +12,7 @@ _loomctl_options() {
 	case $1 in
 	run) echo "--step -s --from --until --group -g --include $over --extra" \
 	    "--parallel --sequential --max-workers -j --force -f --dry-run -n" \
-	    "--detach -d --no-progress --json --help" ;;
+	    "--detach -d --no-wait --no-progress --json --help" ;;
 	status) echo "--watch -w --json --help $over" ;;
 	logs) echo "--follow -f --item --help" ;;
 	cancel) echo "--help" ;;

@@ -62,6 +62,7 @@ complete -c loomctl -n "__fish_seen_subcommand_from run" -s j -l max-workers -x 
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s f -l force -d 'run even when up to date'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s n -l dry-run -d 'print the commands only'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s d -l detach -d 'start and return'
+complete -c loomctl -n "__fish_seen_subcommand_from run" -l no-wait -d 'refuse instead of queueing'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -l no-progress -d 'no progress line'
 complete -c loomctl -n "__fish_seen_subcommand_from run validate list show status clean" -l set -x -d 'override a parameter'
 complete -c loomctl -n "__fish_seen_subcommand_from run validate list show status clean" -l var -x -d 'override a data path'

@@ -6,10 +6,6 @@
  * same in one line; "stop" never starts one: with none running it says
  * so and succeeds.
  */
-#include <sys/socket.h>
-#include <sys/un.h>
-
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +20,13 @@
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 
-/* How long "stop" waits for the socket to go. */
-#define CMD_DAEMON_STOP_WAIT_MS	15000
+/*
+ * How long "stop" waits for the daemon to be gone (socket and pid lock):
+ * a stop takes at most the kill grace (10 s by default) and 5 s more.
+ */
+#define CMD_DAEMON_STOP_WAIT_MS	30000
 
 static int	cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv);
-static bool	cmd_daemon_gone(const char *path);
 
 const struct loomctl_cmd cmd_daemon_entry = {
 	.name = "daemon",
@@ -43,25 +41,6 @@ const struct loomctl_cmd cmd_daemon_entry = {
 	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_daemon_exec,
 };
-
-/* True once nothing accepts on socket any more. */
-static bool
-cmd_daemon_gone(const char *path)
-{
-	struct sockaddr_un sun;
-	int fd;
-	bool gone;
-
-	memset(&sun, 0, sizeof sun);
-	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return false;
-	gone = connect(fd, (struct sockaddr *)&sun, sizeof sun) == -1 &&
-	    (errno == ENOENT || errno == ECONNREFUSED);
-	close(fd);
-	return gone;
-}
 
 static int
 cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
@@ -125,7 +104,7 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    waited += 20) {
 			struct timespec ts = { 0, 20000000L };
 
-			if (cmd_daemon_gone(socket))
+			if (connect_daemon_gone(socket))
 				break;
 			nanosleep(&ts, NULL);
 		}

@@ -7,6 +7,8 @@
  * Started as "loom" or "loom-ui" it hands over to legacy.c, which speaks
  * the seed's original flags.
  */
+#include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,10 +16,12 @@
 
 #include "common/log.h"
 #include "loomctl/cmd.h"
+#include "loomctl/connect.h"
 #include "loomctl/legacy.h"
 #include "loomctl/suggest.h"
 
 static void	main_usage(FILE *fp);
+static int	main_timeout(const char *text);
 static int	main_unknown(const char *what, const char *word,
 		    const char *best);
 
@@ -36,19 +40,43 @@ main_unknown(const char *what, const char *word, const char *best)
 	return LOOMCTL_EXIT_USAGE;
 }
 
+
+/* --timeout SECONDS: a number from 0 (no limit) to a day. */
+static int
+main_timeout(const char *text)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno != 0 || end == text || *end != '\0' || !isfinite(v) ||
+	    v < 0 || v > 86400) {
+		fprintf(stderr, "loomctl: error: invalid --timeout \"%s\" (seconds "
+		    "from 0 to 86400; 0 waits forever)\n", text);
+		return -1;
+	}
+	connect_set_timeout(v);
+	return 0;
+}
+
 static void
 main_usage(FILE *fp)
 {
 	size_t i;
 
-	fprintf(fp, "usage: loomctl [-v] COMMAND [ARGS...]\n"
+	fprintf(fp, "usage: loomctl [-v] [--timeout SECONDS] COMMAND "
+	    "[ARGS...]\n"
 	    "       loomctl --help | --version\n\n"
 	    "  -v, --verbose  say what loomctl does on stderr (-vv: more)\n"
 	    "  -h, --help     this help; 'loomctl COMMAND --help' for one "
 	    "command\n"
-	    "  -V, --version  print the version\n\n"
+	    "  -V, --version  print the version\n"
+	    "  --timeout SECONDS\n"
+	    "                 how long to wait for loomd to answer (default "
+	    "%g, 0: forever)\n\n"
 	    "Loom runs pipelines of research scripts described in one YAML "
-	    "file.\n\nCommands:\n");
+	    "file.\n\nCommands:\n", CONNECT_DEFAULT_TIMEOUT);
 	for (i = 0; cmd_table[i] != NULL; i++)
 		fprintf(fp, "  %-9s %s\n", cmd_table[i]->name,
 		    cmd_table[i]->summary);
@@ -87,7 +115,18 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "-v") == 0 ||
 		    strcmp(argv[i], "--verbose") == 0)
 			ctx.verbose++;
-		else if (cmd_is_help(argv[i])) {
+		else if (strcmp(argv[i], "--timeout") == 0) {
+			if (i + 1 == argc) {
+				fprintf(stderr, "loomctl: error: --timeout "
+				    "needs SECONDS\n");
+				return LOOMCTL_EXIT_USAGE;
+			}
+			if (main_timeout(argv[++i]) == -1)
+				return LOOMCTL_EXIT_USAGE;
+		} else if (strncmp(argv[i], "--timeout=", 10) == 0) {
+			if (main_timeout(argv[i] + 10) == -1)
+				return LOOMCTL_EXIT_USAGE;
+		} else if (cmd_is_help(argv[i])) {
 			main_usage(stdout);
 			return LOOMCTL_EXIT_OK;
 		} else if (strcmp(argv[i], "--version") == 0 ||
@@ -101,6 +140,7 @@ main(int argc, char **argv)
 			suggest_add(&s, "--verbose");
 			suggest_add(&s, "--help");
 			suggest_add(&s, "--version");
+			suggest_add(&s, "--timeout");
 			return main_unknown("option", argv[i],
 			    suggest_best(&s));
 		} else

@@ -4,14 +4,22 @@
  * arrive while a call waits are queued in arrival order, so a command
  * that subscribes and then calls never loses an event. Reads use poll so
  * the caller can wait with a timeout and be interrupted by a signal.
+ *
+ * With a peer timeout set (rpcclient_set_peer), a call that hears nothing
+ * at all from the daemon for that long fails with a message naming the
+ * socket and the daemon's pid, and a wait for notifications that hears nothing for that long asks
+ * daemon.ping: a daemon that answers is alive however long a run takes,
+ * one that does not (stopped, hung) ends the wait.
  */
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -30,7 +38,16 @@ struct rpcclient {
 	json_t *error_data;	/* data of the last error reply */
 	bool closed;
 	char *rbuf;		/* RPCCLIENT_READ_SIZE bytes for read(2) */
+	char *peer_path;	/* the socket, for messages */
+	pid_t peer_pid;		/* the daemon's pid (SO_PEERCRED) */
+	int timeout_ms;		/* reply and silence limit; 0: none */
+	uint64_t last_rx_ms;	/* when bytes last arrived */
 };
+
+/* rpcclient_read's results besides -1. */
+#define RPCCLIENT_TIMEOUT	0
+#define RPCCLIENT_BYTES		1
+#define RPCCLIENT_SIGNAL	2
 
 /* One read from the socket: a few whole output events at a time. */
 #define RPCCLIENT_READ_SIZE	(1024 * 1024)
@@ -44,6 +61,59 @@ static int	rpcclient_take(struct rpcclient *c, json_t **msg,
 static bool	rpcclient_is_b64(unsigned char ch);
 static json_t	*rpcclient_lift_data(char *line, size_t *len,
 		    size_t *at);
+static uint64_t	rpcclient_now_ms(void);
+static int	rpcclient_wait_ms(uint64_t deadline);
+static void	rpcclient_timed_out(struct rpcclient *c,
+		    struct loom_error *err);
+static int	rpcclient_ping(struct rpcclient *c, struct loom_error *err);
+
+static uint64_t
+rpcclient_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Milliseconds left until deadline (UINT64_MAX: none) for poll(2). */
+static int
+rpcclient_wait_ms(uint64_t deadline)
+{
+	uint64_t now = rpcclient_now_ms();
+
+	if (deadline == UINT64_MAX)
+		return -1;
+	if (deadline <= now)
+		return 0;
+	if (deadline - now > INT32_MAX)
+		return INT32_MAX;
+	return (int)(deadline - now);
+}
+
+static void
+rpcclient_timed_out(struct rpcclient *c, struct loom_error *err)
+{
+	loom_error_set(err, NULL, 0, 0, "loomd at %s did not answer within "
+	    "%g s (stopped or hung? pid %ld)", c->peer_path != NULL ?
+	    c->peer_path : "?", c->timeout_ms / 1000.0, (long)c->peer_pid);
+	loom_error_hint(err, "'kill -CONT %ld' resumes a stopped daemon; "
+	    "--timeout SECONDS waits longer", (long)c->peer_pid);
+}
+
+/* Ask a silent daemon whether it is alive: 0, or -1 with err set. */
+static int
+rpcclient_ping(struct rpcclient *c, struct loom_error *err)
+{
+	json_t *res;
+	int code;
+
+	res = rpcclient_call(c, "daemon.ping", NULL, &code, err);
+	if (res == NULL && code == 0)
+		return -1;
+	json_decref(res);
+	return 0;
+}
 
 /* Wrap a connected socket. */
 struct rpcclient *
@@ -56,7 +126,24 @@ rpcclient_new(int fd)
 	c->framer = jsonrpc_framer_create(LOOM_MAX_LINE);
 	c->queue = json_array();
 	c->rbuf = xmalloc(RPCCLIENT_READ_SIZE);
+	c->last_rx_ms = rpcclient_now_ms();
 	return c;
+}
+
+void
+rpcclient_set_peer(struct rpcclient *c, const char *path, pid_t pid,
+    double timeout)
+{
+	free(c->peer_path);
+	c->peer_path = xstrdup(path);
+	c->peer_pid = pid;
+	if (timeout <= 0)
+		c->timeout_ms = 0;
+	else if (timeout >= INT32_MAX / 1000)
+		c->timeout_ms = INT32_MAX;
+	else
+		c->timeout_ms = (int)(timeout * 1000.0 + 0.5) > 0 ?
+		    (int)(timeout * 1000.0 + 0.5) : 1;
 }
 
 void
@@ -70,6 +157,7 @@ rpcclient_free(struct rpcclient *c)
 	json_decref(c->queue);
 	json_decref(c->error_data);
 	free(c->rbuf);
+	free(c->peer_path);
 	free(c);
 }
 
@@ -105,9 +193,13 @@ rpcclient_send(struct rpcclient *c, const json_t *msg, struct loom_error *err)
 			n = 0;
 			continue;
 		}
-		if (n == -1) {
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+		    c->timeout_ms > 0)
+			rpcclient_timed_out(c, err);	/* SO_SNDTIMEO */
+		else if (n == -1)
 			loom_error_set(err, NULL, 0, 0, "lost the daemon: %s",
 			    strerror(errno));
+		if (n == -1) {
 			free(text);
 			return -1;
 		}
@@ -117,9 +209,9 @@ rpcclient_send(struct rpcclient *c, const json_t *msg, struct loom_error *err)
 }
 
 /*
- * Wait up to timeout_ms for bytes and feed them to the framer. Returns 1
- * when bytes arrived, 0 on timeout or signal, -1 with err set on EOF or
- * failure.
+ * Wait up to timeout_ms for bytes and feed them to the framer. Returns
+ * RPCCLIENT_BYTES, RPCCLIENT_TIMEOUT, RPCCLIENT_SIGNAL, or -1 with err
+ * set on EOF or failure.
  */
 static int
 rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
@@ -138,16 +230,16 @@ rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
 	pfd.revents = 0;
 	rc = poll(&pfd, 1, timeout_ms);
 	if (rc == -1 && errno == EINTR)
-		return 0;
+		return RPCCLIENT_SIGNAL;
 	if (rc == -1) {
 		loom_error_set(err, NULL, 0, 0, "poll: %s", strerror(errno));
 		return -1;
 	}
 	if (rc == 0)
-		return 0;
+		return RPCCLIENT_TIMEOUT;
 	n = read(c->fd, c->rbuf, RPCCLIENT_READ_SIZE);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
-		return 0;
+		return RPCCLIENT_SIGNAL;
 	if (n <= 0) {
 		c->closed = true;
 		loom_error_set(err, NULL, 0, 0, "the daemon closed the "
@@ -156,7 +248,8 @@ rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
 		return -1;
 	}
 	jsonrpc_framer_feed(c->framer, c->rbuf, (size_t)n);
-	return 1;
+	c->last_rx_ms = rpcclient_now_ms();
+	return RPCCLIENT_BYTES;
 }
 
 static bool
@@ -262,6 +355,7 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 {
 	json_t *req, *msg, *id, *result, *error;
 	long long my_id = c->next_id++;
+	uint64_t deadline = UINT64_MAX, sent;
 	int rc;
 
 	if (code != NULL)
@@ -273,14 +367,26 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 	json_decref(req);
 	if (rc == -1)
 		return NULL;
+	sent = rpcclient_now_ms();
 	for (;;) {
 		msg = NULL;
 		rc = rpcclient_take(c, &msg, err);
 		if (rc == -1)
 			return NULL;
 		if (rc == 0) {
-			if (rpcclient_read(c, -1, err) == -1)
+			/* Silence, not a busy stream before the reply, counts. */
+			if (c->timeout_ms > 0)
+				deadline = (c->last_rx_ms > sent ?
+				    c->last_rx_ms : sent) +
+				    (uint64_t)c->timeout_ms;
+			rc = rpcclient_read(c, rpcclient_wait_ms(deadline),
+			    err);
+			if (rc == -1)
 				return NULL;
+			if (rc == RPCCLIENT_TIMEOUT) {
+				rpcclient_timed_out(c, err);
+				return NULL;
+			}
 			continue;
 		}
 		id = json_object_get(msg, "id");
@@ -326,13 +432,19 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 	return result;
 }
 
-/* Hand out the next notification. */
+/*
+ * Hand out the next notification. A wait is cut into pieces of at most
+ * the peer timeout; after that long without a byte the daemon is pinged.
+ */
 int
 rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
     struct loom_error *err)
 {
+	uint64_t deadline = UINT64_MAX, alive;
 	int rc;
 
+	if (timeout_ms >= 0)
+		deadline = rpcclient_now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		if (json_array_size(c->queue) > 0) {
 			*msg = json_array_get(c->queue, 0);
@@ -349,8 +461,21 @@ rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
 			json_decref(*msg);	/* a stray reply */
 			continue;
 		}
-		rc = rpcclient_read(c, timeout_ms, err);
-		if (rc <= 0)
-			return rc;
+		alive = UINT64_MAX;
+		if (c->timeout_ms > 0) {
+			alive = c->last_rx_ms + (uint64_t)c->timeout_ms;
+			if (alive <= rpcclient_now_ms()) {
+				if (rpcclient_ping(c, err) == -1)
+					return -1;
+				continue;
+			}
+		}
+		rc = rpcclient_read(c, rpcclient_wait_ms(alive < deadline ?
+		    alive : deadline), err);
+		if (rc == -1)
+			return -1;
+		if (rc == RPCCLIENT_SIGNAL || (rc == RPCCLIENT_TIMEOUT &&
+		    rpcclient_now_ms() >= deadline))
+			return 0;
 	}
 }

@@ -9,6 +9,8 @@
 #ifndef LOOM_LOOMCTL_RPCCLIENT_H
 #define LOOM_LOOMCTL_RPCCLIENT_H
 
+#include <sys/types.h>
+
 #include <jansson.h>
 
 struct loom_error;
@@ -20,11 +22,21 @@ void rpcclient_free(struct rpcclient *c);
 int rpcclient_fd(const struct rpcclient *c);
 
 /*
+ * Name the daemon behind c (its socket path and pid, for messages) and
+ * set the timeout in seconds (0: none): a call fails when the daemon
+ * sends nothing for that long before the reply, and rpcclient_next pings
+ * a daemon that has been silent that long.
+ */
+void rpcclient_set_peer(struct rpcclient *c, const char *path, pid_t pid,
+    double timeout);
+
+/*
  * Call method with params (the reference is stolen; NULL means {}), and
  * wait for its reply. Returns the result (a new reference), or NULL with
  * err set: for an error reply, err carries the daemon's message, *code
  * (when not NULL) its JSON-RPC code and rpcclient_error_data() its data;
- * for a transport failure (daemon gone, bad reply) *code is 0.
+ * for a transport failure (daemon gone, bad reply, no reply within the
+ * peer timeout) *code is 0.
  */
 json_t *rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
     int *code, struct loom_error *err);
@@ -36,7 +48,8 @@ json_t *rpcclient_error_data(const struct rpcclient *c);
  * The next notification (a new reference to the whole message, with
  * "method" and "params"), waiting at most timeout_ms (-1: no limit).
  * Returns 1 with *msg set, 0 on timeout or when a signal interrupted the
- * wait, -1 with err set when the connection closed or broke.
+ * wait, -1 with err set when the connection closed or broke, or the
+ * daemon did not answer a ping within the peer timeout.
  */
 int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
     struct loom_error *err);

@@ -569,12 +569,17 @@ http_port(struct loomd *loomd)
 	return loomd->web != NULL ? loomd->web->port : 0;
 }
 
-/* Close editor connections at shutdown. */
+/*
+ * Close editor connections at shutdown, at once: an editor that was
+ * opened but never connected no longer keeps the daemon (X8).
+ */
 void
 http_shutdown(struct loomd *loomd)
 {
-	if (loomd->web != NULL)
-		ws_close_all(loomd);
+	if (loomd->web == NULL)
+		return;
+	loomd->web->awaiting = false;
+	ws_close_all(loomd);
 }
 
 /* Free the bridge. */
@@ -1212,6 +1217,12 @@ http_request_cb(struct evhttp_request *req, void *arg)
 			http_send_status(req, status == 0 ? 400 : status,
 			    status == 426 ? "Upgrade Required" :
 			    "Bad Request");
+			goto out;
+		}
+		if (loomd->stopping) {
+			/* The stop closed every editor: no new one. */
+			http_send_text(req, 503, "Service Unavailable",
+			    "503 loomd is stopping.\n");
 			goto out;
 		}
 		if (st->nws >= HTTP_MAX_WS_CLIENTS) {

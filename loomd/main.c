@@ -39,8 +39,13 @@
 #include "loomd/loomd.h"
 #include "loomd/server.h"
 
-/* How long a loomd started by loomctl waits for a busy pid lock. */
-#define MAIN_LOCK_WAIT_MS	3000
+/*
+ * How long a loomd started by loomctl waits for a busy pid lock whose
+ * daemon does not answer on the socket: one exiting idle, or in its
+ * orderly stop, which takes at most its kill grace (10 s by default) and
+ * 5 s more. The next command then works instead of "already running".
+ */
+#define MAIN_LOCK_WAIT_MS	30000
 /* Upper bound for the raised descriptor limit. */
 #define MAIN_MAX_NOFILE		65536
 
@@ -198,8 +203,8 @@ main_lock_pid(struct loomd *loomd)
 		/*
 		 * Another loomd holds the lock. Started by loomctl, we may
 		 * have raced it: that daemon is exiting (its idle time ran
-		 * out) or re-binding a removed socket. Wait briefly for
-		 * either outcome.
+		 * out, or it is stopping and has closed its socket) or
+		 * re-binding a removed socket. Wait for either outcome.
 		 */
 		if (loomd->opt.ready_fd < 0)
 			break;

@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +37,15 @@
 static char *record_index_path(const char *state_dir);
 static bool record_index_has(const struct record_ref *refs, size_t n,
     const char *id);
-static int record_recover_one(json_t *rec);
+static int record_recover_one(json_t *rec, const char *run_dir,
+    const char *pid_path);
+static void record_journal_add(const char *run_dir, const char *line);
+static json_t *record_journal_unit(json_t *rec, const char *step, long item,
+    json_t **step_obj);
+static void record_journal_line(json_t *rec, char *line);
+static void record_journal_apply(json_t *rec, const char *run_dir);
+static bool record_daemon_alive(const json_t *rec, const char *pid_path);
+static unsigned long long record_proc_stat(pid_t pid, char *state);
 static void record_kill_step(json_t *step);
 static void record_write_summary(const char *run_dir, const json_t *rec);
 
@@ -391,6 +400,18 @@ record_index_find(const char *state_dir, const char *id)
 unsigned long long
 record_proc_start(pid_t pid)
 {
+	char state;
+
+	return record_proc_stat(pid, &state);
+}
+
+/*
+ * Start time and state letter (field 3: R, S, Z...) of a process from
+ * /proc/PID/stat; 0 when unknown.
+ */
+static unsigned long long
+record_proc_stat(pid_t pid, char *state)
+{
 	char path[64], buf[1024], *p;
 	unsigned long long start = 0;
 	ssize_t len;
@@ -409,8 +430,9 @@ record_proc_start(pid_t pid)
 	buf[len] = '\0';
 	/* The command name may hold spaces and parentheses: skip to the last. */
 	p = strrchr(buf, ')');
-	if (p == NULL)
+	if (p == NULL || p[1] != ' ')
 		return 0;
+	*state = p[2];
 	p++;
 	/*
 	 * A zombie (or a dead task) has ended: its parent has not reaped it
@@ -455,21 +477,204 @@ record_kill_step(json_t *step)
 		(void)child_sweep(json_string_value(marker));
 }
 
+/*
+ * Whether the daemon that wrote rec still serves it. A daemon of our pid
+ * file is gone: we hold the file's lock, which a live daemon holds for
+ * its whole life (a zombie holds nothing). A daemon of another socket is
+ * alive when its pid runs with the recorded start time and is no zombie.
+ */
+static bool
+record_daemon_alive(const json_t *rec, const char *pid_path)
+{
+	const char *lock = json_string_value(json_object_get(rec,
+	    "daemon_lock"));
+	unsigned long long start;
+	char state = '?';
+
+	if (lock != NULL && pid_path != NULL && strcmp(lock, pid_path) == 0)
+		return false;
+	start = record_proc_stat((pid_t)json_integer_value(json_object_get(rec,
+	    "daemon_pid")), &state);
+	return start != 0 && start == (unsigned long long)json_integer_value(
+	    json_object_get(rec, "daemon_start")) && state != 'Z' &&
+	    state != 'X';
+}
+
+/* Append one line to the step journal; a failure only costs recovery. */
+static void
+record_journal_add(const char *run_dir, const char *line)
+{
+	char *path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
+	size_t len = strlen(line);
+	int fd;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd == -1 || write(fd, line, len) != (ssize_t)len)
+		log_warn("%s: %s", path, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	free(path);
+}
+
+void
+record_journal_started(const char *run_dir, const char *step, long item,
+    pid_t pid, unsigned long long pid_start, double started)
+{
+	char *line;
+
+	line = xasprintf("S %ld %ld %llu %.6f %s\n", item, (long)pid,
+	    pid_start, started, step);
+	record_journal_add(run_dir, line);
+	free(line);
+}
+
+void
+record_journal_ended(const char *run_dir, const char *step, long item,
+    int status, double finished, const char *state)
+{
+	char *line;
+
+	line = xasprintf("E %ld %d %.6f %s %s\n", item, status, finished,
+	    state, step);
+	record_journal_add(run_dir, line);
+	free(line);
+}
+
+/* The record now holds what the journal said: drop it. */
+void
+record_journal_clear(const char *run_dir)
+{
+	char *path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
+
+	if (unlink(path) == -1 && errno != ENOENT)
+		log_warn("cannot remove %s: %s", path, strerror(errno));
+	free(path);
+}
+
+/*
+ * The unit object of step (its item when item >= 0) in rec, with the
+ * step's own object in *step_obj; NULL when the record has no such unit.
+ */
+static json_t *
+record_journal_unit(json_t *rec, const char *step, long item,
+    json_t **step_obj)
+{
+	json_t *st, *items;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "steps"), i, st) {
+		if (!json_is_string(json_object_get(st, "name")) ||
+		    strcmp(json_string_value(json_object_get(st, "name")),
+		    step) != 0)
+			continue;
+		*step_obj = st;
+		if (item < 0)
+			return st;
+		items = json_object_get(st, "items");
+		return json_array_get(items, (size_t)item);
+	}
+	return NULL;
+}
+
+/* Replay one journal line over rec; a damaged line is ignored. */
+static void
+record_journal_line(json_t *rec, char *line)
+{
+	json_t *unit, *step = NULL;
+	const char *name;
+	char kind, state[32];
+	long item, pid;
+	unsigned long long start;
+	double t;
+	int n = 0, status;
+
+	if (sscanf(line, "S %ld %ld %llu %lf %n", &item, &pid, &start, &t,
+	    &n) == 4 && n > 0)
+		kind = 'S';
+	else if (sscanf(line, "E %ld %d %lf %31s %n", &item, &status, &t,
+	    state, &n) == 4 && n > 0)
+		kind = 'E';
+	else
+		return;
+	name = line + n;
+	if ((unit = record_journal_unit(rec, name, item, &step)) == NULL)
+		return;
+	if (kind == 'S') {
+		if (!json_is_string(json_object_get(unit, "state")) ||
+		    strcmp(json_string_value(json_object_get(unit, "state")),
+		    "pending") != 0)
+			return;
+		json_object_set_new(unit, "state", json_string("running"));
+		json_object_set_new(unit, "pid", json_integer(pid));
+		json_object_set_new(unit, "pid_start", json_integer(
+		    (json_int_t)start));
+		json_object_set_new(unit, "started", json_real(t));
+		if (strcmp(json_string_value(json_object_get(step, "state")),
+		    "pending") == 0)
+			json_object_set_new(step, "state",
+			    json_string("running"));
+		return;
+	}
+	json_object_set_new(unit, "state", json_string(state));
+	json_object_set_new(unit, "finished", json_real(t));
+	json_object_del(unit, "pid_start");
+	if (status != -1 && WIFEXITED(status))
+		json_object_set_new(unit, "exit_code",
+		    json_integer(WEXITSTATUS(status)));
+	else if (status != -1 && WIFSIGNALED(status) &&
+	    child_signal_name(WTERMSIG(status)) != NULL)
+		json_object_set_new(unit, "signal", json_string(
+		    child_signal_name(WTERMSIG(status))));
+}
+
+/* Replay the step journal of run_dir over rec, then remove it. */
+static void
+record_journal_apply(json_t *rec, const char *run_dir)
+{
+	struct loom_error err;
+	char *path, *text, *line, *next;
+
+	path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
+	loom_error_clear(&err);
+	text = fileio_read(path, RECORD_JOURNAL_MAX, NULL, &err);
+	free(path);
+	if (text == NULL)
+		return;
+	for (line = text; *line != '\0'; line = next) {
+		if ((next = strchr(line, '\n')) == NULL)
+			break;	/* a line cut short by the crash */
+		*next++ = '\0';
+		record_journal_line(rec, line);
+	}
+	free(text);
+}
+
 /* Turn one record of a dead daemon into an interrupted run. */
 static int
-record_recover_one(json_t *rec)
+record_recover_one(json_t *rec, const char *run_dir, const char *pid_path)
 {
 	json_t *steps, *step, *items, *item;
 	size_t i, j;
-	const char *st;
+	const char *st, *id;
+	char *marker;
 
 	st = json_string_value(json_object_get(rec, "state"));
 	if (st == NULL || !record_state_active(st))
 		return 0;
-	if (record_proc_alive((pid_t)json_integer_value(json_object_get(rec,
-	    "daemon_pid")), (unsigned long long)json_integer_value(
-	    json_object_get(rec, "daemon_start"))))
+	if (record_daemon_alive(rec, pid_path))
 		return 0;
+	record_journal_apply(rec, run_dir);
+	/*
+	 * Every process of the run carries its id, including steps started
+	 * after the record was last written: none outlives the run.
+	 */
+	if ((id = json_string_value(json_object_get(rec, "run"))) != NULL &&
+	    record_id_is_valid(id)) {
+		marker = xasprintf("LOOM_RUN_ID=%s", id);
+		(void)child_sweep(marker);
+		free(marker);
+	}
 	json_object_set_new(rec, "state", json_string("interrupted"));
 	json_object_set_new(rec, "finished", json_real(record_now()));
 	steps = json_object_get(rec, "steps");
@@ -497,7 +702,7 @@ record_recover_one(json_t *rec)
 
 /* Mark runs of dead daemons interrupted and compact the index. */
 int
-record_recover(const char *state_dir)
+record_recover(const char *state_dir, const char *pid_path)
 {
 	struct loom_error err;
 	struct record_ref *refs;
@@ -537,12 +742,14 @@ record_recover(const char *state_dir)
 			    json_string_value(json_object_get(rec, "state"))))
 				record_write_summary(refs[i].dir, rec);
 		}
-		if (rec != NULL && record_recover_one(rec)) {
+		if (rec != NULL && record_recover_one(rec, refs[i].dir,
+		    pid_path)) {
 			loom_error_clear(&err);
 			if (record_write(refs[i].dir, rec, true, &err) == -1)
 				log_warn("cannot mark run %s interrupted: %s",
 				    refs[i].id, err.message);
 			else {
+				record_journal_clear(refs[i].dir);
 				log_info("run %s marked interrupted",
 				    refs[i].id);
 				fixed++;

@@ -9,7 +9,8 @@
  * After a crash, record_recover turns runs whose daemon is gone into
  * "interrupted": steps that were running become interrupted (their old
  * processes, identified by pid and start time, are killed), queued steps
- * stay pending and never start on their own.
+ * stay pending and never start on their own. Whether that daemon is gone
+ * is decided by the pid file's lock, never by its pid alone.
  *
  * This file knows JSON and files; what a run does is run.c's business.
  */
@@ -30,6 +31,8 @@ struct loom_error;
 #define RECORD_SUMMARY_MAX	(64u * 1024)
 #define RECORD_INDEX		"runs.index"
 #define RECORD_MAX_SIZE		(64u * 1024 * 1024)
+#define RECORD_JOURNAL		"steps.journal"
+#define RECORD_JOURNAL_MAX	(16u * 1024 * 1024)
 
 /* One known run: its id and its folder (owned strings). */
 struct record_ref {
@@ -94,13 +97,35 @@ struct record_ref *record_index_list(const char *state_dir, size_t *n);
 void record_refs_free(struct record_ref *refs, size_t n);
 
 /*
- * Mark runs left "running" by a daemon that is gone as interrupted, kill
- * the processes of their running steps that still exist (same pid and
- * start time), and rewrite the index without runs whose folder or record
- * is gone (removing temporary files a crash left in such a folder).
- * Returns the number of runs marked interrupted.
+ * The step journal: the record is written at most about once a second,
+ * so a daemon killed before that write would leave steps that ran as
+ * "pending" and their processes unknown. Each start and end of a unit is
+ * therefore appended at once (one short O_APPEND write, no fsync) to
+ * RECORD_JOURNAL beside the record, as a line
+ *   S ITEM PID PID_START STARTED STEP     (ITEM -1 for a plain step)
+ *   E ITEM STATUS FINISHED STATE STEP     (STATUS a wait status or -1)
+ * and record_journal_clear removes it once a record holding all of that
+ * has been written. Only record_recover reads it: it replays the lines
+ * over the record of a dead daemon's run before marking it interrupted.
  */
-int record_recover(const char *state_dir);
+void record_journal_started(const char *run_dir, const char *step,
+    long item, pid_t pid, unsigned long long pid_start, double started);
+void record_journal_ended(const char *run_dir, const char *step, long item,
+    int status, double finished, const char *state);
+void record_journal_clear(const char *run_dir);
+
+/*
+ * Mark runs left "running" by a daemon that is gone as interrupted, kill
+ * the process groups of their running steps that still exist (same pid
+ * and start time) and every process carrying the run's LOOM_RUN_ID, after
+ * replaying the run's step journal over its record, and
+ * rewrite the index without runs whose folder or record is gone
+ * (removing temporary files a crash left in such a folder). pid_path is
+ * the pid file whose lock the caller holds: a run recorded by a daemon
+ * of that pid file ("daemon_lock") is always a dead daemon's, zombie or
+ * not. Returns the number of runs marked interrupted.
+ */
+int record_recover(const char *state_dir, const char *pid_path);
 
 /*
  * The start time of a process (clock ticks since boot, field 22 of

@@ -132,6 +132,7 @@ struct run {
 	struct event *ev_wake;
 	struct event *ev_record;
 	bool record_dirty;
+	bool journaled;			/* the step journal has lines */
 	uint64_t record_cost_us;	/* how long the last write took */
 	struct run *next;
 };

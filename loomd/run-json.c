@@ -211,6 +211,8 @@ run_record_json(const struct run *r)
 		json_object_set_new(rec, "error", json_string(r->error));
 	json_object_set_new(rec, "finished", run_time(r->finished));
 	json_object_set_new(rec, "daemon_pid", json_integer(getpid()));
+	json_object_set_new(rec, "daemon_lock",
+	    json_string(r->loomd->pid_path));
 	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)
 	    run_state_get(r->loomd)->daemon_start));
 	json_object_set_new(rec, "parallel", json_boolean(r->parallel));

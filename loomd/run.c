@@ -252,6 +252,10 @@ run_write_record(struct run *r, bool durable)
 	rc = record_write(r->dir, rec, durable, &err);
 	if (rc == -1)
 		log_warn("run %s: %s", r->id, err.message);
+	else if (r->journaled) {
+		record_journal_clear(r->dir);
+		r->journaled = false;
+	}
 	json_decref(rec);
 	if (!durable)
 		r->record_cost_us = loomd_now_us() - t0;
@@ -305,6 +309,7 @@ run_write_unwritten(struct run_state *rs)
 		loom_error_clear(&err);
 		if (record_write(w->dir, w->rec, true, &err) == 0) {
 			log_info("run %s: record written", w->id);
+			record_journal_clear(w->dir);
 			*pp = w->next;
 			run_unwritten_free(w);
 		} else
@@ -486,6 +491,10 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	u->pid = child_pid(u->child);
 	log_info("run %s: %s started, pid %d", r->id, u->label,
 	    (int)u->pid);
+	/* At once, not with the next record: a crash must not lose it. */
+	record_journal_started(r->dir, st->name, st->loop ? (long)item : -1,
+	    u->pid, record_proc_start(u->pid), u->started);
+	r->journaled = true;
 
 	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
 	if (st->loop) {
@@ -520,6 +529,9 @@ fail:
 	u->state = RUN_UNIT_FAILED;
 	u->status = -1;
 	u->finished = record_now();
+	record_journal_ended(r->dir, st->name, st->loop ? (long)item : -1, -1,
+	    u->finished, "failed");
+	r->journaled = true;
 	run_fresh_end(r, u);
 	if (st->loop) {
 		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
@@ -837,6 +849,9 @@ run_on_done(struct child *c, void *arg)
 		u->state = RUN_UNIT_SUCCEEDED;
 	else
 		u->state = RUN_UNIT_FAILED;
+	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
+	    status, u->finished, run_unit_state_name(u->state));
+	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
 	u->log_dropped = steplog_dropped(u->log);
@@ -948,7 +963,7 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
-	n = record_recover(loomd->state_dir);
+	n = record_recover(loomd->state_dir, loomd->pid_path);
 	if (n > 0)
 		log_warn("%d run(s) of a previous daemon marked interrupted",
 		    n);

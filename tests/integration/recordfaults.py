@@ -20,7 +20,8 @@ while runs go on. Checked at every point:
 - the next loomd writes exactly one record per run left running, plus
   the index; it answers `loomctl status --json` naming the runs; a run
   that was running on disk reads "interrupted" (its running steps too,
-  on disk as well), a finished one keeps its state;
+  on disk as well, unless the run's step journal says they ended: then
+  they read as they ended), a finished one keeps its state;
 - after its start, no temporary file survives in a folder it wrote into,
   nor in a run folder without a record.
 
@@ -264,6 +265,20 @@ def recovery_writes(name):
     return 2 * running + unsummed + (1 if index and name is None else 0)
 
 
+def journal_ends(d):
+    """The end state of each plain step that the run's step journal
+    records (complete lines only): recovery replays them, so such a step
+    reads as it ended, not "interrupted"."""
+    jf = os.path.join(d, "steps.journal")
+    ended = {}
+    if os.path.exists(jf):
+        for line in read_text(jf).split("\n")[:-1]:
+            f = line.split(" ", 5)
+            if len(f) == 6 and f[0] == "E" and f[1] == "-1":
+                ended[f[5]] = f[4]
+    return ended
+
+
 def start_point(i, n, name):
     """Start the loomd of crash point i: it recovers what the previous
     one left, then aborts at write n of files named name (any when None)
@@ -275,6 +290,7 @@ def start_point(i, n, name):
         rf = os.path.join(d, "run.json")
         if os.path.exists(rf):
             before[os.path.basename(d)] = read_json(rf)
+            before[os.path.basename(d)]["_ended"] = journal_ends(d)
     k = n + recovery_writes(name) if n else 0
     fault = "trace" if not n else "trace,abort-before-rename:%d%s" % (
         k, "@" + name if name else "")
@@ -310,8 +326,9 @@ def check_recovered(i, errpath, before, leftover):
               "%s: %r" % (i, rid, one.get("state")))
         for old, new in zip(rec["steps"], one["steps"]):
             if old["state"] == "running":
-                check(new["state"] == "interrupted", "point %d: step %s "
-                      "is %s" % (i, new["name"], new["state"]))
+                want = rec["_ended"].get(old["name"], "interrupted")
+                check(new["state"] == want, "point %d: step %s is %s, "
+                      "expected %s" % (i, new["name"], new["state"], want))
             check(new["state"] != "running", "point %d: step %s still "
                   "running" % (i, new["name"]))
         ondisk = read_json(os.path.join(EXP, ".loom", "runs", rid,

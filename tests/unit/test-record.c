@@ -8,7 +8,10 @@
  * running steps and items interrupted (their old process, identified by
  * pid and start time, killed), pending steps stay pending, a run whose
  * daemon is alive is left alone, finished runs are untouched, and the
- * index drops runs whose folder is gone.
+ * index drops runs whose folder is gone. The step journal: starts and
+ * ends the record never saw are replayed (a step that ran never reads
+ * "pending"), a line cut short is ignored, and a run recorded by a daemon
+ * of the pid file the caller holds is dead even when its pid lives.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -276,7 +279,7 @@ test_record_recover(void **state)
 	assert_int_equal(record_write(dir3, rec, false, &err), 0);
 	json_decref(rec);
 
-	assert_int_equal(record_recover(f->state), 1);
+	assert_int_equal(record_recover(f->state, NULL), 1);
 
 	back = record_read(dir1, &err);
 	assert_non_null(back);
@@ -318,7 +321,7 @@ test_record_recover(void **state)
 	assert_non_null((gone = record_index_find(f->state, id1)));
 	free(gone);
 	/* A second recovery finds nothing to do. */
-	assert_int_equal(record_recover(f->state), 0);
+	assert_int_equal(record_recover(f->state, NULL), 0);
 
 	free(id1);
 	free(id2);
@@ -326,6 +329,79 @@ test_record_recover(void **state)
 	free(dir1);
 	free(dir2);
 	free(dir3);
+}
+
+/* The journal fills in what the last record write missed. */
+static void
+test_record_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	json_t *rec, *back, *steps, *items;
+	char *id, *dir, *path;
+	FILE *fp;
+
+	loom_error_clear(&err);
+	id = record_create(f->exp, f->state, &dir, &err);
+	assert_non_null(id);
+	assert_int_equal(record_index_add(f->state, id, dir, &err), 0);
+	/* The daemon (this very process) holds "our" pid file. */
+	rec = json_pack("{s:s, s:s, s:i, s:I, s:s, s:[{s:s, s:s}, "
+	    "{s:s, s:s}, {s:s, s:s}, {s:s, s:s, s:[{s:s}, {s:s}]}]}",
+	    "run", id, "state", "running", "daemon_pid", (int)getpid(),
+	    "daemon_start", (json_int_t)record_proc_start(getpid()),
+	    "daemon_lock", "/x/loomd.sock.pid", "steps",
+	    "name", "a", "state", "pending",
+	    "name", "b b", "state", "pending",
+	    "name", "c", "state", "pending",
+	    "name", "d", "state", "pending", "items", "state", "pending",
+	    "state", "pending");
+	assert_int_equal(record_write(dir, rec, false, &err), 0);
+	json_decref(rec);
+	record_journal_started(dir, "a", -1, 999999, 12345, 1.5);
+	record_journal_started(dir, "b b", -1, 999998, 12346, 1.5);
+	record_journal_ended(dir, "b b", -1, 0, 2.5, "succeeded");
+	record_journal_started(dir, "d", 1, 999997, 12347, 1.5);
+	/* A line the crash cut short, and one for an unknown step. */
+	record_journal_started(dir, "nosuch", -1, 1, 1, 1.0);
+	path = xasprintf("%s/%s", dir, RECORD_JOURNAL);
+	assert_non_null(fp = fopen(path, "a"));
+	fputs("E -1 0 3.0 succeeded c", fp);
+	fclose(fp);
+
+	/* Another pid file: the daemon is alive, nothing changes. */
+	assert_int_equal(record_recover(f->state, "/y/loomd.sock.pid"), 0);
+	assert_int_equal(access(path, F_OK), 0);
+	/* Our pid file: the recorded daemon is gone, whatever its pid. */
+	assert_int_equal(record_recover(f->state, "/x/loomd.sock.pid"), 1);
+	assert_int_equal(access(path, F_OK), -1);
+
+	back = record_read(dir, &err);
+	assert_non_null(back);
+	assert_string_equal(json_string_value(json_object_get(back, "state")),
+	    "interrupted");
+	steps = json_object_get(back, "steps");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(steps, 0), "state")), "interrupted");
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(steps, 0), "pid")), 999999);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(steps, 1), "state")), "succeeded");
+	assert_int_equal(json_integer_value(json_object_get(
+	    json_array_get(steps, 1), "exit_code")), 0);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(steps, 2), "state")), "pending");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(steps, 3), "state")), "interrupted");
+	items = json_object_get(json_array_get(steps, 3), "items");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(items, 0), "state")), "pending");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(items, 1), "state")), "interrupted");
+	json_decref(back);
+	free(path);
+	free(id);
+	free(dir);
 }
 
 int
@@ -340,6 +416,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_record_proc_identity),
 		cmocka_unit_test_setup_teardown(test_record_recover, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_record_journal, setup,
 		    teardown),
 	};
 
