@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "common/pipeline.h"
+#include "common/suggest.h"
 #include "common/xmalloc.h"
 
 /* How deeply data paths may refer to other entries ($a -> $b -> ...). */
@@ -63,7 +64,6 @@ static int	pipeline_expand_name(const struct pipeline *p, const char *name,
 		    const char *loop_item, const char *loop_output, int depth,
 		    char **buf, size_t *len, size_t *cap,
 		    struct loom_error *err);
-static size_t	pipeline_distance(const char *a, const char *b);
 static bool	pipeline_is_int(const char *t);
 static bool	pipeline_is_decimal(const char *t);
 static bool	pipeline_is_one_of(const char *t, const char *const *words);
@@ -625,47 +625,6 @@ pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
 }
 
 /*
- * Edit distance with adjacent transpositions counted as one edit
- * ("vidoe" is one edit from "video"), ignoring case. Names longer than
- * 64 bytes are never suggested.
- */
-static size_t
-pipeline_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j, best, cost;
-	size_t rows[3][65], *prev2, *prev, *cur, *tmp;
-
-	if (la > 64 || lb > 64)
-		return SIZE_MAX;
-	prev2 = rows[0];
-	prev = rows[1];
-	cur = rows[2];
-	for (j = 0; j <= lb; j++)
-		prev[j] = j;
-	for (i = 1; i <= la; i++) {
-		cur[0] = i;
-		for (j = 1; j <= lb; j++) {
-			cost = tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]);
-			best = prev[j - 1] + cost;
-			if (prev[j] + 1 < best)
-				best = prev[j] + 1;
-			if (cur[j - 1] + 1 < best)
-				best = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
-			    a[i - 2] == b[j - 1] && prev2[j - 2] + 1 < best)
-				best = prev2[j - 2] + 1;
-			cur[j] = best;
-		}
-		tmp = prev2;
-		prev2 = prev;
-		prev = cur;
-		cur = tmp;
-	}
-	return prev[lb];
-}
-
-/*
  * The candidate closest to name by edit distance, when close enough to be
  * a likely typo (at most a third of the name's length, at least 1);
  * otherwise NULL. Ties go to the first candidate. Borrowed.
@@ -673,22 +632,13 @@ pipeline_distance(const char *a, const char *b)
 const char *
 pipeline_suggest(const char *name, const char *const *candidates, size_t n)
 {
-	size_t i, d, bestd = SIZE_MAX, limit;
-	const char *best = NULL;
+	struct suggest sg;
+	size_t i;
 
-	limit = strlen(name) / 3;
-	if (limit < 1)
-		limit = 1;
-	for (i = 0; i < n; i++) {
-		if (candidates[i] == NULL || strcmp(candidates[i], name) == 0)
-			continue;
-		d = pipeline_distance(name, candidates[i]);
-		if (d <= limit && d < bestd) {
-			bestd = d;
-			best = candidates[i];
-		}
-	}
-	return best;
+	suggest_init(&sg, name);
+	for (i = 0; i < n; i++)
+		suggest_add(&sg, candidates[i]);
+	return suggest_best(&sg);
 }
 
 /* Does text match [-+]?digits? */

@@ -25,7 +25,7 @@
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
-#include "loomctl/suggest.h"
+#include "common/suggest.h"
 
 static int	cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv);
 static json_t	*cmd_logs_find_step(json_t *steps, const char *run,

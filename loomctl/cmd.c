@@ -16,7 +16,7 @@
 #include "common/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/output.h"
-#include "loomctl/suggest.h"
+#include "common/suggest.h"
 
 static void	cmd_options_from(struct suggest *s, const char *text,
 		    char **words, size_t *n, size_t max);

@@ -18,7 +18,7 @@
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/legacy.h"
-#include "loomctl/suggest.h"
+#include "common/suggest.h"
 
 static void	main_usage(FILE *fp);
 static int	main_timeout(const char *text);

@@ -15,7 +15,7 @@
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
-#include "loomctl/suggest.h"
+#include "common/suggest.h"
 
 /* Every run id run.list can give, newest first. */
 #define RUNREF_LIST_MAX	10000

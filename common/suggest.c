@@ -3,9 +3,10 @@
  * Edit distance for "did you mean" (see suggest.h): the optimal string
  * alignment variant of Damerau's distance, computed over three rows.
  */
+#include <ctype.h>
 #include <string.h>
 
-#include "loomctl/suggest.h"
+#include "common/suggest.h"
 
 static size_t	suggest_min3(size_t a, size_t b, size_t c);
 
@@ -34,7 +35,8 @@ suggest_distance(const char *a, const char *b)
 	for (i = 1; i <= la; i++) {
 		cur[0] = i;
 		for (j = 1; j <= lb; j++) {
-			cost = a[i - 1] == b[j - 1] ? 0 : 1;
+			cost = tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 1]) ? 0 : 1;
 			cur[j] = suggest_min3(prev[j] + 1, cur[j - 1] + 1,
 			    prev[j - 1] + cost);
 			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&

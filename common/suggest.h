@@ -2,12 +2,12 @@
 /*
  * "Did you mean": the closest of a set of names to a mistyped word, by
  * edit distance (insertions, deletions, substitutions and swaps of two
- * neighbours each cost one). Only close names are offered: a word of up
+ * neighbours each cost one; case is ignored). Only close names are offered: a word of up
  * to four characters may be one edit away, longer words a third of their
  * length, so "stauts" finds "status" and "xyz" finds nothing.
  */
-#ifndef LOOM_LOOMCTL_SUGGEST_H
-#define LOOM_LOOMCTL_SUGGEST_H
+#ifndef LOOM_COMMON_SUGGEST_H
+#define LOOM_COMMON_SUGGEST_H
 
 #include <stddef.h>
 
@@ -17,7 +17,7 @@ struct suggest {
 	size_t distance;	/* its distance */
 };
 
-/* Start looking for names close to word. */
+/* Start looking for names close to word (borrowed). */
 void suggest_init(struct suggest *s, const char *word);
 
 /* Consider one candidate name (borrowed until the search is done). */
