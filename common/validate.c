@@ -49,6 +49,8 @@ struct validate {
 	size_t captasks;
 	struct pipeline_map *task_index;
 	struct pipeline_map *task_text;	/* task as written (no $) -> tasks */
+	size_t expand_limit;	/* bytes a value may expand to */
+	bool data_paths;	/* walking data paths: depth errors too */
 };
 
 static struct diag *validate_error(struct validate *v,
@@ -59,6 +61,8 @@ static struct diag *validate_warning(struct validate *v,
 		    const struct loom_span *sp, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	validate_names(struct validate *v);
+static void	validate_size(struct validate *v, const char *text,
+		    const struct loom_span *sp);
 static void	validate_steps(struct validate *v);
 static void	validate_value(struct validate *v, const struct value *val,
 		    bool in_loop);
@@ -195,6 +199,7 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 			;
 		if (i > 1 && text[i] == '\0') {
 			validate_ref(v, text + 1, text, 0, sp, in_loop);
+			validate_size(v, text, sp);
 			return;
 		}
 	}
@@ -214,6 +219,23 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 		free(name);
 		q += i + 1;
 	}
+	validate_size(v, text, sp);
+}
+
+/*
+ * What text expands to must stay within the limits (a reference bomb).
+ * Too deep a nesting is reported once, with the data paths.
+ */
+static void
+validate_size(struct validate *v, const char *text, const struct loom_span *sp)
+{
+	struct loom_error err;
+	int rc;
+
+	loom_error_clear(&err);
+	rc = pipeline_check_text(v->p, text, sp, v->expand_limit, &err);
+	if (rc == -1 || (rc == -2 && v->data_paths))
+		diags_add_error(v->d, &err);
 }
 
 /*
@@ -335,22 +357,20 @@ validate_names(struct validate *v)
 	}
 	pipeline_map_free(m);
 
-	/* Data paths: references, and entries that refer to each other. */
+	/*
+	 * Data paths: references, entries that refer to each other, sizes
+	 * (worked out, never built).
+	 */
+	v->expand_limit = PIPELINE_MAX_EXPANDED_PATH;
+	v->data_paths = true;
 	for (i = 0; i < p->ndata; i++) {
 		const struct data_entry *de = &p->data[i];
-		struct loom_error err;
-		char *path;
 
-		if (de->path == NULL)
-			continue;
-		validate_value(v, de->path, false);
-		loom_error_clear(&err);
-		path = pipeline_expand(p, de->path->text, &de->path->span,
-		    NULL, NULL, &err);
-		free(path);
-		if (err.set && strstr(err.message, "nest deeper") != NULL)
-			diags_add_error(v->d, &err);
+		if (de->path != NULL)
+			validate_value(v, de->path, false);
 	}
+	v->expand_limit = PIPELINE_MAX_EXPANDED;
+	v->data_paths = false;
 }
 
 /* Read each distinct task file once: existence and front matter. */
@@ -638,6 +658,7 @@ validate_pipeline_graph(const struct pipeline *p, struct diags *d)
 	memset(&v, 0, sizeof v);
 	v.p = p;
 	v.d = d;
+	v.expand_limit = PIPELINE_MAX_EXPANDED;
 	v.names = xreallocarray(NULL, p->ndata + p->nparams + 1,
 	    sizeof *v.names);
 	for (i = 0; i < p->ndata; i++)
