@@ -230,12 +230,22 @@ static void
 validate_size(struct validate *v, const char *text, const struct loom_span *sp)
 {
 	struct loom_error err;
+
+	size_t i;
 	int rc;
 
 	loom_error_clear(&err);
 	rc = pipeline_check_text(v->p, text, sp, v->expand_limit, &err);
-	if (rc == -1 || (rc == -2 && v->data_paths))
-		diags_add_error(v->d, &err);
+	if (rc == 0 || (rc == -2 && !v->data_paths))
+		return;
+	/* Entries in one circle all lead to the same place: say it once. */
+	for (i = 0; rc == -2 && i < v->d->n; i++) {
+		if (v->d->v[i].line == err.line &&
+		    v->d->v[i].column == err.column &&
+		    strcmp(v->d->v[i].message, err.message) == 0)
+			return;
+	}
+	diags_add_error(v->d, &err);
 }
 
 /*
