@@ -525,6 +525,32 @@ command_quote_word(const char *word)
 	return out;
 }
 
+/*
+ * text for a "#" comment line: control characters (a line break would
+ * end the comment and start a command) become \n, \r, \t or \xNN, and
+ * a backslash is doubled. An owned string.
+ */
+char *
+command_printable(const char *text)
+{
+	const unsigned char *s;
+	char *out, *o;
+
+	out = o = xmalloc(strlen(text) * 4 + 1);
+	for (s = (const unsigned char *)text; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\') {
+			*o++ = '\\';
+			*o++ = *s == '\n' ? 'n' : *s == '\r' ? 'r' :
+			    *s == '\t' ? 't' : '\\';
+		} else if (*s < 0x20 || *s == 0x7f)
+			o += sprintf(o, "\\x%02x", *s);
+		else
+			*o++ = (char)*s;
+	}
+	*o = '\0';
+	return out;
+}
+
 /* argv as one pasteable shell line; an owned string. */
 char *
 command_quote(const struct strv *argv)

@@ -114,4 +114,10 @@ char *command_quote(const struct strv *argv);
 /* One word quoted the same way. Returns an owned string. */
 char *command_quote_word(const char *word);
 
+/*
+ * Text safe inside a "#" comment of a shell script: control characters
+ * written as \n, \r, \t or \xNN, backslashes doubled. Owned string.
+ */
+char *command_printable(const char *text);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/command.h"
 #include "common/error.h"
 #include "common/frontmatter.h"
 #include "common/graph.h"
@@ -50,6 +51,8 @@ struct validate {
 	struct pipeline_map *task_index;
 	struct pipeline_map *task_text;	/* task as written (no $) -> tasks */
 	size_t expand_limit;	/* bytes a value may expand to */
+	const char *path_kind;	/* walking paths ("data path"...): no
+				   control characters; NULL for arguments */
 	bool data_paths;	/* walking data paths: depth errors too */
 };
 
@@ -61,6 +64,9 @@ static struct diag *validate_warning(struct validate *v,
 		    const struct loom_span *sp, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	validate_names(struct validate *v);
+static void	validate_no_control(struct validate *v, const char *what,
+		    const char *text, const struct loom_span *sp);
+static void	validate_all_names(struct validate *v);
 static void	validate_size(struct validate *v, const char *text,
 		    const struct loom_span *sp);
 static void	validate_steps(struct validate *v);
@@ -192,6 +198,8 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 	size_t i;
 	struct diag *dg;
 
+	if (text != NULL && v->path_kind != NULL)
+		validate_no_control(v, v->path_kind, text, sp);
 	if (text == NULL || strchr(text, '$') == NULL)
 		return;
 	if (text[0] == '$' && text[1] != '{') {
@@ -311,6 +319,55 @@ validate_value(struct validate *v, const struct value *val, bool in_loop)
 	}
 }
 
+/*
+ * A name or path must not hold control characters (X6): a line break
+ * in a step name or a path would end a line of a dry-run script, a
+ * comment or a log, and nobody means one there.
+ */
+static void
+validate_no_control(struct validate *v, const char *what, const char *text,
+    const struct loom_span *sp)
+{
+	const unsigned char *q;
+	struct diag *dg;
+	char *safe;
+
+	for (q = (const unsigned char *)text; *q != '\0'; q++) {
+		if (*q < 0x20 || *q == 0x7f)
+			break;
+	}
+	if (*q == '\0')
+		return;
+	safe = command_printable(text);
+	dg = validate_error(v, sp, 0, "%s '%s' holds the control character "
+	    "0x%02x", what, safe, *q);
+	diag_set_hint(dg, "names and paths cannot hold line breaks, tabs or "
+	    "other control characters; remove it");
+	free(safe);
+}
+
+/* Names of data entries, parameters, steps and groups: no control. */
+static void
+validate_all_names(struct validate *v)
+{
+	const struct pipeline *p = v->p;
+	size_t i;
+
+	for (i = 0; i < p->ndata; i++)
+		validate_no_control(v, "data entry name", p->data[i].name,
+		    &p->data[i].span);
+	for (i = 0; i < p->nparams; i++)
+		validate_no_control(v, "parameter name", p->params[i].name,
+		    &p->params[i].span);
+	for (i = 0; i < p->nsteps; i++)
+		if (p->steps[i].name != NULL)
+			validate_no_control(v, "step name", p->steps[i].name,
+			    &p->steps[i].name_span);
+	for (i = 0; i < p->ngroups; i++)
+		validate_no_control(v, "group name", p->groups[i].name,
+		    &p->groups[i].span);
+}
+
 /* Names defined twice: data/variables among themselves and parameters. */
 static void
 validate_names(struct validate *v)
@@ -373,6 +430,7 @@ validate_names(struct validate *v)
 	 */
 	v->expand_limit = PIPELINE_MAX_EXPANDED_PATH;
 	v->data_paths = true;
+	v->path_kind = "data path";
 	for (i = 0; i < p->ndata; i++) {
 		const struct data_entry *de = &p->data[i];
 
@@ -381,6 +439,7 @@ validate_names(struct validate *v)
 	}
 	v->expand_limit = PIPELINE_MAX_EXPANDED;
 	v->data_paths = false;
+	v->path_kind = NULL;
 }
 
 /* Read each distinct task file once: existence and front matter. */
@@ -561,14 +620,19 @@ validate_steps(struct validate *v)
 	for (i = 0; i < p->nsteps; i++) {
 		s = &p->steps[i];
 		in_loop = s->loop != NULL;
+		v->path_kind = "input path";
 		for (j = 0; j < s->inputs.n; j++)
 			validate_value(v, s->inputs.v[j].value, in_loop);
+		v->path_kind = "output path";
 		for (j = 0; j < s->outputs.n; j++)
 			validate_value(v, s->outputs.v[j].value, in_loop);
+		v->path_kind = NULL;
 		for (j = 0; j < s->args.n; j++)
 			validate_value(v, s->args.v[j].value, in_loop);
+		v->path_kind = "task path";
 		if (s->task != NULL)
 			validate_text(v, s->task, &s->task_span, false);
+		v->path_kind = "loop folder";
 		if (s->loop != NULL) {
 			if (s->loop->over == NULL) {
 				dg = validate_error(v, &s->loop->span, 0,
@@ -587,6 +651,7 @@ validate_steps(struct validate *v)
 			} else
 				validate_value(v, s->loop->into, false);
 		}
+		v->path_kind = NULL;
 		validate_task(v, s);
 	}
 }
@@ -679,6 +744,7 @@ validate_pipeline_graph(const struct pipeline *p, struct diags *d)
 	v.task_text = pipeline_map_create(16);
 
 	validate_names(&v);
+	validate_all_names(&v);
 	validate_steps(&v);
 	validate_layout(&v);
 	g = graph_build(p, d);
