@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clean.h"
 #include "common/command.h"
 #include "common/error.h"
 #include "common/frontmatter.h"
@@ -67,6 +68,11 @@ static void	validate_names(struct validate *v);
 static void	validate_no_control(struct validate *v, const char *what,
 		    const char *text, const struct loom_span *sp);
 static void	validate_all_names(struct validate *v);
+static void	validate_output_sources(struct validate *v,
+		    const struct step *s, const struct strv *tasks);
+static void	validate_output_source(struct validate *v,
+		    const struct step *s, const struct kv *out,
+		    const struct value *val, const struct strv *tasks);
 static void	validate_size(struct validate *v, const char *text,
 		    const struct loom_span *sp);
 static void	validate_steps(struct validate *v);
@@ -346,6 +352,89 @@ validate_no_control(struct validate *v, const char *what, const char *text,
 	free(safe);
 }
 
+/*
+ * One output (val, of out) that is a source: the pipeline file, .loom
+ * or inside it, or a task script (tasks: resolved task paths).
+ */
+static void
+validate_output_source(struct validate *v, const struct step *s,
+    const struct kv *out, const struct value *val, const struct strv *tasks)
+{
+	const struct pipeline *p = v->p;
+	const struct data_entry *de;
+	struct loom_error err;
+	struct diag *dg = NULL;
+	char *text, *abs, *real, *file, *loom;
+	size_t i;
+
+	if (!value_is_scalar(val) || val->text == NULL)
+		return;
+	loom_error_clear(&err);
+	if ((de = pipeline_value_ref(p, val)) != NULL)
+		abs = pipeline_data_path(p, de, &err);
+	else if ((text = pipeline_expand(p, val->text, &val->span, "",
+	    "", &err)) != NULL) {
+		abs = pipeline_abspath(p, text);
+		free(text);
+	} else
+		abs = NULL;
+	if (abs == NULL || pipeline_is_url(abs)) {
+		free(abs);
+		return;
+	}
+	real = clean_resolve(abs);
+	text = pipeline_abspath(p, p->path);
+	file = clean_resolve(text);
+	free(text);
+	text = xasprintf("%s/.loom", p->dir);
+	loom = clean_resolve(text);
+	free(text);
+	if (strcmp(real, file) == 0)
+		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
+		    "the pipeline file %s", out->key, s->name, file);
+	else if (strcmp(real, loom) == 0)
+		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
+		    "Loom's state folder %s", out->key, s->name, loom);
+	else if (strncmp(real, loom, strlen(loom)) == 0 &&
+	    real[strlen(loom)] == '/')
+		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
+		    "inside Loom's state folder %s", out->key, s->name, loom);
+	for (i = 0; dg == NULL && i < tasks->n; i++)
+		if (strcmp(real, tasks->v[i]) == 0)
+			dg = validate_warning(v, &val->span, "output %s of step "
+			    "'%s' is the task script %s", out->key, s->name,
+			    tasks->v[i]);
+	if (dg != NULL)
+		diag_set_hint(dg, "running the step would overwrite it, and "
+		    "clean keeps it: write outputs elsewhere (out/...)");
+	free(real);
+	free(file);
+	free(loom);
+	free(abs);
+}
+
+/* Outputs of s that are sources (X5): warned about, one by one. */
+static void
+validate_output_sources(struct validate *v, const struct step *s,
+    const struct strv *tasks)
+{
+	const struct value *val;
+	size_t i, j;
+
+	for (i = 0; i < s->outputs.n; i++) {
+		val = s->outputs.v[i].value;
+		if (val == NULL)
+			continue;
+		if (val->type != VALUE_LIST)
+			validate_output_source(v, s, &s->outputs.v[i], val,
+			    tasks);
+		else
+			for (j = 0; j < val->nitems; j++)
+				validate_output_source(v, s,
+				    &s->outputs.v[i], val->items[j], tasks);
+	}
+}
+
 /* Names of data entries, parameters, steps and groups: no control. */
 static void
 validate_all_names(struct validate *v)
@@ -614,12 +703,24 @@ validate_steps(struct validate *v)
 	const struct pipeline *p = v->p;
 	const struct step *s;
 	struct diag *dg;
+	struct strv tasks;
+	char *abs;
 	size_t i, j;
 	bool in_loop;
 
+	strv_init(&tasks);
+	for (i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].task == NULL ||
+		    strchr(p->steps[i].task, '$') != NULL)
+			continue;
+		abs = pipeline_abspath(p, p->steps[i].task);
+		strv_push_owned(&tasks, clean_resolve(abs));
+		free(abs);
+	}
 	for (i = 0; i < p->nsteps; i++) {
 		s = &p->steps[i];
 		in_loop = s->loop != NULL;
+		validate_output_sources(v, s, &tasks);
 		v->path_kind = "input path";
 		for (j = 0; j < s->inputs.n; j++)
 			validate_value(v, s->inputs.v[j].value, in_loop);
@@ -654,6 +755,7 @@ validate_steps(struct validate *v)
 		v->path_kind = NULL;
 		validate_task(v, s);
 	}
+	strv_free(&tasks);
 }
 
 /* Layout entries should name a step, data entry, parameter or group. */
