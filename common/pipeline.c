@@ -86,6 +86,9 @@ static void	pipeline_deep_ref(void *arg, const char *name, size_t n);
 static void	pipeline_too_deep(const struct pipeline *p, size_t d,
 		    struct loom_error *err);
 static void	pipeline_check_ref(void *arg, const char *name, size_t n);
+static void	pipeline_too_big(const struct pipeline *p,
+		    const struct loom_span *span, size_t n, size_t limit,
+		    const char *units, struct loom_error *err);
 static int	pipeline_expand_check(const struct pipeline *p,
 		    const char *text, const struct loom_span *span,
 		    const char *loop_item, const char *loop_output,
@@ -820,27 +823,27 @@ pipeline_expand_check(const struct pipeline *p, const char *text,
 		pipeline_too_deep(p, (size_t)c.deep, err);
 		return -2;
 	}
-	if (c.bytes > limit) {
-		loom_error_set(err, p->path, span ? span->line : 0,
-		    span ? span->column : 0, "references expand to %s%zu "
-		    "bytes here, more than the limit of %zu bytes",
-		    c.bytes >= PIPELINE_SIZE_CAP ? "at least " : "", c.bytes,
-		    limit);
-		loom_error_hint(err, "data entries refer to others too many "
-		    "times; write the path out instead");
-		return -1;
-	}
-	if (c.nrefs > PIPELINE_MAX_EXPAND_REFS) {
-		loom_error_set(err, p->path, span ? span->line : 0,
-		    span ? span->column : 0, "references expand to %s%zu "
-		    "references here, more than the limit of %d",
-		    c.nrefs >= PIPELINE_SIZE_CAP ? "at least " : "", c.nrefs,
-		    PIPELINE_MAX_EXPAND_REFS);
-		loom_error_hint(err, "data entries refer to others too many "
-		    "times; write the path out instead");
-		return -1;
-	}
-	return 0;
+	if (c.bytes > limit)
+		pipeline_too_big(p, span, c.bytes, limit, "bytes", err);
+	else if (c.nrefs > PIPELINE_MAX_EXPAND_REFS)
+		pipeline_too_big(p, span, c.nrefs, PIPELINE_MAX_EXPAND_REFS,
+		    "references", err);
+	else
+		return 0;
+	return -1;
+}
+
+/* The error for a value expanding to n units, over limit. */
+static void
+pipeline_too_big(const struct pipeline *p, const struct loom_span *span,
+    size_t n, size_t limit, const char *units, struct loom_error *err)
+{
+	loom_error_set(err, p->path, span ? span->line : 0,
+	    span ? span->column : 0, "references expand to %s%zu %s here, "
+	    "more than the limit of %zu %s", n >= PIPELINE_SIZE_CAP ?
+	    "at least " : "", n, units, limit, units);
+	loom_error_hint(err, "data entries refer to others too many times; "
+	    "write the path out instead");
 }
 
 /* Expand text after checking its size against limit. */

@@ -29,7 +29,7 @@ struct loom_error;
 #define PIPELINE_MAX_EXPAND_DEPTH	16	/* $a -> $b -> ... levels */
 #define PIPELINE_MAX_EXPANDED	(1024 * 1024)	/* bytes of one value */
 #define PIPELINE_MAX_EXPANDED_PATH (64 * 1024)	/* bytes of a data path */
-#define PIPELINE_MAX_EXPAND_REFS	65536	/* references in one value */
+#define PIPELINE_MAX_EXPAND_REFS (1024 * 1024)	/* references in one value */
 
 /* A place in the source: 1-based line and column, byte offsets [start, end). */
 struct loom_span {
