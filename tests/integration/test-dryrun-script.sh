@@ -3,14 +3,16 @@
 # `loomctl run --dry-run` prints a script that runs as printed, and that
 # nothing in a pipeline file can inject a command into (X6):
 #  - examples/diamond (a private copy): `--dry-run | bash`, started from
-#    another folder, makes every output (set -e, cd, mkdir -p), equal
-#    byte for byte to the outputs of a real run of a second copy;
+#    another folder, makes every output, equal byte for byte to the
+#    outputs of a real run of a second copy;
 #  - a line break (or CR, DEL, NUL) in a step name, a data path, a data
 #    entry or parameter name, an output path: `validate` and `--dry-run`
 #    refuse it at FILE:LINE:COL naming the character, exit 2, and piping
 #    the dry run to bash creates no marker file;
 #  - an argument holding a line break, quotes and $(...) reaches the task
-#    intact through `--dry-run | bash`, and once the step is up to date
+#    intact through `--dry-run | bash` started from /, the task running
+#    in the pipeline's folder (cd) and writing into out/, which did not
+#    exist (mkdir -p); once the step is up to date
 #    its command, printed as a comment, still runs nothing;
 #  - a failing step stops the script (set -e): the next step's output is
 #    never made.
@@ -37,10 +39,12 @@ X="$TEST_TMP/x"
 mkdir -p "$X/tasks"
 cat >"$X/tasks/t.sh" <<'SH'
 #!/bin/sh
-# Writes its arguments, one per line, to the file after -o.
+# Writes its arguments, one per line, to the file after -o, and the
+# folder it runs in to that file's name plus .cwd.
 out=
 for a; do [ "$prev" = -o ] && out=$a; prev=$a; done
 printf '%s\n' "$@" >"$out"
+pwd >"$out.cwd"
 SH
 chmod +x "$X/tasks/t.sh"
 M="$TEST_TMP/pwned"
@@ -86,8 +90,10 @@ pipeline:
     outputs: {-o: \$result}
     args: {--msg: "line one\ntouch $M-arg\nit's \$(touch $M-subst) \`touch $M-tick\`"}
 YML
-(cd "$X" && "$LOOMCTL" run --dry-run args.yml | bash) >"$OUT" 2>&1 ||
+(cd / && "$LOOMCTL" run --dry-run "$X/args.yml" | bash) >"$OUT" 2>&1 ||
     fail "args: $(cat "$OUT")"
+[ "$(cat "$X/out/args.txt.cwd")" = "$X" ] ||
+    fail "the script ran the task in $(cat "$X/out/args.txt.cwd")"
 printf '%s\n' -o "$X/out/args.txt" --msg "line one
 touch $M-arg
 it's \$(touch $M-subst) \`touch $M-tick\`" | diff - "$X/out/args.txt" ||
