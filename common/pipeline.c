@@ -38,6 +38,7 @@ struct pipeline_index {
 	struct pipeline_map *params;
 	struct pipeline_map *groups;
 	struct pipeline_size *sizes;	/* per data entry, NULL until asked */
+	unsigned long expansion;	/* pipeline_expand calls so far */
 };
 
 /*
@@ -49,9 +50,12 @@ struct pipeline_size {
 	size_t bytes;		/* without the $loop_item/$loop_output values */
 	size_t nitem;		/* uses of $loop_item, nested ones included */
 	size_t nout;		/* uses of $loop_output */
-	size_t nrefs;		/* references expanded, nested ones included */
+	bool broken;		/* a reference to nothing, a malformed one or
+				   an entry without a path, here or below */
 	int height;		/* entries in the longest chain from here,
 				   INT_MAX when the chain runs in a circle */
+	unsigned long built;	/* expansion in which it was built, or 0 */
+	size_t at, len;		/* where in that expansion's buffer */
 };
 #define PIPELINE_SIZE_CAP	((size_t)1 << 48)
 
@@ -76,8 +80,14 @@ static int	pipeline_expand_into(const struct pipeline *p, const char *text,
 		    size_t *len, size_t *cap, struct loom_error *err);
 static void	pipeline_index_free(struct pipeline_index *ix);
 static size_t	pipeline_sat_add(size_t a, size_t b);
+static bool	pipeline_is_empty(const struct pipeline *p,
+		    const struct data_entry *d, int depth);
+static int	pipeline_expand_entry(const struct pipeline *p,
+		    const struct data_entry *d, const char *loop_item,
+		    const char *loop_output, int depth, char **buf,
+		    size_t *len, size_t *cap, struct loom_error *err);
 static size_t	pipeline_sat_mul(size_t a, size_t b);
-static void	pipeline_scan_refs(const char *text, size_t *literal,
+static bool	pipeline_scan_refs(const char *text, size_t *literal,
 		    void (*fn)(void *, const char *, size_t), void *arg);
 static void	pipeline_sizer_ref(void *arg, const char *name, size_t n);
 static const struct pipeline_size *pipeline_sizes(const struct pipeline *p);
@@ -86,9 +96,6 @@ static void	pipeline_deep_ref(void *arg, const char *name, size_t n);
 static void	pipeline_too_deep(const struct pipeline *p, size_t d,
 		    struct loom_error *err);
 static void	pipeline_check_ref(void *arg, const char *name, size_t n);
-static void	pipeline_too_big(const struct pipeline *p,
-		    const struct loom_span *span, size_t n, size_t limit,
-		    const char *units, struct loom_error *err);
 static int	pipeline_expand_check(const struct pipeline *p,
 		    const char *text, const struct loom_span *span,
 		    const char *loop_item, const char *loop_output,
@@ -468,9 +475,63 @@ pipeline_buf_add(char **buf, size_t *len, size_t *cap, const char *s,
 			*cap = *cap ? *cap * 2 : 64;
 		*buf = xrealloc(*buf, *cap);
 	}
-	memcpy(*buf + *len, s, n);
+	if (s != NULL)
+		memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = '\0';
+}
+
+/*
+ * True when data entry d, reached at depth, is known to expand to
+ * nothing without an error: expanding it can be skipped. Without this,
+ * entries referring ten times to entries that are empty would cost
+ * time without limit while building nothing; with it, building a value
+ * costs at most its bytes times the nesting depth.
+ */
+static bool
+pipeline_is_empty(const struct pipeline *p, const struct data_entry *d,
+    int depth)
+{
+	const struct pipeline_size *sz = p->index != NULL ?
+	    p->index->sizes : NULL;
+	const struct pipeline_size *s;
+
+	if (sz == NULL)
+		return false;
+	s = &sz[d - p->data];
+	return s->bytes == 0 && s->nitem == 0 && s->nout == 0 && !s->broken &&
+	    s->height <= PIPELINE_MAX_EXPAND_DEPTH - depth;
+}
+
+/*
+ * Append the expansion of data entry d to buf. Within one expansion
+ * (one pipeline_expand call: the loop values do not change), an entry
+ * is built once: later references copy what the first one appended, so
+ * building costs the result's bytes plus the text of each entry once.
+ */
+static int
+pipeline_expand_entry(const struct pipeline *p, const struct data_entry *d,
+    const char *loop_item, const char *loop_output, int depth, char **buf,
+    size_t *len, size_t *cap, struct loom_error *err)
+{
+	struct pipeline_size *s = p->index != NULL && p->index->sizes !=
+	    NULL ? &p->index->sizes[d - p->data] : NULL;
+	size_t start = *len;
+
+	if (s != NULL && s->built == p->index->expansion) {
+		pipeline_buf_add(buf, len, cap, NULL, s->len);
+		memcpy(*buf + *len - s->len, *buf + s->at, s->len);
+		return 0;
+	}
+	if (pipeline_expand_into(p, d->path->text, &d->path->span, loop_item,
+	    loop_output, depth + 1, buf, len, cap, err) == -1)
+		return -1;
+	if (s != NULL) {
+		s->built = p->index->expansion;
+		s->at = start;
+		s->len = *len - start;
+	}
+	return 0;
 }
 
 /* Append the expansion of one reference (name of n bytes) to buf. */
@@ -512,10 +573,9 @@ pipeline_expand_name(const struct pipeline *p, const char *name, size_t n,
 			loom_error_hint(err, "check for data entries that "
 			    "refer to each other in a circle");
 			rc = -1;
-		} else
-			rc = pipeline_expand_into(p, d->path->text,
-			    &d->path->span, loop_item, loop_output, depth + 1,
-			    buf, len, cap, err);
+		} else if (!pipeline_is_empty(p, d, depth))
+			rc = pipeline_expand_entry(p, d, loop_item,
+			    loop_output, depth, buf, len, cap, err);
 	} else if ((pa = pipeline_param(p, key)) != NULL) {
 		if (pa->value != NULL && pa->value->text != NULL)
 			pipeline_buf_add(buf, len, cap, pa->value->text,
@@ -584,10 +644,10 @@ pipeline_sat_mul(size_t a, size_t b)
 /*
  * Call fn(arg, name, n) for each reference in text, the way
  * pipeline_expand_into reads them, stopping at a malformed one (which
- * expanding reports); *literal (when not NULL) grows by the bytes of
- * text outside references.
+ * expanding reports: false is returned); *literal (when not NULL) grows
+ * by the bytes of text outside references.
  */
-static void
+static bool
 pipeline_scan_refs(const char *text, size_t *literal,
     void (*fn)(void *, const char *, size_t), void *arg)
 {
@@ -596,7 +656,7 @@ pipeline_scan_refs(const char *text, size_t *literal,
 
 	if ((n = pipeline_whole_ref(text, &start)) != 0 && text[1] != '{') {
 		fn(arg, text + start, n);
-		return;
+		return true;
 	}
 	for (q = text; *q != '\0'; q = end) {
 		if (q[0] != '$' || q[1] != '{') {
@@ -614,6 +674,7 @@ pipeline_scan_refs(const char *text, size_t *literal,
 	}
 	if (literal != NULL)
 		*literal = pipeline_sat_add(*literal, lit);
+	return *q == '\0';
 }
 
 /* One reference in the path of entry sr->cur: count it, link data. */
@@ -626,7 +687,6 @@ pipeline_sizer_ref(void *arg, const char *name, size_t n)
 	const struct param *pa;
 	ssize_t j;
 
-	me->nrefs = pipeline_sat_add(me->nrefs, 1);
 	if (strcmp(key, "loop_item") == 0)
 		me->nitem = pipeline_sat_add(me->nitem, 1);
 	else if (strcmp(key, "loop_output") == 0)
@@ -636,10 +696,12 @@ pipeline_sizer_ref(void *arg, const char *name, size_t n)
 		    sizeof *sr->users[j]);
 		sr->users[j][sr->nusers[j]++] = sr->cur;
 		sr->pending[sr->cur]++;
-	} else if ((pa = pipeline_param(sr->p, key)) != NULL &&
-	    pa->value != NULL && pa->value->text != NULL)
-		me->bytes = pipeline_sat_add(me->bytes,
-		    strlen(pa->value->text));
+	} else if ((pa = pipeline_param(sr->p, key)) != NULL) {
+		if (pa->value != NULL && pa->value->text != NULL)
+			me->bytes = pipeline_sat_add(me->bytes,
+			    strlen(pa->value->text));
+	} else
+		me->broken = true;
 	free(key);
 }
 
@@ -670,9 +732,11 @@ pipeline_sizes(const struct pipeline *p)
 	for (i = 0; i < p->ndata; i++) {
 		sr.cur = i;
 		sr.sz[i].height = 1;
-		if (p->data[i].path != NULL && p->data[i].path->text != NULL)
-			pipeline_scan_refs(p->data[i].path->text,
-			    &sr.sz[i].bytes, pipeline_sizer_ref, &sr);
+		if (p->data[i].path == NULL || p->data[i].path->text == NULL)
+			sr.sz[i].broken = true;
+		else if (!pipeline_scan_refs(p->data[i].path->text,
+		    &sr.sz[i].bytes, pipeline_sizer_ref, &sr))
+			sr.sz[i].broken = true;
 		if (sr.pending[i] == 0)
 			queue[nq++] = i;
 	}
@@ -684,7 +748,7 @@ pipeline_sizes(const struct pipeline *p)
 			u->bytes = pipeline_sat_add(u->bytes, me->bytes);
 			u->nitem = pipeline_sat_add(u->nitem, me->nitem);
 			u->nout = pipeline_sat_add(u->nout, me->nout);
-			u->nrefs = pipeline_sat_add(u->nrefs, me->nrefs);
+			u->broken |= me->broken;
 			if (u->height < me->height + 1)
 				u->height = me->height + 1;
 			if (--sr.pending[sr.users[j][i]] == 0)
@@ -764,7 +828,6 @@ struct pipeline_check {
 	const struct pipeline_size *sz;
 	size_t item, output;	/* lengths of the loop values */
 	size_t bytes;
-	size_t nrefs;
 	ssize_t deep;		/* a data entry nesting too deeply, or -1 */
 };
 
@@ -777,7 +840,6 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	char *key = xstrndup(name, n);
 	ssize_t j;
 
-	c->nrefs = pipeline_sat_add(c->nrefs, 1);
 	if (strcmp(key, "loop_item") == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
 	else if (strcmp(key, "loop_output") == 0)
@@ -789,7 +851,6 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 		c->bytes = pipeline_sat_add(c->bytes, pipeline_sat_add(
 		    s->bytes, pipeline_sat_add(pipeline_sat_mul(s->nitem,
 		    c->item), pipeline_sat_mul(s->nout, c->output))));
-		c->nrefs = pipeline_sat_add(c->nrefs, s->nrefs);
 	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
 	    pa->value != NULL && pa->value->text != NULL)
 		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
@@ -797,10 +858,10 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 }
 
 /*
- * Refuse text whose expansion would nest too deeply (-2), pass limit
- * bytes or PIPELINE_MAX_EXPAND_REFS references (-1), before building
- * anything: sizes come from pipeline_sizes, so a reference bomb costs
- * microseconds. References to nothing are left to expanding, which
+ * Refuse text whose expansion would nest too deeply (-2) or pass limit
+ * bytes (-1), before building anything: sizes come from pipeline_sizes,
+ * so a reference bomb costs microseconds. (What is built then costs its
+ * bytes plus each entry's text once: pipeline_expand_entry.) References to nothing are left to expanding, which
  * reports them.
  */
 static int
@@ -816,34 +877,21 @@ pipeline_expand_check(const struct pipeline *p, const char *text,
 	c.item = loop_item != NULL ? strlen(loop_item) : 0;
 	c.output = loop_output != NULL ? strlen(loop_output) : 0;
 	c.bytes = 0;
-	c.nrefs = 0;
 	c.deep = -1;
 	pipeline_scan_refs(text, &c.bytes, pipeline_check_ref, &c);
 	if (c.deep != -1) {
 		pipeline_too_deep(p, (size_t)c.deep, err);
 		return -2;
 	}
-	if (c.bytes > limit)
-		pipeline_too_big(p, span, c.bytes, limit, "bytes", err);
-	else if (c.nrefs > PIPELINE_MAX_EXPAND_REFS)
-		pipeline_too_big(p, span, c.nrefs, PIPELINE_MAX_EXPAND_REFS,
-		    "references", err);
-	else
+	if (c.bytes <= limit)
 		return 0;
-	return -1;
-}
-
-/* The error for a value expanding to n units, over limit. */
-static void
-pipeline_too_big(const struct pipeline *p, const struct loom_span *span,
-    size_t n, size_t limit, const char *units, struct loom_error *err)
-{
 	loom_error_set(err, p->path, span ? span->line : 0,
-	    span ? span->column : 0, "references expand to %s%zu %s here, "
-	    "more than the limit of %zu %s", n >= PIPELINE_SIZE_CAP ?
-	    "at least " : "", n, units, limit, units);
+	    span ? span->column : 0, "references expand to %s%zu bytes here, "
+	    "more than the limit of %zu bytes", c.bytes >= PIPELINE_SIZE_CAP ?
+	    "at least " : "", c.bytes, limit);
 	loom_error_hint(err, "data entries refer to others too many times; "
 	    "write the path out instead");
+	return -1;
 }
 
 /* Expand text after checking its size against limit. */
@@ -861,6 +909,8 @@ pipeline_expand_limited(const struct pipeline *p, const char *text,
 	    limit, err) != 0)
 		return NULL;
 	pipeline_buf_add(&buf, &len, &cap, "", 0);
+	if (p->index != NULL)
+		p->index->expansion++;
 	if (pipeline_expand_into(p, text, span, loop_item, loop_output, 0,
 	    &buf, &len, &cap, err) == -1) {
 		free(buf);

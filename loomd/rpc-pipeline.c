@@ -415,6 +415,8 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		    json_string(d->description) : json_null(),
 		    "line", d->span.line));
 		free(path);
+		if (spent > OPEN_MAX_RESOLVED)
+			break;
 	}
 
 	for (i = 0; i < p->nparams; i++) {
@@ -445,7 +447,7 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		free(path);
 	}
 
-	for (i = 0; i < p->nsteps; i++) {
+	for (i = 0; i < p->nsteps && spent <= OPEN_MAX_RESOLVED; i++) {
 		const struct step *s = &p->steps[i];
 
 		ins = rpc_pipeline_ports(p, &s->inputs);
@@ -507,8 +509,6 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		    "frontmatter", fm, "line", s->span.line);
 		free(abs);
 		json_array_append_new(steps, step);
-		if (spent > OPEN_MAX_RESOLVED)
-			break;
 	}
 
 	for (i = 0; i < p->ngroups; i++) {

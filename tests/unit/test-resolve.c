@@ -12,8 +12,8 @@
  * parsing and unknown names; pipeline_value_ref; suggestions; YAML
  * scalar typing; value sharing. Sizes (X2): a reference bomb refused
  * with the size it would have, nested $loop_item uses counted with the
- * item's length, the 64 KiB limit of data paths, and sizes worked out
- * again after --set and --var.
+ * item's length, the 64 KiB limit of data paths, sizes worked out
+ * again after --set and --var, and entries known to be empty skipped.
  */
 #include <sys/types.h>
 
@@ -501,6 +501,54 @@ test_resolve_sizes(void **state)
 	diags_free(&d);
 }
 
+/*
+ * Entries known to expand to nothing are skipped, not followed: 10^6
+ * references over an empty parameter build "" at once; an entry below
+ * that refers to nothing is still reported.
+ */
+static void
+test_resolve_empty(void **state)
+{
+	static const char text_empty[] =
+	    "parameters:\n"
+	    "  z: \"\"\n"
+	    "data:\n"
+	    "  a: ${b}${b}${b}${b}${b}${b}${b}${b}${b}${b}\n"
+	    "  b: ${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}\n"
+	    "  c: ${d}${d}${d}${d}${d}${d}${d}${d}${d}${d}\n"
+	    "  d: ${e}${e}${e}${e}${e}${e}${e}${e}${e}${e}\n"
+	    "  e: ${f}${f}${f}${f}${f}${f}${f}${f}${f}${f}\n"
+	    "  f: x${z}\n"
+	    "  g: ${h}${h}\n"
+	    "  h: ${nosuch}\n"
+	    "pipeline: []\n";
+	struct diags d;
+	struct pipeline *p;
+	struct loom_error err;
+	char *s;
+
+	(void)state;
+	diags_init(&d);
+	p = pipeline_load_string("e.yml", "/x", text_empty,
+	    strlen(text_empty), &d);
+	assert_non_null(p);
+	loom_error_clear(&err);
+	s = pipeline_expand(p, "<${b}>", NULL, NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), 10000 + 2);
+	free(s);
+	assert_int_equal(pipeline_set_param(p, "z", "", &err), 0);
+	assert_int_equal(pipeline_set_var(p, "f", "${z}", &err), 0);
+	s = pipeline_expand(p, "<${a}${a}${a}${a}${a}${a}${a}${a}>", NULL,
+	    NULL, NULL, &err);
+	assert_string_equal(s, "<>");
+	free(s);
+	assert_null(pipeline_expand(p, "${g}", NULL, NULL, NULL, &err));
+	assert_string_equal(err.message, "unknown reference $nosuch");
+	pipeline_free(p);
+	diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -515,6 +563,7 @@ main(void)
 		cmocka_unit_test(test_resolve_classify),
 		cmocka_unit_test(test_resolve_values),
 		cmocka_unit_test(test_resolve_sizes),
+		cmocka_unit_test(test_resolve_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
