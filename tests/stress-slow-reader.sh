@@ -6,7 +6,8 @@
 # a pipe nobody reads for a while must still print every line of a 14 MB
 # step output, in order. Runs the case N times (default 100) while one
 # core is kept busy, and prints the pass count. Exit status 0 only when
-# every round passed.
+# every round passed. Each round prints a line, so a run cut short
+# still shows how far it got.
 #
 #   LOOM_BIN=build-test/bin FAKE_TASK=build-test/tests/fake-task \
 #       tests/stress-slow-reader.sh [N]
@@ -42,6 +43,7 @@ for ((i = 1; i <= rounds; i++)); do
 	got=$(cat "$TEST_TMP/out")
 	if [ "$st" = 0 ] && [ "$got" = "1000000 1" ]; then
 		pass=$((pass + 1))
+		echo "round $i: ok"
 	else
 		echo "round $i: status $st, got '$got' lines; $(head -c 500 "$TEST_TMP/err")"
 	fi
