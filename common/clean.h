@@ -3,9 +3,10 @@
  * What `loomctl clean` (and `loom FILE --clean`) removes: every path a
  * step produces (its outputs, and the `into` folder of a loop step), and
  * nothing else. Source data — data entries no step produces — the
- * pipeline file, task scripts and the experiment folder itself are never
- * targets, nor is any path that contains one of them; such outputs are
- * listed as refused, with the reason. Also removed after the outputs:
+ * pipeline file, task scripts, .loom and the experiment folder itself
+ * are never targets, nor is any path that resolves to one of them or
+ * contains one, nor (unless asked) a path outside the experiment folder;
+ * such outputs are listed as refused, with the reason. Also removed after the outputs:
  * the stamps under .loom/stamps/ and the URL cache. Run records
  * (.loom/runs/) are history and stay.
  *
@@ -25,7 +26,8 @@ struct loom_error;
 struct pipeline;
 
 struct clean_target {
-	char *path;		/* absolute */
+	char *path;		/* absolute, as the pipeline names it */
+	char *real;		/* its folders' links resolved: what goes */
 	char *step;		/* the producing step's name */
 	bool exists;
 	char *refused;		/* why it is kept, or NULL */
@@ -38,13 +40,21 @@ struct clean_list {
 
 /*
  * Collect the targets of p (g is its dependency graph), one per distinct
- * path, in step order. Returns 0, or -1 with err set when an output path
- * cannot be worked out.
+ * resolved path, in step order. Targets outside p's folder are refused
+ * unless outside is true. Returns 0, or -1 with err set when an output
+ * path cannot be worked out.
  */
 int clean_collect(const struct pipeline *p, const struct graph *g,
-    struct clean_list *list, struct loom_error *err);
+    bool outside, struct clean_list *list, struct loom_error *err);
 
 void clean_list_free(struct clean_list *list);
+
+/*
+ * An absolute path with the symbolic links of its folders resolved (the
+ * last name kept as written, unless "." or ".."), for comparing paths
+ * as the file system sees them. Owned.
+ */
+char *clean_resolve(const char *path);
 
 /*
  * Remove one target: to the trash, or for good when permanent. On

@@ -39,7 +39,8 @@ static char		*command_scalar(const struct pipeline *,
 			     bool, struct loom_error *);
 static int		 command_push_value(const struct pipeline *,
 			     const struct value *, const char *, const char *,
-			     bool, struct strv *, struct loom_error *);
+			     bool, struct strv *, size_t *,
+			     struct loom_error *);
 static const struct param *command_param_ref(const struct pipeline *,
 			     const struct value *);
 static bool		 command_is_url(const char *);
@@ -253,17 +254,27 @@ command_scalar(const struct pipeline *p, const struct value *v,
 static int
 command_push_value(const struct pipeline *p, const struct value *v,
     const char *loop_item, const char *loop_output, bool as_path,
-    struct strv *argv, struct loom_error *err)
+    struct strv *argv, size_t *total, struct loom_error *err)
 {
 	size_t j, n = v->type == VALUE_LIST ? v->nitems : 1;
+	const struct value *w;
 	char *s;
 
 	for (j = 0; j < n; j++) {
-		s = command_scalar(p, v->type == VALUE_LIST ? v->items[j] : v,
-		    loop_item, loop_output, as_path, err);
+		w = v->type == VALUE_LIST ? v->items[j] : v;
+		s = command_scalar(p, w, loop_item, loop_output, as_path, err);
 		if (s == NULL)
 			return -1;
 		strv_push_owned(argv, s);
+		*total += strlen(s) + 1;
+		if (*total > COMMAND_MAX_BYTES) {
+			loom_error_set(err, p->path, w->span.line,
+			    w->span.column, "the command passes %d bytes here, "
+			    "the limit for one command", COMMAND_MAX_BYTES);
+			loom_error_hint(err, "pass large values in a file, "
+			    "not on the command line");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -280,7 +291,7 @@ command_build(const struct pipeline *p, size_t step,
 	const struct value *v, *pv;
 	const struct param *pa;
 	char *task;
-	size_t i;
+	size_t i, total = 0;
 
 	if (command_interpreter(p, step, env, argv, err) != 0)
 		return -1;
@@ -297,7 +308,7 @@ command_build(const struct pipeline *p, size_t step,
 		if (v == NULL || v->type == VALUE_NULL)
 			continue;
 		if (command_push_value(p, v, loop_item, loop_output, false,
-		    argv, err) != 0)
+		    argv, &total, err) != 0)
 			return -1;
 	}
 
@@ -308,7 +319,7 @@ command_build(const struct pipeline *p, size_t step,
 			continue;
 		strv_push(argv, kv->key);
 		if (command_push_value(p, v, loop_item, loop_output, true,
-		    argv, err) != 0)
+		    argv, &total, err) != 0)
 			return -1;
 	}
 
@@ -326,7 +337,7 @@ command_build(const struct pipeline *p, size_t step,
 		}
 		strv_push(argv, kv->key);
 		if (command_push_value(p, v, loop_item, loop_output, false,
-		    argv, err) != 0)
+		    argv, &total, err) != 0)
 			return -1;
 	}
 
@@ -510,6 +521,32 @@ command_quote_word(const char *word)
 			*o++ = *s;
 	}
 	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
+/*
+ * text for a "#" comment line: control characters (a line break would
+ * end the comment and start a command) become \n, \r, \t or \xNN, and
+ * a backslash is doubled. An owned string.
+ */
+char *
+command_printable(const char *text)
+{
+	const unsigned char *s;
+	char *out, *o;
+
+	out = o = xmalloc(strlen(text) * 4 + 1);
+	for (s = (const unsigned char *)text; *s != '\0'; s++) {
+		if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\') {
+			*o++ = '\\';
+			*o++ = *s == '\n' ? 'n' : *s == '\r' ? 'r' :
+			    *s == '\t' ? 't' : '\\';
+		} else if (*s < 0x20 || *s == 0x7f)
+			o += sprintf(o, "\\x%02x", *s);
+		else
+			*o++ = (char)*s;
+	}
 	*o = '\0';
 	return out;
 }

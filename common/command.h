@@ -43,6 +43,12 @@
 struct loom_error;
 struct pipeline;
 
+/*
+ * Bytes the values of one command may take in all (Linux's usual limit
+ * on the arguments of a program), so a small file cannot make a huge one.
+ */
+#define COMMAND_MAX_BYTES	(2 * 1024 * 1024)
+
 /* What of the caller's environment shapes a command. */
 struct command_env {
 	const char *virtual_env;	/* caller's $VIRTUAL_ENV or NULL */
@@ -53,7 +59,8 @@ struct command_env {
  * initialised). loop_item and loop_output are the current item's paths
  * for a loop step (NULL otherwise: $loop_item is then an error). extra is
  * the --extra text (NULL or "" for none), split like a shell would
- * without running one. Returns 0, or -1 with err set (located at the
+ * without running one. Values past COMMAND_MAX_BYTES in all are an
+ * error. Returns 0, or -1 with err set (located at the
  * offending value in the pipeline file where there is one); argv may then
  * hold a partial command, which the caller frees.
  */
@@ -106,5 +113,11 @@ char *command_quote(const struct strv *argv);
 
 /* One word quoted the same way. Returns an owned string. */
 char *command_quote_word(const char *word);
+
+/*
+ * Text safe inside a "#" comment of a shell script: control characters
+ * written as \n, \r, \t or \xNN, backslashes doubled. Owned string.
+ */
+char *command_printable(const char *text);
 
 #endif

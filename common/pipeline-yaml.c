@@ -486,6 +486,10 @@ load_scalar(struct load *l, yaml_event_t *ev)
 	if (ev->data.scalar.tag != NULL)
 		load_tag(l, ev->data.scalar.tag, &ev->start_mark);
 	sp = load_span(l, &ev->start_mark, &ev->end_mark);
+	/* "\0" in a double-quoted scalar: the text would end there. */
+	if (strlen(text) != ev->data.scalar.length)
+		diag_set_hint(load_error(l, &sp, "a NUL character (\\0) is "
+		    "not allowed in a value"), "remove the \\0 escape");
 	f = l->nframes > 0 ? &l->frames[l->nframes - 1] : NULL;
 	if (f != NULL && f->v->type == VALUE_MAP && f->key == NULL &&
 	    ev->data.scalar.anchor == NULL) {

@@ -20,8 +20,6 @@
 #include "common/suggest.h"
 #include "common/xmalloc.h"
 
-/* How deeply data paths may refer to other entries ($a -> $b -> ...). */
-#define PIPELINE_MAX_EXPAND_DEPTH	16
 
 struct pipeline_map_slot {
 	const char *key;	/* NULL when empty */
@@ -40,6 +38,36 @@ struct pipeline_index {
 	struct pipeline_map *data;
 	struct pipeline_map *params;
 	struct pipeline_map *groups;
+	struct pipeline_size *sizes;	/* per data entry, NULL until asked */
+	unsigned long expansion;	/* pipeline_expand calls so far */
+};
+
+/*
+ * What a data entry's path expands to, worked out without building it
+ * (pipeline_sizes). Counts saturate at PIPELINE_SIZE_CAP, so a bomb's
+ * astronomical size is a large number, not an overflow.
+ */
+struct pipeline_size {
+	size_t bytes;		/* without the $loop_item/$loop_output values */
+	size_t nitem;		/* uses of $loop_item, nested ones included */
+	size_t nout;		/* uses of $loop_output */
+	bool broken;		/* a reference to nothing, a malformed one or
+				   an entry without a path, here or below */
+	int height;		/* entries in the longest chain from here,
+				   INT_MAX when the chain runs in a circle */
+	unsigned long built;	/* expansion in which it was built, or 0 */
+	size_t at, len;		/* where in that expansion's buffer */
+};
+#define PIPELINE_SIZE_CAP	((size_t)1 << 48)
+
+/* Data references of all entries, for working out their sizes. */
+struct pipeline_sizer {
+	const struct pipeline *p;
+	struct pipeline_size *sz;
+	size_t **users;		/* users[j]: entries using j, once per use */
+	size_t *nusers;
+	size_t *pending;	/* uses of entries not worked out yet */
+	size_t cur;		/* the entry being scanned */
 };
 
 static uint32_t	pipeline_map_hash(const char *key);
@@ -52,6 +80,31 @@ static int	pipeline_expand_into(const struct pipeline *p, const char *text,
 		    const char *loop_output, int depth, char **buf,
 		    size_t *len, size_t *cap, struct loom_error *err);
 static void	pipeline_index_free(struct pipeline_index *ix);
+static size_t	pipeline_sat_add(size_t a, size_t b);
+static bool	pipeline_is_empty(const struct pipeline *p,
+		    const struct data_entry *d, int depth);
+static int	pipeline_expand_entry(const struct pipeline *p,
+		    const struct data_entry *d, const char *loop_item,
+		    const char *loop_output, int depth, char **buf,
+		    size_t *len, size_t *cap, struct loom_error *err);
+static size_t	pipeline_sat_mul(size_t a, size_t b);
+static bool	pipeline_scan_refs(const char *text, size_t *literal,
+		    void (*fn)(void *, const char *, size_t), void *arg);
+static void	pipeline_sizer_ref(void *arg, const char *name, size_t n);
+static const struct pipeline_size *pipeline_sizes(const struct pipeline *p);
+static void	pipeline_sizes_reset(struct pipeline *p);
+static void	pipeline_deep_ref(void *arg, const char *name, size_t n);
+static void	pipeline_too_deep(const struct pipeline *p, size_t d,
+		    struct loom_error *err);
+static void	pipeline_check_ref(void *arg, const char *name, size_t n);
+static int	pipeline_expand_check(const struct pipeline *p,
+		    const char *text, const struct loom_span *span,
+		    const char *loop_item, const char *loop_output,
+		    size_t limit, struct loom_error *err);
+static char	*pipeline_expand_limited(const struct pipeline *p,
+		    const char *text, const struct loom_span *span,
+		    const char *loop_item, const char *loop_output,
+		    size_t limit, struct loom_error *err);
 static void	pipeline_unknown_ref(const struct pipeline *p,
 		    const char *name, const struct loom_span *span,
 		    struct loom_error *err);
@@ -198,7 +251,18 @@ pipeline_index_free(struct pipeline_index *ix)
 	pipeline_map_free(ix->data);
 	pipeline_map_free(ix->params);
 	pipeline_map_free(ix->groups);
+	free(ix->sizes);
 	free(ix);
+}
+
+/* Forget the worked-out sizes: a data path or a parameter changed. */
+static void
+pipeline_sizes_reset(struct pipeline *p)
+{
+	if (p->index == NULL)
+		return;
+	free(p->index->sizes);
+	p->index->sizes = NULL;
 }
 
 /*
@@ -411,9 +475,63 @@ pipeline_buf_add(char **buf, size_t *len, size_t *cap, const char *s,
 			*cap = *cap ? *cap * 2 : 64;
 		*buf = xrealloc(*buf, *cap);
 	}
-	memcpy(*buf + *len, s, n);
+	if (s != NULL)
+		memcpy(*buf + *len, s, n);
 	*len += n;
 	(*buf)[*len] = '\0';
+}
+
+/*
+ * True when data entry d, reached at depth, is known to expand to
+ * nothing without an error: expanding it can be skipped. Without this,
+ * entries referring ten times to entries that are empty would cost
+ * time without limit while building nothing; with it, building a value
+ * costs at most its bytes times the nesting depth.
+ */
+static bool
+pipeline_is_empty(const struct pipeline *p, const struct data_entry *d,
+    int depth)
+{
+	const struct pipeline_size *sz = p->index != NULL ?
+	    p->index->sizes : NULL;
+	const struct pipeline_size *s;
+
+	if (sz == NULL)
+		return false;
+	s = &sz[d - p->data];
+	return s->bytes == 0 && s->nitem == 0 && s->nout == 0 && !s->broken &&
+	    s->height <= PIPELINE_MAX_EXPAND_DEPTH - depth;
+}
+
+/*
+ * Append the expansion of data entry d to buf. Within one expansion
+ * (one pipeline_expand call: the loop values do not change), an entry
+ * is built once: later references copy what the first one appended, so
+ * building costs the result's bytes plus the text of each entry once.
+ */
+static int
+pipeline_expand_entry(const struct pipeline *p, const struct data_entry *d,
+    const char *loop_item, const char *loop_output, int depth, char **buf,
+    size_t *len, size_t *cap, struct loom_error *err)
+{
+	struct pipeline_size *s = p->index != NULL && p->index->sizes !=
+	    NULL ? &p->index->sizes[d - p->data] : NULL;
+	size_t start = *len;
+
+	if (s != NULL && s->built == p->index->expansion) {
+		pipeline_buf_add(buf, len, cap, NULL, s->len);
+		memcpy(*buf + *len - s->len, *buf + s->at, s->len);
+		return 0;
+	}
+	if (pipeline_expand_into(p, d->path->text, &d->path->span, loop_item,
+	    loop_output, depth + 1, buf, len, cap, err) == -1)
+		return -1;
+	if (s != NULL) {
+		s->built = p->index->expansion;
+		s->at = start;
+		s->len = *len - start;
+	}
+	return 0;
 }
 
 /* Append the expansion of one reference (name of n bytes) to buf. */
@@ -455,10 +573,9 @@ pipeline_expand_name(const struct pipeline *p, const char *name, size_t n,
 			loom_error_hint(err, "check for data entries that "
 			    "refer to each other in a circle");
 			rc = -1;
-		} else
-			rc = pipeline_expand_into(p, d->path->text,
-			    &d->path->span, loop_item, loop_output, depth + 1,
-			    buf, len, cap, err);
+		} else if (!pipeline_is_empty(p, d, depth))
+			rc = pipeline_expand_entry(p, d, loop_item,
+			    loop_output, depth, buf, len, cap, err);
 	} else if ((pa = pipeline_param(p, key)) != NULL) {
 		if (pa->value != NULL && pa->value->text != NULL)
 			pipeline_buf_add(buf, len, cap, pa->value->text,
@@ -510,27 +627,316 @@ pipeline_expand_into(const struct pipeline *p, const char *text,
 	return 0;
 }
 
+static size_t
+pipeline_sat_add(size_t a, size_t b)
+{
+	return a + b < PIPELINE_SIZE_CAP ? a + b : PIPELINE_SIZE_CAP;
+}
+
+static size_t
+pipeline_sat_mul(size_t a, size_t b)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	return a < PIPELINE_SIZE_CAP / b ? a * b : PIPELINE_SIZE_CAP;
+}
+
 /*
- * Expand references in text; see pipeline.h. Returns an owned string or
- * NULL with err set.
+ * Call fn(arg, name, n) for each reference in text, the way
+ * pipeline_expand_into reads them, stopping at a malformed one (which
+ * expanding reports: false is returned); *literal (when not NULL) grows
+ * by the bytes of text outside references.
  */
-char *
-pipeline_expand(const struct pipeline *p, const char *text,
+static bool
+pipeline_scan_refs(const char *text, size_t *literal,
+    void (*fn)(void *, const char *, size_t), void *arg)
+{
+	size_t start, n, i, lit = 0;
+	const char *q, *end;
+
+	if ((n = pipeline_whole_ref(text, &start)) != 0 && text[1] != '{') {
+		fn(arg, text + start, n);
+		return true;
+	}
+	for (q = text; *q != '\0'; q = end) {
+		if (q[0] != '$' || q[1] != '{') {
+			if ((end = strstr(q, "${")) == NULL)
+				end = q + strlen(q);
+			lit += (size_t)(end - q);
+			continue;
+		}
+		for (i = 2; pipeline_is_name_char(q[i], i == 2); i++)
+			;
+		if (i == 2 || q[i] != '}')
+			break;
+		fn(arg, q + 2, i - 2);
+		end = q + i + 1;
+	}
+	if (literal != NULL)
+		*literal = pipeline_sat_add(*literal, lit);
+	return *q == '\0';
+}
+
+/* One reference in the path of entry sr->cur: count it, link data. */
+static void
+pipeline_sizer_ref(void *arg, const char *name, size_t n)
+{
+	struct pipeline_sizer *sr = arg;
+	struct pipeline_size *me = &sr->sz[sr->cur];
+	char *key = xstrndup(name, n);
+	const struct param *pa;
+	ssize_t j;
+
+	if (strcmp(key, "loop_item") == 0)
+		me->nitem = pipeline_sat_add(me->nitem, 1);
+	else if (strcmp(key, "loop_output") == 0)
+		me->nout = pipeline_sat_add(me->nout, 1);
+	else if ((j = pipeline_map_get(sr->p->index->data, key)) != -1) {
+		sr->users[j] = xreallocarray(sr->users[j], sr->nusers[j] + 1,
+		    sizeof *sr->users[j]);
+		sr->users[j][sr->nusers[j]++] = sr->cur;
+		sr->pending[sr->cur]++;
+	} else if ((pa = pipeline_param(sr->p, key)) != NULL) {
+		if (pa->value != NULL && pa->value->text != NULL)
+			me->bytes = pipeline_sat_add(me->bytes,
+			    strlen(pa->value->text));
+	} else
+		me->broken = true;
+	free(key);
+}
+
+/*
+ * The sizes of every data entry's expansion, worked out once (until a
+ * path or parameter changes) in time linear in the file: each entry's
+ * own text is scanned once, then sizes flow from entries that use no
+ * other entry to their users (a topological order). Entries left over
+ * are in, or lead into, a circle.
+ */
+static const struct pipeline_size *
+pipeline_sizes(const struct pipeline *p)
+{
+	struct pipeline_sizer sr;
+	struct pipeline_size *u, *me;
+	size_t *queue, nq = 0, i, j, k;
+
+	if (p->index == NULL)
+		return NULL;
+	if (p->index->sizes != NULL || p->ndata == 0)
+		return p->index->sizes;
+	sr.p = p;
+	sr.sz = xcalloc(p->ndata, sizeof *sr.sz);
+	sr.users = xcalloc(p->ndata, sizeof *sr.users);
+	sr.nusers = xcalloc(p->ndata, sizeof *sr.nusers);
+	sr.pending = xcalloc(p->ndata, sizeof *sr.pending);
+	queue = xcalloc(p->ndata, sizeof *queue);
+	for (i = 0; i < p->ndata; i++) {
+		sr.cur = i;
+		sr.sz[i].height = 1;
+		if (p->data[i].path == NULL || p->data[i].path->text == NULL)
+			sr.sz[i].broken = true;
+		else if (!pipeline_scan_refs(p->data[i].path->text,
+		    &sr.sz[i].bytes, pipeline_sizer_ref, &sr))
+			sr.sz[i].broken = true;
+		if (sr.pending[i] == 0)
+			queue[nq++] = i;
+	}
+	for (k = 0; k < nq; k++) {
+		j = queue[k];
+		me = &sr.sz[j];
+		for (i = 0; i < sr.nusers[j]; i++) {
+			u = &sr.sz[sr.users[j][i]];
+			u->bytes = pipeline_sat_add(u->bytes, me->bytes);
+			u->nitem = pipeline_sat_add(u->nitem, me->nitem);
+			u->nout = pipeline_sat_add(u->nout, me->nout);
+			u->broken |= me->broken;
+			if (u->height < me->height + 1)
+				u->height = me->height + 1;
+			if (--sr.pending[sr.users[j][i]] == 0)
+				queue[nq++] = sr.users[j][i];
+		}
+	}
+	for (i = 0; i < p->ndata; i++) {
+		if (sr.pending[i] != 0)
+			sr.sz[i].height = INT_MAX;
+		free(sr.users[i]);
+	}
+	free(sr.users);
+	free(sr.nusers);
+	free(sr.pending);
+	free(queue);
+	p->index->sizes = sr.sz;
+	return sr.sz;
+}
+
+/* Scanning for the first reference that nests too deeply. */
+struct pipeline_deep {
+	const struct pipeline *p;
+	const struct pipeline_size *sz;
+	int need;		/* a chain this long from here is too deep */
+	ssize_t found;		/* the first such data entry, or -1 */
+};
+
+static void
+pipeline_deep_ref(void *arg, const char *name, size_t n)
+{
+	struct pipeline_deep *dp = arg;
+	char *key;
+	ssize_t j;
+
+	if (dp->found != -1)
+		return;
+	key = xstrndup(name, n);
+	j = pipeline_map_get(dp->p->index->data, key);
+	free(key);
+	if (j != -1 && dp->sz[j].height >= dp->need)
+		dp->found = j;
+}
+
+/*
+ * The error for data entry d, whose chain of references is too long (or
+ * a circle): follow the first reference that goes too deep down to the
+ * level past the limit, and name the entry there, as expanding would.
+ */
+static void
+pipeline_too_deep(const struct pipeline *p, size_t d, struct loom_error *err)
+{
+	struct pipeline_deep dp;
+	int depth;
+
+	dp.p = p;
+	dp.sz = p->index->sizes;
+	for (depth = 0; depth < PIPELINE_MAX_EXPAND_DEPTH; depth++) {
+		dp.need = PIPELINE_MAX_EXPAND_DEPTH - depth;
+		dp.found = -1;
+		pipeline_scan_refs(p->data[d].path->text, NULL,
+		    pipeline_deep_ref, &dp);
+		if (dp.found == -1)
+			break;
+		d = (size_t)dp.found;
+	}
+	loom_error_set(err, p->path, p->data[d].path->span.line,
+	    p->data[d].path->span.column,
+	    "references nest deeper than %d levels at $%s",
+	    PIPELINE_MAX_EXPAND_DEPTH, p->data[d].name);
+	loom_error_hint(err, "check for data entries that refer to each "
+	    "other in a circle");
+}
+
+/* Adding up what one text expands to (pipeline_expand_check). */
+struct pipeline_check {
+	const struct pipeline *p;
+	const struct pipeline_size *sz;
+	size_t item, output;	/* lengths of the loop values */
+	size_t bytes;
+	ssize_t deep;		/* a data entry nesting too deeply, or -1 */
+};
+
+static void
+pipeline_check_ref(void *arg, const char *name, size_t n)
+{
+	struct pipeline_check *c = arg;
+	const struct pipeline_size *s;
+	const struct param *pa;
+	char *key = xstrndup(name, n);
+	ssize_t j;
+
+	if (strcmp(key, "loop_item") == 0)
+		c->bytes = pipeline_sat_add(c->bytes, c->item);
+	else if (strcmp(key, "loop_output") == 0)
+		c->bytes = pipeline_sat_add(c->bytes, c->output);
+	else if ((j = pipeline_map_get(c->p->index->data, key)) != -1) {
+		s = &c->sz[j];
+		if (s->height > PIPELINE_MAX_EXPAND_DEPTH && c->deep == -1)
+			c->deep = j;
+		c->bytes = pipeline_sat_add(c->bytes, pipeline_sat_add(
+		    s->bytes, pipeline_sat_add(pipeline_sat_mul(s->nitem,
+		    c->item), pipeline_sat_mul(s->nout, c->output))));
+	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
+	    pa->value != NULL && pa->value->text != NULL)
+		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
+	free(key);
+}
+
+/*
+ * Refuse text whose expansion would nest too deeply (-2) or pass limit
+ * bytes (-1), before building anything: sizes come from pipeline_sizes,
+ * so a reference bomb costs microseconds. (What is built then costs its
+ * bytes plus each entry's text once: pipeline_expand_entry.) References to nothing are left to expanding, which
+ * reports them.
+ */
+static int
+pipeline_expand_check(const struct pipeline *p, const char *text,
     const struct loom_span *span, const char *loop_item,
-    const char *loop_output, struct loom_error *err)
+    const char *loop_output, size_t limit, struct loom_error *err)
+{
+	struct pipeline_check c;
+
+	if (strchr(text, '$') == NULL || (c.sz = pipeline_sizes(p)) == NULL)
+		return 0;
+	c.p = p;
+	c.item = loop_item != NULL ? strlen(loop_item) : 0;
+	c.output = loop_output != NULL ? strlen(loop_output) : 0;
+	c.bytes = 0;
+	c.deep = -1;
+	pipeline_scan_refs(text, &c.bytes, pipeline_check_ref, &c);
+	if (c.deep != -1) {
+		pipeline_too_deep(p, (size_t)c.deep, err);
+		return -2;
+	}
+	if (c.bytes <= limit)
+		return 0;
+	loom_error_set(err, p->path, span ? span->line : 0,
+	    span ? span->column : 0, "references expand to %s%zu bytes here, "
+	    "more than the limit of %zu bytes", c.bytes >= PIPELINE_SIZE_CAP ?
+	    "at least " : "", c.bytes, limit);
+	loom_error_hint(err, "data entries refer to others too many times; "
+	    "write the path out instead");
+	return -1;
+}
+
+/* Expand text after checking its size against limit. */
+static char *
+pipeline_expand_limited(const struct pipeline *p, const char *text,
+    const struct loom_span *span, const char *loop_item,
+    const char *loop_output, size_t limit, struct loom_error *err)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 
 	if (text == NULL)
 		text = "";
+	if (pipeline_expand_check(p, text, span, loop_item, loop_output,
+	    limit, err) != 0)
+		return NULL;
 	pipeline_buf_add(&buf, &len, &cap, "", 0);
+	if (p->index != NULL)
+		p->index->expansion++;
 	if (pipeline_expand_into(p, text, span, loop_item, loop_output, 0,
 	    &buf, &len, &cap, err) == -1) {
 		free(buf);
 		return NULL;
 	}
 	return buf;
+}
+
+/* Expand references in text; see pipeline.h. */
+char *
+pipeline_expand(const struct pipeline *p, const char *text,
+    const struct loom_span *span, const char *loop_item,
+    const char *loop_output, struct loom_error *err)
+{
+	return pipeline_expand_limited(p, text, span, loop_item, loop_output,
+	    PIPELINE_MAX_EXPANDED, err);
+}
+
+/* Check what text expands to against the limits; see pipeline.h. */
+int
+pipeline_check_text(const struct pipeline *p, const char *text,
+    const struct loom_span *span, size_t limit, struct loom_error *err)
+{
+	if (text == NULL)
+		return 0;
+	return pipeline_expand_check(p, text, span, NULL, NULL, limit, err);
 }
 
 /* True for "scheme://...". */
@@ -613,8 +1019,8 @@ pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
 		    "data entry %s has no path", d->name);
 		return NULL;
 	}
-	text = pipeline_expand(p, d->path->text, &d->path->span, NULL, NULL,
-	    err);
+	text = pipeline_expand_limited(p, d->path->text, &d->path->span, NULL,
+	    NULL, PIPELINE_MAX_EXPANDED_PATH, err);
 	if (text == NULL)
 		return NULL;
 	if (pipeline_is_url(text) || text[0] == '\0')
@@ -918,6 +1324,7 @@ pipeline_set_param(struct pipeline *p, const char *name, const char *text,
 		v->span = pa->value->span;
 	value_free(pa->value);
 	pa->value = v;
+	pipeline_sizes_reset(p);
 	return 0;
 }
 
@@ -946,6 +1353,7 @@ pipeline_set_var(struct pipeline *p, const char *name, const char *path,
 		v->span = d->path->span;
 	value_free(d->path);
 	d->path = v;
+	pipeline_sizes_reset(p);
 	return 0;
 }
 

@@ -25,6 +25,10 @@ struct loom_error;
 #define PIPELINE_MAX_DEPTH	64	/* nesting of mappings/sequences */
 #define PIPELINE_MAX_ALIASES	10000	/* alias nodes expanded, in all */
 #define PIPELINE_MAX_NODES	2000000	/* nodes after alias expansion */
+/* Expansion of $name and ${name} (docs/pipeline-format.md, "Limits"). */
+#define PIPELINE_MAX_EXPAND_DEPTH	16	/* $a -> $b -> ... levels */
+#define PIPELINE_MAX_EXPANDED	(1024 * 1024)	/* bytes of one value */
+#define PIPELINE_MAX_EXPANDED_PATH (64 * 1024)	/* bytes of a data path */
 
 /* A place in the source: 1-based line and column, byte offsets [start, end). */
 struct loom_span {
@@ -215,12 +219,27 @@ int pipeline_apply_override(struct pipeline *p, const char *assignment,
 /*
  * Expand $name (whole value) and ${name} (embedded) in text; data entries
  * first, then parameters. $loop_item and $loop_output expand to the given
- * strings when not NULL, else they are errors. Returns an owned string,
+ * strings when not NULL, else they are errors. The result's size is
+ * worked out first: over PIPELINE_MAX_EXPANDED bytes (a data path alone:
+ * PIPELINE_MAX_EXPANDED_PATH) or PIPELINE_MAX_EXPAND_DEPTH levels is an
+ * error, found in time linear in the file whatever the result's size
+ * would be; building then costs the result's bytes plus the text of
+ * each entry used, once (an entry is built once per call and copied for
+ * further uses). Returns an owned string,
  * or NULL with err set (naming span's place) on a reference to nothing.
  */
 char *pipeline_expand(const struct pipeline *p, const char *text,
     const struct loom_span *span, const char *loop_item,
     const char *loop_output, struct loom_error *err);
+
+/*
+ * Check, without building it, that text expands within the limits:
+ * limit bytes (PIPELINE_MAX_EXPANDED, or PIPELINE_MAX_EXPANDED_PATH for a
+ * data path), loop values counted as empty. Returns 0; -1 over a limit, with err set at span;
+ * -2 when references nest too deeply, err naming the entry where.
+ */
+int pipeline_check_text(const struct pipeline *p, const char *text,
+    const struct loom_span *span, size_t limit, struct loom_error *err);
 
 /*
  * The data entry a value refers to as a whole ("$features"), or NULL when

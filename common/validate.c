@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/clean.h"
+#include "common/command.h"
 #include "common/error.h"
 #include "common/frontmatter.h"
 #include "common/graph.h"
@@ -49,6 +51,10 @@ struct validate {
 	size_t captasks;
 	struct pipeline_map *task_index;
 	struct pipeline_map *task_text;	/* task as written (no $) -> tasks */
+	size_t expand_limit;	/* bytes a value may expand to */
+	const char *path_kind;	/* walking paths ("data path"...): no
+				   control characters; NULL for arguments */
+	bool data_paths;	/* walking data paths: depth errors too */
 };
 
 static struct diag *validate_error(struct validate *v,
@@ -59,6 +65,16 @@ static struct diag *validate_warning(struct validate *v,
 		    const struct loom_span *sp, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
 static void	validate_names(struct validate *v);
+static void	validate_no_control(struct validate *v, const char *what,
+		    const char *text, const struct loom_span *sp);
+static void	validate_all_names(struct validate *v);
+static void	validate_output_sources(struct validate *v,
+		    const struct step *s, const struct strv *tasks);
+static void	validate_output_source(struct validate *v,
+		    const struct step *s, const struct kv *out,
+		    const struct value *val, const struct strv *tasks);
+static void	validate_size(struct validate *v, const char *text,
+		    const struct loom_span *sp);
 static void	validate_steps(struct validate *v);
 static void	validate_value(struct validate *v, const struct value *val,
 		    bool in_loop);
@@ -188,6 +204,8 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 	size_t i;
 	struct diag *dg;
 
+	if (text != NULL && v->path_kind != NULL)
+		validate_no_control(v, v->path_kind, text, sp);
 	if (text == NULL || strchr(text, '$') == NULL)
 		return;
 	if (text[0] == '$' && text[1] != '{') {
@@ -195,6 +213,7 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 			;
 		if (i > 1 && text[i] == '\0') {
 			validate_ref(v, text + 1, text, 0, sp, in_loop);
+			validate_size(v, text, sp);
 			return;
 		}
 	}
@@ -214,6 +233,33 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 		free(name);
 		q += i + 1;
 	}
+	validate_size(v, text, sp);
+}
+
+/*
+ * What text expands to must stay within the limits (a reference bomb).
+ * Too deep a nesting is reported once, with the data paths.
+ */
+static void
+validate_size(struct validate *v, const char *text, const struct loom_span *sp)
+{
+	struct loom_error err;
+
+	size_t i;
+	int rc;
+
+	loom_error_clear(&err);
+	rc = pipeline_check_text(v->p, text, sp, v->expand_limit, &err);
+	if (rc == 0 || (rc == -2 && !v->data_paths))
+		return;
+	/* Entries in one circle all lead to the same place: say it once. */
+	for (i = 0; rc == -2 && i < v->d->n; i++) {
+		if (v->d->v[i].line == err.line &&
+		    v->d->v[i].column == err.column &&
+		    strcmp(v->d->v[i].message, err.message) == 0)
+			return;
+	}
+	diags_add_error(v->d, &err);
 }
 
 /*
@@ -279,6 +325,138 @@ validate_value(struct validate *v, const struct value *val, bool in_loop)
 	}
 }
 
+/*
+ * A name or path must not hold control characters (X6): a line break
+ * in a step name or a path would end a line of a dry-run script, a
+ * comment or a log, and nobody means one there.
+ */
+static void
+validate_no_control(struct validate *v, const char *what, const char *text,
+    const struct loom_span *sp)
+{
+	const unsigned char *q;
+	struct diag *dg;
+	char *safe;
+
+	for (q = (const unsigned char *)text; *q != '\0'; q++) {
+		if (*q < 0x20 || *q == 0x7f)
+			break;
+	}
+	if (*q == '\0')
+		return;
+	safe = command_printable(text);
+	dg = validate_error(v, sp, 0, "%s '%s' holds the control character "
+	    "0x%02x", what, safe, *q);
+	diag_set_hint(dg, "names and paths cannot hold line breaks, tabs or "
+	    "other control characters; remove it");
+	free(safe);
+}
+
+/*
+ * One output (val, of out) that is a source: the pipeline file, .loom
+ * or inside it, or a task script (tasks: resolved task paths).
+ */
+static void
+validate_output_source(struct validate *v, const struct step *s,
+    const struct kv *out, const struct value *val, const struct strv *tasks)
+{
+	const struct pipeline *p = v->p;
+	const struct data_entry *de;
+	struct loom_error err;
+	struct diag *dg = NULL;
+	char *text, *abs, *real, *file, *loom;
+	size_t i;
+
+	if (!value_is_scalar(val) || val->text == NULL)
+		return;
+	loom_error_clear(&err);
+	if ((de = pipeline_value_ref(p, val)) != NULL)
+		abs = pipeline_data_path(p, de, &err);
+	else if ((text = pipeline_expand(p, val->text, &val->span, "",
+	    "", &err)) != NULL) {
+		abs = pipeline_abspath(p, text);
+		free(text);
+	} else
+		abs = NULL;
+	if (abs == NULL || pipeline_is_url(abs)) {
+		free(abs);
+		return;
+	}
+	real = clean_resolve(abs);
+	text = pipeline_abspath(p, p->path);
+	file = clean_resolve(text);
+	free(text);
+	text = xasprintf("%s/.loom", p->dir);
+	loom = clean_resolve(text);
+	free(text);
+	if (strcmp(real, file) == 0)
+		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
+		    "the pipeline file %s", out->key, s->name, file);
+	else if (strcmp(real, loom) == 0)
+		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
+		    "Loom's state folder %s", out->key, s->name, loom);
+	else if (strncmp(real, loom, strlen(loom)) == 0 &&
+	    real[strlen(loom)] == '/')
+		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
+		    "inside Loom's state folder %s", out->key, s->name, loom);
+	for (i = 0; dg == NULL && i < tasks->n; i++)
+		if (strcmp(real, tasks->v[i]) == 0)
+			dg = validate_warning(v, &val->span, "output %s of step "
+			    "'%s' is the task script %s", out->key, s->name,
+			    tasks->v[i]);
+	if (dg != NULL)
+		diag_set_hint(dg, "running the step would overwrite it, and "
+		    "clean keeps it: write outputs elsewhere (out/...)");
+	free(real);
+	free(file);
+	free(loom);
+	free(abs);
+}
+
+/* Outputs of s that are sources (X5): warned about, one by one. */
+static void
+validate_output_sources(struct validate *v, const struct step *s,
+    const struct strv *tasks)
+{
+	const struct value *val;
+	size_t i, j;
+
+	for (i = 0; i < s->outputs.n; i++) {
+		val = s->outputs.v[i].value;
+		if (val == NULL)
+			continue;
+		if (val->type != VALUE_LIST)
+			validate_output_source(v, s, &s->outputs.v[i], val,
+			    tasks);
+		else
+			for (j = 0; j < val->nitems; j++)
+				validate_output_source(v, s,
+				    &s->outputs.v[i], val->items[j], tasks);
+	}
+}
+
+/* Names of data entries, parameters, steps and groups: no control. */
+static void
+validate_all_names(struct validate *v)
+{
+	const struct pipeline *p = v->p;
+	size_t i;
+
+	for (i = 0; i < p->ndata; i++)
+		validate_no_control(v, "data entry name", p->data[i].name,
+		    &p->data[i].span);
+	for (i = 0; i < p->nparams; i++)
+		validate_no_control(v, "parameter name", p->params[i].name,
+		    &p->params[i].span);
+	for (i = 0; i < p->nsteps; i++)
+		if (p->steps[i].name != NULL)
+			validate_no_control(v, "step name", p->steps[i].name,
+			    &p->steps[i].name_span);
+	for (i = 0; i < p->ngroups; i++)
+		validate_no_control(v, "group name", p->groups[i].name,
+		    &p->groups[i].span);
+}
+
 /* Names defined twice: data/variables among themselves and parameters. */
 static void
 validate_names(struct validate *v)
@@ -335,22 +513,22 @@ validate_names(struct validate *v)
 	}
 	pipeline_map_free(m);
 
-	/* Data paths: references, and entries that refer to each other. */
+	/*
+	 * Data paths: references, entries that refer to each other, sizes
+	 * (worked out, never built).
+	 */
+	v->expand_limit = PIPELINE_MAX_EXPANDED_PATH;
+	v->data_paths = true;
+	v->path_kind = "data path";
 	for (i = 0; i < p->ndata; i++) {
 		const struct data_entry *de = &p->data[i];
-		struct loom_error err;
-		char *path;
 
-		if (de->path == NULL)
-			continue;
-		validate_value(v, de->path, false);
-		loom_error_clear(&err);
-		path = pipeline_expand(p, de->path->text, &de->path->span,
-		    NULL, NULL, &err);
-		free(path);
-		if (err.set && strstr(err.message, "nest deeper") != NULL)
-			diags_add_error(v->d, &err);
+		if (de->path != NULL)
+			validate_value(v, de->path, false);
 	}
+	v->expand_limit = PIPELINE_MAX_EXPANDED;
+	v->data_paths = false;
+	v->path_kind = NULL;
 }
 
 /* Read each distinct task file once: existence and front matter. */
@@ -525,20 +703,37 @@ validate_steps(struct validate *v)
 	const struct pipeline *p = v->p;
 	const struct step *s;
 	struct diag *dg;
+	struct strv tasks;
+	char *abs;
 	size_t i, j;
 	bool in_loop;
 
+	strv_init(&tasks);
+	for (i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].task == NULL ||
+		    strchr(p->steps[i].task, '$') != NULL)
+			continue;
+		abs = pipeline_abspath(p, p->steps[i].task);
+		strv_push_owned(&tasks, clean_resolve(abs));
+		free(abs);
+	}
 	for (i = 0; i < p->nsteps; i++) {
 		s = &p->steps[i];
 		in_loop = s->loop != NULL;
+		validate_output_sources(v, s, &tasks);
+		v->path_kind = "input path";
 		for (j = 0; j < s->inputs.n; j++)
 			validate_value(v, s->inputs.v[j].value, in_loop);
+		v->path_kind = "output path";
 		for (j = 0; j < s->outputs.n; j++)
 			validate_value(v, s->outputs.v[j].value, in_loop);
+		v->path_kind = NULL;
 		for (j = 0; j < s->args.n; j++)
 			validate_value(v, s->args.v[j].value, in_loop);
+		v->path_kind = "task path";
 		if (s->task != NULL)
 			validate_text(v, s->task, &s->task_span, false);
+		v->path_kind = "loop folder";
 		if (s->loop != NULL) {
 			if (s->loop->over == NULL) {
 				dg = validate_error(v, &s->loop->span, 0,
@@ -557,8 +752,10 @@ validate_steps(struct validate *v)
 			} else
 				validate_value(v, s->loop->into, false);
 		}
+		v->path_kind = NULL;
 		validate_task(v, s);
 	}
+	strv_free(&tasks);
 }
 
 /* Layout entries should name a step, data entry, parameter or group. */
@@ -638,6 +835,7 @@ validate_pipeline_graph(const struct pipeline *p, struct diags *d)
 	memset(&v, 0, sizeof v);
 	v.p = p;
 	v.d = d;
+	v.expand_limit = PIPELINE_MAX_EXPANDED;
 	v.names = xreallocarray(NULL, p->ndata + p->nparams + 1,
 	    sizeof *v.names);
 	for (i = 0; i < p->ndata; i++)
@@ -648,6 +846,7 @@ validate_pipeline_graph(const struct pipeline *p, struct diags *d)
 	v.task_text = pipeline_map_create(16);
 
 	validate_names(&v);
+	validate_all_names(&v);
 	validate_steps(&v);
 	validate_layout(&v);
 	g = graph_build(p, d);

@@ -29,18 +29,21 @@ static bool	cmd_clean_confirm(size_t n, bool permanent);
 
 const struct loomctl_cmd cmd_clean_entry = {
 	.name = "clean",
-	.usage = "FILE [--list] [--permanent] [-y] [--set NAME=VALUE] "
-	    "[--var NAME=PATH]",
+	.usage = "FILE [--list] [--permanent] [--outside] [-y] "
+	    "[--set NAME=VALUE] [--var NAME=PATH]",
 	.summary = "Remove (or list) the outputs a pipeline's steps produce.",
 	.help =
 	    "Moves every output of every step to the trash (freedesktop.org\n"
 	    "trash: restore it from your file manager), then removes the\n"
 	    "stamps under .loom/stamps/ and the URL cache. Source data (data\n"
-	    "no step produces), task scripts and the pipeline file are never\n"
-	    "touched.\n\n"
+	    "no step produces), task scripts, the pipeline file and .loom are\n"
+	    "never touched, even through a symbolic link; outputs outside the\n"
+	    "pipeline's folder are kept unless --outside is given.\n\n"
 	    "Options:\n"
 	    "  --list            show what would be removed, remove nothing\n"
 	    "  --permanent       delete instead of moving to the trash\n"
+	    "  --outside         also remove outputs outside the pipeline's "
+	    "folder\n"
 	    "  -y, --yes         do not ask (needed when not on a terminal)\n"
 	    "  --set NAME=VALUE  override a parameter (repeatable)\n"
 	    "  --var NAME=PATH   override a data path (repeatable)\n\n"
@@ -78,6 +81,7 @@ static int
 cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	bool list_only = false, permanent = false, yes = false;
+	bool outside = false;
 	struct clean_list cl = { NULL, 0 };
 	struct loom_error err;
 	struct run_opts o;
@@ -94,6 +98,8 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			list_only = true;
 		else if (a > 0 && strcmp(argv[a], "--permanent") == 0)
 			permanent = true;
+		else if (a > 0 && strcmp(argv[a], "--outside") == 0)
+			outside = true;
 		else if (a > 0 && (strcmp(argv[a], "-y") == 0 ||
 		    strcmp(argv[a], "--yes") == 0))
 			yes = true;
@@ -120,7 +126,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = prepare_pipeline(&pr, &o, false, false)) != 0)
 		goto out;
 	loom_error_clear(&err);
-	if (clean_collect(pr.p, pr.g, &cl, &err) == -1) {
+	if (clean_collect(pr.p, pr.g, outside, &cl, &err) == -1) {
 		output_error(&err, stderr);
 		rc = LOOMCTL_EXIT_USAGE;
 		goto out;

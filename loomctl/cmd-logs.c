@@ -16,20 +16,22 @@
 
 #include <jansson.h>
 
-#include "common/base64.h"
 #include "common/error.h"
 #include "common/protocol.h"
+#include "common/suggest.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/items.h"
+#include "loomctl/logread.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
-#include "common/suggest.h"
 
 static int	cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv);
 static json_t	*cmd_logs_find_step(json_t *steps, const char *run,
 		    const char *step);
+static void	cmd_logs_write(void *arg, const unsigned char *data,
+		    size_t len);
 static int	cmd_logs_one(struct rpcclient *c, const char *run,
 		    const char *step, long item, bool follow);
 static int	cmd_logs_items(struct rpcclient *c, const char *run,
@@ -49,6 +51,15 @@ const struct loomctl_cmd cmd_logs_entry = {
 	.exec = cmd_logs_exec,
 };
 
+/* Write a piece of a log to stdout as it comes. */
+static void
+cmd_logs_write(void *arg, const unsigned char *data, size_t len)
+{
+	(void)arg;
+	fwrite(data, 1, len, stdout);
+	fflush(stdout);
+}
+
 /*
  * Print one log from the start; with follow, until the daemon says the
  * step has finished. Returns an exit status.
@@ -57,46 +68,21 @@ static int
 cmd_logs_one(struct rpcclient *c, const char *run, const char *step,
     long item, bool follow)
 {
+	struct logread r = { run, step, item, 0, 65536 };
 	struct loom_error err;
-	json_t *req, *res, *msg;
-	const char *b64;
-	unsigned char *data;
-	long long offset = 0;
-	size_t len;
-	bool eof;
-	int code;
+	json_t *msg;
+	int code, rc;
 
 	for (;;) {
-		req = json_pack("{s:s, s:s, s:I, s:i}", "run", run, "step",
-		    step, "offset", (json_int_t)offset, "max", 65536);
-		if (item >= 0)
-			json_object_set_new(req, "item", json_integer(item));
 		loom_error_clear(&err);
-		if ((res = rpcclient_call(c, "log.read", req, &code, &err)) ==
-		    NULL) {
+		rc = logread_drain(c, &r, cmd_logs_write, NULL, &code, &err);
+		if (rc == -1) {
 			output_fail("%s", err.message);
 			return code == LOOM_ERR_NO_RUN ||
 			    code == LOOM_ERR_NO_STEP ? LOOMCTL_EXIT_USAGE :
 			    LOOMCTL_EXIT_FAILED;
 		}
-		b64 = json_string_value(json_object_get(res, "data"));
-		eof = json_is_true(json_object_get(res, "eof"));
-		len = 0;
-		data = b64 != NULL ? base64_decode(b64, &len) : NULL;
-		if (data != NULL && len > 0) {
-			fwrite(data, 1, len, stdout);
-			fflush(stdout);
-		}
-		free(data);
-		if (json_is_integer(json_object_get(res, "next")))
-			offset = json_integer_value(json_object_get(res,
-			    "next"));
-		else
-			offset += (long long)len;
-		json_decref(res);
-		if (len > 0)
-			continue;
-		if (eof || !follow)
+		if (rc == 1 || !follow)
 			return LOOMCTL_EXIT_OK;
 		/* Nothing new yet: wait for an event or half a second. */
 		loom_error_clear(&err);

@@ -38,6 +38,7 @@
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/dryrun.h"
+#include "loomctl/logread.h"
 #include "loomctl/output.h"
 #include "loomctl/prepare.h"
 #include "loomctl/rpcclient.h"
@@ -91,6 +92,13 @@ struct cmd_run_view {
 	struct cmd_run_stream *open;	/* its line is printed but unended */
 	char *obuf;			/* output being assembled */
 	size_t ocap;
+	bool lost;			/* some output could not be shown */
+};
+
+/* Where cmd_run_log_piece writes. */
+struct cmd_run_piece {
+	struct cmd_run_view *v;
+	struct cmd_run_stream *s;
 };
 
 static volatile sig_atomic_t cmd_run_interrupts;
@@ -114,9 +122,13 @@ static void	cmd_run_write(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, const unsigned char *data,
 		    size_t len, bool flush);
 static void	cmd_run_output(struct cmd_run_view *v, json_t *params);
-static bool	cmd_run_read_log(struct cmd_run_view *v,
+static void	cmd_run_read_log(struct cmd_run_view *v,
 		    struct cmd_run_stream *s);
 static void	cmd_run_catch_up(struct cmd_run_view *v, json_t *params);
+static void	cmd_run_log_piece(void *arg, const unsigned char *data,
+		    size_t len);
+static void	cmd_run_lost(struct cmd_run_view *v,
+		    struct cmd_run_stream *s, const char *why);
 static void	cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof);
 static bool	cmd_run_has(const struct strv *sv, const char *s);
 static void	cmd_run_failed_loop(json_t *params);
@@ -502,44 +514,61 @@ cmd_run_output(struct cmd_run_view *v, json_t *params)
 	free(data);
 }
 
+/* A gapped stream's log, as log.read hands it out. */
+static void
+cmd_run_log_piece(void *arg, const unsigned char *data, size_t len)
+{
+	struct cmd_run_piece *pc = arg;
+
+	cmd_run_write(pc->v, pc->s, data, len, false);
+}
+
 /*
- * Read a stream's log from where we are until what exists so far has been
- * printed. Returns true once the daemon says the log is complete (eof).
+ * Read a gapped stream's log from where we are until what exists so far
+ * has been printed; the gap closes once the log is complete. A failed
+ * log.read is said, and makes the exit status a failure: output is
+ * never dropped silently.
  */
-static bool
+static void
 cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 {
+	struct cmd_run_piece pc = { v, s };
+	struct logread r = { v->run, s->step, s->item, s->next, 512 * 1024 };
 	struct loom_error err;
-	json_t *req, *res;
-	unsigned char *data;
-	const char *b64;
-	size_t len;
-	bool eof;
+	int rc;
 
-	for (;;) {
-		req = json_pack("{s:s, s:s, s:I, s:i}", "run", v->run,
-		    "step", s->step, "offset", (json_int_t)s->next,
-		    "max", 512 * 1024);
-		if (s->item >= 0)
-			json_object_set_new(req, "item",
-			    json_integer(s->item));
-		loom_error_clear(&err);
-		if ((res = rpcclient_call(v->c, "log.read", req, NULL,
-		    &err)) == NULL)
-			return true;	/* nothing more to be had */
-		eof = json_is_true(json_object_get(res, "eof"));
-		b64 = json_string_value(json_object_get(res, "data"));
-		len = 0;
-		data = b64 != NULL ? base64_decode(b64, &len) : NULL;
-		if (data != NULL && len > 0) {
-			cmd_run_write(v, s, data, len, false);
-			s->next += (long long)len;
-		}
-		free(data);
-		json_decref(res);
-		if (len == 0 || eof)
-			return eof;
-	}
+	loom_error_clear(&err);
+	rc = logread_drain(v->c, &r, cmd_run_log_piece, &pc, NULL, &err);
+	s->next = r.offset;
+	if (rc == 1)
+		s->gap = false;
+	else if (rc == -1)
+		cmd_run_lost(v, s, err.message);
+}
+
+/* Say that the rest of a stream's output cannot be shown. */
+static void
+cmd_run_lost(struct cmd_run_view *v, struct cmd_run_stream *s,
+    const char *why)
+{
+	char label[512];
+
+	cmd_run_label(s, label, sizeof label);
+	cmd_run_clear_progress(v);
+	fflush(stdout);
+	output_fail("output of %s from byte %lld not shown: %s", label,
+	    s->next, why);
+	if (s->item >= 0 && s->item_name != NULL)
+		fprintf(stderr, "  hint: loomctl logs %s %s --item %s\n",
+		    v->run, s->step, s->item_name);
+	else if (s->item >= 0)
+		fprintf(stderr, "  hint: loomctl logs %s %s --item %ld\n",
+		    v->run, s->step, s->item);
+	else
+		fprintf(stderr, "  hint: loomctl logs %s %s\n", v->run,
+		    s->step);
+	v->lost = true;
+	s->gap = false;
 }
 
 /*
@@ -554,13 +583,14 @@ cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
 	if ((s = cmd_run_stream_of(v, params)) == NULL)
 		return;
 	s->gap = true;
-	if (cmd_run_read_log(v, s))
-		s->gap = false;
+	cmd_run_read_log(v, s);
 }
 
 /*
- * Read the logs of gapped streams. With to_eof (the step or the run has
- * finished), keep reading until each log is complete.
+ * Read the logs of gapped streams. A gap stays open until its log is
+ * complete: the daemon sends no more live output of that stream. With
+ * to_eof (the step or the run has finished, so the log is complete),
+ * read each to its end.
  */
 static void
 cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
@@ -572,15 +602,17 @@ cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
 	for (i = 0; i < v->nstreams; i++) {
 		struct cmd_run_stream *s = &v->streams[i];
 
-		for (tries = 0; s->gap && tries < 1000; tries++) {
-			if (cmd_run_read_log(v, s))
-				s->gap = false;
-			else if (!to_eof)
+		if (s->gap)
+			cmd_run_read_log(v, s);
+		for (tries = 0; to_eof && s->gap; tries++) {
+			if (tries == 1000) {
+				cmd_run_lost(v, s, "the daemon never said "
+				    "its log was complete");
 				break;
-			else
-				nanosleep(&pause, NULL);
+			}
+			nanosleep(&pause, NULL);
+			cmd_run_read_log(v, s);
 		}
-		s->gap = false;
 	}
 }
 
@@ -842,7 +874,11 @@ cmd_run_attached(struct cmd_run_view *v)
 			    "state"));
 			cmd_run_clear_progress(v);
 			cmd_run_summary(v, params, state);
+			fflush(stdout);
 			rc = runref_exit_status(state);
+			/* Output that could not be shown fails the command. */
+			if (rc == LOOMCTL_EXIT_OK && v->lost)
+				rc = LOOMCTL_EXIT_FAILED;
 			json_decref(msg);
 			return rc;
 		}

@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Dry runs and the investigate report. Commands are printed one per
- * line; everything else is a "#" comment, so the whole output can be fed
- * to bash (from the pipeline's folder, named in the header) and does what
- * the run would do. A loop whose folder does not exist yet (an upstream
- * step makes it) cannot list its items: it is printed as a comment with
- * its command for one item.
+ * Dry runs and the investigate report. A dry run prints a shell script
+ * that does what the run would do, run as printed (`... --dry-run | sh`):
+ * `set -e`, a `cd` to the pipeline's folder, then for each step the
+ * `mkdir -p` of its output folders and its command, one per line, every
+ * word quoted. Everything else is a "#" comment, whose text has its
+ * control characters escaped, so no name or value can end a comment
+ * and start a command (X6). A loop whose folder does not exist yet (an
+ * upstream step makes it) cannot list its items: it is printed as a
+ * comment with its command for one item, and is not run by the script.
  */
 #include <sys/stat.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +42,92 @@ static int	dryrun_command(const struct pipeline *p, size_t step,
 static json_t	*dryrun_json_argv(const struct strv *argv);
 static void	dryrun_fresh_json(json_t *entry, const struct fresh_step *fs);
 static void	dryrun_paths(const char *title, const struct strv *paths);
+static void	dryrun_comment(const char *fmt, ...)
+		    __attribute__((format(printf, 1, 2)));
+static int	dryrun_mkdirs(const struct pipeline *p, size_t step,
+		    const char *loop_output, const char *into);
+static void	dryrun_header(const struct pipeline *p,
+		    const struct run_opts *o, size_t n, size_t nfresh);
+
+/* One "#" comment line; its text cannot break out of the comment. */
+static void
+dryrun_comment(const char *fmt, ...)
+{
+	va_list ap;
+	char *text, *safe;
+
+	va_start(ap, fmt);
+	text = xvasprintf(fmt, ap);
+	va_end(ap);
+	safe = command_printable(text);
+	printf("# %s\n", safe);
+	free(safe);
+	free(text);
+}
+
+/*
+ * "mkdir -p" of the folders a step (or a loop item) writes into, as the
+ * daemon creates them before it starts the step: the parent of each
+ * output and a loop's into folder. Returns 0, or 2 after printing the
+ * error.
+ */
+static int
+dryrun_mkdirs(const struct pipeline *p, size_t step, const char *loop_output,
+    const char *into)
+{
+	struct loom_error err;
+	struct strv outs, dirs;
+	char *slash, *line;
+	size_t i, k;
+
+	strv_init(&outs);
+	strv_init(&dirs);
+	loom_error_clear(&err);
+	if (command_output_paths(p, step, loop_output, &outs, &err) == -1) {
+		output_error(&err, stderr);
+		strv_free(&outs);
+		return LOOMCTL_EXIT_USAGE;
+	}
+	if (into != NULL)
+		strv_push(&dirs, into);
+	for (i = 0; i < outs.n; i++) {
+		slash = strrchr(outs.v[i], '/');
+		if (slash == NULL || slash == outs.v[i] ||
+		    pipeline_is_url(outs.v[i]))
+			continue;
+		*slash = '\0';
+		for (k = 0; k < dirs.n && strcmp(dirs.v[k], outs.v[i]) != 0;
+		    k++)
+			;
+		if (k == dirs.n)
+			strv_push(&dirs, outs.v[i]);
+	}
+	if (dirs.n > 0) {
+		line = command_quote(&dirs);
+		printf("mkdir -p -- %s\n", line);
+		free(line);
+	}
+	strv_free(&outs);
+	strv_free(&dirs);
+	return 0;
+}
+
+/* The script's first lines: what it runs, set -e and the cd. */
+static void
+dryrun_header(const struct pipeline *p, const struct run_opts *o, size_t n,
+    size_t nfresh)
+{
+	char *dir = command_quote_word(p->dir);
+
+	printf("# Pipeline: %zu step(s) to run%s", n - nfresh,
+	    dryrun_parallel(p, o) ? " [parallel]" : "");
+	if (nfresh > 0)
+		printf(", %zu up to date (--force runs them)", nfresh);
+	printf("\n");
+	dryrun_comment("working directory: %s", p->dir);
+	printf("set -e\ncd -- %s\n", dir);
+	free(dir);
+}
 
 static bool
 dryrun_parallel(const struct pipeline *p, const struct run_opts *o)
@@ -115,14 +205,8 @@ dryrun_print(const struct prepared *pr, const struct run_opts *o)
 		out = json_pack("{s:s, s:s, s:b, s:o}", "file", o->file,
 		    "cwd", p->dir, "parallel", dryrun_parallel(p, o),
 		    "steps", list);
-	} else {
-		printf("# Pipeline: %zu step(s) to run%s", n - nfresh,
-		    dryrun_parallel(p, o) ? " [parallel]" : "");
-		if (nfresh > 0)
-			printf(", %zu up to date (--force runs them)", nfresh);
-		printf("\n");
-		printf("# working directory: %s\n", p->dir);
-	}
+	} else
+		dryrun_header(p, o, n, nfresh);
 	for (i = 0; i < n && rc == 0; i++) {
 		const struct step *s = &p->steps[order[i]];
 		bool fresh;
@@ -143,15 +227,21 @@ dryrun_print(const struct prepared *pr, const struct run_opts *o)
 					dryrun_fresh_json(json_array_get(list,
 					    json_array_size(list) - 1),
 					    &plan->steps[order[i]]);
-			} else if (plan != NULL &&
-			    !plan->steps[order[i]].will_run)
-				printf("# %s\n#   up to date, not run\n# %s\n",
-				    s->name, quoted);
-			else if (plan != NULL)
-				printf("# %s\n#   runs: %s\n%s\n", s->name,
-				    plan->steps[order[i]].run_reason, quoted);
-			else
-				printf("# %s\n%s\n", s->name, quoted);
+			} else {
+				dryrun_comment("%s", s->name);
+				if (plan != NULL &&
+				    !plan->steps[order[i]].will_run) {
+					dryrun_comment("  up to date, not run");
+					dryrun_comment("%s", quoted);
+				} else {
+					if (plan != NULL)
+						dryrun_comment("  runs: %s", plan->
+						    steps[order[i]].run_reason);
+					rc = dryrun_mkdirs(p, order[i], NULL,
+					    NULL);
+					printf("%s\n", quoted);
+				}
+			}
 			free(quoted);
 			strv_free(&argv);
 			continue;
@@ -166,24 +256,26 @@ dryrun_print(const struct prepared *pr, const struct run_opts *o)
 				    "{s:s, s:s, s:o}", "step", s->name,
 				    "pending", err.message, "argv",
 				    dryrun_json_argv(&argv)));
-			} else if (rc == 0)
-				printf("# %s: items listed when the step "
-				    "runs (%s)\n#   for each item: %s\n",
-				    s->name, err.message, quoted);
+			} else if (rc == 0) {
+				dryrun_comment("%s: items listed when the step "
+				    "runs (%s)", s->name, err.message);
+				dryrun_comment("  for each item: %s", quoted);
+			}
 			if (rc == 0)
 				free(quoted);
 			strv_free(&argv);
 			loopitems_free(&li);
 			continue;
 		}
-		if (!o->json)
-			printf("# %s: %zu item(s) of %s\n%s%s%s", s->name,
-			    li.items.n, li.over, plan == NULL ? "" :
-			    plan->steps[order[i]].will_run ? "#   runs: " :
-			    "#   up to date, not run\n", plan == NULL ||
-			    !plan->steps[order[i]].will_run ? "" :
-			    plan->steps[order[i]].run_reason, plan == NULL ||
-			    !plan->steps[order[i]].will_run ? "" : "\n");
+		if (!o->json) {
+			dryrun_comment("%s: %zu item(s) of %s", s->name,
+			    li.items.n, li.over);
+			if (plan != NULL && plan->steps[order[i]].will_run)
+				dryrun_comment("  runs: %s",
+				    plan->steps[order[i]].run_reason);
+			else if (plan != NULL)
+				dryrun_comment("  up to date, not run");
+		}
 		for (k = 0; k < li.items.n && rc == 0; k++) {
 			strv_free(&argv);
 			strv_init(&argv);
@@ -204,9 +296,13 @@ dryrun_print(const struct prepared *pr, const struct run_opts *o)
 					json_object_set_new(entry, "uptodate",
 					    json_boolean(fresh));
 				json_array_append_new(list, entry);
-			} else
-				printf("%s%s\n", fresh ? "# up to date: " : "",
-				    quoted);
+			} else if (fresh)
+				dryrun_comment("up to date: %s", quoted);
+			else {
+				rc = dryrun_mkdirs(p, order[i], li.outputs.v[k][0]
+				    != '\0' ? li.outputs.v[k] : NULL, li.into);
+				printf("%s\n", quoted);
+			}
 			free(quoted);
 		}
 		strv_free(&argv);

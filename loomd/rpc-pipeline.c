@@ -14,7 +14,10 @@
  *                  (common/pipeline-save.c) and replace it atomically,
  *                  refused when it changed on disk since base_version
  *
- * pipeline.validate is rpc-daemon.c's. The module hooks at the end make
+ *   pipeline.validate  the diagnostics of one file, as `loomctl validate
+ *                  --json` gives them
+ *
+ * The module hooks at the end make
  * an open editor keep the daemon alive (loomd_may_exit). Nothing here
  * writes files but pipeline.save, through fileio_write_atomic.
  */
@@ -49,6 +52,11 @@
 #define LIST_MAX_FILES		500
 #define LIST_MAX_ENTRIES	20000	/* folder entries looked at */
 #define LIST_SNIFF		(256 * 1024)
+/*
+ * Bytes of resolved paths and commands one pipeline.open may send (the
+ * file's own text is bounded by its size limit; expansion is not).
+ */
+#define OPEN_MAX_RESOLVED	LOOM_MAX_CLIENT_OUTPUT
 
 static json_t	*rpc_pipeline_ui_open(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
@@ -73,6 +81,9 @@ static void	 rpc_pipeline_add_name(json_t *a, const char *name,
 		    size_t len);
 static json_t	*rpc_pipeline_model(const struct pipeline *p,
 		    const char *virtual_env);
+static json_t	*rpc_pipeline_validate(struct loomd *loomd,
+		    struct rpc_client *client, json_t *params,
+		    struct rpc_error *err);
 static json_t	*rpc_pipeline_ports(const struct pipeline *p,
 		    const struct kvlist *l);
 static void	 rpc_pipeline_loop_port(const struct pipeline *p,
@@ -95,6 +106,7 @@ const struct rpc_method rpc_pipeline_methods[] = {
 	{ "ui.open", rpc_pipeline_ui_open },
 	{ "ui.target", rpc_pipeline_ui_target },
 	{ "pipeline.open", rpc_pipeline_open },
+	{ "pipeline.validate", rpc_pipeline_validate },
 	{ "pipeline.list", rpc_pipeline_list },
 	{ "pipeline.save", rpc_pipeline_save },
 	{ NULL, NULL },
@@ -381,13 +393,13 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 	json_t *data = json_array(), *params = json_array();
 	json_t *steps = json_array(), *groups = json_array();
 	json_t *layout = json_object(), *step, *cmd, *members, *ins, *outs;
-	json_t *fm, *fmcache = json_object();
+	json_t *fm, *fmcache = json_object(), *model;
 	struct loom_error err;
 	struct stat sb;
 	struct strv argv;
 	char *path, *abs;
 	const char *kind, *type;
-	size_t i, j;
+	size_t i, j, spent = 0;
 	bool url;
 
 	for (i = 0; i < p->ndata; i++) {
@@ -395,6 +407,7 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 
 		loom_error_clear(&err);
 		path = pipeline_data_path(p, d, &err);
+		spent += path != NULL ? strlen(path) : 0;
 		url = d->path != NULL && d->path->text != NULL &&
 		    (strncmp(d->path->text, "http://", 7) == 0 ||
 		    strncmp(d->path->text, "https://", 8) == 0);
@@ -418,6 +431,8 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		    json_string(d->description) : json_null(),
 		    "line", d->span.line));
 		free(path);
+		if (spent > OPEN_MAX_RESOLVED)
+			break;
 	}
 
 	for (i = 0; i < p->nparams; i++) {
@@ -448,7 +463,7 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		free(path);
 	}
 
-	for (i = 0; i < p->nsteps; i++) {
+	for (i = 0; i < p->nsteps && spent <= OPEN_MAX_RESOLVED; i++) {
 		const struct step *s = &p->steps[i];
 
 		ins = rpc_pipeline_ports(p, &s->inputs);
@@ -466,9 +481,11 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		if (command_build(p, i, &cenv, s->loop ? "<item>" : NULL,
 		    s->loop ? "<output>" : NULL, NULL, &argv, &err) == 0) {
 			cmd = json_array();
-			for (j = 0; j < argv.n; j++)
+			for (j = 0; j < argv.n; j++) {
+				spent += strlen(argv.v[j]);
 				json_array_append_new(cmd,
 				    json_string(argv.v[j]));
+			}
 		} else
 			cmd = json_null();
 		strv_free(&argv);
@@ -524,9 +541,14 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		    p->layout[i].y));
 
 	json_decref(fmcache);
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}", "data", data,
+	model = json_pack("{s:o, s:o, s:o, s:o, s:o}", "data", data,
 	    "parameters", params, "steps", steps, "groups", groups,
 	    "layout", layout);
+	if (spent > OPEN_MAX_RESOLVED) {
+		json_decref(model);
+		return NULL;
+	}
+	return model;
 }
 
 /* pipeline.open {"file"} */
@@ -556,6 +578,16 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 		r = rpc_pipeline_model(p, json_string_value(json_object_get(
 		    json_object_get(params, "env") ? json_object_get(params,
 		    "env") : env, "VIRTUAL_ENV")));
+		if (r == NULL) {
+			rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack(
+			    "{s:s}", "file", real), "%s: resolved paths and "
+			    "commands pass %d bytes, too many to send", real,
+			    OPEN_MAX_RESOLVED);
+			pipeline_free(p);
+			diags_free(&d);
+			free(real);
+			return NULL;
+		}
 	} else
 		r = json_pack("{s:[], s:[], s:[], s:[], s:{}}", "data",
 		    "parameters", "steps", "groups", "layout");
@@ -579,6 +611,38 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	/* Temporary files of a save that died here go now. */
 	*strrchr(real, '/') = '\0';
 	(void)fileio_sweep_temps(real[0] != '\0' ? real : "/");
+	pipeline_free(p);
+	diags_free(&d);
+	free(real);
+	return r;
+}
+
+/*
+ * pipeline.validate {"file"}: what `loomctl validate --json` prints,
+ * {"ok", "diagnostics"}.
+ */
+static json_t *
+rpc_pipeline_validate(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	struct pipeline *p;
+	struct diags d;
+	const char *file;
+	json_t *r;
+	char *real;
+
+	(void)loomd;
+	(void)client;
+	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
+		return NULL;
+	if ((real = rpc_params_regular_file(file, err)) == NULL)
+		return NULL;
+	diags_init(&d);
+	if ((p = pipeline_load_file(real, &d)) != NULL)
+		validate_pipeline(p, &d);
+	diags_sort(&d);
+	r = json_pack("{s:b, s:o}", "ok", p != NULL && d.nerrors == 0,
+	    "diagnostics", rpc_params_diags(&d));
 	pipeline_free(p);
 	diags_free(&d);
 	free(real);

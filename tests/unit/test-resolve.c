@@ -10,7 +10,10 @@
  * (true/false, integers, decimals, the rest text, spelling kept) and
  * --var (relative paths against the pipeline's folder), NAME=VALUE
  * parsing and unknown names; pipeline_value_ref; suggestions; YAML
- * scalar typing; value sharing.
+ * scalar typing; value sharing. Sizes (X2): a reference bomb refused
+ * with the size it would have, nested $loop_item uses counted with the
+ * item's length, the 64 KiB limit of data paths, sizes worked out
+ * again after --set and --var, and entries known to be empty skipped.
  */
 #include <sys/types.h>
 
@@ -423,6 +426,129 @@ test_resolve_values(void **state)
 	value_free(v);
 }
 
+/* Expansion is sized before it is built (X2). */
+static void
+test_resolve_sizes(void **state)
+{
+	static const char bomb[] =
+	    "parameters:\n"
+	    "  p: ab\n"
+	    "data:\n"
+	    "  a: ${b}${b}${b}${b}${b}${b}${b}${b}${b}${b}\n"
+	    "  b: ${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}\n"
+	    "  c: ${d}${d}${d}${d}${d}${d}${d}${d}${d}${d}\n"
+	    "  d: ${e}${e}${e}${e}${e}${e}${e}${e}${e}${e}\n"
+	    "  e: ${p}${p}${p}${p}${p}${p}${p}${p}${p}${p}\n"
+	    "  item: x${loop_item}y${loop_item}\n"
+	    "pipeline: []\n";
+	struct diags d;
+	struct pipeline *p;
+	struct loom_error err;
+	char *s, *big;
+
+	(void)state;
+	diags_init(&d);
+	p = pipeline_load_string("b.yml", "/x", bomb, strlen(bomb), &d);
+	assert_non_null(p);
+	/* e is 20 bytes, d 200, c 2000, b 20000: a is 200000 bytes. */
+	loom_error_clear(&err);
+	s = pipeline_data_path(p, pipeline_data(p, "a"), &err);
+	assert_null(s);
+	assert_string_equal(err.message, "references expand to 200000 bytes "
+	    "here, more than the limit of 65536 bytes");
+	assert_int_equal(err.line, 4);
+	assert_int_equal(err.column, 6);
+	/* As an argument it is within 1 MiB: built, exactly that long. */
+	loom_error_clear(&err);
+	s = pipeline_expand(p, "${a}", NULL, NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), 200000);
+	free(s);
+	loom_error_clear(&err);
+	s = pipeline_expand(p, "${a}${a}${a}${a}${a}${a}", NULL, NULL, NULL,
+	    &err);
+	assert_null(s);
+	assert_non_null(strstr(err.message, "1200000 bytes"));
+	/* Nested $loop_item counts twice its length. */
+	big = malloc(600 * 1024);
+	memset(big, 'i', 600 * 1024 - 1);
+	big[600 * 1024 - 1] = '\0';
+	loom_error_clear(&err);
+	s = pipeline_expand(p, "${item}", NULL, "short", "o", &err);
+	assert_string_equal(s, "xshortyshort");
+	free(s);
+	loom_error_clear(&err);
+	assert_null(pipeline_expand(p, "${item}", NULL, big, "o", &err));
+	assert_non_null(strstr(err.message, "1228800 bytes"));
+	/* Sizes follow --set and --var. */
+	loom_error_clear(&err);
+	assert_int_equal(pipeline_set_param(p, "p", "a", &err), 0);
+	s = pipeline_expand(p, "${a}", NULL, NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), 100000);
+	free(s);
+	s = pipeline_data_path(p, pipeline_data(p, "b"), &err);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), strlen("/x/") + 10000);
+	free(s);
+	big[7000] = '\0';
+	assert_int_equal(pipeline_set_var(p, "e", big, &err), 0);
+	assert_null(pipeline_data_path(p, pipeline_data(p, "d"), &err));
+	assert_non_null(strstr(err.message, "70000 bytes here, more than "
+	    "the limit of 65536"));
+	free(big);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
+/*
+ * Entries known to expand to nothing are skipped, not followed: 10^6
+ * references over an empty parameter build "" at once; an entry below
+ * that refers to nothing is still reported.
+ */
+static void
+test_resolve_empty(void **state)
+{
+	static const char text_empty[] =
+	    "parameters:\n"
+	    "  z: \"\"\n"
+	    "data:\n"
+	    "  a: ${b}${b}${b}${b}${b}${b}${b}${b}${b}${b}\n"
+	    "  b: ${c}${c}${c}${c}${c}${c}${c}${c}${c}${c}\n"
+	    "  c: ${d}${d}${d}${d}${d}${d}${d}${d}${d}${d}\n"
+	    "  d: ${e}${e}${e}${e}${e}${e}${e}${e}${e}${e}\n"
+	    "  e: ${f}${f}${f}${f}${f}${f}${f}${f}${f}${f}\n"
+	    "  f: x${z}\n"
+	    "  g: ${h}${h}\n"
+	    "  h: ${nosuch}\n"
+	    "pipeline: []\n";
+	struct diags d;
+	struct pipeline *p;
+	struct loom_error err;
+	char *s;
+
+	(void)state;
+	diags_init(&d);
+	p = pipeline_load_string("e.yml", "/x", text_empty,
+	    strlen(text_empty), &d);
+	assert_non_null(p);
+	loom_error_clear(&err);
+	s = pipeline_expand(p, "<${b}>", NULL, NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(strlen(s), 10000 + 2);
+	free(s);
+	assert_int_equal(pipeline_set_param(p, "z", "", &err), 0);
+	assert_int_equal(pipeline_set_var(p, "f", "${z}", &err), 0);
+	s = pipeline_expand(p, "<${a}${a}${a}${a}${a}${a}${a}${a}>", NULL,
+	    NULL, NULL, &err);
+	assert_string_equal(s, "<>");
+	free(s);
+	assert_null(pipeline_expand(p, "${g}", NULL, NULL, NULL, &err));
+	assert_string_equal(err.message, "unknown reference $nosuch");
+	pipeline_free(p);
+	diags_free(&d);
+}
+
 int
 main(void)
 {
@@ -436,6 +562,8 @@ main(void)
 		cmocka_unit_test(test_resolve_suggest),
 		cmocka_unit_test(test_resolve_classify),
 		cmocka_unit_test(test_resolve_values),
+		cmocka_unit_test(test_resolve_sizes),
+		cmocka_unit_test(test_resolve_empty),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
