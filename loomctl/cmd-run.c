@@ -172,8 +172,8 @@ const struct loomctl_cmd cmd_run_entry = {
 	    "  --json               with --dry-run: the commands as JSON\n\n"
 	    "Attached, the first line is 'Run: ID'; Ctrl-C cancels the run; "
 	    "closing the\nterminal leaves it running (see 'loomctl status', "
-	    "'loomctl wait').\nOne run per pipeline file at a time: a second "
-	    "run of the same file waits\nin a queue behind the first (see "
+	    "'loomctl wait').\nA run whose steps overlap those of a run of "
+	    "the same file going on\nwaits in a queue behind it (see "
 	    "--no-wait).\nExit status: 0 every step succeeded, 1 a step "
 	    "failed, 2 usage error or\ninvalid pipeline, 130 the run was "
 	    "cancelled (Ctrl-C).\n",

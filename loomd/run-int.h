@@ -161,6 +161,9 @@ struct run_state {
 /* run-start.c: a queued run's turn has come; start it. */
 void run_begin(struct run *r);
 
+/* Whether two runs of one pipeline file share or feed each other's steps. */
+bool run_overlaps(const struct run *a, const struct run *b);
+
 /* run.c: the life of a run. */
 struct run_state *run_state_get(struct loomd *loomd);
 /*

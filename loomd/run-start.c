@@ -80,9 +80,46 @@ run_make_output_dirs(struct run *r, struct rpc_error *rerr)
 }
 
 /*
- * One run per pipeline file (by real path) at a time: r waits behind the
- * run of its file that runs now, or with no_wait is refused naming it
- * (-32007). Returns 0, or -1 with rerr set.
+ * Whether runs a and b of one pipeline file get in each other's way: they
+ * select a step in common, or a step of one consumes what a step of the
+ * other produces (by step name: each run loaded the file itself).
+ */
+bool
+run_overlaps(const struct run *a, const struct run *b)
+{
+	const struct run *x, *y;
+	const size_t *deps;
+	ssize_t j;
+	size_t i, k, n;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		x = pass == 0 ? a : b;
+		y = pass == 0 ? b : a;
+		for (i = 0; i < x->p->nsteps; i++) {
+			if (!x->selected[i])
+				continue;
+			j = pipeline_step_index(y->p, x->p->steps[i].name);
+			if (j >= 0 && y->selected[j])
+				return true;
+			deps = graph_deps(x->g, i, &n);
+			for (k = 0; k < n; k++) {
+				j = pipeline_step_index(y->p,
+				    x->p->steps[deps[k]].name);
+				if (j >= 0 && y->selected[j])
+					return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Runs of one pipeline file (by real path) that overlap (run_overlaps)
+ * go one at a time: r waits (behind the overlapping run that runs now,
+ * else the newest queued one), or with no_wait is refused naming it
+ * (-32007). Runs of
+ * separate steps go side by side. Returns 0, or -1 with rerr set.
  */
 static int
 run_queue_check(struct run_state *rs, struct run *r, bool no_wait,
@@ -91,8 +128,10 @@ run_queue_check(struct run_state *rs, struct run *r, bool no_wait,
 	struct run *o, *ahead = NULL;
 
 	for (o = rs->active; o != NULL; o = o->next) {
-		if (strcmp(o->key, r->key) != 0)
+		if (o == r || strcmp(o->key, r->key) != 0 || o->p == NULL ||
+		    o->selected == NULL || !run_overlaps(o, r))
 			continue;
+		/* The running one is named; else the newest queued one. */
 		if (ahead == NULL || !o->queued)
 			ahead = o;
 		if (!o->queued)
@@ -432,8 +471,6 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	sched_actions_init(&r->acts);
 	strv_init(&r->env);
 	diags_init(&diags);
-	if (run_queue_check(rs, r, no_wait, rerr) == -1)
-		goto fail;
 	r->p = pipeline_load_file(r->file, &diags);
 	if (r->p == NULL || diags.nerrors > 0)
 		goto invalid;
@@ -465,6 +502,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	/* Missing source inputs: said now, not by a crashing step. */
 	if (run_check_sources(r, params, &diags) > 0)
 		goto invalid;
+	if (run_queue_check(rs, r, no_wait, rerr) == -1)
+		goto fail;
 
 	run_set_env(r, env);
 	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;

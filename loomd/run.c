@@ -774,26 +774,36 @@ run_do_finished(struct run *r, const struct sched_action *a)
 }
 
 /*
- * Start the oldest queued run of the pipeline at key, unless a run of it
- * still runs (the active list is newest first).
+ * Start, oldest first, every queued run of the pipeline at key that no
+ * run still going (or older and still queued) overlaps (run_overlaps;
+ * the active list is newest first).
  */
 static void
 run_dequeue(struct loomd *loomd, const char *key)
 {
 	struct run_state *rs = run_state_get(loomd);
-	struct run *r, *next = NULL;
+	struct run *r, *o, *last = NULL;
+	bool blocked;
 
 	if (rs->stopping)
 		return;
-	for (r = rs->active; r != NULL; r = r->next) {
-		if (strcmp(r->key, key) != 0)
-			continue;
-		if (!r->queued)
+	for (;;) {
+		/* The oldest queued run of key not yet looked at. */
+		r = NULL;
+		for (o = rs->active; o != NULL && o != last; o = o->next)
+			if (o->queued && strcmp(o->key, key) == 0)
+				r = o;
+		if (r == NULL)
 			return;
-		next = r;
+		last = r;
+		blocked = false;
+		for (o = r->next; o != NULL && !blocked; o = o->next)
+			blocked = strcmp(o->key, key) == 0 && run_overlaps(o, r);
+		if (!blocked) {
+			run_begin(r);
+			last = NULL;	/* r may be gone: look again */
+		}
 	}
-	if (next != NULL)
-		run_begin(next);
 }
 
 /* End a run that never started. */

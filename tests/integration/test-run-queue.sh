@@ -14,6 +14,9 @@
 #    line on a terminal: "[queued behind run ID, ...]"), then follows its
 #    run once it starts (run.started and the step events arrive)
 #  - -j N without --parallel runs in parallel
+#  - runs of one file whose steps neither overlap nor feed each other go
+#    side by side; a run of a step that consumes a running step's output
+#    waits (--no-wait: refused)
 #  - loomd killed (SIGKILL) with a run going and one queued: the next
 #    daemon marks both interrupted, the queued one never starts, and the
 #    file is free for a new run
@@ -95,6 +98,41 @@ touch "$EXP/gate"
 wait "$att" || fail "attached queued run failed: $(cat "$OUT")"
 grep -aq '\[SUCCESS\] gated' "$OUT" || fail "attached output: $(cat "$OUT")"
 grep -aq '\[gated\] through the gate' "$OUT" || fail "attached output: $(cat "$OUT")"
+
+note "runs of separate steps of one file go side by side"
+cat >"$EXP/tasks/g1.sh" <<'SH'
+while [ ! -e gate1 ]; do sleep 0.02; done
+echo made >"$2"
+SH
+printf 'cat "$1"\n' >"$EXP/tasks/dep.sh"
+cat >"$EXP/p2.yml" <<'YML'
+data:
+  x: {type: txt, path: out/x.txt}
+pipeline:
+  - name: g1
+    task: tasks/g1.sh
+    outputs: {-o: $x}
+  - name: free
+    task: tasks/other.sh
+  - name: dep
+    task: tasks/dep.sh
+    inputs: {x: $x}
+YML
+g=$("$LOOMCTL" run -d --step g1 "$EXP/p2.yml" 2>"$ERR") || fail "g1: $(cat "$ERR")"
+g1_running() { [ "$(field "$g" '.steps[0].state')" = running ]; }
+wait_for 30 g1_running
+f=$("$LOOMCTL" run -d --no-wait --step free "$EXP/p2.yml" 2>"$ERR") ||
+    fail "a run of a separate step was held: $(cat "$ERR")"
+wait_for 30 state_is "$f" succeeded
+g1_running || fail "g1 no longer running while free ran"
+"$LOOMCTL" run -d --no-wait --step dep "$EXP/p2.yml" >"$OUT" 2>"$ERR" &&
+    fail "a run of a step that reads g1's output was not held"
+grep -q "already running as run $g" "$ERR" || fail "refusal: $(cat "$ERR")"
+d=$("$LOOMCTL" run -d --step dep "$EXP/p2.yml" 2>/dev/null) || fail "dep run"
+state_is "$d" queued || fail "dep run is $(field "$d" .state)"
+touch "$EXP/gate1"
+wait_for 30 state_is "$d" succeeded
+[ "$(field "$d" .queued_behind)" = "$g" ] || fail "dep waited for $(field "$d" .queued_behind)"
 
 note "a daemon that dies leaves its queued run interrupted, never started"
 "$LOOMCTL" daemon stop >/dev/null || fail "daemon stop"
