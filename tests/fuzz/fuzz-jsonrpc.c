@@ -18,6 +18,7 @@
 #include "common/log.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
+#include "loomd/watch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -28,6 +29,7 @@ const struct rpc_method rpc_log_methods[] = { { NULL, NULL } };
 const struct rpc_method rpc_pipeline_methods[] = { { NULL, NULL } };
 const struct rpc_method rpc_file_methods[] = { { NULL, NULL } };
 const struct rpc_method rpc_fresh_methods[] = { { NULL, NULL } };
+const struct rpc_method rpc_task_methods[] = { { NULL, NULL } };
 
 /* The parts of server.c the dispatcher reaches. */
 uint64_t
@@ -53,6 +55,13 @@ loomd_modules_status(struct loomd *loomd, json_t *result)
 {
 	(void)loomd;
 	(void)result;
+}
+
+/* No pipeline is ever opened here, so no client watches one. */
+void
+watch_client_gone(struct rpc_client *client)
+{
+	(void)client;
 }
 
 struct fuzz_conn {
