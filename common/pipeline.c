@@ -805,7 +805,8 @@ pipeline_too_deep(const struct pipeline *p, size_t d, struct loom_error *err)
 
 	dp.p = p;
 	dp.sz = p->index->sizes;
-	for (depth = 0; depth < PIPELINE_MAX_EXPAND_DEPTH; depth++) {
+	for (depth = 0; depth < PIPELINE_MAX_EXPAND_DEPTH &&
+	    p->data[d].path != NULL; depth++) {
 		dp.need = PIPELINE_MAX_EXPAND_DEPTH - depth;
 		dp.found = -1;
 		pipeline_scan_refs(p->data[d].path->text, NULL,
@@ -814,8 +815,10 @@ pipeline_too_deep(const struct pipeline *p, size_t d, struct loom_error *err)
 			break;
 		d = (size_t)dp.found;
 	}
-	loom_error_set(err, p->path, p->data[d].path->span.line,
-	    p->data[d].path->span.column,
+	loom_error_set(err, p->path, p->data[d].path != NULL ?
+	    p->data[d].path->span.line : p->data[d].span.line,
+	    p->data[d].path != NULL ? p->data[d].path->span.column :
+	    p->data[d].span.column,
 	    "references nest deeper than %d levels at $%s",
 	    PIPELINE_MAX_EXPAND_DEPTH, p->data[d].name);
 	loom_error_hint(err, "check for data entries that refer to each "
