@@ -314,10 +314,20 @@ yamldoc_line_end(const struct yamldoc *doc, size_t pos)
 	return pos < doc->len ? pos + 1 : pos;
 }
 
+/*
+ * The column of pos as the YAML parser counts it: characters, not bytes,
+ * so that a byte order mark or other multi-byte character before a key
+ * does not make new lines copy a deeper indentation than the key's.
+ */
 size_t
 yamldoc_column(const struct yamldoc *doc, size_t pos)
 {
-	return pos - yamldoc_line_start(doc, pos);
+	size_t i, col = 0;
+
+	for (i = yamldoc_line_start(doc, pos); i < pos; i++)
+		if (((unsigned char)doc->text[i] & 0xc0) != 0x80)
+			col++;
+	return col;
 }
 
 bool

@@ -285,9 +285,15 @@ fuzz_check(struct fuzz *f, const char *out, size_t outlen)
 	    &backlen, &err);
 	if (back == NULL || backlen != f->len ||
 	    memcmp(back, f->text, f->len) != 0) {
+		char *e = json_dumps(f->edits, JSON_COMPACT);
+		char *i = json_dumps(f->inverse, JSON_COMPACT);
+
 		fprintf(stderr, "the inverse did not restore the file (%s):\n"
-		    "%s\n", back == NULL ? err.message : "different bytes",
-		    back != NULL ? back : out);
+		    "%s\nedits: %s\ninverse: %s\n", back == NULL ?
+		    err.message : "different bytes", back != NULL ? back : out,
+		    e != NULL ? e : "?", i != NULL ? i : "?");
+		free(e);
+		free(i);
 		abort();
 	}
 	free(back);

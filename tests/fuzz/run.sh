@@ -12,6 +12,9 @@
 # $LOOM_FUZZ_BUILD/corpus/NAME; a crash is written there as crash-*,
 # and the script exits non-zero. Copy a crasher into regress/NAME/ once
 # it is fixed, so it is re-run forever.
+# The random seed is LOOM_FUZZ_SEED (default 1), so that a run is
+# reproducible and a longer run with the same seed covers a shorter one;
+# LOOM_FUZZ_SEED=0 picks a new seed each time, for longer hunts.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -ne 2 ]; then
@@ -52,7 +55,8 @@ fi
 
 # ASan keeps 256 MiB of freed memory by default: too close to the limit.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=32"
-opts=(-rss_limit_mb=256 -timeout=1 -artifact_prefix="$artifacts/")
+opts=(-rss_limit_mb=256 -timeout=1 -artifact_prefix="$artifacts/"
+	-seed="${LOOM_FUZZ_SEED:-1}")
 dict=$top/tests/fuzz/$name.dict
 if [ -f "$dict" ]; then
 	opts+=(-dict="$dict")
