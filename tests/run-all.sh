@@ -3,7 +3,9 @@
 # The whole test suite: installs what a fresh Debian 12 machine lacks,
 # builds Loom with AddressSanitizer and UndefinedBehaviorSanitizer, runs
 # every unit, integration and browser test with CTest, then runs each
-# fuzzer for a bounded time (LOOM_FUZZ_SECONDS, default 60; 0 skips).
+# fuzzer on a fixed number of inputs from a fixed seed (LOOM_FUZZ_RUNS,
+# default 200000, at most LOOM_FUZZ_SECONDS each, default 600; 0 skips),
+# so that the fuzz stage gives the same answer on every machine.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -25,7 +27,8 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd "$build" && ctest --output-on-failure -j2) | tee "$build/ctest.log"
 
-seconds=${LOOM_FUZZ_SECONDS:-60}
+seconds=${LOOM_FUZZ_SECONDS:-600}
+export LOOM_FUZZ_RUNS=${LOOM_FUZZ_RUNS:-200000}
 if [ "$seconds" != 0 ] && [ -x tests/fuzz/run.sh ]; then
 	fuzzbuild=$top/build-fuzz
 	CC=clang cmake -S . -B "$fuzzbuild" -DLOOM_FUZZ=ON -DLOOM_TESTS=OFF \
@@ -37,7 +40,7 @@ if [ "$seconds" != 0 ] && [ -x tests/fuzz/run.sh ]; then
 		tests/fuzz/run.sh "$target" "$seconds"
 		fuzzed=$((fuzzed + 1))
 	done
-	echo "fuzz: $fuzzed target(s), $seconds s each, no crash"
+	echo "fuzz: $fuzzed target(s), $LOOM_FUZZ_RUNS inputs each, no crash"
 fi
 
 # The test summary again, last, where readers of a long log look.

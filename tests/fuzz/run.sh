@@ -12,9 +12,11 @@
 # $LOOM_FUZZ_BUILD/corpus/NAME; a crash is written there as crash-*,
 # and the script exits non-zero. Copy a crasher into regress/NAME/ once
 # it is fixed, so it is re-run forever.
-# The random seed is LOOM_FUZZ_SEED (default 1), so that a run is
-# reproducible and a longer run with the same seed covers a shorter one;
-# LOOM_FUZZ_SEED=0 picks a new seed each time, for longer hunts.
+# The random seed is LOOM_FUZZ_SEED (default 1) and LOOM_FUZZ_RUNS, when
+# set, bounds the inputs tried: with both, a run tries the same inputs on
+# every machine, however loaded (SECONDS is then only a cap), so a run
+# that passed here passes in CI. LOOM_FUZZ_SEED=0 picks a new seed each
+# time, for longer hunts.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 if [ $# -ne 2 ]; then
@@ -66,6 +68,11 @@ if [ -d "$regress" ] && [ -n "$(ls -A "$regress")" ]; then
 	echo "$name: replaying $(ls "$regress" | wc -l) regression inputs"
 	"$target" "${opts[@]}" "$regress"/*
 fi
-echo "$name: fuzzing for $seconds s"
-"$target" "${opts[@]}" -max_total_time="$seconds" -print_final_stats=1 \
+echo "$name: fuzzing for ${LOOM_FUZZ_RUNS:+$LOOM_FUZZ_RUNS inputs or }$seconds s"
+runs=()
+if [ -n "${LOOM_FUZZ_RUNS:-}" ]; then
+	runs=(-runs="$LOOM_FUZZ_RUNS")
+fi
+"$target" "${opts[@]}" "${runs[@]}" -max_total_time="$seconds" \
+	-print_final_stats=1 \
 	"$corpus" "$seeds"
