@@ -53,6 +53,8 @@ static void	load_data_section(struct load *l, const struct kv *kv,
 		    bool from_variables);
 static void	load_params(struct load *l, const struct kv *kv);
 static void	load_execution(struct load *l, const struct kv *kv);
+static void	load_resources(struct load *l, const struct kv *kv,
+		    const char *what, struct resources *r);
 static void	load_interpreter(struct load *l, const struct kv *kv,
 		    struct strv *out);
 static void	load_loop(struct load *l, struct step *s, const struct kv *kv);
@@ -327,7 +329,7 @@ static void
 load_execution(struct load *l, const struct kv *kv)
 {
 	static const char *const known[] = { "parallel", "max_workers",
-	    "interpreters" };
+	    "interpreters", "executor", "slurm" };
 	struct execution *x = &l->p->exec;
 	const struct kv *f;
 	struct diag *dg;
@@ -383,8 +385,105 @@ load_execution(struct load *l, const struct kv *kv)
 					    x->interpreters.v[j].key,
 					    load_kind(v));
 			}
-		} else
-			load_unknown(l, f, "execution", NULL, known, 3);
+		} else if (strcmp(f->key, "executor") == 0) {
+			x->executor_span = *load_where(f);
+			if (value_is_scalar(f->value))
+				x->executor = resources_executor(
+				    f->value->text);
+			if (x->executor == EXECUTOR_DEFAULT) {
+				dg = load_error(l, load_where(f), "executor "
+				    "must be local or slurm, not '%s'",
+				    value_is_scalar(f->value) ?
+				    f->value->text : load_kind(f->value));
+				diag_set_hint(dg, "write executor: slurm to "
+				    "run the steps as Slurm jobs");
+			} else if (x->executor == EXECUTOR_SLURM) {
+				dg = load_warning(l, load_where(f), "executor: "
+				    "slurm is not available in this version: "
+				    "the steps run on this machine");
+				diag_set_hint(dg, "the slurm: and resources: "
+				    "settings are checked and kept for it");
+			}
+		} else if (strcmp(f->key, "slurm") == 0)
+			load_resources(l, f, "execution.slurm", &x->slurm);
+		else
+			load_unknown(l, f, "execution", NULL, known, 5);
+	}
+}
+
+/* execution.slurm: or a step's resources: (resources.h). */
+static void
+load_resources(struct load *l, const struct kv *kv, const char *what,
+    struct resources *r)
+{
+	const struct kv *f;
+	const struct value *v;
+	struct diag *dg;
+	const char *hint;
+	char msg[512];
+	size_t i, j;
+	bool ok;
+
+	if (!load_want_map(l, kv, what))
+		return;
+	for (i = 0; i < kv->value->map.n; i++) {
+		f = &kv->value->map.v[i];
+		v = f->value;
+		if (strcmp(f->key, "extra") == 0) {
+			if (v->type == VALUE_NULL)
+				continue;
+			if (v->type != VALUE_LIST) {
+				dg = load_error(l, load_where(f), "extra must "
+				    "be a list of sbatch options, not %s",
+				    load_kind(v));
+				diag_set_hint(dg, "write extra: "
+				    "[--constraint=avx2]");
+				continue;
+			}
+			for (j = 0; j < v->nitems; j++) {
+				ok = value_is_scalar(v->items[j]) &&
+				    v->items[j]->type != VALUE_NULL;
+				if (ok && resources_add_extra(r,
+				    v->items[j]->text, msg, sizeof msg, &hint))
+					continue;
+				dg = load_error(l, &v->items[j]->span, "%s",
+				    ok ? msg : "extra: each item must be one "
+				    "sbatch option");
+				diag_set_hint(dg, "%s", ok && hint != NULL ?
+				    hint : "e.g. - --constraint=avx2");
+			}
+			continue;
+		}
+		for (j = 0; j < resources_nkeys; j++)
+			if (strcmp(f->key, resources_keys[j]) == 0)
+				break;
+		if (j == resources_nkeys) {
+			dg = load_error(l, &f->key_span, "unknown key '%s' in "
+			    "%s", f->key, what);
+			if (pipeline_suggest(f->key, resources_keys,
+			    resources_nkeys) != NULL)
+				diag_set_hint(dg, "did you mean '%s'?",
+				    pipeline_suggest(f->key, resources_keys,
+				    resources_nkeys));
+			else
+				diag_set_hint(dg, "the keys are partition, "
+				    "time, mem, cpus_per_task, gpus, account, "
+				    "qos and extra");
+			continue;
+		}
+		if (v->type == VALUE_NULL)
+			continue;
+		if (!value_is_scalar(v)) {
+			load_error(l, load_where(f), "%s must be a single "
+			    "value, not %s", f->key, load_kind(v));
+			continue;
+		}
+		if (!resources_set(r, f->key, v->text, msg, sizeof msg,
+		    &hint)) {
+			dg = load_error(l, load_where(f), "%s", msg);
+			if (hint != NULL)
+				diag_set_hint(dg, "%s", hint);
+		}
 	}
 }
 
@@ -488,7 +587,7 @@ load_step(struct load *l, const struct value *v, ssize_t group)
 {
 	static const char *const known[] = { "name", "task", "script",
 	    "inputs", "outputs", "args", "optional", "disabled",
-	    "interpreter", "loop", "description" };
+	    "interpreter", "loop", "description", "resources" };
 	const struct kv *f, *task = NULL;
 	struct step *s;
 	struct diag *dg;
@@ -545,8 +644,11 @@ load_step(struct load *l, const struct value *v, ssize_t group)
 			load_loop(l, s, f);
 		else if (strcmp(f->key, "description") == 0)
 			s->description = load_text(l, f, "description");
-		else {
-			load_unknown(l, f, "step", s->name, known, 11);
+		else if (strcmp(f->key, "resources") == 0) {
+			s->resources_span = f->key_span;
+			load_resources(l, f, "resources", &s->resources);
+		} else {
+			load_unknown(l, f, "step", s->name, known, 12);
 			load_keep(&s->unknown, f);
 		}
 	}

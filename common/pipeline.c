@@ -362,6 +362,7 @@ pipeline_free(struct pipeline *p)
 		kvlist_free(&s->outputs);
 		kvlist_free(&s->args);
 		strv_free(&s->interpreter);
+		resources_free(&s->resources);
 		if (s->loop != NULL) {
 			value_free(s->loop->over);
 			value_free(s->loop->into);
@@ -378,6 +379,7 @@ pipeline_free(struct pipeline *p)
 	}
 	free(p->groups);
 	kvlist_free(&p->exec.interpreters);
+	resources_free(&p->exec.slurm);
 	for (i = 0; i < p->nlayout; i++)
 		free(p->layout[i].name);
 	free(p->layout);

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "common/error.h"
+#include "common/resources.h"
 #include "common/xmalloc.h"
 
 struct diags;
@@ -128,6 +129,8 @@ struct step {
 	struct loop *loop;		/* NULL unless a loop step */
 	char *description;		/* NULL when not given */
 	ssize_t group;			/* index in pipeline->groups, or -1 */
+	struct resources resources;	/* overrides execution.slurm */
+	struct loom_span resources_span;	/* line 0 when not given */
 	struct kvlist unknown;
 };
 
@@ -142,6 +145,9 @@ struct execution {
 	int parallel;			/* -1 not given, 0 or 1 */
 	long max_workers;		/* 0 when not given */
 	struct kvlist interpreters;	/* ".py" -> string or list */
+	enum executor_kind executor;	/* EXECUTOR_DEFAULT: local */
+	struct loom_span executor_span;
+	struct resources slurm;		/* execution.slurm, for every step */
 	struct loom_span span;
 };
 

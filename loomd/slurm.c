@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Batch scripts and Slurm's command lines (slurm.h). The scripts are
+ * plain POSIX sh: every word Loom puts in one is single-quoted by
+ * command_quote_word, so a path or argument can never become shell
+ * syntax.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/command.h"
+#include "loomd/slurm.h"
+
+/* Append "text" to *s (owned), freeing the old string. */
+static void
+slurm_cat(char **s, const char *text)
+{
+	char *n = xasprintf("%s%s", *s, text);
+
+	free(*s);
+	*s = n;
+}
+
+char *
+slurm_script(const char *run, const char *step, const char *cwd,
+    const struct strv *argv, const char *status)
+{
+	char *s, *qcwd, *qcmd, *qstatus, *qtmp, *tmp, *part;
+
+	qcwd = command_quote_word(cwd);
+	qcmd = command_quote(argv);
+	qstatus = command_quote_word(status);
+	tmp = xasprintf("%s.tmp", status);
+	qtmp = command_quote_word(tmp);
+	s = xasprintf("#!/bin/sh\n"
+	    "# Written by loomd for run %s, step %s. The step's command runs\n"
+	    "# in its own process group; SIGTERM and SIGINT are passed on to\n"
+	    "# it, and its exit status is written to the status file when it\n"
+	    "# ends (loomd reads it once the job has left the queue).\n"
+	    "status=127\n"
+	    "finish() {\n"
+	    "\tprintf 'exit %%d\\n' \"$status\" >%s && mv -f %s %s\n"
+	    "\texit \"$status\"\n"
+	    "}\n", run, step, qtmp, qtmp, qstatus);
+	part = xasprintf("term= pid=\n"
+	    "stop() {\n"
+	    "\tkill -TERM -\"$pid\" 2>/dev/null || "
+	    "kill -TERM \"$pid\" 2>/dev/null\n"
+	    "}\n"
+	    "trap 'term=1; [ -z \"$pid\" ] || stop' TERM INT\n"
+	    "cd %s || { status=126; finish; }\n"
+	    "setsid %s </dev/null &\n"
+	    "pid=$!\n"
+	    "[ -z \"$term\" ] || stop\n"
+	    "while :; do\n"
+	    "\twait \"$pid\"\n"
+	    "\tstatus=$?\n"
+	    "\tkill -0 \"$pid\" 2>/dev/null || break\n"
+	    "done\n"
+	    "finish\n", qcwd, qcmd);
+	slurm_cat(&s, part);
+	free(part);
+	free(qcwd);
+	free(qcmd);
+	free(qstatus);
+	free(qtmp);
+	free(tmp);
+	return s;
+}
+
+void
+slurm_sbatch_argv(struct strv *out, const struct slurm_submit *s)
+{
+	const struct resources *r = s->res;
+	size_t i;
+
+	strv_push(out, "sbatch");
+	strv_push(out, "--parsable");
+	strv_push_owned(out, xasprintf("--job-name=%s%s", SLURM_JOB_PREFIX,
+	    s->run));
+	strv_push(out, "--no-requeue");
+	strv_push_owned(out, xasprintf("--output=%s", s->log));
+	strv_push(out, "--open-mode=append");
+	if (r->partition != NULL)
+		strv_push_owned(out, xasprintf("--partition=%s", r->partition));
+	if (r->time != NULL)
+		strv_push_owned(out, xasprintf("--time=%s", r->time));
+	if (r->mem != NULL)
+		strv_push_owned(out, xasprintf("--mem=%s", r->mem));
+	if (r->cpus_per_task != 0)
+		strv_push_owned(out, xasprintf("--cpus-per-task=%ld",
+		    r->cpus_per_task));
+	if (r->gpus != NULL)
+		strv_push_owned(out, xasprintf("--gpus=%s", r->gpus));
+	if (r->account != NULL)
+		strv_push_owned(out, xasprintf("--account=%s", r->account));
+	if (r->qos != NULL)
+		strv_push_owned(out, xasprintf("--qos=%s", r->qos));
+	if (s->array > 0 && s->array_max > 0)
+		strv_push_owned(out, xasprintf("--array=0-%zu%%%ld",
+		    s->array - 1, s->array_max));
+	else if (s->array > 0)
+		strv_push_owned(out, xasprintf("--array=0-%zu", s->array - 1));
+	if (s->after != NULL) {
+		strv_push_owned(out, xasprintf("--dependency=afterok:%s",
+		    s->after));
+		strv_push(out, "--kill-on-invalid-dep=yes");
+	}
+	for (i = 0; i < r->extra.n; i++)
+		strv_push(out, r->extra.v[i]);
+	strv_push(out, s->script);
+}
+
+bool
+slurm_parse_jobid(const char *out, char *id, size_t idlen)
+{
+	size_t n = 0;
+
+	while (*out == ' ' || *out == '\n')
+		out++;
+	while (isdigit((unsigned char)out[n]))
+		n++;
+	if (n == 0 || n >= idlen ||
+	    (out[n] != '\0' && out[n] != ';' && out[n] != '\n'))
+		return false;
+	memcpy(id, out, n);
+	id[n] = '\0';
+	return true;
+}
+
+void
+slurm_squeue_argv(struct strv *out, const char *run)
+{
+	strv_push(out, "squeue");
+	strv_push(out, "--noheader");
+	strv_push(out, "--array");
+	strv_push_owned(out, xasprintf("--name=%s%s", SLURM_JOB_PREFIX, run));
+	strv_push(out, "--format=%i|%T|%r");
+}
+
+/* Copy [p, end) into dst of size n; false when it does not fit. */
+static bool
+slurm_field(char *dst, size_t n, const char *p, const char *end)
+{
+	if (end <= p || (size_t)(end - p) >= n)
+		return false;
+	memcpy(dst, p, (size_t)(end - p));
+	dst[end - p] = '\0';
+	return true;
+}
+
+size_t
+slurm_parse_squeue(const char *out, struct slurm_queued *q, size_t max,
+    size_t *bad)
+{
+	const char *line = out, *eol, *a, *b;
+	size_t n = 0;
+
+	*bad = 0;
+	while (*line != '\0' && n < max) {
+		eol = strchr(line, '\n');
+		if (eol == NULL)
+			eol = line + strlen(line);
+		a = memchr(line, '|', (size_t)(eol - line));
+		b = a != NULL ? memchr(a + 1, '|', (size_t)(eol - a - 1)) :
+		    NULL;
+		if (eol == line)
+			;
+		else if (b != NULL && slurm_field(q[n].id, sizeof q[n].id,
+		    line, a) && slurm_field(q[n].state, sizeof q[n].state,
+		    a + 1, b)) {
+			if (!slurm_field(q[n].reason, sizeof q[n].reason,
+			    b + 1, eol))
+				q[n].reason[0] = '\0';
+			n++;
+		} else
+			(*bad)++;
+		line = *eol == '\n' ? eol + 1 : eol;
+	}
+	return n;
+}
+
+void
+slurm_scancel_argv(struct strv *out, const char *const *ids, size_t n)
+{
+	size_t i;
+
+	strv_push(out, "scancel");
+	for (i = 0; i < n; i++)
+		strv_push(out, ids[i]);
+}
+
+int
+slurm_parse_status(const char *text)
+{
+	char *end;
+	long v;
+
+	if (strncmp(text, "exit ", 5) != 0 || !isdigit((unsigned char)text[5]))
+		return -1;
+	v = strtol(text + 5, &end, 10);
+	if (v < 0 || v > 255 || (*end != '\n' && *end != '\0'))
+		return -1;
+	return (int)v;
+}

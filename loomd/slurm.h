@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What Loom hands to Slurm and reads back from it (docs/slurm.md): the
+ * batch script of a step, the argument vectors of sbatch, squeue and
+ * scancel (always run as argument vectors, never through a shell), and
+ * the parsing of their answers and of the exit-status file a job leaves
+ * beside its script. Nothing here runs a process or touches the event
+ * loop; "slurm_" is the prefix.
+ */
+#ifndef LOOM_LOOMD_SLURM_H
+#define LOOM_LOOMD_SLURM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/resources.h"
+#include "common/xmalloc.h"
+
+#define SLURM_JOB_PREFIX	"loom-"	/* job names: loom-<run id> */
+#define SLURM_MAX_JOBID		64	/* bytes of a job id, with NUL */
+
+/* One job's submission. */
+struct slurm_submit {
+	const char *run;		/* the run id: job name loom-<run> */
+	const char *script;		/* the batch script's path */
+	const char *log;		/* -o: the job's output (%a per item) */
+	const struct resources *res;	/* merged execution.slurm/resources */
+	size_t array;			/* items of a loop step, 0 for one job */
+	long array_max;			/* running at once (%K), 0 no limit */
+	const char *after;		/* afterok: job ids (":"-joined) or NULL */
+};
+
+/*
+ * The batch script of one step: enter cwd, run argv in its own process
+ * group (setsid) with stdin from /dev/null, pass SIGTERM and SIGINT on
+ * to that group, and write "exit N" to status (through a temporary file
+ * and a rename) once the command has ended. Returns an owned string.
+ */
+char	*slurm_script(const char *run, const char *step, const char *cwd,
+	    const struct strv *argv, const char *status);
+
+/* sbatch's argument vector (sbatch first). */
+void	 slurm_sbatch_argv(struct strv *out, const struct slurm_submit *s);
+
+/*
+ * The job id in sbatch --parsable's answer ("123" or "123;cluster").
+ * False when it holds none.
+ */
+bool	 slurm_parse_jobid(const char *out, char *id, size_t idlen);
+
+/* squeue listing the jobs of a run, one line per array element. */
+void	 slurm_squeue_argv(struct strv *out, const char *run);
+
+/* One line of that listing: "JOBID|STATE|REASON". */
+struct slurm_queued {
+	char id[SLURM_MAX_JOBID];	/* "123" or "123_4" */
+	char state[32];			/* PENDING, RUNNING, ... */
+	char reason[128];		/* Slurm's reason, "None" when none */
+};
+
+/*
+ * Parse squeue's output into at most max entries; returns how many were
+ * read, skipping lines that do not have the shape (counted in *bad).
+ */
+size_t	 slurm_parse_squeue(const char *out, struct slurm_queued *q,
+	    size_t max, size_t *bad);
+
+/* scancel of the given job ids (sbatch ids; array ids cancel all items). */
+void	 slurm_scancel_argv(struct strv *out, const char *const *ids,
+	    size_t n);
+
+/*
+ * The exit-status file's content: "exit N". Returns the status (0-255),
+ * or -1 when the text is not one.
+ */
+int	 slurm_parse_status(const char *text);
+
+#endif
