@@ -55,6 +55,14 @@ struct validate {
 	const char *path_kind;	/* walking paths ("data path"...): no
 				   control characters; NULL for arguments */
 	bool data_paths;	/* walking data paths: depth errors too */
+
+	/* Output checks (X5): resolved once per validation. */
+	char *file_real;	/* the pipeline file, resolved */
+	char *loom_real;	/* its .loom folder, resolved */
+	struct strv task_reals;	/* resolved task paths (keys of task_set) */
+	struct pipeline_map *task_set;
+	char *rc_parent;	/* the last folder resolved, as written */
+	char *rc_real;		/* ... and resolved */
 };
 
 static struct diag *validate_error(struct validate *v,
@@ -68,11 +76,12 @@ static void	validate_names(struct validate *v);
 static void	validate_no_control(struct validate *v, const char *what,
 		    const char *text, const struct loom_span *sp);
 static void	validate_all_names(struct validate *v);
+static char	*validate_resolve(struct validate *v, const char *abs);
 static void	validate_output_sources(struct validate *v,
-		    const struct step *s, const struct strv *tasks);
+		    const struct step *s);
 static void	validate_output_source(struct validate *v,
 		    const struct step *s, const struct kv *out,
-		    const struct value *val, const struct strv *tasks);
+		    const struct value *val);
 static void	validate_size(struct validate *v, const char *text,
 		    const struct loom_span *sp);
 static void	validate_steps(struct validate *v);
@@ -353,19 +362,51 @@ validate_no_control(struct validate *v, const char *what, const char *text,
 }
 
 /*
+ * clean_resolve(abs), with the resolution of its folder reused while
+ * consecutive paths share it (outputs mostly do): the realpath of every
+ * output's folder would cost a readlink per name in it.
+ */
+static char *
+validate_resolve(struct validate *v, const char *abs)
+{
+	const char *last = strrchr(abs, '/');
+	size_t plen, rlen, llen;
+	char *real;
+
+	if (last == NULL || last == abs || last[1] == '\0' ||
+	    strcmp(last, "/.") == 0 || strcmp(last, "/..") == 0)
+		return clean_resolve(abs);
+	plen = (size_t)(last - abs);
+	if (v->rc_parent != NULL && strlen(v->rc_parent) == plen &&
+	    strncmp(v->rc_parent, abs, plen) == 0)
+		return xasprintf("%s%s", v->rc_real, last);
+	real = clean_resolve(abs);
+	rlen = strlen(real);
+	llen = strlen(last);
+	if (rlen >= llen && strcmp(real + rlen - llen, last) == 0) {
+		free(v->rc_parent);
+		free(v->rc_real);
+		v->rc_parent = xstrndup(abs, plen);
+		v->rc_real = xstrndup(real, rlen - llen);
+	}
+	return real;
+}
+
+/*
  * One output (val, of out) that is a source: the pipeline file, .loom
- * or inside it, or a task script (tasks: resolved task paths).
+ * or inside it, or a task script.
  */
 static void
 validate_output_source(struct validate *v, const struct step *s,
-    const struct kv *out, const struct value *val, const struct strv *tasks)
+    const struct kv *out, const struct value *val)
 {
 	const struct pipeline *p = v->p;
 	const struct data_entry *de;
 	struct loom_error err;
 	struct diag *dg = NULL;
-	char *text, *abs, *real, *file, *loom;
-	size_t i;
+	const char *file = v->file_real, *loom = v->loom_real;
+	char *text, *abs, *real;
+	ssize_t ti;
 
 	if (!value_is_scalar(val) || val->text == NULL)
 		return;
@@ -382,13 +423,7 @@ validate_output_source(struct validate *v, const struct step *s,
 		free(abs);
 		return;
 	}
-	real = clean_resolve(abs);
-	text = pipeline_abspath(p, p->path);
-	file = clean_resolve(text);
-	free(text);
-	text = xasprintf("%s/.loom", p->dir);
-	loom = clean_resolve(text);
-	free(text);
+	real = validate_resolve(v, abs);
 	if (strcmp(real, file) == 0)
 		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
 		    "the pipeline file %s", out->key, s->name, file);
@@ -399,24 +434,20 @@ validate_output_source(struct validate *v, const struct step *s,
 	    real[strlen(loom)] == '/')
 		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
 		    "inside Loom's state folder %s", out->key, s->name, loom);
-	for (i = 0; dg == NULL && i < tasks->n; i++)
-		if (strcmp(real, tasks->v[i]) == 0)
-			dg = validate_warning(v, &val->span, "output %s of step "
-			    "'%s' is the task script %s", out->key, s->name,
-			    tasks->v[i]);
+	if (dg == NULL && (ti = pipeline_map_get(v->task_set, real)) >= 0)
+		dg = validate_warning(v, &val->span, "output %s of step '%s' "
+		    "is the task script %s", out->key, s->name,
+		    v->task_reals.v[ti]);
 	if (dg != NULL)
 		diag_set_hint(dg, "running the step would overwrite it, and "
 		    "clean keeps it: write outputs elsewhere (out/...)");
 	free(real);
-	free(file);
-	free(loom);
 	free(abs);
 }
 
 /* Outputs of s that are sources (X5): warned about, one by one. */
 static void
-validate_output_sources(struct validate *v, const struct step *s,
-    const struct strv *tasks)
+validate_output_sources(struct validate *v, const struct step *s)
 {
 	const struct value *val;
 	size_t i, j;
@@ -426,12 +457,11 @@ validate_output_sources(struct validate *v, const struct step *s,
 		if (val == NULL)
 			continue;
 		if (val->type != VALUE_LIST)
-			validate_output_source(v, s, &s->outputs.v[i], val,
-			    tasks);
+			validate_output_source(v, s, &s->outputs.v[i], val);
 		else
 			for (j = 0; j < val->nitems; j++)
 				validate_output_source(v, s,
-				    &s->outputs.v[i], val->items[j], tasks);
+				    &s->outputs.v[i], val->items[j]);
 	}
 }
 
@@ -703,24 +733,33 @@ validate_steps(struct validate *v)
 	const struct pipeline *p = v->p;
 	const struct step *s;
 	struct diag *dg;
-	struct strv tasks;
 	char *abs;
 	size_t i, j;
 	bool in_loop;
 
-	strv_init(&tasks);
+	abs = pipeline_abspath(p, p->path);
+	v->file_real = validate_resolve(v, abs);
+	free(abs);
+	abs = xasprintf("%s/.loom", p->dir);
+	v->loom_real = clean_resolve(abs);
+	free(abs);
+	strv_init(&v->task_reals);
 	for (i = 0; i < p->nsteps; i++) {
 		if (p->steps[i].task == NULL ||
 		    strchr(p->steps[i].task, '$') != NULL)
 			continue;
 		abs = pipeline_abspath(p, p->steps[i].task);
-		strv_push_owned(&tasks, clean_resolve(abs));
+		strv_push_owned(&v->task_reals, validate_resolve(v, abs));
 		free(abs);
 	}
+	/* The strings of task_reals stay put: the map borrows them. */
+	v->task_set = pipeline_map_create(v->task_reals.n);
+	for (i = 0; i < v->task_reals.n; i++)
+		pipeline_map_add(v->task_set, v->task_reals.v[i], i);
 	for (i = 0; i < p->nsteps; i++) {
 		s = &p->steps[i];
 		in_loop = s->loop != NULL;
-		validate_output_sources(v, s, &tasks);
+		validate_output_sources(v, s);
 		v->path_kind = "input path";
 		for (j = 0; j < s->inputs.n; j++)
 			validate_value(v, s->inputs.v[j].value, in_loop);
@@ -755,7 +794,14 @@ validate_steps(struct validate *v)
 		v->path_kind = NULL;
 		validate_task(v, s);
 	}
-	strv_free(&tasks);
+	pipeline_map_free(v->task_set);
+	v->task_set = NULL;
+	strv_free(&v->task_reals);
+	free(v->file_real);
+	free(v->loom_real);
+	free(v->rc_parent);
+	free(v->rc_real);
+	v->file_real = v->loom_real = v->rc_parent = v->rc_real = NULL;
 }
 
 /* Layout entries should name a step, data entry, parameter or group. */
