@@ -5,7 +5,7 @@
 # TARGET is the fuzzer binary (build-fuzz/tests/fuzz/fuzz-load) or its
 # name, looked up in $LOOM_FUZZ_BUILD/tests/fuzz (default build-fuzz).
 # First every kept regression input (tests/fuzz/regress/NAME/) is run
-# once; then the target fuzzes for SECONDS with 256 MiB and 1 s per
+# once; then the target fuzzes for SECONDS with 256 MiB and 10 s per
 # input, seeded from examples/ and tests/cases/ (fuzz-save: from
 # tests/save-corpus/, each behind 4 seed bytes) (with tests/fuzz/NAME.dict
 # as a dictionary when there is one). The corpus grows in
@@ -57,7 +57,7 @@ fi
 
 # ASan keeps 256 MiB of freed memory by default: too close to the limit.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=32"
-opts=(-rss_limit_mb=256 -timeout=1 -artifact_prefix="$artifacts/"
+opts=(-rss_limit_mb=256 -timeout=10 -artifact_prefix="$artifacts/"
 	-seed="${LOOM_FUZZ_SEED:-1}")
 dict=$top/tests/fuzz/$name.dict
 if [ -f "$dict" ]; then
