@@ -135,6 +135,8 @@ rpc_client_free(struct rpc_client *client)
 	TAILQ_REMOVE(&loomd->clients, client, entry);
 	free(client->peer);
 	free(client->client_name);
+	json_decref(client->env);
+	free(client->cwd);
 	free(client);
 	loomd_update_idle(loomd);
 }

@@ -74,6 +74,15 @@ struct rpc_client {
 	int protocol;			/* client's version, 0 before hello */
 	char *client_name;		/* from daemon.hello, or NULL */
 	bool editor;			/* an editor session (set by web) */
+	/*
+	 * The environment and working folder of the ui.open behind an
+	 * editor connection (set by its transport when the connection is
+	 * made; NULL for other clients). run.start applies them to a
+	 * request that carries no "env" (and no "cwd"), for single
+	 * requests and batches alike. Owned.
+	 */
+	json_t *env;
+	char *cwd;
 	void *data;			/* free for the transport's own use */
 
 	/* Subscriptions (notify.c). */
