@@ -840,21 +840,21 @@ cmd_run_attached(struct cmd_run_view *v)
 			continue;
 		}
 		step = json_string_value(json_object_get(params, "step"));
-		if (strcmp(method, "run.started") == 0) {
+		if (strcmp(method, LOOM_EVENT_RUN_STARTED) == 0) {
 			/* Out of the queue: the clock starts now. */
 			if (v->behind != NULL)
 				clock_gettime(CLOCK_MONOTONIC, &v->started);
 			free(v->behind);
 			v->behind = NULL;
-		} else if (strcmp(method, "run.step_started") == 0)
+		} else if (strcmp(method, LOOM_EVENT_RUN_STEP_STARTED) == 0)
 			cmd_run_started_step(v, params);
-		else if (strcmp(method, "run.output") == 0)
+		else if (strcmp(method, LOOM_EVENT_RUN_OUTPUT) == 0)
 			cmd_run_output(v, params);
-		else if (strcmp(method, "run.output_gap") == 0)
+		else if (strcmp(method, LOOM_EVENT_RUN_OUTPUT_GAP) == 0)
 			cmd_run_catch_up(v, params);
-		else if (strcmp(method, "run.step_finished") == 0)
+		else if (strcmp(method, LOOM_EVENT_RUN_STEP_FINISHED) == 0)
 			cmd_run_finished_step(v, params);
-		else if (strcmp(method, "run.step_skipped") == 0 &&
+		else if (strcmp(method, LOOM_EVENT_RUN_STEP_SKIPPED) == 0 &&
 		    step != NULL) {
 			json_t *because = json_object_get(params, "because");
 			json_t *b;
@@ -868,7 +868,7 @@ cmd_run_attached(struct cmd_run_view *v)
 				printf("%s%s", i > 0 ? ", " : "",
 				    json_string_value(b));
 			printf(")\n");
-		} else if (strcmp(method, "run.finished") == 0) {
+		} else if (strcmp(method, LOOM_EVENT_RUN_FINISHED) == 0) {
 			cmd_run_poll_gaps(v, true);
 			state = json_string_value(json_object_get(params,
 			    "state"));

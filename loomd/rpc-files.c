@@ -53,7 +53,7 @@ static void	 rpc_files_refuse(struct rpc_error *err, const char *path,
 		    int errnum);
 
 const struct rpc_method rpc_file_methods[] = {
-	{ "file.preview", rpc_files_preview },
+	{ LOOM_METHOD_FILE_PREVIEW, rpc_files_preview },
 	{ NULL, NULL },
 };
 

@@ -103,12 +103,12 @@ static void	 rpc_pipeline_status(struct loomd *loomd, json_t *result);
 static void	 rpc_pipeline_free(struct loomd *loomd);
 
 const struct rpc_method rpc_pipeline_methods[] = {
-	{ "ui.open", rpc_pipeline_ui_open },
-	{ "ui.target", rpc_pipeline_ui_target },
-	{ "pipeline.open", rpc_pipeline_open },
-	{ "pipeline.validate", rpc_pipeline_validate },
-	{ "pipeline.list", rpc_pipeline_list },
-	{ "pipeline.save", rpc_pipeline_save },
+	{ LOOM_METHOD_UI_OPEN, rpc_pipeline_ui_open },
+	{ LOOM_METHOD_UI_TARGET, rpc_pipeline_ui_target },
+	{ LOOM_METHOD_PIPELINE_OPEN, rpc_pipeline_open },
+	{ LOOM_METHOD_PIPELINE_VALIDATE, rpc_pipeline_validate },
+	{ LOOM_METHOD_PIPELINE_LIST, rpc_pipeline_list },
+	{ LOOM_METHOD_PIPELINE_SAVE, rpc_pipeline_save },
 	{ NULL, NULL },
 };
 

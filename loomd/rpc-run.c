@@ -34,12 +34,12 @@ static const char *rpc_run_id(json_t *params, bool required,
     struct rpc_error *err);
 
 const struct rpc_method rpc_run_methods[] = {
-	{ "run.start", rpc_run_start },
-	{ "run.list", rpc_run_list },
-	{ "run.status", rpc_run_status },
-	{ "run.cancel", rpc_run_cancel },
-	{ "run.subscribe", rpc_run_subscribe },
-	{ "run.unsubscribe", rpc_run_unsubscribe },
+	{ LOOM_METHOD_RUN_START, rpc_run_start },
+	{ LOOM_METHOD_RUN_LIST, rpc_run_list },
+	{ LOOM_METHOD_RUN_STATUS, rpc_run_status },
+	{ LOOM_METHOD_RUN_CANCEL, rpc_run_cancel },
+	{ LOOM_METHOD_RUN_SUBSCRIBE, rpc_run_subscribe },
+	{ LOOM_METHOD_RUN_UNSUBSCRIBE, rpc_run_unsubscribe },
 	{ NULL, NULL },
 };
 
