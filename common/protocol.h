@@ -34,6 +34,8 @@
 
 #define LOOM_MAX_LINE		(1024 * 1024)
 #define LOOM_MAX_CLIENT_OUTPUT	(8 * 1024 * 1024)
+/* Queued bytes at which a client is closed (docs/protocol.md, Limits). */
+#define LOOM_MAX_CLIENT_QUEUED	(2 * (size_t)LOOM_MAX_CLIENT_OUTPUT)
 #define LOOM_MAX_CLIENTS	1024
 
 #endif

@@ -45,6 +45,7 @@
 #include "loomd/http.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc-params.h"
+#include "loomd/rpc.h"
 #include "loomd/watch.h"
 
 /* Bounds of a workspace scan. */

@@ -91,7 +91,6 @@ struct rpc_client {
 
 	TAILQ_ENTRY(rpc_client) entry;	/* loomd->clients */
 };
-TAILQ_HEAD(rpc_clients, rpc_client);
 
 /* A method's failure: code, message and optional data for error.data. */
 struct rpc_error {
@@ -165,7 +164,7 @@ void rpc_client_free(struct rpc_client *client);
 /*
  * Send one message to client (msg borrowed). Returns 0, or -1 when the
  * client is dead or could not take it. A client whose queued output goes
- * over NOTIFY_HARD_LIMIT (notify.h) is closed.
+ * over LOOM_MAX_CLIENT_QUEUED (common/protocol.h) is closed.
  */
 int rpc_client_send(struct rpc_client *client, const json_t *msg);
 /* Send an already encoded JSON text (no newline). Same rules. */
