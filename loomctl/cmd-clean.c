@@ -49,7 +49,6 @@ const struct loomctl_cmd cmd_clean_entry = {
 	    "  --var NAME=PATH   override a data path (repeatable)\n\n"
 	    "Exit status: 0 done, 1 something could not be removed, 2 usage "
 	    "error,\ninvalid pipeline, or no confirmation.\n",
-	.flags = CMD_NO_DAEMON,
 	.exec = cmd_clean_exec,
 };
 

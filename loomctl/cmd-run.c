@@ -807,7 +807,7 @@ cmd_run_attached(struct cmd_run_view *v)
 			fprintf(stderr, "loomctl: cancelling run %s "
 			    "(Ctrl-C again to stop waiting)\n", v->run);
 			loom_error_clear(&err);
-			res = rpcclient_call(v->c, "run.cancel",
+			res = rpcclient_call(v->c, LOOM_METHOD_RUN_CANCEL,
 			    json_pack("{s:s}", "run", v->run), NULL, &err);
 			if (res == NULL)
 				output_error(&err, stderr);
@@ -923,7 +923,6 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int rc, code;
 
-	(void)ctx;
 	memset(&v, 0, sizeof v);
 	strv_init(&v.loops_seen);
 	runopts_init(&o);
@@ -961,14 +960,15 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		file = xstrdup(o.file);
 
 	loom_error_clear(&err);
-	if ((v.c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+	if ((v.c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_error(&err, stderr);
 		rc = LOOMCTL_EXIT_FAILED;
 		goto out;
 	}
 	if (!o.detach) {
 		loom_error_clear(&err);
-		sub = rpcclient_call(v.c, "run.subscribe", json_object(), NULL,
+		sub = rpcclient_call(v.c, LOOM_METHOD_RUN_SUBSCRIBE,
+		    json_object(), NULL,
 		    &err);
 		if (sub == NULL) {
 			output_error(&err, stderr);
@@ -978,7 +978,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		json_decref(sub);
 	}
 	loom_error_clear(&err);
-	res = rpcclient_call(v.c, "run.start", cmd_run_request(&o, file),
+	res = rpcclient_call(v.c, LOOM_METHOD_RUN_START,
+	    cmd_run_request(&o, file),
 	    &code, &err);
 	if (res == NULL) {
 		rc = cmd_run_start_error(v.c, code, &err);

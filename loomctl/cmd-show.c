@@ -45,7 +45,6 @@ const struct loomctl_cmd cmd_show_entry = {
 	    "  --var NAME=PATH   override a data path (repeatable)\n"
 	    "  --extra ARGS      extra arguments for the command\n"
 	    "  --json            one JSON object on stdout\n",
-	.flags = CMD_NO_DAEMON,
 	.exec = cmd_show_exec,
 };
 

@@ -541,7 +541,8 @@ fail:
 		    "exit_code", "signal", "duration", 0.0,
 		    "error", err.message);
 		run_item_fields(st, u, params);
-		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
+		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
+		    params);
 	}
 	run_touch(r);
 	sched_spawn_failed(r->s, step, item, &r->acts);
@@ -887,7 +888,8 @@ run_on_done(struct child *c, void *arg)
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
 		    (loomd_now_ms() - u->started_ms) / 1000.0));
-		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
+		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
+		    params);
 	}
 	run_touch(r);
 	sched_exited(r->s, u->step, u->item, status, &r->acts);
