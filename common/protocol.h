@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Protocol constants shared by loomd, loomctl and (by documentation) the
- * editor. Bump LOOM_PROTOCOL_VERSION when any method or event changes
- * shape; docs/protocol.md describes each one.
+ * Protocol constants shared by loomd and loomctl. The version and the
+ * method and event names come from protocol/loom-protocol.json, the
+ * protocol as data, through the generated protocol-names.h
+ * (LOOM_METHOD_RUN_START, LOOM_EVENT_RUN_FINISHED, ...); the editor's
+ * TypeScript types come from the same file. Bump "protocol" there when
+ * any method or event changes shape; docs/protocol.md describes each one
+ * (tests/protocol-docs.sh checks that it describes exactly those).
  */
 #ifndef LOOM_COMMON_PROTOCOL_H
 #define LOOM_COMMON_PROTOCOL_H
 
-#define LOOM_PROTOCOL_VERSION	1
+#include "protocol-names.h"
+
+#define LOOM_PROTOCOL_VERSION	LOOM_PROTOCOL_SCHEMA_VERSION
 
 #define JSONRPC_PARSE_ERROR	-32700
 #define JSONRPC_INVALID_REQUEST	-32600
@@ -28,6 +34,8 @@
 
 #define LOOM_MAX_LINE		(1024 * 1024)
 #define LOOM_MAX_CLIENT_OUTPUT	(8 * 1024 * 1024)
+/* Queued bytes at which a client is closed (docs/protocol.md, Limits). */
+#define LOOM_MAX_CLIENT_QUEUED	(2 * (size_t)LOOM_MAX_CLIENT_OUTPUT)
 #define LOOM_MAX_CLIENTS	1024
 
 #endif

@@ -3,7 +3,7 @@
  * SHA-1 (FIPS 180-4), for the one place a protocol requires it: the
  * WebSocket handshake's Sec-WebSocket-Accept (RFC 6455, section 4.2.2).
  * SHA-1 is broken for collision resistance; never use it to identify
- * content (stamps use SHA-256, sha256.h).
+ * content (stamps use SHA-256, sha256.h). The hashing is nettle's.
  */
 #ifndef LOOM_COMMON_SHA1_H
 #define LOOM_COMMON_SHA1_H
@@ -11,15 +11,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/mdhash.h"
-
-#define SHA1_DIGEST_LEN		20
+#define SHA1_DIGEST_LEN		20	/* SHA1_DIGEST_SIZE */
 #define SHA1_BLOCK_LEN		64
 
-/* A hash in progress. Fill with sha1_init; no allocation, no free. */
+/* Room for nettle's context (checked by sha1.c). */
+#define SHA1_CTX_SPACE	128
+
+/*
+ * A hash in progress. Fill with sha1_init; no allocation, no free. The
+ * context is nettle's, kept opaque here because nettle's own header
+ * defines names that are Loom's (sha1_init, sha1_update).
+ */
 struct sha1 {
-	uint32_t h[5];			/* the chaining state */
-	struct mdhash md;		/* partial block, length */
+	union {
+		uint64_t align;
+		unsigned char bytes[SHA1_CTX_SPACE];
+	} u;
 };
 
 void sha1_init(struct sha1 *ctx);

@@ -1,31 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * SHA-256 (FIPS 180-4): incremental and one-shot. Used for stamps (file
- * contents, folder listings, scripts) and URL cache names, whose hex
- * digests are stored on disk, so the output must never change.
+ * contents, folder listings, scripts), pipeline versions and URL cache
+ * names, whose hex digests are stored on disk, so the output must never
+ * change.
  *
- * On x86-64 processors with the SHA extensions the compression function
- * uses them (chosen at run time); everywhere else, portable C.
+ * The hashing is nettle's (Debian's libnettle), which picks the CPU's SHA
+ * instructions at load time where the processor has them; this header
+ * only gives it Loom's names.
  */
 #ifndef LOOM_COMMON_SHA256_H
 #define LOOM_COMMON_SHA256_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/mdhash.h"
-
-#define SHA256_DIGEST_LEN	32
+#define SHA256_DIGEST_LEN	32	/* SHA256_DIGEST_SIZE */
 #define SHA256_BLOCK_LEN	64
 
-/* A hash in progress. Fill with sha256_init; no allocation, no free. */
+/* Room for nettle's context (checked by sha256.c). */
+#define SHA256_CTX_SPACE	128
+
+/*
+ * A hash in progress. Fill with sha256_init; no allocation, no free. The
+ * context is nettle's, kept opaque here because nettle's own header
+ * defines names that are Loom's (sha256_init, sha256_update).
+ */
 struct sha256 {
-	uint32_t h[8];			/* the chaining state */
-	struct mdhash md;		/* partial block, length */
-	bool hw;			/* use the CPU's SHA instructions;
-					   set by sha256_init, a test may
-					   clear it to try the C code */
+	union {
+		uint64_t align;
+		unsigned char bytes[SHA256_CTX_SPACE];
+	} u;
 };
 
 void sha256_init(struct sha256 *ctx);

@@ -40,7 +40,6 @@ cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char *run;
 	int code, rc;
 
-	(void)ctx;
 	if (argc > 1 && cmd_is_help(argv[1])) {
 		cmd_print_help(&cmd_cancel_entry, stdout);
 		return LOOMCTL_EXIT_OK;
@@ -49,7 +48,7 @@ cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_cancel_entry, "one run id is "
 		    "needed");
 	loom_error_clear(&err);
-	if ((c = connect_daemon(CONNECT_EXISTING, NULL, &err)) == NULL) {
+	if ((c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_fail("%s: nothing to cancel", err.message);
 		return LOOMCTL_EXIT_FAILED;
 	}
@@ -58,7 +57,8 @@ cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	loom_error_clear(&err);
-	res = rpcclient_call(c, "run.cancel", json_pack("{s:s}", "run", run),
+	res = rpcclient_call(c, LOOM_METHOD_RUN_CANCEL,
+	    json_pack("{s:s}", "run", run),
 	    &code, &err);
 	rpcclient_free(c);
 	if (res == NULL) {

@@ -49,7 +49,6 @@ const struct loomctl_cmd cmd_clean_entry = {
 	    "  --var NAME=PATH   override a data path (repeatable)\n\n"
 	    "Exit status: 0 done, 1 something could not be removed, 2 usage "
 	    "error,\ninvalid pipeline, or no confirmation.\n",
-	.flags = CMD_NO_DAEMON,
 	.exec = cmd_clean_exec,
 };
 
@@ -77,6 +76,73 @@ cmd_clean_confirm(size_t n, bool permanent)
 	return answer[0] == 'y' || answer[0] == 'Y';
 }
 
+/* What clean would remove (or keep), and the state it resets. */
+static void
+cmd_clean_show(const struct pipeline *p, const struct clean_list *cl,
+    const char *file, bool list_only)
+{
+	char *cache;
+	size_t i;
+
+	printf("%s of %s:\n", list_only ? "Outputs" : "Removing the outputs",
+	    file);
+	for (i = 0; i < cl->n; i++) {
+		const struct clean_target *t = &cl->v[i];
+
+		if (t->refused != NULL)
+			printf("  kept     %s (%s): %s\n",
+			    cmd_clean_rel(p, t->path), t->step, t->refused);
+		else
+			printf("  %-8s %s (%s)\n", t->exists ? "present" :
+			    "absent", cmd_clean_rel(p, t->path), t->step);
+	}
+	cache = xasprintf("%s/%s", p->dir, URLCACHE_DIR);
+	printf("  also     .loom/stamps/%s\n", access(cache, F_OK) == 0 ?
+	    ", " URLCACHE_DIR "/" : "");
+	free(cache);
+}
+
+/* Trash (or delete) every present output, then the state: exit status. */
+static int
+cmd_clean_remove(const struct pipeline *p, const struct clean_list *cl,
+    bool permanent)
+{
+	struct loom_error err;
+	size_t i, nfail = 0, nremoved = 0;
+	char *as;
+
+	for (i = 0; i < cl->n; i++) {
+		const struct clean_target *t = &cl->v[i];
+
+		if (!t->exists || t->refused != NULL)
+			continue;
+		loom_error_clear(&err);
+		if (clean_remove(t, permanent, &as, &err) == -1) {
+			output_fail("%s", err.message);
+			if (err.hint[0] != '\0')
+				fprintf(stderr, "  hint: %s\n", err.hint);
+			nfail++;
+			continue;
+		}
+		if (permanent)
+			printf("deleted  %s\n", cmd_clean_rel(p, t->path));
+		else
+			printf("trashed  %s -> %s\n",
+			    cmd_clean_rel(p, t->path), as);
+		free(as);
+		nremoved++;
+	}
+	loom_error_clear(&err);
+	if (clean_state(p, &err) == -1) {
+		output_fail("%s", err.message);
+		nfail++;
+	}
+	printf("%zu item(s) %s%s\n", nremoved,
+	    permanent ? "deleted" : "moved to the trash",
+	    nfail > 0 ? ", some could not be removed" : "");
+	return nfail > 0 ? LOOMCTL_EXIT_FAILED : LOOMCTL_EXIT_OK;
+}
+
 static int
 cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -87,8 +153,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct run_opts o;
 	struct prepared pr;
 	struct strv rest;
-	char *as, *cache;
-	size_t i, nexist = 0, nfail = 0, nremoved = 0;
+	size_t i, nexist = 0;
 	int a, rc;
 
 	(void)ctx;
@@ -135,22 +200,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		if (cl.v[i].exists && cl.v[i].refused == NULL)
 			nexist++;
 
-	printf("%s of %s:\n", list_only ? "Outputs" : "Removing the outputs",
-	    o.file);
-	for (i = 0; i < cl.n; i++) {
-		const struct clean_target *t = &cl.v[i];
-
-		if (t->refused != NULL)
-			printf("  kept     %s (%s): %s\n",
-			    cmd_clean_rel(pr.p, t->path), t->step, t->refused);
-		else
-			printf("  %-8s %s (%s)\n", t->exists ? "present" :
-			    "absent", cmd_clean_rel(pr.p, t->path), t->step);
-	}
-	cache = xasprintf("%s/%s", pr.p->dir, URLCACHE_DIR);
-	printf("  also     .loom/stamps/%s\n", access(cache, F_OK) == 0 ?
-	    ", " URLCACHE_DIR "/" : "");
-	free(cache);
+	cmd_clean_show(pr.p, &cl, o.file, list_only);
 	if (list_only) {
 		printf("%zu output(s) present; nothing removed (--list)\n",
 		    nexist);
@@ -173,36 +223,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	for (i = 0; i < cl.n; i++) {
-		const struct clean_target *t = &cl.v[i];
-
-		if (!t->exists || t->refused != NULL)
-			continue;
-		loom_error_clear(&err);
-		if (clean_remove(t, permanent, &as, &err) == -1) {
-			output_fail("%s", err.message);
-			if (err.hint[0] != '\0')
-				fprintf(stderr, "  hint: %s\n", err.hint);
-			nfail++;
-			continue;
-		}
-		if (permanent)
-			printf("deleted  %s\n", cmd_clean_rel(pr.p, t->path));
-		else
-			printf("trashed  %s -> %s\n",
-			    cmd_clean_rel(pr.p, t->path), as);
-		free(as);
-		nremoved++;
-	}
-	loom_error_clear(&err);
-	if (clean_state(pr.p, &err) == -1) {
-		output_fail("%s", err.message);
-		nfail++;
-	}
-	printf("%zu item(s) %s%s\n", nremoved,
-	    permanent ? "deleted" : "moved to the trash",
-	    nfail > 0 ? ", some could not be removed" : "");
-	rc = nfail > 0 ? LOOMCTL_EXIT_FAILED : LOOMCTL_EXIT_OK;
+	rc = cmd_clean_remove(pr.p, &cl, permanent);
 out:
 	clean_list_free(&cl);
 	prepare_free(&pr);

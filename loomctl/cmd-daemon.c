@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "common/error.h"
+#include "common/protocol.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
@@ -53,7 +54,6 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	json_t *res;
 	int i, waited;
 
-	(void)ctx;
 	for (i = 1; i < argc; i++) {
 		if (cmd_is_help(argv[i])) {
 			cmd_print_help(&cmd_daemon_entry, stdout);
@@ -77,8 +77,9 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		    verb);
 
 	loom_error_clear(&err);
-	c = connect_daemon(strcmp(verb, "stop") == 0 ? CONNECT_EXISTING :
-	    CONNECT_START, &not_running, &err);
+	/* Stopping never starts a daemon, whatever the entry's flag. */
+	c = strcmp(verb, "stop") == 0 ? connect_daemon(CONNECT_EXISTING,
+	    &not_running, &err) : cmd_connect(ctx, &not_running, &err);
 	if (c == NULL && not_running) {
 		printf("no daemon running\n");
 		return LOOMCTL_EXIT_OK;
@@ -88,8 +89,9 @@ cmd_daemon_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return LOOMCTL_EXIT_FAILED;
 	}
 	loom_error_clear(&err);
-	res = rpcclient_call(c, strcmp(verb, "stop") == 0 ? "daemon.stop" :
-	    "daemon.status", json_object(), NULL, &err);
+	res = rpcclient_call(c, strcmp(verb, "stop") == 0 ?
+	    LOOM_METHOD_DAEMON_STOP : LOOM_METHOD_DAEMON_STATUS, json_object(),
+	    NULL, &err);
 	rpcclient_free(c);
 	if (res == NULL) {
 		output_error(&err, stderr);

@@ -31,7 +31,6 @@ const struct loomctl_cmd cmd_list_entry = {
 	    "  --set NAME=VALUE  override a parameter (repeatable)\n"
 	    "  --var NAME=PATH   override a data path (repeatable)\n"
 	    "  --json            one JSON object on stdout\n",
-	.flags = CMD_NO_DAEMON,
 	.exec = cmd_list_exec,
 };
 

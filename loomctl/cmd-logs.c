@@ -162,7 +162,6 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	size_t i, nitems;
 	int a, code, rc = LOOMCTL_EXIT_OK;
 
-	(void)ctx;
 	for (a = 1; a < argc; a++) {
 		if (cmd_is_help(argv[a])) {
 			cmd_print_help(&cmd_logs_entry, stdout);
@@ -191,7 +190,7 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_logs_entry, "--item needs a STEP");
 
 	loom_error_clear(&err);
-	if ((c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+	if ((c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_error(&err, stderr);
 		return LOOMCTL_EXIT_FAILED;
 	}
@@ -200,7 +199,8 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	loom_error_clear(&err);
-	rec = rpcclient_call(c, "run.status", json_pack("{s:s}", "run", run),
+	rec = rpcclient_call(c, LOOM_METHOD_RUN_STATUS,
+	    json_pack("{s:s}", "run", run),
 	    &code, &err);
 	if (rec == NULL) {
 		output_fail("%s", err.message);
@@ -211,7 +211,8 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (follow) {
 		loom_error_clear(&err);
-		sub = rpcclient_call(c, "run.subscribe", json_pack("{s:s}",
+		sub = rpcclient_call(c, LOOM_METHOD_RUN_SUBSCRIBE,
+		    json_pack("{s:s}",
 		    "run", run), NULL, &err);
 		json_decref(sub);
 	}

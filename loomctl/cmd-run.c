@@ -807,7 +807,7 @@ cmd_run_attached(struct cmd_run_view *v)
 			fprintf(stderr, "loomctl: cancelling run %s "
 			    "(Ctrl-C again to stop waiting)\n", v->run);
 			loom_error_clear(&err);
-			res = rpcclient_call(v->c, "run.cancel",
+			res = rpcclient_call(v->c, LOOM_METHOD_RUN_CANCEL,
 			    json_pack("{s:s}", "run", v->run), NULL, &err);
 			if (res == NULL)
 				output_error(&err, stderr);
@@ -840,21 +840,21 @@ cmd_run_attached(struct cmd_run_view *v)
 			continue;
 		}
 		step = json_string_value(json_object_get(params, "step"));
-		if (strcmp(method, "run.started") == 0) {
+		if (strcmp(method, LOOM_EVENT_RUN_STARTED) == 0) {
 			/* Out of the queue: the clock starts now. */
 			if (v->behind != NULL)
 				clock_gettime(CLOCK_MONOTONIC, &v->started);
 			free(v->behind);
 			v->behind = NULL;
-		} else if (strcmp(method, "run.step_started") == 0)
+		} else if (strcmp(method, LOOM_EVENT_RUN_STEP_STARTED) == 0)
 			cmd_run_started_step(v, params);
-		else if (strcmp(method, "run.output") == 0)
+		else if (strcmp(method, LOOM_EVENT_RUN_OUTPUT) == 0)
 			cmd_run_output(v, params);
-		else if (strcmp(method, "run.output_gap") == 0)
+		else if (strcmp(method, LOOM_EVENT_RUN_OUTPUT_GAP) == 0)
 			cmd_run_catch_up(v, params);
-		else if (strcmp(method, "run.step_finished") == 0)
+		else if (strcmp(method, LOOM_EVENT_RUN_STEP_FINISHED) == 0)
 			cmd_run_finished_step(v, params);
-		else if (strcmp(method, "run.step_skipped") == 0 &&
+		else if (strcmp(method, LOOM_EVENT_RUN_STEP_SKIPPED) == 0 &&
 		    step != NULL) {
 			json_t *because = json_object_get(params, "because");
 			json_t *b;
@@ -868,7 +868,7 @@ cmd_run_attached(struct cmd_run_view *v)
 				printf("%s%s", i > 0 ? ", " : "",
 				    json_string_value(b));
 			printf(")\n");
-		} else if (strcmp(method, "run.finished") == 0) {
+		} else if (strcmp(method, LOOM_EVENT_RUN_FINISHED) == 0) {
 			cmd_run_poll_gaps(v, true);
 			state = json_string_value(json_object_get(params,
 			    "state"));
@@ -909,21 +909,100 @@ cmd_run_header(struct cmd_run_view *v, json_t *res, size_t nselected)
 	fflush(stdout);
 }
 
+/*
+ * Connect, subscribe unless detached, and send run.start: -1 when the
+ * run was accepted (*res holds the reply, v->run its id), else the exit
+ * status after saying what went wrong.
+ */
+static int
+cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
+    const struct run_opts *o, const char *file, json_t **res)
+{
+	struct loom_error err;
+	const char *id, *queued;
+	json_t *sub;
+	int code;
+
+	loom_error_clear(&err);
+	if ((v->c = cmd_connect(ctx, NULL, &err)) == NULL) {
+		output_error(&err, stderr);
+		return LOOMCTL_EXIT_FAILED;
+	}
+	if (!o->detach) {
+		loom_error_clear(&err);
+		sub = rpcclient_call(v->c, LOOM_METHOD_RUN_SUBSCRIBE,
+		    json_object(), NULL, &err);
+		if (sub == NULL) {
+			output_error(&err, stderr);
+			return LOOMCTL_EXIT_FAILED;
+		}
+		json_decref(sub);
+	}
+	loom_error_clear(&err);
+	*res = rpcclient_call(v->c, LOOM_METHOD_RUN_START,
+	    cmd_run_request(o, file), &code, &err);
+	if (*res == NULL)
+		return cmd_run_start_error(v->c, code, &err);
+	if ((id = json_string_value(json_object_get(*res, "run"))) == NULL) {
+		output_fail("the daemon started a run without an id");
+		return LOOMCTL_EXIT_FAILED;
+	}
+	v->run = xstrdup(id);
+	queued = json_string_value(json_object_get(*res, "queued_behind"));
+	if (queued != NULL) {
+		fprintf(stderr, "loomctl: run %s is queued: waiting for run %s "
+		    "of the same pipeline to finish\n", v->run, queued);
+		v->behind = xstrdup(queued);
+	}
+	return -1;
+}
+
+/* Ctrl-C, SIGHUP and SIGTERM cancel the run (cmd_run_signal). */
+static void
+cmd_run_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = cmd_run_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;	/* no SA_RESTART: waits return on a signal */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Free what the view holds (not the view itself). */
+static void
+cmd_run_view_free(struct cmd_run_view *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nstreams; i++) {
+		free(v->streams[i].step);
+		free(v->streams[i].item_name);
+		free(v->streams[i].partial);
+		free(v->streams[i].prefix);
+	}
+	free(v->obuf);
+	free(v->streams);
+	strv_free(&v->unstarted);
+	strv_free(&v->loops_seen);
+	free(v->run);
+	free(v->behind);
+	rpcclient_free(v->c);
+}
+
 static int
 cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct run_opts o;
 	struct prepared pr;
-	struct loom_error err;
 	struct cmd_run_view v;
-	struct sigaction sa;
-	json_t *res = NULL, *sub;
+	json_t *res = NULL;
 	char *file = NULL;
-	const char *id, *queued;
-	size_t i;
-	int rc, code;
+	int rc;
 
-	(void)ctx;
 	memset(&v, 0, sizeof v);
 	strv_init(&v.loops_seen);
 	runopts_init(&o);
@@ -960,42 +1039,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((file = realpath(o.file, NULL)) == NULL)
 		file = xstrdup(o.file);
 
-	loom_error_clear(&err);
-	if ((v.c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
-		output_error(&err, stderr);
-		rc = LOOMCTL_EXIT_FAILED;
+	if ((rc = cmd_run_begin(ctx, &v, &o, file, &res)) != -1)
 		goto out;
-	}
-	if (!o.detach) {
-		loom_error_clear(&err);
-		sub = rpcclient_call(v.c, "run.subscribe", json_object(), NULL,
-		    &err);
-		if (sub == NULL) {
-			output_error(&err, stderr);
-			rc = LOOMCTL_EXIT_FAILED;
-			goto out;
-		}
-		json_decref(sub);
-	}
-	loom_error_clear(&err);
-	res = rpcclient_call(v.c, "run.start", cmd_run_request(&o, file),
-	    &code, &err);
-	if (res == NULL) {
-		rc = cmd_run_start_error(v.c, code, &err);
-		goto out;
-	}
-	if ((id = json_string_value(json_object_get(res, "run"))) == NULL) {
-		output_fail("the daemon started a run without an id");
-		rc = LOOMCTL_EXIT_FAILED;
-		goto out;
-	}
-	v.run = xstrdup(id);
-	queued = json_string_value(json_object_get(res, "queued_behind"));
-	if (queued != NULL) {
-		fprintf(stderr, "loomctl: run %s is queued: waiting for run %s "
-		    "of the same pipeline to finish\n", v.run, queued);
-		v.behind = xstrdup(queued);
-	}
 	if (o.detach) {
 		printf("%s\n", v.run);
 		if (output_is_tty(stderr))
@@ -1006,32 +1051,13 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = cmd_run_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0;	/* no SA_RESTART: waits return on a signal */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-
+	cmd_run_catch_signals();
 	v.progress = output_is_tty(stdout) && !o.no_progress;
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
 	cmd_run_header(&v, res, pr.nselected);
 	rc = cmd_run_attached(&v);
 out:
-	for (i = 0; i < v.nstreams; i++) {
-		free(v.streams[i].step);
-		free(v.streams[i].item_name);
-		free(v.streams[i].partial);
-		free(v.streams[i].prefix);
-	}
-	free(v.obuf);
-	free(v.streams);
-	strv_free(&v.unstarted);
-	strv_free(&v.loops_seen);
-	free(v.run);
-	free(v.behind);
-	rpcclient_free(v.c);
+	cmd_run_view_free(&v);
 	json_decref(res);
 	free(file);
 	prepare_free(&pr);

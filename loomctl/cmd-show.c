@@ -45,7 +45,6 @@ const struct loomctl_cmd cmd_show_entry = {
 	    "  --var NAME=PATH   override a data path (repeatable)\n"
 	    "  --extra ARGS      extra arguments for the command\n"
 	    "  --json            one JSON object on stdout\n",
-	.flags = CMD_NO_DAEMON,
 	.exec = cmd_show_exec,
 };
 
@@ -138,6 +137,108 @@ cmd_show_steps(const char *title, const struct pipeline *p, const size_t *v,
 	putchar('\n');
 }
 
+/* "no step named ..." with the nearest name, or how to list them. */
+static void
+cmd_show_no_step(const struct pipeline *p, const char *name,
+    const char *file)
+{
+	const char **names = xcalloc(p->nsteps + 1, sizeof *names);
+	struct loom_error err;
+	const char *near;
+	size_t i;
+
+	for (i = 0; i < p->nsteps; i++)
+		names[i] = p->steps[i].name;
+	near = pipeline_suggest(name, names, p->nsteps);
+	loom_error_clear(&err);
+	loom_error_set(&err, NULL, 0, 0, "no step named '%s' in %s", name,
+	    file);
+	if (near != NULL)
+		loom_error_hint(&err, "did you mean '%s'?", near);
+	else
+		loom_error_hint(&err, "'loomctl list %s' shows the steps",
+		    file);
+	output_error(&err, stderr);
+	free(names);
+}
+
+/* show --json: one object. */
+static void
+cmd_show_json(const struct step *s, const char *task,
+    const struct strv *cmdv, const char *quoted,
+    const struct frontmatter *fm)
+{
+	json_t *out, *a = json_array();
+	size_t i;
+
+	for (i = 0; i < cmdv->n; i++)
+		json_array_append_new(a, json_string(cmdv->v[i]));
+	out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:s}",
+	    "name", s->name, "task", s->task, "task_path", task,
+	    "optional", s->optional, "disabled", s->disabled,
+	    "loop", s->loop != NULL, "argv", a, "command", quoted);
+	if (fm != NULL && fm->summary != NULL)
+		json_object_set_new(out, "summary", json_string(fm->summary));
+	output_json(out, stdout);
+	json_decref(out);
+}
+
+/* show, for people: the step, its neighbours, ports and command. */
+static void
+cmd_show_text(const struct prepared *pr, size_t idx, const char *quoted,
+    const struct frontmatter *fm)
+{
+	const struct step *s = &pr->p->steps[idx];
+	const size_t *dv;
+	size_t nd;
+
+	printf("%sstep %s%s", output_sgr(stdout, OUTPUT_BOLD), s->name,
+	    output_sgr(stdout, OUTPUT_RESET));
+	if (s->group >= 0)
+		printf("  [group: %s]", pr->p->groups[s->group].name);
+	if (s->disabled)
+		printf("  (disabled)");
+	else if (s->optional)
+		printf("  (optional)");
+	printf("\ntask:     %s\n", s->task);
+	if (fm != NULL && fm->summary != NULL)
+		printf("          %s\n", fm->summary);
+	if (s->description != NULL)
+		printf("about:    %s\n", s->description);
+	dv = graph_deps(pr->g, idx, &nd);
+	cmd_show_steps("after:", pr->p, dv, nd);
+	dv = graph_dependents(pr->g, idx, &nd);
+	cmd_show_steps("before:", pr->p, dv, nd);
+	if (s->loop != NULL) {
+		char *over = describe_value(s->loop->over);
+		char *into = describe_value(s->loop->into);
+
+		printf("loop:     each file of %s%s%s into %s\n", over,
+		    s->loop->filter != NULL ? " matching " : "",
+		    s->loop->filter != NULL ? s->loop->filter : "", into);
+		free(over);
+		free(into);
+	}
+	cmd_show_kvlist(pr->p, "inputs", &s->inputs,
+	    fm != NULL ? &fm->inputs : NULL);
+	cmd_show_kvlist(pr->p, "outputs", &s->outputs,
+	    fm != NULL ? &fm->outputs : NULL);
+	cmd_show_kvlist(pr->p, "args", &s->args,
+	    fm != NULL ? &fm->args : NULL);
+	if (fm != NULL && fm->found) {
+		printf("interface (front matter of %s):\n", s->task);
+		if (fm->description != NULL)
+			printf("  %s\n", fm->description);
+		cmd_show_interface("inputs", &fm->inputs);
+		cmd_show_interface("outputs", &fm->outputs);
+		cmd_show_interface("args", &fm->args);
+	} else if (fm != NULL)
+		printf("interface: none declared (no front matter in %s)\n",
+		    s->task);
+	printf("command%s:\n  %s\n", s->loop != NULL ?
+	    " (for each item)" : "", quoted);
+}
+
 static int
 cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -148,12 +249,9 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct frontmatter *fm = NULL;
 	struct strv cmdv;
 	const struct step *s;
-	const size_t *dv;
 	char *task = NULL, *quoted = NULL;
 	const char *name;
 	ssize_t idx;
-	size_t nd;
-	json_t *out, *a;
 	int rc;
 
 	(void)ctx;
@@ -176,23 +274,7 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = prepare_pipeline(&pr, &o, false, false)) != 0)
 		goto out;
 	if ((idx = pipeline_step_index(pr.p, name)) < 0) {
-		const char **names = xcalloc(pr.p->nsteps + 1, sizeof *names);
-		const char *near;
-		size_t i;
-
-		for (i = 0; i < pr.p->nsteps; i++)
-			names[i] = pr.p->steps[i].name;
-		near = pipeline_suggest(name, names, pr.p->nsteps);
-		loom_error_clear(&err);
-		loom_error_set(&err, NULL, 0, 0, "no step named '%s' in %s",
-		    name, o.file);
-		if (near != NULL)
-			loom_error_hint(&err, "did you mean '%s'?", near);
-		else
-			loom_error_hint(&err, "'loomctl list %s' shows the "
-			    "steps", o.file);
-		output_error(&err, stderr);
-		free(names);
+		cmd_show_no_step(pr.p, name, o.file);
 		rc = LOOMCTL_EXIT_USAGE;
 		goto out;
 	}
@@ -206,84 +288,18 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	memset(&env, 0, sizeof env);
 	env.virtual_env = getenv("VIRTUAL_ENV");
 	loom_error_clear(&err);
-	if (s->loop == NULL) {
-		if (command_build(pr.p, (size_t)idx, &env, NULL, NULL,
-		    o.extra, &cmdv, &err) == -1) {
-			output_error(&err, stderr);
-			rc = LOOMCTL_EXIT_USAGE;
-			goto out;
-		}
-	} else if (command_build(pr.p, (size_t)idx, &env, "$loop_item",
-	    "$loop_output", o.extra, &cmdv, &err) == -1) {
+	if (command_build(pr.p, (size_t)idx, &env, s->loop != NULL ?
+	    "$loop_item" : NULL, s->loop != NULL ? "$loop_output" : NULL,
+	    o.extra, &cmdv, &err) == -1) {
 		output_error(&err, stderr);
 		rc = LOOMCTL_EXIT_USAGE;
 		goto out;
 	}
 	quoted = command_quote(&cmdv);
-
-	if (o.json) {
-		size_t i;
-
-		a = json_array();
-		for (i = 0; i < cmdv.n; i++)
-			json_array_append_new(a, json_string(cmdv.v[i]));
-		out = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:o, s:s}",
-		    "name", s->name, "task", s->task, "task_path", task,
-		    "optional", s->optional, "disabled", s->disabled,
-		    "loop", s->loop != NULL, "argv", a, "command", quoted);
-		if (fm != NULL && fm->summary != NULL)
-			json_object_set_new(out, "summary",
-			    json_string(fm->summary));
-		output_json(out, stdout);
-		json_decref(out);
-		goto out;
-	}
-
-	printf("%sstep %s%s", output_sgr(stdout, OUTPUT_BOLD), s->name,
-	    output_sgr(stdout, OUTPUT_RESET));
-	if (s->group >= 0)
-		printf("  [group: %s]", pr.p->groups[s->group].name);
-	if (s->disabled)
-		printf("  (disabled)");
-	else if (s->optional)
-		printf("  (optional)");
-	printf("\ntask:     %s\n", s->task);
-	if (fm != NULL && fm->summary != NULL)
-		printf("          %s\n", fm->summary);
-	if (s->description != NULL)
-		printf("about:    %s\n", s->description);
-	dv = graph_deps(pr.g, (size_t)idx, &nd);
-	cmd_show_steps("after:", pr.p, dv, nd);
-	dv = graph_dependents(pr.g, (size_t)idx, &nd);
-	cmd_show_steps("before:", pr.p, dv, nd);
-	if (s->loop != NULL) {
-		char *over = describe_value(s->loop->over);
-		char *into = describe_value(s->loop->into);
-
-		printf("loop:     each file of %s%s%s into %s\n", over,
-		    s->loop->filter != NULL ? " matching " : "",
-		    s->loop->filter != NULL ? s->loop->filter : "", into);
-		free(over);
-		free(into);
-	}
-	cmd_show_kvlist(pr.p, "inputs", &s->inputs,
-	    fm != NULL ? &fm->inputs : NULL);
-	cmd_show_kvlist(pr.p, "outputs", &s->outputs,
-	    fm != NULL ? &fm->outputs : NULL);
-	cmd_show_kvlist(pr.p, "args", &s->args,
-	    fm != NULL ? &fm->args : NULL);
-	if (fm != NULL && fm->found) {
-		printf("interface (front matter of %s):\n", s->task);
-		if (fm->description != NULL)
-			printf("  %s\n", fm->description);
-		cmd_show_interface("inputs", &fm->inputs);
-		cmd_show_interface("outputs", &fm->outputs);
-		cmd_show_interface("args", &fm->args);
-	} else if (fm != NULL)
-		printf("interface: none declared (no front matter in %s)\n",
-		    s->task);
-	printf("command%s:\n  %s\n", s->loop != NULL ?
-	    " (for each item)" : "", quoted);
+	if (o.json)
+		cmd_show_json(s, task, &cmdv, quoted, fm);
+	else
+		cmd_show_text(&pr, (size_t)idx, quoted, fm);
 out:
 	free(quoted);
 	free(task);

@@ -237,7 +237,6 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char *run = NULL;
 	int i, rc;
 
-	(void)ctx;
 	/* status FILE: freshness of its steps, from files (freshlist.c). */
 	if (argc > 1 && freshlist_is_file(argv[1]))
 		return freshlist_status(argc, argv);
@@ -259,7 +258,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			    "unexpected argument: %s", argv[i]);
 	}
 	loom_error_clear(&err);
-	if ((c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+	if ((c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_error(&err, stderr);
 		return LOOMCTL_EXIT_FAILED;
 	}
@@ -291,7 +290,7 @@ cmd_status_loop(struct rpcclient *c, const char *run, bool watch, bool json)
 
 	if (watch) {
 		loom_error_clear(&err);
-		res = rpcclient_call(c, "run.subscribe", run != NULL ?
+		res = rpcclient_call(c, LOOM_METHOD_RUN_SUBSCRIBE, run != NULL ?
 		    json_pack("{s:s}", "run", run) : json_object(), &code,
 		    &err);
 		if (res == NULL && code != LOOM_ERR_NO_RUN) {
@@ -303,10 +302,12 @@ cmd_status_loop(struct rpcclient *c, const char *run, bool watch, bool json)
 	for (;;) {
 		loom_error_clear(&err);
 		if (run != NULL)
-			res = rpcclient_call(c, "run.status", json_pack("{s:s}",
+			res = rpcclient_call(c, LOOM_METHOD_RUN_STATUS,
+			    json_pack("{s:s}",
 			    "run", run), &code, &err);
 		else
-			res = rpcclient_call(c, "run.list", json_pack("{s:i}",
+			res = rpcclient_call(c, LOOM_METHOD_RUN_LIST,
+			    json_pack("{s:i}",
 			    "limit", 20), &code, &err);
 		if (res == NULL) {
 			output_fail("%s", err.message);

@@ -252,13 +252,14 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		snprintf(cwd, sizeof cwd, "/");
 
 	loom_error_clear(&err);
-	if ((c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+	if ((c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_error(&err, stderr);
 		free(abs);
 		return LOOMCTL_EXIT_FAILED;
 	}
 	loom_error_clear(&err);
-	r = rpcclient_call(c, "ui.open", json_pack("{s:s, s:i, s:o, s:s}",
+	r = rpcclient_call(c, LOOM_METHOD_UI_OPEN,
+	    json_pack("{s:s, s:i, s:o, s:s}",
 	    "path", abs, "port", (int)port, "env", cmd_ui_environment(),
 	    "cwd", cwd), &code, &err);
 	rpcclient_free(c);

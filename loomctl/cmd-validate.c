@@ -29,7 +29,6 @@ const struct loomctl_cmd cmd_validate_entry = {
 	    "  --json            print {\"ok\", \"diagnostics\": [...]} "
 	    "on stdout\n\n"
 	    "Exit status: 0 valid (warnings allowed), 2 errors found.\n",
-	.flags = CMD_NO_DAEMON,
 	.exec = cmd_validate_exec,
 };
 

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "common/xmalloc.h"
+#include "common/protocol.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
@@ -55,7 +56,8 @@ cmd_wait_poll(struct rpcclient *c, char **ids, int n, bool quiet, int *rc)
 		if (ids[i] == NULL)
 			continue;
 		loom_error_clear(&err);
-		res = rpcclient_call(c, "run.status", json_pack("{s:s}", "run",
+		res = rpcclient_call(c, LOOM_METHOD_RUN_STATUS,
+		    json_pack("{s:s}", "run",
 		    ids[i]), NULL, &err);
 		if (res == NULL) {
 			output_fail("%s", err.message);
@@ -91,7 +93,6 @@ cmd_wait_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	bool quiet = false;
 	int i, n = 0, rc = LOOMCTL_EXIT_OK, left, got;
 
-	(void)ctx;
 	for (i = 1; i < argc; i++) {
 		if (cmd_is_help(argv[i])) {
 			cmd_print_help(&cmd_wait_entry, stdout);
@@ -104,7 +105,7 @@ cmd_wait_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	ids = xcalloc((size_t)argc, sizeof *ids);
 	loom_error_clear(&err);
-	if ((c = connect_daemon(CONNECT_START, NULL, &err)) == NULL) {
+	if ((c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_error(&err, stderr);
 		free(ids);
 		return LOOMCTL_EXIT_FAILED;
@@ -119,7 +120,8 @@ cmd_wait_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		goto out;
 	/* Subscribe first, then look: no end can fall between the two. */
 	loom_error_clear(&err);
-	msg = rpcclient_call(c, "run.subscribe", json_object(), NULL, &err);
+	msg = rpcclient_call(c, LOOM_METHOD_RUN_SUBSCRIBE,
+	    json_object(), NULL, &err);
 	if (msg == NULL) {
 		output_fail("%s", err.message);
 		rc = LOOMCTL_EXIT_FAILED;

@@ -15,6 +15,7 @@
 
 #include "common/xmalloc.h"
 #include "loomctl/cmd.h"
+#include "loomctl/connect.h"
 #include "loomctl/output.h"
 #include "common/suggest.h"
 
@@ -151,4 +152,20 @@ bool
 cmd_is_help(const char *arg)
 {
 	return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+/* Reach the daemon the way the command's entry says. */
+struct rpcclient *
+cmd_connect(const struct cmd_ctx *ctx, bool *not_running,
+    struct loom_error *err)
+{
+	int flags = ctx->cmd->flags;
+
+	if ((flags & (CMD_NEEDS_DAEMON | CMD_REPORT_ONLY)) == 0) {
+		fprintf(stderr, "loomctl: internal error: %s does not talk to "
+		    "the daemon\n", ctx->cmd->name);
+		abort();
+	}
+	return connect_daemon((flags & CMD_REPORT_ONLY) ? CONNECT_EXISTING :
+	    CONNECT_START, not_running, err);
 }

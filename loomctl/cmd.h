@@ -18,12 +18,16 @@
 #define LOOMCTL_EXIT_USAGE	2	/* usage error or invalid pipeline */
 #define LOOMCTL_EXIT_INTERRUPTED 130	/* cancelled, or Ctrl-C (128 + SIGINT) */
 
-/* Command flags. */
-#define CMD_NO_DAEMON		0x1	/* never talks to the daemon */
-#define CMD_NEEDS_DAEMON	0x2	/* starts the daemon when none runs */
-#define CMD_REPORT_ONLY		0x4	/* never starts a daemon */
+/*
+ * Command flags: how cmd_connect reaches the daemon. A command with
+ * neither never talks to the daemon (and cmd_connect refuses it).
+ */
+#define CMD_NEEDS_DAEMON	0x1	/* starts the daemon when none runs */
+#define CMD_REPORT_ONLY		0x2	/* never starts a daemon */
 
+struct loom_error;
 struct loomctl_cmd;
+struct rpcclient;
 
 /* What every command receives besides its arguments. */
 struct cmd_ctx {
@@ -72,6 +76,14 @@ void cmd_print_help(const struct loomctl_cmd *cmd, FILE *fp);
 /* Print a one-line usage error with a pointer to --help; returns 2. */
 int cmd_usage_error(const struct loomctl_cmd *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/*
+ * Connect to the daemon as the command's flags say: CMD_NEEDS_DAEMON
+ * starts one when none runs, CMD_REPORT_ONLY does not (NULL, *not_running
+ * set when not NULL). See connect_daemon.
+ */
+struct rpcclient *cmd_connect(const struct cmd_ctx *ctx, bool *not_running,
+    struct loom_error *err);
 
 /* True for "-h" and "--help". */
 bool cmd_is_help(const char *arg);

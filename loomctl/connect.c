@@ -441,7 +441,8 @@ connect_hello(int fd, const char *socket, bool *retry, struct loom_error *err)
 	c = rpcclient_new(fd);
 	rpcclient_set_peer(c, socket, pid, connect_timeout);
 	loom_error_clear(&herr);
-	res = rpcclient_call(c, "daemon.hello", json_pack("{s:i, s:s}",
+	res = rpcclient_call(c, LOOM_METHOD_DAEMON_HELLO,
+	    json_pack("{s:i, s:s}",
 	    "protocol", LOOM_PROTOCOL_VERSION, "client",
 	    "loomctl " LOOM_VERSION), &code, &herr);
 	if (res != NULL) {

@@ -181,137 +181,188 @@ dryrun_json_argv(const struct strv *argv)
 	return a;
 }
 
+/* What dryrun_print's helpers share. */
+struct dryrun_ctx {
+	const struct prepared *pr;
+	const struct run_opts *o;
+	const struct pipeline *p;
+	struct fresh_plan *plan;	/* NULL when freshness is unknown */
+	json_t *list;			/* --json: the steps array */
+};
+
+/* A step without a loop: its command, or why it does not run. */
+static int
+dryrun_plain_step(struct dryrun_ctx *dc, size_t idx)
+{
+	const struct step *s = &dc->p->steps[idx];
+	const struct fresh_step *fs = dc->plan != NULL ?
+	    &dc->plan->steps[idx] : NULL;
+	struct strv argv;
+	char *quoted;
+	int rc;
+
+	strv_init(&argv);
+	rc = dryrun_command(dc->p, idx, NULL, NULL, dc->o, &argv, &quoted);
+	if (rc != 0) {
+		strv_free(&argv);
+		return rc;
+	}
+	if (dc->o->json) {
+		json_array_append_new(dc->list, json_pack("{s:s, s:o}",
+		    "step", s->name, "argv", dryrun_json_argv(&argv)));
+		if (fs != NULL)
+			dryrun_fresh_json(json_array_get(dc->list,
+			    json_array_size(dc->list) - 1), fs);
+	} else {
+		dryrun_comment("%s", s->name);
+		if (fs != NULL && !fs->will_run) {
+			dryrun_comment("  up to date, not run");
+			dryrun_comment("%s", quoted);
+		} else {
+			if (fs != NULL)
+				dryrun_comment("  runs: %s", fs->run_reason);
+			rc = dryrun_mkdirs(dc->p, idx, NULL, NULL);
+			printf("%s\n", quoted);
+		}
+	}
+	free(quoted);
+	strv_free(&argv);
+	return rc;
+}
+
+/* A loop whose items cannot be listed yet: its command template. */
+static int
+dryrun_pending_loop(struct dryrun_ctx *dc, size_t idx, const char *why)
+{
+	const struct step *s = &dc->p->steps[idx];
+	struct strv argv;
+	char *quoted;
+	int rc;
+
+	strv_init(&argv);
+	rc = dryrun_command(dc->p, idx, "$loop_item", "$loop_output", dc->o,
+	    &argv, &quoted);
+	if (rc == 0 && dc->o->json) {
+		json_array_append_new(dc->list, json_pack("{s:s, s:s, s:o}",
+		    "step", s->name, "pending", why, "argv",
+		    dryrun_json_argv(&argv)));
+	} else if (rc == 0) {
+		dryrun_comment("%s: items listed when the step runs (%s)",
+		    s->name, why);
+		dryrun_comment("  for each item: %s", quoted);
+	}
+	if (rc == 0)
+		free(quoted);
+	strv_free(&argv);
+	return rc;
+}
+
+/* One item of a loop step. */
+static int
+dryrun_loop_item(struct dryrun_ctx *dc, size_t idx,
+    const struct loop_items *li, size_t k)
+{
+	const struct step *s = &dc->p->steps[idx];
+	const char *out = li->outputs.v[k][0] != '\0' ? li->outputs.v[k] :
+	    NULL;
+	struct strv argv;
+	json_t *entry;
+	char *quoted;
+	bool fresh;
+	int rc;
+
+	strv_init(&argv);
+	rc = dryrun_command(dc->p, idx, li->items.v[k], out, dc->o, &argv,
+	    &quoted);
+	if (rc != 0) {
+		strv_free(&argv);
+		return rc;
+	}
+	fresh = dc->plan != NULL && freshlist_item_fresh(dc->pr, dc->o,
+	    dc->plan, idx, li->items.v[k], out);
+	if (dc->o->json) {
+		entry = json_pack("{s:s, s:i, s:s, s:o}", "step", s->name,
+		    "item", (int)k, "item_path", li->items.v[k], "argv",
+		    dryrun_json_argv(&argv));
+		if (dc->plan != NULL)
+			json_object_set_new(entry, "uptodate",
+			    json_boolean(fresh));
+		json_array_append_new(dc->list, entry);
+	} else if (fresh)
+		dryrun_comment("up to date: %s", quoted);
+	else {
+		rc = dryrun_mkdirs(dc->p, idx, out, li->into);
+		printf("%s\n", quoted);
+	}
+	free(quoted);
+	strv_free(&argv);
+	return rc;
+}
+
+/* A loop step: one command per item. */
+static int
+dryrun_loop_step(struct dryrun_ctx *dc, size_t idx)
+{
+	const struct step *s = &dc->p->steps[idx];
+	const struct fresh_step *fs = dc->plan != NULL ?
+	    &dc->plan->steps[idx] : NULL;
+	struct loop_items li;
+	struct loom_error err;
+	size_t k;
+	int rc = 0;
+
+	loopitems_init(&li);
+	loom_error_clear(&err);
+	if (loopitems_list(dc->p, idx, &li, &err) == -1) {
+		rc = dryrun_pending_loop(dc, idx, err.message);
+		loopitems_free(&li);
+		return rc;
+	}
+	if (!dc->o->json) {
+		dryrun_comment("%s: %zu item(s) of %s", s->name, li.items.n,
+		    li.over);
+		if (fs != NULL && fs->will_run)
+			dryrun_comment("  runs: %s", fs->run_reason);
+		else if (fs != NULL)
+			dryrun_comment("  up to date, not run");
+	}
+	for (k = 0; k < li.items.n && rc == 0; k++)
+		rc = dryrun_loop_item(dc, idx, &li, k);
+	loopitems_free(&li);
+	return rc;
+}
+
 /* Print the commands of the selected steps. */
 int
 dryrun_print(const struct prepared *pr, const struct run_opts *o)
 {
-	const struct pipeline *p = pr->p;
-	struct loop_items li;
-	struct loom_error err;
-	struct strv argv;
-	struct fresh_plan *plan;
-	json_t *out = NULL, *list = NULL, *entry;
-	size_t *order, n, i, k, nfresh = 0;
-	char *quoted;
+	struct dryrun_ctx dc = { pr, o, pr->p, NULL, NULL };
+	json_t *out = NULL;
+	size_t *order, n, i, nfresh = 0;
 	int rc = 0;
 
 	order = prepare_order(pr, &n);
 	/* Which steps a run would execute, and why (freshlist.c). */
-	plan = freshlist_run_plan(pr, o);
-	for (i = 0; plan != NULL && i < n; i++)
-		nfresh += !plan->steps[order[i]].will_run;
+	dc.plan = freshlist_run_plan(pr, o);
+	for (i = 0; dc.plan != NULL && i < n; i++)
+		nfresh += !dc.plan->steps[order[i]].will_run;
 	if (o->json) {
-		list = json_array();
+		dc.list = json_array();
 		out = json_pack("{s:s, s:s, s:b, s:o}", "file", o->file,
-		    "cwd", p->dir, "parallel", dryrun_parallel(p, o),
-		    "steps", list);
+		    "cwd", dc.p->dir, "parallel", dryrun_parallel(dc.p, o),
+		    "steps", dc.list);
 	} else
-		dryrun_header(p, o, n, nfresh);
+		dryrun_header(dc.p, o, n, nfresh);
 	for (i = 0; i < n && rc == 0; i++) {
-		const struct step *s = &p->steps[order[i]];
-		bool fresh;
-
-		strv_init(&argv);
-		if (s->loop == NULL) {
-			rc = dryrun_command(p, order[i], NULL, NULL, o, &argv,
-			    &quoted);
-			if (rc != 0) {
-				strv_free(&argv);
-				break;
-			}
-			if (o->json) {
-				json_array_append_new(list, json_pack(
-				    "{s:s, s:o}", "step", s->name, "argv",
-				    dryrun_json_argv(&argv)));
-				if (plan != NULL)
-					dryrun_fresh_json(json_array_get(list,
-					    json_array_size(list) - 1),
-					    &plan->steps[order[i]]);
-			} else {
-				dryrun_comment("%s", s->name);
-				if (plan != NULL &&
-				    !plan->steps[order[i]].will_run) {
-					dryrun_comment("  up to date, not run");
-					dryrun_comment("%s", quoted);
-				} else {
-					if (plan != NULL)
-						dryrun_comment("  runs: %s", plan->
-						    steps[order[i]].run_reason);
-					rc = dryrun_mkdirs(p, order[i], NULL,
-					    NULL);
-					printf("%s\n", quoted);
-				}
-			}
-			free(quoted);
-			strv_free(&argv);
-			continue;
-		}
-		loopitems_init(&li);
-		loom_error_clear(&err);
-		if (loopitems_list(p, order[i], &li, &err) == -1) {
-			rc = dryrun_command(p, order[i], "$loop_item",
-			    "$loop_output", o, &argv, &quoted);
-			if (rc == 0 && o->json) {
-				json_array_append_new(list, json_pack(
-				    "{s:s, s:s, s:o}", "step", s->name,
-				    "pending", err.message, "argv",
-				    dryrun_json_argv(&argv)));
-			} else if (rc == 0) {
-				dryrun_comment("%s: items listed when the step "
-				    "runs (%s)", s->name, err.message);
-				dryrun_comment("  for each item: %s", quoted);
-			}
-			if (rc == 0)
-				free(quoted);
-			strv_free(&argv);
-			loopitems_free(&li);
-			continue;
-		}
-		if (!o->json) {
-			dryrun_comment("%s: %zu item(s) of %s", s->name,
-			    li.items.n, li.over);
-			if (plan != NULL && plan->steps[order[i]].will_run)
-				dryrun_comment("  runs: %s",
-				    plan->steps[order[i]].run_reason);
-			else if (plan != NULL)
-				dryrun_comment("  up to date, not run");
-		}
-		for (k = 0; k < li.items.n && rc == 0; k++) {
-			strv_free(&argv);
-			strv_init(&argv);
-			rc = dryrun_command(p, order[i], li.items.v[k],
-			    li.outputs.v[k][0] != '\0' ? li.outputs.v[k] :
-			    NULL, o, &argv, &quoted);
-			if (rc != 0)
-				break;
-			fresh = plan != NULL && freshlist_item_fresh(pr, o,
-			    plan, order[i], li.items.v[k],
-			    li.outputs.v[k][0] != '\0' ? li.outputs.v[k] : NULL);
-			if (o->json) {
-				entry = json_pack("{s:s, s:i, s:s, s:o}",
-				    "step", s->name, "item", (int)k,
-				    "item_path", li.items.v[k], "argv",
-				    dryrun_json_argv(&argv));
-				if (plan != NULL)
-					json_object_set_new(entry, "uptodate",
-					    json_boolean(fresh));
-				json_array_append_new(list, entry);
-			} else if (fresh)
-				dryrun_comment("up to date: %s", quoted);
-			else {
-				rc = dryrun_mkdirs(p, order[i], li.outputs.v[k][0]
-				    != '\0' ? li.outputs.v[k] : NULL, li.into);
-				printf("%s\n", quoted);
-			}
-			free(quoted);
-		}
-		strv_free(&argv);
-		loopitems_free(&li);
+		if (dc.p->steps[order[i]].loop == NULL)
+			rc = dryrun_plain_step(&dc, order[i]);
+		else
+			rc = dryrun_loop_step(&dc, order[i]);
 	}
 	if (o->json && rc == 0)
 		output_json(out, stdout);
 	json_decref(out);
-	freshness_plan_free(plan);
+	freshness_plan_free(dc.plan);
 	free(order);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "common/base64.h"
 #include "common/error.h"
+#include "common/protocol.h"
 #include "loomctl/logread.h"
 #include "loomctl/rpcclient.h"
 
@@ -31,8 +32,8 @@ logread_drain(struct rpcclient *c, struct logread *r, logread_cb cb,
 		    (json_int_t)r->max);
 		if (r->item >= 0)
 			json_object_set_new(req, "item", json_integer(r->item));
-		if ((res = rpcclient_call(c, "log.read", req, code, err)) ==
-		    NULL)
+		res = rpcclient_call(c, LOOM_METHOD_LOG_READ, req, code, err);
+		if (res == NULL)
 			return -1;
 		eof = json_is_true(json_object_get(res, "eof"));
 		b64 = json_string_value(json_object_get(res, "data"));

@@ -108,7 +108,7 @@ rpcclient_ping(struct rpcclient *c, struct loom_error *err)
 	json_t *res;
 	int code;
 
-	res = rpcclient_call(c, "daemon.ping", NULL, &code, err);
+	res = rpcclient_call(c, LOOM_METHOD_DAEMON_PING, NULL, &code, err);
 	if (res == NULL && code == 0)
 		return -1;
 	json_decref(res);

@@ -16,6 +16,7 @@
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
 #include "common/suggest.h"
+#include "common/protocol.h"
 
 /* Every run id run.list can give, newest first. */
 #define RUNREF_LIST_MAX	10000
@@ -87,7 +88,8 @@ runref_resolve(struct rpcclient *c, const char *arg, char **id)
 
 	*id = NULL;
 	loom_error_clear(&err);
-	res = rpcclient_call(c, "run.list", json_pack("{s:i}", "limit",
+	res = rpcclient_call(c, LOOM_METHOD_RUN_LIST,
+	    json_pack("{s:i}", "limit",
 	    RUNREF_LIST_MAX), NULL, &err);
 	if (res == NULL) {
 		output_fail("%s", err.message);

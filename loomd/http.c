@@ -110,6 +110,8 @@ struct web_state {
 static struct web_state *http_start(struct loomd *loomd, int port,
 		    struct loom_error *err);
 static void	 http_request_cb(struct evhttp_request *req, void *arg);
+static void	 http_upgrade(struct loomd *loomd, struct evhttp_request *req,
+		    const char *query, struct http_conn *conn);
 static struct bufferevent *http_bev_cb(struct event_base *base, void *arg);
 static struct evhttp_connection *http_conn_owner(struct http_conn *c);
 static void	 http_conn_adopt(struct http_conn *c,
@@ -1130,6 +1132,58 @@ http_serve_file(struct web_state *st, struct evhttp_request *req,
 	http_send_file(req, fd, size);
 }
 
+/*
+ * Take a checked request for /ws over to ws.c, with the environment and
+ * working folder of the ui.open its page names (?target=N).
+ */
+static void
+http_upgrade(struct loomd *loomd, struct evhttp_request *req,
+    const char *query, struct http_conn *conn)
+{
+	struct web_state *st = loomd->web;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	const char *key;
+	char *target;
+	long tid;
+	bool bad;
+	int status;
+
+	status = ws_check_handshake(evhttp_request_get_input_headers(req),
+	    &key);
+	if (status != 0 || cmd != EVHTTP_REQ_GET) {
+		if (status == 426)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Sec-WebSocket-Version", "13");
+		http_send_status(req, status == 0 ? 400 : status,
+		    status == 426 ? "Upgrade Required" : "Bad Request");
+		return;
+	}
+	if (loomd->stopping) {
+		/* The stop closed every editor: no new one. */
+		http_send_text(req, 503, "Service Unavailable",
+		    "503 loomd is stopping.\n");
+		return;
+	}
+	if (st->nws >= HTTP_MAX_WS_CLIENTS) {
+		log_warn("editor connection refused: %d editors open",
+		    HTTP_MAX_WS_CLIENTS);
+		http_send_text(req, 503, "Too Many Editors",
+		    "503 Too many editors: %d editor connections are open to "
+		    "this daemon, which is its limit. Close an editor tab, "
+		    "then reload.\n", HTTP_MAX_WS_CLIENTS);
+		return;
+	}
+	target = query != NULL ? http_query_param(query, "target", &bad) :
+	    NULL;
+	tid = target != NULL ? strtol(target, NULL, 10) : -1;
+	free(target);
+	if (ws_accept(loomd, req, key, http_target_env(loomd, tid),
+	    http_target_cwd(loomd, tid), http_ws_count) != 0)
+		http_send_status(req, 500, "Internal Server Error");
+	else if (conn != NULL)
+		conn->upgraded = true;
+}
+
 /* Every request arrives here. */
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
@@ -1142,7 +1196,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	struct http_guard g;
 	struct http_conn *conn;
 	struct evkeyval *kv;
-	const char *path, *query, *why = "", *key, *upg;
+	const char *path, *query, *why = "", *upg;
 	char *qtoken = NULL, *target = NULL, *dpath = NULL, cookie[256];
 	char loc[64];
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
@@ -1208,40 +1262,7 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	}
 
 	if (strcmp(dpath, "/ws") == 0) {
-		status = ws_check_handshake(in, &key);
-		if (status != 0 || cmd != EVHTTP_REQ_GET) {
-			if (status == 426)
-				evhttp_add_header(
-				    evhttp_request_get_output_headers(req),
-				    "Sec-WebSocket-Version", "13");
-			http_send_status(req, status == 0 ? 400 : status,
-			    status == 426 ? "Upgrade Required" :
-			    "Bad Request");
-			goto out;
-		}
-		if (loomd->stopping) {
-			/* The stop closed every editor: no new one. */
-			http_send_text(req, 503, "Service Unavailable",
-			    "503 loomd is stopping.\n");
-			goto out;
-		}
-		if (st->nws >= HTTP_MAX_WS_CLIENTS) {
-			log_warn("editor connection refused: %d editors open",
-			    HTTP_MAX_WS_CLIENTS);
-			http_send_text(req, 503, "Too Many Editors",
-			    "503 Too many editors: %d editor connections are "
-			    "open to this daemon, which is its limit. Close "
-			    "an editor tab, then reload.\n",
-			    HTTP_MAX_WS_CLIENTS);
-			goto out;
-		}
-		target = query != NULL ?
-		    http_query_param(query, "target", &bad) : NULL;
-		if (ws_accept(loomd, req, key, target != NULL ?
-		    strtol(target, NULL, 10) : -1) != 0)
-			http_send_status(req, 500, "Internal Server Error");
-		else if (conn != NULL)
-			conn->upgraded = true;
+		http_upgrade(loomd, req, query, conn);
 		goto out;
 	}
 	if (ri.upgrade && upg != NULL) {

@@ -22,6 +22,7 @@
 #ifndef LOOM_LOOMD_LOOMD_H
 #define LOOM_LOOMD_LOOMD_H
 
+#include <sys/queue.h>
 #include <sys/resource.h>
 #include <sys/types.h>
 
@@ -31,9 +32,10 @@
 
 #include <jansson.h>
 
-#include "loomd/rpc.h"
 
 struct event;
+struct loomd;
+struct rpc_client;
 struct event_base;
 struct loom_error;
 struct run_state;
@@ -65,6 +67,9 @@ extern const struct loomd_module loomd_web_module;	/* rpc-pipeline.c */
 extern const struct loomd_module loomd_fresh_module;	/* incr: rpc-fresh.c */
 
 struct loomd_deferred;
+
+/* Every client of the daemon (struct rpc_client, rpc.h). */
+TAILQ_HEAD(rpc_clients, rpc_client);
 
 struct loomd {
 	struct event_base *base;
@@ -134,6 +139,13 @@ void loomd_update_idle(struct loomd *loomd);
  * so a reply to the caller is queued first. Idempotent.
  */
 void loomd_stop(struct loomd *loomd);
+
+/*
+ * A client has left (rpc.c calls this once per client): drop what the
+ * daemon's parts keep for it, its run subscriptions (notify.c) and the
+ * pipelines it watches (watch.c). rpc.c knows neither of them.
+ */
+void loomd_client_gone(struct rpc_client *client);
 
 /* Let every module's status hook add its fields to a daemon.status result. */
 void loomd_modules_status(struct loomd *loomd, json_t *result);

@@ -270,53 +270,43 @@ main_std_fds(void)
 		close(fd);
 }
 
-int
-main(int argc, char **argv)
+/*
+ * The environment (LOOMD_IDLE_TIMEOUT, LOOMD_KILL_GRACE), then the
+ * options, into loomd->opt: -1 to go on, else the exit status (--help,
+ * --version, a usage error).
+ */
+static int
+main_parse(struct loomd *loomd, int argc, char **argv)
 {
-	static struct loomd loomd;
-	struct loom_error err;
 	const char *env;
 	char *end;
 	long fd;
 	int ch;
 
-	main_std_fds();
-	memset(&loomd, 0, sizeof loomd);
-	TAILQ_INIT(&loomd.clients);
-	loomd.listen_fd = -1;
-	loomd.pid_fd = -1;
-	loomd.opt.idle_timeout = 300;
-	loomd.opt.kill_grace = 10;
-	loomd.opt.ready_fd = -1;
-	loomd.uid = getuid();
-	loomd.pid = getpid();
-	loomd.started_ms = loomd_now_ms();
-	signal(SIGPIPE, SIG_IGN);
-
 	if ((env = getenv("LOOMD_IDLE_TIMEOUT")) != NULL && *env != '\0' &&
 	    main_parse_seconds(env, "LOOMD_IDLE_TIMEOUT",
-	    &loomd.opt.idle_timeout) == -1)
+	    &loomd->opt.idle_timeout) == -1)
 		return 2;
 	if ((env = getenv("LOOMD_KILL_GRACE")) != NULL && *env != '\0' &&
 	    main_parse_seconds(env, "LOOMD_KILL_GRACE",
-	    &loomd.opt.kill_grace) == -1)
+	    &loomd->opt.kill_grace) == -1)
 		return 2;
 	while ((ch = getopt_long(argc, argv, "fvh", main_options, NULL)) != -1) {
 		switch (ch) {
 		case 'f':
-			loomd.opt.foreground = true;
+			loomd->opt.foreground = true;
 			break;
 		case 'v':
-			loomd.opt.verbose++;
+			loomd->opt.verbose++;
 			break;
 		case 'i':
 			if (main_parse_seconds(optarg, "--idle-timeout",
-			    &loomd.opt.idle_timeout) == -1)
+			    &loomd->opt.idle_timeout) == -1)
 				return 2;
 			break;
 		case 'k':
 			if (main_parse_seconds(optarg, "--kill-grace",
-			    &loomd.opt.kill_grace) == -1)
+			    &loomd->opt.kill_grace) == -1)
 				return 2;
 			break;
 		case 'r':
@@ -328,8 +318,8 @@ main(int argc, char **argv)
 				    "\"%s\"\n", optarg);
 				return 2;
 			}
-			loomd.opt.ready_fd = (int)fd;
-			fcntl(loomd.opt.ready_fd, F_SETFD, FD_CLOEXEC);
+			loomd->opt.ready_fd = (int)fd;
+			fcntl(loomd->opt.ready_fd, F_SETFD, FD_CLOEXEC);
 			break;
 		case 'h':
 			main_usage(stdout);
@@ -346,6 +336,31 @@ main(int argc, char **argv)
 		main_usage(stderr);
 		return 2;
 	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct loomd loomd;
+	struct loom_error err;
+	int ch;
+
+	main_std_fds();
+	memset(&loomd, 0, sizeof loomd);
+	TAILQ_INIT(&loomd.clients);
+	loomd.listen_fd = -1;
+	loomd.pid_fd = -1;
+	loomd.opt.idle_timeout = 300;
+	loomd.opt.kill_grace = 10;
+	loomd.opt.ready_fd = -1;
+	loomd.uid = getuid();
+	loomd.pid = getpid();
+	loomd.started_ms = loomd_now_ms();
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((ch = main_parse(&loomd, argc, argv)) != -1)
+		return ch;
 	log_open("loomd", NULL, loomd.opt.verbose > 0 ? LOG_LVL_DEBUG :
 	    LOG_LVL_WARN, NULL);
 

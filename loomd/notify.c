@@ -218,7 +218,8 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 			    run_id, step, (unsigned long long)offset);
 			params = notify_stream_params(run_id, step, item,
 			    offset);
-			msg = jsonrpc_notification("run.output_gap", params);
+			msg = jsonrpc_notification(LOOM_EVENT_RUN_OUTPUT_GAP,
+			    params);
 			rpc_client_send(c, msg);
 			json_decref(msg);
 			continue;
@@ -229,7 +230,8 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 			b64 = base64_encode(data, len);
 			json_object_set_new(params, "data", json_string(b64));
 			free(b64);
-			msg = jsonrpc_notification("run.output", params);
+			msg = jsonrpc_notification(LOOM_EVENT_RUN_OUTPUT,
+			    params);
 			text = jsonrpc_encode(msg, &textlen);
 			json_decref(msg);
 			if (text == NULL)

@@ -33,7 +33,7 @@ struct loomd;
 struct rpc_client;
 
 /* Queued bytes at which a client is closed ("output buffer over limit"). */
-#define NOTIFY_HARD_LIMIT	(2 * (size_t)LOOM_MAX_CLIENT_OUTPUT)
+#define NOTIFY_HARD_LIMIT	LOOM_MAX_CLIENT_QUEUED
 
 /*
  * Subscribe client to the events of run_id, or of every run when run_id

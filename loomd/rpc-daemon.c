@@ -22,10 +22,10 @@ static json_t *rpc_daemon_stop(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err);
 
 const struct rpc_method rpc_daemon_methods[] = {
-	{ "daemon.hello", rpc_daemon_hello },
-	{ "daemon.ping", rpc_daemon_ping },
-	{ "daemon.status", rpc_daemon_status },
-	{ "daemon.stop", rpc_daemon_stop },
+	{ LOOM_METHOD_DAEMON_HELLO, rpc_daemon_hello },
+	{ LOOM_METHOD_DAEMON_PING, rpc_daemon_ping },
+	{ LOOM_METHOD_DAEMON_STATUS, rpc_daemon_status },
+	{ LOOM_METHOD_DAEMON_STOP, rpc_daemon_stop },
 	{ NULL, NULL },
 };
 

@@ -53,7 +53,7 @@ static void	 rpc_files_refuse(struct rpc_error *err, const char *path,
 		    int errnum);
 
 const struct rpc_method rpc_file_methods[] = {
-	{ "file.preview", rpc_files_preview },
+	{ LOOM_METHOD_FILE_PREVIEW, rpc_files_preview },
 	{ NULL, NULL },
 };
 
@@ -136,23 +136,208 @@ rpc_files_csv(const char *text, size_t len, char sep)
 }
 
 /* file.preview {"file": pipeline, "data": NAME | "path": RELATIVE} */
+/*
+ * The path (relative to dir) that a preview of data entry name of the
+ * pipeline real shows, or NULL with err set, or NULL with *url set to a
+ * finished reply for URL data.
+ */
+static char *
+rpc_files_data_rel(const char *real, const char *file, const char *dir,
+    const char *name, json_t **url, struct rpc_error *err)
+{
+	struct loom_error lerr;
+	struct pipeline *p;
+	const struct data_entry *d;
+	struct diags diags;
+	char *abs = NULL, *rel = NULL;
+
+	diags_init(&diags);
+	p = pipeline_load_file(real, &diags);
+	diags_free(&diags);
+	if (p == NULL || (d = pipeline_data(p, name)) == NULL) {
+		rpc_error_set(err, LOOM_ERR_USAGE, NULL,
+		    "no data entry %s in %s", name, file);
+		goto out;
+	}
+	if (d->path != NULL && d->path->text != NULL &&
+	    (strncmp(d->path->text, "http://", 7) == 0 ||
+	    strncmp(d->path->text, "https://", 8) == 0)) {
+		*url = json_pack("{s:s, s:s, s:i, s:b, s:s}", "path",
+		    d->path->text, "kind", "url", "size", 0, "truncated", 0,
+		    "url", d->path->text);
+		goto out;
+	}
+	loom_error_clear(&lerr);
+	if ((abs = pipeline_data_path(p, d, &lerr)) == NULL) {
+		rpc_error_set(err, LOOM_ERR_USAGE, NULL, "%s", lerr.message);
+		goto out;
+	}
+	if (strncmp(abs, dir, strlen(dir)) != 0 || abs[strlen(dir)] != '/') {
+		rpc_files_refuse(err, abs, EACCES);
+		goto out;
+	}
+	rel = xstrdup(abs + strlen(dir) + 1);
+out:
+	free(abs);
+	pipeline_free(p);
+	return rel;
+}
+
+/*
+ * Open rel inside dir for a preview, without following a link out and
+ * without blocking on a FIFO: the descriptor, or -1 with err set.
+ * *resolved gets the confined path (owned) when the open succeeded.
+ */
+static int
+rpc_files_open(const char *dir, const char *rel, char **resolved,
+    struct rpc_error *err)
+{
+	struct loom_error lerr;
+	char link[64], back[PATH_MAX];
+	ssize_t n;
+	int fd;
+
+	loom_error_clear(&lerr);
+	if ((*resolved = paths_confine(dir, rel, false, &lerr)) == NULL) {
+		rpc_files_refuse(err, rel, errno == ENOENT ? ENOENT : EACCES);
+		return -1;
+	}
+	fd = open(*resolved, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY | O_DIRECTORY);
+	if (fd == -1 && errno == ENOTDIR)
+		fd = open(*resolved, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+		    O_CLOEXEC | O_NOCTTY);
+	if (fd == -1) {
+		rpc_files_refuse(err, rel, errno == ENOENT ? ENOENT : EACCES);
+		goto fail;
+	}
+	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+	if ((n = readlink(link, back, sizeof back - 1)) >= 0) {
+		back[n] = '\0';
+		if (strcmp(back, *resolved) != 0) {
+			rpc_files_refuse(err, rel, EACCES);
+			close(fd);
+			goto fail;
+		}
+	}
+	return fd;
+fail:
+	free(*resolved);
+	*resolved = NULL;
+	return -1;
+}
+
+/* A folder's preview: its visible names. */
+static json_t *
+rpc_files_dir(const char *resolved, const char *rel)
+{
+	struct dirent **ents;
+	json_t *entries = json_array();
+	int i, count, shown = 0;
+
+	/* size counts what a listing shows: no "." or "..", no hidden
+	   names. */
+	count = scandir(resolved, &ents, NULL, alphasort);
+	for (i = 0; i < count; i++) {
+		if (ents[i]->d_name[0] != '.' && shown++ < PREVIEW_ENTRIES)
+			json_array_append_new(entries,
+			    json_string(ents[i]->d_name));
+		free(ents[i]);
+	}
+	if (count >= 0)
+		free(ents);
+	return json_pack("{s:s, s:s, s:i, s:b, s:o}", "path", rel, "kind",
+	    "dir", "size", shown, "truncated", shown > PREVIEW_ENTRIES,
+	    "entries", entries);
+}
+
+/* A JSON file read whole (got bytes of buf), pretty-printed; or NULL. */
+static json_t *
+rpc_files_json(const char *rel, const char *buf, size_t got, off_t size)
+{
+	json_t *j, *r;
+	char *pretty;
+
+	if ((size_t)size != got || (j = json_loadb(buf, got, 0, NULL)) ==
+	    NULL)
+		return NULL;
+	pretty = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	json_decref(j);
+	if (pretty != NULL && strlen(pretty) > PREVIEW_HEAD)
+		pretty[PREVIEW_HEAD] = '\0';
+	r = json_pack("{s:s, s:s, s:I, s:b, s:s}", "path", rel, "kind", "json",
+	    "size", (json_int_t)size, "truncated", pretty != NULL &&
+	    strlen(pretty) >= PREVIEW_HEAD, "text", pretty != NULL ? pretty :
+	    "");
+	free(pretty);
+	return r;
+}
+
+/* A regular file's preview from its first bytes. */
+static json_t *
+rpc_files_content(int fd, const struct stat *sb, const char *rel)
+{
+	const char *kind = rpc_files_kind(rel);
+	size_t want, got = 0;
+	json_t *r;
+	ssize_t n;
+	char *buf;
+
+	if (strcmp(kind, "image") == 0)
+		return json_pack("{s:s, s:s, s:I, s:b}", "path", rel, "kind",
+		    "image", "size", (json_int_t)sb->st_size, "truncated", 0);
+	want = strcmp(kind, "json") == 0 ? PREVIEW_JSON_MAX : PREVIEW_HEAD;
+	if ((size_t)sb->st_size < want)
+		want = (size_t)sb->st_size;
+	buf = xmalloc(want + 1);
+	while (got < want) {
+		n = read(fd, buf + got, want - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	if (strcmp(kind, "json") == 0 &&
+	    (r = rpc_files_json(rel, buf, got, sb->st_size)) != NULL)
+		goto out;
+	if (got > PREVIEW_HEAD)
+		got = PREVIEW_HEAD;
+	/* Cut at a character boundary so a split UTF-8 tail is no reason
+	 * to call the file binary. */
+	while (got > 0 && got < (size_t)sb->st_size &&
+	    ((unsigned char)buf[got - 1] & 0xc0) == 0x80)
+		got--;
+	if (got > 0 && got < (size_t)sb->st_size &&
+	    (unsigned char)buf[got - 1] >= 0xc0)
+		got--;
+	if (memchr(buf, '\0', got) != NULL ||
+	    !ws_utf8_valid((unsigned char *)buf, got))
+		r = json_pack("{s:s, s:s, s:I, s:b}", "path", rel, "kind",
+		    "binary", "size", (json_int_t)sb->st_size, "truncated", 1);
+	else if (strcmp(kind, "csv") == 0)
+		r = json_pack("{s:s, s:s, s:I, s:b, s:o}", "path", rel,
+		    "kind", "csv", "size", (json_int_t)sb->st_size,
+		    "truncated", got < (size_t)sb->st_size, "rows",
+		    rpc_files_csv(buf, got, strcasecmp(strrchr(rel, '.'),
+		    ".tsv") == 0 ? '\t' : ','));
+	else
+		r = json_pack("{s:s, s:s, s:I, s:b, s:s%}", "path", rel,
+		    "kind", "text", "size", (json_int_t)sb->st_size,
+		    "truncated", got < (size_t)sb->st_size, "text", buf, got);
+out:
+	free(buf);
+	return r;
+}
+
 static json_t *
 rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
-	struct loom_error lerr;
-	struct pipeline *p = NULL;
-	const struct data_entry *d;
-	struct diags diags;
 	struct stat sb;
-	struct dirent **ents;
-	const char *file, *name, *relp, *kind;
-	char *real = NULL, *dir = NULL, *abs = NULL, *rel = NULL, *buf = NULL;
-	char *resolved = NULL, link[64], back[PATH_MAX];
-	json_t *r = NULL, *entries, *j;
-	size_t want, got = 0;
-	ssize_t n;
-	int fd = -1, i, count, shown;
+	const char *file, *name, *relp;
+	char *real = NULL, *dir = NULL, *rel = NULL, *resolved = NULL;
+	json_t *r = NULL;
+	int fd = -1;
 
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
 		return NULL;
@@ -176,157 +361,24 @@ rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
 		free(dir);
 		dir = xstrdup("/");
 	}
-
-	if (name != NULL) {
-		diags_init(&diags);
-		p = pipeline_load_file(real, &diags);
-		diags_free(&diags);
-		if (p == NULL || (d = pipeline_data(p, name)) == NULL) {
-			rpc_error_set(err, LOOM_ERR_USAGE, NULL,
-			    "no data entry %s in %s", name, file);
-			goto out;
-		}
-		if (d->path != NULL && d->path->text != NULL &&
-		    (strncmp(d->path->text, "http://", 7) == 0 ||
-		    strncmp(d->path->text, "https://", 8) == 0)) {
-			r = json_pack("{s:s, s:s, s:i, s:b, s:s}", "path",
-			    d->path->text, "kind", "url", "size", 0,
-			    "truncated", 0, "url", d->path->text);
-			goto out;
-		}
-		loom_error_clear(&lerr);
-		if ((abs = pipeline_data_path(p, d, &lerr)) == NULL) {
-			rpc_error_set(err, LOOM_ERR_USAGE, NULL, "%s",
-			    lerr.message);
-			goto out;
-		}
-		if (strncmp(abs, dir, strlen(dir)) != 0 ||
-		    abs[strlen(dir)] != '/') {
-			rpc_files_refuse(err, abs, EACCES);
-			goto out;
-		}
-		rel = xstrdup(abs + strlen(dir) + 1);
-	} else
-		rel = xstrdup(relp);
-
-	loom_error_clear(&lerr);
-	if ((resolved = paths_confine(dir, rel, false, &lerr)) == NULL) {
-		rpc_files_refuse(err, rel, errno == ENOENT ? ENOENT : EACCES);
+	rel = name != NULL ? rpc_files_data_rel(real, file, dir, name, &r,
+	    err) : xstrdup(relp);
+	if (rel == NULL ||
+	    (fd = rpc_files_open(dir, rel, &resolved, err)) == -1)
 		goto out;
-	}
-	fd = open(resolved, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOCTTY | O_DIRECTORY);
-	if (fd == -1 && errno == ENOTDIR)
-		fd = open(resolved, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
-		    O_CLOEXEC | O_NOCTTY);
-	if (fd == -1) {
-		rpc_files_refuse(err, rel, errno == ENOENT ? ENOENT : EACCES);
-		goto out;
-	}
-	snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
-	if ((n = readlink(link, back, sizeof back - 1)) >= 0) {
-		back[n] = '\0';
-		if (strcmp(back, resolved) != 0) {
-			rpc_files_refuse(err, rel, EACCES);
-			goto out;
-		}
-	}
-	if (fstat(fd, &sb) == -1) {
+	if (fstat(fd, &sb) == -1)
 		rpc_files_refuse(err, rel, errno);
-		goto out;
-	}
-	if (S_ISDIR(sb.st_mode)) {
-		/* size counts what a listing shows: no "." or "..", no
-		   hidden names. */
-		entries = json_array();
-		shown = 0;
-		count = scandir(resolved, &ents, NULL, alphasort);
-		for (i = 0; i < count; i++) {
-			if (ents[i]->d_name[0] != '.' &&
-			    shown++ < PREVIEW_ENTRIES)
-				json_array_append_new(entries,
-				    json_string(ents[i]->d_name));
-			free(ents[i]);
-		}
-		if (count >= 0)
-			free(ents);
-		r = json_pack("{s:s, s:s, s:i, s:b, s:o}", "path", rel,
-		    "kind", "dir", "size", shown, "truncated",
-		    shown > PREVIEW_ENTRIES, "entries", entries);
-		goto out;
-	}
-	if (!S_ISREG(sb.st_mode)) {
+	else if (S_ISDIR(sb.st_mode))
+		r = rpc_files_dir(resolved, rel);
+	else if (!S_ISREG(sb.st_mode))
 		rpc_files_refuse(err, rel, EACCES);
-		goto out;
-	}
-
-	kind = rpc_files_kind(rel);
-	if (strcmp(kind, "image") == 0) {
-		r = json_pack("{s:s, s:s, s:I, s:b}", "path", rel, "kind",
-		    "image", "size", (json_int_t)sb.st_size, "truncated", 0);
-		goto out;
-	}
-	want = strcmp(kind, "json") == 0 ? PREVIEW_JSON_MAX : PREVIEW_HEAD;
-	if ((size_t)sb.st_size < want)
-		want = (size_t)sb.st_size;
-	buf = xmalloc(want + 1);
-	while (got < want) {
-		n = read(fd, buf + got, want - got);
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
-	if (strcmp(kind, "json") == 0 && (size_t)sb.st_size == got &&
-	    (j = json_loadb(buf, got, 0, NULL)) != NULL) {
-		char *pretty = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
-
-		json_decref(j);
-		if (pretty != NULL && strlen(pretty) > PREVIEW_HEAD)
-			pretty[PREVIEW_HEAD] = '\0';
-		r = json_pack("{s:s, s:s, s:I, s:b, s:s}", "path", rel,
-		    "kind", "json", "size", (json_int_t)sb.st_size,
-		    "truncated", pretty != NULL &&
-		    strlen(pretty) >= PREVIEW_HEAD, "text",
-		    pretty != NULL ? pretty : "");
-		free(pretty);
-		goto out;
-	}
-	if (got > PREVIEW_HEAD)
-		got = PREVIEW_HEAD;
-	/* Cut at a character boundary so a split UTF-8 tail is no reason
-	 * to call the file binary. */
-	while (got > 0 && got < (size_t)sb.st_size &&
-	    ((unsigned char)buf[got - 1] & 0xc0) == 0x80)
-		got--;
-	if (got > 0 && got < (size_t)sb.st_size &&
-	    (unsigned char)buf[got - 1] >= 0xc0)
-		got--;
-	if (memchr(buf, '\0', got) != NULL ||
-	    !ws_utf8_valid((unsigned char *)buf, got)) {
-		r = json_pack("{s:s, s:s, s:I, s:b}", "path", rel, "kind",
-		    "binary", "size", (json_int_t)sb.st_size, "truncated", 1);
-		goto out;
-	}
-	if (strcmp(kind, "csv") == 0) {
-		r = json_pack("{s:s, s:s, s:I, s:b, s:o}", "path", rel,
-		    "kind", "csv", "size", (json_int_t)sb.st_size,
-		    "truncated", got < (size_t)sb.st_size, "rows",
-		    rpc_files_csv(buf, got, strcasecmp(strrchr(rel, '.'),
-		    ".tsv") == 0 ? '\t' : ','));
-		goto out;
-	}
-	r = json_pack("{s:s, s:s, s:I, s:b, s:s%}", "path", rel, "kind", "text",
-	    "size", (json_int_t)sb.st_size, "truncated",
-	    got < (size_t)sb.st_size, "text", buf, got);
+	else
+		r = rpc_files_content(fd, &sb, rel);
 out:
 	if (fd != -1)
 		close(fd);
-	pipeline_free(p);
-	free(buf);
 	free(resolved);
 	free(rel);
-	free(abs);
 	free(dir);
 	free(real);
 	return r;

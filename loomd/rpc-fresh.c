@@ -31,7 +31,7 @@ static json_t	*rpc_fresh_pipeline(struct loomd *loomd,
 		    struct rpc_error *err);
 
 const struct rpc_method rpc_fresh_methods[] = {
-	{ "pipeline.freshness", rpc_fresh_pipeline },
+	{ LOOM_METHOD_PIPELINE_FRESHNESS, rpc_fresh_pipeline },
 	{ NULL, NULL },
 };
 

@@ -24,7 +24,7 @@ static json_t *rpc_log_read(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err);
 
 const struct rpc_method rpc_log_methods[] = {
-	{ "log.read", rpc_log_read },
+	{ LOOM_METHOD_LOG_READ, rpc_log_read },
 	{ NULL, NULL },
 };
 

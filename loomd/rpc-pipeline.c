@@ -45,6 +45,7 @@
 #include "loomd/http.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc-params.h"
+#include "loomd/rpc.h"
 #include "loomd/watch.h"
 
 /* Bounds of a workspace scan. */
@@ -103,12 +104,12 @@ static void	 rpc_pipeline_status(struct loomd *loomd, json_t *result);
 static void	 rpc_pipeline_free(struct loomd *loomd);
 
 const struct rpc_method rpc_pipeline_methods[] = {
-	{ "ui.open", rpc_pipeline_ui_open },
-	{ "ui.target", rpc_pipeline_ui_target },
-	{ "pipeline.open", rpc_pipeline_open },
-	{ "pipeline.validate", rpc_pipeline_validate },
-	{ "pipeline.list", rpc_pipeline_list },
-	{ "pipeline.save", rpc_pipeline_save },
+	{ LOOM_METHOD_UI_OPEN, rpc_pipeline_ui_open },
+	{ LOOM_METHOD_UI_TARGET, rpc_pipeline_ui_target },
+	{ LOOM_METHOD_PIPELINE_OPEN, rpc_pipeline_open },
+	{ LOOM_METHOD_PIPELINE_VALIDATE, rpc_pipeline_validate },
+	{ LOOM_METHOD_PIPELINE_LIST, rpc_pipeline_list },
+	{ LOOM_METHOD_PIPELINE_SAVE, rpc_pipeline_save },
 	{ NULL, NULL },
 };
 
@@ -385,21 +386,16 @@ rpc_pipeline_frontmatter(const char *path)
 	return r;
 }
 
-/* The whole model of a loaded pipeline (see docs/editor.md). */
+/* The model's "data": each entry, resolved; *spent counts the paths. */
 static json_t *
-rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
+rpc_pipeline_data_json(const struct pipeline *p, size_t *spent)
 {
-	struct command_env cenv = { .virtual_env = virtual_env };
-	json_t *data = json_array(), *params = json_array();
-	json_t *steps = json_array(), *groups = json_array();
-	json_t *layout = json_object(), *step, *cmd, *members, *ins, *outs;
-	json_t *fm, *fmcache = json_object(), *model;
+	json_t *data = json_array();
 	struct loom_error err;
 	struct stat sb;
-	struct strv argv;
-	char *path, *abs;
-	const char *kind, *type;
-	size_t i, j, spent = 0;
+	const char *kind;
+	char *path;
+	size_t i;
 	bool url;
 
 	for (i = 0; i < p->ndata; i++) {
@@ -407,7 +403,7 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 
 		loom_error_clear(&err);
 		path = pipeline_data_path(p, d, &err);
-		spent += path != NULL ? strlen(path) : 0;
+		*spent += path != NULL ? strlen(path) : 0;
 		url = d->path != NULL && d->path->text != NULL &&
 		    (strncmp(d->path->text, "http://", 7) == 0 ||
 		    strncmp(d->path->text, "https://", 8) == 0);
@@ -431,9 +427,20 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		    json_string(d->description) : json_null(),
 		    "line", d->span.line));
 		free(path);
-		if (spent > OPEN_MAX_RESOLVED)
+		if (*spent > OPEN_MAX_RESOLVED)
 			break;
 	}
+	return data;
+}
+
+/* The model's "parameters", with the type of each value. */
+static json_t *
+rpc_pipeline_params_json(const struct pipeline *p)
+{
+	json_t *params = json_array();
+	const char *type;
+	char *text;
+	size_t i;
 
 	for (i = 0; i < p->nparams; i++) {
 		const struct param *pa = &p->params[i];
@@ -456,77 +463,115 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 			type = "string";
 			break;
 		}
-		path = rpc_pipeline_value_text(v);
+		text = rpc_pipeline_value_text(v);
 		json_array_append_new(params, json_pack("{s:s, s:s, s:s, s:i}",
-		    "name", pa->name, "value", path, "type", type,
+		    "name", pa->name, "value", text, "type", type,
 		    "line", pa->span.line));
-		free(path);
+		free(text);
 	}
+	return params;
+}
 
-	for (i = 0; i < p->nsteps && spent <= OPEN_MAX_RESOLVED; i++) {
-		const struct step *s = &p->steps[i];
+/*
+ * A step's command as a run would build it (JSON null when it cannot be
+ * built, with err set); *spent counts its bytes.
+ */
+static json_t *
+rpc_pipeline_command_json(const struct pipeline *p, size_t i,
+    const struct command_env *cenv, size_t *spent, struct loom_error *err)
+{
+	const struct step *s = &p->steps[i];
+	struct strv argv;
+	json_t *cmd;
+	size_t j;
 
-		ins = rpc_pipeline_ports(p, &s->inputs);
-		outs = rpc_pipeline_ports(p, &s->outputs);
-		if (s->loop != NULL) {
-			/* loop.over is read and loop.into written. */
-			rpc_pipeline_loop_port(p, "loop.over", s->loop->over,
-			    ins);
-			rpc_pipeline_loop_port(p, "loop.into", s->loop->into,
-			    outs);
+	strv_init(&argv);
+	loom_error_clear(err);
+	if (command_build(p, i, cenv, s->loop ? "<item>" : NULL,
+	    s->loop ? "<output>" : NULL, NULL, &argv, err) == 0) {
+		cmd = json_array();
+		for (j = 0; j < argv.n; j++) {
+			*spent += strlen(argv.v[j]);
+			json_array_append_new(cmd, json_string(argv.v[j]));
 		}
+	} else
+		cmd = json_null();
+	strv_free(&argv);
+	return cmd;
+}
 
-		strv_init(&argv);
-		loom_error_clear(&err);
-		if (command_build(p, i, &cenv, s->loop ? "<item>" : NULL,
-		    s->loop ? "<output>" : NULL, NULL, &argv, &err) == 0) {
-			cmd = json_array();
-			for (j = 0; j < argv.n; j++) {
-				spent += strlen(argv.v[j]);
-				json_array_append_new(cmd,
-				    json_string(argv.v[j]));
-			}
-		} else
-			cmd = json_null();
-		strv_free(&argv);
+/*
+ * One step of the model. fmcache maps task paths to their front matter,
+ * read once for the steps that share a task.
+ */
+static json_t *
+rpc_pipeline_step_json(const struct pipeline *p, size_t i,
+    const struct command_env *cenv, json_t *fmcache, size_t *spent)
+{
+	const struct step *s = &p->steps[i];
+	struct loom_error err;
+	json_t *ins, *outs, *cmd, *fm, *step;
+	char *abs;
 
-		abs = s->task != NULL ? pipeline_abspath(p, s->task) : NULL;
-		/* Many steps share a task: read its front matter once. */
-		if (abs == NULL)
-			fm = json_null();
-		else if ((fm = json_object_get(fmcache, abs)) != NULL)
-			json_incref(fm);
-		else {
-			fm = rpc_pipeline_frontmatter(abs);
-			json_object_set(fmcache, abs, fm);
-		}
-		step = json_pack("{s:s, s:s, s:o, s:b, s:o, s:b, s:b, s:o, "
-		    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
-		    "name", s->name, "task", s->task ? s->task : "",
-		    "task_path", abs ? json_string(abs) : json_null(),
-		    "task_exists", abs != NULL && access(abs, F_OK) == 0,
-		    "group", s->group >= 0 ?
-		    json_string(p->groups[s->group].name) : json_null(),
-		    "optional", s->optional, "disabled", s->disabled,
-		    "loop", s->loop ? json_pack("{s:o, s:o, s:o}",
-		    "over", s->loop->over && s->loop->over->text ?
-		    json_string(s->loop->over->text) : json_null(),
-		    "into", s->loop->into && s->loop->into->text ?
-		    json_string(s->loop->into->text) : json_null(),
-		    "filter", s->loop->filter ? json_string(s->loop->filter) :
-		    json_null()) : json_null(),
-		    "description", s->description ?
-		    json_string(s->description) : json_null(),
-		    "inputs", ins, "outputs", outs,
-		    "args", rpc_pipeline_ports(p, &s->args),
-		    "command", cmd,
-		    "command_error", json_is_null(cmd) && err.set ?
-		    json_string(err.message) : json_null(),
-		    "frontmatter", fm, "line", s->span.line);
-		free(abs);
-		json_array_append_new(steps, step);
+	ins = rpc_pipeline_ports(p, &s->inputs);
+	outs = rpc_pipeline_ports(p, &s->outputs);
+	if (s->loop != NULL) {
+		/* loop.over is read and loop.into written. */
+		rpc_pipeline_loop_port(p, "loop.over", s->loop->over, ins);
+		rpc_pipeline_loop_port(p, "loop.into", s->loop->into, outs);
 	}
+	cmd = rpc_pipeline_command_json(p, i, cenv, spent, &err);
+	abs = s->task != NULL ? pipeline_abspath(p, s->task) : NULL;
+	if (abs == NULL)
+		fm = json_null();
+	else if ((fm = json_object_get(fmcache, abs)) != NULL)
+		json_incref(fm);
+	else {
+		fm = rpc_pipeline_frontmatter(abs);
+		json_object_set(fmcache, abs, fm);
+	}
+	step = json_pack("{s:s, s:s, s:o, s:b, s:o, s:b, s:b, s:o, "
+	    "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
+	    "name", s->name, "task", s->task ? s->task : "",
+	    "task_path", abs ? json_string(abs) : json_null(),
+	    "task_exists", abs != NULL && access(abs, F_OK) == 0,
+	    "group", s->group >= 0 ?
+	    json_string(p->groups[s->group].name) : json_null(),
+	    "optional", s->optional, "disabled", s->disabled,
+	    "loop", s->loop ? json_pack("{s:o, s:o, s:o}",
+	    "over", s->loop->over && s->loop->over->text ?
+	    json_string(s->loop->over->text) : json_null(),
+	    "into", s->loop->into && s->loop->into->text ?
+	    json_string(s->loop->into->text) : json_null(),
+	    "filter", s->loop->filter ? json_string(s->loop->filter) :
+	    json_null()) : json_null(),
+	    "description", s->description ?
+	    json_string(s->description) : json_null(),
+	    "inputs", ins, "outputs", outs,
+	    "args", rpc_pipeline_ports(p, &s->args),
+	    "command", cmd,
+	    "command_error", json_is_null(cmd) && err.set ?
+	    json_string(err.message) : json_null(),
+	    "frontmatter", fm, "line", s->span.line);
+	free(abs);
+	return step;
+}
 
+/* The whole model of a loaded pipeline (see docs/editor.md). */
+static json_t *
+rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
+{
+	struct command_env cenv = { .virtual_env = virtual_env };
+	json_t *data, *params, *steps = json_array(), *groups = json_array();
+	json_t *layout = json_object(), *members, *fmcache = json_object();
+	json_t *model;
+	size_t i, j, spent = 0;
+
+	data = rpc_pipeline_data_json(p, &spent);
+	params = rpc_pipeline_params_json(p);
+	for (i = 0; i < p->nsteps && spent <= OPEN_MAX_RESOLVED; i++)
+		json_array_append_new(steps, rpc_pipeline_step_json(p, i,
+		    &cenv, fmcache, &spent));
 	for (i = 0; i < p->ngroups; i++) {
 		members = json_array();
 		for (j = 0; j < p->groups[i].nsteps; j++)

@@ -34,12 +34,12 @@ static const char *rpc_run_id(json_t *params, bool required,
     struct rpc_error *err);
 
 const struct rpc_method rpc_run_methods[] = {
-	{ "run.start", rpc_run_start },
-	{ "run.list", rpc_run_list },
-	{ "run.status", rpc_run_status },
-	{ "run.cancel", rpc_run_cancel },
-	{ "run.subscribe", rpc_run_subscribe },
-	{ "run.unsubscribe", rpc_run_unsubscribe },
+	{ LOOM_METHOD_RUN_START, rpc_run_start },
+	{ LOOM_METHOD_RUN_LIST, rpc_run_list },
+	{ LOOM_METHOD_RUN_STATUS, rpc_run_status },
+	{ LOOM_METHOD_RUN_CANCEL, rpc_run_cancel },
+	{ LOOM_METHOD_RUN_SUBSCRIBE, rpc_run_subscribe },
+	{ LOOM_METHOD_RUN_UNSUBSCRIBE, rpc_run_unsubscribe },
 	{ NULL, NULL },
 };
 
@@ -69,12 +69,27 @@ rpc_run_id(json_t *params, bool required, struct rpc_error *err)
 	return id;
 }
 
-/* run.start: load, check and start a pipeline run. */
+/*
+ * run.start: load, check and start a pipeline run. A request without
+ * "env" from a connection that carries an environment (an editor's: the
+ * one of its ui.open) runs with that environment, and in its working
+ * folder unless the request names one.
+ */
 static json_t *
 rpc_run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
     struct rpc_error *err)
 {
-	return run_start(loomd, client, params, err);
+	json_t *own, *result;
+
+	if (client->env == NULL || json_object_get(params, "env") != NULL)
+		return run_start(loomd, client, params, err);
+	own = json_copy(params);
+	json_object_set(own, "env", client->env);
+	if (client->cwd != NULL && json_object_get(own, "cwd") == NULL)
+		json_object_set_new(own, "cwd", json_string(client->cwd));
+	result = run_start(loomd, client, own, err);
+	json_decref(own);
+	return result;
 }
 
 /* run.list: recent runs, newest first. */

@@ -42,7 +42,7 @@ static void	 rpc_tasks_scan(const struct pipeline *p, const char *rel,
 		    json_t *out, json_t *seen, size_t *entries);
 
 const struct rpc_method rpc_task_methods[] = {
-	{ "task.list", rpc_tasks_list },
+	{ LOOM_METHOD_TASK_LIST, rpc_tasks_list },
 	{ NULL, NULL },
 };
 

@@ -19,9 +19,7 @@
 #include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
-#include "loomd/notify.h"
 #include "loomd/rpc.h"
-#include "loomd/watch.h"
 
 /* Most elements in one batch; bigger batches get one -32600. */
 #define RPC_MAX_BATCH	1024
@@ -105,8 +103,7 @@ rpc_client_kill(struct rpc_client *c, const char *reason)
 {
 	c->dead = true;
 	c->loomd->nclients--;
-	notify_client_gone(c);
-	watch_client_gone(c);
+	loomd_client_gone(c);
 	log_info("client %llu closed: %s", (unsigned long long)c->id, reason);
 }
 
@@ -135,6 +132,8 @@ rpc_client_free(struct rpc_client *client)
 	TAILQ_REMOVE(&loomd->clients, client, entry);
 	free(client->peer);
 	free(client->client_name);
+	json_decref(client->env);
+	free(client->cwd);
 	free(client);
 	loomd_update_idle(loomd);
 }
@@ -160,7 +159,7 @@ rpc_client_send_text(struct rpc_client *client, const char *text, size_t len)
 	if (client->transport->send(client->ctx, text, len) == -1)
 		return -1;
 	queued = client->transport->queued(client->ctx);
-	if (queued > NOTIFY_HARD_LIMIT) {
+	if (queued > LOOM_MAX_CLIENT_QUEUED) {
 		snprintf(reason, sizeof reason,
 		    "output buffer over limit (%zu bytes queued)", queued);
 		log_warn("client %llu: %s", (unsigned long long)client->id,

@@ -74,6 +74,15 @@ struct rpc_client {
 	int protocol;			/* client's version, 0 before hello */
 	char *client_name;		/* from daemon.hello, or NULL */
 	bool editor;			/* an editor session (set by web) */
+	/*
+	 * The environment and working folder of the ui.open behind an
+	 * editor connection (set by its transport when the connection is
+	 * made; NULL for other clients). run.start applies them to a
+	 * request that carries no "env" (and no "cwd"), for single
+	 * requests and batches alike. Owned.
+	 */
+	json_t *env;
+	char *cwd;
 	void *data;			/* free for the transport's own use */
 
 	/* Subscriptions (notify.c). */
@@ -82,7 +91,6 @@ struct rpc_client {
 
 	TAILQ_ENTRY(rpc_client) entry;	/* loomd->clients */
 };
-TAILQ_HEAD(rpc_clients, rpc_client);
 
 /* A method's failure: code, message and optional data for error.data. */
 struct rpc_error {
@@ -156,7 +164,7 @@ void rpc_client_free(struct rpc_client *client);
 /*
  * Send one message to client (msg borrowed). Returns 0, or -1 when the
  * client is dead or could not take it. A client whose queued output goes
- * over NOTIFY_HARD_LIMIT (notify.h) is closed.
+ * over LOOM_MAX_CLIENT_QUEUED (common/protocol.h) is closed.
  */
 int rpc_client_send(struct rpc_client *client, const json_t *msg);
 /* Send an already encoded JSON text (no newline). Same rules. */

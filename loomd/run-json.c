@@ -14,6 +14,7 @@
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
+#include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
 #include "loomd/steplog.h"

@@ -22,6 +22,7 @@
 #include "loomd/notify.h"
 #include "loomd/record.h"
 #include "loomd/rpc-params.h"
+#include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
 

@@ -31,10 +31,12 @@
 #include "common/log.h"
 #include "common/loopitems.h"
 #include "common/pipeline.h"
+#include "common/protocol.h"
 #include "loomd/child.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
+#include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
 #include "loomd/steplog.h"
@@ -507,7 +509,7 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	for (i = 0; i < u->argv.n; i++)
 		json_array_append_new(argv, json_string(u->argv.v[i]));
 	json_object_set_new(params, "argv", argv);
-	notify_event(r->loomd, r->id, "run.step_started", params);
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_STARTED, params);
 	run_touch(r);
 	sched_spawned(r->s, step, item, &r->acts);
 	return;
@@ -539,7 +541,8 @@ fail:
 		    "exit_code", "signal", "duration", 0.0,
 		    "error", err.message);
 		run_item_fields(st, u, params);
-		notify_event(r->loomd, r->id, "run.step_finished", params);
+		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
+		    params);
 	}
 	run_touch(r);
 	sched_spawn_failed(r->s, step, item, &r->acts);
@@ -654,7 +657,7 @@ run_do_skipped(struct run *r, const struct sched_action *a)
 	}
 	params = json_pack("{s:s, s:s, s:o}", "run", r->id, "step", st->name,
 	    "because", because);
-	notify_event(r->loomd, r->id, "run.step_skipped", params);
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_SKIPPED, params);
 	run_touch(r);
 }
 
@@ -708,7 +711,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	    (double)(st->finished_ms - st->started_ms) / 1000.0));
 	if (st->loop)
 		run_item_counts(st, params);
-	notify_event(r->loomd, r->id, "run.step_finished", params);
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
 	run_touch(r);
 }
 
@@ -756,7 +759,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	    "steps_failed", (json_int_t)cnt.failed,
 	    "steps_skipped", (json_int_t)cnt.skipped,
 	    "steps_cancelled", (json_int_t)cnt.cancelled);
-	notify_event(r->loomd, r->id, "run.finished", params);
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_FINISHED, params);
 	log_info("run %s %s", r->id, r->state);
 	for (pp = &rs->active; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == r) {
@@ -885,7 +888,8 @@ run_on_done(struct child *c, void *arg)
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
 		    (loomd_now_ms() - u->started_ms) / 1000.0));
-		notify_event(r->loomd, r->id, "run.step_finished", params);
+		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
+		    params);
 	}
 	run_touch(r);
 	sched_exited(r->s, u->step, u->item, status, &r->acts);
@@ -902,7 +906,7 @@ run_announce(struct run *r)
 	params = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "file",
 	    r->file, "steps", run_stepinfo(r), "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers);
-	notify_event(r->loomd, r->id, "run.started", params);
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params);
 }
 
 /* The deferred start: the reply to run.start goes out first. */

@@ -40,8 +40,10 @@
 #include "common/xmalloc.h"
 #include "loomd/conn.h"
 #include "loomd/loomd.h"
+#include "loomd/notify.h"
 #include "loomd/rpc.h"
 #include "loomd/server.h"
+#include "loomd/watch.h"
 
 /* Extra seconds after kill_grace that a stop may take before exiting. */
 #define SERVER_STOP_SLACK	5
@@ -477,6 +479,14 @@ server_force_exit_cb(evutil_socket_t fd, short what, void *arg)
 {
 	log_warn("stop took longer than the kill grace period; exiting");
 	server_exit(arg, "stop deadline");
+}
+
+/* A client left: its subscriptions and watches go with it. */
+void
+loomd_client_gone(struct rpc_client *client)
+{
+	notify_client_gone(client);
+	watch_client_gone(client);
 }
 
 /* Run fn(arg) after the current loop pass. */

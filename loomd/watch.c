@@ -26,6 +26,7 @@
 #include "common/jsonrpc.h"
 #include "common/log.h"
 #include "common/pipeline.h"
+#include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
@@ -508,7 +509,8 @@ watch_timer_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	msg = jsonrpc_notification("file.changed", json_pack("{s:s}", "file",
+	msg = jsonrpc_notification(LOOM_EVENT_FILE_CHANGED,
+	    json_pack("{s:s}", "file",
 	    wp->file));
 	for (i = 0; i < wp->nviewers; i++) {
 		if (!wp->viewers[i]->dead)

@@ -44,7 +44,6 @@
 #include "common/log.h"
 #include "common/sha1.h"
 #include "common/xmalloc.h"
-#include "loomd/http.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/ws.h"
@@ -57,11 +56,11 @@ struct ws_conn {
 	struct bufferevent *bev;
 	wslay_event_context_ptr ctx;
 	struct rpc_client *client;
-	long target;			/* the editor target, -1 if unknown */
+	ws_count_fn *count;		/* told of open and close */
 	bool in_recv;			/* inside wslay_event_recv */
 	bool closing;			/* close once the output drained */
 	bool dead;			/* no more I/O; free is scheduled */
-	bool counted;			/* counted in http_ws_count */
+	bool counted;			/* counted through count */
 	uint64_t frame_left;		/* bytes of the current frame (header
 					   and payload) not yet given to wslay */
 	const char *violation;		/* a protocol error seen ahead of wslay */
@@ -84,7 +83,6 @@ static void	 ws_flush(struct ws_conn *w);
 static void	 ws_kill(struct ws_conn *w, const char *reason);
 static void	 ws_free(void *arg);
 static void	 ws_fail(struct ws_conn *w, uint16_t code, const char *reason);
-static void	 ws_dispatch(struct ws_conn *w, const char *text, size_t len);
 static bool	 ws_header_has_token(const char *value, const char *token);
 static int	 ws_transport_send(void *ctx, const char *text, size_t len);
 static size_t	 ws_transport_queued(void *ctx);
@@ -205,7 +203,7 @@ ws_utf8_valid(const unsigned char *s, size_t len)
 /* Take over an upgrade request's connection (see ws.h). */
 int
 ws_accept(struct loomd *loomd, struct evhttp_request *req, const char *key,
-    long target)
+    json_t *env, const char *cwd, ws_count_fn *count)
 {
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
 	struct wslay_event_callbacks cbs = {
@@ -226,7 +224,7 @@ ws_accept(struct loomd *loomd, struct evhttp_request *req, const char *key,
 	w->loomd = loomd;
 	w->evcon = evcon;
 	w->bev = bev;
-	w->target = target;
+	w->count = count;
 	if (wslay_event_context_server_init(&w->ctx, &cbs, w) != 0) {
 		free(w);
 		return -1;
@@ -258,8 +256,11 @@ ws_accept(struct loomd *loomd, struct evhttp_request *req, const char *key,
 	w->client = rpc_client_create(loomd, &ws_transport, w, loomd->uid,
 	    -1, peer);
 	w->client->editor = true;
+	w->client->env = env != NULL ? json_incref(env) : json_object();
+	w->client->cwd = cwd != NULL ? xstrdup(cwd) : NULL;
 	w->counted = true;
-	http_ws_count(loomd, 1);
+	if (count != NULL)
+		count(loomd, 1);
 	log_info("editor connected from %s (client %llu)", peer,
 	    (unsigned long long)w->client->id);
 
@@ -406,49 +407,6 @@ ws_fail(struct ws_conn *w, uint16_t code, const char *reason)
 	wslay_event_shutdown_read(w->ctx);
 }
 
-/*
- * Hand one message to the dispatcher. A run.start without "env" gets the
- * environment (and working folder) of the ui.open that opened this
- * editor, so runs started here run as they would from that terminal.
- */
-static void
-ws_dispatch(struct ws_conn *w, const char *text, size_t len)
-{
-	json_t *msg, *params, *env;
-	const char *method, *cwd;
-	char *out;
-
-	if (memmem(text, len, "run.start", 9) == NULL) {
-		rpc_dispatch_line(w->loomd, w->client, text, len);
-		return;
-	}
-	msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
-	if (msg == NULL || !json_is_object(msg) ||
-	    (method = json_string_value(json_object_get(msg, "method"))) ==
-	    NULL || strcmp(method, "run.start") != 0 ||
-	    !json_is_object(params = json_object_get(msg, "params")) ||
-	    json_object_get(params, "env") != NULL) {
-		json_decref(msg);
-		rpc_dispatch_line(w->loomd, w->client, text, len);
-		return;
-	}
-	if ((env = http_target_env(w->loomd, w->target)) != NULL)
-		json_object_set(params, "env", env);
-	else
-		json_object_set_new(params, "env", json_object());
-	cwd = http_target_cwd(w->loomd, w->target);
-	if (cwd != NULL && json_object_get(params, "cwd") == NULL)
-		json_object_set_new(params, "cwd", json_string(cwd));
-	out = json_dumps(msg, JSON_COMPACT);
-	json_decref(msg);
-	if (out == NULL) {
-		rpc_dispatch_line(w->loomd, w->client, text, len);
-		return;
-	}
-	rpc_dispatch_line(w->loomd, w->client, out, strlen(out));
-	free(out);
-}
-
 /* One complete message from the browser. */
 static void
 ws_msg_cb(wslay_event_context_ptr ctx,
@@ -465,7 +423,8 @@ ws_msg_cb(wslay_event_context_ptr ctx,
 			    "invalid UTF-8");
 			return;
 		}
-		ws_dispatch(w, (const char *)arg->msg, arg->msg_length);
+		rpc_dispatch_line(w->loomd, w->client,
+		    (const char *)arg->msg, arg->msg_length);
 		break;
 	case WSLAY_BINARY_FRAME:
 		ws_fail(w, WSLAY_CODE_UNSUPPORTED_DATA,
@@ -563,7 +522,8 @@ ws_kill(struct ws_conn *w, const char *reason)
 	rpc_client_close(w->client, reason, false);
 	if (w->counted) {
 		w->counted = false;
-		http_ws_count(w->loomd, -1);
+		if (w->count != NULL)
+			w->count(w->loomd, -1);
 	}
 	loomd_defer_free(w->loomd, ws_free, w);
 }

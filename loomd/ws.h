@@ -16,6 +16,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "common/protocol.h"
 
 struct evhttp_request;
@@ -43,16 +45,21 @@ void ws_accept_key(const char *key, char out[WS_ACCEPT_LEN]);
 /* True when data is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool ws_utf8_valid(const unsigned char *data, size_t len);
 
+/* Told when a WebSocket connection opens (+1) and goes away (-1). */
+typedef void ws_count_fn(struct loomd *loomd, int delta);
+
 /*
  * Take over the connection of a checked upgrade request: answer 101,
- * create the rpc client and start speaking frames. target is the editor
- * target the page was opened on (-1 when unknown), used to give runs
- * started from this connection the environment of that ui.open. Returns
- * 0, or -1 when the connection could not be taken (the caller answers
- * 500).
+ * create the rpc client and start speaking frames. env and cwd (borrowed,
+ * may be NULL) are the environment and working folder of the ui.open the
+ * page was opened from: the client carries them (struct rpc_client) so
+ * that runs started from this connection run as they would from that
+ * terminal. count (may be NULL) hears of the connection's opening and
+ * end. Returns 0, or -1 when the connection could not be taken (the
+ * caller answers 500).
  */
 int ws_accept(struct loomd *loomd, struct evhttp_request *req,
-    const char *key, long target);
+    const char *key, json_t *env, const char *cwd, ws_count_fn *count);
 
 /* Close every WebSocket connection with 1001 (going away). */
 void ws_close_all(struct loomd *loomd);

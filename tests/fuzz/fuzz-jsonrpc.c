@@ -18,7 +18,7 @@
 #include "common/log.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
-#include "loomd/watch.h"
+#include "loomd/notify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -57,11 +57,11 @@ loomd_modules_status(struct loomd *loomd, json_t *result)
 	(void)result;
 }
 
-/* No pipeline is ever opened here, so no client watches one. */
+/* No pipeline is ever opened here, so a client has only subscriptions. */
 void
-watch_client_gone(struct rpc_client *client)
+loomd_client_gone(struct rpc_client *client)
 {
-	(void)client;
+	notify_client_gone(client);
 }
 
 struct fuzz_conn {

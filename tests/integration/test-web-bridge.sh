@@ -17,7 +17,8 @@
 #   referrer hygiene,
 #   F2 handshake checks, F3 unmasked frames (1002), 1007/1003, the
 #   JSON-RPC bridge with events and verbatim base64 output, and runs
-#   started from the editor using the environment of `loomctl ui`.
+#   started from the editor (alone or in a JSON-RPC batch) using the
+#   environment of `loomctl ui`.
 . "$(dirname "$0")/lib.sh"
 
 exp="$TEST_TMP/exp"

@@ -452,7 +452,8 @@ def main():
           "file.preview of a CSV gives its rows")
 
     # Events arrive over the bridge; output stays base64 and verbatim;
-    # a run started here uses the environment of `loomctl ui`.
+    # a run started here, alone or in a batch, uses the environment of
+    # `loomctl ui`.
     a.call("run.subscribe", {})
     seen = []
     m = a.call("run.start", {"file": root + "/experiment.yml"})
@@ -477,6 +478,33 @@ def main():
     if mark:
         check(("mark=" + mark).encode() in out,
               "the run sees the environment of loomctl ui")
+        # The same run.start inside a batch gets the same environment:
+        # the connection carries it, the method applies it.
+        a.send_frame(1, json.dumps([
+            {"jsonrpc": "2.0", "id": "b1", "method": "daemon.ping"},
+            {"jsonrpc": "2.0", "id": "b2", "method": "run.start",
+             "params": {"file": root + "/experiment.yml", "force": True}},
+        ]).encode())
+        seen = []
+        batch = a.wait(lambda x: isinstance(x, list), 10, seen)
+        run = next((r.get("result", {}).get("run") for r in batch
+                    if r.get("id") == "b2"), None)
+        check(run is not None, "run.start in a batch over the bridge: %r"
+              % batch)
+        out = b""
+        try:
+            while run:
+                ev = a.wait(lambda x: isinstance(x, dict) and
+                            x.get("params", {}).get("run") == run, 30)
+                if ev["method"] == "run.output":
+                    out += base64.b64decode(ev["params"]["data"])
+                if ev["method"] == "run.finished":
+                    break
+        except TimeoutError:
+            pass
+        check(("mark=" + mark).encode() in out,
+              "a run started in a batch sees the environment of loomctl "
+              "ui: %r" % out[-80:])
 
     # --- W15: a subscriber that never reads does not hold anything up ---
     if os.path.exists(os.path.join(root, "flood.yml")):

@@ -14,6 +14,7 @@ import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
 import type { Diag, PipelineModel, StepFreshness, UiTarget, Workspace } from './types';
+import { PROTOCOL_VERSION } from './types';
 import { buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
@@ -90,7 +91,7 @@ function Editor({ rpc, targetId }: Props) {
 		let live = true;
 		(async () => {
 			try {
-				await rpc.call('daemon.hello', { protocol: 1, client: 'loom-editor' }).catch(() => undefined);
+				await rpc.call('daemon.hello', { protocol: PROTOCOL_VERSION, client: 'loom-editor' }).catch(() => undefined);
 				await rpc.call('run.subscribe', {});
 				const t = await rpc.call<UiTarget>('ui.target', { target: targetId });
 				if (!live) return;
