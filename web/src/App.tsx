@@ -79,7 +79,8 @@ function Editor({ rpc, targetId }: Props) {
 	// Connection and the target.
 	useEffect(() => {
 		const off = rpc.onState((state, why) => setConn({ state, why }));
-		rpc.connect();
+		setConn({ state: rpc.state, why: '' });
+		rpc.start();
 		return () => {
 			off();
 		};
