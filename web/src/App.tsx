@@ -6,7 +6,7 @@
 // it was started (run.subscribe to all runs); changes made to its files
 // on disk arrive as file.changed and reload the graph in place.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore } from '@xyflow/react';
 import type { MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
 import { LayoutGrid, Maximize, Play, SlidersHorizontal, Square } from 'lucide-react';
 import { applyNodeChanges } from '@xyflow/react';
@@ -19,7 +19,8 @@ import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
 import { PARAM_EDGES_SHOWN, toFlow } from './graph/flow';
 import { nodeFreshness } from './freshness';
-import { fitViewport } from './graph/fit';
+import { FOCUS_ZOOM, LOD_ZOOM, fitViewport } from './graph/fit';
+import type { FitMode } from './graph/fit';
 import { nodeTypes } from './graph/Nodes';
 import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns } from './runs';
 import type { RunsState } from './runs';
@@ -91,9 +92,12 @@ function Editor({ rpc, targetId }: Props) {
 		let live = true;
 		(async () => {
 			try {
-				await rpc.call('daemon.hello', { protocol: 1, client: 'loom-editor' }).catch(() => undefined);
-				await rpc.call('run.subscribe', {});
-				const t = await rpc.call<UiTarget>('ui.target', { target: targetId });
+				// Sent together: the daemon answers them in order.
+				const [, , t] = await Promise.all([
+					rpc.call('daemon.hello', { protocol: 1, client: 'loom-editor' }).catch(() => undefined),
+					rpc.call('run.subscribe', {}),
+					rpc.call<UiTarget>('ui.target', { target: targetId }),
+				]);
 				if (!live) return;
 				setTarget(t);
 				if (t.kind === 'dir') {
@@ -231,7 +235,9 @@ function Editor({ rpc, targetId }: Props) {
 
 	// A big graph starts at its beginning, at full size, and draws only
 	// what is on screen: drawing a thousand nodes at once takes the
-	// browser seconds. "Fit" shows the whole of it when that is legible.
+	// browser seconds. "Fit" shows the whole of it when that is legible,
+	// its start when it is a little too big, an overview (nodes as boxes
+	// below LOD_ZOOM) when it is much too big (see fit.ts).
 	const big = placed.length > BIG_GRAPH;
 	const pane = useRef<HTMLElement>(null);
 	const startViewport = useMemo(() => {
@@ -241,14 +247,23 @@ function Editor({ rpc, targetId }: Props) {
 		return { x: 40 - minX, y: 300 - first.y, zoom: 1 };
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [model?.file, placed.length > 0]);
-	const [fitMode, setFitMode] = useState<'whole' | 'start' | ''>('');
+	const [fitMode, setFitMode] = useState<FitMode | ''>('');
+	const lod = useStore((s) => s.transform[2] < LOD_ZOOM);
 	const fit = useCallback(() => {
 		const el = pane.current;
 		if (!el || placedRef.current.length === 0) return;
 		const v = fitViewport(placedRef.current, el.clientWidth, el.clientHeight);
-		setFitMode(v.whole ? 'whole' : 'start');
+		setFitMode(v.mode);
 		void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
 	}, [flow]);
+	// A click on a node of the overview zooms to it.
+	const focusNode = useCallback(
+		(id: string) => {
+			const p = placedRef.current.find((x) => x.id === id);
+			if (p) void flow.setCenter(p.x + p.width / 2, p.y + p.height / 2, { zoom: FOCUS_ZOOM });
+		},
+		[flow],
+	);
 	const fittedFile = useRef<string | null>(null);
 	useEffect(() => {
 		if (placed.length === 0 || !model || fittedFile.current === model.file) return;
@@ -473,7 +488,7 @@ function Editor({ rpc, targetId }: Props) {
 				</details>
 			)}
 			<main className="body">
-				<section className="graph" data-testid="graph" ref={pane}>
+				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} ref={pane}>
 					{conn.state === 'connecting' && !model && <div className="state-msg">Connecting to loomd…</div>}
 					{loading && !model && <div className="state-msg">Loading pipeline…</div>}
 					{loadError && !model && <div className="state-msg error" data-testid="load-error">{loadError}</div>}
@@ -492,10 +507,11 @@ function Editor({ rpc, targetId }: Props) {
 							colorMode="system"
 							onNodeClick={(_, n) => {
 								setSelected(n.id);
+								if (lod) focusNode(n.id);
 								if (n.type === 'step') setTab(n.id.slice(5));
 							}}
 							onPaneClick={() => setSelected(null)}
-							minZoom={0.05}
+							minZoom={0.02}
 							onlyRenderVisibleElements={big}
 							proOptions={{ hideAttribution: true }}
 						>
