@@ -22,7 +22,8 @@ import { nodeFreshness } from './freshness';
 import { FOCUS_ZOOM, LOD_ZOOM, fitViewport } from './graph/fit';
 import type { FitMode } from './graph/fit';
 import { nodeTypes } from './graph/Nodes';
-import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns } from './runs';
+import { Overview } from './graph/Overview';
+import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns, queuedRun } from './runs';
 import type { RunsState } from './runs';
 import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
@@ -76,6 +77,7 @@ function Editor({ rpc, targetId }: Props) {
 	const flow = useReactFlow();
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
+	const itemNames = useRef(new Map<string, string>());
 
 	// Connection and the target.
 	useEffect(() => {
@@ -159,7 +161,10 @@ function Editor({ rpc, targetId }: Props) {
 				st = fromRecords(st, recs);
 				// Live events that came meanwhile are newer than the records.
 				const cur = runsRef.current;
-				const next = cur.current.id !== null ? { ...cur, runFiles: { ...st.runFiles, ...cur.runFiles }, active: { ...st.active, ...cur.active } } : st;
+				const next =
+					cur.current.id !== null
+						? { ...cur, runFiles: { ...st.runFiles, ...cur.runFiles }, active: { ...st.active, ...cur.active }, queued: { ...st.queued, ...cur.queued } }
+						: st;
 				runsRef.current = next;
 				setRuns(next);
 				for (const [step, run] of logRuns(recs)) {
@@ -249,13 +254,23 @@ function Editor({ rpc, targetId }: Props) {
 	}, [model?.file, placed.length > 0]);
 	const [fitMode, setFitMode] = useState<FitMode | ''>('');
 	const lod = useStore((s) => s.transform[2] < LOD_ZOOM);
+	// Into the overview, React Flow's nodes are hidden first and the
+	// viewport moves after (the effect below): moved first, it would draw
+	// every node once at the new zoom before they are hidden.
+	const [toOverview, setToOverview] = useState<{ x: number; y: number; zoom: number } | null>(null);
 	const fit = useCallback(() => {
 		const el = pane.current;
 		if (!el || placedRef.current.length === 0) return;
 		const v = fitViewport(placedRef.current, el.clientWidth, el.clientHeight);
 		setFitMode(v.mode);
-		void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
+		if (v.zoom < LOD_ZOOM) setToOverview({ x: v.x, y: v.y, zoom: v.zoom });
+		else void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
 	}, [flow]);
+	useEffect(() => {
+		if (!toOverview) return;
+		void flow.setViewport(toOverview);
+		setToOverview(null);
+	}, [toOverview, flow]);
 	// A click on a node of the overview zooms to it.
 	const focusNode = useCallback(
 		(id: string) => {
@@ -293,19 +308,17 @@ function Editor({ rpc, targetId }: Props) {
 			const run = params.run as string;
 			const mine = after.runFiles[run] === after.file && after.file !== '';
 			const step = typeof params.step === 'string' ? params.step : null;
+			// Loop items have logs of their own, each in a tab named by
+			// the item's file (itemTab).
 			const item = params.item !== undefined && params.item !== null;
-			if (method === 'run.output' && mine && step && typeof params.data === 'string') {
-				const data = decodeBase64(params.data);
-				// Loop items have logs of their own: their offsets do not
-				// line up in the step's tab, which shows them one after
-				// the other.
-				if (item) store.append(step, data);
-				else store.live(step, run, typeof params.offset === 'number' ? params.offset : 0, data);
-				setTab((t) => t ?? step);
+			const key = step && item ? itemTab(itemNames.current, run, step, params) : step;
+			if (method === 'run.output' && mine && key && typeof params.data === 'string') {
+				store.live(key, run, typeof params.offset === 'number' ? params.offset : 0, decodeBase64(params.data));
+				setTab((t) => t ?? key);
 			}
-			if (method === 'run.step_started' && mine && step && !item) {
-				store.begin(step, run);
-				setTab((t) => t ?? step);
+			if (method === 'run.step_started' && mine && key) {
+				store.begin(key, run);
+				setTab((t) => t ?? key);
 			}
 			// Outputs appeared, states moved: refresh which data exists
 			// and what is fresh (coalesced).
@@ -320,6 +333,7 @@ function Editor({ rpc, targetId }: Props) {
 
 	const busy = useMemo(() => busySteps(runs), [runs]);
 	const running = Object.keys(runs.active).length > 0;
+	const waiting = Object.keys(runs.queued).length;
 	const canRun = !!model && model.ok && conn.state === 'open';
 
 	const startRun = useCallback(
@@ -327,9 +341,12 @@ function Editor({ rpc, targetId }: Props) {
 			if (!model) return;
 			setMessage(null);
 			try {
-				const r = await rpc.call<{ run: string }>('run.start', { file: model.file, ...req });
+				const r = await rpc.call<{ run: string; state?: string; queued_behind?: string; steps?: { name: string }[] }>('run.start', { file: model.file, ...req });
 				setRuns((s) => {
-					const next = { ...s, runFiles: { ...s.runFiles, [r.run]: model.file } };
+					const next =
+						r.state === 'queued'
+							? queuedRun(s, r.run, r.queued_behind ?? null, (r.steps ?? []).map((x) => x.name))
+							: { ...s, runFiles: { ...s.runFiles, [r.run]: model.file } };
 					runsRef.current = next;
 					return next;
 				});
@@ -360,6 +377,16 @@ function Editor({ rpc, targetId }: Props) {
 		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected })));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
+	const overview = lod || toOverview !== null;
+	const hiddenNodes = useMemo(() => (overview ? nodes.map((n) => ({ ...n, hidden: true })) : nodes), [overview, nodes]);
+	const pick = useCallback(
+		(id: string) => {
+			setSelected(id);
+			if (id.startsWith('step:')) setTab(stepTab(store.steps(), id.slice(5)));
+			focusNode(id);
+		},
+		[store, focusNode],
+	);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
 		for (const c of ch)
@@ -442,6 +469,7 @@ function Editor({ rpc, targetId }: Props) {
 				)}
 				<span className="run-summary" data-testid="run-summary" data-state={runs.current.state}>
 					{runs.current.id && `run ${runs.current.id}: ${runs.current.state}${runs.current.summary ? ` — ${runs.current.summary}` : ''}`}
+					{waiting > 0 && runs.current.state !== 'queued' && <span data-testid="queued-count"> ({waiting} queued)</span>}
 				</span>
 				{fresh && (
 					<span className="fresh-summary" data-testid="fresh-summary">
@@ -500,15 +528,14 @@ function Editor({ rpc, targetId }: Props) {
 						<ReactFlow
 							key={model.file}
 							defaultViewport={startViewport}
-							nodes={nodes}
+							nodes={hiddenNodes}
 							edges={flowData.edges}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
 							colorMode="system"
 							onNodeClick={(_, n) => {
 								setSelected(n.id);
-								if (lod) focusNode(n.id);
-								if (n.type === 'step') setTab(n.id.slice(5));
+								if (n.type === 'step') setTab(stepTab(store.steps(), n.id.slice(5)));
 							}}
 							onPaneClick={() => setSelected(null)}
 							minZoom={0.02}
@@ -516,7 +543,8 @@ function Editor({ rpc, targetId }: Props) {
 							proOptions={{ hideAttribution: true }}
 						>
 							<Background />
-							{miniReady && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
+							{lod && <Overview placed={placed} nodes={nodes} edges={flowData.edges} color={miniColor} onPick={pick} />}
+							{miniReady && !overview && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
 							<Controls />
 						</ReactFlow>
 					)}
@@ -547,6 +575,22 @@ function Editor({ rpc, targetId }: Props) {
 }
 
 /**
+ * The terminal tab of a loop item: "STEP/FILE", the file named by the
+ * item's run.step_started (item_name); its other events carry only the
+ * item's number.
+ */
+function itemTab(names: Map<string, string>, run: string, step: string, p: Record<string, unknown>): string {
+	const k = `${run}\n${step}\n${String(p.item)}`;
+	if (typeof p.item_name === 'string') names.set(k, p.item_name);
+	return `${step}/${names.get(k) ?? `item ${String(p.item)}`}`;
+}
+
+/** The tab a click on a step shows: its own, else its last item's. */
+function stepTab(tabs: string[], step: string): string {
+	return tabs.includes(step) ? step : tabs.filter((t) => t.startsWith(`${step}/`)).pop() ?? step;
+}
+
+/**
  * Positions to keep across a reload: every node still there stays put;
  * when nodes of one kind went away and as many new ones came (a
  * rename), the new ones take the old ones' places, in order.
@@ -573,6 +617,7 @@ const MINI_COLORS: Record<string, string> = {
 	failed: '#d64545',
 	running: '#2d7ff9',
 	pending: '#9fb3cc',
+	queued: '#9fb3cc',
 	skipped: '#a0a8b3',
 	cancelled: '#c58a16',
 	interrupted: '#c58a16',

@@ -102,6 +102,7 @@ export interface UiTarget {
 
 export type StepState =
 	| 'idle'
+	| 'queued'
 	| 'pending'
 	| 'running'
 	| 'succeeded'

@@ -24,6 +24,10 @@ export type StepNodeData = {
 	signal: string | null;
 	earlier: boolean;
 	run: string | null;
+	/** a loop step's items so far ("3/20"), else "" */
+	items: string;
+	/** file name of the loop item running now */
+	current: string | null;
 	fresh: NodeFresh | null;
 };
 export type DataNodeData = {
@@ -46,7 +50,7 @@ function stateLabel(d: StepNodeData): string {
 	if (d.disabled) return 'disabled';
 	if (d.state === 'failed' && d.exitCode !== null) return `failed (exit ${d.exitCode})`;
 	if (d.state === 'failed' && d.signal) return `failed (${d.signal})`;
-	return stateText(d.state);
+	return d.items ? `${stateText(d.state)} ${d.items}` : stateText(d.state);
 }
 
 function FreshBadge({ id, fresh }: { id: string; fresh: NodeFresh | null }) {
@@ -72,7 +76,9 @@ export function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
 				{data.loop && <Repeat className="icon" size={12} aria-label="runs once per file" />}
 				{data.name}
 			</div>
-			<div className="sub" title={data.task}>{data.task}</div>
+			<div className="sub" title={data.current ?? data.task} data-testid={data.current ? `item-${data.name}` : undefined}>
+				{data.current ?? data.task}
+			</div>
 			<div className="state" data-testid={`state-${data.name}`} title={data.earlier && data.run ? `from an earlier run (${data.run})` : undefined}>
 				{stateLabel(data)}
 			</div>
