@@ -3,7 +3,8 @@
 // names the item running (item_name of run.step_started) and counts the
 // items done ("running 1/3"); each item's output goes to a terminal tab
 // of its own, named by its file ("shout/b.txt"); at the end the node
-// says "succeeded 3/3". Items run one at a time and each waits for a
+// says "succeeded 3/3", and a reopened page has the items' tabs back,
+// read from their logs. Items run one at a time and each waits for a
 // file the test creates, so nothing depends on timing.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -52,4 +53,12 @@ export default async function ({ L, tmp, env, page }) {
 	await L.waitFor('loop succeeded', async () => (await L.stepState(page, 'shout')) === 'succeeded', 60);
 	L.check((await label(page)) === 'succeeded 3/3', `the finished loop reads "${await label(page)}"`);
 	L.check((await page.locator('[data-testid="tab-shout/c.txt"]').count()) === 1, 'no tab for c.txt');
+
+	// Reopened: the items' tabs come back from their logs.
+	await page.reload();
+	await page.waitForSelector('[data-testid="node-step-shout"]');
+	await L.waitFor('the tab of c.txt after reopening', async () => (await page.locator('[data-testid="tab-shout/c.txt"]').count()) === 1, 30);
+	await page.click('[data-testid="tab-shout/c.txt"]');
+	await L.waitFor('c.txt output after reopening', async () => (await L.terminalText(page)).includes('item c.txt'), 30);
+	L.check((await page.locator('[data-testid^="tab-shout/"]').count()) === 3, 'not one tab per item after reopening');
 }

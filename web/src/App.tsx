@@ -41,6 +41,9 @@ const BIG_GRAPH = 300;
 const HISTORY_RUNS = 10;
 /** Bytes of a step's log shown on open. */
 const HISTORY_BYTES = 1024 * 1024;
+/** Of a loop step, the first items' logs shown on open, and bytes of each. */
+const HISTORY_ITEMS = 50;
+const HISTORY_ITEM_BYTES = 128 * 1024;
 
 type RunSummary = { run: string; file: string; state: string; started: number };
 
@@ -168,11 +171,17 @@ function Editor({ rpc, targetId }: Props) {
 				runsRef.current = next;
 				setRuns(next);
 				for (const [step, run] of logRuns(recs)) {
-					if (!store.historyStart(step, run)) continue;
-					const lr = await rpc
-						.call<{ data: string; offset: number }>('log.read', { run, step, offset: 0, max: HISTORY_BYTES })
-						.catch(() => null);
-					store.historyEnd(step, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
+					// A loop step's output is its items' logs: a tab each.
+					const items = loopItems(recs, run, step);
+					const tabs = items ? items.map((it) => ({ tab: `${step}/${it.name}`, item: it.item as number | undefined })) : [{ tab: step, item: undefined }];
+					for (const { tab, item } of tabs) {
+						if (!store.historyStart(tab, run)) continue;
+						const max = items ? HISTORY_ITEM_BYTES : HISTORY_BYTES;
+						const lr = await rpc
+							.call<{ data: string; offset: number }>('log.read', { run, step, item, offset: 0, max })
+							.catch(() => null);
+						store.historyEnd(tab, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
+					}
 				}
 			} catch {
 				/* no history: fine */
@@ -583,6 +592,17 @@ function itemTab(names: Map<string, string>, run: string, step: string, p: Recor
 	const k = `${run}\n${step}\n${String(p.item)}`;
 	if (typeof p.item_name === 'string') names.set(k, p.item_name);
 	return `${step}/${names.get(k) ?? `item ${String(p.item)}`}`;
+}
+
+/** The items (index, file name) of a loop step in run's record, else null. */
+function loopItems(recs: Record<string, unknown>[], run: string, step: string): { item: number; name: string }[] | null {
+	const rec = recs.find((r) => r.run === run);
+	const st = ((rec?.steps as Record<string, unknown>[] | undefined) ?? []).find((x) => x.name === step);
+	if (!st || !Array.isArray(st.items)) return null;
+	return (st.items as { item: unknown; name: unknown }[])
+		.filter((it) => typeof it.item === 'number' && typeof it.name === 'string')
+		.slice(0, HISTORY_ITEMS)
+		.map((it) => ({ item: it.item as number, name: it.name as string }));
 }
 
 /** The tab a click on a step shows: its own, else its last item's. */
