@@ -45,6 +45,9 @@ const HISTORY_BYTES = 1024 * 1024;
 const HISTORY_ITEMS = 50;
 const HISTORY_ITEM_BYTES = 128 * 1024;
 
+/** The edges given to React Flow while the overview draws its own. */
+const NO_EDGES: never[] = [];
+
 type RunSummary = { run: string; file: string; state: string; started: number };
 
 export function App(props: Props) {
@@ -538,7 +541,7 @@ function Editor({ rpc, targetId }: Props) {
 							key={model.file}
 							defaultViewport={startViewport}
 							nodes={hiddenNodes}
-							edges={flowData.edges}
+							edges={overview ? NO_EDGES : flowData.edges}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
 							colorMode="system"

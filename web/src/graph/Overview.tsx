@@ -2,9 +2,9 @@
 // The overview of a big graph (zoom below LOD_ZOOM, see fit.ts): every
 // node a plain box in its state colour, every data link a straight line,
 // names hidden, all in one SVG placed in the graph's own coordinates
-// (React Flow's ViewportPortal). React Flow's own nodes are hidden
-// meanwhile: a thousand of them cost the browser seconds to draw, a
-// thousand rectangles almost nothing. A click on a box selects its node
+// (React Flow's ViewportPortal). React Flow's own nodes and edges are
+// left out meanwhile: a thousand of them cost the browser seconds to
+// draw, a thousand rectangles little. A click on a box selects its node
 // and zooms to it.
 import { memo } from 'react';
 import { ViewportPortal } from '@xyflow/react';
@@ -51,7 +51,6 @@ function OverviewLayer({ placed, nodes, edges, color, onPick }: Props) {
 						<rect
 							key={p.id}
 							data-node={p.id}
-							data-state={(n?.data as { state?: string } | undefined)?.state ?? ''}
 							x={p.x}
 							y={p.y}
 							width={p.width}
@@ -62,9 +61,7 @@ function OverviewLayer({ placed, nodes, edges, color, onPick }: Props) {
 								ev.stopPropagation();
 								onPick(p.id);
 							}}
-						>
-							<title>{p.name}</title>
-						</rect>
+						/>
 					);
 				})}
 			</svg>
