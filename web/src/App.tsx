@@ -390,7 +390,7 @@ function Editor({ rpc, targetId }: Props) {
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
 	const overview = lod || toOverview !== null;
-	const hiddenNodes = useMemo(() => (overview ? nodes.map((n) => ({ ...n, hidden: true })) : nodes), [overview, nodes]);
+	const shownNodes = useMemo(() => (overview ? nodes.map((n) => ({ ...n, hidden: true })) : nodes), [overview, nodes]);
 	const pick = useCallback(
 		(id: string) => {
 			setSelected(id);
@@ -540,7 +540,7 @@ function Editor({ rpc, targetId }: Props) {
 						<ReactFlow
 							key={model.file}
 							defaultViewport={startViewport}
-							nodes={hiddenNodes}
+							nodes={shownNodes}
 							edges={overview ? NO_EDGES : flowData.edges}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
