@@ -2,17 +2,22 @@
 // Benchmark: open 500-step pipelines of three shapes in the editor
 // (headless Chromium) and report, for each, the time from navigation to
 // the first frame with a step node on screen, to the whole graph in the
-// minimap, the time "Fit" takes to draw its frame, the page's JS heap
+// minimap, the time "Fit" takes to draw its frame (the overview's, for a
+// graph too big to show legibly), the page's JS heap
 // after Fit, and the pipeline.open round trip. Shapes:
 //   chain   s1 -> s2 -> ... (each step reads the previous one's output)
 //   fanout  every step reads the same input
 //   param   a chain whose steps all use one parameter
 // The reference is a one-step pipeline opened the same way, so the
-// figures are also given as ratios. Not a test: run by
+// figures are also given as ratios. Also printed: the sizes of the
+// bundle's first chunk (what index.html loads) and of the chunks loaded
+// later (the terminal), and the load average before and after (the
+// figures mean little on a busy machine). Not a test: run by
 // bench/bench-web.sh, which builds nothing and needs a built editor.
 //
 //   node bench/bench-web.mjs [STEPS] [RUNS] [SHAPES]   (SHAPES: chain,fanout,param)
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as L from '../web/e2e/lib.mjs';
 
@@ -51,7 +56,12 @@ async function measure(page, url, n, file) {
 		const b = [...document.querySelectorAll('button')].find((x) => x.textContent.trim() === 'Fit');
 		const t = performance.now();
 		b.click();
-		await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		// Until Fit's frame is drawn: the overview's boxes when it
+		// chose the overview (drawn after the full nodes are hidden).
+		const frame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+		await frame();
+		while (b.dataset.fit === 'overview' && !document.querySelector('[data-testid="overview"] rect')) await frame();
+		await frame();
 		return performance.now() - t;
 	});
 	const heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : 0));
@@ -68,6 +78,18 @@ async function measure(page, url, n, file) {
 	return { first, full, fit, heap, rpc };
 }
 
+/** The bundle's scripts: those index.html loads, and the others. */
+function bundleSizes(dir) {
+	const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+	const kib = (f) => (fs.statSync(path.join(dir, 'assets', f)).size / 1024).toFixed(0);
+	const js = fs.readdirSync(path.join(dir, 'assets')).filter((f) => f.endsWith('.js'));
+	const first = js.filter((f) => html.includes(f));
+	const lazy = js.filter((f) => !html.includes(f));
+	return `first chunk ${first.map((f) => `${f} ${kib(f)} KiB`).join(', ')}; loaded later: ${lazy.map((f) => `${f} ${kib(f)} KiB`).join(', ') || 'none'}`;
+}
+
+const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadBefore = load();
 const { tmp, env } = L.makeEnv();
 const b = await L.launch();
 try {
@@ -89,7 +111,8 @@ try {
 		}
 	}
 	const f = (k, key) => median(res[k].map((m) => m[key]));
-	console.log(`editor (median of ${RUNS}, headless Chromium, loomd from ${L.BIN}):`);
+	console.log(`editor (median of ${RUNS}, headless Chromium, loomd from ${L.BIN}); load average ${loadBefore} before, ${load()} after:`);
+	console.log(`  bundle: ${bundleSizes(process.env.LOOM_WEB_DIR)}`);
 	console.log(`  1-step reference: first frame ${f('small', 'first')} ms, Fit ${f('small', 'fit').toFixed(0)} ms, heap ${(f('small', 'heap') / 1048576).toFixed(1)} MiB, pipeline.open ${f('small', 'rpc').toFixed(1)} ms`);
 	for (const s of SHAPES)
 		console.log(

@@ -6,7 +6,7 @@
 // it was started (run.subscribe to all runs); changes made to its files
 // on disk arrive as file.changed and reload the graph in place.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore } from '@xyflow/react';
 import type { MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
 import { LayoutGrid, Maximize, Play, SlidersHorizontal, Square } from 'lucide-react';
 import { applyNodeChanges } from '@xyflow/react';
@@ -20,9 +20,11 @@ import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
 import { PARAM_EDGES_SHOWN, toFlow } from './graph/flow';
 import { nodeFreshness } from './freshness';
-import { fitViewport } from './graph/fit';
+import { FOCUS_ZOOM, LOD_ZOOM, fitViewport } from './graph/fit';
+import type { FitMode } from './graph/fit';
 import { nodeTypes } from './graph/Nodes';
-import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns } from './runs';
+import { Overview } from './graph/Overview';
+import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns, queuedRun } from './runs';
 import type { RunsState } from './runs';
 import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
@@ -40,6 +42,12 @@ const BIG_GRAPH = 300;
 const HISTORY_RUNS = 10;
 /** Bytes of a step's log shown on open. */
 const HISTORY_BYTES = 1024 * 1024;
+/** Of a loop step, the first items' logs shown on open, and bytes of each. */
+const HISTORY_ITEMS = 50;
+const HISTORY_ITEM_BYTES = 128 * 1024;
+
+/** The edges given to React Flow while the overview draws its own. */
+const NO_EDGES: never[] = [];
 
 type RunSummary = { run: string; file: string; state: string; started: number };
 
@@ -76,11 +84,13 @@ function Editor({ rpc, targetId }: Props) {
 	const flow = useReactFlow();
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
+	const itemNames = useRef(new Map<string, string>());
 
 	// Connection and the target.
 	useEffect(() => {
 		const off = rpc.onState((state, why) => setConn({ state, why }));
-		rpc.connect();
+		setConn({ state: rpc.state, why: '' });
+		rpc.start();
 		return () => {
 			off();
 		};
@@ -91,9 +101,12 @@ function Editor({ rpc, targetId }: Props) {
 		let live = true;
 		(async () => {
 			try {
-				await rpc.call('daemon.hello', { protocol: PROTOCOL_VERSION, client: 'loom-editor' }).catch(() => undefined);
-				await rpc.call('run.subscribe', {});
-				const t = await rpc.call<UiTarget>('ui.target', { target: targetId });
+				// Sent together: the daemon answers them in order.
+				const [, , t] = await Promise.all([
+					rpc.call('daemon.hello', { protocol: PROTOCOL_VERSION, client: 'loom-editor' }).catch(() => undefined),
+					rpc.call('run.subscribe', {}),
+					rpc.call<UiTarget>('ui.target', { target: targetId }),
+				]);
 				if (!live) return;
 				setTarget(t);
 				if (t.kind === 'dir') {
@@ -155,15 +168,24 @@ function Editor({ rpc, targetId }: Props) {
 				st = fromRecords(st, recs);
 				// Live events that came meanwhile are newer than the records.
 				const cur = runsRef.current;
-				const next = cur.current.id !== null ? { ...cur, runFiles: { ...st.runFiles, ...cur.runFiles }, active: { ...st.active, ...cur.active } } : st;
+				const next =
+					cur.current.id !== null
+						? { ...cur, runFiles: { ...st.runFiles, ...cur.runFiles }, active: { ...st.active, ...cur.active }, queued: { ...st.queued, ...cur.queued } }
+						: st;
 				runsRef.current = next;
 				setRuns(next);
 				for (const [step, run] of logRuns(recs)) {
-					if (!store.historyStart(step, run)) continue;
-					const lr = await rpc
-						.call<{ data: string; offset: number }>('log.read', { run, step, offset: 0, max: HISTORY_BYTES })
-						.catch(() => null);
-					store.historyEnd(step, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
+					// A loop step's output is its items' logs: a tab each.
+					const items = loopItems(recs, run, step);
+					const tabs = items ? items.map((it) => ({ tab: `${step}/${it.name}`, item: it.item as number | undefined })) : [{ tab: step, item: undefined }];
+					for (const { tab, item } of tabs) {
+						if (!store.historyStart(tab, run)) continue;
+						const max = items ? HISTORY_ITEM_BYTES : HISTORY_BYTES;
+						const lr = await rpc
+							.call<{ data: string; offset: number }>('log.read', { run, step, item, offset: 0, max })
+							.catch(() => null);
+						store.historyEnd(tab, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
+					}
 				}
 			} catch {
 				/* no history: fine */
@@ -231,7 +253,9 @@ function Editor({ rpc, targetId }: Props) {
 
 	// A big graph starts at its beginning, at full size, and draws only
 	// what is on screen: drawing a thousand nodes at once takes the
-	// browser seconds. "Fit" shows the whole of it when that is legible.
+	// browser seconds. "Fit" shows the whole of it when that is legible,
+	// its start when it is a little too big, an overview (nodes as boxes
+	// below LOD_ZOOM) when it is much too big (see fit.ts).
 	const big = placed.length > BIG_GRAPH;
 	const pane = useRef<HTMLElement>(null);
 	const startViewport = useMemo(() => {
@@ -241,14 +265,33 @@ function Editor({ rpc, targetId }: Props) {
 		return { x: 40 - minX, y: 300 - first.y, zoom: 1 };
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [model?.file, placed.length > 0]);
-	const [fitMode, setFitMode] = useState<'whole' | 'start' | ''>('');
+	const [fitMode, setFitMode] = useState<FitMode | ''>('');
+	const lod = useStore((s) => s.transform[2] < LOD_ZOOM);
+	// Into the overview, React Flow's nodes are hidden first and the
+	// viewport moves after (the effect below): moved first, it would draw
+	// every node once at the new zoom before they are hidden.
+	const [toOverview, setToOverview] = useState<{ x: number; y: number; zoom: number } | null>(null);
 	const fit = useCallback(() => {
 		const el = pane.current;
 		if (!el || placedRef.current.length === 0) return;
 		const v = fitViewport(placedRef.current, el.clientWidth, el.clientHeight);
-		setFitMode(v.whole ? 'whole' : 'start');
-		void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
+		setFitMode(v.mode);
+		if (v.zoom < LOD_ZOOM) setToOverview({ x: v.x, y: v.y, zoom: v.zoom });
+		else void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
 	}, [flow]);
+	useEffect(() => {
+		if (!toOverview) return;
+		void flow.setViewport(toOverview);
+		setToOverview(null);
+	}, [toOverview, flow]);
+	// A click on a node of the overview zooms to it.
+	const focusNode = useCallback(
+		(id: string) => {
+			const p = placedRef.current.find((x) => x.id === id);
+			if (p) void flow.setCenter(p.x + p.width / 2, p.y + p.height / 2, { zoom: FOCUS_ZOOM });
+		},
+		[flow],
+	);
 	const fittedFile = useRef<string | null>(null);
 	useEffect(() => {
 		if (placed.length === 0 || !model || fittedFile.current === model.file) return;
@@ -278,19 +321,17 @@ function Editor({ rpc, targetId }: Props) {
 			const run = params.run as string;
 			const mine = after.runFiles[run] === after.file && after.file !== '';
 			const step = typeof params.step === 'string' ? params.step : null;
+			// Loop items have logs of their own, each in a tab named by
+			// the item's file (itemTab).
 			const item = params.item !== undefined && params.item !== null;
-			if (method === 'run.output' && mine && step && typeof params.data === 'string') {
-				const data = decodeBase64(params.data);
-				// Loop items have logs of their own: their offsets do not
-				// line up in the step's tab, which shows them one after
-				// the other.
-				if (item) store.append(step, data);
-				else store.live(step, run, typeof params.offset === 'number' ? params.offset : 0, data);
-				setTab((t) => t ?? step);
+			const key = step && item ? itemTab(itemNames.current, run, step, params) : step;
+			if (method === 'run.output' && mine && key && typeof params.data === 'string') {
+				store.live(key, run, typeof params.offset === 'number' ? params.offset : 0, decodeBase64(params.data));
+				setTab((t) => t ?? key);
 			}
-			if (method === 'run.step_started' && mine && step && !item) {
-				store.begin(step, run);
-				setTab((t) => t ?? step);
+			if (method === 'run.step_started' && mine && key) {
+				store.begin(key, run);
+				setTab((t) => t ?? key);
 			}
 			// Outputs appeared, states moved: refresh which data exists
 			// and what is fresh (coalesced).
@@ -305,6 +346,7 @@ function Editor({ rpc, targetId }: Props) {
 
 	const busy = useMemo(() => busySteps(runs), [runs]);
 	const running = Object.keys(runs.active).length > 0;
+	const waiting = Object.keys(runs.queued).length;
 	const canRun = !!model && model.ok && conn.state === 'open';
 
 	const startRun = useCallback(
@@ -312,9 +354,12 @@ function Editor({ rpc, targetId }: Props) {
 			if (!model) return;
 			setMessage(null);
 			try {
-				const r = await rpc.call<{ run: string }>('run.start', { file: model.file, ...req });
+				const r = await rpc.call<{ run: string; state?: string; queued_behind?: string; steps?: { name: string }[] }>('run.start', { file: model.file, ...req });
 				setRuns((s) => {
-					const next = { ...s, runFiles: { ...s.runFiles, [r.run]: model.file } };
+					const next =
+						r.state === 'queued'
+							? queuedRun(s, r.run, r.queued_behind ?? null, (r.steps ?? []).map((x) => x.name))
+							: { ...s, runFiles: { ...s.runFiles, [r.run]: model.file } };
 					runsRef.current = next;
 					return next;
 				});
@@ -345,6 +390,16 @@ function Editor({ rpc, targetId }: Props) {
 		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected })));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
+	const overview = lod || toOverview !== null;
+	const shownNodes = useMemo(() => (overview ? nodes.map((n) => ({ ...n, hidden: true })) : nodes), [overview, nodes]);
+	const pick = useCallback(
+		(id: string) => {
+			setSelected(id);
+			if (id.startsWith('step:')) setTab(stepTab(store.steps(), id.slice(5)));
+			focusNode(id);
+		},
+		[store, focusNode],
+	);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
 		for (const c of ch)
@@ -427,6 +482,7 @@ function Editor({ rpc, targetId }: Props) {
 				)}
 				<span className="run-summary" data-testid="run-summary" data-state={runs.current.state}>
 					{runs.current.id && `run ${runs.current.id}: ${runs.current.state}${runs.current.summary ? ` — ${runs.current.summary}` : ''}`}
+					{waiting > 0 && runs.current.state !== 'queued' && <span data-testid="queued-count"> ({waiting} queued)</span>}
 				</span>
 				{fresh && (
 					<span className="fresh-summary" data-testid="fresh-summary">
@@ -473,7 +529,7 @@ function Editor({ rpc, targetId }: Props) {
 				</details>
 			)}
 			<main className="body">
-				<section className="graph" data-testid="graph" ref={pane}>
+				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} ref={pane}>
 					{conn.state === 'connecting' && !model && <div className="state-msg">Connecting to loomd…</div>}
 					{loading && !model && <div className="state-msg">Loading pipeline…</div>}
 					{loadError && !model && <div className="state-msg error" data-testid="load-error">{loadError}</div>}
@@ -485,22 +541,23 @@ function Editor({ rpc, targetId }: Props) {
 						<ReactFlow
 							key={model.file}
 							defaultViewport={startViewport}
-							nodes={nodes}
-							edges={flowData.edges}
+							nodes={shownNodes}
+							edges={overview ? NO_EDGES : flowData.edges}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
 							colorMode="system"
 							onNodeClick={(_, n) => {
 								setSelected(n.id);
-								if (n.type === 'step') setTab(n.id.slice(5));
+								if (n.type === 'step') setTab(stepTab(store.steps(), n.id.slice(5)));
 							}}
 							onPaneClick={() => setSelected(null)}
-							minZoom={0.05}
+							minZoom={0.02}
 							onlyRenderVisibleElements={big}
 							proOptions={{ hideAttribution: true }}
 						>
 							<Background />
-							{miniReady && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
+							{lod && <Overview placed={placed} nodes={nodes} edges={flowData.edges} color={miniColor} onPick={pick} />}
+							{miniReady && !overview && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
 							<Controls />
 						</ReactFlow>
 					)}
@@ -531,6 +588,33 @@ function Editor({ rpc, targetId }: Props) {
 }
 
 /**
+ * The terminal tab of a loop item: "STEP/FILE", the file named by the
+ * item's run.step_started (item_name); its other events carry only the
+ * item's number.
+ */
+function itemTab(names: Map<string, string>, run: string, step: string, p: Record<string, unknown>): string {
+	const k = `${run}\n${step}\n${String(p.item)}`;
+	if (typeof p.item_name === 'string') names.set(k, p.item_name);
+	return `${step}/${names.get(k) ?? `item ${String(p.item)}`}`;
+}
+
+/** The items (index, file name) of a loop step in run's record, else null. */
+function loopItems(recs: Record<string, unknown>[], run: string, step: string): { item: number; name: string }[] | null {
+	const rec = recs.find((r) => r.run === run);
+	const st = ((rec?.steps as Record<string, unknown>[] | undefined) ?? []).find((x) => x.name === step);
+	if (!st || !Array.isArray(st.items)) return null;
+	return (st.items as { item: unknown; name: unknown }[])
+		.filter((it) => typeof it.item === 'number' && typeof it.name === 'string')
+		.slice(0, HISTORY_ITEMS)
+		.map((it) => ({ item: it.item as number, name: it.name as string }));
+}
+
+/** The tab a click on a step shows: its own, else its last item's. */
+function stepTab(tabs: string[], step: string): string {
+	return tabs.includes(step) ? step : tabs.filter((t) => t.startsWith(`${step}/`)).pop() ?? step;
+}
+
+/**
  * Positions to keep across a reload: every node still there stays put;
  * when nodes of one kind went away and as many new ones came (a
  * rename), the new ones take the old ones' places, in order.
@@ -557,6 +641,7 @@ const MINI_COLORS: Record<string, string> = {
 	failed: '#d64545',
 	running: '#2d7ff9',
 	pending: '#9fb3cc',
+	queued: '#9fb3cc',
 	skipped: '#a0a8b3',
 	cancelled: '#c58a16',
 	interrupted: '#c58a16',

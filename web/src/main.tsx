@@ -10,4 +10,6 @@ import './styles.css';
 const params = new URLSearchParams(window.location.search);
 const target = Number(params.get('target') ?? '0') || 0;
 const rpc = new RpcClient(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws?target=${target}`);
+// The socket opens while React mounts the page.
+rpc.start();
 createRoot(document.getElementById('root')!).render(<App rpc={rpc} targetId={target} />);

@@ -6,7 +6,11 @@
 // known state, with the run it comes from: a run of a subset changes
 // only the steps it selected, and the others are marked as being from an
 // earlier run. Several runs of one pipeline may go on at once (runs of
-// steps that do not overlap); `active` lists them with their steps.
+// steps that do not overlap); `active` lists them with their steps. A
+// run of steps that overlap a running one waits in the daemon's queue
+// (run.start answers state "queued"): its steps show as queued until its
+// run.started. A loop step counts its items (3/20) and names the one
+// that runs by its file.
 // Pure reducer: no React, no I/O, so tests can feed it event sequences.
 import type { StepState } from './types';
 
@@ -21,9 +25,20 @@ export interface StepRun {
 	run: string | null;
 	/** true when that run is not the latest one of the pipeline */
 	earlier: boolean;
+	/** a loop step: its items so far (null for other steps) */
+	items: LoopItems | null;
 }
 
-export type RunState = 'none' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
+export interface LoopItems {
+	/** the loop's number of items, once known */
+	total: number | null;
+	done: number;
+	failed: number;
+	/** file name of the item running last */
+	current: string | null;
+}
+
+export type RunState = 'none' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted';
 
 export interface RunView {
 	/** the latest run of the pipeline */
@@ -39,16 +54,18 @@ export interface RunsState {
 	/** run id -> pipeline file, for events that do not carry the file */
 	runFiles: Record<string, string>;
 	current: RunView;
-	/** runs of this pipeline going on now -> the steps they selected */
+	/** runs of this pipeline going on (or queued) now -> the steps they selected */
 	active: Record<string, string[]>;
+	/** queued runs -> the run each waits for */
+	queued: Record<string, string | null>;
 }
 
 export function emptyRuns(file: string): RunsState {
-	return { file, runFiles: {}, current: { id: null, state: 'none', steps: {}, summary: '' }, active: {} };
+	return { file, runFiles: {}, current: { id: null, state: 'none', steps: {}, summary: '' }, active: {}, queued: {} };
 }
 
 export function emptyStep(): StepRun {
-	return { state: 'idle', exitCode: null, signal: null, duration: null, started: null, because: [], run: null, earlier: false };
+	return { state: 'idle', exitCode: null, signal: null, duration: null, started: null, because: [], run: null, earlier: false, items: null };
 }
 
 /** Steps that some active run of the pipeline selected. */
@@ -89,17 +106,69 @@ export function summarize(states: StepState[]): string {
 	return `${n} step${n === 1 ? '' : 's'}: ${parts.map(([c, l]) => `${c} ${l}`).join(', ') || 'none finished'}`;
 }
 
-/** A new run of the pipeline: its steps pending, every other step earlier. */
-function started(s: RunsState, run: string, names: string[]): RunsState {
+/**
+ * A new run of the pipeline: its steps pending (queued while it waits
+ * for another run), every other step earlier.
+ */
+function started(s: RunsState, run: string, names: string[], behind?: string | null): RunsState {
+	const wait = behind !== undefined;
 	const steps: Record<string, StepRun> = {};
 	for (const [k, v] of Object.entries(s.current.steps))
-		steps[k] = v.earlier || (v.run !== null && s.active[v.run] !== undefined) ? v : { ...v, earlier: true };
-	for (const name of names) steps[name] = { ...emptyStep(), state: 'pending', run };
+		steps[k] = v.earlier || (v.run !== null && s.active[v.run] !== undefined && v.run !== run) ? v : { ...v, earlier: true };
+	for (const name of names) {
+		// A step that a run going on is running stays shown running.
+		const o = steps[name];
+		if (wait && o && o.state === 'running' && o.run !== run && s.active[o.run!] !== undefined) continue;
+		steps[name] = { ...emptyStep(), state: wait ? 'queued' : 'pending', run };
+	}
+	const queued = { ...s.queued };
+	if (wait) queued[run] = behind;
+	else delete queued[run];
 	return {
 		...s,
 		active: { ...s.active, [run]: names },
-		current: { id: run, state: 'running', steps, summary: '' },
+		queued,
+		current: { id: run, state: wait ? 'queued' : 'running', steps, summary: wait ? queuedSummary(behind) : '' },
 	};
+}
+
+function queuedSummary(behind: string | null): string {
+	return behind ? `waits for run ${behind}` : 'waits for another run';
+}
+
+/**
+ * run.start answered "queued" (a run of this pipeline overlaps it): its
+ * steps show as queued until its run.started comes.
+ */
+export function queuedRun(s: RunsState, run: string, behind: string | null, names: string[]): RunsState {
+	if (s.active[run] !== undefined && s.queued[run] === undefined) return s; // started already
+	return started({ ...s, runFiles: { ...s.runFiles, [run]: s.file } }, run, names, behind);
+}
+
+/** "3/20", "3/20, 1 failed": a loop step's progress. */
+export function itemsText(it: LoopItems | null): string {
+	if (!it) return '';
+	return `${it.done}/${it.total ?? '?'}${it.failed ? `, ${it.failed} failed` : ''}`;
+}
+
+/** Items a loop ran to their end (its step_finished or record counts). */
+function doneItems(p: Params, total: number): number {
+	const ok = num(p.items_succeeded);
+	return ok === null ? total : ok + (num(p.items_failed) ?? 0);
+}
+
+/** A loop item started or ended (the loop's own events carry no item). */
+function itemEvent(old: StepRun, run: string, method: string, p: Params): StepRun {
+	const fresh = old.run !== run || old.items === null;
+	const it: LoopItems = fresh ? { total: null, done: 0, failed: 0, current: null } : { ...old.items! };
+	it.total = num(p.items) ?? it.total;
+	if (method === 'run.step_started') it.current = str(p.item_name) ?? it.current;
+	else {
+		it.done++;
+		if (str(p.state) === 'failed') it.failed++;
+	}
+	const base = fresh ? { ...emptyStep(), started: Date.now() } : old;
+	return { ...base, run, earlier: false, state: 'running', items: it };
 }
 
 /** Apply one notification; returns a new state (or the same one). */
@@ -113,6 +182,7 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 		const names = ((p.steps as Params[] | undefined) ?? []).map((st) => str(st.name)).filter((n): n is string => n !== null);
 		return started({ ...s, runFiles }, run, names);
 	}
+	const item = p.item !== undefined && p.item !== null;
 	if (s.runFiles[run] !== s.file) return s;
 	if (s.active[run] === undefined && method !== 'run.finished') {
 		// A run of this file we did not see start (the editor connected
@@ -127,12 +197,18 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 	const mine = { run, earlier: false };
 	switch (method) {
 		case 'run.step_started':
-			if (!step || (p.item !== undefined && p.item !== null && old.state === 'running' && old.run === run)) return s;
-			steps[step] = { ...old, ...mine, state: 'running', exitCode: null, signal: null, duration: null, started: Date.now(), because: [] };
+			if (!step) return s;
+			if (item) steps[step] = itemEvent(old, run, method, p);
+			else steps[step] = { ...old, ...mine, state: 'running', exitCode: null, signal: null, duration: null, started: Date.now(), because: [], items: null };
 			break;
 		case 'run.step_finished': {
 			if (!step) return s;
-			if (p.item !== undefined && p.item !== null) return s; // items roll up into the step's own event
+			// Items roll up into the step's own event, which ends the loop.
+			if (item) {
+				steps[step] = itemEvent(old, run, method, p);
+				break;
+			}
+			const total = num(p.items_total);
 			steps[step] = {
 				...old,
 				...mine,
@@ -140,6 +216,10 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 				exitCode: num(p.exit_code),
 				signal: str(p.signal),
 				duration: num(p.duration),
+				items:
+					total !== null
+						? { total, done: doneItems(p, total), failed: num(p.items_failed) ?? 0, current: str(p.failed_item) ?? old.items?.current ?? null }
+						: old.items,
 			};
 			break;
 		}
@@ -162,16 +242,19 @@ function finished(s: RunsState, run: string, p: Params): RunsState {
 	const mine: StepState[] = [];
 	for (const [k, v] of Object.entries(steps)) {
 		if (v.run !== run) continue;
-		if (v.state === 'pending' || v.state === 'running')
+		if (v.state === 'pending' || v.state === 'running' || v.state === 'queued')
 			steps[k] = { ...v, state: st === 'cancelled' ? 'cancelled' : st === 'interrupted' ? 'interrupted' : v.state };
 		mine.push(steps[k].state);
 	}
 	const active = { ...s.active };
 	delete active[run];
+	const queued = { ...s.queued };
+	delete queued[run];
 	const latest = s.current.id === run;
 	return {
 		...s,
 		active,
+		queued,
 		current: {
 			...s.current,
 			steps,
@@ -194,6 +277,10 @@ function recordStep(st: Params, run: string, earlier: boolean): StepRun {
 		because: Array.isArray(st.because) ? (st.because as string[]) : [],
 		run,
 		earlier,
+		items:
+			num(st.items_total) !== null
+				? { total: num(st.items_total), done: doneItems(st, num(st.items_total)!), failed: num(st.items_failed) ?? 0, current: str(st.failed_item) }
+				: null,
 	};
 }
 
@@ -204,32 +291,47 @@ function recordStep(st: Params, run: string, earlier: boolean): StepRun {
  */
 export function fromRecords(s: RunsState, recs: Params[]): RunsState {
 	const steps: Record<string, StepRun> = {};
-	let first: { id: string; state: RunState; names: StepState[] } | null = null;
+	let first: { id: string; state: RunState; names: StepState[]; behind: string | null } | null = null;
+	const queued: Record<string, string | null> = {};
 	for (const rec of recs) {
 		const id = str(rec.run);
 		if (!id) continue;
 		const list = (rec.steps as Params[] | undefined) ?? [];
-		if (!first) first = { id, state: (str(rec.state) ?? 'none') as RunState, names: [] };
+		const waits = str(rec.state) === 'queued';
+		if (waits) queued[id] = str(rec.queued_behind);
+		if (!first) first = { id, state: (str(rec.state) ?? 'none') as RunState, names: [], behind: str(rec.queued_behind) };
 		for (const st of list) {
 			const name = str(st.name);
 			if (!name) continue;
 			if (first.id === id) first.names.push((str(st.state) ?? 'idle') as StepState);
-			if (steps[name] || (first.id !== id && str(st.state) === 'pending')) continue;
-			steps[name] = recordStep(st, id, first.id !== id);
+			if (steps[name] || (first.id !== id && str(st.state) === 'pending' && !waits)) continue;
+			steps[name] = waits ? { ...emptyStep(), state: 'queued', run: id } : recordStep(st, id, first.id !== id);
 		}
 	}
+	// A step that an older run going on is running shows that.
+	for (const rec of recs)
+		if (str(rec.state) === 'running')
+			for (const st of (rec.steps as Params[] | undefined) ?? [])
+				if (str(st.state) === 'running' && str(st.name) && steps[str(st.name)!]?.state === 'queued')
+					steps[str(st.name)!] = recordStep(st, str(rec.run)!, false);
 	if (!first) return s;
 	const runFiles = { ...s.runFiles };
 	for (const rec of recs) if (str(rec.run)) runFiles[str(rec.run)!] = s.file;
 	const active = { ...s.active };
 	for (const rec of recs)
-		if (str(rec.state) === 'running')
+		if (str(rec.state) === 'running' || str(rec.state) === 'queued')
 			active[str(rec.run)!] = ((rec.steps as Params[] | undefined) ?? []).map((x) => str(x.name) ?? '');
 	return {
 		...s,
 		runFiles,
 		active,
-		current: { id: first.id, state: first.state, steps, summary: first.state === 'running' ? '' : summarize(first.names) },
+		queued: { ...s.queued, ...queued },
+		current: {
+			id: first.id,
+			state: first.state,
+			steps,
+			summary: first.state === 'running' ? '' : first.state === 'queued' ? queuedSummary(first.behind) : summarize(first.names),
+		},
 	};
 }
 

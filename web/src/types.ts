@@ -33,5 +33,8 @@ export type {
 	Workspace,
 } from './protocol.gen';
 
-/** A step's state in the graph: a run's step state, or idle (no run). */
-export type StepState = 'idle' | StepRunState;
+/**
+ * A step's state in the graph: a run's step state, idle (no run), or
+ * queued (its run waits behind another).
+ */
+export type StepState = 'idle' | 'queued' | StepRunState;

@@ -6,9 +6,17 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, stepDependencies } from '../src/graph/build';
 import { hasOverlaps, layoutGraph } from '../src/graph/layout';
 import { toFlow } from '../src/graph/flow';
-import { MIN_FIT_ZOOM, fitViewport } from '../src/graph/fit';
+import { LOD_ZOOM, MIN_FIT_ZOOM, fitViewport } from '../src/graph/fit';
 import { emptyRuns } from '../src/runs';
 import { chain, model, port, step } from './fixtures';
+
+/**
+ * p comes after q in reading order: right of it in the same band, or in
+ * a band below (a long chain is wrapped into bands, read like lines).
+ */
+function readsAfter(p: { x: number; y: number }, q: { x: number; y: number; height: number }): boolean {
+	return p.y > q.y + q.height || (Math.abs(p.y - q.y) < q.height && p.x > q.x);
+}
 
 function diamond() {
 	return model(
@@ -106,8 +114,8 @@ describe('layoutGraph', () => {
 		const placed = layoutGraph(m, buildGraph(m));
 		expect(placed).toHaveLength(401);
 		expect(hasOverlaps(placed)).toBe(false);
-		const xs = m.steps.map((s) => placed.find((p) => p.id === `step:${s.name}`)!.x);
-		for (let i = 1; i < xs.length; i++) expect(xs[i]).toBeGreaterThan(xs[i - 1]);
+		const at = m.steps.map((s) => placed.find((p) => p.id === `step:${s.name}`)!);
+		for (let i = 1; i < at.length; i++) expect(readsAfter(at[i], at[i - 1])).toBe(true);
 	});
 
 	it('lays out a 1000-step pipeline (the fast layering) readably', () => {
@@ -115,8 +123,9 @@ describe('layoutGraph', () => {
 		const placed = layoutGraph(m, buildGraph(m));
 		expect(placed).toHaveLength(2001);
 		expect(hasOverlaps(placed)).toBe(false);
-		const x = (id: string) => placed.find((p) => p.id === id)!.x;
-		for (let i = 1; i < 1000; i++) expect(x(`step:s${i}`)).toBeGreaterThan(x(`data:d${i}`));
+		const byId = new Map(placed.map((p) => [p.id, p]));
+		const at = (id: string) => byId.get(id)!;
+		for (let i = 1; i < 1000; i++) expect(readsAfter(at(`step:s${i}`), at(`data:d${i}`))).toBe(true);
 	});
 
 	it('orders a big fan-out to keep edges short (barycentres)', () => {
@@ -156,7 +165,7 @@ describe('toFlow', () => {
 		const g = buildGraph(m);
 		const placed = layoutGraph(m, g);
 		const runs = emptyRuns(m.file);
-		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [], run: 'r1', earlier: false };
+		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [], run: 'r1', earlier: false, items: null };
 		const stale = [...placed, { id: 'step:gone', kind: 'step' as const, name: 'gone', x: 0, y: 0, width: 1, height: 1 }];
 		const f = toFlow(m, g, stale, runs.current);
 		expect(f.nodes.find((n) => n.id === 'step:gone')).toBeUndefined();
@@ -178,7 +187,7 @@ describe('big graphs', () => {
 		const g = buildGraph(m);
 		const placed = layoutGraph(m, g);
 		const runs = emptyRuns(m.file);
-		runs.current.steps.s1 = { state: 'running', exitCode: null, signal: null, duration: null, started: 0, because: [], run: 'r', earlier: false };
+		runs.current.steps.s1 = { state: 'running', exitCode: null, signal: null, duration: null, started: 0, because: [], run: 'r', earlier: false, items: null };
 		const none = toFlow(m, g, placed, runs.current).edges.filter((e) => e.className === 'edge-param');
 		expect(none).toHaveLength(0);
 		const sel = toFlow(m, g, placed, runs.current, { selected: 'step:s7' }).edges.filter((e) => e.className === 'edge-param');
@@ -201,22 +210,53 @@ describe('big graphs', () => {
 		expect(hasOverlaps(placed)).toBe(false);
 	});
 
-	it('fits a small graph whole and a 500-step chain at a legible zoom, from its start', () => {
+	it('fits a small graph whole and legibly, and a 500-step chain whole as an overview', () => {
 		const small = diamond();
 		const ps = layoutGraph(small, buildGraph(small));
 		const a = fitViewport(ps, 2400, 900);
-		expect(a.whole).toBe(true);
+		expect(a.mode).toBe('whole');
 		expect(a.zoom).toBeGreaterThanOrEqual(MIN_FIT_ZOOM);
 		const m = paramChain(500);
 		const pb = layoutGraph(m, buildGraph(m));
 		const b = fitViewport(pb, 1000, 600);
-		expect(b.whole).toBe(false);
-		expect(b.zoom).toBe(MIN_FIT_ZOOM);
-		const first = pb.find((x) => x.id === 'step:s1')!;
-		// The first step is on screen.
-		expect(first.x * b.zoom + b.x).toBeGreaterThanOrEqual(0);
-		expect((first.x + first.width) * b.zoom + b.x).toBeLessThanOrEqual(1000);
-		expect(first.y * b.zoom + b.y).toBeGreaterThanOrEqual(0);
-		expect((first.y + first.height) * b.zoom + b.y).toBeLessThanOrEqual(600);
+		expect(b.mode).toBe('overview');
+		expect(b.zoom).toBeLessThan(LOD_ZOOM);
+		// Every node is on screen, and still a box of some pixels: the
+		// wrapped layout keeps the overview's zoom well above a pixel per node.
+		for (const p of pb) {
+			expect(p.x * b.zoom + b.x).toBeGreaterThanOrEqual(0);
+			expect((p.x + p.width) * b.zoom + b.x).toBeLessThanOrEqual(1000);
+			expect(p.y * b.zoom + b.y).toBeGreaterThanOrEqual(0);
+			expect((p.y + p.height) * b.zoom + b.y).toBeLessThanOrEqual(600);
+		}
+		expect(b.zoom).toBeGreaterThan(0.08);
+		// A graph a little too big is shown from its start, legibly.
+		const w = Math.max(...ps.map((p) => p.x + p.width)) - Math.min(...ps.map((p) => p.x));
+		const c = fitViewport(ps, w * 0.3 + 60, 2000);
+		expect(c.mode).toBe('start');
+		expect(c.zoom).toBe(MIN_FIT_ZOOM);
+	});
+
+	it('wraps a long chain into bands and a wide fan-out into columns, about a screen in shape', () => {
+		const box = (pl: { x: number; y: number; width: number; height: number }[]) => {
+			const w = Math.max(...pl.map((p) => p.x + p.width)) - Math.min(...pl.map((p) => p.x));
+			const h = Math.max(...pl.map((p) => p.y + p.height)) - Math.min(...pl.map((p) => p.y));
+			return w / h;
+		};
+		const c = chain(500);
+		const pc = layoutGraph(c, buildGraph(c));
+		expect(box(pc)).toBeGreaterThan(0.8);
+		expect(box(pc)).toBeLessThan(3.2);
+		const steps = [step('src', [], ['root'])];
+		const data = ['root'];
+		for (let i = 0; i < 500; i++) {
+			steps.push(step(`w${i}`, ['root'], [`o${i}`]));
+			data.push(`o${i}`);
+		}
+		const f = model(steps, data);
+		const pf = layoutGraph(f, buildGraph(f));
+		expect(hasOverlaps(pf)).toBe(false);
+		expect(box(pf)).toBeGreaterThan(0.8);
+		expect(box(pf)).toBeLessThan(3.2);
 	});
 });

@@ -3,7 +3,7 @@
 // states; other pipelines' runs are ignored; a run record restores the
 // last run on open.
 import { describe, expect, it } from 'vitest';
-import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, logRuns } from '../src/runs';
+import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, itemsText, logRuns, queuedRun } from '../src/runs';
 import { OutputStore } from '../src/terminal/store';
 
 const F = '/x/experiment.yml';
@@ -126,6 +126,57 @@ describe('states the editor used to get wrong', () => {
 		expect(r.current.steps.a).toMatchObject({ state: 'failed', run: 'r1', earlier: true });
 		expect(r.current.steps.b).toMatchObject({ state: 'succeeded', run: 'r3', earlier: false });
 		expect(logRuns([{ run: 'r4', steps: [{ name: 'b', state: 'uptodate' }] }, { run: 'r3', steps: [{ name: 'b', state: 'succeeded' }] }]).get('b')).toBe('r3');
+	});
+});
+
+describe('queued runs and loop items', () => {
+	it('shows a queued run queued, then running when its turn comes, then cancelled if taken out', () => {
+		let s = feed([
+			['run.started', { run: 'r1', file: F, steps: [{ name: 'a' }] }],
+			['run.step_started', { run: 'r1', step: 'a', pid: 5, argv: [] }],
+		]);
+		s = queuedRun(s, 'r2', 'r1', ['a', 'b']);
+		expect(s.current).toMatchObject({ id: 'r2', state: 'queued', summary: 'waits for run r1' });
+		expect(s.current.steps.a).toMatchObject({ state: 'running', run: 'r1' });
+		expect(s.current.steps.b).toMatchObject({ state: 'queued', run: 'r2' });
+		expect(busySteps(s)).toEqual(new Set(['a', 'b']));
+		s = applyEvent(s, 'run.step_finished', { run: 'r1', step: 'a', state: 'succeeded', exit_code: 0 });
+		s = applyEvent(s, 'run.finished', { run: 'r1', state: 'succeeded' });
+		expect(s.current.state).toBe('queued');
+		const go = applyEvent(s, 'run.started', { run: 'r2', file: F, steps: [{ name: 'a' }, { name: 'b' }] });
+		expect(go.current).toMatchObject({ id: 'r2', state: 'running' });
+		expect(go.current.steps.b.state).toBe('pending');
+		expect(go.queued).toEqual({});
+		const out = applyEvent(s, 'run.finished', { run: 'r2', state: 'cancelled' });
+		expect(out.current.steps.b.state).toBe('cancelled');
+		expect(out.active).toEqual({});
+	});
+
+	it('restores a queued run from its record', () => {
+		const s = fromRecords(emptyRuns(F), [
+			{ run: 'r2', state: 'queued', queued_behind: 'r1', steps: [{ name: 'a', state: 'pending' }, { name: 'b', state: 'pending' }] },
+			{ run: 'r1', state: 'running', steps: [{ name: 'a', state: 'running' }] },
+		]);
+		expect(s.current).toMatchObject({ id: 'r2', state: 'queued', summary: 'waits for run r1' });
+		expect(s.current.steps.a.state).toBe('running');
+		expect(s.current.steps.b.state).toBe('queued');
+		expect(s.queued).toEqual({ r2: 'r1' });
+	});
+
+	it('counts loop items and names the one running by its file', () => {
+		let s = feed([
+			['run.started', { run: 'r1', file: F, steps: [{ name: 'loop' }] }],
+			['run.step_started', { run: 'r1', step: 'loop', item: 0, item_name: 'a.txt', items: 3 }],
+			['run.step_finished', { run: 'r1', step: 'loop', item: 0, item_name: 'a.txt', state: 'succeeded' }],
+			['run.step_started', { run: 'r1', step: 'loop', item: 1, item_name: 'b.txt', items: 3 }],
+		]);
+		expect(s.current.steps.loop.state).toBe('running');
+		expect(s.current.steps.loop.items).toMatchObject({ total: 3, done: 1, current: 'b.txt' });
+		expect(itemsText(s.current.steps.loop.items)).toBe('1/3');
+		s = applyEvent(s, 'run.step_finished', { run: 'r1', step: 'loop', item: 1, item_name: 'b.txt', state: 'failed' });
+		s = applyEvent(s, 'run.step_finished', { run: 'r1', step: 'loop', state: 'failed', items_total: 3, items_succeeded: 1, items_failed: 1, failed_item: 'b.txt' });
+		expect(s.current.steps.loop.state).toBe('failed');
+		expect(itemsText(s.current.steps.loop.items)).toBe('2/3, 1 failed');
 	});
 });
 

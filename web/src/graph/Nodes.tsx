@@ -6,6 +6,7 @@
 // above) and groups (labelled rectangles drawn behind their steps).
 // Icons come from lucide-react (bundled SVG), never from emoji, which
 // not every system's fonts draw.
+import { memo } from 'react';
 import { Handle, Position } from '@xyflow/react';
 import type { NodeProps, Node } from '@xyflow/react';
 import { Link, Repeat } from 'lucide-react';
@@ -23,6 +24,10 @@ export type StepNodeData = {
 	signal: string | null;
 	earlier: boolean;
 	run: string | null;
+	/** a loop step's items so far ("3/20"), else "" */
+	items: string;
+	/** file name of the loop item running now */
+	current: string | null;
 	fresh: NodeFresh | null;
 };
 export type DataNodeData = {
@@ -45,7 +50,7 @@ function stateLabel(d: StepNodeData): string {
 	if (d.disabled) return 'disabled';
 	if (d.state === 'failed' && d.exitCode !== null) return `failed (exit ${d.exitCode})`;
 	if (d.state === 'failed' && d.signal) return `failed (${d.signal})`;
-	return stateText(d.state);
+	return d.items ? `${stateText(d.state)} ${d.items}` : stateText(d.state);
 }
 
 function FreshBadge({ id, fresh }: { id: string; fresh: NodeFresh | null }) {
@@ -71,7 +76,9 @@ export function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
 				{data.loop && <Repeat className="icon" size={12} aria-label="runs once per file" />}
 				{data.name}
 			</div>
-			<div className="sub" title={data.task}>{data.task}</div>
+			<div className="sub" title={data.current ?? data.task} data-testid={data.current ? `item-${data.name}` : undefined}>
+				{data.current ?? data.task}
+			</div>
 			<div className="state" data-testid={`state-${data.name}`} title={data.earlier && data.run ? `from an earlier run (${data.run})` : undefined}>
 				{stateLabel(data)}
 			</div>
@@ -117,4 +124,27 @@ export function GroupNode({ data }: NodeProps<Node<GroupNodeData>>) {
 	);
 }
 
-export const nodeTypes = { step: StepNode, data: DataNode, param: ParamNode, group: GroupNode };
+/**
+ * Same node, same look: toFlow makes new data objects on every change of
+ * the run or freshness, so a node is drawn again only when one of its
+ * fields changed (with 1000 nodes, most of them did not).
+ */
+function sameNode(a: NodeProps, b: NodeProps): boolean {
+	if (a.selected !== b.selected || a.id !== b.id) return false;
+	const x = a.data as Record<string, unknown>;
+	const y = b.data as Record<string, unknown>;
+	const keys = Object.keys(x);
+	const same = (k: string) => {
+		if (x[k] === y[k]) return true;
+		const f = x[k] as NodeFresh | null, g = y[k] as NodeFresh | null;
+		return k === 'fresh' && !!f && !!g && f.state === g.state && f.reason === g.reason;
+	};
+	return keys.length === Object.keys(y).length && keys.every(same);
+}
+
+export const nodeTypes = {
+	step: memo(StepNode, sameNode),
+	data: memo(DataNode, sameNode),
+	param: memo(ParamNode, sameNode),
+	group: memo(GroupNode, sameNode),
+};

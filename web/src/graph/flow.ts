@@ -11,6 +11,7 @@ import { Position } from '@xyflow/react';
 import type { Edge, Node } from '@xyflow/react';
 import type { PipelineModel } from '../types';
 import type { RunView } from '../runs';
+import { itemsText } from '../runs';
 import type { FreshMap } from '../freshness';
 import type { Graph } from './build';
 import type { Placed } from './layout';
@@ -86,6 +87,8 @@ export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunVie
 					signal: r?.signal ?? null,
 					earlier: r?.earlier ?? false,
 					run: r?.run ?? null,
+					items: itemsText(r?.items ?? null),
+					current: r?.state === 'running' ? r.items?.current ?? null : null,
 					fresh: fresh[p.id] ?? null,
 				},
 			};

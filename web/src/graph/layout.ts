@@ -6,7 +6,8 @@
 // graph (seconds for a thousand nodes on a small machine), so above
 // DAGRE_MAX_NODES a simpler layering is used: ranks by longest path, order
 // within a rank by the barycentre of the neighbours (a few sweeps), evenly
-// spaced. Groups become rectangles around their member steps. Pure: no
+// spaced, wrapped into bands when it would be a long strip (see wrapped()).
+// Groups become rectangles around their member steps. Pure: no
 // React, no DOM.
 import dagre from '@dagrejs/dagre';
 import type { PipelineModel } from '../types';
@@ -23,6 +24,12 @@ const GROUP_LABEL = 22;
 export const DAGRE_MAX_NODES = 400;
 const RANK_SEP = 70;
 const NODE_SEP = 24;
+/** Vertical gap between the bands of a wrapped layout. */
+const BAND_SEP = 110;
+/** The shape (width / height) a big layout is wrapped to: a screen's. */
+const ASPECT = 1.6;
+/** A layout more than this many times too wide or too tall is wrapped. */
+const WRAP_AT = 4;
 
 /** Centre positions from a fast layered layout (see the file comment). */
 export function layeredFast(g: Graph): Map<string, { x: number; y: number }> {
@@ -77,20 +84,71 @@ export function layeredFast(g: Graph): Map<string, { x: number; y: number }> {
 		}
 	}
 	const size = new Map(real.map((n) => [n.id, n]));
-	const out = new Map<string, { x: number; y: number }>();
-	let x = 0;
-	const tallest = Math.max(...layers.map((l) => (l ? l.reduce((h, id) => h + size.get(id)!.height + NODE_SEP, 0) : 0)));
+	return wrapped(layers.filter((l) => l), size);
+}
+
+/**
+ * Centre positions of ordered layers, left to right, wrapped so that the
+ * whole is about as wide as a screen is (ASPECT): a rank taller than
+ * `rows` nodes is cut into several columns, and when the columns would
+ * make a long strip they go in bands, one under the other, read like
+ * lines of text. A 500-step chain is then some 30 bands of 30 nodes, not
+ * one row of a thousand, and "Fit" can show it whole at a zoom where
+ * every node is still a box of some pixels. A graph of normal shape is
+ * one band of one column per rank: the plain layered layout.
+ */
+function wrapped(layers: string[][], size: Map<string, GraphNode>): Map<string, { x: number; y: number }> {
+	const nodes = [...size.values()];
+	const cellW = Math.max(...nodes.map((n) => n.width)) + RANK_SEP;
+	const cellH = nodes.reduce((a, n) => a + n.height, 0) / Math.max(nodes.length, 1) + NODE_SEP;
+	const rows = Math.max(8, Math.ceil(Math.sqrt((nodes.length * cellW) / (ASPECT * cellH))));
+	const cols: string[][] = [];
 	for (const l of layers) {
-		if (!l) continue;
-		const w = Math.max(...l.map((id) => size.get(id)!.width));
-		const h = l.reduce((a, id) => a + size.get(id)!.height + NODE_SEP, 0);
-		let y = (tallest - h) / 2;
-		for (const id of l) {
-			const n = size.get(id)!;
-			out.set(id, { x: x + w / 2, y: y + n.height / 2 });
-			y += n.height + NODE_SEP;
+		const k = Math.ceil(l.length / rows);
+		const per = Math.ceil(l.length / k);
+		for (let i = 0; i < l.length; i += per) cols.push(l.slice(i, i + per));
+	}
+	const colH = cols.map((c) => c.reduce((a, id) => a + size.get(id)!.height + NODE_SEP, 0));
+	const colW = cols.map((c) => Math.max(...c.map((id) => size.get(id)!.width)));
+	// How far bands of k columns are from the wanted shape (0: exactly).
+	const shape = (k: number) => {
+		let w = 0, h = 0;
+		for (let i = 0; i < cols.length; i += k) {
+			let bw = 0, bh = 0;
+			for (let c = i; c < Math.min(i + k, cols.length); c++) {
+				bw += colW[c] + RANK_SEP;
+				bh = Math.max(bh, colH[c]);
+			}
+			w = Math.max(w, bw);
+			h += bh + BAND_SEP;
 		}
-		x += w + RANK_SEP;
+		return Math.abs(Math.log(w / h / ASPECT));
+	};
+	// One band unless a strip would be far wider than a screen.
+	let perBand = cols.length;
+	if (shape(cols.length) > Math.log(WRAP_AT)) {
+		let best = Infinity;
+		for (let k = 1; k <= cols.length; k++) {
+			const d = shape(k);
+			if (d < best) [best, perBand] = [d, k];
+		}
+	}
+	const out = new Map<string, { x: number; y: number }>();
+	let top = 0;
+	for (let i = 0; i < cols.length; i += perBand) {
+		const band = cols.slice(i, i + perBand).map((_, j) => i + j);
+		const tallest = Math.max(...band.map((c) => colH[c]));
+		let x = 0;
+		for (const c of band) {
+			let y = top + (tallest - colH[c]) / 2;
+			for (const id of cols[c]) {
+				const n = size.get(id)!;
+				out.set(id, { x: x + colW[c] / 2, y: y + n.height / 2 });
+				y += n.height + NODE_SEP;
+			}
+			x += colW[c] + RANK_SEP;
+		}
+		top += tallest + BAND_SEP;
 	}
 	return out;
 }

@@ -30,6 +30,7 @@ export class RpcClient {
 	private stateFns = new Set<StateFn>();
 	private retry = 0;
 	private stopped = false;
+	private begun = false;
 	state: ConnState = 'connecting';
 	private url: string;
 
@@ -60,6 +61,13 @@ export class RpcClient {
 				setTimeout(() => this.connect(), delay);
 			}
 		};
+	}
+
+	/** Connect unless already done (main.tsx starts it before React mounts). */
+	start(): void {
+		if (this.begun) return;
+		this.begun = true;
+		this.connect();
 	}
 
 	close(): void {

@@ -2,11 +2,9 @@
 // The terminal panel: one tab per step that has output, an xterm.js
 // terminal showing the selected tab's bytes exactly as the step wrote
 // them (colours, \r progress bars). Switching tabs replays that step's
-// buffer from the OutputStore.
+// buffer from the OutputStore. xterm.js itself is loaded on demand.
 import { useEffect, useRef, useState } from 'react';
-import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
-import '@xterm/xterm/css/xterm.css';
+import type { OpenTerminal } from './xterm';
 import type { OutputStore } from './store';
 import type { StepRun } from '../runs';
 
@@ -22,45 +20,27 @@ interface Props {
 
 export function TerminalPanel({ store, active, onSelect, states }: Props) {
 	const host = useRef<HTMLDivElement>(null);
-	const term = useRef<Terminal | null>(null);
-	const fit = useRef<FitAddon | null>(null);
+	const term = useRef<OpenTerminal | null>(null);
 	const [tabs, setTabs] = useState<string[]>(store.steps());
 	const activeRef = useRef(active);
 	activeRef.current = active;
-
+	// xterm.js is loaded when a tab is first shown (./xterm, a chunk of
+	// its own); the terminal is created by the replay below, so no chunk
+	// is written both before and by the replay.
+	const [xterm, setXterm] = useState<typeof import('./xterm') | null>(null);
+	const loading = useRef(false);
 	useEffect(() => {
-		const t = new Terminal({
-			convertEol: true,
-			scrollback: 5000,
-			fontSize: 12,
-			fontFamily: 'ui-monospace, "DejaVu Sans Mono", monospace',
-			theme: { background: '#11151c' },
-			disableStdin: true,
-		});
-		const f = new FitAddon();
-		t.loadAddon(f);
-		t.open(host.current!);
-		term.current = t;
-		fit.current = f;
-		try {
-			f.fit();
-		} catch {
-			/* not laid out yet */
-		}
-		const ro = new ResizeObserver(() => {
-			try {
-				f.fit();
-			} catch {
-				/* hidden */
-			}
-		});
-		ro.observe(host.current!);
-		return () => {
-			ro.disconnect();
-			t.dispose();
+		if (!active || loading.current) return;
+		loading.current = true;
+		void import('./xterm').then((m) => setXterm(() => m));
+	}, [active]);
+	useEffect(
+		() => () => {
+			term.current?.dispose();
 			term.current = null;
-		};
-	}, []);
+		},
+		[],
+	);
 
 	// xterm parses what it is given later, from a queue; reset() acts at
 	// once and would leave queued chunks to be drawn after it, then
@@ -72,18 +52,20 @@ export function TerminalPanel({ store, active, onSelect, states }: Props) {
 				const now = store.steps();
 				return old.length === now.length && old.every((x, i) => x === now[i]) ? old : now;
 			});
-			if (step !== activeRef.current || !term.current) return;
-			if (chunk === null) term.current.write(RESET);
-			else term.current.write(chunk);
+			const t = term.current?.term;
+			if (step !== activeRef.current || !t) return;
+			if (chunk === null) t.write(RESET);
+			else t.write(chunk);
 		});
 	}, [store]);
 
 	useEffect(() => {
-		const t = term.current;
-		if (!t) return;
+		if (!xterm || !host.current) return;
+		if (!term.current) term.current = xterm.openTerminal(host.current);
+		const t = term.current.term;
 		t.write(RESET);
 		if (active) for (const c of store.get(active)) t.write(c);
-	}, [active, store]);
+	}, [active, store, xterm]);
 
 	return (
 		<div className="terminal-panel">
