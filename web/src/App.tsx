@@ -14,7 +14,7 @@ import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
 import type { Diag, PipelineModel, StepFreshness, UiTarget, Workspace } from './types';
-import { buildGraph } from './graph/build';
+import { NODE_SIZE, buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
 import { PARAM_EDGES_SHOWN, toFlow } from './graph/flow';
@@ -29,7 +29,7 @@ import { Details } from './panels/Details';
 import type { RunRequest } from './panels/Details';
 import { DirectEditing } from './edit/direct';
 import type { SaveResult } from './edit/direct';
-import { CreateLayer, useAddStep } from './edit/CreateLayer';
+import { CreateLayer, freeNear, useAddStep } from './edit/CreateLayer';
 import { useTasks } from './edit/tasks';
 import { TaskBrowser } from './panels/TaskBrowser';
 import { SideTabs } from './panels/SideTabs';
@@ -564,10 +564,7 @@ function Editor({ rpc, targetId }: Props) {
 function TaskPanel({ model, list, readOnly, pane }: { model: PipelineModel; list: ReturnType<typeof useTasks>; readOnly: string | null; pane: React.RefObject<HTMLElement | null> }) {
 	const addStep = useAddStep(model);
 	const flow = useReactFlow();
-	const add = (t: Parameters<typeof addStep>[0]) => {
-		const r = pane.current!.getBoundingClientRect();
-		addStep(t, flow.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 }));
-	};
+	const add = (t: Parameters<typeof addStep>[0]) => addStep(t, freeNear(flow, pane.current!, NODE_SIZE.step.width, NODE_SIZE.step.height));
 	return <TaskBrowser list={list} readOnly={readOnly} onAdd={readOnly ? null : add} />;
 }
 

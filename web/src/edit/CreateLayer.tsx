@@ -12,7 +12,7 @@ import type { RpcClient } from '../rpc/client';
 import type { PipelineModel } from '../types';
 import { NODE_SIZE } from '../graph/build';
 import { useEditing } from './context';
-import { addStepEdits } from './names';
+import { addStepEdits, freeSpot } from './names';
 import type { Point, TaskItem } from './names';
 import { TASK_MIME } from './tasks';
 import { NodePicker } from './NodePicker';
@@ -32,6 +32,17 @@ type Open = { what: 'picker'; px: Point; at: Point } | { what: 'data' | 'param';
 function typing(): boolean {
 	const el = document.activeElement;
 	return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || (el as HTMLElement).isContentEditable);
+}
+
+/** The centre of a free w x h place near the middle of the pane's view. */
+export function freeNear(flow: ReturnType<typeof useReactFlow>, pane: HTMLElement, w: number, h: number): Point {
+	const r = pane.getBoundingClientRect();
+	const c = flow.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 3 });
+	const boxes = flow
+		.getNodes()
+		.filter((n) => n.type !== 'group')
+		.map((n) => ({ x: n.position.x, y: n.position.y, width: n.measured?.width ?? n.width ?? 200, height: n.measured?.height ?? n.height ?? 60 }));
+	return freeSpot(c, w, h, boxes);
 }
 
 /** Adds a step for a task at a graph point, centred there. */
@@ -55,11 +66,14 @@ export function CreateLayer({ rpc, model, tasks, pane }: Props) {
 	const addStep = useAddStep(model);
 	const canEdit = !!editing && !editing.readOnly;
 
-	/** The middle of the visible canvas, in graph coordinates. */
-	const middle = useCallback((): Point => {
-		const r = pane.current!.getBoundingClientRect();
-		return flow.screenToFlowPosition({ x: r.left + r.width / 2, y: r.top + r.height / 2 });
-	}, [flow, pane]);
+	/** A free place near the middle of the visible canvas (graph coordinates, top left of a w x h node). */
+	const middle = useCallback(
+		(w: number, h: number): Point => {
+			const c = freeNear(flow, pane.current!, w, h);
+			return { x: c.x - w / 2, y: c.y - h / 2 };
+		},
+		[flow, pane],
+	);
 
 	useEffect(() => {
 		const el = pane.current;
@@ -112,10 +126,10 @@ export function CreateLayer({ rpc, model, tasks, pane }: Props) {
 	return (
 		<>
 			<div className="create-bar">
-				<button data-testid="add-data-button" onClick={() => setOpen({ what: 'data', at: middle() })} title="Add a data node (a file or folder)">
+				<button data-testid="add-data-button" onClick={() => setOpen({ what: 'data', at: middle(NODE_SIZE.data.width, NODE_SIZE.data.height) })} title="Add a data node (a file or folder)">
 					<Database size={13} className="icon" /> Data
 				</button>
-				<button data-testid="add-param-button" onClick={() => setOpen({ what: 'param', at: middle() })} title="Add a parameter">
+				<button data-testid="add-param-button" onClick={() => setOpen({ what: 'param', at: middle(NODE_SIZE.param.width, NODE_SIZE.param.height) })} title="Add a parameter">
 					<SlidersHorizontal size={13} className="icon" /> Parameter
 				</button>
 			</div>

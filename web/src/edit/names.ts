@@ -73,8 +73,9 @@ export function valueNames(m: PipelineModel): Set<string> {
  * A new step running task: every input and output of its front matter
  * present but unconnected (null: the loader reads an empty value as "not
  * given yet", and validation says which ones still need a data entry),
- * every argument that has a default at its default (as its own text, so
- * 1e-3 stays 1e-3), the others left out.
+ * every argument that has a default at its default, the others left
+ * out. A typed default (number, boolean) is a JSON value here; see
+ * defaultTexts for keeping its spelling.
  */
 export function stepFromTask(task: TaskItem, name: string): Record<string, unknown> {
 	const step: Record<string, unknown> = { name, task: task.path };
@@ -86,6 +87,18 @@ export function stepFromTask(task: TaskItem, name: string): Record<string, unkno
 	const args = i.args.filter((a) => a.default !== null);
 	if (args.length) step.args = Object.fromEntries(args.map((a) => [a.name, typedDefault(a)]));
 	return step;
+}
+
+/**
+ * The args of stepFromTask whose JSON value would not spell the default
+ * as the front matter does (1e-3 written as 0.001, False as false): set
+ * again with the edit's text form so the file says what the task says.
+ */
+export function defaultTexts(task: TaskItem, name: string): Edit[] {
+	const args = task.interface?.args ?? [];
+	return args
+		.filter((a) => a.default !== null && typeof typedDefault(a) !== 'string' && String(typedDefault(a)) !== a.default)
+		.map((a) => ({ op: 'set', path: ['pipeline', name, 'args', a.name], text: a.default! }));
 }
 
 /** A default as JSON: numbers and booleans typed when the type says so. */
@@ -104,7 +117,7 @@ const at = (p: Point) => ({ x: Math.round(p.x), y: Math.round(p.y) });
 /** Edits that add a step for task at p (its name made free). */
 export function addStepEdits(m: PipelineModel, task: TaskItem, p: Point): { name: string; edits: Edit[] } {
 	const name = uniqueName(stepBaseName(task.path), stepNames(m));
-	return { name, edits: [{ op: 'add', path: 'pipeline', value: stepFromTask(task, name) }, { op: 'move', node: name, ...at(p) }] };
+	return { name, edits: [{ op: 'add', path: 'pipeline', value: stepFromTask(task, name) }, ...defaultTexts(task, name), { op: 'move', node: name, ...at(p) }] };
 }
 
 export interface NewData {
@@ -133,14 +146,19 @@ export function paramProblem(kind: ParamKind, text: string): string | null {
 }
 
 /**
- * Edits that add a parameter at p. Numbers and booleans go in as typed
- * (the edit's text form: 1.0e-3 stays 1.0e-3); a string as a JSON value,
+ * Edits that add a parameter at p. A string goes in as a JSON value,
  * which the saver quotes when it would otherwise read back as something
- * else ("true", "10", "a: b").
+ * else ("true", "10", "a: b"). A number or boolean is added as a JSON
+ * value too (that creates a missing parameters: section, which the text
+ * form does not), then set to what was typed with the edit's text form,
+ * so 1.0e-3 stays 1.0e-3.
  */
 export function addParamEdits(name: string, kind: ParamKind, text: string, p: Point): Edit[] {
-	const add: Edit = kind === 'string' ? { op: 'add', path: ['parameters', name], value: text } : { op: 'add', path: ['parameters', name], text: text.trim() };
-	return [add, { op: 'move', node: `param:${name}`, ...at(p) }];
+	const path = ['parameters', name];
+	const t = text.trim();
+	const edits: Edit[] =
+		kind === 'string' ? [{ op: 'add', path, value: text }] : [{ op: 'add', path, value: kind === 'bool' ? t === 'true' : Number(t) }, { op: 'set', path, text: t }];
+	return [...edits, { op: 'move', node: `param:${name}`, ...at(p) }];
 }
 
 /**
@@ -165,4 +183,23 @@ export function fuzzyScore(query: string, text: string): number | null {
 		j++;
 	}
 	return j === q.length ? score - t.length * 0.01 : null;
+}
+
+export type Box = { x: number; y: number; width: number; height: number };
+
+/**
+ * The first place at or below centre (then to its right) where a node of
+ * size w x h overlaps none of boxes: nodes added with a button all go
+ * to the middle of the view and would otherwise pile up. Returns the
+ * centre of that place.
+ */
+export function freeSpot(centre: Point, w: number, h: number, boxes: Box[], gap = 16): Point {
+	const hits = (x: number, y: number) => boxes.some((b) => x - w / 2 < b.x + b.width + gap && b.x - gap < x + w / 2 && y - h / 2 < b.y + b.height + gap && b.y - gap < y + h / 2);
+	for (let col = 0; col < 20; col++)
+		for (let row = 0; row < 12; row++) {
+			const x = centre.x + col * (w + gap);
+			const y = centre.y + row * (h + gap);
+			if (!hits(x, y)) return { x, y };
+		}
+	return centre;
 }
