@@ -9,7 +9,6 @@
 // ("param", Enter). The file keeps every original line and `loomctl
 // validate` passes.
 import fs from 'node:fs';
-import path from 'node:path';
 
 async function typeInto(page, dialog, field, text) {
 	await page.fill(`[data-testid="${dialog}"] [name="${field}"]`, text);
@@ -94,5 +93,4 @@ export default async function ({ L, tmp, env, page }) {
 	L.validates(env, file);
 	const shown = await page.textContent('[data-testid="node-param-lr"]');
 	L.check(shown.includes('1.0e-3'), `the lr node shows ${shown}`);
-	if (process.env.LOOM_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.LOOM_SCREENSHOT_DIR, 'create-nodes.png') });
 }

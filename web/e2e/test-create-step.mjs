@@ -58,6 +58,8 @@ export default async function ({ L, tmp, env, page }) {
 	await page.keyboard.type('cnt');
 	const first = () => page.textContent('[role="option"][aria-selected="true"]');
 	L.check((await first()).includes('tasks/count.py'), `"cnt" does not pick count.py first: ${await first()}`);
+	// LOOM_SCREENSHOT=docs/editing.png refreshes the editor.md picture.
+	if (process.env.LOOM_SCREENSHOT) await page.screenshot({ path: process.env.LOOM_SCREENSHOT });
 	await page.keyboard.press('ArrowDown');
 	await page.keyboard.press('ArrowUp');
 	L.check((await first()).includes('tasks/count.py'), 'arrows did not come back to count.py');
@@ -67,5 +69,4 @@ export default async function ({ L, tmp, env, page }) {
 	L.check(/- name: count\n\s+task: tasks\/count.py\n\s+inputs: \{words: null\}\n\s+outputs: \{-o: null\}\n\s+args: \{--what: letters\}\n/.test(text), `count is not written as expected:\n${text}`);
 	L.check(L.keptLines(original, text), 'the second save lost original lines');
 	L.validates(env, file);
-	if (process.env.LOOM_SCREENSHOT_DIR) await page.screenshot({ path: path.join(process.env.LOOM_SCREENSHOT_DIR, 'create-step.png') });
 }

@@ -99,7 +99,9 @@ export function CreateLayer({ rpc, model, tasks, pane }: Props) {
 			e.preventDefault();
 			const r = el.getBoundingClientRect();
 			const p = pointer.current.inside ? pointer.current : { x: r.left + r.width / 2, y: r.top + r.height / 2 };
-			setOpen({ what: 'picker', px: { x: p.x - r.left, y: p.y - r.top }, at: flow.screenToFlowPosition({ x: p.x, y: p.y }) });
+			// The picker stays inside the pane; the node goes where the pointer is.
+			const px = { x: Math.max(0, Math.min(p.x - r.left, r.width - 350)), y: Math.max(0, Math.min(p.y - r.top, r.height - 310)) };
+			setOpen({ what: 'picker', px, at: flow.screenToFlowPosition({ x: p.x, y: p.y }) });
 		};
 		el.addEventListener('mousemove', move);
 		el.addEventListener('mouseleave', leave);
