@@ -86,6 +86,15 @@ function Field({ label, problem, children }: { label: string; problem?: string |
 	);
 }
 
+/** The name of the new node, with why it cannot be used. */
+function NameField({ value, onChange, problem }: { value: string; onChange: (v: string) => void; problem: string | null }) {
+	return (
+		<Field label="name" problem={problem}>
+			<input autoFocus name="name" value={value} onChange={(e) => onChange(e.target.value)} />
+		</Field>
+	);
+}
+
 export function DataForm({ rpc, model, at, onClose }: FormProps) {
 	const editing = useEditing();
 	const taken = valueNames(model);
@@ -102,9 +111,7 @@ export function DataForm({ rpc, model, at, onClose }: FormProps) {
 	};
 	return (
 		<Dialog title="New data node" testid="add-data" onClose={onClose} onSubmit={submit} canSubmit={ok}>
-			<Field label="name" problem={bad}>
-				<input autoFocus name="name" value={name} onChange={(e) => setName(e.target.value)} />
-			</Field>
+			<NameField value={name} onChange={setName} problem={bad} />
 			<Field label="type">
 				<input name="type" value={type} placeholder="csv, json, dir, …" onChange={(e) => setType(e.target.value)} />
 			</Field>
@@ -137,9 +144,7 @@ export function ParamForm({ model, at, onClose }: FormProps) {
 	};
 	return (
 		<Dialog title="New parameter" testid="add-param" onClose={onClose} onSubmit={submit} canSubmit={ok}>
-			<Field label="name" problem={bad}>
-				<input autoFocus name="name" value={name} onChange={(e) => setName(e.target.value)} />
-			</Field>
+			<NameField value={name} onChange={setName} problem={bad} />
 			<Field label="type">
 				<select name="kind" value={kind} onChange={(e) => setKind(e.target.value as ParamKind)}>
 					<option value="number">number</option>
