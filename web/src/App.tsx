@@ -404,9 +404,10 @@ function Editor({ rpc, targetId }: Props) {
 	const modelVersion = model ? ((model as { version?: string | null }).version ?? null) : null;
 	const tasks = useTasks(rpc, model?.file ?? null, modelVersion);
 	const onSaved = useCallback(
-		(r: SaveResult) => {
+		(r: SaveResult, _label: string, created: boolean) => {
 			setMessage(r.ok ? null : 'Saved, but the pipeline is not valid yet (see the banner).');
-			if (fileRef.current) void load(fileRef.current, true);
+			// A written file is reloaded on file.changed; a new one is not watched yet.
+			if (created && fileRef.current) void load(fileRef.current, true);
 		},
 		[load],
 	);
@@ -504,7 +505,7 @@ function Editor({ rpc, targetId }: Props) {
 					{workspace && workspace.pipelines.length === 0 && (
 						<div className="state-msg" data-testid="empty-workspace">No pipeline files (YAML with a <code>pipeline:</code> key) in {workspace.dir}.</div>
 					)}
-					{model && model.steps.length === 0 && errors.length === 0 && <div className="state-msg">This pipeline has no steps yet.</div>}
+					{model && model.steps.length === 0 && errors.length === 0 && <div className="state-msg">This pipeline has no steps yet: drag a task from the Tasks tab, or press Tab here.</div>}
 					{model && (
 						<ReactFlow
 							key={model.file}

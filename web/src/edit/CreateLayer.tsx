@@ -62,6 +62,8 @@ export function CreateLayer({ rpc, model, tasks, pane }: Props) {
 	const editing = useEditing();
 	const flow = useReactFlow();
 	const [open, setOpen] = useState<Open>(null);
+	const isOpen = useRef(false);
+	isOpen.current = open !== null;
 	const pointer = useRef<{ x: number; y: number; inside: boolean }>({ x: 0, y: 0, inside: false });
 	const addStep = useAddStep(model);
 	const canEdit = !!editing && !editing.readOnly;
@@ -93,7 +95,7 @@ export function CreateLayer({ rpc, model, tasks, pane }: Props) {
 			addStep(JSON.parse(raw) as TaskItem, flow.screenToFlowPosition({ x: e.clientX, y: e.clientY }));
 		};
 		const key = (e: KeyboardEvent) => {
-			if (e.key !== 'Tab' || e.ctrlKey || e.metaKey || e.altKey || typing()) return;
+			if (e.key !== 'Tab' || e.ctrlKey || e.metaKey || e.altKey || typing() || isOpen.current) return;
 			const inPane = el.contains(document.activeElement);
 			if (!pointer.current.inside && !inPane) return;
 			e.preventDefault();

@@ -3,8 +3,9 @@
 // (no pending edits, no undo). Saves go one after the other, each based
 // on the version of the previous one (or of the last pipeline.open), so
 // quick changes do not conflict with each other; the daemon's file.changed
-// (and onSaved) then reload the graph. A pipeline that does not exist yet
-// (`loomctl ui --new`) is created by its first save.
+// then reloads the graph. A pipeline that does not exist yet (`loomctl ui
+// --new`) is created by its first save, which nothing watches yet: onSaved
+// says so, and the editor loads it then.
 import { useEffect, useMemo, useRef } from 'react';
 import type { ReactNode } from 'react';
 import type { RpcClient } from '../rpc/client';
@@ -27,7 +28,8 @@ interface Props {
 	version: string | null;
 	/** why editing is off, if it is */
 	readOnly: string | null;
-	onSaved: (r: SaveResult, label: string) => void;
+	/** created: the save made the file (nothing watched it yet) */
+	onSaved: (r: SaveResult, label: string, created: boolean) => void;
 	onError: (message: string) => void;
 	children: ReactNode;
 }
@@ -57,7 +59,7 @@ export function DirectEditing({ rpc, file, version, readOnly, onSaved, onError, 
 							...(b.version === null ? { create: true } : { base_version: b.version }),
 						});
 						if (base.current.file === file) base.current = { file, version: r.version };
-						cb.current.onSaved(r, label);
+						cb.current.onSaved(r, label, b.version === null);
 					} catch (e) {
 						cb.current.onError(`cannot save (${label}): ${(e as Error).message}`);
 					}
