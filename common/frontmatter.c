@@ -523,7 +523,11 @@ fm_region(struct fm_parse *fp, const struct fm_region *r,
 		}
 	}
 	if (open == SIZE_MAX) {
-		free(summary);
+		/* No block: the text still describes the script. */
+		if (fm->summary == NULL)
+			fm->summary = summary;
+		else
+			free(summary);
 		return 0;
 	}
 	*found = true;

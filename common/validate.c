@@ -727,6 +727,28 @@ validate_frontmatter(struct validate *v, const struct step *s,
 	validate_fm_section(v, s, &s->args, &fm->args, "argument", task);
 }
 
+/*
+ * Inputs and outputs given without a value (null): ports not connected
+ * yet, as the editor adds them for a new step. The command leaves them
+ * out, so the step would run without them.
+ */
+static void
+validate_unconnected(struct validate *v, const struct step *s,
+    const struct kvlist *l, const char *what)
+{
+	struct diag *dg;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].value != NULL && l->v[i].value->type != VALUE_NULL)
+			continue;
+		dg = validate_warning(v, &l->v[i].key_span, "%s '%s' of step "
+		    "'%s' is not connected", what, l->v[i].key, s->name);
+		diag_set_hint(dg, "give it a data entry ($name) or a path, or "
+		    "remove it: the command leaves it out");
+	}
+}
+
 static void
 validate_steps(struct validate *v)
 {
@@ -760,6 +782,8 @@ validate_steps(struct validate *v)
 		s = &p->steps[i];
 		in_loop = s->loop != NULL;
 		validate_output_sources(v, s);
+		validate_unconnected(v, s, &s->inputs, "input");
+		validate_unconnected(v, s, &s->outputs, "output");
 		v->path_kind = "input path";
 		for (j = 0; j < s->inputs.n; j++)
 			validate_value(v, s->inputs.v[j].value, in_loop);

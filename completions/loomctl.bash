@@ -19,7 +19,7 @@ _loomctl_options() {
 	wait) echo "--quiet -q --help" ;;
 	validate|list) echo "$over --json --help" ;;
 	show) echo "$over --extra --json --help" ;;
-	ui) echo "--no-browser --port --help" ;;
+	ui) echo "--no-browser --port --new --help" ;;
 	clean) echo "--list --permanent --yes -y $over --help" ;;
 	daemon) echo "--json --help" ;;
 	esac

@@ -79,6 +79,7 @@ complete -c loomctl -n "__fish_seen_subcommand_from show" -a "(__loomctl_names n
 # others
 complete -c loomctl -n "__fish_seen_subcommand_from ui" -l no-browser -d 'print the URL only'
 complete -c loomctl -n "__fish_seen_subcommand_from ui" -l port -x -d 'listen on this port'
+complete -c loomctl -n "__fish_seen_subcommand_from ui" -l new -d 'start an empty pipeline, created on first save'
 complete -c loomctl -n "__fish_seen_subcommand_from ui" -a "(__fish_complete_directories)"
 complete -c loomctl -n "__fish_seen_subcommand_from clean" -l list -d 'list only'
 complete -c loomctl -n "__fish_seen_subcommand_from clean" -l permanent -d 'delete, not trash'

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loomctl ui [FILE|DIR] [--no-browser] [--port N]: open the browser
- * editor. Asks the daemon (started when none runs) for ui.open, which
+ * loomctl ui [FILE|DIR] [--no-browser] [--port N] [--new]: open the
+ * browser editor (--new: on an empty pipeline FILE, created on its first
+ * save). Asks the daemon (started when none runs) for ui.open, which
  * starts the editor bridge on 127.0.0.1 and returns the URL with the
  * daemon's token; prints the URL and, unless --no-browser, opens a
  * browser, then returns.
@@ -41,16 +42,20 @@ static char	*cmd_ui_redirect_file(const char *url, int port,
 		    struct loom_error *err);
 static int	 cmd_ui_browser(const char *page, struct loom_error *err);
 static json_t	*cmd_ui_environment(void);
+static char	*cmd_ui_new_path(const char *progname, const char *target);
 
 const struct loomctl_cmd cmd_ui_entry = {
 	.name = "ui",
-	.usage = "[FILE|DIR] [--no-browser] [--port N]",
+	.usage = "[FILE|DIR] [--no-browser] [--port N] [--new]",
 	.summary = "Open the browser editor on a pipeline or a folder.",
 	.help =
 	    "  FILE|DIR       a pipeline file, or a folder to choose among\n"
 	    "                 its pipelines (default: the current folder)\n"
 	    "  --no-browser   print the URL only\n"
-	    "  --port N       listen on 127.0.0.1:N (default: any free port)\n",
+	    "  --port N       listen on 127.0.0.1:N (default: any free port)\n"
+	    "  --new          start FILE as an empty pipeline, written when\n"
+	    "                 the editor first saves it (FILE must not exist;\n"
+	    "                 its folder must)\n",
 	.flags = CMD_NEEDS_DAEMON,
 	.exec = cmd_ui_exec,
 };
@@ -200,6 +205,41 @@ cmd_ui_browser(const char *page, struct loom_error *err)
 	return 0;
 }
 
+/*
+ * The absolute path of a pipeline to create: target must not exist, its
+ * folder must. Returns it, or NULL after saying why.
+ */
+static char *
+cmd_ui_new_path(const char *progname, const char *target)
+{
+	struct stat sb;
+	const char *slash = strrchr(target, '/'), *base;
+	char *dir, *real, *abs;
+
+	if (lstat(target, &sb) == 0) {
+		fprintf(stderr, "%s: error: %s exists already\n  hint: open it "
+		    "with 'loomctl ui %s', or give --new a name that does not "
+		    "exist\n", progname, target, target);
+		return NULL;
+	}
+	base = slash == NULL ? target : slash + 1;
+	dir = slash == NULL ? xstrdup(".") : slash == target ? xstrdup("/") :
+	    xstrndup(target, (size_t)(slash - target));
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+	    (real = realpath(dir, NULL)) == NULL) {
+		fprintf(stderr, "%s: error: cannot create %s: %s\n  hint: the "
+		    "folder must exist (mkdir -p %s)\n", progname, target,
+		    *base == '\0' ? "not a file name" : strerror(errno), dir);
+		free(dir);
+		return NULL;
+	}
+	free(dir);
+	abs = xasprintf("%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/",
+	    base);
+	free(real);
+	return abs;
+}
+
 static int
 cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -207,7 +247,7 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct rpcclient *c;
 	const char *target = NULL, *url;
 	char *abs, *page, cwd[PATH_MAX], *end;
-	bool browser = true;
+	bool browser = true, is_new = false;
 	long port = 0;
 	json_t *r;
 	int a, code = 0;
@@ -218,6 +258,8 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			return LOOMCTL_EXIT_OK;
 		} else if (strcmp(argv[a], "--no-browser") == 0)
 			browser = false;
+		else if (strcmp(argv[a], "--new") == 0)
+			is_new = true;
 		else if (strcmp(argv[a], "--port") == 0 ||
 		    strncmp(argv[a], "--port=", 7) == 0) {
 			const char *v = argv[a][6] == '=' ? argv[a] + 7 :
@@ -241,9 +283,15 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_usage_error(&cmd_ui_entry,
 			    "unexpected argument: %s", argv[a]);
 	}
-	if (target == NULL)
+	if (is_new) {
+		if (target == NULL)
+			return cmd_usage_error(&cmd_ui_entry,
+			    "--new needs the FILE to create");
+		if ((abs = cmd_ui_new_path(ctx->progname, target)) == NULL)
+			return LOOMCTL_EXIT_USAGE;
+	} else if (target == NULL)
 		target = ".";
-	if ((abs = realpath(target, NULL)) == NULL) {
+	if (!is_new && (abs = realpath(target, NULL)) == NULL) {
 		fprintf(stderr, "%s: error: cannot open %s: %s\n", ctx->progname,
 		    target, strerror(errno));
 		return LOOMCTL_EXIT_USAGE;
@@ -259,9 +307,9 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	loom_error_clear(&err);
 	r = rpcclient_call(c, LOOM_METHOD_UI_OPEN,
-	    json_pack("{s:s, s:i, s:o, s:s}",
+	    json_pack("{s:s, s:i, s:o, s:s, s:b}",
 	    "path", abs, "port", (int)port, "env", cmd_ui_environment(),
-	    "cwd", cwd), &code, &err);
+	    "cwd", cwd, "new", is_new), &code, &err);
 	rpcclient_free(c);
 	free(abs);
 	if (r == NULL) {

@@ -64,6 +64,7 @@
 /* One thing an editor was opened on. */
 struct web_target {
 	bool is_dir;
+	bool is_new;		/* loomctl ui --new: created on first save */
 	char *path;		/* absolute: the file or the folder */
 	char *root;		/* the folder previews are confined to */
 	json_t *env;		/* the caller's environment, or NULL */
@@ -402,10 +403,53 @@ http_start(struct loomd *loomd, int port, struct loom_error *err)
 	return st;
 }
 
+/*
+ * The absolute path of a pipeline to create (ui.open with "new"): the
+ * name must not exist yet, in a folder that does. Returns it (the folder
+ * by its real path), or NULL with err set.
+ */
+static char *
+http_new_path(const char *path, struct loom_error *err)
+{
+	struct stat sb;
+	const char *slash = strrchr(path, '/');
+	char *dir, *real, *full;
+
+	if (path[0] != '/' || slash[1] == '\0' || strcmp(slash + 1, ".") == 0 ||
+	    strcmp(slash + 1, "..") == 0) {
+		loom_error_set(err, path, 0, 0, "%s is not the absolute path "
+		    "of a file to create", path);
+		return NULL;
+	}
+	if (lstat(path, &sb) == 0) {
+		loom_error_set(err, path, 0, 0, "%s exists already", path);
+		loom_error_hint(err, "open it without --new, or choose another "
+		    "name");
+		return NULL;
+	}
+	dir = slash == path ? xstrdup("/") : xstrndup(path,
+	    (size_t)(slash - path));
+	if ((real = realpath(dir, NULL)) == NULL || stat(real, &sb) == -1 ||
+	    !S_ISDIR(sb.st_mode)) {
+		loom_error_set(err, path, 0, 0, "cannot create %s: %s is not "
+		    "a folder", path, dir);
+		loom_error_hint(err, "create the folder first (mkdir -p %s)",
+		    dir);
+		free(real);
+		free(dir);
+		return NULL;
+	}
+	full = xasprintf("%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/",
+	    slash + 1);
+	free(real);
+	free(dir);
+	return full;
+}
+
 /* Open the editor on a target (see http.h). */
 json_t *
-http_ui_open(struct loomd *loomd, const char *path, int port, json_t *env,
-    const char *cwd, struct loom_error *err)
+http_ui_open(struct loomd *loomd, const char *path, bool is_new, int port,
+    json_t *env, const char *cwd, struct loom_error *err)
 {
 	struct web_state *st = loomd->web;
 	struct web_target *t;
@@ -413,13 +457,17 @@ http_ui_open(struct loomd *loomd, const char *path, int port, json_t *env,
 	char *real, *root;
 	size_t id;
 
-	if ((real = realpath(path, NULL)) == NULL) {
+	if (is_new) {
+		if ((real = http_new_path(path, err)) == NULL)
+			return NULL;
+		sb.st_mode = S_IFREG;
+	} else if ((real = realpath(path, NULL)) == NULL) {
 		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
 		    strerror(errno));
 		return NULL;
 	}
-	if (stat(real, &sb) == -1 || (!S_ISDIR(sb.st_mode) &&
-	    !S_ISREG(sb.st_mode))) {
+	if (!is_new && (stat(real, &sb) == -1 || (!S_ISDIR(sb.st_mode) &&
+	    !S_ISREG(sb.st_mode)))) {
 		loom_error_set(err, path, 0, 0, "%s is neither a pipeline file "
 		    "nor a folder", path);
 		free(real);
@@ -461,6 +509,7 @@ http_ui_open(struct loomd *loomd, const char *path, int port, json_t *env,
 		t->path = real;
 		t->root = root;
 		t->is_dir = S_ISDIR(sb.st_mode);
+		t->is_new = is_new;
 	} else {
 		t = &st->targets[id];
 		free(real);
@@ -476,12 +525,12 @@ http_ui_open(struct loomd *loomd, const char *path, int port, json_t *env,
 	st->opened_ms = loomd_now_ms();
 	log_info("editor opened on %s (target %zu)", t->path, id);
 
-	return json_pack("{s:o, s:i, s:I, s:s, s:s, s:s, s:b}",
+	return json_pack("{s:o, s:i, s:I, s:s, s:s, s:s, s:b, s:b}",
 	    "url", json_sprintf("http://127.0.0.1:%d/?token=%s&target=%zu",
 	    st->port, st->token, id),
 	    "port", st->port, "target", (json_int_t)id,
 	    "kind", t->is_dir ? "dir" : "file", "path", t->path,
-	    "root", t->root, "editor", st->web_dir != NULL);
+	    "root", t->root, "editor", st->web_dir != NULL, "new", t->is_new);
 }
 
 /* The target with index id, as JSON. */
@@ -494,9 +543,9 @@ http_target_json(struct loomd *loomd, long id)
 	if (st == NULL || id < 0 || (size_t)id >= st->ntargets)
 		return NULL;
 	t = &st->targets[id];
-	return json_pack("{s:I, s:s, s:s, s:s}", "target", (json_int_t)id,
+	return json_pack("{s:I, s:s, s:s, s:s, s:b}", "target", (json_int_t)id,
 	    "kind", t->is_dir ? "dir" : "file", "path", t->path,
-	    "root", t->root);
+	    "root", t->root, "new", t->is_new);
 }
 
 /* The environment recorded for target id (borrowed). */

@@ -84,8 +84,8 @@ void http_cookie_name(int port, char *buf, size_t size);
  * or NULL with err set. A different port than the running listener's is
  * an error naming the port in use.
  */
-json_t *http_ui_open(struct loomd *loomd, const char *path, int port,
-    json_t *env, const char *cwd, struct loom_error *err);
+json_t *http_ui_open(struct loomd *loomd, const char *path, bool is_new,
+    int port, json_t *env, const char *cwd, struct loom_error *err);
 
 /*
  * The target with index id: {"kind", "path", "root"} (a new reference),

@@ -35,6 +35,7 @@
 #include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
+#include "loomd/rpc-params.h"
 #include "loomd/rpc.h"
 #include "loomd/ws.h"
 
@@ -337,6 +338,7 @@ rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
 	const char *file, *name, *relp;
 	char *real = NULL, *dir = NULL, *rel = NULL, *resolved = NULL;
 	json_t *r = NULL;
+	bool exists;
 	int fd = -1;
 
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
@@ -352,8 +354,12 @@ rpc_files_preview(struct loomd *loomd, struct rpc_client *client,
 		    "give exactly one of \"data\" and \"path\"");
 		return NULL;
 	}
-	if ((real = realpath(file, NULL)) == NULL) {
-		rpc_files_refuse(err, file, errno);
+	/* A pipeline not created yet (loomctl ui --new) has its folder. */
+	if ((real = realpath(file, NULL)) == NULL && (errno != ENOENT ||
+	    name != NULL || (real = rpc_params_pipeline_file(file, &exists,
+	    err)) == NULL)) {
+		if (err->code == 0)
+			rpc_files_refuse(err, file, errno);
 		return NULL;
 	}
 	dir = xstrndup(real, (size_t)(strrchr(real, '/') - real));

@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "common/pipeline.h"
 #include "common/protocol.h"
+#include "common/xmalloc.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"
 
@@ -47,6 +48,34 @@ rpc_params_regular_file(const char *file, struct rpc_error *err)
 		return NULL;
 	}
 	return real;
+}
+
+/* A pipeline file, or one not created yet (see rpc-params.h). */
+char *
+rpc_params_pipeline_file(const char *file, bool *exists,
+    struct rpc_error *err)
+{
+	struct stat sb;
+	const char *slash;
+	char *dir, *real;
+
+	*exists = true;
+	if (lstat(file, &sb) == 0 || errno != ENOENT || file[0] != '/' ||
+	    (slash = strrchr(file, '/'))[1] == '\0')
+		return rpc_params_regular_file(file, err);
+	dir = slash == file ? xstrdup("/") : xstrndup(file,
+	    (size_t)(slash - file));
+	real = realpath(dir, NULL);
+	free(dir);
+	if (real == NULL || stat(real, &sb) == -1 || !S_ISDIR(sb.st_mode)) {
+		free(real);
+		return rpc_params_regular_file(file, err);
+	}
+	*exists = false;
+	dir = xasprintf("%s%s%s", real, strcmp(real, "/") == 0 ? "" : "/",
+	    slash + 1);
+	free(real);
+	return dir;
 }
 
 /* Apply one list of "k=v" overrides; -1 with err set on a bad one. */

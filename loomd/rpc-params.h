@@ -22,6 +22,15 @@ struct rpc_error;
 char *rpc_params_regular_file(const char *file, struct rpc_error *err);
 
 /*
+ * Like rpc_params_regular_file, but a file that does not exist yet in an
+ * existing folder (a pipeline opened with `loomctl ui --new`, created on
+ * its first save) is accepted too: *exists is then false and the path
+ * returned is the folder's real path joined with the file's name.
+ */
+char *rpc_params_pipeline_file(const char *file, bool *exists,
+    struct rpc_error *err);
+
+/*
  * Apply the "set" and "var" overrides ("key=value" strings) to p, in
  * that order. set and var are arrays of strings as rpc_param_strings
  * returns them (borrowed), or NULL when absent. Returns 0, or -1 with err

@@ -161,10 +161,12 @@ rpc_pipeline_ui_open(struct loomd *loomd, struct rpc_client *client,
 	const char *path, *cwd;
 	long long port = 0;
 	json_t *env, *r;
+	bool is_new = false;
 
 	if ((path = rpc_param_string(params, "path", true, err)) == NULL)
 		return NULL;
-	if (rpc_param_int(params, "port", false, 0, 65535, &port, err) != 0)
+	if (rpc_param_int(params, "port", false, 0, 65535, &port, err) != 0 ||
+	    rpc_param_bool(params, "new", false, &is_new, err) != 0)
 		return NULL;
 	env = rpc_param_object(params, "env", false, err);
 	if (env == NULL && err->code != 0)
@@ -173,7 +175,8 @@ rpc_pipeline_ui_open(struct loomd *loomd, struct rpc_client *client,
 	if (cwd == NULL && err->code != 0)
 		return NULL;
 	loom_error_clear(&lerr);
-	if ((r = http_ui_open(loomd, path, (int)port, env, cwd, &lerr)) ==
+	if ((r = http_ui_open(loomd, path, is_new, (int)port, env, cwd,
+	    &lerr)) ==
 	    NULL) {
 		rpc_error_set(err, LOOM_ERR_USAGE, lerr.hint[0] != '\0' ?
 		    json_pack("{s:s}", "hint", lerr.hint) : NULL, "%s",

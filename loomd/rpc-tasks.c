@@ -122,15 +122,24 @@ rpc_tasks_list(struct loomd *loomd, struct rpc_client *client,
 	char *real, *dir;
 	json_t *out, *seen;
 	size_t i, entries = 0;
+	bool exists;
 
 	(void)loomd;
 	(void)client;
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
 		return NULL;
-	if ((real = rpc_params_regular_file(file, err)) == NULL)
+	if ((real = rpc_params_pipeline_file(file, &exists, err)) == NULL)
 		return NULL;
 	diags_init(&d);
-	p = pipeline_load_file(real, &d);
+	if (exists)
+		p = pipeline_load_file(real, &d);
+	else {
+		/* Not created yet (loomctl ui --new): its folder's tasks. */
+		dir = xstrndup(real, (size_t)(strrchr(real, '/') - real));
+		p = pipeline_load_string(real, dir[0] != '\0' ? dir : "/", "",
+		    0, &d);
+		free(dir);
+	}
 	diags_free(&d);
 	if (p == NULL) {
 		rpc_error_set(err, LOOM_ERR_PIPELINE, NULL, "cannot load %s: "

@@ -219,7 +219,7 @@ test_corpus(void **state)
 
 	(void)state;
 	files = sv_list(CORPUS, ".yml", &n);
-	assert_true(n >= 30);
+	assert_true(n >= 50);
 	for (i = 0; i < n; i++) {
 		loom_error_clear(&err);
 		text = fileio_read(files[i], 1 << 20, &len, &err);

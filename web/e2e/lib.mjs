@@ -182,3 +182,35 @@ export async function stepState(page, name) {
 export async function clickNode(page, testid) {
 	await page.dispatchEvent(`[data-testid="${testid}"]`, 'click');
 }
+
+/** True when every line of before appears in after, in order (a save kept them). */
+export function keptLines(before, after) {
+	const a = after.split('\n');
+	let i = 0;
+	for (const line of before.split('\n')) {
+		while (i < a.length && a[i] !== line) i++;
+		if (i === a.length) return false;
+		i++;
+	}
+	return true;
+}
+
+/** `loomctl validate FILE` passes (exit 0); fails the test with its output otherwise. */
+export function validates(env, file) {
+	const r = loomctl(env, ['validate', file]);
+	check(r.status === 0, `loomctl validate ${file} failed (${r.status}): ${r.stdout}${r.stderr}`);
+	return r.stdout + r.stderr;
+}
+
+/** Wait until file's text satisfies fn (the editor saved); returns the text. */
+export async function waitForFile(what, file, fn, secs = 20) {
+	return waitFor(what, () => {
+		let t;
+		try {
+			t = fs.readFileSync(file, 'utf8');
+		} catch {
+			return false;
+		}
+		return fn(t) ? t : false;
+	}, secs);
+}

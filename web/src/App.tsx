@@ -15,7 +15,7 @@ import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
 import type { Diag, PipelineModel, StepFreshness, UiTarget, Workspace } from './types';
 import { PROTOCOL_VERSION } from './types';
-import { buildGraph } from './graph/build';
+import { NODE_SIZE, buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
 import { PARAM_EDGES_SHOWN, toFlow } from './graph/flow';
@@ -30,6 +30,14 @@ import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
 import { Details } from './panels/Details';
 import type { RunRequest } from './panels/Details';
+import { DirectEditing } from './edit/direct';
+import type { SaveResult } from './edit/direct';
+import { CreateLayer, freeNear, useAddStep } from './edit/CreateLayer';
+import { useTasks } from './edit/tasks';
+import { TaskBrowser } from './panels/TaskBrowser';
+import { SideTabs } from './panels/SideTabs';
+import { RunOverrides, overridesToSet } from './panels/RunOverrides';
+import type { Overrides } from './panels/RunOverrides';
 
 interface Props {
 	rpc: RpcClient;
@@ -75,6 +83,7 @@ function Editor({ rpc, targetId }: Props) {
 	const [version, setVersion] = useState(0);
 	const [message, setMessage] = useState<string | null>(null);
 	const [showParams, setShowParams] = useState(false);
+	const [overrides, setOverrides] = useState<Overrides>({});
 	const store = useMemo(() => new OutputStore(), []);
 	const fileRef = useRef<string | null>(null);
 	const runsRef = useRef(runs);
@@ -213,7 +222,10 @@ function Editor({ rpc, targetId }: Props) {
 					await loadHistory(m);
 				}
 			} catch (e) {
-				if (fileRef.current === f) {
+				if (fileRef.current === f && isNewTarget(target, f, e)) {
+					setModel(emptyModel(f));
+					setLoadError(null);
+				} else if (fileRef.current === f) {
 					setModel(null);
 					setLoadError(e instanceof RpcError ? e.message : (e as Error).message);
 				}
@@ -221,7 +233,7 @@ function Editor({ rpc, targetId }: Props) {
 				if (fileRef.current === f) setLoading(false);
 			}
 		},
-		[rpc, store, refreshFresh, loadHistory],
+		[rpc, store, refreshFresh, loadHistory, target],
 	);
 
 	useEffect(() => {
@@ -354,7 +366,8 @@ function Editor({ rpc, targetId }: Props) {
 			if (!model) return;
 			setMessage(null);
 			try {
-				const r = await rpc.call<{ run: string; state?: string; queued_behind?: string; steps?: { name: string }[] }>('run.start', { file: model.file, ...req });
+				const set = overridesToSet(overrides, model.parameters);
+				const r = await rpc.call<{ run: string; state?: string; queued_behind?: string; steps?: { name: string }[] }>('run.start', { file: model.file, ...req, ...(set.length ? { set } : {}) });
 				setRuns((s) => {
 					const next =
 						r.state === 'queued'
@@ -367,7 +380,7 @@ function Editor({ rpc, targetId }: Props) {
 				setMessage(`cannot start the run: ${(e as Error).message}`);
 			}
 		},
-		[rpc, model],
+		[rpc, model, overrides],
 	);
 
 	const stopRun = useCallback(async () => {
@@ -444,7 +457,19 @@ function Editor({ rpc, targetId }: Props) {
 	const errors: Diag[] = model?.diagnostics.filter((d) => d.severity === 'error') ?? [];
 	const warnings: Diag[] = model?.diagnostics.filter((d) => d.severity === 'warning') ?? [];
 	const selectedFresh = selected ? freshMap[selected] ?? null : null;
+	const modelVersion = model ? ((model as { version?: string | null }).version ?? null) : null;
+	const tasks = useTasks(rpc, model?.file ?? null, modelVersion);
+	const onSaved = useCallback(
+		(r: SaveResult, _label: string, created: boolean) => {
+			setMessage(r.ok ? null : 'Saved, but the pipeline is not valid yet (see the banner).');
+			// A written file is reloaded on file.changed; a new one is not watched yet.
+			if (created && fileRef.current) void load(fileRef.current, true);
+		},
+		[load],
+	);
+	const readOnly = !model ? 'no pipeline is open' : conn.state !== 'open' ? 'not connected to loomd' : null;
 	return (
+		<DirectEditing rpc={rpc} file={model?.file ?? null} version={modelVersion} readOnly={readOnly} onSaved={onSaved} onError={setMessage}>
 		<div className="app">
 			<header className="toolbar">
 				<span className="brand">Loom</span>
@@ -469,6 +494,7 @@ function Editor({ rpc, targetId }: Props) {
 				<button data-testid="stop" disabled={!running} onClick={stopRun}>
 					<Square size={14} className="icon" /> Stop
 				</button>
+				{model && <RunOverrides params={model.parameters} value={overrides} onChange={setOverrides} />}
 				<button onClick={autoLayout} disabled={!model}>
 					<LayoutGrid size={14} className="icon" /> Auto-layout
 				</button>
@@ -536,8 +562,8 @@ function Editor({ rpc, targetId }: Props) {
 					{workspace && workspace.pipelines.length === 0 && (
 						<div className="state-msg" data-testid="empty-workspace">No pipeline files (YAML with a <code>pipeline:</code> key) in {workspace.dir}.</div>
 					)}
-					{model && model.steps.length === 0 && errors.length === 0 && <div className="state-msg">This pipeline has no steps yet.</div>}
-					{model && placed.length > 0 && (
+					{model && model.steps.length === 0 && errors.length === 0 && <div className="state-msg">This pipeline has no steps yet: drag a task from the Tasks tab, or press Tab here.</div>}
+					{model && (
 						<ReactFlow
 							key={model.file}
 							defaultViewport={startViewport}
@@ -561,10 +587,14 @@ function Editor({ rpc, targetId }: Props) {
 							<Controls />
 						</ReactFlow>
 					)}
+					{model && <CreateLayer rpc={rpc} model={model} tasks={tasks.tasks} pane={pane} />}
 				</section>
 				<aside className="side">
 					{model && (
-						<Details
+						<SideTabs
+							selected={selected}
+							tasks={<TaskPanel model={model} list={tasks} readOnly={readOnly} pane={pane} />}
+							details={<Details
 							rpc={rpc}
 							model={model}
 							selected={selected}
@@ -576,6 +606,7 @@ function Editor({ rpc, targetId }: Props) {
 							root={target?.root ?? model.dir}
 							version={version}
 							onRun={startRun}
+						/>}
 						/>
 					)}
 				</aside>
@@ -584,7 +615,27 @@ function Editor({ rpc, targetId }: Props) {
 				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} />
 			</footer>
 		</div>
+		</DirectEditing>
 	);
+}
+
+/** The task browser, adding at the middle of the canvas. */
+function TaskPanel({ model, list, readOnly, pane }: { model: PipelineModel; list: ReturnType<typeof useTasks>; readOnly: string | null; pane: React.RefObject<HTMLElement | null> }) {
+	const addStep = useAddStep(model);
+	const flow = useReactFlow();
+	const add = (t: Parameters<typeof addStep>[0]) => addStep(t, freeNear(flow, pane.current!, NODE_SIZE.step.width, NODE_SIZE.step.height));
+	return <TaskBrowser list={list} readOnly={readOnly} onAdd={readOnly ? null : add} />;
+}
+
+/** A target opened with `loomctl ui --new` whose file is not written yet. */
+function isNewTarget(t: UiTarget | null, f: string, e: unknown): boolean {
+	return !!t && (t as UiTarget & { new?: boolean }).new === true && t.path === f && e instanceof RpcError && e.code === -32005;
+}
+
+/** The model of a pipeline that does not exist yet (created on first save). */
+function emptyModel(f: string): PipelineModel {
+	const slash = f.lastIndexOf('/');
+	return { file: f, dir: f.slice(0, slash) || '/', name: f.slice(slash + 1), ok: true, diagnostics: [], data: [], parameters: [], steps: [], groups: [], layout: {} };
 }
 
 /**
