@@ -5,10 +5,10 @@
 // the terminal. Every run of the open pipeline shows up live, wherever
 // it was started (run.subscribe to all runs); changes made to its files
 // on disk arrive as file.changed and reload the graph in place.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import type { MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
-import { LayoutGrid, Maximize, Play, SlidersHorizontal, Square } from 'lucide-react';
+import { LayoutGrid, Maximize, Play, Redo2, Save, SlidersHorizontal, Square, Undo2 } from 'lucide-react';
 import { applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
@@ -27,6 +27,12 @@ import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
 import { Details } from './panels/Details';
 import type { RunRequest } from './panels/Details';
+import { EditingContext } from './edit/context';
+import { EditStore } from './edit/store';
+import { EditBanners } from './edit/Banners';
+import { useAsk } from './edit/Ask';
+import { useEditKeys } from './edit/keys';
+import { deleteEdits, layoutKey, moveEdit } from './edit/graph';
 
 interface Props {
 	rpc: RpcClient;
@@ -55,7 +61,7 @@ function Editor({ rpc, targetId }: Props) {
 	const [target, setTarget] = useState<UiTarget | null>(null);
 	const [workspace, setWorkspace] = useState<Workspace | null>(null);
 	const [file, setFile] = useState<string | null>(null);
-	const [model, setModel] = useState<PipelineModel | null>(null);
+	const [diskModel, setModel] = useState<PipelineModel | null>(null);
 	const [loadError, setLoadError] = useState<string | null>(null);
 	const [loading, setLoading] = useState(false);
 	const [runs, setRuns] = useState<RunsState>(emptyRuns(''));
@@ -75,6 +81,18 @@ function Editor({ rpc, targetId }: Props) {
 	const flow = useReactFlow();
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
+
+	// Pending edits (edit/store.ts): the graph shows the daemon's dry run
+	// of the file plus every unsaved change.
+	const edits = useMemo(() => new EditStore(rpc), [rpc]);
+	const es = useSyncExternalStore(edits.subscribe, edits.getState);
+	const editing = useMemo(() => edits.editing(), [edits, es]);
+	const model = useMemo(() => edits.shown(diskModel), [edits, es, diskModel]);
+	const [askEl, ask] = useAsk();
+	useEffect(() => edits.setConnected(conn.state === 'open'), [edits, conn.state]);
+	useEffect(() => {
+		if (diskModel) edits.sync(diskModel);
+	}, [edits, diskModel]);
 
 	// Connection and the target.
 	useEffect(() => {
@@ -201,6 +219,10 @@ function Editor({ rpc, targetId }: Props) {
 		[rpc, store, refreshFresh, loadHistory],
 	);
 
+	edits.onReload = () => {
+		if (fileRef.current) void load(fileRef.current, true);
+	};
+
 	useEffect(() => {
 		fileRef.current = file;
 		setSelected(null);
@@ -217,6 +239,8 @@ function Editor({ rpc, targetId }: Props) {
 	const graph = useMemo(() => (model ? buildGraph(model) : null), [model]);
 	const structure = useMemo(() => (graph ? graph.nodes.map((n) => n.id).join('|') + '#' + graph.edges.map((e) => e.id).join('|') : ''), [graph]);
 	const laidOut = useRef<string | null>(null);
+	const lastLayout = useRef<PipelineModel['layout']>({});
+	const layoutSig = useMemo(() => JSON.stringify(model?.layout ?? {}), [model]);
 	useEffect(() => {
 		if (!model || !graph) {
 			setPlaced([]);
@@ -224,9 +248,16 @@ function Editor({ rpc, targetId }: Props) {
 		}
 		const same = laidOut.current === model.file;
 		laidOut.current = model.file;
-		setPlaced(layoutGraph(model, graph, false, same ? keptPositions(placedRef.current, graph.nodes) : undefined));
+		const kept = same ? keptPositions(placedRef.current, graph.nodes) : undefined;
+		// A saved position that changed (an undone or redone move, a save
+		// elsewhere) wins over where the node is drawn.
+		if (kept) movedInLayout(lastLayout.current, model.layout ?? {}, graph.nodes, kept);
+		lastLayout.current = model.layout ?? {};
+		const p = layoutGraph(model, graph, false, kept);
+		placedRef.current = p;
+		setPlaced(p);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [structure, model?.file]);
+	}, [structure, model?.file, layoutSig]);
 
 	// A big graph starts at its beginning, at full size, and draws only
 	// what is on screen: drawing a thousand nodes at once takes the
@@ -310,6 +341,16 @@ function Editor({ rpc, targetId }: Props) {
 		async (req: RunRequest) => {
 			if (!model) return;
 			setMessage(null);
+			// A run reads the file on disk: unsaved changes are saved first
+			// (or left out, when the user says so).
+			if (edits.dirty) {
+				const how = await ask<'save' | 'run' | 'cancel'>('This pipeline has unsaved changes, and a run uses the file on disk. Save them first?', [
+					{ label: 'Save and run', value: 'save', testid: 'ask-save-run' },
+					{ label: 'Run the saved file', value: 'run', testid: 'ask-run-saved' },
+					{ label: 'Cancel', value: 'cancel', testid: 'ask-cancel' },
+				]);
+				if (how === 'cancel' || (how === 'save' && !(await edits.save()))) return;
+			}
 			try {
 				const r = await rpc.call<{ run: string }>('run.start', { file: model.file, ...req });
 				setRuns((s) => {
@@ -321,7 +362,7 @@ function Editor({ rpc, targetId }: Props) {
 				setMessage(`cannot start the run: ${(e as Error).message}`);
 			}
 		},
-		[rpc, model],
+		[rpc, model, edits, ask],
 	);
 
 	const stopRun = useCallback(async () => {
@@ -340,16 +381,71 @@ function Editor({ rpc, targetId }: Props) {
 		[model, graph, placed, runs, freshMap, showParams, selected],
 	);
 	const [nodes, setNodes] = useState<Node[]>([]);
+	const [selEdges, setSelEdges] = useState<string[]>([]);
+	const selNodes = useRef<string[]>([]);
 	useEffect(() => {
-		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected })));
+		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected || selNodes.current.includes(n.id) })));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
+	const edges = useMemo(() => (selEdges.length ? flowData.edges.map((e) => (selEdges.includes(e.id) ? { ...e, selected: true } : e)) : flowData.edges), [flowData, selEdges]);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
 		for (const c of ch)
 			if (c.type === 'position' && c.position && !c.dragging)
 				setPlaced((ps) => ps.map((p) => (p.id === c.id ? { ...p, x: c.position!.x, y: c.position!.y } : p)));
 	}, []);
+	// Every drag ends in a move edit per node moved (saved under layout:).
+	const onNodeDragStop = useCallback(
+		(_: unknown, __: Node, moved: Node[]) => {
+			const ms = moved.filter((n) => n.type !== 'group').map((n) => moveEdit(n.id, n.position.x, n.position.y));
+			if (ms.length) editing.apply(ms, ms.length === 1 ? `move ${layoutKey(moved[0].id)}` : `move ${ms.length} nodes`);
+		},
+		[editing],
+	);
+	const removeSelected = useCallback(() => {
+		if (!model) return;
+		const ns = selNodes.current.length ? selNodes.current : selected ? [selected] : [];
+		if (ns.length === 0 && selEdges.length === 0) return;
+		const r = deleteEdits(model, ns, selEdges);
+		if (r.refused.length) setMessage(r.refused.join('; '));
+		if (r.edits.length) editing.apply(r.edits, ns.length + selEdges.length === 1 ? `delete ${(ns[0] ?? selEdges[0]).replace(/^[a-z]+:/, '')}` : `delete ${ns.length + selEdges.length} items`);
+		setSelected(null);
+		setSelEdges([]);
+		selNodes.current = [];
+	}, [model, selected, selEdges, editing]);
+	const keys = useMemo(
+		() => ({ save: () => void edits.save(), undo: () => edits.undo(), redo: () => edits.redo(), remove: removeSelected }),
+		[edits, removeSelected],
+	);
+	useEditKeys(keys);
+	// The title says when there are unsaved changes; leaving asks.
+	useEffect(() => {
+		document.title = model ? `${editing.dirty ? '* ' : ''}${model.name} — Loom` : 'Loom';
+	}, [model, editing.dirty]);
+	useEffect(() => {
+		if (!editing.dirty) return;
+		const onLeave = (e: BeforeUnloadEvent) => {
+			e.preventDefault();
+			e.returnValue = '';
+		};
+		window.addEventListener('beforeunload', onLeave);
+		return () => window.removeEventListener('beforeunload', onLeave);
+	}, [editing.dirty]);
+	const switchTo = useCallback(
+		async (f: string) => {
+			if (edits.dirty) {
+				const how = await ask<'save' | 'drop' | 'cancel'>(`${model?.name ?? 'This pipeline'} has unsaved changes.`, [
+					{ label: 'Save and switch', value: 'save', testid: 'ask-save-switch' },
+					{ label: 'Discard them', value: 'drop', testid: 'ask-discard' },
+					{ label: 'Cancel', value: 'cancel', testid: 'ask-cancel' },
+				]);
+				if (how === 'cancel' || (how === 'save' && !(await edits.save()))) return;
+				edits.discard();
+			}
+			setFile(f);
+		},
+		[edits, ask, model],
+	);
 
 	const autoLayout = () => {
 		if (model && graph) {
@@ -389,6 +485,7 @@ function Editor({ rpc, targetId }: Props) {
 	const warnings: Diag[] = model?.diagnostics.filter((d) => d.severity === 'warning') ?? [];
 	const selectedFresh = selected ? freshMap[selected] ?? null : null;
 	return (
+		<EditingContext.Provider value={editing}>
 		<div className="app">
 			<header className="toolbar">
 				<span className="brand">Loom</span>
@@ -396,7 +493,7 @@ function Editor({ rpc, targetId }: Props) {
 					<select
 						data-testid="workspace-select"
 						value={file ?? ''}
-						onChange={(e) => setFile(e.target.value)}
+						onChange={(e) => void switchTo(e.target.value)}
 						title="Pipelines in this folder"
 					>
 						{workspace.pipelines.map((p) => (
@@ -406,7 +503,22 @@ function Editor({ rpc, targetId }: Props) {
 						))}
 					</select>
 				)}
-				{!workspace && model && <span className="file" title={model.file}>{model.name}</span>}
+				{!workspace && model && (
+					<span className="file" title={model.file} data-testid="file-name">
+						{editing.dirty ? '* ' : ''}
+						{model.name}
+					</span>
+				)}
+				{workspace && editing.dirty && <span className="file" data-testid="file-name">*</span>}
+				<button data-testid="save" disabled={!editing.dirty || es.saving || !!es.conflict} onClick={() => void edits.save()} title="Save (Ctrl+S)">
+					<Save size={14} className="icon" /> Save
+				</button>
+				<button data-testid="undo" disabled={es.done.length === 0 || !!es.conflict} onClick={() => edits.undo()} title={es.done.length ? `Undo ${es.done[es.done.length - 1].label} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
+					<Undo2 size={14} className="icon" />
+				</button>
+				<button data-testid="redo" disabled={es.undone.length === 0 || !!es.conflict} onClick={() => edits.redo()} title={es.undone.length ? `Redo ${es.undone[es.undone.length - 1].label} (Ctrl+Shift+Z)` : 'Redo (Ctrl+Shift+Z)'}>
+					<Redo2 size={14} className="icon" />
+				</button>
 				<button data-testid="run-all" disabled={!canRun || running} onClick={() => startRun({})} title={running ? 'a run of this pipeline is going on' : undefined}>
 					<Play size={14} className="icon" /> Run all
 				</button>
@@ -442,7 +554,8 @@ function Editor({ rpc, targetId }: Props) {
 					Lost the connection to loomd ({conn.why}). Retrying… If the daemon stopped, run <code>loomctl ui</code> again.
 				</div>
 			)}
-			{message && <div className="banner error">{message}</div>}
+			<EditBanners store={edits} state={es} />
+			{message && <div className="banner error" data-testid="message">{message}</div>}
 			{model && !model.ok && errors.length === 0 && (
 				<div className="banner error" data-testid="diagnostics">This pipeline cannot be run as it is.</div>
 			)}
@@ -485,9 +598,25 @@ function Editor({ rpc, targetId }: Props) {
 							key={model.file}
 							defaultViewport={startViewport}
 							nodes={nodes}
-							edges={flowData.edges}
+							edges={edges}
+							onEdgesChange={(ch) => {
+								const sel = ch.filter((c) => c.type === 'select');
+								if (sel.length)
+									setSelEdges((cur) => {
+										const next = new Set(cur);
+										for (const c of sel) if (c.type === 'select') (c.selected ? next.add(c.id) : next.delete(c.id));
+										return [...next];
+									});
+							}}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
+							onNodeDragStop={onNodeDragStop}
+							nodesDraggable={!editing.readOnly}
+							deleteKeyCode={null}
+							onSelectionChange={({ nodes: ns, edges: es2 }) => {
+								selNodes.current = ns.map((n) => n.id);
+								setSelEdges(es2.map((e) => e.id));
+							}}
 							colorMode="system"
 							onNodeClick={(_, n) => {
 								setSelected(n.id);
@@ -525,8 +654,23 @@ function Editor({ rpc, targetId }: Props) {
 			<footer className="bottom">
 				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} />
 			</footer>
+			{askEl}
 		</div>
+		</EditingContext.Provider>
 	);
+}
+
+/** Nodes whose saved position changed between two layouts take the new one. */
+function movedInLayout(before: PipelineModel['layout'], after: PipelineModel['layout'], nodes: { id: string; kind: string }[], kept: Map<string, { x: number; y: number }>): void {
+	for (const n of nodes) {
+		if (n.kind === 'group') continue;
+		const k = layoutKey(n.id);
+		const a = after[k];
+		const b = before[k];
+		if (a?.x === b?.x && a?.y === b?.y) continue;
+		if (a) kept.set(n.id, { x: a.x, y: a.y });
+		else kept.delete(n.id);
+	}
 }
 
 /**
