@@ -515,13 +515,15 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 		    "group", s->group >= 0 ?
 		    json_string(p->groups[s->group].name) : json_null(),
 		    "optional", s->optional, "disabled", s->disabled,
-		    "loop", s->loop ? json_pack("{s:o, s:o, s:o}",
+		    "loop", s->loop ? json_pack("{s:o, s:o, s:o, s:o}",
 		    "over", s->loop->over && s->loop->over->text ?
 		    json_string(s->loop->over->text) : json_null(),
 		    "into", s->loop->into && s->loop->into->text ?
 		    json_string(s->loop->into->text) : json_null(),
 		    "filter", s->loop->filter ? json_string(s->loop->filter) :
-		    json_null()) : json_null(),
+		    json_null(), "parallel", s->loop->parallel < 0 ?
+		    json_null() : json_boolean(s->loop->parallel)) :
+		    json_null(),
 		    "description", s->description ?
 		    json_string(s->description) : json_null(),
 		    "inputs", ins, "outputs", outs,

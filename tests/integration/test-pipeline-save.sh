@@ -137,6 +137,13 @@ rpc call pipeline.save "$(jq -nc --arg f "$F" '{file: $f, dry_run: true,
     fail "parameter: $(cat "$OUT")"
 [ "$(jq -r '.result | [.ok, has("text")] | join(" ")' "$OUT")" = \
     "true false" ] || fail "reply: $(cat "$OUT")"
+rpc call pipeline.save "$(jq -nc --arg f "$F" '{file: $f, dry_run: true,
+    edits: [{op: "set", path: "pipeline.train.loop",
+    text: "{over: $table, into: $table, parallel: false}"}]}')" >"$OUT" ||
+    fail "dry run of a loop: $(cat "$OUT")"
+[ "$(jq -c '.result.pipeline.steps[0].loop' "$OUT")" = \
+    '{"over":"$table","into":"$table","filter":null,"parallel":false}' ] ||
+    fail "loop: $(cat "$OUT")"
 cmp -s "$F" "$TEST_TMP/dry.yml" || fail "a dry run changed the file"
 
 note "B6 stale base_version"
