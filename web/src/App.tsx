@@ -33,6 +33,8 @@ import { EditBanners } from './edit/Banners';
 import { useAsk } from './edit/Ask';
 import { useEditKeys } from './edit/keys';
 import { deleteEdits, layoutKey, moveEdit } from './edit/graph';
+import { nodeErrors } from './edit/diags';
+import { Properties } from './panels/Properties';
 
 interface Props {
 	rpc: RpcClient;
@@ -384,7 +386,8 @@ function Editor({ rpc, targetId }: Props) {
 	const [selEdges, setSelEdges] = useState<string[]>([]);
 	const selNodes = useRef<string[]>([]);
 	useEffect(() => {
-		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected || selNodes.current.includes(n.id) })));
+		const bad = model ? nodeErrors(model) : new Map<string, number>();
+		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected || selNodes.current.includes(n.id), className: bad.has(n.id) ? 'has-error' : undefined })));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
 	const edges = useMemo(() => (selEdges.length ? flowData.edges.map((e) => (selEdges.includes(e.id) ? { ...e, selected: true } : e)) : flowData.edges), [flowData, selEdges]);
@@ -634,6 +637,7 @@ function Editor({ rpc, targetId }: Props) {
 					)}
 				</section>
 				<aside className="side">
+					{model && <Properties model={model} selected={selected} busy={busy} onSelect={setSelected} />}
 					{model && (
 						<Details
 							rpc={rpc}
