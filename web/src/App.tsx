@@ -7,9 +7,9 @@
 // on disk arrive as file.changed and reload the graph in place.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import type { MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
+import type { Edge, EdgeChange, MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
 import { LayoutGrid, Maximize, Play, Redo2, Save, SlidersHorizontal, Square, Undo2 } from 'lucide-react';
-import { applyNodeChanges } from '@xyflow/react';
+import { applyEdgeChanges, applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
@@ -34,6 +34,7 @@ import { useAsk } from './edit/Ask';
 import { useEditKeys } from './edit/keys';
 import { deleteEdits, layoutKey, moveEdit } from './edit/graph';
 import { nodeErrors } from './edit/diags';
+import { useConnecting } from './edit/useConnecting';
 import { Properties } from './panels/Properties';
 
 interface Props {
@@ -383,20 +384,24 @@ function Editor({ rpc, targetId }: Props) {
 		[model, graph, placed, runs, freshMap, showParams, selected],
 	);
 	const [nodes, setNodes] = useState<Node[]>([]);
-	const [selEdges, setSelEdges] = useState<string[]>([]);
+	const selEdges = useRef<string[]>([]);
 	const selNodes = useRef<string[]>([]);
+	const [edges, setEdges] = useState<Edge[]>([]);
 	useEffect(() => {
 		const bad = model ? nodeErrors(model) : new Map<string, number>();
 		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected || selNodes.current.includes(n.id), className: bad.has(n.id) ? 'has-error' : undefined })));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
-	const edges = useMemo(() => (selEdges.length ? flowData.edges.map((e) => (selEdges.includes(e.id) ? { ...e, selected: true } : e)) : flowData.edges), [flowData, selEdges]);
+	useEffect(() => {
+		setEdges(flowData.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
+	}, [flowData]);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
 		for (const c of ch)
 			if (c.type === 'position' && c.position && !c.dragging)
 				setPlaced((ps) => ps.map((p) => (p.id === c.id ? { ...p, x: c.position!.x, y: c.position!.y } : p)));
 	}, []);
+	const onEdgesChange = useCallback((ch: EdgeChange[]) => setEdges((es) => applyEdgeChanges(ch, es)), []);
 	// Every drag ends in a move edit per node moved (saved under layout:).
 	const onNodeDragStop = useCallback(
 		(_: unknown, __: Node, moved: Node[]) => {
@@ -408,19 +413,21 @@ function Editor({ rpc, targetId }: Props) {
 	const removeSelected = useCallback(() => {
 		if (!model) return;
 		const ns = selNodes.current.length ? selNodes.current : selected ? [selected] : [];
-		if (ns.length === 0 && selEdges.length === 0) return;
-		const r = deleteEdits(model, ns, selEdges);
+		const es = selEdges.current;
+		if (ns.length === 0 && es.length === 0) return;
+		const r = deleteEdits(model, ns, es);
 		if (r.refused.length) setMessage(r.refused.join('; '));
-		if (r.edits.length) editing.apply(r.edits, ns.length + selEdges.length === 1 ? `delete ${(ns[0] ?? selEdges[0]).replace(/^[a-z]+:/, '')}` : `delete ${ns.length + selEdges.length} items`);
+		if (r.edits.length) editing.apply(r.edits, ns.length + es.length === 1 ? `delete ${(ns[0] ?? es[0]).replace(/^[a-z]+:/, '')}` : `delete ${ns.length + es.length} items`);
 		setSelected(null);
-		setSelEdges([]);
+		selEdges.current = [];
 		selNodes.current = [];
-	}, [model, selected, selEdges, editing]);
+	}, [model, selected, editing]);
 	const keys = useMemo(
 		() => ({ save: () => void edits.save(), undo: () => edits.undo(), redo: () => edits.redo(), remove: removeSelected }),
 		[edits, removeSelected],
 	);
 	useEditKeys(keys);
+	const connecting = useConnecting(model, editing, setSelected);
 	// The title says when there are unsaved changes; leaving asks.
 	useEffect(() => {
 		document.title = model ? `${editing.dirty ? '* ' : ''}${model.name} — Loom` : 'Loom';
@@ -602,30 +609,26 @@ function Editor({ rpc, targetId }: Props) {
 							defaultViewport={startViewport}
 							nodes={nodes}
 							edges={edges}
-							onEdgesChange={(ch) => {
-								const sel = ch.filter((c) => c.type === 'select');
-								if (sel.length)
-									setSelEdges((cur) => {
-										const next = new Set(cur);
-										for (const c of sel) if (c.type === 'select') (c.selected ? next.add(c.id) : next.delete(c.id));
-										return [...next];
-									});
-							}}
+							onEdgesChange={onEdgesChange}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
 							onNodeDragStop={onNodeDragStop}
 							nodesDraggable={!editing.readOnly}
 							deleteKeyCode={null}
+							{...connecting.handlers}
 							onSelectionChange={({ nodes: ns, edges: es2 }) => {
 								selNodes.current = ns.map((n) => n.id);
-								setSelEdges(es2.map((e) => e.id));
+								selEdges.current = es2.map((e) => e.id);
 							}}
 							colorMode="system"
 							onNodeClick={(_, n) => {
 								setSelected(n.id);
 								if (n.type === 'step') setTab(n.id.slice(5));
 							}}
-							onPaneClick={() => setSelected(null)}
+							onPaneClick={() => {
+								setSelected(null);
+								connecting.clear();
+							}}
 							minZoom={0.05}
 							onlyRenderVisibleElements={big}
 							proOptions={{ hideAttribution: true }}
@@ -659,6 +662,7 @@ function Editor({ rpc, targetId }: Props) {
 				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} />
 			</footer>
 			{askEl}
+			{connecting.refusal}
 		</div>
 		</EditingContext.Provider>
 	);
