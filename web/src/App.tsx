@@ -389,7 +389,7 @@ function Editor({ rpc, targetId }: Props) {
 	const [edges, setEdges] = useState<Edge[]>([]);
 	useEffect(() => {
 		const bad = model ? nodeErrors(model) : new Map<string, number>();
-		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected || selNodes.current.includes(n.id), className: bad.has(n.id) ? 'has-error' : undefined })));
+		setNodes(flowData.nodes.map((n) => ({ ...n, selected: selNodes.current.length ? selNodes.current.includes(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined })));
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
 	useEffect(() => {
@@ -407,12 +407,18 @@ function Editor({ rpc, targetId }: Props) {
 		(_: unknown, __: Node, moved: Node[]) => {
 			const ms = moved.filter((n) => n.type !== 'group').map((n) => moveEdit(n.id, n.position.x, n.position.y));
 			if (ms.length) editing.apply(ms, ms.length === 1 ? `move ${layoutKey(moved[0].id)}` : `move ${ms.length} nodes`);
+			// The node dragged is the one selected (and deleted by Delete).
+			if (moved.length === 1) {
+				selNodes.current = [moved[0].id];
+				setSelected(moved[0].id);
+			}
 		},
 		[editing],
 	);
 	const removeSelected = useCallback(() => {
 		if (!model) return;
-		const ns = selNodes.current.length ? selNodes.current : selected ? [selected] : [];
+		// What is drawn selected; the node in the panel when that is not among it.
+		const ns = selected && !selNodes.current.includes(selected) ? [selected] : selNodes.current;
 		const es = selEdges.current;
 		if (ns.length === 0 && es.length === 0) return;
 		const r = deleteEdits(model, ns, es);
@@ -523,7 +529,7 @@ function Editor({ rpc, targetId }: Props) {
 				<button data-testid="save" disabled={!editing.dirty || es.saving || !!es.conflict} onClick={() => void edits.save()} title="Save (Ctrl+S)">
 					<Save size={14} className="icon" /> Save
 				</button>
-				<button data-testid="undo" disabled={es.done.length === 0 || !!es.conflict} onClick={() => edits.undo()} title={es.done.length ? `Undo ${es.done[es.done.length - 1].label} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
+				<button data-testid="undo" data-count={es.done.length} disabled={es.done.length === 0 || !!es.conflict} onClick={() => edits.undo()} title={es.done.length ? `Undo ${es.done[es.done.length - 1].label} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
 					<Undo2 size={14} className="icon" />
 				</button>
 				<button data-testid="redo" disabled={es.undone.length === 0 || !!es.conflict} onClick={() => edits.redo()} title={es.undone.length ? `Redo ${es.undone[es.undone.length - 1].label} (Ctrl+Shift+Z)` : 'Redo (Ctrl+Shift+Z)'}>
@@ -621,12 +627,14 @@ function Editor({ rpc, targetId }: Props) {
 								selEdges.current = es2.map((e) => e.id);
 							}}
 							colorMode="system"
-							onNodeClick={(_, n) => {
+							onNodeClick={(e, n) => {
+								if (!(e.shiftKey || e.metaKey || e.ctrlKey)) selNodes.current = [n.id];
 								setSelected(n.id);
 								if (n.type === 'step') setTab(n.id.slice(5));
 							}}
 							onPaneClick={() => {
 								setSelected(null);
+								selNodes.current = [];
 								connecting.clear();
 							}}
 							minZoom={0.05}
