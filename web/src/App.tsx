@@ -33,6 +33,7 @@ import { EditBanners } from './edit/Banners';
 import { useAsk } from './edit/Ask';
 import { useEditKeys } from './edit/keys';
 import { deleteEdits, layoutKey, moveEdit } from './edit/graph';
+import { CLIP_KEY, copyNodes, parseClip, pasteEdits } from './edit/clipboard';
 import { nodeErrors } from './edit/diags';
 import { useConnecting } from './edit/useConnecting';
 import { Properties } from './panels/Properties';
@@ -386,10 +387,20 @@ function Editor({ rpc, targetId }: Props) {
 	const [nodes, setNodes] = useState<Node[]>([]);
 	const selEdges = useRef<string[]>([]);
 	const selNodes = useRef<string[]>([]);
+	const selectNext = useRef<string[] | null>(null);
 	const [edges, setEdges] = useState<Edge[]>([]);
 	useEffect(() => {
 		const bad = model ? nodeErrors(model) : new Map<string, number>();
-		setNodes(flowData.nodes.map((n) => ({ ...n, selected: selNodes.current.length ? selNodes.current.includes(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined })));
+		// The selection stays as React Flow has it (a Ctrl+click just made
+		// may not have reached onSelectionChange yet); pasted nodes are
+		// selected once they are drawn.
+		const asked = selectNext.current;
+		setNodes((prev) => {
+			const was = new Set(prev.filter((n) => n.selected).map((n) => n.id));
+			if (asked && flowData.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
+			const want = asked ? new Set(asked) : was;
+			return flowData.nodes.map((n) => ({ ...n, selected: want.size ? want.has(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined }));
+		});
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
 	useEffect(() => {
@@ -428,9 +439,32 @@ function Editor({ rpc, targetId }: Props) {
 		selEdges.current = [];
 		selNodes.current = [];
 	}, [model, selected, editing]);
+	// Copy and paste (edit/clipboard.ts): through localStorage, so another
+	// editor tab (another pipeline) can paste.
+	const copy = useCallback(() => {
+		if (!model) return;
+		const ids = selNodes.current.length ? selNodes.current : selected ? [selected] : [];
+		const byId = new Map(placedRef.current.map((p) => [p.id, p]));
+		const clip = copyNodes(model, ids, (id) => byId.get(id));
+		if (!clip) return;
+		const text = JSON.stringify(clip);
+		localStorage.setItem(CLIP_KEY, text);
+		void navigator.clipboard?.writeText(text).catch(() => undefined);
+		setMessage(null);
+	}, [model, selected]);
+	const paste = useCallback(() => {
+		if (!model) return;
+		const clip = parseClip(localStorage.getItem(CLIP_KEY));
+		if (!clip) return;
+		const r = pasteEdits(model, clip);
+		editing.apply(r.edits, `paste ${r.names.length} node${r.names.length === 1 ? '' : 's'}`);
+		selNodes.current = r.names;
+		selectNext.current = r.names;
+		setSelected(r.names[0] ?? null);
+	}, [model, editing]);
 	const keys = useMemo(
-		() => ({ save: () => void edits.save(), undo: () => edits.undo(), redo: () => edits.redo(), remove: removeSelected }),
-		[edits, removeSelected],
+		() => ({ save: () => void edits.save(), undo: () => edits.undo(), redo: () => edits.redo(), remove: removeSelected, copy, paste }),
+		[edits, removeSelected, copy, paste],
 	);
 	useEditKeys(keys);
 	const connecting = useConnecting(model, editing, setSelected);
@@ -463,12 +497,15 @@ function Editor({ rpc, targetId }: Props) {
 		[edits, ask, model],
 	);
 
+	// Auto-layout places every node afresh, as one undoable change that
+	// saves the new positions (read-only: drawn, not saved).
 	const autoLayout = () => {
 		if (model && graph) {
 			const p = layoutGraph(model, graph, true);
 			placedRef.current = p;
 			setPlaced(p);
 			requestAnimationFrame(fit);
+			if (!editing.readOnly) editing.apply(p.filter((n) => n.kind !== 'group').map((n) => moveEdit(n.id, n.x, n.y)), 'auto-layout');
 		}
 	};
 
@@ -541,7 +578,7 @@ function Editor({ rpc, targetId }: Props) {
 				<button data-testid="stop" disabled={!running} onClick={stopRun}>
 					<Square size={14} className="icon" /> Stop
 				</button>
-				<button onClick={autoLayout} disabled={!model}>
+				<button onClick={autoLayout} disabled={!model} data-testid="auto-layout">
 					<LayoutGrid size={14} className="icon" /> Auto-layout
 				</button>
 				<button onClick={fit} disabled={!model} data-testid="fit" data-fit={fitMode}>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The editing keys: Ctrl/Cmd+S saves, Ctrl/Cmd+Z undoes, Ctrl/Cmd+Shift+Z
-// and Ctrl/Cmd+Y redo, Delete and Backspace delete the selection. Keys
+// and Ctrl/Cmd+Y redo, Delete and Backspace delete the selection,
+// Ctrl/Cmd+C and Ctrl/Cmd+V copy and paste the selected nodes. Keys
 // typed into a field (properties panel) stay the field's, except
 // Ctrl/Cmd+S, which saves from anywhere.
 import { useEffect } from 'react';
@@ -10,6 +11,8 @@ export interface EditKeys {
 	undo(): void;
 	redo(): void;
 	remove(): void;
+	copy(): void;
+	paste(): void;
 }
 
 function inField(t: EventTarget | null): boolean {
@@ -32,6 +35,11 @@ export function useEditKeys(k: EditKeys): void {
 				e.preventDefault();
 				if (e.shiftKey) k.redo();
 				else k.undo();
+			} else if (mod && key === 'c' && !window.getSelection()?.toString()) {
+				k.copy();
+			} else if (mod && key === 'v') {
+				e.preventDefault();
+				k.paste();
 			} else if (mod && key === 'y') {
 				e.preventDefault();
 				k.redo();
