@@ -42,6 +42,8 @@ export default async function ({ L, tmp, env, page }) {
 	await pb.waitForSelector('.react-flow__node.has-error [data-testid="node-step-letters_2"]');
 	await pb.waitForSelector('[data-testid="props-diags"]');
 	L.check((await pb.textContent('[data-testid="props-diags"]')).includes('nosuch'), 'the panel does not show the diagnostic');
+	// LOOM_SCREENSHOT_EDIT=docs/editing.png refreshes the picture in docs/editor.md.
+	if (process.env.LOOM_SCREENSHOT_EDIT) await pb.screenshot({ path: process.env.LOOM_SCREENSHOT_EDIT });
 	await pb.keyboard.press('Control+s');
 	await pb.waitForSelector('[data-testid="save-notice"]');
 	L.check((await pb.textContent('[data-testid="save-notice"]')).includes('invalid'), 'no warning after saving an invalid pipeline');
