@@ -84,6 +84,9 @@ static json_t	*rpc_pipeline_model(const struct pipeline *p,
 static void	 rpc_pipeline_model_head(json_t *r, const char *file,
 		    bool ok, const struct diags *d);
 static const char *rpc_pipeline_venv(struct loomd *loomd, json_t *params);
+static struct pipeline *rpc_pipeline_load_text(const char *file,
+		    const char *target, const char *text, size_t len,
+		    struct diags *d);
 static json_t	*rpc_pipeline_dry_run(struct loomd *loomd, json_t *params,
 		    const char *file, const char *target, const char *old,
 		    size_t oldlen, const char *text, size_t len,
@@ -862,6 +865,29 @@ fail:
 }
 
 /*
+ * Load and validate the text a save produced for file (written to target,
+ * whose folder relative paths start from). d is initialised here and
+ * sorted; the pipeline may be NULL (not loadable).
+ */
+static struct pipeline *
+rpc_pipeline_load_text(const char *file, const char *target, const char *text,
+    size_t len, struct diags *d)
+{
+	struct pipeline *p;
+	char *dir;
+
+	diags_init(d);
+	dir = xstrndup(target, (size_t)(strrchr(target, '/') - target));
+	p = pipeline_load_string(file, dir[0] != '\0' ? dir : "/", text, len,
+	    d);
+	free(dir);
+	if (p != NULL)
+		validate_pipeline(p, d);
+	diags_sort(d);
+	return p;
+}
+
+/*
  * pipeline.save with "dry_run": the edited text loaded and validated in
  * memory, nothing written: {"file", "version" (of the file as it is, null
  * when there is none), "written": false, "dry_run": true, "ok",
@@ -874,7 +900,7 @@ rpc_pipeline_dry_run(struct loomd *loomd, json_t *params, const char *file,
     const char *target, const char *old, size_t oldlen, const char *text,
     size_t len, struct rpc_error *err)
 {
-	char version[PIPELINE_VERSION_LEN], *dir;
+	char version[PIPELINE_VERSION_LEN];
 	struct pipeline *p;
 	struct diags d;
 	json_t *model, *r;
@@ -882,14 +908,7 @@ rpc_pipeline_dry_run(struct loomd *loomd, json_t *params, const char *file,
 
 	if (rpc_param_bool(params, "text", false, &want_text, err) != 0)
 		return NULL;
-	diags_init(&d);
-	dir = xstrndup(target, (size_t)(strrchr(target, '/') - target));
-	p = pipeline_load_string(file, dir[0] != '\0' ? dir : "/", text, len,
-	    &d);
-	free(dir);
-	if (p != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
+	p = rpc_pipeline_load_text(file, target, text, len, &d);
 	ok = p != NULL && d.nerrors == 0;
 	if (p == NULL)
 		model = json_pack("{s:[], s:[], s:[], s:[], s:{}}", "data",
@@ -941,7 +960,7 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 	struct pipeline *p;
 	struct diags d;
 	const char *file, *base;
-	char *target, *old = NULL, *text = NULL, *msg, *dir;
+	char *target, *old = NULL, *text = NULL, *msg;
 	char version[PIPELINE_VERSION_LEN];
 	json_t *edits, *r = NULL;
 	size_t oldlen = 0, len = 0;
@@ -1016,14 +1035,7 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 		written = true;
 	}
 	pipeline_save_version(text, len, version);
-	diags_init(&d);
-	dir = xstrndup(target, (size_t)(strrchr(target, '/') - target));
-	p = pipeline_load_string(file, dir[0] != '\0' ? dir : "/", text, len,
-	    &d);
-	free(dir);
-	if (p != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
+	p = rpc_pipeline_load_text(file, target, text, len, &d);
 	r = json_pack("{s:s, s:s, s:b, s:b, s:o}", "file", file, "version",
 	    version, "written", written, "ok", p != NULL && d.nerrors == 0,
 	    "diagnostics", rpc_params_diags(&d));

@@ -66,3 +66,15 @@ export function validates(L, env, file) {
 export async function key(page, combo) {
 	await page.keyboard.press(combo);
 }
+
+/** Type a value into a properties field and commit it (Enter). */
+export async function setField(page, id, value) {
+	await page.fill(`[data-testid="${id}"]`, value);
+	await page.press(`[data-testid="${id}"]`, 'Enter');
+}
+
+/** Select a node and wait for its properties. */
+export async function select(L, page, testid) {
+	await L.clickNode(page, testid);
+	await page.waitForSelector('[data-testid="props"]');
+}

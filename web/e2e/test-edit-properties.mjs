@@ -10,37 +10,27 @@
 import fs from 'node:fs';
 import * as E from './edit-lib.mjs';
 
-async function setField(page, id, value) {
-	await page.fill(`[data-testid="${id}"]`, value);
-	await page.press(`[data-testid="${id}"]`, 'Enter');
-}
-
-async function select(L, page, testid) {
-	await L.clickNode(page, testid);
-	await page.waitForSelector('[data-testid="props"]');
-}
-
 export default async function ({ L, tmp, env, page }) {
 	const { file } = await E.openCopy(L, tmp, env, page);
 	const orig = fs.readFileSync(file, 'utf8');
-	await select(L, page, 'node-step-letters');
+	await E.select(L, page, 'node-step-letters');
 	L.check((await page.$$eval('[data-testid="prop-arg---what"] option', (o) => o.map((x) => x.value))).join(',') === ',letters,lengths', 'the choices of --what are not a select');
-	await setField(page, 'prop-step-name', 'count_letters');
+	await E.setField(page, 'prop-step-name', 'count_letters');
 	await page.waitForSelector('[data-testid="node-step-count_letters"]');
 	await page.waitForSelector('[data-testid="prop-arg---what"]');
 	await page.selectOption('[data-testid="prop-arg---what"]', 'lengths');
 	await L.waitFor('--what shown', async () => (await page.inputValue('[data-testid="prop-arg---what"]')) === 'lengths');
 
-	await select(L, page, 'node-data-normal');
-	await setField(page, 'prop-data-name', 'clean');
+	await E.select(L, page, 'node-data-normal');
+	await E.setField(page, 'prop-data-name', 'clean');
 	await page.waitForSelector('[data-testid="node-data-clean"]');
 	await L.waitFor('the panel follows', async () => (await page.inputValue('[data-testid="prop-data-name"]')) === 'clean');
-	await setField(page, 'prop-data-path', 'out/clean.txt');
+	await E.setField(page, 'prop-data-path', 'out/clean.txt');
 
-	await select(L, page, 'node-step-lengths');
+	await E.select(L, page, 'node-step-lengths');
 	await page.click('[data-testid="prop-optional"]');
 	await L.waitFor('optional drawn', async () => (await page.getAttribute('[data-testid="node-step-lengths"]', 'class')).includes('optional'));
-	await setField(page, 'prop-new-group', 'stats');
+	await E.setField(page, 'prop-new-group', 'stats');
 	await page.waitForSelector('[data-testid="node-group-stats"]');
 	L.check(await E.dirty(page), 'not dirty');
 	L.check(fs.readFileSync(file, 'utf8') === orig, 'an edit wrote the file');
@@ -60,13 +50,13 @@ export default async function ({ L, tmp, env, page }) {
 	await page.goto(L.openUi(env, pfile));
 	await page.waitForSelector('[data-testid="node-param-learning_rate"]');
 	await L.waitFor('connected', async () => (await page.textContent('[data-testid="conn"]')) === 'connected');
-	await select(L, page, 'node-param-learning_rate');
-	await setField(page, 'prop-param-value', '1.0e-3');
+	await E.select(L, page, 'node-param-learning_rate');
+	await E.setField(page, 'prop-param-value', '1.0e-3');
 	await L.waitFor('value shown', async () => (await page.textContent('[data-testid="node-param-learning_rate"]')).includes('1.0e-3'));
-	await select(L, page, 'node-param-epochs');
-	await setField(page, 'prop-param-name', 'n_epochs');
+	await E.select(L, page, 'node-param-epochs');
+	await E.setField(page, 'prop-param-name', 'n_epochs');
 	await page.waitForSelector('[data-testid="node-param-n_epochs"]');
-	await select(L, page, 'node-step-train');
+	await E.select(L, page, 'node-step-train');
 	await page.fill('[data-testid="prop-arg---epochs"]', 'abc');
 	await page.waitForSelector('[data-testid="prop-arg---epochs-error"]');
 	L.check((await page.textContent('[data-testid="prop-arg---epochs-error"]')).includes('whole number'), 'no reason beside the field');

@@ -8,16 +8,6 @@
 import fs from 'node:fs';
 import * as E from './edit-lib.mjs';
 
-async function setField(page, id, value) {
-	await page.fill(`[data-testid="${id}"]`, value);
-	await page.press(`[data-testid="${id}"]`, 'Enter');
-}
-
-async function select(L, page, testid) {
-	await L.clickNode(page, testid);
-	await page.waitForSelector('[data-testid="props"]');
-}
-
 const count = (page, sel) => page.locator(sel).count();
 
 export default async function ({ L, tmp, env, page }) {
@@ -32,33 +22,33 @@ export default async function ({ L, tmp, env, page }) {
 	await step(1, 'move letters');
 	await E.drag(page, 'node-data-words', 0, 80);
 	await step(2, 'move words');
-	await select(L, page, 'node-step-lengths');
-	await setField(page, 'prop-step-name', 'count_lengths');
+	await E.select(L, page, 'node-step-lengths');
+	await E.setField(page, 'prop-step-name', 'count_lengths');
 	await page.waitForSelector('[data-testid="node-step-count_lengths"]');
 	await step(3, 'rename');
-	await select(L, page, 'node-step-letters');
+	await E.select(L, page, 'node-step-letters');
 	await page.selectOption('[data-testid="prop-arg---what"]', 'lengths');
 	await step(4, 'choice');
-	await select(L, page, 'node-step-merge');
+	await E.select(L, page, 'node-step-merge');
 	await page.click('[data-testid="prop-optional"]');
 	await step(5, 'optional');
 	await L.clickNode(page, 'node-data-summary');
 	await E.key(page, 'Delete');
 	await L.waitFor('summary gone', async () => (await count(page, '[data-testid="node-data-summary"]')) === 0);
 	await step(6, 'delete');
-	await select(L, page, 'node-data-normal');
-	await setField(page, 'prop-data-name', 'clean');
+	await E.select(L, page, 'node-data-normal');
+	await E.setField(page, 'prop-data-name', 'clean');
 	await page.waitForSelector('[data-testid="node-data-clean"]');
 	await step(7, 'rename data');
-	await select(L, page, 'node-data-words');
-	await setField(page, 'prop-data-path', 'data/other.txt');
+	await E.select(L, page, 'node-data-words');
+	await E.setField(page, 'prop-data-path', 'data/other.txt');
 	await step(8, 'path');
-	await select(L, page, 'node-step-prepare');
-	await setField(page, 'prop-new-group', 'prep');
+	await E.select(L, page, 'node-step-prepare');
+	await E.setField(page, 'prop-new-group', 'prep');
 	await page.waitForSelector('[data-testid="node-group-prep"]');
 	await step(9, 'group');
-	await select(L, page, 'node-step-merge');
-	await setField(page, 'prop-step-description', 'Merge the counts');
+	await E.select(L, page, 'node-step-merge');
+	await E.setField(page, 'prop-step-description', 'Merge the counts');
 	await step(10, 'description');
 	L.check(fs.readFileSync(file).equals(orig), 'an unsaved edit wrote the file');
 

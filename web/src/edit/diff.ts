@@ -43,12 +43,12 @@ export function lineDiff(from: string, to: string): DiffLine[] {
 				out.push({ kind: ' ', text: am[i], a: pre + i + 1, b: pre + j + 1 });
 				i++;
 				j++;
-			} else if (j < bm.length && (i === am.length || lcs[i * w + j + 1] >= lcs[(i + 1) * w + j])) {
-				out.push({ kind: '+', text: bm[j], a: 0, b: pre + j + 1 });
-				j++;
-			} else {
+			} else if (i < am.length && (j === bm.length || lcs[(i + 1) * w + j] >= lcs[i * w + j + 1])) {
 				out.push({ kind: '-', text: am[i], a: pre + i + 1, b: 0 });
 				i++;
+			} else {
+				out.push({ kind: '+', text: bm[j], a: 0, b: pre + j + 1 });
+				j++;
 			}
 		}
 	}
