@@ -12,6 +12,9 @@
 #   save-move  pipeline.save with one move (a node's position)
 #   save-rename  pipeline.save renaming a data entry that many steps use
 #              (every reference rewritten)
+#   dry-run    pipeline.save with dry_run and one move: what the editor
+#              asks after each change (apply, load, validate, the whole
+#              model sent back; nothing written)
 # Each is the mean over BENCH_N calls (default 50) after 3 warm-up calls,
 # printed in milliseconds and as a ratio to open. Measure a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
@@ -85,6 +88,14 @@ def rename_edit():
     state["name"] = b
     return [{"op": "rename", "kind": "data", "from": a, "to": b}]
 
+def dry_run():
+    state["i"] += 1
+    r = c.call("pipeline.save", {"file": path, "base_version": state["version"],
+                                 "dry_run": True, "edits": [
+                                     {"op": "move", "node": step, "x": state["i"], "y": 2}]})
+    if "result" not in r:
+        raise SystemExit("dry run failed: %s" % r)
+
 def bench(label, fn):
     for _ in range(3):
         fn()
@@ -98,10 +109,11 @@ opn = bench("open", lambda: c.call("pipeline.open", {"file": path}))
 st = bench("save-set", lambda: save(set_edit()))
 mv = bench("save-move", lambda: save(move_edit()))
 rn = bench("save-rename", lambda: save(rename_edit()))
+dr = bench("dry-run", dry_run)
 size = len(open(path, "rb").read())
 print("pipeline: 1000 steps, %d bytes, %d calls each; the renamed entry "
       "has %d references" % (size, n, uses))
 for label, ms in (("ping", ping), ("open", opn), ("save-set", st),
-                  ("save-move", mv), ("save-rename", rn)):
+                  ("save-move", mv), ("save-rename", rn), ("dry-run", dr)):
     print("%-12s %8.2f ms  %5.2fx open" % (label, ms, ms / opn))
 PY

@@ -843,6 +843,14 @@ validate_layout(struct validate *v)
 		    pipeline_param(p, e->name) != NULL ||
 		    pipeline_group_index(p, e->name) != -1)
 			continue;
+		/* The editor's keys: data:NAME, param:NAME, group:NAME. */
+		if ((strncmp(e->name, "data:", 5) == 0 &&
+		    pipeline_data(p, e->name + 5) != NULL) ||
+		    (strncmp(e->name, "param:", 6) == 0 &&
+		    pipeline_param(p, e->name + 6) != NULL) ||
+		    (strncmp(e->name, "group:", 6) == 0 &&
+		    pipeline_group_index(p, e->name + 6) != -1))
+			continue;
 		validate_warning(v, &e->span, "layout names '%s', which is not "
 		    "a step, data entry, parameter or group", e->name);
 	}

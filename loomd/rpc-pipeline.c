@@ -82,6 +82,16 @@ static void	 rpc_pipeline_add_name(json_t *a, const char *name,
 		    size_t len);
 static json_t	*rpc_pipeline_model(const struct pipeline *p,
 		    const char *virtual_env);
+static void	 rpc_pipeline_model_head(json_t *r, const char *file,
+		    bool ok, const struct diags *d);
+static const char *rpc_pipeline_venv(struct loomd *loomd, json_t *params);
+static struct pipeline *rpc_pipeline_load_text(const char *file,
+		    const char *target, const char *text, size_t len,
+		    struct diags *d);
+static json_t	*rpc_pipeline_dry_run(struct loomd *loomd, json_t *params,
+		    const char *file, const char *target, const char *old,
+		    size_t oldlen, const char *text, size_t len,
+		    struct rpc_error *err);
 static json_t	*rpc_pipeline_validate(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
 		    struct rpc_error *err);
@@ -541,13 +551,14 @@ rpc_pipeline_step_json(const struct pipeline *p, size_t i,
 	    "group", s->group >= 0 ?
 	    json_string(p->groups[s->group].name) : json_null(),
 	    "optional", s->optional, "disabled", s->disabled,
-	    "loop", s->loop ? json_pack("{s:o, s:o, s:o}",
+	    "loop", s->loop ? json_pack("{s:o, s:o, s:o, s:o}",
 	    "over", s->loop->over && s->loop->over->text ?
 	    json_string(s->loop->over->text) : json_null(),
 	    "into", s->loop->into && s->loop->into->text ?
 	    json_string(s->loop->into->text) : json_null(),
 	    "filter", s->loop->filter ? json_string(s->loop->filter) :
-	    json_null()) : json_null(),
+	    json_null(), "parallel", s->loop->parallel < 0 ?
+	    json_null() : json_boolean(s->loop->parallel)) : json_null(),
 	    "description", s->description ?
 	    json_string(s->description) : json_null(),
 	    "inputs", ins, "outputs", outs,
@@ -599,6 +610,32 @@ rpc_pipeline_model(const struct pipeline *p, const char *virtual_env)
 	return model;
 }
 
+/* The VIRTUAL_ENV commands are built with: the call's env, else the editor's. */
+static const char *
+rpc_pipeline_venv(struct loomd *loomd, json_t *params)
+{
+	json_t *env = json_object_get(params, "env");
+
+	if (env == NULL)
+		env = http_target_env(loomd, -1);
+	return json_string_value(json_object_get(env, "VIRTUAL_ENV"));
+}
+
+/* The head of a pipeline.open answer: file, dir, name, ok, diagnostics. */
+static void
+rpc_pipeline_model_head(json_t *r, const char *file, bool ok,
+    const struct diags *d)
+{
+	const char *base = strrchr(file, '/');
+
+	json_object_set_new(r, "file", json_string(file));
+	json_object_set_new(r, "dir", json_stringn(file,
+	    base == file ? 1 : (size_t)(base - file)));
+	json_object_set_new(r, "name", json_string(base + 1));
+	json_object_set_new(r, "ok", json_boolean(ok));
+	json_object_set_new(r, "diagnostics", rpc_params_diags(d));
+}
+
 /* pipeline.open {"file"} */
 static json_t *
 rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
@@ -607,8 +644,8 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	struct loom_error lerr;
 	struct pipeline *p;
 	struct diags d;
-	const char *file, *base;
-	json_t *r, *env;
+	const char *file;
+	json_t *r;
 	char *real, *bytes, version[PIPELINE_VERSION_LEN];
 	size_t len;
 
@@ -622,10 +659,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 		validate_pipeline(p, &d);
 	diags_sort(&d);
 	if (p != NULL) {
-		env = http_target_env(loomd, -1);
-		r = rpc_pipeline_model(p, json_string_value(json_object_get(
-		    json_object_get(params, "env") ? json_object_get(params,
-		    "env") : env, "VIRTUAL_ENV")));
+		r = rpc_pipeline_model(p, rpc_pipeline_venv(loomd, params));
 		if (r == NULL) {
 			rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack(
 			    "{s:s}", "file", real), "%s: resolved paths and "
@@ -639,14 +673,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	} else
 		r = json_pack("{s:[], s:[], s:[], s:[], s:{}}", "data",
 		    "parameters", "steps", "groups", "layout");
-	base = strrchr(real, '/');
-	json_object_set_new(r, "file", json_string(real));
-	json_object_set_new(r, "dir", json_stringn(real,
-	    base == real ? 1 : (size_t)(base - real)));
-	json_object_set_new(r, "name", json_string(base + 1));
-	json_object_set_new(r, "ok", json_boolean(p != NULL &&
-	    d.nerrors == 0));
-	json_object_set_new(r, "diagnostics", rpc_params_diags(&d));
+	rpc_pipeline_model_head(r, real, p != NULL && d.nerrors == 0, &d);
 	watch_open(loomd, client, real, p);
 	loom_error_clear(&lerr);
 	if ((bytes = fileio_read(real, PIPELINE_MAX_FILE_SIZE, &len,
@@ -884,7 +911,94 @@ fail:
 	return NULL;
 }
 
-/* pipeline.save {"file", "base_version", "edits", "create"?} */
+/*
+ * Load and validate the text a save produced for file (written to target,
+ * whose folder relative paths start from). d is initialised here and
+ * sorted; the pipeline may be NULL (not loadable).
+ */
+static struct pipeline *
+rpc_pipeline_load_text(const char *file, const char *target, const char *text,
+    size_t len, struct diags *d)
+{
+	struct pipeline *p;
+	char *dir;
+
+	diags_init(d);
+	dir = xstrndup(target, (size_t)(strrchr(target, '/') - target));
+	p = pipeline_load_string(file, dir[0] != '\0' ? dir : "/", text, len,
+	    d);
+	free(dir);
+	if (p != NULL)
+		validate_pipeline(p, d);
+	diags_sort(d);
+	return p;
+}
+
+/*
+ * pipeline.save with "dry_run": the edited text loaded and validated in
+ * memory, nothing written: {"file", "version" (of the file as it is, null
+ * when there is none), "written": false, "dry_run": true, "ok",
+ * "diagnostics", "pipeline" (the pipeline.open model of the result)},
+ * and with "text": true also "text" (the result) and "base" (the text
+ * the edits were applied to). old is NULL when the file is not there.
+ */
+static json_t *
+rpc_pipeline_dry_run(struct loomd *loomd, json_t *params, const char *file,
+    const char *target, const char *old, size_t oldlen, const char *text,
+    size_t len, struct rpc_error *err)
+{
+	char version[PIPELINE_VERSION_LEN];
+	struct pipeline *p;
+	struct diags d;
+	json_t *model, *r;
+	bool want_text = false, ok;
+
+	if (rpc_param_bool(params, "text", false, &want_text, err) != 0)
+		return NULL;
+	p = rpc_pipeline_load_text(file, target, text, len, &d);
+	ok = p != NULL && d.nerrors == 0;
+	if (p == NULL)
+		model = json_pack("{s:[], s:[], s:[], s:[], s:{}}", "data",
+		    "parameters", "steps", "groups", "layout");
+	else if ((model = rpc_pipeline_model(p, rpc_pipeline_venv(loomd,
+	    params))) == NULL) {
+		rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack("{s:s}",
+		    "file", file), "%s: resolved paths and commands pass %d "
+		    "bytes, too many to send", file, OPEN_MAX_RESOLVED);
+		goto fail;
+	}
+	rpc_pipeline_model_head(model, file, ok, &d);
+	if (want_text && len + oldlen > OPEN_MAX_RESOLVED) {
+		json_decref(model);
+		rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack("{s:s}",
+		    "file", file), "%s: the texts pass %d bytes, too many to "
+		    "send", file, OPEN_MAX_RESOLVED);
+		goto fail;
+	}
+	if (old != NULL)
+		pipeline_save_version(old, oldlen, version);
+	r = json_pack("{s:s, s:o, s:b, s:b, s:b, s:o, s:o}", "file", file,
+	    "version", old != NULL ? json_string(version) : json_null(),
+	    "written", false, "dry_run", true, "ok", ok,
+	    "diagnostics", rpc_params_diags(&d), "pipeline", model);
+	json_object_set_new(model, "version", json_deep_copy(
+	    json_object_get(r, "version")));
+	if (want_text) {
+		json_object_set_new(r, "text", json_stringn(text, len));
+		json_object_set_new(r, "base", json_stringn(old != NULL ?
+		    old : "", oldlen));
+	}
+	pipeline_free(p);
+	diags_free(&d);
+	return r;
+
+fail:
+	pipeline_free(p);
+	diags_free(&d);
+	return NULL;
+}
+
+/* pipeline.save {"file", "base_version", "edits", "create"?, "dry_run"?} */
 static json_t *
 rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
@@ -893,19 +1007,19 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 	struct pipeline *p;
 	struct diags d;
 	const char *file, *base;
-	char *target, *old = NULL, *text = NULL, *msg, *dir;
+	char *target, *old = NULL, *text = NULL, *msg;
 	char version[PIPELINE_VERSION_LEN];
 	json_t *edits, *r = NULL;
 	size_t oldlen = 0, len = 0;
-	bool create = false, exists, written = false;
+	bool create = false, dry = false, exists, written = false;
 	int errnum;
 
-	(void)loomd;
 	(void)client;
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
 		return NULL;
 	base = rpc_param_string(params, "base_version", false, err);
 	if (err->code != 0 || rpc_param_bool(params, "create", false, &create,
+	    err) != 0 || rpc_param_bool(params, "dry_run", false, &dry,
 	    err) != 0)
 		return NULL;
 	edits = json_object_get(params, "edits");
@@ -931,7 +1045,8 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 	}
 	if (exists)
 		pipeline_save_version(old, oldlen, version);
-	if ((exists && (base == NULL || strcmp(base, version) != 0)) ||
+	/* A dry run without base_version applies to what is on disk now. */
+	if ((exists && (base == NULL ? !dry : strcmp(base, version) != 0)) ||
 	    (!exists && base != NULL)) {
 		rpc_error_set(err, LOOM_ERR_CONFLICT, json_pack("{s:s, s:o}",
 		    "file", file, "version", exists ? json_string(version) :
@@ -952,6 +1067,11 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 		    file, len, PIPELINE_MAX_FILE_SIZE);
 		goto out;
 	}
+	if (dry) {
+		r = rpc_pipeline_dry_run(loomd, params, file, target,
+		    exists ? old : NULL, oldlen, text, len, err);
+		goto out;
+	}
 	if (!exists || len != oldlen || memcmp(text, old, len) != 0) {
 		if (fileio_write_atomic(target, text, len, 0644, &lerr) != 0) {
 			errnum = errno;
@@ -962,14 +1082,7 @@ rpc_pipeline_save(struct loomd *loomd, struct rpc_client *client,
 		written = true;
 	}
 	pipeline_save_version(text, len, version);
-	diags_init(&d);
-	dir = xstrndup(target, (size_t)(strrchr(target, '/') - target));
-	p = pipeline_load_string(file, dir[0] != '\0' ? dir : "/", text, len,
-	    &d);
-	free(dir);
-	if (p != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
+	p = rpc_pipeline_load_text(file, target, text, len, &d);
 	r = json_pack("{s:s, s:s, s:b, s:b, s:o}", "file", file, "version",
 	    version, "written", written, "ok", p != NULL && d.nerrors == 0,
 	    "diagnostics", rpc_params_diags(&d));

@@ -22,6 +22,9 @@
 #     edits leaves the bytes and mtime alone; create: true makes a new
 #     file; an edit that cannot apply is error -32009 naming the edit;
 #     task.list lists the tasks with their front matter
+#  dry_run: the edited pipeline's model and diagnostics, the text with
+#     "text": true, nothing written (bytes and mtime), a stale
+#     base_version still refused, none given applies to the file as it is
 . "$(dirname "$0")/lib.sh"
 
 EXP="$TEST_TMP/exp"
@@ -94,6 +97,54 @@ rpc call pipeline.save "$(jq -nc --arg f "$EXP/new.yml" '{file: $f,
     fail "create: $(cat "$OUT")"
 [ "$(jq -r .result.ok "$OUT")" = true ] || fail "new file: $(cat "$OUT")"
 grep -q '^  - name: a$' "$EXP/new.yml" || fail "new: $(cat "$EXP/new.yml")"
+
+note "dry_run"
+cp "$F" "$TEST_TMP/dry.yml"
+touch -d '2001-01-01' "$F"
+v=$(version "$F")
+rpc call pipeline.save "$(jq -nc --arg f "$F" --arg v "$v" '{file: $f,
+    base_version: $v, dry_run: true, text: true, edits: [
+    {op: "rename", kind: "step", from: "train", to: "fit"},
+    {op: "add", path: "data.model", value: {type: "pkl", path: "m.pkl"}},
+    {op: "set", path: "pipeline.fit.outputs", text: "{-o: $model}"},
+    {op: "set", path: "pipeline.fit.inputs.data", value: "$nosuch"}]}')" \
+    >"$OUT" || fail "dry run: $(cat "$OUT")"
+cmp -s "$F" "$TEST_TMP/dry.yml" || fail "a dry run changed the file"
+[ "$(stat -c %Y "$F")" = "$(date -d 2001-01-01 +%s)" ] ||
+    fail "a dry run touched the file"
+[ "$(jq -r '.result | [.dry_run, .written, .ok, .version] | join(" ")' \
+    "$OUT")" = "true false false $v" ] || fail "reply: $(cat "$OUT")"
+[ "$(jq -c '[.result.pipeline.steps[].name]' "$OUT")" = '["fit"]' ] ||
+    fail "model steps: $(cat "$OUT")"
+[ "$(jq -c '.result.pipeline.steps[0].outputs[0].data' "$OUT")" = \
+    '["model"]' ] || fail "model outputs: $(cat "$OUT")"
+[ "$(jq -r '.result.pipeline | [.file, .name, .version, .ok] | join(" ")' \
+    "$OUT")" = "$F p.yml $v false" ] || fail "model head: $(cat "$OUT")"
+jq -r '.result.diagnostics[] | "\(.line):\(.column): \(.message)"' "$OUT" |
+    grep -q 'nosuch' || fail "diagnostics: $(cat "$OUT")"
+[ "$(jq -r .result.base "$OUT")" = "$(cat "$F")" ] || fail "base text"
+jq -r .result.text "$OUT" | grep -qx '  - name: fit' || fail "text"
+jq -r .result.text "$OUT" | grep -qx '  k: 1        # keep this comment' ||
+    fail "text lost a comment"
+rpc call pipeline.save "$(jq -nc --arg f "$F" '{file: $f, dry_run: true,
+    base_version: "sha256:00", edits: []}')" >"$OUT" &&
+    fail "a stale dry run was accepted"
+[ "$(jq -r .error.code "$OUT")" = -32008 ] || fail "code: $(cat "$OUT")"
+rpc call pipeline.save "$(jq -nc --arg f "$F" '{file: $f, dry_run: true,
+    edits: [{op: "set", path: "parameters.k", text: "2"}]}')" >"$OUT" ||
+    fail "dry run without a version: $(cat "$OUT")"
+[ "$(jq -r '.result.pipeline.parameters[0].value' "$OUT")" = 2 ] ||
+    fail "parameter: $(cat "$OUT")"
+[ "$(jq -r '.result | [.ok, has("text")] | join(" ")' "$OUT")" = \
+    "true false" ] || fail "reply: $(cat "$OUT")"
+rpc call pipeline.save "$(jq -nc --arg f "$F" '{file: $f, dry_run: true,
+    edits: [{op: "set", path: "pipeline.train.loop",
+    text: "{over: $table, into: $table, parallel: false}"}]}')" >"$OUT" ||
+    fail "dry run of a loop: $(cat "$OUT")"
+[ "$(jq -c '.result.pipeline.steps[0].loop' "$OUT")" = \
+    '{"over":"$table","into":"$table","filter":null,"parallel":false}' ] ||
+    fail "loop: $(cat "$OUT")"
+cmp -s "$F" "$TEST_TMP/dry.yml" || fail "a dry run changed the file"
 
 note "B6 stale base_version"
 old=$(version "$F")

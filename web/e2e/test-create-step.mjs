@@ -58,7 +58,7 @@ export default async function ({ L, tmp, env, page }) {
 	await page.keyboard.type('cnt');
 	const first = () => page.textContent('[role="option"][aria-selected="true"]');
 	L.check((await first()).includes('tasks/count.py'), `"cnt" does not pick count.py first: ${await first()}`);
-	// LOOM_SCREENSHOT=docs/editing.png refreshes the editor.md picture.
+	// LOOM_SCREENSHOT=docs/creating.png refreshes the editor.md picture.
 	if (process.env.LOOM_SCREENSHOT) await page.screenshot({ path: process.env.LOOM_SCREENSHOT });
 	await page.keyboard.press('ArrowDown');
 	await page.keyboard.press('ArrowUp');

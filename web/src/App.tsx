@@ -5,11 +5,11 @@
 // the terminal. Every run of the open pipeline shows up live, wherever
 // it was started (run.subscribe to all runs); changes made to its files
 // on disk arrive as file.changed and reload the graph in place.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore } from '@xyflow/react';
-import type { MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
-import { LayoutGrid, Maximize, Play, SlidersHorizontal, Square } from 'lucide-react';
-import { applyNodeChanges } from '@xyflow/react';
+import type { Edge, EdgeChange, MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
+import { LayoutGrid, Maximize, Play, Redo2, Save, SlidersHorizontal, Square, Undo2 } from 'lucide-react';
+import { applyEdgeChanges, applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
@@ -30,14 +30,22 @@ import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
 import { Details } from './panels/Details';
 import type { RunRequest } from './panels/Details';
-import { DirectEditing } from './edit/direct';
-import type { SaveResult } from './edit/direct';
 import { CreateLayer, freeNear, useAddStep } from './edit/CreateLayer';
 import { useTasks } from './edit/tasks';
 import { TaskBrowser } from './panels/TaskBrowser';
 import { SideTabs } from './panels/SideTabs';
 import { RunOverrides, overridesToSet } from './panels/RunOverrides';
 import type { Overrides } from './panels/RunOverrides';
+import { EditingContext } from './edit/context';
+import { EditStore } from './edit/store';
+import { EditBanners } from './edit/Banners';
+import { useAsk } from './edit/Ask';
+import { useEditKeys } from './edit/keys';
+import { deleteEdits, layoutKey, moveEdit } from './edit/graph';
+import { CLIP_KEY, copyNodes, parseClip, pasteEdits } from './edit/clipboard';
+import { nodeErrors } from './edit/diags';
+import { useConnecting } from './edit/useConnecting';
+import { Properties } from './panels/Properties';
 
 interface Props {
 	rpc: RpcClient;
@@ -72,7 +80,7 @@ function Editor({ rpc, targetId }: Props) {
 	const [target, setTarget] = useState<UiTarget | null>(null);
 	const [workspace, setWorkspace] = useState<Workspace | null>(null);
 	const [file, setFile] = useState<string | null>(null);
-	const [model, setModel] = useState<PipelineModel | null>(null);
+	const [diskModel, setModel] = useState<PipelineModel | null>(null);
 	const [loadError, setLoadError] = useState<string | null>(null);
 	const [loading, setLoading] = useState(false);
 	const [runs, setRuns] = useState<RunsState>(emptyRuns(''));
@@ -94,6 +102,18 @@ function Editor({ rpc, targetId }: Props) {
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
 	const itemNames = useRef(new Map<string, string>());
+
+	// Pending edits (edit/store.ts): the graph shows the daemon's dry run
+	// of the file plus every unsaved change.
+	const edits = useMemo(() => new EditStore(rpc), [rpc]);
+	const es = useSyncExternalStore(edits.subscribe, edits.getState);
+	const editing = useMemo(() => edits.editing(), [edits, es]);
+	const model = useMemo(() => edits.shown(diskModel), [edits, es, diskModel]);
+	const [askEl, ask] = useAsk();
+	useEffect(() => edits.setConnected(conn.state === 'open'), [edits, conn.state]);
+	useEffect(() => {
+		if (diskModel) edits.sync(diskModel);
+	}, [edits, diskModel]);
 
 	// Connection and the target.
 	useEffect(() => {
@@ -236,6 +256,10 @@ function Editor({ rpc, targetId }: Props) {
 		[rpc, store, refreshFresh, loadHistory, target],
 	);
 
+	edits.onReload = () => {
+		if (fileRef.current) void load(fileRef.current, true);
+	};
+
 	useEffect(() => {
 		fileRef.current = file;
 		setSelected(null);
@@ -252,6 +276,8 @@ function Editor({ rpc, targetId }: Props) {
 	const graph = useMemo(() => (model ? buildGraph(model) : null), [model]);
 	const structure = useMemo(() => (graph ? graph.nodes.map((n) => n.id).join('|') + '#' + graph.edges.map((e) => e.id).join('|') : ''), [graph]);
 	const laidOut = useRef<string | null>(null);
+	const lastLayout = useRef<PipelineModel['layout']>({});
+	const layoutSig = useMemo(() => JSON.stringify(model?.layout ?? {}), [model]);
 	useEffect(() => {
 		if (!model || !graph) {
 			setPlaced([]);
@@ -259,9 +285,16 @@ function Editor({ rpc, targetId }: Props) {
 		}
 		const same = laidOut.current === model.file;
 		laidOut.current = model.file;
-		setPlaced(layoutGraph(model, graph, false, same ? keptPositions(placedRef.current, graph.nodes) : undefined));
+		const kept = same ? keptPositions(placedRef.current, graph.nodes) : undefined;
+		// A saved position that changed (an undone or redone move, a save
+		// elsewhere) wins over where the node is drawn.
+		if (kept) movedInLayout(lastLayout.current, model.layout ?? {}, graph.nodes, kept);
+		lastLayout.current = model.layout ?? {};
+		const p = layoutGraph(model, graph, false, kept);
+		placedRef.current = p;
+		setPlaced(p);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [structure, model?.file]);
+	}, [structure, model?.file, layoutSig]);
 
 	// A big graph starts at its beginning, at full size, and draws only
 	// what is on screen: drawing a thousand nodes at once takes the
@@ -365,6 +398,16 @@ function Editor({ rpc, targetId }: Props) {
 		async (req: RunRequest) => {
 			if (!model) return;
 			setMessage(null);
+			// A run reads the file on disk: unsaved changes are saved first
+			// (or left out, when the user says so).
+			if (edits.dirty) {
+				const how = await ask<'save' | 'run' | 'cancel'>('This pipeline has unsaved changes, and a run uses the file on disk. Save them first?', [
+					{ label: 'Save and run', value: 'save', testid: 'ask-save-run' },
+					{ label: 'Run the saved file', value: 'run', testid: 'ask-run-saved' },
+					{ label: 'Cancel', value: 'cancel', testid: 'ask-cancel' },
+				]);
+				if (how === 'cancel' || (how === 'save' && !(await edits.save()))) return;
+			}
 			try {
 				const set = overridesToSet(overrides, model.parameters);
 				const r = await rpc.call<{ run: string; state?: string; queued_behind?: string; steps?: { name: string }[] }>('run.start', { file: model.file, ...req, ...(set.length ? { set } : {}) });
@@ -380,7 +423,7 @@ function Editor({ rpc, targetId }: Props) {
 				setMessage(`cannot start the run: ${(e as Error).message}`);
 			}
 		},
-		[rpc, model, overrides],
+		[rpc, model, overrides, edits, ask],
 	);
 
 	const stopRun = useCallback(async () => {
@@ -399,8 +442,22 @@ function Editor({ rpc, targetId }: Props) {
 		[model, graph, placed, runs, freshMap, showParams, selected],
 	);
 	const [nodes, setNodes] = useState<Node[]>([]);
+	const selEdges = useRef<string[]>([]);
+	const selNodes = useRef<string[]>([]);
+	const selectNext = useRef<string[] | null>(null);
+	const [edges, setEdges] = useState<Edge[]>([]);
 	useEffect(() => {
-		setNodes(flowData.nodes.map((n) => ({ ...n, selected: n.id === selected })));
+		const bad = model ? nodeErrors(model) : new Map<string, number>();
+		// The selection stays as React Flow has it (a Ctrl+click just made
+		// may not have reached onSelectionChange yet); pasted nodes are
+		// selected once they are drawn.
+		const asked = selectNext.current;
+		setNodes((prev) => {
+			const was = new Set(prev.filter((n) => n.selected).map((n) => n.id));
+			if (asked && flowData.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
+			const want = asked ? new Set(asked) : was;
+			return flowData.nodes.map((n) => ({ ...n, selected: want.size ? want.has(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined }));
+		});
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [flowData]);
 	const overview = lod || toOverview !== null;
@@ -413,19 +470,109 @@ function Editor({ rpc, targetId }: Props) {
 		},
 		[store, focusNode],
 	);
+	useEffect(() => {
+		setEdges(flowData.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
+	}, [flowData]);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
 		for (const c of ch)
 			if (c.type === 'position' && c.position && !c.dragging)
 				setPlaced((ps) => ps.map((p) => (p.id === c.id ? { ...p, x: c.position!.x, y: c.position!.y } : p)));
 	}, []);
+	const onEdgesChange = useCallback((ch: EdgeChange[]) => setEdges((es) => applyEdgeChanges(ch, es)), []);
+	// Every drag ends in a move edit per node moved (saved under layout:).
+	const onNodeDragStop = useCallback(
+		(_: unknown, __: Node, moved: Node[]) => {
+			const ms = moved.filter((n) => n.type !== 'group').map((n) => moveEdit(n.id, n.position.x, n.position.y));
+			if (ms.length) editing.apply(ms, ms.length === 1 ? `move ${layoutKey(moved[0].id)}` : `move ${ms.length} nodes`);
+			// The node dragged is the one selected (and deleted by Delete).
+			if (moved.length === 1) {
+				selNodes.current = [moved[0].id];
+				setSelected(moved[0].id);
+			}
+		},
+		[editing],
+	);
+	const removeSelected = useCallback(() => {
+		if (!model) return;
+		// What is drawn selected; the node in the panel when that is not among it.
+		const ns = selected && !selNodes.current.includes(selected) ? [selected] : selNodes.current;
+		const es = selEdges.current;
+		if (ns.length === 0 && es.length === 0) return;
+		const r = deleteEdits(model, ns, es);
+		if (r.refused.length) setMessage(r.refused.join('; '));
+		if (r.edits.length) editing.apply(r.edits, ns.length + es.length === 1 ? `delete ${(ns[0] ?? es[0]).replace(/^[a-z]+:/, '')}` : `delete ${ns.length + es.length} items`);
+		setSelected(null);
+		selEdges.current = [];
+		selNodes.current = [];
+	}, [model, selected, editing]);
+	// Copy and paste (edit/clipboard.ts): through localStorage, so another
+	// editor tab (another pipeline) can paste.
+	const copy = useCallback(() => {
+		if (!model) return;
+		const ids = selNodes.current.length ? selNodes.current : selected ? [selected] : [];
+		const byId = new Map(placedRef.current.map((p) => [p.id, p]));
+		const clip = copyNodes(model, ids, (id) => byId.get(id));
+		if (!clip) return;
+		const text = JSON.stringify(clip);
+		localStorage.setItem(CLIP_KEY, text);
+		void navigator.clipboard?.writeText(text).catch(() => undefined);
+		setMessage(null);
+	}, [model, selected]);
+	const paste = useCallback(() => {
+		if (!model) return;
+		const clip = parseClip(localStorage.getItem(CLIP_KEY));
+		if (!clip) return;
+		const r = pasteEdits(model, clip);
+		editing.apply(r.edits, `paste ${r.names.length} node${r.names.length === 1 ? '' : 's'}`);
+		selNodes.current = r.names;
+		selectNext.current = r.names;
+		setSelected(r.names[0] ?? null);
+	}, [model, editing]);
+	const keys = useMemo(
+		() => ({ save: () => void edits.save(), undo: () => edits.undo(), redo: () => edits.redo(), remove: removeSelected, copy, paste }),
+		[edits, removeSelected, copy, paste],
+	);
+	useEditKeys(keys);
+	const connecting = useConnecting(model, editing, setSelected);
+	// The title says when there are unsaved changes; leaving asks.
+	useEffect(() => {
+		document.title = model ? `${editing.dirty ? '* ' : ''}${model.name} — Loom` : 'Loom';
+	}, [model, editing.dirty]);
+	useEffect(() => {
+		if (!editing.dirty) return;
+		const onLeave = (e: BeforeUnloadEvent) => {
+			e.preventDefault();
+			e.returnValue = '';
+		};
+		window.addEventListener('beforeunload', onLeave);
+		return () => window.removeEventListener('beforeunload', onLeave);
+	}, [editing.dirty]);
+	const switchTo = useCallback(
+		async (f: string) => {
+			if (edits.dirty) {
+				const how = await ask<'save' | 'drop' | 'cancel'>(`${model?.name ?? 'This pipeline'} has unsaved changes.`, [
+					{ label: 'Save and switch', value: 'save', testid: 'ask-save-switch' },
+					{ label: 'Discard them', value: 'drop', testid: 'ask-discard' },
+					{ label: 'Cancel', value: 'cancel', testid: 'ask-cancel' },
+				]);
+				if (how === 'cancel' || (how === 'save' && !(await edits.save()))) return;
+				edits.discard();
+			}
+			setFile(f);
+		},
+		[edits, ask, model],
+	);
 
+	// Auto-layout places every node afresh, as one undoable change that
+	// saves the new positions (read-only: drawn, not saved).
 	const autoLayout = () => {
 		if (model && graph) {
 			const p = layoutGraph(model, graph, true);
 			placedRef.current = p;
 			setPlaced(p);
 			requestAnimationFrame(fit);
+			if (!editing.readOnly) editing.apply(p.filter((n) => n.kind !== 'group').map((n) => moveEdit(n.id, n.x, n.y)), 'auto-layout');
 		}
 	};
 
@@ -459,17 +606,13 @@ function Editor({ rpc, targetId }: Props) {
 	const selectedFresh = selected ? freshMap[selected] ?? null : null;
 	const modelVersion = model ? ((model as { version?: string | null }).version ?? null) : null;
 	const tasks = useTasks(rpc, model?.file ?? null, modelVersion);
-	const onSaved = useCallback(
-		(r: SaveResult, _label: string, created: boolean) => {
-			setMessage(r.ok ? null : 'Saved, but the pipeline is not valid yet (see the banner).');
-			// A written file is reloaded on file.changed; a new one is not watched yet.
-			if (created && fileRef.current) void load(fileRef.current, true);
-		},
-		[load],
-	);
-	const readOnly = !model ? 'no pipeline is open' : conn.state !== 'open' ? 'not connected to loomd' : null;
+	// A written file is reloaded on file.changed; a new one is not watched yet.
+	edits.onSaved = (created) => {
+		if (created && fileRef.current) void load(fileRef.current, true);
+	};
+	const readOnly = !model ? 'no pipeline is open' : editing.readOnly;
 	return (
-		<DirectEditing rpc={rpc} file={model?.file ?? null} version={modelVersion} readOnly={readOnly} onSaved={onSaved} onError={setMessage}>
+		<EditingContext.Provider value={editing}>
 		<div className="app">
 			<header className="toolbar">
 				<span className="brand">Loom</span>
@@ -477,7 +620,7 @@ function Editor({ rpc, targetId }: Props) {
 					<select
 						data-testid="workspace-select"
 						value={file ?? ''}
-						onChange={(e) => setFile(e.target.value)}
+						onChange={(e) => void switchTo(e.target.value)}
 						title="Pipelines in this folder"
 					>
 						{workspace.pipelines.map((p) => (
@@ -487,7 +630,22 @@ function Editor({ rpc, targetId }: Props) {
 						))}
 					</select>
 				)}
-				{!workspace && model && <span className="file" title={model.file}>{model.name}</span>}
+				{!workspace && model && (
+					<span className="file" title={model.file} data-testid="file-name">
+						{editing.dirty ? '* ' : ''}
+						{model.name}
+					</span>
+				)}
+				{workspace && editing.dirty && <span className="file" data-testid="file-name">*</span>}
+				<button data-testid="save" disabled={!editing.dirty || es.saving || !!es.conflict} onClick={() => void edits.save()} title="Save (Ctrl+S)">
+					<Save size={14} className="icon" /> Save
+				</button>
+				<button data-testid="undo" data-count={es.done.length} disabled={es.done.length === 0 || !!es.conflict} onClick={() => edits.undo()} title={es.done.length ? `Undo ${es.done[es.done.length - 1].label} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
+					<Undo2 size={14} className="icon" />
+				</button>
+				<button data-testid="redo" disabled={es.undone.length === 0 || !!es.conflict} onClick={() => edits.redo()} title={es.undone.length ? `Redo ${es.undone[es.undone.length - 1].label} (Ctrl+Shift+Z)` : 'Redo (Ctrl+Shift+Z)'}>
+					<Redo2 size={14} className="icon" />
+				</button>
 				<button data-testid="run-all" disabled={!canRun || running} onClick={() => startRun({})} title={running ? 'a run of this pipeline is going on' : undefined}>
 					<Play size={14} className="icon" /> Run all
 				</button>
@@ -495,7 +653,7 @@ function Editor({ rpc, targetId }: Props) {
 					<Square size={14} className="icon" /> Stop
 				</button>
 				{model && <RunOverrides params={model.parameters} value={overrides} onChange={setOverrides} />}
-				<button onClick={autoLayout} disabled={!model}>
+				<button onClick={autoLayout} disabled={!model} data-testid="auto-layout">
 					<LayoutGrid size={14} className="icon" /> Auto-layout
 				</button>
 				<button onClick={fit} disabled={!model} data-testid="fit" data-fit={fitMode}>
@@ -525,7 +683,8 @@ function Editor({ rpc, targetId }: Props) {
 					Lost the connection to loomd ({conn.why}). Retrying… If the daemon stopped, run <code>loomctl ui</code> again.
 				</div>
 			)}
-			{message && <div className="banner error">{message}</div>}
+			<EditBanners store={edits} state={es} />
+			{message && <div className="banner error" data-testid="message">{message}</div>}
 			{model && !model.ok && errors.length === 0 && (
 				<div className="banner error" data-testid="diagnostics">This pipeline cannot be run as it is.</div>
 			)}
@@ -568,15 +727,29 @@ function Editor({ rpc, targetId }: Props) {
 							key={model.file}
 							defaultViewport={startViewport}
 							nodes={shownNodes}
-							edges={overview ? NO_EDGES : flowData.edges}
+							edges={overview ? NO_EDGES : edges}
+							onEdgesChange={onEdgesChange}
 							nodeTypes={nodeTypes}
 							onNodesChange={onNodesChange}
+							onNodeDragStop={onNodeDragStop}
+							nodesDraggable={!editing.readOnly}
+							deleteKeyCode={null}
+							{...connecting.handlers}
+							onSelectionChange={({ nodes: ns, edges: es2 }) => {
+								selNodes.current = ns.map((n) => n.id);
+								selEdges.current = es2.map((e) => e.id);
+							}}
 							colorMode="system"
-							onNodeClick={(_, n) => {
+							onNodeClick={(e, n) => {
+								if (!(e.shiftKey || e.metaKey || e.ctrlKey)) selNodes.current = [n.id];
 								setSelected(n.id);
 								if (n.type === 'step') setTab(stepTab(store.steps(), n.id.slice(5)));
 							}}
-							onPaneClick={() => setSelected(null)}
+							onPaneClick={() => {
+								setSelected(null);
+								selNodes.current = [];
+								connecting.clear();
+							}}
 							minZoom={0.02}
 							onlyRenderVisibleElements={big}
 							proOptions={{ hideAttribution: true }}
@@ -590,6 +763,7 @@ function Editor({ rpc, targetId }: Props) {
 					{model && <CreateLayer rpc={rpc} model={model} tasks={tasks.tasks} pane={pane} />}
 				</section>
 				<aside className="side">
+					{model && <Properties model={model} selected={selected} busy={busy} onSelect={setSelected} />}
 					{model && (
 						<SideTabs
 							selected={selected}
@@ -614,8 +788,10 @@ function Editor({ rpc, targetId }: Props) {
 			<footer className="bottom">
 				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} />
 			</footer>
+			{askEl}
+			{connecting.refusal}
 		</div>
-		</DirectEditing>
+		</EditingContext.Provider>
 	);
 }
 
@@ -663,6 +839,19 @@ function loopItems(recs: Record<string, unknown>[], run: string, step: string): 
 /** The tab a click on a step shows: its own, else its last item's. */
 function stepTab(tabs: string[], step: string): string {
 	return tabs.includes(step) ? step : tabs.filter((t) => t.startsWith(`${step}/`)).pop() ?? step;
+}
+
+/** Nodes whose saved position changed between two layouts take the new one. */
+function movedInLayout(before: PipelineModel['layout'], after: PipelineModel['layout'], nodes: { id: string; kind: string }[], kept: Map<string, { x: number; y: number }>): void {
+	for (const n of nodes) {
+		if (n.kind === 'group') continue;
+		const k = layoutKey(n.id);
+		const a = after[k];
+		const b = before[k];
+		if (a?.x === b?.x && a?.y === b?.y) continue;
+		if (a) kept.set(n.id, { x: a.x, y: a.y });
+		else kept.delete(n.id);
+	}
 }
 
 /**

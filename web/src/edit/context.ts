@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: MIT
-// How editor features change the pipeline: they compute pipeline.save
-// edit objects (docs/protocol.md, "pipeline.save") and hand them to the
-// Editing of the context as one change. Who applies them (at once, or
-// kept as pending, undoable edits until saved) is the provider's affair;
-// features only call apply().
+// The editing API that every editing feature uses: a change is a list of
+// pipeline.save edits (docs/protocol.md) applied as one undoable step.
+// The provider is the editor (App.tsx, from an EditStore); features call
+// useEditing() and never talk to the daemon about edits themselves.
 import { createContext, useContext } from 'react';
 
-export type Edit = { op: 'set' | 'add' | 'remove' | 'rename' | 'move' | 'group'; [k: string]: unknown }; // pipeline.save edit objects
+/** One pipeline.save edit object (docs/protocol.md, "Edits"). */
+export type Edit = { op: 'set' | 'add' | 'remove' | 'rename' | 'move' | 'group'; [k: string]: unknown };
 
 export interface Editing {
-	apply(edits: Edit[], label: string): void; // one undoable change (not yet saved)
+	/** One undoable change (not yet saved). */
+	apply(edits: Edit[], label: string): void;
+	/** There are changes not saved yet. */
 	readonly dirty: boolean;
-	readonly readOnly: string | null; // why editing is off (null when allowed)
+	/** Why editing is off (null when allowed). */
+	readonly readOnly: string | null;
 }
 
 export const EditingContext = createContext<Editing | null>(null);

@@ -72,6 +72,8 @@ export function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
 		<div className={cls.join(' ')} data-testid={`node-step-${data.name}`} data-state={data.state} data-earlier={String(data.earlier)} data-fresh={data.fresh?.state ?? ''}>
 			<Handle type="target" position={Position.Left} />
 			<Handle type="target" position={Position.Top} id="param" className="param-handle" />
+			{data.loop && <Handle type="target" position={Position.Left} id="over" className="loop-handle" style={{ top: '82%' }} title="loop over (a folder)" />}
+			{data.loop && <Handle type="source" position={Position.Right} id="into" className="loop-handle" style={{ top: '82%' }} title="loop into (a folder)" />}
 			<div className="title">
 				{data.loop && <Repeat className="icon" size={12} aria-label="runs once per file" />}
 				{data.name}

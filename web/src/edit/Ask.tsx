@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// A question asked inside the page (never the browser's confirm()):
+// "Save and run?", "Discard your changes?". ask() resolves with the value
+// of the button pressed; Escape is the last button (cancel).
+import { useCallback, useEffect, useState } from 'react';
+import type { ReactNode } from 'react';
+
+export type Choice<T> = { label: string; value: T; testid: string };
+type Question = { text: ReactNode; choices: Choice<unknown>[]; done: (v: unknown) => void };
+
+export function useAsk(): [ReactNode, <T>(text: ReactNode, choices: Choice<T>[]) => Promise<T>] {
+	const [q, setQ] = useState<Question | null>(null);
+	const ask = useCallback(
+		<T,>(text: ReactNode, choices: Choice<T>[]) =>
+			new Promise<T>((resolve) => {
+				setQ({
+					text,
+					choices: choices as Choice<unknown>[],
+					done: (v) => {
+						setQ(null);
+						resolve(v as T);
+					},
+				});
+			}),
+		[],
+	);
+	useEffect(() => {
+		if (!q) return;
+		const onKey = (e: KeyboardEvent) => {
+			if (e.key === 'Escape') q.done(q.choices[q.choices.length - 1].value);
+		};
+		window.addEventListener('keydown', onKey);
+		return () => window.removeEventListener('keydown', onKey);
+	}, [q]);
+	const el = q ? (
+		<div className="ask-backdrop">
+			<div className="ask" role="dialog" aria-modal="true" data-testid="ask">
+				<p>{q.text}</p>
+				<div className="buttons">
+					{q.choices.map((c, i) => (
+						<button key={c.testid} data-testid={c.testid} autoFocus={i === 0} onClick={() => q.done(c.value)}>
+							{c.label}
+						</button>
+					))}
+				</div>
+			</div>
+		</div>
+	) : null;
+	return [el, ask];
+}
