@@ -46,6 +46,8 @@ export default async function ({ L, tmp, env, page }) {
 	await typeInto(page, 'add-data', 'description', 'Words to leave out');
 	await page.click('[data-testid="add-data-ok"]');
 	await page.waitForSelector('[data-testid="node-data-stopwords"]', { timeout: 15000 });
+	await page.keyboard.press('Control+s'); // changes stay pending until saved
+
 	let text = await L.waitForFile('stopwords saved', file, (t) => t.includes('stopwords'));
 	L.check(text.includes('  stopwords: {type: txt, path: data/stopwords.txt, description: Words to leave out}\n'), `stopwords is not written as its neighbours are:\n${text}`);
 	L.check(/\n {2}data:stopwords: \{x: -?\d+, y: -?\d+\}/.test(text), `no layout entry for data:stopwords:\n${text}`);
@@ -84,6 +86,8 @@ export default async function ({ L, tmp, env, page }) {
 	await typeInto(page, 'add-param', 'value', '10');
 	await page.keyboard.press('Enter');
 	await page.waitForSelector('[data-testid="node-param-epochs"]', { timeout: 15000 });
+
+	await page.keyboard.press('Control+s'); // changes stay pending until saved
 
 	text = await L.waitForFile('parameters saved', file, (t) => t.includes('epochs'));
 	const params = text.slice(text.indexOf('parameters:'));

@@ -38,6 +38,8 @@ export default async function ({ L, tmp, env, page }) {
 	const cx = placed.x + placed.width / 2 - pane.x;
 	const cy = placed.y + placed.height / 2 - pane.y;
 	L.check(Math.abs(cx - drop.x) < 30 && Math.abs(cy - drop.y) < 30, `merge_2 is at (${cx}, ${cy}), dropped at (${drop.x}, ${drop.y})`);
+	await page.keyboard.press('Control+s'); // changes stay pending until saved
+
 	let text = await L.waitForFile('merge_2 saved', file, (t) => t.includes('merge_2'));
 	L.check(/- name: merge_2\n\s+task: tasks\/merge.py\n\s+inputs: \{letters: null, lengths: null\}\n\s+outputs: \{-o: null\}\n/.test(text), `merge_2 is not written as expected:\n${text}`);
 	L.check(/layout:\n(.*\n)*\s+merge_2: \{x: -?\d+, y: -?\d+\}/.test(text), `no layout entry for merge_2:\n${text}`);
@@ -65,6 +67,8 @@ export default async function ({ L, tmp, env, page }) {
 	L.check((await first()).includes('tasks/count.py'), 'arrows did not come back to count.py');
 	await page.keyboard.press('Enter');
 	await page.waitForSelector('[data-testid="node-step-count"]', { timeout: 15000 });
+	await page.keyboard.press('Control+s'); // changes stay pending until saved
+
 	text = await L.waitForFile('count saved', file, (t) => /- name: count\n/.test(t));
 	L.check(/- name: count\n\s+task: tasks\/count.py\n\s+inputs: \{words: null\}\n\s+outputs: \{-o: null\}\n\s+args: \{--what: letters\}\n/.test(text), `count is not written as expected:\n${text}`);
 	L.check(L.keptLines(original, text), 'the second save lost original lines');

@@ -24,6 +24,8 @@ export default async function ({ L, tmp, env, page }) {
 	await page.waitForSelector('[data-testid="task-tasks/hello.sh"]');
 	await page.click('[aria-label="Add tasks/hello.sh"]');
 	await page.waitForSelector('[data-testid="node-step-hello"]', { timeout: 15000 });
+	await page.keyboard.press('Control+s'); // changes stay pending until saved
+
 	let text = await L.waitForFile('file created', file, (t) => t.includes('hello'));
 	L.check(/^pipeline:\n\s*- name: hello\n\s+task: tasks\/hello.sh\n/.test(text), `unexpected new file:\n${text}`);
 	L.check((fs.statSync(file).mode & 0o777) === 0o644, 'the new file is not 0644');
@@ -39,6 +41,8 @@ export default async function ({ L, tmp, env, page }) {
 	await page.fill('[data-testid="add-param"] [name="value"]', '3');
 	await page.click('[data-testid="add-param-ok"]');
 	await page.waitForSelector('[data-testid="node-param-times"]', { timeout: 15000 });
+	await page.keyboard.press('Control+s'); // changes stay pending until saved
+
 	text = await L.waitForFile('all saved', file, (t) => t.includes('greeting') && t.includes('times: 3'));
 	L.validates(env, file);
 }
