@@ -21,7 +21,6 @@
 #include "common/xmalloc.h"
 #include "loomd/sched.h"
 
-struct child;
 struct diags;
 struct fresh_plan;
 struct graph;
@@ -57,9 +56,9 @@ struct run_unit {
 	char *log_name;			/* file name inside the run folder */
 	char *marker;			/* "LOOM_STEP_ID=..." */
 	struct strv argv;
-	struct child *child;		/* NULL unless running */
+	uint64_t unit;			/* the executor's id; 0 unless running */
 	struct steplog *log;
-	pid_t pid;
+	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
 	bool signalled;			/* we sent TERM or KILL */
 	char *error;			/* why it could not start, or NULL */

@@ -102,8 +102,8 @@ run_unit_json(const struct run_unit *u, json_t *o)
 	 * recovery may have to kill): not yet reaped, so still the same
 	 * process. Most short steps never need it.
 	 */
-	if (u->child != NULL)
-		start = record_proc_start(u->pid);
+	if (u->unit != 0 && u->pid > 0)
+		start = record_proc_start((pid_t)u->pid);
 	if (start != 0)
 		json_object_set_new(o, "pid_start",
 		    json_integer((json_int_t)start));

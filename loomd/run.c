@@ -31,7 +31,7 @@
 #include "common/log.h"
 #include "common/loopitems.h"
 #include "common/pipeline.h"
-#include "loomd/child.h"
+#include "loomd/executor.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -48,9 +48,8 @@ static void run_do_wake(struct run *r, uint64_t at_ms);
 static void run_do_skipped(struct run *r, const struct sched_action *a);
 static void run_do_step_finished(struct run *r, const struct sched_action *a);
 static void run_do_finished(struct run *r, const struct sched_action *a);
-static void run_on_output(struct child *c, const char *data, size_t len,
-    void *arg);
-static void run_on_done(struct child *c, void *arg);
+static void run_on_output(void *arg, const char *data, size_t len);
+static void run_on_done(void *arg, int status);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
@@ -163,7 +162,7 @@ run_free(void *arg)
 		st = &r->steps[i];
 		for (j = 0; j < st->nunits; j++) {
 			u = &st->units[j];
-			child_free(u->child);
+			executor_release(r->loomd->executor, u->unit);
 			steplog_free(u->log);
 			free(u->path);
 			free(u->name);
@@ -408,13 +407,15 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	struct run_step *st = r->by_index[step];
 	struct run_unit *u;
 	struct command_env cenv;
-	struct child_spec spec;
+	struct executor_spec spec;
+	struct executor_started started;
 	struct loom_error err;
 	struct strv outs, envv;
 	const char *loop_item = NULL, *loop_output = NULL;
 	char *path, *slash, *task;
 	json_t *params, *argv;
 	size_t i;
+	int rc;
 
 	LOOM_ASSERT(st != NULL && item < st->nunits);
 	u = &st->units[item];
@@ -480,20 +481,21 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	spec.argv = (const char *const *)u->argv.v;
 	spec.envp = (const char *const *)envv.v;
 	spec.cwd = r->p->dir;
-	spec.marker = u->marker;
+	spec.tag = u->marker;
 	spec.on_output = run_on_output;
 	spec.on_done = run_on_done;
 	spec.arg = u;
-	u->child = child_spawn(r->loomd->base, &spec, &err);
+	rc = executor_start(r->loomd->executor, &spec, &started, &err);
 	strv_free(&envv);
-	if (u->child == NULL)
+	if (rc == -1)
 		goto fail;
-	u->pid = child_pid(u->child);
-	log_info("run %s: %s started, pid %d", r->id, u->label,
-	    (int)u->pid);
+	u->unit = started.id;
+	u->pid = started.pid;
+	log_info("run %s: %s started, pid %ld", r->id, u->label, u->pid);
 	/* At once, not with the next record: a crash must not lose it. */
 	record_journal_started(r->dir, st->name, st->loop ? (long)item : -1,
-	    u->pid, record_proc_start(u->pid), u->started);
+	    (pid_t)u->pid, u->pid > 0 ? record_proc_start((pid_t)u->pid) : 0,
+	    u->started);
 	r->journaled = true;
 
 	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
@@ -502,7 +504,8 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		json_object_set_new(params, "items",
 		    json_integer((json_int_t)st->nunits));
 	}
-	json_object_set_new(params, "pid", json_integer(u->pid));
+	if (u->pid > 0)
+		json_object_set_new(params, "pid", json_integer(u->pid));
 	argv = json_array();
 	for (i = 0; i < u->argv.n; i++)
 		json_array_append_new(argv, json_string(u->argv.v[i]));
@@ -602,15 +605,13 @@ run_do_signal(struct run *r, size_t step, size_t item, enum sched_signal sig)
 	if (st == NULL || item >= st->nunits)
 		return;
 	u = &st->units[item];
-	if (u->child == NULL)
+	if (u->unit == 0)
 		return;
 	u->signalled = true;
 	log_info("run %s: %s: sending %s", r->id, u->label,
 	    sig == SCHED_SIGNAL_KILL ? "SIGKILL" : "SIGTERM");
-	(void)child_signal(u->child, sig == SCHED_SIGNAL_KILL ? SIGKILL :
-	    SIGTERM);
-	if (u->marker != NULL && sig == SCHED_SIGNAL_KILL)
-		(void)child_sweep(u->marker);
+	executor_cancel(r->loomd->executor, u->unit,
+	    sig == SCHED_SIGNAL_KILL);
 }
 
 /* Ask for a sched_tick at at_ms. */
@@ -741,11 +742,9 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	r->finished = record_now();
 	r->finished_flag = true;
 	/* Whatever still carries the run's marker goes with it. */
-	if (r->cancelled || child_has_orphans()) {
-		marker = xasprintf("LOOM_RUN_ID=%s", r->id);
-		(void)child_sweep(marker);
-		free(marker);
-	}
+	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
+	executor_sweep(r->loomd->executor, marker, r->cancelled);
+	free(marker);
 	if (run_write_record(r, true) == -1)
 		run_keep_unwritten(r);
 	run_counts(r, &cnt);
@@ -826,14 +825,13 @@ run_end_unstarted(struct run *r, enum sched_result result)
 
 /* Output of a unit: to its log, then to subscribers. */
 static void
-run_on_output(struct child *c, const char *data, size_t len, void *arg)
+run_on_output(void *arg, const char *data, size_t len)
 {
 	struct run_unit *u = arg;
 	struct run *r = u->run;
 	struct run_step *st = r->by_index[u->step];
 	uint64_t offset;
 
-	(void)c;
 	offset = steplog_offset(u->log);
 	steplog_write(u->log, data, len);
 	notify_output(r->loomd, r->id, st->name, st->loop ? (long)u->item : -1,
@@ -842,14 +840,14 @@ run_on_output(struct child *c, const char *data, size_t len, void *arg)
 
 /* A unit's process exited and its output reached EOF. */
 static void
-run_on_done(struct child *c, void *arg)
+run_on_done(void *arg, int status)
 {
 	struct run_unit *u = arg;
 	struct run *r = u->run;
 	struct run_step *st = r->by_index[u->step];
 	json_t *params;
-	int status = child_status(c);
 
+	u->unit = 0;	/* the executor has forgotten it */
 	u->status = status;
 	u->finished = record_now();
 	/* Stopped by a cancel, even gracefully: its work is not done. */
@@ -874,8 +872,6 @@ run_on_done(struct child *c, void *arg)
 	steplog_free(u->log);
 	u->log = NULL;
 	log_info("run %s: %s ended (status %d)", r->id, u->label, status);
-	u->child = NULL;
-	child_free(c);
 	notify_output_end(r->loomd, r->id, st->name, st->loop ?
 	    (long)u->item : -1);
 	if (st->loop) {
@@ -960,16 +956,18 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 	return 0;
 }
 
-/* Module: set up child handling, recover records of a crashed daemon. */
+/*
+ * Module: recover records of a crashed daemon. The executor is the
+ * daemon's (loomd->executor), created before the modules.
+ */
 int
 run_module_init(struct loomd *loomd, struct loom_error *err)
 {
 	struct run_state *rs;
 	int n;
 
-	if (child_init(loomd->base, err) == -1)
-		return -1;
-	child_set_nofile(&loomd->nofile_orig);
+	(void)err;
+	LOOM_ASSERT(loomd->executor != NULL);
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
@@ -1054,7 +1052,6 @@ run_module_free(struct loomd *loomd)
 	}
 	if (rs->ev_retry != NULL)
 		event_free(rs->ev_retry);
-	child_shutdown();
 	free(rs);
 	loomd->runs = NULL;
 }
