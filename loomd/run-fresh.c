@@ -138,10 +138,10 @@ run_fresh_end(struct run *r, struct run_unit *u)
 	char detail[128];
 
 	loom_error_clear(&err);
-	if (u->state == RUN_UNIT_SUCCEEDED)
+	if (u->state == RUNSTATE_SUCCEEDED)
 		u->stamp = freshness_succeeded(r->p, u->step, u->path,
 		    u->output, &u->argv, &err);
-	else if (u->state == RUN_UNIT_CANCELLED)
+	else if (u->state == RUNSTATE_CANCELLED)
 		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
 	else {
 		if (u->status != -1 && WIFEXITED(u->status))

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "common/runstate.h"
 #include "common/xmalloc.h"
 #include "loomd/sched.h"
 
@@ -32,15 +33,6 @@ struct rpc_error;
 struct stamp;
 struct steplog;
 
-enum run_unit_state {
-	RUN_UNIT_PENDING,
-	RUN_UNIT_RUNNING,
-	RUN_UNIT_SUCCEEDED,
-	RUN_UNIT_FAILED,
-	RUN_UNIT_CANCELLED,
-	RUN_UNIT_INTERRUPTED,
-};
-
 struct run;
 
 /* One process of a run: a plain step, or one item of a loop step. */
@@ -48,7 +40,8 @@ struct run_unit {
 	struct run *run;
 	size_t step;
 	size_t item;
-	enum run_unit_state state;
+	enum run_state_kind state;	/* pending, running, succeeded,
+					   failed, cancelled */
 	char *path;			/* loop item: its file, else NULL */
 	char *name;			/* loop item: its file's name */
 	char *label;			/* "step" or "step[file name]" */
@@ -75,7 +68,7 @@ struct run_unit {
 struct run_step {
 	size_t index;			/* in the pipeline */
 	const char *name;		/* borrowed from the pipeline */
-	const char *state;		/* "pending", "running", ... (static) */
+	enum run_state_kind state;	/* pending, running, or how it ended */
 	bool loop;
 	bool listed;			/* loop: items known */
 	struct run_unit *units;
@@ -116,12 +109,10 @@ struct run {
 	bool force;			/* --force */
 	bool parallel;
 	size_t max_workers;
-	const char *state;		/* "running", "succeeded", ... */
+	enum run_state_kind state;	/* queued, running, or how it ended */
 	double started;
 	double finished;
 	uint64_t started_ms;
-	bool finished_flag;
-	bool cancelled;
 	struct sched_actions acts;
 	bool processing;		/* run_process is on the stack */
 	struct run_unit **stamps_due;	/* units whose stamp is not written */
@@ -220,7 +211,7 @@ void run_item_fields(const struct run_step *st, const struct run_unit *u,
 void run_item_counts(const struct run_step *st, json_t *o);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
-const char *run_unit_state_name(enum run_unit_state st);
-const char *run_result_name(enum sched_result res);
+/* The state a step or run that ended with res is in. */
+enum run_state_kind run_result_state(enum sched_result res);
 
 #endif

@@ -185,7 +185,7 @@ run_begin(struct run *r)
 		return;
 	}
 	run_mark_uptodate(r);
-	r->state = "running";
+	r->state = RUNSTATE_RUNNING;
 	r->started = record_now();
 	r->started_ms = loomd_now_ms();
 	run_write_record(r, true);
@@ -264,7 +264,7 @@ run_build_steps(struct run *r, size_t nsel)
 		st = &r->steps[n++];
 		st->index = i;
 		st->name = r->p->steps[i].name;
-		st->state = "pending";
+		st->state = RUNSTATE_PENDING;
 		st->status = -1;
 		st->failed_item = -1;
 		strv_init(&st->because);
@@ -381,10 +381,10 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
 	if (r->queued) {
-		r->state = "queued";
+		r->state = RUNSTATE_QUEUED;
 		r->queued_at = record_now();
 	} else {
-		r->state = "running";
+		r->state = RUNSTATE_RUNNING;
 		r->started = record_now();
 		r->started_ms = loomd_now_ms();
 	}
@@ -407,7 +407,8 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 
 	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
 	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
-	    "max_workers", (json_int_t)r->max_workers, "state", r->state);
+	    "max_workers", (json_int_t)r->max_workers, "state",
+	    runstate_name(r->state));
 	if (r->queued)
 		json_object_set_new(result, "queued_behind",
 		    json_string(r->behind));

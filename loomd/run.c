@@ -383,8 +383,6 @@ run_process(struct run *r)
 	r->processing = false;
 	/* After the steps that were waiting started: they need not wait. */
 	run_fresh_flush(r);
-	if (r->finished_flag)
-		loomd_defer_free(r->loomd, run_free, r);
 }
 
 /* Write a line into a unit's log (spawn errors), so `logs` shows it. */
@@ -419,9 +417,9 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 
 	LOOM_ASSERT(st != NULL && item < st->nunits);
 	u = &st->units[item];
-	if (r->cancelled) {
+	if (sched_is_cancelled(r->s)) {
 		/* Cancelled before it could start: start nothing. */
-		u->state = RUN_UNIT_CANCELLED;
+		u->state = RUNSTATE_CANCELLED;
 		sched_spawn_failed(r->s, step, item, &r->acts);
 		return;
 	}
@@ -430,13 +428,13 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		loop_output = u->output;
 	}
 	loom_error_clear(&err);
-	u->state = RUN_UNIT_RUNNING;
+	u->state = RUNSTATE_RUNNING;
 	u->started = record_now();
 	u->started_ms = loomd_now_ms();
 	if (st->started == 0) {
 		st->started = u->started;
 		st->started_ms = u->started_ms;
-		st->state = "running";
+		st->state = RUNSTATE_RUNNING;
 	}
 	path = xasprintf("%s/%s", r->dir, u->log_name);
 	u->log = steplog_new(path);
@@ -529,16 +527,17 @@ fail:
 		u->log_kept = steplog_kept(u->log);
 		steplog_close(u->log);
 	}
-	u->state = RUN_UNIT_FAILED;
+	u->state = RUNSTATE_FAILED;
 	u->status = -1;
 	u->finished = record_now();
 	record_journal_ended(r->dir, st->name, st->loop ? (long)item : -1, -1,
-	    u->finished, "failed");
+	    u->finished, runstate_name(u->state));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	if (st->loop) {
 		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
-		    "run", r->id, "step", st->name, "state", "failed",
+		    "run", r->id, "step", st->name, "state",
+		    runstate_name(u->state),
 		    "exit_code", "signal", "duration", 0.0,
 		    "error", err.message);
 		run_item_fields(st, u, params);
@@ -646,7 +645,7 @@ run_do_skipped(struct run *r, const struct sched_action *a)
 	json_t *params, *because;
 	size_t i;
 
-	st->state = "skipped";
+	st->state = RUNSTATE_SKIPPED;
 	because = json_array();
 	for (i = 0; i < a->nbecause; i++) {
 		strv_push(&st->because, r->p->steps[a->because[i]].name);
@@ -667,11 +666,11 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	json_t *params;
 	size_t i;
 
-	st->state = run_result_name(a->result);
+	st->state = run_result_state(a->result);
 	for (i = 0; i < st->nunits; i++) {
 		if (a->result == SCHED_RESULT_SUCCEEDED &&
-		    st->units[i].state == RUN_UNIT_CANCELLED)
-			st->state = "cancelled";
+		    st->units[i].state == RUNSTATE_CANCELLED)
+			st->state = RUNSTATE_CANCELLED;
 	}
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
@@ -684,12 +683,12 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	}
 	/* Units that never ran end with the step. */
 	for (i = 0; i < st->nunits; i++) {
-		if (st->units[i].state == RUN_UNIT_PENDING &&
+		if (st->units[i].state == RUNSTATE_PENDING &&
 		    a->result == SCHED_RESULT_CANCELLED)
-			st->units[i].state = RUN_UNIT_CANCELLED;
+			st->units[i].state = RUNSTATE_CANCELLED;
 	}
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
-	    "state", st->state);
+	    "state", runstate_name(st->state));
 	if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
 	    !st->loop && st->nunits == 1 && st->units[0].error != NULL) {
 		run_status_fields(-1, params);
@@ -700,7 +699,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 		run_status_fields(-1, params);
 		json_object_set_new(params, "error", json_string(st->error));
 	} else if (!st->loop && st->nunits == 1 &&
-	    st->units[0].state != RUN_UNIT_PENDING &&
+	    st->units[0].state != RUNSTATE_PENDING &&
 	    st->units[0].status != -1)
 		run_status_fields(st->units[0].status, params);
 	else
@@ -726,37 +725,36 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	switch (a->result) {
 	case SCHED_RESULT_SUCCEEDED:
 	case SCHED_RESULT_UPTODATE:
-		r->state = "succeeded";
+		r->state = RUNSTATE_SUCCEEDED;
 		break;
 	case SCHED_RESULT_CANCELLED:
-		r->state = "cancelled";
+		r->state = RUNSTATE_CANCELLED;
 		break;
 	default:
-		r->state = "failed";
+		r->state = RUNSTATE_FAILED;
 		break;
 	}
-	if (r->cancelled)
-		r->state = "cancelled";
+	if (sched_is_cancelled(r->s))
+		r->state = RUNSTATE_CANCELLED;
 	/* Stamps are on disk before anyone hears that the run ended. */
 	run_fresh_flush(r);
 	r->finished = record_now();
-	r->finished_flag = true;
 	/* Whatever still carries the run's marker goes with it. */
 	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
-	executor_sweep(r->loomd->executor, marker, r->cancelled);
+	executor_sweep(r->loomd->executor, marker, sched_is_cancelled(r->s));
 	free(marker);
 	if (run_write_record(r, true) == -1)
 		run_keep_unwritten(r);
 	run_counts(r, &cnt);
 	params = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-	    "run", r->id, "state", r->state,
+	    "run", r->id, "state", runstate_name(r->state),
 	    "steps_total", (json_int_t)cnt.total,
 	    "steps_succeeded", (json_int_t)cnt.succeeded,
 	    "steps_failed", (json_int_t)cnt.failed,
 	    "steps_skipped", (json_int_t)cnt.skipped,
 	    "steps_cancelled", (json_int_t)cnt.cancelled);
 	notify_event(r->loomd, r->id, "run.finished", params);
-	log_info("run %s %s", r->id, r->state);
+	log_info("run %s %s", r->id, runstate_name(r->state));
 	for (pp = &rs->active; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == r) {
 			*pp = r->next;
@@ -770,6 +768,8 @@ run_do_finished(struct run *r, const struct sched_action *a)
 		evtimer_del(r->ev_start);
 	run_dequeue(r->loomd, r->key);
 	loomd_update_idle(r->loomd);
+	/* Freed after this loop pass: callers still on the stack use it. */
+	loomd_defer_free(r->loomd, run_free, r);
 }
 
 /*
@@ -815,12 +815,11 @@ run_end_unstarted(struct run *r, enum sched_result result)
 	r->queued = false;
 	for (i = 0; i < r->nsteps; i++)
 		r->steps[i].state = result == SCHED_RESULT_CANCELLED ?
-		    "cancelled" : "pending";
+		    RUNSTATE_CANCELLED : RUNSTATE_PENDING;
 	memset(&a, 0, sizeof a);
 	a.type = SCHED_ACTION_RUN_FINISHED;
 	a.result = result;
 	run_do_finished(r, &a);
-	loomd_defer_free(r->loomd, run_free, r);
 }
 
 /* Output of a unit: to its log, then to subscribers. */
@@ -851,14 +850,14 @@ run_on_done(void *arg, int status)
 	u->status = status;
 	u->finished = record_now();
 	/* Stopped by a cancel, even gracefully: its work is not done. */
-	if (u->signalled && r->cancelled)
-		u->state = RUN_UNIT_CANCELLED;
+	if (u->signalled && sched_is_cancelled(r->s))
+		u->state = RUNSTATE_CANCELLED;
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		u->state = RUN_UNIT_SUCCEEDED;
+		u->state = RUNSTATE_SUCCEEDED;
 	else
-		u->state = RUN_UNIT_FAILED;
+		u->state = RUNSTATE_FAILED;
 	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    status, u->finished, run_unit_state_name(u->state));
+	    status, u->finished, runstate_name(u->state));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
@@ -876,7 +875,7 @@ run_on_done(void *arg, int status)
 	    (long)u->item : -1);
 	if (st->loop) {
 		params = json_pack("{s:s, s:s, s:s}", "run", r->id,
-		    "step", st->name, "state", run_unit_state_name(u->state));
+		    "step", st->name, "state", runstate_name(u->state));
 		run_item_fields(st, u, params);
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
@@ -933,10 +932,9 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 		free(dir);
 		return -1;
 	}
-	if (r->cancelled)
+	if (sched_is_cancelled(r->s))
 		return 0;
 	log_info("run %s: cancel", r->id);
-	r->cancelled = true;
 	if (r->queued) {
 		/* Never started: it just leaves the queue. */
 		run_end_unstarted(r, SCHED_RESULT_CANCELLED);
@@ -1027,16 +1025,16 @@ run_module_free(struct loomd *loomd)
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
 		for (i = 0; i < r->nsteps; i++) {
-			if (strcmp(r->steps[i].state, "running") == 0)
-				r->steps[i].state = "cancelled";
+			if (r->steps[i].state == RUNSTATE_RUNNING)
+				r->steps[i].state = RUNSTATE_CANCELLED;
 			for (j = 0; j < r->steps[i].nunits; j++) {
 				if (r->steps[i].units[j].state ==
-				    RUN_UNIT_RUNNING)
+				    RUNSTATE_RUNNING)
 					r->steps[i].units[j].state =
-					    RUN_UNIT_CANCELLED;
+					    RUNSTATE_CANCELLED;
 			}
 		}
-		r->state = "cancelled";
+		r->state = RUNSTATE_CANCELLED;
 		r->finished = record_now();
 		run_write_record(r, true);
 		run_free(r);
