@@ -39,6 +39,7 @@
 #include "common/paths.h"
 #include "common/pipeline-save.h"
 #include "common/pipeline.h"
+#include "common/plan.h"
 #include "common/protocol.h"
 #include "common/validate.h"
 #include "common/xmalloc.h"
@@ -557,8 +558,9 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
 	struct loom_error lerr;
+	struct plan_request rq = { .keep_invalid = true };
 	struct pipeline *p;
-	struct diags d;
+	struct plan pl;
 	const char *file, *base;
 	json_t *r, *env;
 	char *real, *bytes, version[PIPELINE_VERSION_LEN];
@@ -568,11 +570,9 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 		return NULL;
 	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		return NULL;
-	diags_init(&d);
-	p = pipeline_load_file(real, &d);
-	if (p != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
+	rq.file = real;
+	(void)plan_make(&pl, &rq);
+	p = pl.p;
 	if (p != NULL) {
 		env = http_target_env(loomd, -1);
 		r = rpc_pipeline_model(p, json_string_value(json_object_get(
@@ -583,8 +583,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 			    "{s:s}", "file", real), "%s: resolved paths and "
 			    "commands pass %d bytes, too many to send", real,
 			    OPEN_MAX_RESOLVED);
-			pipeline_free(p);
-			diags_free(&d);
+			plan_free(&pl);
 			free(real);
 			return NULL;
 		}
@@ -597,8 +596,8 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	    base == real ? 1 : (size_t)(base - real)));
 	json_object_set_new(r, "name", json_string(base + 1));
 	json_object_set_new(r, "ok", json_boolean(p != NULL &&
-	    d.nerrors == 0));
-	json_object_set_new(r, "diagnostics", rpc_params_diags(&d));
+	    pl.diags.nerrors == 0));
+	json_object_set_new(r, "diagnostics", rpc_params_diags(&pl.diags));
 	watch_open(loomd, client, real, p);
 	loom_error_clear(&lerr);
 	if ((bytes = fileio_read(real, PIPELINE_MAX_FILE_SIZE, &len,
@@ -611,8 +610,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	/* Temporary files of a save that died here go now. */
 	*strrchr(real, '/') = '\0';
 	(void)fileio_sweep_temps(real[0] != '\0' ? real : "/");
-	pipeline_free(p);
-	diags_free(&d);
+	plan_free(&pl);
 	free(real);
 	return r;
 }
@@ -625,8 +623,8 @@ static json_t *
 rpc_pipeline_validate(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
-	struct pipeline *p;
-	struct diags d;
+	struct plan_request rq = { .keep_invalid = true };
+	struct plan pl;
 	const char *file;
 	json_t *r;
 	char *real;
@@ -637,14 +635,11 @@ rpc_pipeline_validate(struct loomd *loomd, struct rpc_client *client,
 		return NULL;
 	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		return NULL;
-	diags_init(&d);
-	if ((p = pipeline_load_file(real, &d)) != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
-	r = json_pack("{s:b, s:o}", "ok", p != NULL && d.nerrors == 0,
-	    "diagnostics", rpc_params_diags(&d));
-	pipeline_free(p);
-	diags_free(&d);
+	rq.file = real;
+	(void)plan_make(&pl, &rq);
+	r = json_pack("{s:b, s:o}", "ok", pl.p != NULL &&
+	    pl.diags.nerrors == 0, "diagnostics", rpc_params_diags(&pl.diags));
+	plan_free(&pl);
 	free(real);
 	return r;
 }

@@ -18,22 +18,6 @@
 #include "loomd/run.h"
 #include "loomd/run-int.h"
 
-/* Copy a list of strings from params into sv. */
-int
-run_param_list(json_t *params, const char *name, struct strv *sv,
-    struct rpc_error *err)
-{
-	json_t *arr, *v;
-	size_t i;
-
-	arr = rpc_param_strings(params, name, false, err);
-	if (arr == NULL)
-		return json_object_get(params, name) != NULL ? -1 : 0;
-	json_array_foreach(arr, i, v)
-		strv_push(sv, json_string_value(v));
-	return 0;
-}
-
 /*
  * Incremental runs (common/freshness.h): URL data is fetched into the
  * cache and stands in for its URL, then the plan says which selected

@@ -191,9 +191,6 @@ void run_fresh_filter(struct run *r, size_t step,
 void run_fresh_end(struct run *r, struct run_unit *u);
 /* Write the stamps taken since the last flush. */
 void run_fresh_flush(struct run *r);
-/* Copy a list of strings from params[name] into sv; -1 with err set. */
-int run_param_list(json_t *params, const char *name, struct strv *sv,
-    struct rpc_error *err);
 
 /* run-json.c: the record and its parts. */
 json_t *run_record_json(const struct run *r);
