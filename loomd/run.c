@@ -398,6 +398,131 @@ run_log_message(struct run_unit *u, const char *msg)
 	free(line);
 }
 
+/* Make the parent folders of a loop item's outputs; -1 with err set. */
+static int
+run_unit_dirs(struct run *r, size_t step, const char *loop_output,
+    struct loom_error *err)
+{
+	struct strv outs;
+	char *slash;
+	size_t i;
+	int rc = 0;
+
+	strv_init(&outs);
+	if (command_output_paths(r->p, step, loop_output, &outs, err) == -1)
+		rc = -1;
+	for (i = 0; rc == 0 && i < outs.n; i++) {
+		slash = strrchr(outs.v[i], '/');
+		if (slash == NULL || slash == outs.v[i])
+			continue;
+		*slash = '\0';
+		if (fileio_mkdirs(outs.v[i], 0755, err) == -1)
+			rc = -1;
+	}
+	strv_free(&outs);
+	return rc;
+}
+
+/* Hand unit u to the executor and journal it; -1 with err set. */
+static int
+run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
+    struct loom_error *err)
+{
+	struct executor_spec spec;
+	struct executor_started started;
+	struct strv envv;
+	size_t i;
+	int rc;
+
+	strv_init(&envv);
+	for (i = 0; i < r->env.n; i++)
+		strv_push(&envv, r->env.v[i]);
+	strv_push(&envv, u->marker);
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (const char *const *)u->argv.v;
+	spec.envp = (const char *const *)envv.v;
+	spec.cwd = r->p->dir;
+	spec.tag = u->marker;
+	spec.on_output = run_on_output;
+	spec.on_done = run_on_done;
+	spec.arg = u;
+	rc = executor_start(r->loomd->executor, &spec, &started, err);
+	strv_free(&envv);
+	if (rc == -1)
+		return -1;
+	u->unit = started.id;
+	u->pid = started.pid;
+	log_info("run %s: %s started, pid %ld", r->id, u->label, u->pid);
+	/* At once, not with the next record: a crash must not lose it. */
+	record_journal_started(r->dir, st->name, st->loop ? (long)u->item :
+	    -1, (pid_t)u->pid, u->pid > 0 ? record_proc_start((pid_t)u->pid) :
+	    0, u->started);
+	r->journaled = true;
+	return 0;
+}
+
+/* The run.step_started event of unit u. */
+static void
+run_unit_started_event(struct run *r, struct run_step *st,
+    struct run_unit *u)
+{
+	json_t *params, *argv;
+	size_t i;
+
+	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
+	if (st->loop) {
+		run_item_fields(st, u, params);
+		json_object_set_new(params, "items",
+		    json_integer((json_int_t)st->nunits));
+	}
+	if (u->pid > 0)
+		json_object_set_new(params, "pid", json_integer(u->pid));
+	argv = json_array();
+	for (i = 0; i < u->argv.n; i++)
+		json_array_append_new(argv, json_string(u->argv.v[i]));
+	json_object_set_new(params, "argv", argv);
+	notify_event(r->loomd, r->id, "run.step_started", params);
+}
+
+/* Unit u could not start (err says why): it failed without running. */
+static void
+run_unit_start_failed(struct run *r, struct run_step *st,
+    struct run_unit *u, const struct loom_error *err)
+{
+	json_t *params;
+	char *task;
+
+	log_info("run %s: %s cannot start: %s", r->id, u->label,
+	    err->message);
+	task = pipeline_abspath(r->p, r->p->steps[st->index].task);
+	if (strstr(err->message, task) != NULL)
+		u->error = xstrdup(err->message);
+	else
+		u->error = xasprintf("%s (task %s)", err->message, task);
+	free(task);
+	run_log_message(u, u->error);
+	if (u->log != NULL) {
+		u->log_kept = steplog_kept(u->log);
+		steplog_close(u->log);
+	}
+	u->state = RUNSTATE_FAILED;
+	u->status = -1;
+	u->finished = record_now();
+	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
+	    -1, u->finished, runstate_name(u->state));
+	r->journaled = true;
+	run_fresh_end(r, u);
+	if (st->loop) {
+		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
+		    "run", r->id, "step", st->name, "state",
+		    runstate_name(u->state), "exit_code", "signal",
+		    "duration", 0.0, "error", err->message);
+		run_item_fields(st, u, params);
+		notify_event(r->loomd, r->id, "run.step_finished", params);
+	}
+	run_touch(r);
+}
+
 /* Start unit (step, item). */
 static void
 run_do_spawn(struct run *r, size_t step, size_t item)
@@ -405,15 +530,9 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	struct run_step *st = r->by_index[step];
 	struct run_unit *u;
 	struct command_env cenv;
-	struct executor_spec spec;
-	struct executor_started started;
 	struct loom_error err;
-	struct strv outs, envv;
 	const char *loop_item = NULL, *loop_output = NULL;
-	char *path, *slash, *task;
-	json_t *params, *argv;
-	size_t i;
-	int rc;
+	char *path;
 
 	LOOM_ASSERT(st != NULL && item < st->nunits);
 	u = &st->units[item];
@@ -449,101 +568,17 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
-
 	/* Output folders of a loop item (plain steps had theirs at start). */
-	if (st->loop) {
-		strv_init(&outs);
-		if (command_output_paths(r->p, step, loop_output, &outs,
-		    &err) == -1) {
-			strv_free(&outs);
-			goto fail;
-		}
-		for (i = 0; i < outs.n; i++) {
-			slash = strrchr(outs.v[i], '/');
-			if (slash == NULL || slash == outs.v[i])
-				continue;
-			*slash = '\0';
-			if (fileio_mkdirs(outs.v[i], 0755, &err) == -1) {
-				strv_free(&outs);
-				goto fail;
-			}
-		}
-		strv_free(&outs);
-	}
-
-	strv_init(&envv);
-	for (i = 0; i < r->env.n; i++)
-		strv_push(&envv, r->env.v[i]);
-	strv_push(&envv, u->marker);
-	memset(&spec, 0, sizeof spec);
-	spec.argv = (const char *const *)u->argv.v;
-	spec.envp = (const char *const *)envv.v;
-	spec.cwd = r->p->dir;
-	spec.tag = u->marker;
-	spec.on_output = run_on_output;
-	spec.on_done = run_on_done;
-	spec.arg = u;
-	rc = executor_start(r->loomd->executor, &spec, &started, &err);
-	strv_free(&envv);
-	if (rc == -1)
+	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
+	    run_unit_launch(r, st, u, &err) == -1)
 		goto fail;
-	u->unit = started.id;
-	u->pid = started.pid;
-	log_info("run %s: %s started, pid %ld", r->id, u->label, u->pid);
-	/* At once, not with the next record: a crash must not lose it. */
-	record_journal_started(r->dir, st->name, st->loop ? (long)item : -1,
-	    (pid_t)u->pid, u->pid > 0 ? record_proc_start((pid_t)u->pid) : 0,
-	    u->started);
-	r->journaled = true;
-
-	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
-	if (st->loop) {
-		run_item_fields(st, u, params);
-		json_object_set_new(params, "items",
-		    json_integer((json_int_t)st->nunits));
-	}
-	if (u->pid > 0)
-		json_object_set_new(params, "pid", json_integer(u->pid));
-	argv = json_array();
-	for (i = 0; i < u->argv.n; i++)
-		json_array_append_new(argv, json_string(u->argv.v[i]));
-	json_object_set_new(params, "argv", argv);
-	notify_event(r->loomd, r->id, "run.step_started", params);
+	run_unit_started_event(r, st, u);
 	run_touch(r);
 	sched_spawned(r->s, step, item, &r->acts);
 	return;
 
 fail:
-	log_info("run %s: %s cannot start: %s", r->id, u->label,
-	    err.message);
-	task = pipeline_abspath(r->p, r->p->steps[step].task);
-	if (strstr(err.message, task) != NULL)
-		u->error = xstrdup(err.message);
-	else
-		u->error = xasprintf("%s (task %s)", err.message, task);
-	free(task);
-	run_log_message(u, u->error);
-	if (u->log != NULL) {
-		u->log_kept = steplog_kept(u->log);
-		steplog_close(u->log);
-	}
-	u->state = RUNSTATE_FAILED;
-	u->status = -1;
-	u->finished = record_now();
-	record_journal_ended(r->dir, st->name, st->loop ? (long)item : -1, -1,
-	    u->finished, runstate_name(u->state));
-	r->journaled = true;
-	run_fresh_end(r, u);
-	if (st->loop) {
-		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
-		    "run", r->id, "step", st->name, "state",
-		    runstate_name(u->state),
-		    "exit_code", "signal", "duration", 0.0,
-		    "error", err.message);
-		run_item_fields(st, u, params);
-		notify_event(r->loomd, r->id, "run.step_finished", params);
-	}
-	run_touch(r);
+	run_unit_start_failed(r, st, u, &err);
 	sched_spawn_failed(r->s, step, item, &r->acts);
 }
 
