@@ -118,14 +118,15 @@ run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
 void
 run_fresh_end(struct run *r, struct run_unit *u)
 {
+	enum run_state_kind state = run_unit_state(u);
 	struct loom_error err;
 	char detail[128];
 
 	loom_error_clear(&err);
-	if (u->state == RUNSTATE_SUCCEEDED)
+	if (state == RUNSTATE_SUCCEEDED)
 		u->stamp = freshness_succeeded(r->p, u->step, u->path,
 		    u->output, &u->argv, &err);
-	else if (u->state == RUNSTATE_CANCELLED)
+	else if (state == RUNSTATE_CANCELLED)
 		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
 	else {
 		if (u->status != -1 && WIFEXITED(u->status))

@@ -40,8 +40,6 @@ struct run_unit {
 	struct run *run;
 	size_t step;
 	size_t item;
-	enum run_state_kind state;	/* pending, running, succeeded,
-					   failed, cancelled */
 	char *path;			/* loop item: its file, else NULL */
 	char *name;			/* loop item: its file's name */
 	char *label;			/* "step" or "step[file name]" */
@@ -53,7 +51,6 @@ struct run_unit {
 	struct steplog *log;
 	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
-	bool signalled;			/* we sent TERM or KILL */
 	char *error;			/* why it could not start, or NULL */
 	double started;
 	double finished;
@@ -208,6 +205,8 @@ void run_item_fields(const struct run_step *st, const struct run_unit *u,
 void run_item_counts(const struct run_step *st, json_t *o);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
+/* How unit u stands: the scheduler's (sched_unit_view), never kept here. */
+enum run_state_kind run_unit_state(const struct run_unit *u);
 /* The state a step or run that ended with res is in. */
 enum run_state_kind run_result_state(enum sched_result res);
 

@@ -39,6 +39,12 @@ run_result_state(enum sched_result res)
 	return RUNSTATE_UNKNOWN;
 }
 
+enum run_state_kind
+run_unit_state(const struct run_unit *u)
+{
+	return sched_unit_view(u->run->s, u->step, u->item);
+}
+
 /* exit_code and signal of a wait status into o. */
 void
 run_status_fields(int status, json_t *o)
@@ -70,13 +76,13 @@ run_time(double t)
 static void
 run_unit_json(const struct run_unit *u, json_t *o)
 {
+	enum run_state_kind state = run_unit_state(u);
 	json_t *argv = json_array();
 	unsigned long long start = 0;
 	size_t i;
 
-	json_object_set_new(o, "state",
-	    json_string(runstate_name(u->state)));
-	if (u->state != RUNSTATE_PENDING && u->state != RUNSTATE_RUNNING)
+	json_object_set_new(o, "state", json_string(runstate_name(state)));
+	if (runstate_is_final(state))
 		run_status_fields(u->status, o);
 	else {
 		json_object_set_new(o, "exit_code", json_null());
@@ -139,9 +145,9 @@ run_item_counts(const struct run_step *st, json_t *o)
 	size_t i, ok = 0, failed = 0;
 
 	for (i = 0; i < st->nunits; i++) {
-		if (st->units[i].state == RUNSTATE_SUCCEEDED)
+		if (run_unit_state(&st->units[i]) == RUNSTATE_SUCCEEDED)
 			ok++;
-		else if (st->units[i].state == RUNSTATE_FAILED)
+		else if (run_unit_state(&st->units[i]) == RUNSTATE_FAILED)
 			failed++;
 	}
 	json_object_set_new(o, "items_total",
@@ -416,7 +422,7 @@ run_log_live(const struct run *r, const char *step, long item, char **name,
 		return -1;
 	u = &st->units[item < 0 ? 0 : item];
 	*name = xstrdup(u->log_name);
-	*state = u->state;
+	*state = run_unit_state(u);
 	return 0;
 }
 

@@ -494,6 +494,8 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 
 	log_info("run %s: %s cannot start: %s", r->id, u->label,
 	    err->message);
+	/* The scheduler first: the unit's state is its (failed). */
+	sched_spawn_failed(r->s, st->index, u->item, &r->acts);
 	task = pipeline_abspath(r->p, r->p->steps[st->index].task);
 	if (strstr(err->message, task) != NULL)
 		u->error = xstrdup(err->message);
@@ -505,17 +507,16 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 		u->log_kept = steplog_kept(u->log);
 		steplog_close(u->log);
 	}
-	u->state = RUNSTATE_FAILED;
 	u->status = -1;
 	u->finished = record_now();
 	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    -1, u->finished, runstate_name(u->state));
+	    -1, u->finished, runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	if (st->loop) {
 		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
 		    "run", r->id, "step", st->name, "state",
-		    runstate_name(u->state), "exit_code", "signal",
+		    runstate_name(run_unit_state(u)), "exit_code", "signal",
 		    "duration", 0.0, "error", err->message);
 		run_item_fields(st, u, params);
 		notify_event(r->loomd, r->id, "run.step_finished", params);
@@ -538,7 +539,6 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	u = &st->units[item];
 	if (sched_is_cancelled(r->s)) {
 		/* Cancelled before it could start: start nothing. */
-		u->state = RUNSTATE_CANCELLED;
 		sched_spawn_failed(r->s, step, item, &r->acts);
 		return;
 	}
@@ -547,7 +547,6 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		loop_output = u->output;
 	}
 	loom_error_clear(&err);
-	u->state = RUNSTATE_RUNNING;
 	u->started = record_now();
 	u->started_ms = loomd_now_ms();
 	if (st->started == 0) {
@@ -579,7 +578,6 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 
 fail:
 	run_unit_start_failed(r, st, u, &err);
-	sched_spawn_failed(r->s, step, item, &r->acts);
 }
 
 /* List a loop step's items. */
@@ -641,7 +639,6 @@ run_do_signal(struct run *r, size_t step, size_t item, enum sched_signal sig)
 	u = &st->units[item];
 	if (u->unit == 0)
 		return;
-	u->signalled = true;
 	log_info("run %s: %s: sending %s", r->id, u->label,
 	    sig == SCHED_SIGNAL_KILL ? "SIGKILL" : "SIGTERM");
 	executor_cancel(r->loomd->executor, u->unit,
@@ -699,14 +696,8 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 {
 	struct run_step *st = r->by_index[a->step];
 	json_t *params;
-	size_t i;
 
 	st->state = run_result_state(a->result);
-	for (i = 0; i < st->nunits; i++) {
-		if (a->result == SCHED_RESULT_SUCCEEDED &&
-		    st->units[i].state == RUNSTATE_CANCELLED)
-			st->state = RUNSTATE_CANCELLED;
-	}
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
 	if (st->loop && a->result == SCHED_RESULT_FAILED)
@@ -715,12 +706,6 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	st->finished_ms = loomd_now_ms();
 	if (st->started_ms == 0) {
 		st->started_ms = st->finished_ms;
-	}
-	/* Units that never ran end with the step. */
-	for (i = 0; i < st->nunits; i++) {
-		if (st->units[i].state == RUNSTATE_PENDING &&
-		    a->result == SCHED_RESULT_CANCELLED)
-			st->units[i].state = RUNSTATE_CANCELLED;
 	}
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
 	    "state", runstate_name(st->state));
@@ -734,7 +719,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 		run_status_fields(-1, params);
 		json_object_set_new(params, "error", json_string(st->error));
 	} else if (!st->loop && st->nunits == 1 &&
-	    st->units[0].state != RUNSTATE_PENDING &&
+	    run_unit_state(&st->units[0]) != RUNSTATE_PENDING &&
 	    st->units[0].status != -1)
 		run_status_fields(st->units[0].status, params);
 	else
@@ -884,15 +869,11 @@ run_on_done(void *arg, int status)
 	u->unit = 0;	/* the executor has forgotten it */
 	u->status = status;
 	u->finished = record_now();
-	/* Stopped by a cancel, even gracefully: its work is not done. */
-	if (u->signalled && sched_is_cancelled(r->s))
-		u->state = RUNSTATE_CANCELLED;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		u->state = RUNSTATE_SUCCEEDED;
-	else
-		u->state = RUNSTATE_FAILED;
+	/* The scheduler decides how it ended; its actions wait below. */
+	sched_exited(r->s, u->step, u->item, status, &r->acts);
+	sched_output_closed(r->s, u->step, u->item, &r->acts);
 	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    status, u->finished, runstate_name(u->state));
+	    status, u->finished, runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
@@ -910,7 +891,8 @@ run_on_done(void *arg, int status)
 	    (long)u->item : -1);
 	if (st->loop) {
 		params = json_pack("{s:s, s:s, s:s}", "run", r->id,
-		    "step", st->name, "state", runstate_name(u->state));
+		    "step", st->name, "state",
+		    runstate_name(run_unit_state(u)));
 		run_item_fields(st, u, params);
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
@@ -918,8 +900,6 @@ run_on_done(void *arg, int status)
 		notify_event(r->loomd, r->id, "run.step_finished", params);
 	}
 	run_touch(r);
-	sched_exited(r->s, u->step, u->item, status, &r->acts);
-	sched_output_closed(r->s, u->step, u->item, &r->acts);
 	run_process(r);
 }
 
@@ -1053,22 +1033,16 @@ run_module_free(struct loomd *loomd)
 {
 	struct run_state *rs = run_state_get(loomd);
 	struct run *r, *next;
-	size_t i, j;
+	size_t i;
 
 	if (rs == NULL)
 		return;
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
-		for (i = 0; i < r->nsteps; i++) {
+		for (i = 0; i < r->nsteps; i++)
 			if (r->steps[i].state == RUNSTATE_RUNNING)
 				r->steps[i].state = RUNSTATE_CANCELLED;
-			for (j = 0; j < r->steps[i].nunits; j++) {
-				if (r->steps[i].units[j].state ==
-				    RUNSTATE_RUNNING)
-					r->steps[i].units[j].state =
-					    RUNSTATE_CANCELLED;
-			}
-		}
+		sched_abandon(r->s);
 		r->state = RUNSTATE_CANCELLED;
 		r->finished = record_now();
 		run_write_record(r, true);

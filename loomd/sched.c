@@ -411,7 +411,10 @@ sched_unit_done(struct sched *s, size_t step, size_t item,
 	s->busy--;
 	st->ndone++;
 	if (u->outcome == SCHED_OUTCOME_NONE) {
-		if (WIFEXITED(u->status) && WEXITSTATUS(u->status) == 0)
+		/* Stopped by a cancel, even gracefully: its work is not done. */
+		if (s->cancelled && (u->term_sent || u->kill_sent))
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+		else if (WIFEXITED(u->status) && WEXITSTATUS(u->status) == 0)
 			u->outcome = SCHED_OUTCOME_OK;
 		else if (u->term_sent || u->kill_sent)
 			u->outcome = SCHED_OUTCOME_CANCELLED;
@@ -924,6 +927,59 @@ bool
 sched_is_cancelled(const struct sched *s)
 {
 	return s->cancelled;
+}
+
+/* How a unit stands, as users see it. */
+enum run_state_kind
+sched_unit_view(const struct sched *s, size_t step, size_t item)
+{
+	const struct sched_unit *u;
+
+	LOOM_ASSERT(step < s->n);
+	/* Listed after a cancel: the scheduler never took the items. */
+	if (item >= s->steps[step].nunits)
+		return RUNSTATE_PENDING;
+	u = &s->steps[step].units[item];
+	switch (u->state) {
+	case SCHED_UNIT_IDLE:
+	case SCHED_UNIT_QUEUED:
+		return RUNSTATE_PENDING;
+	case SCHED_UNIT_DONE:
+		break;
+	default:
+		return RUNSTATE_RUNNING;
+	}
+	switch (u->outcome) {
+	case SCHED_OUTCOME_OK:
+		return RUNSTATE_SUCCEEDED;
+	case SCHED_OUTCOME_FAILED:
+		return RUNSTATE_FAILED;
+	case SCHED_OUTCOME_CANCELLED:
+		return RUNSTATE_CANCELLED;
+	case SCHED_OUTCOME_NONE:
+		break;
+	}
+	return RUNSTATE_UNKNOWN;
+}
+
+/* Units that were started and have not ended are cancelled: no actions. */
+void
+sched_abandon(struct sched *s)
+{
+	struct sched_unit *u;
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		for (j = 0; j < s->steps[i].nunits; j++) {
+			u = &s->steps[i].units[j];
+			if (u->state == SCHED_UNIT_DONE ||
+			    u->state == SCHED_UNIT_IDLE ||
+			    u->state == SCHED_UNIT_QUEUED)
+				continue;
+			u->state = SCHED_UNIT_DONE;
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+		}
+	}
 }
 
 /* The number of units holding a worker. */

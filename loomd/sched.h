@@ -42,6 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/runstate.h"
+
 struct graph;
 
 struct sched;
@@ -204,6 +206,19 @@ bool sched_is_cancelled(const struct sched *s);
 /* Units holding a worker (spawning, running, or waiting for exit/EOF). */
 size_t sched_busy_workers(const struct sched *s);
 void sched_get_counts(const struct sched *s, struct sched_counts *c);
+/*
+ * How unit (step, item) stands, as records and events show it: pending
+ * (not started), running (from SPAWN until both exit and EOF), then
+ * succeeded, failed, or cancelled (dropped before it ran, or stopped by
+ * a cancel, whatever its exit status). The one source of unit states.
+ */
+enum run_state_kind sched_unit_view(const struct sched *s, size_t step,
+    size_t item);
+/*
+ * The daemon exits with the run still going: every unit started and not
+ * ended counts as cancelled. No actions; the scheduler is done with.
+ */
+void sched_abandon(struct sched *s);
 
 /* "succeeded", "failed", ... */
 const char *sched_result_name(enum sched_result r);

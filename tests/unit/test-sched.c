@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,6 +132,13 @@ h_take(struct h *h)
 }
 
 #define EXPECT(h, text)	assert_string_equal(h_take(h), (text))
+
+/*
+ * The state of unit (step, item) as records and events spell it
+ * (common/runstate.c): what users see comes from the scheduler alone.
+ */
+#define SEES(h, step, item, text) assert_string_equal(runstate_name( \
+    sched_unit_view((h)->s, h_step((h), (step)), (item))), (text))
 
 /* Unit events by name. */
 static void
@@ -652,10 +660,53 @@ test_sched_cancel_exit_zero_after_term(void **state)
 	(void)state;
 	sched_start(h->s, &h->acts);
 	h_spawned(h, "a", 0);
+	SEES(h, "a", 0, "running");
 	sched_cancel(h->s, 0, &h->acts);
 	EXPECT(h, "spawn a\nsignal a TERM\nwake 5000");
+	/* Stopped by the cancel, even gracefully: its work is not done. */
 	h_run(h, "a", 0, 0);
-	EXPECT(h, "finished a succeeded\nrun cancelled 1/1/0/0/0");
+	EXPECT(h, "finished a cancelled\nrun cancelled 1/0/0/0/1");
+	SEES(h, "a", 0, "cancelled");
+	h_free(h);
+}
+
+static void
+test_sched_unit_views(void **state)
+{
+	/* pending -> running -> succeeded/failed; a spawn that failed is
+	   failed; an item a cancel drops is cancelled, one in flight too
+	   once it ends. */
+	struct h *h = h_new(lp, 2, "loop<prep", NULL, true, 1);
+
+	(void)state;
+	sched_set_loop(h->s, 1, false);
+	sched_start(h->s, &h->acts);
+	EXPECT(h, "spawn prep");
+	SEES(h, "prep", 0, "running");
+	h_spawned(h, "prep", 0);
+	h_run(h, "prep", 0, 0);
+	SEES(h, "prep", 0, "succeeded");
+	EXPECT(h, "finished prep succeeded\nlist loop");
+	sched_set_items(h->s, 1, 4, &h->acts);
+	EXPECT(h, "spawn loop[0]");
+	SEES(h, "loop", 0, "running");
+	SEES(h, "loop", 1, "pending");
+	h_spawned(h, "loop", 0);
+	h_run(h, "loop", 0, 1 << 8);
+	SEES(h, "loop", 0, "failed");
+	EXPECT(h, "spawn loop[1]");
+	sched_spawn_failed(h->s, 1, 1, &h->acts);
+	SEES(h, "loop", 1, "failed");
+	EXPECT(h, "spawn loop[2]");
+	h_spawned(h, "loop", 2);
+	SEES(h, "loop", 3, "pending");
+	sched_cancel(h->s, 0, &h->acts);
+	EXPECT(h, "signal loop[2] TERM\nwake 5000");
+	SEES(h, "loop", 3, "cancelled");
+	SEES(h, "loop", 2, "running");
+	h_run(h, "loop", 2, SIGTERM);
+	SEES(h, "loop", 2, "cancelled");
+	EXPECT(h, "finished loop failed\nrun cancelled 2/1/1/0/0");
 	h_free(h);
 }
 
@@ -982,6 +1033,7 @@ main(void)
 		cmocka_unit_test(test_sched_cancel_spawn_after_kill_phase),
 		cmocka_unit_test(test_sched_cancel_running_with_queued),
 		cmocka_unit_test(test_sched_cancel_exit_zero_after_term),
+		cmocka_unit_test(test_sched_unit_views),
 		cmocka_unit_test(test_sched_cancel_loop),
 		cmocka_unit_test(test_sched_cancel_sequential_loop),
 		cmocka_unit_test(test_sched_property_random),
