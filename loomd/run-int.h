@@ -65,7 +65,6 @@ struct run_unit {
 struct run_step {
 	size_t index;			/* in the pipeline */
 	const char *name;		/* borrowed from the pipeline */
-	enum run_state_kind state;	/* pending, running, or how it ended */
 	bool loop;
 	bool listed;			/* loop: items known */
 	struct run_unit *units;
@@ -207,7 +206,8 @@ void run_item_counts(const struct run_step *st, json_t *o);
 void run_status_fields(int status, json_t *o);
 /* How unit u stands: the scheduler's (sched_unit_view), never kept here. */
 enum run_state_kind run_unit_state(const struct run_unit *u);
-/* The state a step or run that ended with res is in. */
-enum run_state_kind run_result_state(enum sched_result res);
+/* How step st of r stands: the scheduler's (sched_step_view). */
+enum run_state_kind run_step_state(const struct run *r,
+    const struct run_step *st);
 
 #endif

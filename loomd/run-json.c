@@ -20,29 +20,16 @@
 
 static void run_unit_json(const struct run_unit *u, json_t *o);
 
-/* The state of a step or run that ended with res. */
-enum run_state_kind
-run_result_state(enum sched_result res)
-{
-	switch (res) {
-	case SCHED_RESULT_SUCCEEDED:
-		return RUNSTATE_SUCCEEDED;
-	case SCHED_RESULT_FAILED:
-		return RUNSTATE_FAILED;
-	case SCHED_RESULT_SKIPPED:
-		return RUNSTATE_SKIPPED;
-	case SCHED_RESULT_CANCELLED:
-		return RUNSTATE_CANCELLED;
-	case SCHED_RESULT_UPTODATE:
-		return RUNSTATE_UPTODATE;
-	}
-	return RUNSTATE_UNKNOWN;
-}
-
 enum run_state_kind
 run_unit_state(const struct run_unit *u)
 {
 	return sched_unit_view(u->run->s, u->step, u->item);
+}
+
+enum run_state_kind
+run_step_state(const struct run *r, const struct run_step *st)
+{
+	return sched_step_view(r->s, st->index);
 }
 
 /* exit_code and signal of a wait status into o. */
@@ -169,7 +156,7 @@ run_counts(const struct run *r, struct sched_counts *c)
 	memset(c, 0, sizeof *c);
 	c->total = r->nsteps;
 	for (i = 0; i < r->nsteps; i++) {
-		switch (r->steps[i].state) {
+		switch (run_step_state(r, &r->steps[i])) {
 		case RUNSTATE_SUCCEEDED:
 		case RUNSTATE_UPTODATE:
 			c->succeeded++;
@@ -196,6 +183,7 @@ run_record_json(const struct run *r)
 	struct sched_counts cnt;
 	json_t *rec, *steps, *o, *items, *it, *because;
 	const struct run_step *st;
+	enum run_state_kind state;
 	size_t i, j, done = 0;
 
 	run_counts(r, &cnt);
@@ -227,18 +215,19 @@ run_record_json(const struct run *r)
 		st = &r->steps[i];
 		o = json_object();
 		json_object_set_new(o, "name", json_string(st->name));
+		state = run_step_state(r, st);
 		json_object_set_new(o, "state",
-		    json_string(runstate_name(st->state)));
-		if (runstate_is_final(st->state))
+		    json_string(runstate_name(state)));
+		if (runstate_is_final(state))
 			done++;
 		if (!st->loop && st->nunits == 1) {
 			run_unit_json(&st->units[0], o);
 			json_object_set_new(o, "state",
-			    json_string(runstate_name(st->state)));
+			    json_string(runstate_name(state)));
 		} else {
-			if (st->state == RUNSTATE_FAILED)
+			if (state == RUNSTATE_FAILED)
 				run_status_fields(st->status, o);
-			else if (st->state == RUNSTATE_SUCCEEDED)
+			else if (state == RUNSTATE_SUCCEEDED)
 				run_status_fields(0, o);
 			else
 				run_status_fields(-1, o);

@@ -201,7 +201,6 @@ run_build_steps(struct run *r, size_t nsel)
 		st = &r->steps[n++];
 		st->index = i;
 		st->name = r->p->steps[i].name;
-		st->state = RUNSTATE_PENDING;
 		st->status = -1;
 		st->failed_item = -1;
 		strv_init(&st->because);

@@ -552,7 +552,6 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	if (st->started == 0) {
 		st->started = u->started;
 		st->started_ms = u->started_ms;
-		st->state = RUNSTATE_RUNNING;
 	}
 	path = xasprintf("%s/%s", r->dir, u->log_name);
 	u->log = steplog_new(path);
@@ -677,7 +676,6 @@ run_do_skipped(struct run *r, const struct sched_action *a)
 	json_t *params, *because;
 	size_t i;
 
-	st->state = RUNSTATE_SKIPPED;
 	because = json_array();
 	for (i = 0; i < a->nbecause; i++) {
 		strv_push(&st->because, r->p->steps[a->because[i]].name);
@@ -697,7 +695,6 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	struct run_step *st = r->by_index[a->step];
 	json_t *params;
 
-	st->state = run_result_state(a->result);
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
 	if (st->loop && a->result == SCHED_RESULT_FAILED)
@@ -708,7 +705,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 		st->started_ms = st->finished_ms;
 	}
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
-	    "state", runstate_name(st->state));
+	    "state", runstate_name(run_step_state(r, st)));
 	if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
 	    !st->loop && st->nunits == 1 && st->units[0].error != NULL) {
 		run_status_fields(-1, params);
@@ -830,12 +827,9 @@ void
 run_end_unstarted(struct run *r, enum sched_result result)
 {
 	struct sched_action a;
-	size_t i;
 
 	r->queued = false;
-	for (i = 0; i < r->nsteps; i++)
-		r->steps[i].state = result == SCHED_RESULT_CANCELLED ?
-		    RUNSTATE_CANCELLED : RUNSTATE_PENDING;
+	sched_end_unstarted(r->s, result == SCHED_RESULT_CANCELLED);
 	memset(&a, 0, sizeof a);
 	a.type = SCHED_ACTION_RUN_FINISHED;
 	a.result = result;
@@ -1033,15 +1027,11 @@ run_module_free(struct loomd *loomd)
 {
 	struct run_state *rs = run_state_get(loomd);
 	struct run *r, *next;
-	size_t i;
 
 	if (rs == NULL)
 		return;
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
-		for (i = 0; i < r->nsteps; i++)
-			if (r->steps[i].state == RUNSTATE_RUNNING)
-				r->steps[i].state = RUNSTATE_CANCELLED;
 		sched_abandon(r->s);
 		r->state = RUNSTATE_CANCELLED;
 		r->finished = record_now();

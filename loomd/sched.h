@@ -215,8 +215,20 @@ void sched_get_counts(const struct sched *s, struct sched_counts *c);
 enum run_state_kind sched_unit_view(const struct sched *s, size_t step,
     size_t item);
 /*
- * The daemon exits with the run still going: every unit started and not
- * ended counts as cancelled. No actions; the scheduler is done with.
+ * How step stands, as records and events show it: pending (nothing of it
+ * started yet), running (a unit was asked for), then succeeded, failed,
+ * skipped, cancelled or uptodate. The one source of step states.
+ */
+enum run_state_kind sched_step_view(const struct sched *s, size_t step);
+/*
+ * A run that never started (queued) ends: with cancelled its steps are
+ * cancelled, else they stay pending. Instead of sched_start; no actions.
+ */
+void sched_end_unstarted(struct sched *s, bool cancelled);
+/*
+ * The daemon exits with the run still going: every step and unit started
+ * and not ended counts as cancelled. No actions; the scheduler is done
+ * with.
  */
 void sched_abandon(struct sched *s);
 
