@@ -36,7 +36,6 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/xmalloc.h"
-#include "loomd/executor.h"
 #include "loomd/loomd.h"
 #include "loomd/server.h"
 
@@ -386,11 +385,7 @@ main(int argc, char **argv)
 	    server_listen(&loomd, &err) == -1)
 		main_fail(&loomd, 1, "%s", err.message);
 	main_write_pid(&loomd);
-	/* Steps run as children of the daemon, with its original limit. */
-	loomd.executor = executor_local_new(loomd.base, &loomd.nofile_orig,
-	    &err);
-	if (loomd.executor == NULL || server_init_modules(&loomd,
-	    &err) == -1) {
+	if (server_init_modules(&loomd, &err) == -1) {
 		server_free(&loomd);
 		unlink(loomd.pid_path);
 		main_fail(&loomd, 1, "%s", err.message);

@@ -531,6 +531,10 @@ server_init_modules(struct loomd *loomd, struct loom_error *err)
 {
 	size_t i;
 
+	/* Steps run as children of the daemon, with its original limit. */
+	if (loomd->executor == NULL && (loomd->executor =
+	    executor_local_new(loomd->base, &loomd->nofile_orig, err)) == NULL)
+		return -1;
 	for (i = 0; i < SERVER_NMODULES; i++) {
 		if (server_modules[i]->init != NULL &&
 		    server_modules[i]->init(loomd, err) == -1)
