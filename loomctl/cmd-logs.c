@@ -18,6 +18,7 @@
 
 #include "common/error.h"
 #include "common/protocol.h"
+#include "common/runstate.h"
 #include "common/suggest.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
@@ -237,11 +238,11 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			    json_object_get(s, "state"));
 
 			name = json_string_value(json_object_get(s, "name"));
-			if (name == NULL || (state != NULL &&
-			    strcmp(state, "skipped") == 0))
+			if (name == NULL ||
+			    runstate_parse(state) == RUNSTATE_SKIPPED)
 				continue;
-			if (!follow && state != NULL &&
-			    strcmp(state, "pending") == 0)
+			if (!follow &&
+			    runstate_parse(state) == RUNSTATE_PENDING)
 				continue;
 			nitems = json_array_size(json_object_get(s, "items"));
 			if (nitems == 0) {

@@ -34,6 +34,7 @@
 #include "common/error.h"
 #include "common/pipeline.h"
 #include "common/protocol.h"
+#include "common/runstate.h"
 #include "common/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
@@ -692,6 +693,7 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	json_t *code = json_object_get(params, "exit_code");
 	json_t *sig = json_object_get(params, "signal");
 	struct cmd_run_stream *s;
+	enum run_state_kind st;
 	char label[512];
 	bool was_started;
 
@@ -711,21 +713,22 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	if (s->started && v->running > 0)
 		v->running--;
 	s->started = false;
-	if (strcmp(state, "uptodate") == 0) {
+	st = runstate_parse(state);
+	if (st == RUNSTATE_UPTODATE) {
 		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
 		    output_sgr(stdout, OUTPUT_RESET), label);
 		return;
 	}
-	if (strcmp(state, "succeeded") == 0) {
+	if (st == RUNSTATE_SUCCEEDED) {
 		printf("%s[SUCCESS]%s %s\n", output_sgr(stdout, OUTPUT_GREEN),
 		    output_sgr(stdout, OUTPUT_RESET), label);
 		return;
 	}
-	if (strcmp(state, "cancelled") == 0 && !was_started && s->item < 0) {
+	if (st == RUNSTATE_CANCELLED && !was_started && s->item < 0) {
 		strv_push(&v->unstarted, label);
 		return;
 	}
-	if (strcmp(state, "cancelled") == 0) {
+	if (st == RUNSTATE_CANCELLED) {
 		printf("%s[CANCELLED]%s %s\n",
 		    output_sgr(stdout, OUTPUT_YELLOW),
 		    output_sgr(stdout, OUTPUT_RESET), label);
@@ -773,8 +776,8 @@ cmd_run_summary(struct cmd_run_view *v, json_t *params, const char *state)
 		printf("Completed: %lld/%lld steps succeeded", ok, total);
 		if (v->uptodate > 0)
 			printf(", %zu up to date", v->uptodate);
-		printf("%s\n", state != NULL && strcmp(state,
-		    "cancelled") == 0 ? " (cancelled)" : "");
+		printf("%s\n", runstate_parse(state) == RUNSTATE_CANCELLED ?
+		    " (cancelled)" : "");
 	}
 	fflush(stdout);
 }

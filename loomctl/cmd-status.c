@@ -24,6 +24,7 @@
 
 #include "common/error.h"
 #include "common/protocol.h"
+#include "common/runstate.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/freshlist.h"
@@ -203,7 +204,7 @@ cmd_status_run(FILE *fp, json_t *rec)
 			snprintf(detail, sizeof detail, "killed by %s",
 			    json_string_value(sig));
 		else if (json_is_integer(code) && state != NULL &&
-		    strcmp(state, "succeeded") != 0)
+		    runstate_parse(state) != RUNSTATE_SUCCEEDED)
 			snprintf(detail, sizeof detail, "exit code %lld",
 			    (long long)json_integer_value(code));
 		else if (json_array_size(because) > 0) {

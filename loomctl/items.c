@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/runstate.h"
 #include "loomctl/items.h"
 
 /* At most this many failed items are named in a summary. */
@@ -78,9 +79,9 @@ items_summary(const json_t *s, char *buf, size_t len)
 		return;
 	json_array_foreach(items, i, it) {
 		state = json_string_value(json_object_get(it, "state"));
-		if (state != NULL && strcmp(state, "succeeded") == 0)
+		if (runstate_parse(state) == RUNSTATE_SUCCEEDED)
 			ok++;
-		else if (state != NULL && strcmp(state, "failed") == 0)
+		else if (runstate_parse(state) == RUNSTATE_FAILED)
 			failed++;
 	}
 	n = (size_t)snprintf(buf, len, "%zu/%zu items succeeded", ok,
@@ -90,7 +91,7 @@ items_summary(const json_t *s, char *buf, size_t len)
 	failed = 0;
 	json_array_foreach(items, i, it) {
 		state = json_string_value(json_object_get(it, "state"));
-		if (state == NULL || strcmp(state, "failed") != 0)
+		if (runstate_parse(state) != RUNSTATE_FAILED)
 			continue;
 		if (n >= len)
 			return;

@@ -12,86 +12,54 @@
 #include "common/error.h"
 #include "common/graph.h"
 #include "common/pipeline.h"
+#include "common/plan.h"
 #include "common/select.h"
 #include "common/sources.h"
-#include "common/validate.h"
 #include "common/xmalloc.h"
 #include "loomctl/output.h"
 #include "loomctl/prepare.h"
 #include "loomctl/runopts.h"
 
-static void	prepare_copy(struct strv *to, const struct strv *from);
-
-static void
-prepare_copy(struct strv *to, const struct strv *from)
-{
-	size_t i;
-
-	for (i = 0; i < from->n; i++)
-		strv_push(to, from->v[i]);
-}
-
-/* Load, override, validate, build the graph and select. */
+/* Load, override, validate, build the graph and select (common/plan.h). */
 int
 prepare_pipeline(struct prepared *pr, const struct run_opts *o, bool select,
     bool quiet)
 {
+	struct plan_request rq = {
+		.file = o->file,
+		.set = &o->set,
+		.var = &o->var,
+	};
 	struct select_opts so;
-	struct loom_error err;
-	size_t i;
-	int n;
+	enum plan_status st;
+	struct plan pl;
 
 	memset(pr, 0, sizeof *pr);
-	diags_init(&pr->diags);
-	pr->p = pipeline_load_file(o->file, &pr->diags);
-	if (pr->p == NULL || pr->diags.nerrors > 0)
-		goto invalid;
-	for (i = 0; i < o->set.n + o->var.n; i++) {
-		bool is_var = i >= o->set.n;
-		const char *a = is_var ? o->var.v[i - o->set.n] : o->set.v[i];
-
-		loom_error_clear(&err);
-		if (pipeline_apply_override(pr->p, a, is_var, &err) == -1) {
-			if (!quiet)
-				output_error(&err, stderr);
-			return 2;
-		}
-	}
-	pr->g = validate_pipeline_graph(pr->p, &pr->diags);
-	if (pr->g == NULL)
-		goto invalid;
-	diags_sort(&pr->diags);
-	if (!quiet)
+	so.steps = o->steps;
+	so.from = o->from;
+	so.until = o->until;
+	so.groups = o->groups;
+	so.include = o->include;
+	if (select)
+		rq.select = &so;
+	st = plan_make(&pl, &rq);
+	/* The plan's parts become pr's. */
+	pr->p = pl.p;
+	pr->g = pl.g;
+	pr->selected = pl.selected;
+	pr->nselected = pl.nselected;
+	pr->diags = pl.diags;
+	if (quiet)
+		return st == PLAN_OK ? 0 : 2;
+	/* A bad override stops before validation: no diagnostics yet. */
+	if (st != PLAN_BAD_REQUEST || pr->g != NULL)
 		output_diags(&pr->diags, stderr);
-	pr->selected = xcalloc(pr->p->nsteps + 1, sizeof *pr->selected);
-	if (!select)
-		return 0;
-	select_opts_init(&so);
-	prepare_copy(&so.steps, &o->steps);
-	prepare_copy(&so.from, &o->from);
-	prepare_copy(&so.until, &o->until);
-	prepare_copy(&so.groups, &o->groups);
-	prepare_copy(&so.include, &o->include);
-	loom_error_clear(&err);
-	n = select_steps(pr->p, pr->g, &so, pr->selected, &err);
-	select_opts_free(&so);
-	if (n == -1) {
-		if (!quiet)
-			output_error(&err, stderr);
-		return 2;
-	}
-	pr->nselected = (size_t)n;
-	return 0;
-
-invalid:
-	diags_sort(&pr->diags);
-	if (!quiet) {
-		output_diags(&pr->diags, stderr);
-		if (pr->diags.nerrors > 0)
-			fprintf(stderr, "loomctl: %zu error(s) in %s\n",
-			    pr->diags.nerrors, o->file);
-	}
-	return 2;
+	if (st == PLAN_BAD_REQUEST)
+		output_error(&pl.err, stderr);
+	else if (st == PLAN_INVALID && pr->diags.nerrors > 0)
+		fprintf(stderr, "loomctl: %zu error(s) in %s\n",
+		    pr->diags.nerrors, o->file);
+	return st == PLAN_OK ? 0 : 2;
 }
 
 /* Missing source inputs: errors for a run, warnings for validate. */

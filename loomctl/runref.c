@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "common/runstate.h"
 #include "common/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/output.h"
@@ -133,27 +134,20 @@ runref_resolve(struct rpcclient *c, const char *arg, char **id)
 bool
 runref_active(const char *state)
 {
-	static const char *const final[] = {
-		"succeeded", "failed", "cancelled", "interrupted", "uptodate",
-		"skipped",
-	};
-	size_t i;
-
-	if (state == NULL)
-		return false;
-	for (i = 0; i < sizeof final / sizeof final[0]; i++) {
-		if (strcmp(state, final[i]) == 0)
-			return false;
-	}
-	return true;
+	/* A state this version does not know is taken as still going. */
+	return state != NULL && !runstate_is_final(runstate_parse(state));
 }
 
 int
 runref_exit_status(const char *state)
 {
-	if (state != NULL && strcmp(state, "succeeded") == 0)
+	switch (runstate_parse(state)) {
+	case RUNSTATE_SUCCEEDED:
 		return LOOMCTL_EXIT_OK;
-	if (state != NULL && strcmp(state, "cancelled") == 0)
+	case RUNSTATE_CANCELLED:
 		return LOOMCTL_EXIT_INTERRUPTED;
+	default:
+		break;
+	}
 	return LOOMCTL_EXIT_FAILED;
 }

@@ -15,8 +15,10 @@
  * step's environment (unless set), and whether a task colours its output
  * is up to the task (FORCE_COLOR, --color=always and the like).
  *
- * The list of live children is file-static: it belongs to the signal
- * plumbing (the SIGCHLD handler needs it to find a child by pid).
+ * Every child belongs to a child set (struct child_set): the list of
+ * live children that the SIGCHLD handler searches by pid, the SIGCHLD
+ * event itself, the read buffer and what steps inherit. Nothing is
+ * file-static; the daemon has one set (executor-local.c).
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -48,6 +50,7 @@
 #define CHILD_SWEEP_ROUNDS	5
 
 struct child {
+	struct child_set *set;
 	pid_t pid;
 	int outfd;			/* read end of the output pipe, -1 at EOF */
 	int wfd;			/* our copy of the write end, -1 once
@@ -66,14 +69,23 @@ struct child {
 	struct child *next;
 };
 
-static struct child *child_list;
-/*
- * One read buffer for every child: output is handed on synchronously and
- * borrowed, and the daemon is single-threaded. A buffer per child would
- * cost a large malloc and free (and the heap churn behind them) per step.
- */
-static char *child_buf;
-static struct event *child_ev_sigchld;
+struct child_set {
+	struct event_base *base;
+	struct child *list;		/* live children */
+	/*
+	 * One read buffer for every child: output is handed on
+	 * synchronously and borrowed, and the daemon is single-threaded. A
+	 * buffer per child would cost a large malloc and free (and the heap
+	 * churn behind them) per step.
+	 */
+	char *buf;
+	struct event *ev_sigchld;
+	/* RLIMIT_NOFILE for steps, or rlim_cur 0: the daemon's. */
+	struct rlimit nofile;
+	sigset_t sigs;			/* see child_sigs_scan */
+	bool sigs_known;
+	int children_fd;		/* /proc/self/task/<pid>/children */
+};
 
 static void child_sigchld(evutil_socket_t fd, short what, void *arg);
 static void child_read(evutil_socket_t fd, short what, void *arg);
@@ -86,36 +98,43 @@ static bool child_environ_has(pid_t pid, const char *marker, char *buf,
     size_t size);
 
 /* Set up the SIGCHLD event and the subreaper flag. */
-int
-child_init(struct event_base *base, struct loom_error *err)
+struct child_set *
+child_set_new(struct event_base *base, struct loom_error *err)
 {
-	if (child_ev_sigchld != NULL)
-		return 0;
+	struct child_set *cs;
+
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot become a subreaper: %s",
 		    strerror(errno));
-		return -1;
+		return NULL;
 	}
-	child_ev_sigchld = evsignal_new(base, SIGCHLD, child_sigchld, NULL);
-	if (child_ev_sigchld == NULL || evsignal_add(child_ev_sigchld,
+	cs = xcalloc(1, sizeof *cs);
+	cs->base = base;
+	cs->children_fd = -1;
+	cs->ev_sigchld = evsignal_new(base, SIGCHLD, child_sigchld, cs);
+	if (cs->ev_sigchld == NULL || evsignal_add(cs->ev_sigchld,
 	    NULL) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot watch SIGCHLD");
-		if (child_ev_sigchld != NULL)
-			event_free(child_ev_sigchld);
-		child_ev_sigchld = NULL;
-		return -1;
+		child_set_free(cs);
+		return NULL;
 	}
-	return 0;
+	return cs;
 }
 
-/* Remove the SIGCHLD event. */
+/* Remove the SIGCHLD event; children still alive are killed. */
 void
-child_shutdown(void)
+child_set_free(struct child_set *cs)
 {
-	if (child_ev_sigchld != NULL) {
-		event_free(child_ev_sigchld);
-		child_ev_sigchld = NULL;
-	}
+	if (cs == NULL)
+		return;
+	while (cs->list != NULL)
+		child_free(cs->list);
+	if (cs->ev_sigchld != NULL)
+		event_free(cs->ev_sigchld);
+	if (cs->children_fd != -1)
+		close(cs->children_fd);
+	free(cs->buf);
+	free(cs);
 }
 
 /* Move fd above 0, 1 and 2 (close-on-exec), so dup2 in the child is safe. */
@@ -189,12 +208,10 @@ child_find_program(const char *name, const char *const *envp, const char *cwd)
  * RLIMIT_NOFILE to give steps (the daemon's limit before it raised its
  * own), or rlim_cur 0 when steps inherit the daemon's.
  */
-static struct rlimit child_nofile;
-
 void
-child_set_nofile(const struct rlimit *rl)
+child_set_nofile(struct child_set *cs, const struct rlimit *rl)
 {
-	child_nofile = *rl;
+	cs->nofile = *rl;
 }
 
 /*
@@ -239,18 +256,15 @@ child_spawn_error(const struct child_spec *spec, const char *prog, int error,
  * ignored ones, SIGPIPE, would stay ignored in the step). Asking the
  * kernel about every signal costs some 60 system calls, so it is done
  * once, at the first spawn: the daemon sets all its handlers up before
- * it starts any step (child_init and server start-up).
+ * it starts any step (child_set_new and server start-up).
  */
-static sigset_t child_sigs_set;
-static bool child_sigs_known;
-
 static void
-child_sigs_scan(void)
+child_sigs_scan(struct child_set *cs)
 {
 	struct sigaction sa;
 	int sig;
 
-	sigemptyset(&child_sigs_set);
+	sigemptyset(&cs->sigs);
 	for (sig = 1; sig < NSIG; sig++) {
 		if (sig == SIGKILL || sig == SIGSTOP)
 			continue;
@@ -258,9 +272,9 @@ child_sigs_scan(void)
 		if (sigaction(sig, NULL, &sa) == -1 ||
 		    sa.sa_handler == SIG_DFL)
 			continue;
-		(void)sigaddset(&child_sigs_set, sig);
+		(void)sigaddset(&cs->sigs, sig);
 	}
-	child_sigs_known = true;
+	cs->sigs_known = true;
 }
 
 /*
@@ -279,6 +293,7 @@ struct child_exec {
 	int devnull;
 	int outfd;
 	struct rlimit nofile;		/* rlim_cur 0: keep the daemon's */
+	const sigset_t *sigs;		/* to put back to SIG_DFL */
 	volatile int error;
 };
 
@@ -290,7 +305,7 @@ child_exec(struct child_exec *x)
 	int sig;
 
 	for (sig = 1; sig < NSIG; sig++)
-		if (sigismember(&child_sigs_set, sig) == 1)
+		if (sigismember(x->sigs, sig) == 1)
 			(void)sigaction(sig, &dfl, NULL);
 	if (setpgid(0, 0) == -1 || dup2(x->devnull, 0) == -1 ||
 	    dup2(x->outfd, 1) == -1 || dup2(x->outfd, 2) == -1 ||
@@ -319,8 +334,6 @@ child_vfork(struct child_exec *x)
 	pid_t pid;
 	int saved;
 
-	if (!child_sigs_known)
-		child_sigs_scan();
 	sigfillset(&all);
 	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
 		return -1;
@@ -360,7 +373,7 @@ child_devnull(void)
  * daemon's). The step gets the descriptor limit the daemon started with.
  */
 struct child *
-child_spawn(struct event_base *base, const struct child_spec *spec,
+child_spawn(struct child_set *cs, const struct child_spec *spec,
     struct loom_error *err)
 {
 	struct child *c = NULL;
@@ -397,7 +410,10 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 	x.cwd = spec->cwd;
 	x.devnull = child_devnull();
 	x.outfd = outp[1];
-	x.nofile = child_nofile;
+	x.nofile = cs->nofile;
+	if (!cs->sigs_known)
+		child_sigs_scan(cs);
+	x.sigs = &cs->sigs;
 	pid = child_vfork(&x);
 	if (pid == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
@@ -414,24 +430,25 @@ child_spawn(struct event_base *base, const struct child_spec *spec,
 	}
 
 	c = xcalloc(1, sizeof *c);
+	c->set = cs;
 	c->pid = pid;
 	c->outfd = outp[0];
 	c->wfd = outp[1];
 	outp[0] = outp[1] = -1;
-	if (child_buf == NULL)
-		child_buf = xmalloc(CHILD_READ_SIZE);
+	if (cs->buf == NULL)
+		cs->buf = xmalloc(CHILD_READ_SIZE);
 	c->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
 	c->on_output = spec->on_output;
 	c->on_done = spec->on_done;
 	c->arg = spec->arg;
 	/* A new pipe end has no other status flag to keep. */
 	(void)fcntl(c->outfd, F_SETFL, O_NONBLOCK);
-	c->ev_out = event_new(base, c->outfd, EV_READ | EV_PERSIST,
+	c->ev_out = event_new(cs->base, c->outfd, EV_READ | EV_PERSIST,
 	    child_read, c);
 	if (c->ev_out == NULL || event_add(c->ev_out, NULL) == -1)
 		abort();
-	c->next = child_list;
-	child_list = c;
+	c->next = cs->list;
+	cs->list = c;
 	free(prog);
 	return c;
 
@@ -452,7 +469,7 @@ child_unlink(struct child *c)
 {
 	struct child **pp;
 
-	for (pp = &child_list; *pp != NULL; pp = &(*pp)->next) {
+	for (pp = &c->set->list; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == c) {
 			*pp = c->next;
 			return;
@@ -498,6 +515,12 @@ child_pid(const struct child *c)
 	return c->pid;
 }
 
+const char *
+child_marker(const struct child *c)
+{
+	return c->marker;
+}
+
 bool
 child_has_exited(const struct child *c)
 {
@@ -537,7 +560,7 @@ static void
 child_leftovers(struct child *c)
 {
 	(void)kill(-c->pid, SIGKILL);
-	if (c->marker != NULL && child_has_orphans())
+	if (c->marker != NULL && child_has_orphans(c->set))
 		(void)child_sweep(c->marker);
 }
 
@@ -554,7 +577,7 @@ child_drain(struct child *c, bool to_end)
 	int i;
 
 	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
-		n = read(fd, child_buf, CHILD_READ_SIZE);
+		n = read(fd, c->set->buf, CHILD_READ_SIZE);
 		if (n > 0) {
 			/*
 			 * A step that fills the pipe gets a larger one, so
@@ -567,7 +590,8 @@ child_drain(struct child *c, bool to_end)
 			}
 			c->nbytes += (unsigned long long)n;
 			if (c->on_output != NULL)
-				c->on_output(c, child_buf, (size_t)n, c->arg);
+				c->on_output(c, c->set->buf, (size_t)n,
+				    c->arg);
 			if ((size_t)n < CHILD_READ_SIZE && !to_end)
 				return;
 			continue;
@@ -630,6 +654,7 @@ child_exited(struct child *c, int status)
 static void
 child_sigchld(evutil_socket_t fd, short what, void *arg)
 {
+	struct child_set *cs = arg;
 	struct reaped {
 		pid_t pid;
 		int status;
@@ -641,7 +666,6 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	(void)arg;
 
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
@@ -658,7 +682,7 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 		n++;
 	}
 	for (i = 0; i < n; i++) {
-		for (c = child_list; c != NULL; c = c->next) {
+		for (c = cs->list; c != NULL; c = c->next) {
 			if (c->pid == v[i].pid && !c->exited)
 				break;
 		}
@@ -747,9 +771,8 @@ child_sweep(const char *marker)
 
 /* True when loomd has children that are not live steps. */
 bool
-child_has_orphans(void)
+child_has_orphans(struct child_set *cs)
 {
-	static int fd = -1;
 	char path[64], buf[8192], *p, *endp;
 	struct child *c;
 	ssize_t n;
@@ -760,15 +783,15 @@ child_has_orphans(void)
 	 * Kept open: reading from offset 0 again gives the list as it is
 	 * now (a seq_file starts over at 0), one system call per check.
 	 */
-	if (fd == -1) {
+	if (cs->children_fd == -1) {
 		snprintf(path, sizeof path, "/proc/self/task/%d/children",
 		    (int)getpid());
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd == -1)
+		cs->children_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (cs->children_fd == -1)
 			return true;	/* cannot tell: assume the worst */
 	}
 	while (got < sizeof buf - 1) {
-		n = pread(fd, buf + got, sizeof buf - 1 - got, (off_t)got);
+		n = pread(cs->children_fd, buf + got, sizeof buf - 1 - got, (off_t)got);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -786,7 +809,7 @@ child_has_orphans(void)
 		v = strtol(p, &endp, 10);
 		if (endp == p)
 			break;
-		for (c = child_list; c != NULL; c = c->next) {
+		for (c = cs->list; c != NULL; c = c->next) {
 			if (c->pid == (pid_t)v && !c->exited)
 				break;
 		}

@@ -22,6 +22,7 @@ struct event_base;
 struct loom_error;
 struct rlimit;
 struct child;
+struct child_set;
 
 /* Called with each chunk of output, in order; data is borrowed. */
 typedef void (*child_output_cb)(struct child *c, const char *data,
@@ -40,26 +41,28 @@ struct child_spec {
 };
 
 /*
- * Set up child handling on base: the SIGCHLD event and the subreaper
- * flag, so processes that escape a step (setsid, double fork) are
- * re-parented to loomd and can be found and killed. Call once.
+ * A set of children on base: the SIGCHLD event and the subreaper flag,
+ * so processes that escape a step (setsid, double fork) are re-parented
+ * to loomd and can be found and killed. One at a time per process (it
+ * reaps every child). NULL with err set.
  */
-int child_init(struct event_base *base, struct loom_error *err);
+struct child_set *child_set_new(struct event_base *base,
+    struct loom_error *err);
 /*
  * The RLIMIT_NOFILE steps get (the limit loomd started with, before it
  * raised its own). Until called, or with rlim_cur 0, steps inherit the
  * daemon's limit.
  */
-void child_set_nofile(const struct rlimit *rl);
-/* Remove the SIGCHLD event; children still alive are not touched. */
-void child_shutdown(void);
+void child_set_nofile(struct child_set *cs, const struct rlimit *rl);
+/* Remove the SIGCHLD event and free cs; children still alive are killed. */
+void child_set_free(struct child_set *cs);
 
 /*
  * Start a child. Returns NULL with err set (naming argv[0], or the
  * working directory) when the program cannot be found or executed or
  * the working directory cannot be entered; nothing is left running then.
  */
-struct child *child_spawn(struct event_base *base,
+struct child *child_spawn(struct child_set *cs,
     const struct child_spec *spec, struct loom_error *err);
 
 /*
@@ -76,6 +79,8 @@ void child_free(struct child *c);
 bool child_signal(struct child *c, int sig);
 
 pid_t child_pid(const struct child *c);
+/* The spec's marker, or NULL. */
+const char *child_marker(const struct child *c);
 bool child_has_exited(const struct child *c);
 /* The wait status from waitpid, valid once child_has_exited. */
 int child_status(const struct child *c);
@@ -93,7 +98,7 @@ int child_sweep(const char *marker);
  * True when loomd has child processes that are not steps it started:
  * processes re-parented to it after escaping a step.
  */
-bool child_has_orphans(void);
+bool child_has_orphans(struct child_set *cs);
 
 /*
  * Look up name in the PATH of envp (like execvp, but with the given

@@ -37,6 +37,7 @@ struct event;
 struct loomd;
 struct rpc_client;
 struct event_base;
+struct executor;
 struct loom_error;
 struct run_state;
 struct web_state;
@@ -92,11 +93,13 @@ struct loomd {
 	int pid_fd;			/* pid file, flocked while we live */
 	struct rlimit nofile_orig;	/* RLIMIT_NOFILE before raising it:
 					   child.c restores it for steps */
+	struct executor *executor;	/* where units run (executor.h);
+					   created by main.c */
 	struct event *ev_tick;		/* 1 s: idle check, socket watch */
 	struct event *ev_idle;		/* fires when the idle time is up */
 	struct event *ev_stop;		/* deferred loomd_stop */
 	struct event *ev_force_exit;	/* shutdown deadline */
-	struct event *ev_signals[3];	/* TERM, INT, HUP (SIGCHLD: child.c) */
+	struct event *ev_signals[3];	/* TERM, INT, HUP (SIGCHLD: the executor) */
 
 	struct rpc_clients clients;	/* every client, dead ones too */
 	size_t nclients;		/* live clients */
@@ -155,5 +158,7 @@ void loomd_modules_status(struct loomd *loomd, json_t *result);
  * stack: the deferred free of connections, runs and children.
  */
 void loomd_defer_free(struct loomd *loomd, void (*fn)(void *), void *arg);
+/* Run what was deferred (the server does, after every loop pass). */
+void loomd_run_deferred(struct loomd *loomd);
 
 #endif

@@ -27,6 +27,7 @@
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/log.h"
+#include "common/runstate.h"
 #include "common/xmalloc.h"
 #include "loomd/child.h"
 #include "loomd/record.h"
@@ -195,11 +196,20 @@ record_summary(const json_t *rec)
 	return o;
 }
 
+/* The "state" of a record, step or item object. */
+static enum run_state_kind
+record_state_of(const json_t *o)
+{
+	return runstate_parse(json_string_value(json_object_get(o, "state")));
+}
+
 /* True for the states of a run that has not ended: running, queued. */
 bool
 record_state_active(const char *state)
 {
-	return strcmp(state, "running") == 0 || strcmp(state, "queued") == 0;
+	enum run_state_kind st = runstate_parse(state);
+
+	return st == RUNSTATE_RUNNING || st == RUNSTATE_QUEUED;
 }
 
 /* Write the summary of rec beside it; a failure is only logged. */
@@ -601,19 +611,17 @@ record_journal_line(json_t *rec, char *line)
 	if ((unit = record_journal_unit(rec, name, item, &step)) == NULL)
 		return;
 	if (kind == 'S') {
-		if (!json_is_string(json_object_get(unit, "state")) ||
-		    strcmp(json_string_value(json_object_get(unit, "state")),
-		    "pending") != 0)
+		if (record_state_of(unit) != RUNSTATE_PENDING)
 			return;
-		json_object_set_new(unit, "state", json_string("running"));
+		json_object_set_new(unit, "state",
+		    json_string(runstate_name(RUNSTATE_RUNNING)));
 		json_object_set_new(unit, "pid", json_integer(pid));
 		json_object_set_new(unit, "pid_start", json_integer(
 		    (json_int_t)start));
 		json_object_set_new(unit, "started", json_real(t));
-		if (strcmp(json_string_value(json_object_get(step, "state")),
-		    "pending") == 0)
+		if (record_state_of(step) == RUNSTATE_PENDING)
 			json_object_set_new(step, "state",
-			    json_string("running"));
+			    json_string(runstate_name(RUNSTATE_RUNNING)));
 		return;
 	}
 	json_object_set_new(unit, "state", json_string(state));
@@ -656,11 +664,11 @@ record_recover_one(json_t *rec, const char *run_dir, const char *pid_path)
 {
 	json_t *steps, *step, *items, *item;
 	size_t i, j;
-	const char *st, *id;
+	const char *id;
 	char *marker;
 
-	st = json_string_value(json_object_get(rec, "state"));
-	if (st == NULL || !record_state_active(st))
+	if (record_state_of(rec) != RUNSTATE_RUNNING &&
+	    record_state_of(rec) != RUNSTATE_QUEUED)
 		return 0;
 	if (record_daemon_alive(rec, pid_path))
 		return 0;
@@ -675,26 +683,23 @@ record_recover_one(json_t *rec, const char *run_dir, const char *pid_path)
 		(void)child_sweep(marker);
 		free(marker);
 	}
-	json_object_set_new(rec, "state", json_string("interrupted"));
+	json_object_set_new(rec, "state",
+	    json_string(runstate_name(RUNSTATE_INTERRUPTED)));
 	json_object_set_new(rec, "finished", json_real(record_now()));
 	steps = json_object_get(rec, "steps");
 	json_array_foreach(steps, i, step) {
-		st = json_string_value(json_object_get(step, "state"));
 		items = json_object_get(step, "items");
 		json_array_foreach(items, j, item) {
-			const char *ist;
-
-			ist = json_string_value(json_object_get(item, "state"));
-			if (ist != NULL && strcmp(ist, "running") == 0) {
+			if (record_state_of(item) == RUNSTATE_RUNNING) {
 				record_kill_step(item);
-				json_object_set_new(item, "state",
-				    json_string("interrupted"));
+				json_object_set_new(item, "state", json_string(
+				    runstate_name(RUNSTATE_INTERRUPTED)));
 			}
 		}
-		if (st != NULL && strcmp(st, "running") == 0) {
+		if (record_state_of(step) == RUNSTATE_RUNNING) {
 			record_kill_step(step);
-			json_object_set_new(step, "state",
-			    json_string("interrupted"));
+			json_object_set_new(step, "state", json_string(
+			    runstate_name(RUNSTATE_INTERRUPTED)));
 		}
 	}
 	return 1;

@@ -16,11 +16,10 @@
 #include "common/command.h"
 #include "common/error.h"
 #include "common/freshness.h"
-#include "common/graph.h"
 #include "common/pipeline.h"
 #include "common/protocol.h"
 #include "common/urlcache.h"
-#include "common/validate.h"
+#include "common/plan.h"
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
@@ -49,24 +48,25 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
 	struct command_env cenv = { NULL };
+	struct rpc_plan_args pa;
 	struct fresh_opts fo;
-	struct fresh_plan *plan = NULL;
-	struct pipeline *p = NULL;
-	struct graph *g = NULL;
+	struct fresh_plan *plan;
+	struct pipeline *p;
+	struct plan pl;
+	enum plan_status pst;
 	struct loom_error e;
-	struct diags d;
 	const char *file;
-	json_t *set, *var, *env, *ve, *steps, *r = NULL, *js;
+	json_t *env, *ve, *steps, *r = NULL, *js;
 	size_t i, counts[3] = { 0, 0, 0 };
 	char *real = NULL;
 
 	(void)loomd;
 	(void)client;
-	diags_init(&d);
+	memset(&pl, 0, sizeof pl);
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
+		return NULL;
+	if (rpc_params_plan_args(params, file, false, &pa, err) == -1)
 		goto out;
-	set = rpc_param_strings(params, "set", false, err);
-	var = rpc_param_strings(params, "var", false, err);
 	env = rpc_param_object(params, "env", false, err);
 	if (err->code != 0)
 		goto out;
@@ -75,22 +75,23 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 		cenv.virtual_env = json_string_value(ve);
 	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		goto out;
-	if ((p = pipeline_load_file(real, &d)) == NULL || d.nerrors > 0)
-		goto invalid;
-	if (rpc_params_overrides(p, set, var, err) == -1)
+	pa.rq.file = real;
+	if ((pst = plan_make(&pl, &pa.rq)) != PLAN_OK) {
+		rpc_params_plan_error(&pl, pst, real, err);
 		goto out;
-	if ((g = validate_pipeline_graph(p, &d)) == NULL)
-		goto invalid;
+	}
+	p = pl.p;
 	loom_error_clear(&e);
 	urlcache_resolve_pipeline(p, false, &e);
 	memset(&fo, 0, sizeof fo);
 	fo.env = &cenv;
 	loom_error_clear(&e);
-	if ((plan = freshness_plan(p, g, &fo, &e)) == NULL) {
+	if (plan_freshness(&pl, &fo, &e) == -1) {
 		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
 		    e.message);
 		goto out;
 	}
+	plan = pl.fresh;
 	steps = json_array();
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct fresh_step *fs = &plan->steps[i];
@@ -116,16 +117,9 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	    steps, "fresh", (json_int_t)counts[FRESH_FRESH], "stale",
 	    (json_int_t)counts[FRESH_STALE], "missing",
 	    (json_int_t)counts[FRESH_MISSING]);
-	goto out;
-invalid:
-	diags_sort(&d);
-	rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack("{s:o}",
-	    "diagnostics", rpc_params_diags(&d)), "invalid pipeline %s", file);
 out:
-	freshness_plan_free(plan);
-	graph_free(g);
-	pipeline_free(p);
-	diags_free(&d);
+	rpc_params_plan_args_free(&pa);
+	plan_free(&pl);
 	free(real);
 	return r;
 }

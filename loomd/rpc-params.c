@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Request parameters and error data shared by the method groups that
- * take a pipeline file (rpc-pipeline.c, rpc-fresh.c): the file check,
- * the "set"/"var" overrides and the DIAG objects of docs/protocol.md.
+ * take a pipeline file (run-start.c, rpc-pipeline.c, rpc-fresh.c): the
+ * file check, the plan request ("set", "var" and the selection), the one
+ * error of a plan that failed and the DIAG objects of docs/protocol.md.
  * Nothing here keeps state or reads the daemon; each function works on
  * what it is given.
  */
@@ -17,13 +18,13 @@
 
 #include "common/error.h"
 #include "common/pipeline.h"
+#include "common/plan.h"
+#include "common/select.h"
+#include "common/xmalloc.h"
 #include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"
-
-static int	rpc_params_apply(struct pipeline *p, json_t *list, bool is_var,
-		    struct rpc_error *err);
 
 /* The real path of a regular file, or NULL with err set. */
 char *
@@ -78,38 +79,90 @@ rpc_params_pipeline_file(const char *file, bool *exists,
 	return dir;
 }
 
-/* Apply one list of "k=v" overrides; -1 with err set on a bad one. */
-static int
-rpc_params_apply(struct pipeline *p, json_t *list, bool is_var,
+/* Copy a list of strings from params into sv. */
+int
+rpc_params_list(json_t *params, const char *name, struct strv *sv,
     struct rpc_error *err)
 {
-	struct loom_error e;
-	json_t *v;
+	json_t *arr, *v;
 	size_t i;
 
-	json_array_foreach(list, i, v) {
-		loom_error_clear(&e);
-		if (pipeline_apply_override(p, json_string_value(v), is_var,
-		    &e) == -1) {
-			rpc_error_set(err, LOOM_ERR_USAGE, json_pack("{s:s?}",
-			    "hint", e.hint[0] != '\0' ? e.hint : NULL),
-			    "%s", e.message);
-			return -1;
-		}
-	}
+	arr = rpc_param_strings(params, name, false, err);
+	if (arr == NULL)
+		return json_object_get(params, name) != NULL ? -1 : 0;
+	json_array_foreach(arr, i, v)
+		strv_push(sv, json_string_value(v));
 	return 0;
 }
 
-/* Apply --set then --var overrides; -1 with err set at the first bad one. */
+/* The plan request of params; -1 with err set on a bad member. */
 int
-rpc_params_overrides(struct pipeline *p, json_t *set, json_t *var,
-    struct rpc_error *err)
+rpc_params_plan_args(json_t *params, const char *file, bool select,
+    struct rpc_plan_args *a, struct rpc_error *err)
 {
-	if (set != NULL && rpc_params_apply(p, set, false, err) == -1)
+	memset(a, 0, sizeof *a);
+	strv_init(&a->set);
+	strv_init(&a->var);
+	select_opts_init(&a->so);
+	a->rq.file = file;
+	a->rq.set = &a->set;
+	a->rq.var = &a->var;
+	if (rpc_params_list(params, "set", &a->set, err) == -1 ||
+	    rpc_params_list(params, "var", &a->var, err) == -1)
 		return -1;
-	if (var != NULL && rpc_params_apply(p, var, true, err) == -1)
+	if (!select)
+		return 0;
+	a->rq.select = &a->so;
+	if (rpc_params_list(params, "steps", &a->so.steps, err) == -1 ||
+	    rpc_params_list(params, "from", &a->so.from, err) == -1 ||
+	    rpc_params_list(params, "until", &a->so.until, err) == -1 ||
+	    rpc_params_list(params, "groups", &a->so.groups, err) == -1 ||
+	    rpc_params_list(params, "include", &a->so.include, err) == -1)
 		return -1;
 	return 0;
+}
+
+void
+rpc_params_plan_args_free(struct rpc_plan_args *a)
+{
+	strv_free(&a->set);
+	strv_free(&a->var);
+	select_opts_free(&a->so);
+}
+
+/*
+ * The one error of a plan that failed: -32001 with every diagnostic (the
+ * first error, file:line:col, in the message), or -32004 naming where
+ * the bad override or selection is and how to fix it.
+ */
+void
+rpc_params_plan_error(const struct plan *pl, enum plan_status st,
+    const char *file, struct rpc_error *err)
+{
+	const struct loom_error *e = &pl->err;
+	const struct diag *g;
+	char *s = NULL;
+	size_t i;
+
+	if (st == PLAN_BAD_REQUEST) {
+		rpc_error_set(err, LOOM_ERR_USAGE, json_pack(
+		    "{s:s, s:i, s:i, s:o}", "file", e->file, "line", e->line,
+		    "column", e->column, "hint", e->hint[0] != '\0' ?
+		    json_string(e->hint) : json_null()), "%s", e->message);
+		return;
+	}
+	for (i = 0; i < pl->diags.n && s == NULL; i++) {
+		g = &pl->diags.v[i];
+		if (g->severity == DIAG_ERROR)
+			s = xasprintf("%s:%d:%d: %s", g->file != NULL ?
+			    g->file : file, g->line, g->column, g->message);
+	}
+	if (s == NULL && pl->diags.n > 0)
+		s = xstrdup(pl->diags.v[0].message);
+	rpc_error_set(err, LOOM_ERR_PIPELINE, json_pack("{s:o}",
+	    "diagnostics", rpc_params_diags(&pl->diags)),
+	    "invalid pipeline: %s", s != NULL ? s : file);
+	free(s);
 }
 
 /* Diagnostics as docs/protocol.md's DIAG objects. */

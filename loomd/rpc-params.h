@@ -11,8 +11,11 @@
 
 #include <jansson.h>
 
+#include "common/error.h"
+#include "common/plan.h"
+#include "common/select.h"
+
 struct diags;
-struct pipeline;
 struct rpc_error;
 
 /*
@@ -31,13 +34,38 @@ char *rpc_params_pipeline_file(const char *file, bool *exists,
     struct rpc_error *err);
 
 /*
- * Apply the "set" and "var" overrides ("key=value" strings) to p, in
- * that order. set and var are arrays of strings as rpc_param_strings
- * returns them (borrowed), or NULL when absent. Returns 0, or -1 with err
- * set to -32004 and the override's hint at the first bad one.
+ * Copy the list of strings params[name] into sv (absent: nothing).
+ * Returns 0, or -1 with err set (-32602) when it is not such a list.
  */
-int rpc_params_overrides(struct pipeline *p, json_t *set, json_t *var,
+int rpc_params_list(json_t *params, const char *name, struct strv *sv,
     struct rpc_error *err);
+
+/* A plan request (common/plan.h) and the lists it points into. */
+struct rpc_plan_args {
+	struct plan_request rq;
+	struct strv set;
+	struct strv var;
+	struct select_opts so;
+};
+
+/*
+ * The plan request of params for file: "set" and "var", and when select
+ * the selection ("steps", "from", "until", "groups", "include"). Returns
+ * 0, or -1 with err set (-32602); free a with rpc_params_plan_args_free
+ * either way.
+ */
+int rpc_params_plan_args(json_t *params, const char *file, bool select,
+    struct rpc_plan_args *a, struct rpc_error *err);
+void rpc_params_plan_args_free(struct rpc_plan_args *a);
+
+/*
+ * The error of a plan that ended with st (not PLAN_OK), for every method
+ * alike: -32001 {"diagnostics"} for an invalid file (the message names
+ * the first error as file:line:col), -32004 {"file", "line", "column",
+ * "hint"} for a bad override or selection.
+ */
+void rpc_params_plan_error(const struct plan *pl, enum plan_status st,
+    const char *file, struct rpc_error *err);
 
 /* Diagnostics as an array of DIAG objects (a new reference). */
 json_t *rpc_params_diags(const struct diags *d);

@@ -39,6 +39,7 @@
 #include "common/paths.h"
 #include "common/pipeline-save.h"
 #include "common/pipeline.h"
+#include "common/plan.h"
 #include "common/protocol.h"
 #include "common/validate.h"
 #include "common/xmalloc.h"
@@ -642,8 +643,9 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
 	struct loom_error lerr;
+	struct plan_request rq = { .keep_invalid = true };
 	struct pipeline *p;
-	struct diags d;
+	struct plan pl;
 	const char *file;
 	json_t *r;
 	char *real, *bytes, version[PIPELINE_VERSION_LEN];
@@ -653,11 +655,9 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 		return NULL;
 	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		return NULL;
-	diags_init(&d);
-	p = pipeline_load_file(real, &d);
-	if (p != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
+	rq.file = real;
+	(void)plan_make(&pl, &rq);
+	p = pl.p;
 	if (p != NULL) {
 		r = rpc_pipeline_model(p, rpc_pipeline_venv(loomd, params));
 		if (r == NULL) {
@@ -665,15 +665,15 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 			    "{s:s}", "file", real), "%s: resolved paths and "
 			    "commands pass %d bytes, too many to send", real,
 			    OPEN_MAX_RESOLVED);
-			pipeline_free(p);
-			diags_free(&d);
+			plan_free(&pl);
 			free(real);
 			return NULL;
 		}
 	} else
 		r = json_pack("{s:[], s:[], s:[], s:[], s:{}}", "data",
 		    "parameters", "steps", "groups", "layout");
-	rpc_pipeline_model_head(r, real, p != NULL && d.nerrors == 0, &d);
+	rpc_pipeline_model_head(r, real, p != NULL && pl.diags.nerrors == 0,
+	    &pl.diags);
 	watch_open(loomd, client, real, p);
 	loom_error_clear(&lerr);
 	if ((bytes = fileio_read(real, PIPELINE_MAX_FILE_SIZE, &len,
@@ -686,8 +686,7 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	/* Temporary files of a save that died here go now. */
 	*strrchr(real, '/') = '\0';
 	(void)fileio_sweep_temps(real[0] != '\0' ? real : "/");
-	pipeline_free(p);
-	diags_free(&d);
+	plan_free(&pl);
 	free(real);
 	return r;
 }
@@ -700,8 +699,8 @@ static json_t *
 rpc_pipeline_validate(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
-	struct pipeline *p;
-	struct diags d;
+	struct plan_request rq = { .keep_invalid = true };
+	struct plan pl;
 	const char *file;
 	json_t *r;
 	char *real;
@@ -712,14 +711,11 @@ rpc_pipeline_validate(struct loomd *loomd, struct rpc_client *client,
 		return NULL;
 	if ((real = rpc_params_regular_file(file, err)) == NULL)
 		return NULL;
-	diags_init(&d);
-	if ((p = pipeline_load_file(real, &d)) != NULL)
-		validate_pipeline(p, &d);
-	diags_sort(&d);
-	r = json_pack("{s:b, s:o}", "ok", p != NULL && d.nerrors == 0,
-	    "diagnostics", rpc_params_diags(&d));
-	pipeline_free(p);
-	diags_free(&d);
+	rq.file = real;
+	(void)plan_make(&pl, &rq);
+	r = json_pack("{s:b, s:o}", "ok", pl.p != NULL &&
+	    pl.diags.nerrors == 0, "diagnostics", rpc_params_diags(&pl.diags));
+	plan_free(&pl);
 	free(real);
 	return r;
 }

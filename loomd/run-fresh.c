@@ -18,22 +18,6 @@
 #include "loomd/run.h"
 #include "loomd/run-int.h"
 
-/* Copy a list of strings from params into sv. */
-int
-run_param_list(json_t *params, const char *name, struct strv *sv,
-    struct rpc_error *err)
-{
-	json_t *arr, *v;
-	size_t i;
-
-	arr = rpc_param_strings(params, name, false, err);
-	if (arr == NULL)
-		return json_object_get(params, name) != NULL ? -1 : 0;
-	json_array_foreach(arr, i, v)
-		strv_push(sv, json_string_value(v));
-	return 0;
-}
-
 /*
  * Incremental runs (common/freshness.h): URL data is fetched into the
  * cache and stands in for its URL, then the plan says which selected
@@ -134,14 +118,15 @@ run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
 void
 run_fresh_end(struct run *r, struct run_unit *u)
 {
+	enum run_state_kind state = run_unit_state(u);
 	struct loom_error err;
 	char detail[128];
 
 	loom_error_clear(&err);
-	if (u->state == RUN_UNIT_SUCCEEDED)
+	if (state == RUNSTATE_SUCCEEDED)
 		u->stamp = freshness_succeeded(r->p, u->step, u->path,
 		    u->output, &u->argv, &err);
-	else if (u->state == RUN_UNIT_CANCELLED)
+	else if (state == RUNSTATE_CANCELLED)
 		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
 	else {
 		if (u->status != -1 && WIFEXITED(u->status))

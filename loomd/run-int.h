@@ -18,10 +18,10 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "common/runstate.h"
 #include "common/xmalloc.h"
 #include "loomd/sched.h"
 
-struct child;
 struct diags;
 struct fresh_plan;
 struct graph;
@@ -33,15 +33,6 @@ struct rpc_error;
 struct stamp;
 struct steplog;
 
-enum run_unit_state {
-	RUN_UNIT_PENDING,
-	RUN_UNIT_RUNNING,
-	RUN_UNIT_SUCCEEDED,
-	RUN_UNIT_FAILED,
-	RUN_UNIT_CANCELLED,
-	RUN_UNIT_INTERRUPTED,
-};
-
 struct run;
 
 /* One process of a run: a plain step, or one item of a loop step. */
@@ -49,7 +40,6 @@ struct run_unit {
 	struct run *run;
 	size_t step;
 	size_t item;
-	enum run_unit_state state;
 	char *path;			/* loop item: its file, else NULL */
 	char *name;			/* loop item: its file's name */
 	char *label;			/* "step" or "step[file name]" */
@@ -57,11 +47,10 @@ struct run_unit {
 	char *log_name;			/* file name inside the run folder */
 	char *marker;			/* "LOOM_STEP_ID=..." */
 	struct strv argv;
-	struct child *child;		/* NULL unless running */
+	uint64_t unit;			/* the executor's id; 0 unless running */
 	struct steplog *log;
-	pid_t pid;
+	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
-	bool signalled;			/* we sent TERM or KILL */
 	char *error;			/* why it could not start, or NULL */
 	double started;
 	double finished;
@@ -76,7 +65,6 @@ struct run_unit {
 struct run_step {
 	size_t index;			/* in the pipeline */
 	const char *name;		/* borrowed from the pipeline */
-	const char *state;		/* "pending", "running", ... (static) */
 	bool loop;
 	bool listed;			/* loop: items known */
 	struct run_unit *units;
@@ -117,12 +105,10 @@ struct run {
 	bool force;			/* --force */
 	bool parallel;
 	size_t max_workers;
-	const char *state;		/* "running", "succeeded", ... */
+	enum run_state_kind state;	/* queued, running, or how it ended */
 	double started;
 	double finished;
 	uint64_t started_ms;
-	bool finished_flag;
-	bool cancelled;
 	struct sched_actions acts;
 	bool processing;		/* run_process is on the stack */
 	struct run_unit **stamps_due;	/* units whose stamp is not written */
@@ -201,9 +187,6 @@ void run_fresh_filter(struct run *r, size_t step,
 void run_fresh_end(struct run *r, struct run_unit *u);
 /* Write the stamps taken since the last flush. */
 void run_fresh_flush(struct run *r);
-/* Copy a list of strings from params[name] into sv; -1 with err set. */
-int run_param_list(json_t *params, const char *name, struct strv *sv,
-    struct rpc_error *err);
 
 /* run-json.c: the record and its parts. */
 json_t *run_record_json(const struct run *r);
@@ -221,7 +204,10 @@ void run_item_fields(const struct run_step *st, const struct run_unit *u,
 void run_item_counts(const struct run_step *st, json_t *o);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
-const char *run_unit_state_name(enum run_unit_state st);
-const char *run_result_name(enum sched_result res);
+/* How unit u stands: the scheduler's (sched_unit_view), never kept here. */
+enum run_state_kind run_unit_state(const struct run_unit *u);
+/* How step st of r stands: the scheduler's (sched_step_view). */
+enum run_state_kind run_step_state(const struct run *r,
+    const struct run_step *st);
 
 #endif

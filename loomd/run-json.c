@@ -21,32 +21,16 @@
 
 static void run_unit_json(const struct run_unit *u, json_t *o);
 
-const char *
-run_unit_state_name(enum run_unit_state st)
+enum run_state_kind
+run_unit_state(const struct run_unit *u)
 {
-	switch (st) {
-	case RUN_UNIT_PENDING:
-		return "pending";
-	case RUN_UNIT_RUNNING:
-		return "running";
-	case RUN_UNIT_SUCCEEDED:
-		return "succeeded";
-	case RUN_UNIT_FAILED:
-		return "failed";
-	case RUN_UNIT_CANCELLED:
-		return "cancelled";
-	case RUN_UNIT_INTERRUPTED:
-		return "interrupted";
-	}
-	return "unknown";
+	return sched_unit_view(u->run->s, u->step, u->item);
 }
 
-const char *
-run_result_name(enum sched_result res)
+enum run_state_kind
+run_step_state(const struct run *r, const struct run_step *st)
 {
-	/* The record's spelling; sched_result_name says "up-to-date". */
-	return res == SCHED_RESULT_UPTODATE ? "uptodate" :
-	    sched_result_name(res);
+	return sched_step_view(r->s, st->index);
 }
 
 /* exit_code and signal of a wait status into o. */
@@ -80,13 +64,13 @@ run_time(double t)
 static void
 run_unit_json(const struct run_unit *u, json_t *o)
 {
+	enum run_state_kind state = run_unit_state(u);
 	json_t *argv = json_array();
 	unsigned long long start = 0;
 	size_t i;
 
-	json_object_set_new(o, "state",
-	    json_string(run_unit_state_name(u->state)));
-	if (u->state != RUN_UNIT_PENDING && u->state != RUN_UNIT_RUNNING)
+	json_object_set_new(o, "state", json_string(runstate_name(state)));
+	if (runstate_is_final(state))
 		run_status_fields(u->status, o);
 	else {
 		json_object_set_new(o, "exit_code", json_null());
@@ -103,8 +87,8 @@ run_unit_json(const struct run_unit *u, json_t *o)
 	 * recovery may have to kill): not yet reaped, so still the same
 	 * process. Most short steps never need it.
 	 */
-	if (u->child != NULL)
-		start = record_proc_start(u->pid);
+	if (u->unit != 0 && u->pid > 0)
+		start = record_proc_start((pid_t)u->pid);
 	if (start != 0)
 		json_object_set_new(o, "pid_start",
 		    json_integer((json_int_t)start));
@@ -149,9 +133,9 @@ run_item_counts(const struct run_step *st, json_t *o)
 	size_t i, ok = 0, failed = 0;
 
 	for (i = 0; i < st->nunits; i++) {
-		if (st->units[i].state == RUN_UNIT_SUCCEEDED)
+		if (run_unit_state(&st->units[i]) == RUNSTATE_SUCCEEDED)
 			ok++;
-		else if (st->units[i].state == RUN_UNIT_FAILED)
+		else if (run_unit_state(&st->units[i]) == RUNSTATE_FAILED)
 			failed++;
 	}
 	json_object_set_new(o, "items_total",
@@ -168,22 +152,28 @@ run_item_counts(const struct run_step *st, json_t *o)
 void
 run_counts(const struct run *r, struct sched_counts *c)
 {
-	const char *st;
 	size_t i;
 
 	memset(c, 0, sizeof *c);
 	c->total = r->nsteps;
 	for (i = 0; i < r->nsteps; i++) {
-		st = r->steps[i].state;
-		if (strcmp(st, "succeeded") == 0 ||
-		    strcmp(st, "uptodate") == 0)
+		switch (run_step_state(r, &r->steps[i])) {
+		case RUNSTATE_SUCCEEDED:
+		case RUNSTATE_UPTODATE:
 			c->succeeded++;
-		else if (strcmp(st, "failed") == 0)
+			break;
+		case RUNSTATE_FAILED:
 			c->failed++;
-		else if (strcmp(st, "skipped") == 0)
+			break;
+		case RUNSTATE_SKIPPED:
 			c->skipped++;
-		else if (strcmp(st, "cancelled") == 0)
+			break;
+		case RUNSTATE_CANCELLED:
 			c->cancelled++;
+			break;
+		default:
+			break;
+		}
 	}
 }
 
@@ -194,6 +184,7 @@ run_record_json(const struct run *r)
 	struct sched_counts cnt;
 	json_t *rec, *steps, *o, *items, *it, *because;
 	const struct run_step *st;
+	enum run_state_kind state;
 	size_t i, j, done = 0;
 
 	run_counts(r, &cnt);
@@ -201,7 +192,7 @@ run_record_json(const struct run *r)
 	json_object_set_new(rec, "run", json_string(r->id));
 	json_object_set_new(rec, "file", json_string(r->file));
 	json_object_set_new(rec, "dir", json_string(r->dir));
-	json_object_set_new(rec, "state", json_string(r->state));
+	json_object_set_new(rec, "state", json_string(runstate_name(r->state)));
 	json_object_set_new(rec, "started", run_time(r->started));
 	if (r->queued_at > 0) {
 		json_object_set_new(rec, "queued_at", run_time(r->queued_at));
@@ -225,18 +216,19 @@ run_record_json(const struct run *r)
 		st = &r->steps[i];
 		o = json_object();
 		json_object_set_new(o, "name", json_string(st->name));
-		json_object_set_new(o, "state", json_string(st->state));
-		if (strcmp(st->state, "pending") != 0 &&
-		    strcmp(st->state, "running") != 0)
+		state = run_step_state(r, st);
+		json_object_set_new(o, "state",
+		    json_string(runstate_name(state)));
+		if (runstate_is_final(state))
 			done++;
 		if (!st->loop && st->nunits == 1) {
 			run_unit_json(&st->units[0], o);
 			json_object_set_new(o, "state",
-			    json_string(st->state));
+			    json_string(runstate_name(state)));
 		} else {
-			if (strcmp(st->state, "failed") == 0)
+			if (state == RUNSTATE_FAILED)
 				run_status_fields(st->status, o);
-			else if (strcmp(st->state, "succeeded") == 0)
+			else if (state == RUNSTATE_SUCCEEDED)
 				run_status_fields(0, o);
 			else
 				run_status_fields(-1, o);
@@ -404,7 +396,7 @@ run_list(struct loomd *loomd, size_t limit)
  */
 static int
 run_log_live(const struct run *r, const char *step, long item, char **name,
-    const char **state, bool *loop)
+    enum run_state_kind *state, bool *loop)
 {
 	const struct run_step *st = NULL;
 	const struct run_unit *u;
@@ -420,7 +412,7 @@ run_log_live(const struct run *r, const char *step, long item, char **name,
 		return -1;
 	u = &st->units[item < 0 ? 0 : item];
 	*name = xstrdup(u->log_name);
-	*state = run_unit_state_name(u->state);
+	*state = run_unit_state(u);
 	return 0;
 }
 
@@ -480,7 +472,8 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 	struct loom_error err;
 	struct run *r;
 	json_t *rec, *res;
-	const char *state = "finished";
+	/* A recorded run's logs are complete. */
+	enum run_state_kind state = RUNSTATE_SUCCEEDED;
 	char *dir, *name = NULL, *path, *data, *b64;
 	size_t len;
 	bool eof, loop = false;
@@ -515,8 +508,8 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 		free(dir);
 		return NULL;
 	}
-	eof = strcmp(state, "pending") != 0 && strcmp(state, "running") != 0;
-	if (strcmp(state, "pending") == 0 || name == NULL) {
+	eof = runstate_is_final(state);
+	if (state == RUNSTATE_PENDING || name == NULL) {
 		free(name);
 		free(dir);
 		return run_log_empty(offset, eof);

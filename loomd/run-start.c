@@ -15,9 +15,7 @@
 #include "common/graph.h"
 #include "common/log.h"
 #include "common/pipeline.h"
-#include "common/select.h"
-#include "common/sources.h"
-#include "common/validate.h"
+#include "common/plan.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -25,13 +23,6 @@
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
-
-/* Diagnostics as JSON (error.data of -32001). */
-static json_t *
-run_diags_json(const struct diags *d)
-{
-	return json_pack("{s:o}", "diagnostics", rpc_params_diags(d));
-}
 
 /* A loom_error as error.data of -32004. */
 static json_t *
@@ -186,65 +177,11 @@ run_begin(struct run *r)
 		return;
 	}
 	run_mark_uptodate(r);
-	r->state = "running";
+	r->state = RUNSTATE_RUNNING;
 	r->started = record_now();
 	r->started_ms = loomd_now_ms();
 	run_write_record(r, true);
 	evtimer_add(r->ev_start, &zero);
-}
-
-/*
- * Report the selected steps' source inputs that do not exist as errors
- * in diags; returns how many.
- */
-static size_t
-run_check_sources(struct run *r, json_t *params, struct diags *diags)
-{
-	struct strv vars;
-	json_t *v;
-	size_t i, n;
-
-	strv_init(&vars);
-	json_array_foreach(json_object_get(params, "var"), i, v) {
-		if (json_is_string(v))
-			strv_push(&vars, json_string_value(v));
-	}
-	n = sources_check(r->p, r->g, r->selected, &vars, DIAG_ERROR, diags);
-	strv_free(&vars);
-	return n;
-}
-
-/* Apply the "set" and "var" overrides of params; -1 with rerr set. */
-static int
-run_apply_overrides(struct run *r, json_t *params, struct rpc_error *rerr)
-{
-	struct loom_error err;
-	json_t *arr, *v;
-	size_t i, k;
-
-	for (k = 0; k < 2; k++) {
-		arr = json_object_get(params, k == 0 ? "set" : "var");
-		if (arr == NULL || json_is_null(arr))
-			continue;
-		if (!json_is_array(arr))
-			goto bad;
-		json_array_foreach(arr, i, v) {
-			if (!json_is_string(v))
-				goto bad;
-			loom_error_clear(&err);
-			if (pipeline_apply_override(r->p, json_string_value(v),
-			    k == 1, &err) == -1) {
-				rpc_error_set(rerr, LOOM_ERR_USAGE,
-				    run_error_data(&err), "%s", err.message);
-				return -1;
-			}
-		}
-	}
-	return 0;
-bad:
-	rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-	    "\"%s\" must be an array of strings", k == 0 ? "set" : "var");
-	return -1;
 }
 
 /* The run's steps (nsel selected ones), in execution order. */
@@ -265,7 +202,6 @@ run_build_steps(struct run *r, size_t nsel)
 		st = &r->steps[n++];
 		st->index = i;
 		st->name = r->p->steps[i].name;
-		st->state = "pending";
 		st->status = -1;
 		st->failed_item = -1;
 		strv_init(&st->because);
@@ -345,29 +281,6 @@ run_set_env(struct run *r, json_t *env)
 	}
 }
 
-/* -32001 with every diagnostic, the first error in the message. */
-static void
-run_invalid(struct run *r, struct diags *diags, struct rpc_error *rerr)
-{
-	char *s;
-	size_t i;
-
-	diags_sort(diags);
-	s = diags->nerrors > 0 ? xstrdup(diags->v[0].message) : NULL;
-	for (i = 0; i < diags->n; i++) {
-		if (diags->v[i].severity == DIAG_ERROR) {
-			free(s);
-			s = xasprintf("%s:%d:%d: %s", diags->v[i].file != NULL ?
-			    diags->v[i].file : r->file, diags->v[i].line,
-			    diags->v[i].column, diags->v[i].message);
-			break;
-		}
-	}
-	rpc_error_set(rerr, LOOM_ERR_PIPELINE, run_diags_json(diags),
-	    "invalid pipeline: %s", s != NULL ? s : r->file);
-	free(s);
-}
-
 /*
  * Make r active: running (its start deferred to the next loop pass, so
  * the reply goes out first) or queued. Returns the run.start result.
@@ -382,10 +295,10 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
 	if (r->queued) {
-		r->state = "queued";
+		r->state = RUNSTATE_QUEUED;
 		r->queued_at = record_now();
 	} else {
-		r->state = "running";
+		r->state = RUNSTATE_RUNNING;
 		r->started = record_now();
 		r->started_ms = loomd_now_ms();
 	}
@@ -408,7 +321,8 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 
 	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
 	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
-	    "max_workers", (json_int_t)r->max_workers, "state", r->state);
+	    "max_workers", (json_int_t)r->max_workers, "state",
+	    runstate_name(r->state));
 	if (r->queued)
 		json_object_set_new(result, "queued_behind",
 		    json_string(r->behind));
@@ -421,16 +335,17 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
     struct rpc_error *rerr)
 {
 	struct run_state *rs = run_state_get(loomd);
-	struct select_opts so;
+	struct rpc_plan_args pa;
 	struct loom_error err;
-	struct diags diags;
+	struct plan pl;
+	enum plan_status pst;
 	struct run *r = NULL;
 	const char *file, *cwd, *extra;
 	json_t *env;
 	long long mw = 0;
 	bool parallel, subscribe = false, has_parallel, no_wait = false;
 	bool force = false;
-	int nsel;
+	size_t nsel;
 
 	if (rs == NULL || rs->stopping) {
 		rpc_error_set(rerr, LOOM_ERR_SHUTDOWN, NULL,
@@ -471,38 +386,28 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		r->key = xstrdup(r->file);
 	sched_actions_init(&r->acts);
 	strv_init(&r->env);
-	diags_init(&diags);
-	r->p = pipeline_load_file(r->file, &diags);
-	if (r->p == NULL || diags.nerrors > 0)
-		goto invalid;
-	if (run_apply_overrides(r, params, rerr) == -1)
-		goto fail;
-	r->g = validate_pipeline_graph(r->p, &diags);
-	if (r->g == NULL)
-		goto invalid;
-	diags_free(&diags);
 
-	select_opts_init(&so);
-	if (run_param_list(params, "steps", &so.steps, rerr) == -1 ||
-	    run_param_list(params, "from", &so.from, rerr) == -1 ||
-	    run_param_list(params, "until", &so.until, rerr) == -1 ||
-	    run_param_list(params, "groups", &so.groups, rerr) == -1 ||
-	    run_param_list(params, "include", &so.include, rerr) == -1) {
-		select_opts_free(&so);
+	/* Load, override, validate, select; missing sources said now. */
+	if (rpc_params_plan_args(params, r->file, true, &pa, rerr) == -1) {
+		rpc_params_plan_args_free(&pa);
 		goto fail;
 	}
-	r->selected = xcalloc(r->p->nsteps + 1, sizeof *r->selected);
-	loom_error_clear(&err);
-	nsel = select_steps(r->p, r->g, &so, r->selected, &err);
-	select_opts_free(&so);
-	if (nsel == -1) {
-		rpc_error_set(rerr, LOOM_ERR_USAGE, run_error_data(&err), "%s",
-		    err.message);
+	pa.rq.check_sources = true;
+	pst = plan_make(&pl, &pa.rq);
+	rpc_params_plan_args_free(&pa);
+	if (pst != PLAN_OK) {
+		rpc_params_plan_error(&pl, pst, r->file, rerr);
+		plan_free(&pl);
 		goto fail;
 	}
-	/* Missing source inputs: said now, not by a crashing step. */
-	if (run_check_sources(r, params, &diags) > 0)
-		goto invalid;
+	r->p = pl.p;
+	r->g = pl.g;
+	r->selected = pl.selected;
+	pl.p = NULL;
+	pl.g = NULL;
+	pl.selected = NULL;
+	nsel = pl.nselected;
+	plan_free(&pl);
 	if (run_queue_check(rs, r, no_wait, rerr) == -1)
 		goto fail;
 
@@ -534,15 +439,12 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	json_object_del(r->request, "env");
 	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
 	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
-	run_build_steps(r, (size_t)nsel);
+	run_build_steps(r, nsel);
 	if (!r->queued)
 		run_mark_uptodate(r);
 	return run_enter(r, client, subscribe);
 
-invalid:
-	run_invalid(r, &diags, rerr);
 fail:
-	diags_free(&diags);
 	run_free(r);
 	return NULL;
 }

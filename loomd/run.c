@@ -32,7 +32,7 @@
 #include "common/loopitems.h"
 #include "common/pipeline.h"
 #include "common/protocol.h"
-#include "loomd/child.h"
+#include "loomd/executor.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -50,9 +50,8 @@ static void run_do_wake(struct run *r, uint64_t at_ms);
 static void run_do_skipped(struct run *r, const struct sched_action *a);
 static void run_do_step_finished(struct run *r, const struct sched_action *a);
 static void run_do_finished(struct run *r, const struct sched_action *a);
-static void run_on_output(struct child *c, const char *data, size_t len,
-    void *arg);
-static void run_on_done(struct child *c, void *arg);
+static void run_on_output(void *arg, const char *data, size_t len);
+static void run_on_done(void *arg, int status);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
@@ -165,7 +164,7 @@ run_free(void *arg)
 		st = &r->steps[i];
 		for (j = 0; j < st->nunits; j++) {
 			u = &st->units[j];
-			child_free(u->child);
+			executor_release(r->loomd->executor, u->unit);
 			steplog_free(u->log);
 			free(u->path);
 			free(u->name);
@@ -386,8 +385,6 @@ run_process(struct run *r)
 	r->processing = false;
 	/* After the steps that were waiting started: they need not wait. */
 	run_fresh_flush(r);
-	if (r->finished_flag)
-		loomd_defer_free(r->loomd, run_free, r);
 }
 
 /* Write a line into a unit's log (spawn errors), so `logs` shows it. */
@@ -403,6 +400,132 @@ run_log_message(struct run_unit *u, const char *msg)
 	free(line);
 }
 
+/* Make the parent folders of a loop item's outputs; -1 with err set. */
+static int
+run_unit_dirs(struct run *r, size_t step, const char *loop_output,
+    struct loom_error *err)
+{
+	struct strv outs;
+	char *slash;
+	size_t i;
+	int rc = 0;
+
+	strv_init(&outs);
+	if (command_output_paths(r->p, step, loop_output, &outs, err) == -1)
+		rc = -1;
+	for (i = 0; rc == 0 && i < outs.n; i++) {
+		slash = strrchr(outs.v[i], '/');
+		if (slash == NULL || slash == outs.v[i])
+			continue;
+		*slash = '\0';
+		if (fileio_mkdirs(outs.v[i], 0755, err) == -1)
+			rc = -1;
+	}
+	strv_free(&outs);
+	return rc;
+}
+
+/* Hand unit u to the executor and journal it; -1 with err set. */
+static int
+run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
+    struct loom_error *err)
+{
+	struct executor_spec spec;
+	struct executor_started started;
+	struct strv envv;
+	size_t i;
+	int rc;
+
+	strv_init(&envv);
+	for (i = 0; i < r->env.n; i++)
+		strv_push(&envv, r->env.v[i]);
+	strv_push(&envv, u->marker);
+	memset(&spec, 0, sizeof spec);
+	spec.argv = (const char *const *)u->argv.v;
+	spec.envp = (const char *const *)envv.v;
+	spec.cwd = r->p->dir;
+	spec.tag = u->marker;
+	spec.on_output = run_on_output;
+	spec.on_done = run_on_done;
+	spec.arg = u;
+	rc = executor_start(r->loomd->executor, &spec, &started, err);
+	strv_free(&envv);
+	if (rc == -1)
+		return -1;
+	u->unit = started.id;
+	u->pid = started.pid;
+	log_info("run %s: %s started, pid %ld", r->id, u->label, u->pid);
+	/* At once, not with the next record: a crash must not lose it. */
+	record_journal_started(r->dir, st->name, st->loop ? (long)u->item :
+	    -1, (pid_t)u->pid, u->pid > 0 ? record_proc_start((pid_t)u->pid) :
+	    0, u->started);
+	r->journaled = true;
+	return 0;
+}
+
+/* The run.step_started event of unit u. */
+static void
+run_unit_started_event(struct run *r, struct run_step *st,
+    struct run_unit *u)
+{
+	json_t *params, *argv;
+	size_t i;
+
+	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
+	if (st->loop) {
+		run_item_fields(st, u, params);
+		json_object_set_new(params, "items",
+		    json_integer((json_int_t)st->nunits));
+	}
+	if (u->pid > 0)
+		json_object_set_new(params, "pid", json_integer(u->pid));
+	argv = json_array();
+	for (i = 0; i < u->argv.n; i++)
+		json_array_append_new(argv, json_string(u->argv.v[i]));
+	json_object_set_new(params, "argv", argv);
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_STARTED, params);
+}
+
+/* Unit u could not start (err says why): it failed without running. */
+static void
+run_unit_start_failed(struct run *r, struct run_step *st,
+    struct run_unit *u, const struct loom_error *err)
+{
+	json_t *params;
+	char *task;
+
+	log_info("run %s: %s cannot start: %s", r->id, u->label,
+	    err->message);
+	/* The scheduler first: the unit's state is its (failed). */
+	sched_spawn_failed(r->s, st->index, u->item, &r->acts);
+	task = pipeline_abspath(r->p, r->p->steps[st->index].task);
+	if (strstr(err->message, task) != NULL)
+		u->error = xstrdup(err->message);
+	else
+		u->error = xasprintf("%s (task %s)", err->message, task);
+	free(task);
+	run_log_message(u, u->error);
+	if (u->log != NULL) {
+		u->log_kept = steplog_kept(u->log);
+		steplog_close(u->log);
+	}
+	u->status = -1;
+	u->finished = record_now();
+	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
+	    -1, u->finished, runstate_name(run_unit_state(u)));
+	r->journaled = true;
+	run_fresh_end(r, u);
+	if (st->loop) {
+		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
+		    "run", r->id, "step", st->name, "state",
+		    runstate_name(run_unit_state(u)), "exit_code", "signal",
+		    "duration", 0.0, "error", err->message);
+		run_item_fields(st, u, params);
+		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
+	}
+	run_touch(r);
+}
+
 /* Start unit (step, item). */
 static void
 run_do_spawn(struct run *r, size_t step, size_t item)
@@ -410,19 +533,14 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	struct run_step *st = r->by_index[step];
 	struct run_unit *u;
 	struct command_env cenv;
-	struct child_spec spec;
 	struct loom_error err;
-	struct strv outs, envv;
 	const char *loop_item = NULL, *loop_output = NULL;
-	char *path, *slash, *task;
-	json_t *params, *argv;
-	size_t i;
+	char *path;
 
 	LOOM_ASSERT(st != NULL && item < st->nunits);
 	u = &st->units[item];
-	if (r->cancelled) {
+	if (sched_is_cancelled(r->s)) {
 		/* Cancelled before it could start: start nothing. */
-		u->state = RUN_UNIT_CANCELLED;
 		sched_spawn_failed(r->s, step, item, &r->acts);
 		return;
 	}
@@ -431,13 +549,11 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		loop_output = u->output;
 	}
 	loom_error_clear(&err);
-	u->state = RUN_UNIT_RUNNING;
 	u->started = record_now();
 	u->started_ms = loomd_now_ms();
 	if (st->started == 0) {
 		st->started = u->started;
 		st->started_ms = u->started_ms;
-		st->state = "running";
 	}
 	path = xasprintf("%s/%s", r->dir, u->log_name);
 	u->log = steplog_new(path);
@@ -452,100 +568,17 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
-
 	/* Output folders of a loop item (plain steps had theirs at start). */
-	if (st->loop) {
-		strv_init(&outs);
-		if (command_output_paths(r->p, step, loop_output, &outs,
-		    &err) == -1) {
-			strv_free(&outs);
-			goto fail;
-		}
-		for (i = 0; i < outs.n; i++) {
-			slash = strrchr(outs.v[i], '/');
-			if (slash == NULL || slash == outs.v[i])
-				continue;
-			*slash = '\0';
-			if (fileio_mkdirs(outs.v[i], 0755, &err) == -1) {
-				strv_free(&outs);
-				goto fail;
-			}
-		}
-		strv_free(&outs);
-	}
-
-	strv_init(&envv);
-	for (i = 0; i < r->env.n; i++)
-		strv_push(&envv, r->env.v[i]);
-	strv_push(&envv, u->marker);
-	memset(&spec, 0, sizeof spec);
-	spec.argv = (const char *const *)u->argv.v;
-	spec.envp = (const char *const *)envv.v;
-	spec.cwd = r->p->dir;
-	spec.marker = u->marker;
-	spec.on_output = run_on_output;
-	spec.on_done = run_on_done;
-	spec.arg = u;
-	u->child = child_spawn(r->loomd->base, &spec, &err);
-	strv_free(&envv);
-	if (u->child == NULL)
+	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
+	    run_unit_launch(r, st, u, &err) == -1)
 		goto fail;
-	u->pid = child_pid(u->child);
-	log_info("run %s: %s started, pid %d", r->id, u->label,
-	    (int)u->pid);
-	/* At once, not with the next record: a crash must not lose it. */
-	record_journal_started(r->dir, st->name, st->loop ? (long)item : -1,
-	    u->pid, record_proc_start(u->pid), u->started);
-	r->journaled = true;
-
-	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
-	if (st->loop) {
-		run_item_fields(st, u, params);
-		json_object_set_new(params, "items",
-		    json_integer((json_int_t)st->nunits));
-	}
-	json_object_set_new(params, "pid", json_integer(u->pid));
-	argv = json_array();
-	for (i = 0; i < u->argv.n; i++)
-		json_array_append_new(argv, json_string(u->argv.v[i]));
-	json_object_set_new(params, "argv", argv);
-	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_STARTED, params);
+	run_unit_started_event(r, st, u);
 	run_touch(r);
 	sched_spawned(r->s, step, item, &r->acts);
 	return;
 
 fail:
-	log_info("run %s: %s cannot start: %s", r->id, u->label,
-	    err.message);
-	task = pipeline_abspath(r->p, r->p->steps[step].task);
-	if (strstr(err.message, task) != NULL)
-		u->error = xstrdup(err.message);
-	else
-		u->error = xasprintf("%s (task %s)", err.message, task);
-	free(task);
-	run_log_message(u, u->error);
-	if (u->log != NULL) {
-		u->log_kept = steplog_kept(u->log);
-		steplog_close(u->log);
-	}
-	u->state = RUN_UNIT_FAILED;
-	u->status = -1;
-	u->finished = record_now();
-	record_journal_ended(r->dir, st->name, st->loop ? (long)item : -1, -1,
-	    u->finished, "failed");
-	r->journaled = true;
-	run_fresh_end(r, u);
-	if (st->loop) {
-		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
-		    "run", r->id, "step", st->name, "state", "failed",
-		    "exit_code", "signal", "duration", 0.0,
-		    "error", err.message);
-		run_item_fields(st, u, params);
-		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
-		    params);
-	}
-	run_touch(r);
-	sched_spawn_failed(r->s, step, item, &r->acts);
+	run_unit_start_failed(r, st, u, &err);
 }
 
 /* List a loop step's items. */
@@ -605,15 +638,12 @@ run_do_signal(struct run *r, size_t step, size_t item, enum sched_signal sig)
 	if (st == NULL || item >= st->nunits)
 		return;
 	u = &st->units[item];
-	if (u->child == NULL)
+	if (u->unit == 0)
 		return;
-	u->signalled = true;
 	log_info("run %s: %s: sending %s", r->id, u->label,
 	    sig == SCHED_SIGNAL_KILL ? "SIGKILL" : "SIGTERM");
-	(void)child_signal(u->child, sig == SCHED_SIGNAL_KILL ? SIGKILL :
-	    SIGTERM);
-	if (u->marker != NULL && sig == SCHED_SIGNAL_KILL)
-		(void)child_sweep(u->marker);
+	executor_cancel(r->loomd->executor, u->unit,
+	    sig == SCHED_SIGNAL_KILL);
 }
 
 /* Ask for a sched_tick at at_ms. */
@@ -648,7 +678,6 @@ run_do_skipped(struct run *r, const struct sched_action *a)
 	json_t *params, *because;
 	size_t i;
 
-	st->state = "skipped";
 	because = json_array();
 	for (i = 0; i < a->nbecause; i++) {
 		strv_push(&st->because, r->p->steps[a->because[i]].name);
@@ -667,14 +696,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 {
 	struct run_step *st = r->by_index[a->step];
 	json_t *params;
-	size_t i;
 
-	st->state = run_result_name(a->result);
-	for (i = 0; i < st->nunits; i++) {
-		if (a->result == SCHED_RESULT_SUCCEEDED &&
-		    st->units[i].state == RUN_UNIT_CANCELLED)
-			st->state = "cancelled";
-	}
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
 	if (st->loop && a->result == SCHED_RESULT_FAILED)
@@ -684,14 +706,8 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	if (st->started_ms == 0) {
 		st->started_ms = st->finished_ms;
 	}
-	/* Units that never ran end with the step. */
-	for (i = 0; i < st->nunits; i++) {
-		if (st->units[i].state == RUN_UNIT_PENDING &&
-		    a->result == SCHED_RESULT_CANCELLED)
-			st->units[i].state = RUN_UNIT_CANCELLED;
-	}
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
-	    "state", st->state);
+	    "state", runstate_name(run_step_state(r, st)));
 	if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
 	    !st->loop && st->nunits == 1 && st->units[0].error != NULL) {
 		run_status_fields(-1, params);
@@ -702,7 +718,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 		run_status_fields(-1, params);
 		json_object_set_new(params, "error", json_string(st->error));
 	} else if (!st->loop && st->nunits == 1 &&
-	    st->units[0].state != RUN_UNIT_PENDING &&
+	    run_unit_state(&st->units[0]) != RUNSTATE_PENDING &&
 	    st->units[0].status != -1)
 		run_status_fields(st->units[0].status, params);
 	else
@@ -728,39 +744,36 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	switch (a->result) {
 	case SCHED_RESULT_SUCCEEDED:
 	case SCHED_RESULT_UPTODATE:
-		r->state = "succeeded";
+		r->state = RUNSTATE_SUCCEEDED;
 		break;
 	case SCHED_RESULT_CANCELLED:
-		r->state = "cancelled";
+		r->state = RUNSTATE_CANCELLED;
 		break;
 	default:
-		r->state = "failed";
+		r->state = RUNSTATE_FAILED;
 		break;
 	}
-	if (r->cancelled)
-		r->state = "cancelled";
+	if (sched_is_cancelled(r->s))
+		r->state = RUNSTATE_CANCELLED;
 	/* Stamps are on disk before anyone hears that the run ended. */
 	run_fresh_flush(r);
 	r->finished = record_now();
-	r->finished_flag = true;
 	/* Whatever still carries the run's marker goes with it. */
-	if (r->cancelled || child_has_orphans()) {
-		marker = xasprintf("LOOM_RUN_ID=%s", r->id);
-		(void)child_sweep(marker);
-		free(marker);
-	}
+	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
+	executor_sweep(r->loomd->executor, marker, sched_is_cancelled(r->s));
+	free(marker);
 	if (run_write_record(r, true) == -1)
 		run_keep_unwritten(r);
 	run_counts(r, &cnt);
 	params = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-	    "run", r->id, "state", r->state,
+	    "run", r->id, "state", runstate_name(r->state),
 	    "steps_total", (json_int_t)cnt.total,
 	    "steps_succeeded", (json_int_t)cnt.succeeded,
 	    "steps_failed", (json_int_t)cnt.failed,
 	    "steps_skipped", (json_int_t)cnt.skipped,
 	    "steps_cancelled", (json_int_t)cnt.cancelled);
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_FINISHED, params);
-	log_info("run %s %s", r->id, r->state);
+	log_info("run %s %s", r->id, runstate_name(r->state));
 	for (pp = &rs->active; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == r) {
 			*pp = r->next;
@@ -774,6 +787,8 @@ run_do_finished(struct run *r, const struct sched_action *a)
 		evtimer_del(r->ev_start);
 	run_dequeue(r->loomd, r->key);
 	loomd_update_idle(r->loomd);
+	/* Freed after this loop pass: callers still on the stack use it. */
+	loomd_defer_free(r->loomd, run_free, r);
 }
 
 /*
@@ -814,29 +829,24 @@ void
 run_end_unstarted(struct run *r, enum sched_result result)
 {
 	struct sched_action a;
-	size_t i;
 
 	r->queued = false;
-	for (i = 0; i < r->nsteps; i++)
-		r->steps[i].state = result == SCHED_RESULT_CANCELLED ?
-		    "cancelled" : "pending";
+	sched_end_unstarted(r->s, result == SCHED_RESULT_CANCELLED);
 	memset(&a, 0, sizeof a);
 	a.type = SCHED_ACTION_RUN_FINISHED;
 	a.result = result;
 	run_do_finished(r, &a);
-	loomd_defer_free(r->loomd, run_free, r);
 }
 
 /* Output of a unit: to its log, then to subscribers. */
 static void
-run_on_output(struct child *c, const char *data, size_t len, void *arg)
+run_on_output(void *arg, const char *data, size_t len)
 {
 	struct run_unit *u = arg;
 	struct run *r = u->run;
 	struct run_step *st = r->by_index[u->step];
 	uint64_t offset;
 
-	(void)c;
 	offset = steplog_offset(u->log);
 	steplog_write(u->log, data, len);
 	notify_output(r->loomd, r->id, st->name, st->loop ? (long)u->item : -1,
@@ -845,25 +855,21 @@ run_on_output(struct child *c, const char *data, size_t len, void *arg)
 
 /* A unit's process exited and its output reached EOF. */
 static void
-run_on_done(struct child *c, void *arg)
+run_on_done(void *arg, int status)
 {
 	struct run_unit *u = arg;
 	struct run *r = u->run;
 	struct run_step *st = r->by_index[u->step];
 	json_t *params;
-	int status = child_status(c);
 
+	u->unit = 0;	/* the executor has forgotten it */
 	u->status = status;
 	u->finished = record_now();
-	/* Stopped by a cancel, even gracefully: its work is not done. */
-	if (u->signalled && r->cancelled)
-		u->state = RUN_UNIT_CANCELLED;
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		u->state = RUN_UNIT_SUCCEEDED;
-	else
-		u->state = RUN_UNIT_FAILED;
+	/* The scheduler decides how it ended; its actions wait below. */
+	sched_exited(r->s, u->step, u->item, status, &r->acts);
+	sched_output_closed(r->s, u->step, u->item, &r->acts);
 	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    status, u->finished, run_unit_state_name(u->state));
+	    status, u->finished, runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
@@ -877,13 +883,12 @@ run_on_done(struct child *c, void *arg)
 	steplog_free(u->log);
 	u->log = NULL;
 	log_info("run %s: %s ended (status %d)", r->id, u->label, status);
-	u->child = NULL;
-	child_free(c);
 	notify_output_end(r->loomd, r->id, st->name, st->loop ?
 	    (long)u->item : -1);
 	if (st->loop) {
 		params = json_pack("{s:s, s:s, s:s}", "run", r->id,
-		    "step", st->name, "state", run_unit_state_name(u->state));
+		    "step", st->name, "state",
+		    runstate_name(run_unit_state(u)));
 		run_item_fields(st, u, params);
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
@@ -892,8 +897,6 @@ run_on_done(struct child *c, void *arg)
 		    params);
 	}
 	run_touch(r);
-	sched_exited(r->s, u->step, u->item, status, &r->acts);
-	sched_output_closed(r->s, u->step, u->item, &r->acts);
 	run_process(r);
 }
 
@@ -941,10 +944,9 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 		free(dir);
 		return -1;
 	}
-	if (r->cancelled)
+	if (sched_is_cancelled(r->s))
 		return 0;
 	log_info("run %s: cancel", r->id);
-	r->cancelled = true;
 	if (r->queued) {
 		/* Never started: it just leaves the queue. */
 		run_end_unstarted(r, SCHED_RESULT_CANCELLED);
@@ -964,16 +966,18 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 	return 0;
 }
 
-/* Module: set up child handling, recover records of a crashed daemon. */
+/*
+ * Module: recover records of a crashed daemon. The executor is the
+ * daemon's (loomd->executor), created before the modules.
+ */
 int
 run_module_init(struct loomd *loomd, struct loom_error *err)
 {
 	struct run_state *rs;
 	int n;
 
-	if (child_init(loomd->base, err) == -1)
-		return -1;
-	child_set_nofile(&loomd->nofile_orig);
+	(void)err;
+	LOOM_ASSERT(loomd->executor != NULL);
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
@@ -1026,23 +1030,13 @@ run_module_free(struct loomd *loomd)
 {
 	struct run_state *rs = run_state_get(loomd);
 	struct run *r, *next;
-	size_t i, j;
 
 	if (rs == NULL)
 		return;
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
-		for (i = 0; i < r->nsteps; i++) {
-			if (strcmp(r->steps[i].state, "running") == 0)
-				r->steps[i].state = "cancelled";
-			for (j = 0; j < r->steps[i].nunits; j++) {
-				if (r->steps[i].units[j].state ==
-				    RUN_UNIT_RUNNING)
-					r->steps[i].units[j].state =
-					    RUN_UNIT_CANCELLED;
-			}
-		}
-		r->state = "cancelled";
+		sched_abandon(r->s);
+		r->state = RUNSTATE_CANCELLED;
 		r->finished = record_now();
 		run_write_record(r, true);
 		run_free(r);
@@ -1058,7 +1052,6 @@ run_module_free(struct loomd *loomd)
 	}
 	if (rs->ev_retry != NULL)
 		event_free(rs->ev_retry);
-	child_shutdown();
 	free(rs);
 	loomd->runs = NULL;
 }

@@ -81,6 +81,7 @@ struct sched_step {
 	struct sched_unit *units;
 	size_t nunits;
 	size_t next_unit;	/* sequential loop: next item to queue */
+	size_t nstarted;	/* units SPAWN was asked for */
 	size_t ndone;		/* units done */
 	size_t *because;	/* failed root steps (skip reason) */
 	size_t nbecause;
@@ -333,6 +334,7 @@ sched_unit_event(struct sched *s, size_t step, size_t item,
 		if (ev == SCHED_UEV_DISPATCH) {
 			u->state = SCHED_UNIT_SPAWNING;
 			s->busy++;
+			s->steps[step].nstarted++;
 			a = sched_action_push(out, SCHED_ACTION_SPAWN, step);
 			a->item = item;
 			a->loop = s->steps[step].loop;
@@ -411,7 +413,10 @@ sched_unit_done(struct sched *s, size_t step, size_t item,
 	s->busy--;
 	st->ndone++;
 	if (u->outcome == SCHED_OUTCOME_NONE) {
-		if (WIFEXITED(u->status) && WEXITSTATUS(u->status) == 0)
+		/* Stopped by a cancel, even gracefully: its work is not done. */
+		if (s->cancelled && (u->term_sent || u->kill_sent))
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+		else if (WIFEXITED(u->status) && WEXITSTATUS(u->status) == 0)
 			u->outcome = SCHED_OUTCOME_OK;
 		else if (u->term_sent || u->kill_sent)
 			u->outcome = SCHED_OUTCOME_CANCELLED;
@@ -924,6 +929,109 @@ bool
 sched_is_cancelled(const struct sched *s)
 {
 	return s->cancelled;
+}
+
+/* How a unit stands, as users see it. */
+enum run_state_kind
+sched_unit_view(const struct sched *s, size_t step, size_t item)
+{
+	const struct sched_unit *u;
+
+	LOOM_ASSERT(step < s->n);
+	/* Listed after a cancel: the scheduler never took the items. */
+	if (item >= s->steps[step].nunits)
+		return RUNSTATE_PENDING;
+	u = &s->steps[step].units[item];
+	switch (u->state) {
+	case SCHED_UNIT_IDLE:
+	case SCHED_UNIT_QUEUED:
+		return RUNSTATE_PENDING;
+	case SCHED_UNIT_DONE:
+		break;
+	default:
+		return RUNSTATE_RUNNING;
+	}
+	switch (u->outcome) {
+	case SCHED_OUTCOME_OK:
+		return RUNSTATE_SUCCEEDED;
+	case SCHED_OUTCOME_FAILED:
+		return RUNSTATE_FAILED;
+	case SCHED_OUTCOME_CANCELLED:
+		return RUNSTATE_CANCELLED;
+	case SCHED_OUTCOME_NONE:
+		break;
+	}
+	return RUNSTATE_UNKNOWN;
+}
+
+/* How a step stands, as users see it. */
+enum run_state_kind
+sched_step_view(const struct sched *s, size_t step)
+{
+	const struct sched_step *st;
+
+	LOOM_ASSERT(step < s->n);
+	st = &s->steps[step];
+	switch (st->state) {
+	case SCHED_STEP_UNSELECTED:
+	case SCHED_STEP_WAITING:
+	case SCHED_STEP_READY:
+	case SCHED_STEP_LISTING:
+		return RUNSTATE_PENDING;
+	case SCHED_STEP_RUNNING:
+		return st->nstarted > 0 ? RUNSTATE_RUNNING : RUNSTATE_PENDING;
+	case SCHED_STEP_SUCCEEDED:
+		return RUNSTATE_SUCCEEDED;
+	case SCHED_STEP_FAILED:
+		return RUNSTATE_FAILED;
+	case SCHED_STEP_SKIPPED:
+		return RUNSTATE_SKIPPED;
+	case SCHED_STEP_CANCELLED:
+		return RUNSTATE_CANCELLED;
+	case SCHED_STEP_UPTODATE:
+		return RUNSTATE_UPTODATE;
+	}
+	return RUNSTATE_UNKNOWN;
+}
+
+/* A run that never started ends: cancelled, or left pending. */
+void
+sched_end_unstarted(struct sched *s, bool cancelled)
+{
+	size_t i;
+
+	LOOM_ASSERT(!s->started);
+	s->started = s->finished = true;
+	s->cancelled = cancelled;
+	for (i = 0; cancelled && i < s->n; i++)
+		if (s->steps[i].state != SCHED_STEP_UNSELECTED)
+			s->steps[i].state = SCHED_STEP_CANCELLED;
+}
+
+/*
+ * Steps and units that were started and have not ended are cancelled:
+ * no actions.
+ */
+void
+sched_abandon(struct sched *s)
+{
+	struct sched_unit *u;
+	size_t i, j;
+
+	for (i = 0; i < s->n; i++) {
+		if (s->steps[i].state == SCHED_STEP_RUNNING &&
+		    s->steps[i].nstarted > 0)
+			s->steps[i].state = SCHED_STEP_CANCELLED;
+		for (j = 0; j < s->steps[i].nunits; j++) {
+			u = &s->steps[i].units[j];
+			if (u->state == SCHED_UNIT_DONE ||
+			    u->state == SCHED_UNIT_IDLE ||
+			    u->state == SCHED_UNIT_QUEUED)
+				continue;
+			u->state = SCHED_UNIT_DONE;
+			u->outcome = SCHED_OUTCOME_CANCELLED;
+		}
+	}
 }
 
 /* The number of units holding a worker. */

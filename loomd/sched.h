@@ -42,6 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/runstate.h"
+
 struct graph;
 
 struct sched;
@@ -204,6 +206,31 @@ bool sched_is_cancelled(const struct sched *s);
 /* Units holding a worker (spawning, running, or waiting for exit/EOF). */
 size_t sched_busy_workers(const struct sched *s);
 void sched_get_counts(const struct sched *s, struct sched_counts *c);
+/*
+ * How unit (step, item) stands, as records and events show it: pending
+ * (not started), running (from SPAWN until both exit and EOF), then
+ * succeeded, failed, or cancelled (dropped before it ran, or stopped by
+ * a cancel, whatever its exit status). The one source of unit states.
+ */
+enum run_state_kind sched_unit_view(const struct sched *s, size_t step,
+    size_t item);
+/*
+ * How step stands, as records and events show it: pending (nothing of it
+ * started yet), running (a unit was asked for), then succeeded, failed,
+ * skipped, cancelled or uptodate. The one source of step states.
+ */
+enum run_state_kind sched_step_view(const struct sched *s, size_t step);
+/*
+ * A run that never started (queued) ends: with cancelled its steps are
+ * cancelled, else they stay pending. Instead of sched_start; no actions.
+ */
+void sched_end_unstarted(struct sched *s, bool cancelled);
+/*
+ * The daemon exits with the run still going: every step and unit started
+ * and not ended counts as cancelled. No actions; the scheduler is done
+ * with.
+ */
+void sched_abandon(struct sched *s);
 
 /* "succeeded", "failed", ... */
 const char *sched_result_name(enum sched_result r);

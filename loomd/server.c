@@ -39,6 +39,7 @@
 #include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/conn.h"
+#include "loomd/executor.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/rpc.h"
@@ -71,7 +72,6 @@ static void server_stop_cb(evutil_socket_t fd, short what, void *arg);
 static void server_force_exit_cb(evutil_socket_t fd, short what, void *arg);
 static void server_close_listener(struct loomd *loomd, bool unlink_socket);
 static bool server_modules_busy(struct loomd *loomd);
-static void server_run_deferred(struct loomd *loomd);
 static void server_refuse(int fd, const char *message);
 static void server_libevent_log(int severity, const char *msg);
 static void server_libevent_fatal(int err);
@@ -502,8 +502,8 @@ loomd_defer_free(struct loomd *loomd, void (*fn)(void *), void *arg)
 }
 
 /* Run what was deferred; what those calls defer in turn runs too. */
-static void
-server_run_deferred(struct loomd *loomd)
+void
+loomd_run_deferred(struct loomd *loomd)
 {
 	struct loomd_deferred *list, *d, *prev, *next;
 
@@ -541,6 +541,10 @@ server_init_modules(struct loomd *loomd, struct loom_error *err)
 {
 	size_t i;
 
+	/* Steps run as children of the daemon, with its original limit. */
+	if (loomd->executor == NULL && (loomd->executor =
+	    executor_local_new(loomd->base, &loomd->nofile_orig, err)) == NULL)
+		return -1;
 	for (i = 0; i < SERVER_NMODULES; i++) {
 		if (server_modules[i]->init != NULL &&
 		    server_modules[i]->init(loomd, err) == -1)
@@ -559,7 +563,7 @@ server_loop(struct loomd *loomd)
 			log_error("event loop failed");
 			break;
 		}
-		server_run_deferred(loomd);
+		loomd_run_deferred(loomd);
 		loomd_update_idle(loomd);
 	}
 }
@@ -576,12 +580,15 @@ server_free(struct loomd *loomd)
 	server_close_listener(loomd, true);
 	TAILQ_FOREACH(c, &loomd->clients, entry)
 		rpc_client_close(c, "daemon exiting", false);
-	server_run_deferred(loomd);
+	loomd_run_deferred(loomd);
 	for (i = 0; i < SERVER_NMODULES; i++) {
 		if (server_modules[i]->free != NULL)
 			server_modules[i]->free(loomd);
 	}
-	server_run_deferred(loomd);
+	loomd_run_deferred(loomd);
+	/* After the modules: the runs have released their units. */
+	executor_free(loomd->executor);
+	loomd->executor = NULL;
 	for (i = 0; i < sizeof loomd->ev_signals / sizeof loomd->ev_signals[0];
 	    i++) {
 		if (loomd->ev_signals[i] != NULL)

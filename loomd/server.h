@@ -21,7 +21,11 @@ int server_init(struct loomd *loomd, struct loom_error *err);
  */
 int server_listen(struct loomd *loomd, struct loom_error *err);
 
-/* Call every module's init hook; -1 with err set when one fails. */
+/*
+ * Create the executor steps run through (the local one, unless one is
+ * set already) and call every module's init hook; -1 with err set when
+ * one fails.
+ */
 int server_init_modules(struct loomd *loomd, struct loom_error *err);
 
 /* Run the loop until the daemon exits (idle, stop, or signal). */

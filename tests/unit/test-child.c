@@ -224,6 +224,9 @@ wait_output(struct result *r, const char *text)
 static char marker[64];
 static const char *default_env[] = { "PATH=/usr/bin:/bin", marker, NULL };
 
+/* The set every test's children belong to. */
+static struct child_set *test_cs;
+
 static struct child *
 spawn(struct event_base *base, struct result *r, const char *const *argv,
     const char *const *envp, const char *cwd, struct loom_error *err)
@@ -241,7 +244,7 @@ spawn(struct event_base *base, struct result *r, const char *const *argv,
 	memset(r, 0, sizeof *r);
 	r->base = base;
 	loom_error_clear(err);
-	return child_spawn(base, &spec, err);
+	return child_spawn(test_cs, &spec, err);
 }
 
 /* Spawn argv with the default environment and wait for it to end. */
@@ -267,7 +270,8 @@ setup(void **state)
 	base = event_base_new();
 	assert_non_null(base);
 	loom_error_clear(&err);
-	assert_int_equal(child_init(base, &err), 0);
+	test_cs = child_set_new(base, &err);
+	assert_non_null(test_cs);
 	*state = base;
 	return 0;
 }
@@ -275,7 +279,8 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	child_shutdown();
+	child_set_free(test_cs);
+	test_cs = NULL;
 	event_base_free(*state);
 	return 0;
 }
@@ -447,7 +452,7 @@ test_child_nofile_restored(void **state)
 		skip();
 	orig = cur;
 	orig.rlim_cur = cur.rlim_cur - 7;
-	child_set_nofile(&orig);
+	child_set_nofile(test_cs, &orig);
 	c = spawn(*state, &r, argv, NULL, NULL, &err);
 	assert_non_null(c);
 	wait_done(&r);
@@ -462,7 +467,7 @@ test_child_nofile_restored(void **state)
 
 	/* rlim_cur 0: the step inherits the daemon's limit. */
 	orig.rlim_cur = 0;
-	child_set_nofile(&orig);
+	child_set_nofile(test_cs, &orig);
 	c = spawn(*state, &r, argv, NULL, NULL, &err);
 	assert_non_null(c);
 	wait_done(&r);

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -131,6 +132,15 @@ h_take(struct h *h)
 }
 
 #define EXPECT(h, text)	assert_string_equal(h_take(h), (text))
+
+/*
+ * The state of unit (step, item) as records and events spell it
+ * (common/runstate.c): what users see comes from the scheduler alone.
+ */
+#define SEES(h, step, item, text) assert_string_equal(runstate_name( \
+    sched_unit_view((h)->s, h_step((h), (step)), (item))), (text))
+#define STEP_SEES(h, step, text) assert_string_equal(runstate_name( \
+    sched_step_view((h)->s, h_step((h), (step)))), (text))
 
 /* Unit events by name. */
 static void
@@ -652,10 +662,96 @@ test_sched_cancel_exit_zero_after_term(void **state)
 	(void)state;
 	sched_start(h->s, &h->acts);
 	h_spawned(h, "a", 0);
+	SEES(h, "a", 0, "running");
 	sched_cancel(h->s, 0, &h->acts);
 	EXPECT(h, "spawn a\nsignal a TERM\nwake 5000");
+	/* Stopped by the cancel, even gracefully: its work is not done. */
 	h_run(h, "a", 0, 0);
-	EXPECT(h, "finished a succeeded\nrun cancelled 1/1/0/0/0");
+	EXPECT(h, "finished a cancelled\nrun cancelled 1/0/0/0/1");
+	SEES(h, "a", 0, "cancelled");
+	h_free(h);
+}
+
+static void
+test_sched_unit_views(void **state)
+{
+	/* pending -> running -> succeeded/failed; a spawn that failed is
+	   failed; an item a cancel drops is cancelled, one in flight too
+	   once it ends. */
+	struct h *h = h_new(lp, 2, "loop<prep", NULL, true, 1);
+
+	(void)state;
+	sched_set_loop(h->s, 1, false);
+	STEP_SEES(h, "prep", "pending");
+	sched_start(h->s, &h->acts);
+	EXPECT(h, "spawn prep");
+	STEP_SEES(h, "prep", "running");
+	STEP_SEES(h, "loop", "pending");
+	SEES(h, "prep", 0, "running");
+	h_spawned(h, "prep", 0);
+	h_run(h, "prep", 0, 0);
+	SEES(h, "prep", 0, "succeeded");
+	EXPECT(h, "finished prep succeeded\nlist loop");
+	STEP_SEES(h, "prep", "succeeded");
+	STEP_SEES(h, "loop", "pending");	/* listing */
+	sched_set_items(h->s, 1, 4, &h->acts);
+	EXPECT(h, "spawn loop[0]");
+	STEP_SEES(h, "loop", "running");
+	SEES(h, "loop", 0, "running");
+	SEES(h, "loop", 1, "pending");
+	h_spawned(h, "loop", 0);
+	h_run(h, "loop", 0, 1 << 8);
+	SEES(h, "loop", 0, "failed");
+	EXPECT(h, "spawn loop[1]");
+	sched_spawn_failed(h->s, 1, 1, &h->acts);
+	SEES(h, "loop", 1, "failed");
+	EXPECT(h, "spawn loop[2]");
+	h_spawned(h, "loop", 2);
+	SEES(h, "loop", 3, "pending");
+	sched_cancel(h->s, 0, &h->acts);
+	EXPECT(h, "signal loop[2] TERM\nwake 5000");
+	SEES(h, "loop", 3, "cancelled");
+	SEES(h, "loop", 2, "running");
+	h_run(h, "loop", 2, SIGTERM);
+	SEES(h, "loop", 2, "cancelled");
+	EXPECT(h, "finished loop failed\nrun cancelled 2/1/1/0/0");
+	STEP_SEES(h, "loop", "failed");
+	h_free(h);
+}
+
+static void
+test_sched_views_unstarted_and_abandoned(void **state)
+{
+	/* A queued run cancelled: its steps are cancelled; one whose turn
+	   failed: pending. The daemon exiting mid-run: what was started
+	   and has not ended is cancelled, the rest stays as it was. */
+	struct h *h = h_new(abc, 2, "b<a", NULL, true, 4);
+
+	(void)state;
+	sched_end_unstarted(h->s, true);
+	STEP_SEES(h, "a", "cancelled");
+	STEP_SEES(h, "b", "cancelled");
+	assert_true(sched_is_cancelled(h->s));
+	h_free(h);
+
+	h = h_new(abc, 2, "b<a", NULL, true, 4);
+	sched_end_unstarted(h->s, false);
+	STEP_SEES(h, "a", "pending");
+	assert_false(sched_is_cancelled(h->s));
+	h_free(h);
+
+	h = h_new(abc, 3, "b<a", NULL, true, 4);
+	sched_start(h->s, &h->acts);
+	EXPECT(h, "spawn a\nspawn c");
+	h_spawned(h, "a", 0);
+	h_spawned(h, "c", 0);
+	h_run(h, "c", 0, 0);
+	EXPECT(h, "finished c succeeded");
+	sched_abandon(h->s);
+	STEP_SEES(h, "a", "cancelled");
+	SEES(h, "a", 0, "cancelled");
+	STEP_SEES(h, "b", "pending");
+	STEP_SEES(h, "c", "succeeded");
 	h_free(h);
 }
 
@@ -982,6 +1078,8 @@ main(void)
 		cmocka_unit_test(test_sched_cancel_spawn_after_kill_phase),
 		cmocka_unit_test(test_sched_cancel_running_with_queued),
 		cmocka_unit_test(test_sched_cancel_exit_zero_after_term),
+		cmocka_unit_test(test_sched_unit_views),
+		cmocka_unit_test(test_sched_views_unstarted_and_abandoned),
 		cmocka_unit_test(test_sched_cancel_loop),
 		cmocka_unit_test(test_sched_cancel_sequential_loop),
 		cmocka_unit_test(test_sched_property_random),

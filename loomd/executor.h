@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Executors: where the units of a run (a step, or one item of a loop
+ * step) are carried out. run.c decides nothing about how a unit runs; it
+ * hands the executor an argument vector, an environment, a working folder
+ * and a tag, and hears back through two callbacks: output (in order, as it
+ * arrives) and done (once, after the last output, with how it ended).
+ *
+ * A unit is named by an id the executor chooses (never 0), not by a
+ * process id: a unit may run on this machine (executor-local.c, child
+ * processes) or elsewhere (a batch system), and what identifies it there
+ * is the executor's business. What an executor can tell about a unit
+ * beyond that (a local process id) comes back as attributes at start.
+ *
+ * The tag is a "NAME=VALUE" string carried in the unit's environment
+ * (LOOM_STEP_ID=..., under a run's LOOM_RUN_ID=...): an executor uses it
+ * to find whatever a unit started and left behind, and run.c uses it to
+ * end everything of a run at once (executor_sweep).
+ *
+ * The exit status is a wait status (as from waitpid: WIFEXITED and
+ * WEXITSTATUS, WIFSIGNALED and WTERMSIG), the form the scheduler and the
+ * records take; an executor that learns an exit code and a signal
+ * otherwise encodes them so.
+ *
+ * Callbacks run on the daemon's event loop, never from inside start or
+ * cancel; the done callback may start new units and release others.
+ */
+#ifndef LOOM_LOOMD_EXECUTOR_H
+#define LOOM_LOOMD_EXECUTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
+struct loom_error;
+struct rlimit;
+
+/* Output of a unit, in order; data is borrowed for the call. */
+typedef void (*executor_output_cb)(void *arg, const char *data, size_t len);
+/*
+ * The unit has ended and its output is over: status is a wait status.
+ * The unit's id is no longer valid once this is called.
+ */
+typedef void (*executor_done_cb)(void *arg, int status);
+
+/* What to run. Everything is borrowed for the call to executor_start. */
+struct executor_spec {
+	const char *const *argv;	/* argv[0]: a path, or a name found
+					   in the PATH of envp */
+	const char *const *envp;	/* "NAME=VALUE", NULL-ended; holds tag */
+	const char *cwd;		/* working folder */
+	const char *tag;		/* "NAME=VALUE" marking the unit */
+	executor_output_cb on_output;
+	executor_done_cb on_done;
+	void *arg;
+};
+
+/* What an executor tells about a unit it started. */
+struct executor_started {
+	uint64_t id;			/* never 0 */
+	long pid;			/* a local process, or -1 */
+};
+
+struct executor;
+
+/* An executor's calls; an implementation fills one static table. */
+struct executor_ops {
+	const char *name;		/* "local" */
+	int (*start)(struct executor *ex, const struct executor_spec *spec,
+	    struct executor_started *out, struct loom_error *err);
+	void (*cancel)(struct executor *ex, uint64_t id, bool force);
+	void (*release)(struct executor *ex, uint64_t id);
+	void (*sweep)(struct executor *ex, const char *tag, bool always);
+	void (*free)(struct executor *ex);
+};
+
+/* Implementations start their own struct with this. */
+struct executor {
+	const struct executor_ops *ops;
+};
+
+/*
+ * Start a unit. Returns 0 with out filled, or -1 with err set (naming the
+ * program or the working folder) when it cannot start; nothing of it is
+ * left running then and no callback comes.
+ */
+int executor_start(struct executor *ex, const struct executor_spec *spec,
+    struct executor_started *out, struct loom_error *err);
+
+/*
+ * Ask a unit to stop: gracefully (force false: SIGTERM for a local
+ * process), or at once (force true: it and everything carrying its tag is
+ * killed). Its done callback still comes. Unknown ids are ignored.
+ */
+void executor_cancel(struct executor *ex, uint64_t id, bool force);
+
+/*
+ * Forget a unit before its done callback came (the run is being freed):
+ * it is killed if still going and no callback comes any more.
+ */
+void executor_release(struct executor *ex, uint64_t id);
+
+/*
+ * A run whose units carry tag has ended: kill whatever still carries it,
+ * when always, or when the executor has reason to think something does
+ * (for a local executor: processes that escaped their unit).
+ */
+void executor_sweep(struct executor *ex, const char *tag, bool always);
+
+/* Free an executor; NULL is fine. Units still going are killed. */
+void executor_free(struct executor *ex);
+
+/*
+ * The local process executor (executor-local.c, over child.c): units are
+ * child processes of the daemon, reaped from a SIGCHLD event on base.
+ * nofile is the descriptor limit steps get (NULL: the daemon's own). Only
+ * one may exist at a time (it owns SIGCHLD and makes the daemon a
+ * subreaper). NULL with err set when SIGCHLD cannot be watched.
+ */
+struct executor *executor_local_new(struct event_base *base,
+    const struct rlimit *nofile, struct loom_error *err);
+
+#endif
