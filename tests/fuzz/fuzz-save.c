@@ -95,6 +95,30 @@ fuzz_unused(const struct fuzz *f, const char *name)
 	return memmem(f->text, f->len, name, strlen(name)) == NULL;
 }
 
+/*
+ * Does [p, p + n) hold a line break as YAML counts them: LF, CR, and
+ * NEL, LS, PS (U+0085, U+2028, U+2029), which libyaml folds like LF?
+ */
+static bool
+fuzz_breaks(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\n' || p[i] == '\r')
+			return true;
+		if (i + 1 < n && (unsigned char)p[i] == 0xc2 &&
+		    (unsigned char)p[i + 1] == 0x85)
+			return true;
+		if (i + 2 < n && (unsigned char)p[i] == 0xe2 &&
+		    (unsigned char)p[i + 1] == 0x80 &&
+		    ((unsigned char)p[i + 2] == 0xa8 ||
+		    (unsigned char)p[i + 2] == 0xa9))
+			return true;
+	}
+	return false;
+}
+
 /* A set of a one-line scalar, undone by setting its old spelling. */
 static void
 fuzz_set(struct fuzz *f, const struct fuzz_node *fn)
@@ -104,8 +128,7 @@ fuzz_set(struct fuzz *f, const struct fuzz_node *fn)
 
 	if (n->kind != YAMLDOC_SCALAR || n->end <= n->start ||
 	    n->style == YAMLDOC_LITERAL || json_array_size(fn->path) == 0 ||
-	    memchr(f->text + n->start, '\n', n->end - n->start) != NULL ||
-	    memchr(f->text + n->start, '\r', n->end - n->start) != NULL ||
+	    fuzz_breaks(f->text + n->start, n->end - n->start) ||
 	    strchr("&!*", f->text[n->start]) != NULL)
 		return;
 	old = xstrndup(f->text + n->start, n->end - n->start);
