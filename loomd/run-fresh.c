@@ -179,7 +179,7 @@ run_fresh_flush(struct run *r)
 	for (i = 0; i < r->nstamps_due; i++) {
 		u = r->stamps_due[i];
 		loom_error_clear(&err);
-		if (freshness_write(r->p, u->step, u->path, u->stamp,
+		if (freshness_write(r->p, u->step, u->path, u->output, u->stamp,
 		    &err) == -1)
 			log_warn("run %s: %s: %s", r->id, u->label,
 			    err.message);

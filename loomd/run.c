@@ -446,7 +446,8 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	    r->extra, &u->argv, &err) == -1)
 		goto fail;
 	/* In progress until it succeeds (B10): never trusted before. */
-	if (freshness_begin(r->p, step, loop_item, &u->argv, &err) == -1) {
+	if (freshness_begin(r->p, step, loop_item, loop_output,
+	    &u->argv, &err) == -1) {
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
