@@ -1437,6 +1437,7 @@ stamp_walk_node(struct stamp_walk *w, const char *path, const char *step,
 		free(child);
 	}
 	closedir(d);
+	(void)rmdir(path);	/* left empty by fn: meaningless */
 	return rc;
 }
 
@@ -1479,6 +1480,7 @@ stamp_foreach(const char *experiment_dir,
 		free(name);
 	}
 	closedir(d);
+	(void)rmdir(dir);
 	free(dir);
 	return rc;
 }

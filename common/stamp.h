@@ -205,8 +205,8 @@ int stamp_remove_all(const char *experiment_dir, struct loom_error *err);
  * Call fn for every stamp file of the experiment (at most STAMP_WALK_MAX):
  * file is its path, step the step's name, s the stamp (NULL when it
  * cannot be read). fn returns 0 to go on, 1 to have the file removed, -1
- * to stop. Returns 0, or -1 with err set when the folder cannot be
- * listed or fn stopped.
+ * to stop; folders left empty go too. Returns 0, or -1 with err set when
+ * the folder cannot be listed or fn stopped.
  */
 int stamp_foreach(const char *experiment_dir,
     int (*fn)(const char *file, const char *step, const struct stamp *s,
