@@ -32,6 +32,7 @@
 #include "common/loopitems.h"
 #include "common/pipeline.h"
 #include "loomd/child.h"
+#include "loomd/fetch.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -54,7 +55,6 @@ static void run_on_done(struct child *c, void *arg);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
-static void run_dequeue(struct loomd *loomd, const char *key);
 
 struct run_state *
 run_state_get(struct loomd *loomd)
@@ -159,6 +159,7 @@ run_free(void *arg)
 
 	if (r == NULL)
 		return;
+	run_fetch_abort(r);
 	for (i = 0; i < r->nsteps; i++) {
 		st = &r->steps[i];
 		for (j = 0; j < st->nunits; j++) {
@@ -757,6 +758,8 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	    "steps_failed", (json_int_t)cnt.failed,
 	    "steps_skipped", (json_int_t)cnt.skipped,
 	    "steps_cancelled", (json_int_t)cnt.cancelled);
+	if (r->error != NULL)
+		json_object_set_new(params, "error", json_string(r->error));
 	notify_event(r->loomd, r->id, "run.finished", params);
 	log_info("run %s %s", r->id, r->state);
 	for (pp = &rs->active; *pp != NULL; pp = &(*pp)->next) {
@@ -779,7 +782,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
  * run still going (or older and still queued) overlaps (run_overlaps;
  * the active list is newest first).
  */
-static void
+void
 run_dequeue(struct loomd *loomd, const char *key)
 {
 	struct run_state *rs = run_state_get(loomd);
@@ -792,7 +795,8 @@ run_dequeue(struct loomd *loomd, const char *key)
 		/* The oldest queued run of key not yet looked at. */
 		r = NULL;
 		for (o = rs->active; o != NULL && o != last; o = o->next)
-			if (o->queued && strcmp(o->key, key) == 0)
+			if (o->queued && !o->fetching &&
+			    strcmp(o->key, key) == 0)
 				r = o;
 		if (r == NULL)
 			return;
@@ -815,6 +819,8 @@ run_end_unstarted(struct run *r, enum sched_result result)
 	size_t i;
 
 	r->queued = false;
+	run_fetch_abort(r);
+	r->fetching = false;
 	for (i = 0; i < r->nsteps; i++)
 		r->steps[i].state = result == SCHED_RESULT_CANCELLED ?
 		    "cancelled" : "pending";
@@ -1055,6 +1061,7 @@ run_module_free(struct loomd *loomd)
 	}
 	if (rs->ev_retry != NULL)
 		event_free(rs->ev_retry);
+	fetch_free(rs->fetch);
 	child_shutdown();
 	free(rs);
 	loomd->runs = NULL;
