@@ -684,7 +684,10 @@ freshness_write(const struct pipeline *p, size_t step, const char *item,
 {
 	char set[STAMP_SET_HEX];
 
-	if (fresh_set_key(p, step, item_output, set, err) == -1)
+	/* A success records its outputs: no need to work them out again. */
+	if (s->state == STAMP_SUCCEEDED)
+		stamp_recorded_key(s, set);
+	else if (fresh_set_key(p, step, item_output, set, err) == -1)
 		return -1;
 	return stamp_write(p->dir, p->steps[step].name, item != NULL ?
 	    fresh_basename(item) : NULL, set, s, err);

@@ -557,7 +557,7 @@ stamp_path(const char *experiment_dir, const char *step, const char *item,
 }
 
 /* The output set a stamp records, into key. */
-static void
+void
 stamp_recorded_key(const struct stamp *s, char key[STAMP_SET_HEX])
 {
 	const char **paths;
@@ -1083,7 +1083,7 @@ stamp_write(const char *experiment_dir, const char *step, const char *item,
 	char *path, *dir, *text;
 	struct stat st;
 	bool fresh_set;
-	int rc = -1;
+	int rc = -1, there;
 
 	path = stamp_path(experiment_dir, step, item, set);
 	text = stamp_format(s);
@@ -1093,15 +1093,23 @@ stamp_write(const char *experiment_dir, const char *step, const char *item,
 	}
 	dir = xstrdup(path);
 	*strrchr(dir, '/') = '\0';
-	if (set != NULL && stamp_migrate(dir, err) == -1) {
-		free(dir);
-		goto out;
+	fresh_set = false;
+	there = set != NULL ? lstat(dir, &st) : -1;
+	if (set != NULL && there == -1 && errno == ENOENT) {
+		/* The step's first set: its folder, nothing to prune. */
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST &&
+		    fileio_mkdirs(dir, 0755, err) == -1)
+			goto done;
+	} else if (set != NULL && there == 0) {
+		if (S_ISREG(st.st_mode) && stamp_migrate(dir, err) == -1)
+			goto done;
+		fresh_set = lstat(path, &st) == -1 && errno == ENOENT;
 	}
-	fresh_set = set != NULL && lstat(path, &st) == -1 && errno == ENOENT;
 	if (fileio_mkdirs(dir, 0755, err) == 0)
 		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
 	if (rc == 0 && fresh_set)
 		stamp_prune(dir, set);
+done:
 	free(dir);
 out:
 	free(text);

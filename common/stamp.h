@@ -121,6 +121,9 @@ char *stamp_dir(const char *experiment_dir);
 void stamp_set_key(const char *const *paths, size_t n,
     char out[STAMP_SET_HEX]);
 
+/* The output set a stamp records (its outputs' paths), as stamp_set_key. */
+void stamp_recorded_key(const struct stamp *s, char key[STAMP_SET_HEX]);
+
 /*
  * The stamp file of a step, or of one item of a loop step when item (the
  * item's file name) is not NULL, for the output set named set
