@@ -35,7 +35,8 @@
 #include "common/xmalloc.h"
 
 static bool	clean_contains(const char *dir, const char *path);
-static void	clean_add(struct clean_list *list, const char *path,
+static bool	clean_covered(const struct clean_list *list, const char *path);
+static bool	clean_add(struct clean_list *list, const char *path,
 		    const char *step);
 static char	*clean_value_path(const struct pipeline *p,
 		    const struct value *v, struct loom_error *err);
@@ -80,7 +81,7 @@ clean_trim(char *path)
 	}
 }
 
-static void
+static bool
 clean_add(struct clean_list *list, const char *path, const char *step)
 {
 	struct clean_target *t;
@@ -92,7 +93,7 @@ clean_add(struct clean_list *list, const char *path, const char *step)
 
 	if (pipeline_is_url(path)) {
 		free(copy);
-		return;
+		return false;
 	}
 	clean_trim(copy);
 	real = clean_resolve(copy);
@@ -100,7 +101,7 @@ clean_add(struct clean_list *list, const char *path, const char *step)
 		if (strcmp(list->v[i].real, real) == 0) {
 			free(copy);
 			free(real);
-			return;
+			return false;
 		}
 	}
 	list->v = xreallocarray(list->v, list->n + 1, sizeof *list->v);
@@ -109,7 +110,59 @@ clean_add(struct clean_list *list, const char *path, const char *step)
 	t->real = real;
 	t->step = xstrdup(step);
 	t->exists = lstat(real, &st) == 0;
+	t->recorded = false;
 	t->refused = NULL;
+	return true;
+}
+
+/* True when path is, or lies inside, a target of list already. */
+static bool
+clean_covered(const struct clean_list *list, const char *path)
+{
+	char *real = clean_resolve(path);
+	bool hit = false;
+	size_t j;
+
+	for (j = 0; !hit && j < list->n; j++)
+		hit = clean_contains(list->v[j].real, real);
+	free(real);
+	return hit;
+}
+
+/*
+ * The outputs a stamp records (stamp_foreach): each success's outputs
+ * become targets, refused when they changed since the stamp was written
+ * (someone else's file now, or a later step's).
+ */
+static int
+clean_recorded_one(const char *file, const char *step, const struct stamp *s,
+    void *arg)
+{
+	struct clean_list *list = arg;
+	struct clean_target *t;
+	struct loom_error e;
+	struct stat st;
+	bool changed;
+	size_t i;
+
+	(void)file;
+	if (s == NULL || s->state != STAMP_SUCCEEDED)
+		return 0;
+	for (i = 0; i < s->noutputs; i++) {
+		if (s->outputs[i].path[0] != '/' ||
+		    lstat(s->outputs[i].path, &st) == -1 ||
+		    clean_covered(list, s->outputs[i].path) ||
+		    !clean_add(list, s->outputs[i].path, step))
+			continue;
+		t = &list->v[list->n - 1];
+		t->recorded = true;
+		loom_error_clear(&e);
+		if (t->exists && (stamp_entry_check(s, &s->outputs[i],
+		    &changed, &e) == -1 || changed))
+			t->refused = xstrdup("it changed since Loom wrote it "
+			    "(it may not be Loom's any more)");
+	}
+	return 0;
 }
 
 /* The absolute path a loop's over/into value names. Owned or NULL. */
@@ -313,7 +366,7 @@ clean_refusal(const struct pipeline *p, const struct clean_target *t,
 /* Every path steps produce, with the ones to keep marked. */
 int
 clean_collect(const struct pipeline *p, const struct graph *g, bool outside,
-    struct clean_list *list, struct loom_error *err)
+    bool all, struct clean_list *list, struct loom_error *err)
 {
 	struct strv outs, fixed, whys, sources;
 	char *s;
@@ -344,9 +397,13 @@ clean_collect(const struct pipeline *p, const struct graph *g, bool outside,
 	}
 	clean_fixed(p, &fixed, &whys);
 	clean_sources(p, g, list, &fixed, &whys, &sources);
+	/* After the sources: a recorded output read today is kept. */
+	if (all && stamp_foreach(p->dir, clean_recorded_one, list, err) == -1)
+		goto out;
 	for (i = 0; i < list->n; i++)
-		list->v[i].refused = clean_refusal(p, &list->v[i], &fixed,
-		    &whys, &sources, outside);
+		if (list->v[i].refused == NULL)
+			list->v[i].refused = clean_refusal(p, &list->v[i],
+			    &fixed, &whys, &sources, outside);
 	rc = 0;
 out:
 	strv_free(&outs);
@@ -392,13 +449,36 @@ clean_remove(const struct clean_target *t, bool permanent, char **trashed_as,
 	return trash_move(t->real, trashed_as, err);
 }
 
+/*
+ * Should a stamp go with a clean of today's outputs? Not a success that
+ * records only outputs that are not targets (another value's).
+ */
+static int
+clean_stamp_goes(const char *file, const char *step, const struct stamp *s,
+    void *arg)
+{
+	const struct clean_list *list = arg;
+	size_t i;
+
+	(void)file;
+	(void)step;
+	if (s == NULL || s->state != STAMP_SUCCEEDED || s->noutputs == 0)
+		return 1;
+	for (i = 0; i < s->noutputs; i++)
+		if (clean_covered(list, s->outputs[i].path))
+			return 1;
+	return 0;
+}
+
 /* Remove the stamps and the URL cache. */
 int
-clean_state(const struct pipeline *p, struct loom_error *err)
+clean_state(const struct pipeline *p, const struct clean_list *list,
+    bool all, struct loom_error *err)
 {
 	int rc = 0;
 
-	if (stamp_remove_all(p->dir, err) == -1)
+	if (all ? stamp_remove_all(p->dir, err) == -1 :
+	    stamp_foreach(p->dir, clean_stamp_goes, (void *)list, err) == -1)
 		rc = -1;
 	if (urlcache_clear(p->dir, err) == -1)
 		rc = -1;

@@ -6,9 +6,12 @@
  * pipeline file, task scripts, .loom and the experiment folder itself
  * are never targets, nor is any path that resolves to one of them or
  * contains one, nor (unless asked) a path outside the experiment folder;
- * such outputs are listed as refused, with the reason. Also removed after the outputs:
- * the stamps under .loom/stamps/ and the URL cache. Run records
- * (.loom/runs/) are history and stay.
+ * such outputs are listed as refused, with the reason. With all, the
+ * outputs recorded by stamps (those of other parameter values, or of
+ * paths the pipeline no longer names) are targets too, under the same
+ * rules, and only while they are as Loom wrote them. Also removed after
+ * the outputs: the stamps under .loom/stamps/ and the URL cache. Run
+ * records (.loom/runs/) are history and stay.
  *
  * This module works out the list and carries it out; asking the user is
  * the caller's job.
@@ -30,6 +33,7 @@ struct clean_target {
 	char *real;		/* its folders' links resolved: what goes */
 	char *step;		/* the producing step's name */
 	bool exists;
+	bool recorded;		/* named by a stamp, not by today's paths */
 	char *refused;		/* why it is kept, or NULL */
 };
 
@@ -40,12 +44,13 @@ struct clean_list {
 
 /*
  * Collect the targets of p (g is its dependency graph), one per distinct
- * resolved path, in step order. Targets outside p's folder are refused
- * unless outside is true. Returns 0, or -1 with err set when an output
- * path cannot be worked out.
+ * resolved path, in step order, then with all the outputs recorded by
+ * stamps. Targets outside p's folder are refused unless outside is true.
+ * Returns 0, or -1 with err set when an output path cannot be worked out
+ * or the stamps cannot be read.
  */
 int clean_collect(const struct pipeline *p, const struct graph *g,
-    bool outside, struct clean_list *list, struct loom_error *err);
+    bool outside, bool all, struct clean_list *list, struct loom_error *err);
 
 void clean_list_free(struct clean_list *list);
 
@@ -64,7 +69,13 @@ char *clean_resolve(const char *path);
 int clean_remove(const struct clean_target *t, bool permanent,
     char **trashed_as, struct loom_error *err);
 
-/* Remove the stamps and the URL cache of p. */
-int clean_state(const struct pipeline *p, struct loom_error *err);
+/*
+ * Remove the stamps and the URL cache of p: every stamp with all, else
+ * those that do not record outputs of other values still on disk (a
+ * success none of whose outputs is in list), which a later clean --all
+ * still finds.
+ */
+int clean_state(const struct pipeline *p, const struct clean_list *list,
+    bool all, struct loom_error *err);
 
 #endif

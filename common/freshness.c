@@ -358,7 +358,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	struct strv outs;
 	struct stat sb;
 	bool changed;
-	char *task;
+	char *task, set[STAMP_SET_HEX];
 	size_t i;
 	int rc = -1;
 
@@ -376,9 +376,10 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 			goto out;
 		}
 	}
+	stamp_set_key((const char *const *)outs.v, outs.n, set);
 	loom_error_clear(&e);
 	s = stamp_read(p->dir, st->name, item != NULL ?
-	    fresh_basename(item) : NULL, &e);
+	    fresh_basename(item) : NULL, set, &e);
 	if (e.set) {
 		*reason = xasprintf("its stamp cannot be read (%s)", e.message);
 		rc = 0;
@@ -622,13 +623,34 @@ freshness_plan_free(struct fresh_plan *plan)
 	free(plan);
 }
 
+/* The name of the output set of a step or item (stamp_set_key). */
+static int
+fresh_set_key(const struct pipeline *p, size_t step, const char *item_output,
+    char set[STAMP_SET_HEX], struct loom_error *err)
+{
+	struct strv outs;
+	int rc;
+
+	strv_init(&outs);
+	rc = command_output_paths(p, step, item_output, &outs, err);
+	if (rc == 0)
+		stamp_set_key((const char *const *)outs.v, outs.n, set);
+	strv_free(&outs);
+	return rc;
+}
+
 /* Mark a step or item as running, before it starts. */
 int
 freshness_begin(const struct pipeline *p, size_t step, const char *item,
-    const struct strv *argv, struct loom_error *err)
+    const char *item_output, const struct strv *argv,
+    struct loom_error *err)
 {
+	char set[STAMP_SET_HEX];
+
+	if (fresh_set_key(p, step, item_output, set, err) == -1)
+		return -1;
 	return stamp_begin(p->dir, p->steps[step].name, item != NULL ?
-	    fresh_basename(item) : NULL, argv, err);
+	    fresh_basename(item) : NULL, set, argv, err);
 }
 
 /* Stamp a success of a step or item. */
@@ -658,10 +680,17 @@ out:
 
 int
 freshness_write(const struct pipeline *p, size_t step, const char *item,
-    const struct stamp *s, struct loom_error *err)
+    const char *item_output, const struct stamp *s, struct loom_error *err)
 {
+	char set[STAMP_SET_HEX];
+
+	/* A success records its outputs: no need to work them out again. */
+	if (s->state == STAMP_SUCCEEDED)
+		stamp_recorded_key(s, set);
+	else if (fresh_set_key(p, step, item_output, set, err) == -1)
+		return -1;
 	return stamp_write(p->dir, p->steps[step].name, item != NULL ?
-	    fresh_basename(item) : NULL, s, err);
+	    fresh_basename(item) : NULL, set, s, err);
 }
 
 int
@@ -675,7 +704,7 @@ freshness_commit(const struct pipeline *p, size_t step, const char *item,
 	s = freshness_succeeded(p, step, item, item_output, argv, err);
 	if (s == NULL)
 		return -1;
-	rc = freshness_write(p, step, item, s, err);
+	rc = freshness_write(p, step, item, item_output, s, err);
 	stamp_free(s);
 	return rc;
 }
@@ -683,8 +712,13 @@ freshness_commit(const struct pipeline *p, size_t step, const char *item,
 /* Stamp a failed, cancelled or interrupted attempt. */
 int
 freshness_fail(const struct pipeline *p, size_t step, const char *item,
-    enum stamp_state state, const char *detail, struct loom_error *err)
+    const char *item_output, enum stamp_state state, const char *detail,
+    struct loom_error *err)
 {
+	char set[STAMP_SET_HEX];
+
+	if (fresh_set_key(p, step, item_output, set, err) == -1)
+		return -1;
 	return stamp_fail(p->dir, p->steps[step].name, item != NULL ?
-	    fresh_basename(item) : NULL, state, detail, err);
+	    fresh_basename(item) : NULL, set, state, detail, err);
 }

@@ -2,7 +2,10 @@
 /*
  * Incremental runs: is a step up to date, and if not, why?
  *
- * A step (or one item of a loop step) is
+ * A step (or one item of a loop step) is judged against the stamp of its
+ * current output set (its outputs as expanded now: stamp_set_key), so
+ * results made under other parameter values are kept and reused when
+ * the values come back. It is
  *  - missing when one of its outputs does not exist;
  *  - stale when its last attempt failed, was cancelled, was interrupted
  *    or is still running (its stamp is not "succeeded"), when its
@@ -104,9 +107,13 @@ int freshness_check(const struct pipeline *p, size_t step,
     const struct strv *argv, const char *item, const char *item_output,
     enum freshness_state *state, char **reason, struct loom_error *err);
 
-/* Mark a step (or item: its path) as running, before it starts. */
+/*
+ * Mark a step (or item: its path and $loop_output) as running, before it
+ * starts.
+ */
 int freshness_begin(const struct pipeline *p, size_t step,
-    const char *item, const struct strv *argv, struct loom_error *err);
+    const char *item, const char *item_output, const struct strv *argv,
+    struct loom_error *err);
 
 /*
  * The stamp of a success, with the identity of every input and output
@@ -117,9 +124,12 @@ struct stamp *freshness_succeeded(const struct pipeline *p, size_t step,
     const char *item, const char *item_output, const struct strv *argv,
     struct loom_error *err);
 
-/* Write a stamp made by freshness_succeeded or stamp_ended. */
+/*
+ * Write a stamp made by freshness_succeeded or stamp_ended, as the stamp
+ * of the unit's output set.
+ */
 int freshness_write(const struct pipeline *p, size_t step, const char *item,
-    const struct stamp *s, struct loom_error *err);
+    const char *item_output, const struct stamp *s, struct loom_error *err);
 
 /* freshness_succeeded, then freshness_write. */
 int freshness_commit(const struct pipeline *p, size_t step,
@@ -131,7 +141,8 @@ int freshness_commit(const struct pipeline *p, size_t step,
  * with an optional detail such as "exit code 1".
  */
 int freshness_fail(const struct pipeline *p, size_t step, const char *item,
-    enum stamp_state state, const char *detail, struct loom_error *err);
+    const char *item_output, enum stamp_state state, const char *detail,
+    struct loom_error *err);
 
 /* "fresh", "stale", "missing". */
 const char *freshness_state_name(enum freshness_state state);

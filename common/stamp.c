@@ -515,24 +515,59 @@ stamp_items_dir(const char *experiment_dir, const char *step)
 	return path;
 }
 
-/* The stamp file of a step or loop item. Owned. */
+/* The name of an output set: 16 hex digits of SHA-256("p1\0p2\0..."). */
+void
+stamp_set_key(const char *const *paths, size_t n, char out[STAMP_SET_HEX])
+{
+	unsigned char md[SHA256_DIGEST_LEN];
+	char hex[STAMP_HASH_HEX];
+	struct sha256 ctx;
+	size_t i;
+
+	sha256_init(&ctx);
+	for (i = 0; i < n; i++)
+		sha256_update(&ctx, paths[i], strlen(paths[i]) + 1);
+	sha256_final(&ctx, md);
+	stamp_hex(md, hex);
+	memcpy(out, hex, STAMP_SET_HEX - 1);
+	out[STAMP_SET_HEX - 1] = '\0';
+}
+
+/* The stamp file of a step or loop item, for one output set. Owned. */
 char *
-stamp_path(const char *experiment_dir, const char *step, const char *item)
+stamp_path(const char *experiment_dir, const char *step, const char *item,
+    const char *set)
 {
 	char *e, *ei, *dir, *path;
 
 	if (item == NULL) {
 		e = stamp_escape_name(step);
-		path = xasprintf("%s/.loom/stamps/%s", experiment_dir, e);
+		path = xasprintf("%s/.loom/stamps/%s%s%s", experiment_dir, e,
+		    set != NULL ? "/" : "", set != NULL ? set : "");
 		free(e);
 		return path;
 	}
 	dir = stamp_items_dir(experiment_dir, step);
 	ei = stamp_escape_name(item);
-	path = xasprintf("%s/%s", dir, ei);
+	path = xasprintf("%s/%s%s%s", dir, ei, set != NULL ? "/" : "",
+	    set != NULL ? set : "");
 	free(ei);
 	free(dir);
 	return path;
+}
+
+/* The output set a stamp records, into key. */
+void
+stamp_recorded_key(const struct stamp *s, char key[STAMP_SET_HEX])
+{
+	const char **paths;
+	size_t i;
+
+	paths = xcalloc(s->noutputs + 1, sizeof *paths);
+	for (i = 0; i < s->noutputs; i++)
+		paths[i] = s->outputs[i].path;
+	stamp_set_key(paths, s->noutputs, key);
+	free(paths);
 }
 
 /* The word a state is written as. */
@@ -763,14 +798,17 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 	return s;
 }
 
-/* Read a stamp: NULL without error when there is none. */
-struct stamp *
-stamp_read(const char *experiment_dir, const char *step, const char *item,
-    struct loom_error *err)
+/*
+ * Read the stamp file at path: NULL without error when there is none
+ * (*missing then holds the errno of the open), NULL with err set when it
+ * cannot be read or is damaged.
+ */
+static struct stamp *
+stamp_read_file(const char *path, int *missing, struct loom_error *err)
 {
 	struct loom_error e;
 	struct stamp *s;
-	char *path, *text;
+	char *text;
 	size_t len = 0, cap = 4096, want;
 	ssize_t n;
 	int fd, saved;
@@ -780,12 +818,13 @@ stamp_read(const char *experiment_dir, const char *step, const char *item,
 	 * more. O_NONBLOCK keeps a FIFO put here from blocking; a folder
 	 * fails the read with EISDIR.
 	 */
-	path = stamp_path(experiment_dir, step, item);
+	*missing = 0;
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			loom_error_set(err, path, 0, 0, "cannot open %s: %s",
 			    path, strerror(errno));
-		free(path);
+		else
+			*missing = errno;
 		return NULL;
 	}
 	text = xmalloc(cap);
@@ -824,13 +863,43 @@ stamp_read(const char *experiment_dir, const char *step, const char *item,
 		loom_error_set(err, path, e.line, 0, "%s: %s", path,
 		    e.message);
 	free(text);
-	free(path);
 	return s;
 fail:
 	close(fd);
 	free(text);
-	free(path);
 	return NULL;
+}
+
+/*
+ * Read a stamp: NULL without error when there is none. Where the step's
+ * stamp is still the single file of an earlier version (the set's folder
+ * is a file), that file stands for the set unless it is a success with
+ * other outputs.
+ */
+struct stamp *
+stamp_read(const char *experiment_dir, const char *step, const char *item,
+    const char *set, struct loom_error *err)
+{
+	char key[STAMP_SET_HEX], *path;
+	struct stamp *s;
+	int missing;
+
+	path = stamp_path(experiment_dir, step, item, set);
+	s = stamp_read_file(path, &missing, err);
+	free(path);
+	if (s != NULL || set == NULL || missing != ENOTDIR)
+		return s;
+	path = stamp_path(experiment_dir, step, item, NULL);
+	s = stamp_read_file(path, &missing, err);
+	free(path);
+	if (s != NULL && s->state == STAMP_SUCCEEDED) {
+		stamp_recorded_key(s, key);
+		if (strcmp(key, set) != 0) {
+			stamp_free(s);
+			s = NULL;
+		}
+	}
+	return s;
 }
 
 /*
@@ -901,21 +970,122 @@ stamp_replace_marker(const char *path, const char *text, size_t len)
 }
 
 /*
+ * The stamp file of an earlier version at dir (one file per step or item)
+ * is in the way of the folder of sets: move it into that folder, as the
+ * set it records (a success), or drop it (any other state says nothing
+ * about other outputs). Nothing to do when dir is no regular file.
+ */
+static int
+stamp_migrate(const char *dir, struct loom_error *err)
+{
+	char key[STAMP_SET_HEX], *text = NULL, *to;
+	struct loom_error e;
+	struct stamp *s;
+	struct stat st;
+	int missing, rc = 0;
+
+	if (lstat(dir, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	loom_error_clear(&e);
+	if ((s = stamp_read_file(dir, &missing, &e)) != NULL &&
+	    s->state == STAMP_SUCCEEDED)
+		text = stamp_format(s);
+	if (unlink(dir) == -1 && errno != ENOENT) {
+		loom_error_set(err, dir, 0, 0, "cannot remove %s: %s", dir,
+		    strerror(errno));
+		rc = -1;
+	} else if (text != NULL && fileio_mkdirs(dir, 0755, err) == 0) {
+		stamp_recorded_key(s, key);
+		to = xasprintf("%s/%s", dir, key);
+		rc = fileio_write_replace(to, text, strlen(text), 0644, err);
+		free(to);
+	}
+	free(text);
+	stamp_free(s);
+	return rc;
+}
+
+static int
+stamp_mtime_cmp(const void *a, const void *b)
+{
+	const struct timespec *x = a, *y = b;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	if (x->tv_nsec != y->tv_nsec)
+		return x->tv_nsec < y->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Keep at most STAMP_SETS_MAX sets in dir, keep (just written) among
+ * them: the files written longest ago go. Hidden names (temporary files
+ * of a write under way) are not sets.
+ */
+static void
+stamp_prune(const char *dir, const char *keep)
+{
+	struct timespec *times;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, cap = 0, i;
+	char *f;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	times = NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, keep) == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? STAMP_SETS_MAX + 1 : cap * 2;
+			times = xreallocarray(times, cap, sizeof *times);
+		}
+		times[n++] = st.st_mtim;
+	}
+	if (n >= STAMP_SETS_MAX) {
+		/* The n - MAX + 1 oldest go; MAX - 1 others and keep stay. */
+		qsort(times, n, sizeof *times, stamp_mtime_cmp);
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' ||
+			    strcmp(de->d_name, keep) == 0 ||
+			    fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+				continue;
+			i = n - STAMP_SETS_MAX;
+			if (stamp_mtime_cmp(&st.st_mtim, &times[i]) <= 0) {
+				f = xasprintf("%s/%s", dir, de->d_name);
+				unlink(f);
+				free(f);
+			}
+		}
+	}
+	closedir(d);
+	free(times);
+}
+
+/*
  * Replace a stamp file, creating its folder: a running marker in place
  * (stamp_replace_marker), anything else atomically (temporary file and
  * rename). No fsync: a stamp lost, torn or left empty by a crash of the
  * machine only makes its step look stale (an unreadable stamp is stale,
  * and a missing one means "run again"), which is safe. That saves a disk
- * flush or two per step.
+ * flush or two per step. A new set may drop the oldest (stamp_prune).
  */
 int
 stamp_write(const char *experiment_dir, const char *step, const char *item,
-    const struct stamp *s, struct loom_error *err)
+    const char *set, const struct stamp *s, struct loom_error *err)
 {
 	char *path, *dir, *text;
-	int rc = -1;
+	struct stat st;
+	bool fresh_set;
+	int rc = -1, there;
 
-	path = stamp_path(experiment_dir, step, item);
+	path = stamp_path(experiment_dir, step, item, set);
 	text = stamp_format(s);
 	if (stamp_replace_marker(path, text, strlen(text))) {
 		rc = 0;
@@ -923,8 +1093,23 @@ stamp_write(const char *experiment_dir, const char *step, const char *item,
 	}
 	dir = xstrdup(path);
 	*strrchr(dir, '/') = '\0';
+	fresh_set = false;
+	there = set != NULL ? lstat(dir, &st) : -1;
+	if (set != NULL && there == -1 && errno == ENOENT) {
+		/* The step's first set: its folder, nothing to prune. */
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST &&
+		    fileio_mkdirs(dir, 0755, err) == -1)
+			goto done;
+	} else if (set != NULL && there == 0) {
+		if (S_ISREG(st.st_mode) && stamp_migrate(dir, err) == -1)
+			goto done;
+		fresh_set = lstat(path, &st) == -1 && errno == ENOENT;
+	}
 	if (fileio_mkdirs(dir, 0755, err) == 0)
 		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
+	if (rc == 0 && fresh_set)
+		stamp_prune(dir, set);
+done:
 	free(dir);
 out:
 	free(text);
@@ -963,7 +1148,7 @@ stamp_mark_in_place(const char *path, const struct stamp *marker)
  */
 int
 stamp_begin(const char *experiment_dir, const char *step, const char *item,
-    const struct strv *argv, struct loom_error *err)
+    const char *set, const struct strv *argv, struct loom_error *err)
 {
 	struct stamp s;
 	char *path;
@@ -976,11 +1161,11 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	s.written_ns = stamp_now_ns();
 	s.pid = (long)getpid();
 	s.pid_start = stamp_self_start(s.pid);
-	path = stamp_path(experiment_dir, step, item);
+	path = stamp_path(experiment_dir, step, item, set);
 	if (!stamp_mark_in_place(path, &s)) {
 		for (i = 0; argv != NULL && i < argv->n; i++)
 			strv_push(&s.argv, argv->v[i]);
-		rc = stamp_write(experiment_dir, step, item, &s, err);
+		rc = stamp_write(experiment_dir, step, item, set, &s, err);
 	}
 	free(path);
 	strv_free(&s.argv);
@@ -1093,9 +1278,9 @@ out:
 
 int
 stamp_commit(const char *experiment_dir, const char *step, const char *item,
-    const struct strv *argv, const char *script, const char *const *inputs,
-    size_t ninputs, const char *const *outputs, size_t noutputs,
-    struct loom_error *err)
+    const char *set, const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
 {
 	struct stamp *s;
 	int rc;
@@ -1104,7 +1289,7 @@ stamp_commit(const char *experiment_dir, const char *step, const char *item,
 	    err);
 	if (s == NULL)
 		return -1;
-	rc = stamp_write(experiment_dir, step, item, s, err);
+	rc = stamp_write(experiment_dir, step, item, set, s, err);
 	stamp_free(s);
 	return rc;
 }
@@ -1128,13 +1313,14 @@ stamp_ended(enum stamp_state state, const char *detail)
 
 int
 stamp_fail(const char *experiment_dir, const char *step, const char *item,
-    enum stamp_state state, const char *detail, struct loom_error *err)
+    const char *set, enum stamp_state state, const char *detail,
+    struct loom_error *err)
 {
 	struct stamp *s;
 	int rc;
 
 	s = stamp_ended(state, detail);
-	rc = stamp_write(experiment_dir, step, item, s, err);
+	rc = stamp_write(experiment_dir, step, item, set, s, err);
 	stamp_free(s);
 	return rc;
 }
@@ -1166,7 +1352,7 @@ stamp_remove(const char *experiment_dir, const char *step,
 	char *path;
 	int rc;
 
-	path = stamp_path(experiment_dir, step, NULL);
+	path = stamp_path(experiment_dir, step, NULL, NULL);
 	rc = fileio_remove_tree(path, err);
 	free(path);
 	path = stamp_items_dir(experiment_dir, step);
@@ -1206,4 +1392,103 @@ stamp_free(struct stamp *s)
 		free(s->outputs[i].path);
 	free(s->outputs);
 	free(s);
+}
+
+struct stamp_walk {
+	int (*fn)(const char *, const char *, const struct stamp *, void *);
+	void *arg;
+	size_t seen;
+};
+
+/*
+ * A stamp file at path, or a folder of them (sets, or items holding
+ * sets: levels says how deep). Hidden names are temporary files.
+ */
+static int
+stamp_walk_node(struct stamp_walk *w, const char *path, const char *step,
+    int levels, struct loom_error *err)
+{
+	struct dirent *de;
+	struct loom_error e;
+	struct stamp *s;
+	struct stat st;
+	char *child;
+	int missing, rc = 0;
+	DIR *d;
+
+	if (lstat(path, &st) == -1)
+		return 0;
+	if (S_ISREG(st.st_mode)) {
+		if (w->seen++ >= STAMP_WALK_MAX)
+			return 0;
+		loom_error_clear(&e);
+		s = stamp_read_file(path, &missing, &e);
+		rc = w->fn(path, step, s, w->arg);
+		stamp_free(s);
+		if (rc == 1 && unlink(path) == -1 && errno != ENOENT) {
+			loom_error_set(err, path, 0, 0, "cannot remove %s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+		if (rc == -1)
+			loom_error_set(err, path, 0, 0, "stopped at %s", path);
+		return rc == -1 ? -1 : 0;
+	}
+	if (!S_ISDIR(st.st_mode) || levels == 0 ||
+	    (d = opendir(path)) == NULL)
+		return 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		child = xasprintf("%s/%s", path, de->d_name);
+		rc = stamp_walk_node(w, child, step, levels - 1, err);
+		free(child);
+	}
+	closedir(d);
+	(void)rmdir(path);	/* left empty by fn: meaningless */
+	return rc;
+}
+
+/* Every stamp file of an experiment (see stamp.h). */
+int
+stamp_foreach(const char *experiment_dir,
+    int (*fn)(const char *, const char *, const struct stamp *, void *),
+    void *arg, struct loom_error *err)
+{
+	struct stamp_walk w = { fn, arg, 0 };
+	struct dirent *de;
+	char *dir, *child, *name, *step;
+	size_t n;
+	int rc = 0;
+	DIR *d;
+
+	dir = stamp_dir(experiment_dir);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			loom_error_set(err, dir, 0, 0, "cannot list %s: %s",
+			    dir, strerror(errno));
+			rc = -1;
+		}
+		free(dir);
+		return rc;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		name = xstrdup(de->d_name);
+		n = strlen(name);
+		if (n > 6 && strcmp(name + n - 6, "@items") == 0)
+			name[n - 6] = '\0';
+		step = stamp_unescape(name);
+		child = xasprintf("%s/%s", dir, de->d_name);
+		rc = stamp_walk_node(&w, child, step,
+		    strlen(name) < n ? 2 : 1, err);
+		free(child);
+		free(step);
+		free(name);
+	}
+	closedir(d);
+	(void)rmdir(dir);
+	free(dir);
+	return rc;
 }

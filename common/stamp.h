@@ -2,8 +2,12 @@
 /*
  * Step stamps: what a step ran with and what its files looked like when it
  * last succeeded, kept as plain text files under .loom/stamps/ beside the
- * experiment. One file per step (or per loop item) holds the latest state
- * of that step: "running" is written before the step starts (the
+ * experiment. One file per step (or per loop item) and *output set* (the
+ * step's output paths as expanded for a run, named by a digest of them:
+ * stamp_set_key) holds the latest state of that step for those outputs,
+ * so a parameter sweep keeps one stamp per value; at most STAMP_SETS_MAX
+ * sets per step or item are kept, the one written longest ago dropped.
+ * "running" is written before the step starts (the
  * in-progress marker), "succeeded" with the full record after it succeeded,
  * and "failed", "cancelled" or "interrupted" otherwise. Each write replaces
  * the file atomically, so a crash leaves the previous or the next state and
@@ -33,6 +37,12 @@ struct loom_error;
 #define STAMP_DIR_MAX_ENTRIES	100000
 
 #define STAMP_HASH_HEX		65	/* 64 hex digits and a NUL */
+/* An output set's name: 16 hex digits of a SHA-256 and a NUL. */
+#define STAMP_SET_HEX		17
+/* Output sets (stamps) kept per step or loop item. */
+#define STAMP_SETS_MAX		32
+/* Stamp files stamp_foreach visits at most. */
+#define STAMP_WALK_MAX		1000000
 
 enum stamp_kind {
 	STAMP_KIND_ABSENT,
@@ -105,12 +115,25 @@ void stamp_hash_buffer(const void *data, size_t len,
 char *stamp_dir(const char *experiment_dir);
 
 /*
+ * The name of an output set: a digest of the absolute output paths, in
+ * order. Steps without outputs have one set too.
+ */
+void stamp_set_key(const char *const *paths, size_t n,
+    char out[STAMP_SET_HEX]);
+
+/* The output set a stamp records (its outputs' paths), as stamp_set_key. */
+void stamp_recorded_key(const struct stamp *s, char key[STAMP_SET_HEX]);
+
+/*
  * The stamp file of a step, or of one item of a loop step when item (the
- * item's file name) is not NULL. Names are escaped so that any step or
- * item name gives one plain file name. Owned.
+ * item's file name) is not NULL, for the output set named set
+ * (stamp_set_key): <step>/<set>, <step>@items/<item>/<set>. With set
+ * NULL, the single file of earlier versions (<step>, <step>@items/<item>).
+ * Names are escaped so that any step or item name gives one plain file
+ * name. Owned.
  */
 char *stamp_path(const char *experiment_dir, const char *step,
-    const char *item);
+    const char *item, const char *set);
 
 /* The folder holding the per-item stamps of a loop step. Owned. */
 char *stamp_items_dir(const char *experiment_dir, const char *step);
@@ -118,9 +141,11 @@ char *stamp_items_dir(const char *experiment_dir, const char *step);
 /*
  * Read a stamp. Returns NULL with err clear when there is none, NULL with
  * err set when it cannot be read or is damaged, else an owned stamp.
+ * With a set, a stamp of an earlier version (one file for the step) is
+ * read in its place when it is not a success or records these outputs.
  */
 struct stamp *stamp_read(const char *experiment_dir, const char *step,
-    const char *item, struct loom_error *err);
+    const char *item, const char *set, struct loom_error *err);
 
 /* Parse the text of a stamp file; NULL with err set when it is damaged. */
 struct stamp *stamp_parse(const char *text, size_t len,
@@ -129,16 +154,22 @@ struct stamp *stamp_parse(const char *text, size_t len,
 /* The text form of a stamp, as written to its file. Owned. */
 char *stamp_format(const struct stamp *s);
 
-/* Write s as the stamp of step (or item), atomically. */
+/*
+ * Write s as the stamp of step (or item) and set, atomically. The stamp
+ * file of an earlier version in the way is moved to its own set; a new
+ * set beyond STAMP_SETS_MAX drops the set written longest ago.
+ */
 int stamp_write(const char *experiment_dir, const char *step,
-    const char *item, const struct stamp *s, struct loom_error *err);
+    const char *item, const char *set, const struct stamp *s,
+    struct loom_error *err);
 
 /*
  * Mark a step as running, before it starts. Whatever the step leaves
  * behind is never trusted until stamp_commit replaces this marker.
  */
 int stamp_begin(const char *experiment_dir, const char *step,
-    const char *item, const struct strv *argv, struct loom_error *err);
+    const char *item, const char *set, const struct strv *argv,
+    struct loom_error *err);
 
 /*
  * The stamp of a success: the argv, the script's hash (script may be
@@ -151,9 +182,9 @@ struct stamp *stamp_succeeded(const struct strv *argv, const char *script,
 
 /* stamp_succeeded, then stamp_write. */
 int stamp_commit(const char *experiment_dir, const char *step,
-    const char *item, const struct strv *argv, const char *script,
-    const char *const *inputs, size_t ninputs, const char *const *outputs,
-    size_t noutputs, struct loom_error *err);
+    const char *item, const char *set, const struct strv *argv,
+    const char *script, const char *const *inputs, size_t ninputs,
+    const char *const *outputs, size_t noutputs, struct loom_error *err);
 
 /*
  * The stamp of a failure: state is STAMP_FAILED, STAMP_CANCELLED or
@@ -163,8 +194,8 @@ struct stamp *stamp_ended(enum stamp_state state, const char *detail);
 
 /* stamp_ended, then stamp_write. */
 int stamp_fail(const char *experiment_dir, const char *step,
-    const char *item, enum stamp_state state, const char *detail,
-    struct loom_error *err);
+    const char *item, const char *set, enum stamp_state state,
+    const char *detail, struct loom_error *err);
 
 /* Remove the stamps of one step, items included. Missing is fine. */
 int stamp_remove(const char *experiment_dir, const char *step,
@@ -172,6 +203,17 @@ int stamp_remove(const char *experiment_dir, const char *step,
 
 /* Remove every stamp of the experiment. Missing is fine. */
 int stamp_remove_all(const char *experiment_dir, struct loom_error *err);
+
+/*
+ * Call fn for every stamp file of the experiment (at most STAMP_WALK_MAX):
+ * file is its path, step the step's name, s the stamp (NULL when it
+ * cannot be read). fn returns 0 to go on, 1 to have the file removed, -1
+ * to stop; folders left empty go too. Returns 0, or -1 with err set when
+ * the folder cannot be listed or fn stopped.
+ */
+int stamp_foreach(const char *experiment_dir,
+    int (*fn)(const char *file, const char *step, const struct stamp *s,
+    void *arg), void *arg, struct loom_error *err);
 
 /*
  * True when a stamp in STAMP_RUNNING state was written by a process that

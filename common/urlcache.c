@@ -57,6 +57,36 @@ struct urlcache_curl {
 	CURLcode	 (*easy_getinfo)(CURL *, CURLINFO, ...);
 	const char	*(*easy_strerror)(CURLcode);
 	void		 (*easy_cleanup)(CURL *);
+	CURLM		*(*multi_init)(void);
+	CURLMcode	 (*multi_setopt)(CURLM *, CURLMoption, ...);
+	CURLMcode	 (*multi_add_handle)(CURLM *, CURL *);
+	CURLMcode	 (*multi_remove_handle)(CURLM *, CURL *);
+	CURLMcode	 (*multi_socket_action)(CURLM *, curl_socket_t, int,
+			    int *);
+	CURLMsg		*(*multi_info_read)(CURLM *, int *);
+	CURLMcode	 (*multi_cleanup)(CURLM *);
+};
+
+/* One download: its temporary file, its handle, where it goes. */
+struct urlcache_xfer {
+	char *url;
+	char *path;		/* the cache file */
+	char *dir;		/* the cache folder */
+	char *tmp;		/* the hidden temporary file */
+	struct urlcache_sink sink;
+	CURL *curl;
+	char curlerr[CURL_ERROR_SIZE];
+	void *owner;		/* multi: whose download it is */
+	struct urlcache_xfer *next;
+};
+
+/* Downloads on the caller's loop (see urlcache.h). */
+struct urlcache_multi {
+	const struct urlcache_curl *lc;
+	CURLM *multi;
+	struct urlcache_loop loop;
+	struct urlcache_xfer *xfers;
+	size_t nxfers;
 };
 
 static size_t	urlcache_write(char *data, size_t size, size_t n,
@@ -65,6 +95,13 @@ static char	*urlcache_safe_name(const char *url);
 static bool	urlcache_sym(void *lib, const char *name, void *fn);
 static const struct urlcache_curl *urlcache_curl_load(const char *url,
 		    struct loom_error *err);
+static struct urlcache_xfer *urlcache_xfer_new(const char *experiment_dir,
+		    const char *url, const struct urlcache_curl *lc,
+		    struct loom_error *err);
+static int	urlcache_xfer_finish(struct urlcache_xfer *x, CURLcode rc,
+		    const struct urlcache_curl *lc, struct loom_error *err);
+static void	urlcache_xfer_free(struct urlcache_xfer *x,
+		    const struct urlcache_curl *lc);
 
 /* True for http:// and https:// (any case). */
 bool
@@ -187,7 +224,26 @@ urlcache_curl_load(const char *url, struct loom_error *err)
 {
 	static struct urlcache_curl curl;
 	static bool loaded;
+	const struct {
+		const char *name;
+		void *fn;
+	} syms[] = {
+		{ "curl_easy_init", &curl.easy_init },
+		{ "curl_easy_setopt", &curl.easy_setopt },
+		{ "curl_easy_perform", &curl.easy_perform },
+		{ "curl_easy_getinfo", &curl.easy_getinfo },
+		{ "curl_easy_strerror", &curl.easy_strerror },
+		{ "curl_easy_cleanup", &curl.easy_cleanup },
+		{ "curl_multi_init", &curl.multi_init },
+		{ "curl_multi_setopt", &curl.multi_setopt },
+		{ "curl_multi_add_handle", &curl.multi_add_handle },
+		{ "curl_multi_remove_handle", &curl.multi_remove_handle },
+		{ "curl_multi_socket_action", &curl.multi_socket_action },
+		{ "curl_multi_info_read", &curl.multi_info_read },
+		{ "curl_multi_cleanup", &curl.multi_cleanup },
+	};
 	const char *missing = NULL;
+	size_t i;
 	void *lib;
 
 	if (loaded)
@@ -202,19 +258,9 @@ urlcache_curl_load(const char *url, struct loom_error *err)
 		    "and give its path instead of the URL");
 		return NULL;
 	}
-	if (!urlcache_sym(lib, "curl_easy_init", &curl.easy_init))
-		missing = "curl_easy_init";
-	else if (!urlcache_sym(lib, "curl_easy_setopt", &curl.easy_setopt))
-		missing = "curl_easy_setopt";
-	else if (!urlcache_sym(lib, "curl_easy_perform", &curl.easy_perform))
-		missing = "curl_easy_perform";
-	else if (!urlcache_sym(lib, "curl_easy_getinfo", &curl.easy_getinfo))
-		missing = "curl_easy_getinfo";
-	else if (!urlcache_sym(lib, "curl_easy_strerror",
-	    &curl.easy_strerror))
-		missing = "curl_easy_strerror";
-	else if (!urlcache_sym(lib, "curl_easy_cleanup", &curl.easy_cleanup))
-		missing = "curl_easy_cleanup";
+	for (i = 0; i < sizeof syms / sizeof syms[0] && missing == NULL; i++)
+		if (!urlcache_sym(lib, syms[i].name, syms[i].fn))
+			missing = syms[i].name;
 	if (missing != NULL) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: URL data "
 		    "needs libcurl (" URLCACHE_LIBCURL ", Debian package "
@@ -227,145 +273,386 @@ urlcache_curl_load(const char *url, struct loom_error *err)
 	return &curl;
 }
 
-/* The cached file of url, downloading it first if needed. */
-char *
-urlcache_fetch(const char *experiment_dir, const char *url,
-    struct loom_error *err)
+/*
+ * Set up the download of url: the cache folder, a hidden temporary file
+ * in it and a handle with every option. NULL with err set.
+ */
+static struct urlcache_xfer *
+urlcache_xfer_new(const char *experiment_dir, const char *url,
+    const struct urlcache_curl *lc, struct loom_error *err)
 {
-	struct urlcache_sink sink = { -1, 0, 0 };
-	char curlerr[CURL_ERROR_SIZE], *path, *dir, *tmp = NULL, *slash;
-	const struct urlcache_curl *lc = NULL;
-	CURL *curl = NULL;
-	CURLcode rc;
-	long status = 0;
-	curl_off_t expected = -1;
-	int ok = 0;
+	struct urlcache_xfer *x = xcalloc(1, sizeof *x);
+	char *slash;
 
-	path = urlcache_path(experiment_dir, url);
-	if (access(path, F_OK) == 0)
-		return path;
-	dir = xasprintf("%s/%s", experiment_dir, URLCACHE_DIR);
-	if (fileio_mkdirs(dir, 0755, err) == -1)
-		goto out;
-	slash = strrchr(path, '/');
-	tmp = xasprintf("%s/.%s.part-XXXXXX", dir, slash + 1);
-	if ((sink.fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
-		loom_error_set(err, tmp, 0, 0, "cannot create %s: %s", tmp,
-		    strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
+	x->sink.fd = -1;
+	x->url = xstrdup(url);
+	x->path = urlcache_path(experiment_dir, url);
+	x->dir = xasprintf("%s/%s", experiment_dir, URLCACHE_DIR);
+	if (fileio_mkdirs(x->dir, 0755, err) == -1)
+		goto fail;
+	slash = strrchr(x->path, '/');
+	x->tmp = xasprintf("%s/.%s.part-XXXXXX", x->dir, slash + 1);
+	if ((x->sink.fd = mkostemp(x->tmp, O_CLOEXEC)) == -1) {
+		loom_error_set(err, x->tmp, 0, 0, "cannot create %s: %s",
+		    x->tmp, strerror(errno));
+		free(x->tmp);
+		x->tmp = NULL;
+		goto fail;
 	}
-	fchmod(sink.fd, 0644);
-	if ((lc = urlcache_curl_load(url, err)) == NULL)
-		goto out;
-	if ((curl = lc->easy_init()) == NULL) {
+	fchmod(x->sink.fd, 0644);
+	if ((x->curl = lc->easy_init()) == NULL) {
 		loom_error_set(err, NULL, 0, 0,
 		    "cannot download %s: libcurl failed to start", url);
-		goto out;
+		goto fail;
 	}
-	curlerr[0] = '\0';
-	lc->easy_setopt(curl, CURLOPT_URL, url);
-	lc->easy_setopt(curl, CURLOPT_ERRORBUFFER, curlerr);
-	lc->easy_setopt(curl, CURLOPT_WRITEFUNCTION, urlcache_write);
-	lc->easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
-	lc->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-	lc->easy_setopt(curl, CURLOPT_MAXREDIRS, 10L);
+	lc->easy_setopt(x->curl, CURLOPT_URL, url);
+	lc->easy_setopt(x->curl, CURLOPT_ERRORBUFFER, x->curlerr);
+	lc->easy_setopt(x->curl, CURLOPT_WRITEFUNCTION, urlcache_write);
+	lc->easy_setopt(x->curl, CURLOPT_WRITEDATA, &x->sink);
+	lc->easy_setopt(x->curl, CURLOPT_PRIVATE, x);
+	lc->easy_setopt(x->curl, CURLOPT_FOLLOWLOCATION, 1L);
+	lc->easy_setopt(x->curl, CURLOPT_MAXREDIRS, 10L);
 #if LIBCURL_VERSION_NUM >= 0x075500
 	/*
 	 * Nothing ties the library loaded to the headers' version: one too
 	 * old for these options would follow redirects to file:// and more.
 	 */
-	if (lc->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
-	    CURLE_OK || lc->easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR,
+	if (lc->easy_setopt(x->curl, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK || lc->easy_setopt(x->curl, CURLOPT_REDIR_PROTOCOLS_STR,
 	    "http,https") != CURLE_OK) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: the "
 		    URLCACHE_LIBCURL " loaded is older than libcurl 7.85, "
 		    "which is needed", url);
-		goto out;
+		goto fail;
 	}
 #endif
-	lc->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-	lc->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT,
+	lc->easy_setopt(x->curl, CURLOPT_NOSIGNAL, 1L);
+	lc->easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT,
 	    (long)URLCACHE_CONNECT_TIMEOUT);
-	lc->easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	lc->easy_setopt(curl, CURLOPT_LOW_SPEED_TIME,
+	lc->easy_setopt(x->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	lc->easy_setopt(x->curl, CURLOPT_LOW_SPEED_TIME,
 	    (long)URLCACHE_STALL_SECONDS);
-	lc->easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+	lc->easy_setopt(x->curl, CURLOPT_MAXFILESIZE_LARGE,
 	    (curl_off_t)URLCACHE_MAX_SIZE);
-	lc->easy_setopt(curl, CURLOPT_USERAGENT, "loom/" LOOM_VERSION);
+	lc->easy_setopt(x->curl, CURLOPT_USERAGENT, "loom/" LOOM_VERSION);
 	/* Keep the status of a failed request: no FAILONERROR. */
-	rc = lc->easy_perform(curl);
-	lc->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	lc->easy_getinfo(curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &expected);
+	return x;
+fail:
+	urlcache_xfer_free(x, lc);
+	return NULL;
+}
+
+/* Free a download; an unfinished one leaves nothing behind. */
+static void
+urlcache_xfer_free(struct urlcache_xfer *x, const struct urlcache_curl *lc)
+{
+	if (x->curl != NULL)
+		lc->easy_cleanup(x->curl);
+	if (x->sink.fd != -1)
+		close(x->sink.fd);
+	if (x->tmp != NULL) {
+		unlink(x->tmp);
+		rmdir(x->dir);	/* only when empty: nothing left behind */
+	}
+	free(x->tmp);
+	free(x->dir);
+	free(x->path);
+	free(x->url);
+	free(x);
+}
+
+/*
+ * A transfer ended with rc: check what came (status, length, size),
+ * then flush the file and rename it into place. 0, or -1 with err set.
+ */
+static int
+urlcache_xfer_finish(struct urlcache_xfer *x, CURLcode rc,
+    const struct urlcache_curl *lc, struct loom_error *err)
+{
+	const char *url = x->url;
+	curl_off_t expected = -1;
+	long status = 0;
+
+	lc->easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
+	lc->easy_getinfo(x->curl, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	    &expected);
 	if (rc == CURLE_OK && status >= 400) {
 		loom_error_set(err, NULL, 0, 0,
 		    "cannot download %s: HTTP status %ld", url, status);
 		if (status == 404)
 			loom_error_hint(err, "check the URL in the pipeline "
 			    "file; the server has no such file");
-		goto out;
+		return -1;
 	}
-	if (rc == CURLE_WRITE_ERROR && sink.saved_errno != 0) {
-		loom_error_set(err, tmp, 0, 0, "cannot download %s: writing "
-		    "%s: %s", url, tmp, strerror(sink.saved_errno));
-		goto out;
+	if (rc == CURLE_WRITE_ERROR && x->sink.saved_errno != 0) {
+		loom_error_set(err, x->tmp, 0, 0, "cannot download %s: "
+		    "writing %s: %s", url, x->tmp,
+		    strerror(x->sink.saved_errno));
+		return -1;
 	}
 	if (rc == CURLE_FILESIZE_EXCEEDED || (rc == CURLE_WRITE_ERROR &&
-	    sink.written >= URLCACHE_MAX_SIZE / 2)) {
+	    x->sink.written >= URLCACHE_MAX_SIZE / 2)) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: larger "
 		    "than the limit of %lld bytes", url,
 		    (long long)URLCACHE_MAX_SIZE);
-		goto out;
+		return -1;
 	}
 	if (rc == CURLE_PARTIAL_FILE) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: the "
 		    "connection closed after %lld of %lld bytes (HTTP status "
-		    "%ld)", url, sink.written, (long long)expected, status);
-		goto out;
+		    "%ld)", url, x->sink.written, (long long)expected, status);
+		return -1;
 	}
 	if (rc != CURLE_OK) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: %s",
-		    url, curlerr[0] != '\0' ? curlerr : lc->easy_strerror(rc));
+		    url, x->curlerr[0] != '\0' ? x->curlerr :
+		    lc->easy_strerror(rc));
 		if (status > 0)
 			loom_error_hint(err, "the server answered with HTTP "
 			    "status %ld", status);
-		goto out;
+		return -1;
 	}
-	if (expected >= 0 && sink.written != (long long)expected) {
+	if (expected >= 0 && x->sink.written != (long long)expected) {
 		loom_error_set(err, NULL, 0, 0, "cannot download %s: got %lld "
-		    "of %lld bytes", url, sink.written, (long long)expected);
-		goto out;
+		    "of %lld bytes", url, x->sink.written, (long long)expected);
+		return -1;
 	}
-	if (fsync(sink.fd) == -1 || close(sink.fd) == -1) {
-		sink.fd = -1;
-		loom_error_set(err, tmp, 0, 0, "cannot download %s: writing "
-		    "%s: %s", url, tmp, strerror(errno));
-		goto out;
+	if (fsync(x->sink.fd) == -1 || close(x->sink.fd) == -1) {
+		x->sink.fd = -1;
+		loom_error_set(err, x->tmp, 0, 0, "cannot download %s: "
+		    "writing %s: %s", url, x->tmp, strerror(errno));
+		return -1;
 	}
-	sink.fd = -1;
-	if (rename(tmp, path) == -1) {
-		loom_error_set(err, path, 0, 0, "cannot download %s: renaming "
-		    "into %s: %s", url, path, strerror(errno));
-		goto out;
+	x->sink.fd = -1;
+	if (rename(x->tmp, x->path) == -1) {
+		loom_error_set(err, x->path, 0, 0, "cannot download %s: "
+		    "renaming into %s: %s", url, x->path, strerror(errno));
+		return -1;
 	}
-	ok = 1;
-out:
-	if (curl != NULL)
-		lc->easy_cleanup(curl);
-	if (sink.fd != -1)
-		close(sink.fd);
-	if (!ok && tmp != NULL)
-		unlink(tmp);
-	if (!ok)
-		rmdir(dir);	/* only when empty: nothing left behind */
-	free(tmp);
-	free(dir);
-	if (!ok) {
-		free(path);
+	free(x->tmp);
+	x->tmp = NULL;
+	return 0;
+}
+
+/* The cached file of url, downloading it first if needed (blocking). */
+char *
+urlcache_fetch(const char *experiment_dir, const char *url,
+    struct loom_error *err)
+{
+	const struct urlcache_curl *lc;
+	struct urlcache_xfer *x;
+	char *path;
+	int rc;
+
+	path = urlcache_path(experiment_dir, url);
+	if (access(path, F_OK) == 0)
+		return path;
+	free(path);
+	if ((lc = urlcache_curl_load(url, err)) == NULL ||
+	    (x = urlcache_xfer_new(experiment_dir, url, lc, err)) == NULL)
 		return NULL;
-	}
+	rc = urlcache_xfer_finish(x, lc->easy_perform(x->curl), lc, err);
+	path = rc == 0 ? xstrdup(x->path) : NULL;
+	urlcache_xfer_free(x, lc);
 	return path;
+}
+
+/* curl asks to watch a socket (CURLMOPT_SOCKETFUNCTION). */
+static int
+urlcache_multi_sock_cb(CURL *easy, curl_socket_t fd, int what, void *arg,
+    void *sockp)
+{
+	struct urlcache_multi *m = arg;
+
+	(void)easy;
+	(void)sockp;
+	m->loop.watch((int)fd, what == CURL_POLL_IN || what == CURL_POLL_INOUT,
+	    what == CURL_POLL_OUT || what == CURL_POLL_INOUT, m->loop.arg);
+	return 0;
+}
+
+/* curl asks for a timer (CURLMOPT_TIMERFUNCTION). */
+static int
+urlcache_multi_timer_cb(CURLM *multi, long ms, void *arg)
+{
+	struct urlcache_multi *m = arg;
+
+	(void)multi;
+	m->loop.timer(ms, m->loop.arg);
+	return 0;
+}
+
+/* Take x out of m: out of curl's hands and of the list. */
+static void
+urlcache_multi_unlink(struct urlcache_multi *m, struct urlcache_xfer *x)
+{
+	struct urlcache_xfer **pp;
+
+	m->lc->multi_remove_handle(m->multi, x->curl);
+	for (pp = &m->xfers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			m->nxfers--;
+			break;
+		}
+	}
+}
+
+/* Finish the transfers curl says are done, one at a time. */
+static void
+urlcache_multi_check(struct urlcache_multi *m)
+{
+	struct urlcache_xfer *x;
+	struct loom_error err;
+	CURLMsg *msg;
+	char *xp;
+	int left;
+
+	while ((msg = m->lc->multi_info_read(m->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		m->lc->easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &xp);
+		x = (struct urlcache_xfer *)(void *)xp;
+		/* Read before the handle goes: msg belongs to it. */
+		loom_error_clear(&err);
+		if (urlcache_xfer_finish(x, msg->data.result, m->lc,
+		    &err) == 0)
+			loom_error_clear(&err);
+		urlcache_multi_unlink(m, x);
+		/* done may abort other transfers: x is out of the list. */
+		m->loop.done(x->owner, x->url, err.set ? NULL : x->path,
+		    &err, m->loop.arg);
+		urlcache_xfer_free(x, m->lc);
+	}
+}
+
+/* Downloads on the caller's loop (see urlcache.h). */
+struct urlcache_multi *
+urlcache_multi_new(const struct urlcache_loop *loop)
+{
+	struct urlcache_multi *m = xcalloc(1, sizeof *m);
+
+	m->loop = *loop;
+	return m;
+}
+
+int
+urlcache_multi_add(struct urlcache_multi *m, const char *experiment_dir,
+    const char *url, void *owner, struct loom_error *err)
+{
+	struct urlcache_xfer *x;
+
+	if (m->lc == NULL && (m->lc = urlcache_curl_load(url, err)) == NULL)
+		return -1;
+	if (m->multi == NULL) {
+		if ((m->multi = m->lc->multi_init()) == NULL) {
+			loom_error_set(err, NULL, 0, 0, "cannot download %s: "
+			    "libcurl failed to start", url);
+			return -1;
+		}
+		m->lc->multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION,
+		    urlcache_multi_sock_cb);
+		m->lc->multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m);
+		m->lc->multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION,
+		    urlcache_multi_timer_cb);
+		m->lc->multi_setopt(m->multi, CURLMOPT_TIMERDATA, m);
+	}
+	if ((x = urlcache_xfer_new(experiment_dir, url, m->lc, err)) == NULL)
+		return -1;
+	x->owner = owner;
+	if (m->lc->multi_add_handle(m->multi, x->curl) != CURLM_OK) {
+		loom_error_set(err, NULL, 0, 0, "cannot download %s: libcurl "
+		    "refused the transfer", url);
+		urlcache_xfer_free(x, m->lc);
+		return -1;
+	}
+	x->next = m->xfers;
+	m->xfers = x;
+	m->nxfers++;
+	return 0;
+}
+
+void
+urlcache_multi_socket(struct urlcache_multi *m, int fd, bool in, bool out)
+{
+	int running;
+
+	if (m->multi == NULL)
+		return;
+	m->lc->multi_socket_action(m->multi, (curl_socket_t)fd,
+	    (in ? CURL_CSELECT_IN : 0) | (out ? CURL_CSELECT_OUT : 0),
+	    &running);
+	urlcache_multi_check(m);
+}
+
+void
+urlcache_multi_timeout(struct urlcache_multi *m)
+{
+	int running;
+
+	if (m->multi == NULL)
+		return;
+	m->lc->multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0,
+	    &running);
+	urlcache_multi_check(m);
+}
+
+/* Abort the downloads of owner: nothing is left of them, done unsaid. */
+void
+urlcache_multi_abort(struct urlcache_multi *m, void *owner)
+{
+	struct urlcache_xfer *x, *next;
+
+	for (x = m->xfers; x != NULL; x = next) {
+		next = x->next;
+		if (x->owner != owner)
+			continue;
+		urlcache_multi_unlink(m, x);
+		urlcache_xfer_free(x, m->lc);
+	}
+}
+
+size_t
+urlcache_multi_count(const struct urlcache_multi *m, const void *owner)
+{
+	const struct urlcache_xfer *x;
+	size_t n = 0;
+
+	for (x = m->xfers; x != NULL; x = x->next)
+		if (owner == NULL || x->owner == owner)
+			n++;
+	return n;
+}
+
+void
+urlcache_multi_free(struct urlcache_multi *m)
+{
+	if (m == NULL)
+		return;
+	while (m->xfers != NULL)
+		urlcache_multi_abort(m, m->xfers->owner);
+	if (m->multi != NULL)
+		m->lc->multi_cleanup(m->multi);
+	free(m);
+}
+
+/* The URLs of p's data that are not in the cache yet. */
+void
+urlcache_missing(const struct pipeline *p, struct strv *urls)
+{
+	struct loom_error ignored;
+	char *url;
+	size_t i;
+
+	for (i = 0; i < p->ndata; i++) {
+		loom_error_clear(&ignored);
+		if (p->data[i].path == NULL || (url = pipeline_data_path(p,
+		    &p->data[i], &ignored)) == NULL)
+			continue;
+		if (urlcache_is_url(url) && !urlcache_is_cached(p->dir, url))
+			strv_push(urls, url);
+		free(url);
+	}
 }
 
 /* Point URL data entries at their cached files. */

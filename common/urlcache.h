@@ -15,8 +15,11 @@
  * research data can be large. At most 10 redirects are followed, and only
  * to http or https.
  *
- * Downloads block the caller; this module does not refresh a cached file
- * when the remote one changes (remove it, or run `loomctl clean`).
+ * urlcache_fetch blocks its caller; urlcache_multi runs downloads on the
+ * caller's event loop instead (curl's multi interface), so a daemon keeps
+ * answering and can abort a download at once. This module does not
+ * refresh a cached file when the remote one changes (remove it, or run
+ * `loomctl clean`).
  */
 #ifndef LOOM_COMMON_URLCACHE_H
 #define LOOM_COMMON_URLCACHE_H
@@ -24,8 +27,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/xmalloc.h"
+
 struct loom_error;
 struct pipeline;
+struct urlcache_multi;
+
+/* What the caller's event loop does for downloads in progress. */
+struct urlcache_loop {
+	/* Watch fd for reading (in) and/or writing (out); neither: stop. */
+	void	(*watch)(int fd, bool in, bool out, void *arg);
+	/* Call urlcache_multi_timeout in ms milliseconds; -1: no timer. */
+	void	(*timer)(long ms, void *arg);
+	/*
+	 * The download of url for owner ended: path is the cached file, or
+	 * NULL with err saying why (nothing is left in the cache then).
+	 */
+	void	(*done)(void *owner, const char *url, const char *path,
+		    const struct loom_error *err, void *arg);
+	void	*arg;
+};
 
 #define URLCACHE_DIR			".loom-url-cache"
 #define URLCACHE_MAX_SIZE		(64LL * 1024 * 1024 * 1024)
@@ -62,6 +83,40 @@ char *urlcache_fetch(const char *experiment_dir, const char *url,
  */
 int urlcache_resolve_pipeline(struct pipeline *p, bool download,
     struct loom_error *err);
+
+/* The URLs of p's data entries that are not in the cache. */
+void urlcache_missing(const struct pipeline *p, struct strv *urls);
+
+/* Downloads driven by loop; libcurl is loaded with the first one. */
+struct urlcache_multi *urlcache_multi_new(const struct urlcache_loop *loop);
+
+/*
+ * Start downloading url into experiment_dir's cache for owner; the loop's
+ * done says how it ended. Returns 0, or -1 with err set (libcurl missing,
+ * the cache folder cannot be written) and nothing started.
+ */
+int urlcache_multi_add(struct urlcache_multi *m, const char *experiment_dir,
+    const char *url, void *owner, struct loom_error *err);
+
+/* fd is ready (in: readable, out: writable): let the transfers move. */
+void urlcache_multi_socket(struct urlcache_multi *m, int fd, bool in,
+    bool out);
+
+/* The loop's timer fired. */
+void urlcache_multi_timeout(struct urlcache_multi *m);
+
+/*
+ * Abort every download of owner at once: connections closed, temporary
+ * files removed, done not called.
+ */
+void urlcache_multi_abort(struct urlcache_multi *m, void *owner);
+
+/* Downloads in progress for owner (NULL: for anyone). */
+size_t urlcache_multi_count(const struct urlcache_multi *m,
+    const void *owner);
+
+/* Abort everything and free m; NULL is fine. */
+void urlcache_multi_free(struct urlcache_multi *m);
 
 /* Remove the cache folder and everything in it. Missing is fine. */
 int urlcache_clear(const char *experiment_dir, struct loom_error *err);

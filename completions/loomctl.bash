@@ -20,7 +20,7 @@ _loomctl_options() {
 	validate|list) echo "$over --json --help" ;;
 	show) echo "$over --extra --json --help" ;;
 	ui) echo "--no-browser --port --new --help" ;;
-	clean) echo "--list --permanent --yes -y $over --help" ;;
+	clean) echo "--all --list --dry-run --permanent --outside --yes -y $over --help" ;;
 	daemon) echo "--json --help" ;;
 	esac
 }

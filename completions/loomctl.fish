@@ -81,7 +81,9 @@ complete -c loomctl -n "__fish_seen_subcommand_from ui" -l no-browser -d 'print 
 complete -c loomctl -n "__fish_seen_subcommand_from ui" -l port -x -d 'listen on this port'
 complete -c loomctl -n "__fish_seen_subcommand_from ui" -l new -d 'start an empty pipeline, created on first save'
 complete -c loomctl -n "__fish_seen_subcommand_from ui" -a "(__fish_complete_directories)"
+complete -c loomctl -n "__fish_seen_subcommand_from clean" -l all -d 'also outputs recorded by stamps'
 complete -c loomctl -n "__fish_seen_subcommand_from clean" -l list -d 'list only'
+complete -c loomctl -n "__fish_seen_subcommand_from clean" -l dry-run -d 'list only'
 complete -c loomctl -n "__fish_seen_subcommand_from clean" -l permanent -d 'delete, not trash'
 complete -c loomctl -n "__fish_seen_subcommand_from clean" -s y -l yes -d 'do not ask'
 complete -c loomctl -n "__fish_seen_subcommand_from daemon" -a 'status start stop'

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * loomctl clean FILE [--list] [--permanent] [-y]: removes what a
- * pipeline's steps produce (common/clean.h says exactly what), moving it
- * to the desktop trash so it can be restored, or deleting it with
- * --permanent, then drops the stamps and the URL cache. --list only shows
- * what would go. On a terminal it asks first unless -y; without a
- * terminal and without -y it refuses, since nobody could answer. It
- * works on files alone and never talks to the daemon.
+ * loomctl clean FILE [--all] [--list|--dry-run] [--permanent] [-y]:
+ * removes what a pipeline's steps produce (common/clean.h says exactly
+ * what), moving it to the desktop trash so it can be restored, or
+ * deleting it with --permanent, then drops the stamps and the URL cache.
+ * --all adds the outputs recorded by stamps (other parameter values).
+ * --list (--dry-run) only shows what would go. On a terminal it asks
+ * first unless -y; without a terminal and without -y it refuses, since
+ * nobody could answer. It works on files alone and never talks to the
+ * daemon.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,18 +31,25 @@ static bool	cmd_clean_confirm(size_t n, bool permanent);
 
 const struct loomctl_cmd cmd_clean_entry = {
 	.name = "clean",
-	.usage = "FILE [--list] [--permanent] [--outside] [-y] "
-	    "[--set NAME=VALUE] [--var NAME=PATH]",
+	.usage = "FILE [--all] [--list|--dry-run] [--permanent] [--outside] "
+	    "[-y] [--set NAME=VALUE] [--var NAME=PATH]",
 	.summary = "Remove (or list) the outputs a pipeline's steps produce.",
 	.help =
 	    "Moves every output of every step to the trash (freedesktop.org\n"
 	    "trash: restore it from your file manager), then removes the\n"
-	    "stamps under .loom/stamps/ and the URL cache. Source data (data\n"
+	    "stamps of these outputs and the URL cache. Source data (data\n"
 	    "no step produces), task scripts, the pipeline file and .loom are\n"
 	    "never touched, even through a symbolic link; outputs outside the\n"
 	    "pipeline's folder are kept unless --outside is given.\n\n"
+	    "Without --all, only the outputs named with today's parameters\n"
+	    "go; results of other values (a sweep's) stay, with their stamps.\n"
+	    "--all also removes every output recorded by a stamp (up to 32\n"
+	    "output sets per step), under the same rules, and only while it\n"
+	    "is as Loom wrote it; then every stamp goes.\n\n"
 	    "Options:\n"
-	    "  --list            show what would be removed, remove nothing\n"
+	    "  --all             also the outputs recorded by stamps (other "
+	    "values)\n"
+	    "  --list, --dry-run show what would be removed, remove nothing\n"
 	    "  --permanent       delete instead of moving to the trash\n"
 	    "  --outside         also remove outputs outside the pipeline's "
 	    "folder\n"
@@ -90,11 +99,13 @@ cmd_clean_show(const struct pipeline *p, const struct clean_list *cl,
 		const struct clean_target *t = &cl->v[i];
 
 		if (t->refused != NULL)
-			printf("  kept     %s (%s): %s\n",
-			    cmd_clean_rel(p, t->path), t->step, t->refused);
+			printf("  kept     %s (%s%s): %s\n",
+			    cmd_clean_rel(p, t->path), t->step,
+			    t->recorded ? ", recorded" : "", t->refused);
 		else
-			printf("  %-8s %s (%s)\n", t->exists ? "present" :
-			    "absent", cmd_clean_rel(p, t->path), t->step);
+			printf("  %-8s %s (%s%s)\n", t->exists ? "present" :
+			    "absent", cmd_clean_rel(p, t->path), t->step,
+			    t->recorded ? ", recorded" : "");
 	}
 	cache = xasprintf("%s/%s", p->dir, URLCACHE_DIR);
 	printf("  also     .loom/stamps/%s\n", access(cache, F_OK) == 0 ?
@@ -105,7 +116,7 @@ cmd_clean_show(const struct pipeline *p, const struct clean_list *cl,
 /* Trash (or delete) every present output, then the state: exit status. */
 static int
 cmd_clean_remove(const struct pipeline *p, const struct clean_list *cl,
-    bool permanent)
+    bool all, bool permanent)
 {
 	struct loom_error err;
 	size_t i, nfail = 0, nremoved = 0;
@@ -133,7 +144,7 @@ cmd_clean_remove(const struct pipeline *p, const struct clean_list *cl,
 		nremoved++;
 	}
 	loom_error_clear(&err);
-	if (clean_state(p, &err) == -1) {
+	if (clean_state(p, cl, all, &err) == -1) {
 		output_fail("%s", err.message);
 		nfail++;
 	}
@@ -147,7 +158,7 @@ static int
 cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	bool list_only = false, permanent = false, yes = false;
-	bool outside = false;
+	bool outside = false, all = false;
 	struct clean_list cl = { NULL, 0 };
 	struct loom_error err;
 	struct run_opts o;
@@ -159,8 +170,11 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	(void)ctx;
 	strv_init(&rest);
 	for (a = 0; a < argc; a++) {
-		if (a > 0 && strcmp(argv[a], "--list") == 0)
+		if (a > 0 && (strcmp(argv[a], "--list") == 0 ||
+		    strcmp(argv[a], "--dry-run") == 0))
 			list_only = true;
+		else if (a > 0 && strcmp(argv[a], "--all") == 0)
+			all = true;
 		else if (a > 0 && strcmp(argv[a], "--permanent") == 0)
 			permanent = true;
 		else if (a > 0 && strcmp(argv[a], "--outside") == 0)
@@ -191,7 +205,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if ((rc = prepare_pipeline(&pr, &o, false, false)) != 0)
 		goto out;
 	loom_error_clear(&err);
-	if (clean_collect(pr.p, pr.g, outside, &cl, &err) == -1) {
+	if (clean_collect(pr.p, pr.g, outside, all, &cl, &err) == -1) {
 		output_error(&err, stderr);
 		rc = LOOMCTL_EXIT_USAGE;
 		goto out;
@@ -223,7 +237,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	rc = cmd_clean_remove(pr.p, &cl, permanent);
+	rc = cmd_clean_remove(pr.p, &cl, all, permanent);
 out:
 	clean_list_free(&cl);
 	prepare_free(&pr);

@@ -758,6 +758,7 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 static void
 cmd_run_summary(struct cmd_run_view *v, json_t *params, const char *state)
 {
+	const char *why;
 	long long ok, total;
 	size_t i;
 
@@ -780,6 +781,10 @@ cmd_run_summary(struct cmd_run_view *v, json_t *params, const char *state)
 		    " (cancelled)" : "");
 	}
 	fflush(stdout);
+	/* Why a run ended before it started (a download that failed). */
+	why = json_string_value(json_object_get(params, "error"));
+	if (why != NULL)
+		output_fail("run %s did not start: %s", v->run, why);
 }
 
 /* Follow our run's events until it finishes; returns the exit status. */

@@ -13,16 +13,85 @@
 #include "common/loopitems.h"
 #include "common/pipeline.h"
 #include "common/urlcache.h"
+#include "loomd/fetch.h"
+#include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
 
 /*
- * Incremental runs (common/freshness.h): URL data is fetched into the
- * cache and stands in for its URL, then the plan says which selected
- * steps are up to date (run_start marks them so in the scheduler).
- * Downloads block the daemon while they last; they happen once per URL.
+ * How one of a run's downloads ended (fetch.h): the first failure fails
+ * the run (its other downloads go with it); after the last success the
+ * run starts, unless a run of its pipeline still holds it back.
+ */
+static void
+run_fetch_done(void *owner, const char *url, const char *path,
+    const struct loom_error *err, void *arg)
+{
+	struct run *r = owner;
+	struct run_state *rs = run_state_get(arg);
+
+	if (path == NULL) {
+		log_warn("run %s: %s", r->id, err->message);
+		free(r->error);
+		r->error = err->hint[0] != '\0' ? xasprintf("%s (%s)",
+		    err->message, err->hint) : xstrdup(err->message);
+		run_end_unstarted(r, SCHED_RESULT_FAILED);
+		return;
+	}
+	log_info("run %s: downloaded %s", r->id, url);
+	if (fetch_count(rs->fetch, r) > 0)
+		return;
+	r->fetching = false;
+	run_dequeue(r->loomd, r->key);
+}
+
+/* Download r's URL data on the loop while r waits (see run-int.h). */
+int
+run_fetch_start(struct run *r, struct rpc_error *rerr)
+{
+	struct run_state *rs = run_state_get(r->loomd);
+	struct loom_error err;
+	struct strv urls;
+	size_t i;
+	int rc = 0;
+
+	strv_init(&urls);
+	urlcache_missing(r->p, &urls);
+	if (urls.n > 0 && rs->fetch == NULL)
+		rs->fetch = fetch_new(r->loomd->base, run_fetch_done,
+		    r->loomd);
+	for (i = 0; i < urls.n && rc == 0; i++) {
+		loom_error_clear(&err);
+		if ((rc = fetch_add(rs->fetch, r->p->dir, urls.v[i], r,
+		    &err)) == -1) {
+			fetch_abort(rs->fetch, r);
+			rpc_error_set(rerr, LOOM_ERR_FILE, NULL, "%s",
+			    err.message);
+		}
+	}
+	if (rc == 0 && urls.n > 0)
+		r->queued = r->fetching = true;
+	strv_free(&urls);
+	return rc;
+}
+
+void
+run_fetch_abort(struct run *r)
+{
+	struct run_state *rs = run_state_get(r->loomd);
+
+	if (rs != NULL)
+		fetch_abort(rs->fetch, r);
+}
+
+/*
+ * Incremental runs (common/freshness.h): URL data stands in for its URL
+ * by its cached file (run_fetch_start downloaded it on the loop; one that
+ * went missing since is fetched here, blocking), then the plan says which
+ * selected steps are up to date (run_start marks them so in the
+ * scheduler).
  */
 int
 run_fresh_prepare(struct run *r, json_t *params, struct rpc_error *rerr)
@@ -164,7 +233,7 @@ run_fresh_flush(struct run *r)
 	for (i = 0; i < r->nstamps_due; i++) {
 		u = r->stamps_due[i];
 		loom_error_clear(&err);
-		if (freshness_write(r->p, u->step, u->path, u->stamp,
+		if (freshness_write(r->p, u->step, u->path, u->output, u->stamp,
 		    &err) == -1)
 			log_warn("run %s: %s: %s", r->id, u->label,
 			    err.message);

@@ -86,6 +86,7 @@ struct run {
 	char *file;			/* absolute pipeline path */
 	char *key;			/* its real path: one run at a time */
 	bool queued;			/* waits for a run of the same file */
+	bool fetching;			/* queued: its URL data downloads */
 	char *behind;			/* queued: the run it waited for */
 	double queued_at;		/* when it was queued, or 0 */
 	char *error;			/* why it ended without starting */
@@ -142,6 +143,7 @@ struct run_state {
 	struct event *ev_retry;
 	bool stopping;
 	unsigned long long daemon_start;
+	struct fetch *fetch;		/* URL downloads, or NULL */
 };
 
 /* run-start.c: a queued run's turn has come; start it. */
@@ -152,6 +154,11 @@ bool run_overlaps(const struct run *a, const struct run *b);
 
 /* run.c: the life of a run. */
 struct run_state *run_state_get(struct loomd *loomd);
+/*
+ * Start the queued runs of the pipeline at key that nothing active holds
+ * back any more (a run ahead, or their own downloads).
+ */
+void run_dequeue(struct loomd *loomd, const char *key);
 /*
  * End a run that never started (cancelled while queued, or its turn came
  * and it could not start) with result: its steps end with it, then as
@@ -177,6 +184,14 @@ int run_write_record(struct run *r, bool durable);
 const json_t *run_unwritten_find(struct loomd *loomd, const char *id);
 
 /* run-fresh.c: freshness before a run, and stamps after each unit. */
+/*
+ * Start downloading r's URL data not in the cache yet, on the loop: r is
+ * then queued (fetching) until the downloads end, and fails with the
+ * first one that fails. 0, or -1 with rerr set and nothing started.
+ */
+int run_fetch_start(struct run *r, struct rpc_error *rerr);
+/* Abort r's downloads, if any. */
+void run_fetch_abort(struct run *r);
 /* Decide what is up to date (unless --force); 0, or -1 with rerr set. */
 int run_fresh_prepare(struct run *r, json_t *params,
     struct rpc_error *rerr);

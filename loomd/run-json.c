@@ -196,8 +196,9 @@ run_record_json(const struct run *r)
 	json_object_set_new(rec, "started", run_time(r->started));
 	if (r->queued_at > 0) {
 		json_object_set_new(rec, "queued_at", run_time(r->queued_at));
-		json_object_set_new(rec, "queued_behind",
-		    json_string(r->behind));
+		if (r->behind != NULL)
+			json_object_set_new(rec, "queued_behind",
+			    json_string(r->behind));
 	}
 	if (r->error != NULL)
 		json_object_set_new(rec, "error", json_string(r->error));

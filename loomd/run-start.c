@@ -313,17 +313,18 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 		notify_subscribe(client, r->id);
 	if (!r->queued)
 		evtimer_add(r->ev_start, &zero);
-	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s", r->id,
+	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s%s", r->id,
 	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
-	    r->max_workers, r->queued ? ", queued behind " : "",
-	    r->queued ? r->behind : "");
+	    r->max_workers, r->behind != NULL ? ", queued behind " : "",
+	    r->behind != NULL ? r->behind : "",
+	    r->fetching ? ", downloading its URL data" : "");
 	loomd_update_idle(loomd);
 
 	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
 	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers, "state",
 	    runstate_name(r->state));
-	if (r->queued)
+	if (r->behind != NULL)
 		json_object_set_new(result, "queued_behind",
 		    json_string(r->behind));
 	return result;
@@ -413,6 +414,9 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 
 	run_set_env(r, env);
 	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
+	/* URL data downloads on the loop; the run waits for it, queued. */
+	if (run_fetch_start(r, rerr) == -1)
+		goto fail;
 	/* A queued run decides what is up to date when its turn comes. */
 	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
 		goto fail;

@@ -33,6 +33,7 @@
 #include "common/pipeline.h"
 #include "common/protocol.h"
 #include "loomd/executor.h"
+#include "loomd/fetch.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -55,7 +56,6 @@ static void run_on_done(void *arg, int status);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
-static void run_dequeue(struct loomd *loomd, const char *key);
 
 struct run_state *
 run_state_get(struct loomd *loomd)
@@ -160,6 +160,7 @@ run_free(void *arg)
 
 	if (r == NULL)
 		return;
+	run_fetch_abort(r);
 	for (i = 0; i < r->nsteps; i++) {
 		st = &r->steps[i];
 		for (j = 0; j < st->nunits; j++) {
@@ -564,7 +565,8 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	    r->extra, &u->argv, &err) == -1)
 		goto fail;
 	/* In progress until it succeeds (B10): never trusted before. */
-	if (freshness_begin(r->p, step, loop_item, &u->argv, &err) == -1) {
+	if (freshness_begin(r->p, step, loop_item, loop_output,
+	    &u->argv, &err) == -1) {
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
@@ -772,6 +774,8 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	    "steps_failed", (json_int_t)cnt.failed,
 	    "steps_skipped", (json_int_t)cnt.skipped,
 	    "steps_cancelled", (json_int_t)cnt.cancelled);
+	if (r->error != NULL)
+		json_object_set_new(params, "error", json_string(r->error));
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_FINISHED, params);
 	log_info("run %s %s", r->id, runstate_name(r->state));
 	for (pp = &rs->active; *pp != NULL; pp = &(*pp)->next) {
@@ -796,7 +800,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
  * run still going (or older and still queued) overlaps (run_overlaps;
  * the active list is newest first).
  */
-static void
+void
 run_dequeue(struct loomd *loomd, const char *key)
 {
 	struct run_state *rs = run_state_get(loomd);
@@ -809,7 +813,8 @@ run_dequeue(struct loomd *loomd, const char *key)
 		/* The oldest queued run of key not yet looked at. */
 		r = NULL;
 		for (o = rs->active; o != NULL && o != last; o = o->next)
-			if (o->queued && strcmp(o->key, key) == 0)
+			if (o->queued && !o->fetching &&
+			    strcmp(o->key, key) == 0)
 				r = o;
 		if (r == NULL)
 			return;
@@ -831,6 +836,8 @@ run_end_unstarted(struct run *r, enum sched_result result)
 	struct sched_action a;
 
 	r->queued = false;
+	run_fetch_abort(r);
+	r->fetching = false;
 	sched_end_unstarted(r->s, result == SCHED_RESULT_CANCELLED);
 	memset(&a, 0, sizeof a);
 	a.type = SCHED_ACTION_RUN_FINISHED;
@@ -1052,6 +1059,7 @@ run_module_free(struct loomd *loomd)
 	}
 	if (rs->ev_retry != NULL)
 		event_free(rs->ev_retry);
+	fetch_free(rs->fetch);
 	free(rs);
 	loomd->runs = NULL;
 }

@@ -8,6 +8,9 @@ writes to --port-file once listening. Special paths:
   /chunkdrop/N     sends N bytes as one chunk of a chunked body, then closes
   /status/CODE     answers with that status and a short body
   /redirect/NAME   302 to /NAME
+  /trickle/N/NAME  sends a Content-Length of N, then one byte every 50 ms;
+                   "/trickle-cut N/NAME" is logged when the client closes
+                   the connection before the end
 Every request is appended to --log (one path per line), so tests can count
 downloads. It stops on SIGTERM. Missing files get 404.
 """
@@ -17,6 +20,7 @@ import os
 import signal
 import socketserver
 import sys
+import time
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -56,6 +60,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(2)
             return
+        if parts[0] == "trickle" and len(parts) >= 2:
+            self.trickle(int(parts[1]))
+            return
         if parts[0] == "status" and len(parts) >= 2:
             self.send_body(int(parts[1]), b"status page\n", "text/plain")
             return
@@ -72,6 +79,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         with open(path, "rb") as fp:
             self.send_body(200, fp.read())
+
+
+    def trickle(self, n):
+        self.send_response(200)
+        self.send_header("Content-Length", str(n))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for _ in range(n):
+                time.sleep(0.05)
+                self.wfile.write(b"t")
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+            if self.server.log:
+                with open(self.server.log, "a") as fp:
+                    fp.write("/trickle-cut " + self.path + "\n")
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

@@ -84,20 +84,20 @@ test_stamp_paths_escape_names(void **state)
 	char *p;
 
 	(void)state;
-	p = stamp_path("/x", "train", NULL);
+	p = stamp_path("/x", "train", NULL, NULL);
 	assert_string_equal(p, "/x/.loom/stamps/train");
 	free(p);
-	p = stamp_path("/x", "a/b c", NULL);
+	p = stamp_path("/x", "a/b c", NULL, NULL);
 	assert_string_equal(p, "/x/.loom/stamps/a%2Fb%20c");
 	free(p);
-	p = stamp_path("/x", ".hidden", NULL);
+	p = stamp_path("/x", ".hidden", NULL, NULL);
 	assert_string_equal(p, "/x/.loom/stamps/%2Ehidden");
 	free(p);
-	p = stamp_path("/x", "conv", "a@b.wav");
+	p = stamp_path("/x", "conv", "a@b.wav", NULL);
 	assert_string_equal(p, "/x/.loom/stamps/conv@items/a%40b.wav");
 	free(p);
 	/* A step named "conv@items" cannot collide with conv's items. */
-	p = stamp_path("/x", "conv@items", NULL);
+	p = stamp_path("/x", "conv@items", NULL, NULL);
 	assert_string_equal(p, "/x/.loom/stamps/conv%40items");
 	free(p);
 }
@@ -166,18 +166,18 @@ test_stamp_damaged_is_error(void **state)
 	}
 	/* On disk: stamp_read reports the file. */
 	loom_error_clear(&err);
-	assert_int_equal(stamp_fail(f->dir, "s", NULL, STAMP_FAILED, NULL,
+	assert_int_equal(stamp_fail(f->dir, "s", NULL, NULL, STAMP_FAILED, NULL,
 	    &err), 0);
-	path = stamp_path(f->dir, "s", NULL);
+	path = stamp_path(f->dir, "s", NULL, NULL);
 	write_file(path, "garbage\n");
 	loom_error_clear(&err);
-	assert_null(stamp_read(f->dir, "s", NULL, &err));
+	assert_null(stamp_read(f->dir, "s", NULL, NULL, &err));
 	assert_true(err.set);
 	assert_non_null(strstr(err.message, "damaged stamp"));
 	free(path);
 	/* No stamp: NULL without an error. */
 	loom_error_clear(&err);
-	assert_null(stamp_read(f->dir, "never", NULL, &err));
+	assert_null(stamp_read(f->dir, "never", NULL, NULL, &err));
 	assert_false(err.set);
 }
 
@@ -193,8 +193,8 @@ test_stamp_begin_marks_running(void **state)
 	strv_push(&argv, "bash");
 	strv_push(&argv, "t.sh");
 	loom_error_clear(&err);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
 	assert_int_equal(s->pid, (long)getpid());
@@ -224,15 +224,15 @@ test_stamp_begin_in_place(void **state)
 	strv_init(&argv);
 	strv_push(&argv, "bash");
 	loom_error_clear(&err);
-	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
-	    NULL, 0, &err), 0);
-	path = stamp_path(f->dir, "a", NULL);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
+	    NULL, NULL, 0, NULL, 0, &err), 0);
+	path = stamp_path(f->dir, "a", NULL, NULL);
 	assert_int_equal(stat(path, &before), 0);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
 	assert_int_equal(before.st_size, after.st_size);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
 	assert_int_equal(s->pid, (long)getpid());
@@ -240,23 +240,23 @@ test_stamp_begin_in_place(void **state)
 	stamp_free(s);
 	/* The step ends: its stamp replaces the marker in the same file. */
 	strv_push(&argv, "a much longer argument than before");
-	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
-	    NULL, 0, &err), 0);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
+	    NULL, NULL, 0, NULL, 0, &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_SUCCEEDED);
 	assert_int_equal(s->argv.n, 2);
 	assert_string_equal(s->argv.v[1], "a much longer argument than before");
 	stamp_free(s);
 	/* And a shorter one is cut to its length. */
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
-	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED, "x",
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_FAILED, "x",
 	    &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_FAILED);
 	assert_int_equal(s->argv.n, 0);
@@ -267,9 +267,9 @@ test_stamp_begin_in_place(void **state)
 	memset(big, 'b', 6000);
 	big[6000] = '\0';
 	strv_push(&argv, big);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
-	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
-	    NULL, 0, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
+	    NULL, NULL, 0, NULL, 0, &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_true(after.st_size > 6000);
 	/* Still over a head's worth, but shorter. */
@@ -278,22 +278,22 @@ test_stamp_begin_in_place(void **state)
 	strv_init(&argv);
 	strv_push(&argv, "bash");
 	strv_push(&argv, big);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
-	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, NULL, NULL, 0,
-	    NULL, 0, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
+	    NULL, NULL, 0, NULL, 0, &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_true(after.st_size > 4500 && after.st_size < 5000);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(strlen(s->argv.v[1]), 4500);
 	stamp_free(s);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
-	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED, "y",
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_FAILED, "y",
 	    &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_true(after.st_size < 200);
 	assert_int_equal(before.st_ino, after.st_ino);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_string_equal(s->detail, "y");
 	stamp_free(s);
@@ -303,22 +303,22 @@ test_stamp_begin_in_place(void **state)
 	old = xasprintf("loom-stamp 1\nstate running\nwritten 5\npid %ld 0\n"
 	    "argv bash\nscript -\n", (long)getpid());
 	write_file(path, old);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
 	assert_int_equal(s->pid, (long)getpid());
 	stamp_free(s);
 	write_file(path, "loom-stamp 1\nstate succeeded\nwritten 5\n"
 	    "argv bash\nscript -\n");
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, &argv, &err), 0);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
 	stamp_free(s);
 
 	/* A torn state line is a damaged stamp, never a fresh one. */
 	write_file(path, "loom-stamp 1\nstate succrunning 1 2\nwritten 5\n");
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_null(s);
 	assert_true(err.set);
 	free(old);
@@ -347,16 +347,16 @@ test_stamp_running_writer_gone(void **state)
 	s.pid = pid;
 	s.pid_start = 12345;
 	loom_error_clear(&err);
-	assert_int_equal(stamp_write(f->dir, "a", NULL, &s, &err), 0);
-	r = stamp_read(f->dir, "a", NULL, &err);
+	assert_int_equal(stamp_write(f->dir, "a", NULL, NULL, &s, &err), 0);
+	r = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(r);
 	assert_int_equal(r->state, STAMP_RUNNING);
 	assert_false(stamp_writer_is_alive(r));
 	stamp_free(r);
 	/* Our own pid with another start time: a recycled pid. */
 	s.pid = getpid();
-	assert_int_equal(stamp_write(f->dir, "a", NULL, &s, &err), 0);
-	r = stamp_read(f->dir, "a", NULL, &err);
+	assert_int_equal(stamp_write(f->dir, "a", NULL, NULL, &s, &err), 0);
+	r = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(r);
 	if (access("/proc/self/stat", R_OK) == 0)
 		assert_false(stamp_writer_is_alive(r));
@@ -387,9 +387,9 @@ test_stamp_commit_and_check(void **state)
 	strv_init(&argv);
 	strv_push(&argv, "bash");
 	loom_error_clear(&err);
-	assert_int_equal(stamp_commit(f->dir, "a", NULL, &argv, script, ins, 1,
-	    outs, 1, &err), 0);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
+	    script, ins, 1, outs, 1, &err), 0);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_SUCCEEDED);
 	assert_int_equal(s->ninputs, 1);
@@ -437,9 +437,9 @@ test_stamp_commit_and_check(void **state)
 	 */
 	set_mtime(in, time(NULL) + 10, 123);
 	loom_error_clear(&err);
-	assert_int_equal(stamp_commit(f->dir, "b", NULL, &argv, NULL, ins, 1,
-	    NULL, 0, &err), 0);
-	s = stamp_read(f->dir, "b", NULL, &err);
+	assert_int_equal(stamp_commit(f->dir, "b", NULL, NULL, &argv,
+	    NULL, ins, 1, NULL, 0, &err), 0);
+	s = stamp_read(f->dir, "b", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_string_equal(s->script_hash, "");
 	{
@@ -467,23 +467,23 @@ test_stamp_fail_states(void **state)
 	struct stamp *s;
 
 	loom_error_clear(&err);
-	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED,
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_FAILED,
 	    "exit code 1", &err), 0);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_FAILED);
 	assert_string_equal(s->detail, "exit code 1");
 	stamp_free(s);
-	assert_int_equal(stamp_fail(f->dir, "a", "x.wav", STAMP_CANCELLED,
+	assert_int_equal(stamp_fail(f->dir, "a", "x.wav", NULL, STAMP_CANCELLED,
 	    NULL, &err), 0);
-	s = stamp_read(f->dir, "a", "x.wav", &err);
+	s = stamp_read(f->dir, "a", "x.wav", NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_CANCELLED);
 	assert_null(s->detail);
 	stamp_free(s);
-	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_INTERRUPTED,
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_INTERRUPTED,
 	    NULL, &err), 0);
-	s = stamp_read(f->dir, "a", NULL, &err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_INTERRUPTED);
 	assert_string_equal(stamp_state_name(s->state), "interrupted");
@@ -534,16 +534,16 @@ test_stamp_remove(void **state)
 	char *dir;
 
 	loom_error_clear(&err);
-	assert_int_equal(stamp_fail(f->dir, "a", NULL, STAMP_FAILED, NULL,
+	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_FAILED, NULL,
 	    &err), 0);
-	assert_int_equal(stamp_fail(f->dir, "a", "i1", STAMP_FAILED, NULL,
+	assert_int_equal(stamp_fail(f->dir, "a", "i1", NULL, STAMP_FAILED, NULL,
 	    &err), 0);
-	assert_int_equal(stamp_fail(f->dir, "b", NULL, STAMP_FAILED, NULL,
+	assert_int_equal(stamp_fail(f->dir, "b", NULL, NULL, STAMP_FAILED, NULL,
 	    &err), 0);
 	assert_int_equal(stamp_remove(f->dir, "a", &err), 0);
-	assert_null(stamp_read(f->dir, "a", NULL, &err));
-	assert_null(stamp_read(f->dir, "a", "i1", &err));
-	s = stamp_read(f->dir, "b", NULL, &err);
+	assert_null(stamp_read(f->dir, "a", NULL, NULL, &err));
+	assert_null(stamp_read(f->dir, "a", "i1", NULL, &err));
+	s = stamp_read(f->dir, "b", NULL, NULL, &err);
 	assert_non_null(s);
 	stamp_free(s);
 	assert_int_equal(stamp_remove_all(f->dir, &err), 0);
@@ -553,6 +553,128 @@ test_stamp_remove(void **state)
 	free(dir);
 	/* Nothing there: still fine. */
 	assert_int_equal(stamp_remove_all(f->dir, &err), 0);
+}
+
+/*
+ * Output sets: one stamp per set, <step>/<set>; a stamp of an earlier
+ * version (one file per step) stands for the set it records and moves
+ * into the folder of sets at the next write; at most STAMP_SETS_MAX sets
+ * stay, the one written longest ago dropped.
+ */
+static void
+test_stamp_sets(void **state)
+{
+	struct fixture *f = *state;
+	const char *outs_a[] = { "/e/model_lr0.1.json" };
+	const char *outs_b[] = { "/e/model_lr0.5.json" };
+	char a[STAMP_SET_HEX], b[STAMP_SET_HEX], k[STAMP_SET_HEX];
+	char *path, *first = NULL, name[32];
+	struct loom_error err;
+	struct stamp *s;
+	struct strv argv;
+	int i;
+
+	stamp_set_key(outs_a, 1, a);
+	stamp_set_key(outs_b, 1, b);
+	assert_int_equal(strlen(a), STAMP_SET_HEX - 1);
+	assert_string_not_equal(a, b);
+	path = stamp_path("/x", "train", NULL, a);
+	assert_true(strncmp(path, "/x/.loom/stamps/train/", 22) == 0);
+	assert_string_equal(path + 22, a);
+	free(path);
+
+	/* An earlier version's stamp, a success of set a. */
+	strv_init(&argv);
+	strv_push(&argv, "run");
+	loom_error_clear(&err);
+	assert_int_equal(stamp_commit(f->dir, "train", NULL, NULL, &argv,
+	    NULL, NULL, 0, outs_a, 1, &err), 0);
+	s = stamp_read(f->dir, "train", NULL, a, &err);
+	assert_non_null(s);
+	stamp_free(s);
+	assert_null(stamp_read(f->dir, "train", NULL, b, &err));
+	assert_false(err.set);
+	/* Set b is written: a moves into the folder and both are read. */
+	assert_int_equal(stamp_commit(f->dir, "train", NULL, b, &argv, NULL,
+	    NULL, 0, outs_b, 1, &err), 0);
+	path = stamp_path(f->dir, "train", NULL, a);
+	assert_int_equal(access(path, F_OK), 0);
+	free(path);
+	s = stamp_read(f->dir, "train", NULL, a, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_SUCCEEDED);
+	stamp_free(s);
+	s = stamp_read(f->dir, "train", NULL, b, &err);
+	assert_non_null(s);
+	assert_string_equal(s->outputs[0].path, outs_b[0]);
+	stamp_free(s);
+
+	/* Fill up to the bound, each set older than the next. */
+	for (i = 0; i < STAMP_SETS_MAX - 2; i++) {
+		snprintf(name, sizeof name, "%016d", i);
+		assert_int_equal(stamp_fail(f->dir, "train", NULL, name,
+		    STAMP_FAILED, NULL, &err), 0);
+	}
+	for (i = 0; i < STAMP_SETS_MAX; i++) {
+		snprintf(name, sizeof name, "%016d", i - 2);
+		path = stamp_path(f->dir, "train", NULL, i == 0 ? a :
+		    i == 1 ? b : name);
+		if (i == 0)
+			first = xstrdup(path);
+		set_mtime(path, 1000000 + i, 0);
+		free(path);
+	}
+	/* Re-writing a set adds none: nothing goes. */
+	assert_int_equal(stamp_fail(f->dir, "train", NULL, b, STAMP_FAILED,
+	    NULL, &err), 0);
+	assert_int_equal(access(first, F_OK), 0);
+	/* One more set: the oldest (a) goes, the rest stay. */
+	stamp_set_key((const char *[]){ "/e/model_lr1.json" }, 1, k);
+	assert_int_equal(stamp_fail(f->dir, "train", NULL, k, STAMP_FAILED,
+	    NULL, &err), 0);
+	assert_int_equal(access(first, F_OK), -1);
+	assert_null(stamp_read(f->dir, "train", NULL, a, &err));
+	s = stamp_read(f->dir, "train", NULL, b, &err);
+	assert_non_null(s);
+	stamp_free(s);
+	s = stamp_read(f->dir, "train", NULL, k, &err);
+	assert_non_null(s);
+	stamp_free(s);
+	assert_false(err.set);
+	free(first);
+	strv_free(&argv);
+}
+
+static int
+count_stamp(const char *file, const char *step, const struct stamp *s,
+    void *arg)
+{
+	int *n = arg;
+
+	(void)file;
+	assert_non_null(s);
+	assert_string_equal(step, "a/b");
+	(*n)++;
+	return 0;
+}
+
+/* stamp_foreach sees sets of steps and of loop items, names unescaped. */
+static void
+test_stamp_foreach(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	int n = 0;
+
+	loom_error_clear(&err);
+	assert_int_equal(stamp_fail(f->dir, "a/b", NULL, "0000000000000001",
+	    STAMP_FAILED, NULL, &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a/b", NULL, "0000000000000002",
+	    STAMP_FAILED, NULL, &err), 0);
+	assert_int_equal(stamp_fail(f->dir, "a/b", "x.wav", "0000000000000003",
+	    STAMP_FAILED, NULL, &err), 0);
+	assert_int_equal(stamp_foreach(f->dir, count_stamp, &n, &err), 0);
+	assert_int_equal(n, 3);
 }
 
 static void
@@ -661,6 +783,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_script_hash_memo,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_sets,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_foreach,
 		    setup, teardown),
 	};
 
