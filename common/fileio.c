@@ -50,7 +50,7 @@
 /* Folders remembered as swept; the memo starts over when full. */
 #define FILEIO_SWEPT_MAX	64
 /* Attempts when a concurrent sweep took our temporary file (see below). */
-#define FILEIO_REPLACE_TRIES	3
+#define FILEIO_REPLACE_TRIES	64
 
 static int	fileio_fsync_dir(const char *dir, struct loom_error *err);
 static void	fileio_sweep_once(const char *dir);
