@@ -316,17 +316,26 @@ yamldoc_line_end(const struct yamldoc *doc, size_t pos)
 
 /*
  * The column of pos as the YAML parser counts it: characters, not bytes,
- * so that a byte order mark or other multi-byte character before a key
- * does not make new lines copy a deeper indentation than the key's.
+ * since the last line break, NEL, LS and PS included, so that a byte
+ * order mark or other multi-byte character before a key does not make
+ * new lines copy a deeper indentation than the key's.
  */
 size_t
 yamldoc_column(const struct yamldoc *doc, size_t pos)
 {
+	const unsigned char *t = (const unsigned char *)doc->text;
 	size_t i, col = 0;
 
-	for (i = yamldoc_line_start(doc, pos); i < pos; i++)
-		if (((unsigned char)doc->text[i] & 0xc0) != 0x80)
+	for (i = yamldoc_line_start(doc, pos); i < pos; i++) {
+		/* NEL, LS and PS end a line for the parser too. */
+		if ((t[i] == 0xc2 && i + 1 < pos && t[i + 1] == 0x85) ||
+		    (t[i] == 0xe2 && i + 2 < pos && t[i + 1] == 0x80 &&
+		    (t[i + 2] == 0xa8 || t[i + 2] == 0xa9))) {
+			col = 0;
+			i += t[i] == 0xc2 ? 1 : 2;
+		} else if ((t[i] & 0xc0) != 0x80)
 			col++;
+	}
 	return col;
 }
 

@@ -43,7 +43,9 @@ seeds=$(mktemp -d)
 trap 'rm -rf "$seeds"' EXIT
 find "$top/examples" "$top/tests/cases" -type f -size -64k 2>/dev/null |
 	while read -r f; do
-		cp "$f" "$seeds/$(echo "$f" | sha1sum | cut -c1-16)"
+		# Named by the path inside the tree, so that every checkout
+		# loads the seeds in the same order (the same inputs tried).
+		cp "$f" "$seeds/$(echo "${f#"$top"/}" | sha1sum | cut -c1-16)"
 	done
 # The saver's target reads 4 seed bytes, then a pipeline file.
 if [ "$name" = fuzz-save ]; then
