@@ -675,8 +675,13 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 	rpc_pipeline_model_head(r, real, p != NULL && pl.diags.nerrors == 0,
 	    &pl.diags);
 	watch_open(loomd, client, real, p);
+	/* The version hashes the bytes the loader read (read again only
+	   when they gave no model). */
 	loom_error_clear(&lerr);
-	if ((bytes = fileio_read(real, PIPELINE_MAX_FILE_SIZE, &len,
+	if (p != NULL) {
+		pipeline_save_version(p->source, p->source_len, version);
+		json_object_set_new(r, "version", json_string(version));
+	} else if ((bytes = fileio_read(real, PIPELINE_MAX_FILE_SIZE, &len,
 	    &lerr)) != NULL) {
 		pipeline_save_version(bytes, len, version);
 		json_object_set_new(r, "version", json_string(version));
