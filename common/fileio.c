@@ -25,6 +25,7 @@
  * recovery can be tested at every write instead of by kill -9 timing.
  */
 #include <sys/file.h>
+#include <sys/random.h>
 #ifdef LOOM_FAULT_HOOKS
 #include <sys/prctl.h>
 #endif
@@ -39,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/error.h"
@@ -49,7 +51,7 @@
 #define FILEIO_TEMP_MARK	".tmp-"
 /* Folders remembered as swept; the memo starts over when full. */
 #define FILEIO_SWEPT_MAX	64
-/* Attempts when a concurrent sweep took our temporary file (see below). */
+/* Attempts when a sweep took a named temporary file before its lock. */
 #define FILEIO_REPLACE_TRIES	64
 
 static int	fileio_fsync_dir(const char *dir, struct loom_error *err);
@@ -379,6 +381,78 @@ fileio_temp_is_stale(int dfd, const char *name)
 	return stale;
 }
 
+/* Six characters of a temporary file's name, as mkostemp would pick. */
+static void
+fileio_temp_suffix(char *out)
+{
+	static const char set[] = "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	unsigned char r[6];
+	size_t i;
+
+	if (getrandom(r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r) {
+		uint64_t x = (uint64_t)getpid() * 2654435761u ^
+		    (uint64_t)(uintptr_t)out ^ (uint64_t)time(NULL);
+
+		for (i = 0; i < sizeof r; i++, x >>= 8)
+			r[i] = (unsigned char)x;
+	}
+	for (i = 0; i < sizeof r; i++)
+		out[i] = set[r[i] % (sizeof set - 1)];
+	out[sizeof r] = '\0';
+}
+
+/*
+ * Open a temporary file for replacing dir/base: unnamed (O_TMPFILE), with
+ * *tmp left NULL, where the file system allows; else named by mkostemp,
+ * its name in *tmp. -1 with errno set when neither works.
+ */
+static int
+fileio_temp_open(const char *dir, const char *base, char **tmp)
+{
+	int fd;
+
+	*tmp = NULL;
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd != -1 || (errno != EOPNOTSUPP && errno != EISDIR &&
+	    errno != EINVAL))
+		return fd;
+	*tmp = xasprintf("%s/.%s" FILEIO_TEMP_MARK "XXXXXX", dir, base);
+	/* mkostemp creates with O_CREAT|O_EXCL and mode 0600. */
+	if ((fd = mkostemp(*tmp, O_CLOEXEC)) == -1) {
+		free(*tmp);
+		*tmp = NULL;
+	}
+	return fd;
+}
+
+/*
+ * Give the unnamed file fd a temporary name in dir (through /proc, as
+ * linking a descriptor by itself needs a privilege). The name returned is
+ * the caller's; NULL with errno set on failure.
+ */
+static char *
+fileio_temp_link(int fd, const char *dir, const char *base)
+{
+	char proc[64], suffix[8], *tmp;
+	int i;
+
+	(void)snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	for (i = 0; i < 100; i++) {
+		fileio_temp_suffix(suffix);
+		tmp = xasprintf("%s/.%s" FILEIO_TEMP_MARK "%s", dir, base,
+		    suffix);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp,
+		    AT_SYMLINK_FOLLOW) == 0)
+			return tmp;
+		free(tmp);
+		if (errno != EEXIST)
+			return NULL;
+	}
+	errno = EEXIST;
+	return NULL;
+}
+
 /* Remove temporary files of dead writers in dir; see fileio.h. */
 int
 fileio_sweep_temps(const char *dir)
@@ -424,10 +498,12 @@ fileio_sweep_once(const char *dir)
  * file is synced before the rename and its folder after it.
  *
  * The temporary file is flocked through a second descriptor (lockfd)
- * from just after its creation until after the rename, so that a sweep
- * by another process never takes a file still being written. A sweep
- * can still win the instant between mkostemp and flock; the rename then
- * fails with ENOENT and the write starts over.
+ * until after the rename, so that a sweep by another process never takes
+ * a file still being written. It is created unnamed (O_TMPFILE) and
+ * locked before it is given a name, so a sweep cannot even see it
+ * unlocked. On a file system without O_TMPFILE it is created named and
+ * locked just after: a sweep can win that instant, the rename then fails
+ * with ENOENT and the write starts over.
  */
 static int
 fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
@@ -470,12 +546,8 @@ fileio_replace(const char *path, const void *data, size_t len, mode_t mode,
 	}
 	fault = fileio_fault_begin(path, &nth);
 again:
-	tmp = xasprintf("%s/.%s" FILEIO_TEMP_MARK "XXXXXX", dir, base);
-	/* mkostemp creates with O_CREAT|O_EXCL and mode 0600. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1) {
+	if ((fd = fileio_temp_open(dir, base, &tmp)) == -1) {
 		saved = errno;
-		free(tmp);
-		tmp = NULL;
 		loom_error_set(err, path, 0, 0,
 		    "cannot create a temporary file in %s: %s", dir,
 		    strerror(saved));
@@ -484,8 +556,8 @@ again:
 	if ((lockfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    flock(lockfd, LOCK_EX) == -1) {
 		saved = errno;
-		loom_error_set(err, path, 0, 0, "cannot lock %s: %s", tmp,
-		    strerror(saved));
+		loom_error_set(err, path, 0, 0, "cannot lock a temporary "
+		    "file in %s: %s", dir, strerror(saved));
 		goto fail;
 	}
 	done = 0;
@@ -501,22 +573,29 @@ again:
 			if (errno == EINTR)
 				continue;
 			saved = errno;
-			loom_error_set(err, path, 0, 0, "cannot write %s: %s",
-			    tmp, strerror(saved));
+			loom_error_set(err, path, 0, 0, "cannot write a "
+			    "temporary file in %s: %s", dir, strerror(saved));
 			goto fail;
 		}
 		done += (size_t)n;
 	}
 	if (fchmod(fd, mode) == -1) {
 		saved = errno;
-		loom_error_set(err, path, 0, 0, "cannot set the mode of %s: %s",
-		    tmp, strerror(saved));
+		loom_error_set(err, path, 0, 0, "cannot set the mode of a "
+		    "temporary file in %s: %s", dir, strerror(saved));
 		goto fail;
 	}
 	if (durable && fsync(fd) == -1) {
 		saved = errno;
-		loom_error_set(err, path, 0, 0, "cannot sync %s: %s", tmp,
-		    strerror(saved));
+		loom_error_set(err, path, 0, 0, "cannot sync a temporary "
+		    "file in %s: %s", dir, strerror(saved));
+		goto fail;
+	}
+	/* An unnamed file gets its name now, already locked. */
+	if (tmp == NULL && (tmp = fileio_temp_link(fd, dir, base)) == NULL) {
+		saved = errno;
+		loom_error_set(err, path, 0, 0, "cannot name a temporary "
+		    "file in %s: %s", dir, strerror(saved));
 		goto fail;
 	}
 	/* lockfd shares the open file: the lock outlives this close. */

@@ -7,8 +7,10 @@
 #     before the rename: the file is the old version; the temporary file
 #     has the recognisable name and the next daemon's pipeline.open
 #     removes it
-#  B3 strace: temporary file in the same folder with O_EXCL, fsync of it,
-#     rename over the file, fsync of the folder, in that order
+#  B3 strace: temporary file in the same folder (unnamed with O_TMPFILE,
+#     locked before it has a name, or O_EXCL), fsync of it, named by a
+#     link (O_TMPFILE), rename over the file, fsync of the folder, in that
+#     order
 #  B4 a 0640 file stays 0640; a save through a symbolic link keeps the
 #     link and changes its target; a hard link keeps the old content (the
 #     name gets a new file, as documented); a link leading outside the
@@ -250,18 +252,21 @@ note "B3 order of operations"
 if command -v strace >/dev/null; then
 	stop_loomd
 	strace -f -o "$TEST_TMP/strace" \
-	    -e trace=openat,fsync,fdatasync,rename,renameat,renameat2 \
+	    -e trace=openat,flock,fsync,fdatasync,linkat,rename,renameat,renameat2 \
 	    "$LOOMD" --foreground --idle-timeout 60 2>/dev/null &
 	LIB_PIDS+=("$!")
 	wait_for 20 rpc call daemon.ping
 	save "$F" "$(version "$F")" \
 	    '[{"op":"set","path":"parameters.k","text":"8"}]' >"$OUT" ||
 	    fail "save under strace: $(cat "$OUT")"
-	grep -E 'p\.yml\.tmp-|fsync|rename|openat\(.*"'"$EXP"'", O_RDONLY' \
+	grep -E 'p\.yml\.tmp-|fsync|rename|O_TMPFILE|flock|openat\(.*"'"$EXP"'", O_RDONLY' \
 	    "$TEST_TMP/strace" | grep -v 'p\.yml", O_RDONLY' >"$TEST_TMP/ops"
 	awk '
 	    /openat.*\.p\.yml\.tmp-.*O_EXCL/ && s == 0 { s = 1; next }
-	    /fsync/ && s == 1 { s = 2; next }
+	    /openat.*O_TMPFILE/ && s == 0 { s = 7; t = 1; next }
+	    /flock.*LOCK_EX/ && s == 7 { s = 1; next }
+	    /fsync/ && s == 1 { s = t ? 6 : 2; next }
+	    /linkat.*\.p\.yml\.tmp-/ && s == 6 { s = 2; next }
 	    /rename.*\.p\.yml\.tmp-.*p\.yml/ && s == 2 { s = 3; next }
 	    /openat.*O_DIRECTORY|openat.*O_RDONLY/ && s == 3 { s = 4; next }
 	    /fsync/ && s == 4 { s = 5 }
