@@ -988,7 +988,8 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
-	n = record_recover(loomd->state_dir, loomd->pid_path);
+	n = record_recover(loomd->state_dir, loomd->pid_path,
+	    loomd->executor);
 	if (n > 0)
 		log_warn("%d run(s) of a previous daemon marked interrupted",
 		    n);
