@@ -52,9 +52,6 @@ struct run_unit {
 	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
 	char *error;			/* why it could not start, or NULL */
-	double started;
-	double finished;
-	uint64_t started_ms;
 	unsigned long long log_kept;
 	unsigned long long log_dropped;
 	char *log_error;
@@ -73,10 +70,6 @@ struct run_step {
 	int status;			/* wait status of the failure, or -1 */
 	long failed_item;		/* loop: the item status is of, or -1 */
 	char *error;			/* listing failed, or NULL */
-	double started;
-	double finished;
-	uint64_t started_ms;
-	uint64_t finished_ms;
 };
 
 struct run {
@@ -88,7 +81,6 @@ struct run {
 	bool queued;			/* waits for a run of the same file */
 	bool fetching;			/* queued: its URL data downloads */
 	char *behind;			/* queued: the run it waited for */
-	double queued_at;		/* when it was queued, or 0 */
 	char *error;			/* why it ended without starting */
 	struct pipeline *p;
 	struct graph *g;
@@ -106,11 +98,8 @@ struct run {
 	bool force;			/* --force */
 	bool parallel;
 	size_t max_workers;
-	enum run_state_kind state;	/* queued, running, or how it ended */
-	double started;
-	double finished;
-	uint64_t started_ms;
-	struct sched_actions acts;
+	struct sched_actions acts;	/* the scheduler (s) owns the state
+					   and times of run, steps, units */
 	bool processing;		/* run_process is on the stack */
 	struct run_unit **stamps_due;	/* units whose stamp is not written */
 	size_t nstamps_due;
@@ -154,6 +143,8 @@ bool run_overlaps(const struct run *a, const struct run *b);
 
 /* run.c: the life of a run. */
 struct run_state *run_state_get(struct loomd *loomd);
+/* Tell r's scheduler the time of the events that follow (now). */
+void run_clock(struct run *r);
 /*
  * Start the queued runs of the pipeline at key that nothing active holds
  * back any more (a run ahead, or their own downloads).

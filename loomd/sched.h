@@ -13,6 +13,14 @@
  * monotonic milliseconds. Actions come out in a deterministic order
  * (topological rank, then item index), so tests compare them as text.
  *
+ * It is the one owner of the states and times of the run, its steps and
+ * their units: records, run.status, events and loomctl's output are
+ * rendered from its views (sched_run_view, sched_step_view,
+ * sched_unit_view and their *_times). The caller tells it the time of
+ * the events that follow (sched_set_time: wall-clock seconds for the
+ * records, monotonic milliseconds for durations) and it stamps every
+ * start and end with that time.
+ *
  * Units. A plain step is one unit (item 0). A loop step, when it becomes
  * ready, asks for its items (SCHED_ACTION_LIST_ITEMS); the caller answers
  * with sched_set_items(n) (or sched_items_failed), and each item is a
@@ -115,6 +123,20 @@ struct sched_action {
 	struct sched_counts counts; /* RUN_FINISHED */
 };
 
+/*
+ * When a run, step or unit started and ended, as sched_set_time told;
+ * 0 when it has not (or never did). A step that ends without a unit
+ * having started (up to date, cancelled while waiting, a loop without
+ * items) has no wall-clock start, but a monotonic one equal to its end
+ * (its duration is 0); a skipped step has neither.
+ */
+struct sched_times {
+	double started;		/* wall clock, seconds */
+	double ended;
+	uint64_t started_ms;	/* monotonic milliseconds */
+	uint64_t ended_ms;
+};
+
 /* A caller-owned list of actions; events append to it. */
 struct sched_actions {
 	struct sched_action *v;
@@ -152,6 +174,19 @@ void sched_set_loop(struct sched *s, size_t step, bool items_parallel);
  * as succeeded without running (reported as SCHED_RESULT_UPTODATE).
  */
 void sched_set_uptodate(struct sched *s, size_t step);
+
+/*
+ * The time of the events that follow: wall-clock seconds and monotonic
+ * milliseconds (sched_cancel and sched_tick also set the latter).
+ */
+void sched_set_time(struct sched *s, double wall, uint64_t now_ms);
+
+/*
+ * The run waits behind another run of its file (queued), or has begun
+ * (running; sched_start comes a moment later): state and time of both.
+ */
+void sched_run_queued(struct sched *s);
+void sched_run_begin(struct sched *s);
 
 /* Start the run: the first spawns (or RUN_FINISHED when nothing runs). */
 void sched_start(struct sched *s, struct sched_actions *out);
@@ -221,14 +256,28 @@ enum run_state_kind sched_unit_view(const struct sched *s, size_t step,
  */
 enum run_state_kind sched_step_view(const struct sched *s, size_t step);
 /*
+ * How the run stands: pending (created), queued, running, then
+ * succeeded, failed or cancelled. The one source of the run's state.
+ */
+enum run_state_kind sched_run_view(const struct sched *s);
+/* The run's times; *queued_at is when it was queued, or 0. */
+void sched_run_times(const struct sched *s, struct sched_times *t,
+    double *queued_at);
+/* The times of step, and of unit (step, item) (zero for unknown items). */
+void sched_step_times(const struct sched *s, size_t step,
+    struct sched_times *t);
+void sched_unit_times(const struct sched *s, size_t step, size_t item,
+    struct sched_times *t);
+/*
  * A run that never started (queued) ends: with cancelled its steps are
- * cancelled, else they stay pending. Instead of sched_start; no actions.
+ * cancelled and so is the run, else they stay pending and the run has
+ * failed (it could not start). Instead of sched_start; no actions.
  */
 void sched_end_unstarted(struct sched *s, bool cancelled);
 /*
  * The daemon exits with the run still going: every step and unit started
- * and not ended counts as cancelled. No actions; the scheduler is done
- * with.
+ * and not ended counts as cancelled, and so does the run. No actions;
+ * the scheduler is done with.
  */
 void sched_abandon(struct sched *s);
 
