@@ -142,6 +142,8 @@ static void	sched_heap_push(struct sched_heap *, size_t, size_t, size_t);
 static struct sched_qent sched_heap_pop(struct sched_heap *);
 static void	sched_step_event(struct sched *, size_t,
 		    enum sched_step_event, struct sched_actions *);
+static bool	sched_step_running_event(struct sched *, size_t,
+		    enum sched_step_event, struct sched_actions *);
 static void	sched_unit_event(struct sched *, size_t, size_t,
 		    enum sched_unit_event, int, struct sched_actions *);
 static void	sched_unit_done(struct sched *, size_t, size_t,
@@ -552,6 +554,63 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 }
 
 /*
+ * The events of a running step: its units are all done (it ends as the
+ * worst of them), or the run is cancelled. False for any other event.
+ */
+static bool
+sched_step_running_event(struct sched *s, size_t step,
+    enum sched_step_event ev, struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	size_t i;
+	bool failed, cancelled;
+
+	if (ev == SCHED_SEV_UNITS_DONE) {
+		failed = cancelled = false;
+		for (i = 0; i < st->nunits; i++) {
+			if (st->units[i].outcome == SCHED_OUTCOME_FAILED)
+				failed = true;
+			if (st->units[i].outcome == SCHED_OUTCOME_CANCELLED)
+				cancelled = true;
+		}
+		s->nactive--;
+		sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
+		    cancelled ? SCHED_STEP_CANCELLED : SCHED_STEP_SUCCEEDED,
+		    out);
+		return true;
+	}
+	if (ev == SCHED_SEV_CANCEL) {
+		/*
+		 * Units not started are dropped; the ones in flight get
+		 * SIGTERM (or will, once spawned) and end the step when
+		 * they are done.
+		 */
+		for (i = 0; i < st->nunits; i++) {
+			switch (st->units[i].state) {
+			case SCHED_UNIT_IDLE:
+			case SCHED_UNIT_QUEUED:
+				sched_unit_event(s, step, i, SCHED_UEV_DROP, 0,
+				    out);
+				break;
+			case SCHED_UNIT_RUNNING:
+			case SCHED_UNIT_EXITED:
+			case SCHED_UNIT_CLOSED:
+				sched_signal(s, step, i, SCHED_SIGNAL_TERM,
+				    out);
+				break;
+			case SCHED_UNIT_SPAWNING:
+			case SCHED_UNIT_DONE:
+				break;
+			}
+		}
+		if (st->ndone == st->nunits)
+			sched_step_event(s, step, SCHED_SEV_UNITS_DONE, out);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Every transition of a step. The caller has checked nothing: an event
  * that makes no sense in the current state is a programming error.
  */
@@ -560,8 +619,6 @@ sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
     struct sched_actions *out)
 {
 	struct sched_step *st = &s->steps[step];
-	size_t i;
-	bool failed, cancelled;
 
 	switch (st->state) {
 	case SCHED_STEP_WAITING:
@@ -621,51 +678,8 @@ sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
 		}
 		break;
 	case SCHED_STEP_RUNNING:
-		if (ev == SCHED_SEV_UNITS_DONE) {
-			failed = cancelled = false;
-			for (i = 0; i < st->nunits; i++) {
-				if (st->units[i].outcome ==
-				    SCHED_OUTCOME_FAILED)
-					failed = true;
-				if (st->units[i].outcome ==
-				    SCHED_OUTCOME_CANCELLED)
-					cancelled = true;
-			}
-			s->nactive--;
-			sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
-			    cancelled ? SCHED_STEP_CANCELLED :
-			    SCHED_STEP_SUCCEEDED, out);
+		if (sched_step_running_event(s, step, ev, out))
 			return;
-		}
-		if (ev == SCHED_SEV_CANCEL) {
-			/*
-			 * Units not started are dropped; the ones in flight
-			 * get SIGTERM (or will, once spawned) and end the
-			 * step when they are done.
-			 */
-			for (i = 0; i < st->nunits; i++) {
-				switch (st->units[i].state) {
-				case SCHED_UNIT_IDLE:
-				case SCHED_UNIT_QUEUED:
-					sched_unit_event(s, step, i,
-					    SCHED_UEV_DROP, 0, out);
-					break;
-				case SCHED_UNIT_RUNNING:
-				case SCHED_UNIT_EXITED:
-				case SCHED_UNIT_CLOSED:
-					sched_signal(s, step, i,
-					    SCHED_SIGNAL_TERM, out);
-					break;
-				case SCHED_UNIT_SPAWNING:
-				case SCHED_UNIT_DONE:
-					break;
-				}
-			}
-			if (st->ndone == st->nunits)
-				sched_step_event(s, step,
-				    SCHED_SEV_UNITS_DONE, out);
-			return;
-		}
 		break;
 	case SCHED_STEP_UNSELECTED:
 	case SCHED_STEP_SUCCEEDED:
@@ -1156,4 +1170,33 @@ sched_unit_times(const struct sched *s, size_t step, size_t item,
 		*t = s->steps[step].units[item].t;
 	else
 		memset(t, 0, sizeof *t);
+}
+
+/* The name of a step state, for messages. */
+const char *
+sched_step_state_name(enum sched_step_state st)
+{
+	switch (st) {
+	case SCHED_STEP_UNSELECTED:
+		return "unselected";
+	case SCHED_STEP_WAITING:
+		return "waiting";
+	case SCHED_STEP_READY:
+		return "ready";
+	case SCHED_STEP_LISTING:
+		return "listing";
+	case SCHED_STEP_RUNNING:
+		return "running";
+	case SCHED_STEP_SUCCEEDED:
+		return "succeeded";
+	case SCHED_STEP_FAILED:
+		return "failed";
+	case SCHED_STEP_SKIPPED:
+		return "skipped";
+	case SCHED_STEP_CANCELLED:
+		return "cancelled";
+	case SCHED_STEP_UPTODATE:
+		return "up-to-date";
+	}
+	return "unknown";
 }
