@@ -104,6 +104,9 @@ struct run {
 	struct run_unit **stamps_due;	/* units whose stamp is not written */
 	size_t nstamps_due;
 	size_t stamps_due_cap;
+	size_t nhashing;		/* stamps the hashing worker has */
+	bool end_waits;			/* the run ended: its end is told
+					   once nhashing is 0 */
 	struct event *ev_start;
 	struct event *ev_wake;
 	struct event *ev_record;
@@ -133,6 +136,7 @@ struct run_state {
 	bool stopping;
 	unsigned long long daemon_start;
 	struct fetch *fetch;		/* URL downloads, or NULL */
+	struct hashwork *hashwork;	/* stamps' hashes, or NULL */
 };
 
 /* run-start.c: a queued run's turn has come; start it. */
@@ -193,6 +197,8 @@ void run_fresh_filter(struct run *r, size_t step,
 void run_fresh_end(struct run *r, struct run_unit *u);
 /* Write the stamps taken since the last flush. */
 void run_fresh_flush(struct run *r);
+/* run.c: the run ended and its last stamp is back: tell everyone. */
+void run_end_told(struct run *r);
 
 /* run-json.c: the record and its parts. */
 json_t *run_record_json(const struct run *r);

@@ -34,6 +34,7 @@
 #include "common/protocol.h"
 #include "loomd/executor.h"
 #include "loomd/fetch.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -739,9 +740,27 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	run_touch(r);
 }
 
-/* The run ended: final record, event, leave the active list. */
+/*
+ * The run ended (the scheduler has how: sched_run_view). Stamps are on
+ * disk before anyone hears of it: when the hashing worker still has some,
+ * the end is told once the last comes back (run_fresh_hashed).
+ */
 static void
 run_do_finished(struct run *r, const struct sched_action *a)
+{
+	(void)a;
+	if (r->nhashing > 0) {
+		log_info("run %s: ended; %zu stamp(s) still being hashed",
+		    r->id, r->nhashing);
+		r->end_waits = true;
+		return;
+	}
+	run_end_told(r);
+}
+
+/* The run's end: final record, event, leave the active list. */
+void
+run_end_told(struct run *r)
 {
 	struct run_state *rs = run_state_get(r->loomd);
 	struct sched_counts cnt;
@@ -749,8 +768,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	char *marker;
 	json_t *params;
 
-	(void)a;	/* the scheduler has the run's end (sched_run_view) */
-	/* Stamps are on disk before anyone hears that the run ended. */
+	r->end_waits = false;
 	run_fresh_flush(r);
 	/* Whatever still carries the run's marker goes with it. */
 	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
@@ -1039,10 +1057,14 @@ run_module_free(struct loomd *loomd)
 
 	if (rs == NULL)
 		return;
+	/* Stamps still being hashed are dropped: their units re-run. */
+	hashwork_free(rs->hashwork);
+	rs->hashwork = NULL;
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
 		run_clock(r);
-		sched_abandon(r->s);
+		if (!r->end_waits)
+			sched_abandon(r->s);
 		run_write_record(r, true);
 		run_free(r);
 	}
