@@ -770,6 +770,11 @@ run_end_told(struct run *r)
 
 	r->end_waits = false;
 	run_fresh_flush(r);
+	/* A run that never started has its end already. */
+	if (sched_run_view(r->s) == RUNSTATE_RUNNING) {
+		run_clock(r);
+		sched_run_end(r->s);
+	}
 	/* Whatever still carries the run's marker goes with it. */
 	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
 	executor_sweep(r->loomd->executor, marker, sched_is_cancelled(r->s));
@@ -1063,7 +1068,9 @@ run_module_free(struct loomd *loomd)
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
 		run_clock(r);
-		if (!r->end_waits)
+		if (r->end_waits)
+			sched_run_end(r->s);
+		else
 			sched_abandon(r->s);
 		run_write_record(r, true);
 		run_free(r);

@@ -112,6 +112,7 @@ struct sched {
 	uint64_t grace_ms;
 
 	enum run_state_kind run_state;
+	enum run_state_kind run_result;	/* RUN_FINISHED's, until told */
 	struct sched_times t;
 	double queued_at;
 	double now;		/* sched_set_time: wall clock */
@@ -805,9 +806,10 @@ sched_check_finished(struct sched *s, struct sched_actions *out)
 	else
 		a->result = SCHED_RESULT_SUCCEEDED;
 	a->counts = s->counts;
-	sched_run_ended(s, a->result == SCHED_RESULT_CANCELLED ?
+	/* The run keeps running until the caller has told its end. */
+	s->run_result = a->result == SCHED_RESULT_CANCELLED ?
 	    RUNSTATE_CANCELLED : a->result == SCHED_RESULT_FAILED ?
-	    RUNSTATE_FAILED : RUNSTATE_SUCCEEDED);
+	    RUNSTATE_FAILED : RUNSTATE_SUCCEEDED;
 }
 
 /* Start the run: up-to-date steps end, the first units spawn. */
@@ -1128,6 +1130,14 @@ sched_run_queued(struct sched *s)
 {
 	s->run_state = RUNSTATE_QUEUED;
 	s->queued_at = s->now;
+}
+
+/* The caller has told the run's end (after RUN_FINISHED). */
+void
+sched_run_end(struct sched *s)
+{
+	LOOM_ASSERT(s->finished);
+	sched_run_ended(s, s->run_result);
 }
 
 /* The run has begun. */

@@ -125,6 +125,13 @@ void sched_set_time(struct sched *s, double wall, uint64_t now_ms);
 void sched_run_queued(struct sched *s);
 void sched_run_begin(struct sched *s);
 
+/*
+ * After RUN_FINISHED, once the caller has done what must come first (its
+ * stamps are written) and tells everyone: the run takes the state that
+ * RUN_FINISHED said, ended at the time given. Until then it is running.
+ */
+void sched_run_end(struct sched *s);
+
 /* Start the run: the first spawns (or RUN_FINISHED when nothing runs). */
 void sched_start(struct sched *s, struct sched_actions *out);
 

@@ -17,7 +17,8 @@
  * impossible transition aborting, and the run's own state and the times
  * of run, steps and units (the scheduler's alone: stamped with the time
  * the caller gives, none for a skipped step or a unit refused after a
- * cancel, a zero-length duration for a step that ends without running).
+ * cancel, a zero-length duration for a step that ends without running;
+ * the run running until the caller tells its end).
  */
 #include <sys/wait.h>
 
@@ -829,6 +830,10 @@ test_sched_run_state_and_times(void **state)
 	EXPECT(h, "wake 5400\nfinished e cancelled\nrun cancelled 5/2/1/1/1");
 	TIMES(h, "e", 0, "0-0 0-0");
 	TIMES(h, "e", -1, "400-400 0-1008");
+	/* Running until the caller tells the end (its stamps written). */
+	RUN_SEES(h, "running");
+	sched_set_time(h->s, 1008, 400);
+	sched_run_end(h->s);
 	RUN_SEES(h, "cancelled");
 	sched_run_times(h->s, &t, &queued_at);
 	assert_true(queued_at == 1000.5);
