@@ -654,9 +654,10 @@ freshness_begin(const struct pipeline *p, size_t step, const char *item,
 }
 
 /* Stamp a success of a step or item. */
-struct stamp *
-freshness_succeeded(const struct pipeline *p, size_t step, const char *item,
-    const char *item_output, const struct strv *argv,
+/* freshness_succeeded; quick: without hashes, the script in *script. */
+static struct stamp *
+fresh_succeeded(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, const struct strv *argv, char **script,
     struct loom_error *err)
 {
 	struct strv ins, outs;
@@ -669,13 +670,38 @@ freshness_succeeded(const struct pipeline *p, size_t step, const char *item,
 	    command_output_paths(p, step, item_output, &outs, err) == -1)
 		goto out;
 	task = fresh_task_path(p, step, item, item_output);
-	s = stamp_succeeded(argv, task, (const char *const *)ins.v, ins.n,
-	    (const char *const *)outs.v, outs.n, err);
-	free(task);
+	if (script == NULL)
+		s = stamp_succeeded(argv, task, (const char *const *)ins.v,
+		    ins.n, (const char *const *)outs.v, outs.n, err);
+	else
+		s = stamp_succeeded_quick(argv, task,
+		    (const char *const *)ins.v, ins.n,
+		    (const char *const *)outs.v, outs.n, err);
+	if (s != NULL && script != NULL)
+		*script = task;
+	else
+		free(task);
 out:
 	strv_free(&ins);
 	strv_free(&outs);
 	return s;
+}
+
+struct stamp *
+freshness_succeeded(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, const struct strv *argv,
+    struct loom_error *err)
+{
+	return fresh_succeeded(p, step, item, item_output, argv, NULL, err);
+}
+
+struct stamp *
+freshness_succeeded_quick(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, const struct strv *argv,
+    char **script, struct loom_error *err)
+{
+	*script = NULL;
+	return fresh_succeeded(p, step, item, item_output, argv, script, err);
 }
 
 int

@@ -125,6 +125,15 @@ struct stamp *freshness_succeeded(const struct pipeline *p, size_t step,
     struct loom_error *err);
 
 /*
+ * freshness_succeeded without content hashes (stamp_succeeded_quick):
+ * stamp_hash_fill(stamp, *script) adds them later, off the daemon's
+ * loop. *script is the task's path (owned; NULL when it has none).
+ */
+struct stamp *freshness_succeeded_quick(const struct pipeline *p,
+    size_t step, const char *item, const char *item_output,
+    const struct strv *argv, char **script, struct loom_error *err);
+
+/*
  * Write a stamp made by freshness_succeeded or stamp_ended, as the stamp
  * of the unit's output set.
  */

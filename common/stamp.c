@@ -1238,10 +1238,11 @@ stamp_script_hash(const char *path, const struct stat *st, long long now_ns,
 	return 0;
 }
 
-struct stamp *
-stamp_succeeded(const struct strv *argv, const char *script,
+/* stamp_succeeded; with_hash false leaves the content hashes out. */
+static struct stamp *
+stamp_take(const struct strv *argv, const char *script,
     const char *const *inputs, size_t ninputs, const char *const *outputs,
-    size_t noutputs, struct loom_error *err)
+    size_t noutputs, bool with_hash, struct loom_error *err)
 {
 	struct stamp_ident id;
 	struct stamp *s;
@@ -1255,18 +1256,18 @@ stamp_succeeded(const struct strv *argv, const char *script,
 		strv_push(&s->argv, argv->v[i]);
 	/* Taken before the identities, so racy files are judged safely. */
 	s->written_ns = stamp_now_ns();
-	if (script != NULL && stat(script, &st) == 0 &&
+	if (with_hash && script != NULL && stat(script, &st) == 0 &&
 	    S_ISREG(st.st_mode) && st.st_size <= STAMP_SCRIPT_MAX &&
 	    stamp_script_hash(script, &st, s->written_ns, s->script_hash,
 	    err) == -1)
 		goto out;
 	for (i = 0; i < ninputs; i++) {
-		if (stamp_ident_get(inputs[i], true, &id, err) == -1)
+		if (stamp_ident_get(inputs[i], with_hash, &id, err) == -1)
 			goto out;
 		stamp_entry_add(&s->inputs, &s->ninputs, inputs[i], &id);
 	}
 	for (i = 0; i < noutputs; i++) {
-		if (stamp_ident_get(outputs[i], true, &id, err) == -1)
+		if (stamp_ident_get(outputs[i], with_hash, &id, err) == -1)
 			goto out;
 		stamp_entry_add(&s->outputs, &s->noutputs, outputs[i], &id);
 	}
@@ -1274,6 +1275,62 @@ stamp_succeeded(const struct strv *argv, const char *script,
 out:
 	stamp_free(s);
 	return NULL;
+}
+
+struct stamp *
+stamp_succeeded(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
+{
+	return stamp_take(argv, script, inputs, ninputs, outputs, noutputs,
+	    true, err);
+}
+
+struct stamp *
+stamp_succeeded_quick(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
+{
+	return stamp_take(argv, script, inputs, ninputs, outputs, noutputs,
+	    false, err);
+}
+
+/* The hash of a file entry still as its identity says; else none. */
+static int
+stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
+{
+	struct stamp_ident now;
+
+	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0' ||
+	    e->id.size > STAMP_HASH_MAX)
+		return 0;
+	if (stamp_ident_get(e->path, true, &now, err) == -1)
+		return -1;
+	if (now.kind == e->id.kind && now.size == e->id.size &&
+	    now.mtime_ns == e->id.mtime_ns)
+		memcpy(e->id.hash, now.hash, STAMP_HASH_HEX);
+	return 0;
+}
+
+/* The content hashes stamp_succeeded_quick left out (see stamp.h). */
+int
+stamp_hash_fill(struct stamp *s, const char *script, struct loom_error *err)
+{
+	struct stat st;
+	size_t i;
+
+	if (script != NULL && s->script_hash[0] == '\0' &&
+	    stat(script, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size <= STAMP_SCRIPT_MAX && stamp_hash_file(script,
+	    STAMP_SCRIPT_MAX, s->script_hash, err) == -1)
+		return -1;
+	for (i = 0; i < s->ninputs; i++)
+		if (stamp_fill_entry(&s->inputs[i], err) == -1)
+			return -1;
+	for (i = 0; i < s->noutputs; i++)
+		if (stamp_fill_entry(&s->outputs[i], err) == -1)
+			return -1;
+	return 0;
 }
 
 int

@@ -180,6 +180,21 @@ struct stamp *stamp_succeeded(const struct strv *argv, const char *script,
     const char *const *inputs, size_t ninputs, const char *const *outputs,
     size_t noutputs, struct loom_error *err);
 
+/*
+ * stamp_succeeded without content hashes: only what stat says (kind,
+ * size, time), quick enough for the daemon's loop. stamp_hash_fill adds
+ * the hashes afterwards; it touches nothing but s and the files, so it
+ * may run in another thread (the daemon's, loomd/hashwork.c). A file
+ * whose identity changed in between keeps no hash: its recorded size or
+ * time already says it changed. script as for stamp_succeeded;
+ * -1 with err set when a file cannot be hashed (as stamp_succeeded).
+ */
+struct stamp *stamp_succeeded_quick(const struct strv *argv,
+    const char *script, const char *const *inputs, size_t ninputs,
+    const char *const *outputs, size_t noutputs, struct loom_error *err);
+int stamp_hash_fill(struct stamp *s, const char *script,
+    struct loom_error *err);
+
 /* stamp_succeeded, then stamp_write. */
 int stamp_commit(const char *experiment_dir, const char *step,
     const char *item, const char *set, const struct strv *argv,

@@ -10,10 +10,13 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <jansson.h>
+
 #include "common/error.h"
 #include "common/xmalloc.h"
 #include "loomd/child.h"
 #include "loomd/executor.h"
+#include "loomd/record.h"
 
 struct local_unit {
 	uint64_t id;
@@ -150,6 +153,32 @@ local_sweep(struct executor *ex, const char *tag, bool always)
 		(void)child_sweep(tag);
 }
 
+/*
+ * What a dead daemon left: every process carrying the run's tag, and a
+ * unit's process group while its leader is still the recorded process
+ * (same pid and start time: never a recycled pid), then its own tag.
+ */
+static void
+local_recover(struct executor *ex, const char *tag, const json_t *unit)
+{
+	const json_t *pid, *start, *marker;
+
+	(void)ex;
+	if (unit == NULL) {
+		(void)child_sweep(tag);
+		return;
+	}
+	pid = json_object_get(unit, "pid");
+	start = json_object_get(unit, "pid_start");
+	marker = json_object_get(unit, "marker");
+	if (json_is_integer(pid) && json_is_integer(start) &&
+	    record_proc_alive((pid_t)json_integer_value(pid),
+	    (unsigned long long)json_integer_value(start)))
+		(void)kill(-(pid_t)json_integer_value(pid), SIGKILL);
+	if (json_is_string(marker))
+		(void)child_sweep(json_string_value(marker));
+}
+
 static void
 local_free(struct executor *ex)
 {
@@ -167,6 +196,7 @@ static const struct executor_ops local_ops = {
 	.cancel = local_cancel,
 	.release = local_release,
 	.sweep = local_sweep,
+	.recover = local_recover,
 	.free = local_free,
 };
 

@@ -35,6 +35,14 @@ executor_sweep(struct executor *ex, const char *tag, bool always)
 }
 
 void
+executor_recover(struct executor *ex, const char *tag,
+    const struct json_t *unit)
+{
+	if (ex->ops->recover != NULL)
+		ex->ops->recover(ex, tag, unit);
+}
+
+void
 executor_free(struct executor *ex)
 {
 	if (ex != NULL)

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 struct event_base;
+struct json_t;
 struct loom_error;
 struct rlimit;
 
@@ -72,6 +73,8 @@ struct executor_ops {
 	void (*cancel)(struct executor *ex, uint64_t id, bool force);
 	void (*release)(struct executor *ex, uint64_t id);
 	void (*sweep)(struct executor *ex, const char *tag, bool always);
+	void (*recover)(struct executor *ex, const char *tag,
+	    const struct json_t *unit);
 	void (*free)(struct executor *ex);
 };
 
@@ -107,6 +110,21 @@ void executor_release(struct executor *ex, uint64_t id);
  * (for a local executor: processes that escaped their unit).
  */
 void executor_sweep(struct executor *ex, const char *tag, bool always);
+
+/*
+ * Crash recovery, at daemon start before any unit starts: a run that a
+ * dead daemon left going is being marked interrupted (record.c), and
+ * whatever of it this executor may still have going must end. Called
+ * first with unit NULL for the run as a whole (tag: its "LOOM_RUN_ID="
+ * tag), then once for every unit its record shows running, with that
+ * unit's object of the record (step journal replayed): what run.c
+ * recorded of it ("pid", "pid_start", "marker") and whatever else the
+ * executor keeps there to find the unit again (a batch system's job id).
+ * An executor that cannot end a unit leaves it; the record still says
+ * interrupted.
+ */
+void executor_recover(struct executor *ex, const char *tag,
+    const struct json_t *unit);
 
 /* Free an executor; NULL is fine. Units still going are killed. */
 void executor_free(struct executor *ex);

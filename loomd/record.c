@@ -30,6 +30,7 @@
 #include "common/runstate.h"
 #include "common/xmalloc.h"
 #include "loomd/child.h"
+#include "loomd/executor.h"
 #include "loomd/record.h"
 
 #define RECORD_INDEX_MAX	(64u * 1024 * 1024)
@@ -39,7 +40,7 @@ static char *record_index_path(const char *state_dir);
 static bool record_index_has(const struct record_ref *refs, size_t n,
     const char *id);
 static int record_recover_one(json_t *rec, const char *run_dir,
-    const char *pid_path);
+    const char *pid_path, struct executor *ex);
 static void record_journal_add(const char *run_dir, const char *line);
 static json_t *record_journal_unit(json_t *rec, const char *step, long item,
     json_t **step_obj);
@@ -47,7 +48,6 @@ static void record_journal_line(json_t *rec, char *line);
 static void record_journal_apply(json_t *rec, const char *run_dir);
 static bool record_daemon_alive(const json_t *rec, const char *pid_path);
 static unsigned long long record_proc_stat(pid_t pid, char *state);
-static void record_kill_step(json_t *step);
 static void record_write_summary(const char *run_dir, const json_t *rec);
 
 /* Wall-clock time now, in seconds. */
@@ -470,23 +470,6 @@ record_proc_alive(pid_t pid, unsigned long long start)
 	return start != 0 && record_proc_start(pid) == start;
 }
 
-/* Kill what is left of a step of a crashed daemon. */
-static void
-record_kill_step(json_t *step)
-{
-	json_t *pid, *start, *marker;
-
-	pid = json_object_get(step, "pid");
-	start = json_object_get(step, "pid_start");
-	marker = json_object_get(step, "marker");
-	if (json_is_integer(pid) && json_is_integer(start) &&
-	    record_proc_alive((pid_t)json_integer_value(pid),
-	    (unsigned long long)json_integer_value(start)))
-		(void)kill(-(pid_t)json_integer_value(pid), SIGKILL);
-	if (json_is_string(marker))
-		(void)child_sweep(json_string_value(marker));
-}
-
 /*
  * Whether the daemon that wrote rec still serves it. A daemon of our pid
  * file is gone: we hold the file's lock, which a live daemon holds for
@@ -660,7 +643,8 @@ record_journal_apply(json_t *rec, const char *run_dir)
 
 /* Turn one record of a dead daemon into an interrupted run. */
 static int
-record_recover_one(json_t *rec, const char *run_dir, const char *pid_path)
+record_recover_one(json_t *rec, const char *run_dir, const char *pid_path,
+    struct executor *ex)
 {
 	json_t *steps, *step, *items, *item;
 	size_t i, j;
@@ -677,12 +661,12 @@ record_recover_one(json_t *rec, const char *run_dir, const char *pid_path)
 	 * Every process of the run carries its id, including steps started
 	 * after the record was last written: none outlives the run.
 	 */
-	if ((id = json_string_value(json_object_get(rec, "run"))) != NULL &&
-	    record_id_is_valid(id)) {
-		marker = xasprintf("LOOM_RUN_ID=%s", id);
-		(void)child_sweep(marker);
-		free(marker);
-	}
+	if ((id = json_string_value(json_object_get(rec, "run"))) == NULL ||
+	    !record_id_is_valid(id))
+		id = NULL;
+	marker = xasprintf("LOOM_RUN_ID=%s", id != NULL ? id : "");
+	if (id != NULL)
+		executor_recover(ex, marker, NULL);
 	json_object_set_new(rec, "state",
 	    json_string(runstate_name(RUNSTATE_INTERRUPTED)));
 	json_object_set_new(rec, "finished", json_real(record_now()));
@@ -691,23 +675,26 @@ record_recover_one(json_t *rec, const char *run_dir, const char *pid_path)
 		items = json_object_get(step, "items");
 		json_array_foreach(items, j, item) {
 			if (record_state_of(item) == RUNSTATE_RUNNING) {
-				record_kill_step(item);
+				executor_recover(ex, marker, item);
 				json_object_set_new(item, "state", json_string(
 				    runstate_name(RUNSTATE_INTERRUPTED)));
 			}
 		}
 		if (record_state_of(step) == RUNSTATE_RUNNING) {
-			record_kill_step(step);
+			if (items == NULL)
+				executor_recover(ex, marker, step);
 			json_object_set_new(step, "state", json_string(
 			    runstate_name(RUNSTATE_INTERRUPTED)));
 		}
 	}
+	free(marker);
 	return 1;
 }
 
 /* Mark runs of dead daemons interrupted and compact the index. */
 int
-record_recover(const char *state_dir, const char *pid_path)
+record_recover(const char *state_dir, const char *pid_path,
+    struct executor *ex)
 {
 	struct loom_error err;
 	struct record_ref *refs;
@@ -748,7 +735,7 @@ record_recover(const char *state_dir, const char *pid_path)
 				record_write_summary(refs[i].dir, rec);
 		}
 		if (rec != NULL && record_recover_one(rec, refs[i].dir,
-		    pid_path)) {
+		    pid_path, ex)) {
 			loom_error_clear(&err);
 			if (record_write(refs[i].dir, rec, true, &err) == -1)
 				log_warn("cannot mark run %s interrupted: %s",

@@ -23,6 +23,7 @@
 
 #include <jansson.h>
 
+struct executor;
 struct loom_error;
 
 #define RECORD_ID_LEN		6	/* characters of [a-z0-9] */
@@ -115,17 +116,20 @@ void record_journal_ended(const char *run_dir, const char *step, long item,
 void record_journal_clear(const char *run_dir);
 
 /*
- * Mark runs left "running" by a daemon that is gone as interrupted, kill
- * the process groups of their running steps that still exist (same pid
- * and start time) and every process carrying the run's LOOM_RUN_ID, after
- * replaying the run's step journal over its record, and
+ * Mark runs left "running" by a daemon that is gone as interrupted, after
+ * replaying the run's step journal over its record; executor ex ends what
+ * of them may still run (executor_recover: the run's tag, then each unit
+ * recorded running; the local executor kills the process groups that
+ * still exist, same pid and start time, and every process carrying the
+ * run's LOOM_RUN_ID), and
  * rewrite the index without runs whose folder or record is gone
  * (removing temporary files a crash left in such a folder). pid_path is
  * the pid file whose lock the caller holds: a run recorded by a daemon
  * of that pid file ("daemon_lock") is always a dead daemon's, zombie or
  * not. Returns the number of runs marked interrupted.
  */
-int record_recover(const char *state_dir, const char *pid_path);
+int record_recover(const char *state_dir, const char *pid_path,
+    struct executor *ex);
 
 /*
  * The start time of a process (clock ticks since boot, field 22 of

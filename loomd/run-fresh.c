@@ -14,6 +14,7 @@
 #include "common/pipeline.h"
 #include "common/urlcache.h"
 #include "loomd/fetch.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/rpc.h"
@@ -177,25 +178,97 @@ run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
 	li->outputs = outs;
 }
 
+/* Unit u's stamp is due: run_fresh_flush writes it. */
+static void
+run_fresh_due(struct run *r, struct run_unit *u)
+{
+	if (r->nstamps_due == r->stamps_due_cap) {
+		r->stamps_due_cap = r->stamps_due_cap ? r->stamps_due_cap * 2 :
+		    8;
+		r->stamps_due = xreallocarray(r->stamps_due,
+		    r->stamps_due_cap, sizeof *r->stamps_due);
+	}
+	r->stamps_due[r->nstamps_due++] = u;
+}
+
+/* The worker hashed u's stamp (NULL: it could not): write it now. */
+static void
+run_fresh_hashed(void *arg, struct stamp *s, const struct loom_error *err)
+{
+	struct run_unit *u = arg;
+	struct run *r = u->run;
+
+	LOOM_ASSERT(r->nhashing > 0);
+	r->nhashing--;
+	if (s == NULL)
+		log_warn("run %s: %s: %s", r->id, u->label, err->message);
+	else {
+		log_info("run %s: %s: stamp hashed", r->id, u->label);
+		u->stamp = s;
+		run_fresh_due(r, u);
+		if (!r->processing)
+			run_fresh_flush(r);
+	}
+	if (r->nhashing == 0 && r->end_waits)
+		run_end_told(r);
+}
+
+/*
+ * Hand u's stamp (taken without hashes; script its task) to the hashing
+ * worker. Without a worker (it could not start) the hashes are filled in
+ * here. 0 when the worker has it, -1 when done here (u->stamp NULL with
+ * err set when a file could not be hashed).
+ */
+static int
+run_fresh_hash(struct run *r, struct run_unit *u, char *script,
+    struct loom_error *err)
+{
+	struct run_state *rs = run_state_get(r->loomd);
+	struct loom_error werr;
+
+	loom_error_clear(&werr);
+	if (rs->hashwork == NULL &&
+	    (rs->hashwork = hashwork_new(r->loomd->base, &werr)) == NULL)
+		log_warn("%s; hashing on the loop", werr.message);
+	if (rs->hashwork != NULL) {
+		hashwork_add(rs->hashwork, u->stamp, script, run_fresh_hashed,
+		    u);
+		u->stamp = NULL;
+		r->nhashing++;
+		return 0;
+	}
+	if (stamp_hash_fill(u->stamp, script, err) == -1) {
+		stamp_free(u->stamp);
+		u->stamp = NULL;
+	}
+	free(script);
+	return -1;
+}
+
 /*
  * Take the stamp of how a unit ended (common/stamp.h): the identities of
- * its files are taken now, before any other step can touch them, and the
- * stamp is written by run_fresh_flush once the steps this one unblocked
- * have started. Until then the unit's running marker stands, which never
- * counts as fresh, so a crash in between only means a re-run.
+ * its files are taken now, before any other step can touch them (stat
+ * alone: their contents are hashed off the loop, run_fresh_hash), and
+ * the stamp is written by run_fresh_flush once the steps this one
+ * unblocked have started (or once hashed). Until then the unit's running
+ * marker stands, which never counts as fresh, so a crash in between only
+ * means a re-run.
  */
 void
 run_fresh_end(struct run *r, struct run_unit *u)
 {
 	enum run_state_kind state = run_unit_state(u);
 	struct loom_error err;
-	char detail[128];
+	char detail[128], *script;
 
 	loom_error_clear(&err);
-	if (state == RUNSTATE_SUCCEEDED)
-		u->stamp = freshness_succeeded(r->p, u->step, u->path,
-		    u->output, &u->argv, &err);
-	else if (state == RUNSTATE_CANCELLED)
+	if (state == RUNSTATE_SUCCEEDED) {
+		u->stamp = freshness_succeeded_quick(r->p, u->step, u->path,
+		    u->output, &u->argv, &script, &err);
+		if (u->stamp != NULL && run_fresh_hash(r, u, script,
+		    &err) == 0)
+			return;
+	} else if (state == RUNSTATE_CANCELLED)
 		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
 	else {
 		if (u->status != -1 && WIFEXITED(u->status))
@@ -213,13 +286,7 @@ run_fresh_end(struct run *r, struct run_unit *u)
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		return;
 	}
-	if (r->nstamps_due == r->stamps_due_cap) {
-		r->stamps_due_cap = r->stamps_due_cap ? r->stamps_due_cap * 2 :
-		    8;
-		r->stamps_due = xreallocarray(r->stamps_due,
-		    r->stamps_due_cap, sizeof *r->stamps_due);
-	}
-	r->stamps_due[r->nstamps_due++] = u;
+	run_fresh_due(r, u);
 }
 
 /* Write the stamps run_fresh_end took. */

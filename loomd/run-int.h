@@ -52,9 +52,6 @@ struct run_unit {
 	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
 	char *error;			/* why it could not start, or NULL */
-	double started;
-	double finished;
-	uint64_t started_ms;
 	unsigned long long log_kept;
 	unsigned long long log_dropped;
 	char *log_error;
@@ -73,10 +70,6 @@ struct run_step {
 	int status;			/* wait status of the failure, or -1 */
 	long failed_item;		/* loop: the item status is of, or -1 */
 	char *error;			/* listing failed, or NULL */
-	double started;
-	double finished;
-	uint64_t started_ms;
-	uint64_t finished_ms;
 };
 
 struct run {
@@ -88,7 +81,6 @@ struct run {
 	bool queued;			/* waits for a run of the same file */
 	bool fetching;			/* queued: its URL data downloads */
 	char *behind;			/* queued: the run it waited for */
-	double queued_at;		/* when it was queued, or 0 */
 	char *error;			/* why it ended without starting */
 	struct pipeline *p;
 	struct graph *g;
@@ -106,15 +98,15 @@ struct run {
 	bool force;			/* --force */
 	bool parallel;
 	size_t max_workers;
-	enum run_state_kind state;	/* queued, running, or how it ended */
-	double started;
-	double finished;
-	uint64_t started_ms;
-	struct sched_actions acts;
+	struct sched_actions acts;	/* the scheduler (s) owns the state
+					   and times of run, steps, units */
 	bool processing;		/* run_process is on the stack */
 	struct run_unit **stamps_due;	/* units whose stamp is not written */
 	size_t nstamps_due;
 	size_t stamps_due_cap;
+	size_t nhashing;		/* stamps the hashing worker has */
+	bool end_waits;			/* the run ended: its end is told
+					   once nhashing is 0 */
 	struct event *ev_start;
 	struct event *ev_wake;
 	struct event *ev_record;
@@ -144,6 +136,7 @@ struct run_state {
 	bool stopping;
 	unsigned long long daemon_start;
 	struct fetch *fetch;		/* URL downloads, or NULL */
+	struct hashwork *hashwork;	/* stamps' hashes, or NULL */
 };
 
 /* run-start.c: a queued run's turn has come; start it. */
@@ -154,6 +147,8 @@ bool run_overlaps(const struct run *a, const struct run *b);
 
 /* run.c: the life of a run. */
 struct run_state *run_state_get(struct loomd *loomd);
+/* Tell r's scheduler the time of the events that follow (now). */
+void run_clock(struct run *r);
 /*
  * Start the queued runs of the pipeline at key that nothing active holds
  * back any more (a run ahead, or their own downloads).
@@ -202,6 +197,8 @@ void run_fresh_filter(struct run *r, size_t step,
 void run_fresh_end(struct run *r, struct run_unit *u);
 /* Write the stamps taken since the last flush. */
 void run_fresh_flush(struct run *r);
+/* run.c: the run ended and its last stamp is back: tell everyone. */
+void run_end_told(struct run *r);
 
 /* run-json.c: the record and its parts. */
 json_t *run_record_json(const struct run *r);

@@ -67,8 +67,10 @@ run_unit_json(const struct run_unit *u, json_t *o)
 	enum run_state_kind state = run_unit_state(u);
 	json_t *argv = json_array();
 	unsigned long long start = 0;
+	struct sched_times t;
 	size_t i;
 
+	sched_unit_times(u->run->s, u->step, u->item, &t);
 	json_object_set_new(o, "state", json_string(runstate_name(state)));
 	if (runstate_is_final(state))
 		run_status_fields(u->status, o);
@@ -76,11 +78,11 @@ run_unit_json(const struct run_unit *u, json_t *o)
 		json_object_set_new(o, "exit_code", json_null());
 		json_object_set_new(o, "signal", json_null());
 	}
-	json_object_set_new(o, "started", run_time(u->started));
-	json_object_set_new(o, "finished", run_time(u->finished));
+	json_object_set_new(o, "started", run_time(t.started));
+	json_object_set_new(o, "finished", run_time(t.ended));
 	json_object_set_new(o, "pid", u->pid > 0 ? json_integer(u->pid) :
 	    json_null());
-	if (u->started == 0)
+	if (t.started == 0)
 		goto out;	/* never started: no process, no log */
 	/*
 	 * Read only for a record written while the process runs (the one
@@ -185,24 +187,28 @@ run_record_json(const struct run *r)
 	json_t *rec, *steps, *o, *items, *it, *because;
 	const struct run_step *st;
 	enum run_state_kind state;
+	struct sched_times t;
+	double queued_at;
 	size_t i, j, done = 0;
 
 	run_counts(r, &cnt);
+	sched_run_times(r->s, &t, &queued_at);
 	rec = json_object();
 	json_object_set_new(rec, "run", json_string(r->id));
 	json_object_set_new(rec, "file", json_string(r->file));
 	json_object_set_new(rec, "dir", json_string(r->dir));
-	json_object_set_new(rec, "state", json_string(runstate_name(r->state)));
-	json_object_set_new(rec, "started", run_time(r->started));
-	if (r->queued_at > 0) {
-		json_object_set_new(rec, "queued_at", run_time(r->queued_at));
+	json_object_set_new(rec, "state",
+	    json_string(runstate_name(sched_run_view(r->s))));
+	json_object_set_new(rec, "started", run_time(t.started));
+	if (queued_at > 0) {
+		json_object_set_new(rec, "queued_at", run_time(queued_at));
 		if (r->behind != NULL)
 			json_object_set_new(rec, "queued_behind",
 			    json_string(r->behind));
 	}
 	if (r->error != NULL)
 		json_object_set_new(rec, "error", json_string(r->error));
-	json_object_set_new(rec, "finished", run_time(r->finished));
+	json_object_set_new(rec, "finished", run_time(t.ended));
 	json_object_set_new(rec, "daemon_pid", json_integer(getpid()));
 	json_object_set_new(rec, "daemon_lock",
 	    json_string(r->loomd->pid_path));
@@ -215,6 +221,7 @@ run_record_json(const struct run *r)
 	steps = json_array();
 	for (i = 0; i < r->nsteps; i++) {
 		st = &r->steps[i];
+		sched_step_times(r->s, st->index, &t);
 		o = json_object();
 		json_object_set_new(o, "name", json_string(st->name));
 		state = run_step_state(r, st);
@@ -234,9 +241,9 @@ run_record_json(const struct run *r)
 			else
 				run_status_fields(-1, o);
 			json_object_set_new(o, "started",
-			    run_time(st->started));
+			    run_time(t.started));
 			json_object_set_new(o, "finished",
-			    run_time(st->finished));
+			    run_time(t.ended));
 		}
 		if (st->loop) {
 			items = json_array();
@@ -265,10 +272,9 @@ run_record_json(const struct run *r)
 		if (st->error != NULL)
 			json_object_set_new(o, "error",
 			    json_string(st->error));
-		if (st->finished_ms > 0 && st->started_ms > 0)
+		if (t.ended_ms > 0 && t.started_ms > 0)
 			json_object_set_new(o, "duration", json_real(
-			    (double)(st->finished_ms - st->started_ms) /
-			    1000.0));
+			    (double)(t.ended_ms - t.started_ms) / 1000.0));
 		json_array_append_new(steps, o);
 	}
 	json_object_set_new(rec, "steps_total",

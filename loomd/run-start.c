@@ -177,9 +177,8 @@ run_begin(struct run *r)
 		return;
 	}
 	run_mark_uptodate(r);
-	r->state = RUNSTATE_RUNNING;
-	r->started = record_now();
-	r->started_ms = loomd_now_ms();
+	run_clock(r);
+	sched_run_begin(r->s);
 	run_write_record(r, true);
 	evtimer_add(r->ev_start, &zero);
 }
@@ -294,14 +293,11 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	json_t *result;
 
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
-	if (r->queued) {
-		r->state = RUNSTATE_QUEUED;
-		r->queued_at = record_now();
-	} else {
-		r->state = RUNSTATE_RUNNING;
-		r->started = record_now();
-		r->started_ms = loomd_now_ms();
-	}
+	run_clock(r);
+	if (r->queued)
+		sched_run_queued(r->s);
+	else
+		sched_run_begin(r->s);
 	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
 	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
 	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
@@ -323,7 +319,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
 	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers, "state",
-	    runstate_name(r->state));
+	    runstate_name(sched_run_view(r->s)));
 	if (r->behind != NULL)
 		json_object_set_new(result, "queued_behind",
 		    json_string(r->behind));

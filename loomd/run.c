@@ -34,6 +34,7 @@
 #include "common/protocol.h"
 #include "loomd/executor.h"
 #include "loomd/fetch.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -61,6 +62,13 @@ struct run_state *
 run_state_get(struct loomd *loomd)
 {
 	return loomd->runs;
+}
+
+/* The scheduler stamps what follows with this time. */
+void
+run_clock(struct run *r)
+{
+	sched_set_time(r->s, record_now(), loomd_now_ms());
 }
 
 /*
@@ -433,6 +441,7 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 {
 	struct executor_spec spec;
 	struct executor_started started;
+	struct sched_times t;
 	struct strv envv;
 	size_t i;
 	int rc;
@@ -456,10 +465,13 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	u->unit = started.id;
 	u->pid = started.pid;
 	log_info("run %s: %s started, pid %ld", r->id, u->label, u->pid);
+	/* The scheduler first: the unit's state and start are its. */
+	sched_spawned(r->s, st->index, u->item, &r->acts);
+	sched_unit_times(r->s, st->index, u->item, &t);
 	/* At once, not with the next record: a crash must not lose it. */
 	record_journal_started(r->dir, st->name, st->loop ? (long)u->item :
 	    -1, (pid_t)u->pid, u->pid > 0 ? record_proc_start((pid_t)u->pid) :
-	    0, u->started);
+	    0, t.started);
 	r->journaled = true;
 	return 0;
 }
@@ -492,6 +504,7 @@ static void
 run_unit_start_failed(struct run *r, struct run_step *st,
     struct run_unit *u, const struct loom_error *err)
 {
+	struct sched_times t;
 	json_t *params;
 	char *task;
 
@@ -511,9 +524,9 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 		steplog_close(u->log);
 	}
 	u->status = -1;
-	u->finished = record_now();
+	sched_unit_times(r->s, st->index, u->item, &t);
 	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    -1, u->finished, runstate_name(run_unit_state(u)));
+	    -1, t.ended, runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	if (st->loop) {
@@ -550,12 +563,7 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		loop_output = u->output;
 	}
 	loom_error_clear(&err);
-	u->started = record_now();
-	u->started_ms = loomd_now_ms();
-	if (st->started == 0) {
-		st->started = u->started;
-		st->started_ms = u->started_ms;
-	}
+	run_clock(r);
 	path = xasprintf("%s/%s", r->dir, u->log_name);
 	u->log = steplog_new(path);
 	free(path);
@@ -576,7 +584,6 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		goto fail;
 	run_unit_started_event(r, st, u);
 	run_touch(r);
-	sched_spawned(r->s, step, item, &r->acts);
 	return;
 
 fail:
@@ -602,6 +609,7 @@ run_do_list(struct run *r, size_t step)
 		log_info("run %s: step %s: %s", r->id, st->name, err.message);
 		loopitems_free(&li);
 		run_touch(r);
+		run_clock(r);
 		sched_items_failed(r->s, step, &r->acts);
 		return;
 	}
@@ -627,6 +635,7 @@ run_do_list(struct run *r, size_t step)
 	}
 	loopitems_free(&li);
 	run_touch(r);
+	run_clock(r);
 	sched_set_items(r->s, step, st->nunits, &r->acts);
 }
 
@@ -668,6 +677,7 @@ run_wake_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	run_clock(r);
 	sched_tick(r->s, loomd_now_ms(), &r->acts);
 	run_process(r);
 }
@@ -697,17 +707,14 @@ static void
 run_do_step_finished(struct run *r, const struct sched_action *a)
 {
 	struct run_step *st = r->by_index[a->step];
+	struct sched_times t;
 	json_t *params;
 
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
 	if (st->loop && a->result == SCHED_RESULT_FAILED)
 		st->failed_item = (long)a->failed_item;
-	st->finished = record_now();
-	st->finished_ms = loomd_now_ms();
-	if (st->started_ms == 0) {
-		st->started_ms = st->finished_ms;
-	}
+	sched_step_times(r->s, st->index, &t);
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
 	    "state", runstate_name(run_step_state(r, st)));
 	if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
@@ -726,16 +733,34 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	else
 		run_status_fields(st->status, params);
 	json_object_set_new(params, "duration", json_real(
-	    (double)(st->finished_ms - st->started_ms) / 1000.0));
+	    (double)(t.ended_ms - t.started_ms) / 1000.0));
 	if (st->loop)
 		run_item_counts(st, params);
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
 	run_touch(r);
 }
 
-/* The run ended: final record, event, leave the active list. */
+/*
+ * The run ended (the scheduler has how: sched_run_view). Stamps are on
+ * disk before anyone hears of it: when the hashing worker still has some,
+ * the end is told once the last comes back (run_fresh_hashed).
+ */
 static void
 run_do_finished(struct run *r, const struct sched_action *a)
+{
+	(void)a;
+	if (r->nhashing > 0) {
+		log_info("run %s: ended; %zu stamp(s) still being hashed",
+		    r->id, r->nhashing);
+		r->end_waits = true;
+		return;
+	}
+	run_end_told(r);
+}
+
+/* The run's end: final record, event, leave the active list. */
+void
+run_end_told(struct run *r)
 {
 	struct run_state *rs = run_state_get(r->loomd);
 	struct sched_counts cnt;
@@ -743,23 +768,13 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	char *marker;
 	json_t *params;
 
-	switch (a->result) {
-	case SCHED_RESULT_SUCCEEDED:
-	case SCHED_RESULT_UPTODATE:
-		r->state = RUNSTATE_SUCCEEDED;
-		break;
-	case SCHED_RESULT_CANCELLED:
-		r->state = RUNSTATE_CANCELLED;
-		break;
-	default:
-		r->state = RUNSTATE_FAILED;
-		break;
-	}
-	if (sched_is_cancelled(r->s))
-		r->state = RUNSTATE_CANCELLED;
-	/* Stamps are on disk before anyone hears that the run ended. */
+	r->end_waits = false;
 	run_fresh_flush(r);
-	r->finished = record_now();
+	/* A run that never started has its end already. */
+	if (sched_run_view(r->s) == RUNSTATE_RUNNING) {
+		run_clock(r);
+		sched_run_end(r->s);
+	}
 	/* Whatever still carries the run's marker goes with it. */
 	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
 	executor_sweep(r->loomd->executor, marker, sched_is_cancelled(r->s));
@@ -768,7 +783,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
 		run_keep_unwritten(r);
 	run_counts(r, &cnt);
 	params = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:I}",
-	    "run", r->id, "state", runstate_name(r->state),
+	    "run", r->id, "state", runstate_name(sched_run_view(r->s)),
 	    "steps_total", (json_int_t)cnt.total,
 	    "steps_succeeded", (json_int_t)cnt.succeeded,
 	    "steps_failed", (json_int_t)cnt.failed,
@@ -777,7 +792,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	if (r->error != NULL)
 		json_object_set_new(params, "error", json_string(r->error));
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_FINISHED, params);
-	log_info("run %s %s", r->id, runstate_name(r->state));
+	log_info("run %s %s", r->id, runstate_name(sched_run_view(r->s)));
 	for (pp = &rs->active; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == r) {
 			*pp = r->next;
@@ -838,6 +853,7 @@ run_end_unstarted(struct run *r, enum sched_result result)
 	r->queued = false;
 	run_fetch_abort(r);
 	r->fetching = false;
+	run_clock(r);
 	sched_end_unstarted(r->s, result == SCHED_RESULT_CANCELLED);
 	memset(&a, 0, sizeof a);
 	a.type = SCHED_ACTION_RUN_FINISHED;
@@ -867,16 +883,18 @@ run_on_done(void *arg, int status)
 	struct run_unit *u = arg;
 	struct run *r = u->run;
 	struct run_step *st = r->by_index[u->step];
+	struct sched_times t;
 	json_t *params;
 
 	u->unit = 0;	/* the executor has forgotten it */
 	u->status = status;
-	u->finished = record_now();
 	/* The scheduler decides how it ended; its actions wait below. */
+	run_clock(r);
 	sched_exited(r->s, u->step, u->item, status, &r->acts);
 	sched_output_closed(r->s, u->step, u->item, &r->acts);
+	sched_unit_times(r->s, u->step, u->item, &t);
 	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    status, u->finished, runstate_name(run_unit_state(u)));
+	    status, t.ended, runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
@@ -899,7 +917,7 @@ run_on_done(void *arg, int status)
 		run_item_fields(st, u, params);
 		run_status_fields(status, params);
 		json_object_set_new(params, "duration", json_real((double)
-		    (loomd_now_ms() - u->started_ms) / 1000.0));
+		    (t.ended_ms - t.started_ms) / 1000.0));
 		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
 		    params);
 	}
@@ -928,6 +946,7 @@ run_start_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	run_announce(r);
+	run_clock(r);
 	sched_start(r->s, &r->acts);
 	run_process(r);
 }
@@ -966,8 +985,10 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 		 */
 		evtimer_del(r->ev_start);
 		run_announce(r);
+		run_clock(r);
 		sched_start(r->s, &r->acts);
 	}
+	run_clock(r);
 	sched_cancel(r->s, loomd_now_ms(), &r->acts);
 	run_process(r);
 	return 0;
@@ -988,7 +1009,8 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
-	n = record_recover(loomd->state_dir, loomd->pid_path);
+	n = record_recover(loomd->state_dir, loomd->pid_path,
+	    loomd->executor);
 	if (n > 0)
 		log_warn("%d run(s) of a previous daemon marked interrupted",
 		    n);
@@ -1040,11 +1062,16 @@ run_module_free(struct loomd *loomd)
 
 	if (rs == NULL)
 		return;
+	/* Stamps still being hashed are dropped: their units re-run. */
+	hashwork_free(rs->hashwork);
+	rs->hashwork = NULL;
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
-		sched_abandon(r->s);
-		r->state = RUNSTATE_CANCELLED;
-		r->finished = record_now();
+		run_clock(r);
+		if (r->end_waits)
+			sched_run_end(r->s);
+		else
+			sched_abandon(r->s);
 		run_write_record(r, true);
 		run_free(r);
 	}

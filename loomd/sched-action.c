@@ -12,7 +12,6 @@
 
 #include "common/xmalloc.h"
 #include "loomd/sched-action.h"
-#include "loomd/sched.h"
 
 /* An empty action list. */
 void
@@ -74,35 +73,6 @@ sched_result_name(enum sched_result r)
 	case SCHED_RESULT_CANCELLED:
 		return "cancelled";
 	case SCHED_RESULT_UPTODATE:
-		return "up-to-date";
-	}
-	return "unknown";
-}
-
-/* The name of a step state, for messages. */
-const char *
-sched_step_state_name(enum sched_step_state st)
-{
-	switch (st) {
-	case SCHED_STEP_UNSELECTED:
-		return "unselected";
-	case SCHED_STEP_WAITING:
-		return "waiting";
-	case SCHED_STEP_READY:
-		return "ready";
-	case SCHED_STEP_LISTING:
-		return "listing";
-	case SCHED_STEP_RUNNING:
-		return "running";
-	case SCHED_STEP_SUCCEEDED:
-		return "succeeded";
-	case SCHED_STEP_FAILED:
-		return "failed";
-	case SCHED_STEP_SKIPPED:
-		return "skipped";
-	case SCHED_STEP_CANCELLED:
-		return "cancelled";
-	case SCHED_STEP_UPTODATE:
 		return "up-to-date";
 	}
 	return "unknown";

@@ -70,6 +70,7 @@ struct sched_unit {
 	int status;		/* wait status once exited, -1 before */
 	bool term_sent;
 	bool kill_sent;
+	struct sched_times t;
 };
 
 struct sched_step {
@@ -85,6 +86,7 @@ struct sched_step {
 	size_t ndone;		/* units done */
 	size_t *because;	/* failed root steps (skip reason) */
 	size_t nbecause;
+	struct sched_times t;
 };
 
 /* A heap entry: a ready step (item 0) or a queued unit. */
@@ -108,6 +110,13 @@ struct sched {
 	bool parallel;
 	size_t max_workers;
 	uint64_t grace_ms;
+
+	enum run_state_kind run_state;
+	enum run_state_kind run_result;	/* RUN_FINISHED's, until told */
+	struct sched_times t;
+	double queued_at;
+	double now;		/* sched_set_time: wall clock */
+	uint64_t now_ms;	/* and monotonic */
 
 	bool started;
 	bool cancelled;
@@ -134,6 +143,8 @@ static void	sched_heap_push(struct sched_heap *, size_t, size_t, size_t);
 static struct sched_qent sched_heap_pop(struct sched_heap *);
 static void	sched_step_event(struct sched *, size_t,
 		    enum sched_step_event, struct sched_actions *);
+static bool	sched_step_running_event(struct sched *, size_t,
+		    enum sched_step_event, struct sched_actions *);
 static void	sched_unit_event(struct sched *, size_t, size_t,
 		    enum sched_unit_event, int, struct sched_actions *);
 static void	sched_unit_done(struct sched *, size_t, size_t,
@@ -147,9 +158,11 @@ static void	sched_merge_because(struct sched_step *, const size_t *,
 		    size_t);
 static void	sched_pump(struct sched *, struct sched_actions *);
 static void	sched_check_finished(struct sched *, struct sched_actions *);
+static void	sched_run_ended(struct sched *, enum run_state_kind);
 static void	sched_signal(struct sched *, size_t, size_t,
 		    enum sched_signal, struct sched_actions *);
 static struct sched_unit *sched_unit(struct sched *, size_t, size_t);
+static void	sched_stamp_start(struct sched *, size_t, struct sched_unit *);
 
 /* A scheduler for the selected steps of g (borrowed). */
 struct sched *
@@ -287,6 +300,18 @@ sched_unit(struct sched *s, size_t step, size_t item)
 	return &s->steps[step].units[item];
 }
 
+/* Unit u of step starts now, and so does step when it is the first. */
+static void
+sched_stamp_start(struct sched *s, size_t step, struct sched_unit *u)
+{
+	struct sched_step *st = &s->steps[step];
+
+	u->t.started = s->now;
+	u->t.started_ms = s->now_ms;
+	if (st->t.started == 0 && st->t.started_ms == 0)
+		st->t = u->t;
+}
+
 static void
 sched_signal(struct sched *s, size_t step, size_t item,
     enum sched_signal sig, struct sched_actions *out)
@@ -351,6 +376,7 @@ sched_unit_event(struct sched *s, size_t step, size_t item,
 	case SCHED_UNIT_SPAWNING:
 		if (ev == SCHED_UEV_SPAWNED) {
 			u->state = SCHED_UNIT_RUNNING;
+			sched_stamp_start(s, step, u);
 			/* Cancelled while it was being started. */
 			if (s->cancelled)
 				sched_signal(s, step, item, SCHED_SIGNAL_TERM,
@@ -362,6 +388,9 @@ sched_unit_event(struct sched *s, size_t step, size_t item,
 		}
 		if (ev == SCHED_UEV_SPAWN_FAILED) {
 			u->state = SCHED_UNIT_DONE;
+			/* Refused after a cancel: it never started at all. */
+			if (!s->cancelled)
+				sched_stamp_start(s, step, u);
 			u->outcome = s->cancelled ? SCHED_OUTCOME_CANCELLED :
 			    SCHED_OUTCOME_FAILED;
 			sched_unit_done(s, step, item, out);
@@ -412,6 +441,10 @@ sched_unit_done(struct sched *s, size_t step, size_t item,
 	LOOM_ASSERT(s->busy > 0);
 	s->busy--;
 	st->ndone++;
+	if (u->t.started_ms != 0 || u->t.started != 0) {
+		u->t.ended = s->now;
+		u->t.ended_ms = s->now_ms;
+	}
 	if (u->outcome == SCHED_OUTCOME_NONE) {
 		/* Stopped by a cancel, even gracefully: its work is not done. */
 		if (s->cancelled && (u->term_sent || u->kill_sent))
@@ -470,6 +503,12 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 
 	st->state = state;
 	s->nterminal++;
+	if (state != SCHED_STEP_SKIPPED) {
+		st->t.ended = s->now;
+		st->t.ended_ms = s->now_ms;
+		if (st->t.started_ms == 0)
+			st->t.started_ms = st->t.ended_ms;
+	}
 	switch (state) {
 	case SCHED_STEP_SKIPPED:
 		s->counts.skipped++;
@@ -516,6 +555,63 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 }
 
 /*
+ * The events of a running step: its units are all done (it ends as the
+ * worst of them), or the run is cancelled. False for any other event.
+ */
+static bool
+sched_step_running_event(struct sched *s, size_t step,
+    enum sched_step_event ev, struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	size_t i;
+	bool failed, cancelled;
+
+	if (ev == SCHED_SEV_UNITS_DONE) {
+		failed = cancelled = false;
+		for (i = 0; i < st->nunits; i++) {
+			if (st->units[i].outcome == SCHED_OUTCOME_FAILED)
+				failed = true;
+			if (st->units[i].outcome == SCHED_OUTCOME_CANCELLED)
+				cancelled = true;
+		}
+		s->nactive--;
+		sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
+		    cancelled ? SCHED_STEP_CANCELLED : SCHED_STEP_SUCCEEDED,
+		    out);
+		return true;
+	}
+	if (ev == SCHED_SEV_CANCEL) {
+		/*
+		 * Units not started are dropped; the ones in flight get
+		 * SIGTERM (or will, once spawned) and end the step when
+		 * they are done.
+		 */
+		for (i = 0; i < st->nunits; i++) {
+			switch (st->units[i].state) {
+			case SCHED_UNIT_IDLE:
+			case SCHED_UNIT_QUEUED:
+				sched_unit_event(s, step, i, SCHED_UEV_DROP, 0,
+				    out);
+				break;
+			case SCHED_UNIT_RUNNING:
+			case SCHED_UNIT_EXITED:
+			case SCHED_UNIT_CLOSED:
+				sched_signal(s, step, i, SCHED_SIGNAL_TERM,
+				    out);
+				break;
+			case SCHED_UNIT_SPAWNING:
+			case SCHED_UNIT_DONE:
+				break;
+			}
+		}
+		if (st->ndone == st->nunits)
+			sched_step_event(s, step, SCHED_SEV_UNITS_DONE, out);
+		return true;
+	}
+	return false;
+}
+
+/*
  * Every transition of a step. The caller has checked nothing: an event
  * that makes no sense in the current state is a programming error.
  */
@@ -524,8 +620,6 @@ sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
     struct sched_actions *out)
 {
 	struct sched_step *st = &s->steps[step];
-	size_t i;
-	bool failed, cancelled;
 
 	switch (st->state) {
 	case SCHED_STEP_WAITING:
@@ -585,51 +679,8 @@ sched_step_event(struct sched *s, size_t step, enum sched_step_event ev,
 		}
 		break;
 	case SCHED_STEP_RUNNING:
-		if (ev == SCHED_SEV_UNITS_DONE) {
-			failed = cancelled = false;
-			for (i = 0; i < st->nunits; i++) {
-				if (st->units[i].outcome ==
-				    SCHED_OUTCOME_FAILED)
-					failed = true;
-				if (st->units[i].outcome ==
-				    SCHED_OUTCOME_CANCELLED)
-					cancelled = true;
-			}
-			s->nactive--;
-			sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
-			    cancelled ? SCHED_STEP_CANCELLED :
-			    SCHED_STEP_SUCCEEDED, out);
+		if (sched_step_running_event(s, step, ev, out))
 			return;
-		}
-		if (ev == SCHED_SEV_CANCEL) {
-			/*
-			 * Units not started are dropped; the ones in flight
-			 * get SIGTERM (or will, once spawned) and end the
-			 * step when they are done.
-			 */
-			for (i = 0; i < st->nunits; i++) {
-				switch (st->units[i].state) {
-				case SCHED_UNIT_IDLE:
-				case SCHED_UNIT_QUEUED:
-					sched_unit_event(s, step, i,
-					    SCHED_UEV_DROP, 0, out);
-					break;
-				case SCHED_UNIT_RUNNING:
-				case SCHED_UNIT_EXITED:
-				case SCHED_UNIT_CLOSED:
-					sched_signal(s, step, i,
-					    SCHED_SIGNAL_TERM, out);
-					break;
-				case SCHED_UNIT_SPAWNING:
-				case SCHED_UNIT_DONE:
-					break;
-				}
-			}
-			if (st->ndone == st->nunits)
-				sched_step_event(s, step,
-				    SCHED_SEV_UNITS_DONE, out);
-			return;
-		}
 		break;
 	case SCHED_STEP_UNSELECTED:
 	case SCHED_STEP_SUCCEEDED:
@@ -726,6 +777,15 @@ sched_pump(struct sched *s, struct sched_actions *out)
 	}
 }
 
+/* The run ends now, in state. */
+static void
+sched_run_ended(struct sched *s, enum run_state_kind state)
+{
+	s->run_state = state;
+	s->t.ended = s->now;
+	s->t.ended_ms = s->now_ms;
+}
+
 /* After every event: settle, start more, and end the run when all ended. */
 static void
 sched_check_finished(struct sched *s, struct sched_actions *out)
@@ -746,6 +806,10 @@ sched_check_finished(struct sched *s, struct sched_actions *out)
 	else
 		a->result = SCHED_RESULT_SUCCEEDED;
 	a->counts = s->counts;
+	/* The run keeps running until the caller has told its end. */
+	s->run_result = a->result == SCHED_RESULT_CANCELLED ?
+	    RUNSTATE_CANCELLED : a->result == SCHED_RESULT_FAILED ?
+	    RUNSTATE_FAILED : RUNSTATE_SUCCEEDED;
 }
 
 /* Start the run: up-to-date steps end, the first units spawn. */
@@ -840,6 +904,7 @@ sched_cancel(struct sched *s, uint64_t now_ms, struct sched_actions *out)
 	struct sched_action *a;
 
 	LOOM_ASSERT(s->started);
+	s->now_ms = now_ms;
 	if (s->cancelled || s->finished)
 		return;
 	s->cancelled = true;
@@ -876,6 +941,7 @@ sched_tick(struct sched *s, uint64_t now_ms, struct sched_actions *out)
 	struct sched_step *st;
 	struct sched_action *a;
 
+	s->now_ms = now_ms;
 	if (!s->cancelled || s->finished || s->busy == 0)
 		return;
 	if (now_ms < s->kill_at) {
@@ -1003,6 +1069,7 @@ sched_end_unstarted(struct sched *s, bool cancelled)
 	LOOM_ASSERT(!s->started);
 	s->started = s->finished = true;
 	s->cancelled = cancelled;
+	sched_run_ended(s, cancelled ? RUNSTATE_CANCELLED : RUNSTATE_FAILED);
 	for (i = 0; cancelled && i < s->n; i++)
 		if (s->steps[i].state != SCHED_STEP_UNSELECTED)
 			s->steps[i].state = SCHED_STEP_CANCELLED;
@@ -1018,6 +1085,7 @@ sched_abandon(struct sched *s)
 	struct sched_unit *u;
 	size_t i, j;
 
+	sched_run_ended(s, RUNSTATE_CANCELLED);
 	for (i = 0; i < s->n; i++) {
 		if (s->steps[i].state == SCHED_STEP_RUNNING &&
 		    s->steps[i].nstarted > 0)
@@ -1046,4 +1114,99 @@ void
 sched_get_counts(const struct sched *s, struct sched_counts *c)
 {
 	*c = s->counts;
+}
+
+/* The time of the events that follow. */
+void
+sched_set_time(struct sched *s, double wall, uint64_t now_ms)
+{
+	s->now = wall;
+	s->now_ms = now_ms;
+}
+
+/* The run waits behind another. */
+void
+sched_run_queued(struct sched *s)
+{
+	s->run_state = RUNSTATE_QUEUED;
+	s->queued_at = s->now;
+}
+
+/* The caller has told the run's end (after RUN_FINISHED). */
+void
+sched_run_end(struct sched *s)
+{
+	LOOM_ASSERT(s->finished);
+	sched_run_ended(s, s->run_result);
+}
+
+/* The run has begun. */
+void
+sched_run_begin(struct sched *s)
+{
+	s->run_state = RUNSTATE_RUNNING;
+	s->t.started = s->now;
+	s->t.started_ms = s->now_ms;
+}
+
+/* How the run stands. */
+enum run_state_kind
+sched_run_view(const struct sched *s)
+{
+	return s->run_state;
+}
+
+void
+sched_run_times(const struct sched *s, struct sched_times *t,
+    double *queued_at)
+{
+	*t = s->t;
+	*queued_at = s->queued_at;
+}
+
+void
+sched_step_times(const struct sched *s, size_t step, struct sched_times *t)
+{
+	LOOM_ASSERT(step < s->n);
+	*t = s->steps[step].t;
+}
+
+void
+sched_unit_times(const struct sched *s, size_t step, size_t item,
+    struct sched_times *t)
+{
+	LOOM_ASSERT(step < s->n);
+	if (item < s->steps[step].nunits)
+		*t = s->steps[step].units[item].t;
+	else
+		memset(t, 0, sizeof *t);
+}
+
+/* The name of a step state, for messages. */
+const char *
+sched_step_state_name(enum sched_step_state st)
+{
+	switch (st) {
+	case SCHED_STEP_UNSELECTED:
+		return "unselected";
+	case SCHED_STEP_WAITING:
+		return "waiting";
+	case SCHED_STEP_READY:
+		return "ready";
+	case SCHED_STEP_LISTING:
+		return "listing";
+	case SCHED_STEP_RUNNING:
+		return "running";
+	case SCHED_STEP_SUCCEEDED:
+		return "succeeded";
+	case SCHED_STEP_FAILED:
+		return "failed";
+	case SCHED_STEP_SKIPPED:
+		return "skipped";
+	case SCHED_STEP_CANCELLED:
+		return "cancelled";
+	case SCHED_STEP_UPTODATE:
+		return "up-to-date";
+	}
+	return "unknown";
 }

@@ -13,6 +13,14 @@
  * monotonic milliseconds. Actions come out in a deterministic order
  * (topological rank, then item index), so tests compare them as text.
  *
+ * It is the one owner of the states and times of the run, its steps and
+ * their units: records, run.status, events and loomctl's output are
+ * rendered from its views (sched_run_view, sched_step_view,
+ * sched_unit_view and their *_times). The caller tells it the time of
+ * the events that follow (sched_set_time: wall-clock seconds for the
+ * records, monotonic milliseconds for durations) and it stamps every
+ * start and end with that time.
+ *
  * Units. A plain step is one unit (item 0). A loop step, when it becomes
  * ready, asks for its items (SCHED_ACTION_LIST_ITEMS); the caller answers
  * with sched_set_items(n) (or sched_items_failed), and each item is a
@@ -43,6 +51,7 @@
 #include <stdint.h>
 
 #include "common/runstate.h"
+#include "loomd/sched-action.h"
 
 struct graph;
 
@@ -62,70 +71,20 @@ enum sched_step_state {
 	SCHED_STEP_UPTODATE,	/* marked done before the start */
 };
 
-/* How a step or run ended. */
-enum sched_result {
-	SCHED_RESULT_SUCCEEDED,
-	SCHED_RESULT_FAILED,
-	SCHED_RESULT_SKIPPED,
-	SCHED_RESULT_CANCELLED,
-	SCHED_RESULT_UPTODATE,
+/*
+ * When a run, step or unit started and ended, as sched_set_time told;
+ * 0 when it has not (or never did). A step that ends without a unit
+ * having started (up to date, cancelled while waiting, a loop without
+ * items) has no wall-clock start, but a monotonic one equal to its end
+ * (its duration is 0); a skipped step has neither.
+ */
+struct sched_times {
+	double started;		/* wall clock, seconds */
+	double ended;
+	uint64_t started_ms;	/* monotonic milliseconds */
+	uint64_t ended_ms;
 };
 
-enum sched_signal {
-	SCHED_SIGNAL_TERM,
-	SCHED_SIGNAL_KILL,
-};
-
-enum sched_action_type {
-	SCHED_ACTION_SPAWN,		/* start unit (step, item) */
-	SCHED_ACTION_LIST_ITEMS,	/* list loop step's items, then call
-					   sched_set_items/sched_items_failed */
-	SCHED_ACTION_SIGNAL,		/* send sig to unit (step, item) */
-	SCHED_ACTION_WAKE,		/* call sched_tick at or after at_ms */
-	SCHED_ACTION_STEP_SKIPPED,	/* step skipped: because[] failed */
-	SCHED_ACTION_STEP_FINISHED,	/* step ended with result */
-	SCHED_ACTION_RUN_FINISHED,	/* the run ended with result */
-};
-
-/* Step counts of a run; a loop counts once. */
-struct sched_counts {
-	size_t total;		/* selected steps */
-	size_t succeeded;	/* including up-to-date ones */
-	size_t uptodate;
-	size_t failed;
-	size_t skipped;
-	size_t cancelled;
-};
-
-struct sched_action {
-	enum sched_action_type type;
-	size_t step;		/* all but WAKE and RUN_FINISHED */
-	size_t item;		/* SPAWN, SIGNAL: 0 for a plain step */
-	bool loop;		/* SPAWN, SIGNAL: the unit is a loop item */
-	enum sched_signal sig;	/* SIGNAL */
-	uint64_t at_ms;		/* WAKE */
-	enum sched_result result; /* STEP_FINISHED, RUN_FINISHED */
-	/* STEP_FINISHED failed: the wait status of the first failed unit,
-	   or -1 when it failed without running (spawn or listing failed) */
-	int status;
-	size_t failed_item;	/* STEP_FINISHED failed: that unit's item */
-	size_t *because;	/* STEP_SKIPPED: the failed steps at the
-				   root, ascending; owned by the list */
-	size_t nbecause;
-	struct sched_counts counts; /* RUN_FINISHED */
-};
-
-/* A caller-owned list of actions; events append to it. */
-struct sched_actions {
-	struct sched_action *v;
-	size_t n;
-	size_t cap;
-};
-
-void sched_actions_init(struct sched_actions *a);
-/* Drop every action (keeps the storage for reuse). */
-void sched_actions_clear(struct sched_actions *a);
-void sched_actions_free(struct sched_actions *a);
 
 /*
  * A scheduler for the steps of g (borrowed: it must outlive the
@@ -152,6 +111,26 @@ void sched_set_loop(struct sched *s, size_t step, bool items_parallel);
  * as succeeded without running (reported as SCHED_RESULT_UPTODATE).
  */
 void sched_set_uptodate(struct sched *s, size_t step);
+
+/*
+ * The time of the events that follow: wall-clock seconds and monotonic
+ * milliseconds (sched_cancel and sched_tick also set the latter).
+ */
+void sched_set_time(struct sched *s, double wall, uint64_t now_ms);
+
+/*
+ * The run waits behind another run of its file (queued), or has begun
+ * (running; sched_start comes a moment later): state and time of both.
+ */
+void sched_run_queued(struct sched *s);
+void sched_run_begin(struct sched *s);
+
+/*
+ * After RUN_FINISHED, once the caller has done what must come first (its
+ * stamps are written) and tells everyone: the run takes the state that
+ * RUN_FINISHED said, ended at the time given. Until then it is running.
+ */
+void sched_run_end(struct sched *s);
 
 /* Start the run: the first spawns (or RUN_FINISHED when nothing runs). */
 void sched_start(struct sched *s, struct sched_actions *out);
@@ -221,29 +200,32 @@ enum run_state_kind sched_unit_view(const struct sched *s, size_t step,
  */
 enum run_state_kind sched_step_view(const struct sched *s, size_t step);
 /*
+ * How the run stands: pending (created), queued, running, then
+ * succeeded, failed or cancelled. The one source of the run's state.
+ */
+enum run_state_kind sched_run_view(const struct sched *s);
+/* The run's times; *queued_at is when it was queued, or 0. */
+void sched_run_times(const struct sched *s, struct sched_times *t,
+    double *queued_at);
+/* The times of step, and of unit (step, item) (zero for unknown items). */
+void sched_step_times(const struct sched *s, size_t step,
+    struct sched_times *t);
+void sched_unit_times(const struct sched *s, size_t step, size_t item,
+    struct sched_times *t);
+/*
  * A run that never started (queued) ends: with cancelled its steps are
- * cancelled, else they stay pending. Instead of sched_start; no actions.
+ * cancelled and so is the run, else they stay pending and the run has
+ * failed (it could not start). Instead of sched_start; no actions.
  */
 void sched_end_unstarted(struct sched *s, bool cancelled);
 /*
  * The daemon exits with the run still going: every step and unit started
- * and not ended counts as cancelled. No actions; the scheduler is done
- * with.
+ * and not ended counts as cancelled, and so does the run. No actions;
+ * the scheduler is done with.
  */
 void sched_abandon(struct sched *s);
 
-/* "succeeded", "failed", ... */
-const char *sched_result_name(enum sched_result r);
+/* "waiting", "running", ...: a step state, for messages. */
 const char *sched_step_state_name(enum sched_step_state st);
-
-/*
- * One action as a line of text, for logs and tests: "spawn b",
- * "spawn loop[2]" (a loop item), "list loop", "signal b TERM", "wake 5000",
- * "skipped d (b,c)", "finished b failed", "run failed 4/1/1/2/0"
- * (total/succeeded/failed/skipped/cancelled). names gives step names
- * (NULL: step numbers). Returns an owned string.
- */
-char *sched_action_format(const struct sched_action *a,
-    const char *const *names);
 
 #endif

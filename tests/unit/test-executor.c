@@ -14,6 +14,11 @@
  * - a unit that cannot start: the step fails with the executor's reason
  * - cancel: the running unit is asked to stop gracefully, then ends by
  *   SIGTERM; step and run end cancelled and the run is swept forced
+ * - what a client hears and reads agrees with the scheduler: the events
+ *   of a run in order (states as the record has them, a step's duration
+ *   in its event equal to the record's), and the record's times (a run
+ *   and a step that ran have a start no later than their end; a skipped
+ *   step has neither; a step cancelled before it ran has an end only)
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -184,6 +189,40 @@ struct fixture {
 	char *file;
 	struct loomd loomd;
 	struct fake_executor fx;
+	struct rpc_client listener;	/* hears every run's events */
+	json_t *heard;			/* the notifications it was sent */
+};
+
+static int
+listen_send(void *ctx, const char *text, size_t len)
+{
+	struct fixture *f = ctx;
+	json_t *msg = json_loadb(text, len, 0, NULL);
+
+	assert_non_null(msg);
+	json_array_append_new(f->heard, msg);
+	return 0;
+}
+
+static size_t
+listen_queued(void *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static void
+listen_close(void *ctx, bool flush)
+{
+	(void)ctx;
+	(void)flush;
+}
+
+static const struct rpc_transport listen_transport = {
+	.name = "test",
+	.send = listen_send,
+	.queued = listen_queued,
+	.close = listen_close,
 };
 
 static void
@@ -237,6 +276,12 @@ setup(void **state)
 	f->loomd.ev_idle = evtimer_new(f->loomd.base, idle_cb, NULL);
 	f->fx.ex.ops = &fake_ops;
 	f->loomd.executor = &f->fx.ex;
+	f->heard = json_array();
+	f->listener.loomd = &f->loomd;
+	f->listener.transport = &listen_transport;
+	f->listener.ctx = f;
+	f->listener.sub_all = true;
+	TAILQ_INSERT_TAIL(&f->loomd.clients, &f->listener, entry);
 	loom_error_clear(&err);
 	assert_int_equal(run_module_init(&f->loomd, &err), 0);
 	*state = f;
@@ -259,6 +304,8 @@ teardown(void **state)
 
 	run_module_free(&f->loomd);
 	loomd_run_deferred(&f->loomd);
+	TAILQ_REMOVE(&f->loomd.clients, &f->listener, entry);
+	json_decref(f->heard);
 	executor_free(f->loomd.executor);
 	event_free(f->loomd.ev_idle);
 	event_base_free(f->loomd.base);
@@ -346,6 +393,22 @@ status_of(struct fixture *f, const char *id)
 	return rec;
 }
 
+/*
+ * The record of run id once it has ended: its end is told when the
+ * hashing worker has handed back its last stamp (a pipe event), so the
+ * loop runs until then.
+ */
+static json_t *
+final_status_of(struct fixture *f, const char *id)
+{
+	settle(f);
+	while (run_is_active(&f->loomd, id)) {
+		event_base_loop(f->loomd.base, EVLOOP_ONCE);
+		loomd_run_deferred(&f->loomd);
+	}
+	return status_of(f, id);
+}
+
 static json_t *
 step_of(json_t *rec, const char *name)
 {
@@ -369,6 +432,60 @@ str_at(json_t *o, const char *key)
 	return s;
 }
 
+/*
+ * The run events heard so far, one line each: "started", "a started",
+ * "a succeeded", "d skipped (b)", "finished failed"; each step's duration
+ * goes into durations (an object by step name).
+ */
+static char *
+heard_text(struct fixture *f, json_t *durations)
+{
+	const char *m, *step;
+	char *text = xstrdup(""), *line, *tmp;
+	json_t *msg, *p;
+	size_t i;
+
+	json_array_foreach(f->heard, i, msg) {
+		m = json_string_value(json_object_get(msg, "method"));
+		p = json_object_get(msg, "params");
+		step = json_string_value(json_object_get(p, "step"));
+		if (strcmp(m, "run.started") == 0)
+			line = xstrdup("started");
+		else if (strcmp(m, "run.step_started") == 0)
+			line = xasprintf("%s started", step);
+		else if (strcmp(m, "run.step_finished") == 0) {
+			line = xasprintf("%s %s", step, json_string_value(
+			    json_object_get(p, "state")));
+			json_object_set(durations, step,
+			    json_object_get(p, "duration"));
+		} else if (strcmp(m, "run.step_skipped") == 0)
+			line = xasprintf("%s skipped (%s)", step,
+			    json_string_value(json_array_get(json_object_get(p,
+			    "because"), 0)));
+		else if (strcmp(m, "run.finished") == 0)
+			line = xasprintf("finished %s", json_string_value(
+			    json_object_get(p, "state")));
+		else
+			continue;
+		tmp = xasprintf("%s%s%s", text, *text != '\0' ? "\n" : "",
+		    line);
+		free(line);
+		free(text);
+		text = tmp;
+	}
+	return text;
+}
+
+/* A time of the record: a number, or 0 for null. */
+static double
+time_at(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	assert_true(json_is_real(v) || json_is_null(v));
+	return json_is_real(v) ? json_real_value(v) : 0;
+}
+
 static const char diamond[] =
     "variables: {a: out/a, b: out/b, c: out/c, d: out/d, e: out/e}\n"
     "pipeline:\n"
@@ -378,6 +495,44 @@ static const char diamond[] =
     "  - {name: d, task: tasks/d.sh, inputs: {x: $b, y: $c},\n"
     "     outputs: {-o: $d}}\n"
     "  - {name: e, task: tasks/e.sh, outputs: {-o: $e}}\n";
+
+/*
+ * The events heard are want, and agree with record rec: the run's state,
+ * each step's duration; the record's times are in order.
+ */
+static void
+check_heard(struct fixture *f, json_t *rec, const char *want)
+{
+	json_t *durations = json_object(), *st, *d;
+	const char *name;
+	char *text;
+	size_t i;
+
+	text = heard_text(f, durations);
+	assert_string_equal(text, want);
+	free(text);
+	assert_true(time_at(rec, "started") > 0);
+	assert_true(time_at(rec, "finished") >= time_at(rec, "started"));
+	json_array_foreach(json_object_get(rec, "steps"), i, st) {
+		name = str_at(st, "name");
+		d = json_object_get(durations, name);
+		if (strcmp(str_at(st, "state"), "skipped") == 0) {
+			assert_null(d);
+			assert_null(json_object_get(st, "duration"));
+			assert_true(time_at(st, "started") == 0);
+			assert_true(time_at(st, "finished") == 0);
+			continue;
+		}
+		assert_non_null(d);
+		assert_true(json_real_value(d) == json_real_value(
+		    json_object_get(st, "duration")));
+		/* A unit that never ran has no times, its step an end. */
+		if (time_at(st, "started") > 0)
+			assert_true(time_at(st, "finished") >=
+			    time_at(st, "started"));
+	}
+	json_decref(durations);
+}
 
 static void
 test_success_failure_output(void **state)
@@ -397,7 +552,7 @@ test_success_failure_output(void **state)
 	finish(live(f, "c.sh"), NULL, 0);
 	finish(live(f, "e.sh"), NULL, 0);
 
-	rec = status_of(f, id);
+	rec = final_status_of(f, id);
 	assert_string_equal(str_at(rec, "state"), "failed");
 	assert_string_equal(str_at(step_of(rec, "a"), "state"), "succeeded");
 	st = step_of(rec, "b");
@@ -410,6 +565,9 @@ test_success_failure_output(void **state)
 	    json_object_get(st, "because"), 0)), "b");
 	assert_string_equal(str_at(step_of(rec, "c"), "state"), "succeeded");
 	assert_string_equal(str_at(step_of(rec, "e"), "state"), "succeeded");
+	check_heard(f, rec, "started\na started\na succeeded\nb started\n"
+	    "b failed\nc started\nc succeeded\nd skipped (b)\ne started\n"
+	    "e succeeded\nfinished failed");
 	json_decref(rec);
 
 	memset(&rerr, 0, sizeof rerr);
@@ -450,7 +608,7 @@ test_start_refused(void **state)
 	finish(live(f, "a.sh"), NULL, 0);
 	finish(live(f, "c.sh"), NULL, 0);
 	finish(live(f, "e.sh"), NULL, 0);
-	rec = status_of(f, id);
+	rec = final_status_of(f, id);
 	assert_string_equal(str_at(rec, "state"), "failed");
 	st = step_of(rec, "b");
 	assert_string_equal(str_at(st, "state"), "failed");
@@ -484,7 +642,7 @@ test_cancel(void **state)
 	json_decref(rec);
 	finish(fu, "terminated\n", SIGTERM);
 
-	rec = status_of(f, id);
+	rec = final_status_of(f, id);
 	assert_string_equal(str_at(rec, "state"), "cancelled");
 	assert_string_equal(str_at(step_of(rec, "slow"), "state"),
 	    "cancelled");
@@ -492,6 +650,13 @@ test_cancel(void **state)
 	    "SIGTERM");
 	assert_string_equal(str_at(step_of(rec, "after"), "state"),
 	    "cancelled");
+	/* after never ran: no times, a duration of 0. */
+	assert_true(time_at(step_of(rec, "after"), "started") == 0);
+	assert_true(time_at(step_of(rec, "after"), "finished") == 0);
+	assert_true(json_real_value(json_object_get(step_of(rec, "after"),
+	    "duration")) == 0);
+	check_heard(f, rec, "started\nslow started\nafter cancelled\n"
+	    "slow cancelled\nfinished cancelled");
 	json_decref(rec);
 	assert_int_equal(f->fx.n, 1);
 	assert_int_equal(f->fx.forced_sweeps, 1);

@@ -12,6 +12,9 @@
  * ends the record never saw are replayed (a step that ran never reads
  * "pending"), a line cut short is ignored, and a run recorded by a daemon
  * of the pid file the caller holds is dead even when its pid lives.
+ * Recovery goes through the executor interface: the local executor kills
+ * what is left, and an executor is handed the run's tag and the record
+ * of every unit left running, with what it kept there (a job id).
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -29,11 +32,41 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "common/error.h"
 #include "common/xmalloc.h"
+#include "loomd/executor.h"
 #include "loomd/record.h"
+
+/* An executor that only notes what recovery hands it. */
+struct note_executor {
+	struct executor ex;
+	char notes[1024];
+};
+
+static void
+note_recover(struct executor *ex, const char *tag, const json_t *unit)
+{
+	struct note_executor *nx = (struct note_executor *)ex;
+	size_t len = strlen(nx->notes);
+	const json_t *job;
+
+	if (unit == NULL) {
+		snprintf(nx->notes + len, sizeof nx->notes - len, "[%s]", tag);
+		return;
+	}
+	job = json_object_get(unit, "job");
+	snprintf(nx->notes + len, sizeof nx->notes - len, "[pid %lld job %s]",
+	    (long long)json_integer_value(json_object_get(unit, "pid")),
+	    json_is_string(job) ? json_string_value(job) : "-");
+}
+
+static const struct executor_ops note_ops = {
+	.name = "note",
+	.recover = note_recover,
+};
 
 struct fixture {
 	char root[64];
@@ -229,9 +262,16 @@ test_record_recover(void **state)
 	json_t *rec, *back, *steps;
 	char *id1, *dir1, *id2, *dir2, *id3, *dir3, *gone;
 	unsigned long long start;
+	struct event_base *base;
+	struct executor *ex;
 	pid_t victim;
 	int status;
 
+	base = event_base_new();
+	assert_non_null(base);
+	loom_error_clear(&err);
+	ex = executor_local_new(base, NULL, &err);
+	assert_non_null(ex);
 	/* An old step process still running: its own group, like a step. */
 	victim = fork();
 	assert_true(victim >= 0);
@@ -279,7 +319,7 @@ test_record_recover(void **state)
 	assert_int_equal(record_write(dir3, rec, false, &err), 0);
 	json_decref(rec);
 
-	assert_int_equal(record_recover(f->state, NULL), 1);
+	assert_int_equal(record_recover(f->state, NULL, ex), 1);
 
 	back = record_read(dir1, &err);
 	assert_non_null(back);
@@ -321,8 +361,10 @@ test_record_recover(void **state)
 	assert_non_null((gone = record_index_find(f->state, id1)));
 	free(gone);
 	/* A second recovery finds nothing to do. */
-	assert_int_equal(record_recover(f->state, NULL), 0);
+	assert_int_equal(record_recover(f->state, NULL, ex), 0);
 
+	executor_free(ex);
+	event_base_free(base);
 	free(id1);
 	free(id2);
 	free(id3);
@@ -337,8 +379,9 @@ test_record_journal(void **state)
 {
 	struct fixture *f = *state;
 	struct loom_error err;
+	struct note_executor nx = { .ex = { .ops = &note_ops } };
 	json_t *rec, *back, *steps, *items;
-	char *id, *dir, *path;
+	char *id, *dir, *path, *want;
 	FILE *fp;
 
 	loom_error_clear(&err);
@@ -356,6 +399,9 @@ test_record_journal(void **state)
 	    "name", "c", "state", "pending",
 	    "name", "d", "state", "pending", "items", "state", "pending",
 	    "state", "pending");
+	/* What an executor keeps of a unit comes back to it. */
+	json_object_set_new(json_array_get(json_object_get(rec, "steps"), 0),
+	    "job", json_string("4711"));
 	assert_int_equal(record_write(dir, rec, false, &err), 0);
 	json_decref(rec);
 	record_journal_started(dir, "a", -1, 999999, 12345, 1.5);
@@ -370,11 +416,19 @@ test_record_journal(void **state)
 	fclose(fp);
 
 	/* Another pid file: the daemon is alive, nothing changes. */
-	assert_int_equal(record_recover(f->state, "/y/loomd.sock.pid"), 0);
+	assert_int_equal(record_recover(f->state, "/y/loomd.sock.pid",
+	    &nx.ex), 0);
 	assert_int_equal(access(path, F_OK), 0);
+	assert_string_equal(nx.notes, "");
 	/* Our pid file: the recorded daemon is gone, whatever its pid. */
-	assert_int_equal(record_recover(f->state, "/x/loomd.sock.pid"), 1);
+	assert_int_equal(record_recover(f->state, "/x/loomd.sock.pid",
+	    &nx.ex), 1);
 	assert_int_equal(access(path, F_OK), -1);
+	/* The run's tag, then each unit left running (the loop's item 1). */
+	want = xasprintf("[LOOM_RUN_ID=%s][pid 999999 job 4711][pid 999997 "
+	    "job -]", id);
+	assert_string_equal(nx.notes, want);
+	free(want);
 
 	back = record_read(dir, &err);
 	assert_non_null(back);

@@ -13,8 +13,12 @@
  * wake-ups, a step that survives TERM with exit 0), the empty run,
  * a property test over random graphs and random completion orders
  * (max_workers never exceeded, every step ends once, counts add up;
- * random cancels and grace periods in a third of the rounds), and an
- * impossible transition aborting.
+ * random cancels and grace periods in a third of the rounds), an
+ * impossible transition aborting, and the run's own state and the times
+ * of run, steps and units (the scheduler's alone: stamped with the time
+ * the caller gives, none for a skipped step or a unit refused after a
+ * cancel, a zero-length duration for a step that ends without running;
+ * the run running until the caller tells its end).
  */
 #include <sys/wait.h>
 
@@ -755,6 +759,110 @@ test_sched_views_unstarted_and_abandoned(void **state)
 	h_free(h);
 }
 
+/* Times as "started-ended" in monotonic ms ("0-0": none). */
+static const char *
+h_times(struct h *h, const char *step, long item)
+{
+	struct sched_times t;
+
+	if (item < 0)
+		sched_step_times(h->s, h_step(h, step), &t);
+	else
+		sched_unit_times(h->s, h_step(h, step), (size_t)item, &t);
+	free(h->text);
+	h->text = xasprintf("%llu-%llu %g-%g", (unsigned long long)t.started_ms,
+	    (unsigned long long)t.ended_ms, t.started, t.ended);
+	return h->text;
+}
+
+#define TIMES(h, step, item, text) \
+    assert_string_equal(h_times((h), (step), (item)), (text))
+#define RUN_SEES(h, text) assert_string_equal(runstate_name( \
+    sched_run_view((h)->s)), (text))
+
+static void
+test_sched_run_state_and_times(void **state)
+{
+	/* c<b<a, d up to date, e<d; b fails at 300: c skipped. */
+	struct h *h = h_new(abc, 5, "b<a c<b e<d", NULL, false, 1);
+	struct sched_times t;
+	double queued_at;
+
+	(void)state;
+	RUN_SEES(h, "pending");
+	sched_set_time(h->s, 1000.5, 50);
+	sched_run_queued(h->s);
+	RUN_SEES(h, "queued");
+	sched_set_time(h->s, 1001, 100);
+	sched_run_begin(h->s);
+	RUN_SEES(h, "running");
+	sched_set_uptodate(h->s, 3);
+	sched_set_time(h->s, 1002, 110);
+	sched_start(h->s, &h->acts);
+	EXPECT(h, "finished d up-to-date\nspawn a");
+	/* Up to date: ended, no wall-clock start, a duration of 0. */
+	TIMES(h, "d", -1, "110-110 0-1002");
+	sched_set_time(h->s, 1003, 120);
+	h_spawned(h, "a", 0);
+	TIMES(h, "a", 0, "120-0 1003-0");
+	TIMES(h, "a", -1, "120-0 1003-0");
+	sched_set_time(h->s, 1004, 200);
+	h_exit(h, "a", 0, 0);
+	TIMES(h, "a", 0, "120-0 1003-0");	/* EOF still to come */
+	sched_set_time(h->s, 1005, 210);
+	h_eof(h, "a", 0);
+	EXPECT(h, "finished a succeeded\nspawn b");
+	TIMES(h, "a", 0, "120-210 1003-1005");
+	TIMES(h, "a", -1, "120-210 1003-1005");
+	sched_set_time(h->s, 1006, 220);
+	h_spawned(h, "b", 0);
+	sched_set_time(h->s, 1007, 300);
+	h_run(h, "b", 0, EXIT(1));
+	EXPECT(h, "finished b failed\nskipped c (b)\nspawn e");
+	TIMES(h, "b", -1, "220-300 1006-1007");
+	/* Skipped: neither start nor end. */
+	TIMES(h, "c", -1, "0-0 0-0");
+	RUN_SEES(h, "running");
+	/* A cancel refuses e's spawn: e never started; the run ends. */
+	sched_set_time(h->s, 1008, 400);
+	sched_cancel(h->s, 400, &h->acts);
+	sched_spawn_failed(h->s, h_step(h, "e"), 0, &h->acts);
+	EXPECT(h, "wake 5400\nfinished e cancelled\nrun cancelled 5/2/1/1/1");
+	TIMES(h, "e", 0, "0-0 0-0");
+	TIMES(h, "e", -1, "400-400 0-1008");
+	/* Running until the caller tells the end (its stamps written). */
+	RUN_SEES(h, "running");
+	sched_set_time(h->s, 1008, 400);
+	sched_run_end(h->s);
+	RUN_SEES(h, "cancelled");
+	sched_run_times(h->s, &t, &queued_at);
+	assert_true(queued_at == 1000.5);
+	assert_true(t.started == 1001 && t.ended == 1008);
+	assert_int_equal(t.started_ms, 100);
+	assert_int_equal(t.ended_ms, 400);
+	h_free(h);
+
+	/* A queued run that never starts: failed, or cancelled. */
+	h = h_new(abc, 1, "", NULL, true, 1);
+	sched_set_time(h->s, 7, 70);
+	sched_end_unstarted(h->s, false);
+	RUN_SEES(h, "failed");
+	sched_run_times(h->s, &t, &queued_at);
+	assert_true(t.started == 0 && t.ended == 7);
+	h_free(h);
+	h = h_new(abc, 1, "", NULL, true, 1);
+	sched_end_unstarted(h->s, true);
+	RUN_SEES(h, "cancelled");
+	h_free(h);
+	/* The daemon leaves mid-run: cancelled. */
+	h = h_new(abc, 1, "", NULL, true, 1);
+	sched_run_begin(h->s);
+	sched_start(h->s, &h->acts);
+	sched_abandon(h->s);
+	RUN_SEES(h, "cancelled");
+	h_free(h);
+}
+
 static void
 test_sched_cancel_loop(void **state)
 {
@@ -1081,6 +1189,7 @@ main(void)
 		cmocka_unit_test(test_sched_unit_views),
 		cmocka_unit_test(test_sched_views_unstarted_and_abandoned),
 		cmocka_unit_test(test_sched_cancel_loop),
+		cmocka_unit_test(test_sched_run_state_and_times),
 		cmocka_unit_test(test_sched_cancel_sequential_loop),
 		cmocka_unit_test(test_sched_property_random),
 		cmocka_unit_test(test_sched_impossible_transition_aborts),

@@ -698,6 +698,57 @@ test_stamp_hash_file(void **state)
 	free(path);
 }
 
+/*
+ * A stamp taken quickly has identities and no hashes; filled in later it
+ * has what stamp_succeeded would have, except for a file that changed
+ * in between (no hash: its recorded identity already differs).
+ */
+static void
+test_stamp_quick_then_fill(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct stamp *quick, *full;
+	char *in, *out, *script;
+	const char *ins[1], *outs[1];
+
+	in = xasprintf("%s/in.txt", f->dir);
+	out = xasprintf("%s/out.txt", f->dir);
+	script = xasprintf("%s/task.sh", f->dir);
+	write_file(in, "input\n");
+	write_file(out, "output\n");
+	write_file(script, "echo\n");
+	ins[0] = in;
+	outs[0] = out;
+	loom_error_clear(&err);
+	quick = stamp_succeeded_quick(NULL, script, ins, 1, outs, 1, &err);
+	full = stamp_succeeded(NULL, script, ins, 1, outs, 1, &err);
+	assert_non_null(quick);
+	assert_non_null(full);
+	assert_string_equal(quick->script_hash, "");
+	assert_string_equal(quick->inputs[0].id.hash, "");
+	assert_true(quick->outputs[0].id.size == full->outputs[0].id.size);
+	/* The output changes before the hashes are filled in. */
+	write_file(out, "changed output\n");
+	assert_int_equal(stamp_hash_fill(quick, script, &err), 0);
+	assert_string_equal(quick->script_hash, full->script_hash);
+	assert_string_equal(quick->inputs[0].id.hash, full->inputs[0].id.hash);
+	assert_string_equal(quick->outputs[0].id.hash, "");
+	stamp_free(quick);
+	stamp_free(full);
+	/* A file that cannot be read fails the fill, as it fails a stamp. */
+	quick = stamp_succeeded_quick(NULL, NULL, ins, 1, NULL, 0, &err);
+	assert_non_null(quick);
+	if (geteuid() != 0) {
+		assert_int_equal(chmod(in, 0), 0);
+		assert_int_equal(stamp_hash_fill(quick, NULL, &err), -1);
+	}
+	stamp_free(quick);
+	free(in);
+	free(out);
+	free(script);
+}
+
 /* The script hash a success stamp records for script, as it is now. */
 static void
 script_hash_now(const char *script, char out[STAMP_HASH_HEX])
@@ -783,6 +834,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_script_hash_memo,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_quick_then_fill,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_sets,
 		    setup, teardown),

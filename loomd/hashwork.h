@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Hashing off the loop. When a unit ends, run-fresh.c takes its stamp on
+ * the loop with stat alone (freshness_succeeded_quick: kind, size, time
+ * of every input and output, before any other step can touch them) and
+ * hands it here: one worker thread reads the files and fills in their
+ * content hashes and the task script's (stamp_hash_fill), while the loop
+ * goes on answering clients, starting steps and hearing cancels. The
+ * stamp comes back on the loop, through a pipe watched by an event, in
+ * the order the jobs were added.
+ *
+ * The worker touches nothing but the job's stamp, its script path and
+ * the files: no loop, no log, no pipeline. Jobs still queued when the
+ * worker is freed are dropped without their callback (their units keep
+ * their "running" marker, which never counts as fresh: a re-run).
+ */
+#ifndef LOOM_LOOMD_HASHWORK_H
+#define LOOM_LOOMD_HASHWORK_H
+
+struct event_base;
+struct loom_error;
+struct stamp;
+
+/*
+ * A job is done: s is the stamp with its hashes filled in, or NULL when
+ * a file could not be hashed (why in err). s is the callee's.
+ */
+typedef void (*hashwork_done_cb)(void *arg, struct stamp *s,
+    const struct loom_error *err);
+
+struct hashwork;
+
+/* The worker, its results heard on base; NULL with err set. */
+struct hashwork *hashwork_new(struct event_base *base,
+    struct loom_error *err);
+
+/*
+ * Fill in the hashes of stamp s (taken, with script, by
+ * freshness_succeeded_quick); s and script are the worker's until
+ * done(arg, ...) is called on the loop.
+ */
+void hashwork_add(struct hashwork *hw, struct stamp *s, char *script,
+    hashwork_done_cb done, void *arg);
+
+/*
+ * Stop the worker (after the job it is on) and drop the jobs not
+ * reported yet, without their callbacks. NULL is fine.
+ */
+void hashwork_free(struct hashwork *hw);
+
+#endif
