@@ -459,6 +459,11 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 	/* The rest of a line already begun: no prefix. */
 	if (v->open == s && p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL && !flush) {
+			/* All of it continues the line: no copy. */
+			fwrite(p, 1, (size_t)(end - p), stdout);
+			return;
+		}
 		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
 		memcpy(cmd_run_room(v, o, n), p, n);
 		o += n;

@@ -65,6 +65,9 @@ logread_close(struct logread *r)
 	if (r->fd != -1)
 		close(r->fd);
 	r->fd = -1;
+	/* Should anything be read after this, log.read serves it. */
+	if (r->file == LOGREAD_FILE_OPEN)
+		r->file = LOGREAD_FILE_NEVER;
 }
 
 int

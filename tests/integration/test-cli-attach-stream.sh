@@ -86,6 +86,28 @@ st=0
     fail "slow reader: status $st, $(cat "$OUT"); $(head -c 500 "$TEST_TMP/err")"
 [ "$(output_count log_fds)" -gt "$fds" ] || fail "slow reader: no log file passed"
 
+note "two steps in parallel: each line whole, under its own prefix, in order"
+cat >"$TEST_TMP/p/two.yml" <<YML
+pipeline:
+  - {name: a, task: $FAKE_TASK, args: {lines: 300000}}
+  - {name: b, task: $FAKE_TASK, args: {lines: 300000}}
+YML
+fds=$(output_count log_fds)
+"$LOOMCTL" run --force --parallel -j 2 "$TEST_TMP/p/two.yml" >"$TEST_TMP/two.out" ||
+    fail "parallel run failed: $(tail -5 "$TEST_TMP/two.out")"
+got=$(awk '
+	/^\[[ab]\] / {
+		s = substr($1, 2, 1)
+		if ($2 != "line" || $3 != ++n[s] || NF != 3) {
+			print "step " s " line " n[s] " is: " $0; exit 1
+		}
+	}
+	END { print n["a"] + 0, n["b"] + 0 }' "$TEST_TMP/two.out") ||
+    fail "parallel output: $got"
+[ "$got" = "300000 300000" ] || fail "parallel output: got $got lines"
+[ "$(output_count log_fds)" = $((fds + 2)) ] ||
+    fail "parallel: $(($(output_count log_fds) - fds)) log files passed, not 2"
+
 note "a client that cannot take the log file gets the same lines"
 # (test-cli-run.sh has this client fall behind: run.output_gap, log.read)
 fds=$(output_count log_fds)
