@@ -15,6 +15,7 @@
 # fresh one per shape, read from /proc before it stops), then the CPU
 # time of loomctl and of the daemon (the step's own excluded). Budget: memory
 # flat, under 32 MiB for both, not growing with the size of the flood.
+# First the floor: the zeros step with nobody attached (only logged).
 # BENCH_NO_LOG_FILE=1 makes loomctl read with log.read instead of the
 # log file (LOOMCTL_NO_LOG_FILE), for comparison. Measure a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF -DLOOM_WEB=OFF
@@ -60,6 +61,17 @@ rm -f "$exp/ref.bin" "$exp/big.bin"
 mib=$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')
 printf 'attached loomctl run, %s MiB to stdout (cat > file: %d ms, %.0f MiB/s)\n' \
     "$mib" "$ref_ms" "$(awk -v t="$ref_ms" -v m="$mib" 'BEGIN { print m * 1000 / t }')"
+
+# The floor: the same step with nobody attached (run -d, then wait), its
+# output only logged by the daemon.
+"$loomctl" daemon start >/dev/null 2>&1 || true
+s=$(date +%s%N)
+id=$("$loomctl" run --force -d "$exp/zeros.yml")
+"$loomctl" wait -q "$id"
+e=$(date +%s%N)
+rm -f "$exp"/.loom/runs/*/*-zeros.log
+"$loomctl" daemon stop >/dev/null 2>&1 || true
+printf 'nobody attached (zeros, run -d + wait): %d ms\n' $(((e - s) / 1000000))
 
 for shape in $shapes; do
 	"$loomctl" daemon start >/dev/null 2>&1 || true
