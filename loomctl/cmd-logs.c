@@ -99,7 +99,7 @@ cmd_logs_one(struct rpcclient *c, const char *run, const char *step,
 				logread_ended(&r);
 			json_decref(msg);
 		}
-		logread_wake_clear();
+		logread_wake_clear(c);
 		if (err.set) {
 			logread_close(&r);
 			output_fail("%s", err.message);

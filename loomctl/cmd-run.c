@@ -873,7 +873,7 @@ cmd_run_attached(struct cmd_run_view *v)
 			return LOOMCTL_EXIT_FAILED;
 		}
 		if (rc == 0) {
-			logread_wake_clear();
+			logread_wake_clear(v->c);
 			cmd_run_poll_gaps(v, false);
 			cmd_run_draw_progress(v);
 			fflush(stdout);

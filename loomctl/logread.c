@@ -20,11 +20,12 @@
 #include "common/base64.h"
 #include "common/error.h"
 #include "common/protocol.h"
+#include "common/xmalloc.h"
 #include "loomctl/logread.h"
 #include "loomctl/rpcclient.h"
 
-/* One read(2) of a log file. */
-#define LOGREAD_CHUNK	(1024 * 1024)
+/* One read(2) of a log file, into a buffer each open file has. */
+#define LOGREAD_CHUNK	(512 * 1024)
 
 static int	logread_open(struct rpcclient *c, struct logread *r, int *code,
 		    struct loom_error *err);
@@ -33,9 +34,6 @@ static int	logread_file(struct logread *r, logread_cb cb, void *arg,
 static int	logread_rpc(struct rpcclient *c, struct logread *r,
 		    logread_cb cb, void *arg, int *code,
 		    struct loom_error *err);
-
-static unsigned char logread_buf[LOGREAD_CHUNK];
-static int logread_ino = -2;	/* -2: not tried yet */
 
 void
 logread_init(struct logread *r, const char *run, const char *step, long item,
@@ -50,6 +48,7 @@ logread_init(struct logread *r, const char *run, const char *step, long item,
 	r->file = LOGREAD_FILE_UNTRIED;
 	r->fd = -1;
 	r->wd = -1;
+	r->ino = -1;
 	r->size = -1;
 	/* For tests: behave as a client that cannot receive descriptors. */
 	if (getenv("LOOMCTL_NO_LOG_FILE") != NULL)
@@ -59,9 +58,11 @@ logread_init(struct logread *r, const char *run, const char *step, long item,
 void
 logread_close(struct logread *r)
 {
-	if (r->wd != -1 && logread_ino >= 0)
-		inotify_rm_watch(logread_ino, r->wd);
+	if (r->wd != -1)
+		inotify_rm_watch(r->ino, r->wd);
 	r->wd = -1;
+	free(r->buf);
+	r->buf = NULL;
 	if (r->fd != -1)
 		close(r->fd);
 	r->fd = -1;
@@ -73,20 +74,24 @@ logread_close(struct logread *r)
 int
 logread_wake_fd(struct rpcclient *c)
 {
-	if (logread_ino == -2)
-		logread_ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	rpcclient_set_wake_fd(c, logread_ino);
-	return logread_ino;
+	int fd = rpcclient_wake_fd(c);
+
+	if (fd == -1) {
+		fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		rpcclient_set_wake_fd(c, fd);
+	}
+	return fd;
 }
 
 void
-logread_wake_clear(void)
+logread_wake_clear(struct rpcclient *c)
 {
 	char buf[4096];
+	int fd = rpcclient_wake_fd(c);
 
-	if (logread_ino < 0)
+	if (fd == -1)
 		return;
-	while (read(logread_ino, buf, sizeof buf) > 0)
+	while (read(fd, buf, sizeof buf) > 0)
 		continue;
 }
 
@@ -149,10 +154,10 @@ logread_open(struct rpcclient *c, struct logread *r, int *code,
 			r->complete = true;
 			r->size = json_integer_value(json_object_get(res,
 			    "size"));
-		} else if (logread_ino >= 0) {
+		} else if ((r->ino = rpcclient_wake_fd(c)) != -1) {
 			/* Before the first read: no growth goes unnoticed. */
 			snprintf(path, sizeof path, "/proc/self/fd/%d", r->fd);
-			r->wd = inotify_add_watch(logread_ino, path, IN_MODIFY);
+			r->wd = inotify_add_watch(r->ino, path, IN_MODIFY);
 		}
 	} else if (!json_is_true(json_object_get(res, "fd")) &&
 	    !json_is_true(json_object_get(res, "complete")))
@@ -169,9 +174,10 @@ logread_file(struct logread *r, logread_cb cb, void *arg,
 	struct stat sb;
 	ssize_t n;
 
+	if (r->buf == NULL)
+		r->buf = xmalloc(LOGREAD_CHUNK);
 	for (;;) {
-		n = pread(r->fd, logread_buf, sizeof logread_buf,
-		    (off_t)r->offset);
+		n = pread(r->fd, r->buf, LOGREAD_CHUNK, (off_t)r->offset);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
@@ -181,7 +187,7 @@ logread_file(struct logread *r, logread_cb cb, void *arg,
 		}
 		if (n == 0)
 			break;
-		cb(arg, logread_buf, (size_t)n);
+		cb(arg, r->buf, (size_t)n);
 		r->offset += n;
 	}
 	if (!r->complete)

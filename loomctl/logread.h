@@ -41,7 +41,9 @@ struct logread {
 	size_t max;		/* bytes asked for per log.read */
 	enum logread_file file;
 	int fd;			/* the log file (LOGREAD_FILE_OPEN), or -1 */
-	int wd;			/* its inotify watch, or -1 */
+	int wd;			/* its inotify watch (in ino), or -1 */
+	int ino;		/* the inotify descriptor (the client's) */
+	unsigned char *buf;	/* for reads of the file; owned */
 	bool complete;		/* the step has ended: the log is whole */
 	long long size;		/* its final size when known, else -1 */
 };
@@ -52,7 +54,7 @@ struct logread {
 /* A reader of step (item, or -1) of run from offset. */
 void logread_init(struct logread *r, const char *run, const char *step,
     long item, long long offset);
-/* Close the log file and its watch (safe to repeat). */
+/* Close the log file, its watch and buffer (safe to repeat). */
 void logread_close(struct logread *r);
 
 /*
@@ -71,13 +73,13 @@ int logread_drain(struct rpcclient *c, struct logread *r, logread_cb cb,
 void logread_ended(struct logread *r);
 
 /*
- * The wake-up descriptor of followed log files (inotify), set as c's
- * wake fd; -1 when inotify is not available (callers then poll). Opened
- * once per process.
+ * The wake-up descriptor of followed log files (inotify), made c's wake
+ * fd (c owns it) on the first call; -1 when inotify is not available
+ * (callers then poll).
  */
 int logread_wake_fd(struct rpcclient *c);
-/* Empty the wake-up descriptor after rpcclient_next returned. */
-void logread_wake_clear(void);
+/* Empty c's wake-up descriptor after rpcclient_next returned. */
+void logread_wake_clear(struct rpcclient *c);
 
 /*
  * True when msg (a notification) says that r's step has ended:

@@ -53,7 +53,7 @@ struct rpcclient {
 	int fds[RPCCLIENT_MAX_FDS];	/* received, not taken yet */
 	size_t nfds;
 	bool fds_lost;		/* one did not fit (MSG_CTRUNC, full) */
-	int wake_fd;		/* rpcclient_next also returns on it; or -1 */
+	int wake_fd;		/* rpcclient_next also returns on it; owned */
 };
 
 /* rpcclient_read's results besides -1. */
@@ -169,6 +169,8 @@ rpcclient_free(struct rpcclient *c)
 		close(c->fd);
 	while (c->nfds > 0)
 		close(c->fds[--c->nfds]);
+	if (c->wake_fd != -1)
+		close(c->wake_fd);
 	jsonrpc_framer_free(c->framer);
 	json_decref(c->queue);
 	json_decref(c->error_data);
@@ -286,7 +288,15 @@ rpcclient_take_fd(struct rpcclient *c)
 void
 rpcclient_set_wake_fd(struct rpcclient *c, int fd)
 {
+	if (c->wake_fd != -1)
+		close(c->wake_fd);
 	c->wake_fd = fd;
+}
+
+int
+rpcclient_wake_fd(const struct rpcclient *c)
+{
+	return c->wake_fd;
 }
 
 /*

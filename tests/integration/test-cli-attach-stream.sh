@@ -132,29 +132,29 @@ note "logs -f of a running step follows its log file until it ends"
 # The step prints, then waits for the test to create $go, then prints
 # the rest: the test sees the first part arrive while the step runs.
 go="$TEST_TMP/go"
-cat >"$TEST_TMP/p/gate.sh" <<SH
-#!/bin/sh
-seq 1 200000
-while [ ! -e "$go" ]; do sleep 0.05; done
-seq 200001 400000
-SH
-chmod +x "$TEST_TMP/p/gate.sh"
-printf 'pipeline:\n  - {name: gate, task: gate.sh}\n' >"$TEST_TMP/p/gate.yml"
+cat >"$TEST_TMP/p/gate.yml" <<YML
+pipeline:
+  - name: gate
+    task: $FAKE_TASK
+    args: {lines: 200000, wait-file: $go, print: 300000}
+YML
 run=$("$LOOMCTL" run -d "$TEST_TMP/p/gate.yml") || fail "run -d failed"
 glog="$TEST_TMP/p/.loom/runs/$run/0-gate.log"
-wait_for 60 grep -qx 200000 "$glog"
+wait_for 60 grep -qx "line 200000" "$glog"
 fds=$(output_count log_fds)
 reads=$(output_count log_read_bytes)
 "$LOOMCTL" logs -f "$run" gate >"$OUT" 2>"$TEST_TMP/err" &
 follower=$!
 LIB_PIDS+=("$follower")
-wait_for 60 grep -qx 200000 "$OUT"
+wait_for 60 grep -qx "line 200000" "$OUT"
 kill -0 "$follower" 2>/dev/null || fail "logs -f left before the step ended"
 : >"$go"
 st=0
 wait "$follower" || st=$?
 [ "$st" = 0 ] || fail "logs -f: status $st: $(cat "$TEST_TMP/err")"
-seq 1 400000 | cmp -s - "$OUT" || fail "logs -f did not print 1..400000"
+[ "$(stat -c %s "$glog")" = $(($("$FAKE_TASK" lines 200000 | wc -c) + 300000)) ] ||
+    fail "the log of the step is not what it printed"
+cmp -s "$OUT" "$glog" || fail "logs -f differs from $glog"
 [ "$(output_count log_fds)" = $((fds + 1)) ] || fail "logs -f: no log file passed"
 [ "$(output_count log_read_bytes)" = "$reads" ] || fail "logs -f: log.read used"
 
