@@ -6,8 +6,9 @@
  * in order under a "==> step <==" header ("==> step[file] <==" for a loop
  * item; --item takes the item's file name, or its 0-based number). -f follows until the step (or
  * each step in turn) has finished. The log file itself is read when the
- * daemon passes it (log.open; logread.h), log.read otherwise. Run records outlive the daemon, so
- * this command starts one when needed to read them.
+ * daemon passes it (log.open; logread.h), log.read otherwise. Run
+ * records outlive the daemon, so this command starts one when needed to
+ * read them.
  */
 #include <errno.h>
 #include <stdio.h>

@@ -27,8 +27,8 @@
 /* One read(2) of a log file, into a buffer each open file has. */
 #define LOGREAD_CHUNK	(512 * 1024)
 
-static int	logread_open(struct rpcclient *c, struct logread *r, int *code,
-		    struct loom_error *err);
+static int	logread_open(struct rpcclient *c, struct logread *r,
+		    int *code, struct loom_error *err);
 static int	logread_file(struct logread *r, logread_cb cb, void *arg,
 		    struct loom_error *err);
 static int	logread_rpc(struct rpcclient *c, struct logread *r,

@@ -29,8 +29,8 @@ typedef void (*logread_cb)(void *arg, const unsigned char *data, size_t len);
 enum logread_file {
 	LOGREAD_FILE_UNTRIED,	/* log.open not called yet */
 	LOGREAD_FILE_OPEN,	/* fd holds the log file */
-	LOGREAD_FILE_ABSENT,	/* no file yet: ask again once there is data */
-	LOGREAD_FILE_NEVER,	/* the daemon cannot pass it: log.read only */
+	LOGREAD_FILE_ABSENT,	/* no file yet: ask again once data shows */
+	LOGREAD_FILE_NEVER,	/* not passed (or done with): log.read */
 };
 
 struct logread {
@@ -40,7 +40,7 @@ struct logread {
 	long long offset;	/* of the next byte to read; advanced */
 	size_t max;		/* bytes asked for per log.read */
 	enum logread_file file;
-	int fd;			/* the log file (LOGREAD_FILE_OPEN), or -1 */
+	int fd;			/* the log file (FILE_OPEN), or -1 */
 	int wd;			/* its inotify watch (in ino), or -1 */
 	int ino;		/* the inotify descriptor (the client's) */
 	unsigned char *buf;	/* for reads of the file; owned */

@@ -53,7 +53,7 @@ struct rpcclient {
 	int fds[RPCCLIENT_MAX_FDS];	/* received, not taken yet */
 	size_t nfds;
 	bool fds_lost;		/* one did not fit (MSG_CTRUNC, full) */
-	int wake_fd;		/* rpcclient_next also returns on it; owned */
+	int wake_fd;		/* rpcclient_next returns on it; owned */
 };
 
 /* rpcclient_read's results besides -1. */

@@ -487,7 +487,8 @@ run_log_path(struct loomd *loomd, const char *id, const char *step,
 	int found;
 
 	*path = NULL;
-	*state = RUNSTATE_SUCCEEDED;	/* a recorded run's logs are complete */
+	/* A recorded run's logs are complete. */
+	*state = RUNSTATE_SUCCEEDED;
 	r = run_find(loomd, id);
 	if (r != NULL) {
 		dir = xstrdup(r->dir);
