@@ -4,11 +4,12 @@
 # Attached output through the log file (log.open, SCM_RIGHTS): an attached
 # `loomctl run` of a step printing 1,000,000 numbered lines shows every
 # line exactly once and in order, to a file and through a deliberately
-# slow reader; `loomctl logs` of a finished step and `logs -f` of a
-# running one print the log byte for byte. daemon.status "output" shows
-# the path taken: the log file was passed and the bytes did not travel
-# as base64 (neither log.read nor run.output events carried them). With
-# LOOMCTL_NO_LOG_FILE=1 (a client that cannot take the file) the same
+# slow reader; two steps in parallel keep their lines whole under their
+# own prefixes; `loomctl logs` and `logs -f` of a finished step and
+# `logs -f` of a running one print the log byte for byte. daemon.status
+# "output" shows the path taken: the log file was passed and the bytes
+# did not travel as base64 (neither log.read nor run.output carried them).
+# With LOOMCTL_NO_LOG_FILE=1 (a client that cannot take the file) the same
 # output arrives as events and log.read, and nothing is lost either.
 . "$(dirname "$0")/lib.sh"
 
@@ -117,12 +118,15 @@ LOOMCTL_NO_LOG_FILE=1 "$LOOMCTL" run --force "$TEST_TMP/p/flood.yml" \
 [ "$(cat "$OUT")" = "1000000 1" ] || fail "fallback: got $(cat "$OUT")"
 [ "$(output_count log_fds)" = "$fds" ] || fail "fallback: a log file was passed"
 
-note "logs of a finished step: the log file, byte for byte"
+note "logs (and -f) of a finished step: the log file, byte for byte"
 fds=$(output_count log_fds)
 reads=$(output_count log_read_bytes)
 "$LOOMCTL" logs "$run" flood >"$OUT" || fail "logs failed"
 cmp -s "$OUT" "$log" || fail "logs differs from $log"
 [ "$(output_count log_fds)" = $((fds + 1)) ] || fail "logs: no log file passed"
+"$LOOMCTL" logs -f "$run" flood >"$OUT" || fail "logs -f (finished) failed"
+cmp -s "$OUT" "$log" || fail "logs -f of the finished step differs from $log"
+[ "$(output_count log_fds)" = $((fds + 2)) ] || fail "logs -f: no log file passed"
 [ "$(output_count log_read_bytes)" = "$reads" ] || fail "logs: log.read used"
 LOOMCTL_NO_LOG_FILE=1 "$LOOMCTL" logs "$run" flood >"$OUT" ||
     fail "logs (log.read) failed"
