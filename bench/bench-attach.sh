@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# What following a flood costs the attached client: `loomctl run FILE`
-# (attached, stdout to a file on the same disk) with one step writing
-# BENCH_BYTES (1 GiB) to stdout, against `head -c BENCH_BYTES /dev/zero >
-# file`. Two shapes of output:
+# What following a flood costs: `loomctl run FILE` (attached, stdout to a
+# file on the same disk) with one step writing BENCH_BYTES (1 GiB) to
+# stdout, against `cat` of a file of that size into a file. Two shapes
+# of output:
 #   zeros   NUL bytes, no newline at all (one endless line)
 #   lines   short text lines ("y\n" from yes), so every line is prefixed
-# Printed per shape: loomctl's wall time and throughput, the ratio to the
-# reference, the bytes it wrote, and its peak memory (VmHWM, which is what
-# the kernel reports as the child's maximum resident set size). Budget:
-# close to disk speed, and memory flat (a few MiB, not growing with the
-# size of the flood). Measure a release build:
-#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
+#           (the output is 5 times the step's: "[lines] y\n" per line)
+# Printed per shape: loomctl's wall time and the step's throughput, its
+# speed as a share of cat's (budget for zeros: at least 80%), the bytes
+# it wrote, and the peak memory (VmHWM) of loomctl (what the kernel
+# reports as the child's maximum resident set size) and of the daemon (a
+# fresh one per shape, read from /proc before it stops), then the CPU
+# time of loomctl and of the daemon (the step's own excluded). Budget: memory
+# flat, under 32 MiB for both, not growing with the size of the flood.
+# First the floor: the zeros step with nobody attached (only logged).
+# BENCH_NO_LOG_FILE=1 makes loomctl read with log.read instead of the
+# log file (LOOMCTL_NO_LOG_FILE), for comparison. Measure a release build:
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF -DLOOM_WEB=OFF
 #   cmake --build build-rel -j2
 #   bench/bench-attach.sh build-rel/bin
 set -euo pipefail
@@ -27,6 +33,7 @@ tmp=$(mktemp -d /tmp/loomb.XXXXXX)
 mkdir -m 700 "$tmp/run"
 export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
 export LOOMD_IDLE_TIMEOUT=300
+[ -z "${BENCH_NO_LOG_FILE:-}" ] || export LOOMCTL_NO_LOG_FILE=1
 cleanup() {
 	"$loomctl" daemon stop >/dev/null 2>&1 || true
 	rm -rf "$tmp"
@@ -43,30 +50,47 @@ for shape in zeros lines; do
 	    >"$exp/$shape.yml"
 done
 
-# The reference: the same bytes straight to a file on the same disk.
+# The reference: cat of a file of that size into a file on the same disk.
+head -c "$bytes" /dev/zero >"$exp/big.bin"
 s=$(date +%s%N)
-head -c "$bytes" /dev/zero >"$exp/ref.bin"
+cat "$exp/big.bin" >"$exp/ref.bin"
 e=$(date +%s%N)
 ref_ms=$(((e - s) / 1000000))
 [ "$ref_ms" -gt 0 ] || ref_ms=1
-rm -f "$exp/ref.bin"
+rm -f "$exp/ref.bin" "$exp/big.bin"
 mib=$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')
-printf 'attached loomctl run, %s MiB to stdout (head > file: %d ms, %.0f MiB/s)\n' \
+printf 'attached loomctl run, %s MiB to stdout (cat > file: %d ms, %.0f MiB/s)\n' \
     "$mib" "$ref_ms" "$(awk -v t="$ref_ms" -v m="$mib" 'BEGIN { print m * 1000 / t }')"
 
-"$loomctl" daemon start >/dev/null 2>&1 || "$loomctl" status >/dev/null 2>&1 || true
+# The floor: the same step with nobody attached (run -d, then wait), its
+# output only logged by the daemon.
+"$loomctl" daemon start >/dev/null 2>&1 || true
+s=$(date +%s%N)
+id=$("$loomctl" run --force -d "$exp/zeros.yml")
+"$loomctl" wait -q "$id"
+e=$(date +%s%N)
+rm -f "$exp"/.loom/runs/*/*-zeros.log
+"$loomctl" daemon stop >/dev/null 2>&1 || true
+printf 'nobody attached (zeros, run -d + wait): %d ms\n' $(((e - s) / 1000000))
+
 for shape in $shapes; do
+	"$loomctl" daemon start >/dev/null 2>&1 || true
+	dpid=$(cat "$LOOM_SOCKET.pid")
 	out="$exp/$shape.out"
-	/usr/bin/time -f '%e %M' -o "$tmp/time" \
+	/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" \
 	    "$loomctl" run --force --no-progress "$exp/$shape.yml" >"$out"
-	read -r secs hwm_kb <"$tmp/time"
+	read -r secs hwm_kb usr sys <"$tmp/time"
+	dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
+	# The daemon's user+system time (clock ticks), the step's excluded.
+	dcpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$dpid/stat")
+	"$loomctl" daemon stop >/dev/null 2>&1 || true
 	ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')
 	[ "$ms" -gt 0 ] || ms=1
 	size=$(stat -c %s "$out")
 	# Logs are named <step index>-<step name>.log (docs/running.md).
 	rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
-	printf '  %-5s loomctl %d ms (%.0f MiB/s), loomctl/ref %.2f, wrote %d bytes, loomctl VmHWM %d kB\n' \
+	printf '  %-5s loomctl %d ms (%.0f MiB/s), %.0f%% of cat, wrote %d bytes, VmHWM loomctl %d kB, loomd %d kB; CPU loomctl %.2f s, loomd %s s\n' \
 	    "$shape" "$ms" "$(awk -v t="$ms" -v m="$mib" 'BEGIN { print m * 1000 / t }')" \
-	    "$(awk -v a="$ms" -v b="$ref_ms" 'BEGIN { print a / b }')" \
-	    "$size" "$hwm_kb"
+	    "$(awk -v a="$ms" -v b="$ref_ms" 'BEGIN { print b * 100 / a }')" \
+	    "$size" "$hwm_kb" "$dhwm_kb" "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" "$dcpu"
 done

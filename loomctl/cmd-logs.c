@@ -5,8 +5,10 @@
  * logs by offset with log.read). Without STEP every step's log is printed
  * in order under a "==> step <==" header ("==> step[file] <==" for a loop
  * item; --item takes the item's file name, or its 0-based number). -f follows until the step (or
- * each step in turn) has finished. Run records outlive the daemon, so
- * this command starts one when needed to read them.
+ * each step in turn) has finished. The log file itself is read when the
+ * daemon passes it (log.open; logread.h), log.read otherwise. Run
+ * records outlive the daemon, so this command starts one when needed to
+ * read them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -62,38 +64,51 @@ cmd_logs_write(void *arg, const unsigned char *data, size_t len)
 }
 
 /*
- * Print one log from the start; with follow, until the daemon says the
- * step has finished. Returns an exit status.
+ * Print one log from the start; with follow, until the step has
+ * finished: its file grows (the wake fd) or an event comes, and
+ * run.step_finished of this step (or run.finished) says it is whole.
+ * Returns an exit status.
  */
 static int
 cmd_logs_one(struct rpcclient *c, const char *run, const char *step,
     long item, bool follow)
 {
-	struct logread r = { run, step, item, 0, 65536 };
+	struct logread r;
 	struct loom_error err;
 	json_t *msg;
-	int code, rc;
+	int code, rc, wake;
 
+	logread_init(&r, run, step, item, 0);
+	wake = follow ? logread_wake_fd(c) : -1;
 	for (;;) {
 		loom_error_clear(&err);
 		rc = logread_drain(c, &r, cmd_logs_write, NULL, &code, &err);
 		if (rc == -1) {
+			logread_close(&r);
 			output_fail("%s", err.message);
 			return code == LOOM_ERR_NO_RUN ||
 			    code == LOOM_ERR_NO_STEP ? LOOMCTL_EXIT_USAGE :
 			    LOOMCTL_EXIT_FAILED;
 		}
 		if (rc == 1 || !follow)
-			return LOOMCTL_EXIT_OK;
-		/* Nothing new yet: wait for an event or half a second. */
+			break;
+		/* Nothing new yet: wait for growth, an event or 0.5 s. */
 		loom_error_clear(&err);
-		if (rpcclient_next(c, 500, &msg, &err) == 1)
+		if (rpcclient_next(c, wake == -1 || r.wd == -1 ? 500 : -1,
+		    &msg, &err) == 1) {
+			if (logread_is_end(&r, msg))
+				logread_ended(&r);
 			json_decref(msg);
+		}
+		logread_wake_clear(c);
 		if (err.set) {
+			logread_close(&r);
 			output_fail("%s", err.message);
 			return LOOMCTL_EXIT_FAILED;
 		}
 	}
+	logread_close(&r);
+	return LOOMCTL_EXIT_OK;
 }
 
 /* The step called name, or NULL after an error with "did you mean". */

@@ -58,6 +58,13 @@ extern char **environ;
  */
 #define CMD_RUN_HOLD_MAX	(64 * 1024)
 
+/*
+ * Past this much live output of one stream, its log file is read instead
+ * (log.open): a flood costs neither base64 nor JSON, and the daemon sends
+ * nothing more of it. Short output stays live, with no extra round trip.
+ */
+#define CMD_RUN_FILE_AFTER	(256 * 1024)
+
 /* Output of one step (or loop item) on its way to the terminal. */
 struct cmd_run_stream {
 	char *step;
@@ -67,7 +74,9 @@ struct cmd_run_stream {
 	char *partial;		/* an unfinished line */
 	size_t plen;
 	long long next;		/* log offset of the next unseen byte */
-	bool gap;		/* live output stopped: read the log instead */
+	long long live;		/* bytes received in run.output */
+	bool gap;		/* no live output: read the log instead */
+	struct logread log;	/* its log, while gap */
 	char *prefix;		/* "[step] " with its colours */
 	size_t prefixlen;
 };
@@ -321,6 +330,7 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 	memset(s, 0, sizeof *s);
 	s->step = xstrdup(step);
 	s->item = item;
+	logread_init(&s->log, v->run, s->step, item, 0);
 	return s;
 }
 
@@ -449,6 +459,11 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 	/* The rest of a line already begun: no prefix. */
 	if (v->open == s && p < end) {
 		nl = memchr(p, '\n', (size_t)(end - p));
+		if (nl == NULL && !flush) {
+			/* All of it continues the line: no copy. */
+			fwrite(p, 1, (size_t)(end - p), stdout);
+			return;
+		}
 		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
 		memcpy(cmd_run_room(v, o, n), p, n);
 		o += n;
@@ -513,6 +528,12 @@ cmd_run_output(struct cmd_run_view *v, json_t *params)
 	if (off + (long long)len > s->next)
 		s->next = off + (long long)len;
 	free(data);
+	s->live += (long long)len;
+	if (s->live >= CMD_RUN_FILE_AFTER && s->log.file ==
+	    LOGREAD_FILE_UNTRIED) {
+		s->gap = true;
+		cmd_run_read_log(v, s);
+	}
 }
 
 /* A gapped stream's log, as log.read hands it out. */
@@ -534,16 +555,17 @@ static void
 cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 {
 	struct cmd_run_piece pc = { v, s };
-	struct logread r = { v->run, s->step, s->item, s->next, 512 * 1024 };
 	struct loom_error err;
 	int rc;
 
 	loom_error_clear(&err);
-	rc = logread_drain(v->c, &r, cmd_run_log_piece, &pc, NULL, &err);
-	s->next = r.offset;
-	if (rc == 1)
+	s->log.offset = s->next;
+	rc = logread_drain(v->c, &s->log, cmd_run_log_piece, &pc, NULL, &err);
+	s->next = s->log.offset;
+	if (rc == 1) {
 		s->gap = false;
-	else if (rc == -1)
+		logread_close(&s->log);
+	} else if (rc == -1)
 		cmd_run_lost(v, s, err.message);
 }
 
@@ -570,6 +592,7 @@ cmd_run_lost(struct cmd_run_view *v, struct cmd_run_stream *s,
 		    s->step);
 	v->lost = true;
 	s->gap = false;
+	logread_close(&s->log);
 }
 
 /*
@@ -581,39 +604,53 @@ cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
 {
 	struct cmd_run_stream *s;
 
-	if ((s = cmd_run_stream_of(v, params)) == NULL)
+	/* A gap sent before we took the log file changes nothing. */
+	if ((s = cmd_run_stream_of(v, params)) == NULL || s->gap)
 		return;
 	s->gap = true;
 	cmd_run_read_log(v, s);
 }
 
 /*
- * Read the logs of gapped streams. A gap stays open until its log is
- * complete: the daemon sends no more live output of that stream. With
- * to_eof (the step or the run has finished, so the log is complete),
- * read each to its end.
+ * Read a gapped stream whose step has ended to the end of its log. The
+ * daemon says the log is complete at once; should it not (log.read),
+ * ask again for a while before saying that output is missing.
+ */
+static void
+cmd_run_read_to_end(struct cmd_run_view *v, struct cmd_run_stream *s)
+{
+	struct timespec pause = { 0, 10000000L };
+	int tries;
+
+	logread_ended(&s->log);
+	cmd_run_read_log(v, s);
+	for (tries = 0; s->gap; tries++) {
+		if (tries == 1000) {
+			cmd_run_lost(v, s, "the daemon never said its log "
+			    "was complete");
+			break;
+		}
+		nanosleep(&pause, NULL);
+		cmd_run_read_log(v, s);
+	}
+}
+
+/*
+ * Read the logs of gapped streams: what they hold so far, or, with
+ * to_eof (the run has finished, so every log is complete), to the end.
  */
 static void
 cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
 {
-	struct timespec pause = { 0, 10000000L };
 	size_t i;
-	int tries;
 
 	for (i = 0; i < v->nstreams; i++) {
 		struct cmd_run_stream *s = &v->streams[i];
 
-		if (s->gap)
+		if (s->gap && to_eof)
+			cmd_run_read_to_end(v, s);
+		else if (s->gap)
 			cmd_run_read_log(v, s);
-		for (tries = 0; to_eof && s->gap; tries++) {
-			if (tries == 1000) {
-				cmd_run_lost(v, s, "the daemon never said "
-				    "its log was complete");
-				break;
-			}
-			nanosleep(&pause, NULL);
-			cmd_run_read_log(v, s);
-		}
 	}
 }
 
@@ -700,7 +737,7 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	if (state == NULL || (s = cmd_run_stream_of(v, params)) == NULL)
 		return;
 	if (s->gap)
-		cmd_run_poll_gaps(v, true);
+		cmd_run_read_to_end(v, s);
 	cmd_run_write(v, s, (const unsigned char *)"", 0, true);
 	cmd_run_label(s, label, sizeof label);
 	cmd_run_clear_progress(v);
@@ -821,9 +858,10 @@ cmd_run_attached(struct cmd_run_view *v)
 				output_error(&err, stderr);
 			json_decref(res);
 		}
+		/* A followed log file wakes us when it grows; else poll. */
 		timeout = v->progress ? 500 : -1;
 		for (i = 0; i < v->nstreams; i++) {
-			if (v->streams[i].gap)
+			if (v->streams[i].gap && v->streams[i].log.wd == -1)
 				timeout = 100;
 		}
 		loom_error_clear(&err);
@@ -835,6 +873,7 @@ cmd_run_attached(struct cmd_run_view *v)
 			return LOOMCTL_EXIT_FAILED;
 		}
 		if (rc == 0) {
+			logread_wake_clear(v->c);
 			cmd_run_poll_gaps(v, false);
 			cmd_run_draw_progress(v);
 			fflush(stdout);
@@ -991,6 +1030,7 @@ cmd_run_view_free(struct cmd_run_view *v)
 		free(v->streams[i].item_name);
 		free(v->streams[i].partial);
 		free(v->streams[i].prefix);
+		logread_close(&v->streams[i].log);
 	}
 	free(v->obuf);
 	free(v->streams);
@@ -1060,6 +1100,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 
 	cmd_run_catch_signals();
+	(void)logread_wake_fd(v.c);
 	v.progress = output_is_tty(stdout) && !o.no_progress;
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
 	cmd_run_header(&v, res, pr.nselected);

@@ -10,6 +10,11 @@
  * socket and the daemon's pid, and a wait for notifications that hears nothing for that long asks
  * daemon.ping: a daemon that answers is alive however long a run takes,
  * one that does not (stopped, hung) ends the wait.
+ *
+ * Reads use recvmsg: descriptors the daemon passes (log.open) are kept
+ * in arrival order for rpcclient_take_fd. The daemon sends one with a
+ * byte that comes no later than the reply it belongs to, so it is here
+ * when that reply is.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -30,6 +35,9 @@
 #include "common/xmalloc.h"
 #include "loomctl/rpcclient.h"
 
+/* Descriptors held until taken; more are closed on arrival. */
+#define RPCCLIENT_MAX_FDS	16
+
 struct rpcclient {
 	int fd;
 	long long next_id;
@@ -42,6 +50,10 @@ struct rpcclient {
 	pid_t peer_pid;		/* the daemon's pid (SO_PEERCRED) */
 	int timeout_ms;		/* reply and silence limit; 0: none */
 	uint64_t last_rx_ms;	/* when bytes last arrived */
+	int fds[RPCCLIENT_MAX_FDS];	/* received, not taken yet */
+	size_t nfds;
+	bool fds_lost;		/* one did not fit (MSG_CTRUNC, full) */
+	int wake_fd;		/* rpcclient_next returns on it; owned */
 };
 
 /* rpcclient_read's results besides -1. */
@@ -55,7 +67,8 @@ struct rpcclient {
 static int	rpcclient_send(struct rpcclient *c, const json_t *msg,
 		    struct loom_error *err);
 static int	rpcclient_read(struct rpcclient *c, int timeout_ms,
-		    struct loom_error *err);
+		    bool wake, struct loom_error *err);
+static ssize_t	rpcclient_recv(struct rpcclient *c);
 static int	rpcclient_take(struct rpcclient *c, json_t **msg,
 		    struct loom_error *err);
 static bool	rpcclient_is_b64(unsigned char ch);
@@ -127,6 +140,7 @@ rpcclient_new(int fd)
 	c->queue = json_array();
 	c->rbuf = xmalloc(RPCCLIENT_READ_SIZE);
 	c->last_rx_ms = rpcclient_now_ms();
+	c->wake_fd = -1;
 	return c;
 }
 
@@ -153,6 +167,10 @@ rpcclient_free(struct rpcclient *c)
 		return;
 	if (c->fd != -1)
 		close(c->fd);
+	while (c->nfds > 0)
+		close(c->fds[--c->nfds]);
+	if (c->wake_fd != -1)
+		close(c->wake_fd);
 	jsonrpc_framer_free(c->framer);
 	json_decref(c->queue);
 	json_decref(c->error_data);
@@ -209,14 +227,89 @@ rpcclient_send(struct rpcclient *c, const json_t *msg, struct loom_error *err)
 }
 
 /*
- * Wait up to timeout_ms for bytes and feed them to the framer. Returns
- * RPCCLIENT_BYTES, RPCCLIENT_TIMEOUT, RPCCLIENT_SIGNAL, or -1 with err
- * set on EOF or failure.
+ * Read what the socket holds into c->rbuf, keeping passed descriptors.
+ * A descriptor beyond RPCCLIENT_MAX_FDS is closed and counts as lost.
+ */
+static ssize_t
+rpcclient_recv(struct rpcclient *c)
+{
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int) * RPCCLIENT_MAX_FDS)];
+	} cm;
+	struct msghdr mh;
+	struct cmsghdr *h;
+	struct iovec iov = { c->rbuf, RPCCLIENT_READ_SIZE };
+	size_t i, n;
+	ssize_t got;
+	int fd;
+
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = sizeof cm.buf;
+	got = recvmsg(c->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (got == -1 && errno == ENOTSOCK)
+		return read(c->fd, c->rbuf, RPCCLIENT_READ_SIZE);
+	if (got > 0 && (mh.msg_flags & MSG_CTRUNC))
+		c->fds_lost = true;
+	for (h = got > 0 ? CMSG_FIRSTHDR(&mh) : NULL; h != NULL;
+	    h = CMSG_NXTHDR(&mh, h)) {
+		if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (i = 0; i < n; i++) {
+			memcpy(&fd, CMSG_DATA(h) + i * sizeof(int), sizeof fd);
+			if (c->nfds < RPCCLIENT_MAX_FDS)
+				c->fds[c->nfds++] = fd;
+			else {
+				close(fd);
+				c->fds_lost = true;
+			}
+		}
+	}
+	return got;
+}
+
+/* The oldest descriptor the daemon passed, or -1; the caller owns it. */
+int
+rpcclient_take_fd(struct rpcclient *c)
+{
+	int fd;
+
+	if (c->nfds == 0)
+		return -1;
+	fd = c->fds[0];
+	memmove(c->fds, c->fds + 1, --c->nfds * sizeof c->fds[0]);
+	return fd;
+}
+
+void
+rpcclient_set_wake_fd(struct rpcclient *c, int fd)
+{
+	if (c->wake_fd != -1)
+		close(c->wake_fd);
+	c->wake_fd = fd;
+}
+
+int
+rpcclient_wake_fd(const struct rpcclient *c)
+{
+	return c->wake_fd;
+}
+
+/*
+ * Wait up to timeout_ms for bytes and feed them to the framer; with
+ * wake, also for the wake fd (RPCCLIENT_SIGNAL when it is readable).
+ * Returns RPCCLIENT_BYTES, RPCCLIENT_TIMEOUT, RPCCLIENT_SIGNAL, or -1
+ * with err set on EOF or failure.
  */
 static int
-rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
+rpcclient_read(struct rpcclient *c, int timeout_ms, bool wake,
+    struct loom_error *err)
 {
-	struct pollfd pfd;
+	struct pollfd pfd[2];
 	ssize_t n;
 	int rc;
 
@@ -225,10 +318,13 @@ rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
 		    "connection");
 		return -1;
 	}
-	pfd.fd = c->fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	rc = poll(&pfd, 1, timeout_ms);
+	pfd[0].fd = c->fd;
+	pfd[0].events = POLLIN;
+	pfd[0].revents = 0;
+	pfd[1].fd = wake ? c->wake_fd : -1;
+	pfd[1].events = POLLIN;
+	pfd[1].revents = 0;
+	rc = poll(pfd, pfd[1].fd != -1 ? 2 : 1, timeout_ms);
 	if (rc == -1 && errno == EINTR)
 		return RPCCLIENT_SIGNAL;
 	if (rc == -1) {
@@ -237,7 +333,9 @@ rpcclient_read(struct rpcclient *c, int timeout_ms, struct loom_error *err)
 	}
 	if (rc == 0)
 		return RPCCLIENT_TIMEOUT;
-	n = read(c->fd, c->rbuf, RPCCLIENT_READ_SIZE);
+	if (pfd[0].revents == 0)
+		return RPCCLIENT_SIGNAL;	/* the wake fd */
+	n = rpcclient_recv(c);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return RPCCLIENT_SIGNAL;
 	if (n <= 0) {
@@ -380,7 +478,7 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 				    c->last_rx_ms : sent) +
 				    (uint64_t)c->timeout_ms;
 			rc = rpcclient_read(c, rpcclient_wait_ms(deadline),
-			    err);
+			    false, err);
 			if (rc == -1)
 				return NULL;
 			if (rc == RPCCLIENT_TIMEOUT) {
@@ -471,7 +569,7 @@ rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
 			}
 		}
 		rc = rpcclient_read(c, rpcclient_wait_ms(alive < deadline ?
-		    alive : deadline), err);
+		    alive : deadline), true, err);
 		if (rc == -1)
 			return -1;
 		if (rc == RPCCLIENT_SIGNAL || (rc == RPCCLIENT_TIMEOUT &&

@@ -54,4 +54,18 @@ json_t *rpcclient_error_data(const struct rpcclient *c);
 int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
     struct loom_error *err);
 
+/*
+ * A descriptor rpcclient_next also waits on (readable: it returns 0, as
+ * on a timeout); -1 for none. c takes it over (closes it when replaced
+ * or freed). rpcclient_wake_fd: the one set, or -1.
+ */
+void rpcclient_set_wake_fd(struct rpcclient *c, int fd);
+int rpcclient_wake_fd(const struct rpcclient *c);
+
+/*
+ * The oldest descriptor the daemon passed with SCM_RIGHTS (log.open), or
+ * -1 when none arrived. The caller owns it.
+ */
+int rpcclient_take_fd(struct rpcclient *c);
+
 #endif

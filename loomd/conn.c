@@ -10,8 +10,17 @@
  * reading stopped, closed once written or after CONN_FLUSH_TIMEOUT) ->
  * dead (bufferevent disabled, freed by loomd_defer_free after the current
  * loop pass). Nothing here frees a connection from its own callback.
+ *
+ * Descriptors (log.open) travel with SCM_RIGHTS. While one waits, the
+ * bufferevent stops writing and conn_fds_cb sends the first queued bytes
+ * itself with the descriptors attached, so they reach the peer with a
+ * byte that comes no later than the reply queued after them; then the
+ * bufferevent writes the rest as usual.
  */
+#include <sys/socket.h>
 #include <sys/types.h>
+
+#include <errno.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,12 +43,21 @@
 /* Seconds a closing connection may take to accept its last reply. */
 #define CONN_FLUSH_TIMEOUT	5
 
+/* Descriptors waiting to be passed at once; more are refused. */
+#define CONN_MAX_FDS		8
+
+/* Bytes sent with the descriptors; the bufferevent sends the rest. */
+#define CONN_FDS_CHUNK		(64 * 1024)
+
 struct conn {
 	struct loomd *loomd;
 	struct bufferevent *bev;
 	struct rpc_client *client;
 	struct jsonrpc_framer *framer;
 	struct event *ev_flush;		/* CONN_FLUSH_TIMEOUT while closing */
+	struct event *ev_fds;		/* socket writable: pass fds */
+	int fds[CONN_MAX_FDS];		/* waiting for conn_fds_cb */
+	size_t nfds;
 	bool closing;
 	bool dead;
 };
@@ -49,6 +67,9 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg);
 static int conn_send(void *ctx, const char *text, size_t len);
+static int conn_send_fd(void *ctx, int fd);
+static void conn_fds_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_fds_close(struct conn *conn);
 static size_t conn_queued(void *ctx);
 static void conn_close(void *ctx, bool flush);
 static void conn_finish(struct conn *conn);
@@ -59,6 +80,7 @@ static const struct rpc_transport conn_transport = {
 	.send = conn_send,
 	.queued = conn_queued,
 	.close = conn_close,
+	.send_fd = conn_send_fd,
 };
 
 /* Take over an accepted, credential-checked socket. */
@@ -80,6 +102,7 @@ conn_create(struct loomd *loomd, int fd, uid_t uid, pid_t pid)
 	}
 	conn->framer = jsonrpc_framer_create(LOOM_MAX_LINE);
 	conn->ev_flush = evtimer_new(loomd->base, conn_flush_timeout_cb, conn);
+	conn->ev_fds = event_new(loomd->base, fd, EV_WRITE, conn_fds_cb, conn);
 	snprintf(peer, sizeof peer, "pid %ld", (long)pid);
 	conn->client = rpc_client_create(loomd, &conn_transport, conn, uid, pid,
 	    peer);
@@ -205,6 +228,91 @@ conn_send(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
+/* Hold fd until conn_fds_cb sends it with the next queued bytes. */
+static int
+conn_send_fd(void *ctx, int fd)
+{
+	struct conn *conn = ctx;
+
+	if (conn->dead || conn->closing || conn->nfds == CONN_MAX_FDS) {
+		close(fd);
+		return -1;
+	}
+	conn->fds[conn->nfds++] = fd;
+	if (conn->nfds == 1) {
+		bufferevent_disable(conn->bev, EV_WRITE);
+		event_add(conn->ev_fds, NULL);
+	}
+	return 0;
+}
+
+/* Close the descriptors not passed (or passed: the peer has copies). */
+static void
+conn_fds_close(struct conn *conn)
+{
+	size_t i;
+
+	for (i = 0; i < conn->nfds; i++)
+		close(conn->fds[i]);
+	conn->nfds = 0;
+}
+
+/*
+ * The socket takes bytes: send the first queued ones (a blank line,
+ * which readers skip, when none is queued) with the descriptors.
+ */
+static void
+conn_fds_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+	struct evbuffer *out = bufferevent_get_output(conn->bev);
+	union {
+		struct cmsghdr hdr;
+		char buf[CMSG_SPACE(sizeof(int) * CONN_MAX_FDS)];
+	} cm;
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct iovec iov;
+	size_t len = evbuffer_get_length(out);
+	ssize_t n;
+
+	(void)what;
+	if (conn->dead || conn->nfds == 0)
+		return;
+	if (len == 0)
+		evbuffer_add(out, "\n", 1);
+	len = len == 0 ? 1 : len < CONN_FDS_CHUNK ? len : CONN_FDS_CHUNK;
+	iov.iov_base = evbuffer_pullup(out, (ssize_t)len);
+	iov.iov_len = len;
+	memset(&mh, 0, sizeof mh);
+	memset(&cm, 0, sizeof cm);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cm.buf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * conn->nfds);
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * conn->nfds);
+	memcpy(CMSG_DATA(c), conn->fds, sizeof(int) * conn->nfds);
+	n = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+		event_add(conn->ev_fds, NULL);
+		return;
+	}
+	conn_fds_close(conn);
+	if (n == -1) {
+		rpc_client_close(conn->client, strerror(errno), false);
+		conn_finish(conn);
+		return;
+	}
+	/* The bufferevent keeps its output's front frozen but to itself. */
+	evbuffer_unfreeze(out, 1);
+	evbuffer_drain(out, (size_t)n);
+	evbuffer_freeze(out, 1);
+	bufferevent_enable(conn->bev, EV_WRITE);
+}
+
 static size_t
 conn_queued(void *ctx)
 {
@@ -244,6 +352,8 @@ conn_finish(struct conn *conn)
 	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	bufferevent_setcb(conn->bev, NULL, NULL, NULL, NULL);
 	evtimer_del(conn->ev_flush);
+	event_del(conn->ev_fds);
+	conn_fds_close(conn);
 	if (!conn->client->dead)
 		rpc_client_close(conn->client, "closed", false);
 	loomd_defer_free(conn->loomd, conn_free, conn);
@@ -257,6 +367,7 @@ conn_free(void *arg)
 	rpc_client_free(conn->client);
 	bufferevent_free(conn->bev);
 	event_free(conn->ev_flush);
+	event_free(conn->ev_fds);
 	jsonrpc_framer_free(conn->framer);
 	free(conn);
 }

@@ -105,6 +105,11 @@ struct loomd {
 	size_t nclients;		/* live clients */
 	uint64_t next_client_id;
 
+	/* How step output reached clients (daemon.status "output"). */
+	uint64_t log_fds;		/* log files passed by log.open */
+	uint64_t log_read_bytes;	/* bytes answered by log.read */
+	uint64_t output_event_bytes;	/* bytes sent in run.output */
+
 	bool stopping;			/* shutdown begun */
 	bool exiting;			/* leave the loop after this pass */
 	int exit_status;

@@ -2,7 +2,8 @@
 /*
  * Subscriptions and event fan-out. Each client carries a short list of
  * entries: subscriptions (a run id) and gap marks (run, step, item: live
- * output stopped for that stream after the client fell behind). Lists
+ * output stopped for that stream after the client fell behind, or after
+ * it took the stream's log file with log.open). Lists
  * are walked linearly: a client follows a handful of runs, and a daemon
  * has at most LOOM_MAX_CLIENTS clients. Every event is encoded once and
  * the same text is queued for each receiver.
@@ -237,9 +238,27 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 			if (text == NULL)
 				return;
 		}
-		rpc_client_send_text(c, text, textlen);
+		if (rpc_client_send_text(c, text, textlen) == 0)
+			loomd->output_event_bytes += len;
 	}
 	free(text);
+}
+
+/* Stop live output of one stream for client (log.open). */
+void
+notify_output_off(struct rpc_client *client, const char *run_id,
+    const char *step, long item)
+{
+	struct notify_sub **sp, *off;
+
+	sp = notify_find(client, run_id, step, item);
+	if (*sp != NULL)
+		return;
+	off = xcalloc(1, sizeof *off);
+	off->run = xstrdup(run_id);
+	off->step = xstrdup(step);
+	off->item = item;
+	*sp = off;
 }
 
 /* Forget the gap marks of a finished stream. */

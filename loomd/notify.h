@@ -68,6 +68,14 @@ void notify_output(struct loomd *loomd, const char *run_id, const char *step,
 void notify_output_end(struct loomd *loomd, const char *run_id,
     const char *step, long item);
 
+/*
+ * No more run.output of stream (run_id, step, item) for client, and no
+ * run.output_gap either: it reads the stream's log file itself (log.open).
+ * Lasts until notify_output_end.
+ */
+void notify_output_off(struct rpc_client *client, const char *run_id,
+    const char *step, long item);
+
 /* Send method/params to every live client, subscribed or not. params stolen. */
 void notify_broadcast(struct loomd *loomd, const char *method, json_t *params);
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -188,6 +189,17 @@ rpc_client_send(struct rpc_client *client, const json_t *msg)
 	rc = rpc_client_send_text(client, text, len);
 	free(text);
 	return rc;
+}
+
+/* Pass a descriptor to the peer, before the reply that follows. */
+int
+rpc_client_send_fd(struct rpc_client *client, int fd)
+{
+	if (client->dead || client->transport->send_fd == NULL) {
+		close(fd);
+		return -1;
+	}
+	return client->transport->send_fd(client->ctx, fd);
 }
 
 /* An id as text for the log ("7", "\"abc\"", "null"); owned. */

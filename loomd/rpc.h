@@ -53,6 +53,14 @@ struct rpc_transport {
 	 * true (close after reply), at once otherwise.
 	 */
 	void (*close)(void *ctx, bool flush);
+	/*
+	 * Pass an open file descriptor to the peer (SCM_RIGHTS), taking it
+	 * over: it travels with a byte queued no later than the next text
+	 * sent, so it arrives before or with the reply that follows. NULL
+	 * for a transport that cannot carry descriptors (WebSocket).
+	 * Returns 0, or -1 (fd closed) when it cannot be passed.
+	 */
+	int (*send_fd)(void *ctx, int fd);
 };
 
 /*
@@ -167,6 +175,13 @@ void rpc_client_free(struct rpc_client *client);
  * over LOOM_MAX_CLIENT_QUEUED (common/protocol.h) is closed.
  */
 int rpc_client_send(struct rpc_client *client, const json_t *msg);
+
+/*
+ * Pass fd to client ahead of the reply its handler is about to return
+ * (log.open). Takes fd over. Returns 0, or -1 (fd closed) when the
+ * client is dead or its transport cannot carry descriptors.
+ */
+int rpc_client_send_fd(struct rpc_client *client, int fd);
 /* Send an already encoded JSON text (no newline). Same rules. */
 int rpc_client_send_text(struct rpc_client *client, const char *text,
     size_t len);

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Runs as seen from outside: the run record (JSON), the summaries of
- * run.list, run.status and log.read. See run-int.h.
+ * run.list, run.status, log.read and log.open. See run-int.h.
  */
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -471,59 +475,73 @@ run_log_empty(uint64_t offset, bool eof)
 	    (json_int_t)offset, "next", (json_int_t)offset, "eof", eof);
 }
 
-/* log.read. */
-json_t *
-run_log_read(struct loomd *loomd, const char *id, const char *step,
-    long item, uint64_t offset, size_t max, struct rpc_error *rerr)
+/*
+ * The log file of unit (step, item) of run id: its path (owned; NULL when
+ * the unit has not started or no log is named) and the unit's state.
+ * -1 with rerr set for an unknown run, step or item.
+ */
+static int
+run_log_path(struct loomd *loomd, const char *id, const char *step,
+    long item, char **path, enum run_state_kind *state,
+    struct rpc_error *rerr)
 {
 	struct loom_error err;
 	struct run *r;
-	json_t *rec, *res;
-	/* A recorded run's logs are complete. */
-	enum run_state_kind state = RUNSTATE_SUCCEEDED;
-	char *dir, *name = NULL, *path, *data, *b64;
-	size_t len;
-	bool eof, loop = false;
+	json_t *rec;
+	char *dir, *name = NULL;
+	bool loop = false;
 	int found;
 
+	*path = NULL;
+	/* A recorded run's logs are complete. */
+	*state = RUNSTATE_SUCCEEDED;
 	r = run_find(loomd, id);
 	if (r != NULL) {
 		dir = xstrdup(r->dir);
-		found = run_log_live(r, step, item, &name, &state, &loop);
+		found = run_log_live(r, step, item, &name, state, &loop);
 	} else {
 		dir = record_index_find(loomd->state_dir, id);
 		if (dir == NULL) {
 			rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack(
 			    "{s:s}", "run", id), "no such run: %s", id);
-			return NULL;
+			return -1;
 		}
 		loom_error_clear(&err);
 		rec = record_read(dir, &err);
 		found = run_log_recorded(rec, step, item, &name);
 		json_decref(rec);
 	}
-	if (found == -1) {
-		if (item >= 0)
-			rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack(
-			    "{s:s}", "step", step), "run %s has no item %ld of "
-			    "step %s", id, item, step);
-		else
-			rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack(
-			    "{s:s}", "step", step), "run %s has no step %s%s",
-			    id, step, loop ? " (a loop step: give an item)" :
-			    "");
-		free(dir);
-		return NULL;
-	}
-	eof = runstate_is_final(state);
-	if (state == RUNSTATE_PENDING || name == NULL) {
-		free(name);
-		free(dir);
-		return run_log_empty(offset, eof);
-	}
-	path = xasprintf("%s/%s", dir, name);
+	if (found == -1 && item >= 0)
+		rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack("{s:s}", "step",
+		    step), "run %s has no item %ld of step %s", id, item, step);
+	else if (found == -1)
+		rpc_error_set(rerr, LOOM_ERR_NO_STEP, json_pack("{s:s}", "step",
+		    step), "run %s has no step %s%s", id, step, loop ?
+		    " (a loop step: give an item)" : "");
+	if (found != -1 && *state != RUNSTATE_PENDING && name != NULL)
+		*path = xasprintf("%s/%s", dir, name);
 	free(name);
 	free(dir);
+	return found == -1 ? -1 : 0;
+}
+
+/* log.read. */
+json_t *
+run_log_read(struct loomd *loomd, const char *id, const char *step,
+    long item, uint64_t offset, size_t max, struct rpc_error *rerr)
+{
+	struct loom_error err;
+	enum run_state_kind state;
+	json_t *res;
+	char *path, *data, *b64;
+	size_t len;
+	bool eof;
+
+	if (run_log_path(loomd, id, step, item, &path, &state, rerr) == -1)
+		return NULL;
+	eof = runstate_is_final(state);
+	if (path == NULL)
+		return run_log_empty(offset, eof);
 	loom_error_clear(&err);
 	data = steplog_read(path, offset, max, &len, &err);
 	if (data == NULL) {
@@ -538,6 +556,7 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 		return NULL;
 	}
 	free(path);
+	loomd->log_read_bytes += len;
 	b64 = steplog_base64(data, len);
 	free(data);
 	res = json_pack("{s:s, s:I, s:I, s:b}", "data", b64, "offset",
@@ -545,4 +564,46 @@ run_log_read(struct loomd *loomd, const char *id, const char *step,
 	    eof && len < max);
 	free(b64);
 	return res;
+}
+
+/*
+ * log.open: pass the log file to client. Live output of a unfinished
+ * stream stops for this client: it reads the file from now on.
+ */
+json_t *
+run_log_open(struct loomd *loomd, struct rpc_client *client, const char *id,
+    const char *step, long item, struct rpc_error *rerr)
+{
+	enum run_state_kind state;
+	struct stat sb;
+	char *path;
+	bool complete;
+	int fd = -1;
+
+	if (run_log_path(loomd, id, step, item, &path, &state, rerr) == -1)
+		return NULL;
+	complete = runstate_is_final(state);
+	if (path != NULL &&
+	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1 &&
+	    errno != ENOENT) {
+		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s, s:i}",
+		    "path", path, "errno", errno), "cannot open %s: %s", path,
+		    strerror(errno));
+		free(path);
+		return NULL;
+	}
+	free(path);
+	sb.st_size = 0;
+	if (fd != -1 && (fstat(fd, &sb) == -1 || !S_ISREG(sb.st_mode))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd != -1 && rpc_client_send_fd(client, fd) == 0) {
+		loomd->log_fds++;
+		if (!complete)
+			notify_output_off(client, id, step, item);
+	} else
+		fd = -1;
+	return json_pack("{s:b, s:I, s:b}", "fd", fd != -1, "size",
+	    (json_int_t)sb.st_size, "complete", complete);
 }

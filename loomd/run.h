@@ -82,6 +82,17 @@ json_t *run_log_read(struct loomd *loomd, const char *id, const char *step,
     long item, uint64_t offset, size_t max, struct rpc_error *err);
 
 /*
+ * log.open: pass the log file of step (item as for run_log_read) of run
+ * id to client as a descriptor, read-only, ahead of the reply:
+ * {"fd","size","complete"}. "fd" is false when there is no file yet (the
+ * step has printed nothing) or the transport cannot carry descriptors.
+ * When the step still runs, the client gets no more run.output of it.
+ * Errors as for run_log_read.
+ */
+json_t *run_log_open(struct loomd *loomd, struct rpc_client *client,
+    const char *id, const char *step, long item, struct rpc_error *err);
+
+/*
  * The log file name of step number step (its index in the pipeline) named
  * name (item >= 0 for a loop item). Owned. run_log_name_old: the name a
  * record written by an older loomd implies (it has no "log" field).

@@ -14,7 +14,8 @@
 #
 # Each round: the step prints 1,000,000 numbered lines (14 MB, more than
 # the daemon queues for one client), pauses 4 s and prints "abc...z"; the
-# reader stalls 3 s. Passes when every line came, in order, the last
+# reader stalls 3 s. loomctl follows the step's log file (log.open);
+# LOOMCTL_NO_LOG_FILE=1 in the environment stresses the log.read path. Passes when every line came, in order, the last
 # piece too, and loomctl exited 0.
 . "$(dirname "$0")/integration/lib.sh"
 

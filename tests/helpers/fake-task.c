@@ -11,6 +11,7 @@
  *   fake-task segv              die of SIGSEGV
  *   fake-task env NAME          print the value of NAME (or "<unset>")
  *   fake-task cwd               print the working directory
+ *   fake-task wait-file FILE    flush stdout, then wait until FILE exists
  * Commands can be chained: fake-task print 10 exit 3
  */
 #include <signal.h>
@@ -97,6 +98,10 @@ main(int argc, char **argv)
 		} else if (strcmp(cmd, "term-marker") == 0) {
 			marker = arg;
 			signal(SIGTERM, on_term);
+		} else if (strcmp(cmd, "wait-file") == 0) {
+			fflush(stdout);
+			while (access(arg, F_OK) != 0)
+				sleep_ms(20);
 		} else if (strcmp(cmd, "env") == 0) {
 			const char *v = getenv(arg);
 			printf("%s\n", v != NULL ? v : "<unset>");

@@ -124,6 +124,21 @@ def fill(value, subst):
     return value
 
 
+def passed_log(c, result):
+    """log.open: the log file came with the reply and holds the log."""
+    if not result.get("fd") or not c.fds:
+        return ["no log file came with the reply"]
+    fd = c.fds.pop(0)
+    try:
+        data = os.pread(fd, 4096, 0)
+    finally:
+        os.close(fd)
+    if not data.startswith(b"step a writes") or len(data) != result["size"]:
+        return ["the passed file holds %r (size %d)" % (data,
+                                                         result["size"])]
+    return []
+
+
 def daemon(schema, sock, folder):
     c = rpc.Client(sock, timeout=60)
     subst = {"@FILE@": folder + "/experiment.yml", "@DIR@": folder,
@@ -149,6 +164,8 @@ def daemon(schema, sock, folder):
                             (code, reply["error"]["message"], name))
         else:
             errs += check(method["result"], reply["result"], schema)
+            if name == "log.open":
+                errs += passed_log(c, reply["result"])
         for e in errs:
             print("FAIL %s: %s" % (name, e))
             bad += 1

@@ -42,9 +42,23 @@ class Client:
         self.buf = b""
         self.next_id = 1
         self.notifications = []
+        self.fds = []           # descriptors passed with SCM_RIGHTS
 
     def close(self):
         self.sock.close()
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+    def _recv(self, size):
+        """recv that keeps descriptors the daemon passes (log.open)."""
+        data, anc, _, _ = self.sock.recvmsg(
+            size, socket.CMSG_SPACE(16 * 4))
+        for level, kind, payload in anc:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                n = len(payload) - len(payload) % 4
+                self.fds += list(memoryview(payload)[:n].cast("i"))
+        return data
 
     def send_raw(self, data):
         """Send bytes exactly as given."""
@@ -65,7 +79,7 @@ class Client:
                 raise socket.timeout("no complete line in %.1f s" % timeout)
             self.sock.settimeout(left)
             try:
-                chunk = self.sock.recv(65536)
+                chunk = self._recv(65536)
             except ConnectionResetError:
                 chunk = b""
             if not chunk:

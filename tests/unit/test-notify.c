@@ -192,6 +192,33 @@ test_notify_output_bytes(void **state)
 	json_decref(m);
 }
 
+/* A client that took a stream's log file gets no more of its output. */
+static void
+test_notify_output_off(void **state)
+{
+	struct world *w = *state;
+	json_t *m;
+
+	notify_subscribe(w->a, "r1");
+	notify_subscribe(w->b, "r1");
+	notify_output_off(w->a, "r1", "train", -1);
+	notify_output_off(w->a, "r1", "train", -1);	/* harmless */
+	notify_output(&w->loomd, "r1", "train", -1, 0, "abc", 3);
+	notify_output(&w->loomd, "r1", "other", -1, 0, "x", 1);
+	assert_int_equal(w->fa.sent.n, 1);	/* "other" only, no gap */
+	m = sent(&w->fa, 0);
+	assert_string_equal(method_of(m), "run.output");
+	assert_string_equal(json_string_value(json_object_get(
+	    json_object_get(m, "params"), "step")), "other");
+	json_decref(m);
+	assert_int_equal(w->fb.sent.n, 2);
+	assert_int_equal(w->loomd.output_event_bytes, 3 + 1 + 1);
+	/* Another stream of the same name starts live again. */
+	notify_output_end(&w->loomd, "r1", "train", -1);
+	notify_output(&w->loomd, "r1", "train", -1, 0, "d", 1);
+	assert_int_equal(w->fa.sent.n, 2);
+}
+
 static void
 test_notify_output_gap(void **state)
 {
@@ -300,6 +327,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_notify_subscriptions,
 		    world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_notify_output_bytes,
+		    world_setup, world_teardown),
+		cmocka_unit_test_setup_teardown(test_notify_output_off,
 		    world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_notify_output_gap,
 		    world_setup, world_teardown),
