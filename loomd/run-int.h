@@ -93,6 +93,7 @@ struct run {
 	struct pipeline *p;
 	struct graph *g;
 	struct sched *s;
+	struct executor *ex;		/* where its units run */
 	bool *selected;
 	struct run_step **by_index;	/* pipeline step -> run step or NULL */
 	struct run_step *steps;		/* selected, in execution order */

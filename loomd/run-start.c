@@ -244,6 +244,13 @@ run_check_env(json_t *env, struct rpc_error *rerr)
 	return 0;
 }
 
+/* The executor of kind: the local one unless slurm. */
+static struct executor *
+run_executor(struct loomd *loomd, enum executor_kind kind)
+{
+	return kind == EXECUTOR_SLURM ? loomd->slurm : loomd->executor;
+}
+
 /* Workers: max_workers asked for, else the file's, else the CPUs. */
 static size_t
 run_workers(const struct run *r, long long asked)
@@ -341,7 +348,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	struct plan pl;
 	enum plan_status pst;
 	struct run *r = NULL;
-	const char *file, *cwd, *extra;
+	const char *file, *cwd, *extra, *executor;
 	json_t *env;
 	long long mw = 0;
 	bool parallel, subscribe = false, has_parallel, no_wait = false;
@@ -359,6 +366,17 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	cwd = rpc_param_string(params, "cwd", false, rerr);
 	env = rpc_param_object(params, "env", true, rerr);
 	extra = rpc_param_string(params, "extra", false, rerr);
+	executor = rpc_param_string(params, "executor", false, rerr);
+	if (executor == NULL && json_object_get(params, "executor") != NULL &&
+	    !json_is_null(json_object_get(params, "executor")))
+		return NULL;	/* not a string: rerr says so */
+	if (executor != NULL &&
+	    resources_executor(executor) == EXECUTOR_DEFAULT) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"executor\" must be \"local\" or \"slurm\", not \"%s\"",
+		    executor);
+		return NULL;
+	}
 	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
 	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
 	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
@@ -381,6 +399,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 
 	r = xcalloc(1, sizeof *r);
 	r->loomd = loomd;
+	r->ex = loomd->executor;
 	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
 	    file);
 	if ((r->key = realpath(r->file, NULL)) == NULL)
@@ -421,6 +440,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
 		goto fail;
 
+	r->ex = run_executor(loomd, executor != NULL ?
+	    resources_executor(executor) : r->p->exec.executor);
 	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
 	r->max_workers = run_workers(r, mw);
 

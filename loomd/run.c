@@ -53,6 +53,7 @@ static void run_do_step_finished(struct run *r, const struct sched_action *a);
 static void run_do_finished(struct run *r, const struct sched_action *a);
 static void run_on_output(void *arg, const char *data, size_t len);
 static void run_on_done(void *arg, int status);
+static void run_on_state(void *arg, const char *state, const char *detail);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
@@ -165,7 +166,7 @@ run_free(void *arg)
 		st = &r->steps[i];
 		for (j = 0; j < st->nunits; j++) {
 			u = &st->units[j];
-			executor_release(r->loomd->executor, u->unit);
+			executor_release(r->ex, u->unit);
 			steplog_free(u->log);
 			free(u->path);
 			free(u->name);
@@ -433,6 +434,7 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 {
 	struct executor_spec spec;
 	struct executor_started started;
+	struct resources res;
 	struct strv envv;
 	size_t i;
 	int rc;
@@ -448,8 +450,16 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	spec.tag = u->marker;
 	spec.on_output = run_on_output;
 	spec.on_done = run_on_done;
+	spec.on_state = run_on_state;
 	spec.arg = u;
-	rc = executor_start(r->loomd->executor, &spec, &started, err);
+	spec.run = r->id;
+	spec.dir = r->dir;
+	spec.name = u->log_name;
+	resources_merge(&res, &r->p->exec.slurm,
+	    &r->p->steps[st->index].resources);
+	spec.res = &res;
+	rc = executor_start(r->ex, &spec, &started, err);
+	resources_free(&res);
 	strv_free(&envv);
 	if (rc == -1)
 		return -1;
@@ -644,7 +654,7 @@ run_do_signal(struct run *r, size_t step, size_t item, enum sched_signal sig)
 		return;
 	log_info("run %s: %s: sending %s", r->id, u->label,
 	    sig == SCHED_SIGNAL_KILL ? "SIGKILL" : "SIGTERM");
-	executor_cancel(r->loomd->executor, u->unit,
+	executor_cancel(r->ex, u->unit,
 	    sig == SCHED_SIGNAL_KILL);
 }
 
@@ -762,7 +772,7 @@ run_do_finished(struct run *r, const struct sched_action *a)
 	r->finished = record_now();
 	/* Whatever still carries the run's marker goes with it. */
 	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
-	executor_sweep(r->loomd->executor, marker, sched_is_cancelled(r->s));
+	executor_sweep(r->ex, marker, sched_is_cancelled(r->s));
 	free(marker);
 	if (run_write_record(r, true) == -1)
 		run_keep_unwritten(r);
@@ -905,6 +915,22 @@ run_on_done(void *arg, int status)
 	}
 	run_touch(r);
 	run_process(r);
+}
+
+/*
+ * What the executor tells beyond started and ended (a batch job pending
+ * in its queue, and why): kept on the unit for the record and run.status.
+ */
+static void
+run_on_state(void *arg, const char *state, const char *detail)
+{
+	struct run_unit *u = arg;
+	struct run *r = u->run;
+
+	log_info("run %s: %s %s%s%s", r->id, u->label, state,
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	if (strcmp(state, "error") == 0 && detail != NULL && u->error == NULL)
+		u->error = xstrdup(detail);
 }
 
 /* The run.started event. */
