@@ -16,6 +16,11 @@
  * has left squeue without a status file is "lost" after SX_LOST_MS (or
  * "cancelled" at once when Loom cancelled it). Cancels are gathered and
  * sent as one scancel per run at the end of the loop pass.
+ *
+ * squeue lists ended jobs too (--states=all) while Slurm keeps them: a
+ * job whose status file says it failed is ended only once squeue has
+ * told how (TIMEOUT, OUT_OF_MEMORY, NODE_FAIL...; at once when it no
+ * longer lists the job), so that its state says more than an exit code.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -71,7 +76,8 @@ struct sx_job {
 	uint64_t listed_from;		/* squeue numbers from here list it */
 	uint64_t gone_ms;		/* missed by squeue since, or 0 */
 	bool cancelled;			/* scancel asked for */
-	char state[32];			/* squeue's last state, "" */
+	int code;			/* failed: its status, awaiting squeue */
+	char state[32];			/* the last state told, "" */
 	executor_output_cb on_output;
 	executor_done_cb on_done;
 	executor_state_cb on_state;
@@ -417,6 +423,8 @@ sx_sbatch_done(struct sx_cmd *cmd, int status)
 	if (status == 0 && slurm_parse_jobid(line, job->jobid,
 	    sizeof job->jobid)) {
 		log_info("run %s: job %s submitted", job->run->id, job->jobid);
+		if (job->on_state != NULL)
+			job->on_state(job->arg, "submitted", job->jobid);
 		job->listed_from = job->run->gen + 1;
 		job->run->interval_ms = SX_POLL_MIN_MS;
 		job->run->next_poll_ms = loomd_now_ms() + SX_POLL_MIN_MS;
@@ -508,6 +516,7 @@ sx_start(struct executor *ex, const struct executor_spec *spec,
 	job = xcalloc(1, sizeof *job);
 	job->run = r;
 	job->fd = -1;
+	job->code = -1;
 	stem = sx_stem(r, spec->name);
 	script = xasprintf("%s.sh", stem);
 	job->out = xasprintf("%s.out", stem);
@@ -609,6 +618,44 @@ sx_id_matches(const char *listed, const char *jobid)
 	    (listed[n] == '\0' || listed[n] == '_');
 }
 
+/*
+ * The state (executor.h) of a Slurm job state; NULL for those that say
+ * nothing more than the exit status. *final: the job has ended.
+ */
+static const char *
+sx_state_name(const char *slurm, bool *final)
+{
+	static const struct {
+		const char *slurm;
+		const char *name;
+		bool final;
+	} map[] = {
+		{ "PENDING", "pending", false },
+		{ "CONFIGURING", "running", false },
+		{ "RUNNING", "running", false },
+		{ "COMPLETING", "running", false },
+		{ "SUSPENDED", NULL, false },
+		{ "COMPLETED", NULL, true },
+		{ "FAILED", NULL, true },
+		{ "TIMEOUT", "timeout", true },
+		{ "DEADLINE", "timeout", true },
+		{ "OUT_OF_MEMORY", "out_of_memory", true },
+		{ "NODE_FAIL", "node_failure", true },
+		{ "BOOT_FAIL", "node_failure", true },
+		{ "CANCELLED", "cancelled", true },
+		{ "PREEMPTED", "cancelled", true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].slurm, slurm) == 0) {
+			*final = map[i].final;
+			return map[i].name;
+		}
+	*final = false;
+	return NULL;
+}
+
 /* squeue's line for job in q, or NULL. */
 static const struct slurm_queued *
 sx_listed(const struct slurm_queued *q, size_t n, const char *jobid)
@@ -621,23 +668,33 @@ sx_listed(const struct slurm_queued *q, size_t n, const char *jobid)
 	return NULL;
 }
 
-/* Tell job's state from squeue's line; true when it changed. */
+/*
+ * squeue listed job as q says: tell a new state, or end the job when
+ * Slurm has ended it (its status file's code when it wrote one). True
+ * when something changed.
+ */
 static bool
 sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 {
-	char state[32];
-	size_t i;
+	bool final;
+	const char *name = sx_state_name(q->state, &final);
+	int code;
 
 	job->gone_ms = 0;
-	for (i = 0; q->state[i] != '\0' && i < sizeof state - 1; i++)
-		state[i] = (char)(q->state[i] >= 'A' && q->state[i] <= 'Z' ?
-		    q->state[i] - 'A' + 'a' : q->state[i]);
-	state[i] = '\0';
-	if (strcmp(state, job->state) == 0)
+	if (final) {
+		code = job->code >= 0 ? job->code : sx_job_status(job);
+		if (code >= 0)
+			sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
+		else
+			sx_job_finish(job, SIGKILL, name != NULL ? name : "lost",
+			    "the job ended without writing its exit status");
+		return true;
+	}
+	if (name == NULL || strcmp(name, job->state) == 0)
 		return false;
-	snprintf(job->state, sizeof job->state, "%s", state);
+	snprintf(job->state, sizeof job->state, "%s", name);
 	if (job->on_state != NULL)
-		job->on_state(job->arg, state, strcmp(q->reason, "None") == 0 ?
+		job->on_state(job->arg, name, strcmp(q->reason, "None") == 0 ?
 		    NULL : q->reason);
 	return true;
 }
@@ -649,7 +706,7 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 	struct sx_run *r = cmd->run;
 	struct slurm_queued *q;
 	const struct slurm_queued *l;
-	struct sx_job *job;
+	struct sx_job *job, *next;
 	size_t n, max = 1, bad;
 	bool changed = false;
 	const char *p;
@@ -658,23 +715,37 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 	if (status != 0) {
 		log_warn("run %s: squeue failed (status %d): %s", r->id,
 		    status, cmd->out);
+		/* Failed jobs waiting for it end with their status alone. */
+		for (job = r->jobs; job != NULL; job = next) {
+			next = job->next;
+			if (job->code >= 0)
+				sx_job_finish(job, W_EXITCODE(job->code, 0),
+				    NULL, NULL);
+		}
 		return;
 	}
 	for (p = cmd->out; *p != '\0'; p++)
 		max += *p == '\n';
 	q = xcalloc(max, sizeof *q);
 	n = slurm_parse_squeue(cmd->out, q, max, &bad);
-	for (job = r->jobs; job != NULL; job = job->next) {
+	for (job = r->jobs; job != NULL; job = next) {
+		next = job->next;
 		if (job->jobid[0] == '\0' || cmd->gen < job->listed_from)
 			continue;
 		if ((l = sx_listed(q, n, job->jobid)) != NULL)
 			changed |= sx_job_listed(job, l);
-		else if (job->gone_ms == 0) {
+		else if (job->code >= 0) {
+			sx_job_finish(job, W_EXITCODE(job->code, 0), NULL,
+			    NULL);
+			changed = true;
+		} else if (job->gone_ms == 0) {
 			job->gone_ms = loomd_now_ms();
 			changed = true;
 		}
 	}
 	free(q);
+	for (job = r->jobs; job != NULL; job = job->next)
+		changed |= job->code >= 0;	/* still to be told how */
 	r->interval_ms = changed ? SX_POLL_MIN_MS : r->interval_ms * 2;
 	if (r->interval_ms > SX_POLL_MAX_MS)
 		r->interval_ms = SX_POLL_MAX_MS;
@@ -715,12 +786,17 @@ sx_follow(struct sx_job *job, uint64_t now)
 {
 	int code;
 
-	if (job->jobid[0] == '\0')
+	if (job->jobid[0] == '\0' || job->code >= 0)
 		return;
 	sx_job_tail(job, false);
 	code = sx_job_status(job);
-	if (code >= 0)
+	if (code == 0 || (code > 0 && job->cancelled))
 		sx_job_finish(job, W_EXITCODE(code, 0), NULL, NULL);
+	else if (code > 0) {
+		/* Failed: squeue, at once, tells how (timeout...). */
+		job->code = code;
+		job->run->next_poll_ms = now;
+	}
 	else if (job->gone_ms != 0 && job->cancelled)
 		sx_job_finish(job, SIGTERM,
 		    "cancelled", "cancelled before it wrote its status");

@@ -46,12 +46,15 @@ typedef void (*executor_output_cb)(void *arg, const char *data, size_t len);
 typedef void (*executor_done_cb)(void *arg, int status);
 /*
  * How a unit stands where it runs, when the executor knows more than
- * "started" and "ended": state is "pending" (waiting in a queue, detail
- * the queue's reason), "running", or how it ended beyond its status
- * ("timeout", "out_of_memory", "node_fail", "cancelled", "lost"); for
- * "error" detail says why the unit failed without running its command
- * (a refused submission). Optional: NULL when not wanted; the local
- * executor never calls it. Both strings are borrowed for the call.
+ * "started" and "ended": state is "submitted" (detail: the id the unit
+ * has where it runs, a Slurm job id), "pending" (waiting in a queue,
+ * detail the queue's reason or NULL), "running", or, just before the
+ * done callback, how it ended beyond its status ("timeout",
+ * "out_of_memory", "node_failure", "cancelled", "lost"; detail may say
+ * more); for "error", detail says why the unit failed without running
+ * its command (a refused submission). Optional: NULL when not wanted;
+ * the local executor never calls it. Both strings are borrowed for the
+ * call.
  */
 typedef void (*executor_state_cb)(void *arg, const char *state,
     const char *detail);

@@ -52,6 +52,9 @@ struct run_unit {
 	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
 	char *error;			/* why it could not start, or NULL */
+	char *job;			/* its id in a batch system, or NULL */
+	enum run_state_kind xstate;	/* the executor's (run_on_state) */
+	char *reason;			/* pending: why, or NULL */
 	double started;
 	double finished;
 	uint64_t started_ms;

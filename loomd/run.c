@@ -175,6 +175,8 @@ run_free(void *arg)
 			free(u->log_name);
 			free(u->marker);
 			free(u->error);
+			free(u->job);
+			free(u->reason);
 			free(u->log_error);
 			stamp_free(u->stamp);
 			strv_free(&u->argv);
@@ -452,6 +454,7 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	spec.on_done = run_on_done;
 	spec.on_state = run_on_state;
 	spec.arg = u;
+	u->xstate = RUNSTATE_UNKNOWN;	/* until the executor tells */
 	spec.run = r->id;
 	spec.dir = r->dir;
 	spec.name = u->log_name;
@@ -929,8 +932,18 @@ run_on_state(void *arg, const char *state, const char *detail)
 
 	log_info("run %s: %s %s%s%s", r->id, u->label, state,
 	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
-	if (strcmp(state, "error") == 0 && detail != NULL && u->error == NULL)
-		u->error = xstrdup(detail);
+	if (strcmp(state, "error") == 0) {
+		if (detail != NULL && u->error == NULL)
+			u->error = xstrdup(detail);
+	} else if (strcmp(state, "submitted") == 0) {
+		free(u->job);
+		u->job = detail != NULL ? xstrdup(detail) : NULL;
+	} else if (runstate_parse(state) != RUNSTATE_UNKNOWN) {
+		u->xstate = runstate_parse(state);
+		free(u->reason);
+		u->reason = detail != NULL ? xstrdup(detail) : NULL;
+	}
+	run_touch(r);
 }
 
 /* The run.started event. */

@@ -144,6 +144,7 @@ slurm_squeue_argv(struct strv *out, const char *run)
 	strv_push(out, "squeue");
 	strv_push(out, "--noheader");
 	strv_push(out, "--array");
+	strv_push(out, "--states=all");
 	strv_push_owned(out, xasprintf("--name=%s%s", SLURM_JOB_PREFIX, run));
 	strv_push(out, "--format=%i|%T|%r");
 }

@@ -48,7 +48,10 @@ void	 slurm_sbatch_argv(struct strv *out, const struct slurm_submit *s);
  */
 bool	 slurm_parse_jobid(const char *out, char *id, size_t idlen);
 
-/* squeue listing the jobs of a run, one line per array element. */
+/*
+ * squeue listing the jobs of a run, one line per array element, ended
+ * ones too while Slurm keeps them (MinJobAge): their final state.
+ */
 void	 slurm_squeue_argv(struct strv *out, const char *run);
 
 /* One line of that listing: "JOBID|STATE|REASON". */
