@@ -15,7 +15,12 @@
 # - cancel of a run whose step sleeps: the run is cancelled, and nothing
 #   of it is left, neither a job in squeue nor a process carrying its id
 # - polling: while eight jobs run at once, squeue is called at most once
-#   per 2 s for the run, not once per job (counted by the wrapper)
+#   per 2 s for the run, not once per job (counted by the wrapper); with
+#   slurm, jobs waiting for a CPU show as pending with Slurm's reason
+#   and their job id
+# - slurm only: a submission sbatch refuses fails its step with sbatch's
+#   message in the log and the record; without sbatch on PATH the step
+#   fails with an error naming it
 export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
@@ -138,10 +143,19 @@ printf 'sleep 4\n' >"$TEST_TMP/fan/nap.sh"
 	done
 } >"$TEST_TMP/fan/p.yml"
 t0=$(date +%s)
-"$LOOMCTL" run "$TEST_TMP/fan/p.yml" --executor "$EXECUTOR" -j 8 \
-	--no-progress >"$TEST_TMP/out" 2>&1 || fail "fan-out: $(cat "$TEST_TMP/out")"
+"$LOOMCTL" run "$TEST_TMP/fan/p.yml" --executor "$EXECUTOR" -j 8 -d \
+	>"$TEST_TMP/out" 2>&1 || fail "fan-out: $(cat "$TEST_TMP/out")"
+run=$(head -n 1 "$TEST_TMP/out")
+if [ "$EXECUTOR" = slurm ]; then
+	# Two CPUs, eight jobs: some wait in the queue, and say why.
+	queued() {
+		state_of "$run" '.steps[] | select(.state == "pending" and
+		    .reason != null and .job != null) | .reason' | grep -q .
+	}
+	wait_for 30 queued
+fi
+"$LOOMCTL" wait "$run" >/dev/null || fail "fan-out: $(state_of "$run" .)"
 elapsed=$(($(date +%s) - t0))
-run=$(run_id "$TEST_TMP/out")
 n=$(calls squeue "loom-$run")
 note "8 jobs, ${elapsed}s, $n squeue call(s)"
 if [ "$EXECUTOR" = slurm ]; then
@@ -150,6 +164,37 @@ if [ "$EXECUTOR" = slurm ]; then
 		fail "$n squeue calls in ${elapsed}s for 8 jobs: $(cat "$CALLS")"
 else
 	[ "$n" = 0 ] || fail "the local executor called squeue"
+fi
+
+if [ "$EXECUTOR" = slurm ]; then
+	note "a submission Slurm refuses fails its step with sbatch's message"
+	mkdir -p "$TEST_TMP/refused"
+	printf 'echo never\n' >"$TEST_TMP/refused/t.sh"
+	cat >"$TEST_TMP/refused/p.yml" <<'EOF'
+execution:
+  slurm: {extra: [--constraint=loom_no_such_feature]}
+pipeline:
+  - {name: t, task: t.sh}
+EOF
+	st=0
+	"$LOOMCTL" run "$TEST_TMP/refused/p.yml" --executor slurm \
+		--no-progress >"$TEST_TMP/out" 2>&1 || st=$?
+	[ "$st" = 1 ] || fail "refused: exit $st: $(cat "$TEST_TMP/out")"
+	run=$(run_id "$TEST_TMP/out")
+	"$LOOMCTL" logs "$run" t | grep -q "sbatch refused the job.*[Ff]eature" ||
+		fail "refused: log: $("$LOOMCTL" logs "$run" t)"
+	state_of "$run" '.steps[0].error' | grep -q "sbatch refused" ||
+		fail "refused: record: $(state_of "$run" .steps)"
+
+	note "without sbatch on PATH, the step fails naming it"
+	mkdir -p "$TEST_TMP/nobin"
+	st=0
+	PATH="$TEST_TMP/nobin" "$LOOMCTL" run "$TEST_TMP/refused/p.yml" \
+		--executor slurm --no-progress >"$TEST_TMP/out" 2>&1 || st=$?
+	[ "$st" = 1 ] || fail "no sbatch: exit $st: $(cat "$TEST_TMP/out")"
+	run=$(run_id "$TEST_TMP/out")
+	state_of "$run" '.steps[0].error' | grep -q "sbatch" ||
+		fail "no sbatch: $(state_of "$run" .steps)"
 fi
 
 stop_loomd
