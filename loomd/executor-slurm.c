@@ -76,6 +76,7 @@ struct sx_job {
 	uint64_t listed_from;		/* squeue numbers from here list it */
 	uint64_t gone_ms;		/* missed by squeue since, or 0 */
 	bool cancelled;			/* scancel asked for */
+	bool cancel_sent;		/* and scancel started */
 	int code;			/* failed: its status, awaiting squeue */
 	char state[32];			/* the last state told, "" */
 	executor_output_cb on_output;
@@ -283,6 +284,22 @@ sx_scancel_done(struct sx_cmd *cmd, int status)
 		log_warn("scancel failed (status %d): %s", status, cmd->out);
 }
 
+/* Tell the run's jobs whose cancel is now on its way that it is. */
+static void
+sx_cancel_sent(struct sx_run *r, const char *how)
+{
+	struct sx_job *job;
+
+	for (job = r->jobs; job != NULL; job = job->next) {
+		if (!job->cancelled || job->cancel_sent ||
+		    job->jobid[0] == '\0')
+			continue;
+		job->cancel_sent = true;
+		if (job->on_state != NULL)
+			job->on_state(job->arg, "cancel_sent", how);
+	}
+}
+
 /* Send every run's gathered cancels, one scancel per run. */
 static void
 sx_flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -304,9 +321,11 @@ sx_flush_cb(evutil_socket_t fd, short what, void *arg)
 		if (sx_cmd_start(r, &argv, NULL, sx_scancel_done, &err) ==
 		    NULL)
 			log_warn("run %s: %s", r->id, err.message);
-		else
+		else {
 			log_info("run %s: scancel of %zu job(s) sent to Slurm",
 			    r->id, r->cancels.n);
+			sx_cancel_sent(r, "scancel");
+		}
 		strv_free(&argv);
 		strv_free(&r->cancels);
 		strv_init(&r->cancels);

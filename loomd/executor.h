@@ -52,7 +52,8 @@ typedef void (*executor_done_cb)(void *arg, int status);
  * done callback, how it ended beyond its status ("timeout",
  * "out_of_memory", "node_failure", "cancelled", "lost"; detail may say
  * more); for "error", detail says why the unit failed without running
- * its command (a refused submission). Optional: NULL when not wanted;
+ * its command (a refused submission); "cancel_sent" when a cancel has
+ * left for where the unit runs (detail: how, e.g. "scancel"). Optional: NULL when not wanted;
  * the local executor never calls it. Both strings are borrowed for the
  * call.
  */

@@ -55,6 +55,7 @@ struct run_unit {
 	char *job;			/* its id in a batch system, or NULL */
 	enum run_state_kind xstate;	/* the executor's (run_on_state) */
 	char *reason;			/* pending: why, or NULL */
+	char *cancel_sent;		/* how a cancel reached it, or NULL */
 	double started;
 	double finished;
 	uint64_t started_ms;

@@ -97,6 +97,9 @@ run_unit_json(const struct run_unit *u, json_t *o)
 		json_object_set_new(o, "job", json_string(u->job));
 	if (state == RUNSTATE_PENDING && u->reason != NULL)
 		json_object_set_new(o, "reason", json_string(u->reason));
+	if (u->cancel_sent != NULL)
+		json_object_set_new(o, "cancel_sent",
+		    json_string(u->cancel_sent));
 	if (u->started == 0)
 		goto out;	/* never started: no process, no log */
 	/*

@@ -177,6 +177,7 @@ run_free(void *arg)
 			free(u->error);
 			free(u->job);
 			free(u->reason);
+			free(u->cancel_sent);
 			free(u->log_error);
 			stamp_free(u->stamp);
 			strv_free(&u->argv);
@@ -935,6 +936,9 @@ run_on_state(void *arg, const char *state, const char *detail)
 	if (strcmp(state, "error") == 0) {
 		if (detail != NULL && u->error == NULL)
 			u->error = xstrdup(detail);
+	} else if (strcmp(state, "cancel_sent") == 0) {
+		free(u->cancel_sent);
+		u->cancel_sent = xstrdup(detail != NULL ? detail : "sent");
 	} else if (strcmp(state, "submitted") == 0) {
 		free(u->job);
 		u->job = detail != NULL ? xstrdup(detail) : NULL;

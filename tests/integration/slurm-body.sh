@@ -129,6 +129,8 @@ if [ "$EXECUTOR" = slurm ]; then
 	[ -z "$(squeue --noheader --name="loom-$run")" ] ||
 		fail "jobs left: $(squeue --name="loom-$run")"
 	[ "$(calls scancel)" = 1 ] || fail "scancel calls: $(cat "$CALLS")"
+	[ "$(state_of "$run" '.steps[0].cancel_sent')" = scancel ] ||
+		fail "the record does not say the cancel reached Slurm"
 fi
 
 note "polling: one squeue per run per tick, not one per job"
