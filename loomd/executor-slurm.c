@@ -33,10 +33,12 @@
 
 #include <event2/event.h>
 
+#include "common/command.h"
 #include "common/error.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "loomd/child.h"
 #include "loomd/executor.h"
 #include "loomd/loomd.h"
 #include "loomd/slurm.h"
@@ -58,7 +60,8 @@ struct sx_cmd {
 	char *out;			/* what it printed (stdout and stderr) */
 	size_t len;
 	void (*done)(struct sx_cmd *cmd, int status);
-	struct sx_job *job;		/* sbatch: its job (NULL: released) */
+	struct sx_job **jobs;		/* sbatch: its jobs (NULL: released) */
+	size_t njobs;
 	struct sx_run *run;		/* squeue: its run */
 	uint64_t gen;			/* squeue: its number in the run */
 	struct sx_cmd *prev;
@@ -69,8 +72,15 @@ struct sx_job {
 	uint64_t id;
 	struct sx_run *run;
 	char jobid[SLURM_MAX_JOBID];	/* "" until sbatch answered */
+	char *script;			/* its batch script */
 	char *out;			/* the job's output file */
 	char *status;			/* its exit-status file */
+	char *tag;			/* the unit's LOOM_STEP_ID=... */
+	char *group;			/* its job array's stem, or NULL */
+	long array_max;			/* items of its array running at once */
+	struct resources res;		/* what it asks for */
+	struct strv env;		/* sbatch's, passed on to the job */
+	bool waiting;			/* for the next submission flush */
 	int fd;				/* out, once opened; else -1 */
 	struct sx_cmd *submit;		/* sbatch, while it runs */
 	uint64_t listed_from;		/* squeue numbers from here list it */
@@ -97,6 +107,7 @@ struct sx_run {
 	struct sx_cmd *squeue;		/* running, or NULL */
 	size_t ncmds;			/* its commands still running */
 	uint64_t gen;			/* squeue calls started */
+	unsigned long long arrays;	/* job arrays submitted */
 	uint64_t next_poll_ms;
 	uint64_t interval_ms;
 	struct sx_run *next;
@@ -107,6 +118,7 @@ struct slurm_executor {
 	struct executor *local;
 	struct event *ev_tick;
 	struct event *ev_flush;		/* sends gathered cancels */
+	struct event *ev_submit;	/* submits the jobs started */
 	struct sx_run *runs;
 	struct sx_cmd *cmds;
 	uint64_t next_id;
@@ -345,12 +357,44 @@ sx_job_find(struct slurm_executor *sx, uint64_t id)
 	return NULL;
 }
 
-/* Take job out of its run and free it; the run goes when empty. */
+static void
+sx_job_free(struct sx_job *job)
+{
+	if (job->fd != -1)
+		close(job->fd);
+	free(job->script);
+	free(job->out);
+	free(job->status);
+	free(job->tag);
+	free(job->group);
+	resources_free(&job->res);
+	strv_free(&job->env);
+	free(job);
+}
+
+/* Items of an array in the order they were started. */
+static int
+sx_job_cmp(const void *a, const void *b)
+{
+	const struct sx_job *x = *(struct sx_job *const *)a;
+	const struct sx_job *y = *(struct sx_job *const *)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void
+sx_sort(struct sx_job **jobs, size_t n)
+{
+	qsort(jobs, n, sizeof *jobs, sx_job_cmp);
+}
+
+/* Take job out of its run and free it. */
 static void
 sx_job_drop(struct sx_job *job)
 {
 	struct sx_run *r = job->run;
 	struct sx_job **pp;
+	size_t i;
 
 	for (pp = &r->jobs; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == job) {
@@ -358,12 +402,10 @@ sx_job_drop(struct sx_job *job)
 			break;
 		}
 	if (job->submit != NULL)
-		job->submit->job = NULL;
-	if (job->fd != -1)
-		close(job->fd);
-	free(job->out);
-	free(job->status);
-	free(job);
+		for (i = 0; i < job->submit->njobs; i++)
+			if (job->submit->jobs[i] == job)
+				job->submit->jobs[i] = NULL;
+	sx_job_free(job);
 }
 
 /* Hand what the job's output file gained to on_output; all when final. */
@@ -424,39 +466,56 @@ sx_job_finish(struct sx_job *job, int status, const char *state,
 	done(arg, status);
 }
 
-/* sbatch answered: the job id, or why the job was refused. */
+/* A job's sbatch answered with its id (array item i, or -1). */
+static void
+sx_job_submitted(struct sx_job *job, const char *id, long i)
+{
+	if (i >= 0)
+		snprintf(job->jobid, sizeof job->jobid, "%s_%ld", id, i);
+	else
+		snprintf(job->jobid, sizeof job->jobid, "%s", id);
+	log_info("run %s: job %s submitted", job->run->id, job->jobid);
+	if (job->on_state != NULL)
+		job->on_state(job->arg, "submitted", job->jobid);
+	job->listed_from = job->run->gen + 1;
+	job->run->interval_ms = SX_POLL_MIN_MS;
+	job->run->next_poll_ms = loomd_now_ms() + SX_POLL_MIN_MS;
+	if (job->cancelled)
+		sx_cancel_id(job->run, job->jobid);
+}
+
+/* sbatch answered: the job id, or why its jobs were refused. */
 static void
 sx_sbatch_done(struct sx_cmd *cmd, int status)
 {
-	struct sx_job *job = cmd->job;
-	char line[512], *msg;
+	char line[512], id[SLURM_MAX_JOBID], *msg;
+	struct sx_job *job;
+	bool ok;
+	size_t i;
 
 	sx_last_line(cmd->out, line, sizeof line);
-	if (job == NULL) {
-		/* Released while submitting: take the job back. */
-		if (status == 0 && slurm_parse_jobid(line, line, sizeof line))
-			sx_cancel_id(cmd->run, line);
-		return;
-	}
-	job->submit = NULL;
-	if (status == 0 && slurm_parse_jobid(line, job->jobid,
-	    sizeof job->jobid)) {
-		log_info("run %s: job %s submitted", job->run->id, job->jobid);
-		if (job->on_state != NULL)
-			job->on_state(job->arg, "submitted", job->jobid);
-		job->listed_from = job->run->gen + 1;
-		job->run->interval_ms = SX_POLL_MIN_MS;
-		job->run->next_poll_ms = loomd_now_ms() + SX_POLL_MIN_MS;
-		if (job->cancelled)
-			sx_cancel_id(job->run, job->jobid);
-		return;
-	}
-	msg = xasprintf("sbatch refused the job (%s %d): %s",
+	ok = status == 0 && slurm_parse_jobid(line, id, sizeof id);
+	msg = ok ? NULL : xasprintf("sbatch refused the job (%s %d): %s",
 	    WIFEXITED(status) ? "exit status" : "signal",
 	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
 	    cmd->len > 0 ? cmd->out : "no message\n");
-	job->on_output(job->arg, msg, strlen(msg));
-	sx_job_finish(job, W_EXITCODE(1, 0), "error", msg);
+	for (i = 0; i < cmd->njobs; i++) {
+		if ((job = cmd->jobs[i]) == NULL) {
+			/* Released while submitting: take it back. */
+			if (ok)
+				sx_cancel_id(cmd->run, id);
+			continue;
+		}
+		job->submit = NULL;
+		cmd->jobs[i] = NULL;
+		if (ok)
+			sx_job_submitted(job, id, cmd->njobs > 1 ? (long)i : -1);
+		else {
+			job->on_output(job->arg, msg, strlen(msg));
+			sx_job_finish(job, W_EXITCODE(1, 0), "error", msg);
+		}
+	}
+	free(cmd->jobs);
 	free(msg);
 }
 
@@ -481,28 +540,35 @@ sx_write_script(const char *path, const struct executor_spec *spec,
 	return rc;
 }
 
-/* Files of a new job: script written, old status gone, output empty. */
+/* Make path an empty file; -1 with err set. */
 static int
-sx_job_files(struct sx_job *job, const struct executor_spec *spec,
-    const char *script, struct loom_error *err)
+sx_empty(const char *path, struct loom_error *err)
 {
 	int fd;
 
-	if (sx_write_script(script, spec, job->status, err) == -1)
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		loom_error_set(err, NULL, 0, 0, "cannot create %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Files of a new job: script written, old status gone, output empty. */
+static int
+sx_job_files(struct sx_job *job, const struct executor_spec *spec,
+    struct loom_error *err)
+{
+	if (sx_write_script(job->script, spec, job->status, err) == -1)
 		return -1;
 	if (unlink(job->status) == -1 && errno != ENOENT) {
 		loom_error_set(err, NULL, 0, 0, "cannot remove %s: %s",
 		    job->status, strerror(errno));
 		return -1;
 	}
-	fd = open(job->out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		loom_error_set(err, NULL, 0, 0, "cannot create %s: %s",
-		    job->out, strerror(errno));
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return sx_empty(job->out, err);
 }
 
 /* The stem of a unit's files: its name without ".log". */
@@ -516,46 +582,231 @@ sx_stem(const struct sx_run *r, const char *name)
 	return xasprintf("%s/%.*s", r->dir, (int)n, name);
 }
 
+/*
+ * The script of a job array and its manifest: item i runs the batch
+ * script on line i + 1, with its own LOOM_STEP_ID. -1 with err set.
+ */
 static int
-sx_start(struct executor *ex, const struct executor_spec *spec,
-    struct executor_started *out, struct loom_error *err)
+sx_array_files(struct sx_run *r, struct sx_job **jobs, size_t n,
+    const char *stem, struct loom_error *err)
 {
-	struct slurm_executor *sx = (struct slurm_executor *)ex;
-	struct slurm_submit sub;
-	struct resources none;
-	struct sx_run *r;
-	struct sx_job *job;
-	struct strv argv;
-	char *stem, *script;
+	char *manifest, *text, *line, *script, *q;
+	size_t i;
+	int rc;
 
-	LOOM_ASSERT(spec->run != NULL && spec->dir != NULL &&
-	    spec->name != NULL);
-	if ((r = sx_run_get(sx, spec, err)) == NULL)
-		return -1;
+	manifest = xasprintf("%s.manifest", stem);
+	text = xstrdup("");
+	for (i = 0; i < n; i++) {
+		line = xasprintf("%s%s\t%s\n", text, jobs[i]->tag,
+		    jobs[i]->script);
+		free(text);
+		text = line;
+	}
+	rc = fileio_write_replace(manifest, text, strlen(text), 0644, err);
+	free(text);
+	q = command_quote_word(manifest);
+	script = xasprintf("#!/bin/sh\n"
+	    "# Written by loomd for run %s: item N of this job array runs\n"
+	    "# the batch script on line N + 1 of the manifest.\n"
+	    "line=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" %s)\n"
+	    "export \"${line%%%%\t*}\"\n"
+	    "exec /bin/sh \"${line#*\t}\"\n", r->id, q);
+	free(q);
+	free(manifest);
+	line = xasprintf("%s.sh", stem);
+	if (rc == 0)
+		rc = fileio_write_replace(line, script, strlen(script), 0644,
+		    err);
+	free(line);
+	free(script);
+	return rc;
+}
+
+/*
+ * Submit jobs[0..n) with one sbatch: a plain job when n is 1, else one
+ * job array whose item i is jobs[i] (outputs to <stem>.<i>.out). The
+ * jobs that cannot be submitted end with the error.
+ */
+static void
+sx_submit(struct sx_run *r, struct sx_job **jobs, size_t n)
+{
+	struct slurm_submit sub;
+	struct loom_error err;
+	struct strv argv;
+	struct sx_cmd *cmd;
+	char *stem = NULL, *script = NULL, *log = NULL;
+	size_t i;
+
+	loom_error_clear(&err);
+	memset(&sub, 0, sizeof sub);
+	sub.run = r->id;
+	sub.res = &jobs[0]->res;
+	sub.script = jobs[0]->script;
+	sub.log = jobs[0]->out;
+	if (n > 1) {
+		stem = xasprintf("%s.array%llu", jobs[0]->group,
+		    (unsigned long long)++r->arrays);
+		script = xasprintf("%s.sh", stem);
+		log = xasprintf("%s.%%a.out", stem);
+		sub.script = script;
+		sub.log = log;
+		sub.array = n;
+		sub.array_max = jobs[0]->array_max;
+		for (i = 0; i < n; i++) {
+			free(jobs[i]->out);
+			jobs[i]->out = xasprintf("%s.%zu.out", stem, i);
+			if (sx_empty(jobs[i]->out, &err) == -1)
+				break;
+		}
+		if (!err.set)
+			(void)sx_array_files(r, jobs, n, stem, &err);
+	}
+	strv_init(&argv);
+	slurm_sbatch_argv(&argv, &sub);
+	cmd = err.set ? NULL : sx_cmd_start(r, &argv,
+	    (const char *const *)jobs[0]->env.v, sx_sbatch_done, &err);
+	strv_free(&argv);
+	free(stem);
+	free(script);
+	free(log);
+	if (cmd != NULL) {
+		cmd->jobs = xcalloc(n, sizeof *cmd->jobs);
+		cmd->njobs = n;
+	}
+	for (i = 0; i < n; i++) {
+		jobs[i]->waiting = false;
+		if (cmd != NULL) {
+			cmd->jobs[i] = jobs[i];
+			jobs[i]->submit = cmd;
+		} else
+			sx_job_finish(jobs[i], W_EXITCODE(1, 0), "error",
+			    err.message);
+	}
+}
+
+/*
+ * Submit the jobs started since the last flush: those of one group (the
+ * items of a loop step) with one sbatch as a job array, the others one
+ * by one. A job cancelled before it was submitted ends at once.
+ */
+static void
+sx_submit_run(struct sx_run *r)
+{
+	struct sx_job *job, **batch = NULL;
+	size_t n = 0, cap = 0;
+	const char *group;
+
+	for (;;) {
+		group = NULL;
+		n = 0;
+		for (job = r->jobs; job != NULL; job = job->next) {
+			if (!job->waiting || job->cancelled)
+				continue;
+			if (n > 0 && (group == NULL || job->group == NULL ||
+			    strcmp(group, job->group) != 0))
+				continue;
+			if (n == cap) {
+				cap = cap == 0 ? 16 : cap * 2;
+				batch = xreallocarray(batch, cap,
+				    sizeof *batch);
+			}
+			batch[n++] = job;
+			group = job->group;
+			if (group == NULL)
+				break;
+		}
+		if (n == 0)
+			break;
+		sx_sort(batch, n);
+		sx_submit(r, batch, n);
+	}
+	free(batch);
+	do {
+		for (job = r->jobs; job != NULL; job = job->next)
+			if (job->waiting && job->cancelled)
+				break;
+		if (job != NULL)
+			sx_job_finish(job, SIGTERM, "cancelled", NULL);
+	} while (job != NULL);
+}
+
+static void
+sx_submit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct slurm_executor *sx = arg;
+	struct sx_run *r;
+
+	(void)fd;
+	(void)what;
+	for (r = sx->runs; r != NULL; r = r->next)
+		sx_submit_run(r);
+}
+
+/* A new job of spec: its files written, waiting for the next flush. */
+static struct sx_job *
+sx_job_new(struct sx_run *r, const struct executor_spec *spec,
+    struct loom_error *err)
+{
+	struct resources none;
+	struct sx_job *job;
+	char *stem;
+	size_t i;
+
 	job = xcalloc(1, sizeof *job);
 	job->run = r;
 	job->fd = -1;
 	job->code = -1;
 	stem = sx_stem(r, spec->name);
-	script = xasprintf("%s.sh", stem);
+	job->script = xasprintf("%s.sh", stem);
 	job->out = xasprintf("%s.out", stem);
 	job->status = xasprintf("%s.status", stem);
 	free(stem);
+	job->tag = xstrdup(spec->tag);
+	job->group = spec->group != NULL ? sx_stem(r, spec->group) : NULL;
+	job->array_max = spec->array_max;
 	memset(&none, 0, sizeof none);
-	memset(&sub, 0, sizeof sub);
-	sub.run = r->id;
-	sub.script = script;
-	sub.log = job->out;
-	sub.res = spec->res != NULL ? spec->res : &none;
-	strv_init(&argv);
-	slurm_sbatch_argv(&argv, &sub);
-	if (sx_job_files(job, spec, script, err) == -1 ||
-	    (job->submit = sx_cmd_start(r, &argv, spec->envp, sx_sbatch_done,
-	    err)) == NULL)
-		goto fail;
-	strv_free(&argv);
-	free(script);
-	job->submit->job = job;
+	resources_merge(&job->res, &none, spec->res != NULL ? spec->res :
+	    &none);
+	strv_init(&job->env);
+	for (i = 0; spec->envp[i] != NULL; i++)
+		strv_push(&job->env, spec->envp[i]);
+	if (sx_job_files(job, spec, err) == -1) {
+		sx_job_free(job);
+		return NULL;
+	}
+	return job;
+}
+
+static int
+sx_start(struct executor *ex, const struct executor_spec *spec,
+    struct executor_started *out, struct loom_error *err)
+{
+	struct slurm_executor *sx = (struct slurm_executor *)ex;
+	struct timeval tv = { 0, SX_TICK_MS * 1000 };
+	struct sx_run *r;
+	struct sx_job *job;
+	char *sbatch;
+
+	LOOM_ASSERT(spec->run != NULL && spec->dir != NULL &&
+	    spec->name != NULL);
+	/* Said now, not at the flush: the run's PATH has no sbatch. */
+	sbatch = child_find_program("sbatch", spec->envp, spec->cwd);
+	if (sbatch == NULL) {
+		loom_error_set(err, NULL, 0, 0, "cannot submit to Slurm: "
+		    "sbatch not found in the PATH of the run");
+		loom_error_hint(err, "install Slurm's client commands, or "
+		    "run with --executor local");
+		return -1;
+	}
+	free(sbatch);
+	if ((r = sx_run_get(sx, spec, err)) == NULL)
+		return -1;
+	if ((job = sx_job_new(r, spec, err)) == NULL) {
+		if (r->jobs == NULL && r->ncmds == 0)
+			sx_run_free(r);
+		return -1;
+	}
+	job->waiting = true;
 	job->id = ++sx->next_id;
 	job->on_output = spec->on_output;
 	job->on_done = spec->on_done;
@@ -565,22 +816,10 @@ sx_start(struct executor *ex, const struct executor_spec *spec,
 	r->jobs = job;
 	out->id = job->id;
 	out->pid = -1;
-	if (!evtimer_pending(sx->ev_tick, NULL)) {
-		struct timeval tv = { 0, SX_TICK_MS * 1000 };
-
+	event_active(sx->ev_submit, EV_TIMEOUT, 0);
+	if (!evtimer_pending(sx->ev_tick, NULL))
 		evtimer_add(sx->ev_tick, &tv);
-	}
 	return 0;
-
-fail:
-	strv_free(&argv);
-	free(script);
-	free(job->out);
-	free(job->status);
-	free(job);
-	if (r->jobs == NULL && r->ncmds == 0)
-		sx_run_free(r);
-	return -1;
 }
 
 /* Ask Slurm to end the job (its done callback still comes). */
@@ -595,6 +834,8 @@ sx_cancel(struct executor *ex, uint64_t id, bool force)
 	job->cancelled = true;
 	if (job->jobid[0] != '\0')
 		sx_cancel_id(job->run, job->jobid);
+	else if (job->waiting)
+		event_active(job->run->sx->ev_submit, EV_TIMEOUT, 0);
 }
 
 static void
@@ -864,6 +1105,7 @@ sx_free(struct executor *ex)
 		cmd = sx->cmds;
 		sx_cmd_unlink(cmd);
 		executor_release(sx->local, cmd->unit);
+		free(cmd->jobs);
 		free(cmd->out);
 		free(cmd);
 	}
@@ -874,6 +1116,7 @@ sx_free(struct executor *ex)
 	}
 	event_free(sx->ev_tick);
 	event_free(sx->ev_flush);
+	event_free(sx->ev_submit);
 	free(sx);
 }
 
@@ -896,7 +1139,9 @@ executor_slurm_new(struct event_base *base, struct executor *local)
 	sx->local = local;
 	sx->ev_tick = evtimer_new(base, sx_tick_cb, sx);
 	sx->ev_flush = evtimer_new(base, sx_flush_cb, sx);
-	if (sx->ev_tick == NULL || sx->ev_flush == NULL)
+	sx->ev_submit = evtimer_new(base, sx_submit_cb, sx);
+	if (sx->ev_tick == NULL || sx->ev_flush == NULL ||
+	    sx->ev_submit == NULL)
 		fatalx("evtimer_new failed");
 	return &sx->ex;
 }

@@ -80,6 +80,13 @@ struct executor_spec {
 	const char *dir;		/* the run's folder */
 	const char *name;		/* file name unique in the run */
 	const struct resources *res;	/* what a batch job asks for */
+	/*
+	 * Units of one group (the items of a loop step) started in the
+	 * same loop pass may become one job array, of which array_max
+	 * items run at once (0: no limit). NULL: a unit of its own.
+	 */
+	const char *group;
+	long array_max;
 };
 
 /* What an executor tells about a unit it started. */

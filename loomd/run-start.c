@@ -244,6 +244,9 @@ run_check_env(json_t *env, struct rpc_error *rerr)
 	return 0;
 }
 
+/* Units handed out at once to the Slurm executor: what rpc accepts. */
+#define RUN_SLURM_WORKERS	100000
+
 /* The executor of kind: the local one unless slurm. */
 static struct executor *
 run_executor(struct loomd *loomd, enum executor_kind kind)
@@ -462,7 +465,13 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 
 	r->request = json_deep_copy(params);
 	json_object_del(r->request, "env");
-	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
+	/*
+	 * On Slurm, Slurm places the work: every ready unit is submitted
+	 * (a loop's items as one job array), and max_workers bounds the
+	 * items of an array running at once (--array=0-N%K).
+	 */
+	r->s = sched_create(r->g, r->selected, r->parallel,
+	    r->ex == loomd->slurm ? RUN_SLURM_WORKERS : r->max_workers,
 	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
 	run_build_steps(r, nsel);
 	if (!r->queued)

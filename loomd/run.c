@@ -439,6 +439,7 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	struct executor_started started;
 	struct resources res;
 	struct strv envv;
+	char *group;
 	size_t i;
 	int rc;
 
@@ -462,7 +463,11 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	resources_merge(&res, &r->p->exec.slurm,
 	    &r->p->steps[st->index].resources);
 	spec.res = &res;
+	group = st->loop ? run_log_name(st->index, st->name, -1) : NULL;
+	spec.group = group;
+	spec.array_max = (long)r->max_workers;
 	rc = executor_start(r->ex, &spec, &started, err);
+	free(group);
 	resources_free(&res);
 	strv_free(&envv);
 	if (rc == -1)

@@ -12,6 +12,9 @@
 #   .loom/runs/<id>/slurm/, and one sbatch call per step (counted by a
 #   wrapper first on PATH)
 # - the linear example succeeds (exit 0) with its outputs written
+# - a 20-item loop: every item's output and log; with slurm, one sbatch
+#   call, a job array of 20 with 4 (-j 4) running at once, and each
+#   item's job id <array>_<index> in the record
 # - cancel of a run whose step sleeps: the run is cancelled, and nothing
 #   of it is left, neither a job in squeue nor a process carrying its id
 # - polling: while eight jobs run at once, squeue is called at most once
@@ -100,6 +103,42 @@ cp -r "$LOOM_SRC/examples/linear" "$TEST_TMP/linear"
 	fail "linear example: $(cat "$TEST_TMP/out")"
 run=$(run_id "$TEST_TMP/out")
 [ "$(state_of "$run" .state)" = succeeded ] || fail "linear: $(state_of "$run" .state)"
+
+note "a 20-item loop: one job array, per-item logs and states"
+mkdir -p "$TEST_TMP/loop/in"
+for i in $(seq 1 20); do echo "item $i" >"$TEST_TMP/loop/in/$i.txt"; done
+cat >"$TEST_TMP/loop/up.sh" <<'EOF'
+for last; do :; done
+tr a-z A-Z <"$1" | tee "$last"
+EOF
+cat >"$TEST_TMP/loop/p.yml" <<'EOF'
+execution:
+  slurm: {mem: 16M}
+pipeline:
+  - name: up
+    task: up.sh
+    loop: {over: in, into: out, filter: "*.txt"}
+    inputs: {src: $loop_item}
+    outputs: {-o: $loop_output}
+EOF
+: >"$CALLS"
+"$LOOMCTL" run "$TEST_TMP/loop/p.yml" --executor "$EXECUTOR" -j 4 \
+	--no-progress >"$TEST_TMP/out" 2>&1 || fail "loop: $(cat "$TEST_TMP/out")"
+run=$(run_id "$TEST_TMP/out")
+[ "$(state_of "$run" '.steps[0].items_succeeded')" = 20 ] ||
+	fail "loop: $(state_of "$run" '.steps[0]')"
+for i in 1 7 20; do
+	[ "$(cat "$TEST_TMP/loop/out/$i.txt")" = "ITEM $i" ] ||
+		fail "loop output $i.txt: $(cat "$TEST_TMP/loop/out/$i.txt")"
+	"$LOOMCTL" logs "$run" up --item "$i.txt" | grep -qx "ITEM $i" ||
+		fail "log of item $i: $("$LOOMCTL" logs "$run" up --item "$i.txt")"
+done
+if [ "$EXECUTOR" = slurm ]; then
+	[ "$(calls sbatch)" = 1 ] || fail "sbatch calls for 20 items: $(cat "$CALLS")"
+	grep -q -- "--array=0-19%4 " "$CALLS" || fail "not one array of 20, 4 at once: $(cat "$CALLS")"
+	state_of "$run" '.steps[0].items[].job' | grep -qx '[0-9]*_19' ||
+		fail "items' job ids: $(state_of "$run" '.steps[0].items[].job')"
+fi
 
 note "cancel leaves no job and no process"
 mkdir -p "$TEST_TMP/long"
