@@ -878,44 +878,6 @@ sx_id_matches(const char *listed, const char *jobid)
 	    (listed[n] == '\0' || listed[n] == '_');
 }
 
-/*
- * The state (executor.h) of a Slurm job state; NULL for those that say
- * nothing more than the exit status. *final: the job has ended.
- */
-static const char *
-sx_state_name(const char *slurm, bool *final)
-{
-	static const struct {
-		const char *slurm;
-		const char *name;
-		bool final;
-	} map[] = {
-		{ "PENDING", "pending", false },
-		{ "CONFIGURING", "running", false },
-		{ "RUNNING", "running", false },
-		{ "COMPLETING", "running", false },
-		{ "SUSPENDED", NULL, false },
-		{ "COMPLETED", NULL, true },
-		{ "FAILED", NULL, true },
-		{ "TIMEOUT", "timeout", true },
-		{ "DEADLINE", "timeout", true },
-		{ "OUT_OF_MEMORY", "out_of_memory", true },
-		{ "NODE_FAIL", "node_failure", true },
-		{ "BOOT_FAIL", "node_failure", true },
-		{ "CANCELLED", "cancelled", true },
-		{ "PREEMPTED", "cancelled", true },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (strcmp(map[i].slurm, slurm) == 0) {
-			*final = map[i].final;
-			return map[i].name;
-		}
-	*final = false;
-	return NULL;
-}
-
 /* squeue's line for job in q, or NULL. */
 static const struct slurm_queued *
 sx_listed(const struct slurm_queued *q, size_t n, const char *jobid)
@@ -937,7 +899,7 @@ static bool
 sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 {
 	bool final;
-	const char *name = sx_state_name(q->state, &final);
+	const char *name = slurm_state_name(q->state, &final);
 	int code;
 
 	job->gone_ms = 0;

@@ -53,9 +53,9 @@ typedef void (*executor_done_cb)(void *arg, int status);
  * "out_of_memory", "node_failure", "cancelled", "lost"; detail may say
  * more); for "error", detail says why the unit failed without running
  * its command (a refused submission); "cancel_sent" when a cancel has
- * left for where the unit runs (detail: how, e.g. "scancel"). Optional: NULL when not wanted;
- * the local executor never calls it. Both strings are borrowed for the
- * call.
+ * left for where the unit runs (detail: how, e.g. "scancel").
+ * Optional: NULL when not wanted; the local executor never calls it.
+ * Both strings are borrowed for the call.
  */
 typedef void (*executor_state_cb)(void *arg, const char *state,
     const char *detail);

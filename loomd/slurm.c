@@ -191,6 +191,40 @@ slurm_parse_squeue(const char *out, struct slurm_queued *q, size_t max,
 	return n;
 }
 
+const char *
+slurm_state_name(const char *state, bool *final)
+{
+	static const struct {
+		const char *slurm;
+		const char *name;
+		bool final;
+	} map[] = {
+		{ "PENDING", "pending", false },
+		{ "CONFIGURING", "running", false },
+		{ "RUNNING", "running", false },
+		{ "COMPLETING", "running", false },
+		{ "SUSPENDED", NULL, false },
+		{ "COMPLETED", NULL, true },
+		{ "FAILED", NULL, true },
+		{ "TIMEOUT", "timeout", true },
+		{ "DEADLINE", "timeout", true },
+		{ "OUT_OF_MEMORY", "out_of_memory", true },
+		{ "NODE_FAIL", "node_failure", true },
+		{ "BOOT_FAIL", "node_failure", true },
+		{ "CANCELLED", "cancelled", true },
+		{ "PREEMPTED", "cancelled", true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].slurm, state) == 0) {
+			*final = map[i].final;
+			return map[i].name;
+		}
+	*final = false;
+	return NULL;
+}
+
 void
 slurm_scancel_argv(struct strv *out, const char *const *ids, size_t n)
 {

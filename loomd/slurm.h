@@ -68,6 +68,15 @@ struct slurm_queued {
 size_t	 slurm_parse_squeue(const char *out, struct slurm_queued *q,
 	    size_t max, size_t *bad);
 
+/*
+ * The state of a unit (executor.h) a Slurm job state (squeue's %T)
+ * tells: "pending", "running", "timeout", "out_of_memory",
+ * "node_failure", "cancelled"; NULL for those that say nothing the exit
+ * status does not (COMPLETED, FAILED) and those not known. *final is
+ * true when Slurm has ended the job.
+ */
+const char *slurm_state_name(const char *state, bool *final);
+
 /* scancel of the given job ids (sbatch ids; array ids cancel all items). */
 void	 slurm_scancel_argv(struct strv *out, const char *const *ids,
 	    size_t n);
