@@ -490,7 +490,7 @@ sx_sbatch_done(struct sx_cmd *cmd, int status)
 {
 	char line[512], id[SLURM_MAX_JOBID], *msg;
 	struct sx_job *job;
-	bool ok;
+	bool ok, taken = false;
 	size_t i;
 
 	sx_last_line(cmd->out, line, sizeof line);
@@ -502,8 +502,9 @@ sx_sbatch_done(struct sx_cmd *cmd, int status)
 	for (i = 0; i < cmd->njobs; i++) {
 		if ((job = cmd->jobs[i]) == NULL) {
 			/* Released while submitting: take it back. */
-			if (ok)
+			if (ok && !taken)
 				sx_cancel_id(cmd->run, id);
+			taken = true;
 			continue;
 		}
 		job->submit = NULL;
