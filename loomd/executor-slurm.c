@@ -89,6 +89,7 @@ struct sx_job {
 	bool cancel_sent;		/* and scancel started */
 	int code;			/* failed: its status, awaiting squeue */
 	char state[32];			/* the last state told, "" */
+	char ended[32];			/* how Slurm ended it, status unseen */
 	executor_output_cb on_output;
 	executor_done_cb on_done;
 	executor_state_cb on_state;
@@ -893,8 +894,10 @@ sx_listed(const struct slurm_queued *q, size_t n, const char *jobid)
 
 /*
  * squeue listed job as q says: tell a new state, or end the job when
- * Slurm has ended it (its status file's code when it wrote one). True
- * when something changed.
+ * Slurm has ended it (with its status file's code). A job Slurm ended
+ * without a status file (yet: a shared file system may be late) is
+ * followed as one gone from the queue, and keeps Slurm's state for when
+ * it is lost. True when something changed.
  */
 static bool
 sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
@@ -903,16 +906,19 @@ sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 	const char *name = slurm_state_name(q->state, &final);
 	int code;
 
-	job->gone_ms = 0;
 	if (final) {
 		code = job->code >= 0 ? job->code : sx_job_status(job);
 		if (code >= 0)
 			sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
-		else
-			sx_job_finish(job, SIGKILL, name != NULL ? name : "lost",
-			    "the job ended without writing its exit status");
+		else if (job->gone_ms == 0) {
+			job->gone_ms = loomd_now_ms();
+			snprintf(job->ended, sizeof job->ended, "%s",
+			    name != NULL ? name : "lost");
+		} else
+			return false;
 		return true;
 	}
+	job->gone_ms = 0;
 	if (name == NULL || strcmp(name, job->state) == 0)
 		return false;
 	snprintf(job->state, sizeof job->state, "%s", name);
@@ -1024,8 +1030,9 @@ sx_follow(struct sx_job *job, uint64_t now)
 		sx_job_finish(job, SIGTERM,
 		    "cancelled", "cancelled before it wrote its status");
 	else if (job->gone_ms != 0 && now - job->gone_ms >= SX_LOST_MS)
-		sx_job_finish(job, SIGKILL, "lost", "the job left Slurm's "
-		    "queue without writing its exit status");
+		sx_job_finish(job, SIGKILL, job->ended[0] != '\0' ?
+		    job->ended : "lost", "the job ended without writing its "
+		    "exit status");
 }
 
 static void
