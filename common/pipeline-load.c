@@ -397,12 +397,6 @@ load_execution(struct load *l, const struct kv *kv)
 				    f->value->text : load_kind(f->value));
 				diag_set_hint(dg, "write executor: slurm to "
 				    "run the steps as Slurm jobs");
-			} else if (x->executor == EXECUTOR_SLURM) {
-				dg = load_warning(l, load_where(f), "executor: "
-				    "slurm is not available in this version: "
-				    "the steps run on this machine");
-				diag_set_hint(dg, "the slurm: and resources: "
-				    "settings are checked and kept for it");
 			}
 		} else if (strcmp(f->key, "slurm") == 0)
 			load_resources(l, f, "execution.slurm", &x->slurm);

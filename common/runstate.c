@@ -15,6 +15,10 @@ static const char *const runstate_names[] = {
 	[RUNSTATE_CANCELLED] = "cancelled",
 	[RUNSTATE_UPTODATE] = "uptodate",
 	[RUNSTATE_INTERRUPTED] = "interrupted",
+	[RUNSTATE_TIMEOUT] = "timeout",
+	[RUNSTATE_OUT_OF_MEMORY] = "out_of_memory",
+	[RUNSTATE_NODE_FAILURE] = "node_failure",
+	[RUNSTATE_LOST] = "lost",
 	[RUNSTATE_UNKNOWN] = "unknown",
 };
 
@@ -44,4 +48,12 @@ runstate_is_final(enum run_state_kind st)
 {
 	return st != RUNSTATE_PENDING && st != RUNSTATE_QUEUED &&
 	    st != RUNSTATE_RUNNING && st != RUNSTATE_UNKNOWN;
+}
+
+bool
+runstate_is_failure(enum run_state_kind st)
+{
+	return st == RUNSTATE_FAILED || st == RUNSTATE_TIMEOUT ||
+	    st == RUNSTATE_OUT_OF_MEMORY || st == RUNSTATE_NODE_FAILURE ||
+	    st == RUNSTATE_LOST;
 }

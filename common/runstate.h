@@ -15,6 +15,13 @@
  *   cancelled
  *   uptodate     a step whose outputs were current: not run
  *   interrupted  the daemon died while it ran (found at the next start)
+ *
+ * How a batch job (docs/slurm.md) failed, when its executor can tell; a
+ * unit or plain step in one of these has failed:
+ *   timeout        it reached its time limit
+ *   out_of_memory  it went over its memory limit
+ *   node_failure   the node it ran on failed
+ *   lost           it left the queue without an exit status
  */
 #ifndef LOOM_COMMON_RUNSTATE_H
 #define LOOM_COMMON_RUNSTATE_H
@@ -31,6 +38,10 @@ enum run_state_kind {
 	RUNSTATE_CANCELLED,
 	RUNSTATE_UPTODATE,
 	RUNSTATE_INTERRUPTED,
+	RUNSTATE_TIMEOUT,
+	RUNSTATE_OUT_OF_MEMORY,
+	RUNSTATE_NODE_FAILURE,
+	RUNSTATE_LOST,
 	RUNSTATE_UNKNOWN,	/* a spelling this version does not know */
 };
 
@@ -42,5 +53,8 @@ enum run_state_kind runstate_parse(const char *name);
 
 /* True for the states nothing comes after (not pending, queued, running). */
 bool runstate_is_final(enum run_state_kind st);
+
+/* True for failed and the ways a batch job fails (timeout ... lost). */
+bool runstate_is_failure(enum run_state_kind st);
 
 #endif

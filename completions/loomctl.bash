@@ -11,7 +11,8 @@ _loomctl_options() {
 	local over="--set --var"
 	case $1 in
 	run) echo "--step -s --from --until --group -g --include $over --extra" \
-	    "--parallel --sequential --max-workers -j --force -f --dry-run -n" \
+	    "--parallel --sequential --max-workers -j --force -f --executor" \
+	    "--dry-run -n" \
 	    "--detach -d --no-wait --no-progress --json --help" ;;
 	status) echo "--watch -w --json --help $over" ;;
 	logs) echo "--follow -f --item --help" ;;
@@ -78,6 +79,9 @@ _loomctl() {
 		[ -n "$file" ] && COMPREPLY=($(compgen -W "$(_loomctl_names "$file" group)" -- "$cur"))
 		return 0 ;;
 	--set|--var|--extra|--max-workers|-j|--item|--port)
+		return 0 ;;
+	--executor)
+		COMPREPLY=($(compgen -W "local slurm" -- "$cur"))
 		return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then

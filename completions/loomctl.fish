@@ -60,6 +60,7 @@ complete -c loomctl -n "__fish_seen_subcommand_from run" -l parallel -d 'run in 
 complete -c loomctl -n "__fish_seen_subcommand_from run" -l sequential -d 'one step at a time'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s j -l max-workers -x -d 'at most N processes'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s f -l force -d 'run even when up to date'
+complete -c loomctl -n "__fish_seen_subcommand_from run" -l executor -x -a 'local slurm' -d 'where the steps run'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s n -l dry-run -d 'print the commands only'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s d -l detach -d 'start and return'
 complete -c loomctl -n "__fish_seen_subcommand_from run" -l no-wait -d 'refuse instead of queueing'

@@ -172,6 +172,10 @@ const struct loomctl_cmd cmd_run_entry = {
 	    "                       override the file's execution: settings "
 	    "(-j N\n                       alone means --parallel too)\n"
 	    "  --force, -f          run steps even when up to date\n"
+	    "  --executor local|slurm\n"
+	    "                       where the steps run (default: the file's "
+	    "execution:\n                       executor, else local; see "
+	    "docs/slurm.md)\n"
 	    "Running:\n"
 	    "  --dry-run, -n        print the commands, shell-quoted, run "
 	    "nothing\n"
@@ -248,6 +252,9 @@ cmd_run_request(const struct run_opts *o, const char *file)
 		json_object_set_new(req, "cwd", json_string(cwd));
 	if (o->extra != NULL)
 		json_object_set_new(req, "extra", json_string(o->extra));
+	if (o->executor != NULL)
+		json_object_set_new(req, "executor",
+		    json_string(o->executor));
 	if (o->parallel != -1)
 		json_object_set_new(req, "parallel",
 		    json_boolean(o->parallel == 1));

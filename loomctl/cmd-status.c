@@ -200,6 +200,9 @@ cmd_status_run(FILE *fp, json_t *rec)
 		detail[0] = '\0';
 		if (json_array_size(items) > 0)
 			items_summary(s, detail, sizeof detail);
+		else if (json_is_string(json_object_get(s, "reason")))
+			snprintf(detail, sizeof detail, "in Slurm's queue: %s",
+			    json_string_value(json_object_get(s, "reason")));
 		else if (json_is_string(sig))
 			snprintf(detail, sizeof detail, "killed by %s",
 			    json_string_value(sig));

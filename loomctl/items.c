@@ -81,7 +81,7 @@ items_summary(const json_t *s, char *buf, size_t len)
 		state = json_string_value(json_object_get(it, "state"));
 		if (runstate_parse(state) == RUNSTATE_SUCCEEDED)
 			ok++;
-		else if (runstate_parse(state) == RUNSTATE_FAILED)
+		else if (runstate_is_failure(runstate_parse(state)))
 			failed++;
 	}
 	n = (size_t)snprintf(buf, len, "%zu/%zu items succeeded", ok,
@@ -91,7 +91,7 @@ items_summary(const json_t *s, char *buf, size_t len)
 	failed = 0;
 	json_array_foreach(items, i, it) {
 		state = json_string_value(json_object_get(it, "state"));
-		if (runstate_parse(state) != RUNSTATE_FAILED)
+		if (!runstate_is_failure(runstate_parse(state)))
 			continue;
 		if (n >= len)
 			return;

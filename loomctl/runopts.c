@@ -40,6 +40,7 @@ static const struct runopts_def runopts_defs[] = {
 	{ "--sequential", NULL, RUNOPTS_EXEC, RUNOPTS_FLAG },
 	{ "--max-workers", "-j", RUNOPTS_EXEC, RUNOPTS_ONE },
 	{ "--force", "-f", RUNOPTS_EXEC, RUNOPTS_FLAG },
+	{ "--executor", NULL, RUNOPTS_EXEC, RUNOPTS_ONE },
 	{ "--dry-run", "-n", RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--detach", "-d", RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--no-progress", NULL, RUNOPTS_RUN, RUNOPTS_FLAG },
@@ -114,6 +115,12 @@ runopts_store(struct run_opts *o, const struct loomctl_cmd *cmd,
 		strv_push(name[2] == 's' ? &o->set : &o->var, value);
 	} else if (strcmp(name, "--extra") == 0)
 		o->extra = value;
+	else if (strcmp(name, "--executor") == 0) {
+		if (strcmp(value, "local") != 0 && strcmp(value, "slurm") != 0)
+			return cmd_usage_error(cmd, "--executor wants local or "
+			    "slurm, not '%s'", value);
+		o->executor = value;
+	}
 	else if (strcmp(name, "--max-workers") == 0) {
 		errno = 0;
 		o->max_workers = strtol(value, &end, 10);

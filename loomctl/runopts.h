@@ -3,7 +3,7 @@
  * Command-line options shared by the commands that take a pipeline file:
  * the selection (README "Selecting what runs": --step A [B...], --from, --until,
  * --group, --include, --set k=v, --var k=v, --extra, --parallel,
- * --sequential, --max-workers N, --force) and the run switches
+ * --sequential, --max-workers N, --force, --executor) and the run switches
  * (--dry-run, -d/--detach, --json). Options may be repeated; the
  * multi-value ones take every following word up to the next option.
  */
@@ -20,7 +20,7 @@ struct loomctl_cmd;
 /* --step, --from, --until, --group, --include */
 #define RUNOPTS_SELECT	0x01
 #define RUNOPTS_OVERRIDE 0x02	/* --set, --var */
-/* --extra, --parallel, --sequential, --max-workers, --force */
+/* --extra, --parallel, --sequential, --max-workers, --force, --executor */
 #define RUNOPTS_EXEC	0x04
 /* --dry-run, -d/--detach, --no-progress, --no-wait */
 #define RUNOPTS_RUN	0x08
@@ -38,6 +38,7 @@ struct run_opts {
 	struct strv set;		/* "k=v" */
 	struct strv var;		/* "k=v" */
 	const char *extra;		/* borrowed, NULL when not given */
+	const char *executor;		/* "local", "slurm" or NULL */
 	int parallel;			/* -1 not given, 0 or 1 */
 	long max_workers;		/* 0 when not given */
 	bool force;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The executor calls (executor.h): each goes to the implementation's
- * table. Implementations: executor-local.c.
+ * table. Implementations: executor-local.c, executor-slurm.c.
  */
 #include "loomd/executor.h"
 

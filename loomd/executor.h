@@ -35,6 +35,7 @@
 struct event_base;
 struct json_t;
 struct loom_error;
+struct resources;
 struct rlimit;
 
 /* Output of a unit, in order; data is borrowed for the call. */
@@ -44,6 +45,21 @@ typedef void (*executor_output_cb)(void *arg, const char *data, size_t len);
  * The unit's id is no longer valid once this is called.
  */
 typedef void (*executor_done_cb)(void *arg, int status);
+/*
+ * How a unit stands where it runs, when the executor knows more than
+ * "started" and "ended": state is "submitted" (detail: the id the unit
+ * has where it runs, a Slurm job id), "pending" (waiting in a queue,
+ * detail the queue's reason or NULL), "running", or, just before the
+ * done callback, how it ended beyond its status ("timeout",
+ * "out_of_memory", "node_failure", "cancelled", "lost"; detail may say
+ * more); for "error", detail says why the unit failed without running
+ * its command (a refused submission); "cancel_sent" when a cancel has
+ * left for where the unit runs (detail: how, e.g. "scancel").
+ * Optional: NULL when not wanted; the local executor never calls it.
+ * Both strings are borrowed for the call.
+ */
+typedef void (*executor_state_cb)(void *arg, const char *state,
+    const char *detail);
 
 /* What to run. Everything is borrowed for the call to executor_start. */
 struct executor_spec {
@@ -54,7 +70,24 @@ struct executor_spec {
 	const char *tag;		/* "NAME=VALUE" marking the unit */
 	executor_output_cb on_output;
 	executor_done_cb on_done;
+	executor_state_cb on_state;	/* or NULL */
 	void *arg;
+	/*
+	 * For executors that run units elsewhere (a batch system) and keep
+	 * files for them; the local executor ignores them. NULL when not
+	 * known.
+	 */
+	const char *run;		/* the run's id */
+	const char *dir;		/* the run's folder */
+	const char *name;		/* file name unique in the run */
+	const struct resources *res;	/* what a batch job asks for */
+	/*
+	 * Units of one group (the items of a loop step) started in the
+	 * same loop pass may become one job array, of which array_max
+	 * items run at once (0: no limit). NULL: a unit of its own.
+	 */
+	const char *group;
+	long array_max;
 };
 
 /* What an executor tells about a unit it started. */
@@ -138,5 +171,13 @@ void executor_free(struct executor *ex);
  */
 struct executor *executor_local_new(struct event_base *base,
     const struct rlimit *nofile, struct loom_error *err);
+
+/*
+ * The Slurm executor (executor-slurm.c, docs/slurm.md): every unit is a
+ * batch job submitted with sbatch; sbatch, squeue and scancel run as
+ * units of local (the local executor, which must outlive it).
+ */
+struct executor *executor_slurm_new(struct event_base *base,
+    struct executor *local);
 
 #endif

@@ -95,6 +95,7 @@ struct loomd {
 					   child.c restores it for steps */
 	struct executor *executor;	/* where units run (executor.h);
 					   created by main.c */
+	struct executor *slurm;		/* batch jobs, over executor */
 	struct event *ev_tick;		/* 1 s: idle check, socket watch */
 	struct event *ev_idle;		/* fires when the idle time is up */
 	struct event *ev_stop;		/* deferred loomd_stop */

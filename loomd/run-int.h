@@ -52,6 +52,10 @@ struct run_unit {
 	long pid;			/* a local process, else -1 */
 	int status;			/* wait status; -1 when it never ran */
 	char *error;			/* why it could not start, or NULL */
+	char *job;			/* its id in a batch system, or NULL */
+	enum run_state_kind xstate;	/* the executor's (run_on_state) */
+	char *reason;			/* pending: why, or NULL */
+	char *cancel_sent;		/* how a cancel reached it, or NULL */
 	unsigned long long log_kept;
 	unsigned long long log_dropped;
 	char *log_error;
@@ -85,6 +89,7 @@ struct run {
 	struct pipeline *p;
 	struct graph *g;
 	struct sched *s;
+	struct executor *ex;		/* where its units run */
 	bool *selected;
 	struct run_step **by_index;	/* pipeline step -> run step or NULL */
 	struct run_step *steps;		/* selected, in execution order */

@@ -28,13 +28,26 @@ static void run_unit_json(const struct run_unit *u, json_t *o);
 enum run_state_kind
 run_unit_state(const struct run_unit *u)
 {
-	return sched_unit_view(u->run->s, u->step, u->item);
+	enum run_state_kind st = sched_unit_view(u->run->s, u->step, u->item);
+
+	/* What the executor told refines the scheduler's view. */
+	if (st == RUNSTATE_RUNNING && u->xstate == RUNSTATE_PENDING)
+		return RUNSTATE_PENDING;
+	if (st == RUNSTATE_FAILED && runstate_is_failure(u->xstate))
+		return u->xstate;
+	return st;
 }
 
 enum run_state_kind
 run_step_state(const struct run *r, const struct run_step *st)
 {
-	return sched_step_view(r->s, st->index);
+	enum run_state_kind state = sched_step_view(r->s, st->index);
+
+	/* A plain step is as its one unit. */
+	if (!st->loop && st->nunits == 1 && (state == RUNSTATE_RUNNING ||
+	    state == RUNSTATE_FAILED))
+		return run_unit_state(&st->units[0]);
+	return state;
 }
 
 /* exit_code and signal of a wait status into o. */
@@ -86,6 +99,13 @@ run_unit_json(const struct run_unit *u, json_t *o)
 	json_object_set_new(o, "finished", run_time(t.ended));
 	json_object_set_new(o, "pid", u->pid > 0 ? json_integer(u->pid) :
 	    json_null());
+	if (u->job != NULL)
+		json_object_set_new(o, "job", json_string(u->job));
+	if (state == RUNSTATE_PENDING && u->reason != NULL)
+		json_object_set_new(o, "reason", json_string(u->reason));
+	if (u->cancel_sent != NULL)
+		json_object_set_new(o, "cancel_sent",
+		    json_string(u->cancel_sent));
 	if (t.started == 0)
 		goto out;	/* never started: no process, no log */
 	/*
@@ -141,7 +161,7 @@ run_item_counts(const struct run_step *st, json_t *o)
 	for (i = 0; i < st->nunits; i++) {
 		if (run_unit_state(&st->units[i]) == RUNSTATE_SUCCEEDED)
 			ok++;
-		else if (run_unit_state(&st->units[i]) == RUNSTATE_FAILED)
+		else if (runstate_is_failure(run_unit_state(&st->units[i])))
 			failed++;
 	}
 	json_object_set_new(o, "items_total",
@@ -169,6 +189,10 @@ run_counts(const struct run *r, struct sched_counts *c)
 			c->succeeded++;
 			break;
 		case RUNSTATE_FAILED:
+		case RUNSTATE_TIMEOUT:
+		case RUNSTATE_OUT_OF_MEMORY:
+		case RUNSTATE_NODE_FAILURE:
+		case RUNSTATE_LOST:
 			c->failed++;
 			break;
 		case RUNSTATE_SKIPPED:
@@ -238,7 +262,7 @@ run_record_json(const struct run *r)
 			json_object_set_new(o, "state",
 			    json_string(runstate_name(state)));
 		} else {
-			if (state == RUNSTATE_FAILED)
+			if (runstate_is_failure(state))
 				run_status_fields(st->status, o);
 			else if (state == RUNSTATE_SUCCEEDED)
 				run_status_fields(0, o);

@@ -243,6 +243,16 @@ run_check_env(json_t *env, struct rpc_error *rerr)
 	return 0;
 }
 
+/* Units handed out at once to the Slurm executor: what rpc accepts. */
+#define RUN_SLURM_WORKERS	100000
+
+/* The executor of kind: the local one unless slurm. */
+static struct executor *
+run_executor(struct loomd *loomd, enum executor_kind kind)
+{
+	return kind == EXECUTOR_SLURM ? loomd->slurm : loomd->executor;
+}
+
 /* Workers: max_workers asked for, else the file's, else the CPUs. */
 static size_t
 run_workers(const struct run *r, long long asked)
@@ -337,7 +347,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	struct plan pl;
 	enum plan_status pst;
 	struct run *r = NULL;
-	const char *file, *cwd, *extra;
+	const char *file, *cwd, *extra, *executor;
 	json_t *env;
 	long long mw = 0;
 	bool parallel, subscribe = false, has_parallel, no_wait = false;
@@ -355,6 +365,17 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	cwd = rpc_param_string(params, "cwd", false, rerr);
 	env = rpc_param_object(params, "env", true, rerr);
 	extra = rpc_param_string(params, "extra", false, rerr);
+	executor = rpc_param_string(params, "executor", false, rerr);
+	if (executor == NULL && json_object_get(params, "executor") != NULL &&
+	    !json_is_null(json_object_get(params, "executor")))
+		return NULL;	/* not a string: rerr says so */
+	if (executor != NULL &&
+	    resources_executor(executor) == EXECUTOR_DEFAULT) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"executor\" must be \"local\" or \"slurm\", not \"%s\"",
+		    executor);
+		return NULL;
+	}
 	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
 	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
 	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
@@ -377,6 +398,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 
 	r = xcalloc(1, sizeof *r);
 	r->loomd = loomd;
+	r->ex = loomd->executor;
 	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
 	    file);
 	if ((r->key = realpath(r->file, NULL)) == NULL)
@@ -417,6 +439,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
 		goto fail;
 
+	r->ex = run_executor(loomd, executor != NULL ?
+	    resources_executor(executor) : r->p->exec.executor);
 	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
 	r->max_workers = run_workers(r, mw);
 
@@ -437,7 +461,13 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 
 	r->request = json_deep_copy(params);
 	json_object_del(r->request, "env");
-	r->s = sched_create(r->g, r->selected, r->parallel, r->max_workers,
+	/*
+	 * On Slurm, Slurm places the work: every ready unit is submitted
+	 * (a loop's items as one job array), and max_workers bounds the
+	 * items of an array running at once (--array=0-N%K).
+	 */
+	r->s = sched_create(r->g, r->selected, r->parallel,
+	    r->ex == loomd->slurm ? RUN_SLURM_WORKERS : r->max_workers,
 	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
 	run_build_steps(r, nsel);
 	if (!r->queued)

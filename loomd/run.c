@@ -54,6 +54,7 @@ static void run_do_step_finished(struct run *r, const struct sched_action *a);
 static void run_do_finished(struct run *r, const struct sched_action *a);
 static void run_on_output(void *arg, const char *data, size_t len);
 static void run_on_done(void *arg, int status);
+static void run_on_state(void *arg, const char *state, const char *detail);
 static void run_announce(struct run *r);
 static void run_touch(struct run *r);
 static void run_retry_cb(evutil_socket_t fd, short what, void *arg);
@@ -173,7 +174,7 @@ run_free(void *arg)
 		st = &r->steps[i];
 		for (j = 0; j < st->nunits; j++) {
 			u = &st->units[j];
-			executor_release(r->loomd->executor, u->unit);
+			executor_release(r->ex, u->unit);
 			steplog_free(u->log);
 			free(u->path);
 			free(u->name);
@@ -182,6 +183,9 @@ run_free(void *arg)
 			free(u->log_name);
 			free(u->marker);
 			free(u->error);
+			free(u->job);
+			free(u->reason);
+			free(u->cancel_sent);
 			free(u->log_error);
 			stamp_free(u->stamp);
 			strv_free(&u->argv);
@@ -442,7 +446,9 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	struct executor_spec spec;
 	struct executor_started started;
 	struct sched_times t;
+	struct resources res;
 	struct strv envv;
+	char *group;
 	size_t i;
 	int rc;
 
@@ -457,8 +463,21 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	spec.tag = u->marker;
 	spec.on_output = run_on_output;
 	spec.on_done = run_on_done;
+	spec.on_state = run_on_state;
 	spec.arg = u;
-	rc = executor_start(r->loomd->executor, &spec, &started, err);
+	u->xstate = RUNSTATE_UNKNOWN;	/* until the executor tells */
+	spec.run = r->id;
+	spec.dir = r->dir;
+	spec.name = u->log_name;
+	resources_merge(&res, &r->p->exec.slurm,
+	    &r->p->steps[st->index].resources);
+	spec.res = &res;
+	group = st->loop ? run_log_name(st->index, st->name, -1) : NULL;
+	spec.group = group;
+	spec.array_max = (long)r->max_workers;
+	rc = executor_start(r->ex, &spec, &started, err);
+	free(group);
+	resources_free(&res);
 	strv_free(&envv);
 	if (rc == -1)
 		return -1;
@@ -653,7 +672,7 @@ run_do_signal(struct run *r, size_t step, size_t item, enum sched_signal sig)
 		return;
 	log_info("run %s: %s: sending %s", r->id, u->label,
 	    sig == SCHED_SIGNAL_KILL ? "SIGKILL" : "SIGTERM");
-	executor_cancel(r->loomd->executor, u->unit,
+	executor_cancel(r->ex, u->unit,
 	    sig == SCHED_SIGNAL_KILL);
 }
 
@@ -777,7 +796,7 @@ run_end_told(struct run *r)
 	}
 	/* Whatever still carries the run's marker goes with it. */
 	marker = xasprintf("LOOM_RUN_ID=%s", r->id);
-	executor_sweep(r->loomd->executor, marker, sched_is_cancelled(r->s));
+	executor_sweep(r->ex, marker, sched_is_cancelled(r->s));
 	free(marker);
 	if (run_write_record(r, true) == -1)
 		run_keep_unwritten(r);
@@ -923,6 +942,35 @@ run_on_done(void *arg, int status)
 	}
 	run_touch(r);
 	run_process(r);
+}
+
+/*
+ * What the executor tells beyond started and ended (a batch job pending
+ * in its queue, and why): kept on the unit for the record and run.status.
+ */
+static void
+run_on_state(void *arg, const char *state, const char *detail)
+{
+	struct run_unit *u = arg;
+	struct run *r = u->run;
+
+	log_info("run %s: %s %s%s%s", r->id, u->label, state,
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	if (strcmp(state, "error") == 0) {
+		if (detail != NULL && u->error == NULL)
+			u->error = xstrdup(detail);
+	} else if (strcmp(state, "cancel_sent") == 0) {
+		free(u->cancel_sent);
+		u->cancel_sent = xstrdup(detail != NULL ? detail : "sent");
+	} else if (strcmp(state, "submitted") == 0) {
+		free(u->job);
+		u->job = detail != NULL ? xstrdup(detail) : NULL;
+	} else if (runstate_parse(state) != RUNSTATE_UNKNOWN) {
+		u->xstate = runstate_parse(state);
+		free(u->reason);
+		u->reason = detail != NULL ? xstrdup(detail) : NULL;
+	}
+	run_touch(r);
 }
 
 /* The run.started event. */

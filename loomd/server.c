@@ -545,6 +545,8 @@ server_init_modules(struct loomd *loomd, struct loom_error *err)
 	if (loomd->executor == NULL && (loomd->executor =
 	    executor_local_new(loomd->base, &loomd->nofile_orig, err)) == NULL)
 		return -1;
+	if (loomd->slurm == NULL)
+		loomd->slurm = executor_slurm_new(loomd->base, loomd->executor);
 	for (i = 0; i < SERVER_NMODULES; i++) {
 		if (server_modules[i]->init != NULL &&
 		    server_modules[i]->init(loomd, err) == -1)
@@ -587,6 +589,8 @@ server_free(struct loomd *loomd)
 	}
 	loomd_run_deferred(loomd);
 	/* After the modules: the runs have released their units. */
+	executor_free(loomd->slurm);
+	loomd->slurm = NULL;
 	executor_free(loomd->executor);
 	loomd->executor = NULL;
 	for (i = 0; i < sizeof loomd->ev_signals / sizeof loomd->ev_signals[0];

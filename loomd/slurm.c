@@ -144,6 +144,7 @@ slurm_squeue_argv(struct strv *out, const char *run)
 	strv_push(out, "squeue");
 	strv_push(out, "--noheader");
 	strv_push(out, "--array");
+	strv_push(out, "--states=all");
 	strv_push_owned(out, xasprintf("--name=%s%s", SLURM_JOB_PREFIX, run));
 	strv_push(out, "--format=%i|%T|%r");
 }
@@ -188,6 +189,40 @@ slurm_parse_squeue(const char *out, struct slurm_queued *q, size_t max,
 		line = *eol == '\n' ? eol + 1 : eol;
 	}
 	return n;
+}
+
+const char *
+slurm_state_name(const char *state, bool *final)
+{
+	static const struct {
+		const char *slurm;
+		const char *name;
+		bool final;
+	} map[] = {
+		{ "PENDING", "pending", false },
+		{ "CONFIGURING", "running", false },
+		{ "RUNNING", "running", false },
+		{ "COMPLETING", "running", false },
+		{ "SUSPENDED", NULL, false },
+		{ "COMPLETED", NULL, true },
+		{ "FAILED", NULL, true },
+		{ "TIMEOUT", "timeout", true },
+		{ "DEADLINE", "timeout", true },
+		{ "OUT_OF_MEMORY", "out_of_memory", true },
+		{ "NODE_FAIL", "node_failure", true },
+		{ "BOOT_FAIL", "node_failure", true },
+		{ "CANCELLED", "cancelled", true },
+		{ "PREEMPTED", "cancelled", true },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (strcmp(map[i].slurm, state) == 0) {
+			*final = map[i].final;
+			return map[i].name;
+		}
+	*final = false;
+	return NULL;
 }
 
 void

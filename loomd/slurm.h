@@ -48,7 +48,10 @@ void	 slurm_sbatch_argv(struct strv *out, const struct slurm_submit *s);
  */
 bool	 slurm_parse_jobid(const char *out, char *id, size_t idlen);
 
-/* squeue listing the jobs of a run, one line per array element. */
+/*
+ * squeue listing the jobs of a run, one line per array element, ended
+ * ones too while Slurm keeps them (MinJobAge): their final state.
+ */
 void	 slurm_squeue_argv(struct strv *out, const char *run);
 
 /* One line of that listing: "JOBID|STATE|REASON". */
@@ -64,6 +67,15 @@ struct slurm_queued {
  */
 size_t	 slurm_parse_squeue(const char *out, struct slurm_queued *q,
 	    size_t max, size_t *bad);
+
+/*
+ * The state of a unit (executor.h) a Slurm job state (squeue's %T)
+ * tells: "pending", "running", "timeout", "out_of_memory",
+ * "node_failure", "cancelled"; NULL for those that say nothing the exit
+ * status does not (COMPLETED, FAILED) and those not known. *final is
+ * true when Slurm has ended the job.
+ */
+const char *slurm_state_name(const char *state, bool *final);
 
 /* scancel of the given job ids (sbatch ids; array ids cancel all items). */
 void	 slurm_scancel_argv(struct strv *out, const char *const *ids,

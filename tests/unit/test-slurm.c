@@ -143,6 +143,60 @@ test_settings_checked(void **state)
 	resources_free(&r);
 }
 
+/*
+ * Slurm's job states as squeue --states=all lists them (the shapes of
+ * Slurm 22.05's answers), and what each tells a unit: a time limit, the
+ * memory limit and a failed node are states of their own; a job that
+ * ended normally says nothing beyond its exit status.
+ */
+static void
+test_states(void **state)
+{
+	static const char answer[] =
+	    "41|PENDING|Resources\n"
+	    "42_3|RUNNING|None\n"
+	    "43|COMPLETING|None\n"
+	    "44|TIMEOUT|TimeLimit\n"
+	    "45|OUT_OF_MEMORY|OutOfMemory\n"
+	    "46|NODE_FAIL|NodeDown\n"
+	    "47|CANCELLED|None\n"
+	    "48|COMPLETED|None\n"
+	    "49|FAILED|NonZeroExitCode\n"
+	    "50|SUSPENDED|None\n";
+	static const struct {
+		const char *name;
+		bool final;
+	} want[] = {
+		{ "pending", false }, { "running", false },
+		{ "running", false }, { "timeout", true },
+		{ "out_of_memory", true }, { "node_failure", true },
+		{ "cancelled", true }, { NULL, true }, { NULL, true },
+		{ NULL, false },
+	};
+	struct slurm_queued q[16];
+	const char *name;
+	size_t n, i, bad;
+	bool final;
+
+	(void)state;
+	n = slurm_parse_squeue(answer, q, 16, &bad);
+	assert_int_equal(bad, 0);
+	assert_int_equal(n, sizeof want / sizeof want[0]);
+	for (i = 0; i < n; i++) {
+		name = slurm_state_name(q[i].state, &final);
+		if (want[i].name == NULL)
+			assert_null(name);
+		else
+			assert_string_equal(name, want[i].name);
+		assert_int_equal(final, want[i].final);
+	}
+	assert_string_equal(q[0].reason, "Resources");
+	/* A state this version does not know: nothing, not final. */
+	final = true;
+	assert_null(slurm_state_name("REQUEUE_HOLD", &final));
+	assert_false(final);
+}
+
 static void
 test_parse(void **state)
 {
@@ -447,6 +501,7 @@ main(void)
 		cmocka_unit_test(test_sbatch_argv),
 		cmocka_unit_test(test_settings_checked),
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_states),
 		cmocka_unit_test(test_script_runs_here),
 		cmocka_unit_test(test_script_through_slurm),
 	};
