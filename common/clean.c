@@ -34,24 +34,41 @@
 #include "common/urlcache.h"
 #include "common/xmalloc.h"
 
+/* Resolved paths to keep, each once, with what each is. */
+struct clean_keeps {
+	struct strv v;
+	struct strv whys;		/* parallel to v */
+	struct pipeline_map *seen;	/* path -> position in v */
+};
+
+/* What the walks over stamps share. */
+struct clean_walk {
+	struct clean_list *list;	/* collecting: targets are added */
+	const struct clean_list *targets;	/* the targets to compare */
+	struct clean_resolver res;
+};
+
 static bool	clean_contains(const char *dir, const char *path);
-static bool	clean_covered(const struct clean_list *list, const char *path);
-static bool	clean_add(struct clean_list *list, const char *path,
-		    const char *step);
+static bool	clean_covered(const struct clean_list *list,
+		    struct clean_resolver *res, const char *path);
+static bool	clean_add(struct clean_list *list, struct clean_resolver *res,
+		    const char *path, const char *step);
 static char	*clean_value_path(const struct pipeline *p,
 		    const struct value *v, struct loom_error *err);
 static void	clean_trim(char *path);
-static void	clean_keep(struct strv *keep, struct strv *whys,
+static void	clean_keep(struct clean_keeps *k, struct clean_resolver *res,
 		    const char *path, const char *why);
-static void	clean_fixed(const struct pipeline *p, struct strv *fixed,
-		    struct strv *whys);
+static void	clean_keeps_free(struct clean_keeps *k);
+static void	clean_fixed(const struct pipeline *p,
+		    struct clean_resolver *res, struct clean_keeps *fixed);
 static void	clean_sources(const struct pipeline *p,
 		    const struct graph *g, const struct clean_list *list,
-		    struct strv *fixed, struct strv *whys, struct strv *keep);
+		    struct clean_resolver *res, struct clean_keeps *fixed,
+		    struct strv *sources);
 static char	*clean_refusal(const struct pipeline *p,
-		    const struct clean_target *t, const struct strv *fixed,
-		    const struct strv *whys, const struct strv *sources,
-		    bool outside);
+		    const struct clean_target *t,
+		    const struct clean_keeps *keeps,
+		    const struct strv *sources, bool outside);
 
 /* True when path is dir or lies below it. */
 static bool
@@ -82,49 +99,59 @@ clean_trim(char *path)
 }
 
 static bool
-clean_add(struct clean_list *list, const char *path, const char *step)
+clean_add(struct clean_list *list, struct clean_resolver *res,
+    const char *path, const char *step)
 {
 	struct clean_target *t;
 	struct stat st;
-	char *copy = xstrdup(path);
-	size_t i;
-
 	char *real;
 
-	if (pipeline_is_url(path)) {
-		free(copy);
+	if (pipeline_is_url(path))
+		return false;
+	real = clean_resolver_get(res, path);
+	if (list->index == NULL)
+		list->index = pipeline_map_create(64);
+	if (pipeline_map_get(list->index, real) >= 0) {
+		free(real);
 		return false;
 	}
-	clean_trim(copy);
-	real = clean_resolve(copy);
-	for (i = 0; i < list->n; i++) {
-		if (strcmp(list->v[i].real, real) == 0) {
-			free(copy);
-			free(real);
-			return false;
-		}
+	if (list->n == list->cap) {
+		list->cap = list->cap ? list->cap * 2 : 16;
+		list->v = xreallocarray(list->v, list->cap, sizeof *list->v);
 	}
-	list->v = xreallocarray(list->v, list->n + 1, sizeof *list->v);
-	t = &list->v[list->n++];
-	t->path = copy;
+	t = &list->v[list->n];
+	t->path = xstrdup(path);
+	clean_trim(t->path);
 	t->real = real;
 	t->step = xstrdup(step);
 	t->exists = lstat(real, &st) == 0;
 	t->recorded = false;
 	t->refused = NULL;
+	pipeline_map_add(list->index, t->real, list->n++);
 	return true;
 }
 
-/* True when path is, or lies inside, a target of list already. */
+/*
+ * True when path is, or lies inside, a target of list already: its
+ * resolved form or one of its folders is in the list's index.
+ */
 static bool
-clean_covered(const struct clean_list *list, const char *path)
+clean_covered(const struct clean_list *list, struct clean_resolver *res,
+    const char *path)
 {
-	char *real = clean_resolve(path);
-	bool hit = false;
-	size_t j;
+	char *real, *q;
+	bool hit;
 
-	for (j = 0; !hit && j < list->n; j++)
-		hit = clean_contains(list->v[j].real, real);
+	if (list->index == NULL)
+		return false;
+	real = clean_resolver_get(res, path);
+	hit = pipeline_map_get(list->index, "/") >= 0 ||
+	    pipeline_map_get(list->index, real) >= 0;
+	for (q = real + 1; !hit && (q = strchr(q, '/')) != NULL; q++) {
+		*q = '\0';
+		hit = pipeline_map_get(list->index, real) >= 0;
+		*q = '/';
+	}
 	free(real);
 	return hit;
 }
@@ -138,7 +165,8 @@ static int
 clean_recorded_one(const char *file, const char *step, const struct stamp *s,
     void *arg)
 {
-	struct clean_list *list = arg;
+	struct clean_walk *w = arg;
+	struct clean_list *list = w->list;
 	struct clean_target *t;
 	struct loom_error e;
 	struct stat st;
@@ -151,8 +179,8 @@ clean_recorded_one(const char *file, const char *step, const struct stamp *s,
 	for (i = 0; i < s->noutputs; i++) {
 		if (s->outputs[i].path[0] != '/' ||
 		    lstat(s->outputs[i].path, &st) == -1 ||
-		    clean_covered(list, s->outputs[i].path) ||
-		    !clean_add(list, s->outputs[i].path, step))
+		    clean_covered(list, &w->res, s->outputs[i].path) ||
+		    !clean_add(list, &w->res, s->outputs[i].path, step))
 			continue;
 		t = &list->v[list->n - 1];
 		t->recorded = true;
@@ -222,26 +250,87 @@ clean_resolve(const char *path)
 	return out;
 }
 
+char *
+clean_resolver_get(struct clean_resolver *r, const char *path)
+{
+	char *copy = xstrdup(path), *real, *last;
+	size_t plen, rlen, llen;
+
+	clean_trim(copy);
+	last = strrchr(copy, '/');
+	if (last == NULL || last == copy || strcmp(last, "/.") == 0 ||
+	    strcmp(last, "/..") == 0) {
+		real = clean_resolve(copy);
+		free(copy);
+		return real;
+	}
+	plen = (size_t)(last - copy);
+	if (r->parent != NULL && strlen(r->parent) == plen &&
+	    strncmp(r->parent, copy, plen) == 0) {
+		real = xasprintf("%s%s", r->real, last);
+		free(copy);
+		return real;
+	}
+	real = clean_resolve(copy);
+	rlen = strlen(real);
+	llen = strlen(last);
+	if (rlen >= llen && strcmp(real + rlen - llen, last) == 0) {
+		free(r->parent);
+		free(r->real);
+		r->parent = xstrndup(copy, plen);
+		r->real = xstrndup(real, rlen - llen);
+	}
+	free(copy);
+	return real;
+}
+
+void
+clean_resolver_free(struct clean_resolver *r)
+{
+	free(r->parent);
+	free(r->real);
+	r->parent = r->real = NULL;
+}
+
 /*
  * Add path to a keep list, resolved (clean_resolve), and when it is a
- * link, what it points to as well: both must survive. whys (when not
- * NULL) receives what the path is, once per entry added.
+ * link, what it points to as well: both must survive. Each path is kept
+ * once, with the first why given for it.
  */
 static void
-clean_keep(struct strv *keep, struct strv *whys, const char *path,
-    const char *why)
+clean_keep(struct clean_keeps *k, struct clean_resolver *res,
+    const char *path, const char *why)
 {
-	char *r = clean_resolve(path), *full = realpath(path, NULL);
+	char *r = clean_resolver_get(res, path), *full = NULL;
+	struct stat st;
 
-	if (full != NULL && strcmp(full, r) != 0) {
-		strv_push_owned(keep, full);
-		if (whys != NULL)
-			strv_push(whys, why);
+	if (k->seen == NULL)
+		k->seen = pipeline_map_create(64);
+	if (lstat(r, &st) == 0 && S_ISLNK(st.st_mode))
+		full = realpath(path, NULL);
+	if (full != NULL && strcmp(full, r) != 0 &&
+	    pipeline_map_get(k->seen, full) < 0) {
+		pipeline_map_add(k->seen, full, k->v.n);
+		strv_push_owned(&k->v, full);
+		strv_push(&k->whys, why);
 	} else
 		free(full);
-	strv_push_owned(keep, r);
-	if (whys != NULL)
-		strv_push(whys, why);
+	if (pipeline_map_get(k->seen, r) >= 0) {
+		free(r);
+		return;
+	}
+	pipeline_map_add(k->seen, r, k->v.n);
+	strv_push_owned(&k->v, r);
+	strv_push(&k->whys, why);
+}
+
+static void
+clean_keeps_free(struct clean_keeps *k)
+{
+	pipeline_map_free(k->seen);
+	strv_free(&k->v);
+	strv_free(&k->whys);
+	memset(k, 0, sizeof *k);
 }
 
 /*
@@ -250,22 +339,23 @@ clean_keep(struct strv *keep, struct strv *whys, const char *path,
  * pipeline file and the task scripts.
  */
 static void
-clean_fixed(const struct pipeline *p, struct strv *fixed, struct strv *whys)
+clean_fixed(const struct pipeline *p, struct clean_resolver *res,
+    struct clean_keeps *fixed)
 {
 	const char *home = getenv("HOME");
 	struct loom_error e;
 	char *s, *abs;
 	size_t i;
 
-	clean_keep(fixed, whys, p->dir, "the pipeline's folder");
+	clean_keep(fixed, res, p->dir, "the pipeline's folder");
 	if (home != NULL && home[0] == '/')
-		clean_keep(fixed, whys, home, "the home folder");
+		clean_keep(fixed, res, home, "the home folder");
 	s = xasprintf("%s/.loom", p->dir);
-	clean_keep(fixed, whys, s, "Loom's state folder");
+	clean_keep(fixed, res, s, "Loom's state folder");
 	free(s);
 	if (p->path != NULL) {
 		s = pipeline_abspath(p, p->path);
-		clean_keep(fixed, whys, s, "the pipeline file");
+		clean_keep(fixed, res, s, "the pipeline file");
 		free(s);
 	}
 	for (i = 0; i < p->nsteps; i++) {
@@ -275,7 +365,7 @@ clean_fixed(const struct pipeline *p, struct strv *fixed, struct strv *whys)
 		    &e)) == NULL)
 			continue;
 		abs = pipeline_abspath(p, s);
-		clean_keep(fixed, whys, abs, "the task script");
+		clean_keep(fixed, res, abs, "the task script");
 		free(abs);
 		free(s);
 	}
@@ -284,20 +374,21 @@ clean_fixed(const struct pipeline *p, struct strv *fixed, struct strv *whys)
 /*
  * Source data, resolved. Data entries no step produces go to fixed:
  * whatever path a step writes resolves to one, it stays. What steps read
- * and the folders loops go over go to keep; such a path that some step
- * writes is no source, even when another step reads it: it is cleared
- * ("") here.
+ * and the folders loops go over go to sources, but not a path that some
+ * step writes: that is no source, even when another step reads it.
  */
 static void
 clean_sources(const struct pipeline *p, const struct graph *g,
-    const struct clean_list *list, struct strv *fixed, struct strv *whys,
-    struct strv *keep)
+    const struct clean_list *list, struct clean_resolver *res,
+    struct clean_keeps *fixed, struct strv *sources)
 {
+	struct clean_keeps keep;
 	struct strv ins;
 	struct loom_error e;
 	char *s;
-	size_t i, j, k;
+	size_t i, j;
 
+	memset(&keep, 0, sizeof keep);
 	strv_init(&ins);
 	for (i = 0; i < p->ndata; i++) {
 		if (g != NULL && graph_producer(g, i) >= 0)
@@ -305,7 +396,7 @@ clean_sources(const struct pipeline *p, const struct graph *g,
 		loom_error_clear(&e);
 		if ((s = pipeline_data_path(p, &p->data[i], &e)) != NULL &&
 		    !pipeline_is_url(s))
-			clean_keep(fixed, whys, s, "source data");
+			clean_keep(fixed, res, s, "source data");
 		free(s);
 	}
 	for (i = 0; i < p->nsteps; i++) {
@@ -313,22 +404,19 @@ clean_sources(const struct pipeline *p, const struct graph *g,
 		loom_error_clear(&e);
 		if (command_input_paths(p, i, NULL, &ins, &e) == 0)
 			for (j = 0; j < ins.n; j++)
-				clean_keep(keep, NULL, ins.v[j], NULL);
+				clean_keep(&keep, res, ins.v[j], "");
 		if (p->steps[i].loop != NULL && (s = clean_value_path(p,
 		    p->steps[i].loop->over, &e)) != NULL) {
-			clean_keep(keep, NULL, s, NULL);
+			clean_keep(&keep, res, s, "");
 			free(s);
 		}
 	}
 	strv_free(&ins);
-	for (k = 0; k < keep->n; k++) {
-		for (i = 0; i < list->n; i++) {
-			if (strcmp(list->v[i].real, keep->v[k]) == 0) {
-				keep->v[k][0] = '\0';
-				break;
-			}
-		}
-	}
+	for (i = 0; i < keep.v.n; i++)
+		if (list->index == NULL ||
+		    pipeline_map_get(list->index, keep.v.v[i]) < 0)
+			strv_push(sources, keep.v.v[i]);
+	clean_keeps_free(&keep);
 }
 
 /*
@@ -338,9 +426,10 @@ clean_sources(const struct pipeline *p, const struct graph *g,
  */
 static char *
 clean_refusal(const struct pipeline *p, const struct clean_target *t,
-    const struct strv *fixed, const struct strv *whys,
-    const struct strv *sources, bool outside)
+    const struct clean_keeps *keeps, const struct strv *sources,
+    bool outside)
 {
+	const struct strv *fixed = &keeps->v, *whys = &keeps->whys;
 	char *loom = xasprintf("%s/.loom", fixed->v[0]);
 	char *why = NULL;
 	size_t k;
@@ -355,8 +444,7 @@ clean_refusal(const struct pipeline *p, const struct clean_target *t,
 			why = xasprintf("it is or holds %s %s", whys->v[k],
 			    fixed->v[k]);
 	for (k = 0; why == NULL && k < sources->n; k++)
-		if (sources->v[k][0] != '\0' &&
-		    clean_contains(t->real, sources->v[k]))
+		if (clean_contains(t->real, sources->v[k]))
 			why = xasprintf("it is or holds %s, which no step "
 			    "produces", sources->v[k]);
 	free(loom);
@@ -368,16 +456,19 @@ int
 clean_collect(const struct pipeline *p, const struct graph *g, bool outside,
     bool all, struct clean_list *list, struct loom_error *err)
 {
-	struct strv outs, fixed, whys, sources;
+	struct clean_walk w;
+	struct clean_keeps fixed;
+	struct strv outs, sources;
 	char *s;
 	size_t i, j;
 	int rc = -1;
 
-	list->v = NULL;
-	list->n = 0;
+	memset(list, 0, sizeof *list);
+	memset(&w, 0, sizeof w);
+	memset(&fixed, 0, sizeof fixed);
+	w.list = list;
+	w.targets = list;
 	strv_init(&outs);
-	strv_init(&fixed);
-	strv_init(&whys);
 	strv_init(&sources);
 	for (i = 0; i < p->nsteps; i++) {
 		const struct step *st = &p->steps[i];
@@ -386,30 +477,30 @@ clean_collect(const struct pipeline *p, const struct graph *g, bool outside,
 		if (command_output_paths(p, i, NULL, &outs, err) == -1)
 			goto out;
 		for (j = 0; j < outs.n; j++)
-			clean_add(list, outs.v[j], st->name);
+			clean_add(list, &w.res, outs.v[j], st->name);
 		if (st->loop != NULL && st->loop->into != NULL) {
 			if ((s = clean_value_path(p, st->loop->into, err)) ==
 			    NULL)
 				goto out;
-			clean_add(list, s, st->name);
+			clean_add(list, &w.res, s, st->name);
 			free(s);
 		}
 	}
-	clean_fixed(p, &fixed, &whys);
-	clean_sources(p, g, list, &fixed, &whys, &sources);
+	clean_fixed(p, &w.res, &fixed);
+	clean_sources(p, g, list, &w.res, &fixed, &sources);
 	/* After the sources: a recorded output read today is kept. */
-	if (all && stamp_foreach(p->dir, clean_recorded_one, list, err) == -1)
+	if (all && stamp_foreach(p->dir, clean_recorded_one, &w, err) == -1)
 		goto out;
 	for (i = 0; i < list->n; i++)
 		if (list->v[i].refused == NULL)
 			list->v[i].refused = clean_refusal(p, &list->v[i],
-			    &fixed, &whys, &sources, outside);
+			    &fixed, &sources, outside);
 	rc = 0;
 out:
 	strv_free(&outs);
-	strv_free(&fixed);
-	strv_free(&whys);
+	clean_keeps_free(&fixed);
 	strv_free(&sources);
+	clean_resolver_free(&w.res);
 	if (rc == -1)
 		clean_list_free(list);
 	return rc;
@@ -427,9 +518,9 @@ clean_list_free(struct clean_list *list)
 		free(list->v[i].step);
 		free(list->v[i].refused);
 	}
+	pipeline_map_free(list->index);
 	free(list->v);
-	list->v = NULL;
-	list->n = 0;
+	memset(list, 0, sizeof *list);
 }
 
 /* Trash or delete one target, unless it is refused. */
@@ -457,7 +548,7 @@ static int
 clean_stamp_goes(const char *file, const char *step, const struct stamp *s,
     void *arg)
 {
-	const struct clean_list *list = arg;
+	struct clean_walk *w = arg;
 	size_t i;
 
 	(void)file;
@@ -465,7 +556,7 @@ clean_stamp_goes(const char *file, const char *step, const struct stamp *s,
 	if (s == NULL || s->state != STAMP_SUCCEEDED || s->noutputs == 0)
 		return 1;
 	for (i = 0; i < s->noutputs; i++)
-		if (clean_covered(list, s->outputs[i].path))
+		if (clean_covered(w->targets, &w->res, s->outputs[i].path))
 			return 1;
 	return 0;
 }
@@ -475,11 +566,15 @@ int
 clean_state(const struct pipeline *p, const struct clean_list *list,
     bool all, struct loom_error *err)
 {
+	struct clean_walk w;
 	int rc = 0;
 
+	memset(&w, 0, sizeof w);
+	w.targets = list;
 	if (all ? stamp_remove_all(p->dir, err) == -1 :
-	    stamp_foreach(p->dir, clean_stamp_goes, (void *)list, err) == -1)
+	    stamp_foreach(p->dir, clean_stamp_goes, &w, err) == -1)
 		rc = -1;
+	clean_resolver_free(&w.res);
 	if (urlcache_clear(p->dir, err) == -1)
 		rc = -1;
 	return rc;

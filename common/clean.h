@@ -27,6 +27,7 @@
 struct graph;
 struct loom_error;
 struct pipeline;
+struct pipeline_map;
 
 struct clean_target {
 	char *path;		/* absolute, as the pipeline names it */
@@ -40,6 +41,19 @@ struct clean_target {
 struct clean_list {
 	struct clean_target *v;
 	size_t n;
+	size_t cap;
+	struct pipeline_map *index;	/* real -> position in v */
+};
+
+/*
+ * clean_resolve with the resolution of the last folder reused while
+ * consecutive paths share it, as outputs mostly do: resolving every
+ * output's folder anew costs a readlink per name in it. Zero it to
+ * start; valid while no link on the way changes.
+ */
+struct clean_resolver {
+	char *parent;		/* the last folder resolved, as written */
+	char *real;		/* ... and resolved */
 };
 
 /*
@@ -60,6 +74,10 @@ void clean_list_free(struct clean_list *list);
  * as the file system sees them. Owned.
  */
 char *clean_resolve(const char *path);
+
+/* clean_resolve(path) through r's cache. Owned. */
+char *clean_resolver_get(struct clean_resolver *r, const char *path);
+void clean_resolver_free(struct clean_resolver *r);
 
 /*
  * Remove one target: to the trash, or for good when permanent. On

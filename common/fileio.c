@@ -55,7 +55,6 @@
 #define FILEIO_REPLACE_TRIES	64
 
 static int	fileio_fsync_dir(const char *dir, struct loom_error *err);
-static void	fileio_sweep_once(const char *dir);
 static bool	fileio_temp_is_stale(int dfd, const char *name);
 
 /* Folders this process has swept (fileio_sweep_once). */
@@ -474,8 +473,8 @@ fileio_sweep_temps(const char *dir)
 	return n;
 }
 
-/* Sweep dir unless this process already has. */
-static void
+/* Sweep dir unless this process already has; see fileio.h. */
+void
 fileio_sweep_once(const char *dir)
 {
 	size_t i;

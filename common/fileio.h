@@ -79,6 +79,14 @@ bool fileio_is_temp_name(const char *name);
 int fileio_sweep_temps(const char *dir);
 
 /*
+ * fileio_sweep_temps(dir) unless this process swept dir already (by
+ * this call or after a write). Temporary files of a writer that died
+ * come from an earlier process, so once per folder per process finds
+ * them all; a live writer's are never taken.
+ */
+void fileio_sweep_once(const char *dir);
+
+/*
  * Fault hooks, compiled in with LOOM_FAULT_HOOKS (debug and sanitizer
  * builds; see docs/daemon.md). The environment variable LOOM_FAULT is
  * read at the first atomic write of the process: "abort-before-rename:N"

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/command.h"
 #include "common/error.h"
@@ -45,6 +46,7 @@ struct fresh_ctx {
 	struct fresh_script *scripts;	/* open addressing, 2^k slots */
 	size_t nscripts;
 	size_t cap;
+	int stamps_fd;			/* stamp_dir_open, or -1 */
 };
 
 static const char *fresh_rel(const struct pipeline *p, const char *path);
@@ -186,6 +188,9 @@ fresh_ctx_free(struct fresh_ctx *c)
 	free(c->scripts);
 	c->scripts = NULL;
 	c->cap = c->nscripts = 0;
+	if (c->stamps_fd >= 0)
+		close(c->stamps_fd);
+	c->stamps_fd = -1;
 }
 
 /*
@@ -378,7 +383,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	}
 	stamp_set_key((const char *const *)outs.v, outs.n, set);
 	loom_error_clear(&e);
-	s = stamp_read(p->dir, st->name, item != NULL ?
+	s = stamp_read_at(c->stamps_fd, p->dir, st->name, item != NULL ?
 	    fresh_basename(item) : NULL, set, &e);
 	if (e.set) {
 		*reason = xasprintf("its stamp cannot be read (%s)", e.message);
@@ -450,6 +455,7 @@ freshness_check(const struct pipeline *p, size_t step,
 
 	memset(&c, 0, sizeof c);
 	c.p = p;
+	c.stamps_fd = -1;
 	rc = fresh_unit(&c, step, argv, item, item_output, state, reason, err);
 	fresh_ctx_free(&c);
 	return rc;
@@ -547,6 +553,8 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	}
 	memset(&c, 0, sizeof c);
 	c.p = p;
+	/* Thousands of stamps: opened relative to their folder. */
+	c.stamps_fd = stamp_dir_open(p->dir);
 	n = p->nsteps;
 	plan = xcalloc(1, sizeof *plan);
 	plan->nsteps = n;

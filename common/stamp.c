@@ -804,7 +804,8 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
  * cannot be read or is damaged.
  */
 static struct stamp *
-stamp_read_file(const char *path, int *missing, struct loom_error *err)
+stamp_read_file(int dirfd, const char *path, size_t skip, int *missing,
+    struct loom_error *err)
 {
 	struct loom_error e;
 	struct stamp *s;
@@ -816,10 +817,14 @@ stamp_read_file(const char *path, int *missing, struct loom_error *err)
 	/*
 	 * Checks read thousands of stamps: open and read to EOF, nothing
 	 * more. O_NONBLOCK keeps a FIFO put here from blocking; a folder
-	 * fails the read with EISDIR.
+	 * fails the read with EISDIR. With dirfd, path + skip is the name
+	 * inside that folder: fewer names to look up.
 	 */
 	*missing = 0;
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+	if (dirfd < 0)
+		skip = 0;
+	if ((fd = openat(dirfd < 0 ? AT_FDCWD : dirfd, path + skip,
+	    O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno != ENOENT && errno != ENOTDIR)
 			loom_error_set(err, path, 0, 0, "cannot open %s: %s",
 			    path, strerror(errno));
@@ -880,17 +885,36 @@ struct stamp *
 stamp_read(const char *experiment_dir, const char *step, const char *item,
     const char *set, struct loom_error *err)
 {
+	return stamp_read_at(-1, experiment_dir, step, item, set, err);
+}
+
+/* The stamps folder of an experiment, open for stamp_read_at, or -1. */
+int
+stamp_dir_open(const char *experiment_dir)
+{
+	char *path = stamp_dir(experiment_dir);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	free(path);
+	return fd;
+}
+
+struct stamp *
+stamp_read_at(int stamps_fd, const char *experiment_dir, const char *step,
+    const char *item, const char *set, struct loom_error *err)
+{
 	char key[STAMP_SET_HEX], *path;
+	size_t skip = strlen(experiment_dir) + strlen("/.loom/stamps/");
 	struct stamp *s;
 	int missing;
 
 	path = stamp_path(experiment_dir, step, item, set);
-	s = stamp_read_file(path, &missing, err);
+	s = stamp_read_file(stamps_fd, path, skip, &missing, err);
 	free(path);
 	if (s != NULL || set == NULL || missing != ENOTDIR)
 		return s;
 	path = stamp_path(experiment_dir, step, item, NULL);
-	s = stamp_read_file(path, &missing, err);
+	s = stamp_read_file(stamps_fd, path, skip, &missing, err);
 	free(path);
 	if (s != NULL && s->state == STAMP_SUCCEEDED) {
 		stamp_recorded_key(s, key);
@@ -987,7 +1011,7 @@ stamp_migrate(const char *dir, struct loom_error *err)
 	if (lstat(dir, &st) == -1 || !S_ISREG(st.st_mode))
 		return 0;
 	loom_error_clear(&e);
-	if ((s = stamp_read_file(dir, &missing, &e)) != NULL &&
+	if ((s = stamp_read_file(-1, dir, 0, &missing, &e)) != NULL &&
 	    s->state == STAMP_SUCCEEDED)
 		text = stamp_format(s);
 	if (unlink(dir) == -1 && errno != ENOENT) {
@@ -1479,7 +1503,7 @@ stamp_walk_node(struct stamp_walk *w, const char *path, const char *step,
 		if (w->seen++ >= STAMP_WALK_MAX)
 			return 0;
 		loom_error_clear(&e);
-		s = stamp_read_file(path, &missing, &e);
+		s = stamp_read_file(-1, path, 0, &missing, &e);
 		rc = w->fn(path, step, s, w->arg);
 		stamp_free(s);
 		if (rc == 1 && unlink(path) == -1 && errno != ENOENT) {

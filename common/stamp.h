@@ -147,6 +147,16 @@ char *stamp_items_dir(const char *experiment_dir, const char *step);
 struct stamp *stamp_read(const char *experiment_dir, const char *step,
     const char *item, const char *set, struct loom_error *err);
 
+/*
+ * stamp_read for many stamps of one experiment: stamps_fd is its stamps
+ * folder from stamp_dir_open (-1 when there is none: then as stamp_read),
+ * against which the files are opened; errors still name full paths.
+ */
+int stamp_dir_open(const char *experiment_dir);
+struct stamp *stamp_read_at(int stamps_fd, const char *experiment_dir,
+    const char *step, const char *item, const char *set,
+    struct loom_error *err);
+
 /* Parse the text of a stamp file; NULL with err set when it is damaged. */
 struct stamp *stamp_parse(const char *text, size_t len,
     struct loom_error *err);

@@ -61,8 +61,7 @@ struct validate {
 	char *loom_real;	/* its .loom folder, resolved */
 	struct strv task_reals;	/* resolved task paths (keys of task_set) */
 	struct pipeline_map *task_set;
-	char *rc_parent;	/* the last folder resolved, as written */
-	char *rc_real;		/* ... and resolved */
+	struct clean_resolver res;	/* resolves outputs (clean.h) */
 };
 
 static struct diag *validate_error(struct validate *v,
@@ -76,7 +75,6 @@ static void	validate_names(struct validate *v);
 static void	validate_no_control(struct validate *v, const char *what,
 		    const char *text, const struct loom_span *sp);
 static void	validate_all_names(struct validate *v);
-static char	*validate_resolve(struct validate *v, const char *abs);
 static void	validate_output_sources(struct validate *v,
 		    const struct step *s);
 static void	validate_output_source(struct validate *v,
@@ -362,37 +360,6 @@ validate_no_control(struct validate *v, const char *what, const char *text,
 }
 
 /*
- * clean_resolve(abs), with the resolution of its folder reused while
- * consecutive paths share it (outputs mostly do): the realpath of every
- * output's folder would cost a readlink per name in it.
- */
-static char *
-validate_resolve(struct validate *v, const char *abs)
-{
-	const char *last = strrchr(abs, '/');
-	size_t plen, rlen, llen;
-	char *real;
-
-	if (last == NULL || last == abs || last[1] == '\0' ||
-	    strcmp(last, "/.") == 0 || strcmp(last, "/..") == 0)
-		return clean_resolve(abs);
-	plen = (size_t)(last - abs);
-	if (v->rc_parent != NULL && strlen(v->rc_parent) == plen &&
-	    strncmp(v->rc_parent, abs, plen) == 0)
-		return xasprintf("%s%s", v->rc_real, last);
-	real = clean_resolve(abs);
-	rlen = strlen(real);
-	llen = strlen(last);
-	if (rlen >= llen && strcmp(real + rlen - llen, last) == 0) {
-		free(v->rc_parent);
-		free(v->rc_real);
-		v->rc_parent = xstrndup(abs, plen);
-		v->rc_real = xstrndup(real, rlen - llen);
-	}
-	return real;
-}
-
-/*
  * One output (val, of out) that is a source: the pipeline file, .loom
  * or inside it, or a task script.
  */
@@ -423,7 +390,7 @@ validate_output_source(struct validate *v, const struct step *s,
 		free(abs);
 		return;
 	}
-	real = validate_resolve(v, abs);
+	real = clean_resolver_get(&v->res, abs);
 	if (strcmp(real, file) == 0)
 		dg = validate_warning(v, &val->span, "output %s of step '%s' is "
 		    "the pipeline file %s", out->key, s->name, file);
@@ -760,7 +727,7 @@ validate_steps(struct validate *v)
 	bool in_loop;
 
 	abs = pipeline_abspath(p, p->path);
-	v->file_real = validate_resolve(v, abs);
+	v->file_real = clean_resolver_get(&v->res, abs);
 	free(abs);
 	abs = xasprintf("%s/.loom", p->dir);
 	v->loom_real = clean_resolve(abs);
@@ -771,7 +738,8 @@ validate_steps(struct validate *v)
 		    strchr(p->steps[i].task, '$') != NULL)
 			continue;
 		abs = pipeline_abspath(p, p->steps[i].task);
-		strv_push_owned(&v->task_reals, validate_resolve(v, abs));
+		strv_push_owned(&v->task_reals,
+		    clean_resolver_get(&v->res, abs));
 		free(abs);
 	}
 	/* The strings of task_reals stay put: the map borrows them. */
@@ -823,9 +791,8 @@ validate_steps(struct validate *v)
 	strv_free(&v->task_reals);
 	free(v->file_real);
 	free(v->loom_real);
-	free(v->rc_parent);
-	free(v->rc_real);
-	v->file_real = v->loom_real = v->rc_parent = v->rc_real = NULL;
+	clean_resolver_free(&v->res);
+	v->file_real = v->loom_real = NULL;
 }
 
 /* Layout entries should name a step, data entry, parameter or group. */

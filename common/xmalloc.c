@@ -3,10 +3,14 @@
  * Checked allocation. Out of memory aborts with a message; overflow in
  * array sizes is checked before it can wrap.
  */
+#include <sys/mman.h>
+
+#include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/xmalloc.h"
 
@@ -138,4 +142,28 @@ strv_free(struct strv *sv)
 		free(sv->v[i]);
 	free(sv->v);
 	strv_init(sv);
+}
+
+/*
+ * Grow the heap pad bytes at a time, allocations up to half of that
+ * included, and ask for huge pages for its first stretch (xmalloc.h).
+ */
+void
+xmalloc_heap_reserve(size_t pad)
+{
+	const uintptr_t huge = 2 * 1024 * 1024;
+	uintptr_t lo, hi;
+	void *probe;
+
+	if (pad > INT32_MAX || mallopt(M_TOP_PAD, (int)pad) == 0 ||
+	    mallopt(M_MMAP_THRESHOLD, (int)(pad / 2)) == 0)
+		return;
+	if ((probe = malloc(1)) == NULL)
+		return;
+	/* The whole huge pages between the first block and the heap's end. */
+	lo = ((uintptr_t)probe + huge - 1) & ~(huge - 1);
+	hi = (uintptr_t)sbrk(0) & ~(huge - 1);
+	if (hi > lo && hi - lo <= pad + huge)
+		(void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+	free(probe);
 }

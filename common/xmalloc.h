@@ -20,6 +20,18 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));
 
+/*
+ * For a process that builds a large model in one go and exits (loomctl):
+ * call first thing in main. The heap then grows pad bytes at a time and
+ * keeps that much when it shrinks, blocks up to pad / 2 come from it
+ * rather than from their own mappings, and its first pad bytes are
+ * backed by huge pages where the kernel offers them on request, so
+ * building a 10,000-step model costs a few hundred page faults instead
+ * of thousands. Best effort: without glibc's heap (a sanitizer's
+ * allocator) nothing changes.
+ */
+void xmalloc_heap_reserve(size_t pad);
+
 /* A growable NULL-terminated vector of owned strings (argv, lists). */
 struct strv {
 	char **v;	/* always NULL-terminated once anything was added */

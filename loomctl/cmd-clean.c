@@ -159,7 +159,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	bool list_only = false, permanent = false, yes = false;
 	bool outside = false, all = false;
-	struct clean_list cl = { NULL, 0 };
+	struct clean_list cl;
 	struct loom_error err;
 	struct run_opts o;
 	struct prepared pr;
@@ -168,6 +168,7 @@ cmd_clean_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	int a, rc;
 
 	(void)ctx;
+	memset(&cl, 0, sizeof cl);
 	strv_init(&rest);
 	for (a = 0; a < argc; a++) {
 		if (a > 0 && (strcmp(argv[a], "--list") == 0 ||

@@ -67,6 +67,7 @@ extern char **environ;
 
 /* Output of one step (or loop item) on its way to the terminal. */
 struct cmd_run_stream {
+	char *key;		/* "ITEM:STEP", its name in the view's map */
 	char *step;
 	long item;		/* -1 for a plain step */
 	char *item_name;	/* a loop item's file name, once known */
@@ -97,8 +98,10 @@ struct cmd_run_view {
 	bool progress;		/* draw a progress line (terminal only) */
 	bool progress_shown;
 	struct timespec started;
-	struct cmd_run_stream *streams;
+	struct cmd_run_stream **streams;	/* in order of first use */
 	size_t nstreams;
+	struct pipeline_map *stream_map;	/* key -> index in streams */
+	size_t ngaps;			/* streams with gap set */
 	struct cmd_run_stream *open;	/* its line is printed but unended */
 	char *obuf;			/* output being assembled */
 	size_t ocap;
@@ -126,6 +129,8 @@ static void	cmd_run_label(const struct cmd_run_stream *s, char *buf,
 		    size_t len);
 static struct cmd_run_stream *cmd_run_stream_of(struct cmd_run_view *v,
 		    json_t *params);
+static void	cmd_run_set_gap(struct cmd_run_view *v,
+		    struct cmd_run_stream *s, bool gap);
 static void	cmd_run_clear_progress(struct cmd_run_view *v);
 static void	cmd_run_draw_progress(struct cmd_run_view *v);
 static void	cmd_run_write(struct cmd_run_view *v,
@@ -324,20 +329,25 @@ static struct cmd_run_stream *
 cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 {
 	struct cmd_run_stream *s;
-	size_t i;
+	char *key = xasprintf("%ld:%s", item, step);
+	ssize_t k;
 
-	for (i = 0; i < v->nstreams; i++) {
-		s = &v->streams[i];
-		if (s->item == item && strcmp(s->step, step) == 0)
-			return s;
+	if (v->stream_map == NULL)
+		v->stream_map = pipeline_map_create(64);
+	if ((k = pipeline_map_get(v->stream_map, key)) >= 0) {
+		free(key);
+		return v->streams[k];
 	}
-	v->streams = xreallocarray(v->streams, v->nstreams + 1,
-	    sizeof *v->streams);
-	s = &v->streams[v->nstreams++];
-	memset(s, 0, sizeof *s);
+	if ((v->nstreams & (v->nstreams - 1)) == 0)
+		v->streams = xreallocarray(v->streams,
+		    v->nstreams ? v->nstreams * 2 : 1, sizeof *v->streams);
+	s = xcalloc(1, sizeof *s);
+	s->key = key;
 	s->step = xstrdup(step);
 	s->item = item;
 	logread_init(&s->log, v->run, s->step, item, 0);
+	pipeline_map_add(v->stream_map, s->key, v->nstreams);
+	v->streams[v->nstreams++] = s;
 	return s;
 }
 
@@ -538,7 +548,7 @@ cmd_run_output(struct cmd_run_view *v, json_t *params)
 	s->live += (long long)len;
 	if (s->live >= CMD_RUN_FILE_AFTER && s->log.file ==
 	    LOGREAD_FILE_UNTRIED) {
-		s->gap = true;
+		cmd_run_set_gap(v, s, true);
 		cmd_run_read_log(v, s);
 	}
 }
@@ -570,10 +580,21 @@ cmd_run_read_log(struct cmd_run_view *v, struct cmd_run_stream *s)
 	rc = logread_drain(v->c, &s->log, cmd_run_log_piece, &pc, NULL, &err);
 	s->next = s->log.offset;
 	if (rc == 1) {
-		s->gap = false;
+		cmd_run_set_gap(v, s, false);
 		logread_close(&s->log);
 	} else if (rc == -1)
 		cmd_run_lost(v, s, err.message);
+}
+
+/* Set or clear a stream's gap, counting the streams that have one. */
+static void
+cmd_run_set_gap(struct cmd_run_view *v, struct cmd_run_stream *s, bool gap)
+{
+	if (gap && !s->gap)
+		v->ngaps++;
+	else if (!gap && s->gap)
+		v->ngaps--;
+	s->gap = gap;
 }
 
 /* Say that the rest of a stream's output cannot be shown. */
@@ -598,7 +619,7 @@ cmd_run_lost(struct cmd_run_view *v, struct cmd_run_stream *s,
 		fprintf(stderr, "  hint: loomctl logs %s %s\n", v->run,
 		    s->step);
 	v->lost = true;
-	s->gap = false;
+	cmd_run_set_gap(v, s, false);
 	logread_close(&s->log);
 }
 
@@ -614,7 +635,7 @@ cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
 	/* A gap sent before we took the log file changes nothing. */
 	if ((s = cmd_run_stream_of(v, params)) == NULL || s->gap)
 		return;
-	s->gap = true;
+	cmd_run_set_gap(v, s, true);
 	cmd_run_read_log(v, s);
 }
 
@@ -652,7 +673,7 @@ cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
 	size_t i;
 
 	for (i = 0; i < v->nstreams; i++) {
-		struct cmd_run_stream *s = &v->streams[i];
+		struct cmd_run_stream *s = v->streams[i];
 
 		if (s->gap && to_eof)
 			cmd_run_read_to_end(v, s);
@@ -867,8 +888,8 @@ cmd_run_attached(struct cmd_run_view *v)
 		}
 		/* A followed log file wakes us when it grows; else poll. */
 		timeout = v->progress ? 500 : -1;
-		for (i = 0; i < v->nstreams; i++) {
-			if (v->streams[i].gap && v->streams[i].log.wd == -1)
+		for (i = 0; v->ngaps > 0 && i < v->nstreams; i++) {
+			if (v->streams[i]->gap && v->streams[i]->log.wd == -1)
 				timeout = 100;
 		}
 		loom_error_clear(&err);
@@ -1033,12 +1054,15 @@ cmd_run_view_free(struct cmd_run_view *v)
 	size_t i;
 
 	for (i = 0; i < v->nstreams; i++) {
-		free(v->streams[i].step);
-		free(v->streams[i].item_name);
-		free(v->streams[i].partial);
-		free(v->streams[i].prefix);
-		logread_close(&v->streams[i].log);
+		free(v->streams[i]->key);
+		free(v->streams[i]->step);
+		free(v->streams[i]->item_name);
+		free(v->streams[i]->partial);
+		free(v->streams[i]->prefix);
+		logread_close(&v->streams[i]->log);
+		free(v->streams[i]);
 	}
+	pipeline_map_free(v->stream_map);
 	free(v->obuf);
 	free(v->streams);
 	strv_free(&v->unstarted);

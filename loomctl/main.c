@@ -19,6 +19,13 @@
 #include "loomctl/connect.h"
 #include "loomctl/legacy.h"
 #include "common/suggest.h"
+#include "common/xmalloc.h"
+
+/*
+ * The heap's growth step: a 10,000-step pipeline's model takes about
+ * 30 MiB. Address space only; pages count when they are used.
+ */
+#define LOOMCTL_HEAP_PAD	(64 * 1024 * 1024)
 
 static void	main_usage(FILE *fp);
 static int	main_timeout(const char *text);
@@ -95,6 +102,8 @@ main(int argc, char **argv)
 	struct cmd_ctx ctx;
 	int i;
 
+	/* Before the first allocation (xmalloc.h). */
+	xmalloc_heap_reserve(LOOMCTL_HEAP_PAD);
 	/* A closed reader (loomctl list | head) must not kill us mid-write. */
 	signal(SIGPIPE, SIG_IGN);
 

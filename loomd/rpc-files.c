@@ -32,6 +32,7 @@
 #include "common/error.h"
 #include "common/paths.h"
 #include "common/pipeline.h"
+#include "common/plan.h"
 #include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
@@ -146,15 +147,16 @@ static char *
 rpc_files_data_rel(const char *real, const char *file, const char *dir,
     const char *name, json_t **url, struct rpc_error *err)
 {
+	struct plan_request rq = { .file = real, .keep_invalid = true };
 	struct loom_error lerr;
 	struct pipeline *p;
 	const struct data_entry *d;
-	struct diags diags;
+	struct plan pl;
 	char *abs = NULL, *rel = NULL;
 
-	diags_init(&diags);
-	p = pipeline_load_file(real, &diags);
-	diags_free(&diags);
+	/* As every method reads a pipeline; a broken one will do. */
+	(void)plan_make(&pl, &rq);
+	p = pl.p;
 	if (p == NULL || (d = pipeline_data(p, name)) == NULL) {
 		rpc_error_set(err, LOOM_ERR_USAGE, NULL,
 		    "no data entry %s in %s", name, file);
@@ -180,7 +182,7 @@ rpc_files_data_rel(const char *real, const char *file, const char *dir,
 	rel = xstrdup(abs + strlen(dir) + 1);
 out:
 	free(abs);
-	pipeline_free(p);
+	plan_free(&pl);
 	return rel;
 }
 

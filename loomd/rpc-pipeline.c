@@ -688,9 +688,12 @@ rpc_pipeline_open(struct loomd *loomd, struct rpc_client *client,
 		free(bytes);
 	} else
 		json_object_set_new(r, "version", json_null());
-	/* Temporary files of a save that died here go now. */
+	/*
+	 * Temporary files of a save that died here (in an earlier daemon)
+	 * go the first time this daemon opens a pipeline of the folder.
+	 */
 	*strrchr(real, '/') = '\0';
-	(void)fileio_sweep_temps(real[0] != '\0' ? real : "/");
+	fileio_sweep_once(real[0] != '\0' ? real : "/");
 	plan_free(&pl);
 	free(real);
 	return r;

@@ -23,6 +23,7 @@
 
 #include "common/error.h"
 #include "common/pipeline.h"
+#include "common/plan.h"
 #include "common/protocol.h"
 #include "common/xmalloc.h"
 #include "loomd/loomd.h"
@@ -116,7 +117,9 @@ static json_t *
 rpc_tasks_list(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
+	struct plan_request rq = { .keep_invalid = true };
 	struct pipeline *p;
+	struct plan pl;
 	struct diags d;
 	const char *file;
 	char *real, *dir;
@@ -130,20 +133,25 @@ rpc_tasks_list(struct loomd *loomd, struct rpc_client *client,
 		return NULL;
 	if ((real = rpc_params_pipeline_file(file, &exists, err)) == NULL)
 		return NULL;
-	diags_init(&d);
-	if (exists)
-		p = pipeline_load_file(real, &d);
-	else {
+	memset(&pl, 0, sizeof pl);
+	if (exists) {
+		/* As every method reads a pipeline; a broken one will do. */
+		rq.file = real;
+		(void)plan_make(&pl, &rq);
+		p = pl.p;
+	} else {
 		/* Not created yet (loomctl ui --new): its folder's tasks. */
+		diags_init(&d);
 		dir = xstrndup(real, (size_t)(strrchr(real, '/') - real));
-		p = pipeline_load_string(real, dir[0] != '\0' ? dir : "/", "",
-		    0, &d);
+		p = pl.p = pipeline_load_string(real, dir[0] != '\0' ? dir :
+		    "/", "", 0, &d);
 		free(dir);
+		diags_free(&d);
 	}
-	diags_free(&d);
 	if (p == NULL) {
 		rpc_error_set(err, LOOM_ERR_PIPELINE, NULL, "cannot load %s: "
 		    "see pipeline.open for its diagnostics", file);
+		plan_free(&pl);
 		free(real);
 		return NULL;
 	}
@@ -162,7 +170,7 @@ rpc_tasks_list(struct loomd *loomd, struct rpc_client *client,
 		free(dir);
 	}
 	json_decref(seen);
-	pipeline_free(p);
+	plan_free(&pl);
 	free(real);
 	return json_pack("{s:o, s:b}", "tasks", out, "truncated",
 	    json_array_size(out) >= TASKS_MAX_FILES ||

@@ -289,6 +289,17 @@ touch "$EXP/STOP"
 wait "$reader" || fail "the reader saw a partial file"
 note "$N saves, $(cat "$TEST_TMP/reads") reads"
 
+note "strays are swept at the first open of their folder, once"
+stop_loomd
+start_loomd --idle-timeout 60
+: >"$EXP/.p.yml.tmp-AbCdEf"
+version "$F" >/dev/null
+[ ! -e "$EXP/.p.yml.tmp-AbCdEf" ] || fail "the first open kept a stray"
+: >"$EXP/.p.yml.tmp-GhIjKl"
+version "$F" >/dev/null
+[ -e "$EXP/.p.yml.tmp-GhIjKl" ] || fail "a second open swept the folder again"
+rm -f "$EXP/.p.yml.tmp-GhIjKl"
+
 note "task.list"
 rpc call task.list "$(jq -nc --arg f "$F" '{file: $f}')" >"$OUT" ||
     fail "task.list: $(cat "$OUT")"

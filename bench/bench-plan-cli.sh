@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Benchmark of planning and of the up-to-date check as whole commands
+# (issue 14; README, "Development": a 10,000-step pipeline planned in
+# under 100 ms, its up-to-date check in under 150 ms, wall). For each
+# shape made by bench/gen-pipeline.py it times, median of RUNS runs:
+#   validate   loomctl validate FILE                (no outputs yet)
+#   dry-run    loomctl run --dry-run FILE           (no outputs yet)
+#   status     loomctl status FILE                  (every step fresh)
+#   run        loomctl run FILE -> "Nothing to run" (every step fresh)
+#   clean      loomctl clean --dry-run FILE         (every output there)
+# "Every step fresh" is what a successful run leaves: outputs and stamps,
+# written by bench-stamp.c without running the tasks. Each line gives the
+# wall time, loomctl's CPU (user + system) and, for run, the daemon's CPU
+# over the same command (from /proc/PID/schedstat). The load average is
+# printed first and last: compare figures taken under the same load.
+# Use a release build:
+#   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
+#   cmake --build build-rel -j2
+#   bench/bench-plan-cli.sh build-rel [STEPS] [RUNS]
+set -eu
+SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "${1:-$SRC/build}" && pwd)
+STEPS=${2:-10000}
+RUNS=${3:-11}
+LIB="$BUILD/common/libloomcommon.a"
+LOOMCTL="$BUILD/bin/loomctl"
+[ -f "$LIB" ] && [ -x "$LOOMCTL" ] || { echo "no $LIB or $LOOMCTL: build first" >&2; exit 2; }
+if grep -q 'LOOM_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
+	echo "note: $BUILD is a sanitizer build; figures are not representative" >&2
+fi
+WORK=$(mktemp -d /tmp/loom-bench-cli.XXXXXX)
+mkdir -m 700 "$WORK/run"
+export LOOM_SOCKET="$WORK/run/loomd.sock" XDG_STATE_HOME="$WORK/state"
+export LOOMD_IDLE_TIMEOUT=600
+unset VIRTUAL_ENV
+cleanup() {
+	"$LOOMCTL" daemon stop >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+# shellcheck disable=SC2046
+cc -std=c11 -O2 -D_GNU_SOURCE -I"$SRC" "$SRC/bench/bench-stamp.c" "$LIB" \
+    $(pkg-config --libs yaml-0.1 jansson nettle) -ldl -lm -o "$WORK/bench-stamp"
+
+# measure NAME CMD...: RUNS runs after one warm-up; median wall, loomctl
+# CPU and the daemon's CPU over each run.
+measure() {
+	python3 - "$RUNS" "$LOOM_SOCKET.pid" "$@" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, pidfile, name, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+def daemon_ns():
+    try:
+        pid = open(pidfile).read().split()[0]
+        return int(open("/proc/%s/schedstat" % pid).read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+wall, cpu, dcpu = [], [], []
+for r in range(runs + 1):
+    d0 = daemon_ns()
+    t0 = time.perf_counter()
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, ru = os.wait4(p.pid, 0)
+    t1 = time.perf_counter()
+    d1 = daemon_ns()
+    rc = os.waitstatus_to_exitcode(status)
+    if rc != 0:
+        sys.exit("%s: exit %d: %s" % (name, rc, p.stderr.read().decode()))
+    p.stderr.close()
+    if r == 0:
+        continue
+    wall.append((t1 - t0) * 1e3)
+    cpu.append((ru.ru_utime + ru.ru_stime) * 1e3)
+    dcpu.append((d1 - d0) / 1e6)
+m = statistics.median
+line = "  %-8s wall %7.1f ms  loomctl CPU %7.1f ms" % (name, m(wall), m(cpu))
+if m(dcpu) > 0:
+    line += "  loomd CPU %7.1f ms" % m(dcpu)
+print(line + "  (min wall %.1f)" % min(wall))
+PY
+}
+
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each"
+for shape in chain fanout layers; do
+	dir="$WORK/$shape"
+	file="$dir/experiment.yml"
+	python3 "$SRC/bench/gen-pipeline.py" --steps "$STEPS" --shape "$shape" "$dir"
+	echo "== $STEPS steps, shape $shape"
+	measure validate "$LOOMCTL" validate "$file"
+	measure dry-run "$LOOMCTL" run --dry-run "$file"
+	"$WORK/bench-stamp" "$file"
+	measure status "$LOOMCTL" status "$file"
+	"$LOOMCTL" run "$file" | grep -q "Nothing to run" ||
+	    { echo "run $file: not up to date" >&2; exit 1; }
+	measure run "$LOOMCTL" run "$file"
+	measure clean "$LOOMCTL" clean --dry-run "$file"
+	"$LOOMCTL" daemon stop >/dev/null 2>&1 || true
+	rm -rf "$dir"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
