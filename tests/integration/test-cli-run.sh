@@ -180,17 +180,23 @@ grep -qx "==> slow <==" "$OUT" && grep -qx "==> quick <==" "$OUT" ||
 
 note "a step that prints nothing has no log file, and an empty log"
 Q="$TEST_TMP/p/quiet.yml"
+GO="$TEST_TMP/p/quiet.go"
+rm -f "$GO"
 cat >"$Q" <<YML
 pipeline:
   - name: quiet
     task: $FAKE_TASK
-    args: {sleep: 1500}
+    args: {wait-file: $GO}
 YML
 run=$("$LOOMCTL" run -d --force "$Q")
+# The step waits for GO: it is running, however slow the machine.
 wait_for 10 step_running "$run"
 "$LOOMCTL" logs "$run" quiet >"$OUT" 2>&1 || fail "logs of a silent running step"
 [ ! -s "$OUT" ] || fail "a silent step's log read: $(cat "$OUT")"
-"$LOOMCTL" logs -f "$run" quiet >"$OUT" 2>&1 || fail "logs -f of a silent step"
+"$LOOMCTL" logs -f "$run" quiet >"$OUT" 2>&1 &
+follow=$!
+touch "$GO"
+wait "$follow" || fail "logs -f of a silent step"
 [ ! -s "$OUT" ] || fail "logs -f of a silent step printed: $(cat "$OUT")"
 run_state_is "$run" succeeded || fail "logs -f returned before the run ended"
 ! ls "$TEST_TMP/p/.loom/runs/$run" | grep -q 'quiet\.log$' ||
