@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/pipeline.h"
 #include "common/plan.h"
+#include "common/protocol.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -290,9 +291,24 @@ run_set_env(struct run *r, json_t *env)
 	}
 }
 
+/* The run.queued event: subscribers see a waiting run at once. */
+static void
+run_announce_queued(struct run *r)
+{
+	json_t *params;
+
+	params = json_pack("{s:s, s:s, s:o}", "run", r->id, "file", r->file,
+	    "steps", run_stepinfo(r));
+	if (r->behind != NULL)
+		json_object_set_new(params, "queued_behind",
+		    json_string(r->behind));
+	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_QUEUED, params);
+}
+
 /*
  * Make r active: running (its start deferred to the next loop pass, so
- * the reply goes out first) or queued. Returns the run.start result.
+ * the reply goes out first) or queued (announced with run.queued).
+ * Returns the run.start result.
  */
 static json_t *
 run_enter(struct run *r, struct rpc_client *client, bool subscribe)
@@ -319,6 +335,8 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 		notify_subscribe(client, r->id);
 	if (!r->queued)
 		evtimer_add(r->ev_start, &zero);
+	else
+		run_announce_queued(r);
 	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s%s", r->id,
 	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
 	    r->max_workers, r->behind != NULL ? ", queued behind " : "",

@@ -9,7 +9,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-function write(dir) {
+/** A two-step pipeline whose steps each wait for DIR/go-NAME. */
+export function write(dir) {
 	fs.mkdirSync(path.join(dir, 'tasks'), { recursive: true });
 	// Waits (polling, in the step) until the test creates DIR/go-NAME.
 	fs.writeFileSync(

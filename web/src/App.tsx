@@ -13,6 +13,7 @@ import { applyEdgeChanges, applyNodeChanges } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
+import type { Boot } from './boot';
 import type { Diag, PipelineModel, StepFreshness, UiTarget, Workspace } from './types';
 import { PROTOCOL_VERSION } from './types';
 import { NODE_SIZE, buildGraph } from './graph/build';
@@ -50,6 +51,8 @@ import { Properties } from './panels/Properties';
 interface Props {
 	rpc: RpcClient;
 	targetId: number;
+	/** the first requests, sent before the editor loaded (boot.ts) */
+	boot?: Boot;
 }
 
 /** Above this many nodes the graph is drawn lazily (see below). */
@@ -75,7 +78,7 @@ export function App(props: Props) {
 	);
 }
 
-function Editor({ rpc, targetId }: Props) {
+function Editor({ rpc, targetId, boot }: Props) {
 	const [conn, setConn] = useState<{ state: ConnState; why: string }>({ state: 'connecting', why: '' });
 	const [target, setTarget] = useState<UiTarget | null>(null);
 	const [workspace, setWorkspace] = useState<Workspace | null>(null);
@@ -92,6 +95,8 @@ function Editor({ rpc, targetId }: Props) {
 	const [message, setMessage] = useState<string | null>(null);
 	const [showParams, setShowParams] = useState(false);
 	const [overrides, setOverrides] = useState<Overrides>({});
+	const [firstLoad, setFirstLoad] = useState<PipelineModel | null>(null);
+	const [settledFile, setSettledFile] = useState<string | null>(null);
 	const store = useMemo(() => new OutputStore(), []);
 	const fileRef = useRef<string | null>(null);
 	const runsRef = useRef(runs);
@@ -102,6 +107,9 @@ function Editor({ rpc, targetId }: Props) {
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
 	const itemNames = useRef(new Map<string, string>());
+	// The answers of boot.ts, each taken once (later: asked again).
+	const booted = useRef<Boot | null>(boot ?? null);
+	const bootOpen = useRef<Boot['open'] | null>(boot?.open ?? null);
 
 	// Pending edits (edit/store.ts): the graph shows the daemon's dry run
 	// of the file plus every unsaved change.
@@ -130,12 +138,16 @@ function Editor({ rpc, targetId }: Props) {
 		let live = true;
 		(async () => {
 			try {
+				const b = booted.current;
+				booted.current = null;
 				// Sent together: the daemon answers them in order.
-				const [, , t] = await Promise.all([
-					rpc.call('daemon.hello', { protocol: PROTOCOL_VERSION, client: 'loom-editor' }).catch(() => undefined),
-					rpc.call('run.subscribe', {}),
-					rpc.call<UiTarget>('ui.target', { target: targetId }),
-				]);
+				const ask = () =>
+					Promise.all([
+						rpc.call('daemon.hello', { protocol: PROTOCOL_VERSION, client: 'loom-editor' }).catch(() => undefined),
+						rpc.call('run.subscribe', {}),
+						rpc.call<UiTarget>('ui.target', { target: targetId }),
+					]).then(([, , x]) => x);
+				const t = b ? await b.target.catch(ask) : await ask();
 				if (!live) return;
 				setTarget(t);
 				if (t.kind === 'dir') {
@@ -186,8 +198,6 @@ function Editor({ rpc, targetId }: Props) {
 	const loadHistory = useCallback(
 		async (m: PipelineModel) => {
 			let st = emptyRuns(m.file);
-			runsRef.current = st;
-			setRuns(st);
 			try {
 				const list = await rpc.call<{ runs: RunSummary[] }>('run.list', { limit: 50 });
 				const mine = list.runs.filter((r) => r.file === m.file).slice(0, HISTORY_RUNS);
@@ -223,24 +233,39 @@ function Editor({ rpc, targetId }: Props) {
 		[rpc, store],
 	);
 
+	// pipeline.open of f: boot.ts's answer the first time, when it asked for f.
+	const openModel = useCallback(
+		async (f: string) => {
+			const o = bootOpen.current ? await bootOpen.current : null;
+			bootOpen.current = null;
+			return o && o.file === f ? o.model : rpc.call<PipelineModel>('pipeline.open', { file: f });
+		},
+		[rpc],
+	);
+
 	// Load a pipeline (again, keepRuns: after a change on disk or a run).
 	const load = useCallback(
 		async (f: string, keepRuns: boolean) => {
 			setLoading(true);
 			try {
-				const m = await rpc.call<PipelineModel>('pipeline.open', { file: f });
+				const m = await openModel(f);
 				if (fileRef.current !== f) return;
 				// A file broken on disk keeps its last graph on screen, under
 				// the diagnostics, with running disabled.
 				setModel((old) => (!m.ok && m.steps.length === 0 && old && old.file === m.file ? { ...old, ok: false, diagnostics: m.diagnostics } : m));
 				setLoadError(null);
-				if (m.ok) void refreshFresh(f);
-				else setFresh(null);
 				if (!keepRuns) {
+					// Freshness and the run history are asked for once the
+					// graph is on screen (firstLoad, below).
+					const st = emptyRuns(m.file);
+					runsRef.current = st;
+					setRuns(st);
 					store.reset();
 					setTab(null);
-					await loadHistory(m);
-				}
+					setFresh(null);
+					setFirstLoad(m);
+				} else if (m.ok) void refreshFresh(f);
+				else setFresh(null);
 			} catch (e) {
 				if (fileRef.current === f && isNewTarget(target, f, e)) {
 					setModel(emptyModel(f));
@@ -253,7 +278,7 @@ function Editor({ rpc, targetId }: Props) {
 				if (fileRef.current === f) setLoading(false);
 			}
 		},
-		[rpc, store, refreshFresh, loadHistory, target],
+		[store, refreshFresh, target, openModel],
 	);
 
 	edits.onReload = () => {
@@ -576,6 +601,24 @@ function Editor({ rpc, targetId }: Props) {
 		}
 	};
 
+	// The graph's first frame comes first: the minimap, freshness and the
+	// run history wait until its nodes have been on screen for a frame
+	// (two animation frames after React Flow took them).
+	const hasNodes = useStore((st) => st.nodeLookup.size > 0);
+	const settled = !!model && settledFile === model.file;
+	useEffect(() => {
+		if (!model || !graph || settled || (!hasNodes && graph.nodes.length > 0)) return;
+		const f = model.file;
+		let id = requestAnimationFrame(() => (id = requestAnimationFrame(() => setSettledFile(f))));
+		return () => cancelAnimationFrame(id);
+	}, [model, graph, settled, hasNodes]);
+	useEffect(() => {
+		if (!settled || !firstLoad || firstLoad.file !== fileRef.current) return;
+		setFirstLoad(null);
+		if (firstLoad.ok) void refreshFresh(firstLoad.file);
+		void loadHistory(firstLoad);
+	}, [settled, firstLoad, refreshFresh, loadHistory]);
+
 	// The minimap: state colours, and nodes never thinner than a pixel
 	// or two, however wide the graph.
 	const miniMin = useMemo(() => {
@@ -585,20 +628,6 @@ function Editor({ rpc, targetId }: Props) {
 		return Math.max(w / 200, h / 150) * 2;
 	}, [placed]);
 	const MiniNode = useMemo(() => miniNode(miniMin), [miniMin]);
-	// A big graph's minimap (a thousand shapes) is drawn one frame after
-	// the graph, so the graph's first frame does not wait for it.
-	const [miniReady, setMiniReady] = useState(false);
-	useEffect(() => {
-		if (placed.length === 0) return;
-		if (!big) {
-			setMiniReady(true);
-			return;
-		}
-		setMiniReady(false);
-		let id = requestAnimationFrame(() => (id = requestAnimationFrame(() => setMiniReady(true))));
-		return () => cancelAnimationFrame(id);
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [model?.file, placed.length > 0]);
 
 	const paramEdges = graph ? graph.edges.filter((e) => e.kind === 'param').length : 0;
 	const errors: Diag[] = model?.diagnostics.filter((d) => d.severity === 'error') ?? [];
@@ -756,7 +785,7 @@ function Editor({ rpc, targetId }: Props) {
 						>
 							<Background />
 							{lod && <Overview placed={placed} nodes={nodes} edges={flowData.edges} color={miniColor} onPick={pick} />}
-							{miniReady && !overview && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
+							{settled && !overview && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
 							<Controls />
 						</ReactFlow>
 					)}
@@ -898,11 +927,15 @@ function miniColor(n: Node): string {
 	return n.type === 'data' ? '#7cc49a' : '#8894a4';
 }
 
-/** Minimap nodes at least min graph units wide and high. */
+/**
+ * Minimap nodes at least min graph units wide and high, grown around
+ * their centre: grown from their corner, every box would sit right of
+ * and below its node, apart from the viewport frame drawn over them.
+ */
 function miniNode(min: number) {
 	return function MiniNode(p: MiniMapNodeProps) {
 		const w = Math.max(p.width, min);
 		const h = Math.max(p.height, min);
-		return <rect x={p.x} y={p.y} width={w} height={h} rx={p.borderRadius} style={{ fill: p.color }} className={`react-flow__minimap-node ${p.className}`} shapeRendering={p.shapeRendering} />;
+		return <rect x={p.x - (w - p.width) / 2} y={p.y - (h - p.height) / 2} width={w} height={h} rx={p.borderRadius} style={{ fill: p.color }} className={`react-flow__minimap-node ${p.className}`} shapeRendering={p.shapeRendering} />;
 	};
 }

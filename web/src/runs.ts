@@ -8,7 +8,8 @@
 // earlier run. Several runs of one pipeline may go on at once (runs of
 // steps that do not overlap); `active` lists them with their steps. A
 // run of steps that overlap a running one waits in the daemon's queue
-// (run.start answers state "queued"): its steps show as queued until its
+// (run.start answers state "queued", and every watcher gets run.queued,
+// wherever it was started): its steps show as queued until its
 // run.started. A loop step counts its items (3/20) and names the one
 // that runs by its file.
 // Pure reducer: no React, no I/O, so tests can feed it event sequences.
@@ -175,11 +176,12 @@ function itemEvent(old: StepRun, run: string, method: string, p: Params): StepRu
 export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 	const run = str(p.run);
 	if (run === null) return s;
-	if (method === 'run.started') {
+	if (method === 'run.started' || method === 'run.queued') {
 		const file = str(p.file);
 		const runFiles = { ...s.runFiles, [run]: file ?? '' };
 		if (file !== s.file) return { ...s, runFiles };
 		const names = ((p.steps as Params[] | undefined) ?? []).map((st) => str(st.name)).filter((n): n is string => n !== null);
+		if (method === 'run.queued') return queuedRun({ ...s, runFiles }, run, str(p.queued_behind), names);
 		return started({ ...s, runFiles }, run, names);
 	}
 	const item = p.item !== undefined && p.item !== null;

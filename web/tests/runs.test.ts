@@ -152,6 +152,24 @@ describe('queued runs and loop items', () => {
 		expect(out.active).toEqual({});
 	});
 
+	it('shows a run queued elsewhere (run.queued) as queued, and ignores other files\' queued runs', () => {
+		let s = feed([
+			['run.started', { run: 'r1', file: F, steps: [{ name: 'a' }] }],
+			['run.step_started', { run: 'r1', step: 'a', pid: 5, argv: [] }],
+		]);
+		const other = applyEvent(s, 'run.queued', { run: 'x', file: '/else.yml', steps: [{ name: 'a' }], queued_behind: 'r0' });
+		expect(other.current).toBe(s.current);
+		s = applyEvent(s, 'run.queued', { run: 'r2', file: F, steps: [{ name: 'a' }, { name: 'b' }], queued_behind: 'r1' });
+		expect(s.current).toMatchObject({ id: 'r2', state: 'queued', summary: 'waits for run r1' });
+		expect(s.current.steps.a).toMatchObject({ state: 'running', run: 'r1' });
+		expect(s.current.steps.b).toMatchObject({ state: 'queued', run: 'r2' });
+		expect(s.queued).toEqual({ r2: 'r1' });
+		// The answer to run.start coming after the event changes nothing.
+		expect(queuedRun(s, 'r2', 'r1', ['a', 'b']).current).toMatchObject({ id: 'r2', state: 'queued' });
+		const go = applyEvent(s, 'run.started', { run: 'r2', file: F, steps: [{ name: 'a' }, { name: 'b' }] });
+		expect(go.current).toMatchObject({ id: 'r2', state: 'running' });
+	});
+
 	it('restores a queued run from its record', () => {
 		const s = fromRecords(emptyRuns(F), [
 			{ run: 'r2', state: 'queued', queued_behind: 'r1', steps: [{ name: 'a', state: 'pending' }, { name: 'b', state: 'pending' }] },

@@ -18,6 +18,9 @@ export class RpcError extends Error {
 	}
 }
 
+/** At most this many notifications wait for the first listener. */
+const EARLY_MAX = 10000;
+
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type NotifyFn = (method: string, params: Record<string, unknown>) => void;
 type StateFn = (s: ConnState, why: string) => void;
@@ -75,8 +78,19 @@ export class RpcClient {
 		this.ws?.close();
 	}
 
+	/**
+	 * Notifications that came before anyone listened (the first requests
+	 * go out before the editor is loaded): given to the first listener.
+	 */
+	private early: [string, Record<string, unknown>][] = [];
+	private listened = false;
+
 	onNotify(fn: NotifyFn): () => void {
 		this.notifyFns.add(fn);
+		if (!this.listened) {
+			this.listened = true;
+			for (const [m, p] of this.early.splice(0)) fn(m, p);
+		}
 		return () => this.notifyFns.delete(fn);
 	}
 
@@ -111,6 +125,7 @@ export class RpcClient {
 		}
 		if (typeof msg.method === 'string' && msg.id === undefined) {
 			const params = (msg.params ?? {}) as Record<string, unknown>;
+			if (!this.listened && this.early.length < EARLY_MAX) this.early.push([msg.method, params]);
 			for (const fn of this.notifyFns) fn(msg.method, params);
 			return;
 		}
