@@ -97,7 +97,7 @@ struct record_ref *record_index_list(const char *state_dir, size_t *n);
 void record_refs_free(struct record_ref *refs, size_t n);
 
 /*
- * The step journal: the record is written at most about once a second,
+ * The step journal: the record is written at most about every 5 s,
  * so a daemon killed before that write would leave steps that ran as
  * "pending" and their processes unknown. Each start and end of a unit is
  * therefore appended at once (one short O_APPEND write, no fsync) to
