@@ -48,11 +48,11 @@ rec="$EXP/.loom/runs/$id/run.json"
 wait_for 30 is_running "$id" s3
 pid=$(run_field "$id" '.steps[] | select(.name == "s3") | .pid')
 kill -0 "$pid" || fail "s3's process $pid is not running"
-# The record written when the run started, not since: only the journal
-# knows that s1 and s2 ended (a record written meanwhile would make this
-# test prove nothing, so it says so).
+# Normally the record on disk is still the one written when the run
+# started, and only the journal knows that s1 and s2 ended. On a machine
+# so slow that the chain took over 5 s, a record was written meanwhile:
+# the test then checks less, and says so.
 on_disk=$(jq -r '[.steps[] | select(.state == "succeeded")] | length' "$rec")
-[ -s "$EXP/.loom/runs/$id/steps.journal" ] || fail "no step journal"
 
 note "kill -9 loomd with s1, s2 done and s3 running (record on disk: $on_disk succeeded)"
 kill -KILL "$old"
