@@ -81,7 +81,8 @@ with open(out, "wb") as f:
 EOF
 # Loom runs a .py task as "python3 TASK ARGS" (python3 from PATH): make
 # and the shell loop run the same command line.
-export PATH="$(dirname "$py"):$PATH"
+PATH="$(dirname "$py"):$PATH"
+export PATH
 tname=step.py
 task="python3 $exp/tasks/step.py"
 # BENCH_TASK=sh: the same step as a shell script (a few ms instead of
@@ -144,7 +145,8 @@ gen_wide() {
 	echo "pipeline:"
 	for l in $(seq 1 20); do
 		for j in $(seq 0 9); do
-			set -- $(wide_in "$l" "$j")
+			read -r in1 in2 < <(wide_in "$l" "$j")
+			set -- "$in1" "$in2"
 			echo "  - {name: w${l}_$j, task: tasks/$tname, inputs: {a: $1, b: $2}, outputs: {-o: d/w${l}_$j}}"
 		done
 	done
@@ -156,7 +158,8 @@ cmds_chain() { for i in $(seq 1 200); do
 cmds_fanout() { for i in $(seq 1 200); do echo "$task $exp/d/src -o $exp/d/f$i"; done; }
 cmds_loop() { for i in $(seq 1 500); do echo "$task $exp/items/$i -o $exp/outs/$i"; done; }
 cmds_wide() { for l in $(seq 1 20); do for j in $(seq 0 9); do
-	set -- $(wide_in "$l" "$j")
+	read -r in1 in2 < <(wide_in "$l" "$j")
+	set -- "$in1" "$in2"
 	echo "$task $exp/$1 $exp/$2 -o $exp/d/w${l}_$j"; done; done; }
 # Makefile targets: NAME, its prerequisites, its command.
 mk_chain() { for i in $(seq 1 200); do
@@ -169,7 +172,8 @@ mk_loop() { for i in $(seq 1 500); do
 	printf 'i%d:\n\t@%s %s -o %s\n' "$i" "$task" "$exp/items/$i" "$exp/outs/$i"; done; }
 mk_wide() { for l in $(seq 1 20); do for j in $(seq 0 9); do
 	if [ "$l" = 1 ]; then dep=; else dep="w$((l - 1))_$j w$((l - 1))_$(((j + 1) % 10))"; fi
-	set -- $(wide_in "$l" "$j")
+	read -r in1 in2 < <(wide_in "$l" "$j")
+	set -- "$in1" "$in2"
 	printf 'w%d_%d: %s\n\t@%s %s %s -o %s\n' "$l" "$j" "$dep" "$task" "$exp/$1" "$exp/$2" \
 	    "$exp/d/w${l}_$j"; done; done; }
 
