@@ -325,6 +325,13 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 			return -1;
 		}
 		sha256_update(&ctx, buf, (size_t)got);
+		/*
+		 * A short read that reaches the size fstat gave is the end:
+		 * no read more to see 0 (small files are most files).
+		 */
+		if ((size_t)got < sizeof buf &&
+		    (unsigned long long)total == (unsigned long long)st.st_size)
+			break;
 	}
 	close(fd);
 	sha256_final(&ctx, md);

@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -48,6 +49,8 @@
 #define CHILD_PIPE_FULL		(64 * 1024)	/* the default pipe size */
 #define CHILD_ENVIRON_MAX	(1024 * 1024)	/* bytes of environ scanned */
 #define CHILD_SWEEP_ROUNDS	5
+#define CHILD_PROGRAMS		8		/* PATH look-ups remembered */
+#define CHILD_PROGRAM_LIFE_MS	2000		/* how long one is trusted */
 
 struct child {
 	struct child_set *set;
@@ -61,6 +64,7 @@ struct child {
 	bool eof;
 	bool done;			/* on_done called */
 	bool grown;			/* pipe enlarged (or tried) */
+	unsigned long long start_ticks;	/* see child_start_ticks, or 0 */
 	int status;
 	unsigned long long nbytes;
 	child_output_cb on_output;
@@ -69,8 +73,25 @@ struct child {
 	struct child *next;
 };
 
+/*
+ * A program found in a step's PATH: the next step naming the same
+ * program with the same PATH and folder gets it back after one stat and
+ * one access (is it still an executable file?) instead of a stat per PATH
+ * folder before it. For CHILD_PROGRAM_LIFE_MS only: a program put into
+ * an earlier PATH folder meanwhile is found by steps started after that.
+ */
+struct child_program {
+	char *name;
+	char *path_env;			/* the PATH value, or NULL */
+	char *cwd;			/* or NULL */
+	char *found;
+	struct timespec at;		/* CLOCK_MONOTONIC, when looked up */
+};
+
 struct child_set {
 	struct event_base *base;
+	struct child_program programs[CHILD_PROGRAMS];
+	size_t next_program;		/* the slot to reuse next */
 	struct child *list;		/* live children */
 	/*
 	 * One read buffer for every child: output is handed on
@@ -85,6 +106,7 @@ struct child_set {
 	sigset_t sigs;			/* see child_sigs_scan */
 	bool sigs_known;
 	int children_fd;		/* /proc/self/task/<pid>/children */
+	long long tick_ns;		/* one clock tick (CLK_TCK), or 0 */
 };
 
 static void child_sigchld(evutil_socket_t fd, short what, void *arg);
@@ -97,11 +119,91 @@ static int child_fd_above_stdio(int fd);
 static bool child_environ_has(pid_t pid, const char *marker, char *buf,
     size_t size);
 
+static void
+child_program_clear(struct child_program *cp)
+{
+	free(cp->name);
+	free(cp->path_env);
+	free(cp->cwd);
+	free(cp->found);
+	memset(cp, 0, sizeof *cp);
+}
+
+static bool
+child_same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+static const char *
+child_path_env(const char *const *envp)
+{
+	const char *const *e;
+
+	for (e = envp; e != NULL && *e != NULL; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			return *e + 5;
+	return NULL;
+}
+
+/* Milliseconds from a to b. */
+static long long
+child_ms_between(const struct timespec *a, const struct timespec *b)
+{
+	return (long long)(b->tv_sec - a->tv_sec) * 1000 +
+	    (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+/*
+ * child_find_program through the set's memory of recent look-ups (names
+ * without '/' only: the others cost no look-up).
+ */
+static char *
+child_find_program_cached(struct child_set *cs, const char *name,
+    const char *const *envp, const char *cwd)
+{
+	const char *path_env = child_path_env(envp);
+	struct child_program *cp;
+	struct timespec now;
+	struct stat sb;
+	char *found;
+	size_t i;
+
+	if (strchr(name, '/') != NULL)
+		return child_find_program(name, envp, cwd);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	for (i = 0; i < CHILD_PROGRAMS; i++) {
+		cp = &cs->programs[i];
+		if (cp->name == NULL || strcmp(cp->name, name) != 0 ||
+		    !child_same_str(cp->path_env, path_env) ||
+		    !child_same_str(cp->cwd, cwd))
+			continue;
+		if (child_ms_between(&cp->at, &now) < CHILD_PROGRAM_LIFE_MS &&
+		    stat(cp->found, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    access(cp->found, X_OK) == 0)
+			return xstrdup(cp->found);
+		child_program_clear(cp);
+	}
+	found = child_find_program(name, envp, cwd);
+	if (found == NULL)
+		return NULL;
+	cp = &cs->programs[cs->next_program];
+	cs->next_program = (cs->next_program + 1) % CHILD_PROGRAMS;
+	child_program_clear(cp);
+	cp->name = xstrdup(name);
+	cp->path_env = path_env != NULL ? xstrdup(path_env) : NULL;
+	cp->cwd = cwd != NULL ? xstrdup(cwd) : NULL;
+	cp->found = xstrdup(found);
+	cp->at = now;
+	return found;
+}
+
 /* Set up the SIGCHLD event and the subreaper flag. */
 struct child_set *
 child_set_new(struct event_base *base, struct loom_error *err)
 {
 	struct child_set *cs;
+	long hz;
 
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot become a subreaper: %s",
@@ -111,6 +213,9 @@ child_set_new(struct event_base *base, struct loom_error *err)
 	cs = xcalloc(1, sizeof *cs);
 	cs->base = base;
 	cs->children_fd = -1;
+	hz = sysconf(_SC_CLK_TCK);
+	if (hz > 0 && 1000000000L % hz == 0)
+		cs->tick_ns = 1000000000L / hz;
 	cs->ev_sigchld = evsignal_new(base, SIGCHLD, child_sigchld, cs);
 	if (cs->ev_sigchld == NULL || evsignal_add(cs->ev_sigchld,
 	    NULL) == -1) {
@@ -125,6 +230,8 @@ child_set_new(struct event_base *base, struct loom_error *err)
 void
 child_set_free(struct child_set *cs)
 {
+	size_t i;
+
 	if (cs == NULL)
 		return;
 	while (cs->list != NULL)
@@ -133,6 +240,8 @@ child_set_free(struct child_set *cs)
 		event_free(cs->ev_sigchld);
 	if (cs->children_fd != -1)
 		close(cs->children_fd);
+	for (i = 0; i < CHILD_PROGRAMS; i++)
+		child_program_clear(&cs->programs[i]);
 	free(cs->buf);
 	free(cs);
 }
@@ -347,6 +456,28 @@ child_vfork(struct child_exec *x)
 	return pid;
 }
 
+/*
+ * The start time /proc/<pid>/stat shows for a child created between
+ * CLOCK_BOOTTIME readings a and b: the kernel stamps a new process with
+ * the boot clock and shows it in whole clock ticks, so when a and b fall
+ * in the same tick, that tick is the child's. Otherwise 0 (unknown: read
+ * it from /proc). Spares an open of /proc per step.
+ */
+static unsigned long long
+child_tick_of(const struct child_set *cs, const struct timespec *a,
+    const struct timespec *b)
+{
+	long long na, nb;
+
+	if (cs->tick_ns == 0)
+		return 0;
+	na = (long long)a->tv_sec * 1000000000LL + a->tv_nsec;
+	nb = (long long)b->tv_sec * 1000000000LL + b->tv_nsec;
+	if (na / cs->tick_ns != nb / cs->tick_ns)
+		return 0;
+	return (unsigned long long)(na / cs->tick_ns);
+}
+
 /* /dev/null for steps' standard input, opened once and kept. */
 static int
 child_devnull(void)
@@ -378,12 +509,14 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 {
 	struct child *c = NULL;
 	struct child_exec x;
+	struct timespec t0, t1;
 	char *prog;
 	int outp[2] = { -1, -1 };
 	int saved;
 	pid_t pid;
 
-	prog = child_find_program(spec->argv[0], spec->envp, spec->cwd);
+	prog = child_find_program_cached(cs, spec->argv[0], spec->envp,
+	    spec->cwd);
 	if (prog == NULL) {
 		loom_error_set(err, "", 0, 0, "cannot run %s: %s%s",
 		    spec->argv[0], strerror(errno), errno == ENOENT &&
@@ -414,7 +547,9 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	if (!cs->sigs_known)
 		child_sigs_scan(cs);
 	x.sigs = &cs->sigs;
+	clock_gettime(CLOCK_BOOTTIME, &t0);
 	pid = child_vfork(&x);
+	clock_gettime(CLOCK_BOOTTIME, &t1);
 	if (pid == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
@@ -432,6 +567,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	c = xcalloc(1, sizeof *c);
 	c->set = cs;
 	c->pid = pid;
+	c->start_ticks = child_tick_of(cs, &t0, &t1);
 	c->outfd = outp[0];
 	c->wfd = outp[1];
 	outp[0] = outp[1] = -1;
@@ -513,6 +649,12 @@ pid_t
 child_pid(const struct child *c)
 {
 	return c->pid;
+}
+
+unsigned long long
+child_start_ticks(const struct child *c)
+{
+	return c->start_ticks;
 }
 
 const char *

@@ -79,6 +79,12 @@ void child_free(struct child *c);
 bool child_signal(struct child *c, int sig);
 
 pid_t child_pid(const struct child *c);
+/*
+ * The child's start time as field 22 of /proc/<pid>/stat shows it (clock
+ * ticks since boot), known without reading /proc when its creation fell
+ * within one tick; else 0.
+ */
+unsigned long long child_start_ticks(const struct child *c);
 /* The spec's marker, or NULL. */
 const char *child_marker(const struct child *c);
 bool child_has_exited(const struct child *c);

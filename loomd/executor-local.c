@@ -118,6 +118,7 @@ local_start(struct executor *ex, const struct executor_spec *spec,
 	lx->units = lu;
 	out->id = lu->id;
 	out->pid = (long)child_pid(lu->child);
+	out->pid_start = child_start_ticks(lu->child);
 	return 0;
 }
 

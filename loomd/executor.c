@@ -11,6 +11,7 @@ executor_start(struct executor *ex, const struct executor_spec *spec,
 {
 	out->id = 0;
 	out->pid = -1;
+	out->pid_start = 0;
 	return ex->ops->start(ex, spec, out, err);
 }
 

@@ -94,6 +94,8 @@ struct executor_spec {
 struct executor_started {
 	uint64_t id;			/* never 0 */
 	long pid;			/* a local process, or -1 */
+	/* Its start time as /proc/<pid>/stat shows it, or 0: unknown. */
+	unsigned long long pid_start;
 };
 
 struct executor;

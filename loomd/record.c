@@ -493,6 +493,56 @@ record_daemon_alive(const json_t *rec, const char *pid_path)
 	    state != 'X';
 }
 
+/*
+ * The journals being written stay open between their lines: an open per
+ * line would cost a path walk per unit start and end. A run's journal is
+ * closed when it is cleared; past RECORD_JOURNALS_OPEN runs at once, the
+ * oldest is closed (its next line opens it again).
+ */
+#define RECORD_JOURNALS_OPEN	8
+
+struct record_journal_fd {
+	char *path;
+	int fd;
+};
+
+static struct record_journal_fd record_journals[RECORD_JOURNALS_OPEN];
+static size_t record_journal_next;
+
+static void
+record_journal_close(struct record_journal_fd *j)
+{
+	if (j->path != NULL)
+		close(j->fd);
+	free(j->path);
+	j->path = NULL;
+	j->fd = -1;
+}
+
+/* The open journal at path, opened (created) when it is not; -1 if not. */
+static int
+record_journal_fd(const char *path)
+{
+	struct record_journal_fd *j;
+	size_t i;
+	int fd;
+
+	for (i = 0; i < RECORD_JOURNALS_OPEN; i++)
+		if (record_journals[i].path != NULL &&
+		    strcmp(record_journals[i].path, path) == 0)
+			return record_journals[i].fd;
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd == -1)
+		return -1;
+	j = &record_journals[record_journal_next];
+	record_journal_next = (record_journal_next + 1) % RECORD_JOURNALS_OPEN;
+	record_journal_close(j);
+	j->path = xstrdup(path);
+	j->fd = fd;
+	return fd;
+}
+
 /* Append one line to the step journal; a failure only costs recovery. */
 static void
 record_journal_add(const char *run_dir, const char *line)
@@ -501,12 +551,9 @@ record_journal_add(const char *run_dir, const char *line)
 	size_t len = strlen(line);
 	int fd;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
-	    O_NOFOLLOW | O_NOCTTY, 0600);
+	fd = record_journal_fd(path);
 	if (fd == -1 || write(fd, line, len) != (ssize_t)len)
 		log_warn("%s: %s", path, strerror(errno));
-	if (fd != -1)
-		close(fd);
 	free(path);
 }
 
@@ -539,7 +586,12 @@ void
 record_journal_clear(const char *run_dir)
 {
 	char *path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
+	size_t i;
 
+	for (i = 0; i < RECORD_JOURNALS_OPEN; i++)
+		if (record_journals[i].path != NULL &&
+		    strcmp(record_journals[i].path, path) == 0)
+			record_journal_close(&record_journals[i]);
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("cannot remove %s: %s", path, strerror(errno));
 	free(path);

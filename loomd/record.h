@@ -98,14 +98,15 @@ struct record_ref *record_index_list(const char *state_dir, size_t *n);
 void record_refs_free(struct record_ref *refs, size_t n);
 
 /*
- * The step journal: the record is written at most about once a second,
+ * The step journal: the record is written at most about every 5 s,
  * so a daemon killed before that write would leave steps that ran as
  * "pending" and their processes unknown. Each start and end of a unit is
  * therefore appended at once (one short O_APPEND write, no fsync) to
  * RECORD_JOURNAL beside the record, as a line
  *   S ITEM PID PID_START STARTED STEP     (ITEM -1 for a plain step)
  *   E ITEM STATUS FINISHED STATE STEP     (STATUS a wait status or -1)
- * and record_journal_clear removes it once a record holding all of that
+ * and record_journal_clear removes it (and closes it: the daemon keeps
+ * a journal open between lines) once a record holding all of that
  * has been written. Only record_recover reads it: it replays the lines
  * over the record of a dead daemon's run before marking it interrupted.
  */

@@ -50,6 +50,7 @@ struct run_unit {
 	uint64_t unit;			/* the executor's id; 0 unless running */
 	struct steplog *log;
 	long pid;			/* a local process, else -1 */
+	unsigned long long pid_start;	/* its start time (/proc), or 0 */
 	int status;			/* wait status; -1 when it never ran */
 	char *error;			/* why it could not start, or NULL */
 	char *job;			/* its id in a batch system, or NULL */

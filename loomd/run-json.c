@@ -109,12 +109,11 @@ run_unit_json(const struct run_unit *u, json_t *o)
 	if (t.started == 0)
 		goto out;	/* never started: no process, no log */
 	/*
-	 * Read only for a record written while the process runs (the one
-	 * recovery may have to kill): not yet reaped, so still the same
-	 * process. Most short steps never need it.
+	 * Only for a record written while the process runs (the one
+	 * recovery may have to kill); known since it started.
 	 */
 	if (u->unit != 0 && u->pid > 0)
-		start = record_proc_start((pid_t)u->pid);
+		start = u->pid_start;
 	if (start != 0)
 		json_object_set_new(o, "pid_start",
 		    json_integer((json_int_t)start));

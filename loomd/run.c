@@ -483,14 +483,16 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 		return -1;
 	u->unit = started.id;
 	u->pid = started.pid;
+	u->pid_start = started.pid_start;
+	if (u->pid_start == 0 && u->pid > 0)
+		u->pid_start = record_proc_start((pid_t)u->pid);
 	log_info("run %s: %s started, pid %ld", r->id, u->label, u->pid);
 	/* The scheduler first: the unit's state and start are its. */
 	sched_spawned(r->s, st->index, u->item, &r->acts);
 	sched_unit_times(r->s, st->index, u->item, &t);
 	/* At once, not with the next record: a crash must not lose it. */
 	record_journal_started(r->dir, st->name, st->loop ? (long)u->item :
-	    -1, (pid_t)u->pid, u->pid > 0 ? record_proc_start((pid_t)u->pid) :
-	    0, t.started);
+	    -1, (pid_t)u->pid, u->pid_start, t.started);
 	r->journaled = true;
 	return 0;
 }

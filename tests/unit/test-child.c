@@ -629,6 +629,168 @@ test_child_find_program(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* Field 22 of /proc/<pid>/stat (start time in clock ticks), or 0. */
+static unsigned long long
+proc_start_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	ssize_t got;
+	int fd, field;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	got = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (got <= 0)
+		return 0;
+	buf[got] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* Field 3 (state) follows ") "; field 22 is 19 fields further. */
+	for (p += 2, field = 3; field < 22 && p != NULL; field++) {
+		p = strchr(p, ' ');
+		if (p != NULL)
+			p++;
+	}
+	if (p != NULL)
+		v = strtoull(p, NULL, 10);
+	return v;
+}
+
+/*
+ * The start time a child gets without reading /proc is the one /proc
+ * shows: recovery recognises a step's process by pid and this time. Each
+ * child is compared while it is a zombie not yet reaped (the loop is not
+ * run until then), so its pid cannot be reused meanwhile.
+ */
+static void
+test_child_start_ticks(void **state)
+{
+	const char *argv[] = { "true", NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+	unsigned long long mine;
+	int i, known = 0;
+
+	for (i = 0; i < 100 && known < 10; i++) {
+		c = spawn(*state, &r, argv, NULL, NULL, &err);
+		assert_non_null(c);
+		mine = child_start_ticks(c);
+		if (mine != 0) {
+			assert_int_equal(mine, proc_start_ticks(child_pid(c)));
+			known++;
+		}
+		wait_done(&r);
+		assert_true(r.done);
+		child_free(c);
+		free(r.out);
+	}
+	/* One tick is 10 ms: most starts fall within one. */
+	assert_true(known > 0);
+}
+
+/* Write an executable script at dir/name printing word; mode 0755. */
+static void
+write_prog(const char *dir, const char *name, const char *word)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\necho %s\n", word);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(chmod(path, 0755), 0);
+	free(path);
+}
+
+/* Spawn name with envp, wait for its end; its output (owned) or NULL. */
+static char *
+spawn_output(struct event_base *base, const char *name,
+    const char *const *envp)
+{
+	const char *argv[] = { name, NULL };
+	struct loom_error err;
+	struct result r;
+	struct child *c;
+
+	c = spawn(base, &r, argv, envp, NULL, &err);
+	if (c == NULL)
+		return NULL;
+	wait_done(&r);
+	assert_true(r.done);
+	child_free(c);
+	return r.out != NULL ? r.out : xstrdup("");
+}
+
+/*
+ * A program found in PATH is remembered, but only while it is still an
+ * executable file: removed, or no longer executable, the next step
+ * looks it up again; another PATH is another look-up.
+ */
+static void
+test_child_program_remembered(void **state)
+{
+	char tmpl[] = "/tmp/loom-test-child.XXXXXX";
+	char *dir = mkdtemp(tmpl), *a, *b, *path_ab, *path_b, *path, *out;
+	const char *env_ab[] = { NULL, marker, NULL };
+	const char *env_b[] = { NULL, marker, NULL };
+
+	assert_non_null(dir);
+	a = xasprintf("%s/a", dir);
+	b = xasprintf("%s/b", dir);
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(mkdir(b, 0755), 0);
+	path_ab = xasprintf("PATH=%s:%s:/usr/bin:/bin", a, b);
+	path_b = xasprintf("PATH=%s:/usr/bin:/bin", b);
+	env_ab[0] = path_ab;
+	env_b[0] = path_b;
+
+	write_prog(b, "loomprog", "from-b");
+	out = spawn_output(*state, "loomprog", env_ab);
+	assert_string_equal(out, "from-b\n");
+	free(out);
+	/* Gone from b, now in a: found in a at once. */
+	path = xasprintf("%s/loomprog", b);
+	assert_int_equal(unlink(path), 0);
+	write_prog(a, "loomprog", "from-a");
+	out = spawn_output(*state, "loomprog", env_ab);
+	assert_string_equal(out, "from-a\n");
+	free(out);
+	/* Not executable in a any more: b's, written again, is the one. */
+	write_prog(b, "loomprog", "from-b");
+	free(path);
+	path = xasprintf("%s/loomprog", a);
+	assert_int_equal(chmod(path, 0644), 0);
+	out = spawn_output(*state, "loomprog", env_ab);
+	assert_string_equal(out, "from-b\n");
+	free(out);
+	/* Another PATH does not get what the first one found. */
+	assert_int_equal(chmod(path, 0755), 0);
+	out = spawn_output(*state, "loomprog", env_ab);
+	assert_non_null(out);
+	free(out);
+	out = spawn_output(*state, "loomprog", env_b);
+	assert_string_equal(out, "from-b\n");
+	free(out);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	path = xasprintf("%s/loomprog", b);
+	assert_int_equal(unlink(path), 0);
+	assert_null(spawn_output(*state, "loomprog", env_b));
+	assert_null(spawn_output(*state, "loomprog", env_ab));
+	free(path);
+	assert_int_equal(rmdir(a), 0);
+	assert_int_equal(rmdir(b), 0);
+	assert_int_equal(rmdir(dir), 0);
+	free(a);
+	free(b);
+	free(path_ab);
+	free(path_b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -637,6 +799,10 @@ main(int argc, char **argv)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_child_exit_codes_and_signals, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_child_program_remembered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_child_start_ticks,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_exec_failures,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_child_path_from_given_env,

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Where loomd's own time goes while it runs a chain of STEPS trivial steps
+# (a shell script writing its output), with --force, after one warm-up run:
+#   perf        (default) `perf record -g` of the loomd process; children
+#               are followed (inherit), and the report keeps the samples
+#               whose command is still "loomd": the daemon and its vforked
+#               children before exec, not the tasks. Prints the top symbols
+#               (self time) and the top call chains into the kernel.
+#   strace      `strace -c` of the daemon alone: its system calls, counted
+#   strace-f    `strace -c -f`: the same with the children (tasks included)
+# perf needs perf_event_paranoid <= 1 or root; where it cannot run, the
+# script says so: use the strace modes.
+#
+#   bench/profile-daemon.sh build-rel/bin [perf|strace|strace-f] [STEPS]
+set -euo pipefail
+
+bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build-rel/bin}
+mode=${2:-perf}
+n=${3:-200}
+[ -x "$bin/loomctl" ] && [ -x "$bin/loomd" ] ||
+	{ echo "usage: $0 BIN_DIR [perf|strace|strace-f] [STEPS]" >&2; exit 2; }
+case $mode in
+perf | strace | strace-f) ;;
+*) echo "$0: mode is perf, strace or strace-f" >&2; exit 2 ;;
+esac
+tmp=$(mktemp -d /tmp/loomp.XXXXXX)
+mkdir -m 700 "$tmp/run"
+export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
+export LOOMD_IDLE_TIMEOUT=3600
+pid=
+cleanup() {
+	"$bin/loomctl" daemon stop >/dev/null 2>&1 || true
+	[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
+	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+exp=$tmp/exp
+mkdir -p "$exp/tasks" "$exp/d"
+printf '#!/bin/sh\nfor a; do o=$a; done\necho x >"$o"\n' >"$exp/tasks/step.sh"
+chmod +x "$exp/tasks/step.sh"
+echo x >"$exp/d/0"
+{
+	echo "execution: {parallel: false}"
+	echo "data:"
+	for i in $(seq 0 "$n"); do echo "  d$i: {path: d/$i}"; done
+	echo "pipeline:"
+	for i in $(seq 1 "$n"); do
+		echo "  - {name: s$i, task: tasks/step.sh, inputs: {in: \$d$((i - 1))}, outputs: {-o: \$d$i}}"
+	done
+} >"$exp/chain.yml"
+
+"$bin/loomd" --foreground 2>"$tmp/loomd.err" &
+pid=$!
+while [ ! -S "$LOOM_SOCKET" ]; do sleep 0.01; done
+run() { "$bin/loomctl" run --force --no-progress "$exp/chain.yml" >/dev/null; }
+run	# warm-up: stamps folders made, caches filled
+
+# ready: the profiler is attached (perf has its data file, strace shows
+# as the daemon's tracer).
+ready() {
+	[ -s "$tmp/perf.data" ] ||
+	    [ "$(awk '/TracerPid/ { print $2 }' "/proc/$pid/status")" != 0 ]
+}
+# record CMD...: run the profiler CMD against loomd around one run.
+record() {
+	"$@" 2>"$tmp/prof.err" &
+	local prof=$!
+	until ready; do
+		kill -0 "$prof" 2>/dev/null || { cat "$tmp/prof.err" >&2; return 1; }
+		sleep 0.05
+	done
+	run
+	kill -INT "$prof"
+	wait "$prof" || true
+}
+
+case $mode in
+perf)
+	command -v perf >/dev/null || { echo "$0: no perf here: use the strace modes" >&2; exit 1; }
+	record perf record -q -g -F 4999 -p "$pid" -o "$tmp/perf.data" ||
+		{ echo "$0: perf cannot run here: use the strace modes" >&2; exit 1; }
+	echo "loomd (and its children before exec), $n-step chain: top symbols, self time"
+	perf report -i "$tmp/perf.data" --comm loomd --no-children --sort dso,sym \
+	    --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^$' | head -60
+	echo
+	echo "by system call entry (kernel time under each syscall, children included):"
+	perf report -i "$tmp/perf.data" --comm loomd --children --sort sym --stdio \
+	    -g none 2>/dev/null | grep -E '__x64_sys_|__do_sys_' | head -25
+	;;
+strace | strace-f)
+	f=
+	[ "$mode" = strace-f ] && f=-f
+	record strace -c $f -p "$pid" -o "$tmp/strace.txt"
+	sleep 0.2
+	echo "system calls of loomd${f:+ and its children}, $n-step chain:"
+	cat "$tmp/strace.txt"
+	;;
+esac
