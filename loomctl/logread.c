@@ -9,9 +9,9 @@
 
 #include <jansson.h>
 
-#include "common/base64.h"
-#include "common/error.h"
-#include "common/protocol.h"
+#include "common/util/base64.h"
+#include "common/util/error.h"
+#include "common/util/protocol.h"
 #include "loomctl/logread.h"
 #include "loomctl/rpcclient.h"
 

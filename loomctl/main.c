@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
+#include "common/util/log.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/legacy.h"
-#include "common/suggest.h"
+#include "common/model/suggest.h"
 
 static void	main_usage(FILE *fp);
 static int	main_timeout(const char *text);
