@@ -20,13 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/freshness.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/validate.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/fresh/freshness.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/plan/validate.h"
+#include "common/util/xmalloc.h"
 
 #define BENCH_REPEAT	5
 

@@ -18,9 +18,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/base64.h"
-#include "common/sha1.h"
-#include "common/sha256.h"
+#include "common/util/base64.h"
+#include "common/util/sha1.h"
+#include "common/util/sha256.h"
 
 #define BENCH_SIZE	(1024 * 1024)
 #define BENCH_ROUNDS	301

@@ -19,14 +19,14 @@
 
 #include <yaml.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/select.h"
-#include "common/validate.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/model/select.h"
+#include "common/plan/validate.h"
+#include "common/util/xmalloc.h"
 
 #define BENCH_PHASES	6
 

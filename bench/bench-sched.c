@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/graph.h"
+#include "common/model/graph.h"
 #include "loomd/sched.h"
 
 static double

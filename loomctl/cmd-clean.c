@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * loomctl clean FILE [--all] [--list|--dry-run] [--permanent] [-y]:
- * removes what a pipeline's steps produce (common/clean.h says exactly
+ * removes what a pipeline's steps produce (common/fresh/clean.h says exactly
  * what), moving it to the desktop trash so it can be restored, or
  * deleting it with --permanent, then drops the stamps and the URL cache.
  * --all adds the outputs recorded by stamps (other parameter values).
@@ -16,10 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/clean.h"
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/urlcache.h"
+#include "common/fresh/clean.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/fresh/urlcache.h"
 #include "loomctl/cmd.h"
 #include "loomctl/output.h"
 #include "loomctl/prepare.h"

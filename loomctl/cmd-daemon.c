@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/protocol.h"
+#include "common/util/error.h"
+#include "common/util/protocol.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/output.h"

@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-#include "common/graph.h"
-#include "common/pipeline.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
 #include "loomctl/cmd.h"
 #include "loomctl/describe.h"
 #include "loomctl/output.h"

@@ -18,10 +18,10 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/protocol.h"
-#include "common/runstate.h"
-#include "common/suggest.h"
+#include "common/util/error.h"
+#include "common/util/protocol.h"
+#include "common/util/runstate.h"
+#include "common/model/suggest.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/items.h"

@@ -30,12 +30,12 @@
 
 #include <jansson.h>
 
-#include "common/base64.h"
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/protocol.h"
-#include "common/runstate.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/util/protocol.h"
+#include "common/util/runstate.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/dryrun.h"

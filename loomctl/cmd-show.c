@@ -11,11 +11,11 @@
 
 #include <jansson.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/frontmatter.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/model/frontmatter.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
 #include "loomctl/cmd.h"
 #include "loomctl/describe.h"
 #include "loomctl/output.h"

@@ -26,10 +26,10 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/paths.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/output.h"

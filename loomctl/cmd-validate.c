@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/pipeline.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
 #include "loomctl/cmd.h"
 #include "loomctl/output.h"
 #include "loomctl/prepare.h"

@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xmalloc.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
-#include "common/suggest.h"
+#include "common/model/suggest.h"
 
 static void	cmd_options_from(struct suggest *s, const char *text,
 		    char **words, size_t *n, size_t max);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reaching loomd: find the socket (common/paths.h), connect, and when
+ * Reaching loomd: find the socket (common/util/paths.h), connect, and when
  * nothing answers take <socket>.lock, retry once, remove a stale socket
  * and start loomd (beside this executable, else on PATH) detached, then
  * wait for "ready" or "error: ..." on a pipe. Before anything is sent the

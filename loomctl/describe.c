@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/describe.h"
 
 /* Join words with sep. */

@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "common/xmalloc.h"
+#include "common/util/xmalloc.h"
 
 struct pipeline;
 struct value;

@@ -20,12 +20,12 @@
 
 #include <jansson.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/freshness.h"
-#include "common/graph.h"
-#include "common/loopitems.h"
-#include "common/pipeline.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/fresh/freshness.h"
+#include "common/model/graph.h"
+#include "common/model/loopitems.h"
+#include "common/model/pipeline.h"
 #include "loomctl/cmd.h"
 #include "loomctl/dryrun.h"
 #include "loomctl/freshlist.h"

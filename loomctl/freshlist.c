@@ -12,12 +12,12 @@
 
 #include <jansson.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/freshness.h"
-#include "common/pipeline.h"
-#include "common/urlcache.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/fresh/freshness.h"
+#include "common/model/pipeline.h"
+#include "common/fresh/urlcache.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/freshlist.h"
 #include "loomctl/output.h"

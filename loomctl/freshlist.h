@@ -4,7 +4,7 @@
  * `loomctl status FILE` lists each step as fresh, stale or missing with
  * the reason, and dry runs use the same plan to say which steps a run
  * would execute and why. The daemon's pipeline.freshness method gives the
- * same answers (both come from common/freshness.h).
+ * same answers (both come from common/fresh/freshness.h).
  */
 #ifndef LOOM_LOOMCTL_FRESHLIST_H
 #define LOOM_LOOMCTL_FRESHLIST_H

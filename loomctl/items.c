@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/runstate.h"
+#include "common/util/runstate.h"
 #include "loomctl/items.h"
 
 /* At most this many failed items are named in a summary. */

@@ -17,10 +17,10 @@
 
 #include <jansson.h>
 
-#include "common/base64.h"
-#include "common/error.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/error.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/logread.h"
 #include "loomctl/rpcclient.h"
 

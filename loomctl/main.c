@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/log.h"
+#include "common/util/log.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/legacy.h"
-#include "common/suggest.h"
-#include "common/xmalloc.h"
+#include "common/model/suggest.h"
+#include "common/util/xmalloc.h"
 
 /*
  * The heap's growth step: a 10,000-step pipeline's model takes about

@@ -11,7 +11,7 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 #include "loomctl/output.h"
 
 static const char *const output_codes[] = {

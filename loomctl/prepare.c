@@ -9,18 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/error.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/plan.h"
-#include "common/select.h"
-#include "common/sources.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/plan/plan.h"
+#include "common/model/select.h"
+#include "common/model/sources.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/output.h"
 #include "loomctl/prepare.h"
 #include "loomctl/runopts.h"
 
-/* Load, override, validate, build the graph and select (common/plan.h). */
+/* Load, override, validate, build the graph and select (common/plan/plan.h). */
 int
 prepare_pipeline(struct prepared *pr, const struct run_opts *o, bool select,
     bool quiet)

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common/error.h"
+#include "common/util/error.h"
 
 struct graph;
 struct pipeline;
@@ -36,7 +36,7 @@ int prepare_pipeline(struct prepared *pr, const struct run_opts *o,
     bool select, bool quiet);
 
 /*
- * Report the source inputs that do not exist (common/sources.h): for the
+ * Report the source inputs that do not exist (common/model/sources.h): for the
  * selected steps as errors (run, --dry-run: nothing may start), or with
  * all for every step as warnings (validate: a source may be created
  * later). They join pr->diags and go to stderr unless quiet. Returns 0,

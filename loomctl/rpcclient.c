@@ -29,10 +29,10 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/jsonrpc.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/rpcclient.h"
 
 /* Descriptors held until taken; more are closed on arrival. */

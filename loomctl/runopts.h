@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 
-#include "common/xmalloc.h"
+#include "common/util/xmalloc.h"
 
 struct loomctl_cmd;
 

@@ -8,16 +8,16 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/runstate.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/log.h"
+#include "common/util/runstate.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
-#include "common/suggest.h"
-#include "common/protocol.h"
+#include "common/model/suggest.h"
+#include "common/util/protocol.h"
 
 /* Every run id run.list can give, newest first. */
 #define RUNREF_LIST_MAX	10000

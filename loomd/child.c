@@ -39,8 +39,8 @@
 
 #include <event2/event.h>
 
-#include "common/error.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/xmalloc.h"
 #include "loomd/child.h"
 
 #define CHILD_READ_SIZE		(256 * 1024)	/* one read from the pipe */

@@ -32,10 +32,10 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "common/jsonrpc.h"
-#include "common/log.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/log.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/conn.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"

@@ -12,8 +12,8 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/xmalloc.h"
 #include "loomd/child.h"
 #include "loomd/executor.h"
 #include "loomd/record.h"

@@ -33,11 +33,11 @@
 
 #include <event2/event.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/log.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/util/log.h"
+#include "common/util/xmalloc.h"
 #include "loomd/child.h"
 #include "loomd/executor.h"
 #include "loomd/loomd.h"

@@ -13,9 +13,9 @@
 
 #include <event2/event.h>
 
-#include "common/error.h"
-#include "common/urlcache.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/fresh/urlcache.h"
+#include "common/util/xmalloc.h"
 #include "loomd/fetch.h"
 
 struct fetch_sock {

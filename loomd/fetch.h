@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * URL downloads on the daemon's event loop: common/urlcache.c's multi
+ * URL downloads on the daemon's event loop: common/fresh/urlcache.c's multi
  * interface (libcurl's) with its sockets and timer as libevent events,
  * so a download never stops the daemon from answering clients, and a
  * download can be aborted at once (a cancelled run). One per daemon,

@@ -15,9 +15,9 @@
 
 #include <event2/event.h>
 
-#include "common/error.h"
-#include "common/stamp.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/fresh/stamp.h"
+#include "common/util/xmalloc.h"
 #include "loomd/hashwork.h"
 
 struct hashwork_job {

@@ -52,11 +52,11 @@
 #include <event2/http_struct.h>
 #include <event2/keyvalq_struct.h>
 
-#include "common/consttime.h"
-#include "common/error.h"
-#include "common/log.h"
-#include "common/paths.h"
-#include "common/xmalloc.h"
+#include "common/util/consttime.h"
+#include "common/util/error.h"
+#include "common/util/log.h"
+#include "common/util/paths.h"
+#include "common/util/xmalloc.h"
 #include "loomd/http.h"
 #include "loomd/loomd.h"
 #include "loomd/ws.h"

@@ -32,10 +32,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/error.h"
-#include "common/log.h"
-#include "common/paths.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/log.h"
+#include "common/util/paths.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/server.h"
 

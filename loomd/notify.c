@@ -13,11 +13,11 @@
 
 #include <jansson.h>
 
-#include "common/base64.h"
-#include "common/jsonrpc.h"
-#include "common/log.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/log.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/rpc.h"

@@ -27,7 +27,7 @@
 
 #include <jansson.h>
 
-#include "common/protocol.h"
+#include "common/util/protocol.h"
 
 struct loomd;
 struct rpc_client;

@@ -24,11 +24,11 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/log.h"
-#include "common/runstate.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/util/log.h"
+#include "common/util/runstate.h"
+#include "common/util/xmalloc.h"
 #include "loomd/child.h"
 #include "loomd/executor.h"
 #include "loomd/record.h"

@@ -7,8 +7,8 @@
 
 #include <jansson.h>
 
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 

@@ -4,7 +4,7 @@
  * "pipeline.freshness"): whether each step of a pipeline is fresh, stale
  * or missing, and why, as loomctl status FILE and the editor's badges
  * show it. The answer comes from files alone (stamps, outputs, inputs,
- * task scripts: common/freshness.h), so it is the same whether or not the
+ * task scripts: common/fresh/freshness.h), so it is the same whether or not the
  * daemon ran the steps. URL data counts as its cached file when it was
  * downloaded; nothing is downloaded here.
  */
@@ -13,14 +13,14 @@
 
 #include <jansson.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/freshness.h"
-#include "common/pipeline.h"
-#include "common/protocol.h"
-#include "common/urlcache.h"
-#include "common/plan.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/fresh/freshness.h"
+#include "common/model/pipeline.h"
+#include "common/util/protocol.h"
+#include "common/fresh/urlcache.h"
+#include "common/plan/plan.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "common/protocol.h"
+#include "common/util/protocol.h"
 #include "loomd/loomd.h"
 #include "loomd/record.h"
 #include "loomd/rpc.h"

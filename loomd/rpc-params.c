@@ -16,13 +16,13 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/plan.h"
-#include "common/select.h"
-#include "common/xmalloc.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/plan/plan.h"
+#include "common/model/select.h"
+#include "common/util/xmalloc.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"
 

@@ -11,9 +11,9 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/plan.h"
-#include "common/select.h"
+#include "common/util/error.h"
+#include "common/plan/plan.h"
+#include "common/model/select.h"
 
 struct diags;
 struct rpc_error;
@@ -40,7 +40,7 @@ char *rpc_params_pipeline_file(const char *file, bool *exists,
 int rpc_params_list(json_t *params, const char *name, struct strv *sv,
     struct rpc_error *err);
 
-/* A plan request (common/plan.h) and the lists it points into. */
+/* A plan request (common/plan/plan.h) and the lists it points into. */
 struct rpc_plan_args {
 	struct plan_request rq;
 	struct strv set;

@@ -11,7 +11,7 @@
  *                  matter, groups, layout and every diagnostic
  *   pipeline.list  the pipeline files under a folder (workspace mode)
  *   pipeline.save  apply edits to a pipeline file as splices
- *                  (common/pipeline-save.c) and replace it atomically,
+ *                  (common/model/pipeline-save.c) and replace it atomically,
  *                  refused when it changed on disk since base_version
  *
  *   pipeline.validate  the diagnostics of one file, as `loomctl validate
@@ -32,17 +32,17 @@
 
 #include <jansson.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/frontmatter.h"
-#include "common/paths.h"
-#include "common/pipeline-save.h"
-#include "common/pipeline.h"
-#include "common/plan.h"
-#include "common/protocol.h"
-#include "common/validate.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/model/frontmatter.h"
+#include "common/util/paths.h"
+#include "common/model/pipeline-save.h"
+#include "common/model/pipeline.h"
+#include "common/plan/plan.h"
+#include "common/util/protocol.h"
+#include "common/plan/validate.h"
+#include "common/util/xmalloc.h"
 #include "loomd/http.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc-params.h"

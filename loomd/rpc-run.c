@@ -10,8 +10,8 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/protocol.h"
+#include "common/util/error.h"
+#include "common/util/protocol.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"

@@ -21,11 +21,11 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/plan.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/plan/plan.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc-params.h"
 #include "loomd/rpc.h"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The dispatcher: one framed message in, replies out through the client's
- * transport. Parsing and structural checks come from common/jsonrpc.c;
+ * transport. Parsing and structural checks come from common/util/jsonrpc.c;
  * this file adds the method tables, Loom's rule that params are objects,
  * batches, the shutdown gate and the client objects' life cycle. It
  * never touches a socket itself, which is why the WebSocket bridge can
@@ -15,10 +15,10 @@
 
 #include <jansson.h>
 
-#include "common/jsonrpc.h"
-#include "common/log.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/log.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 

@@ -172,7 +172,7 @@ void rpc_client_free(struct rpc_client *client);
 /*
  * Send one message to client (msg borrowed). Returns 0, or -1 when the
  * client is dead or could not take it. A client whose queued output goes
- * over LOOM_MAX_CLIENT_QUEUED (common/protocol.h) is closed.
+ * over LOOM_MAX_CLIENT_QUEUED (common/util/protocol.h) is closed.
  */
 int rpc_client_send(struct rpc_client *client, const json_t *msg);
 

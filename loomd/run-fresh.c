@@ -2,17 +2,17 @@
 /*
  * Runs and freshness: which selected steps are up to date before a run
  * starts, which loop items still need to run, and the stamps of units
- * that ended. See run-int.h and common/freshness.h.
+ * that ended. See run-int.h and common/fresh/freshness.h.
  */
 
 #include <string.h>
 
-#include "common/command.h"
-#include "common/freshness.h"
-#include "common/log.h"
-#include "common/loopitems.h"
-#include "common/pipeline.h"
-#include "common/urlcache.h"
+#include "common/model/command.h"
+#include "common/fresh/freshness.h"
+#include "common/util/log.h"
+#include "common/model/loopitems.h"
+#include "common/model/pipeline.h"
+#include "common/fresh/urlcache.h"
 #include "loomd/fetch.h"
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
@@ -88,7 +88,7 @@ run_fetch_abort(struct run *r)
 }
 
 /*
- * Incremental runs (common/freshness.h): URL data stands in for its URL
+ * Incremental runs (common/fresh/freshness.h): URL data stands in for its URL
  * by its cached file (run_fetch_start downloaded it on the loop; one that
  * went missing since is fetched here, blocking), then the plan says which
  * selected steps are up to date (run_start marks them so in the
@@ -246,7 +246,7 @@ run_fresh_hash(struct run *r, struct run_unit *u, char *script,
 }
 
 /*
- * Take the stamp of how a unit ended (common/stamp.h): the identities of
+ * Take the stamp of how a unit ended (common/fresh/stamp.h): the identities of
  * its files are taken now, before any other step can touch them (stat
  * alone: their contents are hashed off the loop, run_fresh_hash), and
  * the stamp is written by run_fresh_flush once the steps this one

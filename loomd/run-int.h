@@ -18,8 +18,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "common/runstate.h"
-#include "common/xmalloc.h"
+#include "common/util/runstate.h"
+#include "common/util/xmalloc.h"
 #include "loomd/sched.h"
 
 struct diags;

@@ -11,9 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/freshness.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
+#include "common/fresh/freshness.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
 #include "loomd/child.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"

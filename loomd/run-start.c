@@ -9,14 +9,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/command.h"
-#include "common/fileio.h"
-#include "common/freshness.h"
-#include "common/graph.h"
-#include "common/log.h"
-#include "common/pipeline.h"
-#include "common/plan.h"
-#include "common/protocol.h"
+#include "common/model/command.h"
+#include "common/util/fileio.h"
+#include "common/fresh/freshness.h"
+#include "common/model/graph.h"
+#include "common/util/log.h"
+#include "common/model/pipeline.h"
+#include "common/plan/plan.h"
+#include "common/util/protocol.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"

@@ -24,14 +24,14 @@
 #include <signal.h>
 #include <string.h>
 
-#include "common/command.h"
-#include "common/fileio.h"
-#include "common/freshness.h"
-#include "common/graph.h"
-#include "common/log.h"
-#include "common/loopitems.h"
-#include "common/pipeline.h"
-#include "common/protocol.h"
+#include "common/model/command.h"
+#include "common/util/fileio.h"
+#include "common/fresh/freshness.h"
+#include "common/model/graph.h"
+#include "common/util/log.h"
+#include "common/model/loopitems.h"
+#include "common/model/pipeline.h"
+#include "common/util/protocol.h"
 #include "loomd/executor.h"
 #include "loomd/fetch.h"
 #include "loomd/hashwork.h"

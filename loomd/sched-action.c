@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/xmalloc.h"
+#include "common/util/xmalloc.h"
 #include "loomd/sched-action.h"
 
 /* An empty action list. */

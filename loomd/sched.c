@@ -20,9 +20,9 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "common/graph.h"
-#include "common/log.h"
-#include "common/xmalloc.h"
+#include "common/model/graph.h"
+#include "common/util/log.h"
+#include "common/util/xmalloc.h"
 #include "loomd/sched-action.h"
 #include "loomd/sched.h"
 

@@ -50,7 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/runstate.h"
+#include "common/util/runstate.h"
 #include "loomd/sched-action.h"
 
 struct graph;

@@ -32,12 +32,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/jsonrpc.h"
-#include "common/log.h"
-#include "common/paths.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/log.h"
+#include "common/util/paths.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/conn.h"
 #include "loomd/executor.h"
 #include "loomd/loomd.h"

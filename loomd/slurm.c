@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/command.h"
+#include "common/model/command.h"
 #include "loomd/slurm.h"
 
 /* Append "text" to *s (owned), freeing the old string. */

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "common/resources.h"
-#include "common/xmalloc.h"
+#include "common/model/resources.h"
+#include "common/util/xmalloc.h"
 
 #define SLURM_JOB_PREFIX	"loom-"	/* job names: loom-<run id> */
 #define SLURM_MAX_JOBID		64	/* bytes of a job id, with NUL */

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "common/base64.h"
-#include "common/error.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/error.h"
+#include "common/util/xmalloc.h"
 #include "loomd/steplog.h"
 
 static void steplog_make_room(struct steplog *l);

@@ -22,12 +22,12 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/jsonrpc.h"
-#include "common/log.h"
-#include "common/pipeline.h"
-#include "common/protocol.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/log.h"
+#include "common/model/pipeline.h"
+#include "common/util/protocol.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/watch.h"

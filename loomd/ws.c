@@ -40,10 +40,10 @@
 #include <jansson.h>
 #include <wslay/wslay.h>
 
-#include "common/base64.h"
-#include "common/log.h"
-#include "common/sha1.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/log.h"
+#include "common/util/sha1.h"
+#include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/ws.h"

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "common/protocol.h"
+#include "common/util/protocol.h"
 
 struct evhttp_request;
 struct evkeyvalq;

@@ -12,8 +12,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "common/error.h"
-#include "common/frontmatter.h"
+#include "common/util/error.h"
+#include "common/model/frontmatter.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@
 
 #include <jansson.h>
 
-#include "common/jsonrpc.h"
-#include "common/log.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/log.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/notify.h"

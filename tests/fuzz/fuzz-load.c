@@ -12,10 +12,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "common/error.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/validate.h"
+#include "common/util/error.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/plan/validate.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target for the saver (common/pipeline-save.c). The input's
+ * libFuzzer target for the saver (common/model/pipeline-save.c). The input's
  * first 4 bytes seed a random sequence of edits; the rest is a pipeline
  * file (seeded from tests/save-corpus/). When the file loads without
  * errors, up to 8
@@ -19,11 +19,11 @@
 
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/pipeline-save.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
-#include "common/yamldoc.h"
+#include "common/util/error.h"
+#include "common/model/pipeline-save.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
+#include "common/model/yamldoc.h"
 
 #define FUZZ_MAX_EDITS	8
 #define FUZZ_MAX_NODES	256

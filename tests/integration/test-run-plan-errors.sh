@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # One request, one error: run.start and pipeline.freshness make their
-# pipeline through the same plan (common/plan.c), so the same mistake
+# pipeline through the same plan (common/plan/plan.c), so the same mistake
 # gets the same answer from the real loomd whichever method carries it:
 #  - a --set of a name the file does not have: -32004 with the same
 #    message and data (file, line, column, hint) from both

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/base64.c. Covers: the RFC 4648 section 10 test
+ * Unit tests for common/util/base64.c. Covers: the RFC 4648 section 10 test
  * vectors, encoded (with padding) and decoded (with and without padding);
  * every byte value and every length from 0 to 300 round-tripping;
  * encode_to's returned length and NUL; rejection of characters outside
@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "common/base64.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/xmalloc.h"
 
 static const struct {
 	const char *raw;

@@ -24,11 +24,11 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/pipeline.h"
-#include "common/validate.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/model/pipeline.h"
+#include "common/plan/validate.h"
+#include "common/util/xmalloc.h"
 
 static int
 cases_cmp(const void *a, const void *b)

@@ -34,8 +34,8 @@
 #include <cmocka.h>
 #include <event2/event.h>
 
-#include "common/error.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/xmalloc.h"
 #include "loomd/child.h"
 
 static char self_path[PATH_MAX];

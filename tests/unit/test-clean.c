@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/clean.c's path resolution. Covers: a resolver
+ * Unit tests for common/fresh/clean.c's path resolution. Covers: a resolver
  * (struct clean_resolver) answers exactly what clean_resolve answers,
  * path after path, for outputs in plain folders, in a linked folder, in
  * folders that do not exist yet, with trailing slashes and "/." and
@@ -21,12 +21,12 @@
 
 #include <cmocka.h>
 
-#include "common/clean.h"
-#include "common/error.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/validate.h"
-#include "common/xmalloc.h"
+#include "common/fresh/clean.h"
+#include "common/util/error.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/plan/validate.h"
+#include "common/util/xmalloc.h"
 
 static char	dir[64];
 

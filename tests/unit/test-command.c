@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for command building (common/command.c), README, "How a step becomes a command"
+ * Unit tests for command building (common/model/command.c), README, "How a step becomes a command"
  * "Command generation". Covers: the order interpreter, task, inputs,
  * outputs, args, extra; absolute paths for data references and outputs,
  * URLs and literal inputs kept; true -> bare flag, false/null dropped,
@@ -27,10 +27,10 @@
 
 #include <cmocka.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
 
 struct fx {
 	char dir[64];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/consttime.c. Covers: equal buffers, zero length,
+ * Unit tests for common/util/consttime.c. Covers: equal buffers, zero length,
  * a difference in the first, a middle and the last byte, differences in
  * single bits of every position of a 64-byte token, and that only len
  * bytes are compared.
@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "common/consttime.h"
+#include "common/util/consttime.h"
 
 static void
 test_consttime_equal(void **state)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/fileio.c. Covers: whole-file reads (content, NUL
+ * Unit tests for common/util/fileio.c. Covers: whole-file reads (content, NUL
  * termination, length), the size cap named in the error, refusal of
  * folders and FIFOs without blocking, missing files; atomic writes
  * (create, replace, permission bits kept, no temporary file left, writes
@@ -38,9 +38,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/util/xmalloc.h"
 
 static char *
 make_tmpdir(void)

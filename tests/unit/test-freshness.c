@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/freshness.c on real files in a temporary
+ * Unit tests for common/fresh/freshness.c on real files in a temporary
  * experiment folder. Covers: make's rule without stamps (outputs newer
  * than inputs: fresh; an input or the script newer: stale, named); a
  * missing output; after commits everything is fresh; a --set parameter
@@ -28,13 +28,13 @@
 
 #include <cmocka.h>
 
-#include "common/command.h"
-#include "common/error.h"
-#include "common/freshness.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/stamp.h"
-#include "common/xmalloc.h"
+#include "common/model/command.h"
+#include "common/util/error.h"
+#include "common/fresh/freshness.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/fresh/stamp.h"
+#include "common/util/xmalloc.h"
 
 static const char pipeline_yml[] =
     "data:\n"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for task front matter (common/frontmatter.c), docs/pipeline-format.md.
+ * Unit tests for task front matter (common/model/frontmatter.c), docs/pipeline-format.md.
  * Covers: the spec's Python docstring example (every field, default
  * spelling kept, choices, summary, lines and columns of names); ''' and
  * r""" docstrings, a comment block before the docstring, one-line
@@ -24,9 +24,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/frontmatter.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/frontmatter.h"
+#include "common/util/xmalloc.h"
 
 static struct frontmatter *
 parse(const char *text, struct loom_error *err)

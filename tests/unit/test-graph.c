@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for the dependency graph (common/graph.c). Covers: edges
+ * Unit tests for the dependency graph (common/model/graph.c). Covers: edges
  * from inputs, list inputs and loop.over to outputs and loop.into
  * (whole references only; parameters and unproduced data make none);
  * deps and dependents sorted and deduplicated; producers; transitive
@@ -22,10 +22,10 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
 
 #define NAME "exp.yml"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/jsonrpc.c. Covers: the line framer (one byte at a
+ * Unit tests for common/util/jsonrpc.c. Covers: the line framer (one byte at a
  * time, several lines in one feed, CRLF, blank lines, a line of exactly
  * the cap, over the cap with and without a newline, the bound on what it
  * holds, nothing after TOO_LONG); parsing (nesting limit, duplicate keys,
@@ -19,8 +19,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "common/jsonrpc.h"
-#include "common/xmalloc.h"
+#include "common/util/jsonrpc.h"
+#include "common/util/xmalloc.h"
 
 /* Feed text and collect every complete line, joined by '|'. */
 static enum jsonrpc_frame

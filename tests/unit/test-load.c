@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for loading (common/pipeline-load.c). Covers: every section
+ * Unit tests for loading (common/model/pipeline-load.c). Covers: every section
  * of docs/pipeline-format.md into the model (variables: and data:, parameters with
  * their spelling, steps with every field, 'script' alias, group blocks
  * flattened, loop, execution, layout, unknown keys kept and warned);
@@ -26,9 +26,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
 
 #define NAME "exp.yml"
 

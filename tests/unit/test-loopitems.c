@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for loop items (common/loopitems.c). Covers: regular files
+ * Unit tests for loop items (common/model/loopitems.c). Covers: regular files
  * only, sorted by name with strcmp (not by creation order), hidden files
  * skipped, sub-folders and broken links skipped, links to files kept,
  * the glob filter, output paths into/<name> (and "" without into), an
@@ -22,10 +22,10 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/loopitems.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/loopitems.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
 
 static char dir[64];
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/paths.c. Covers: the socket path's order
+ * Unit tests for common/util/paths.c. Covers: the socket path's order
  * ($LOOM_SOCKET, $XDG_RUNTIME_DIR/loom, /tmp/loom-$UID) and its length
  * limit, lock and pid paths, the socket's folder, the state folder and
  * log file; the private-folder check (created 0700, refused when 0755,
@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/paths.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/paths.h"
+#include "common/util/xmalloc.h"
 
 static char *
 make_tmpdir(void)

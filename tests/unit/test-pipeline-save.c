@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Saving faithfully (common/pipeline-save.c) over the corpus in
+ * Saving faithfully (common/model/pipeline-save.c) over the corpus in
  * tests/save-corpus/ (comments everywhere, flow and block styles, both
  * quotings, CRLF, a byte order mark, anchors and aliases, unknown keys,
  * groups, loops, variables:, no final line break):
@@ -32,12 +32,12 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/pipeline-save.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
-#include "common/yamldoc.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/model/pipeline-save.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
+#include "common/model/yamldoc.h"
 
 #define CORPUS	LOOM_TEST_DATA "/save-corpus"
 #define CASES	LOOM_TEST_DATA "/save-cases"

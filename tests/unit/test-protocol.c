@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "common/protocol.h"
+#include "common/util/protocol.h"
 #include "loomd/rpc.h"
 
 static const char *const schema_methods[] = { LOOM_PROTOCOL_METHOD_NAMES };

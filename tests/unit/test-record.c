@@ -35,8 +35,8 @@
 #include <event2/event.h>
 #include <jansson.h>
 
-#include "common/error.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/xmalloc.h"
 #include "loomd/executor.h"
 #include "loomd/record.h"
 

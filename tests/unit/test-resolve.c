@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for resolution (common/pipeline.c). Covers: $name and ${name}
+ * Unit tests for resolution (common/model/pipeline.c). Covers: $name and ${name}
  * expansion (data first, then parameters; spelling kept: 0.001 and 1e-5;
  * embedding inside longer text; data paths that refer to parameters and
  * to other entries; reference loops bounded), $loop_item/$loop_output
@@ -27,9 +27,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/pipeline.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/pipeline.h"
+#include "common/util/xmalloc.h"
 
 static const char text[] =
     "variables:\n"

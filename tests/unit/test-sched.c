@@ -34,8 +34,8 @@
 
 #include <cmocka.h>
 
-#include "common/graph.h"
-#include "common/xmalloc.h"
+#include "common/model/graph.h"
+#include "common/util/xmalloc.h"
 #include "loomd/sched.h"
 
 #define EXIT(n)		((n) << 8)	/* a wait status for exit code n */
@@ -139,7 +139,7 @@ h_take(struct h *h)
 
 /*
  * The state of unit (step, item) as records and events spell it
- * (common/runstate.c): what users see comes from the scheduler alone.
+ * (common/util/runstate.c): what users see comes from the scheduler alone.
  */
 #define SEES(h, step, item, text) assert_string_equal(runstate_name( \
     sched_unit_view((h)->s, h_step((h), (step)), (item))), (text))

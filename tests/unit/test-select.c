@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for step selection (common/select.c), README, "Selecting
+ * Unit tests for step selection (common/model/select.c), README, "Selecting
  * what runs". Covers: no selection (disabled and non-included optional steps left
  * out), --include, --step (exactly these, optional ones too), --from
  * (downstream, optional only when included, disabled never, walking
@@ -19,11 +19,11 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/select.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/model/select.h"
+#include "common/util/xmalloc.h"
 
 /*
  * extract -> train -> evaluate -> report, train -> plots (optional) ->

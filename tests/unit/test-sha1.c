@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/sha1.c. Covers: the FIPS 180-4 / NIST example
+ * Unit tests for common/util/sha1.c. Covers: the FIPS 180-4 / NIST example
  * messages ("", "abc", the 448-bit and 896-bit messages, one million
  * 'a'); incremental updates split at every offset of a 200-byte message
  * equal to the one-shot digest; and the WebSocket accept key of RFC 6455,
@@ -16,9 +16,9 @@
 
 #include <cmocka.h>
 
-#include "common/base64.h"
-#include "common/sha1.h"
-#include "common/xmalloc.h"
+#include "common/util/base64.h"
+#include "common/util/sha1.h"
+#include "common/util/xmalloc.h"
 #include "loomd/ws.h"
 
 static void	to_hex(const unsigned char md[SHA1_DIGEST_LEN], char *out);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/sha256.c (nettle's SHA-256 under Loom's names).
+ * Unit tests for common/util/sha256.c (nettle's SHA-256 under Loom's names).
  * Covers: the FIPS 180-4 / NIST example messages ("", "abc", the 448-bit
  * and 896-bit messages, one million 'a'); incremental updates split at
  * every offset of a 200-byte message (and in three parts) equal to the
@@ -26,10 +26,10 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/sha256.h"
-#include "common/stamp.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/sha256.h"
+#include "common/fresh/stamp.h"
+#include "common/util/xmalloc.h"
 
 #define MSG448	"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
 #define MSG896	"abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn" \

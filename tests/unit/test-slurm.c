@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Unit tests for what Loom hands to Slurm (loomd/slurm.c) and for the
- * execution:/resources: settings (common/resources.c): sbatch's argument
+ * execution:/resources: settings (common/model/resources.c): sbatch's argument
  * vector from merged settings, the parsing of sbatch --parsable, squeue
  * and exit-status answers, and the batch script, run for real:
  *  - by sh here: it enters a folder whose name needs quoting, runs the
@@ -31,8 +31,8 @@
 
 #include <cmocka.h>
 
-#include "common/resources.h"
-#include "common/xmalloc.h"
+#include "common/model/resources.h"
+#include "common/util/xmalloc.h"
 #include "loomd/slurm.h"
 
 static void

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/stamp.c. Covers: stamp file names for any step or
+ * Unit tests for common/fresh/stamp.c. Covers: stamp file names for any step or
  * item name; the text format round trip (argv with spaces, newlines, '%');
  * the running marker and its writer (alive, gone), written in place over
  * the last stamp, and the older layout; commit records inputs,
@@ -25,9 +25,9 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/stamp.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/fresh/stamp.h"
+#include "common/util/xmalloc.h"
 
 struct fixture {
 	char dir[64];

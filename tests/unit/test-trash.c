@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/trash.c. Covers: a file and a folder moved to the
+ * Unit tests for common/fresh/trash.c. Covers: a file and a folder moved to the
  * home trash under $XDG_DATA_HOME with a valid .trashinfo (Path= encoded,
  * DeletionDate= in the spec's form); a name clash gives "name.2.ext"; a
  * missing file is an error that creates no info file; percent-encoding;
@@ -21,10 +21,10 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/trash.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/fresh/trash.h"
+#include "common/util/xmalloc.h"
 
 struct fixture {
 	char dir[64];

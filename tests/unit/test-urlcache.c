@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/urlcache.c against a local HTTP server
+ * Unit tests for common/fresh/urlcache.c against a local HTTP server
  * (tests/integration/httpserver.py, started by the test). Covers: cache
  * file names (hash prefix, extension kept, query dropped, unsafe
  * characters replaced); first use downloads, second use reuses without a
@@ -28,11 +28,11 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/fileio.h"
-#include "common/pipeline.h"
-#include "common/urlcache.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/model/pipeline.h"
+#include "common/fresh/urlcache.h"
+#include "common/util/xmalloc.h"
 
 struct fixture {
 	char dir[64];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Unit tests for common/validate.c. Each validation error and warning is
+ * Unit tests for common/plan/validate.c. Each validation error and warning is
  * asserted with file, line, column and message: unknown references (with
  * the "did you mean" hint, at the reference's own column), names defined
  * twice across variables:/data:/parameters:, duplicate step names (both
@@ -28,11 +28,11 @@
 
 #include <cmocka.h>
 
-#include "common/error.h"
-#include "common/graph.h"
-#include "common/pipeline.h"
-#include "common/validate.h"
-#include "common/xmalloc.h"
+#include "common/util/error.h"
+#include "common/model/graph.h"
+#include "common/model/pipeline.h"
+#include "common/plan/validate.h"
+#include "common/util/xmalloc.h"
 
 #define NAME "exp.yml"
 

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Incremental runs: is a step up to date, and if not, why?
+ *
+ * A step (or one item of a loop step) is judged against the stamp of its
+ * current output set (its outputs as expanded now: stamp_set_key), so
+ * results made under other parameter values are kept and reused when
+ * the values come back. It is
+ *  - missing when one of its outputs does not exist;
+ *  - stale when its last attempt failed, was cancelled, was interrupted
+ *    or is still running (its stamp is not "succeeded"), when its
+ *    argument vector differs from the recorded one (a parameter, a data
+ *    path, --extra, the interpreter), when its task script's content
+ *    changed, when an input changed since it succeeded, or, with
+ *    no stamp at all, when an input or the task script is newer than its
+ *    oldest output (make's rule);
+ *  - fresh otherwise.
+ * A plan then propagates along the dependency graph: a step whose
+ * upstream is out of date (or, in a run, will re-run) is stale too, with
+ * that upstream step named as the reason.
+ *
+ * Outputs of failed, cancelled or interrupted steps are left in place for
+ * inspection; the stamp alone makes them untrusted until the step
+ * succeeds again.
+ *
+ * The runner calls freshness_begin before a step (or item) starts,
+ * freshness_commit after it succeeded and freshness_fail otherwise.
+ */
+#ifndef LOOM_COMMON_FRESHNESS_H
+#define LOOM_COMMON_FRESHNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/fresh/stamp.h"
+#include "common/util/xmalloc.h"
+
+struct command_env;
+struct graph;
+struct loom_error;
+struct pipeline;
+
+enum freshness_state {
+	FRESH_FRESH,
+	FRESH_STALE,
+	FRESH_MISSING,
+};
+
+/* Per step result of a plan. */
+struct fresh_step {
+	enum freshness_state state;	/* with upstream propagation */
+	char *reason;		/* why not fresh; NULL when fresh */
+	bool will_run;		/* run plans: selected and out of date */
+	char *run_reason;	/* why it runs; NULL when it does not */
+	/*
+	 * Loop steps that will run: every item (forced, named, upstream
+	 * re-runs, items could not be judged), or only those out of date,
+	 * which the runner checks again with freshness_check when it lists
+	 * the items.
+	 */
+	bool all_items;
+	/* Loop steps: items found, and the names of those out of date. */
+	size_t nitems;
+	struct strv stale_items;
+};
+
+struct fresh_plan {
+	size_t nsteps;
+	struct fresh_step *steps;
+};
+
+struct fresh_opts {
+	const struct command_env *env;	/* NULL: no VIRTUAL_ENV */
+	const char *extra;	/* --extra for the selected steps, or NULL */
+	/*
+	 * NULL for a status plan (nothing runs; will_run stays false).
+	 * Otherwise the steps selected to run: will_run is set for those
+	 * out of date, those in always, every one with force, and those
+	 * downstream of a step that will run.
+	 */
+	const bool *selected;
+	const bool *always;	/* steps named with --step, or NULL */
+	bool force;
+};
+
+/*
+ * Judge every step of p in topological order. Problems with one step
+ * (a reference that does not resolve, an unreadable file) make that step
+ * stale with the problem as its reason instead of failing the plan.
+ * Returns an owned plan, or NULL with err set when g does not fit p.
+ */
+struct fresh_plan *freshness_plan(const struct pipeline *p,
+    const struct graph *g, const struct fresh_opts *o,
+    struct loom_error *err);
+
+void freshness_plan_free(struct fresh_plan *plan);
+
+/*
+ * Judge one step, or one item of a loop step (item and item_output are
+ * then the item's path and its $loop_output; both NULL otherwise), whose
+ * command is argv, against its own stamp only (no upstream). *reason
+ * receives an owned explanation when the state is not fresh, else NULL.
+ * Returns 0, or -1 with err set when the step's files cannot be worked
+ * out.
+ */
+int freshness_check(const struct pipeline *p, size_t step,
+    const struct strv *argv, const char *item, const char *item_output,
+    enum freshness_state *state, char **reason, struct loom_error *err);
+
+/*
+ * Mark a step (or item: its path and $loop_output) as running, before it
+ * starts.
+ */
+int freshness_begin(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, const struct strv *argv,
+    struct loom_error *err);
+
+/*
+ * The stamp of a success, with the identity of every input and output
+ * taken now (item and item_output as in freshness_check), for
+ * freshness_write. Owned; NULL with err set.
+ */
+struct stamp *freshness_succeeded(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, const struct strv *argv,
+    struct loom_error *err);
+
+/*
+ * freshness_succeeded without content hashes (stamp_succeeded_quick):
+ * stamp_hash_fill(stamp, *script) adds them later, off the daemon's
+ * loop. *script is the task's path (owned; NULL when it has none).
+ */
+struct stamp *freshness_succeeded_quick(const struct pipeline *p,
+    size_t step, const char *item, const char *item_output,
+    const struct strv *argv, char **script, struct loom_error *err);
+
+/*
+ * Write a stamp made by freshness_succeeded or stamp_ended, as the stamp
+ * of the unit's output set.
+ */
+int freshness_write(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, const struct stamp *s, struct loom_error *err);
+
+/* freshness_succeeded, then freshness_write. */
+int freshness_commit(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, const struct strv *argv,
+    struct loom_error *err);
+
+/*
+ * Record a failure (STAMP_FAILED, STAMP_CANCELLED, STAMP_INTERRUPTED)
+ * with an optional detail such as "exit code 1".
+ */
+int freshness_fail(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, enum stamp_state state, const char *detail,
+    struct loom_error *err);
+
+/* "fresh", "stale", "missing". */
+const char *freshness_state_name(enum freshness_state state);
+
+#endif

@@ -1,0 +1,1582 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Step stamps under .loom/stamps/: file identities, hashing, and the text
+ * format of a stamp file.
+ *
+ * The format is line-oriented text so that a person can read it and diff
+ * two of them:
+ *
+ *	loom-stamp 1
+ *	state succeeded
+ *	written 1764102000123456789
+ *	argv python3
+ *	argv /abs/tasks/train.py
+ *	script 9f86d0...|-
+ *	in f 1234 1764101999000000000 9f86d0...|- /abs/data/features.csv
+ *	out d 3 1764101999000000000 ab12...|- /abs/results
+ *
+ * argv values and paths are the rest of their line, with '%', CR and LF
+ * (and nothing else) written as %XX. Times are nanoseconds since the epoch.
+ * This module does not decide freshness; see freshness.c.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/util/error.h"
+#include "common/util/fileio.h"
+#include "common/util/sha256.h"
+#include "common/fresh/stamp.h"
+#include "common/util/xmalloc.h"
+
+#define STAMP_MAGIC		"loom-stamp 1"
+/*
+ * The state line ("state running PID START") is padded with spaces to a
+ * fixed width, right after the magic line, so that a step about to start
+ * can turn its last stamp into a running marker by rewriting these bytes
+ * in place: no new file, no rename, per step (stamp_begin).
+ */
+#define STAMP_STATE_OFFSET	(sizeof STAMP_MAGIC)
+#define STAMP_STATE_WIDTH	64	/* with its newline */
+/*
+ * File times closer than this to the moment a stamp was written are not
+ * trusted alone: a file rewritten within one tick of its file system's
+ * clock keeps its size and time. Times with a fraction of a second come
+ * from a clock ticking every few milliseconds (the kernel's coarse clock);
+ * whole seconds may mean a file system that keeps seconds, or two (FAT).
+ */
+#define STAMP_RACY_NS		(50LL * 1000 * 1000)
+#define STAMP_RACY_COARSE_NS	(2LL * 1000 * 1000 * 1000)
+
+struct stamp_buf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+static void	stamp_buf_add(struct stamp_buf *b, const char *s, size_t n);
+static void	stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+static void	stamp_buf_escaped(struct stamp_buf *b, const char *s);
+static char	*stamp_unescape(const char *s);
+static char	*stamp_escape_name(const char *name);
+static long long stamp_now_ns(void);
+static unsigned long long stamp_proc_start(long pid, char *state);
+static unsigned long long stamp_self_start(long pid);
+static void	stamp_hex(const unsigned char md[SHA256_DIGEST_LEN],
+		    char out[STAMP_HASH_HEX]);
+static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
+		    struct loom_error *err);
+static int	stamp_dir_walk(struct sha256 *ctx, const char *path,
+		    const char *rel, struct stamp_ident *id, int depth,
+		    struct loom_error *err);
+static int	stamp_parse_entry(struct stamp *s, const char *line,
+		    bool output);
+static void	stamp_entry_add(struct stamp_entry **v, size_t *n,
+		    const char *path, const struct stamp_ident *id);
+
+static void
+stamp_buf_add(struct stamp_buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->s = xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void
+stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	stamp_buf_add(b, s, strlen(s));
+	free(s);
+}
+
+/* Write s with '%', CR and LF as %XX, so it fits on one line. */
+static void
+stamp_buf_escaped(struct stamp_buf *b, const char *s)
+{
+	char hex[4];
+
+	for (; *s != '\0'; s++) {
+		if (*s == '%' || *s == '\n' || *s == '\r') {
+			snprintf(hex, sizeof hex, "%%%02X", (unsigned char)*s);
+			stamp_buf_add(b, hex, 3);
+		} else
+			stamp_buf_add(b, s, 1);
+	}
+}
+
+static int
+stamp_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Undo stamp_buf_escaped (and the name escaping). Owned. */
+static char *
+stamp_unescape(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+	int hi, lo;
+
+	while (*s != '\0') {
+		if (s[0] == '%' && (hi = stamp_hexval(s[1])) >= 0 &&
+		    (lo = stamp_hexval(s[2])) >= 0) {
+			*o++ = (char)(hi * 16 + lo);
+			s += 3;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+	return out;
+}
+
+/*
+ * A file name for a step or item name: letters, digits, '_', '-' and a
+ * non-leading '.' stay, everything else becomes %XX. No two names give
+ * the same file name, none is hidden, none contains '/' or '@' (which
+ * stamp_items_dir uses).
+ */
+static char *
+stamp_escape_name(const char *name)
+{
+	struct stamp_buf b = { NULL, 0, 0 };
+	char hex[4];
+	const char *s;
+
+	stamp_buf_add(&b, "", 0);
+	for (s = name; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		    (c == '.' && s != name))
+			stamp_buf_add(&b, s, 1);
+		else {
+			snprintf(hex, sizeof hex, "%%%02X", c);
+			stamp_buf_add(&b, hex, 3);
+		}
+	}
+	if (b.len == 0)
+		stamp_buf_add(&b, "%00", 3);
+	return b.s;
+}
+
+static long long
+stamp_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/*
+ * The start time of a process (field 22 of /proc/PID/stat, in clock
+ * ticks since boot), so a recycled pid is not mistaken for the writer of a
+ * running marker. 0 when unknown (no /proc: macOS).
+ */
+static unsigned long long
+stamp_proc_start(long pid, char *state)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	if (state != NULL)
+		*state = '?';
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* The command name (field 2) may hold spaces: skip past its ')'. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	p++;
+	if (state != NULL && p[0] == ' ')
+		*state = p[1];
+	for (field = 3; field < 22 && p != NULL; field++)
+		p = strchr(p + 1, ' ');
+	if (p != NULL)
+		start = strtoull(p + 1, NULL, 10);
+	return start;
+}
+
+/*
+ * The start time of this process, read once per pid (a forked copy has
+ * its own pid, and reads its own).
+ */
+static unsigned long long
+stamp_self_start(long pid)
+{
+	static long cached_pid;
+	static unsigned long long cached_start;
+
+	if (cached_pid != pid || cached_start == 0) {
+		cached_start = stamp_proc_start(pid, NULL);
+		cached_pid = pid;
+	}
+	return cached_start;
+}
+
+static void
+stamp_hex(const unsigned char md[SHA256_DIGEST_LEN], char out[STAMP_HASH_HEX])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int i;
+
+	for (i = 0; i < SHA256_DIGEST_LEN; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+/* SHA-256 of a buffer as hex (see stamp.h). */
+void
+stamp_hash_buffer(const void *data, size_t len, char out[STAMP_HASH_HEX])
+{
+	unsigned char md[SHA256_DIGEST_LEN];
+
+	sha256_buffer(data, len, md);
+	stamp_hex(md, out);
+}
+
+/* SHA-256 of a whole file, refusing one over max bytes. */
+int
+stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
+    struct loom_error *err)
+{
+	unsigned char md[SHA256_DIGEST_LEN], buf[65536];
+	struct sha256 ctx;
+	struct stat st;
+	size_t total = 0;
+	ssize_t got;
+	int fd, saved;
+
+	out[0] = '\0';
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		saved = errno;
+		loom_error_set(err, path, 0, 0, "cannot hash %s: %s", path,
+		    S_ISREG(st.st_mode) ? strerror(saved) :
+		    "not a regular file");
+		close(fd);
+		return -1;
+	}
+	if ((unsigned long long)st.st_size > (unsigned long long)max) {
+		loom_error_set(err, path, 0, 0,
+		    "cannot hash %s: larger than %zu bytes", path, max);
+		close(fd);
+		return -1;
+	}
+	sha256_init(&ctx);
+	while ((got = read(fd, buf, sizeof buf)) != 0) {
+		if (got == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			loom_error_set(err, path, 0, 0, "cannot read %s: %s",
+			    path, strerror(saved));
+			close(fd);
+			return -1;
+		}
+		total += (size_t)got;
+		if (total > max) {
+			loom_error_set(err, path, 0, 0,
+			    "cannot hash %s: larger than %zu bytes", path, max);
+			close(fd);
+			return -1;
+		}
+		sha256_update(&ctx, buf, (size_t)got);
+		/*
+		 * A short read that reaches the size fstat gave is the end:
+		 * no read more to see 0 (small files are most files).
+		 */
+		if ((size_t)got < sizeof buf &&
+		    (unsigned long long)total == (unsigned long long)st.st_size)
+			break;
+	}
+	close(fd);
+	sha256_final(&ctx, md);
+	stamp_hex(md, out);
+	return 0;
+}
+
+/*
+ * Walk a folder in name order, digesting "relpath size mtime" of each
+ * entry. Symbolic links are followed for files, not for folders, so a
+ * link loop cannot trap the walk.
+ */
+static int
+stamp_dir_walk(struct sha256 *ctx, const char *path, const char *rel,
+    struct stamp_ident *id, int depth, struct loom_error *err)
+{
+	struct dirent **names = NULL;
+	struct stat st;
+	char *child, *crel, *line;
+	int n, i, rc = 0;
+	long long mt;
+
+	if (depth > 64)
+		return 0;
+	if ((n = scandir(path, &names, NULL, alphasort)) == -1) {
+		loom_error_set(err, path, 0, 0, "cannot list %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+
+		if (rc != 0 || strcmp(nm, ".") == 0 || strcmp(nm, "..") == 0)
+			continue;
+		if (id->size >= STAMP_DIR_MAX_ENTRIES)
+			continue;
+		child = xasprintf("%s/%s", path, nm);
+		crel = *rel == '\0' ? xstrdup(nm) : xasprintf("%s/%s", rel, nm);
+		if (stat(child, &st) == 0) {
+			mt = (long long)st.st_mtim.tv_sec * 1000000000LL +
+			    st.st_mtim.tv_nsec;
+			line = xasprintf("%s\t%c\t%lld\t%lld\n", crel,
+			    S_ISDIR(st.st_mode) ? 'd' : 'f',
+			    S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size,
+			    S_ISDIR(st.st_mode) ? 0LL : mt);
+			sha256_update(ctx, line, strlen(line));
+			free(line);
+			id->size++;
+			if (!S_ISDIR(st.st_mode) && mt > id->mtime_ns)
+				id->mtime_ns = mt;
+			if (S_ISDIR(st.st_mode) &&
+			    lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
+				rc = stamp_dir_walk(ctx, child, crel, id,
+				    depth + 1, err);
+		}
+		free(crel);
+		free(child);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/*
+ * A folder's identity: size is the number of entries below it, mtime the
+ * newest file time below it, hash a digest of the listing. The folder's
+ * own time is left out: it changes when a file is replaced by rename with
+ * equal content, which is no change at all.
+ */
+static int
+stamp_dir_ident(const char *path, struct stamp_ident *id,
+    struct loom_error *err)
+{
+	unsigned char md[SHA256_DIGEST_LEN];
+	struct sha256 ctx;
+	int rc;
+
+	id->size = 0;
+	id->mtime_ns = 0;
+	sha256_init(&ctx);
+	rc = stamp_dir_walk(&ctx, path, "", id, 0, err);
+	sha256_final(&ctx, md);
+	stamp_hex(md, id->hash);
+	return rc;
+}
+
+/* The identity of path now; a missing path is no error. */
+int
+stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
+    struct loom_error *err)
+{
+	struct stat st;
+
+	memset(id, 0, sizeof *id);
+	if (stat(path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR) {
+			id->kind = STAMP_KIND_ABSENT;
+			return 0;
+		}
+		loom_error_set(err, path, 0, 0, "cannot stat %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		id->kind = STAMP_KIND_DIR;
+		return stamp_dir_ident(path, id, err);
+	}
+	id->kind = S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER;
+	id->size = (long long)st.st_size;
+	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	if (with_hash && id->kind == STAMP_KIND_FILE &&
+	    st.st_size <= STAMP_HASH_MAX)
+		return stamp_hash_file(path, STAMP_HASH_MAX, id->hash, err);
+	return 0;
+}
+
+/* True when two identities name the same content. */
+bool
+stamp_ident_equal(const struct stamp_ident *a, const struct stamp_ident *b)
+{
+	if (a->kind != b->kind || a->size != b->size ||
+	    a->mtime_ns != b->mtime_ns)
+		return false;
+	if (a->hash[0] != '\0' && b->hash[0] != '\0' &&
+	    strcmp(a->hash, b->hash) != 0)
+		return false;
+	return true;
+}
+
+/* Has a recorded entry changed since its stamp? (see stamp.h). */
+int
+stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
+    bool *changed, struct loom_error *err)
+{
+	struct stamp_ident now;
+	struct stat st;
+	long long mt;
+
+	*changed = true;
+	if (e->id.kind == STAMP_KIND_DIR ||
+	    e->id.kind == STAMP_KIND_ABSENT) {
+		if (stamp_ident_get(e->path, true, &now, err) == -1)
+			return -1;
+		*changed = !stamp_ident_equal(&now, &e->id);
+		return 0;
+	}
+	if (stat(e->path, &st) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		loom_error_set(err, e->path, 0, 0, "cannot stat %s: %s",
+		    e->path, strerror(errno));
+		return -1;
+	}
+	mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	if (S_ISDIR(st.st_mode) || (long long)st.st_size != e->id.size ||
+	    mt != e->id.mtime_ns ||
+	    (S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
+	    e->id.kind)
+		return 0;
+	if (e->id.hash[0] != '\0' && mt > s->written_ns -
+	    (mt % 1000000000LL == 0 ? STAMP_RACY_COARSE_NS : STAMP_RACY_NS)) {
+		if (stamp_ident_get(e->path, true, &now, err) == -1)
+			return -1;
+		*changed = strcmp(now.hash, e->id.hash) != 0;
+		return 0;
+	}
+	*changed = false;
+	return 0;
+}
+
+/* The stamps folder of an experiment. Owned. */
+char *
+stamp_dir(const char *experiment_dir)
+{
+	return xasprintf("%s/.loom/stamps", experiment_dir);
+}
+
+/* The folder of a loop step's per-item stamps. Owned. */
+char *
+stamp_items_dir(const char *experiment_dir, const char *step)
+{
+	char *e = stamp_escape_name(step), *path;
+
+	path = xasprintf("%s/.loom/stamps/%s@items", experiment_dir, e);
+	free(e);
+	return path;
+}
+
+/* The name of an output set: 16 hex digits of SHA-256("p1\0p2\0..."). */
+void
+stamp_set_key(const char *const *paths, size_t n, char out[STAMP_SET_HEX])
+{
+	unsigned char md[SHA256_DIGEST_LEN];
+	char hex[STAMP_HASH_HEX];
+	struct sha256 ctx;
+	size_t i;
+
+	sha256_init(&ctx);
+	for (i = 0; i < n; i++)
+		sha256_update(&ctx, paths[i], strlen(paths[i]) + 1);
+	sha256_final(&ctx, md);
+	stamp_hex(md, hex);
+	memcpy(out, hex, STAMP_SET_HEX - 1);
+	out[STAMP_SET_HEX - 1] = '\0';
+}
+
+/* The stamp file of a step or loop item, for one output set. Owned. */
+char *
+stamp_path(const char *experiment_dir, const char *step, const char *item,
+    const char *set)
+{
+	char *e, *ei, *dir, *path;
+
+	if (item == NULL) {
+		e = stamp_escape_name(step);
+		path = xasprintf("%s/.loom/stamps/%s%s%s", experiment_dir, e,
+		    set != NULL ? "/" : "", set != NULL ? set : "");
+		free(e);
+		return path;
+	}
+	dir = stamp_items_dir(experiment_dir, step);
+	ei = stamp_escape_name(item);
+	path = xasprintf("%s/%s%s%s", dir, ei, set != NULL ? "/" : "",
+	    set != NULL ? set : "");
+	free(ei);
+	free(dir);
+	return path;
+}
+
+/* The output set a stamp records, into key. */
+void
+stamp_recorded_key(const struct stamp *s, char key[STAMP_SET_HEX])
+{
+	const char **paths;
+	size_t i;
+
+	paths = xcalloc(s->noutputs + 1, sizeof *paths);
+	for (i = 0; i < s->noutputs; i++)
+		paths[i] = s->outputs[i].path;
+	stamp_set_key(paths, s->noutputs, key);
+	free(paths);
+}
+
+/* The word a state is written as. */
+const char *
+stamp_state_name(enum stamp_state state)
+{
+	switch (state) {
+	case STAMP_NONE:
+		return "none";
+	case STAMP_RUNNING:
+		return "running";
+	case STAMP_SUCCEEDED:
+		return "succeeded";
+	case STAMP_FAILED:
+		return "failed";
+	case STAMP_CANCELLED:
+		return "cancelled";
+	case STAMP_INTERRUPTED:
+		return "interrupted";
+	}
+	return "none";
+}
+
+static void
+stamp_entry_add(struct stamp_entry **v, size_t *n, const char *path,
+    const struct stamp_ident *id)
+{
+	*v = xreallocarray(*v, *n + 1, sizeof **v);
+	(*v)[*n].path = xstrdup(path);
+	(*v)[*n].id = *id;
+	(*n)++;
+}
+
+static void
+stamp_format_entry(struct stamp_buf *b, const char *tag,
+    const struct stamp_entry *e)
+{
+	char kind;
+
+	switch (e->id.kind) {
+	case STAMP_KIND_FILE:
+		kind = 'f';
+		break;
+	case STAMP_KIND_DIR:
+		kind = 'd';
+		break;
+	case STAMP_KIND_OTHER:
+		kind = 'o';
+		break;
+	default:
+		kind = '-';
+		break;
+	}
+	stamp_buf_printf(b, "%s %c %lld %lld %s ", tag, kind, e->id.size,
+	    e->id.mtime_ns, e->id.hash[0] != '\0' ? e->id.hash : "-");
+	stamp_buf_escaped(b, e->path);
+	stamp_buf_add(b, "\n", 1);
+}
+
+/* The fixed-width state line (see STAMP_STATE_WIDTH). */
+static void
+stamp_state_line(struct stamp_buf *b, const struct stamp *s)
+{
+	size_t start = b->len;
+
+	stamp_buf_printf(b, "state %s", stamp_state_name(s->state));
+	if (s->state == STAMP_RUNNING)
+		stamp_buf_printf(b, " %ld %llu", s->pid, s->pid_start);
+	while (b->len - start < STAMP_STATE_WIDTH - 1)
+		stamp_buf_add(b, " ", 1);
+	stamp_buf_add(b, "\n", 1);
+}
+
+/* The text of a stamp file. Owned. */
+char *
+stamp_format(const struct stamp *s)
+{
+	struct stamp_buf b = { NULL, 0, 0 };
+	size_t i;
+
+	stamp_buf_printf(&b, "%s\n", STAMP_MAGIC);
+	stamp_state_line(&b, s);
+	stamp_buf_printf(&b, "written %lld\n", s->written_ns);
+	if (s->detail != NULL) {
+		stamp_buf_add(&b, "detail ", 7);
+		stamp_buf_escaped(&b, s->detail);
+		stamp_buf_add(&b, "\n", 1);
+	}
+	for (i = 0; i < s->argv.n; i++) {
+		stamp_buf_add(&b, "argv ", 5);
+		stamp_buf_escaped(&b, s->argv.v[i]);
+		stamp_buf_add(&b, "\n", 1);
+	}
+	stamp_buf_printf(&b, "script %s\n",
+	    s->script_hash[0] != '\0' ? s->script_hash : "-");
+	for (i = 0; i < s->ninputs; i++)
+		stamp_format_entry(&b, "in", &s->inputs[i]);
+	for (i = 0; i < s->noutputs; i++)
+		stamp_format_entry(&b, "out", &s->outputs[i]);
+	return b.s;
+}
+
+/* Parse "in|out KIND SIZE MTIME HASH PATH" (after the tag). */
+static int
+stamp_parse_entry(struct stamp *s, const char *line, bool output)
+{
+	struct stamp_ident id;
+	char kind, hash[STAMP_HASH_HEX + 1];
+	int used = 0;
+	char *path;
+
+	memset(&id, 0, sizeof id);
+	if (sscanf(line, "%c %lld %lld %65s %n", &kind, &id.size,
+	    &id.mtime_ns, hash, &used) != 4 || used == 0)
+		return -1;
+	switch (kind) {
+	case 'f':
+		id.kind = STAMP_KIND_FILE;
+		break;
+	case 'd':
+		id.kind = STAMP_KIND_DIR;
+		break;
+	case 'o':
+		id.kind = STAMP_KIND_OTHER;
+		break;
+	case '-':
+		id.kind = STAMP_KIND_ABSENT;
+		break;
+	default:
+		return -1;
+	}
+	if (strcmp(hash, "-") != 0) {
+		if (strlen(hash) != STAMP_HASH_HEX - 1)
+			return -1;
+		memcpy(id.hash, hash, STAMP_HASH_HEX);
+	}
+	if (line[used] == '\0')
+		return -1;
+	path = stamp_unescape(line + used);
+	if (output)
+		stamp_entry_add(&s->outputs, &s->noutputs, path, &id);
+	else
+		stamp_entry_add(&s->inputs, &s->ninputs, path, &id);
+	free(path);
+	return 0;
+}
+
+/* Parse a stamp file's text; NULL with err set when damaged. */
+struct stamp *
+stamp_parse(const char *text, size_t len, struct loom_error *err)
+{
+	struct stamp *s;
+	const char *p = text, *end = text + len, *nl;
+	char *line;
+	int lineno = 0, bad = 0;
+	size_t n;
+
+	s = xcalloc(1, sizeof *s);
+	strv_init(&s->argv);
+	while (p < end && !bad) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
+		line = xstrndup(p, n);
+		p += n + (nl != NULL);
+		lineno++;
+		if (lineno == 1) {
+			bad = strcmp(line, STAMP_MAGIC) != 0;
+		} else if (strncmp(line, "state ", 6) == 0) {
+			char st[16];
+			int used = 0;
+
+			/* "state NAME [PID START]", padded with spaces */
+			if (sscanf(line + 6, "%15s %n", st, &used) != 1)
+				bad = 1;
+			else if (strcmp(st, "running") == 0) {
+				s->state = STAMP_RUNNING;
+				if (line[6 + used] != '\0' && sscanf(line +
+				    6 + used, "%ld %llu", &s->pid,
+				    &s->pid_start) != 2)
+					bad = 1;
+			} else if (line[6 + used] != '\0')
+				bad = 1;
+			else if (strcmp(st, "succeeded") == 0)
+				s->state = STAMP_SUCCEEDED;
+			else if (strcmp(st, "failed") == 0)
+				s->state = STAMP_FAILED;
+			else if (strcmp(st, "cancelled") == 0)
+				s->state = STAMP_CANCELLED;
+			else if (strcmp(st, "interrupted") == 0)
+				s->state = STAMP_INTERRUPTED;
+			else
+				bad = 1;
+		} else if (strncmp(line, "written ", 8) == 0) {
+			s->written_ns = strtoll(line + 8, NULL, 10);
+		} else if (strncmp(line, "pid ", 4) == 0) {
+			if (sscanf(line + 4, "%ld %llu", &s->pid,
+			    &s->pid_start) < 1)
+				bad = 1;
+		} else if (strncmp(line, "detail ", 7) == 0) {
+			free(s->detail);
+			s->detail = stamp_unescape(line + 7);
+		} else if (strncmp(line, "argv ", 5) == 0) {
+			strv_push_owned(&s->argv, stamp_unescape(line + 5));
+		} else if (strncmp(line, "script ", 7) == 0) {
+			if (strcmp(line + 7, "-") != 0) {
+				if (strlen(line + 7) != STAMP_HASH_HEX - 1)
+					bad = 1;
+				else
+					memcpy(s->script_hash, line + 7,
+					    STAMP_HASH_HEX);
+			}
+		} else if (strncmp(line, "in ", 3) == 0) {
+			bad = stamp_parse_entry(s, line + 3, false) != 0;
+		} else if (strncmp(line, "out ", 4) == 0) {
+			bad = stamp_parse_entry(s, line + 4, true) != 0;
+		} else if (line[0] != '\0')
+			bad = 1;
+		free(line);
+	}
+	if (lineno == 0 || s->state == STAMP_NONE)
+		bad = 1;
+	if (bad) {
+		loom_error_set(err, NULL, lineno, 0,
+		    "damaged stamp (line %d)", lineno);
+		stamp_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * Read the stamp file at path: NULL without error when there is none
+ * (*missing then holds the errno of the open), NULL with err set when it
+ * cannot be read or is damaged.
+ */
+static struct stamp *
+stamp_read_file(int dirfd, const char *path, size_t skip, int *missing,
+    struct loom_error *err)
+{
+	struct loom_error e;
+	struct stamp *s;
+	char *text;
+	size_t len = 0, cap = 4096, want;
+	ssize_t n;
+	int fd, saved;
+
+	/*
+	 * Checks read thousands of stamps: open and read to EOF, nothing
+	 * more. O_NONBLOCK keeps a FIFO put here from blocking; a folder
+	 * fails the read with EISDIR. With dirfd, path + skip is the name
+	 * inside that folder: fewer names to look up.
+	 */
+	*missing = 0;
+	if (dirfd < 0)
+		skip = 0;
+	if ((fd = openat(dirfd < 0 ? AT_FDCWD : dirfd, path + skip,
+	    O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			loom_error_set(err, path, 0, 0, "cannot open %s: %s",
+			    path, strerror(errno));
+		else
+			*missing = errno;
+		return NULL;
+	}
+	text = xmalloc(cap);
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= STAMP_FILE_MAX) {
+				loom_error_set(err, path, 0, 0, "%s: damaged "
+				    "stamp (larger than %d bytes)", path,
+				    STAMP_FILE_MAX);
+				goto fail;
+			}
+			cap *= 2;
+			text = xrealloc(text, cap);
+		}
+		want = cap - len - 1;
+		n = read(fd, text + len, want);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			loom_error_set(err, path, 0, 0, "cannot read %s: %s",
+			    path, strerror(saved));
+			goto fail;
+		}
+		len += (size_t)n;
+		/* A short read of a regular file is its end. */
+		if ((size_t)n < want)
+			break;
+	}
+	close(fd);
+	text[len] = '\0';
+	loom_error_clear(&e);
+	if ((s = stamp_parse(text, len, &e)) == NULL)
+		loom_error_set(err, path, e.line, 0, "%s: %s", path,
+		    e.message);
+	free(text);
+	return s;
+fail:
+	close(fd);
+	free(text);
+	return NULL;
+}
+
+/*
+ * Read a stamp: NULL without error when there is none. Where the step's
+ * stamp is still the single file of an earlier version (the set's folder
+ * is a file), that file stands for the set unless it is a success with
+ * other outputs.
+ */
+struct stamp *
+stamp_read(const char *experiment_dir, const char *step, const char *item,
+    const char *set, struct loom_error *err)
+{
+	return stamp_read_at(-1, experiment_dir, step, item, set, err);
+}
+
+/* The stamps folder of an experiment, open for stamp_read_at, or -1. */
+int
+stamp_dir_open(const char *experiment_dir)
+{
+	char *path = stamp_dir(experiment_dir);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	free(path);
+	return fd;
+}
+
+struct stamp *
+stamp_read_at(int stamps_fd, const char *experiment_dir, const char *step,
+    const char *item, const char *set, struct loom_error *err)
+{
+	char key[STAMP_SET_HEX], *path;
+	size_t skip = strlen(experiment_dir) + strlen("/.loom/stamps/");
+	struct stamp *s;
+	int missing;
+
+	path = stamp_path(experiment_dir, step, item, set);
+	s = stamp_read_file(stamps_fd, path, skip, &missing, err);
+	free(path);
+	if (s != NULL || set == NULL || missing != ENOTDIR)
+		return s;
+	path = stamp_path(experiment_dir, step, item, NULL);
+	s = stamp_read_file(stamps_fd, path, skip, &missing, err);
+	free(path);
+	if (s != NULL && s->state == STAMP_SUCCEEDED) {
+		stamp_recorded_key(s, key);
+		if (strcmp(key, set) != 0) {
+			stamp_free(s);
+			s = NULL;
+		}
+	}
+	return s;
+}
+
+/*
+ * Open the stamp at path for an update in place when it has the
+ * fixed-width state line and that line starts with state (after
+ * "state "). Returns the descriptor, or -1 (no such stamp, an older
+ * layout, another state). *size is the file's length when under
+ * STAMP_HEAD_READ bytes (one read tells), else SIZE_MAX.
+ */
+#define STAMP_HEAD_READ		4096
+
+static int
+stamp_open_layout(const char *path, const char *state, size_t *size)
+{
+	char head[STAMP_HEAD_READ];
+	const size_t need = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
+	size_t n = strlen(state);
+	ssize_t got;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
+		return -1;
+	got = pread(fd, head, sizeof head, 0);
+	if (got < (ssize_t)need ||
+	    memcmp(head, STAMP_MAGIC "\nstate ", STAMP_STATE_OFFSET + 6) != 0 ||
+	    memcmp(head + STAMP_STATE_OFFSET + 6, state, n) != 0 ||
+	    head[need - 1] != '\n') {
+		close(fd);
+		return -1;
+	}
+	*size = got < (ssize_t)sizeof head ? (size_t)got : SIZE_MAX;
+	return fd;
+}
+
+/*
+ * Replace a running marker in place with the text of a stamp: the new
+ * body first (after the state line, which still says "running"), then
+ * the file cut to the new length, then the new state line. Until that
+ * last write the file reads as running (or as damaged, to a reader racing
+ * the writes), and neither ever counts as fresh; a daemon that dies
+ * between the writes leaves a running marker, as one that died before
+ * them. So a step costs no new file and no rename. Returns true when
+ * done; false leaves the file to a whole replacement.
+ */
+static bool
+stamp_replace_marker(const char *path, const char *text, size_t len)
+{
+	const size_t body = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
+	bool done = false;
+	size_t old;
+	int fd;
+
+	if (len < body || memcmp(text, STAMP_MAGIC "\nstate ",
+	    STAMP_STATE_OFFSET + 6) != 0 || text[body - 1] != '\n')
+		return false;
+	if ((fd = stamp_open_layout(path, "running ", &old)) == -1)
+		return false;
+	/* The same step usually writes a body of the same length: no cut. */
+	if (pwrite(fd, text + body, len - body, (off_t)body) ==
+	    (ssize_t)(len - body) &&
+	    (old <= len || ftruncate(fd, (off_t)len) == 0) &&
+	    pwrite(fd, text + STAMP_STATE_OFFSET, STAMP_STATE_WIDTH,
+	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH)
+		done = true;
+	close(fd);
+	return done;
+}
+
+/*
+ * The stamp file of an earlier version at dir (one file per step or item)
+ * is in the way of the folder of sets: move it into that folder, as the
+ * set it records (a success), or drop it (any other state says nothing
+ * about other outputs). Nothing to do when dir is no regular file.
+ */
+static int
+stamp_migrate(const char *dir, struct loom_error *err)
+{
+	char key[STAMP_SET_HEX], *text = NULL, *to;
+	struct loom_error e;
+	struct stamp *s;
+	struct stat st;
+	int missing, rc = 0;
+
+	if (lstat(dir, &st) == -1 || !S_ISREG(st.st_mode))
+		return 0;
+	loom_error_clear(&e);
+	if ((s = stamp_read_file(-1, dir, 0, &missing, &e)) != NULL &&
+	    s->state == STAMP_SUCCEEDED)
+		text = stamp_format(s);
+	if (unlink(dir) == -1 && errno != ENOENT) {
+		loom_error_set(err, dir, 0, 0, "cannot remove %s: %s", dir,
+		    strerror(errno));
+		rc = -1;
+	} else if (text != NULL && fileio_mkdirs(dir, 0755, err) == 0) {
+		stamp_recorded_key(s, key);
+		to = xasprintf("%s/%s", dir, key);
+		rc = fileio_write_replace(to, text, strlen(text), 0644, err);
+		free(to);
+	}
+	free(text);
+	stamp_free(s);
+	return rc;
+}
+
+static int
+stamp_mtime_cmp(const void *a, const void *b)
+{
+	const struct timespec *x = a, *y = b;
+
+	if (x->tv_sec != y->tv_sec)
+		return x->tv_sec < y->tv_sec ? -1 : 1;
+	if (x->tv_nsec != y->tv_nsec)
+		return x->tv_nsec < y->tv_nsec ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Keep at most STAMP_SETS_MAX sets in dir, keep (just written) among
+ * them: the files written longest ago go. Hidden names (temporary files
+ * of a write under way) are not sets.
+ */
+static void
+stamp_prune(const char *dir, const char *keep)
+{
+	struct timespec *times;
+	struct dirent *de;
+	struct stat st;
+	size_t n = 0, cap = 0, i;
+	char *f;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	times = NULL;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strcmp(de->d_name, keep) == 0 ||
+		    fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			cap = cap == 0 ? STAMP_SETS_MAX + 1 : cap * 2;
+			times = xreallocarray(times, cap, sizeof *times);
+		}
+		times[n++] = st.st_mtim;
+	}
+	if (n >= STAMP_SETS_MAX) {
+		/* The n - MAX + 1 oldest go; MAX - 1 others and keep stay. */
+		qsort(times, n, sizeof *times, stamp_mtime_cmp);
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' ||
+			    strcmp(de->d_name, keep) == 0 ||
+			    fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode))
+				continue;
+			i = n - STAMP_SETS_MAX;
+			if (stamp_mtime_cmp(&st.st_mtim, &times[i]) <= 0) {
+				f = xasprintf("%s/%s", dir, de->d_name);
+				unlink(f);
+				free(f);
+			}
+		}
+	}
+	closedir(d);
+	free(times);
+}
+
+/*
+ * Replace a stamp file, creating its folder: a running marker in place
+ * (stamp_replace_marker), anything else atomically (temporary file and
+ * rename). No fsync: a stamp lost, torn or left empty by a crash of the
+ * machine only makes its step look stale (an unreadable stamp is stale,
+ * and a missing one means "run again"), which is safe. That saves a disk
+ * flush or two per step. A new set may drop the oldest (stamp_prune).
+ */
+int
+stamp_write(const char *experiment_dir, const char *step, const char *item,
+    const char *set, const struct stamp *s, struct loom_error *err)
+{
+	char *path, *dir, *text;
+	struct stat st;
+	bool fresh_set;
+	int rc = -1, there;
+
+	path = stamp_path(experiment_dir, step, item, set);
+	text = stamp_format(s);
+	if (stamp_replace_marker(path, text, strlen(text))) {
+		rc = 0;
+		goto out;
+	}
+	dir = xstrdup(path);
+	*strrchr(dir, '/') = '\0';
+	fresh_set = false;
+	there = set != NULL ? lstat(dir, &st) : -1;
+	if (set != NULL && there == -1 && errno == ENOENT) {
+		/* The step's first set: its folder, nothing to prune. */
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST &&
+		    fileio_mkdirs(dir, 0755, err) == -1)
+			goto done;
+	} else if (set != NULL && there == 0) {
+		if (S_ISREG(st.st_mode) && stamp_migrate(dir, err) == -1)
+			goto done;
+		fresh_set = lstat(path, &st) == -1 && errno == ENOENT;
+	}
+	if (fileio_mkdirs(dir, 0755, err) == 0)
+		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
+	if (rc == 0 && fresh_set)
+		stamp_prune(dir, set);
+done:
+	free(dir);
+out:
+	free(text);
+	free(path);
+	return rc;
+}
+
+/*
+ * Turn the stamp at path into a running marker in place, when it has the
+ * fixed-width state line. The state line is rewritten with one pwrite
+ * within the file's first block: a reader sees the old line or the new
+ * one, and anything else (a torn or damaged line) reads as a damaged
+ * stamp, which never counts as fresh. Returns true when done.
+ */
+static bool
+stamp_mark_in_place(const char *path, const struct stamp *marker)
+{
+	struct stamp_buf b = { NULL, 0, 0 };
+	bool done;
+	size_t size;
+	int fd;
+
+	if ((fd = stamp_open_layout(path, "", &size)) == -1)
+		return false;
+	stamp_state_line(&b, marker);
+	done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) == (ssize_t)b.len;
+	free(b.s);
+	close(fd);
+	return done;
+}
+
+/*
+ * Write the in-progress marker of a step about to start. A stamp written
+ * by this version is marked in place (its state line); otherwise (no
+ * stamp yet, or an older layout) a whole marker is written.
+ */
+int
+stamp_begin(const char *experiment_dir, const char *step, const char *item,
+    const char *set, const struct strv *argv, struct loom_error *err)
+{
+	struct stamp s;
+	char *path;
+	size_t i;
+	int rc = 0;
+
+	memset(&s, 0, sizeof s);
+	strv_init(&s.argv);
+	s.state = STAMP_RUNNING;
+	s.written_ns = stamp_now_ns();
+	s.pid = (long)getpid();
+	s.pid_start = stamp_self_start(s.pid);
+	path = stamp_path(experiment_dir, step, item, set);
+	if (!stamp_mark_in_place(path, &s)) {
+		for (i = 0; argv != NULL && i < argv->n; i++)
+			strv_push(&s.argv, argv->v[i]);
+		rc = stamp_write(experiment_dir, step, item, set, &s, err);
+	}
+	free(path);
+	strv_free(&s.argv);
+	return rc;
+}
+
+/* Record a success with the identities taken now. */
+/*
+ * Script hashes of recent commits, by path and file identity: the steps
+ * of a pipeline share a few scripts, and a script whose inode, size,
+ * modification and change times are those it had when last hashed is not
+ * read again. A time within one clock tick of now is not trusted (the
+ * file may change again within the tick), as for inputs. A few entries,
+ * replaced in turn.
+ */
+#define STAMP_SCRIPT_CACHE	16
+
+static struct stamp_script_memo {
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct timespec ctime;
+	char hash[STAMP_HASH_HEX];
+} stamp_script_memo[STAMP_SCRIPT_CACHE];
+static size_t stamp_script_next;
+
+static bool
+stamp_same_time(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+static int
+stamp_script_hash(const char *path, const struct stat *st, long long now_ns,
+    char out[STAMP_HASH_HEX], struct loom_error *err)
+{
+	struct stamp_script_memo *m;
+	long long ct;
+	size_t i;
+
+	for (i = 0; i < STAMP_SCRIPT_CACHE; i++) {
+		m = &stamp_script_memo[i];
+		if (m->path != NULL && strcmp(m->path, path) == 0 &&
+		    m->dev == st->st_dev && m->ino == st->st_ino &&
+		    m->size == st->st_size &&
+		    stamp_same_time(&m->mtime, &st->st_mtim) &&
+		    stamp_same_time(&m->ctime, &st->st_ctim)) {
+			memcpy(out, m->hash, STAMP_HASH_HEX);
+			return 0;
+		}
+	}
+	if (stamp_hash_file(path, STAMP_SCRIPT_MAX, out, err) == -1)
+		return -1;
+	ct = (long long)st->st_ctim.tv_sec * 1000000000LL +
+	    st->st_ctim.tv_nsec;
+	if (now_ns - ct < STAMP_RACY_COARSE_NS)
+		return 0;
+	m = &stamp_script_memo[stamp_script_next];
+	stamp_script_next = (stamp_script_next + 1) % STAMP_SCRIPT_CACHE;
+	free(m->path);
+	m->path = xstrdup(path);
+	m->dev = st->st_dev;
+	m->ino = st->st_ino;
+	m->size = st->st_size;
+	m->mtime = st->st_mtim;
+	m->ctime = st->st_ctim;
+	memcpy(m->hash, out, STAMP_HASH_HEX);
+	return 0;
+}
+
+/* stamp_succeeded; with_hash false leaves the content hashes out. */
+static struct stamp *
+stamp_take(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, bool with_hash, struct loom_error *err)
+{
+	struct stamp_ident id;
+	struct stamp *s;
+	struct stat st;
+	size_t i;
+
+	s = xcalloc(1, sizeof *s);
+	strv_init(&s->argv);
+	s->state = STAMP_SUCCEEDED;
+	for (i = 0; argv != NULL && i < argv->n; i++)
+		strv_push(&s->argv, argv->v[i]);
+	/* Taken before the identities, so racy files are judged safely. */
+	s->written_ns = stamp_now_ns();
+	if (with_hash && script != NULL && stat(script, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size <= STAMP_SCRIPT_MAX &&
+	    stamp_script_hash(script, &st, s->written_ns, s->script_hash,
+	    err) == -1)
+		goto out;
+	for (i = 0; i < ninputs; i++) {
+		if (stamp_ident_get(inputs[i], with_hash, &id, err) == -1)
+			goto out;
+		stamp_entry_add(&s->inputs, &s->ninputs, inputs[i], &id);
+	}
+	for (i = 0; i < noutputs; i++) {
+		if (stamp_ident_get(outputs[i], with_hash, &id, err) == -1)
+			goto out;
+		stamp_entry_add(&s->outputs, &s->noutputs, outputs[i], &id);
+	}
+	return s;
+out:
+	stamp_free(s);
+	return NULL;
+}
+
+struct stamp *
+stamp_succeeded(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
+{
+	return stamp_take(argv, script, inputs, ninputs, outputs, noutputs,
+	    true, err);
+}
+
+struct stamp *
+stamp_succeeded_quick(const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
+{
+	return stamp_take(argv, script, inputs, ninputs, outputs, noutputs,
+	    false, err);
+}
+
+/* The hash of a file entry still as its identity says; else none. */
+static int
+stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
+{
+	struct stamp_ident now;
+
+	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0' ||
+	    e->id.size > STAMP_HASH_MAX)
+		return 0;
+	if (stamp_ident_get(e->path, true, &now, err) == -1)
+		return -1;
+	if (now.kind == e->id.kind && now.size == e->id.size &&
+	    now.mtime_ns == e->id.mtime_ns)
+		memcpy(e->id.hash, now.hash, STAMP_HASH_HEX);
+	return 0;
+}
+
+/* The content hashes stamp_succeeded_quick left out (see stamp.h). */
+int
+stamp_hash_fill(struct stamp *s, const char *script, struct loom_error *err)
+{
+	struct stat st;
+	size_t i;
+
+	if (script != NULL && s->script_hash[0] == '\0' &&
+	    stat(script, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_size <= STAMP_SCRIPT_MAX && stamp_hash_file(script,
+	    STAMP_SCRIPT_MAX, s->script_hash, err) == -1)
+		return -1;
+	for (i = 0; i < s->ninputs; i++)
+		if (stamp_fill_entry(&s->inputs[i], err) == -1)
+			return -1;
+	for (i = 0; i < s->noutputs; i++)
+		if (stamp_fill_entry(&s->outputs[i], err) == -1)
+			return -1;
+	return 0;
+}
+
+int
+stamp_commit(const char *experiment_dir, const char *step, const char *item,
+    const char *set, const struct strv *argv, const char *script,
+    const char *const *inputs, size_t ninputs, const char *const *outputs,
+    size_t noutputs, struct loom_error *err)
+{
+	struct stamp *s;
+	int rc;
+
+	s = stamp_succeeded(argv, script, inputs, ninputs, outputs, noutputs,
+	    err);
+	if (s == NULL)
+		return -1;
+	rc = stamp_write(experiment_dir, step, item, set, s, err);
+	stamp_free(s);
+	return rc;
+}
+
+/* Record a failed, cancelled or interrupted attempt. */
+struct stamp *
+stamp_ended(enum stamp_state state, const char *detail)
+{
+	struct stamp *s;
+
+	s = xcalloc(1, sizeof *s);
+	strv_init(&s->argv);
+	s->state = state;
+	if (state != STAMP_FAILED && state != STAMP_CANCELLED &&
+	    state != STAMP_INTERRUPTED)
+		s->state = STAMP_FAILED;
+	s->written_ns = stamp_now_ns();
+	s->detail = detail != NULL ? xstrdup(detail) : NULL;
+	return s;
+}
+
+int
+stamp_fail(const char *experiment_dir, const char *step, const char *item,
+    const char *set, enum stamp_state state, const char *detail,
+    struct loom_error *err)
+{
+	struct stamp *s;
+	int rc;
+
+	s = stamp_ended(state, detail);
+	rc = stamp_write(experiment_dir, step, item, set, s, err);
+	stamp_free(s);
+	return rc;
+}
+
+/* True when the writer of a running marker still runs. */
+bool
+stamp_writer_is_alive(const struct stamp *s)
+{
+	unsigned long long start;
+	char state;
+
+	if (s->state != STAMP_RUNNING || s->pid <= 0)
+		return false;
+	if (kill((pid_t)s->pid, 0) == -1 && errno != EPERM)
+		return false;
+	start = stamp_proc_start(s->pid, &state);
+	if (s->pid_start != 0 && start != 0 && start != s->pid_start)
+		return false;
+	/* A zombie no parent reaped yet is gone all the same. */
+	return state != 'Z' && state != 'X';
+}
+
+
+/* Remove one step's stamps, items included. */
+int
+stamp_remove(const char *experiment_dir, const char *step,
+    struct loom_error *err)
+{
+	char *path;
+	int rc;
+
+	path = stamp_path(experiment_dir, step, NULL, NULL);
+	rc = fileio_remove_tree(path, err);
+	free(path);
+	path = stamp_items_dir(experiment_dir, step);
+	if (fileio_remove_tree(path, err) == -1)
+		rc = -1;
+	free(path);
+	return rc;
+}
+
+/* Remove every stamp of an experiment. */
+int
+stamp_remove_all(const char *experiment_dir, struct loom_error *err)
+{
+	char *path;
+	int rc;
+
+	path = stamp_dir(experiment_dir);
+	rc = fileio_remove_tree(path, err);
+	free(path);
+	return rc;
+}
+
+/* Free a stamp; NULL is fine. */
+void
+stamp_free(struct stamp *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	free(s->detail);
+	strv_free(&s->argv);
+	for (i = 0; i < s->ninputs; i++)
+		free(s->inputs[i].path);
+	free(s->inputs);
+	for (i = 0; i < s->noutputs; i++)
+		free(s->outputs[i].path);
+	free(s->outputs);
+	free(s);
+}
+
+struct stamp_walk {
+	int (*fn)(const char *, const char *, const struct stamp *, void *);
+	void *arg;
+	size_t seen;
+};
+
+/*
+ * A stamp file at path, or a folder of them (sets, or items holding
+ * sets: levels says how deep). Hidden names are temporary files.
+ */
+static int
+stamp_walk_node(struct stamp_walk *w, const char *path, const char *step,
+    int levels, struct loom_error *err)
+{
+	struct dirent *de;
+	struct loom_error e;
+	struct stamp *s;
+	struct stat st;
+	char *child;
+	int missing, rc = 0;
+	DIR *d;
+
+	if (lstat(path, &st) == -1)
+		return 0;
+	if (S_ISREG(st.st_mode)) {
+		if (w->seen++ >= STAMP_WALK_MAX)
+			return 0;
+		loom_error_clear(&e);
+		s = stamp_read_file(-1, path, 0, &missing, &e);
+		rc = w->fn(path, step, s, w->arg);
+		stamp_free(s);
+		if (rc == 1 && unlink(path) == -1 && errno != ENOENT) {
+			loom_error_set(err, path, 0, 0, "cannot remove %s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+		if (rc == -1)
+			loom_error_set(err, path, 0, 0, "stopped at %s", path);
+		return rc == -1 ? -1 : 0;
+	}
+	if (!S_ISDIR(st.st_mode) || levels == 0 ||
+	    (d = opendir(path)) == NULL)
+		return 0;
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		child = xasprintf("%s/%s", path, de->d_name);
+		rc = stamp_walk_node(w, child, step, levels - 1, err);
+		free(child);
+	}
+	closedir(d);
+	(void)rmdir(path);	/* left empty by fn: meaningless */
+	return rc;
+}
+
+/* Every stamp file of an experiment (see stamp.h). */
+int
+stamp_foreach(const char *experiment_dir,
+    int (*fn)(const char *, const char *, const struct stamp *, void *),
+    void *arg, struct loom_error *err)
+{
+	struct stamp_walk w = { fn, arg, 0 };
+	struct dirent *de;
+	char *dir, *child, *name, *step;
+	size_t n;
+	int rc = 0;
+	DIR *d;
+
+	dir = stamp_dir(experiment_dir);
+	if ((d = opendir(dir)) == NULL) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			loom_error_set(err, dir, 0, 0, "cannot list %s: %s",
+			    dir, strerror(errno));
+			rc = -1;
+		}
+		free(dir);
+		return rc;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		name = xstrdup(de->d_name);
+		n = strlen(name);
+		if (n > 6 && strcmp(name + n - 6, "@items") == 0)
+			name[n - 6] = '\0';
+		step = stamp_unescape(name);
+		child = xasprintf("%s/%s", dir, de->d_name);
+		rc = stamp_walk_node(&w, child, step,
+		    strlen(name) < n ? 2 : 1, err);
+		free(child);
+		free(step);
+		free(name);
+	}
+	closedir(d);
+	(void)rmdir(dir);
+	free(dir);
+	return rc;
+}
