@@ -354,22 +354,69 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	return result;
 }
 
+/* The parameters of run.start, checked (borrowed from the request). */
+struct run_start_args {
+	const char *file, *cwd, *extra, *executor;
+	json_t *env;
+	long long mw;
+	bool parallel, has_parallel, subscribe, no_wait, force;
+};
+
+/* Read and check run.start's own parameters. */
+static int
+run_start_args(json_t *params, struct run_start_args *a,
+    struct rpc_error *rerr)
+{
+	json_t *v;
+
+	memset(a, 0, sizeof *a);
+	if ((a->file = rpc_param_string(params, "file", true, rerr)) == NULL)
+		return -1;
+	a->cwd = rpc_param_string(params, "cwd", false, rerr);
+	a->env = rpc_param_object(params, "env", true, rerr);
+	a->extra = rpc_param_string(params, "extra", false, rerr);
+	a->executor = rpc_param_string(params, "executor", false, rerr);
+	v = json_object_get(params, "executor");
+	if (a->executor == NULL && v != NULL && !json_is_null(v))
+		return -1;	/* not a string: rerr says so */
+	if (a->executor != NULL &&
+	    resources_executor(a->executor) == EXECUTOR_DEFAULT) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"executor\" must be \"local\" or \"slurm\", not \"%s\"",
+		    a->executor);
+		return -1;
+	}
+	if (a->env == NULL || rpc_param_int(params, "max_workers", false, 0,
+	    100000, &a->mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
+	    false, &a->subscribe, rerr) == -1 || rpc_param_bool(params,
+	    "no_wait", false, &a->no_wait, rerr) == -1 ||
+	    rpc_param_bool(params, "force", false, &a->force, rerr) == -1)
+		return -1;
+	v = json_object_get(params, "parallel");
+	a->has_parallel = v != NULL && !json_is_null(v);
+	if (a->has_parallel && rpc_param_bool(params, "parallel", false,
+	    &a->parallel, rerr) == -1)
+		return -1;
+	if (a->file[0] != '/' && (a->cwd == NULL || a->cwd[0] != '/')) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"file\" must be absolute, or \"cwd\" given");
+		return -1;
+	}
+	return run_check_env(a->env, rerr);
+}
+
 /* Start a run (run.start). */
 json_t *
 run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
     struct rpc_error *rerr)
 {
 	struct run_state *rs = run_state_get(loomd);
+	struct run_start_args a;
 	struct rpc_plan_args pa;
 	struct loom_error err;
 	struct plan pl;
 	enum plan_status pst;
 	struct run *r = NULL;
-	const char *file, *cwd, *extra, *executor;
-	json_t *env;
-	long long mw = 0;
-	bool parallel, subscribe = false, has_parallel, no_wait = false;
-	bool force = false;
 	size_t nsel;
 
 	if (rs == NULL || rs->stopping) {
@@ -377,48 +424,14 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		    "the daemon is shutting down");
 		return NULL;
 	}
-	file = rpc_param_string(params, "file", true, rerr);
-	if (file == NULL)
-		return NULL;
-	cwd = rpc_param_string(params, "cwd", false, rerr);
-	env = rpc_param_object(params, "env", true, rerr);
-	extra = rpc_param_string(params, "extra", false, rerr);
-	executor = rpc_param_string(params, "executor", false, rerr);
-	if (executor == NULL && json_object_get(params, "executor") != NULL &&
-	    !json_is_null(json_object_get(params, "executor")))
-		return NULL;	/* not a string: rerr says so */
-	if (executor != NULL &&
-	    resources_executor(executor) == EXECUTOR_DEFAULT) {
-		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-		    "\"executor\" must be \"local\" or \"slurm\", not \"%s\"",
-		    executor);
-		return NULL;
-	}
-	if (env == NULL || rpc_param_int(params, "max_workers", false, 0,
-	    100000, &mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
-	    false, &subscribe, rerr) == -1 || rpc_param_bool(params,
-	    "no_wait", false, &no_wait, rerr) == -1 || rpc_param_bool(params,
-	    "force", false, &force, rerr) == -1)
-		return NULL;
-	has_parallel = json_object_get(params, "parallel") != NULL &&
-	    !json_is_null(json_object_get(params, "parallel"));
-	parallel = false;
-	if (has_parallel && rpc_param_bool(params, "parallel", false,
-	    &parallel, rerr) == -1)
-		return NULL;
-	if (file[0] != '/' && (cwd == NULL || cwd[0] != '/')) {
-		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
-		    "\"file\" must be absolute, or \"cwd\" given");
-		return NULL;
-	}
-	if (run_check_env(env, rerr) == -1)
+	if (run_start_args(params, &a, rerr) == -1)
 		return NULL;
 
 	r = xcalloc(1, sizeof *r);
 	r->loomd = loomd;
 	r->ex = loomd->executor;
-	r->file = file[0] == '/' ? xstrdup(file) : xasprintf("%s/%s", cwd,
-	    file);
+	r->file = a.file[0] == '/' ? xstrdup(a.file) :
+	    xasprintf("%s/%s", a.cwd, a.file);
 	if ((r->key = realpath(r->file, NULL)) == NULL)
 		r->key = xstrdup(r->file);
 	sched_actions_init(&r->acts);
@@ -445,11 +458,12 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	pl.selected = NULL;
 	nsel = pl.nselected;
 	plan_free(&pl);
-	if (run_queue_check(rs, r, no_wait, rerr) == -1)
+	if (run_queue_check(rs, r, a.no_wait, rerr) == -1)
 		goto fail;
 
-	run_set_env(r, env);
-	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
+	run_set_env(r, a.env);
+	r->extra = a.extra != NULL && *a.extra != '\0' ? xstrdup(a.extra) :
+	    NULL;
 	/* URL data downloads on the loop; the run waits for it, queued. */
 	if (run_fetch_start(r, rerr) == -1)
 		goto fail;
@@ -457,10 +471,11 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
 		goto fail;
 
-	r->ex = run_executor(loomd, executor != NULL ?
-	    resources_executor(executor) : r->p->exec.executor);
-	r->parallel = has_parallel ? parallel : r->p->exec.parallel == 1;
-	r->max_workers = run_workers(r, mw);
+	r->ex = run_executor(loomd, a.executor != NULL ?
+	    resources_executor(a.executor) : r->p->exec.executor);
+	r->parallel = a.has_parallel ? a.parallel :
+	    r->p->exec.parallel == 1;
+	r->max_workers = run_workers(r, a.mw);
 
 	/* Output folders first: a file in the way stops the run here. */
 	if (run_make_output_dirs(r, rerr) == -1)
@@ -490,7 +505,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	run_build_steps(r, nsel);
 	if (!r->queued)
 		run_mark_uptodate(r);
-	return run_enter(r, client, subscribe);
+	return run_enter(r, client, a.subscribe);
 
 fail:
 	run_free(r);
