@@ -471,10 +471,14 @@ sx_job_finish(struct sx_job *job, int status, const char *state,
 static void
 sx_job_submitted(struct sx_job *job, const char *id, long i)
 {
+	int n;
+
 	if (i >= 0)
-		snprintf(job->jobid, sizeof job->jobid, "%s_%ld", id, i);
+		n = snprintf(job->jobid, sizeof job->jobid, "%s_%ld", id, i);
 	else
-		snprintf(job->jobid, sizeof job->jobid, "%s", id);
+		n = snprintf(job->jobid, sizeof job->jobid, "%s", id);
+	if (n < 0 || (size_t)n >= sizeof job->jobid)
+		log_warn("run %s: job id %s cut short", job->run->id, id);
 	log_info("run %s: job %s submitted", job->run->id, job->jobid);
 	if (job->on_state != NULL)
 		job->on_state(job->arg, "submitted", job->jobid);
