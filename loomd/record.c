@@ -27,6 +27,7 @@
 #include "common/util/error.h"
 #include "common/util/fileio.h"
 #include "common/util/log.h"
+#include "common/util/proc.h"
 #include "common/util/runstate.h"
 #include "common/util/xmalloc.h"
 #include "loomd/child.h"
@@ -416,51 +417,17 @@ record_proc_start(pid_t pid)
 }
 
 /*
- * Start time and state letter (field 3: R, S, Z...) of a process from
- * /proc/PID/stat; 0 when unknown.
+ * Start time and state letter of a process (proc.h); 0 for a zombie (or
+ * a dead task): its parent has not reaped it yet, but it runs nothing. A
+ * daemon killed a moment ago is often one, and its runs must read as
+ * interrupted, not running.
  */
 static unsigned long long
 record_proc_stat(pid_t pid, char *state)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t len;
-	int fd, field;
+	unsigned long long start = proc_start_time((long)pid, state);
 
-	if (pid <= 0)
-		return 0;
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1)
-		return 0;
-	len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (len <= 0)
-		return 0;
-	buf[len] = '\0';
-	/* The command name may hold spaces and parentheses: skip to the last. */
-	p = strrchr(buf, ')');
-	if (p == NULL || p[1] != ' ')
-		return 0;
-	*state = p[2];
-	p++;
-	/*
-	 * A zombie (or a dead task) has ended: its parent has not reaped it
-	 * yet, but it runs nothing. A daemon killed a moment ago is often
-	 * one, and its runs must read as interrupted, not running.
-	 */
-	if (p[0] == ' ' && (p[1] == 'Z' || p[1] == 'X'))
-		return 0;
-	for (field = 3; field <= 22 && p != NULL; field++) {
-		while (*p == ' ')
-			p++;
-		if (field == 22) {
-			start = strtoull(p, NULL, 10);
-			break;
-		}
-		p = strchr(p, ' ');
-	}
-	return start;
+	return *state == 'Z' || *state == 'X' ? 0 : start;
 }
 
 /* True when pid exists and is the process that started at start. */

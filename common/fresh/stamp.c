@@ -39,6 +39,7 @@
 #include "common/util/fileio.h"
 #include "common/util/sha256.h"
 #include "common/fresh/stamp.h"
+#include "common/util/proc.h"
 #include "common/util/xmalloc.h"
 
 #define STAMP_MAGIC		"loom-stamp 1"
@@ -73,7 +74,6 @@ static void	stamp_buf_escaped(struct stamp_buf *b, const char *s);
 static char	*stamp_unescape(const char *s);
 static char	*stamp_escape_name(const char *name);
 static long long stamp_now_ns(void);
-static unsigned long long stamp_proc_start(long pid, char *state);
 static unsigned long long stamp_self_start(long pid);
 static void	stamp_hex(const unsigned char md[SHA256_DIGEST_LEN],
 		    char out[STAMP_HASH_HEX]);
@@ -199,42 +199,6 @@ stamp_now_ns(void)
 }
 
 /*
- * The start time of a process (field 22 of /proc/PID/stat, in clock
- * ticks since boot), so a recycled pid is not mistaken for the writer of a
- * running marker. 0 when unknown (no /proc: macOS).
- */
-static unsigned long long
-stamp_proc_start(long pid, char *state)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long start = 0;
-	ssize_t n;
-	int fd, field;
-
-	if (state != NULL)
-		*state = '?';
-	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	/* The command name (field 2) may hold spaces: skip past its ')'. */
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	p++;
-	if (state != NULL && p[0] == ' ')
-		*state = p[1];
-	for (field = 3; field < 22 && p != NULL; field++)
-		p = strchr(p + 1, ' ');
-	if (p != NULL)
-		start = strtoull(p + 1, NULL, 10);
-	return start;
-}
-
-/*
  * The start time of this process, read once per pid (a forked copy has
  * its own pid, and reads its own).
  */
@@ -245,7 +209,7 @@ stamp_self_start(long pid)
 	static unsigned long long cached_start;
 
 	if (cached_pid != pid || cached_start == 0) {
-		cached_start = stamp_proc_start(pid, NULL);
+		cached_start = proc_start_time(pid, NULL);
 		cached_pid = pid;
 	}
 	return cached_start;
@@ -1424,7 +1388,7 @@ stamp_writer_is_alive(const struct stamp *s)
 		return false;
 	if (kill((pid_t)s->pid, 0) == -1 && errno != EPERM)
 		return false;
-	start = stamp_proc_start(s->pid, &state);
+	start = proc_start_time(s->pid, &state);
 	if (s->pid_start != 0 && start != 0 && start != s->pid_start)
 		return false;
 	/* A zombie no parent reaped yet is gone all the same. */

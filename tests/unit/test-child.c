@@ -35,6 +35,7 @@
 #include <event2/event.h>
 
 #include "common/util/error.h"
+#include "common/util/proc.h"
 #include "common/util/xmalloc.h"
 #include "loomd/child.h"
 
@@ -629,36 +630,6 @@ test_child_find_program(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
-/* Field 22 of /proc/<pid>/stat (start time in clock ticks), or 0. */
-static unsigned long long
-proc_start_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t got;
-	int fd, field;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return 0;
-	got = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (got <= 0)
-		return 0;
-	buf[got] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL)
-		return 0;
-	/* Field 3 (state) follows ") "; field 22 is 19 fields further. */
-	for (p += 2, field = 3; field < 22 && p != NULL; field++) {
-		p = strchr(p, ' ');
-		if (p != NULL)
-			p++;
-	}
-	if (p != NULL)
-		v = strtoull(p, NULL, 10);
-	return v;
-}
-
 /*
  * The start time a child gets without reading /proc is the one /proc
  * shows: recovery recognises a step's process by pid and this time. Each
@@ -680,7 +651,7 @@ test_child_start_ticks(void **state)
 		assert_non_null(c);
 		mine = child_start_ticks(c);
 		if (mine != 0) {
-			assert_int_equal(mine, proc_start_ticks(child_pid(c)));
+			assert_int_equal(mine, proc_start_time((long)child_pid(c), NULL));
 			known++;
 		}
 		wait_done(&r);
