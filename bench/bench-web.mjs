@@ -15,6 +15,12 @@
 // later (the terminal), and the load average before and after (the
 // figures mean little on a busy machine). Not a test: run by
 // bench/bench-web.sh, which builds nothing and needs a built editor.
+// With LOOM_BENCH_TRACE=1, each page is opened under a Chromium trace
+// and two more figures are given: the renderer main thread's CPU time
+// from the navigation to the first frame (the sum of its tasks' thread
+// time: less sensitive to a busy machine than the wall time), and the
+// number of React commits of the graph pane before it (how many times
+// the page rendered before the first frame).
 //
 //   node bench/bench-web.mjs [STEPS] [RUNS] [SHAPES]   (SHAPES: chain,fanout,param)
 import fs from 'node:fs';
@@ -46,7 +52,39 @@ function median(v) {
 	return s[Math.floor(s.length / 2)];
 }
 
+const TRACE = process.env.LOOM_BENCH_TRACE === '1';
+
+/**
+ * From a trace's events: the CPU time of the renderer main thread's
+ * tasks from navigationStart to `first` ms after it.
+ */
+function mainThreadCpu(events, first) {
+	const main = events.find((e) => e.name === 'thread_name' && e.args?.name === 'CrRendererMain');
+	if (!main) return NaN;
+	const own = events.filter((e) => e.pid === main.pid && e.tid === main.tid);
+	const starts = own.filter((e) => e.name === 'navigationStart').map((e) => e.ts);
+	if (starts.length === 0) return NaN;
+	const t0 = Math.max(...starts);
+	const end = t0 + first * 1000;
+	let us = 0;
+	for (const e of own)
+		if (e.name === 'RunTask' && e.ph === 'X' && e.ts >= t0 && e.ts < end) us += e.tdur ?? e.dur ?? 0;
+	return us / 1000;
+}
+
 async function measure(page, url, n, file) {
+	// Counts the DOM's mutation batches before the first step title's
+	// paint is reported: about one per React commit.
+	if (TRACE)
+		await page.addInitScript(() => {
+			window.__commits = 0;
+			new PerformanceObserver((l) => {
+				if (l.getEntries().some((x) => x.identifier === 'step')) window.__painted = true;
+			}).observe({ type: 'element' });
+			new MutationObserver(() => {
+				if (!window.__painted) window.__commits++;
+			}).observe(document, { childList: true, subtree: true });
+		});
 	await page.goto(url);
 	await page.waitForSelector('.react-flow__node-step', { timeout: 120000 });
 	// The first frame: when Chromium painted the first step's title
@@ -64,6 +102,7 @@ async function measure(page, url, n, file) {
 				}).observe({ type: 'element', buffered: true }),
 			),
 	);
+	const mutations = TRACE ? await page.evaluate(() => window.__commits) : 0;
 	await page.waitForFunction((k) => document.querySelectorAll('.react-flow__minimap-node').length >= k, n, { timeout: 120000 });
 	const full = Math.round(await page.evaluate(() => performance.now()));
 	const fit = await page.evaluate(async () => {
@@ -89,7 +128,7 @@ async function measure(page, url, n, file) {
 		ws.close();
 		return d;
 	}, file);
-	return { first, full, fit, heap, rpc };
+	return { first, full, fit, heap, rpc, mutations };
 }
 
 /** The bundle's scripts: those index.html loads, and the others. */
@@ -119,7 +158,9 @@ try {
 		for (const [k] of cases) {
 			const ctx = await b.browser.newContext({ viewport: { width: 1400, height: 900 } });
 			const page = await ctx.newPage();
+			if (TRACE) await b.browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', '__metadata'] });
 			const m = await measure(page, urls[k].url, urls[k].n, urls[k].file);
+			if (TRACE) m.cpu = mainThreadCpu(JSON.parse((await b.browser.stopTracing()).toString()).traceEvents, m.first);
 			if (r > 0) res[k].push(m); // the first round warms caches
 			await ctx.close();
 		}
@@ -127,12 +168,14 @@ try {
 	const f = (k, key) => median(res[k].map((m) => m[key]));
 	console.log(`editor (median of ${RUNS}, headless Chromium, loomd from ${L.BIN}); load average ${loadBefore} before, ${load()} after:`);
 	console.log(`  bundle: ${bundleSizes(process.env.LOOM_WEB_DIR)}`);
-	console.log(`  1-step reference: first frame ${f('small', 'first')} ms, Fit ${f('small', 'fit').toFixed(0)} ms, heap ${(f('small', 'heap') / 1048576).toFixed(1)} MiB, pipeline.open ${f('small', 'rpc').toFixed(1)} ms`);
+	console.log(`  1-step reference: first frame ${f('small', 'first')} ms, Fit ${f('small', 'fit').toFixed(0)} ms, heap ${(f('small', 'heap') / 1048576).toFixed(1)} MiB, pipeline.open ${f('small', 'rpc').toFixed(1)} ms` +
+			(TRACE ? `; main thread ${f('small', 'cpu').toFixed(0)} ms CPU, ${f('small', 'mutations')} DOM mutation batches before the first frame` : ''));
 	for (const s of SHAPES)
 		console.log(
 			`  ${STEPS}-step ${s.padEnd(6)}: first frame ${f(s, 'first')} ms (ratio ${(f(s, 'first') / f('small', 'first')).toFixed(2)}), ` +
 				`whole minimap ${f(s, 'full')} ms, Fit ${f(s, 'fit').toFixed(0)} ms, heap ${(f(s, 'heap') / 1048576).toFixed(1)} MiB, ` +
-				`pipeline.open ${f(s, 'rpc').toFixed(1)} ms`,
+				`pipeline.open ${f(s, 'rpc').toFixed(1)} ms` +
+				(TRACE ? `; main thread ${f(s, 'cpu').toFixed(0)} ms CPU, ${f(s, 'mutations')} DOM mutation batches before the first frame` : ''),
 		);
 } finally {
 	await b.close();

@@ -8,6 +8,8 @@
 #   LOOM_BIN=build-rel/bin bench/bench-web.sh [STEPS] [RUNS]
 # The editor bundle is taken from LOOM_WEB_DIR (default: the build's
 # web/dist, else web/dist).
+# LOOM_BENCH_TRACE=1 also reports the renderer main thread's CPU time
+# until the first frame, from a Chromium trace (see bench-web.mjs).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${LOOM_BIN:=$top/build-rel/bin}"

@@ -89,7 +89,6 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const [runs, setRuns] = useState<RunsState>(emptyRuns(''));
 	const [fresh, setFresh] = useState<StepFreshness[] | null>(null);
 	const [selected, setSelected] = useState<string | null>(null);
-	const [placed, setPlaced] = useState<Placed[]>([]);
 	const [tab, setTab] = useState<string | null>(null);
 	const [version, setVersion] = useState(0);
 	const [message, setMessage] = useState<string | null>(null);
@@ -101,8 +100,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const fileRef = useRef<string | null>(null);
 	const runsRef = useRef(runs);
 	runsRef.current = runs;
-	const placedRef = useRef(placed);
-	placedRef.current = placed;
+	const placedRef = useRef<Placed[]>([]);
 	const flow = useReactFlow();
 	const reloadTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
 	const freshAsk = useRef<{ busy: boolean; again: boolean }>({ busy: false, again: false });
@@ -303,11 +301,11 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const laidOut = useRef<string | null>(null);
 	const lastLayout = useRef<PipelineModel['layout']>({});
 	const layoutSig = useMemo(() => JSON.stringify(model?.layout ?? {}), [model]);
-	useEffect(() => {
-		if (!model || !graph) {
-			setPlaced([]);
-			return;
-		}
+	// Computed in the render that brings the model, not in an effect
+	// after it: the graph is then drawn in the first render with a model,
+	// instead of an empty flow first and the nodes one or two renders later.
+	const laid = useMemo(() => {
+		if (!model || !graph) return [];
 		const same = laidOut.current === model.file;
 		laidOut.current = model.file;
 		const kept = same ? keptPositions(placedRef.current, graph.nodes) : undefined;
@@ -315,11 +313,22 @@ function Editor({ rpc, targetId, boot }: Props) {
 		// elsewhere) wins over where the node is drawn.
 		if (kept) movedInLayout(lastLayout.current, model.layout ?? {}, graph.nodes, kept);
 		lastLayout.current = model.layout ?? {};
-		const p = layoutGraph(model, graph, false, kept);
-		placedRef.current = p;
-		setPlaced(p);
+		return layoutGraph(model, graph, false, kept);
 		// eslint-disable-next-line react-hooks/exhaustive-deps
 	}, [structure, model?.file, layoutSig]);
+	// Where nodes were dragged, or placed by auto-layout, since the last
+	// layout (dropped when the model's structure changes: laid anew).
+	const [moved, setMoved] = useState<{ from: Placed[]; placed: Placed[] } | null>(null);
+	const laidRef = useRef(laid);
+	laidRef.current = laid;
+	const placed = moved && moved.from === laid ? moved.placed : laid;
+	placedRef.current = placed;
+	const setPlaced = useCallback((f: (ps: Placed[]) => Placed[]) => {
+		setMoved((m) => {
+			const from = laidRef.current;
+			return { from, placed: f(m && m.from === from ? m.placed : from) };
+		});
+	}, []);
 
 	// A big graph starts at its beginning, at full size, and draws only
 	// what is on screen: drawing a thousand nodes at once takes the
@@ -471,20 +480,25 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const selNodes = useRef<string[]>([]);
 	const selectNext = useRef<string[] | null>(null);
 	const [edges, setEdges] = useState<Edge[]>([]);
-	useEffect(() => {
+	// React Flow's nodes and edges follow flowData, updated during this
+	// render (React renders again at once, before any child): an effect
+	// would draw the flow once more with the old nodes first.
+	const [flowFrom, setFlowFrom] = useState<typeof flowData | null>(null);
+	if (flowFrom !== flowData) {
+		setFlowFrom(flowData);
 		const bad = model ? nodeErrors(model) : new Map<string, number>();
 		// The selection stays as React Flow has it (a Ctrl+click just made
 		// may not have reached onSelectionChange yet); pasted nodes are
 		// selected once they are drawn.
 		const asked = selectNext.current;
+		if (asked && flowData.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
 		setNodes((prev) => {
 			const was = new Set(prev.filter((n) => n.selected).map((n) => n.id));
-			if (asked && flowData.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
 			const want = asked ? new Set(asked) : was;
 			return flowData.nodes.map((n) => ({ ...n, selected: want.size ? want.has(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined }));
 		});
-		// eslint-disable-next-line react-hooks/exhaustive-deps
-	}, [flowData]);
+		setEdges(flowData.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
+	}
 	const overview = lod || toOverview !== null;
 	const shownNodes = useMemo(() => (overview ? nodes.map((n) => ({ ...n, hidden: true })) : nodes), [overview, nodes]);
 	const pick = useCallback(
@@ -495,15 +509,12 @@ function Editor({ rpc, targetId, boot }: Props) {
 		},
 		[store, focusNode],
 	);
-	useEffect(() => {
-		setEdges(flowData.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
-	}, [flowData]);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
 		for (const c of ch)
 			if (c.type === 'position' && c.position && !c.dragging)
 				setPlaced((ps) => ps.map((p) => (p.id === c.id ? { ...p, x: c.position!.x, y: c.position!.y } : p)));
-	}, []);
+	}, [setPlaced]);
 	const onEdgesChange = useCallback((ch: EdgeChange[]) => setEdges((es) => applyEdgeChanges(ch, es)), []);
 	// Every drag ends in a move edit per node moved (saved under layout:).
 	const onNodeDragStop = useCallback(
@@ -595,7 +606,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 		if (model && graph) {
 			const p = layoutGraph(model, graph, true);
 			placedRef.current = p;
-			setPlaced(p);
+			setPlaced(() => p);
 			requestAnimationFrame(fit);
 			if (!editing.readOnly) editing.apply(p.filter((n) => n.kind !== 'group').map((n) => moveEdit(n.id, n.x, n.y)), 'auto-layout');
 		}
