@@ -319,7 +319,7 @@ test_record_recover(void **state)
 	assert_int_equal(record_write(dir3, rec, false, &err), 0);
 	json_decref(rec);
 
-	assert_int_equal(record_recover(f->state, NULL, ex), 1);
+	assert_int_equal(record_recover(f->state, NULL, ex, NULL, NULL), 1);
 
 	back = record_read(dir1, &err);
 	assert_non_null(back);
@@ -361,7 +361,7 @@ test_record_recover(void **state)
 	assert_non_null((gone = record_index_find(f->state, id1)));
 	free(gone);
 	/* A second recovery finds nothing to do. */
-	assert_int_equal(record_recover(f->state, NULL, ex), 0);
+	assert_int_equal(record_recover(f->state, NULL, ex, NULL, NULL), 0);
 
 	executor_free(ex);
 	event_base_free(base);
@@ -417,12 +417,12 @@ test_record_journal(void **state)
 
 	/* Another pid file: the daemon is alive, nothing changes. */
 	assert_int_equal(record_recover(f->state, "/y/loomd.sock.pid",
-	    &nx.ex), 0);
+	    &nx.ex, NULL, NULL), 0);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_string_equal(nx.notes, "");
 	/* Our pid file: the recorded daemon is gone, whatever its pid. */
 	assert_int_equal(record_recover(f->state, "/x/loomd.sock.pid",
-	    &nx.ex), 1);
+	    &nx.ex, NULL, NULL), 1);
 	assert_int_equal(access(path, F_OK), -1);
 	/* The run's tag, then each unit left running (the loop's item 1). */
 	want = xasprintf("[LOOM_RUN_ID=%s][pid 999999 job 4711][pid 999997 "
