@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <glob.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -748,6 +749,33 @@ sx_submit_cb(evutil_socket_t fd, short what, void *arg)
 		sx_submit_run(r);
 }
 
+static char *sx_array_out(const struct sx_run *r, const char *script,
+    const char *jobid);
+
+/*
+ * A job of r named name (its files' stem), with nothing else set; jobid
+ * when it follows an array item already submitted, whose output file
+ * is the array's.
+ */
+static struct sx_job *
+sx_job_alloc(struct sx_run *r, const char *name, const char *jobid)
+{
+	struct sx_job *job;
+	char *stem, *out;
+
+	job = xcalloc(1, sizeof *job);
+	job->run = r;
+	job->fd = -1;
+	job->code = -1;
+	stem = sx_stem(r, name);
+	job->script = xasprintf("%s.sh", stem);
+	job->status = xasprintf("%s.status", stem);
+	out = jobid != NULL ? sx_array_out(r, job->script, jobid) : NULL;
+	job->out = out != NULL ? out : xasprintf("%s.out", stem);
+	free(stem);
+	return job;
+}
+
 /* A new job of spec: its files written, waiting for the next flush. */
 static struct sx_job *
 sx_job_new(struct sx_run *r, const struct executor_spec *spec,
@@ -755,18 +783,9 @@ sx_job_new(struct sx_run *r, const struct executor_spec *spec,
 {
 	struct resources none;
 	struct sx_job *job;
-	char *stem;
 	size_t i;
 
-	job = xcalloc(1, sizeof *job);
-	job->run = r;
-	job->fd = -1;
-	job->code = -1;
-	stem = sx_stem(r, spec->name);
-	job->script = xasprintf("%s.sh", stem);
-	job->out = xasprintf("%s.out", stem);
-	job->status = xasprintf("%s.status", stem);
-	free(stem);
+	job = sx_job_alloc(r, spec->name, NULL);
 	job->tag = xstrdup(spec->tag);
 	job->group = spec->group != NULL ? sx_stem(r, spec->group) : NULL;
 	job->array_max = spec->array_max;
@@ -1092,6 +1111,79 @@ sx_free(struct executor *ex)
 	event_free(sx->ev_flush);
 	event_free(sx->ev_submit);
 	free(sx);
+}
+
+/*
+ * For an array item (jobid "<array>_<i>"): the output file of item i of
+ * the array whose manifest names the item's script; NULL when none does.
+ */
+static char *
+sx_array_out(const struct sx_run *r, const char *script, const char *jobid)
+{
+	struct loom_error err;
+	const char *us = strchr(jobid, '_');
+	char *pat, *text, *line, *found = NULL;
+	glob_t g;
+	size_t i, n;
+
+	if (us == NULL)
+		return NULL;
+	pat = xasprintf("%s/*.array*.manifest", r->dir);
+	if (glob(pat, 0, NULL, &g) != 0) {
+		free(pat);
+		return NULL;
+	}
+	free(pat);
+	line = xasprintf("\t%s\n", script);
+	for (i = 0; i < g.gl_pathc && found == NULL; i++) {
+		loom_error_clear(&err);
+		text = fileio_read(g.gl_pathv[i], SX_CMD_MAX, NULL, &err);
+		if (text != NULL && strstr(text, line) != NULL) {
+			n = strlen(g.gl_pathv[i]) - strlen(".manifest");
+			found = xasprintf("%.*s.%s.out", (int)n,
+			    g.gl_pathv[i], us + 1);
+		}
+		free(text);
+	}
+	free(line);
+	globfree(&g);
+	return found;
+}
+
+uint64_t
+executor_slurm_follow(struct executor *ex, const struct executor_spec *spec,
+    const char *jobid, unsigned long long seen, struct loom_error *err)
+{
+	struct slurm_executor *sx = (struct slurm_executor *)ex;
+	struct timeval tv = { 0, SX_TICK_MS * 1000 };
+	struct sx_run *r;
+	struct sx_job *job;
+
+	if ((r = sx_run_get(sx, spec, err)) == NULL)
+		return 0;
+	job = sx_job_alloc(r, spec->name, jobid);
+	job->tag = xstrdup(spec->tag);
+	strv_init(&job->env);
+	snprintf(job->jobid, sizeof job->jobid, "%s", jobid);
+	/* What the dead daemon had read of the output is in the log. */
+	if ((job->fd = open(job->out, O_RDONLY | O_CLOEXEC)) != -1 &&
+	    lseek(job->fd, (off_t)seen, SEEK_SET) == (off_t)-1) {
+		close(job->fd);
+		job->fd = -1;
+	}
+	job->id = ++sx->next_id;
+	job->on_output = spec->on_output;
+	job->on_done = spec->on_done;
+	job->on_state = spec->on_state;
+	job->arg = spec->arg;
+	job->listed_from = r->gen + 1;
+	job->next = r->jobs;
+	r->jobs = job;
+	r->interval_ms = SX_POLL_MIN_MS;
+	log_info("run %s: following job %s again", r->id, jobid);
+	if (!evtimer_pending(sx->ev_tick, NULL))
+		evtimer_add(sx->ev_tick, &tv);
+	return job->id;
 }
 
 static const struct executor_ops slurm_ops = {

@@ -156,7 +156,8 @@ void executor_sweep(struct executor *ex, const char *tag, bool always);
  * recorded of it ("pid", "pid_start", "marker") and whatever else the
  * executor keeps there to find the unit again (a batch system's job id).
  * An executor that cannot end a unit leaves it; the record still says
- * interrupted.
+ * interrupted. A run with Slurm jobs to follow again (record_recover's
+ * adopt, run-reattach.c) is not recovered here at all.
  */
 void executor_recover(struct executor *ex, const char *tag,
     const struct json_t *unit);
@@ -181,5 +182,17 @@ struct executor *executor_local_new(struct event_base *base,
  */
 struct executor *executor_slurm_new(struct event_base *base,
     struct executor *local);
+
+/*
+ * Follow again a job that a dead daemon submitted (crash recovery): its
+ * id is jobid, its files are those spec->name gave it under spec->dir,
+ * and seen bytes of its output reached the unit's log already. spec
+ * needs run, dir, cwd, envp (for squeue), tag, name and the callbacks;
+ * they come as for a unit it started. Returns the unit's id, or 0 with
+ * err set.
+ */
+uint64_t executor_slurm_follow(struct executor *ex,
+    const struct executor_spec *spec, const char *jobid,
+    unsigned long long seen, struct loom_error *err);
 
 #endif

@@ -41,7 +41,9 @@ static char *record_index_path(const char *state_dir);
 static bool record_index_has(const struct record_ref *refs, size_t n,
     const char *id);
 static int record_recover_one(json_t *rec, const char *run_dir,
-    const char *pid_path, struct executor *ex);
+    const char *pid_path, struct executor *ex, record_adopt_cb adopt,
+    void *arg);
+static bool record_has_jobs(json_t *rec);
 static void record_journal_add(const char *run_dir, const char *line);
 static json_t *record_journal_unit(json_t *rec, const char *step, long item,
     json_t **step_obj);
@@ -548,6 +550,19 @@ record_journal_ended(const char *run_dir, const char *step, long item,
 	free(line);
 }
 
+void
+record_journal_job(const char *run_dir, const char *step, long item,
+    const char *job)
+{
+	char *line;
+
+	if (strcspn(job, " \t\n") != strlen(job) || *job == '\0')
+		return;
+	line = xasprintf("J %ld %s %s\n", item, job, step);
+	record_journal_add(run_dir, line);
+	free(line);
+}
+
 /* The record now holds what the journal said: drop it. */
 void
 record_journal_clear(const char *run_dir)
@@ -595,7 +610,7 @@ record_journal_line(json_t *rec, char *line)
 {
 	json_t *unit, *step = NULL;
 	const char *name;
-	char kind, state[32];
+	char kind, state[32], job[64];
 	long item, pid;
 	unsigned long long start;
 	double t;
@@ -607,11 +622,17 @@ record_journal_line(json_t *rec, char *line)
 	else if (sscanf(line, "E %ld %d %lf %31s %n", &item, &status, &t,
 	    state, &n) == 4 && n > 0)
 		kind = 'E';
+	else if (sscanf(line, "J %ld %63s %n", &item, job, &n) == 2 && n > 0)
+		kind = 'J';
 	else
 		return;
 	name = line + n;
 	if ((unit = record_journal_unit(rec, name, item, &step)) == NULL)
 		return;
+	if (kind == 'J') {
+		json_object_set_new(unit, "job", json_string(job));
+		return;
+	}
 	if (kind == 'S') {
 		if (record_state_of(unit) != RUNSTATE_PENDING)
 			return;
@@ -660,10 +681,33 @@ record_journal_apply(json_t *rec, const char *run_dir)
 	free(text);
 }
 
-/* Turn one record of a dead daemon into an interrupted run. */
+/* Whether a unit of rec still running had been submitted as a job. */
+static bool
+record_has_jobs(json_t *rec)
+{
+	json_t *step, *item;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(rec, "steps"), i, step) {
+		if (record_state_of(step) != RUNSTATE_RUNNING)
+			continue;
+		if (json_is_string(json_object_get(step, "job")))
+			return true;
+		json_array_foreach(json_object_get(step, "items"), j, item)
+			if (record_state_of(item) == RUNSTATE_RUNNING &&
+			    json_is_string(json_object_get(item, "job")))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Turn one record of a dead daemon into an interrupted run, unless it
+ * has jobs still to follow and adopt takes it.
+ */
 static int
 record_recover_one(json_t *rec, const char *run_dir, const char *pid_path,
-    struct executor *ex)
+    struct executor *ex, record_adopt_cb adopt, void *arg)
 {
 	json_t *steps, *step, *items, *item;
 	size_t i, j;
@@ -676,6 +720,9 @@ record_recover_one(json_t *rec, const char *run_dir, const char *pid_path,
 	if (record_daemon_alive(rec, pid_path))
 		return 0;
 	record_journal_apply(rec, run_dir);
+	/* Its jobs carry the run's id too: they must not be swept. */
+	if (adopt != NULL && record_has_jobs(rec) && adopt(arg, rec, run_dir))
+		return 0;
 	/*
 	 * Every process of the run carries its id, including steps started
 	 * after the record was last written: none outlives the run.
@@ -713,7 +760,7 @@ record_recover_one(json_t *rec, const char *run_dir, const char *pid_path,
 /* Mark runs of dead daemons interrupted and compact the index. */
 int
 record_recover(const char *state_dir, const char *pid_path,
-    struct executor *ex)
+    struct executor *ex, record_adopt_cb adopt, void *arg)
 {
 	struct loom_error err;
 	struct record_ref *refs;
@@ -754,7 +801,7 @@ record_recover(const char *state_dir, const char *pid_path,
 				record_write_summary(refs[i].dir, rec);
 		}
 		if (rec != NULL && record_recover_one(rec, refs[i].dir,
-		    pid_path, ex)) {
+		    pid_path, ex, adopt, arg)) {
 			loom_error_clear(&err);
 			if (record_write(refs[i].dir, rec, true, &err) == -1)
 				log_warn("cannot mark run %s interrupted: %s",

@@ -105,6 +105,7 @@ void record_refs_free(struct record_ref *refs, size_t n);
  * RECORD_JOURNAL beside the record, as a line
  *   S ITEM PID PID_START STARTED STEP     (ITEM -1 for a plain step)
  *   E ITEM STATUS FINISHED STATE STEP     (STATUS a wait status or -1)
+ *   J ITEM JOB STEP                       (a batch job's id, once known)
  * and record_journal_clear removes it (and closes it: the daemon keeps
  * a journal open between lines) once a record holding all of that
  * has been written. Only record_recover reads it: it replays the lines
@@ -114,7 +115,17 @@ void record_journal_started(const char *run_dir, const char *step,
     long item, pid_t pid, unsigned long long pid_start, double started);
 void record_journal_ended(const char *run_dir, const char *step, long item,
     int status, double finished, const char *state);
+void record_journal_job(const char *run_dir, const char *step, long item,
+    const char *job);
 void record_journal_clear(const char *run_dir);
+
+/*
+ * Offered a dead daemon's run (rec, its journal replayed) that has units
+ * submitted as batch jobs still recorded running: true when the callee
+ * follows them to their end (and writes the record itself, taking a
+ * reference to rec); false leaves the run to be marked interrupted.
+ */
+typedef bool (*record_adopt_cb)(void *arg, json_t *rec, const char *run_dir);
 
 /*
  * Mark runs left "running" by a daemon that is gone as interrupted, after
@@ -127,10 +138,12 @@ void record_journal_clear(const char *run_dir);
  * (removing temporary files a crash left in such a folder). pid_path is
  * the pid file whose lock the caller holds: a run recorded by a daemon
  * of that pid file ("daemon_lock") is always a dead daemon's, zombie or
- * not. Returns the number of runs marked interrupted.
+ * not. A run with jobs is offered to adopt first (when not NULL), and
+ * none of its processes is ended when adopt takes it. Returns the number
+ * of runs marked interrupted.
  */
 int record_recover(const char *state_dir, const char *pid_path,
-    struct executor *ex);
+    struct executor *ex, record_adopt_cb adopt, void *arg);
 
 /*
  * The start time of a process (clock ticks since boot, field 22 of

@@ -29,6 +29,7 @@ struct loom_error;
 struct loomd;
 struct loop_items;
 struct pipeline;
+struct reattach;
 struct rpc_error;
 struct stamp;
 struct steplog;
@@ -143,7 +144,12 @@ struct run_state {
 	unsigned long long daemon_start;
 	struct fetch *fetch;		/* URL downloads, or NULL */
 	struct hashwork *hashwork;	/* stamps' hashes, or NULL */
+	struct reattach *reattached;	/* runs of a dead daemon followed */
 };
+
+/* run-reattach.c: follow the Slurm jobs of a dead daemon's run. */
+bool run_reattach(void *arg, json_t *rec, const char *run_dir);
+void run_reattach_free_all(struct loomd *loomd);
 
 /* run-start.c: a queued run's turn has come; start it. */
 void run_begin(struct run *r);

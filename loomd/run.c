@@ -967,6 +967,11 @@ run_on_state(void *arg, const char *state, const char *detail)
 	} else if (strcmp(state, "submitted") == 0) {
 		free(u->job);
 		u->job = detail != NULL ? xstrdup(detail) : NULL;
+		/* At once: a restarted daemon follows the job by its id. */
+		if (u->job != NULL)
+			record_journal_job(r->dir, r->by_index[u->step]->name,
+			    r->by_index[u->step]->loop ? (long)u->item : -1,
+			    u->job);
 	} else if (runstate_parse(state) != RUNSTATE_UNKNOWN) {
 		u->xstate = runstate_parse(state);
 		free(u->reason);
@@ -1060,7 +1065,7 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
 	n = record_recover(loomd->state_dir, loomd->pid_path,
-	    loomd->executor);
+	    loomd->executor, run_reattach, loomd);
 	if (n > 0)
 		log_warn("%d run(s) of a previous daemon marked interrupted",
 		    n);
@@ -1072,7 +1077,8 @@ run_module_busy(struct loomd *loomd)
 {
 	struct run_state *rs = run_state_get(loomd);
 
-	return rs != NULL && (rs->nactive > 0 || rs->unwritten != NULL);
+	return rs != NULL && (rs->nactive > 0 || rs->unwritten != NULL ||
+	    rs->reattached != NULL);
 }
 
 /* SIGTERM or daemon.stop: cancel every run. */
@@ -1112,6 +1118,7 @@ run_module_free(struct loomd *loomd)
 
 	if (rs == NULL)
 		return;
+	run_reattach_free_all(loomd);
 	/* Stamps still being hashed are dropped: their units re-run. */
 	hashwork_free(rs->hashwork);
 	rs->hashwork = NULL;

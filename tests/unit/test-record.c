@@ -319,7 +319,7 @@ test_record_recover(void **state)
 	assert_int_equal(record_write(dir3, rec, false, &err), 0);
 	json_decref(rec);
 
-	assert_int_equal(record_recover(f->state, NULL, ex), 1);
+	assert_int_equal(record_recover(f->state, NULL, ex, NULL, NULL), 1);
 
 	back = record_read(dir1, &err);
 	assert_non_null(back);
@@ -361,7 +361,7 @@ test_record_recover(void **state)
 	assert_non_null((gone = record_index_find(f->state, id1)));
 	free(gone);
 	/* A second recovery finds nothing to do. */
-	assert_int_equal(record_recover(f->state, NULL, ex), 0);
+	assert_int_equal(record_recover(f->state, NULL, ex, NULL, NULL), 0);
 
 	executor_free(ex);
 	event_base_free(base);
@@ -417,12 +417,12 @@ test_record_journal(void **state)
 
 	/* Another pid file: the daemon is alive, nothing changes. */
 	assert_int_equal(record_recover(f->state, "/y/loomd.sock.pid",
-	    &nx.ex), 0);
+	    &nx.ex, NULL, NULL), 0);
 	assert_int_equal(access(path, F_OK), 0);
 	assert_string_equal(nx.notes, "");
 	/* Our pid file: the recorded daemon is gone, whatever its pid. */
 	assert_int_equal(record_recover(f->state, "/x/loomd.sock.pid",
-	    &nx.ex), 1);
+	    &nx.ex, NULL, NULL), 1);
 	assert_int_equal(access(path, F_OK), -1);
 	/* The run's tag, then each unit left running (the loop's item 1). */
 	want = xasprintf("[LOOM_RUN_ID=%s][pid 999999 job 4711][pid 999997 "
@@ -458,6 +458,78 @@ test_record_journal(void **state)
 	free(dir);
 }
 
+/* An adopter that takes every run offered, noting the job ids it saw. */
+static bool
+adopt_note(void *arg, json_t *rec, const char *run_dir)
+{
+	char *notes = arg;
+	json_t *step, *item;
+	size_t i, j;
+
+	(void)run_dir;
+	json_array_foreach(json_object_get(rec, "steps"), i, step) {
+		if (json_is_string(json_object_get(step, "job")))
+			strcat(notes, json_string_value(json_object_get(step,
+			    "job")));
+		json_array_foreach(json_object_get(step, "items"), j, item)
+			if (json_is_string(json_object_get(item, "job")))
+				strcat(notes, json_string_value(
+				    json_object_get(item, "job")));
+		strcat(notes, ";");
+	}
+	return true;
+}
+
+/*
+ * A job id journalled once sbatch answered ("J" lines) survives a crash
+ * before the next record, and a run with running jobs goes to the
+ * adopter, which keeps it: not interrupted, no unit of it recovered
+ * (ended) by the executor.
+ */
+static void
+test_record_adopt(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct note_executor nx = { .ex = { .ops = &note_ops } };
+	char notes[256] = "";
+	json_t *rec, *back;
+	char *id, *dir;
+
+	loom_error_clear(&err);
+	id = record_create(f->exp, f->state, &dir, &err);
+	assert_non_null(id);
+	assert_int_equal(record_index_add(f->state, id, dir, &err), 0);
+	rec = json_pack("{s:s, s:s, s:i, s:i, s:[{s:s, s:s}, "
+	    "{s:s, s:s, s:[{s:s}, {s:s}]}, {s:s, s:s}]}",
+	    "run", id, "state", "running", "daemon_pid", 0, "daemon_start", 0,
+	    "steps",
+	    "name", "a", "state", "pending",
+	    "name", "l", "state", "pending", "items", "state", "pending",
+	    "state", "pending",
+	    "name", "z", "state", "pending");
+	assert_int_equal(record_write(dir, rec, false, &err), 0);
+	json_decref(rec);
+	record_journal_started(dir, "a", -1, -1, 0, 1.5);
+	record_journal_job(dir, "a", -1, "41");
+	record_journal_started(dir, "l", 1, -1, 0, 1.5);
+	record_journal_job(dir, "l", 1, "42_1");
+	record_journal_job(dir, "l", 0, "bad id");	/* refused */
+
+	assert_int_equal(record_recover(f->state, NULL, &nx.ex, adopt_note,
+	    notes), 0);
+	assert_string_equal(notes, "41;42_1;;");
+	assert_string_equal(nx.notes, "");
+	/* Left as it was for the adopter to write. */
+	back = record_read(dir, &err);
+	assert_non_null(back);
+	assert_string_equal(json_string_value(json_object_get(back, "state")),
+	    "running");
+	json_decref(back);
+	free(id);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -472,6 +544,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_record_recover, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_record_journal, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_record_adopt, setup,
 		    teardown),
 	};
 

@@ -28,6 +28,8 @@ export interface StepRun {
 	earlier: boolean;
 	/** a loop step: its items so far (null for other steps) */
 	items: LoopItems | null;
+	/** pending in a batch queue (Slurm): why it waits, e.g. "Resources" */
+	reason: string | null;
 }
 
 export interface LoopItems {
@@ -66,12 +68,23 @@ export function emptyRuns(file: string): RunsState {
 }
 
 export function emptyStep(): StepRun {
-	return { state: 'idle', exitCode: null, signal: null, duration: null, started: null, because: [], run: null, earlier: false, items: null };
+	return { state: 'idle', exitCode: null, signal: null, duration: null, started: null, because: [], run: null, earlier: false, items: null, reason: null };
 }
 
 /** Steps that some active run of the pipeline selected. */
 export function busySteps(s: RunsState): Set<string> {
 	return new Set(Object.values(s.active).flat());
+}
+
+/**
+ * How a unit can fail: its command failed, or the batch system ended it
+ * (Slurm: time limit, memory, a node lost, or gone without a status).
+ */
+export const FAILED_STATES: readonly StepState[] = ['failed', 'timeout', 'out_of_memory', 'node_failure', 'lost'];
+
+/** Whether a step's state is one of the ways of failing. */
+export function isFailed(st: StepState): boolean {
+	return FAILED_STATES.includes(st);
 }
 
 /** States a step ends a run with that count as done well. */
@@ -89,22 +102,35 @@ function num(v: unknown): number | null {
 	return typeof v === 'number' ? v : null;
 }
 
+/** How a state reads in a summary. */
+const STATE_WORDS: Partial<Record<StepState, string>> = {
+	uptodate: 'up to date',
+	out_of_memory: 'out of memory',
+	node_failure: 'node failure',
+};
+
 /**
  * "4 steps: 2 succeeded, 2 up to date": the counts of a run's steps by
- * final state (zero counts left out).
+ * final state (zero counts left out). Every way of failing counts as
+ * failed, with the batch system's ones named ("2 failed (1 timeout)");
+ * steps still waiting (pending in a queue, queued) count as waiting.
  */
 export function summarize(states: StepState[]): string {
-	const order: [StepState, string][] = [
-		['succeeded', 'succeeded'],
-		['uptodate', 'up to date'],
-		['failed', 'failed'],
-		['skipped', 'skipped'],
-		['cancelled', 'cancelled'],
-		['interrupted', 'interrupted'],
+	const count = (ks: readonly StepState[]) => states.filter((x) => ks.includes(x)).length;
+	const word = (k: StepState) => STATE_WORDS[k] ?? k;
+	const how = FAILED_STATES.filter((k) => k !== 'failed' && count([k]) > 0).map((k) => `${count([k])} ${word(k)}`);
+	const parts: [number, string][] = [
+		[count(['succeeded']), 'succeeded'],
+		[count(['uptodate']), word('uptodate')],
+		[count(FAILED_STATES), how.length > 0 ? `failed (${how.join(', ')})` : 'failed'],
+		[count(['skipped']), 'skipped'],
+		[count(['cancelled']), 'cancelled'],
+		[count(['interrupted']), 'interrupted'],
+		[count(['pending', 'queued']), 'waiting'],
 	];
-	const parts = order.map(([k, label]) => [states.filter((x) => x === k).length, label] as const).filter(([n]) => n > 0);
+	const shown = parts.filter(([c]) => c > 0);
 	const n = states.length;
-	return `${n} step${n === 1 ? '' : 's'}: ${parts.map(([c, l]) => `${c} ${l}`).join(', ') || 'none finished'}`;
+	return `${n} step${n === 1 ? '' : 's'}: ${shown.map(([c, l]) => `${c} ${l}`).join(', ') || 'none finished'}`;
 }
 
 /**
@@ -201,7 +227,7 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 		case 'run.step_started':
 			if (!step) return s;
 			if (item) steps[step] = itemEvent(old, run, method, p);
-			else steps[step] = { ...old, ...mine, state: 'running', exitCode: null, signal: null, duration: null, started: Date.now(), because: [], items: null };
+			else steps[step] = { ...old, ...mine, state: 'running', exitCode: null, signal: null, duration: null, started: Date.now(), because: [], items: null, reason: null };
 			break;
 		case 'run.step_finished': {
 			if (!step) return s;
@@ -218,6 +244,7 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 				exitCode: num(p.exit_code),
 				signal: str(p.signal),
 				duration: num(p.duration),
+				reason: null,
 				items:
 					total !== null
 						? { total, done: doneItems(p, total), failed: num(p.items_failed) ?? 0, current: str(p.failed_item) ?? old.items?.current ?? null }
@@ -279,6 +306,7 @@ function recordStep(st: Params, run: string, earlier: boolean): StepRun {
 		because: Array.isArray(st.because) ? (st.because as string[]) : [],
 		run,
 		earlier,
+		reason: str(st.state) === 'pending' ? str(st.reason) : null,
 		items:
 			num(st.items_total) !== null
 				? { total: num(st.items_total), done: doneItems(st, num(st.items_total)!), failed: num(st.items_failed) ?? 0, current: str(st.failed_item) }

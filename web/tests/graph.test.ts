@@ -165,7 +165,7 @@ describe('toFlow', () => {
 		const g = buildGraph(m);
 		const placed = layoutGraph(m, g);
 		const runs = emptyRuns(m.file);
-		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [], run: 'r1', earlier: false, items: null };
+		runs.current.steps.letters = { state: 'failed', exitCode: 2, signal: null, duration: 1, started: 0, because: [], run: 'r1', earlier: false, items: null, reason: null };
 		const stale = [...placed, { id: 'step:gone', kind: 'step' as const, name: 'gone', x: 0, y: 0, width: 1, height: 1 }];
 		const f = toFlow(m, g, stale, runs.current);
 		expect(f.nodes.find((n) => n.id === 'step:gone')).toBeUndefined();
@@ -187,7 +187,7 @@ describe('big graphs', () => {
 		const g = buildGraph(m);
 		const placed = layoutGraph(m, g);
 		const runs = emptyRuns(m.file);
-		runs.current.steps.s1 = { state: 'running', exitCode: null, signal: null, duration: null, started: 0, because: [], run: 'r', earlier: false, items: null };
+		runs.current.steps.s1 = { state: 'running', exitCode: null, signal: null, duration: null, started: 0, because: [], run: 'r', earlier: false, items: null, reason: null };
 		const none = toFlow(m, g, placed, runs.current).edges.filter((e) => e.className === 'edge-param');
 		expect(none).toHaveLength(0);
 		const sel = toFlow(m, g, placed, runs.current, { selected: 'step:s7' }).edges.filter((e) => e.className === 'edge-param');

@@ -3,7 +3,7 @@
 // states; other pipelines' runs are ignored; a run record restores the
 // last run on open.
 import { describe, expect, it } from 'vitest';
-import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, itemsText, logRuns, queuedRun } from '../src/runs';
+import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, isFailed, itemsText, logRuns, queuedRun, summarize } from '../src/runs';
 import { OutputStore } from '../src/terminal/store';
 
 const F = '/x/experiment.yml';
@@ -219,5 +219,45 @@ describe('OutputStore', () => {
 		st.live('a', 'r2', 0, enc('new\n'));
 		expect(st.historyStart('a', 'r1')).toBe(false);
 		expect(st.text('a')).toBe('new\n');
+	});
+});
+
+describe('Slurm states', () => {
+	it('counts every way of failing as failed, naming the batch system ones', () => {
+		expect(summarize(['succeeded', 'timeout', 'out_of_memory', 'failed', 'node_failure', 'lost', 'skipped'])).toBe(
+			'7 steps: 1 succeeded, 5 failed (1 timeout, 1 out of memory, 1 node failure, 1 lost), 1 skipped',
+		);
+		expect(summarize(['timeout'])).toBe('1 step: 1 failed (1 timeout)');
+		for (const st of ['failed', 'timeout', 'out_of_memory', 'node_failure', 'lost'] as const) expect(isFailed(st)).toBe(true);
+		for (const st of ['succeeded', 'uptodate', 'pending', 'cancelled', 'interrupted'] as const) expect(isFailed(st)).toBe(false);
+	});
+
+	it('counts steps pending in a queue as waiting', () => {
+		expect(summarize(['succeeded', 'pending', 'queued'])).toBe('3 steps: 1 succeeded, 2 waiting');
+	});
+
+	it('keeps a pending step\'s reason from its record, and ends a run with timeouts failed', () => {
+		const pending = fromRecord(emptyRuns(F), {
+			run: 'r9',
+			file: F,
+			state: 'running',
+			steps: [
+				{ name: 'a', state: 'pending', reason: 'Resources', job: '17' },
+				{ name: 'b', state: 'running', job: '18' },
+			],
+		});
+		expect(pending.current.steps.a).toMatchObject({ state: 'pending', reason: 'Resources' });
+		expect(pending.current.steps.b).toMatchObject({ state: 'running', reason: null });
+		const ended = fromRecord(emptyRuns(F), {
+			run: 'r9',
+			file: F,
+			state: 'failed',
+			steps: [
+				{ name: 'a', state: 'timeout', exit_code: 143 },
+				{ name: 'b', state: 'out_of_memory', exit_code: null },
+			],
+		});
+		expect(ended.current).toMatchObject({ state: 'failed', summary: '2 steps: 2 failed (1 timeout, 1 out of memory)' });
+		expect(ended.current.steps.a).toMatchObject({ state: 'timeout', exitCode: 143, reason: null });
 	});
 });

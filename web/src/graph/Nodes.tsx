@@ -22,6 +22,8 @@ export type StepNodeData = {
 	state: StepState;
 	exitCode: number | null;
 	signal: string | null;
+	/** pending in a batch queue: why it waits (Slurm's reason) */
+	reason: string | null;
 	earlier: boolean;
 	run: string | null;
 	/** a loop step's items so far ("3/20"), else "" */
@@ -46,13 +48,14 @@ const ELEMENT_TIMING = { elementtiming: 'step' } as Record<string, string>;
 
 /** How a state reads on screen. */
 export function stateText(st: StepState): string {
-	return st === 'uptodate' ? 'up to date' : st;
+	return st === 'uptodate' ? 'up to date' : st.replace(/_/g, ' ');
 }
 
 function stateLabel(d: StepNodeData): string {
 	if (d.disabled) return 'disabled';
 	if (d.state === 'failed' && d.exitCode !== null) return `failed (exit ${d.exitCode})`;
 	if (d.state === 'failed' && d.signal) return `failed (${d.signal})`;
+	if (d.state === 'pending' && d.reason) return `pending (${d.reason})`;
 	return d.items ? `${stateText(d.state)} ${d.items}` : stateText(d.state);
 }
 

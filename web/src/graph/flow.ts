@@ -85,6 +85,7 @@ export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunVie
 					state: r?.state ?? 'idle',
 					exitCode: r?.exitCode ?? null,
 					signal: r?.signal ?? null,
+					reason: r?.reason ?? null,
 					earlier: r?.earlier ?? false,
 					run: r?.run ?? null,
 					items: itemsText(r?.items ?? null),
