@@ -51,6 +51,7 @@ enum sched_unit_outcome {
 	SCHED_OUTCOME_OK,
 	SCHED_OUTCOME_FAILED,
 	SCHED_OUTCOME_CANCELLED,
+	SCHED_OUTCOME_SKIPPED,	/* submitted ahead; a dependency failed */
 };
 
 enum sched_step_event {
@@ -79,6 +80,10 @@ struct sched_step {
 	bool items_parallel;
 	bool uptodate;
 	size_t npending;	/* selected dependencies not yet ended */
+	size_t nunreleased;	/* ahead: ... neither handed out nor ended */
+	bool released;		/* ahead: its units are all handed out */
+	bool parked;		/* ahead: units done, dependencies not */
+	size_t nspawned;	/* units the caller has started */
 	struct sched_unit *units;
 	size_t nunits;
 	size_t next_unit;	/* sequential loop: next item to queue */
@@ -108,6 +113,7 @@ struct sched {
 	size_t n;
 	struct sched_step *steps;
 	bool parallel;
+	bool ahead;		/* sched_set_ahead */
 	size_t max_workers;
 	uint64_t grace_ms;
 
@@ -154,6 +160,12 @@ static void	sched_make_units(struct sched *, size_t, size_t,
 static void	sched_end_step(struct sched *, size_t, enum sched_step_state,
 		    struct sched_actions *);
 static void	sched_settle(struct sched *, struct sched_actions *);
+static void	sched_settle_ahead(struct sched *, size_t,
+		    struct sched_actions *);
+static void	sched_release(struct sched *, size_t, struct sched_actions *);
+static void	sched_consider(struct sched *, size_t, struct sched_actions *);
+static void	sched_step_units_done(struct sched *, size_t,
+		    struct sched_actions *);
 static void	sched_merge_because(struct sched_step *, const size_t *,
 		    size_t);
 static void	sched_pump(struct sched *, struct sched_actions *);
@@ -193,6 +205,7 @@ sched_create(const struct graph *g, const bool *selected, bool parallel,
 		for (k = 0; k < ndeps; k++)
 			if (selected[deps[k]])
 				s->steps[i].npending++;
+		s->steps[i].nunreleased = s->steps[i].npending;
 	}
 	s->counts.total = s->nselected;
 	return s;
@@ -224,6 +237,14 @@ sched_set_loop(struct sched *s, size_t step, bool items_parallel)
 	LOOM_ASSERT(!s->started && step < s->n);
 	s->steps[step].loop = true;
 	s->steps[step].items_parallel = items_parallel;
+}
+
+/* Hand steps out once their dependencies are handed out, before the start. */
+void
+sched_set_ahead(struct sched *s)
+{
+	LOOM_ASSERT(!s->started);
+	s->ahead = true;
 }
 
 /* Mark step as up to date, before the start. */
@@ -377,6 +398,8 @@ sched_unit_event(struct sched *s, size_t step, size_t item,
 		if (ev == SCHED_UEV_SPAWNED) {
 			u->state = SCHED_UNIT_RUNNING;
 			sched_stamp_start(s, step, u);
+			if (++s->steps[step].nspawned == s->steps[step].nunits)
+				sched_release(s, step, out);
 			/* Cancelled while it was being started. */
 			if (s->cancelled)
 				sched_signal(s, step, item, SCHED_SIGNAL_TERM,
@@ -456,6 +479,9 @@ sched_unit_done(struct sched *s, size_t step, size_t item,
 		else
 			u->outcome = SCHED_OUTCOME_FAILED;
 	}
+	/* Handed out ahead of a dependency that failed: Slurm ended it. */
+	if (s->ahead && st->nbecause > 0 && u->outcome != SCHED_OUTCOME_OK)
+		u->outcome = SCHED_OUTCOME_SKIPPED;
 	/* A sequential loop queues its next item when one ends. */
 	if (!s->cancelled && st->loop && !st->items_parallel &&
 	    st->next_unit < st->nunits)
@@ -503,7 +529,8 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 
 	st->state = state;
 	s->nterminal++;
-	if (state != SCHED_STEP_SKIPPED) {
+	/* Skipped without being handed out: no times at all. */
+	if (state != SCHED_STEP_SKIPPED || st->t.started_ms != 0) {
 		st->t.ended = s->now;
 		st->t.ended_ms = s->now_ms;
 		if (st->t.started_ms == 0)
@@ -555,6 +582,41 @@ sched_end_step(struct sched *s, size_t step, enum sched_step_state state,
 }
 
 /*
+ * The units of a running step are all done: it ends as the worst of
+ * them. Handed out ahead, it waits (parked) until its dependencies have
+ * ended too, and is skipped when one of them failed.
+ */
+static void
+sched_step_units_done(struct sched *s, size_t step, struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	size_t i;
+	bool failed = false, cancelled = false;
+
+	if (s->ahead && st->npending > 0) {
+		st->parked = true;
+		return;
+	}
+	st->parked = false;
+	s->nactive--;
+	if (s->ahead && st->nbecause > 0) {
+		for (i = 0; i < st->nunits; i++)
+			if (st->units[i].outcome != SCHED_OUTCOME_OK)
+				st->units[i].outcome = SCHED_OUTCOME_SKIPPED;
+		sched_end_step(s, step, SCHED_STEP_SKIPPED, out);
+		return;
+	}
+	for (i = 0; i < st->nunits; i++) {
+		if (st->units[i].outcome == SCHED_OUTCOME_FAILED)
+			failed = true;
+		if (st->units[i].outcome == SCHED_OUTCOME_CANCELLED)
+			cancelled = true;
+	}
+	sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
+	    cancelled ? SCHED_STEP_CANCELLED : SCHED_STEP_SUCCEEDED, out);
+}
+
+/*
  * The events of a running step: its units are all done (it ends as the
  * worst of them), or the run is cancelled. False for any other event.
  */
@@ -564,20 +626,9 @@ sched_step_running_event(struct sched *s, size_t step,
 {
 	struct sched_step *st = &s->steps[step];
 	size_t i;
-	bool failed, cancelled;
 
 	if (ev == SCHED_SEV_UNITS_DONE) {
-		failed = cancelled = false;
-		for (i = 0; i < st->nunits; i++) {
-			if (st->units[i].outcome == SCHED_OUTCOME_FAILED)
-				failed = true;
-			if (st->units[i].outcome == SCHED_OUTCOME_CANCELLED)
-				cancelled = true;
-		}
-		s->nactive--;
-		sched_end_step(s, step, failed ? SCHED_STEP_FAILED :
-		    cancelled ? SCHED_STEP_CANCELLED : SCHED_STEP_SUCCEEDED,
-		    out);
+		sched_step_units_done(s, step, out);
 		return true;
 	}
 	if (ev == SCHED_SEV_CANCEL) {
@@ -732,6 +783,10 @@ sched_settle(struct sched *s, struct sched_actions *out)
 
 	while (s->work_head < s->work_tail) {
 		step = s->work[s->work_head++];
+		if (s->ahead) {
+			sched_settle_ahead(s, step, out);
+			continue;
+		}
 		st = &s->steps[step];
 		deps = graph_dependents(s->g, step, &ndeps);
 		for (k = 0; k < ndeps; k++) {
@@ -760,6 +815,90 @@ sched_settle(struct sched *s, struct sched_actions *out)
 	s->work_head = s->work_tail = 0;
 }
 
+/*
+ * Handed out ahead (sched_set_ahead): step's units are all started, or
+ * it ended before they were. Its dependents need not wait for it to be
+ * submitted any more.
+ */
+static void
+sched_release(struct sched *s, size_t step, struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step];
+	const size_t *deps;
+	size_t k, ndeps;
+
+	if (!s->ahead || st->released)
+		return;
+	st->released = true;
+	deps = graph_dependents(s->g, step, &ndeps);
+	for (k = 0; k < ndeps; k++) {
+		if (s->steps[deps[k]].state == SCHED_STEP_UNSELECTED)
+			continue;
+		LOOM_ASSERT(s->steps[deps[k]].nunreleased > 0);
+		s->steps[deps[k]].nunreleased--;
+		sched_consider(s, deps[k], out);
+	}
+}
+
+/*
+ * What a dependent of a step that was handed out or ended can do now.
+ * Waiting: skipped, cancelled or ready once its dependencies have all
+ * ended, as always; ready before that once they have all been handed
+ * out (never a loop: its items are listed from what they make). Parked
+ * (its units done before its dependencies): it ends.
+ */
+static void
+sched_consider(struct sched *s, size_t d, struct sched_actions *out)
+{
+	struct sched_step *dt = &s->steps[d];
+
+	if (dt->state == SCHED_STEP_WAITING) {
+		if (dt->npending == 0 && dt->nbecause > 0)
+			sched_step_event(s, d, SCHED_SEV_DEPS_FAILED, out);
+		else if (dt->npending == 0 && s->cancelled)
+			sched_step_event(s, d, SCHED_SEV_CANCEL, out);
+		else if (dt->npending == 0 || (dt->nunreleased == 0 &&
+		    dt->nbecause == 0 && !s->cancelled && !dt->loop))
+			sched_step_event(s, d, SCHED_SEV_DEPS_MET, out);
+	} else if (dt->state == SCHED_STEP_RUNNING && dt->parked &&
+	    dt->npending == 0)
+		sched_step_units_done(s, d, out);
+}
+
+/*
+ * sched_settle when steps are handed out ahead: step ended, and its
+ * dependents, in any state but unselected, have one dependency less to
+ * wait for. A dependency cancelled (not by the run's cancel) counts as
+ * failed: Slurm ends what was submitted after it.
+ */
+static void
+sched_settle_ahead(struct sched *s, size_t step, struct sched_actions *out)
+{
+	struct sched_step *st = &s->steps[step], *dt;
+	const size_t *deps;
+	size_t k, ndeps;
+
+	deps = graph_dependents(s->g, step, &ndeps);
+	for (k = 0; k < ndeps; k++) {
+		dt = &s->steps[deps[k]];
+		if (dt->state == SCHED_STEP_UNSELECTED)
+			continue;
+		LOOM_ASSERT(dt->npending > 0);
+		dt->npending--;
+		if (st->state == SCHED_STEP_FAILED ||
+		    (st->state == SCHED_STEP_CANCELLED && !s->cancelled))
+			sched_merge_because(dt, &step, 1);
+		else if (st->state == SCHED_STEP_SKIPPED)
+			sched_merge_because(dt, st->because, st->nbecause);
+		if (!st->released) {
+			LOOM_ASSERT(dt->nunreleased > 0);
+			dt->nunreleased--;
+		}
+		sched_consider(s, deps[k], out);
+	}
+	st->released = true;
+}
+
 /* Start what may start: ready steps, then queued units up to the cap. */
 static void
 sched_pump(struct sched *s, struct sched_actions *out)
@@ -768,7 +907,7 @@ sched_pump(struct sched *s, struct sched_actions *out)
 
 	if (s->cancelled)
 		return;
-	while (s->ready.n > 0 && (s->parallel || s->nactive == 0))
+	while (s->ready.n > 0 && (s->parallel || s->ahead || s->nactive == 0))
 		sched_step_event(s, sched_heap_pop(&s->ready).step,
 		    SCHED_SEV_ACTIVATE, out);
 	while (s->busy < s->max_workers && s->queue.n > 0) {
@@ -1024,6 +1163,8 @@ sched_unit_view(const struct sched *s, size_t step, size_t item)
 		return RUNSTATE_FAILED;
 	case SCHED_OUTCOME_CANCELLED:
 		return RUNSTATE_CANCELLED;
+	case SCHED_OUTCOME_SKIPPED:
+		return RUNSTATE_SKIPPED;
 	case SCHED_OUTCOME_NONE:
 		break;
 	}

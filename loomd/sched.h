@@ -107,6 +107,21 @@ void sched_free(struct sched *s);
 void sched_set_loop(struct sched *s, size_t step, bool items_parallel);
 
 /*
+ * Before sched_start: hand steps out ahead (a batch system's own
+ * dependencies, docs/slurm.md). A step is ready as soon as the steps it
+ * depends on have all their units started (SPAWN answered by
+ * sched_spawned), not only once they have ended; a loop step still waits
+ * for them to end (its items are listed from what they make), and
+ * sequential mode does not hold steps back. The caller has whatever
+ * runs a step wait for the units of the steps it depends on. When a
+ * dependency fails (or is cancelled, but not by sched_cancel), the
+ * dependents handed out are ended by that system; their units and they
+ * end skipped, not failed. A step whose units are done before its
+ * dependencies ends when they have.
+ */
+void sched_set_ahead(struct sched *s);
+
+/*
  * Before sched_start: step is selected but already up to date; it counts
  * as succeeded without running (reported as SCHED_RESULT_UPTODATE).
  */

@@ -18,7 +18,10 @@
  * of run, steps and units (the scheduler's alone: stamped with the time
  * the caller gives, none for a skipped step or a unit refused after a
  * cancel, a zero-length duration for a step that ends without running;
- * the run running until the caller tells its end).
+ * the run running until the caller tells its end); steps handed out
+ * ahead (sched_set_ahead): spawned once their dependencies are started,
+ * skipped (not failed) after a failed dependency even when their units
+ * end first, loops still waiting for their dependencies to end.
  */
 #include <sys/wait.h>
 
@@ -961,6 +964,9 @@ test_sched_property_random(void **state)
 		for (i = 0; i < n; i++)
 			selected[i] = rand() % 6 != 0;
 		s = sched_create(g, selected, parallel, mw, 100);
+		/* Handed out ahead in a quarter of the rounds. */
+		if (round % 4 == 1)
+			sched_set_ahead(s);
 		for (i = 0; i < n; i++) {
 			if (selected[i] && rand() % 4 == 0) {
 				isloop[i] = true;
@@ -1137,6 +1143,122 @@ test_sched_property_random(void **state)
 	assert_true(ncancelled >= 10);
 }
 
+/*
+ * Handed out ahead (sched_set_ahead): a step is spawned once the steps
+ * it depends on have all their units started, in a sequential run too.
+ */
+static void
+test_sched_ahead_diamond(void **state)
+{
+	struct h *h = h_new(abc, 4, "b<a c<a d<b d<c", NULL, false, 100);
+
+	(void)state;
+	sched_set_ahead(h->s);
+	sched_start(h->s, &h->acts);
+	EXPECT(h, "spawn a");
+	h_spawned(h, "a", 0);
+	EXPECT(h, "spawn b\nspawn c");
+	h_spawned(h, "b", 0);
+	EXPECT(h, "");
+	h_spawned(h, "c", 0);
+	EXPECT(h, "spawn d");
+	h_spawned(h, "d", 0);
+	h_run(h, "a", 0, 0);
+	h_run(h, "b", 0, 0);
+	h_run(h, "c", 0, 0);
+	EXPECT(h, "finished a succeeded\nfinished b succeeded\n"
+	    "finished c succeeded");
+	h_run(h, "d", 0, 0);
+	EXPECT(h, "finished d succeeded\nrun succeeded 4/4/0/0/0");
+	h_free(h);
+}
+
+/*
+ * Ahead, a dependency fails: what was handed out after it is ended
+ * (by Slurm) and is skipped, not failed, with the failed step as the
+ * reason, even when its unit is seen done before the step it depends on;
+ * a unit done before its dependencies waits for them (parked).
+ */
+static void
+test_sched_ahead_failure_skips(void **state)
+{
+	struct h *h = h_new(abc, 4, "b<a c<b d<c", NULL, true, 100);
+
+	(void)state;
+	sched_set_ahead(h->s);
+	sched_start(h->s, &h->acts);
+	h_spawned(h, "a", 0);
+	h_spawned(h, "b", 0);
+	h_spawned(h, "c", 0);
+	h_spawned(h, "d", 0);
+	EXPECT(h, "spawn a\nspawn b\nspawn c\nspawn d");
+	/* c's end is seen first: it waits for b. */
+	h_run(h, "c", 0, SIGTERM);
+	EXPECT(h, "");
+	STEP_SEES(h, "c", "running");
+	h_run(h, "a", 0, EXIT(1));
+	EXPECT(h, "finished a failed");
+	h_run(h, "b", 0, SIGTERM);
+	EXPECT(h, "skipped b (a)\nskipped c (a)");
+	STEP_SEES(h, "d", "running");
+	h_run(h, "d", 0, SIGTERM);
+	EXPECT(h, "skipped d (a)\nrun failed 4/0/1/3/0");
+	SEES(h, "b", 0, "skipped");
+	SEES(h, "c", 0, "skipped");
+	STEP_SEES(h, "b", "skipped");
+	STEP_SEES(h, "d", "skipped");
+	h_free(h);
+}
+
+/* Ahead, a unit that succeeds before its dependency is seen to end. */
+static void
+test_sched_ahead_parked_success(void **state)
+{
+	struct h *h = h_new(abc, 2, "b<a", NULL, true, 100);
+
+	(void)state;
+	sched_set_ahead(h->s);
+	sched_start(h->s, &h->acts);
+	h_spawned(h, "a", 0);
+	h_spawned(h, "b", 0);
+	EXPECT(h, "spawn a\nspawn b");
+	h_run(h, "b", 0, 0);
+	EXPECT(h, "");
+	h_run(h, "a", 0, 0);
+	EXPECT(h, "finished a succeeded\nfinished b succeeded\n"
+	    "run succeeded 2/2/0/0/0");
+	h_free(h);
+}
+
+/*
+ * Ahead, a loop step still waits for its dependencies to end (its items
+ * come from what they make), and its dependents wait until all its
+ * items are started; an up-to-date or unselected step holds nothing.
+ */
+static void
+test_sched_ahead_loop_and_uptodate(void **state)
+{
+	struct h *h = h_new(abc, 5, "b<a c<b d<c e<d", "01111", true, 100);
+
+	(void)state;
+	sched_set_loop(h->s, h_step(h, "d"), true);
+	sched_set_uptodate(h->s, h_step(h, "b"));
+	sched_set_ahead(h->s);
+	sched_start(h->s, &h->acts);
+	EXPECT(h, "finished b up-to-date\nspawn c");
+	h_spawned(h, "c", 0);
+	EXPECT(h, "");
+	h_run(h, "c", 0, 0);
+	EXPECT(h, "finished c succeeded\nlist d");
+	sched_set_items(h->s, h_step(h, "d"), 2, &h->acts);
+	EXPECT(h, "spawn d[0]\nspawn d[1]");
+	h_spawned(h, "d", 0);
+	EXPECT(h, "");
+	h_spawned(h, "d", 1);
+	EXPECT(h, "spawn e");
+	h_free(h);
+}
+
 /* An impossible transition is a programming error: the process aborts. */
 static void
 test_sched_impossible_transition_aborts(void **state)
@@ -1192,6 +1314,10 @@ main(void)
 		cmocka_unit_test(test_sched_run_state_and_times),
 		cmocka_unit_test(test_sched_cancel_sequential_loop),
 		cmocka_unit_test(test_sched_property_random),
+		cmocka_unit_test(test_sched_ahead_diamond),
+		cmocka_unit_test(test_sched_ahead_failure_skips),
+		cmocka_unit_test(test_sched_ahead_parked_success),
+		cmocka_unit_test(test_sched_ahead_loop_and_uptodate),
 		cmocka_unit_test(test_sched_impossible_transition_aborts),
 	};
 
