@@ -181,6 +181,10 @@ const struct loomctl_cmd cmd_run_entry = {
 	    "                       where the steps run (default: the file's "
 	    "execution:\n                       executor, else local; see "
 	    "docs/slurm.md)\n"
+	    "  --slurm-dependencies loom|slurm\n"
+	    "                       on Slurm, submit each step when its inputs "
+	    "are ready\n                       (loom), or all at once held by "
+	    "--dependency (slurm)\n"
 	    "Running:\n"
 	    "  --dry-run, -n        print the commands, shell-quoted, run "
 	    "nothing\n"
@@ -260,6 +264,9 @@ cmd_run_request(const struct run_opts *o, const char *file)
 	if (o->executor != NULL)
 		json_object_set_new(req, "executor",
 		    json_string(o->executor));
+	if (o->slurm_deps != NULL)
+		json_object_set_new(req, "slurm_dependencies",
+		    json_string(o->slurm_deps));
 	if (o->parallel != -1)
 		json_object_set_new(req, "parallel",
 		    json_boolean(o->parallel == 1));

@@ -41,6 +41,7 @@ static const struct runopts_def runopts_defs[] = {
 	{ "--max-workers", "-j", RUNOPTS_EXEC, RUNOPTS_ONE },
 	{ "--force", "-f", RUNOPTS_EXEC, RUNOPTS_FLAG },
 	{ "--executor", NULL, RUNOPTS_EXEC, RUNOPTS_ONE },
+	{ "--slurm-dependencies", NULL, RUNOPTS_EXEC, RUNOPTS_ONE },
 	{ "--dry-run", "-n", RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--detach", "-d", RUNOPTS_RUN, RUNOPTS_FLAG },
 	{ "--no-progress", NULL, RUNOPTS_RUN, RUNOPTS_FLAG },
@@ -120,6 +121,11 @@ runopts_store(struct run_opts *o, const struct loomctl_cmd *cmd,
 			return cmd_usage_error(cmd, "--executor wants local or "
 			    "slurm, not '%s'", value);
 		o->executor = value;
+	} else if (strcmp(name, "--slurm-dependencies") == 0) {
+		if (strcmp(value, "loom") != 0 && strcmp(value, "slurm") != 0)
+			return cmd_usage_error(cmd, "--slurm-dependencies wants "
+			    "loom or slurm, not '%s'", value);
+		o->slurm_deps = value;
 	}
 	else if (strcmp(name, "--max-workers") == 0) {
 		errno = 0;

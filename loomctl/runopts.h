@@ -3,8 +3,9 @@
  * Command-line options shared by the commands that take a pipeline file:
  * the selection (README "Selecting what runs": --step A [B...], --from, --until,
  * --group, --include, --set k=v, --var k=v, --extra, --parallel,
- * --sequential, --max-workers N, --force, --executor) and the run switches
- * (--dry-run, -d/--detach, --json). Options may be repeated; the
+ * --sequential, --max-workers N, --force, --executor,
+ * --slurm-dependencies) and the run switches (--dry-run, -d/--detach,
+ * --json). Options may be repeated; the
  * multi-value ones take every following word up to the next option.
  */
 #ifndef LOOM_LOOMCTL_RUNOPTS_H
@@ -20,7 +21,10 @@ struct loomctl_cmd;
 /* --step, --from, --until, --group, --include */
 #define RUNOPTS_SELECT	0x01
 #define RUNOPTS_OVERRIDE 0x02	/* --set, --var */
-/* --extra, --parallel, --sequential, --max-workers, --force, --executor */
+/*
+ * --extra, --parallel, --sequential, --max-workers, --force, --executor,
+ * --slurm-dependencies
+ */
 #define RUNOPTS_EXEC	0x04
 /* --dry-run, -d/--detach, --no-progress, --no-wait */
 #define RUNOPTS_RUN	0x08
@@ -39,6 +43,7 @@ struct run_opts {
 	struct strv var;		/* "k=v" */
 	const char *extra;		/* borrowed, NULL when not given */
 	const char *executor;		/* "local", "slurm" or NULL */
+	const char *slurm_deps;		/* "loom", "slurm" or NULL */
 	int parallel;			/* -1 not given, 0 or 1 */
 	long max_workers;		/* 0 when not given */
 	bool force;

@@ -50,6 +50,8 @@
 #define SX_LOST_MS	60000		/* gone from squeue, no status file */
 #define SX_CMD_MAX	(1024 * 1024)	/* bytes kept of a command's output */
 #define SX_READ_MAX	(1024 * 1024)	/* output bytes read per job a tick */
+/* squeue's reason for a job a failed dependency cancelled. */
+#define SX_NEVER	"DependencyNeverSatisfied"
 
 struct sx_run;
 struct sx_job;
@@ -82,6 +84,9 @@ struct sx_job {
 	struct resources res;		/* what it asks for */
 	struct strv env;		/* sbatch's, passed on to the job */
 	bool waiting;			/* for the next submission flush */
+	uint64_t *after;		/* units it depends on; 0: ended ok */
+	size_t nafter;
+	bool doomed;			/* one of them failed before it left */
 	int fd;				/* out, once opened; else -1 */
 	struct sx_cmd *submit;		/* sbatch, while it runs */
 	uint64_t listed_from;		/* squeue numbers from here list it */
@@ -128,6 +133,7 @@ struct slurm_executor {
 
 static void	sx_cmd_on_output(void *arg, const char *data, size_t len);
 static void	sx_cmd_on_done(void *arg, int status);
+static void	sx_job_ended_before(const struct sx_job *job, int status);
 static void	sx_job_finish(struct sx_job *job, int status,
 		    const char *state, const char *detail);
 
@@ -369,6 +375,7 @@ sx_job_free(struct sx_job *job)
 	free(job->status);
 	free(job->tag);
 	free(job->group);
+	free(job->after);
 	resources_free(&job->res);
 	strv_free(&job->env);
 	free(job);
@@ -451,6 +458,30 @@ sx_job_status(const struct sx_job *job)
 }
 
 /*
+ * Job ended with status: the jobs not yet submitted that depend on it
+ * need not wait for it (it succeeded), or will never run (it failed).
+ */
+static void
+sx_job_ended_before(const struct sx_job *job, int status)
+{
+	struct sx_job *j;
+	size_t i;
+
+	for (j = job->run->jobs; j != NULL; j = j->next) {
+		if (j->jobid[0] != '\0' || j->submit != NULL)
+			continue;
+		for (i = 0; i < j->nafter; i++) {
+			if (j->after[i] != job->id)
+				continue;
+			j->after[i] = 0;
+			if (status != 0)
+				j->doomed = true;
+			event_active(job->run->sx->ev_submit, EV_TIMEOUT, 0);
+		}
+	}
+}
+
+/*
  * The job has ended: its last output, then done. state and detail go to
  * on_state first when not NULL.
  */
@@ -461,6 +492,7 @@ sx_job_finish(struct sx_job *job, int status, const char *state,
 	executor_done_cb done = job->on_done;
 	void *arg = job->arg;
 
+	sx_job_ended_before(job, status);
 	sx_job_tail(job, true);
 	if (state != NULL && job->on_state != NULL)
 		job->on_state(job->arg, state, detail);
@@ -524,6 +556,9 @@ sx_sbatch_done(struct sx_cmd *cmd, int status)
 	}
 	free(cmd->jobs);
 	free(msg);
+	/* Jobs held for these ids may go now. */
+	if (ok)
+		event_active(cmd->sx->ev_submit, EV_TIMEOUT, 0);
 }
 
 /* Write the batch script of a job; -1 with err set. */
@@ -629,6 +664,58 @@ sx_array_files(struct sx_run *r, struct sx_job **jobs, size_t n,
 	return rc;
 }
 
+/* Whether the ":"-joined list ids holds id. */
+static bool
+sx_ids_hold(const char *ids, const char *id)
+{
+	size_t n = strlen(id);
+	const char *p;
+
+	for (p = ids; p != NULL; p = strchr(p, ':'), p = p != NULL ? p + 1 :
+	    NULL)
+		if (strncmp(p, id, n) == 0 && (p[n] == ':' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * Whether job must wait for a job it depends on to have an id. When
+ * not, *ids is the ids of the jobs it depends on still going (an array
+ * item's: its array's), ":"-joined, or NULL for none.
+ */
+static bool
+sx_job_held(struct sx_job *job, char **ids)
+{
+	struct sx_job *dep;
+	char base[SLURM_MAX_JOBID], *us, *t;
+	size_t i;
+
+	*ids = NULL;
+	for (i = 0; i < job->nafter; i++) {
+		if (job->after[i] == 0)
+			continue;
+		if ((dep = sx_job_find(job->run->sx, job->after[i])) == NULL) {
+			job->after[i] = 0;	/* released with its run */
+			continue;
+		}
+		if (dep->jobid[0] == '\0') {
+			free(*ids);
+			*ids = NULL;
+			return true;
+		}
+		snprintf(base, sizeof base, "%s", dep->jobid);
+		if ((us = strchr(base, '_')) != NULL)
+			*us = '\0';
+		if (*ids != NULL && sx_ids_hold(*ids, base))
+			continue;
+		t = *ids == NULL ? xstrdup(base) : xasprintf("%s:%s", *ids,
+		    base);
+		free(*ids);
+		*ids = t;
+	}
+	return false;
+}
+
 /*
  * Submit jobs[0..n) with one sbatch: a plain job when n is 1, else one
  * job array whose item i is jobs[i] (outputs to <stem>.<i>.out). The
@@ -641,11 +728,13 @@ sx_submit(struct sx_run *r, struct sx_job **jobs, size_t n)
 	struct loom_error err;
 	struct strv argv;
 	struct sx_cmd *cmd;
-	char *stem = NULL, *script = NULL, *log = NULL;
+	char *stem = NULL, *script = NULL, *log = NULL, *after;
 	size_t i;
 
 	loom_error_clear(&err);
 	memset(&sub, 0, sizeof sub);
+	(void)sx_job_held(jobs[0], &after);	/* the items share theirs */
+	sub.after = after;
 	sub.run = r->id;
 	sub.res = &jobs[0]->res;
 	sub.script = jobs[0]->script;
@@ -676,6 +765,7 @@ sx_submit(struct sx_run *r, struct sx_job **jobs, size_t n)
 	free(stem);
 	free(script);
 	free(log);
+	free(after);
 	if (cmd != NULL) {
 		cmd->jobs = xcalloc(n, sizeof *cmd->jobs);
 		cmd->njobs = n;
@@ -702,13 +792,17 @@ sx_submit_run(struct sx_run *r)
 	struct sx_job *job, **batch = NULL;
 	size_t n = 0, cap = 0;
 	const char *group;
+	char *after;
 
 	for (;;) {
 		group = NULL;
 		n = 0;
 		for (job = r->jobs; job != NULL; job = job->next) {
-			if (!job->waiting || job->cancelled)
+			if (!job->waiting || job->cancelled || job->doomed)
 				continue;
+			if (sx_job_held(job, &after))
+				continue;
+			free(after);
 			if (n > 0 && (group == NULL || job->group == NULL ||
 			    strcmp(group, job->group) != 0))
 				continue;
@@ -730,10 +824,11 @@ sx_submit_run(struct sx_run *r)
 	free(batch);
 	do {
 		for (job = r->jobs; job != NULL; job = job->next)
-			if (job->waiting && job->cancelled)
+			if (job->waiting && (job->cancelled || job->doomed))
 				break;
 		if (job != NULL)
-			sx_job_finish(job, SIGTERM, "cancelled", NULL);
+			sx_job_finish(job, SIGTERM, "cancelled", job->cancelled ?
+			    NULL : "not submitted: a job it depends on failed");
 	} while (job != NULL);
 }
 
@@ -789,6 +884,12 @@ sx_job_new(struct sx_run *r, const struct executor_spec *spec,
 	job->tag = xstrdup(spec->tag);
 	job->group = spec->group != NULL ? sx_stem(r, spec->group) : NULL;
 	job->array_max = spec->array_max;
+	if (spec->nafter > 0) {
+		job->after = xcalloc(spec->nafter, sizeof *job->after);
+		memcpy(job->after, spec->after, spec->nafter *
+		    sizeof *job->after);
+		job->nafter = spec->nafter;
+	}
 	memset(&none, 0, sizeof none);
 	resources_merge(&job->res, &none, spec->res != NULL ? spec->res :
 	    &none);
@@ -933,6 +1034,9 @@ sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 		code = job->code >= 0 ? job->code : sx_job_status(job);
 		if (code >= 0)
 			sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
+		else if (strcmp(q->reason, SX_NEVER) == 0)
+			/* Never run (--kill-on-invalid-dep): no file to wait for. */
+			sx_job_finish(job, SIGTERM, "cancelled", SX_NEVER);
 		else if (job->gone_ms == 0) {
 			job->gone_ms = loomd_now_ms();
 			snprintf(job->ended, sizeof job->ended, "%s",
@@ -951,6 +1055,25 @@ sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 	return true;
 }
 
+/*
+ * The jobs of r, oldest first (r->jobs is newest first), so that a job
+ * is told ended before those that depended on it.
+ */
+static struct sx_job **
+sx_run_jobs(const struct sx_run *r, size_t *n)
+{
+	struct sx_job *job, **v;
+	size_t i = 0;
+
+	*n = 0;
+	for (job = r->jobs; job != NULL; job = job->next)
+		(*n)++;
+	v = xcalloc(*n + 1, sizeof *v);
+	for (job = r->jobs; job != NULL; job = job->next)
+		v[*n - ++i] = job;
+	return v;
+}
+
 /* squeue answered for a run: follow each job it should list. */
 static void
 sx_squeue_done(struct sx_cmd *cmd, int status)
@@ -958,8 +1081,8 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 	struct sx_run *r = cmd->run;
 	struct slurm_queued *q;
 	const struct slurm_queued *l;
-	struct sx_job *job, *next;
-	size_t n, max = 1, bad;
+	struct sx_job *job, *next, **jobs;
+	size_t n, max = 1, bad, i, njobs;
 	bool changed = false;
 	const char *p;
 
@@ -980,8 +1103,10 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 		max += *p == '\n';
 	q = xcalloc(max, sizeof *q);
 	n = slurm_parse_squeue(cmd->out, q, max, &bad);
-	for (job = r->jobs; job != NULL; job = next) {
-		next = job->next;
+	/* Ending a job starts others, never frees one: the copy holds. */
+	jobs = sx_run_jobs(r, &njobs);
+	for (i = 0; i < njobs; i++) {
+		job = jobs[i];
 		if (job->jobid[0] == '\0' || cmd->gen < job->listed_from)
 			continue;
 		if ((l = sx_listed(q, n, job->jobid)) != NULL)
@@ -995,6 +1120,7 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 			changed = true;
 		}
 	}
+	free(jobs);
 	free(q);
 	for (job = r->jobs; job != NULL; job = job->next)
 		changed |= job->code >= 0;	/* still to be told how */

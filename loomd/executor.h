@@ -88,6 +88,16 @@ struct executor_spec {
 	 */
 	const char *group;
 	long array_max;
+	/*
+	 * Units of this executor that must succeed before this one may
+	 * run (Slurm: --dependency=afterok: on their jobs, with
+	 * --kill-on-invalid-dep=yes). When one of them fails, the unit
+	 * ends without running its command (a job Slurm cancels: state
+	 * "cancelled", detail "DependencyNeverSatisfied"). Ids of units
+	 * already ended are ignored. NULL when none.
+	 */
+	const uint64_t *after;
+	size_t nafter;
 };
 
 /* What an executor tells about a unit it started. */

@@ -268,7 +268,8 @@ run_fresh_end(struct run *r, struct run_unit *u)
 		if (u->stamp != NULL && run_fresh_hash(r, u, script,
 		    &err) == 0)
 			return;
-	} else if (state == RUNSTATE_CANCELLED)
+	} else if (state == RUNSTATE_CANCELLED || state == RUNSTATE_SKIPPED)
+		/* Skipped: submitted ahead, never run (a dependency failed). */
 		u->stamp = stamp_ended(STAMP_CANCELLED, NULL);
 	else {
 		if (u->status != -1 && WIFEXITED(u->status))

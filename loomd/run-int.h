@@ -104,6 +104,8 @@ struct run {
 	bool *always;			/* named with --step: always run */
 	bool force;			/* --force */
 	bool parallel;
+	bool ahead;			/* Slurm holds steps for their inputs
+					   (execution.slurm.dependencies) */
 	size_t max_workers;
 	struct sched_actions acts;	/* the scheduler (s) owns the state
 					   and times of run, steps, units */

@@ -356,7 +356,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 
 /* The parameters of run.start, checked (borrowed from the request). */
 struct run_start_args {
-	const char *file, *cwd, *extra, *executor;
+	const char *file, *cwd, *extra, *executor, *deps;
 	json_t *env;
 	long long mw;
 	bool parallel, has_parallel, subscribe, no_wait, force;
@@ -386,6 +386,16 @@ run_start_args(json_t *params, struct run_start_args *a,
 		    a->executor);
 		return -1;
 	}
+	a->deps = rpc_param_string(params, "slurm_dependencies", false, rerr);
+	v = json_object_get(params, "slurm_dependencies");
+	if (a->deps == NULL && v != NULL && !json_is_null(v))
+		return -1;
+	if (a->deps != NULL && resources_deps(a->deps) == SLURM_DEPS_DEFAULT) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"slurm_dependencies\" must be \"loom\" or \"slurm\", "
+		    "not \"%s\"", a->deps);
+		return -1;
+	}
 	if (a->env == NULL || rpc_param_int(params, "max_workers", false, 0,
 	    100000, &a->mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
 	    false, &a->subscribe, rerr) == -1 || rpc_param_bool(params,
@@ -403,6 +413,30 @@ run_start_args(json_t *params, struct run_start_args *a,
 		return -1;
 	}
 	return run_check_env(a->env, rerr);
+}
+
+/*
+ * Whether Slurm holds r's steps for their inputs: the request's
+ * slurm_dependencies, else the file's. The file's is ignored by the
+ * local executor (the same file runs either way); asked for in the
+ * request, it is refused there. -1 with rerr set.
+ */
+static int
+run_start_ahead(struct loomd *loomd, struct run *r,
+    const struct run_start_args *a, struct rpc_error *rerr)
+{
+	enum slurm_deps deps = a->deps != NULL ? resources_deps(a->deps) :
+	    r->p->exec.slurm_deps;
+
+	if (a->deps != NULL && deps == SLURM_DEPS_SLURM &&
+	    r->ex != loomd->slurm) {
+		rpc_error_set(rerr, JSONRPC_INVALID_PARAMS, NULL,
+		    "\"slurm_dependencies\": \"slurm\" needs the Slurm "
+		    "executor (executor: slurm, or --executor slurm)");
+		return -1;
+	}
+	r->ahead = r->ex == loomd->slurm && deps == SLURM_DEPS_SLURM;
+	return 0;
 }
 
 /* Start a run (run.start). */
@@ -473,6 +507,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 
 	r->ex = run_executor(loomd, a.executor != NULL ?
 	    resources_executor(a.executor) : r->p->exec.executor);
+	if (run_start_ahead(loomd, r, &a, rerr) == -1)
+		goto fail;
 	r->parallel = a.has_parallel ? a.parallel :
 	    r->p->exec.parallel == 1;
 	r->max_workers = run_workers(r, a.mw);
@@ -502,6 +538,8 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	r->s = sched_create(r->g, r->selected, r->parallel,
 	    r->ex == loomd->slurm ? RUN_SLURM_WORKERS : r->max_workers,
 	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
+	if (r->ahead)
+		sched_set_ahead(r->s);
 	run_build_steps(r, nsel);
 	if (!r->queued)
 		run_mark_uptodate(r);

@@ -438,6 +438,39 @@ run_unit_dirs(struct run *r, size_t step, const char *loop_output,
 	return rc;
 }
 
+/*
+ * Submitted ahead (r->ahead): the executor's ids of the units of the
+ * steps st depends on that are still going, into *out (owned; NULL and
+ * 0 when none).
+ */
+static size_t
+run_unit_after(const struct run *r, const struct run_step *st,
+    uint64_t **out)
+{
+	const struct run_step *dst;
+	const size_t *deps;
+	size_t i, j, ndeps, n = 0, cap = 0;
+
+	*out = NULL;
+	if (!r->ahead)
+		return 0;
+	deps = graph_deps(r->g, st->index, &ndeps);
+	for (i = 0; i < ndeps; i++) {
+		if ((dst = r->by_index[deps[i]]) == NULL)
+			continue;
+		for (j = 0; j < dst->nunits; j++) {
+			if (dst->units[j].unit == 0)
+				continue;
+			if (n == cap) {
+				cap = cap == 0 ? 8 : cap * 2;
+				*out = xreallocarray(*out, cap, sizeof **out);
+			}
+			(*out)[n++] = dst->units[j].unit;
+		}
+	}
+	return n;
+}
+
 /* Hand unit u to the executor and journal it; -1 with err set. */
 static int
 run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
@@ -449,6 +482,7 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	struct resources res;
 	struct strv envv;
 	char *group;
+	uint64_t *after;
 	size_t i;
 	int rc;
 
@@ -475,7 +509,10 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	group = st->loop ? run_log_name(st->index, st->name, -1) : NULL;
 	spec.group = group;
 	spec.array_max = (long)r->max_workers;
+	spec.nafter = run_unit_after(r, st, &after);
+	spec.after = after;
 	rc = executor_start(r->ex, &spec, &started, err);
+	free(after);
 	free(group);
 	resources_free(&res);
 	strv_free(&envv);

@@ -53,8 +53,9 @@ static void	load_data_section(struct load *l, const struct kv *kv,
 		    bool from_variables);
 static void	load_params(struct load *l, const struct kv *kv);
 static void	load_execution(struct load *l, const struct kv *kv);
-static void	load_resources(struct load *l, const struct kv *kv,
-		    const char *what, struct resources *r);
+static void	load_resources(struct load *, const struct kv *,
+		    const char *, struct resources *, struct execution *);
+static void	load_deps(struct load *, const struct kv *, struct execution *);
 static void	load_interpreter(struct load *l, const struct kv *kv,
 		    struct strv *out);
 static void	load_loop(struct load *l, struct step *s, const struct kv *kv);
@@ -399,16 +400,45 @@ load_execution(struct load *l, const struct kv *kv)
 				    "run the steps as Slurm jobs");
 			}
 		} else if (strcmp(f->key, "slurm") == 0)
-			load_resources(l, f, "execution.slurm", &x->slurm);
+			load_resources(l, f, "execution.slurm", &x->slurm, x);
 		else
 			load_unknown(l, f, "execution", NULL, known, 5);
+	}
+}
+
+/*
+ * execution.slurm.dependencies: loom or slurm (x: the pipeline's; NULL
+ * under a step's resources:, where it is refused).
+ */
+static void
+load_deps(struct load *l, const struct kv *f, struct execution *x)
+{
+	struct diag *dg;
+
+	if (x == NULL) {
+		dg = load_error(l, &f->key_span, "dependencies is a setting "
+		    "of the whole run, not of one step's resources");
+		diag_set_hint(dg, "move it to execution: {slurm: "
+		    "{dependencies: slurm}}");
+		return;
+	}
+	if (f->value->type == VALUE_NULL)
+		return;
+	if (value_is_scalar(f->value))
+		x->slurm_deps = resources_deps(f->value->text);
+	if (x->slurm_deps == SLURM_DEPS_DEFAULT) {
+		dg = load_error(l, load_where(f), "dependencies must be loom "
+		    "or slurm, not '%s'", value_is_scalar(f->value) ?
+		    f->value->text : load_kind(f->value));
+		diag_set_hint(dg, "write dependencies: slurm to submit every "
+		    "step at once, held by Slurm until its inputs are made");
 	}
 }
 
 /* execution.slurm: or a step's resources: (resources.h). */
 static void
 load_resources(struct load *l, const struct kv *kv, const char *what,
-    struct resources *r)
+    struct resources *r, struct execution *x)
 {
 	const struct kv *f;
 	const struct value *v;
@@ -446,6 +476,10 @@ load_resources(struct load *l, const struct kv *kv, const char *what,
 				diag_set_hint(dg, "%s", ok && hint != NULL ?
 				    hint : "e.g. - --constraint=avx2");
 			}
+			continue;
+		}
+		if (strcmp(f->key, "dependencies") == 0) {
+			load_deps(l, f, x);
 			continue;
 		}
 		for (j = 0; j < resources_nkeys; j++)
@@ -640,7 +674,8 @@ load_step(struct load *l, const struct value *v, ssize_t group)
 			s->description = load_text(l, f, "description");
 		else if (strcmp(f->key, "resources") == 0) {
 			s->resources_span = f->key_span;
-			load_resources(l, f, "resources", &s->resources);
+			load_resources(l, f, "resources", &s->resources,
+			    NULL);
 		} else {
 			load_unknown(l, f, "step", s->name, known, 12);
 			load_keep(&s->unknown, f);

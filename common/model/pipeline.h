@@ -148,6 +148,7 @@ struct execution {
 	enum executor_kind executor;	/* EXECUTOR_DEFAULT: local */
 	struct loom_span executor_span;
 	struct resources slurm;		/* execution.slurm, for every step */
+	enum slurm_deps slurm_deps;	/* execution.slurm.dependencies */
 	struct loom_span span;
 };
 

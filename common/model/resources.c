@@ -55,6 +55,16 @@ resources_executor_name(enum executor_kind kind)
 	return kind == EXECUTOR_SLURM ? "slurm" : "local";
 }
 
+enum slurm_deps
+resources_deps(const char *name)
+{
+	if (strcmp(name, "loom") == 0)
+		return SLURM_DEPS_LOOM;
+	if (strcmp(name, "slurm") == 0)
+		return SLURM_DEPS_SLURM;
+	return SLURM_DEPS_DEFAULT;
+}
+
 /* A run of digits at *s (at least one); advances *s. */
 static bool
 resources_digits(const char **s)

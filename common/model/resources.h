@@ -22,6 +22,18 @@ enum executor_kind {
 	EXECUTOR_SLURM,
 };
 
+/*
+ * How a Slurm run orders its jobs (execution.slurm.dependencies): Loom
+ * submits a step when its inputs are ready (loom, the default), or
+ * submits the whole selection at once, each job held by Slurm with
+ * --dependency=afterok: on the jobs of the steps it needs (slurm).
+ */
+enum slurm_deps {
+	SLURM_DEPS_DEFAULT,		/* not given: loom */
+	SLURM_DEPS_LOOM,
+	SLURM_DEPS_SLURM,
+};
+
 /* Limits on what comes from the file. */
 #define RESOURCES_MAX_TEXT	256	/* bytes of one setting */
 #define RESOURCES_MAX_EXTRA	64	/* items of extra: */
@@ -44,6 +56,9 @@ extern const size_t resources_nkeys;
 /* "local" or "slurm"; EXECUTOR_DEFAULT for anything else. */
 enum executor_kind resources_executor(const char *name);
 const char *resources_executor_name(enum executor_kind kind);
+
+/* "loom" or "slurm"; SLURM_DEPS_DEFAULT for anything else. */
+enum slurm_deps resources_deps(const char *name);
 
 /*
  * Check the value text of one scalar key of slurm:/resources: (not
