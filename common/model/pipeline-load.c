@@ -496,7 +496,8 @@ load_resources(struct load *l, const struct kv *kv, const char *what,
 			else
 				diag_set_hint(dg, "the keys are partition, "
 				    "time, mem, cpus_per_task, gpus, account, "
-				    "qos and extra");
+				    "qos%s and extra", x != NULL ?
+				    ", dependencies" : "");
 			continue;
 		}
 		if (v->type == VALUE_NULL)
