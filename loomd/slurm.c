@@ -248,3 +248,145 @@ slurm_parse_status(const char *text)
 		return -1;
 	return (int)v;
 }
+
+void
+slurm_scontrol_config_argv(struct strv *out)
+{
+	strv_push(out, "scontrol");
+	strv_push(out, "show");
+	strv_push(out, "config");
+}
+
+bool
+slurm_has_accounting(const char *config)
+{
+	static const char key[] = "AccountingStorageType";
+	const char *line, *p, *end;
+
+	for (line = config; line != NULL && *line != '\0';
+	    line = strchr(line, '\n'), line = line != NULL ? line + 1 : NULL) {
+		if (strncmp(line, key, sizeof key - 1) != 0 ||
+		    (line[sizeof key - 1] != ' ' &&
+		    line[sizeof key - 1] != '='))
+			continue;
+		if ((p = strchr(line, '=')) == NULL)
+			return false;
+		for (p++; *p == ' '; p++)
+			;
+		end = p + strcspn(p, " \n");
+		return end > p && strncmp(p, "accounting_storage/none",
+		    (size_t)(end - p)) != 0;
+	}
+	return false;
+}
+
+void
+slurm_sacct_argv(struct strv *out, const char *const *ids, size_t n)
+{
+	char *list, *t;
+	size_t i;
+
+	list = xstrdup("");
+	for (i = 0; i < n; i++) {
+		t = xasprintf("%s%s%s", list, i == 0 ? "" : ",", ids[i]);
+		free(list);
+		list = t;
+	}
+	strv_push(out, "sacct");
+	strv_push(out, "--noheader");
+	strv_push(out, "--parsable2");
+	strv_push_owned(out, xasprintf("--jobs=%s", list));
+	strv_push(out, "--format=JobID,State,ExitCode");
+	free(list);
+}
+
+/* One line of sacct [line, eol) into a; false when it is not one. */
+static bool
+slurm_acct_line(const char *line, const char *eol, struct slurm_acct *a)
+{
+	const char *b1, *b2, *dot, *sp, *colon;
+	char num[32], *end;
+
+	b1 = memchr(line, '|', (size_t)(eol - line));
+	b2 = b1 != NULL ? memchr(b1 + 1, '|', (size_t)(eol - b1 - 1)) : NULL;
+	if (b2 == NULL || memchr(b2 + 1, '|', (size_t)(eol - b2 - 1)) != NULL)
+		return false;
+	dot = memchr(line, '.', (size_t)(b1 - line));
+	if (!slurm_field(a->id, sizeof a->id, line, dot != NULL ? dot : b1))
+		return false;
+	a->step[0] = '\0';
+	if (dot != NULL && !slurm_field(a->step, sizeof a->step, dot + 1, b1))
+		return false;
+	sp = memchr(b1 + 1, ' ', (size_t)(b2 - b1 - 1));
+	if (!slurm_field(a->state, sizeof a->state, b1 + 1, sp != NULL ? sp :
+	    b2))
+		return false;
+	colon = memchr(b2 + 1, ':', (size_t)(eol - b2 - 1));
+	if (colon == NULL || !slurm_field(num, sizeof num, b2 + 1, colon))
+		return false;
+	a->code = (int)strtol(num, &end, 10);
+	if (*end != '\0' || a->code < 0 || a->code > 255)
+		return false;
+	if (!slurm_field(num, sizeof num, colon + 1, eol))
+		return false;
+	a->sig = (int)strtol(num, &end, 10);
+	return *end == '\0' && a->sig >= 0 && a->sig < 128;
+}
+
+size_t
+slurm_parse_sacct(const char *out, struct slurm_acct *a, size_t max,
+    size_t *bad)
+{
+	const char *line = out, *eol;
+	size_t n = 0;
+
+	*bad = 0;
+	while (*line != '\0' && n < max) {
+		eol = strchr(line, '\n');
+		if (eol == NULL)
+			eol = line + strlen(line);
+		if (eol > line && eol[-1] == '\r')
+			eol--;
+		if (eol == line)
+			;
+		else if (slurm_acct_line(line, eol, &a[n]))
+			n++;
+		else
+			(*bad)++;
+		line = *eol == '\r' ? eol + 1 : eol;
+		if (*line == '\n')
+			line++;
+	}
+	return n;
+}
+
+const struct slurm_acct *
+slurm_acct_ended(const struct slurm_acct *a, size_t n, const char *jobid,
+    const char **name)
+{
+	const struct slurm_acct *job = NULL, *step = NULL;
+	const char *sname;
+	bool final;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(a[i].id, jobid) != 0)
+			continue;
+		if (a[i].step[0] == '\0')
+			job = &a[i];
+		else if (step == NULL && (sname = slurm_state_name(a[i].state,
+		    &final)) != NULL && final)
+			step = &a[i];
+	}
+	if (job == NULL)
+		return NULL;
+	*name = slurm_state_name(job->state, &final);
+	if (!final)
+		return NULL;
+	/* FAILED, with a step that says why (OUT_OF_MEMORY). */
+	if (*name == NULL && step != NULL) {
+		*name = slurm_state_name(step->state, &final);
+		return step;
+	}
+	return job;
+}

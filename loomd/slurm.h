@@ -77,6 +77,44 @@ size_t	 slurm_parse_squeue(const char *out, struct slurm_queued *q,
  */
 const char *slurm_state_name(const char *state, bool *final);
 
+/*
+ * Whether Slurm keeps accounting, from `scontrol show config`'s answer:
+ * its AccountingStorageType is there and not accounting_storage/none.
+ */
+void	 slurm_scontrol_config_argv(struct strv *out);
+bool	 slurm_has_accounting(const char *config);
+
+/*
+ * sacct of the given jobs (ids as sbatch gave them, or array items):
+ * one line per job, array item and job step, "JOBID|STATE|EXITCODE".
+ */
+void	 slurm_sacct_argv(struct strv *out, const char *const *ids, size_t n);
+
+/* One line of that listing. */
+struct slurm_acct {
+	char id[SLURM_MAX_JOBID];	/* "123" or "123_4", step cut off */
+	char step[32];			/* "" for the job, "batch", "0"... */
+	char state[32];			/* "CANCELLED" of "CANCELLED by 1000" */
+	int code;			/* ExitCode "N:S": N, */
+	int sig;			/* and S */
+};
+
+/*
+ * Parse sacct's output into at most max entries; returns how many were
+ * read, skipping lines that do not have the shape (counted in *bad).
+ */
+size_t	 slurm_parse_sacct(const char *out, struct slurm_acct *a, size_t max,
+	    size_t *bad);
+
+/*
+ * How accounting says job jobid ended: the line that tells (the job's
+ * own, or one of its steps' when only that one says OUT_OF_MEMORY and
+ * the like), with *name its unit state as slurm_state_name gives it.
+ * NULL when sacct does not list the job or it has not ended.
+ */
+const struct slurm_acct *slurm_acct_ended(const struct slurm_acct *a,
+	    size_t n, const char *jobid, const char **name);
+
 /* scancel of the given job ids (sbatch ids; array ids cancel all items). */
 void	 slurm_scancel_argv(struct strv *out, const char *const *ids,
 	    size_t n);

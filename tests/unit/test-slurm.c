@@ -2,8 +2,10 @@
 /*
  * Unit tests for what Loom hands to Slurm (loomd/slurm.c) and for the
  * execution:/resources: settings (common/model/resources.c): sbatch's argument
- * vector from merged settings, the parsing of sbatch --parsable, squeue
- * and exit-status answers, and the batch script, run for real:
+ * vector from merged settings, the parsing of sbatch --parsable, squeue,
+ * sacct (job steps, array items, "CANCELLED by N", a step's
+ * OUT_OF_MEMORY under a FAILED job), scontrol show config (accounting or
+ * none) and exit-status answers, and the batch script, run for real:
  *  - by sh here: it enters a folder whose name needs quoting, runs the
  *    command with its own words, writes "exit N", and passes SIGTERM on
  *    to the command's process group;
@@ -337,6 +339,104 @@ run_capture(const struct strv *av, char **out)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* sacct --parsable2 answers as Slurm 22.05 writes them. */
+static void
+test_sacct(void **state)
+{
+	static const char out[] =
+	    "123|COMPLETED|0:0\n"
+	    "123.batch|COMPLETED|0:0\n"
+	    "123.extern|COMPLETED|0:0\n"
+	    "124|OUT_OF_MEMORY|0:125\n"
+	    "124.batch|OUT_OF_MEMORY|0:125\n"
+	    "125|TIMEOUT|0:0\n"
+	    "125.batch|CANCELLED|0:15\n"
+	    "126|CANCELLED by 1000|0:0\n"
+	    "127_4|FAILED|3:0\n"
+	    "127_4.batch|FAILED|3:0\n"
+	    "128|NODE_FAIL|0:0\n"
+	    "129|FAILED|1:0\n"
+	    "129.batch|OUT_OF_MEMORY|0:125\n"
+	    "130|RUNNING|0:0\n"
+	    "131_[5-9]|PENDING|0:0\n"
+	    "\n"
+	    "not a line\n"
+	    "132|FAILED|x:0\n"
+	    "133|FAILED|1:0|extra\n";
+	struct slurm_acct a[32];
+	const struct slurm_acct *l;
+	const char *name;
+	struct strv argv;
+	const char *ids[] = { "123", "127_4" };
+	size_t n, bad;
+
+	(void)state;
+	n = slurm_parse_sacct(out, a, 32, &bad);
+	assert_int_equal(n, 15);
+	assert_int_equal(bad, 3);
+	assert_string_equal(a[1].id, "123");
+	assert_string_equal(a[1].step, "batch");
+	assert_string_equal(a[7].state, "CANCELLED");
+	assert_string_equal(a[8].id, "127_4");
+	assert_int_equal(a[8].code, 3);
+	assert_int_equal(a[6].sig, 15);
+
+	l = slurm_acct_ended(a, n, "123", &name);
+	assert_non_null(l);
+	assert_null(name);
+	assert_int_equal(l->code, 0);
+	l = slurm_acct_ended(a, n, "124", &name);
+	assert_string_equal(name, "out_of_memory");
+	l = slurm_acct_ended(a, n, "125", &name);
+	assert_string_equal(name, "timeout");
+	assert_string_equal(l->step, "");
+	l = slurm_acct_ended(a, n, "126", &name);
+	assert_string_equal(name, "cancelled");
+	l = slurm_acct_ended(a, n, "127_4", &name);
+	assert_null(name);
+	assert_int_equal(l->code, 3);
+	assert_null(slurm_acct_ended(a, n, "127", &name));
+	l = slurm_acct_ended(a, n, "128", &name);
+	assert_string_equal(name, "node_failure");
+	/* FAILED, and the batch step says why. */
+	l = slurm_acct_ended(a, n, "129", &name);
+	assert_string_equal(name, "out_of_memory");
+	assert_string_equal(l->step, "batch");
+	assert_null(slurm_acct_ended(a, n, "130", &name));
+	assert_null(slurm_acct_ended(a, n, "999", &name));
+	/* A line cut short at the end, and CRLF. */
+	n = slurm_parse_sacct("7|TIMEOUT|0:0\r\n8|COMPLETED|0:", a, 32, &bad);
+	assert_int_equal(n, 1);
+	assert_int_equal(bad, 1);
+
+	strv_init(&argv);
+	slurm_sacct_argv(&argv, ids, 2);
+	assert_int_equal(argv.n, 5);
+	assert_string_equal(argv.v[0], "sacct");
+	assert_string_equal(argv.v[3], "--jobs=123,127_4");
+	assert_string_equal(argv.v[4], "--format=JobID,State,ExitCode");
+	strv_free(&argv);
+}
+
+/* scontrol show config: accounting, or none. */
+static void
+test_accounting(void **state)
+{
+	(void)state;
+	assert_false(slurm_has_accounting(
+	    "Configuration data as of 2026-12-06T20:00:00\n"
+	    "AccountingStorageBackupHost = (null)\n"
+	    "AccountingStorageEnforce = none\n"
+	    "AccountingStorageType   = accounting_storage/none\n"
+	    "AccountingStorageUser   = root\n"));
+	assert_true(slurm_has_accounting(
+	    "AccountingStorageEnforce = associations\n"
+	    "AccountingStorageType   = accounting_storage/slurmdbd\n"));
+	assert_false(slurm_has_accounting("ClusterName = x\n"));
+	assert_false(slurm_has_accounting(""));
+	assert_false(slurm_has_accounting("AccountingStorageType =\n"));
+}
+
 static void
 test_script_runs_here(void **state)
 {
@@ -502,6 +602,8 @@ main(void)
 		cmocka_unit_test(test_settings_checked),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_states),
+		cmocka_unit_test(test_sacct),
+		cmocka_unit_test(test_accounting),
 		cmocka_unit_test(test_script_runs_here),
 		cmocka_unit_test(test_script_through_slurm),
 	};
