@@ -96,6 +96,8 @@ struct sx_job {
 	int code;			/* failed: its status, awaiting squeue */
 	char state[32];			/* the last state told, "" */
 	char ended[32];			/* how Slurm ended it, status unseen */
+	bool acct_asked;		/* gone: sacct was asked about it */
+	int acct_code;			/* COMPLETED for sacct: its code */
 	executor_output_cb on_output;
 	executor_done_cb on_done;
 	executor_state_cb on_state;
@@ -112,6 +114,7 @@ struct sx_run {
 	struct sx_job *jobs;
 	struct strv cancels;		/* job ids for the next scancel */
 	struct sx_cmd *squeue;		/* running, or NULL */
+	struct sx_cmd *sacct;		/* running, or NULL */
 	size_t ncmds;			/* its commands still running */
 	uint64_t gen;			/* squeue calls started */
 	unsigned long long arrays;	/* job arrays submitted */
@@ -120,9 +123,18 @@ struct sx_run {
 	struct sx_run *next;
 };
 
+/* Whether Slurm keeps accounting (sacct), asked once per daemon. */
+enum sx_acct {
+	SX_ACCT_UNKNOWN,
+	SX_ACCT_ASKING,			/* scontrol show config runs */
+	SX_ACCT_NONE,
+	SX_ACCT_YES,
+};
+
 struct slurm_executor {
 	struct executor ex;		/* first: ops */
 	struct executor *local;
+	enum sx_acct acct;
 	struct event *ev_tick;
 	struct event *ev_flush;		/* sends gathered cancels */
 	struct event *ev_submit;	/* submits the jobs started */
@@ -862,6 +874,7 @@ sx_job_alloc(struct sx_run *r, const char *name, const char *jobid)
 	job->run = r;
 	job->fd = -1;
 	job->code = -1;
+	job->acct_code = -1;
 	stem = sx_stem(r, name);
 	job->script = xasprintf("%s.sh", stem);
 	job->status = xasprintf("%s.status", stem);
@@ -1074,6 +1087,111 @@ sx_run_jobs(const struct sx_run *r, size_t *n)
 	return v;
 }
 
+/*
+ * sacct answered: a job gone from squeue without its status file ends
+ * as accounting says (timeout, out of memory, failed with its code...);
+ * one it says COMPLETED keeps that code for when its minute is up.
+ */
+static void
+sx_sacct_done(struct sx_cmd *cmd, int status)
+{
+	struct sx_run *r = cmd->run;
+	struct slurm_acct *a;
+	const struct slurm_acct *l;
+	struct sx_job *job, **jobs;
+	const char *name, *p;
+	size_t n, max = 1, bad, i, njobs;
+
+	r->sacct = NULL;
+	if (status != 0) {
+		log_warn("run %s: sacct failed (status %d): %s", r->id, status,
+		    cmd->out);
+		return;
+	}
+	for (p = cmd->out; *p != '\0'; p++)
+		max += *p == '\n';
+	a = xcalloc(max, sizeof *a);
+	n = slurm_parse_sacct(cmd->out, a, max, &bad);
+	jobs = sx_run_jobs(r, &njobs);
+	for (i = 0; i < njobs; i++) {
+		job = jobs[i];
+		if (!job->acct_asked || job->gone_ms == 0 ||
+		    (l = slurm_acct_ended(a, n, job->jobid, &name)) == NULL)
+			continue;
+		if (name == NULL && l->code == 0 && l->sig == 0)
+			job->acct_code = 0;	/* the file may be late */
+		else
+			sx_job_finish(job, l->sig > 0 ? l->sig : l->code > 0 ?
+			    W_EXITCODE(l->code, 0) : SIGKILL, name,
+			    "from sacct: the job wrote no exit status");
+	}
+	free(jobs);
+	free(a);
+}
+
+static void sx_scontrol_done(struct sx_cmd *cmd, int status);
+
+/*
+ * Ask sacct, once for all of them, how the jobs of r that left squeue
+ * without a status file ended, when Slurm keeps accounting (asked the
+ * first time with scontrol show config; without it, never).
+ */
+static void
+sx_acct(struct sx_run *r)
+{
+	struct slurm_executor *sx = r->sx;
+	struct strv argv, ids;
+	struct loom_error err;
+	struct sx_job *job;
+
+	strv_init(&ids);
+	for (job = r->jobs; job != NULL; job = job->next)
+		if (job->gone_ms != 0 && !job->acct_asked && !job->cancelled &&
+		    job->jobid[0] != '\0')
+			strv_push(&ids, job->jobid);
+	strv_init(&argv);
+	loom_error_clear(&err);
+	if (ids.n == 0 || r->sacct != NULL || sx->acct == SX_ACCT_ASKING ||
+	    sx->acct == SX_ACCT_NONE)
+		;
+	else if (sx->acct == SX_ACCT_UNKNOWN) {
+		slurm_scontrol_config_argv(&argv);
+		if (sx_cmd_start(r, &argv, NULL, sx_scontrol_done, &err) ==
+		    NULL) {
+			log_warn("run %s: %s; not using sacct", r->id,
+			    err.message);
+			sx->acct = SX_ACCT_NONE;
+		} else
+			sx->acct = SX_ACCT_ASKING;
+	} else {
+		slurm_sacct_argv(&argv, (const char *const *)ids.v, ids.n);
+		if ((r->sacct = sx_cmd_start(r, &argv, NULL, sx_sacct_done,
+		    &err)) == NULL)
+			log_warn("run %s: %s", r->id, err.message);
+		for (job = r->jobs; r->sacct != NULL && job != NULL;
+		    job = job->next)
+			if (job->gone_ms != 0 && !job->cancelled &&
+			    job->jobid[0] != '\0')
+				job->acct_asked = true;
+	}
+	strv_free(&argv);
+	strv_free(&ids);
+}
+
+/* scontrol show config answered: accounting or not, for good. */
+static void
+sx_scontrol_done(struct sx_cmd *cmd, int status)
+{
+	struct slurm_executor *sx = cmd->sx;
+
+	sx->acct = status == 0 && slurm_has_accounting(cmd->out) ?
+	    SX_ACCT_YES : SX_ACCT_NONE;
+	log_info("Slurm accounting: %s", sx->acct == SX_ACCT_YES ?
+	    "sacct is asked about jobs that leave squeue without a status" :
+	    "none (sacct is not used)");
+	sx_acct(cmd->run);
+}
+
 /* squeue answered for a run: follow each job it should list. */
 static void
 sx_squeue_done(struct sx_cmd *cmd, int status)
@@ -1122,6 +1240,7 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 	}
 	free(jobs);
 	free(q);
+	sx_acct(r);
 	for (job = r->jobs; job != NULL; job = job->next)
 		changed |= job->code >= 0;	/* still to be told how */
 	r->interval_ms = changed ? SX_POLL_MIN_MS : r->interval_ms * 2;
@@ -1178,6 +1297,10 @@ sx_follow(struct sx_job *job, uint64_t now)
 	else if (job->gone_ms != 0 && job->cancelled)
 		sx_job_finish(job, SIGTERM,
 		    "cancelled", "cancelled before it wrote its status");
+	else if (job->gone_ms != 0 && now - job->gone_ms >= SX_LOST_MS &&
+	    job->acct_code >= 0)
+		sx_job_finish(job, W_EXITCODE(job->acct_code, 0), NULL,
+		    NULL);		/* COMPLETED for sacct */
 	else if (job->gone_ms != 0 && now - job->gone_ms >= SX_LOST_MS)
 		sx_job_finish(job, SIGKILL, job->ended[0] != '\0' ?
 		    job->ended : "lost", "the job ended without writing its "
