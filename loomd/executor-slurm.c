@@ -1068,6 +1068,17 @@ sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 	return true;
 }
 
+/* Lines in a command's answer, at most (one more than its newlines). */
+static size_t
+sx_lines(const char *text)
+{
+	size_t n = 1;
+
+	for (; *text != '\0'; text++)
+		n += *text == '\n';
+	return n;
+}
+
 /*
  * The jobs of r, oldest first (r->jobs is newest first), so that a job
  * is told ended before those that depended on it.
@@ -1099,8 +1110,8 @@ sx_sacct_done(struct sx_cmd *cmd, int status)
 	struct slurm_acct *a;
 	const struct slurm_acct *l;
 	struct sx_job *job, **jobs;
-	const char *name, *p;
-	size_t n, max = 1, bad, i, njobs;
+	const char *name;
+	size_t n, max, bad, i, njobs;
 
 	r->sacct = NULL;
 	if (status != 0) {
@@ -1108,8 +1119,7 @@ sx_sacct_done(struct sx_cmd *cmd, int status)
 		    cmd->out);
 		return;
 	}
-	for (p = cmd->out; *p != '\0'; p++)
-		max += *p == '\n';
+	max = sx_lines(cmd->out);
 	a = xcalloc(max, sizeof *a);
 	n = slurm_parse_sacct(cmd->out, a, max, &bad);
 	jobs = sx_run_jobs(r, &njobs);
@@ -1200,9 +1210,8 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 	struct slurm_queued *q;
 	const struct slurm_queued *l;
 	struct sx_job *job, *next, **jobs;
-	size_t n, max = 1, bad, i, njobs;
+	size_t n, max, bad, i, njobs;
 	bool changed = false;
-	const char *p;
 
 	r->squeue = NULL;
 	if (status != 0) {
@@ -1217,8 +1226,7 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 		}
 		return;
 	}
-	for (p = cmd->out; *p != '\0'; p++)
-		max += *p == '\n';
+	max = sx_lines(cmd->out);
 	q = xcalloc(max, sizeof *q);
 	n = slurm_parse_squeue(cmd->out, q, max, &bad);
 	/* Ending a job starts others, never frees one: the copy holds. */

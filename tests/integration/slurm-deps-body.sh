@@ -26,30 +26,10 @@ export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
 : "${EXECUTOR:?EXECUTOR must be local or slurm}"
-if [ "$EXECUTOR" = slurm ]; then
-	if [ -z "${SLURM_CONF:-}" ]; then
-		[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-			fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-		skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-	fi
-	command -v sbatch >/dev/null || fail "sbatch not found"
-fi
-
-WRAP="$TEST_TMP/wrap"
-CALLS="$TEST_TMP/calls"
-mkdir -p "$WRAP"
-: >"$CALLS"
-for cmd in sbatch squeue scancel sacct; do
-	real=$(command -v "$cmd" || echo "/usr/bin/$cmd")
-	cat >"$WRAP/$cmd" <<WRAPPER
-#!/bin/sh
-echo "$cmd \$*" >>'$CALLS'
-exec '$real' "\$@"
-WRAPPER
-	chmod +x "$WRAP/$cmd"
-done
-export PATH="$WRAP:/usr/bin:$PATH"
-calls() { grep -c "^$1 .*${2:-}" "$CALLS" || true; }
+. "$(dirname "$0")/slurm-lib.sh"
+[ "$EXECUTOR" = local ] || slurm_need
+export PATH="/usr/bin:$PATH"
+slurm_wrap sbatch squeue scancel sacct
 
 # -v: the daemon logs what Slurm told of each job (checked below).
 start_loomd -v

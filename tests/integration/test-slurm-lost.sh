@@ -12,29 +12,10 @@
 export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${SLURM_CONF:-}" ]; then
-	[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-		fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-	skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-fi
+. "$(dirname "$0")/slurm-lib.sh"
+slurm_need
 export PATH="/usr/bin:$PATH"
-command -v sbatch >/dev/null || fail "sbatch not found"
-
-WRAP="$TEST_TMP/wrap"
-CALLS="$TEST_TMP/calls"
-mkdir -p "$WRAP"
-: >"$CALLS"
-for cmd in sbatch squeue scancel sacct scontrol; do
-	real=$(command -v "$cmd" || echo "/usr/bin/$cmd")
-	cat >"$WRAP/$cmd" <<WRAPPER
-#!/bin/sh
-echo "$cmd \$*" >>'$CALLS'
-exec '$real' "\$@"
-WRAPPER
-	chmod +x "$WRAP/$cmd"
-done
-export PATH="$WRAP:$PATH"
-calls() { grep -c "^$1 " "$CALLS" || true; }
+slurm_wrap sbatch squeue scancel sacct scontrol
 state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 
 mkdir -p "$TEST_TMP/p"
