@@ -20,6 +20,8 @@
 #   left in squeue
 # - with slurm, without accounting (the test cluster has none) sacct is
 #   never called
+# - cancel of the diamond while a waits and the others are queued: the
+#   run is cancelled; with slurm, by one scancel, no job left in squeue
 # - local only: --slurm-dependencies slurm is refused naming the Slurm
 #   executor; the file's setting is ignored (the same checks pass)
 export LOOMD_IDLE_TIMEOUT=300
@@ -156,6 +158,26 @@ else
 	[ "$st" != 0 ] && grep -q "needs the Slurm executor" "$TEST_TMP/out" ||
 		fail "--slurm-dependencies slurm locally: exit $st: $(cat "$TEST_TMP/out")"
 	[ "$(calls sbatch)" = 0 ] || fail "the local executor called sbatch"
+fi
+
+note "cancel of a run submitted ahead: one scancel, nothing left"
+rm -rf "$P/out" "$P/go"
+: >"$CALLS"
+"$LOOMCTL" run "$P/p.yml" --executor "$EXECUTOR" -d >"$TEST_TMP/out" 2>&1 ||
+	fail "diamond: $(cat "$TEST_TMP/out")"
+run=$(head -n 1 "$TEST_TMP/out")
+if [ "$EXECUTOR" = slurm ]; then
+	submitted() { [ "$(step_of "$run" d .job)" != null ]; }
+	wait_for 60 submitted
+fi
+"$LOOMCTL" cancel "$run" >/dev/null || fail "cancel $run"
+ended() { [ "$(state_of "$run" .state)" != running ]; }
+wait_for 60 ended
+[ "$(state_of "$run" .state)" = cancelled ] || fail "cancel: $(state_of "$run" .)"
+if [ "$EXECUTOR" = slurm ]; then
+	[ "$(calls scancel)" = 1 ] || fail "scancel calls: $(cat "$CALLS")"
+	[ -z "$(squeue --noheader --name="loom-$run" --states=PENDING,RUNNING)" ] ||
+		fail "jobs left: $(squeue --name="loom-$run")"
 fi
 
 stop_loomd

@@ -7,8 +7,8 @@
 # keeps no accounting: the daemon asks once (scontrol show config, one
 # call for two such jobs) and then never calls sacct (counted by
 # wrappers first on PATH). Through the private test cluster (SLURM_CONF;
-# skipped without it unless LOOM_SLURM_REQUIRED=1). About 70 s of wall
-# time, nearly all of it waiting.
+# skipped without it unless LOOM_SLURM_REQUIRED=1). A minute and more
+# of wall time (longer when the cluster is busy), nearly all waiting.
 export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
