@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Re-attaching to the Slurm jobs of a dead daemon's run (docs/slurm.md,
- * "A daemon restart"). Crash recovery (record_recover) offers each such
- * run here: its units recorded running with a job id are followed again
+ * Following the Slurm jobs of a dead daemon's run that cannot be rebuilt
+ * (run-rebuild.c: its pipeline file is gone or changed; docs/slurm.md,
+ * "A daemon restart"). run_rebuild hands such a run here: its units
+ * recorded running or pending with a job id are followed again
  * through the Slurm executor (output file, status file, squeue) and the
  * run stays "running" in its record until the last of them has ended.
  * Then each job's state and exit status are in the record, units that
