@@ -504,8 +504,11 @@ run_restore_unit(struct run *r, struct run_step *st, struct run_unit *u)
 	    job == NULL)
 		return false;	/* never submitted: it is now */
 	rb_unit_argv(r, st, u, o);
-	if (state == RUNSTATE_PENDING)
+	if (state == RUNSTATE_PENDING) {
 		u->xstate = RUNSTATE_PENDING;
+		if (rb_str(o, "reason") != NULL)
+			u->reason = xstrdup(rb_str(o, "reason"));
+	}
 	run_unit_adopt(r, st, u, job, rb_num(o, "started"));
 	return true;
 }
