@@ -1407,17 +1407,24 @@ sx_array_out(const struct sx_run *r, const char *script, const char *jobid)
 	return found;
 }
 
-uint64_t
-executor_slurm_follow(struct executor *ex, const struct executor_spec *spec,
-    const char *jobid, unsigned long long seen, struct loom_error *err)
+/* Follow a job a dead daemon submitted (executor_adopt). */
+static int
+sx_adopt(struct executor *ex, const struct executor_spec *spec,
+    const char *jobid, unsigned long long seen, struct executor_started *out,
+    struct loom_error *err)
 {
 	struct slurm_executor *sx = (struct slurm_executor *)ex;
 	struct timeval tv = { 0, SX_TICK_MS * 1000 };
 	struct sx_run *r;
 	struct sx_job *job;
 
+	if (*jobid == '\0' || strlen(jobid) >= SLURM_MAX_JOBID) {
+		loom_error_set(err, NULL, 0, 0, "not a Slurm job id: \"%s\"",
+		    jobid);
+		return -1;
+	}
 	if ((r = sx_run_get(sx, spec, err)) == NULL)
-		return 0;
+		return -1;
 	job = sx_job_alloc(r, spec->name, jobid);
 	job->tag = xstrdup(spec->tag);
 	strv_init(&job->env);
@@ -1440,7 +1447,8 @@ executor_slurm_follow(struct executor *ex, const struct executor_spec *spec,
 	log_info("run %s: following job %s again", r->id, jobid);
 	if (!evtimer_pending(sx->ev_tick, NULL))
 		evtimer_add(sx->ev_tick, &tv);
-	return job->id;
+	out->id = job->id;
+	return 0;
 }
 
 static const struct executor_ops slurm_ops = {
@@ -1449,6 +1457,7 @@ static const struct executor_ops slurm_ops = {
 	.cancel = sx_cancel,
 	.release = sx_release,
 	.sweep = sx_sweep,
+	.adopt = sx_adopt,
 	.free = sx_free,
 };
 

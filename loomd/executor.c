@@ -3,6 +3,7 @@
  * The executor calls (executor.h): each goes to the implementation's
  * table. Implementations: executor-local.c, executor-slurm.c.
  */
+#include "common/util/error.h"
 #include "loomd/executor.h"
 
 int
@@ -33,6 +34,22 @@ void
 executor_sweep(struct executor *ex, const char *tag, bool always)
 {
 	ex->ops->sweep(ex, tag, always);
+}
+
+int
+executor_adopt(struct executor *ex, const struct executor_spec *spec,
+    const char *id, unsigned long long seen, struct executor_started *out,
+    struct loom_error *err)
+{
+	out->id = 0;
+	out->pid = -1;
+	out->pid_start = 0;
+	if (ex->ops->adopt == NULL) {
+		loom_error_set(err, NULL, 0, 0, "the %s executor cannot take "
+		    "over unit %s of a previous daemon", ex->ops->name, id);
+		return -1;
+	}
+	return ex->ops->adopt(ex, spec, id, seen, out, err);
 }
 
 void

@@ -120,6 +120,9 @@ struct executor_ops {
 	void (*sweep)(struct executor *ex, const char *tag, bool always);
 	void (*recover)(struct executor *ex, const char *tag,
 	    const struct json_t *unit);
+	int (*adopt)(struct executor *ex, const struct executor_spec *spec,
+	    const char *id, unsigned long long seen,
+	    struct executor_started *out, struct loom_error *err);
 	void (*free)(struct executor *ex);
 };
 
@@ -167,10 +170,26 @@ void executor_sweep(struct executor *ex, const char *tag, bool always);
  * executor keeps there to find the unit again (a batch system's job id).
  * An executor that cannot end a unit leaves it; the record still says
  * interrupted. A run with Slurm jobs to follow again (record_recover's
- * adopt, run-reattach.c) is not recovered here at all.
+ * adopt, run-rebuild.c) is not recovered here at all.
  */
 void executor_recover(struct executor *ex, const char *tag,
     const struct json_t *unit);
+
+/*
+ * Take over a unit that a dead daemon started (crash recovery, when its
+ * run is rebuilt): id is what the unit is where it runs (a Slurm job id,
+ * from the record), its files are those spec->name gave it under
+ * spec->dir, and seen bytes of its output reached the unit's log
+ * already (they are not handed to on_output again). spec needs run,
+ * dir, cwd, envp, tag, name and the callbacks (argv is not run); from
+ * then on the unit is as one started by executor_start: its output,
+ * state and done callbacks come, and executor_cancel reaches it.
+ * Returns 0 with out filled, or -1 with err set (an executor that
+ * cannot take units over, the local one, says so).
+ */
+int executor_adopt(struct executor *ex, const struct executor_spec *spec,
+    const char *id, unsigned long long seen, struct executor_started *out,
+    struct loom_error *err);
 
 /* Free an executor; NULL is fine. Units still going are killed. */
 void executor_free(struct executor *ex);
@@ -192,17 +211,5 @@ struct executor *executor_local_new(struct event_base *base,
  */
 struct executor *executor_slurm_new(struct event_base *base,
     struct executor *local);
-
-/*
- * Follow again a job that a dead daemon submitted (crash recovery): its
- * id is jobid, its files are those spec->name gave it under spec->dir,
- * and seen bytes of its output reached the unit's log already. spec
- * needs run, dir, cwd, envp (for squeue), tag, name and the callbacks;
- * they come as for a unit it started. Returns the unit's id, or 0 with
- * err set.
- */
-uint64_t executor_slurm_follow(struct executor *ex,
-    const struct executor_spec *spec, const char *jobid,
-    unsigned long long seen, struct loom_error *err);
 
 #endif

@@ -681,6 +681,19 @@ record_journal_apply(json_t *rec, const char *run_dir)
 	free(text);
 }
 
+/*
+ * Whether unit o of a record had been submitted as a job not known to
+ * have ended: running, or pending in the batch system's queue.
+ */
+static bool
+record_unit_has_job(const json_t *o)
+{
+	enum run_state_kind st = record_state_of(o);
+
+	return (st == RUNSTATE_RUNNING || st == RUNSTATE_PENDING) &&
+	    json_is_string(json_object_get(o, "job"));
+}
+
 /* Whether a unit of rec still running had been submitted as a job. */
 static bool
 record_has_jobs(json_t *rec)
@@ -689,13 +702,10 @@ record_has_jobs(json_t *rec)
 	size_t i, j;
 
 	json_array_foreach(json_object_get(rec, "steps"), i, step) {
-		if (record_state_of(step) != RUNSTATE_RUNNING)
-			continue;
-		if (json_is_string(json_object_get(step, "job")))
+		if (record_unit_has_job(step))
 			return true;
 		json_array_foreach(json_object_get(step, "items"), j, item)
-			if (record_state_of(item) == RUNSTATE_RUNNING &&
-			    json_is_string(json_object_get(item, "job")))
+			if (record_unit_has_job(item))
 				return true;
 	}
 	return false;

@@ -121,9 +121,10 @@ void record_journal_clear(const char *run_dir);
 
 /*
  * Offered a dead daemon's run (rec, its journal replayed) that has units
- * submitted as batch jobs still recorded running: true when the callee
- * follows them to their end (and writes the record itself, taking a
- * reference to rec); false leaves the run to be marked interrupted.
+ * submitted as batch jobs still recorded running or pending: true when
+ * the callee takes the run over (rebuilds it, or follows its jobs to
+ * their end) and writes the record itself (taking a reference to rec if
+ * it keeps it); false leaves the run to be marked interrupted.
  */
 typedef bool (*record_adopt_cb)(void *arg, json_t *rec, const char *run_dir);
 

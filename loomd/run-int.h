@@ -122,6 +122,8 @@ struct run {
 	bool record_dirty;
 	bool journaled;			/* the step journal has lines */
 	uint64_t record_cost_us;	/* how long the last write took */
+	json_t *restore;		/* rebuilt: the record's "steps",
+					   while its units are replayed */
 	struct run *next;
 };
 
@@ -149,12 +151,42 @@ struct run_state {
 	struct reattach *reattached;	/* runs of a dead daemon followed */
 };
 
-/* run-reattach.c: follow the Slurm jobs of a dead daemon's run. */
+/*
+ * run-reattach.c: follow the Slurm jobs of a dead daemon's run without
+ * rebuilding it (when run-rebuild.c cannot).
+ */
 bool run_reattach(void *arg, json_t *rec, const char *run_dir);
 void run_reattach_free_all(struct loomd *loomd);
 
+/*
+ * run-rebuild.c: a dead daemon's run with Slurm jobs (record_adopt_cb)
+ * becomes an active run again, its jobs taken over; else, with the
+ * reason logged and recorded, run_reattach follows them.
+ */
+bool run_rebuild(void *arg, json_t *rec, const char *run_dir);
+/*
+ * While a rebuilt run is replayed (r->restore): unit u, asked for by the
+ * scheduler, ended or was submitted before the restart. true when it is
+ * taken care of (its end told to the scheduler, or its job taken over);
+ * false: it had not been submitted, and starts as any unit.
+ */
+bool run_restore_unit(struct run *r, struct run_step *st,
+    struct run_unit *u);
+/*
+ * The same for the items of loop step st: when the dead daemon had
+ * listed them, li becomes those items (in their recorded order) and
+ * true is returned; false: list and filter them as any run.
+ */
+bool run_restore_items(struct run *r, struct run_step *st,
+    struct loop_items *li);
+
 /* run-start.c: a queued run's turn has come; start it. */
 void run_begin(struct run *r);
+/* The run's steps (nsel selected ones) and units, in execution order. */
+void run_build_steps(struct run *r, size_t nsel);
+
+/* Units handed out at once to the Slurm executor: what rpc accepts. */
+#define RUN_SLURM_WORKERS	100000
 
 /* Whether two runs of one pipeline file share or feed each other's steps. */
 bool run_overlaps(const struct run *a, const struct run *b);
@@ -163,6 +195,15 @@ bool run_overlaps(const struct run *a, const struct run *b);
 struct run_state *run_state_get(struct loomd *loomd);
 /* Tell r's scheduler the time of the events that follow (now). */
 void run_clock(struct run *r);
+/*
+ * Take over unit u of a rebuilt run, submitted before the restart as
+ * job (executor_adopt), started at wall-clock time started: it runs
+ * from now on as if started here; when it cannot be, it failed.
+ */
+void run_unit_adopt(struct run *r, struct run_step *st, struct run_unit *u,
+    const char *job, double started);
+/* The scheduler's clock at wall-clock time wall (the past), or now. */
+void run_clock_at(struct run *r, double wall);
 /*
  * Start the queued runs of the pipeline at key that nothing active holds
  * back any more (a run ahead, or their own downloads).

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Re-attaching to the Slurm jobs of a dead daemon's run (docs/slurm.md,
- * "A daemon restart"). Crash recovery (record_recover) offers each such
- * run here: its units recorded running with a job id are followed again
+ * Following the Slurm jobs of a dead daemon's run that cannot be rebuilt
+ * (run-rebuild.c: its pipeline file is gone or changed; docs/slurm.md,
+ * "A daemon restart"). run_rebuild hands such a run here: its units
+ * recorded running or pending with a job id are followed again
  * through the Slurm executor (output file, status file, squeue) and the
  * run stays "running" in its record until the last of them has ended.
  * Then each job's state and exit status are in the record, units that
@@ -62,6 +63,16 @@ static enum run_state_kind
 ra_state_of(const json_t *o)
 {
 	return runstate_parse(json_string_value(json_object_get(o, "state")));
+}
+
+/* Whether unit o had been submitted and may still be queued or running. */
+static bool
+ra_has_job(const json_t *o)
+{
+	enum run_state_kind st = ra_state_of(o);
+
+	return (st == RUNSTATE_RUNNING || st == RUNSTATE_PENDING) &&
+	    json_is_string(json_object_get(o, "job"));
 }
 
 static void
@@ -260,6 +271,7 @@ reattach_unit(struct reattach *ra, json_t *step, size_t index, json_t *unit,
     long item)
 {
 	struct executor_spec spec;
+	struct executor_started started;
 	struct reattach_unit *ru;
 	struct loom_error err;
 	struct stat sb;
@@ -290,9 +302,10 @@ reattach_unit(struct reattach *ra, json_t *step, size_t index, json_t *unit,
 	spec.on_state = reattach_state;
 	spec.arg = ru;
 	loom_error_clear(&err);
-	if (executor_slurm_follow(ra->loomd->slurm, &spec, json_string_value(
+	if (executor_adopt(ra->loomd->slurm, &spec, json_string_value(
 	    json_object_get(unit, "job")), ru->log != -1 && fstat(ru->log,
-	    &sb) == 0 ? (unsigned long long)sb.st_size : 0, &err) == 0) {
+	    &sb) == 0 ? (unsigned long long)sb.st_size : 0, &started,
+	    &err) == -1) {
 		log_warn("run %s: cannot follow job %s: %s", run,
 		    json_string_value(json_object_get(unit, "job")),
 		    err.message);
@@ -332,13 +345,10 @@ run_reattach(void *arg, json_t *rec, const char *run_dir)
 	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)
 	    rs->daemon_start));
 	json_array_foreach(json_object_get(rec, "steps"), i, step) {
-		if (ra_state_of(step) != RUNSTATE_RUNNING)
-			continue;
-		if (json_is_string(json_object_get(step, "job")))
+		if (ra_has_job(step))
 			reattach_unit(ra, step, i, step, -1);
 		json_array_foreach(json_object_get(step, "items"), j, item)
-			if (ra_state_of(item) == RUNSTATE_RUNNING &&
-			    json_is_string(json_object_get(item, "job")))
+			if (ra_has_job(item))
 				reattach_unit(ra, step, i, item, (long)j);
 	}
 	log_info("run %s: following %zu job(s) of a previous daemon",

@@ -185,7 +185,7 @@ run_begin(struct run *r)
 }
 
 /* The run's steps (nsel selected ones), in execution order. */
-static void
+void
 run_build_steps(struct run *r, size_t nsel)
 {
 	const size_t *order = graph_order(r->g);
@@ -243,9 +243,6 @@ run_check_env(json_t *env, struct rpc_error *rerr)
 	}
 	return 0;
 }
-
-/* Units handed out at once to the Slurm executor: what rpc accepts. */
-#define RUN_SLURM_WORKERS	100000
 
 /* The executor of kind: the local one unless slurm. */
 static struct executor *

@@ -72,6 +72,21 @@ run_clock(struct run *r)
 	sched_set_time(r->s, record_now(), loomd_now_ms());
 }
 
+/* The scheduler's clock at wall (seconds, in the past), or now. */
+void
+run_clock_at(struct run *r, double wall)
+{
+	double now = record_now();
+	uint64_t ms = loomd_now_ms(), back;
+
+	if (wall <= 0 || wall > now) {
+		run_clock(r);
+		return;
+	}
+	back = (uint64_t)((now - wall) * 1000.0);
+	sched_set_time(r->s, wall, back < ms ? ms - back : 1);
+}
+
 /*
  * The log file name of unit (step, item) of a run: "<step>-<name>.log",
  * or "<step>-<name>.<item>.log" for a loop item, where step is the
@@ -214,6 +229,7 @@ run_free(void *arg)
 	free(r->virtual_env);
 	free(r->extra);
 	json_decref(r->request);
+	json_decref(r->restore);
 	free(r->id);
 	free(r->dir);
 	free(r->file);
@@ -471,6 +487,30 @@ run_unit_after(const struct run *r, const struct run_step *st,
 	return n;
 }
 
+/* What the executor needs of unit u; envv (initialised) holds its env. */
+static void
+run_unit_spec(struct run *r, struct run_unit *u, struct executor_spec *spec,
+    struct strv *envv)
+{
+	size_t i;
+
+	for (i = 0; i < r->env.n; i++)
+		strv_push(envv, r->env.v[i]);
+	strv_push(envv, u->marker);
+	memset(spec, 0, sizeof *spec);
+	spec->argv = (const char *const *)u->argv.v;
+	spec->envp = (const char *const *)envv->v;
+	spec->cwd = r->p->dir;
+	spec->tag = u->marker;
+	spec->on_output = run_on_output;
+	spec->on_done = run_on_done;
+	spec->on_state = run_on_state;
+	spec->arg = u;
+	spec->run = r->id;
+	spec->dir = r->dir;
+	spec->name = u->log_name;
+}
+
 /* Hand unit u to the executor and journal it; -1 with err set. */
 static int
 run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
@@ -483,26 +523,11 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	struct strv envv;
 	char *group;
 	uint64_t *after;
-	size_t i;
 	int rc;
 
 	strv_init(&envv);
-	for (i = 0; i < r->env.n; i++)
-		strv_push(&envv, r->env.v[i]);
-	strv_push(&envv, u->marker);
-	memset(&spec, 0, sizeof spec);
-	spec.argv = (const char *const *)u->argv.v;
-	spec.envp = (const char *const *)envv.v;
-	spec.cwd = r->p->dir;
-	spec.tag = u->marker;
-	spec.on_output = run_on_output;
-	spec.on_done = run_on_done;
-	spec.on_state = run_on_state;
-	spec.arg = u;
+	run_unit_spec(r, u, &spec, &envv);
 	u->xstate = RUNSTATE_UNKNOWN;	/* until the executor tells */
-	spec.run = r->id;
-	spec.dir = r->dir;
-	spec.name = u->log_name;
 	resources_merge(&res, &r->p->exec.slurm,
 	    &r->p->steps[st->index].resources);
 	spec.res = &res;
@@ -598,6 +623,45 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 	run_touch(r);
 }
 
+/* Take over unit u of a rebuilt run (run-int.h). */
+void
+run_unit_adopt(struct run *r, struct run_step *st, struct run_unit *u,
+    const char *job, double started)
+{
+	struct executor_spec spec;
+	struct executor_started out;
+	struct loom_error err;
+	struct strv envv;
+	char *path;
+	int rc;
+
+	path = xasprintf("%s/%s", r->dir, u->log_name);
+	u->log = steplog_continue(path);
+	free(path);
+	free(u->job);
+	u->job = xstrdup(job);
+	strv_init(&envv);
+	run_unit_spec(r, u, &spec, &envv);
+	loom_error_clear(&err);
+	rc = executor_adopt(r->ex, &spec, job, steplog_kept(u->log), &out,
+	    &err);
+	strv_free(&envv);
+	if (rc == -1) {
+		run_clock(r);
+		run_unit_start_failed(r, st, u, &err);
+		return;
+	}
+	u->unit = out.id;
+	u->pid = -1;
+	log_info("run %s: %s: job %s taken over", r->id, u->label, job);
+	/* It started when the dead daemon started it. */
+	run_clock_at(r, started);
+	sched_spawned(r->s, st->index, u->item, &r->acts);
+	run_clock(r);
+	run_unit_started_event(r, st, u);
+	run_touch(r);
+}
+
 /* Start unit (step, item). */
 static void
 run_do_spawn(struct run *r, size_t step, size_t item)
@@ -616,6 +680,9 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		sched_spawn_failed(r->s, step, item, &r->acts);
 		return;
 	}
+	/* A rebuilt run: what the dead daemon had done is not done again. */
+	if (r->restore != NULL && run_restore_unit(r, st, u))
+		return;
 	if (st->loop) {
 		loop_item = u->path;
 		loop_output = u->output;
@@ -671,7 +738,8 @@ run_do_list(struct run *r, size_t step)
 		sched_items_failed(r->s, step, &r->acts);
 		return;
 	}
-	run_fresh_filter(r, step, &li);
+	if (r->restore == NULL || !run_restore_items(r, st, &li))
+		run_fresh_filter(r, step, &li);
 	st->nunits = li.items.n;
 	st->units = xcalloc(st->nunits + 1, sizeof *st->units);
 	st->listed = true;
@@ -692,7 +760,15 @@ run_do_list(struct run *r, size_t step)
 		    i);
 	}
 	loopitems_free(&li);
-	run_touch(r);
+	/*
+	 * Batch jobs outlive the daemon, and the step journal names items
+	 * by their index: the record must know them before any is
+	 * submitted, for a restarted daemon to take the jobs over.
+	 */
+	if (r->ex != r->loomd->executor)
+		run_write_record(r, false);
+	else
+		run_touch(r);
 	run_clock(r);
 	sched_set_items(r->s, step, st->nunits, &r->acts);
 }
@@ -1102,7 +1178,7 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	rs->daemon_start = record_proc_start(getpid());
 	loomd->runs = rs;
 	n = record_recover(loomd->state_dir, loomd->pid_path,
-	    loomd->executor, run_reattach, loomd);
+	    loomd->executor, run_rebuild, loomd);
 	if (n > 0)
 		log_warn("%d run(s) of a previous daemon marked interrupted",
 		    n);

@@ -22,6 +22,7 @@ static void steplog_make_room(struct steplog *l);
 
 struct steplog {
 	char *path;			/* until the file is created */
+	bool append;			/* created: keep what it holds */
 	int fd;				/* -1 before, once closed or failed */
 	unsigned long long kept;
 	unsigned long long dropped;
@@ -44,11 +45,24 @@ steplog_new(const char *path)
 	return l;
 }
 
+struct steplog *
+steplog_continue(const char *path)
+{
+	struct steplog *l = steplog_new(path);
+	struct stat sb;
+
+	l->append = true;
+	if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode))
+		l->kept = (unsigned long long)sb.st_size;
+	return l;
+}
+
 /* Create the file for the first output; false (error set) when it fails. */
 static bool
 steplog_create(struct steplog *l)
 {
-	l->fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	l->fd = open(l->path, O_WRONLY | O_CREAT | O_CLOEXEC |
+	    (l->append ? O_APPEND : O_TRUNC), 0644);
 	if (l->fd == -1)
 		l->error = errno;
 	free(l->path);

@@ -36,6 +36,13 @@ struct steplog;
 struct steplog *steplog_new(const char *path);
 
 /*
+ * A log that goes on where the file at path stops (a unit taken over
+ * after a daemon restart): what follows is appended, and the file's
+ * present bytes count as kept (the next live output offset is its size).
+ */
+struct steplog *steplog_continue(const char *path);
+
+/*
  * Append data to the log. Never fails from the caller's point of view:
  * after the first write error the log stops writing and counts dropped
  * bytes instead (see steplog_error).

@@ -661,6 +661,31 @@ freshness_begin(const struct pipeline *p, size_t step, const char *item,
 	    fresh_basename(item) : NULL, set, argv, err);
 }
 
+/* The argv of the stamp of a step or item, when it has one. */
+int
+freshness_stamp_argv(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, struct strv *argv,
+    struct loom_error *err)
+{
+	char set[STAMP_SET_HEX];
+	struct stamp *s;
+	size_t i;
+	int rc;
+
+	if (fresh_set_key(p, step, item_output, set, err) == -1)
+		return -1;
+	loom_error_clear(err);
+	s = stamp_read(p->dir, p->steps[step].name, item != NULL ?
+	    fresh_basename(item) : NULL, set, err);
+	if (s == NULL)
+		return err->message[0] != '\0' ? -1 : 0;
+	rc = s->argv.n > 0 ? 1 : 0;
+	for (i = 0; i < s->argv.n; i++)
+		strv_push(argv, s->argv.v[i]);
+	stamp_free(s);
+	return rc;
+}
+
 /* Stamp a success of a step or item. */
 /* freshness_succeeded; quick: without hashes, the script in *script. */
 static struct stamp *

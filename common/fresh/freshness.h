@@ -116,6 +116,17 @@ int freshness_begin(const struct pipeline *p, size_t step,
     struct loom_error *err);
 
 /*
+ * The command a step (or item) was last started with, as its stamp
+ * recorded it (the running marker of freshness_begin, or a success),
+ * into argv (initialised by the caller). 1 when the stamp has one, 0
+ * when there is none (no stamp, a failure's), -1 with err set when it
+ * cannot be read.
+ */
+int freshness_stamp_argv(const struct pipeline *p, size_t step,
+    const char *item, const char *item_output, struct strv *argv,
+    struct loom_error *err);
+
+/*
  * The stamp of a success, with the identity of every input and output
  * taken now (item and item_output as in freshness_check), for
  * freshness_write. Owned; NULL with err set.

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# What a daemon restart costs on Slurm (docs/slurm.md, "A daemon
+# restart"): a fan-out of BENCH_STEPS (200) steps, each waiting for a
+# file, is submitted with --executor slurm; once every step has its job
+# id the daemon is killed with SIGKILL and a new one started (loomctl
+# daemon start), which rebuilds the run and takes the jobs over. Printed:
+# the new daemon's CPU time and wall time until it answers (the rebuild
+# happens before), the same for a daemon with nothing to rebuild, and,
+# after the file is created, the wall time to the run's end and the
+# sbatch/squeue calls the new daemon made (counted by wrappers first on
+# PATH). The CPU time is the daemon's own, from /proc/PID/stat.
+#   SLURM_CONF=/tmp/loom-slurm/slurm.conf bench/bench-slurm-restart.sh build/bin
+set -euo pipefail
+
+bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
+loomctl="$bin/loomctl"
+[ -x "$loomctl" ] || { echo "usage: $0 BIN_DIR (no loomctl in $bin)" >&2; exit 2; }
+: "${SLURM_CONF:?SLURM_CONF must name the slurm.conf of the cluster}"
+steps=${BENCH_STEPS:-200}
+tmp=$(mktemp -d /tmp/loomb.XXXXXX)
+mkdir -m 700 "$tmp/run"
+export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
+export LOOMD_IDLE_TIMEOUT=600
+run=
+cleanup() {
+	[ -z "$run" ] || scancel --name="loom-$run" 2>/dev/null || true
+	"$loomctl" daemon stop >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+calls="$tmp/calls"
+mkdir "$tmp/wrap"
+: >"$calls"
+for cmd in sbatch squeue scancel; do
+	real=$(command -v "$cmd")
+	printf '#!/bin/sh\necho %s >>"%s"\nexec "%s" "$@"\n' "$cmd" "$calls" \
+	    "$real" >"$tmp/wrap/$cmd"
+	chmod +x "$tmp/wrap/$cmd"
+done
+export PATH="$tmp/wrap:$PATH"
+
+exp="$tmp/exp"
+mkdir -p "$exp"
+printf 'while [ ! -e go ]; do sleep 0.2; done\necho "$@"\n' >"$exp/t.sh"
+{
+	printf 'execution:\n  executor: slurm\n  parallel: true\n  slurm: {mem: 8M}\npipeline:\n'
+	for i in $(seq 1 "$steps"); do
+		printf '  - {name: s%s, task: t.sh}\n' "$i"
+	done
+} >"$exp/fan.yml"
+
+count() { grep -cx "$1" "$calls" || true; }
+# CPU milliseconds of process $1 so far (utime + stime).
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' \
+	    "/proc/$1/stat"
+}
+# Start a daemon; print its wall ms to answering and its CPU ms then.
+start_daemon() {
+	local t0 t1 pid
+	t0=$(date +%s%N)
+	"$loomctl" daemon start >/dev/null
+	t1=$(date +%s%N)
+	pid=$(cat "$LOOM_SOCKET.pid")
+	echo "$(((t1 - t0) / 1000000)) $(cpu_ms "$pid") $pid"
+}
+
+read -r wall0 cpu0 pid <<<"$(start_daemon)"
+run=$("$loomctl" run -d "$exp/fan.yml")
+submitted() {
+	[ "$("$loomctl" status "$run" --json |
+	    jq '[.steps[] | select(.job != null)] | length')" = "$steps" ]
+}
+until submitted; do sleep 0.5; done
+kill -9 "$pid"
+while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+: >"$calls"
+read -r wall1 cpu1 pid <<<"$(start_daemon)"
+state=$("$loomctl" status "$run" --json | jq -r .state)
+t0=$(date +%s%N)
+touch "$exp/go"
+"$loomctl" wait "$run" >/dev/null || true
+t1=$(date +%s%N)
+printf '%-34s %10s %10s\n' "daemon start" "wall ms" "CPU ms"
+printf '%-34s %10s %10s\n' "nothing to rebuild" "$wall0" "$cpu0"
+printf '%-34s %10s %10s\n' "rebuilding $steps jobs ($state)" "$wall1" "$cpu1"
+printf 'run end after the file: %.1f s, %s; after the restart: sbatch %s, squeue %s, scancel %s\n' \
+    "$(echo "($t1 - $t0) / 1000000000" | bc -l)" \
+    "$("$loomctl" status "$run" --json | jq -r .state)" \
+    "$(count sbatch)" "$(count squeue)" "$(count scancel)"
