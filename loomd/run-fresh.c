@@ -223,16 +223,10 @@ static int
 run_fresh_hash(struct run *r, struct run_unit *u, char *script,
     struct loom_error *err)
 {
-	struct run_state *rs = run_state_get(r->loomd);
-	struct loom_error werr;
+	struct hashwork *hw = loomd_hashwork(r->loomd);
 
-	loom_error_clear(&werr);
-	if (rs->hashwork == NULL &&
-	    (rs->hashwork = hashwork_new(r->loomd->base, &werr)) == NULL)
-		log_warn("%s; hashing on the loop", werr.message);
-	if (rs->hashwork != NULL) {
-		hashwork_add(rs->hashwork, u->stamp, script, run_fresh_hashed,
-		    u);
+	if (hw != NULL) {
+		hashwork_add(hw, u->stamp, script, run_fresh_hashed, u);
 		u->stamp = NULL;
 		r->nhashing++;
 		return 0;

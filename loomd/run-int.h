@@ -143,7 +143,6 @@ struct run_state {
 	bool stopping;
 	unsigned long long daemon_start;
 	struct fetch *fetch;		/* URL downloads, or NULL */
-	struct hashwork *hashwork;	/* stamps' hashes, or NULL */
 	struct reattach *reattached;	/* runs of a dead daemon followed */
 };
 

@@ -34,7 +34,6 @@
 #include "common/util/protocol.h"
 #include "loomd/executor.h"
 #include "loomd/fetch.h"
-#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -1119,9 +1118,6 @@ run_module_free(struct loomd *loomd)
 	if (rs == NULL)
 		return;
 	run_reattach_free_all(loomd);
-	/* Stamps still being hashed are dropped: their units re-run. */
-	hashwork_free(rs->hashwork);
-	rs->hashwork = NULL;
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
 		run_clock(r);
