@@ -197,6 +197,7 @@ run_free(void *arg)
 	free(r->by_index);
 	free(r->stamps_due);
 	freshness_plan_free(r->fresh);
+	freshness_plan_free(r->check_fresh);
 	free(r->always);
 	if (r->ev_start != NULL)
 		event_free(r->ev_start);
@@ -848,7 +849,7 @@ run_dequeue(struct loomd *loomd, const char *key)
 		/* The oldest queued run of key not yet looked at. */
 		r = NULL;
 		for (o = rs->active; o != NULL && o != last; o = o->next)
-			if (o->queued && !o->fetching &&
+			if (o->queued && !o->fetching && !o->checking &&
 			    strcmp(o->key, key) == 0)
 				r = o;
 		if (r == NULL)
@@ -1027,6 +1028,11 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 	if (sched_is_cancelled(r->s))
 		return 0;
 	log_info("run %s: cancel", r->id);
+	if (r->queued && r->checking) {
+		/* The worker has its plan: it leaves when that is back. */
+		r->cancel_asked = true;
+		return 0;
+	}
 	if (r->queued) {
 		/* Never started: it just leaves the queue. */
 		run_end_unstarted(r, SCHED_RESULT_CANCELLED);
@@ -1118,6 +1124,7 @@ run_module_free(struct loomd *loomd)
 	if (rs == NULL)
 		return;
 	run_reattach_free_all(loomd);
+	run_start_drop_all(rs);
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
 		run_clock(r);
