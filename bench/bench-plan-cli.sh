@@ -12,7 +12,8 @@
 # "Every step fresh" is what a successful run leaves: outputs and stamps,
 # written by bench-stamp.c without running the tasks. Each line gives the
 # wall time, loomctl's CPU (user + system) and, for run, the daemon's CPU
-# over the same command (from /proc/PID/schedstat). The load average is
+# over the same command (every thread's /proc/PID/task/*/schedstat: the
+# check of run.start is in the hashing thread). The load average is
 # printed first and last: compare figures taken under the same load.
 # Use a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
@@ -50,9 +51,11 @@ measure() {
 import os, statistics, subprocess, sys, time
 runs, pidfile, name, argv = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
 def daemon_ns():
+    """CPU of every thread of the daemon (its hashing thread too)."""
     try:
-        pid = open(pidfile).read().split()[0]
-        return int(open("/proc/%s/schedstat" % pid).read().split()[0])
+        tasks = "/proc/%s/task" % open(pidfile).read().split()[0]
+        return sum(int(open("%s/%s/schedstat" % (tasks, t)).read().split()[0])
+                   for t in os.listdir(tasks))
     except (OSError, ValueError, IndexError):
         return 0
 wall, cpu, dcpu = [], [], []

@@ -453,7 +453,8 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 {
 	json_t *req, *msg, *id, *result, *error;
 	long long my_id = c->next_id++;
-	uint64_t deadline = UINT64_MAX, sent;
+	uint64_t deadline = UINT64_MAX, sent, quiet, heard = 0;
+	bool pinged = false;
 	int rc;
 
 	if (code != NULL)
@@ -472,15 +473,34 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 		if (rc == -1)
 			return NULL;
 		if (rc == 0) {
-			/* Silence, not a busy stream before the reply, counts. */
-			if (c->timeout_ms > 0)
-				deadline = (c->last_rx_ms > sent ?
-				    c->last_rx_ms : sent) +
-				    (uint64_t)c->timeout_ms;
+			/*
+			 * Silence, not a busy stream before the reply, counts.
+			 * Half way, a daemon.ping: a daemon still working on
+			 * the request (a long freshness check) answers it.
+			 */
+			if (c->timeout_ms > 0) {
+				quiet = c->last_rx_ms > sent ? c->last_rx_ms :
+				    sent;
+				if (quiet != heard)
+					pinged = false;
+				heard = quiet;
+				deadline = quiet + (uint64_t)(pinged ?
+				    c->timeout_ms : c->timeout_ms / 2);
+			}
 			rc = rpcclient_read(c, rpcclient_wait_ms(deadline),
 			    false, err);
 			if (rc == -1)
 				return NULL;
+			if (rc == RPCCLIENT_TIMEOUT && !pinged) {
+				pinged = true;
+				req = jsonrpc_request(c->next_id++,
+				    LOOM_METHOD_DAEMON_PING, NULL);
+				rc = rpcclient_send(c, req, err);
+				json_decref(req);
+				if (rc == -1)
+					return NULL;
+				continue;
+			}
 			if (rc == RPCCLIENT_TIMEOUT) {
 				rpcclient_timed_out(c, err);
 				return NULL;

@@ -16,14 +16,18 @@
 #include <event2/event.h>
 
 #include "common/util/error.h"
+#include "common/util/log.h"
 #include "common/fresh/stamp.h"
 #include "common/util/xmalloc.h"
 #include "loomd/hashwork.h"
+#include "loomd/loomd.h"
 
 struct hashwork_job {
 	struct stamp *s;
 	char *script;
 	hashwork_done_cb done;
+	hashwork_work_fn work;		/* hashwork_call: not a stamp */
+	hashwork_call_cb call_done;
 	void *arg;
 	int rc;
 	struct loom_error err;
@@ -62,9 +66,12 @@ hashwork_list_add(struct hashwork_list *l, struct hashwork_job *j)
 	l->tail = &j->next;
 }
 
+/* Free a job, telling a hashwork_call job it was dropped. */
 static void
 hashwork_job_free(struct hashwork_job *j)
 {
+	if (j->call_done != NULL)
+		j->call_done(j->arg, false);
 	stamp_free(j->s);
 	free(j->script);
 	free(j);
@@ -89,7 +96,10 @@ hashwork_main(void *arg)
 			hw->todo.tail = &hw->todo.head;
 		pthread_mutex_unlock(&hw->lock);
 		loom_error_clear(&j->err);
-		j->rc = stamp_hash_fill(j->s, j->script, &j->err);
+		if (j->work != NULL)
+			j->work(j->arg);
+		else
+			j->rc = stamp_hash_fill(j->s, j->script, &j->err);
 		pthread_mutex_lock(&hw->lock);
 		hashwork_list_add(&hw->done, j);
 		/* Full pipe: the loop has a wake-up pending already. */
@@ -117,6 +127,12 @@ hashwork_ready_cb(evutil_socket_t fd, short what, void *arg)
 	pthread_mutex_unlock(&hw->lock);
 	for (; j != NULL; j = next) {
 		next = j->next;
+		if (j->work != NULL) {
+			j->call_done(j->arg, true);
+			j->call_done = NULL;
+			hashwork_job_free(j);
+			continue;
+		}
 		if (j->rc == -1) {
 			stamp_free(j->s);
 			j->s = NULL;
@@ -187,6 +203,16 @@ hashwork_new(struct event_base *base, struct loom_error *err)
 	return hw;
 }
 
+/* Queue j and wake the worker. */
+static void
+hashwork_push(struct hashwork *hw, struct hashwork_job *j)
+{
+	pthread_mutex_lock(&hw->lock);
+	hashwork_list_add(&hw->todo, j);
+	pthread_cond_signal(&hw->wake);
+	pthread_mutex_unlock(&hw->lock);
+}
+
 void
 hashwork_add(struct hashwork *hw, struct stamp *s, char *script,
     hashwork_done_cb done, void *arg)
@@ -197,10 +223,34 @@ hashwork_add(struct hashwork *hw, struct stamp *s, char *script,
 	j->script = script;
 	j->done = done;
 	j->arg = arg;
-	pthread_mutex_lock(&hw->lock);
-	hashwork_list_add(&hw->todo, j);
-	pthread_cond_signal(&hw->wake);
-	pthread_mutex_unlock(&hw->lock);
+	hashwork_push(hw, j);
+}
+
+void
+hashwork_call(struct hashwork *hw, hashwork_work_fn work,
+    hashwork_call_cb done, void *arg)
+{
+	struct hashwork_job *j = xcalloc(1, sizeof *j);
+
+	j->work = work;
+	j->call_done = done;
+	j->arg = arg;
+	hashwork_push(hw, j);
+}
+
+struct hashwork *
+loomd_hashwork(struct loomd *loomd)
+{
+	struct loom_error err;
+
+	if (loomd->hashwork != NULL || loomd->hashwork_failed)
+		return loomd->hashwork;
+	loom_error_clear(&err);
+	if ((loomd->hashwork = hashwork_new(loomd->base, &err)) == NULL) {
+		log_warn("%s; hashing on the loop", err.message);
+		loomd->hashwork_failed = true;
+	}
+	return loomd->hashwork;
 }
 
 void

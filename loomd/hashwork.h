@@ -13,9 +13,17 @@
  * the files: no loop, no log, no pipeline. Jobs still queued when the
  * worker is freed are dropped without their callback (their units keep
  * their "running" marker, which never counts as fresh: a re-run).
+ *
+ * The same worker (and so the same order) takes the freshness checks of
+ * run.start and pipeline.freshness, which hash task scripts and files
+ * too recent to be trusted: hashwork_call runs any self-contained job
+ * (one that owns what it reads) in the thread and reports on the loop.
+ * There is one worker per daemon (struct loomd's hashwork).
  */
 #ifndef LOOM_LOOMD_HASHWORK_H
 #define LOOM_LOOMD_HASHWORK_H
+
+#include <stdbool.h>
 
 struct event_base;
 struct loom_error;
@@ -43,8 +51,28 @@ void hashwork_add(struct hashwork *hw, struct stamp *s, char *script,
     hashwork_done_cb done, void *arg);
 
 /*
+ * Run work(arg) in the worker thread, then done(arg, true) on the loop.
+ * work must touch only what arg owns, files, and what is safe from any
+ * thread (the hash cache). A job the worker drops when it is freed gets
+ * done(arg, false) instead, on the freeing thread, to release arg.
+ */
+typedef void (*hashwork_work_fn)(void *arg);
+typedef void (*hashwork_call_cb)(void *arg, bool ran);
+void hashwork_call(struct hashwork *hw, hashwork_work_fn work,
+    hashwork_call_cb done, void *arg);
+
+/*
+ * The daemon's worker, started on first use; NULL (with the reason
+ * logged) when the thread cannot start: the caller then does the work on
+ * the loop.
+ */
+struct loomd;
+struct hashwork *loomd_hashwork(struct loomd *loomd);
+
+/*
  * Stop the worker (after the job it is on) and drop the jobs not
- * reported yet, without their callbacks. NULL is fine.
+ * reported yet: stamps without their callbacks, hashwork_call jobs with
+ * done(arg, false). NULL is fine.
  */
 void hashwork_free(struct hashwork *hw);
 

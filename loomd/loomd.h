@@ -42,6 +42,7 @@ struct loom_error;
 struct run_state;
 struct web_state;
 struct fresh_state;
+struct hashwork;
 struct watch_state;
 
 /* Options from the command line and the environment. */
@@ -122,6 +123,13 @@ struct loomd {
 	struct web_state *web;		/* owned by the web module */
 	struct fresh_state *fresh;	/* owned by the fresh module */
 	struct watch_state *watch;	/* watch.c: files of open pipelines */
+	/*
+	 * The hashing worker (hashwork.h: loomd_hashwork starts it): stamps
+	 * of ended units, freshness checks. Freed by server.c before the
+	 * modules, so that the jobs it drops release their runs first.
+	 */
+	struct hashwork *hashwork;
+	bool hashwork_failed;		/* it could not start: on the loop */
 };
 
 /* Monotonic milliseconds, microseconds. */

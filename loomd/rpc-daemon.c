@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/fresh/hashcache.h"
 #include "common/util/protocol.h"
 #include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
@@ -75,6 +76,7 @@ static json_t *
 rpc_daemon_status(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
+	struct hashcache_stats hs;
 	json_t *result;
 
 	result = json_pack("{s:I, s:s, s:i, s:s, s:I, s:I, s:i, s:f, s:f, "
@@ -95,6 +97,11 @@ rpc_daemon_status(struct loomd *loomd, struct rpc_client *client,
 	    "log_fds", (json_int_t)loomd->log_fds,
 	    "log_read_bytes", (json_int_t)loomd->log_read_bytes,
 	    "event_bytes", (json_int_t)loomd->output_event_bytes));
+	hashcache_stats(&hs);
+	json_object_set_new(result, "hashing", json_pack("{s:I, s:I, s:I, "
+	    "s:I}", "bytes", (json_int_t)hs.bytes, "files",
+	    (json_int_t)hs.files, "hits", (json_int_t)hs.hits, "cached",
+	    (json_int_t)hs.entries));
 	loomd_modules_status(loomd, result);
 	return result;
 }

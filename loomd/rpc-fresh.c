@@ -21,6 +21,7 @@
 #include "common/fresh/urlcache.h"
 #include "common/plan/plan.h"
 #include "common/util/xmalloc.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"
@@ -40,62 +41,42 @@ const struct loomd_module loomd_fresh_module = {
 };
 
 /*
- * pipeline.freshness {file, set?, var?, env?} -> {file, steps: [{name,
- * state, reason, items?, stale_items?}], fresh, stale, missing}.
+ * A pipeline.freshness check on its way through the hashing worker: it
+ * owns its plan while the worker decides freshness (hashing task scripts
+ * and files too recent to trust), and the request's reply.
  */
-static json_t *
-rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
-    json_t *params, struct rpc_error *err)
-{
-	struct command_env cenv = { NULL };
-	struct rpc_plan_args pa;
-	struct fresh_opts fo;
-	struct fresh_plan *plan;
-	struct pipeline *p;
+struct rpc_fresh_job {
+	struct rpc_deferred *reply;
 	struct plan pl;
-	enum plan_status pst;
-	struct loom_error e;
-	const char *file;
-	json_t *env, *ve, *steps, *r = NULL, *js;
-	size_t i, counts[3] = { 0, 0, 0 };
-	char *real = NULL;
+	struct fresh_opts fo;
+	struct command_env cenv;
+	char *virtual_env;
+	char *real;
+	int rc;
+	struct loom_error err;
+};
 
-	(void)loomd;
-	(void)client;
-	memset(&pl, 0, sizeof pl);
-	if ((file = rpc_param_string(params, "file", true, err)) == NULL)
-		return NULL;
-	if (rpc_params_plan_args(params, file, false, &pa, err) == -1)
-		goto out;
-	env = rpc_param_object(params, "env", false, err);
-	if (err->code != 0)
-		goto out;
-	if (env != NULL && (ve = json_object_get(env, "VIRTUAL_ENV")) !=
-	    NULL && json_is_string(ve) && json_string_length(ve) > 0)
-		cenv.virtual_env = json_string_value(ve);
-	if ((real = rpc_params_regular_file(file, err)) == NULL)
-		goto out;
-	pa.rq.file = real;
-	if ((pst = plan_make(&pl, &pa.rq)) != PLAN_OK) {
-		rpc_params_plan_error(&pl, pst, real, err);
-		goto out;
-	}
-	p = pl.p;
-	loom_error_clear(&e);
-	urlcache_resolve_pipeline(p, false, &e);
-	memset(&fo, 0, sizeof fo);
-	fo.env = &cenv;
-	loom_error_clear(&e);
-	if (plan_freshness(&pl, &fo, &e) == -1) {
-		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
-		    e.message);
-		goto out;
-	}
-	plan = pl.fresh;
+static void
+rpc_fresh_job_free(struct rpc_fresh_job *j)
+{
+	plan_free(&j->pl);
+	free(j->virtual_env);
+	free(j->real);
+	free(j);
+}
+
+/* The result of pipeline.freshness for a plan with its freshness. */
+static json_t *
+rpc_fresh_result(const struct plan *pl, const char *real)
+{
+	const struct fresh_plan *plan = pl->fresh;
+	const struct pipeline *p = pl->p;
+	json_t *steps, *js;
+	size_t i, k, counts[3] = { 0, 0, 0 };
+
 	steps = json_array();
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct fresh_step *fs = &plan->steps[i];
-		size_t k;
 
 		counts[fs->state]++;
 		js = json_pack("{s:s, s:s, s:s?}", "name", p->steps[i].name,
@@ -113,13 +94,104 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 		}
 		json_array_append_new(steps, js);
 	}
-	r = json_pack("{s:s, s:o, s:I, s:I, s:I}", "file", real, "steps",
+	return json_pack("{s:s, s:o, s:I, s:I, s:I}", "file", real, "steps",
 	    steps, "fresh", (json_int_t)counts[FRESH_FRESH], "stale",
 	    (json_int_t)counts[FRESH_STALE], "missing",
 	    (json_int_t)counts[FRESH_MISSING]);
+}
+
+/* In the worker: decide freshness (reads files, hashes some). */
+static void
+rpc_fresh_work(void *arg)
+{
+	struct rpc_fresh_job *j = arg;
+
+	loom_error_clear(&j->err);
+	j->rc = plan_freshness(&j->pl, &j->fo, &j->err);
+}
+
+/* The answer of a job: its result, or err set. */
+static json_t *
+rpc_fresh_answer(struct rpc_fresh_job *j, struct rpc_error *err)
+{
+	if (j->rc == -1) {
+		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
+		    j->err.message);
+		return NULL;
+	}
+	return rpc_fresh_result(&j->pl, j->real);
+}
+
+/* On the loop: the worker is done (or dropped the job): answer. */
+static void
+rpc_fresh_done(void *arg, bool ran)
+{
+	struct rpc_fresh_job *j = arg;
+	struct rpc_error err;
+	json_t *result = NULL;
+
+	memset(&err, 0, sizeof err);
+	if (!ran)
+		rpc_error_set(&err, LOOM_ERR_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+	else if (rpc_deferred_client(j->reply) != NULL)
+		result = rpc_fresh_answer(j, &err);
+	rpc_deferred_reply(j->reply, result, &err);
+	rpc_fresh_job_free(j);
+}
+
+/*
+ * pipeline.freshness {file, set?, var?, env?} -> {file, steps: [{name,
+ * state, reason, items?, stale_items?}], fresh, stale, missing}. The
+ * file is loaded and validated here; freshness is decided by the
+ * hashing worker, and the reply sent when it is done.
+ */
+static json_t *
+rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
+    json_t *params, struct rpc_error *err)
+{
+	struct rpc_plan_args pa;
+	struct rpc_fresh_job *j;
+	struct hashwork *hw;
+	enum plan_status pst;
+	struct loom_error e;
+	const char *file;
+	json_t *env, *ve, *r = NULL;
+
+	j = xcalloc(1, sizeof *j);
+	if ((file = rpc_param_string(params, "file", true, err)) == NULL) {
+		rpc_fresh_job_free(j);
+		return NULL;
+	}
+	if (rpc_params_plan_args(params, file, false, &pa, err) == -1)
+		goto out;
+	env = rpc_param_object(params, "env", false, err);
+	if (err->code != 0)
+		goto out;
+	if (env != NULL && (ve = json_object_get(env, "VIRTUAL_ENV")) !=
+	    NULL && json_is_string(ve) && json_string_length(ve) > 0)
+		j->virtual_env = xstrdup(json_string_value(ve));
+	if ((j->real = rpc_params_regular_file(file, err)) == NULL)
+		goto out;
+	pa.rq.file = j->real;
+	if ((pst = plan_make(&j->pl, &pa.rq)) != PLAN_OK) {
+		rpc_params_plan_error(&j->pl, pst, j->real, err);
+		goto out;
+	}
+	loom_error_clear(&e);
+	urlcache_resolve_pipeline(j->pl.p, false, &e);
+	j->cenv.virtual_env = j->virtual_env;
+	j->fo.env = &j->cenv;
+	if ((hw = loomd_hashwork(loomd)) != NULL) {
+		j->reply = rpc_defer(client);
+		hashwork_call(hw, rpc_fresh_work, rpc_fresh_done, j);
+		rpc_params_plan_args_free(&pa);
+		return NULL;
+	}
+	rpc_fresh_work(j);
+	r = rpc_fresh_answer(j, err);
 out:
 	rpc_params_plan_args_free(&pa);
-	plan_free(&pl);
-	free(real);
+	rpc_fresh_job_free(j);
 	return r;
 }

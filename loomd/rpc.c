@@ -35,8 +35,33 @@ static const struct rpc_method *const rpc_tables[] = {
 	rpc_task_methods,
 };
 
+/* A batch whose reply waits for its deferred elements (rpc_defer). */
+struct rpc_batch {
+	json_t *replies;
+	size_t pending;			/* deferred elements not answered */
+	bool open;			/* still being dispatched */
+};
+
+/* The request a handler is called for (client->call). */
+struct rpc_call {
+	json_t *id;			/* borrowed; NULL: a notification */
+	const char *method;
+	struct rpc_batch *batch;	/* NULL: not in a batch */
+	bool deferred;			/* the handler called rpc_defer */
+};
+
+struct rpc_deferred {
+	struct rpc_client *client;	/* NULL once it is freed */
+	json_t *id;			/* NULL: a notification */
+	char *method;
+	struct rpc_batch *batch;
+	LIST_ENTRY(rpc_deferred) entry;	/* client->deferred */
+};
+
 static json_t *rpc_handle_one(struct loomd *loomd, struct rpc_client *client,
-    json_t *msg);
+    json_t *msg, struct rpc_batch *batch);
+static void rpc_batch_finish(struct rpc_batch *batch,
+    struct rpc_client *client);
 static char *rpc_id_text(const json_t *id);
 static void rpc_client_kill(struct rpc_client *c, const char *reason);
 static json_t *rpc_param_get(json_t *params, const char *name, bool required,
@@ -90,6 +115,7 @@ rpc_client_create(struct loomd *loomd, const struct rpc_transport *transport,
 	c->uid = uid;
 	c->pid = pid;
 	c->peer = xstrdup(peer != NULL ? peer : "?");
+	LIST_INIT(&c->deferred);
 	TAILQ_INSERT_TAIL(&loomd->clients, c, entry);
 	loomd->nclients++;
 	log_info("client %llu connected (%s, %s)", (unsigned long long)c->id,
@@ -123,6 +149,7 @@ rpc_client_close(struct rpc_client *client, const char *reason, bool flush)
 void
 rpc_client_free(struct rpc_client *client)
 {
+	struct rpc_deferred *d;
 	struct loomd *loomd;
 
 	if (client == NULL)
@@ -130,6 +157,11 @@ rpc_client_free(struct rpc_client *client)
 	loomd = client->loomd;
 	if (!client->dead)
 		rpc_client_kill(client, "connection gone");
+	/* Work still under way for it answers no one. */
+	while ((d = LIST_FIRST(&client->deferred)) != NULL) {
+		LIST_REMOVE(d, entry);
+		d->client = NULL;
+	}
 	TAILQ_REMOVE(&loomd->clients, client, entry);
 	free(client->peer);
 	free(client->client_name);
@@ -219,11 +251,13 @@ rpc_id_text(const json_t *id)
  * Returns the reply (new reference) or NULL when none is due.
  */
 static json_t *
-rpc_handle_one(struct loomd *loomd, struct rpc_client *client, json_t *msg)
+rpc_handle_one(struct loomd *loomd, struct rpc_client *client, json_t *msg,
+    struct rpc_batch *batch)
 {
 	struct jsonrpc_request req;
 	struct jsonrpc_error jerr;
 	struct rpc_error err;
+	struct rpc_call call;
 	const struct rpc_method *m;
 	json_t *reply_id, *result, *reply = NULL;
 	char *idtext;
@@ -254,7 +288,19 @@ rpc_handle_one(struct loomd *loomd, struct rpc_client *client, json_t *msg)
 		    "daemon shutting down");
 		goto out;
 	}
+	call.id = req.id;
+	call.method = req.method;
+	call.batch = batch;
+	call.deferred = false;
+	client->call = &call;
 	result = m->handler(loomd, client, req.params, &err);
+	client->call = NULL;
+	if (call.deferred) {
+		/* Answered by rpc_deferred_reply, now or later. */
+		LOOM_ASSERT(result == NULL && err.code == 0);
+		jsonrpc_request_clear(&req);
+		return NULL;
+	}
 	if (result != NULL) {
 		json_decref(err.data);
 		if (req.id != NULL)
@@ -282,7 +328,8 @@ rpc_dispatch_line(struct loomd *loomd, struct rpc_client *client,
     const char *text, size_t len)
 {
 	struct jsonrpc_error jerr;
-	json_t *msg, *replies, *reply, *elem;
+	struct rpc_batch *batch;
+	json_t *msg, *reply, *elem;
 	size_t i;
 	char *sample;
 
@@ -299,7 +346,7 @@ rpc_dispatch_line(struct loomd *loomd, struct rpc_client *client,
 		return;
 	}
 	if (!json_is_array(msg)) {
-		reply = rpc_handle_one(loomd, client, msg);
+		reply = rpc_handle_one(loomd, client, msg, NULL);
 		if (reply != NULL)
 			rpc_client_send(client, reply);
 		json_decref(reply);
@@ -315,15 +362,91 @@ rpc_dispatch_line(struct loomd *loomd, struct rpc_client *client,
 		json_decref(msg);
 		return;
 	}
-	replies = json_array();
+	batch = xcalloc(1, sizeof *batch);
+	batch->replies = json_array();
+	batch->open = true;
 	json_array_foreach(msg, i, elem) {
-		if ((reply = rpc_handle_one(loomd, client, elem)) != NULL)
-			json_array_append_new(replies, reply);
+		if ((reply = rpc_handle_one(loomd, client, elem, batch)) != NULL)
+			json_array_append_new(batch->replies, reply);
 	}
-	if (json_array_size(replies) > 0)
-		rpc_client_send(client, replies);
-	json_decref(replies);
+	batch->open = false;
+	if (batch->pending == 0)
+		rpc_batch_finish(batch, client);
 	json_decref(msg);
+}
+
+/* Send a batch's replies (when client is still there) and free it. */
+static void
+rpc_batch_finish(struct rpc_batch *batch, struct rpc_client *client)
+{
+	if (client != NULL && json_array_size(batch->replies) > 0)
+		rpc_client_send(client, batch->replies);
+	json_decref(batch->replies);
+	free(batch);
+}
+
+struct rpc_deferred *
+rpc_defer(struct rpc_client *client)
+{
+	struct rpc_call *call = client->call;
+	struct rpc_deferred *d;
+
+	LOOM_ASSERT(call != NULL && !call->deferred);
+	call->deferred = true;
+	d = xcalloc(1, sizeof *d);
+	d->client = client;
+	d->id = call->id != NULL ? json_incref(call->id) : NULL;
+	d->method = xstrdup(call->method);
+	if ((d->batch = call->batch) != NULL)
+		d->batch->pending++;
+	LIST_INSERT_HEAD(&client->deferred, d, entry);
+	return d;
+}
+
+struct rpc_client *
+rpc_deferred_client(const struct rpc_deferred *d)
+{
+	return d->client != NULL && !d->client->dead ? d->client : NULL;
+}
+
+void
+rpc_deferred_reply(struct rpc_deferred *d, json_t *result,
+    struct rpc_error *err)
+{
+	struct rpc_client *client = rpc_deferred_client(d);
+	json_t *reply = NULL;
+
+	if (result == NULL && err->code == 0)
+		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL,
+		    "internal error in %s", d->method);
+	if (d->id == NULL) {
+		json_decref(result);
+		if (result == NULL)
+			json_decref(err->data);
+	} else if (result != NULL)
+		reply = jsonrpc_result(d->id, result);
+	else
+		reply = jsonrpc_error(d->id, err->code, err->message,
+		    err->data);
+	if (result == NULL)
+		err->data = NULL;
+	log_debug("client %llu: %s answered%s", d->client != NULL ?
+	    (unsigned long long)d->client->id : 0ULL, d->method,
+	    client == NULL ? " (the client has gone)" : "");
+	if (d->batch != NULL) {
+		if (reply != NULL)
+			json_array_append_new(d->batch->replies, reply);
+		reply = NULL;
+		if (--d->batch->pending == 0 && !d->batch->open)
+			rpc_batch_finish(d->batch, client);
+	} else if (reply != NULL && client != NULL)
+		rpc_client_send(client, reply);
+	json_decref(reply);
+	if (d->client != NULL)
+		LIST_REMOVE(d, entry);
+	json_decref(d->id);
+	free(d->method);
+	free(d);
 }
 
 /* The member name of params, NULL when absent or JSON null. */

@@ -31,7 +31,9 @@
 #include <jansson.h>
 
 struct loomd;
+struct rpc_call;
 struct rpc_client;
+struct rpc_deferred;
 struct notify_sub;
 
 /*
@@ -93,6 +95,10 @@ struct rpc_client {
 	char *cwd;
 	void *data;			/* free for the transport's own use */
 
+	/* Replies promised by rpc_defer and not sent yet (rpc.c). */
+	LIST_HEAD(, rpc_deferred) deferred;
+	struct rpc_call *call;		/* the request being handled, or NULL */
+
 	/* Subscriptions (notify.c). */
 	bool sub_all;			/* events of every run */
 	struct notify_sub *subs;	/* per-run subscriptions and gaps */
@@ -141,6 +147,25 @@ extern const struct rpc_method rpc_task_methods[];
  * or JSON null when it has none or cannot be read (rpc-pipeline.c).
  */
 json_t *rpc_pipeline_frontmatter(const char *path);
+
+/*
+ * A reply that comes later. A handler whose work goes elsewhere (the
+ * hashing worker: a freshness check) calls rpc_defer and returns NULL
+ * with err unset; the request is answered by rpc_deferred_reply, on the
+ * loop, whenever the work is done. Meanwhile the client may send other
+ * requests and be answered; a batch's reply goes out once every element
+ * of it is answered. When the client is gone by then, the reply is
+ * dropped (rpc_deferred_client says so beforehand).
+ */
+struct rpc_deferred *rpc_defer(struct rpc_client *client);
+/* The client waiting for d, or NULL when it has gone (or is closing). */
+struct rpc_client *rpc_deferred_client(const struct rpc_deferred *d);
+/*
+ * Answer d with result (stolen), or with err when result is NULL (its
+ * data stolen), and free d.
+ */
+void rpc_deferred_reply(struct rpc_deferred *d, json_t *result,
+    struct rpc_error *err);
 
 /* The method called name, or NULL. */
 const struct rpc_method *rpc_find_method(const char *name);

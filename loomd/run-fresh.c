@@ -90,15 +90,13 @@ run_fetch_abort(struct run *r)
 /*
  * Incremental runs (common/fresh/freshness.h): URL data stands in for its URL
  * by its cached file (run_fetch_start downloaded it on the loop; one that
- * went missing since is fetched here, blocking), then the plan says which
- * selected steps are up to date (run_start marks them so in the
- * scheduler).
+ * went missing since is fetched here, blocking); which steps are named
+ * (always run) and --force are read from the request. Then
+ * run_fresh_decide says which selected steps are up to date.
  */
 int
-run_fresh_prepare(struct run *r, json_t *params, struct rpc_error *rerr)
+run_fresh_setup(struct run *r, json_t *params, struct rpc_error *rerr)
 {
-	struct command_env cenv;
-	struct fresh_opts fo;
 	struct loom_error err;
 	json_t *names, *v;
 	ssize_t k;
@@ -111,6 +109,7 @@ run_fresh_prepare(struct run *r, json_t *params, struct rpc_error *rerr)
 		rpc_error_set(rerr, LOOM_ERR_FILE, NULL, "%s", err.message);
 		return -1;
 	}
+	free(r->always);
 	r->always = xcalloc(r->p->nsteps + 1, sizeof *r->always);
 	names = json_object_get(params, "steps");
 	json_array_foreach(names, i, v) {
@@ -118,6 +117,16 @@ run_fresh_prepare(struct run *r, json_t *params, struct rpc_error *rerr)
 		    json_string_value(v))) >= 0)
 			r->always[k] = true;
 	}
+	return 0;
+}
+
+int
+run_fresh_decide(const struct run *r, struct fresh_plan **out,
+    struct loom_error *err)
+{
+	struct command_env cenv;
+	struct fresh_opts fo;
+
 	cenv.virtual_env = r->virtual_env;
 	memset(&fo, 0, sizeof fo);
 	fo.env = &cenv;
@@ -125,12 +134,8 @@ run_fresh_prepare(struct run *r, json_t *params, struct rpc_error *rerr)
 	fo.selected = r->selected;
 	fo.always = r->always;
 	fo.force = r->force;
-	if ((r->fresh = freshness_plan(r->p, r->g, &fo, &err)) == NULL) {
-		rpc_error_set(rerr, JSONRPC_INTERNAL_ERROR, NULL, "%s",
-		    err.message);
-		return -1;
-	}
-	return 0;
+	*out = freshness_plan(r->p, r->g, &fo, err);
+	return *out == NULL ? -1 : 0;
 }
 
 /*
@@ -223,16 +228,10 @@ static int
 run_fresh_hash(struct run *r, struct run_unit *u, char *script,
     struct loom_error *err)
 {
-	struct run_state *rs = run_state_get(r->loomd);
-	struct loom_error werr;
+	struct hashwork *hw = loomd_hashwork(r->loomd);
 
-	loom_error_clear(&werr);
-	if (rs->hashwork == NULL &&
-	    (rs->hashwork = hashwork_new(r->loomd->base, &werr)) == NULL)
-		log_warn("%s; hashing on the loop", werr.message);
-	if (rs->hashwork != NULL) {
-		hashwork_add(rs->hashwork, u->stamp, script, run_fresh_hashed,
-		    u);
+	if (hw != NULL) {
+		hashwork_add(hw, u->stamp, script, run_fresh_hashed, u);
 		u->stamp = NULL;
 		r->nhashing++;
 		return 0;

@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "common/util/error.h"
 #include "common/util/runstate.h"
 #include "common/util/xmalloc.h"
 #include "loomd/sched.h"
@@ -124,6 +125,20 @@ struct run {
 	uint64_t record_cost_us;	/* how long the last write took */
 	json_t *restore;		/* rebuilt: the record's "steps",
 					   while its units are replayed */
+	/*
+	 * Freshness decided off the loop (run-start.c): while checking, the
+	 * hashing worker reads p, g, selected, always, extra and
+	 * virtual_env, and the loop leaves them alone; a run.start's reply
+	 * waits in reply, a queued run's cancel in cancel_asked.
+	 */
+	bool checking;
+	bool cancel_asked;
+	int check_rc;
+	struct fresh_plan *check_fresh;
+	struct loom_error check_err;
+	struct rpc_deferred *reply;
+	bool subscribe;			/* run.start's "subscribe" */
+	bool no_wait;			/* run.start's "no_wait" */
 	struct run *next;
 };
 
@@ -147,8 +162,15 @@ struct run_state {
 	bool stopping;
 	unsigned long long daemon_start;
 	struct fetch *fetch;		/* URL downloads, or NULL */
-	struct hashwork *hashwork;	/* stamps' hashes, or NULL */
 	struct reattach *reattached;	/* runs of a dead daemon followed */
+	/*
+	 * run.start requests not answered yet, oldest first (through next):
+	 * being checked by the hashing worker, or waiting for an
+	 * overlapping one ahead of them (run-start.c).
+	 */
+	struct run *preparing;
+	bool pumping;			/* run_start_pump is on the stack */
+	bool pump_again;
 };
 
 /*
@@ -242,9 +264,22 @@ const json_t *run_unwritten_find(struct loomd *loomd, const char *id);
 int run_fetch_start(struct run *r, struct rpc_error *rerr);
 /* Abort r's downloads, if any. */
 void run_fetch_abort(struct run *r);
-/* Decide what is up to date (unless --force); 0, or -1 with rerr set. */
-int run_fresh_prepare(struct run *r, json_t *params,
-    struct rpc_error *rerr);
+/*
+ * Before deciding what is up to date (on the loop): read --force and
+ * --step from params, put cached files in place of URL data. 0, or -1
+ * with rerr set.
+ */
+int run_fresh_setup(struct run *r, json_t *params, struct rpc_error *rerr);
+/*
+ * Decide what is up to date into *out (owned); reads r's plan and files
+ * only, so it may run in the hashing worker. 0, or -1 with err set.
+ */
+int run_fresh_decide(const struct run *r, struct fresh_plan **out,
+    struct loom_error *err);
+/* run-start.c: a request that was waiting may go on now. */
+void run_start_pump(struct run_state *rs);
+/* run-start.c: answer and free the requests still preparing (exit). */
+void run_start_drop_all(struct run_state *rs);
 /* Drop the loop items of step that are up to date from li. */
 void run_fresh_filter(struct run *r, size_t step,
     struct loop_items *li);

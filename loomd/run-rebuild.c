@@ -144,6 +144,7 @@ static int
 rb_setup(struct run *r, json_t *rec, json_t *req, size_t nsel, char **why)
 {
 	struct rpc_error rerr;
+	struct loom_error err;
 	const char *extra = rb_str(req, "extra");
 	json_int_t mw = json_integer_value(json_object_get(rec,
 	    "max_workers"));
@@ -151,10 +152,14 @@ rb_setup(struct run *r, json_t *rec, json_t *req, size_t nsel, char **why)
 	rb_env(r);
 	r->extra = extra != NULL && *extra != '\0' ? xstrdup(extra) : NULL;
 	memset(&rerr, 0, sizeof rerr);
-	if (run_fresh_prepare(r, req, &rerr) == -1) {
+	if (run_fresh_setup(r, req, &rerr) == -1) {
 		json_decref(rerr.data);
 		return rb_fail(why, "%s", rerr.message);
 	}
+	/* At recovery, before any client: decided here, not by the worker. */
+	loom_error_clear(&err);
+	if (run_fresh_decide(r, &r->fresh, &err) == -1)
+		return rb_fail(why, "%s", err.message);
 	r->ex = r->loomd->slurm;
 	r->parallel = json_is_true(json_object_get(rec, "parallel"));
 	r->max_workers = mw > 0 ? (size_t)mw : 1;

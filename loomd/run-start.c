@@ -17,6 +17,7 @@
 #include "common/model/pipeline.h"
 #include "common/plan/plan.h"
 #include "common/util/protocol.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -156,32 +157,100 @@ run_mark_uptodate(struct run *r)
 			sched_set_uptodate(r->s, k);
 }
 
+/* In the hashing worker: decide what is up to date for r. */
+static void
+run_check_work(void *arg)
+{
+	struct run *r = arg;
+
+	loom_error_clear(&r->check_err);
+	r->check_rc = run_fresh_decide(r, &r->check_fresh, &r->check_err);
+}
+
+/*
+ * Decide r's freshness off the loop (run_fresh_setup done), then call
+ * done(r, ...) on the loop; without a worker, here and now.
+ */
+static void
+run_check(struct run *r, hashwork_call_cb done)
+{
+	struct hashwork *hw = loomd_hashwork(r->loomd);
+
+	r->checking = true;
+	if (hw != NULL) {
+		hashwork_call(hw, run_check_work, done, r);
+		return;
+	}
+	run_check_work(r);
+	done(r, true);
+}
+
+/* The check is back: r->fresh is its plan; -1 with rerr set if none. */
+static int
+run_checked(struct run *r, struct rpc_error *rerr)
+{
+	r->checking = false;
+	if (r->check_rc == -1) {
+		rpc_error_set(rerr, JSONRPC_INTERNAL_ERROR, NULL, "%s",
+		    r->check_err.message);
+		return -1;
+	}
+	freshness_plan_free(r->fresh);
+	r->fresh = r->check_fresh;
+	r->check_fresh = NULL;
+	return 0;
+}
+
+/* A queued run's check is back: start it, or end it failed. */
+static void
+run_begin_checked(void *arg, bool ran)
+{
+	struct timeval zero = { 0, 0 };
+	struct run *r = arg;
+	struct rpc_error rerr;
+
+	if (!ran)
+		return;		/* the daemon is exiting: it frees r */
+	memset(&rerr, 0, sizeof rerr);
+	if (run_checked(r, &rerr) == -1 || r->cancel_asked) {
+		if (!r->cancel_asked)
+			log_warn("run %s: %s", r->id, rerr.message);
+		json_decref(rerr.data);
+		if (!r->cancel_asked)
+			r->error = xstrdup(rerr.message);
+		run_end_unstarted(r, r->cancel_asked ?
+		    SCHED_RESULT_CANCELLED : SCHED_RESULT_FAILED);
+		return;
+	}
+	r->queued = false;
+	run_mark_uptodate(r);
+	run_clock(r);
+	sched_run_begin(r->s);
+	run_write_record(r, true);
+	evtimer_add(r->ev_start, &zero);
+}
+
 /*
  * A queued run's turn: decide what is up to date now (the run before it
- * may have made things so), then start it as run.start would have. When
- * that fails the run ends failed, with the reason as its "error".
+ * may have made things so; in the hashing worker, the run still queued
+ * meanwhile), then start it as run.start would have. When that fails
+ * the run ends failed, with the reason as its "error".
  */
 void
 run_begin(struct run *r)
 {
-	struct timeval zero = { 0, 0 };
 	struct rpc_error rerr;
 
 	memset(&rerr, 0, sizeof rerr);
-	r->queued = false;
 	log_info("run %s: its turn has come", r->id);
-	if (run_fresh_prepare(r, r->request, &rerr) == -1) {
+	if (run_fresh_setup(r, r->request, &rerr) == -1) {
 		log_warn("run %s: %s", r->id, rerr.message);
 		json_decref(rerr.data);
 		r->error = xstrdup(rerr.message);
 		run_end_unstarted(r, SCHED_RESULT_FAILED);
 		return;
 	}
-	run_mark_uptodate(r);
-	run_clock(r);
-	sched_run_begin(r->s);
-	run_write_record(r, true);
-	evtimer_add(r->ev_start, &zero);
+	run_check(r, run_begin_checked);
 }
 
 /* The run's steps (nsel selected ones), in execution order. */
@@ -413,6 +482,186 @@ run_start_args(json_t *params, struct run_start_args *a,
 }
 
 /*
+ * The second half of run.start, once r's freshness is known (or r is
+ * queued): output folders, the run's folder and record, the scheduler,
+ * and r made active. Returns the run.start result, or NULL with rerr set.
+ */
+static json_t *
+run_start_finish(struct run *r, struct rpc_error *rerr)
+{
+	struct loomd *loomd = r->loomd;
+	struct loom_error err;
+	size_t k, nsel = 0;
+
+	/* Output folders first: a file in the way stops the run here. */
+	if (run_make_output_dirs(r, rerr) == -1)
+		return NULL;
+	loom_error_clear(&err);
+	r->id = record_create(r->p->dir, loomd->state_dir, &r->dir, &err);
+	if (r->id == NULL) {
+		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s}", "path",
+		    r->p->dir), "%s", err.message);
+		return NULL;
+	}
+	loom_error_clear(&err);
+	if (record_index_add(loomd->state_dir, r->id, r->dir, &err) == -1)
+		log_warn("run %s: %s", r->id, err.message);
+	/*
+	 * On Slurm, Slurm places the work: every ready unit is submitted
+	 * (a loop's items as one job array), and max_workers bounds the
+	 * items of an array running at once (--array=0-N%K).
+	 */
+	r->s = sched_create(r->g, r->selected, r->parallel,
+	    r->ex == loomd->slurm ? RUN_SLURM_WORKERS : r->max_workers,
+	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
+	if (r->ahead)
+		sched_set_ahead(r->s);
+	for (k = 0; k < r->p->nsteps; k++)
+		nsel += r->selected[k];
+	run_build_steps(r, nsel);
+	if (!r->queued)
+		run_mark_uptodate(r);
+	return run_enter(r, rpc_deferred_client(r->reply), r->subscribe);
+}
+
+/* Take r off the list of requests preparing. */
+static void
+run_start_unlist(struct run_state *rs, struct run *r)
+{
+	struct run **pp;
+
+	for (pp = &rs->preparing; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == r) {
+			*pp = r->next;
+			break;
+		}
+	}
+	r->next = NULL;
+}
+
+/*
+ * Answer r's run.start (result NULL: rerr) and free r when it failed;
+ * r is off the list already.
+ */
+static void
+run_start_reply(struct run *r, json_t *result, struct rpc_error *rerr)
+{
+	struct rpc_deferred *d = r->reply;
+
+	r->reply = NULL;
+	if (result == NULL)
+		run_free(r);
+	rpc_deferred_reply(d, result, rerr);
+}
+
+/* r's check is back (ran false: dropped at exit): answer run.start. */
+static void
+run_start_checked(void *arg, bool ran)
+{
+	struct run *r = arg;
+	struct run_state *rs = run_state_get(r->loomd);
+	struct rpc_error rerr;
+	json_t *result = NULL;
+
+	memset(&rerr, 0, sizeof rerr);
+	run_start_unlist(rs, r);
+	if (!ran || rs->stopping) {
+		r->checking = false;
+		rpc_error_set(&rerr, LOOM_ERR_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+	} else if (run_checked(r, &rerr) == 0)
+		result = run_start_finish(r, &rerr);
+	run_start_reply(r, result, &rerr);
+	if (ran)
+		run_start_pump(rs);
+}
+
+/*
+ * Go on with a run.start whose turn has come: queue or refuse it behind
+ * an overlapping run, start its downloads, hand its freshness to the
+ * worker (the reply then waits), or finish it now when it is queued.
+ */
+static void
+run_start_go(struct run_state *rs, struct run *r)
+{
+	struct rpc_error rerr;
+	json_t *result = NULL;
+
+	memset(&rerr, 0, sizeof rerr);
+	if (rs->stopping)
+		rpc_error_set(&rerr, LOOM_ERR_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+	else if (run_queue_check(rs, r, r->no_wait, &rerr) == 0 &&
+	    run_fetch_start(r, &rerr) == 0 && !r->queued &&
+	    run_fresh_setup(r, r->request, &rerr) == 0) {
+		run_check(r, run_start_checked);
+		return;
+	}
+	run_start_unlist(rs, r);
+	/* A queued run decides what is up to date when its turn comes. */
+	if (rerr.code == 0)
+		result = run_start_finish(r, &rerr);
+	run_start_reply(r, result, &rerr);
+}
+
+/* Whether r must wait for a request ahead of it (it overlaps one). */
+static bool
+run_start_blocked(struct run_state *rs, struct run *r)
+{
+	struct run *o;
+
+	for (o = rs->preparing; o != NULL && o != r; o = o->next)
+		if (strcmp(o->key, r->key) == 0 && run_overlaps(o, r))
+			return true;
+	return false;
+}
+
+/*
+ * Let the requests preparing go on, oldest first, except those behind
+ * an overlapping one still being checked or waiting: they then see it
+ * registered (run_queue_check) exactly as if it had been answered at
+ * once, queued behind it or refused naming it.
+ */
+void
+run_start_pump(struct run_state *rs)
+{
+	struct run *r;
+
+	if (rs->pumping) {
+		rs->pump_again = true;
+		return;
+	}
+	rs->pumping = true;
+	do {
+		rs->pump_again = false;
+		for (r = rs->preparing; r != NULL; r = r->next) {
+			if (r->checking || run_start_blocked(rs, r))
+				continue;
+			run_start_go(rs, r);
+			rs->pump_again = true;	/* the list changed */
+			break;
+		}
+	} while (rs->pump_again);
+	rs->pumping = false;
+}
+
+void
+run_start_drop_all(struct run_state *rs)
+{
+	struct rpc_error rerr;
+	struct run *r;
+
+	while (rs->preparing != NULL) {
+		memset(&rerr, 0, sizeof rerr);
+		rpc_error_set(&rerr, LOOM_ERR_SHUTDOWN, NULL,
+		    "the daemon is shutting down");
+		r = rs->preparing;
+		run_start_unlist(rs, r);
+		run_start_reply(r, NULL, &rerr);
+	}
+}
+
+/*
  * Whether Slurm holds r's steps for their inputs: the request's
  * slurm_dependencies, else the file's. The file's is ignored by the
  * local executor (the same file runs either way); asked for in the
@@ -436,19 +685,70 @@ run_start_ahead(struct loomd *loomd, struct run *r,
 	return 0;
 }
 
-/* Start a run (run.start). */
+/* A new run of a.file, before its plan. */
+static struct run *
+run_new(struct loomd *loomd, const struct run_start_args *a)
+{
+	struct run *r = xcalloc(1, sizeof *r);
+
+	r->loomd = loomd;
+	r->ex = loomd->executor;
+	r->file = a->file[0] == '/' ? xstrdup(a->file) :
+	    xasprintf("%s/%s", a->cwd, a->file);
+	if ((r->key = realpath(r->file, NULL)) == NULL)
+		r->key = xstrdup(r->file);
+	sched_actions_init(&r->acts);
+	strv_init(&r->env);
+	r->subscribe = a->subscribe;
+	r->no_wait = a->no_wait;
+	return r;
+}
+
+/* Load, override, validate, select; missing sources said now. */
+static int
+run_plan(struct run *r, json_t *params, struct rpc_error *rerr)
+{
+	struct rpc_plan_args pa;
+	struct plan pl;
+	enum plan_status pst;
+
+	if (rpc_params_plan_args(params, r->file, true, &pa, rerr) == -1) {
+		rpc_params_plan_args_free(&pa);
+		return -1;
+	}
+	pa.rq.check_sources = true;
+	pst = plan_make(&pl, &pa.rq);
+	rpc_params_plan_args_free(&pa);
+	if (pst != PLAN_OK) {
+		rpc_params_plan_error(&pl, pst, r->file, rerr);
+		plan_free(&pl);
+		return -1;
+	}
+	r->p = pl.p;
+	r->g = pl.g;
+	r->selected = pl.selected;
+	pl.p = NULL;
+	pl.g = NULL;
+	pl.selected = NULL;
+	plan_free(&pl);
+	return 0;
+}
+
+/*
+ * Start a run (run.start). The file is loaded and checked here, on the
+ * loop; what is up to date is decided by the hashing worker (task
+ * scripts and recent files are hashed) and the reply sent when it is
+ * back (run_start_checked). Until then the request waits in
+ * rs->preparing, and requests of overlapping steps behind it wait too.
+ */
 json_t *
 run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
     struct rpc_error *rerr)
 {
 	struct run_state *rs = run_state_get(loomd);
 	struct run_start_args a;
-	struct rpc_plan_args pa;
-	struct loom_error err;
-	struct plan pl;
-	enum plan_status pst;
-	struct run *r = NULL;
-	size_t nsel;
+	struct run **pp;
+	struct run *r;
 
 	if (rs == NULL || rs->stopping) {
 		rpc_error_set(rerr, LOOM_ERR_SHUTDOWN, NULL,
@@ -457,92 +757,30 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	}
 	if (run_start_args(params, &a, rerr) == -1)
 		return NULL;
-
-	r = xcalloc(1, sizeof *r);
-	r->loomd = loomd;
-	r->ex = loomd->executor;
-	r->file = a.file[0] == '/' ? xstrdup(a.file) :
-	    xasprintf("%s/%s", a.cwd, a.file);
-	if ((r->key = realpath(r->file, NULL)) == NULL)
-		r->key = xstrdup(r->file);
-	sched_actions_init(&r->acts);
-	strv_init(&r->env);
-
-	/* Load, override, validate, select; missing sources said now. */
-	if (rpc_params_plan_args(params, r->file, true, &pa, rerr) == -1) {
-		rpc_params_plan_args_free(&pa);
-		goto fail;
+	r = run_new(loomd, &a);
+	if (run_plan(r, params, rerr) == -1) {
+		run_free(r);
+		return NULL;
 	}
-	pa.rq.check_sources = true;
-	pst = plan_make(&pl, &pa.rq);
-	rpc_params_plan_args_free(&pa);
-	if (pst != PLAN_OK) {
-		rpc_params_plan_error(&pl, pst, r->file, rerr);
-		plan_free(&pl);
-		goto fail;
-	}
-	r->p = pl.p;
-	r->g = pl.g;
-	r->selected = pl.selected;
-	pl.p = NULL;
-	pl.g = NULL;
-	pl.selected = NULL;
-	nsel = pl.nselected;
-	plan_free(&pl);
-	if (run_queue_check(rs, r, a.no_wait, rerr) == -1)
-		goto fail;
-
 	run_set_env(r, a.env);
 	r->extra = a.extra != NULL && *a.extra != '\0' ? xstrdup(a.extra) :
 	    NULL;
-	/* URL data downloads on the loop; the run waits for it, queued. */
-	if (run_fetch_start(r, rerr) == -1)
-		goto fail;
-	/* A queued run decides what is up to date when its turn comes. */
-	if (!r->queued && run_fresh_prepare(r, params, rerr) == -1)
-		goto fail;
-
 	r->ex = run_executor(loomd, a.executor != NULL ?
 	    resources_executor(a.executor) : r->p->exec.executor);
-	if (run_start_ahead(loomd, r, &a, rerr) == -1)
-		goto fail;
+	if (run_start_ahead(loomd, r, &a, rerr) == -1) {
+		run_free(r);
+		return NULL;
+	}
 	r->parallel = a.has_parallel ? a.parallel :
 	    r->p->exec.parallel == 1;
 	r->max_workers = run_workers(r, a.mw);
-
-	/* Output folders first: a file in the way stops the run here. */
-	if (run_make_output_dirs(r, rerr) == -1)
-		goto fail;
-
-	loom_error_clear(&err);
-	r->id = record_create(r->p->dir, loomd->state_dir, &r->dir, &err);
-	if (r->id == NULL) {
-		rpc_error_set(rerr, LOOM_ERR_FILE, json_pack("{s:s}", "path",
-		    r->p->dir), "%s", err.message);
-		goto fail;
-	}
-	loom_error_clear(&err);
-	if (record_index_add(loomd->state_dir, r->id, r->dir, &err) == -1)
-		log_warn("run %s: %s", r->id, err.message);
-
 	r->request = json_deep_copy(params);
 	json_object_del(r->request, "env");
-	/*
-	 * On Slurm, Slurm places the work: every ready unit is submitted
-	 * (a loop's items as one job array), and max_workers bounds the
-	 * items of an array running at once (--array=0-N%K).
-	 */
-	r->s = sched_create(r->g, r->selected, r->parallel,
-	    r->ex == loomd->slurm ? RUN_SLURM_WORKERS : r->max_workers,
-	    (uint64_t)(loomd->opt.kill_grace * 1000.0));
-	if (r->ahead)
-		sched_set_ahead(r->s);
-	run_build_steps(r, nsel);
-	if (!r->queued)
-		run_mark_uptodate(r);
-	return run_enter(r, client, a.subscribe);
 
-fail:
-	run_free(r);
+	r->reply = rpc_defer(client);
+	for (pp = &rs->preparing; *pp != NULL; pp = &(*pp)->next)
+		continue;
+	*pp = r;
+	run_start_pump(rs);
 	return NULL;
 }

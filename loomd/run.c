@@ -34,7 +34,6 @@
 #include "common/util/protocol.h"
 #include "loomd/executor.h"
 #include "loomd/fetch.h"
-#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -213,6 +212,7 @@ run_free(void *arg)
 	free(r->by_index);
 	free(r->stamps_due);
 	freshness_plan_free(r->fresh);
+	freshness_plan_free(r->check_fresh);
 	free(r->always);
 	if (r->ev_start != NULL)
 		event_free(r->ev_start);
@@ -962,7 +962,7 @@ run_dequeue(struct loomd *loomd, const char *key)
 		/* The oldest queued run of key not yet looked at. */
 		r = NULL;
 		for (o = rs->active; o != NULL && o != last; o = o->next)
-			if (o->queued && !o->fetching &&
+			if (o->queued && !o->fetching && !o->checking &&
 			    strcmp(o->key, key) == 0)
 				r = o;
 		if (r == NULL)
@@ -1141,6 +1141,11 @@ run_cancel(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 	if (sched_is_cancelled(r->s))
 		return 0;
 	log_info("run %s: cancel", r->id);
+	if (r->queued && r->checking) {
+		/* The worker has its plan: it leaves when that is back. */
+		r->cancel_asked = true;
+		return 0;
+	}
 	if (r->queued) {
 		/* Never started: it just leaves the queue. */
 		run_end_unstarted(r, SCHED_RESULT_CANCELLED);
@@ -1232,9 +1237,7 @@ run_module_free(struct loomd *loomd)
 	if (rs == NULL)
 		return;
 	run_reattach_free_all(loomd);
-	/* Stamps still being hashed are dropped: their units re-run. */
-	hashwork_free(rs->hashwork);
-	rs->hashwork = NULL;
+	run_start_drop_all(rs);
 	for (r = rs->active; r != NULL; r = next) {
 		next = r->next;
 		run_clock(r);

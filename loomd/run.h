@@ -41,15 +41,18 @@ struct loom_error;
 #define RUN_LOG_NAME_MAX	64	/* bytes of a step name in a log name */
 
 /*
- * Start a run from run.start params (see docs/protocol.md). When client
- * is not NULL and params hold "subscribe": true, the client is
- * subscribed to the run before its first event. Returns the result
- * object, or NULL with err set (-32001 invalid pipeline with the
- * diagnostics, missing source inputs among them, -32004 bad selection,
- * -32005 a file in the way, -32602 bad params, -32006 shutting down,
- * -32007 with no_wait while a run of the same file is active). While
- * such a run is active, the new run is queued behind it (one run per
- * pipeline file at a time) and starts when its turn comes.
+ * Start a run from run.start params (see docs/protocol.md), as the
+ * handler of client's request. With "subscribe": true the client is
+ * subscribed to the run before its first event. A request or file that
+ * is wrong returns NULL with err set at once (-32001 invalid pipeline
+ * with the diagnostics, missing source inputs among them, -32004 bad
+ * selection, -32602 bad params, -32006 shutting down). Otherwise the
+ * reply is deferred (rpc_defer) until the hashing worker has decided
+ * what is up to date, and is then the result object or an error (-32005
+ * a file in the way, -32006 shutting down, -32007 with no_wait while an
+ * overlapping run of the same file is active). While such a run is
+ * active, the new run is queued behind it and starts when its turn
+ * comes.
  */
 json_t *run_start(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err);

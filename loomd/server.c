@@ -40,6 +40,7 @@
 #include "common/util/xmalloc.h"
 #include "loomd/conn.h"
 #include "loomd/executor.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/rpc.h"
@@ -583,6 +584,9 @@ server_free(struct loomd *loomd)
 	TAILQ_FOREACH(c, &loomd->clients, entry)
 		rpc_client_close(c, "daemon exiting", false);
 	loomd_run_deferred(loomd);
+	/* Stamps still being hashed are dropped: their units re-run. */
+	hashwork_free(loomd->hashwork);
+	loomd->hashwork = NULL;
 	for (i = 0; i < SERVER_NMODULES; i++) {
 		if (server_modules[i]->free != NULL)
 			server_modules[i]->free(loomd);

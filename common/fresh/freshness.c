@@ -169,9 +169,7 @@ fresh_script_get(struct fresh_ctx *c, const char *path)
 	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 		e->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
 		    st.st_mtim.tv_nsec;
-		if (st.st_size <= STAMP_SCRIPT_MAX &&
-		    stamp_hash_file(path, STAMP_SCRIPT_MAX, e->hash, NULL) ==
-		    -1)
+		if (stamp_hash_file(path, SIZE_MAX, e->hash, NULL) == -1)
 			e->hash[0] = '\0';
 	}
 	c->nscripts++;

@@ -38,6 +38,7 @@
 #include "common/util/error.h"
 #include "common/util/fileio.h"
 #include "common/util/sha256.h"
+#include "common/fresh/hashcache.h"
 #include "common/fresh/stamp.h"
 #include "common/util/proc.h"
 #include "common/util/xmalloc.h"
@@ -82,6 +83,8 @@ static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
 static int	stamp_dir_walk(struct sha256 *ctx, const char *path,
 		    const char *rel, struct stamp_ident *id, int depth,
 		    struct loom_error *err);
+static bool	stamp_same_time(const struct timespec *a,
+		    const struct timespec *b);
 static int	stamp_parse_entry(struct stamp *s, const char *line,
 		    bool output);
 static void	stamp_entry_add(struct stamp_entry **v, size_t *n,
@@ -245,7 +248,8 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 {
 	unsigned char md[SHA256_DIGEST_LEN], buf[65536];
 	struct sha256 ctx;
-	struct stat st;
+	struct stat st, now;
+	long long begin_ns;
 	size_t total = 0;
 	ssize_t got;
 	int fd, saved;
@@ -270,6 +274,11 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 		close(fd);
 		return -1;
 	}
+	if (hashcache_get(&st, out)) {
+		close(fd);
+		return 0;
+	}
+	begin_ns = stamp_now_ns();
 	sha256_init(&ctx);
 	while ((got = read(fd, buf, sizeof buf)) != 0) {
 		if (got == -1) {
@@ -297,9 +306,15 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 		    (unsigned long long)total == (unsigned long long)st.st_size)
 			break;
 	}
-	close(fd);
+	hashcache_count(total);
 	sha256_final(&ctx, md);
 	stamp_hex(md, out);
+	/* Remembered only if the file did not change while it was read. */
+	if (fstat(fd, &now) == 0 && now.st_size == st.st_size &&
+	    now.st_ino == st.st_ino && stamp_same_time(&now.st_mtim,
+	    &st.st_mtim) && stamp_same_time(&now.st_ctim, &st.st_ctim))
+		hashcache_put(&st, begin_ns, out);
+	close(fd);
 	return 0;
 }
 
@@ -408,9 +423,8 @@ stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
 	id->size = (long long)st.st_size;
 	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
 	    st.st_mtim.tv_nsec;
-	if (with_hash && id->kind == STAMP_KIND_FILE &&
-	    st.st_size <= STAMP_HASH_MAX)
-		return stamp_hash_file(path, STAMP_HASH_MAX, id->hash, err);
+	if (with_hash && id->kind == STAMP_KIND_FILE)
+		return stamp_hash_file(path, SIZE_MAX, id->hash, err);
 	return 0;
 }
 
@@ -1168,69 +1182,10 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 }
 
 /* Record a success with the identities taken now. */
-/*
- * Script hashes of recent commits, by path and file identity: the steps
- * of a pipeline share a few scripts, and a script whose inode, size,
- * modification and change times are those it had when last hashed is not
- * read again. A time within one clock tick of now is not trusted (the
- * file may change again within the tick), as for inputs. A few entries,
- * replaced in turn.
- */
-#define STAMP_SCRIPT_CACHE	16
-
-static struct stamp_script_memo {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-	struct timespec ctime;
-	char hash[STAMP_HASH_HEX];
-} stamp_script_memo[STAMP_SCRIPT_CACHE];
-static size_t stamp_script_next;
-
 static bool
 stamp_same_time(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
-}
-
-static int
-stamp_script_hash(const char *path, const struct stat *st, long long now_ns,
-    char out[STAMP_HASH_HEX], struct loom_error *err)
-{
-	struct stamp_script_memo *m;
-	long long ct;
-	size_t i;
-
-	for (i = 0; i < STAMP_SCRIPT_CACHE; i++) {
-		m = &stamp_script_memo[i];
-		if (m->path != NULL && strcmp(m->path, path) == 0 &&
-		    m->dev == st->st_dev && m->ino == st->st_ino &&
-		    m->size == st->st_size &&
-		    stamp_same_time(&m->mtime, &st->st_mtim) &&
-		    stamp_same_time(&m->ctime, &st->st_ctim)) {
-			memcpy(out, m->hash, STAMP_HASH_HEX);
-			return 0;
-		}
-	}
-	if (stamp_hash_file(path, STAMP_SCRIPT_MAX, out, err) == -1)
-		return -1;
-	ct = (long long)st->st_ctim.tv_sec * 1000000000LL +
-	    st->st_ctim.tv_nsec;
-	if (now_ns - ct < STAMP_RACY_COARSE_NS)
-		return 0;
-	m = &stamp_script_memo[stamp_script_next];
-	stamp_script_next = (stamp_script_next + 1) % STAMP_SCRIPT_CACHE;
-	free(m->path);
-	m->path = xstrdup(path);
-	m->dev = st->st_dev;
-	m->ino = st->st_ino;
-	m->size = st->st_size;
-	m->mtime = st->st_mtim;
-	m->ctime = st->st_ctim;
-	memcpy(m->hash, out, STAMP_HASH_HEX);
-	return 0;
 }
 
 /* stamp_succeeded; with_hash false leaves the content hashes out. */
@@ -1252,9 +1207,8 @@ stamp_take(const struct strv *argv, const char *script,
 	/* Taken before the identities, so racy files are judged safely. */
 	s->written_ns = stamp_now_ns();
 	if (with_hash && script != NULL && stat(script, &st) == 0 &&
-	    S_ISREG(st.st_mode) && st.st_size <= STAMP_SCRIPT_MAX &&
-	    stamp_script_hash(script, &st, s->written_ns, s->script_hash,
-	    err) == -1)
+	    S_ISREG(st.st_mode) && stamp_hash_file(script, SIZE_MAX,
+	    s->script_hash, err) == -1)
 		goto out;
 	for (i = 0; i < ninputs; i++) {
 		if (stamp_ident_get(inputs[i], with_hash, &id, err) == -1)
@@ -1296,8 +1250,7 @@ stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
 {
 	struct stamp_ident now;
 
-	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0' ||
-	    e->id.size > STAMP_HASH_MAX)
+	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0')
 		return 0;
 	if (stamp_ident_get(e->path, true, &now, err) == -1)
 		return -1;
@@ -1316,8 +1269,7 @@ stamp_hash_fill(struct stamp *s, const char *script, struct loom_error *err)
 
 	if (script != NULL && s->script_hash[0] == '\0' &&
 	    stat(script, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size <= STAMP_SCRIPT_MAX && stamp_hash_file(script,
-	    STAMP_SCRIPT_MAX, s->script_hash, err) == -1)
+	    stamp_hash_file(script, SIZE_MAX, s->script_hash, err) == -1)
 		return -1;
 	for (i = 0; i < s->ninputs; i++)
 		if (stamp_fill_entry(&s->inputs[i], err) == -1)

@@ -27,10 +27,6 @@
 
 struct loom_error;
 
-/* Files up to this size get a content hash in their identity. */
-#define STAMP_HASH_MAX		(1024 * 1024)
-/* Task scripts are hashed whole up to this size; larger ones by identity. */
-#define STAMP_SCRIPT_MAX	(16 * 1024 * 1024)
 /* A stamp file larger than this is treated as damaged. */
 #define STAMP_FILE_MAX		(16 * 1024 * 1024)
 /* Entries hashed when a folder's identity is computed. */
@@ -93,7 +89,8 @@ struct stamp {
 
 /*
  * The identity of path. A missing path is not an error (kind ABSENT).
- * with_hash asks for a content hash of files up to STAMP_HASH_MAX bytes
+ * with_hash asks for a content hash of files, whatever their size (read
+ * in pieces; common/fresh/hashcache.h keeps it until the file changes),
  * and of folders. Returns 0, or -1 with err set when the path exists but
  * cannot be read.
  */
@@ -101,8 +98,10 @@ int stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
     struct loom_error *err);
 
 /*
- * SHA-256 of a whole file, as hex, into out. Returns 0, or -1 with err set
- * (missing file, unreadable, larger than max bytes).
+ * SHA-256 of a whole file, as hex, into out; SIZE_MAX as max for any
+ * size. Answered from common/fresh/hashcache.h when the file is as it
+ * was last hashed. Returns 0, or -1 with err set (missing file,
+ * unreadable, larger than max bytes).
  */
 int stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
     struct loom_error *err);

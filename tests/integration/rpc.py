@@ -17,7 +17,8 @@ line with deadlines. As a command:
                                                    and keep them until stdin
                                                    closes (prints "open N")
 
-SOCKET defaults to $LOOM_SOCKET. As a module: Client(path).
+SOCKET defaults to $LOOM_SOCKET; a call waits $RPC_TIMEOUT seconds (10)
+for its reply. As a module: Client(path).
 """
 import json
 import os
@@ -149,7 +150,8 @@ def main(argv):
     if cmd == "call":
         params = json.loads(argv[3]) if len(argv) > 3 else None
         try:
-            reply = Client(path).call(argv[2], params)
+            reply = Client(path, float(os.environ.get("RPC_TIMEOUT", "10"))
+                           ).call(argv[2], params)
         except (Closed, socket.timeout, OSError) as e:
             print("no reply: %s" % (e or type(e).__name__), file=sys.stderr)
             return 3

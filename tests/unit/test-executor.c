@@ -40,6 +40,7 @@
 #include "common/util/error.h"
 #include "common/util/xmalloc.h"
 #include "loomd/executor.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
@@ -281,6 +282,7 @@ setup(void **state)
 	f->listener.transport = &listen_transport;
 	f->listener.ctx = f;
 	f->listener.sub_all = true;
+	LIST_INIT(&f->listener.deferred);
 	TAILQ_INSERT_TAIL(&f->loomd.clients, &f->listener, entry);
 	loom_error_clear(&err);
 	assert_int_equal(run_module_init(&f->loomd, &err), 0);
@@ -302,6 +304,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
+	hashwork_free(f->loomd.hashwork);
 	run_module_free(&f->loomd);
 	loomd_run_deferred(&f->loomd);
 	TAILQ_REMOVE(&f->loomd.clients, &f->listener, entry);
@@ -317,24 +320,50 @@ teardown(void **state)
 	return 0;
 }
 
-/* Start a sequential run of the fixture's pipeline; its id, owned. */
+/* The reply the listener got (taken out of heard), or NULL. */
+static json_t *
+take_reply(struct fixture *f)
+{
+	json_t *msg;
+	size_t i;
+
+	json_array_foreach(f->heard, i, msg) {
+		if (json_object_get(msg, "id") != NULL) {
+			json_incref(msg);
+			json_array_remove(f->heard, i);
+			return msg;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Start a sequential run of the fixture's pipeline, as a client would:
+ * its reply comes once the hashing worker has decided what is up to
+ * date. Its id, owned.
+ */
 static char *
 start(struct fixture *f, const char *yaml)
 {
-	struct rpc_error rerr;
-	json_t *params, *res;
-	char *id;
+	json_t *req, *reply, *res;
+	char *text, *id;
 
 	fix_write(f->file, yaml);
-	memset(&rerr, 0, sizeof rerr);
-	params = json_pack("{s:s, s:{s:s}, s:b, s:i}", "file", f->file,
-	    "env", "PATH", "/usr/bin:/bin", "parallel", 0, "max_workers", 1);
-	res = run_start(&f->loomd, NULL, params, &rerr);
-	json_decref(params);
-	if (res == NULL)
-		fail_msg("run.start: %s", rerr.message);
+	req = json_pack("{s:s, s:i, s:s, s:{s:s, s:{s:s}, s:b, s:i}}",
+	    "jsonrpc", "2.0", "id", 1, "method", "run.start", "params",
+	    "file", f->file, "env", "PATH", "/usr/bin:/bin", "parallel", 0,
+	    "max_workers", 1);
+	text = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	rpc_dispatch_line(&f->loomd, &f->listener, text, strlen(text));
+	free(text);
+	while ((reply = take_reply(f)) == NULL)
+		event_base_loop(f->loomd.base, EVLOOP_ONCE);
+	if ((res = json_object_get(reply, "result")) == NULL)
+		fail_msg("run.start: %s", json_string_value(json_object_get(
+		    json_object_get(reply, "error"), "message")));
 	id = xstrdup(json_string_value(json_object_get(res, "run")));
-	json_decref(res);
+	json_decref(reply);
 	return id;
 }
 
