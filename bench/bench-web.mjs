@@ -12,10 +12,10 @@
 // The reference is a one-step pipeline opened the same way, so the
 // figures are also given as ratios. Each is measured on a first visit in
 // a fresh profile; the first frames of a second and a third visit in the
-// same profile follow (the bundle then comes from the browser's cache). Also printed: the sizes of the
-// bundle's first chunk (what index.html loads) and of the chunks loaded
-// later (the terminal), and the load average before and after (the
-// figures mean little on a busy machine). Not a test: run by
+// same profile follow (the bundle then comes from the browser's cache).
+// Also printed: the sizes of the scripts index.html loads at once and of
+// those loaded later (the terminal), and the load average before and
+// after (the figures mean little on a busy machine). Not a test: run by
 // bench/bench-web.sh, which builds nothing and needs a built editor.
 // With LOOM_BENCH_TRACE=1, each page is opened under a Chromium trace
 // and two more figures are given: the renderer main thread's CPU time
