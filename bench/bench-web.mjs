@@ -10,10 +10,12 @@
 //   fanout  every step reads the same input
 //   param   a chain whose steps all use one parameter
 // The reference is a one-step pipeline opened the same way, so the
-// figures are also given as ratios. Also printed: the sizes of the
-// bundle's first chunk (what index.html loads) and of the chunks loaded
-// later (the terminal), and the load average before and after (the
-// figures mean little on a busy machine). Not a test: run by
+// figures are also given as ratios. Each is measured on a first visit in
+// a fresh profile; the first frames of a second and a third visit in the
+// same profile follow (the bundle then comes from the browser's cache).
+// Also printed: the sizes of the scripts index.html loads at once and of
+// those loaded later (the terminal), and the load average before and
+// after (the figures mean little on a busy machine). Not a test: run by
 // bench/bench-web.sh, which builds nothing and needs a built editor.
 // With LOOM_BENCH_TRACE=1, each page is opened under a Chromium trace
 // and two more figures are given: the renderer main thread's CPU time
@@ -72,6 +74,43 @@ function mainThreadCpu(events, first) {
 	return us / 1000;
 }
 
+/**
+ * Open url in page; the first frame: when Chromium painted the first
+ * step's title (Element Timing; the page marks step titles), from the
+ * start of the navigation. A node in the DOM is not yet one on screen.
+ */
+async function firstFrame(page, url) {
+	await page.goto(url);
+	await page.waitForSelector('.react-flow__node-step', { timeout: 120000 });
+	return page.evaluate(
+		() =>
+			new Promise((resolve) =>
+				new PerformanceObserver((list, obs) => {
+					const e = list.getEntries().find((x) => x.identifier === 'step');
+					if (e) {
+						obs.disconnect();
+						resolve(Math.round(e.renderTime || e.loadTime));
+					}
+				}).observe({ type: 'element', buffered: true }),
+			),
+	);
+}
+
+/**
+ * The first frame of later visits in the same profile (the bundle's
+ * hashed files from the HTTP cache, and V8's code cache of them once
+ * Chromium made one): the second and the third visit.
+ */
+async function revisits(ctx, url) {
+	const r = [];
+	for (let i = 0; i < 2; i++) {
+		const page = await ctx.newPage();
+		r.push(await firstFrame(page, url));
+		await page.close();
+	}
+	return r;
+}
+
 async function measure(page, url, n, file) {
 	// Counts the DOM's mutation batches before the first step title's
 	// paint is reported: about one per React commit.
@@ -85,23 +124,7 @@ async function measure(page, url, n, file) {
 				if (!window.__painted) window.__commits++;
 			}).observe(document, { childList: true, subtree: true });
 		});
-	await page.goto(url);
-	await page.waitForSelector('.react-flow__node-step', { timeout: 120000 });
-	// The first frame: when Chromium painted the first step's title
-	// (Element Timing; the page marks step titles), from the start of
-	// the navigation. A node in the DOM is not yet one on screen.
-	const first = await page.evaluate(
-		() =>
-			new Promise((resolve) =>
-				new PerformanceObserver((list, obs) => {
-					const e = list.getEntries().find((x) => x.identifier === 'step');
-					if (e) {
-						obs.disconnect();
-						resolve(Math.round(e.renderTime || e.loadTime));
-					}
-				}).observe({ type: 'element', buffered: true }),
-			),
-	);
+	const first = await firstFrame(page, url);
 	const mutations = TRACE ? await page.evaluate(() => window.__commits) : 0;
 	await page.waitForFunction((k) => document.querySelectorAll('.react-flow__minimap-node').length >= k, n, { timeout: 120000 });
 	const full = Math.round(await page.evaluate(() => performance.now()));
@@ -131,14 +154,14 @@ async function measure(page, url, n, file) {
 	return { first, full, fit, heap, rpc, mutations };
 }
 
-/** The bundle's scripts: those index.html loads, and the others. */
+/** The bundle's scripts: those index.html loads at once, and the others. */
 function bundleSizes(dir) {
 	const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
 	const kib = (f) => (fs.statSync(path.join(dir, 'assets', f)).size / 1024).toFixed(0);
 	const js = fs.readdirSync(path.join(dir, 'assets')).filter((f) => f.endsWith('.js'));
 	const first = js.filter((f) => html.includes(f));
 	const lazy = js.filter((f) => !html.includes(f));
-	return `first chunk ${first.map((f) => `${f} ${kib(f)} KiB`).join(', ')}; loaded later: ${lazy.map((f) => `${f} ${kib(f)} KiB`).join(', ') || 'none'}`;
+	return `loaded at once: ${first.map((f) => `${f} ${kib(f)} KiB`).join(', ')}; loaded later: ${lazy.map((f) => `${f} ${kib(f)} KiB`).join(', ') || 'none'}`;
 }
 
 const load = () => os.loadavg().map((x) => x.toFixed(2)).join(' ');
@@ -161,6 +184,8 @@ try {
 			if (TRACE) await b.browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', '__metadata'] });
 			const m = await measure(page, urls[k].url, urls[k].n, urls[k].file);
 			if (TRACE) m.cpu = mainThreadCpu(JSON.parse((await b.browser.stopTracing()).toString()).traceEvents, m.first);
+			await page.close();
+			[m.second, m.third] = await revisits(ctx, urls[k].url);
 			if (r > 0) res[k].push(m); // the first round warms caches
 			await ctx.close();
 		}
@@ -168,11 +193,11 @@ try {
 	const f = (k, key) => median(res[k].map((m) => m[key]));
 	console.log(`editor (median of ${RUNS}, headless Chromium, loomd from ${L.BIN}); load average ${loadBefore} before, ${load()} after:`);
 	console.log(`  bundle: ${bundleSizes(process.env.LOOM_WEB_DIR)}`);
-	console.log(`  1-step reference: first frame ${f('small', 'first')} ms, Fit ${f('small', 'fit').toFixed(0)} ms, heap ${(f('small', 'heap') / 1048576).toFixed(1)} MiB, pipeline.open ${f('small', 'rpc').toFixed(1)} ms` +
+	console.log(`  1-step reference: first frame ${f('small', 'first')} ms (visits 2 and 3 ${f('small', 'second')}, ${f('small', 'third')} ms), Fit ${f('small', 'fit').toFixed(0)} ms, heap ${(f('small', 'heap') / 1048576).toFixed(1)} MiB, pipeline.open ${f('small', 'rpc').toFixed(1)} ms` +
 			(TRACE ? `; main thread ${f('small', 'cpu').toFixed(0)} ms CPU, ${f('small', 'mutations')} DOM mutation batches before the first frame` : ''));
 	for (const s of SHAPES)
 		console.log(
-			`  ${STEPS}-step ${s.padEnd(6)}: first frame ${f(s, 'first')} ms (ratio ${(f(s, 'first') / f('small', 'first')).toFixed(2)}), ` +
+			`  ${STEPS}-step ${s.padEnd(6)}: first frame ${f(s, 'first')} ms (ratio ${(f(s, 'first') / f('small', 'first')).toFixed(2)}; visits 2 and 3 ${f(s, 'second')}, ${f(s, 'third')} ms), ` +
 				`whole minimap ${f(s, 'full')} ms, Fit ${f(s, 'fit').toFixed(0)} ms, heap ${(f(s, 'heap') / 1048576).toFixed(1)} MiB, ` +
 				`pipeline.open ${f(s, 'rpc').toFixed(1)} ms` +
 				(TRACE ? `; main thread ${f(s, 'cpu').toFixed(0)} ms CPU, ${f(s, 'mutations')} DOM mutation batches before the first frame` : ''),

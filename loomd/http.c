@@ -35,6 +35,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -1082,6 +1083,28 @@ http_send_file(struct evhttp_request *req, int fd, off_t size)
 	evbuffer_free(b);
 }
 
+bool
+http_is_hashed_asset(const char *rel)
+{
+	const char *name, *dash, *dot, *p;
+
+	if (strncmp(rel, "assets/", 7) != 0)
+		return false;
+	name = rel + 7;
+	if (strchr(name, '/') != NULL || (dot = strrchr(name, '.')) == NULL)
+		return false;
+	if (strcmp(dot, ".js") != 0 && strcmp(dot, ".css") != 0)
+		return false;
+	if (dot - name < 10 || dot[-9] != '-')
+		return false;
+	dash = dot - 9;
+	for (p = dash + 1; p < dot; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '_' && *p != '-')
+			return false;
+	}
+	return true;
+}
+
 /* Serve one of the editor's own files. */
 static void
 http_serve_static(struct web_state *st, struct evhttp_request *req,
@@ -1118,6 +1141,11 @@ http_serve_static(struct web_state *st, struct evhttp_request *req,
 		return;
 	}
 	http_add_common_headers(req);
+	if (http_is_hashed_asset(rel)) {
+		evhttp_remove_header(h, "Cache-Control");
+		evhttp_add_header(h, "Cache-Control",
+		    "private, max-age=31536000, immutable");
+	}
 	evhttp_add_header(h, "Content-Type", http_content_type(rel, false));
 	snprintf(csp, sizeof csp, "default-src 'self'; "
 	    "connect-src 'self' ws://127.0.0.1:%d ws://localhost:%d; "

@@ -75,6 +75,15 @@ int http_check_request(const struct http_guard *g,
 void http_cookie_name(int port, char *buf, size_t size);
 
 /*
+ * True when rel (a path inside the editor's folder) names one of the
+ * bundle's content-hashed files, "assets/NAME-HASH.js" or ".css" with an
+ * 8-character hash: its bytes never change under that name, so it is
+ * served as cacheable for a year (immutable) and the browser can keep its
+ * compiled code between visits. Every other response is "no-store".
+ */
+bool http_is_hashed_asset(const char *rel);
+
+/*
  * Open the editor on a target (a pipeline file or a folder): start the
  * listener on first use (port 0 for an ephemeral one), remember the
  * target, its root folder (the file's folder, or the folder itself) and

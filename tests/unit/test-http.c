@@ -198,6 +198,24 @@ test_http_cookie_name_has_port(void **state)
 }
 
 static void
+test_http_hashed_asset(void **state)
+{
+	(void)state;
+	assert_true(http_is_hashed_asset("assets/index-B8oKjxIn.js"));
+	assert_true(http_is_hashed_asset("assets/mount-Ed0MJoGN.css"));
+	assert_true(http_is_hashed_asset("assets/x-a_b-C9d0.js"));
+	assert_false(http_is_hashed_asset("index.html"));
+	assert_false(http_is_hashed_asset("assets/index.js"));
+	assert_false(http_is_hashed_asset("assets/index-B8oKjxI.js"));
+	assert_false(http_is_hashed_asset("assets/-B8oKjxIn.js"));
+	assert_false(http_is_hashed_asset("assets/index-B8oK.xIn.js"));
+	assert_false(http_is_hashed_asset("assets/sub/index-B8oKjxIn.js"));
+	assert_false(http_is_hashed_asset("assets/logo-B8oKjxIn.svg"));
+	assert_false(http_is_hashed_asset("other/index-B8oKjxIn.js"));
+	assert_false(http_is_hashed_asset("assets/index-B8oKjxIn.js.map"));
+}
+
+static void
 test_ws_accept_key_rfc_example(void **state)
 {
 	char out[WS_ACCEPT_LEN];
@@ -299,6 +317,7 @@ main(void)
 		cmocka_unit_test(test_http_check_origin),
 		cmocka_unit_test(test_http_check_token),
 		cmocka_unit_test(test_http_cookie_name_has_port),
+		cmocka_unit_test(test_http_hashed_asset),
 		cmocka_unit_test(test_ws_accept_key_rfc_example),
 		cmocka_unit_test(test_ws_check_handshake),
 		cmocka_unit_test(test_ws_utf8),
