@@ -8,16 +8,23 @@
 #   zeros   NUL bytes, no newline at all (one endless line)
 #   lines   short text lines ("y\n" from yes), so every line is prefixed
 #           (the output is 5 times the step's: "[lines] y\n" per line)
-# Printed per shape: loomctl's wall time and the step's throughput, its
-# speed as a share of cat's (budget for zeros: at least 80%), the bytes
-# it wrote, and the peak memory (VmHWM) of loomctl (what the kernel
-# reports as the child's maximum resident set size) and of the daemon (a
-# fresh one per shape, read from /proc before it stops), then the CPU
-# time of loomctl and of the daemon (the step's own excluded). Budget: memory
-# flat, under 32 MiB for both, not growing with the size of the flood.
-# First the floor: the zeros step with nobody attached (only logged).
-# BENCH_NO_LOG_FILE=1 makes loomctl read with log.read instead of the
-# log file (LOOMCTL_NO_LOG_FILE), for comparison. Measure a release build:
+# Printed per round, with the load average at its start:
+#   - the references: cat of a file of that size into a file, and each
+#     step's own command writing into a file (wall and CPU);
+#   - each shape with nobody attached (run -d + wait, the output only
+#     logged): wall and the daemon's CPU;
+#   - each shape attached: loomctl's wall time and the step's throughput,
+#     its speed as a share of cat's (budget for zeros: at least 80%), the
+#     CPU time of loomctl and of the daemon (the step's own excluded), the
+#     peak memory (VmHWM) of loomctl (what the kernel reports as the
+#     child's maximum resident set size) and of the daemon (a fresh one per
+#     shape, read from /proc before it stops), and the bytes it wrote.
+# Budget: memory flat, under 32 MiB for both, not growing with the size of
+# the flood. On a shared machine wall times swing with the load: CPU time
+# is the figure to compare; BENCH_REPEAT=N runs N rounds. BENCH_SHAPES
+# picks shapes. BENCH_NO_LOG_FILE=1 makes loomctl read with log.read
+# instead of the log file (LOOMCTL_NO_LOG_FILE), for comparison. Measure
+# a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF -DLOOM_WEB=OFF
 #   cmake --build build-rel -j2
 #   bench/bench-attach.sh build-rel/bin
@@ -29,6 +36,7 @@ loomctl="$bin/loomctl"
 [ -x /usr/bin/time ] || { echo "$0: needs /usr/bin/time (GNU time)" >&2; exit 2; }
 bytes=${BENCH_BYTES:-1073741824}
 shapes=${BENCH_SHAPES:-zeros lines}
+repeat=${BENCH_REPEAT:-1}
 tmp=$(mktemp -d /tmp/loomb.XXXXXX)
 mkdir -m 700 "$tmp/run"
 export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
@@ -50,47 +58,85 @@ for shape in zeros lines; do
 	    >"$exp/$shape.yml"
 done
 
-# The reference: cat of a file of that size into a file on the same disk.
-head -c "$bytes" /dev/zero >"$exp/big.bin"
-s=$(date +%s%N)
-cat "$exp/big.bin" >"$exp/ref.bin"
-e=$(date +%s%N)
-ref_ms=$(((e - s) / 1000000))
-[ "$ref_ms" -gt 0 ] || ref_ms=1
-rm -f "$exp/ref.bin" "$exp/big.bin"
+# The references: cat of a file of that size into a file on the same
+# disk, and the step's own command writing into a file (nothing of Loom
+# in between). CPU is user+system of that process (and its children).
+ref() {
+	/usr/bin/time -f '%e %U %S' -o "$tmp/time" "$@"
+	read -r secs usr sys <"$tmp/time"
+	ref_ms=$(awk -v s="$secs" 'BEGIN { v = int(s * 1000); print (v > 0 ? v : 1) }')
+	ref_cpu=$(awk -v u="$usr" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
+}
 mib=$(awk -v b="$bytes" 'BEGIN { print b / 1048576 }')
-printf 'attached loomctl run, %s MiB to stdout (cat > file: %d ms, %.0f MiB/s)\n' \
-    "$mib" "$ref_ms" "$(awk -v t="$ref_ms" -v m="$mib" 'BEGIN { print m * 1000 / t }')"
+rate() { awk -v t="$1" -v m="$mib" 'BEGIN { printf "%.0f", m * 1000 / t }'; }
+# The daemon's own user+system time so far (clock ticks), its children's
+# (the steps') excluded.
+dcpu_now() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
+}
 
-# The floor: the same step with nobody attached (run -d, then wait), its
-# output only logged by the daemon.
-"$loomctl" daemon start >/dev/null 2>&1 || true
-s=$(date +%s%N)
-id=$("$loomctl" run --force -d "$exp/zeros.yml")
-"$loomctl" wait -q "$id"
-e=$(date +%s%N)
-rm -f "$exp"/.loom/runs/*/*-zeros.log
-"$loomctl" daemon stop >/dev/null 2>&1 || true
-printf 'nobody attached (zeros, run -d + wait): %d ms\n' $(((e - s) / 1000000))
+round() {
+	head -c "$bytes" /dev/zero >"$exp/big.bin"
+	sync
+	ref sh -c 'cat "$1" >"$2"' sh "$exp/big.bin" "$exp/ref.bin"
+	cat_ms=$ref_ms
+	printf 'attached loomctl run, %s MiB to stdout (load %s)\n' "$mib" \
+	    "$(cut -d' ' -f1-3 /proc/loadavg)"
+	printf '  cat > file:          %6d ms (%s MiB/s), CPU %s s\n' \
+	    "$ref_ms" "$(rate "$ref_ms")" "$ref_cpu"
+	rm -f "$exp/ref.bin" "$exp/big.bin"
+	for shape in $shapes; do
+		ref sh -c '"$1" >"$2"' sh "$exp/tasks/$shape" "$exp/ref.bin"
+		rm -f "$exp/ref.bin"
+		printf '  %-5s step > file:  %6d ms (%s MiB/s), CPU %s s\n' \
+		    "$shape" "$ref_ms" "$(rate "$ref_ms")" "$ref_cpu"
+	done
 
-for shape in $shapes; do
-	"$loomctl" daemon start >/dev/null 2>&1 || true
-	dpid=$(cat "$LOOM_SOCKET.pid")
-	out="$exp/$shape.out"
-	/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" \
-	    "$loomctl" run --force --no-progress "$exp/$shape.yml" >"$out"
-	read -r secs hwm_kb usr sys <"$tmp/time"
-	dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
-	# The daemon's user+system time (clock ticks), the step's excluded.
-	dcpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$dpid/stat")
-	"$loomctl" daemon stop >/dev/null 2>&1 || true
-	ms=$(awk -v s="$secs" 'BEGIN { printf "%d", s * 1000 }')
-	[ "$ms" -gt 0 ] || ms=1
-	size=$(stat -c %s "$out")
-	# Logs are named <step index>-<step name>.log (docs/running.md).
-	rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
-	printf '  %-5s loomctl %d ms (%.0f MiB/s), %.0f%% of cat, wrote %d bytes, VmHWM loomctl %d kB, loomd %d kB; CPU loomctl %.2f s, loomd %s s\n' \
-	    "$shape" "$ms" "$(awk -v t="$ms" -v m="$mib" 'BEGIN { print m * 1000 / t }')" \
-	    "$(awk -v a="$ms" -v b="$ref_ms" 'BEGIN { print b * 100 / a }')" \
-	    "$size" "$hwm_kb" "$dhwm_kb" "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" "$dcpu"
+	# The floor: each step with nobody attached (run -d, then wait), its
+	# output only logged by the daemon.
+	for shape in $shapes; do
+		"$loomctl" daemon start >/dev/null 2>&1 || true
+		dpid=$(cat "$LOOM_SOCKET.pid")
+		d0=$(dcpu_now "$dpid")
+		s=$(date +%s%N)
+		id=$("$loomctl" run --force -d "$exp/$shape.yml")
+		"$loomctl" wait -q "$id"
+		e=$(date +%s%N)
+		d1=$(dcpu_now "$dpid")
+		dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
+		rm -f "$exp"/.loom/runs/*/*-"$shape".log
+		"$loomctl" daemon stop >/dev/null 2>&1 || true
+		ms=$(((e - s) / 1000000))
+		printf '  %-5s unattached:   %6d ms (%s MiB/s), %.0f%% of cat; CPU loomd %.2f s; VmHWM loomd %d kB\n' \
+		    "$shape" "$ms" "$(rate "$ms")" \
+		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
+		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" "$dhwm_kb"
+	done
+
+	for shape in $shapes; do
+		"$loomctl" daemon start >/dev/null 2>&1 || true
+		dpid=$(cat "$LOOM_SOCKET.pid")
+		d0=$(dcpu_now "$dpid")
+		out="$exp/$shape.out"
+		/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" \
+		    "$loomctl" run --force --no-progress "$exp/$shape.yml" >"$out"
+		read -r secs hwm_kb usr sys <"$tmp/time"
+		dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
+		d1=$(dcpu_now "$dpid")
+		"$loomctl" daemon stop >/dev/null 2>&1 || true
+		ms=$(awk -v s="$secs" 'BEGIN { v = int(s * 1000); print (v > 0 ? v : 1) }')
+		size=$(stat -c %s "$out")
+		# Logs are named <step index>-<step name>.log (docs/running.md).
+		rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
+		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat; CPU loomctl %.2f s, loomd %.2f s; VmHWM loomctl %d kB, loomd %d kB; wrote %d bytes\n' \
+		    "$shape" "$ms" "$(rate "$ms")" \
+		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
+		    "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" \
+		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" \
+		    "$hwm_kb" "$dhwm_kb" "$size"
+	done
+}
+
+for r in $(seq "$repeat"); do
+	round
 done

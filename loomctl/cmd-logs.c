@@ -227,9 +227,10 @@ cmd_logs_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	if (follow) {
 		loom_error_clear(&err);
+		/* Only the end matters: the bytes come from the log. */
 		sub = rpcclient_call(c, LOOM_METHOD_RUN_SUBSCRIBE,
-		    json_pack("{s:s}",
-		    "run", run), NULL, &err);
+		    json_pack("{s:s, s:b}", "run", run, "output", 0), NULL,
+		    &err);
 		json_decref(sub);
 	}
 	steps = json_object_get(rec, "steps");

@@ -59,6 +59,17 @@ extern char **environ;
 #define CMD_RUN_HOLD_MAX	(64 * 1024)
 
 /*
+ * Prefixed lines are assembled in a buffer of this size and written
+ * when it fills; a line longer than CMD_RUN_LONG_LINE is written where
+ * it lies, after its prefix, without a copy. Short prefixes and lines
+ * are moved CMD_RUN_MOVE bytes at a time (a fixed-size copy, a few
+ * instructions instead of a call), which needs that much slack.
+ */
+#define CMD_RUN_OBUF		(256 * 1024)
+#define CMD_RUN_LONG_LINE	(16 * 1024)
+#define CMD_RUN_MOVE		32
+
+/*
  * Past this much live output of one stream, its log file is read instead
  * (log.open): a flood costs neither base64 nor JSON, and the daemon sends
  * nothing more of it. Short output stays live, with no extra round trip.
@@ -78,7 +89,8 @@ struct cmd_run_stream {
 	long long live;		/* bytes received in run.output */
 	bool gap;		/* no live output: read the log instead */
 	struct logread log;	/* its log, while gap */
-	char *prefix;		/* "[step] " with its colours */
+	char *prefix;		/* "[step] " with its colours, in at
+				   least CMD_RUN_MOVE bytes */
 	size_t prefixlen;
 };
 
@@ -457,6 +469,78 @@ cmd_run_put_line(struct cmd_run_view *v, struct cmd_run_stream *s, size_t o,
 }
 
 /*
+ * The end of the line that begins at p (its newline), or NULL when it
+ * does not end before end. Short lines, the common case in a flood, are
+ * looked through byte by byte; memchr takes over past 16 bytes.
+ */
+static const unsigned char *
+cmd_run_newline(const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *lim = (size_t)(end - p) > 16 ? p + 16 : end;
+
+	for (; p < lim; p++) {
+		if (*p == '\n')
+			return p;
+	}
+	if (p == end)
+		return NULL;
+	return memchr(p, '\n', (size_t)(end - p));
+}
+
+/*
+ * Append the prefix and the line p..p+n at o, whose buffer has room for
+ * both plus CMD_RUN_MOVE bytes; avail is how many bytes of p may be read.
+ */
+static void
+cmd_run_put_short(const struct cmd_run_stream *s, char *o,
+    const unsigned char *p, size_t n, size_t avail)
+{
+	if (s->prefixlen <= CMD_RUN_MOVE)
+		memcpy(o, s->prefix, CMD_RUN_MOVE);
+	else
+		memcpy(o, s->prefix, s->prefixlen);
+	o += s->prefixlen;
+	if (n <= CMD_RUN_MOVE && avail >= CMD_RUN_MOVE)
+		memcpy(o, p, CMD_RUN_MOVE);
+	else
+		memcpy(o, p, n);
+}
+
+/*
+ * Put every complete line from p on out, each after the stream's prefix:
+ * short lines into the output buffer (*o bytes used), written whenever it
+ * fills; a long line written where it lies, right after its prefix.
+ * Returns where the unfinished rest begins (end when none is left).
+ */
+static const unsigned char *
+cmd_run_put_lines(struct cmd_run_view *v, struct cmd_run_stream *s, size_t *o,
+    const unsigned char *p, const unsigned char *end)
+{
+	const unsigned char *nl;
+	size_t n;
+
+	(void)cmd_run_room(v, 0, CMD_RUN_OBUF + CMD_RUN_MOVE);
+	while (p < end && (nl = cmd_run_newline(p, end)) != NULL) {
+		n = (size_t)(nl + 1 - p);
+		if (*o + s->prefixlen + n + CMD_RUN_MOVE > v->ocap ||
+		    n > CMD_RUN_LONG_LINE) {
+			fwrite(v->obuf, 1, *o, stdout);
+			*o = 0;
+		}
+		if (n > CMD_RUN_LONG_LINE) {
+			fwrite(s->prefix, 1, s->prefixlen, stdout);
+			fwrite(p, 1, n, stdout);
+		} else {
+			cmd_run_put_short(s, v->obuf + *o, p, n,
+			    (size_t)(end - p));
+			*o += s->prefixlen + n;
+		}
+		p = nl + 1;
+	}
+	return p;
+}
+
+/*
  * Print complete lines of a stream's output, each prefixed with
  * "[step] "; with flush, also the unfinished rest. The lines are
  * assembled in one buffer and written with one call; an unfinished line
@@ -475,6 +559,11 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 		s->prefix = xasprintf("%s[%s]%s ", output_sgr(stdout,
 		    OUTPUT_DIM), label, output_sgr(stdout, OUTPUT_RESET));
 		s->prefixlen = strlen(s->prefix);
+		if (s->prefixlen < CMD_RUN_MOVE) {
+			s->prefix = xrealloc(s->prefix, CMD_RUN_MOVE);
+			memset(s->prefix + s->prefixlen, 0,
+			    CMD_RUN_MOVE - s->prefixlen);
+		}
 	}
 	if (v->open != NULL && v->open != s)
 		cmd_run_clear_progress(v);	/* ends the other line */
@@ -495,11 +584,13 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 		if (nl != NULL)
 			v->open = NULL;
 	}
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		n = (size_t)(nl + 1 - p);
-		o = cmd_run_put_line(v, s, o, p, n);
+	/* The first line takes the held unfinished one along. */
+	if (s->plen > 0 && p < end &&
+	    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		o = cmd_run_put_line(v, s, o, p, (size_t)(nl + 1 - p));
 		p = nl + 1;
 	}
+	p = cmd_run_put_lines(v, s, &o, p, end);
 	if (p < end) {
 		n = (size_t)(end - p);
 		if (v->open == s) {

@@ -295,8 +295,8 @@ cmd_status_loop(struct rpcclient *c, const char *run, bool watch, bool json)
 	if (watch) {
 		loom_error_clear(&err);
 		res = rpcclient_call(c, LOOM_METHOD_RUN_SUBSCRIBE, run != NULL ?
-		    json_pack("{s:s}", "run", run) : json_object(), &code,
-		    &err);
+		    json_pack("{s:s, s:b}", "run", run, "output", 0) :
+		    json_pack("{s:b}", "output", 0), &code, &err);
 		if (res == NULL && code != LOOM_ERR_NO_RUN) {
 			output_fail("%s", err.message);
 			return LOOMCTL_EXIT_FAILED;

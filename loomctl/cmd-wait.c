@@ -121,7 +121,7 @@ cmd_wait_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	/* Subscribe first, then look: no end can fall between the two. */
 	loom_error_clear(&err);
 	msg = rpcclient_call(c, LOOM_METHOD_RUN_SUBSCRIBE,
-	    json_object(), NULL, &err);
+	    json_pack("{s:b}", "output", 0), NULL, &err);
 	if (msg == NULL) {
 		output_fail("%s", err.message);
 		rc = LOOMCTL_EXIT_FAILED;

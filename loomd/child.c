@@ -68,6 +68,7 @@ struct child {
 	int status;
 	unsigned long long nbytes;
 	child_output_cb on_output;
+	child_splice_cb on_splice;
 	child_done_cb on_done;
 	void *arg;
 	struct child *next;
@@ -575,6 +576,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 		cs->buf = xmalloc(CHILD_READ_SIZE);
 	c->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
 	c->on_output = spec->on_output;
+	c->on_splice = spec->on_splice;
 	c->on_done = spec->on_done;
 	c->arg = spec->arg;
 	/* A new pipe end has no other status flag to keep. */
@@ -707,19 +709,41 @@ child_leftovers(struct child *c)
 }
 
 /*
+ * Move one chunk from the pipe: spliced to where output goes when the
+ * owner takes it that way, else read into the set's buffer and handed to
+ * on_output. Returns what read(2) would; *asked is how much was asked for.
+ */
+static ssize_t
+child_move(struct child *c, size_t *asked)
+{
+	ssize_t n = CHILD_SPLICE_NO;
+
+	*asked = CHILD_PIPE_SIZE;
+	if (c->on_splice != NULL)
+		n = c->on_splice(c, c->outfd, *asked, c->arg);
+	if (n == CHILD_SPLICE_NO) {
+		*asked = CHILD_READ_SIZE;
+		n = read(c->outfd, c->set->buf, *asked);
+		if (n > 0 && c->on_output != NULL)
+			c->on_output(c, c->set->buf, (size_t)n, c->arg);
+	}
+	return n;
+}
+
+/*
  * Pass on what the pipe holds, in large chunks; at EOF the output is
- * over. A short read usually means the pipe is empty, and ends the turn
+ * over. A short chunk usually means the pipe is empty, and ends the turn
  * unless to_end (the process has exited: look for EOF now).
  */
 static void
 child_drain(struct child *c, bool to_end)
 {
-	int fd = c->outfd;
+	size_t asked;
 	ssize_t n;
 	int i;
 
 	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
-		n = read(fd, c->set->buf, CHILD_READ_SIZE);
+		n = child_move(c, &asked);
 		if (n > 0) {
 			/*
 			 * A step that fills the pipe gets a larger one, so
@@ -728,13 +752,11 @@ child_drain(struct child *c, bool to_end)
 			 */
 			if (!c->grown && n >= CHILD_PIPE_FULL) {
 				c->grown = true;
-				(void)fcntl(fd, F_SETPIPE_SZ, CHILD_PIPE_SIZE);
+				(void)fcntl(c->outfd, F_SETPIPE_SZ,
+				    CHILD_PIPE_SIZE);
 			}
 			c->nbytes += (unsigned long long)n;
-			if (c->on_output != NULL)
-				c->on_output(c, c->set->buf, (size_t)n,
-				    c->arg);
-			if ((size_t)n < CHILD_READ_SIZE && !to_end)
+			if ((size_t)n < asked && !to_end)
 				return;
 			continue;
 		}

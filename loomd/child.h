@@ -27,6 +27,17 @@ struct child_set;
 /* Called with each chunk of output, in order; data is borrowed. */
 typedef void (*child_output_cb)(struct child *c, const char *data,
     size_t len, void *arg);
+/*
+ * When set, called before each read of the output pipe: move up to max
+ * bytes from the pipe fd straight to where output goes (splice(2)),
+ * without them passing through the daemon's memory. Returns what splice
+ * returns (bytes moved, 0 at EOF, -1 with errno set; EAGAIN when the
+ * pipe is empty), or CHILD_SPLICE_NO when the bytes are wanted in the
+ * daemon this time: then they are read and handed to on_output.
+ */
+typedef ssize_t (*child_splice_cb)(struct child *c, int fd, size_t max,
+    void *arg);
+#define CHILD_SPLICE_NO	(-2)
 /* Called once when the child is complete; it may free the child. */
 typedef void (*child_done_cb)(struct child *c, void *arg);
 
@@ -36,6 +47,7 @@ struct child_spec {
 	const char *cwd;		/* working directory */
 	const char *marker;		/* "NAME=VALUE" in envp: swept */
 	child_output_cb on_output;
+	child_splice_cb on_splice;	/* or NULL: always read */
 	child_done_cb on_done;
 	void *arg;
 };

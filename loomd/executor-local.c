@@ -23,6 +23,7 @@ struct local_unit {
 	struct child *child;
 	struct local_executor *lx;
 	executor_output_cb on_output;
+	executor_splice_cb on_splice;	/* or NULL */
 	executor_done_cb on_done;
 	void *arg;
 	struct local_unit *prev;
@@ -72,6 +73,17 @@ local_on_output(struct child *c, const char *data, size_t len, void *arg)
 	lu->on_output(lu->arg, data, len);
 }
 
+static ssize_t
+local_on_splice(struct child *c, int fd, size_t max, void *arg)
+{
+	struct local_unit *lu = arg;
+	ssize_t n;
+
+	(void)c;
+	n = lu->on_splice(lu->arg, fd, max);
+	return n == EXECUTOR_SPLICE_NO ? CHILD_SPLICE_NO : n;
+}
+
 /* Exit and EOF seen: the unit is over; forget it, then tell. */
 static void
 local_on_done(struct child *c, void *arg)
@@ -97,6 +109,7 @@ local_start(struct executor *ex, const struct executor_spec *spec,
 		.cwd = spec->cwd,
 		.marker = spec->tag,
 		.on_output = local_on_output,
+		.on_splice = spec->on_splice != NULL ? local_on_splice : NULL,
 		.on_done = local_on_done,
 	};
 
@@ -110,6 +123,7 @@ local_start(struct executor *ex, const struct executor_spec *spec,
 	lu->id = ++lx->next_id;
 	lu->lx = lx;
 	lu->on_output = spec->on_output;
+	lu->on_splice = spec->on_splice;
 	lu->on_done = spec->on_done;
 	lu->arg = spec->arg;
 	lu->next = lx->units;

@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct event_base;
 struct json_t;
@@ -40,6 +41,15 @@ struct rlimit;
 
 /* Output of a unit, in order; data is borrowed for the call. */
 typedef void (*executor_output_cb)(void *arg, const char *data, size_t len);
+/*
+ * Optional (NULL: output always comes through executor_output_cb): move
+ * up to max bytes of output from the descriptor fd straight to the
+ * unit's log (splice), or answer EXECUTOR_SPLICE_NO when the bytes are
+ * wanted in memory this time (a live viewer); see child_splice_cb. Only
+ * the local executor asks.
+ */
+typedef ssize_t (*executor_splice_cb)(void *arg, int fd, size_t max);
+#define EXECUTOR_SPLICE_NO	(-2)
 /*
  * The unit has ended and its output is over: status is a wait status.
  * The unit's id is no longer valid once this is called.
@@ -69,6 +79,7 @@ struct executor_spec {
 	const char *cwd;		/* working folder */
 	const char *tag;		/* "NAME=VALUE" marking the unit */
 	executor_output_cb on_output;
+	executor_splice_cb on_splice;	/* or NULL */
 	executor_done_cb on_done;
 	executor_state_cb on_state;	/* or NULL */
 	void *arg;

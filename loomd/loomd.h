@@ -111,6 +111,7 @@ struct loomd {
 	uint64_t log_fds;		/* log files passed by log.open */
 	uint64_t log_read_bytes;	/* bytes answered by log.read */
 	uint64_t output_event_bytes;	/* bytes sent in run.output */
+	uint64_t output_spliced_bytes;	/* step output spliced into logs */
 
 	bool stopping;			/* shutdown begun */
 	bool exiting;			/* leave the loop after this pass */

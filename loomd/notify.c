@@ -191,6 +191,26 @@ notify_stream_params(const char *run_id, const char *step, long item,
 	return params;
 }
 
+/*
+ * True when some client takes this stream's output live (run.output):
+ * it follows the run and has no gap mark for the stream (it has not
+ * fallen behind, nor taken the log file with log.open). When none does,
+ * the bytes need not pass through the daemon at all.
+ */
+bool
+notify_output_wanted(struct loomd *loomd, const char *run_id,
+    const char *step, long item)
+{
+	struct rpc_client *c;
+
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		if (!c->no_output && notify_wants(c, run_id) &&
+		    *notify_find(c, run_id, step, item) == NULL)
+			return true;
+	}
+	return false;
+}
+
 /* Fan out step output within each client's output limit. */
 void
 notify_output(struct loomd *loomd, const char *run_id, const char *step,
@@ -203,7 +223,7 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 	size_t textlen = 0;
 
 	TAILQ_FOREACH(c, &loomd->clients, entry) {
-		if (!notify_wants(c, run_id))
+		if (c->no_output || !notify_wants(c, run_id))
 			continue;
 		sp = notify_find(c, run_id, step, item);
 		if (*sp != NULL)

@@ -67,6 +67,13 @@ void notify_output(struct loomd *loomd, const char *run_id, const char *step,
     long item, uint64_t offset, const void *data, size_t len);
 void notify_output_end(struct loomd *loomd, const char *run_id,
     const char *step, long item);
+/*
+ * True when notify_output would send the stream's bytes to anyone: a
+ * subscriber that is neither behind on the stream nor reading its log
+ * file. When false, the output can go to the log without being read.
+ */
+bool notify_output_wanted(struct loomd *loomd, const char *run_id,
+    const char *step, long item);
 
 /*
  * No more run.output of stream (run_id, step, item) for client, and no

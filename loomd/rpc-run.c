@@ -156,6 +156,8 @@ rpc_run_subscribe(struct loomd *loomd, struct rpc_client *client,
 		}
 	}
 	notify_subscribe(client, id);
+	/* Waiting for states only: step output need not be read for it. */
+	client->no_output = json_is_false(json_object_get(params, "output"));
 	return json_pack("{s:b}", "subscribed", 1);
 }
 

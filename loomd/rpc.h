@@ -101,6 +101,8 @@ struct rpc_client {
 
 	/* Subscriptions (notify.c). */
 	bool sub_all;			/* events of every run */
+	bool no_output;			/* no run.output (subscribed with
+					   "output": false) */
 	struct notify_sub *subs;	/* per-run subscriptions and gaps */
 
 	TAILQ_ENTRY(rpc_client) entry;	/* loomd->clients */

@@ -52,6 +52,7 @@ static void run_do_skipped(struct run *r, const struct sched_action *a);
 static void run_do_step_finished(struct run *r, const struct sched_action *a);
 static void run_do_finished(struct run *r, const struct sched_action *a);
 static void run_on_output(void *arg, const char *data, size_t len);
+static ssize_t run_on_splice(void *arg, int fd, size_t max);
 static void run_on_done(void *arg, int status);
 static void run_on_state(void *arg, const char *state, const char *detail);
 static void run_announce(struct run *r);
@@ -503,6 +504,7 @@ run_unit_spec(struct run *r, struct run_unit *u, struct executor_spec *spec,
 	spec->cwd = r->p->dir;
 	spec->tag = u->marker;
 	spec->on_output = run_on_output;
+	spec->on_splice = run_on_splice;
 	spec->on_done = run_on_done;
 	spec->on_state = run_on_state;
 	spec->arg = u;
@@ -1008,6 +1010,30 @@ run_on_output(void *arg, const char *data, size_t len)
 	steplog_write(u->log, data, len);
 	notify_output(r->loomd, r->id, st->name, st->loop ? (long)u->item : -1,
 	    offset, data, len);
+}
+
+/*
+ * Output of a unit that no client takes live (nobody follows the run, or
+ * its followers read the log file): spliced from the pipe into its log,
+ * never read. Editors and other live viewers get the bytes read and sent
+ * as before, decided per chunk, so one that subscribes mid-stream gets
+ * live output from its next chunk on.
+ */
+static ssize_t
+run_on_splice(void *arg, int fd, size_t max)
+{
+	struct run_unit *u = arg;
+	struct run *r = u->run;
+	struct run_step *st = r->by_index[u->step];
+	ssize_t n;
+
+	if (notify_output_wanted(r->loomd, r->id, st->name, st->loop ?
+	    (long)u->item : -1))
+		return EXECUTOR_SPLICE_NO;
+	n = steplog_splice(u->log, fd, max);
+	if (n > 0)
+		r->loomd->output_spliced_bytes += (uint64_t)n;
+	return n == STEPLOG_SPLICE_NO ? EXECUTOR_SPLICE_NO : n;
 }
 
 /* A unit's process exited and its output reached EOF. */

@@ -4,11 +4,13 @@
  * full disk made us drop, reads by offset for log.read, and base64 for
  * output that travels in JSON. See steplog.h.
  */
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -21,7 +23,8 @@
 static void steplog_make_room(struct steplog *l);
 
 struct steplog {
-	char *path;			/* until the file is created */
+	char *path;			/* until closed */
+	bool created;			/* the file was created (or tried) */
 	bool append;			/* created: keep what it holds */
 	int fd;				/* -1 before, once closed or failed */
 	unsigned long long kept;
@@ -61,12 +64,11 @@ steplog_continue(const char *path)
 static bool
 steplog_create(struct steplog *l)
 {
+	l->created = true;
 	l->fd = open(l->path, O_WRONLY | O_CREAT | O_CLOEXEC |
 	    (l->append ? O_APPEND : O_TRUNC), 0644);
 	if (l->fd == -1)
 		l->error = errno;
-	free(l->path);
-	l->path = NULL;
 	return l->fd != -1;
 }
 
@@ -96,7 +98,7 @@ steplog_write(struct steplog *l, const void *data, size_t len)
 	const char *p = data;
 	ssize_t n;
 
-	if (l->path != NULL && len > 0)
+	if (!l->created && l->path != NULL && len > 0)
 		(void)steplog_create(l);
 	while (len > 0 && l->fd != -1) {
 		n = write(l->fd, p, len);
@@ -114,6 +116,88 @@ steplog_write(struct steplog *l, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	l->dropped += len;
+}
+
+/*
+ * True when splice(2) into a file in the folder of path tells inotify
+ * (IN_MODIFY), as write(2) does: clients follow a log file by those
+ * events, and some kernels send none for splice. Tried once per daemon,
+ * with one byte spliced into a nameless file (O_TMPFILE) in that folder;
+ * where that cannot be tried, the answer is no and output is written.
+ */
+static bool
+steplog_splice_notifies(const char *path)
+{
+	static int known = -1;
+	char dir[4096], proc[64], ev[sizeof(struct inotify_event) + 256];
+	const char *slash;
+	int fd = -1, ino = -1, p[2] = { -1, -1 };
+
+	if (known != -1)
+		return known == 1;
+	known = 0;
+	slash = strrchr(path, '/');
+	if (slash == NULL || (size_t)(slash - path) >= sizeof dir)
+		return false;
+	snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 :
+	    (int)(slash - path), path);
+	fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (fd == -1 || ino == -1 || pipe2(p, O_CLOEXEC | O_NONBLOCK) == -1)
+		goto out;
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	if (inotify_add_watch(ino, proc, IN_MODIFY) == -1 ||
+	    write(p[1], "", 1) != 1 ||
+	    splice(p[0], NULL, fd, NULL, 1, SPLICE_F_NONBLOCK) != 1)
+		goto out;
+	if (read(ino, ev, sizeof ev) > 0)
+		known = 1;
+out:
+	if (p[0] != -1) {
+		close(p[0]);
+		close(p[1]);
+	}
+	if (ino != -1)
+		close(ino);
+	if (fd != -1)
+		close(fd);
+	return known == 1;
+}
+
+/*
+ * Move up to max bytes from the pipe fd to the log without reading them
+ * (splice). Returns the bytes moved, 0 at EOF, -1 with errno (EAGAIN: the
+ * pipe is empty), or STEPLOG_SPLICE_NO: the bytes must go through
+ * steplog_write (splicing is not possible here, or the file failed just
+ * now: steplog_write then counts them as dropped).
+ */
+ssize_t
+steplog_splice(struct steplog *l, int fd, size_t max)
+{
+	ssize_t n;
+
+	/*
+	 * The first chunk is written: the file comes with the first byte,
+	 * and a pipe that only holds EOF must not create one. A log
+	 * continued after a restart is O_APPEND, which splice refuses.
+	 */
+	if (!l->created || l->fd == -1 || l->path == NULL || l->append ||
+	    !steplog_splice_notifies(l->path))
+		return STEPLOG_SPLICE_NO;
+	do
+		n = splice(fd, NULL, l->fd, NULL, max, SPLICE_F_MOVE |
+		    SPLICE_F_NONBLOCK);
+	while (n == -1 && errno == EINTR);
+	if (n > 0)
+		l->kept += (unsigned long long)n;
+	if (n != -1 || errno == EAGAIN)
+		return n;
+	/* The pipe cannot fail here: the file did (disk full, I/O). */
+	l->error = errno;
+	steplog_make_room(l);
+	close(l->fd);
+	l->fd = -1;
+	return STEPLOG_SPLICE_NO;
 }
 
 /* Close the log file. */

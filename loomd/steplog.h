@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct loom_error;
 struct steplog;
@@ -48,6 +49,20 @@ struct steplog *steplog_continue(const char *path);
  * bytes instead (see steplog_error).
  */
 void steplog_write(struct steplog *l, const void *data, size_t len);
+
+/*
+ * Move up to max bytes of output from the pipe fd straight into the log
+ * file (splice(2)): one copy in the kernel instead of a read and a write.
+ * Returns the bytes moved, 0 at EOF, -1 with errno set (EAGAIN: the pipe
+ * is empty), or STEPLOG_SPLICE_NO when the bytes must be read and passed
+ * to steplog_write instead: the file does not exist yet (it is created
+ * with the first byte written, never for a pipe that only holds EOF), the
+ * log has failed (they count as dropped), or splicing into a file does
+ * not wake inotify watchers on this kernel (clients follow log files by
+ * those events).
+ */
+#define STEPLOG_SPLICE_NO	(-2)
+ssize_t steplog_splice(struct steplog *l, int fd, size_t max);
 
 /* Close the file; counters stay readable until steplog_free. */
 void steplog_close(struct steplog *l);

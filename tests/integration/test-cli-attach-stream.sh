@@ -8,7 +8,8 @@
 # own prefixes; `loomctl logs` and `logs -f` of a finished step and
 # `logs -f` of a running one print the log byte for byte. daemon.status
 # "output" shows the path taken: the log file was passed and the bytes
-# did not travel as base64 (neither log.read nor run.output carried them).
+# did not travel as base64 (neither log.read nor run.output carried them)
+# and the daemon spliced them into the log without reading them.
 # With LOOMCTL_NO_LOG_FILE=1 (a client that cannot take the file) the same
 # output arrives as events and log.read, and nothing is lost either.
 . "$(dirname "$0")/lib.sh"
@@ -64,6 +65,7 @@ note "attached run to a file: every line once, in order, read from the log file"
 fds=$(output_count log_fds)
 reads=$(output_count log_read_bytes)
 events=$(output_count event_bytes)
+spliced=$(output_count spliced_bytes)
 "$LOOMCTL" run --force "$TEST_TMP/p/flood.yml" >"$TEST_TMP/run.out" ||
     fail "run failed: $(tail -5 "$TEST_TMP/run.out")"
 got=$(check_lines <"$TEST_TMP/run.out") || fail "run output: $got"
@@ -77,6 +79,9 @@ ev=$(($(output_count event_bytes) - events))
     fail "$ev bytes of output went out as run.output events"
 run=$(sed -n 's/^Run: //p' "$TEST_TMP/run.out")
 log=$(ls "$TEST_TMP"/p/.loom/runs/"$run"/*-flood.log)
+sp=$(($(output_count spliced_bytes) - spliced))
+[ "$sp" -ge $(($(stat -c %s "$log") - ev - 262144)) ] ||
+    fail "only $sp of $(stat -c %s "$log") bytes were spliced into the log"
 
 note "attached run through a slow reader: nothing lost"
 fds=$(output_count log_fds)

@@ -7,6 +7,8 @@
 # given back so the record can still be written), the rest is read and
 # dropped. PASS: the daemon is alive and serving; the step succeeded; the
 # record (valid JSON) says how many bytes were kept and dropped and why.
+# With nobody subscribed the output is spliced into the log, so the full
+# disk meets splice(2), not write(2), and the rest is read and dropped.
 # Needs root for the mount; skipped otherwise.
 export LOOMD_IDLE_TIMEOUT=120
 . "$(dirname "$0")/lib.sh"
@@ -43,6 +45,9 @@ dropped=$(jq -r '.steps[0].log_dropped' "$rec")
 [ $((kept + dropped)) = $((64 << 20)) ] || fail "kept $kept + dropped $dropped"
 [ "$kept" -gt 0 ] && [ "$kept" -lt $((16 << 20)) ] || fail "kept $kept"
 [ "$(stat -c %s "$EXP/.loom/runs/$id/$(jq -r '.steps[0].log' "$rec")")" = "$kept" ] || fail "log size differs from log_bytes"
+spliced=$(rpc call daemon.status | jq -r .result.output.spliced_bytes)
+[ "$spliced" -ge "$kept" ] && [ "$spliced" -lt $((16 << 20)) ] ||
+    fail "spliced $spliced bytes (kept $kept)"
 
 stop_loomd
 echo PASS
