@@ -486,8 +486,13 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 			free(fs->reason);
 			fs->reason = xasprintf("cannot be checked: %s",
 			    e.message);
+			strv_free(&argv);
 		}
-		strv_free(&argv);
+		/* Kept for the caller (a dry run prints it), or freed. */
+		if (o->keep_argv)
+			fs->argv = argv;
+		else
+			strv_free(&argv);
 		return;
 	}
 	loopitems_init(&li);
@@ -559,8 +564,10 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	plan = xcalloc(1, sizeof *plan);
 	plan->nsteps = n;
 	plan->steps = xcalloc(n == 0 ? 1 : n, sizeof *plan->steps);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		strv_init(&plan->steps[k].stale_items);
+		strv_init(&plan->steps[k].argv);
+	}
 	order = graph_order(g);
 	for (k = 0; k < n; k++) {
 		s = order[k];
@@ -626,6 +633,7 @@ freshness_plan_free(struct fresh_plan *plan)
 		free(plan->steps[i].reason);
 		free(plan->steps[i].run_reason);
 		strv_free(&plan->steps[i].stale_items);
+		strv_free(&plan->steps[i].argv);
 	}
 	free(plan->steps);
 	free(plan);
