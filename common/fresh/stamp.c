@@ -437,18 +437,11 @@ int
 stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
     bool *changed, struct loom_error *err)
 {
-	struct stamp_ident now;
 	struct stat st;
-	long long mt;
 
 	*changed = true;
-	if (e->id.kind == STAMP_KIND_DIR ||
-	    e->id.kind == STAMP_KIND_ABSENT) {
-		if (stamp_ident_get(e->path, true, &now, err) == -1)
-			return -1;
-		*changed = !stamp_ident_equal(&now, &e->id);
-		return 0;
-	}
+	if (e->id.kind == STAMP_KIND_DIR || e->id.kind == STAMP_KIND_ABSENT)
+		return stamp_entry_check_stat(s, e, NULL, changed, err);
 	if (stat(e->path, &st) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
@@ -456,10 +449,32 @@ stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
 		    e->path, strerror(errno));
 		return -1;
 	}
-	mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	if (S_ISDIR(st.st_mode) || (long long)st.st_size != e->id.size ||
+	return stamp_entry_check_stat(s, e, &st, changed, err);
+}
+
+int
+stamp_entry_check_stat(const struct stamp *s, const struct stamp_entry *e,
+    const struct stat *st, bool *changed, struct loom_error *err)
+{
+	struct stamp_ident now;
+	long long mt;
+
+	*changed = true;
+	/* Folders and absent paths: their identity is worked out again. */
+	if (e->id.kind == STAMP_KIND_DIR ||
+	    e->id.kind == STAMP_KIND_ABSENT) {
+		if (stamp_ident_get(e->path, true, &now, err) == -1)
+			return -1;
+		*changed = !stamp_ident_equal(&now, &e->id);
+		return 0;
+	}
+	if (st == NULL)
+		return 0;
+	mt = (long long)st->st_mtim.tv_sec * 1000000000LL +
+	    st->st_mtim.tv_nsec;
+	if (S_ISDIR(st->st_mode) || (long long)st->st_size != e->id.size ||
 	    mt != e->id.mtime_ns ||
-	    (S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
+	    (S_ISREG(st->st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
 	    e->id.kind)
 		return 0;
 	if (e->id.hash[0] != '\0' && mt > s->written_ns -
