@@ -48,7 +48,9 @@ struct fresh_script {
 struct fresh_stat {
 	char *path;
 	int error;			/* errno of the stat, or 0 */
-	struct stat st;
+	mode_t mode;			/* what stamp_entry_check_stat uses */
+	off_t size;
+	struct timespec mtim;
 };
 
 struct fresh_ctx {
@@ -69,7 +71,7 @@ static const struct fresh_script *fresh_script_get(struct fresh_ctx *c,
 		    const char *path);
 static void	fresh_ctx_free(struct fresh_ctx *c);
 static const struct stat *fresh_stat(struct fresh_ctx *c, const char *path,
-		    int *error);
+		    struct stat *st, int *error);
 static int	fresh_entry_check(struct fresh_ctx *c, const struct stamp *s,
 		    const struct stamp_entry *e, bool *changed,
 		    struct loom_error *err);
@@ -196,9 +198,13 @@ fresh_script_get(struct fresh_ctx *c, const char *path)
 	return e;
 }
 
-/* The stat of path, taken on first use; NULL with *error set. */
+/*
+ * The stat of path (its type, size and time), taken on first use, into
+ * *st; NULL with *error set when it failed.
+ */
 static const struct stat *
-fresh_stat(struct fresh_ctx *c, const char *path, int *error)
+fresh_stat(struct fresh_ctx *c, const char *path, struct stat *st,
+    int *error)
 {
 	struct fresh_stat *old, *e;
 	size_t i, j, oldcap;
@@ -225,11 +231,22 @@ fresh_stat(struct fresh_ctx *c, const char *path, int *error)
 	e = &c->stats[j];
 	if (e->path == NULL) {
 		e->path = xstrdup(path);
-		e->error = stat(path, &e->st) == -1 ? errno : 0;
+		e->error = stat(path, st) == -1 ? errno : 0;
+		if (e->error == 0) {
+			e->mode = st->st_mode;
+			e->size = st->st_size;
+			e->mtim = st->st_mtim;
+		}
 		c->nstats++;
 	}
 	*error = e->error;
-	return e->error == 0 ? &e->st : NULL;
+	if (e->error != 0)
+		return NULL;
+	memset(st, 0, sizeof *st);
+	st->st_mode = e->mode;
+	st->st_size = e->size;
+	st->st_mtim = e->mtim;
+	return st;
 }
 
 /* stamp_entry_check of an input, with its stat shared (fresh_stat). */
@@ -238,10 +255,11 @@ fresh_entry_check(struct fresh_ctx *c, const struct stamp *s,
     const struct stamp_entry *e, bool *changed, struct loom_error *err)
 {
 	const struct stat *st = NULL;
+	struct stat sb;
 	int error;
 
 	if (e->id.kind != STAMP_KIND_DIR && e->id.kind != STAMP_KIND_ABSENT &&
-	    (st = fresh_stat(c, e->path, &error)) == NULL &&
+	    (st = fresh_stat(c, e->path, &sb, &error)) == NULL &&
 	    error != ENOENT && error != ENOTDIR) {
 		*changed = true;
 		loom_error_set(err, e->path, 0, 0, "cannot stat %s: %s",
@@ -439,6 +457,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	struct loom_error e;
 	struct stamp *s = NULL;
 	struct strv outs;
+	struct stat sb;
 	bool changed;
 	char *task, set[STAMP_SET_HEX];
 	size_t i;
@@ -450,7 +469,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	if (command_output_paths(p, step, item_output, &outs, err) == -1)
 		goto out;
 	for (i = 0; i < outs.n; i++) {
-		if (fresh_stat(c, outs.v[i], &error) == NULL) {
+		if (fresh_stat(c, outs.v[i], &sb, &error) == NULL) {
 			*state = FRESH_MISSING;
 			*reason = xasprintf("output %s does not exist",
 			    fresh_rel(p, outs.v[i]));
