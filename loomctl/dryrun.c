@@ -202,11 +202,17 @@ dryrun_plain_step(struct dryrun_ctx *dc, size_t idx)
 	int rc;
 
 	strv_init(&argv);
-	rc = dryrun_command(dc->p, idx, NULL, NULL, dc->o, &argv, &quoted);
-	if (rc != 0) {
+	/* The plan built the command already: built once, printed here. */
+	if (fs != NULL && fs->argv.n > 0) {
+		argv = fs->argv;
+		strv_init(&dc->plan->steps[idx].argv);
+		quoted = command_quote(&argv);
+	} else if ((rc = dryrun_command(dc->p, idx, NULL, NULL, dc->o, &argv,
+	    &quoted)) != 0) {
 		strv_free(&argv);
 		return rc;
 	}
+	rc = 0;
 	if (dc->o->json) {
 		json_array_append_new(dc->list, json_pack("{s:s, s:o}",
 		    "step", s->name, "argv", dryrun_json_argv(&argv)));

@@ -70,6 +70,7 @@ freshlist_run_plan(const struct prepared *pr, const struct run_opts *o)
 	fo.selected = pr->selected;
 	fo.always = always;
 	fo.force = o->force;
+	fo.keep_argv = true;
 	loom_error_clear(&err);
 	plan = freshness_plan(pr->p, pr->g, &fo, &err);
 	free(always);

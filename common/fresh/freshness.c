@@ -41,11 +41,26 @@ struct fresh_script {
 	long long mtime_ns;		/* -1: missing or not hashable */
 };
 
+/*
+ * A path's stat, taken once per plan: in a chain each output is the next
+ * step's input, in a fan-out one input is read by every step.
+ */
+struct fresh_stat {
+	char *path;
+	int error;			/* errno of the stat, or 0 */
+	mode_t mode;			/* what stamp_entry_check_stat uses */
+	off_t size;
+	struct timespec mtim;
+};
+
 struct fresh_ctx {
 	const struct pipeline *p;
 	struct fresh_script *scripts;	/* open addressing, 2^k slots */
 	size_t nscripts;
 	size_t cap;
+	struct fresh_stat *stats;	/* the same, keyed by path */
+	size_t nstats;
+	size_t statcap;
 	int stamps_fd;			/* stamp_dir_open, or -1 */
 };
 
@@ -55,6 +70,11 @@ static char	*fresh_task_path(const struct pipeline *p, size_t step,
 static const struct fresh_script *fresh_script_get(struct fresh_ctx *c,
 		    const char *path);
 static void	fresh_ctx_free(struct fresh_ctx *c);
+static const struct stat *fresh_stat(struct fresh_ctx *c, const char *path,
+		    struct stat *st, int *error);
+static int	fresh_entry_check(struct fresh_ctx *c, const struct stamp *s,
+		    const struct stamp_entry *e, bool *changed,
+		    struct loom_error *err);
 static char	*fresh_argv_reason(const struct pipeline *p, size_t step,
 		    const struct strv *old, const struct strv *now);
 static int	fresh_make_rule(struct fresh_ctx *c, size_t step,
@@ -176,6 +196,77 @@ fresh_script_get(struct fresh_ctx *c, const char *path)
 	return e;
 }
 
+/*
+ * The stat of path (its type, size and time), taken on first use, into
+ * *st; NULL with *error set when it failed.
+ */
+static const struct stat *
+fresh_stat(struct fresh_ctx *c, const char *path, struct stat *st,
+    int *error)
+{
+	struct fresh_stat *old, *e;
+	size_t i, j, oldcap;
+
+	if (c->nstats * 2 >= c->statcap) {
+		old = c->stats;
+		oldcap = c->statcap;
+		c->statcap = c->statcap == 0 ? 256 : c->statcap * 2;
+		c->stats = xcalloc(c->statcap, sizeof *c->stats);
+		for (i = 0; i < oldcap; i++) {
+			if (old[i].path == NULL)
+				continue;
+			j = fresh_strhash(old[i].path) & (c->statcap - 1);
+			while (c->stats[j].path != NULL)
+				j = (j + 1) & (c->statcap - 1);
+			c->stats[j] = old[i];
+		}
+		free(old);
+	}
+	j = fresh_strhash(path) & (c->statcap - 1);
+	while (c->stats[j].path != NULL &&
+	    strcmp(c->stats[j].path, path) != 0)
+		j = (j + 1) & (c->statcap - 1);
+	e = &c->stats[j];
+	if (e->path == NULL) {
+		e->path = xstrdup(path);
+		e->error = stat(path, st) == -1 ? errno : 0;
+		if (e->error == 0) {
+			e->mode = st->st_mode;
+			e->size = st->st_size;
+			e->mtim = st->st_mtim;
+		}
+		c->nstats++;
+	}
+	*error = e->error;
+	if (e->error != 0)
+		return NULL;
+	memset(st, 0, sizeof *st);
+	st->st_mode = e->mode;
+	st->st_size = e->size;
+	st->st_mtim = e->mtim;
+	return st;
+}
+
+/* stamp_entry_check of an input, with its stat shared (fresh_stat). */
+static int
+fresh_entry_check(struct fresh_ctx *c, const struct stamp *s,
+    const struct stamp_entry *e, bool *changed, struct loom_error *err)
+{
+	const struct stat *st = NULL;
+	struct stat sb;
+	int error;
+
+	if (e->id.kind != STAMP_KIND_DIR && e->id.kind != STAMP_KIND_ABSENT &&
+	    (st = fresh_stat(c, e->path, &sb, &error)) == NULL &&
+	    error != ENOENT && error != ENOTDIR) {
+		*changed = true;
+		loom_error_set(err, e->path, 0, 0, "cannot stat %s: %s",
+		    e->path, strerror(error));
+		return -1;
+	}
+	return stamp_entry_check_stat(s, e, st, changed, err);
+}
+
 static void
 fresh_ctx_free(struct fresh_ctx *c)
 {
@@ -186,6 +277,11 @@ fresh_ctx_free(struct fresh_ctx *c)
 	free(c->scripts);
 	c->scripts = NULL;
 	c->cap = c->nscripts = 0;
+	for (i = 0; i < c->statcap; i++)
+		free(c->stats[i].path);
+	free(c->stats);
+	c->stats = NULL;
+	c->statcap = c->nstats = 0;
 	if (c->stamps_fd >= 0)
 		close(c->stamps_fd);
 	c->stamps_fd = -1;
@@ -363,7 +459,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	bool changed;
 	char *task, set[STAMP_SET_HEX];
 	size_t i;
-	int rc = -1;
+	int rc = -1, error;
 
 	*state = FRESH_STALE;
 	*reason = NULL;
@@ -371,7 +467,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	if (command_output_paths(p, step, item_output, &outs, err) == -1)
 		goto out;
 	for (i = 0; i < outs.n; i++) {
-		if (stat(outs.v[i], &sb) == -1) {
+		if (fresh_stat(c, outs.v[i], &sb, &error) == NULL) {
 			*state = FRESH_MISSING;
 			*reason = xasprintf("output %s does not exist",
 			    fresh_rel(p, outs.v[i]));
@@ -428,8 +524,8 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	}
 	for (i = 0; i < s->ninputs; i++) {
 		loom_error_clear(&e);
-		if (stamp_entry_check(s, &s->inputs[i], &changed, &e) == -1 ||
-		    changed) {
+		if (fresh_entry_check(c, s, &s->inputs[i], &changed,
+		    &e) == -1 || changed) {
 			*reason = xasprintf("input %s changed",
 			    fresh_rel(p, s->inputs[i].path));
 			goto out;
@@ -484,8 +580,13 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 			free(fs->reason);
 			fs->reason = xasprintf("cannot be checked: %s",
 			    e.message);
+			strv_free(&argv);
 		}
-		strv_free(&argv);
+		/* Kept for the caller (a dry run prints it), or freed. */
+		if (o->keep_argv)
+			fs->argv = argv;
+		else
+			strv_free(&argv);
 		return;
 	}
 	loopitems_init(&li);
@@ -557,8 +658,10 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	plan = xcalloc(1, sizeof *plan);
 	plan->nsteps = n;
 	plan->steps = xcalloc(n == 0 ? 1 : n, sizeof *plan->steps);
-	for (k = 0; k < n; k++)
+	for (k = 0; k < n; k++) {
 		strv_init(&plan->steps[k].stale_items);
+		strv_init(&plan->steps[k].argv);
+	}
 	order = graph_order(g);
 	for (k = 0; k < n; k++) {
 		s = order[k];
@@ -624,6 +727,7 @@ freshness_plan_free(struct fresh_plan *plan)
 		free(plan->steps[i].reason);
 		free(plan->steps[i].run_reason);
 		strv_free(&plan->steps[i].stale_items);
+		strv_free(&plan->steps[i].argv);
 	}
 	free(plan->steps);
 	free(plan);

@@ -62,6 +62,12 @@ struct fresh_step {
 	/* Loop steps: items found, and the names of those out of date. */
 	size_t nitems;
 	struct strv stale_items;
+	/*
+	 * With fresh_opts.keep_argv, the command the step was judged by
+	 * (a step without a loop, whose command could be built); empty
+	 * otherwise.
+	 */
+	struct strv argv;
 };
 
 struct fresh_plan {
@@ -81,6 +87,7 @@ struct fresh_opts {
 	const bool *selected;
 	const bool *always;	/* steps named with --step, or NULL */
 	bool force;
+	bool keep_argv;		/* keep each command in fresh_step.argv */
 };
 
 /*

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,8 +88,12 @@ static bool	stamp_same_time(const struct timespec *a,
 		    const struct timespec *b);
 static int	stamp_parse_entry(struct stamp *s, const char *line,
 		    bool output);
+static int	stamp_parse_number(const char *line, int *at,
+		    long long *out);
+static int	stamp_parse_word(const char *line, int *at, char *word,
+		    size_t size);
 static void	stamp_entry_add(struct stamp_entry **v, size_t *n,
-		    const char *path, const struct stamp_ident *id);
+		    char *path, const struct stamp_ident *id);
 
 static void
 stamp_buf_add(struct stamp_buf *b, const char *s, size_t n)
@@ -446,18 +451,11 @@ int
 stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
     bool *changed, struct loom_error *err)
 {
-	struct stamp_ident now;
 	struct stat st;
-	long long mt;
 
 	*changed = true;
-	if (e->id.kind == STAMP_KIND_DIR ||
-	    e->id.kind == STAMP_KIND_ABSENT) {
-		if (stamp_ident_get(e->path, true, &now, err) == -1)
-			return -1;
-		*changed = !stamp_ident_equal(&now, &e->id);
-		return 0;
-	}
+	if (e->id.kind == STAMP_KIND_DIR || e->id.kind == STAMP_KIND_ABSENT)
+		return stamp_entry_check_stat(s, e, NULL, changed, err);
 	if (stat(e->path, &st) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
@@ -465,10 +463,32 @@ stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
 		    e->path, strerror(errno));
 		return -1;
 	}
-	mt = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	if (S_ISDIR(st.st_mode) || (long long)st.st_size != e->id.size ||
+	return stamp_entry_check_stat(s, e, &st, changed, err);
+}
+
+int
+stamp_entry_check_stat(const struct stamp *s, const struct stamp_entry *e,
+    const struct stat *st, bool *changed, struct loom_error *err)
+{
+	struct stamp_ident now;
+	long long mt;
+
+	*changed = true;
+	/* Folders and absent paths: their identity is worked out again. */
+	if (e->id.kind == STAMP_KIND_DIR ||
+	    e->id.kind == STAMP_KIND_ABSENT) {
+		if (stamp_ident_get(e->path, true, &now, err) == -1)
+			return -1;
+		*changed = !stamp_ident_equal(&now, &e->id);
+		return 0;
+	}
+	if (st == NULL)
+		return 0;
+	mt = (long long)st->st_mtim.tv_sec * 1000000000LL +
+	    st->st_mtim.tv_nsec;
+	if (S_ISDIR(st->st_mode) || (long long)st->st_size != e->id.size ||
 	    mt != e->id.mtime_ns ||
-	    (S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
+	    (S_ISREG(st->st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
 	    e->id.kind)
 		return 0;
 	if (e->id.hash[0] != '\0' && mt > s->written_ns -
@@ -576,12 +596,13 @@ stamp_state_name(enum stamp_state state)
 	return "none";
 }
 
+/* Append an entry; path is owned by the entry from now on. */
 static void
-stamp_entry_add(struct stamp_entry **v, size_t *n, const char *path,
+stamp_entry_add(struct stamp_entry **v, size_t *n, char *path,
     const struct stamp_ident *id)
 {
 	*v = xreallocarray(*v, *n + 1, sizeof **v);
-	(*v)[*n].path = xstrdup(path);
+	(*v)[*n].path = path;
 	(*v)[*n].id = *id;
 	(*n)++;
 }
@@ -655,6 +676,52 @@ stamp_format(const struct stamp *s)
 	return b.s;
 }
 
+/*
+ * The decimal number after line + *at (blanks before it skipped), into
+ * *out; *at moves past it. -1 when there is none.
+ */
+static int
+stamp_parse_number(const char *line, int *at, long long *out)
+{
+	const char *p = line + *at;
+	char *end;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	*out = strtoll(p, &end, 10);
+	if (end == p)
+		return -1;
+	*at = (int)(end - line);
+	return 0;
+}
+
+/*
+ * The word after line + *at (blanks before it skipped), at most size - 1
+ * bytes as %Ns reads it, into word; *at moves past it and the blanks
+ * after it. -1 when there is none.
+ */
+static int
+stamp_parse_word(const char *line, int *at, char *word, size_t size)
+{
+	const char *p = line + *at;
+	size_t n = 0;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	while (p[n] != '\0' && !isspace((unsigned char)p[n]) &&
+	    n < size - 1)
+		n++;
+	if (n == 0)
+		return -1;
+	memcpy(word, p, n);
+	word[n] = '\0';
+	p += n;
+	while (isspace((unsigned char)*p))
+		p++;
+	*at = (int)(p - line);
+	return 0;
+}
+
 /* Parse "in|out KIND SIZE MTIME HASH PATH" (after the tag). */
 static int
 stamp_parse_entry(struct stamp *s, const char *line, bool output)
@@ -665,8 +732,13 @@ stamp_parse_entry(struct stamp *s, const char *line, bool output)
 	char *path;
 
 	memset(&id, 0, sizeof id);
-	if (sscanf(line, "%c %lld %lld %65s %n", &kind, &id.size,
-	    &id.mtime_ns, hash, &used) != 4 || used == 0)
+	/* As sscanf("%c %lld %lld %65s %n") reads it, without its cost. */
+	if ((kind = line[0]) == '\0')
+		return -1;
+	used = 1;
+	if (stamp_parse_number(line, &used, &id.size) == -1 ||
+	    stamp_parse_number(line, &used, &id.mtime_ns) == -1 ||
+	    stamp_parse_word(line, &used, hash, sizeof hash) == -1)
 		return -1;
 	switch (kind) {
 	case 'f':
@@ -696,9 +768,11 @@ stamp_parse_entry(struct stamp *s, const char *line, bool output)
 		stamp_entry_add(&s->outputs, &s->noutputs, path, &id);
 	else
 		stamp_entry_add(&s->inputs, &s->ninputs, path, &id);
-	free(path);
 	return 0;
 }
+
+/* Lines up to this long are parsed from a buffer on the stack. */
+#define STAMP_LINE_SMALL	512
 
 /* Parse a stamp file's text; NULL with err set when damaged. */
 struct stamp *
@@ -706,7 +780,7 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 {
 	struct stamp *s;
 	const char *p = text, *end = text + len, *nl;
-	char *line;
+	char *line, small[STAMP_LINE_SMALL];
 	int lineno = 0, bad = 0;
 	size_t n;
 
@@ -715,7 +789,13 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 	while (p < end && !bad) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
-		line = xstrndup(p, n);
+		/* Most lines fit on the stack: no allocation for them. */
+		if (n < sizeof small) {
+			memcpy(small, p, n);
+			small[n] = '\0';
+			line = small;
+		} else
+			line = xstrndup(p, n);
 		p += n + (nl != NULL);
 		lineno++;
 		if (lineno == 1) {
@@ -770,7 +850,8 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 			bad = stamp_parse_entry(s, line + 4, true) != 0;
 		} else if (line[0] != '\0')
 			bad = 1;
-		free(line);
+		if (line != small)
+			free(line);
 	}
 	if (lineno == 0 || s->state == STAMP_NONE)
 		bad = 1;
@@ -1213,12 +1294,14 @@ stamp_take(const struct strv *argv, const char *script,
 	for (i = 0; i < ninputs; i++) {
 		if (stamp_ident_get(inputs[i], with_hash, &id, err) == -1)
 			goto out;
-		stamp_entry_add(&s->inputs, &s->ninputs, inputs[i], &id);
+		stamp_entry_add(&s->inputs, &s->ninputs, xstrdup(inputs[i]),
+		    &id);
 	}
 	for (i = 0; i < noutputs; i++) {
 		if (stamp_ident_get(outputs[i], with_hash, &id, err) == -1)
 			goto out;
-		stamp_entry_add(&s->outputs, &s->noutputs, outputs[i], &id);
+		stamp_entry_add(&s->outputs, &s->noutputs,
+		    xstrdup(outputs[i]), &id);
 	}
 	return s;
 out:

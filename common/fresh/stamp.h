@@ -26,6 +26,7 @@
 #include "common/util/xmalloc.h"
 
 struct loom_error;
+struct stat;
 
 /* A stamp file larger than this is treated as damaged. */
 #define STAMP_FILE_MAX		(16 * 1024 * 1024)
@@ -264,6 +265,15 @@ bool stamp_ident_equal(const struct stamp_ident *a,
  */
 int stamp_entry_check(const struct stamp *s, const struct stamp_entry *e,
     bool *changed, struct loom_error *err);
+
+/*
+ * stamp_entry_check with the path's stat taken by the caller: st is its
+ * result, or NULL when the path does not exist (ENOENT, ENOTDIR). A plan
+ * stats each path once and shares it with the steps that read it.
+ */
+int stamp_entry_check_stat(const struct stamp *s,
+    const struct stamp_entry *e, const struct stat *st, bool *changed,
+    struct loom_error *err);
 
 void stamp_free(struct stamp *s);
 

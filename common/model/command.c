@@ -555,25 +555,36 @@ command_printable(const char *text)
 char *
 command_quote(const struct strv *argv)
 {
-	char *line = NULL, *w, *tmp;
-	size_t i;
+	char *line, *w;
+	size_t i, len = 0, cap = 64, n;
+	bool eq;
 
-	line = xstrdup("");
+	line = xmalloc(cap);
+	line[0] = '\0';
 	for (i = 0; i < argv->n; i++) {
 		/*
 		 * A first word such as "A=b" would be read as an assignment,
 		 * so a command name holding '=' is quoted even when safe.
 		 */
 		w = command_quote_word(argv->v[i]);
-		if (i == 0 && *w != '\'' && strchr(w, '=') != NULL) {
-			tmp = xasprintf("'%s'", w);
-			free(w);
-			w = tmp;
+		eq = i == 0 && *w != '\'' && strchr(w, '=') != NULL;
+		n = strlen(w);
+		/* Room for a space, two quotes and the NUL. */
+		if (len + n + 4 > cap) {
+			while (len + n + 4 > cap)
+				cap *= 2;
+			line = xrealloc(line, cap);
 		}
-		tmp = xasprintf("%s%s%s", line, i == 0 ? "" : " ", w);
-		free(line);
+		if (i > 0)
+			line[len++] = ' ';
+		if (eq)
+			line[len++] = '\'';
+		memcpy(line + len, w, n);
+		len += n;
+		if (eq)
+			line[len++] = '\'';
+		line[len] = '\0';
 		free(w);
-		line = tmp;
 	}
 	return line;
 }

@@ -981,14 +981,20 @@ pipeline_vdiag(const struct pipeline *p, struct diags *d,
 char *
 pipeline_abspath(const struct pipeline *p, const char *path)
 {
+	const char *dir = p->dir != NULL ? p->dir : ".", *r;
 	char *joined, *out, *w;
-	const char *r;
+	size_t nd, np = strlen(path);
 
 	if (path[0] == '/')
 		joined = xstrdup(path);
-	else
-		joined = xasprintf("%s/%s", p->dir != NULL ? p->dir : ".",
-		    path);
+	else {
+		/* dir "/" path, without printf: called for every value. */
+		nd = strlen(dir);
+		joined = xmalloc(nd + np + 2);
+		memcpy(joined, dir, nd);
+		joined[nd] = '/';
+		memcpy(joined + nd + 1, path, np + 1);
+	}
 	out = xmalloc(strlen(joined) + 1);
 	w = out;
 	for (r = joined; *r != '\0';) {
