@@ -12,7 +12,7 @@ _loomctl_options() {
 	case $1 in
 	run) echo "--step -s --from --until --group -g --include $over --extra" \
 	    "--parallel --sequential --max-workers -j --force -f --executor" \
-	    "--dry-run -n" \
+	    "--slurm-dependencies --dry-run -n" \
 	    "--detach -d --no-wait --no-progress --json --help" ;;
 	status) echo "--watch -w --json --help $over" ;;
 	logs) echo "--follow -f --item --help" ;;
@@ -82,6 +82,9 @@ _loomctl() {
 		return 0 ;;
 	--executor)
 		COMPREPLY=($(compgen -W "local slurm" -- "$cur"))
+		return 0 ;;
+	--slurm-dependencies)
+		COMPREPLY=($(compgen -W "loom slurm" -- "$cur"))
 		return 0 ;;
 	esac
 	if [[ $cur == -* ]]; then
