@@ -238,33 +238,21 @@ stamp_hash_buffer(const void *data, size_t len, char out[STAMP_HASH_HEX])
 	stamp_hex(md, out);
 }
 
-/* SHA-256 of a whole file, refusing one over max bytes. */
-int
-stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
-    struct loom_error *err)
+/*
+ * SHA-256 of the open regular file fd (st: its fstat), refusing one over
+ * max bytes. Closes fd.
+ */
+static int
+stamp_hash_fd(int fd, const struct stat *st, const char *path, size_t max,
+    char out[STAMP_HASH_HEX], struct loom_error *err)
 {
 	unsigned char md[SHA256_DIGEST_LEN], buf[65536];
 	struct sha256 ctx;
-	struct stat st;
 	size_t total = 0;
 	ssize_t got;
-	int fd, saved;
+	int saved;
 
-	out[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		saved = errno;
-		loom_error_set(err, path, 0, 0, "cannot hash %s: %s", path,
-		    S_ISREG(st.st_mode) ? strerror(saved) :
-		    "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if ((unsigned long long)st.st_size > (unsigned long long)max) {
+	if ((unsigned long long)st->st_size > (unsigned long long)max) {
 		loom_error_set(err, path, 0, 0,
 		    "cannot hash %s: larger than %zu bytes", path, max);
 		close(fd);
@@ -294,13 +282,52 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 		 * no read more to see 0 (small files are most files).
 		 */
 		if ((size_t)got < sizeof buf &&
-		    (unsigned long long)total == (unsigned long long)st.st_size)
+		    (unsigned long long)total == (unsigned long long)st->st_size)
 			break;
 	}
 	close(fd);
 	sha256_final(&ctx, md);
 	stamp_hex(md, out);
 	return 0;
+}
+
+/*
+ * Open path for hashing: the descriptor and its fstat in *st, or -1
+ * with err set (also for anything but a regular file).
+ */
+static int
+stamp_hash_open(const char *path, struct stat *st, struct loom_error *err)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		saved = errno;
+		loom_error_set(err, path, 0, 0, "cannot hash %s: %s", path,
+		    S_ISREG(st->st_mode) ? strerror(saved) :
+		    "not a regular file");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* SHA-256 of a whole file, refusing one over max bytes. */
+int
+stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
+    struct loom_error *err)
+{
+	struct stat st;
+	int fd;
+
+	out[0] = '\0';
+	if ((fd = stamp_hash_open(path, &st, err)) == -1)
+		return -1;
+	return stamp_hash_fd(fd, &st, path, max, out, err);
 }
 
 /*
@@ -1290,34 +1317,75 @@ stamp_succeeded_quick(const struct strv *argv, const char *script,
 	    false, err);
 }
 
-/* The hash of a file entry still as its identity says; else none. */
+/*
+ * The hash of a file entry still as its identity says; else none. The
+ * file is opened first and its identity taken from the descriptor, so
+ * what is hashed is what was compared (no stat of the path before).
+ */
 static int
 stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
 {
-	struct stamp_ident now;
+	struct stat st;
+	int fd;
 
 	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0' ||
 	    e->id.size > STAMP_HASH_MAX)
 		return 0;
-	if (stamp_ident_get(e->path, true, &now, err) == -1)
+	if ((fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;	/* gone: no hash, as changed */
+		loom_error_set(err, e->path, 0, 0, "cannot open %s: %s",
+		    e->path, strerror(errno));
 		return -1;
-	if (now.kind == e->id.kind && now.size == e->id.size &&
-	    now.mtime_ns == e->id.mtime_ns)
-		memcpy(e->id.hash, now.hash, STAMP_HASH_HEX);
-	return 0;
+	}
+	if (fstat(fd, &st) == -1) {
+		loom_error_set(err, e->path, 0, 0, "cannot stat %s: %s",
+		    e->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (long long)st.st_size != e->id.size ||
+	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec !=
+	    e->id.mtime_ns) {
+		close(fd);
+		return 0;
+	}
+	return stamp_hash_fd(fd, &st, e->path, STAMP_HASH_MAX, e->id.hash,
+	    err);
+}
+
+/* The script's hash; a script that is gone or too big has none. */
+static int
+stamp_fill_script(struct stamp *s, const char *script, struct loom_error *err)
+{
+	struct stat st;
+	int fd;
+
+	if (script == NULL || s->script_hash[0] != '\0')
+		return 0;
+	if ((fd = open(script, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		loom_error_set(err, script, 0, 0, "cannot open %s: %s", script,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > STAMP_SCRIPT_MAX) {
+		close(fd);
+		return 0;
+	}
+	return stamp_hash_fd(fd, &st, script, STAMP_SCRIPT_MAX,
+	    s->script_hash, err);
 }
 
 /* The content hashes stamp_succeeded_quick left out (see stamp.h). */
 int
 stamp_hash_fill(struct stamp *s, const char *script, struct loom_error *err)
 {
-	struct stat st;
 	size_t i;
 
-	if (script != NULL && s->script_hash[0] == '\0' &&
-	    stat(script, &st) == 0 && S_ISREG(st.st_mode) &&
-	    st.st_size <= STAMP_SCRIPT_MAX && stamp_hash_file(script,
-	    STAMP_SCRIPT_MAX, s->script_hash, err) == -1)
+	if (stamp_fill_script(s, script, err) == -1)
 		return -1;
 	for (i = 0; i < s->ninputs; i++)
 		if (stamp_fill_entry(&s->inputs[i], err) == -1)
