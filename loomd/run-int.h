@@ -62,6 +62,9 @@ struct run_unit {
 	unsigned long long log_dropped;
 	char *log_error;
 	struct stamp *stamp;		/* how it ended, not yet written */
+	int stamp_fd;			/* its running marker, kept open from
+					   start to end (with stamp_kept) */
+	bool stamp_kept;
 };
 
 /* A selected step of a run. */
@@ -209,6 +212,8 @@ void run_fresh_filter(struct run *r, size_t step,
 void run_fresh_end(struct run *r, struct run_unit *u);
 /* Write the stamps taken since the last flush. */
 void run_fresh_flush(struct run *r);
+/* Close the running marker u kept open (freshness_begin), if any. */
+void run_fresh_marker_close(struct run_unit *u);
 /* run.c: the run ended and its last stamp is back: tell everyone. */
 void run_end_told(struct run *r);
 

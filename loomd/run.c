@@ -188,6 +188,7 @@ run_free(void *arg)
 			free(u->cancel_sent);
 			free(u->log_error);
 			stamp_free(u->stamp);
+			run_fresh_marker_close(u);
 			strv_free(&u->argv);
 		}
 		free(st->units);
@@ -595,10 +596,11 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 		goto fail;
 	/* In progress until it succeeds (B10): never trusted before. */
 	if (freshness_begin(r->p, step, loop_item, loop_output,
-	    &u->argv, &err) == -1) {
+	    &u->argv, &u->stamp_fd, &err) == -1) {
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
+	u->stamp_kept = u->stamp_fd != -1;
 	/* Output folders of a loop item (plain steps had theirs at start). */
 	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
 	    run_unit_launch(r, st, u, &err) == -1)

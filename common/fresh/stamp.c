@@ -958,35 +958,43 @@ stamp_open_layout(const char *path, const char *state, size_t *size)
 }
 
 /*
- * Replace a running marker in place with the text of a stamp: the new
- * body first (after the state line, which still says "running"), then
- * the file cut to the new length, then the new state line. Until that
- * last write the file reads as running (or as damaged, to a reader racing
- * the writes), and neither ever counts as fresh; a daemon that dies
- * between the writes leaves a running marker, as one that died before
- * them. So a step costs no new file and no rename. Returns true when
- * done; false leaves the file to a whole replacement.
+ * Replace a running marker in place with the text of a stamp, through fd
+ * (the marker's file, old bytes long): the new body first (after the
+ * state line, which still says "running"), then the file cut to the new
+ * length, then the new state line. Until that last write the file reads
+ * as running (or as damaged, to a reader racing the writes), and neither
+ * ever counts as fresh; a daemon that dies between the writes leaves a
+ * running marker, as one that died before them. So a step costs no new
+ * file and no rename. Returns true when done; false leaves the file to a
+ * whole replacement.
  */
 static bool
-stamp_replace_marker(const char *path, const char *text, size_t len)
+stamp_replace_marker_fd(int fd, size_t old, const char *text, size_t len)
 {
 	const size_t body = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
-	bool done = false;
-	size_t old;
-	int fd;
 
 	if (len < body || memcmp(text, STAMP_MAGIC "\nstate ",
 	    STAMP_STATE_OFFSET + 6) != 0 || text[body - 1] != '\n')
 		return false;
-	if ((fd = stamp_open_layout(path, "running ", &old)) == -1)
-		return false;
 	/* The same step usually writes a body of the same length: no cut. */
-	if (pwrite(fd, text + body, len - body, (off_t)body) ==
+	return pwrite(fd, text + body, len - body, (off_t)body) ==
 	    (ssize_t)(len - body) &&
 	    (old <= len || ftruncate(fd, (off_t)len) == 0) &&
 	    pwrite(fd, text + STAMP_STATE_OFFSET, STAMP_STATE_WIDTH,
-	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH)
-		done = true;
+	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH;
+}
+
+/* stamp_replace_marker_fd on the stamp at path, when it reads running. */
+static bool
+stamp_replace_marker(const char *path, const char *text, size_t len)
+{
+	bool done;
+	size_t old;
+	int fd;
+
+	if ((fd = stamp_open_layout(path, "running ", &old)) == -1)
+		return false;
+	done = stamp_replace_marker_fd(fd, old, text, len);
 	close(fd);
 	return done;
 }
@@ -1140,6 +1148,34 @@ out:
 }
 
 /*
+ * stamp_write over the marker stamp_begin left open as fd (closed here):
+ * the marker is replaced in place through fd, with no open of the path,
+ * while the file is still linked (nothing removed or replaced it since);
+ * otherwise, or with fd -1, as stamp_write.
+ */
+int
+stamp_write_marked(int fd, const char *experiment_dir, const char *step,
+    const char *item, const char *set, const struct stamp *s,
+    struct loom_error *err)
+{
+	struct stat st;
+	char *text;
+	bool done = false;
+
+	if (fd == -1)
+		return stamp_write(experiment_dir, step, item, set, s, err);
+	text = stamp_format(s);
+	if (fstat(fd, &st) == 0 && st.st_nlink > 0 && S_ISREG(st.st_mode))
+		done = stamp_replace_marker_fd(fd, (size_t)st.st_size, text,
+		    strlen(text));
+	close(fd);
+	free(text);
+	if (done)
+		return 0;
+	return stamp_write(experiment_dir, step, item, set, s, err);
+}
+
+/*
  * Turn the stamp at path into a running marker in place, when it has the
  * fixed-width state line. The state line is rewritten with one pwrite
  * within the file's first block: a reader sees the old line or the new
@@ -1147,7 +1183,7 @@ out:
  * stamp, which never counts as fresh. Returns true when done.
  */
 static bool
-stamp_mark_in_place(const char *path, const struct stamp *marker)
+stamp_mark_in_place(const char *path, const struct stamp *marker, int *keep)
 {
 	struct stamp_buf b = { NULL, 0, 0 };
 	bool done;
@@ -1159,18 +1195,24 @@ stamp_mark_in_place(const char *path, const struct stamp *marker)
 	stamp_state_line(&b, marker);
 	done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) == (ssize_t)b.len;
 	free(b.s);
-	close(fd);
+	if (done && keep != NULL)
+		*keep = fd;
+	else
+		close(fd);
 	return done;
 }
 
 /*
  * Write the in-progress marker of a step about to start. A stamp written
- * by this version is marked in place (its state line); otherwise (no
- * stamp yet, or an older layout) a whole marker is written.
+ * by this version is marked in place (its state line), and with keep
+ * not NULL its descriptor is left open in *keep for stamp_write_marked;
+ * otherwise (no stamp yet, or an older layout) a whole marker is
+ * written, and *keep is -1.
  */
 int
 stamp_begin(const char *experiment_dir, const char *step, const char *item,
-    const char *set, const struct strv *argv, struct loom_error *err)
+    const char *set, const struct strv *argv, int *keep,
+    struct loom_error *err)
 {
 	struct stamp s;
 	char *path;
@@ -1184,7 +1226,9 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	s.pid = (long)getpid();
 	s.pid_start = stamp_self_start(s.pid);
 	path = stamp_path(experiment_dir, step, item, set);
-	if (!stamp_mark_in_place(path, &s)) {
+	if (keep != NULL)
+		*keep = -1;
+	if (!stamp_mark_in_place(path, &s, keep)) {
 		for (i = 0; argv != NULL && i < argv->n; i++)
 			strv_push(&s.argv, argv->v[i]);
 		rc = stamp_write(experiment_dir, step, item, set, &s, err);
