@@ -916,8 +916,10 @@ run_on_done(void *arg, int status)
 	sched_exited(r->s, u->step, u->item, status, &r->acts);
 	sched_output_closed(r->s, u->step, u->item, &r->acts);
 	sched_unit_times(r->s, u->step, u->item, &t);
-	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    status, t.ended, runstate_name(run_unit_state(u)));
+	/* Written with the next start, or below once those have started. */
+	record_journal_ended_later(r->dir, st->name, st->loop ?
+	    (long)u->item : -1, status, t.ended,
+	    runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
@@ -946,6 +948,7 @@ run_on_done(void *arg, int status)
 	}
 	run_touch(r);
 	run_process(r);
+	record_journal_flush();
 }
 
 /*
