@@ -298,6 +298,7 @@ run_fresh_marker_close(struct run_unit *u)
 	if (u->stamp_kept) {
 		close(u->stamp_fd);
 		u->stamp_kept = false;
+		u->run->nmarkers--;
 	}
 }
 
@@ -316,7 +317,9 @@ run_fresh_flush(struct run *r)
 		    u->stamp_kept ? u->stamp_fd : -1, u->stamp, &err) == -1)
 			log_warn("run %s: %s: %s", r->id, u->label,
 			    err.message);
-		u->stamp_kept = false;	/* closed by freshness_write */
+		if (u->stamp_kept)	/* closed by freshness_write */
+			r->nmarkers--;
+		u->stamp_kept = false;
 		stamp_free(u->stamp);
 		u->stamp = NULL;
 	}

@@ -37,6 +37,14 @@ struct steplog;
 struct run;
 
 /* One process of a run: a plain step, or one item of a loop step. */
+/*
+ * Running markers a run keeps open between a unit's start and the write
+ * of its stamp (see freshness_begin): beyond, a unit's end opens its
+ * stamp file again, so a long queue of stamps waiting to be hashed
+ * cannot use up the daemon's descriptors.
+ */
+#define RUN_MARKERS_OPEN	256
+
 struct run_unit {
 	struct run *run;
 	size_t step;
@@ -115,6 +123,7 @@ struct run {
 	size_t nstamps_due;
 	size_t stamps_due_cap;
 	size_t nhashing;		/* stamps the hashing worker has */
+	size_t nmarkers;		/* running markers kept open */
 	bool end_waits;			/* the run ended: its end is told
 					   once nhashing is 0 */
 	struct event *ev_start;

@@ -595,12 +595,16 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	    r->extra, &u->argv, &err) == -1)
 		goto fail;
 	/* In progress until it succeeds (B10): never trusted before. */
-	if (freshness_begin(r->p, step, loop_item, loop_output,
-	    &u->argv, &u->stamp_fd, &err) == -1) {
+	/* The marker stays open to its end, up to RUN_MARKERS_OPEN. */
+	if (freshness_begin(r->p, step, loop_item, loop_output, &u->argv,
+	    r->nmarkers < RUN_MARKERS_OPEN ? &u->stamp_fd : NULL,
+	    &err) == -1) {
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
-	u->stamp_kept = u->stamp_fd != -1;
+	u->stamp_kept = r->nmarkers < RUN_MARKERS_OPEN && u->stamp_fd != -1;
+	if (u->stamp_kept)
+		r->nmarkers++;
 	/* Output folders of a loop item (plain steps had theirs at start). */
 	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
 	    run_unit_launch(r, st, u, &err) == -1)
