@@ -8,7 +8,8 @@
 #               whose command is still "loomd": the daemon and its vforked
 #               children before exec, not the tasks. Prints the top symbols
 #               (self time) and the top call chains into the kernel.
-#   strace      `strace -c` of the daemon alone: its system calls, counted
+#   strace      `strace -c` of the daemon alone (all its threads): its
+#               system calls, counted, and their number per step
 #   strace-f    `strace -c -f`: the same with the children (tasks included)
 # perf needs perf_event_paranoid <= 1 or root; where it cannot run, the
 # script says so: use the strace modes.
@@ -93,9 +94,14 @@ perf)
 strace | strace-f)
 	f=
 	[ "$mode" = strace-f ] && f=-f
-	record strace -c $f -p "$pid" -o "$tmp/strace.txt"
+	# Every thread of the daemon (the loop and the hash worker).
+	tids=()
+	for t in /proc/"$pid"/task/*; do tids+=(-p "${t##*/}"); done
+	record strace -c $f "${tids[@]}" -o "$tmp/strace.txt"
 	sleep 0.2
-	echo "system calls of loomd${f:+ and its children}, $n-step chain:"
+	echo "system calls of loomd ($((${#tids[@]} / 2)) threads)${f:+ and its children}, $n-step chain:"
 	cat "$tmp/strace.txt"
+	awk -v n="$n" '$NF == "total" { printf "%.1f system calls per step\n", $4 / n }' \
+	    "$tmp/strace.txt"
 	;;
 esac

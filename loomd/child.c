@@ -22,6 +22,7 @@
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -30,6 +31,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +103,13 @@ struct child_set {
 	 * churn behind them) per step.
 	 */
 	char *buf;
+	/*
+	 * SIGCHLD is blocked and read from a signalfd: a step's end costs
+	 * one wake-up and one read, not a signal handler interrupting the
+	 * loop, a write to libevent's signal pipe and two reads from it.
+	 */
+	int sigfd;
+	sigset_t sigchld_old;		/* the mask before, put back at free */
 	struct event *ev_sigchld;
 	/* RLIMIT_NOFILE for steps, or rlim_cur 0: the daemon's. */
 	struct rlimit nofile;
@@ -199,6 +208,32 @@ child_find_program_cached(struct child_set *cs, const char *name,
 	return found;
 }
 
+/*
+ * Block SIGCHLD (in this thread; threads started later inherit it, and
+ * the hash worker blocks everything) and open a signalfd for it. Its
+ * disposition goes back to the default, so an ignored SIGCHLD inherited
+ * from whoever started the daemon cannot make the kernel reap steps.
+ * Children unblock every signal before exec (child_exec).
+ */
+static int
+child_sigfd_open(struct child_set *cs)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t chld;
+
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (sigaction(SIGCHLD, &dfl, NULL) == -1 ||
+	    pthread_sigmask(SIG_BLOCK, &chld, &cs->sigchld_old) != 0)
+		return -1;
+	cs->sigfd = signalfd(-1, &chld, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (cs->sigfd == -1) {
+		(void)pthread_sigmask(SIG_SETMASK, &cs->sigchld_old, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* Set up the SIGCHLD event and the subreaper flag. */
 struct child_set *
 child_set_new(struct event_base *base, struct loom_error *err)
@@ -214,12 +249,19 @@ child_set_new(struct event_base *base, struct loom_error *err)
 	cs = xcalloc(1, sizeof *cs);
 	cs->base = base;
 	cs->children_fd = -1;
+	cs->sigfd = -1;
 	hz = sysconf(_SC_CLK_TCK);
 	if (hz > 0 && 1000000000L % hz == 0)
 		cs->tick_ns = 1000000000L / hz;
-	cs->ev_sigchld = evsignal_new(base, SIGCHLD, child_sigchld, cs);
-	if (cs->ev_sigchld == NULL || evsignal_add(cs->ev_sigchld,
-	    NULL) == -1) {
+	if (child_sigfd_open(cs) == -1) {
+		loom_error_set(err, "", 0, 0, "cannot watch SIGCHLD: %s",
+		    strerror(errno));
+		child_set_free(cs);
+		return NULL;
+	}
+	cs->ev_sigchld = event_new(base, cs->sigfd, EV_READ | EV_PERSIST,
+	    child_sigchld, cs);
+	if (cs->ev_sigchld == NULL || event_add(cs->ev_sigchld, NULL) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot watch SIGCHLD");
 		child_set_free(cs);
 		return NULL;
@@ -239,6 +281,10 @@ child_set_free(struct child_set *cs)
 		child_free(cs->list);
 	if (cs->ev_sigchld != NULL)
 		event_free(cs->ev_sigchld);
+	if (cs->sigfd != -1) {
+		close(cs->sigfd);
+		(void)pthread_sigmask(SIG_SETMASK, &cs->sigchld_old, NULL);
+	}
 	if (cs->children_fd != -1)
 		close(cs->children_fd);
 	for (i = 0; i < CHILD_PROGRAMS; i++)
@@ -827,10 +873,12 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 	struct child *c;
 	pid_t pid;
 	int status;
+	struct signalfd_siginfo si[16];
 
-	(void)fd;
 	(void)what;
-
+	/* One read empties it (signals of one kind coalesce). */
+	while (read(fd, si, sizeof si) == -1 && errno == EINTR)
+		;
 	for (;;) {
 		pid = waitpid(-1, &status, WNOHANG);
 		if (pid == -1 && errno == EINTR)

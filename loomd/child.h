@@ -53,7 +53,8 @@ struct child_spec {
 };
 
 /*
- * A set of children on base: the SIGCHLD event and the subreaper flag,
+ * A set of children on base: the SIGCHLD event (SIGCHLD blocked in the
+ * calling thread and read from a signalfd) and the subreaper flag,
  * so processes that escape a step (setsid, double fork) are re-parented
  * to loomd and can be found and killed. One at a time per process (it
  * reaps every child). NULL with err set.

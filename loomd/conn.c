@@ -16,6 +16,14 @@
  * itself with the descriptors attached, so they reach the peer with a
  * byte that comes no later than the reply queued after them; then the
  * bufferevent writes the rest as usual.
+ *
+ * Messages queued while nothing waits in the bufferevent go to a pending
+ * buffer first, written at the end of the loop pass (conn_pend_cb, an
+ * event made active, so it runs after the callbacks already due): every
+ * message of one pass (a step's end and the next one's start) leaves in
+ * one write, and a socket that takes it all never has its write
+ * interest turned on and off in epoll. What the socket does not take
+ * goes to the bufferevent, which writes it when it can.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -56,6 +64,8 @@ struct conn {
 	struct jsonrpc_framer *framer;
 	struct event *ev_flush;		/* CONN_FLUSH_TIMEOUT while closing */
 	struct event *ev_fds;		/* socket writable: pass fds */
+	struct evbuffer *pend;		/* to write at the end of the pass */
+	struct event *ev_pend;		/* made active: conn_pend_cb */
 	int fds[CONN_MAX_FDS];		/* waiting for conn_fds_cb */
 	size_t nfds;
 	bool closing;
@@ -69,6 +79,8 @@ static void conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg);
 static int conn_send(void *ctx, const char *text, size_t len);
 static int conn_send_fd(void *ctx, int fd);
 static void conn_fds_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_pend_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_pend_move(struct conn *conn);
 static void conn_fds_close(struct conn *conn);
 static size_t conn_queued(void *ctx);
 static void conn_close(void *ctx, bool flush);
@@ -103,6 +115,8 @@ conn_create(struct loomd *loomd, int fd, uid_t uid, pid_t pid)
 	conn->framer = jsonrpc_framer_create(LOOM_MAX_LINE);
 	conn->ev_flush = evtimer_new(loomd->base, conn_flush_timeout_cb, conn);
 	conn->ev_fds = event_new(loomd->base, fd, EV_WRITE, conn_fds_cb, conn);
+	conn->pend = evbuffer_new();
+	conn->ev_pend = event_new(loomd->base, -1, 0, conn_pend_cb, conn);
 	snprintf(peer, sizeof peer, "pid %ld", (long)pid);
 	conn->client = rpc_client_create(loomd, &conn_transport, conn, uid, pid,
 	    peer);
@@ -222,10 +236,46 @@ conn_send(void *ctx, const char *text, size_t len)
 	if (conn->dead || conn->closing)
 		return -1;
 	out = bufferevent_get_output(conn->bev);
+	/* Nothing in the bufferevent: pending, and in order behind it. */
+	if (evbuffer_get_length(conn->pend) > 0 ||
+	    (conn->nfds == 0 && evbuffer_get_length(out) == 0)) {
+		if (evbuffer_get_length(conn->pend) == 0)
+			event_active(conn->ev_pend, EV_WRITE, 0);
+		out = conn->pend;
+	}
 	if (evbuffer_add(out, text, len) == -1 ||
 	    evbuffer_add(out, "\n", 1) == -1)
 		return -1;
 	return 0;
+}
+
+/* Hand what is pending to the bufferevent, behind what it holds. */
+static void
+conn_pend_move(struct conn *conn)
+{
+	if (evbuffer_get_length(conn->pend) > 0)
+		evbuffer_add_buffer(bufferevent_get_output(conn->bev),
+		    conn->pend);
+}
+
+/*
+ * The end of the loop pass: write what is pending at once; the rest (the
+ * socket is full, or an error the bufferevent will then report) goes to
+ * the bufferevent.
+ */
+static void
+conn_pend_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn *conn = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn->dead || evbuffer_get_length(conn->pend) == 0)
+		return;
+	if (conn->nfds == 0 && evbuffer_get_length(bufferevent_get_output(
+	    conn->bev)) == 0)
+		(void)evbuffer_write(conn->pend, bufferevent_getfd(conn->bev));
+	conn_pend_move(conn);
 }
 
 /* Hold fd until conn_fds_cb sends it with the next queued bytes. */
@@ -238,6 +288,7 @@ conn_send_fd(void *ctx, int fd)
 		close(fd);
 		return -1;
 	}
+	conn_pend_move(conn);		/* the descriptor comes after them */
 	conn->fds[conn->nfds++] = fd;
 	if (conn->nfds == 1) {
 		bufferevent_disable(conn->bev, EV_WRITE);
@@ -320,7 +371,8 @@ conn_queued(void *ctx)
 
 	if (conn->dead)
 		return 0;
-	return evbuffer_get_length(bufferevent_get_output(conn->bev));
+	return evbuffer_get_length(bufferevent_get_output(conn->bev)) +
+	    evbuffer_get_length(conn->pend);
 }
 
 /* The transport's close: see the life cycle at the top of the file. */
@@ -332,6 +384,7 @@ conn_close(void *ctx, bool flush)
 
 	if (conn->dead || conn->closing)
 		return;
+	conn_pend_move(conn);
 	if (flush &&
 	    evbuffer_get_length(bufferevent_get_output(conn->bev)) > 0) {
 		conn->closing = true;
@@ -353,6 +406,7 @@ conn_finish(struct conn *conn)
 	bufferevent_setcb(conn->bev, NULL, NULL, NULL, NULL);
 	evtimer_del(conn->ev_flush);
 	event_del(conn->ev_fds);
+	event_del(conn->ev_pend);
 	conn_fds_close(conn);
 	if (!conn->client->dead)
 		rpc_client_close(conn->client, "closed", false);
@@ -368,6 +422,8 @@ conn_free(void *arg)
 	bufferevent_free(conn->bev);
 	event_free(conn->ev_flush);
 	event_free(conn->ev_fds);
+	event_free(conn->ev_pend);
+	evbuffer_free(conn->pend);
 	jsonrpc_framer_free(conn->framer);
 	free(conn);
 }

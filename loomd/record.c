@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -44,7 +45,8 @@ static int record_recover_one(json_t *rec, const char *run_dir,
     const char *pid_path, struct executor *ex, record_adopt_cb adopt,
     void *arg);
 static bool record_has_jobs(json_t *rec);
-static void record_journal_add(const char *run_dir, const char *line);
+static void record_journal_add(const char *run_dir, const char *line,
+    bool later);
 static json_t *record_journal_unit(json_t *rec, const char *step, long item,
     json_t **step_obj);
 static void record_journal_line(json_t *rec, char *line);
@@ -469,14 +471,29 @@ record_daemon_alive(const json_t *rec, const char *pid_path)
  * oldest is closed (its next line opens it again).
  */
 #define RECORD_JOURNALS_OPEN	8
+/* Bytes of end lines held back per journal; beyond, written at once. */
+#define RECORD_JOURNAL_PEND_MAX	65536
 
 struct record_journal_fd {
 	char *path;
 	int fd;
+	char *pend;		/* end lines to write with the next line */
+	size_t npend;
+	size_t cap;
 };
 
 static struct record_journal_fd record_journals[RECORD_JOURNALS_OPEN];
 static size_t record_journal_next;
+
+/* Write the lines held back for j (record_journal_ended_later). */
+static void
+record_journal_write_pend(struct record_journal_fd *j)
+{
+	if (j->npend > 0 && write(j->fd, j->pend, j->npend) !=
+	    (ssize_t)j->npend)
+		log_warn("%s: %s", j->path, strerror(errno));
+	j->npend = 0;
+}
 
 static void
 record_journal_close(struct record_journal_fd *j)
@@ -484,12 +501,13 @@ record_journal_close(struct record_journal_fd *j)
 	if (j->path != NULL)
 		close(j->fd);
 	free(j->path);
-	j->path = NULL;
+	free(j->pend);
+	memset(j, 0, sizeof *j);
 	j->fd = -1;
 }
 
-/* The open journal at path, opened (created) when it is not; -1 if not. */
-static int
+/* The open journal at path, opened (created) when it is not; NULL if not. */
+static struct record_journal_fd *
 record_journal_fd(const char *path)
 {
 	struct record_journal_fd *j;
@@ -499,31 +517,69 @@ record_journal_fd(const char *path)
 	for (i = 0; i < RECORD_JOURNALS_OPEN; i++)
 		if (record_journals[i].path != NULL &&
 		    strcmp(record_journals[i].path, path) == 0)
-			return record_journals[i].fd;
+			return &record_journals[i];
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd == -1)
-		return -1;
+		return NULL;
 	j = &record_journals[record_journal_next];
 	record_journal_next = (record_journal_next + 1) % RECORD_JOURNALS_OPEN;
+	if (j->path != NULL)
+		record_journal_write_pend(j);
 	record_journal_close(j);
 	j->path = xstrdup(path);
 	j->fd = fd;
-	return fd;
+	return j;
 }
 
-/* Append one line to the step journal; a failure only costs recovery. */
+/*
+ * Append one line to the step journal; a failure only costs recovery.
+ * With later, the line waits for the next line or record_journal_flush
+ * (an end line: a crash in between loses no process, only the end of
+ * one already reaped); else it is written at once, after the waiting
+ * ones, in the same write.
+ */
 static void
-record_journal_add(const char *run_dir, const char *line)
+record_journal_add(const char *run_dir, const char *line, bool later)
 {
 	char *path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
+	struct record_journal_fd *j;
 	size_t len = strlen(line);
-	int fd;
+	struct iovec iov[2];
 
-	fd = record_journal_fd(path);
-	if (fd == -1 || write(fd, line, len) != (ssize_t)len)
+	if ((j = record_journal_fd(path)) == NULL) {
 		log_warn("%s: %s", path, strerror(errno));
+		free(path);
+		return;
+	}
 	free(path);
+	if (later && j->npend + len <= RECORD_JOURNAL_PEND_MAX) {
+		if (j->npend + len > j->cap) {
+			j->cap = j->npend + len + 256;
+			j->pend = xrealloc(j->pend, j->cap);
+		}
+		memcpy(j->pend + j->npend, line, len);
+		j->npend += len;
+		return;
+	}
+	iov[0].iov_base = j->pend;
+	iov[0].iov_len = j->npend;
+	iov[1].iov_base = (void *)line;
+	iov[1].iov_len = len;
+	if (writev(j->fd, iov, 2) != (ssize_t)(j->npend + len))
+		log_warn("%s: %s", j->path, strerror(errno));
+	j->npend = 0;
+}
+
+/* Write every line held back (record_journal_ended_later). */
+void
+record_journal_flush(void)
+{
+	size_t i;
+
+	for (i = 0; i < RECORD_JOURNALS_OPEN; i++)
+		if (record_journals[i].path != NULL)
+			record_journal_write_pend(&record_journals[i]);
 }
 
 void
@@ -534,7 +590,19 @@ record_journal_started(const char *run_dir, const char *step, long item,
 
 	line = xasprintf("S %ld %ld %llu %.6f %s\n", item, (long)pid,
 	    pid_start, started, step);
-	record_journal_add(run_dir, line);
+	record_journal_add(run_dir, line, false);
+	free(line);
+}
+
+static void
+record_journal_end(const char *run_dir, const char *step, long item,
+    int status, double finished, const char *state, bool later)
+{
+	char *line;
+
+	line = xasprintf("E %ld %d %.6f %s %s\n", item, status, finished,
+	    state, step);
+	record_journal_add(run_dir, line, later);
 	free(line);
 }
 
@@ -542,12 +610,16 @@ void
 record_journal_ended(const char *run_dir, const char *step, long item,
     int status, double finished, const char *state)
 {
-	char *line;
+	record_journal_end(run_dir, step, item, status, finished, state,
+	    false);
+}
 
-	line = xasprintf("E %ld %d %.6f %s %s\n", item, status, finished,
-	    state, step);
-	record_journal_add(run_dir, line);
-	free(line);
+void
+record_journal_ended_later(const char *run_dir, const char *step, long item,
+    int status, double finished, const char *state)
+{
+	record_journal_end(run_dir, step, item, status, finished, state,
+	    true);
 }
 
 void
@@ -559,7 +631,7 @@ record_journal_job(const char *run_dir, const char *step, long item,
 	if (strcspn(job, " \t\n") != strlen(job) || *job == '\0')
 		return;
 	line = xasprintf("J %ld %s %s\n", item, job, step);
-	record_journal_add(run_dir, line);
+	record_journal_add(run_dir, line, false);
 	free(line);
 }
 

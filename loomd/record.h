@@ -115,6 +115,14 @@ void record_journal_started(const char *run_dir, const char *step,
     long item, pid_t pid, unsigned long long pid_start, double started);
 void record_journal_ended(const char *run_dir, const char *step, long item,
     int status, double finished, const char *state);
+/*
+ * The end line, held back until the journal's next line (written in the
+ * same write) or record_journal_flush: a step's end and the next one's
+ * start cost one write. Start lines are never held back.
+ */
+void record_journal_ended_later(const char *run_dir, const char *step,
+    long item, int status, double finished, const char *state);
+void record_journal_flush(void);
 void record_journal_job(const char *run_dir, const char *step, long item,
     const char *job);
 void record_journal_clear(const char *run_dir);

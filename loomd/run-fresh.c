@@ -6,6 +6,7 @@
  */
 
 #include <string.h>
+#include <unistd.h>
 
 #include "common/model/command.h"
 #include "common/fresh/freshness.h"
@@ -284,9 +285,21 @@ run_fresh_end(struct run *r, struct run_unit *u)
 	}
 	if (u->stamp == NULL) {
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
+		run_fresh_marker_close(u);
 		return;
 	}
 	run_fresh_due(r, u);
+}
+
+/* Close the running marker a unit kept open, when it has one. */
+void
+run_fresh_marker_close(struct run_unit *u)
+{
+	if (u->stamp_kept) {
+		close(u->stamp_fd);
+		u->stamp_kept = false;
+		u->run->nmarkers--;
+	}
 }
 
 /* Write the stamps run_fresh_end took. */
@@ -300,10 +313,13 @@ run_fresh_flush(struct run *r)
 	for (i = 0; i < r->nstamps_due; i++) {
 		u = r->stamps_due[i];
 		loom_error_clear(&err);
-		if (freshness_write(r->p, u->step, u->path, u->output, u->stamp,
-		    &err) == -1)
+		if (freshness_write(r->p, u->step, u->path, u->output,
+		    u->stamp_kept ? u->stamp_fd : -1, u->stamp, &err) == -1)
 			log_warn("run %s: %s: %s", r->id, u->label,
 			    err.message);
+		if (u->stamp_kept)	/* closed by freshness_write */
+			r->nmarkers--;
+		u->stamp_kept = false;
 		stamp_free(u->stamp);
 		u->stamp = NULL;
 	}

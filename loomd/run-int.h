@@ -38,6 +38,14 @@ struct steplog;
 struct run;
 
 /* One process of a run: a plain step, or one item of a loop step. */
+/*
+ * Running markers a run keeps open between a unit's start and the write
+ * of its stamp (see freshness_begin): beyond, a unit's end opens its
+ * stamp file again, so a long queue of stamps waiting to be hashed
+ * cannot use up the daemon's descriptors.
+ */
+#define RUN_MARKERS_OPEN	256
+
 struct run_unit {
 	struct run *run;
 	size_t step;
@@ -63,6 +71,9 @@ struct run_unit {
 	unsigned long long log_dropped;
 	char *log_error;
 	struct stamp *stamp;		/* how it ended, not yet written */
+	int stamp_fd;			/* its running marker, kept open from
+					   start to end (with stamp_kept) */
+	bool stamp_kept;
 };
 
 /* A selected step of a run. */
@@ -115,6 +126,7 @@ struct run {
 	size_t nstamps_due;
 	size_t stamps_due_cap;
 	size_t nhashing;		/* stamps the hashing worker has */
+	size_t nmarkers;		/* running markers kept open */
 	bool end_waits;			/* the run ended: its end is told
 					   once nhashing is 0 */
 	struct event *ev_start;
@@ -287,6 +299,8 @@ void run_fresh_filter(struct run *r, size_t step,
 void run_fresh_end(struct run *r, struct run_unit *u);
 /* Write the stamps taken since the last flush. */
 void run_fresh_flush(struct run *r);
+/* Close the running marker u kept open (freshness_begin), if any. */
+void run_fresh_marker_close(struct run_unit *u);
 /* run.c: the run ended and its last stamp is back: tell everyone. */
 void run_end_told(struct run *r);
 

@@ -203,6 +203,7 @@ run_free(void *arg)
 			free(u->cancel_sent);
 			free(u->log_error);
 			stamp_free(u->stamp);
+			run_fresh_marker_close(u);
 			strv_free(&u->argv);
 		}
 		free(st->units);
@@ -700,11 +701,16 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	    r->extra, &u->argv, &err) == -1)
 		goto fail;
 	/* In progress until it succeeds (B10): never trusted before. */
-	if (freshness_begin(r->p, step, loop_item, loop_output,
-	    &u->argv, &err) == -1) {
+	/* The marker stays open to its end, up to RUN_MARKERS_OPEN. */
+	if (freshness_begin(r->p, step, loop_item, loop_output, &u->argv,
+	    r->nmarkers < RUN_MARKERS_OPEN ? &u->stamp_fd : NULL,
+	    &err) == -1) {
 		log_warn("run %s: %s: %s", r->id, u->label, err.message);
 		loom_error_clear(&err);
 	}
+	u->stamp_kept = r->nmarkers < RUN_MARKERS_OPEN && u->stamp_fd != -1;
+	if (u->stamp_kept)
+		r->nmarkers++;
 	/* Output folders of a loop item (plain steps had theirs at start). */
 	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
 	    run_unit_launch(r, st, u, &err) == -1)
@@ -1053,8 +1059,10 @@ run_on_done(void *arg, int status)
 	sched_exited(r->s, u->step, u->item, status, &r->acts);
 	sched_output_closed(r->s, u->step, u->item, &r->acts);
 	sched_unit_times(r->s, u->step, u->item, &t);
-	record_journal_ended(r->dir, st->name, st->loop ? (long)u->item : -1,
-	    status, t.ended, runstate_name(run_unit_state(u)));
+	/* Written with the next start, or below once those have started. */
+	record_journal_ended_later(r->dir, st->name, st->loop ?
+	    (long)u->item : -1, status, t.ended,
+	    runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
 	u->log_kept = steplog_kept(u->log);
@@ -1083,6 +1091,7 @@ run_on_done(void *arg, int status)
 	}
 	run_touch(r);
 	run_process(r);
+	record_journal_flush();
 }
 
 /*

@@ -752,15 +752,17 @@ fresh_set_key(const struct pipeline *p, size_t step, const char *item_output,
 /* Mark a step or item as running, before it starts. */
 int
 freshness_begin(const struct pipeline *p, size_t step, const char *item,
-    const char *item_output, const struct strv *argv,
+    const char *item_output, const struct strv *argv, int *keep,
     struct loom_error *err)
 {
 	char set[STAMP_SET_HEX];
 
+	if (keep != NULL)
+		*keep = -1;
 	if (fresh_set_key(p, step, item_output, set, err) == -1)
 		return -1;
 	return stamp_begin(p->dir, p->steps[step].name, item != NULL ?
-	    fresh_basename(item) : NULL, set, argv, err);
+	    fresh_basename(item) : NULL, set, argv, keep, err);
 }
 
 /* The argv of the stamp of a step or item, when it has one. */
@@ -841,17 +843,21 @@ freshness_succeeded_quick(const struct pipeline *p, size_t step,
 
 int
 freshness_write(const struct pipeline *p, size_t step, const char *item,
-    const char *item_output, const struct stamp *s, struct loom_error *err)
+    const char *item_output, int marker, const struct stamp *s,
+    struct loom_error *err)
 {
 	char set[STAMP_SET_HEX];
 
 	/* A success records its outputs: no need to work them out again. */
 	if (s->state == STAMP_SUCCEEDED)
 		stamp_recorded_key(s, set);
-	else if (fresh_set_key(p, step, item_output, set, err) == -1)
+	else if (fresh_set_key(p, step, item_output, set, err) == -1) {
+		if (marker != -1)
+			close(marker);
 		return -1;
-	return stamp_write(p->dir, p->steps[step].name, item != NULL ?
-	    fresh_basename(item) : NULL, set, s, err);
+	}
+	return stamp_write_marked(marker, p->dir, p->steps[step].name,
+	    item != NULL ? fresh_basename(item) : NULL, set, s, err);
 }
 
 int
@@ -865,7 +871,7 @@ freshness_commit(const struct pipeline *p, size_t step, const char *item,
 	s = freshness_succeeded(p, step, item, item_output, argv, err);
 	if (s == NULL)
 		return -1;
-	rc = freshness_write(p, step, item, item_output, s, err);
+	rc = freshness_write(p, step, item, item_output, -1, s, err);
 	stamp_free(s);
 	return rc;
 }

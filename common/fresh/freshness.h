@@ -116,11 +116,12 @@ int freshness_check(const struct pipeline *p, size_t step,
 
 /*
  * Mark a step (or item: its path and $loop_output) as running, before it
- * starts.
+ * starts. With keep not NULL, *keep is the marker's file left open for
+ * freshness_write (or -1).
  */
 int freshness_begin(const struct pipeline *p, size_t step,
     const char *item, const char *item_output, const struct strv *argv,
-    struct loom_error *err);
+    int *keep, struct loom_error *err);
 
 /*
  * The command a step (or item) was last started with, as its stamp
@@ -153,10 +154,12 @@ struct stamp *freshness_succeeded_quick(const struct pipeline *p,
 
 /*
  * Write a stamp made by freshness_succeeded or stamp_ended, as the stamp
- * of the unit's output set.
+ * of the unit's output set; marker is what freshness_begin kept (closed
+ * here), or -1.
  */
 int freshness_write(const struct pipeline *p, size_t step, const char *item,
-    const char *item_output, const struct stamp *s, struct loom_error *err);
+    const char *item_output, int marker, const struct stamp *s,
+    struct loom_error *err);
 
 /* freshness_succeeded, then freshness_write. */
 int freshness_commit(const struct pipeline *p, size_t step,

@@ -246,40 +246,29 @@ stamp_hash_buffer(const void *data, size_t len, char out[STAMP_HASH_HEX])
 	stamp_hex(md, out);
 }
 
-/* SHA-256 of a whole file, refusing one over max bytes. */
-int
-stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
-    struct loom_error *err)
+/*
+ * SHA-256 of the open regular file fd (st: its fstat), refusing one over
+ * max bytes. Closes fd.
+ */
+static int
+stamp_hash_fd(int fd, const struct stat *st, const char *path, size_t max,
+    char out[STAMP_HASH_HEX], struct loom_error *err)
 {
 	unsigned char md[SHA256_DIGEST_LEN], buf[65536];
 	struct sha256 ctx;
-	struct stat st, now;
+	struct stat now;
 	long long begin_ns;
 	size_t total = 0;
 	ssize_t got;
-	int fd, saved;
+	int saved;
 
-	out[0] = '\0';
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
-		    strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		saved = errno;
-		loom_error_set(err, path, 0, 0, "cannot hash %s: %s", path,
-		    S_ISREG(st.st_mode) ? strerror(saved) :
-		    "not a regular file");
-		close(fd);
-		return -1;
-	}
-	if ((unsigned long long)st.st_size > (unsigned long long)max) {
+	if ((unsigned long long)st->st_size > (unsigned long long)max) {
 		loom_error_set(err, path, 0, 0,
 		    "cannot hash %s: larger than %zu bytes", path, max);
 		close(fd);
 		return -1;
 	}
-	if (hashcache_get(&st, out)) {
+	if (hashcache_get(st, out)) {
 		close(fd);
 		return 0;
 	}
@@ -308,19 +297,58 @@ stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
 		 * no read more to see 0 (small files are most files).
 		 */
 		if ((size_t)got < sizeof buf &&
-		    (unsigned long long)total == (unsigned long long)st.st_size)
+		    (unsigned long long)total == (unsigned long long)st->st_size)
 			break;
 	}
 	hashcache_count(total);
 	sha256_final(&ctx, md);
 	stamp_hex(md, out);
 	/* Remembered only if the file did not change while it was read. */
-	if (fstat(fd, &now) == 0 && now.st_size == st.st_size &&
-	    now.st_ino == st.st_ino && stamp_same_time(&now.st_mtim,
-	    &st.st_mtim) && stamp_same_time(&now.st_ctim, &st.st_ctim))
-		hashcache_put(&st, begin_ns, out);
+	if (fstat(fd, &now) == 0 && now.st_size == st->st_size &&
+	    now.st_ino == st->st_ino && stamp_same_time(&now.st_mtim,
+	    &st->st_mtim) && stamp_same_time(&now.st_ctim, &st->st_ctim))
+		hashcache_put(st, begin_ns, out);
 	close(fd);
 	return 0;
+}
+
+/*
+ * Open path for hashing: the descriptor and its fstat in *st, or -1
+ * with err set (also for anything but a regular file).
+ */
+static int
+stamp_hash_open(const char *path, struct stat *st, struct loom_error *err)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		loom_error_set(err, path, 0, 0, "cannot open %s: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		saved = errno;
+		loom_error_set(err, path, 0, 0, "cannot hash %s: %s", path,
+		    S_ISREG(st->st_mode) ? strerror(saved) :
+		    "not a regular file");
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* SHA-256 of a whole file, refusing one over max bytes. */
+int
+stamp_hash_file(const char *path, size_t max, char out[STAMP_HASH_HEX],
+    struct loom_error *err)
+{
+	struct stat st;
+	int fd;
+
+	out[0] = '\0';
+	if ((fd = stamp_hash_open(path, &st, err)) == -1)
+		return -1;
+	return stamp_hash_fd(fd, &st, path, max, out, err);
 }
 
 /*
@@ -1026,35 +1054,43 @@ stamp_open_layout(const char *path, const char *state, size_t *size)
 }
 
 /*
- * Replace a running marker in place with the text of a stamp: the new
- * body first (after the state line, which still says "running"), then
- * the file cut to the new length, then the new state line. Until that
- * last write the file reads as running (or as damaged, to a reader racing
- * the writes), and neither ever counts as fresh; a daemon that dies
- * between the writes leaves a running marker, as one that died before
- * them. So a step costs no new file and no rename. Returns true when
- * done; false leaves the file to a whole replacement.
+ * Replace a running marker in place with the text of a stamp, through fd
+ * (the marker's file, old bytes long): the new body first (after the
+ * state line, which still says "running"), then the file cut to the new
+ * length, then the new state line. Until that last write the file reads
+ * as running (or as damaged, to a reader racing the writes), and neither
+ * ever counts as fresh; a daemon that dies between the writes leaves a
+ * running marker, as one that died before them. So a step costs no new
+ * file and no rename. Returns true when done; false leaves the file to a
+ * whole replacement.
  */
 static bool
-stamp_replace_marker(const char *path, const char *text, size_t len)
+stamp_replace_marker_fd(int fd, size_t old, const char *text, size_t len)
 {
 	const size_t body = STAMP_STATE_OFFSET + STAMP_STATE_WIDTH;
-	bool done = false;
-	size_t old;
-	int fd;
 
 	if (len < body || memcmp(text, STAMP_MAGIC "\nstate ",
 	    STAMP_STATE_OFFSET + 6) != 0 || text[body - 1] != '\n')
 		return false;
-	if ((fd = stamp_open_layout(path, "running ", &old)) == -1)
-		return false;
 	/* The same step usually writes a body of the same length: no cut. */
-	if (pwrite(fd, text + body, len - body, (off_t)body) ==
+	return pwrite(fd, text + body, len - body, (off_t)body) ==
 	    (ssize_t)(len - body) &&
 	    (old <= len || ftruncate(fd, (off_t)len) == 0) &&
 	    pwrite(fd, text + STAMP_STATE_OFFSET, STAMP_STATE_WIDTH,
-	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH)
-		done = true;
+	    STAMP_STATE_OFFSET) == STAMP_STATE_WIDTH;
+}
+
+/* stamp_replace_marker_fd on the stamp at path, when it reads running. */
+static bool
+stamp_replace_marker(const char *path, const char *text, size_t len)
+{
+	bool done;
+	size_t old;
+	int fd;
+
+	if ((fd = stamp_open_layout(path, "running ", &old)) == -1)
+		return false;
+	done = stamp_replace_marker_fd(fd, old, text, len);
 	close(fd);
 	return done;
 }
@@ -1208,6 +1244,34 @@ out:
 }
 
 /*
+ * stamp_write over the marker stamp_begin left open as fd (closed here):
+ * the marker is replaced in place through fd, with no open of the path,
+ * while the file is still linked (nothing removed or replaced it since);
+ * otherwise, or with fd -1, as stamp_write.
+ */
+int
+stamp_write_marked(int fd, const char *experiment_dir, const char *step,
+    const char *item, const char *set, const struct stamp *s,
+    struct loom_error *err)
+{
+	struct stat st;
+	char *text;
+	bool done = false;
+
+	if (fd == -1)
+		return stamp_write(experiment_dir, step, item, set, s, err);
+	text = stamp_format(s);
+	if (fstat(fd, &st) == 0 && st.st_nlink > 0 && S_ISREG(st.st_mode))
+		done = stamp_replace_marker_fd(fd, (size_t)st.st_size, text,
+		    strlen(text));
+	close(fd);
+	free(text);
+	if (done)
+		return 0;
+	return stamp_write(experiment_dir, step, item, set, s, err);
+}
+
+/*
  * Turn the stamp at path into a running marker in place, when it has the
  * fixed-width state line. The state line is rewritten with one pwrite
  * within the file's first block: a reader sees the old line or the new
@@ -1215,7 +1279,7 @@ out:
  * stamp, which never counts as fresh. Returns true when done.
  */
 static bool
-stamp_mark_in_place(const char *path, const struct stamp *marker)
+stamp_mark_in_place(const char *path, const struct stamp *marker, int *keep)
 {
 	struct stamp_buf b = { NULL, 0, 0 };
 	bool done;
@@ -1227,18 +1291,24 @@ stamp_mark_in_place(const char *path, const struct stamp *marker)
 	stamp_state_line(&b, marker);
 	done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) == (ssize_t)b.len;
 	free(b.s);
-	close(fd);
+	if (done && keep != NULL)
+		*keep = fd;
+	else
+		close(fd);
 	return done;
 }
 
 /*
  * Write the in-progress marker of a step about to start. A stamp written
- * by this version is marked in place (its state line); otherwise (no
- * stamp yet, or an older layout) a whole marker is written.
+ * by this version is marked in place (its state line), and with keep
+ * not NULL its descriptor is left open in *keep for stamp_write_marked;
+ * otherwise (no stamp yet, or an older layout) a whole marker is
+ * written, and *keep is -1.
  */
 int
 stamp_begin(const char *experiment_dir, const char *step, const char *item,
-    const char *set, const struct strv *argv, struct loom_error *err)
+    const char *set, const struct strv *argv, int *keep,
+    struct loom_error *err)
 {
 	struct stamp s;
 	char *path;
@@ -1252,7 +1322,9 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	s.pid = (long)getpid();
 	s.pid_start = stamp_self_start(s.pid);
 	path = stamp_path(experiment_dir, step, item, set);
-	if (!stamp_mark_in_place(path, &s)) {
+	if (keep != NULL)
+		*keep = -1;
+	if (!stamp_mark_in_place(path, &s, keep)) {
 		for (i = 0; argv != NULL && i < argv->n; i++)
 			strv_push(&s.argv, argv->v[i]);
 		rc = stamp_write(experiment_dir, step, item, set, &s, err);
@@ -1327,32 +1399,71 @@ stamp_succeeded_quick(const struct strv *argv, const char *script,
 	    false, err);
 }
 
-/* The hash of a file entry still as its identity says; else none. */
+/*
+ * The hash of a file entry still as its identity says; else none. The
+ * file is opened first and its identity taken from the descriptor, so
+ * what is hashed is what was compared (no stat of the path before).
+ */
 static int
 stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
 {
-	struct stamp_ident now;
+	struct stat st;
+	int fd;
 
 	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0')
 		return 0;
-	if (stamp_ident_get(e->path, true, &now, err) == -1)
+	if ((fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;	/* gone: no hash, as changed */
+		loom_error_set(err, e->path, 0, 0, "cannot open %s: %s",
+		    e->path, strerror(errno));
 		return -1;
-	if (now.kind == e->id.kind && now.size == e->id.size &&
-	    now.mtime_ns == e->id.mtime_ns)
-		memcpy(e->id.hash, now.hash, STAMP_HASH_HEX);
-	return 0;
+	}
+	if (fstat(fd, &st) == -1) {
+		loom_error_set(err, e->path, 0, 0, "cannot stat %s: %s",
+		    e->path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || (long long)st.st_size != e->id.size ||
+	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec !=
+	    e->id.mtime_ns) {
+		close(fd);
+		return 0;
+	}
+	return stamp_hash_fd(fd, &st, e->path, SIZE_MAX, e->id.hash, err);
+}
+
+/* The script's hash; a script that is gone has none. */
+static int
+stamp_fill_script(struct stamp *s, const char *script, struct loom_error *err)
+{
+	struct stat st;
+	int fd;
+
+	if (script == NULL || s->script_hash[0] != '\0')
+		return 0;
+	if ((fd = open(script, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		loom_error_set(err, script, 0, 0, "cannot open %s: %s", script,
+		    strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	return stamp_hash_fd(fd, &st, script, SIZE_MAX, s->script_hash, err);
 }
 
 /* The content hashes stamp_succeeded_quick left out (see stamp.h). */
 int
 stamp_hash_fill(struct stamp *s, const char *script, struct loom_error *err)
 {
-	struct stat st;
 	size_t i;
 
-	if (script != NULL && s->script_hash[0] == '\0' &&
-	    stat(script, &st) == 0 && S_ISREG(st.st_mode) &&
-	    stamp_hash_file(script, SIZE_MAX, s->script_hash, err) == -1)
+	if (stamp_fill_script(s, script, err) == -1)
 		return -1;
 	for (i = 0; i < s->ninputs; i++)
 		if (stamp_fill_entry(&s->inputs[i], err) == -1)

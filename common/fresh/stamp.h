@@ -175,11 +175,22 @@ int stamp_write(const char *experiment_dir, const char *step,
 
 /*
  * Mark a step as running, before it starts. Whatever the step leaves
- * behind is never trusted until stamp_commit replaces this marker.
+ * behind is never trusted until stamp_commit replaces this marker. With
+ * keep not NULL, a marker written in place stays open in *keep (else
+ * -1) for stamp_write_marked, so the step's end opens no file.
  */
 int stamp_begin(const char *experiment_dir, const char *step,
-    const char *item, const char *set, const struct strv *argv,
+    const char *item, const char *set, const struct strv *argv, int *keep,
     struct loom_error *err);
+
+/*
+ * stamp_write over the marker stamp_begin kept open as fd (-1: none),
+ * closing fd: in place through it while its file is still linked, else
+ * as stamp_write.
+ */
+int stamp_write_marked(int fd, const char *experiment_dir,
+    const char *step, const char *item, const char *set,
+    const struct stamp *s, struct loom_error *err);
 
 /*
  * The stamp of a success: the argv, the script's hash (script may be

@@ -8,7 +8,8 @@
 # chain runs, before the record has been written again. The next daemon
 # must still report the two finished steps as succeeded (with their exit
 # codes), the running one as interrupted, and kill that step's process,
-# recognised by the pid and start time the journal holds. Their output
+# recognised by the pid and start time the journal holds (s2's end,
+# held back, went to the journal in one write with s3's start). Their output
 # stamps are read back: the two finished steps are up to date.
 export LOOMD_IDLE_TIMEOUT=120
 . "$(dirname "$0")/lib.sh"
@@ -53,6 +54,17 @@ kill -0 "$pid" || fail "s3's process $pid is not running"
 # so slow that the chain took over 5 s, a record was written meanwhile:
 # the test then checks less, and says so.
 on_disk=$(jq -r '[.steps[] | select(.state == "succeeded")] | length' "$rec")
+
+# s2's end line is held back and written with s3's start (one write):
+# both are there, in that order, before the crash (unless a record
+# written since s3 started has taken the journal's place).
+if [ -e "$EXP/.loom/runs/$id/steps.journal" ]; then
+	jl=$(awk '{ print $1, $NF }' "$EXP/.loom/runs/$id/steps.journal")
+	[ "$(tail -n1 <<<"$jl")" = "S s3" ] || fail "journal ends with: $jl"
+	[ "$(wc -l <<<"$jl")" -lt 2 ] ||
+	    [ "$(tail -n2 <<<"$jl" | head -n1)" = "E s2" ] ||
+	    fail "s2's end not before s3's start: $jl"
+fi
 
 note "kill -9 loomd with s1, s2 done and s3 running (record on disk: $on_disk succeeded)"
 kill -KILL "$old"

@@ -189,7 +189,7 @@ fx_commit(struct fixture *f, size_t step)
 	assert_int_equal(command_build(f->p, step, &env, NULL, NULL, NULL,
 	    &argv, &err), 0);
 	assert_int_equal(freshness_begin(f->p, step, NULL, NULL, &argv,
-	    &err), 0);
+	    NULL, &err), 0);
 	assert_int_equal(freshness_commit(f->p, step, NULL, NULL, &argv,
 	    &err), 0);
 	strv_free(&argv);
@@ -401,7 +401,7 @@ test_freshness_failed_never_fresh(void **state)
 	assert_int_equal(command_build(f->p, EXTRACT, &env, NULL, NULL, NULL,
 	    &argv, &err), 0);
 	assert_int_equal(freshness_begin(f->p, EXTRACT, NULL, NULL, &argv,
-	    &err), 0);
+	    NULL, &err), 0);
 	fx_write(f, "out/feat.txt", "half", 500);
 	assert_int_equal(freshness_fail(f->p, EXTRACT, NULL, NULL,
 	    STAMP_FAILED, "exit code 1", &err), 0);
@@ -453,7 +453,7 @@ test_freshness_interrupted(void **state)
 	s.state = STAMP_RUNNING;
 	s.pid = pid;
 	loom_error_clear(&err);
-	assert_int_equal(freshness_write(f->p, TRAIN, NULL, NULL, &s, &err),
+	assert_int_equal(freshness_write(f->p, TRAIN, NULL, NULL, -1, &s, &err),
 	    0);
 	fx_write(f, "out/model.txt", "new mtime", 900);
 	plan = fx_plan(f, NULL, NULL, false, NULL);
@@ -462,8 +462,8 @@ test_freshness_interrupted(void **state)
 	expect(plan, SIDE, FRESH_FRESH, NULL);
 	freshness_plan_free(plan);
 	/* A marker of a live writer: running now. */
-	assert_int_equal(freshness_begin(f->p, TRAIN, NULL, NULL, NULL, &err),
-	    0);
+	assert_int_equal(freshness_begin(f->p, TRAIN, NULL, NULL, NULL, NULL,
+	    &err), 0);
 	plan = fx_plan(f, NULL, NULL, false, NULL);
 	expect(plan, TRAIN, FRESH_STALE, "running now");
 	freshness_plan_free(plan);
@@ -552,8 +552,8 @@ test_freshness_loop_items(void **state)
 		loom_error_clear(&err);
 		assert_int_equal(command_build(f->p, 0, &env, in, out, NULL,
 		    &argv, &err), 0);
-		assert_int_equal(freshness_begin(f->p, 0, in, out, &argv, &err),
-		    0);
+		assert_int_equal(freshness_begin(f->p, 0, in, out, &argv,
+		    NULL, &err), 0);
 		write_file(out, "converted");
 		assert_int_equal(freshness_commit(f->p, 0, in, out, &argv,
 		    &err), 0);

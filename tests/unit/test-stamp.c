@@ -193,7 +193,8 @@ test_stamp_begin_marks_running(void **state)
 	strv_push(&argv, "bash");
 	strv_push(&argv, "t.sh");
 	loom_error_clear(&err);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
@@ -228,7 +229,8 @@ test_stamp_begin_in_place(void **state)
 	    NULL, NULL, 0, NULL, 0, &err), 0);
 	path = stamp_path(f->dir, "a", NULL, NULL);
 	assert_int_equal(stat(path, &before), 0);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	assert_int_equal(stat(path, &after), 0);
 	assert_int_equal(before.st_ino, after.st_ino);
 	assert_int_equal(before.st_size, after.st_size);
@@ -251,7 +253,8 @@ test_stamp_begin_in_place(void **state)
 	assert_string_equal(s->argv.v[1], "a much longer argument than before");
 	stamp_free(s);
 	/* And a shorter one is cut to its length. */
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_FAILED, "x",
 	    &err), 0);
 	assert_int_equal(stat(path, &after), 0);
@@ -267,7 +270,8 @@ test_stamp_begin_in_place(void **state)
 	memset(big, 'b', 6000);
 	big[6000] = '\0';
 	strv_push(&argv, big);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
 	    NULL, NULL, 0, NULL, 0, &err), 0);
 	assert_int_equal(stat(path, &after), 0);
@@ -278,7 +282,8 @@ test_stamp_begin_in_place(void **state)
 	strv_init(&argv);
 	strv_push(&argv, "bash");
 	strv_push(&argv, big);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
 	    NULL, NULL, 0, NULL, 0, &err), 0);
 	assert_int_equal(stat(path, &after), 0);
@@ -287,7 +292,8 @@ test_stamp_begin_in_place(void **state)
 	assert_non_null(s);
 	assert_int_equal(strlen(s->argv.v[1]), 4500);
 	stamp_free(s);
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	assert_int_equal(stamp_fail(f->dir, "a", NULL, NULL, STAMP_FAILED, "y",
 	    &err), 0);
 	assert_int_equal(stat(path, &after), 0);
@@ -310,7 +316,8 @@ test_stamp_begin_in_place(void **state)
 	stamp_free(s);
 	write_file(path, "loom-stamp 1\nstate succeeded\nwritten 5\n"
 	    "argv bash\nscript -\n");
-	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &err), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
 	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
@@ -809,6 +816,81 @@ test_stamp_script_hash_memo(void **state)
 	free(script);
 }
 
+/*
+ * A marker kept open by stamp_begin is replaced through its descriptor
+ * (same file, no open of the path); when the file was removed or
+ * replaced meanwhile, the stamp is written at the path as a new file.
+ */
+static void
+test_stamp_begin_keep(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct strv argv;
+	struct stamp *s, *done;
+	struct stat before, after;
+	char *path, *other;
+	int fd;
+
+	strv_init(&argv);
+	strv_push(&argv, "bash");
+	loom_error_clear(&err);
+	/* No stamp yet: a whole marker, nothing kept. */
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &fd,
+	    &err), 0);
+	assert_int_equal(fd, -1);
+	done = stamp_ended(STAMP_FAILED, "exit code 1");
+	assert_int_equal(stamp_write_marked(fd, f->dir, "a", NULL, NULL, done,
+	    &err), 0);
+	path = stamp_path(f->dir, "a", NULL, NULL);
+	assert_int_equal(stat(path, &before), 0);
+	/* In place: kept, and the end goes through it. */
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &fd,
+	    &err), 0);
+	assert_true(fd > 2);
+	stamp_free(done);
+	done = stamp_ended(STAMP_CANCELLED, NULL);
+	assert_int_equal(stamp_write_marked(fd, f->dir, "a", NULL, NULL, done,
+	    &err), 0);
+	assert_int_equal(fcntl(fd, F_GETFD), -1);	/* closed */
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_CANCELLED);
+	stamp_free(s);
+	/* Removed while running: written anew at the path. */
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &fd,
+	    &err), 0);
+	assert_true(fd > 2);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(stamp_write_marked(fd, f->dir, "a", NULL, NULL, done,
+	    &err), 0);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_CANCELLED);
+	stamp_free(s);
+	/* Replaced by another file while running: that file gets it. */
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, &fd,
+	    &err), 0);
+	assert_true(fd > 2);
+	assert_int_equal(stamp_write(f->dir, "b", NULL, NULL, done, &err), 0);
+	other = stamp_path(f->dir, "b", NULL, NULL);
+	assert_int_equal(rename(other, path), 0);
+	stamp_free(done);
+	done = stamp_ended(STAMP_FAILED, "exit code 3");
+	assert_int_equal(stamp_write_marked(fd, f->dir, "a", NULL, NULL, done,
+	    &err), 0);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_FAILED);
+	stamp_free(s);
+	stamp_free(done);
+	free(other);
+	free(path);
+	strv_free(&argv);
+}
+
 int
 main(void)
 {
@@ -820,6 +902,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_begin_marks_running,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_begin_in_place,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_begin_keep,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_running_writer_gone,
 		    setup, teardown),
