@@ -30,6 +30,7 @@
 #include <string.h>
 #include <glob.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <event2/event.h>
@@ -450,6 +451,39 @@ sx_job_tail(struct sx_job *job, bool final)
 		total += (size_t)n;
 		job->on_output(job->arg, buf, (size_t)n);
 	}
+}
+
+/*
+ * Whether the job's output ends with slurmstepd's word that it killed the
+ * job for its memory (JobAcctGatherParams=OverMemoryKill): Slurm then
+ * lists the job FAILED, not OUT_OF_MEMORY, and no status file comes.
+ * Only the last SX_OOM_TAIL bytes are read.
+ */
+#define SX_OOM_TAIL	8192
+
+static bool
+sx_job_over_memory(const struct sx_job *job)
+{
+	char buf[SX_OOM_TAIL + 1];
+	struct stat st;
+	off_t from;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(job->out, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return false;
+	}
+	from = st.st_size > SX_OOM_TAIL ? st.st_size - SX_OOM_TAIL : 0;
+	n = pread(fd, buf, SX_OOM_TAIL, from);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return memmem(buf, (size_t)n, "slurmstepd", 10) != NULL &&
+	    memmem(buf, (size_t)n, "xceeded job memory limit", 24) != NULL;
 }
 
 /* The job's exit status from its status file, or -1 when none yet. */
@@ -1050,6 +1084,10 @@ sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 		else if (strcmp(q->reason, SX_NEVER) == 0)
 			/* Never run (--kill-on-invalid-dep): no file to wait for. */
 			sx_job_finish(job, SIGTERM, "cancelled", SX_NEVER);
+		else if (name == NULL && !job->cancelled &&
+		    sx_job_over_memory(job))
+			sx_job_finish(job, SIGKILL, "out_of_memory",
+			    "slurmstepd killed it for exceeding its memory");
 		else if (job->gone_ms == 0) {
 			job->gone_ms = loomd_now_ms();
 			snprintf(job->ended, sizeof job->ended, "%s",

@@ -26,7 +26,7 @@ printf 'echo never\n' >"$TEST_TMP/p/then.sh"
 cat >"$TEST_TMP/p/p.yml" <<'YML'
 execution:
   executor: slurm
-  slurm: {mem: 16M}
+  slurm: {mem: 64M}
 data:
   o: {type: txt, path: out/o.txt}
 pipeline:
