@@ -218,6 +218,8 @@ bool run_restore_items(struct run *r, struct run_step *st,
 void run_begin(struct run *r);
 /* The run's steps (nsel selected ones) and units, in execution order. */
 void run_build_steps(struct run *r, size_t nsel);
+/* The steps' environment from env (an object of strings), Loom's own out. */
+void run_set_env(struct run *r, json_t *env);
 
 /* Units handed out at once to the Slurm executor: what rpc accepts. */
 #define RUN_SLURM_WORKERS	100000

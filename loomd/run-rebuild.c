@@ -124,19 +124,19 @@ rb_plan(struct run *r, json_t *req, size_t *nsel, char **why)
 static void
 rb_env(struct run *r)
 {
-	char **e;
+	json_t *env = json_object();
+	const char *eq;
+	char **e, *key;
 
-	for (e = environ; *e != NULL; e++)
-		if (strncmp(*e, "LOOM_RUN_ID=", 12) != 0 &&
-		    strncmp(*e, "LOOM_STEP_ID=", 13) != 0)
-			strv_push(&r->env, *e);
-	if (getenv("PYTHONUNBUFFERED") == NULL)
-		strv_push(&r->env, "PYTHONUNBUFFERED=1");
-	r->virtual_env = run_env_get(&r->env, "VIRTUAL_ENV");
-	if (r->virtual_env != NULL && r->virtual_env[0] == '\0') {
-		free(r->virtual_env);
-		r->virtual_env = NULL;
+	for (e = environ; *e != NULL; e++) {
+		if ((eq = strchr(*e, '=')) == NULL)
+			continue;
+		key = xstrndup(*e, (size_t)(eq - *e));
+		json_object_set_new(env, key, json_string(eq + 1));
+		free(key);
 	}
+	run_set_env(r, env);
+	json_decref(env);
 }
 
 /* Scheduler, steps, settings: what run_start sets up, from the record. */

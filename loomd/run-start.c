@@ -335,7 +335,7 @@ run_workers(const struct run *r, long long asked)
 }
 
 /* The steps' environment: the client's env, never the daemon's. */
-static void
+void
 run_set_env(struct run *r, json_t *env)
 {
 	const char *key;
