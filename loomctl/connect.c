@@ -147,7 +147,8 @@ connect_check_owned(const char *path, const struct stat *st, bool want_dir,
 /*
  * Check who listens on fd before anything is sent: the folder and the
  * socket file are ours and private, and the peer runs as our uid. Sets
- * *pid to the peer's pid. Returns 0, or -1 with err set.
+ * *pid to the peer's pid. Returns 0, or -1 with err set (-2 when the
+ * socket file is gone: the daemon went away after accepting).
  */
 static int
 connect_check_peer(int fd, const char *socket, pid_t *pid,
@@ -163,7 +164,8 @@ connect_check_peer(int fd, const char *socket, pid_t *pid,
 	if (lstat(socket, &st) == -1) {
 		loom_error_set(err, NULL, 0, 0, "%s: %s", socket,
 		    strerror(errno));
-		return -1;
+		/* Gone since connect: the daemon exited idle meanwhile. */
+		return errno == ENOENT ? -2 : -1;
 	}
 	if (connect_check_owned(socket, &st, false, err) == -1)
 		return -1;
@@ -431,10 +433,11 @@ connect_hello(int fd, const char *socket, bool *retry, struct loom_error *err)
 	struct loom_error herr;
 	json_t *res, *data;
 	pid_t pid = 0;
-	int code;
+	int code, rc;
 
 	*retry = false;
-	if (connect_check_peer(fd, socket, &pid, err) == -1) {
+	if ((rc = connect_check_peer(fd, socket, &pid, err)) < 0) {
+		*retry = rc == -2;
 		close(fd);
 		return NULL;
 	}
