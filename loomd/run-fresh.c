@@ -139,9 +139,17 @@ run_fresh_decide(const struct run *r, struct fresh_plan **out,
 	return *out == NULL ? -1 : 0;
 }
 
+/* Every item of step runs (--force, or the step named): none judged. */
+bool
+run_fresh_all(const struct run *r, size_t step)
+{
+	return r->force || r->always[step];
+}
+
 /*
  * Keep only the loop items that are out of date (all of them with
- * --force or --step), judged now that upstream steps have finished.
+ * --force or --step), judged now that upstream steps have finished. In
+ * the hashing worker: no logging, nothing of the run written.
  */
 void
 run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
@@ -153,7 +161,7 @@ run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
 	char *why;
 	size_t i, n = li->items.n;
 
-	if (r->force || r->always[step])
+	if (run_fresh_all(r, step))
 		return;
 	cenv.virtual_env = r->virtual_env;
 	strv_init(&items);
@@ -175,9 +183,6 @@ run_fresh_filter(struct run *r, size_t step, struct loop_items *li)
 		free(why);
 		strv_free(&argv);
 	}
-	if (items.n < n)
-		log_info("run %s: step %s: %zu of %zu item(s) up to date", r->id,
-		    r->p->steps[step].name, n - items.n, n);
 	strv_free(&li->items);
 	strv_free(&li->outputs);
 	li->items = items;

@@ -294,7 +294,12 @@ int run_fresh_decide(const struct run *r, struct fresh_plan **out,
 void run_start_pump(struct run_state *rs);
 /* run-start.c: answer and free the requests still preparing (exit). */
 void run_start_drop_all(struct run_state *rs);
-/* Drop the loop items of step that are up to date from li. */
+/* Whether every item of step runs (--force, --step): none judged. */
+bool run_fresh_all(const struct run *r, size_t step);
+/*
+ * Drop the loop items of step that are up to date from li. Reads only
+ * what does not change while the run goes on: the hashing worker runs it.
+ */
 void run_fresh_filter(struct run *r, size_t step,
     struct loop_items *li);
 /* Take the stamp of how u ended; run_fresh_flush writes it. */

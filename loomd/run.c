@@ -34,6 +34,7 @@
 #include "common/util/protocol.h"
 #include "loomd/executor.h"
 #include "loomd/fetch.h"
+#include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/record.h"
@@ -723,16 +724,113 @@ fail:
 	run_unit_start_failed(r, st, u, &err);
 }
 
-/* List a loop step's items. */
+/* Give a loop step its listed items as units and tell the scheduler. */
+static void
+run_list_units(struct run *r, size_t step, struct loop_items *li)
+{
+	struct run_step *st = r->by_index[step];
+	struct run_unit *u;
+	const char *slash;
+	size_t i;
+
+	st->nunits = li->items.n;
+	st->units = xcalloc(st->nunits + 1, sizeof *st->units);
+	st->listed = true;
+	for (i = 0; i < li->items.n; i++) {
+		u = &st->units[i];
+		u->run = r;
+		u->step = step;
+		u->item = i;
+		u->status = -1;
+		u->path = xstrdup(li->items.v[i]);
+		slash = strrchr(u->path, '/');
+		u->name = xstrdup(slash != NULL ? slash + 1 : u->path);
+		u->label = xasprintf("%s[%s]", st->name, u->name);
+		u->output = li->outputs.v[i][0] != '\0' ?
+		    xstrdup(li->outputs.v[i]) : NULL;
+		u->log_name = run_log_name(step, st->name, (long)i);
+		u->marker = xasprintf("LOOM_STEP_ID=%s-%zu-%zu", r->id, step,
+		    i);
+	}
+	/*
+	 * Batch jobs outlive the daemon, and the step journal names items
+	 * by their index: the record must know them before any is
+	 * submitted, for a restarted daemon to take the jobs over.
+	 */
+	if (r->ex != r->loomd->executor)
+		run_write_record(r, false);
+	else
+		run_touch(r);
+	run_clock(r);
+	sched_set_items(r->s, step, st->nunits, &r->acts);
+}
+
+/* A loop step's items, judged up to date or not by the hashing worker. */
+struct run_listing {
+	struct run *r;
+	size_t step;
+	size_t listed;			/* items before the judgement */
+	struct loop_items li;
+};
+
+/* Log how many of a loop step's listed items are up to date. */
+static void
+run_list_judged(const struct run *r, size_t step, size_t listed, size_t n)
+{
+	if (n < listed)
+		log_info("run %s: step %s: %zu of %zu item(s) up to date", r->id,
+		    r->p->steps[step].name, listed - n, listed);
+}
+
+static void
+run_list_work(void *arg)
+{
+	struct run_listing *l = arg;
+
+	run_fresh_filter(l->r, l->step, &l->li);
+}
+
+/* The items are judged (ran false: dropped at exit): go on with them. */
+static void
+run_list_done(void *arg, bool ran)
+{
+	struct run_listing *l = arg;
+	struct run *r = l->r;
+	bool go;
+
+	LOOM_ASSERT(r->nhashing > 0);
+	r->nhashing--;
+	/* A cancel while the worker judged: the step has no items. */
+	go = ran && sched_step_state(r->s, l->step) == SCHED_STEP_LISTING;
+	if (go) {
+		run_list_judged(r, l->step, l->listed, l->li.items.n);
+		run_list_units(r, l->step, &l->li);
+	}
+	loopitems_free(&l->li);
+	free(l);
+	if (r->end_waits) {
+		if (r->nhashing == 0)
+			run_end_told(r);
+		return;
+	}
+	if (go)
+		run_process(r);
+}
+
+/*
+ * List a loop step's items. Which are up to date is decided by the
+ * hashing worker (inputs written too recently to trust by time are
+ * hashed), the loop going on meanwhile; the run does not end before.
+ */
 static void
 run_do_list(struct run *r, size_t step)
 {
 	struct run_step *st = r->by_index[step];
+	struct hashwork *hw = loomd_hashwork(r->loomd);
+	struct run_listing *l;
 	struct loop_items li;
 	struct loom_error err;
-	struct run_unit *u;
-	const char *slash;
-	size_t i;
+	size_t listed;
 
 	loopitems_init(&li);
 	loom_error_clear(&err);
@@ -746,39 +844,26 @@ run_do_list(struct run *r, size_t step)
 		sched_items_failed(r->s, step, &r->acts);
 		return;
 	}
-	if (r->restore == NULL || !run_restore_items(r, st, &li))
+	if ((r->restore == NULL || !run_restore_items(r, st, &li)) &&
+	    !run_fresh_all(r, step)) {
+		log_info("run %s: step %s: judging %zu item(s)", r->id,
+		    st->name, li.items.n);
+		if (hw != NULL) {
+			l = xcalloc(1, sizeof *l);
+			l->r = r;
+			l->step = step;
+			l->listed = li.items.n;
+			l->li = li;
+			r->nhashing++;
+			hashwork_call(hw, run_list_work, run_list_done, l);
+			return;
+		}
+		listed = li.items.n;
 		run_fresh_filter(r, step, &li);
-	st->nunits = li.items.n;
-	st->units = xcalloc(st->nunits + 1, sizeof *st->units);
-	st->listed = true;
-	for (i = 0; i < li.items.n; i++) {
-		u = &st->units[i];
-		u->run = r;
-		u->step = step;
-		u->item = i;
-		u->status = -1;
-		u->path = xstrdup(li.items.v[i]);
-		slash = strrchr(u->path, '/');
-		u->name = xstrdup(slash != NULL ? slash + 1 : u->path);
-		u->label = xasprintf("%s[%s]", st->name, u->name);
-		u->output = li.outputs.v[i][0] != '\0' ?
-		    xstrdup(li.outputs.v[i]) : NULL;
-		u->log_name = run_log_name(step, st->name, (long)i);
-		u->marker = xasprintf("LOOM_STEP_ID=%s-%zu-%zu", r->id, step,
-		    i);
+		run_list_judged(r, step, listed, li.items.n);
 	}
+	run_list_units(r, step, &li);
 	loopitems_free(&li);
-	/*
-	 * Batch jobs outlive the daemon, and the step journal names items
-	 * by their index: the record must know them before any is
-	 * submitted, for a restarted daemon to take the jobs over.
-	 */
-	if (r->ex != r->loomd->executor)
-		run_write_record(r, false);
-	else
-		run_touch(r);
-	run_clock(r);
-	sched_set_items(r->s, step, st->nunits, &r->acts);
 }
 
 /* Signal unit (step, item). */
