@@ -72,6 +72,9 @@ rb_state(const json_t *o)
 }
 
 /* The why of a failed rebuild: "what: err" in *why (owned). */
+static int	rb_fail(char **why, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
 static int
 rb_fail(char **why, const char *fmt, ...)
 {
