@@ -113,7 +113,7 @@ tr a-z A-Z <"$1" | tee "$last"
 EOF
 cat >"$TEST_TMP/loop/p.yml" <<'EOF'
 execution:
-  slurm: {mem: 16M}
+  slurm: {mem: 256M}
 pipeline:
   - name: up
     task: up.sh
@@ -178,7 +178,7 @@ printf 'sleep 4\n' >"$TEST_TMP/fan/nap.sh"
 {
 	# Without mem:, a job asks for all of the node's memory, and the
 	# jobs of the test cluster would run one at a time.
-	printf 'execution:\n  slurm: {mem: 16M}\npipeline:\n'
+	printf 'execution:\n  slurm: {mem: 256M}\npipeline:\n'
 	for i in 1 2 3 4 5 6 7 8; do
 		printf '  - {name: n%s, task: nap.sh}\n' "$i"
 	done

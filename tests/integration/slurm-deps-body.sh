@@ -64,7 +64,7 @@ done
 TASK
 cat >"$P/p.yml" <<'YML'
 execution:
-  slurm: {mem: 16M, dependencies: slurm}
+  slurm: {mem: 256M, dependencies: slurm}
 data:
   a: {type: txt, path: out/a.txt}
   b: {type: txt, path: out/b.txt}
@@ -129,7 +129,7 @@ fi
 note "a failing step: what depends on it ends skipped"
 cp -r "$LOOM_SRC/examples/failing" "$TEST_TMP/failing"
 F="$TEST_TMP/failing/experiment.yml"
-{ printf 'execution:\n  slurm: {mem: 16M, dependencies: slurm}\n'; cat "$F"; } >"$F.new"
+{ printf 'execution:\n  slurm: {mem: 256M, dependencies: slurm}\n'; cat "$F"; } >"$F.new"
 mv "$F.new" "$F"
 : >"$CALLS"
 st=0

@@ -27,7 +27,7 @@ TASK
 cat >"$TEST_TMP/p/p.yml" <<'YML'
 execution:
   executor: slurm
-  slurm: {mem: 16M}
+  slurm: {mem: 256M}
 pipeline:
   - {name: one, task: vanish.sh}
   - {name: two, task: vanish.sh}

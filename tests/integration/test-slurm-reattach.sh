@@ -26,7 +26,7 @@ mkdir -p "$TEST_TMP/p"
 cat >"$TEST_TMP/p/p.yml" <<YML
 execution:
   executor: slurm
-  slurm: {mem: 16M}
+  slurm: {mem: 256M}
 pipeline:
   - name: hold
     task: $FAKE_TASK

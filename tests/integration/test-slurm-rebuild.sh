@@ -81,7 +81,7 @@ chain_yml() {
 	cat <<'EOF'
 execution:
   executor: slurm
-  slurm: {mem: 16M}
+  slurm: {mem: 256M}
 data:
   raw: {path: data/raw.txt}
   a: {path: out/a.txt}
@@ -213,7 +213,7 @@ make_pipeline "$P"
 cat >"$P/p.yml" <<'EOF'
 execution:
   executor: slurm
-  slurm: {mem: 16M}
+  slurm: {mem: 256M}
 data:
   in: {path: in}
   up: {path: out/up}

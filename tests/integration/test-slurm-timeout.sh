@@ -26,7 +26,7 @@ printf 'echo never\n' >"$TEST_TMP/p/then.sh"
 cat >"$TEST_TMP/p/p.yml" <<'YML'
 execution:
   executor: slurm
-  slurm: {mem: 64M}
+  slurm: {mem: 256M}
 data:
   o: {type: txt, path: out/o.txt}
 pipeline:
