@@ -216,6 +216,23 @@ save_fail(struct save *s, const char *fmt, ...)
 static void
 save_queue(struct save *s, size_t start, size_t end, char *repl)
 {
+	size_t a = start;
+	char *spaced;
+
+	/*
+	 * A node may follow its anchor with no blank ("&a:b" is ":b" with
+	 * the anchor "a"): new text that starts with a name character would
+	 * lengthen the anchor, so it gets a blank first.
+	 */
+	while (a > 0 && (isalnum((unsigned char)s->text[a - 1]) ||
+	    s->text[a - 1] == '_' || s->text[a - 1] == '-'))
+		a--;
+	if (a < start && a > 0 && s->text[a - 1] == '&' && (isalnum(
+	    (unsigned char)repl[0]) || repl[0] == '_' || repl[0] == '-')) {
+		spaced = xasprintf(" %s", repl);
+		free(repl);
+		repl = spaced;
+	}
 	if (s->nsp == s->capsp) {
 		s->capsp = s->capsp == 0 ? 8 : s->capsp * 2;
 		s->sp = xreallocarray(s->sp, s->capsp, sizeof *s->sp);
@@ -711,8 +728,10 @@ save_find_item(struct yamldoc_node *seq, const char *name, bool groups)
 		    v->kind == YAMLDOC_SCALAR && strcmp(v->text, name) == 0)
 			return item;
 	}
+	/* Only a group's steps: a step's own "steps:" is an unknown key. */
 	for (i = 0; groups && i < seq->nkids; i++)
-		if ((found = save_find_item(yamldoc_get(seq->kids[i],
+		if (yamldoc_get(seq->kids[i], "group") != NULL &&
+		    (found = save_find_item(yamldoc_get(seq->kids[i],
 		    "steps"), name, false)) != NULL)
 			return found;
 	return NULL;

@@ -66,20 +66,44 @@ yamldoc_byte(struct yamldoc_parser *yp, size_t index)
 	return yp->cur_byte;
 }
 
+/* A character of an anchor's name, as libyaml reads one. */
+static int
+yamldoc_anchor_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z') || c == '_' || c == '-';
+}
+
 /*
  * A node's span starts at its anchor or tag when it has them; its text
- * (what an edit replaces) starts after them and the blanks that follow.
+ * (what an edit replaces) starts after them and the blanks and comments
+ * that follow. An anchor ends at its last name character, which need not
+ * be followed by a blank ("&a:b" is the anchor "a" on the scalar ":b");
+ * a tag ends at a blank.
  */
 static size_t
 yamldoc_skip_props(const struct yamldoc_parser *yp, size_t pos, size_t end)
 {
 	const char *t = yp->doc->text;
+	size_t blank;
 
 	while (pos < end && (t[pos] == '&' || t[pos] == '!')) {
-		while (pos < end && strchr(" \t\r\n", t[pos]) == NULL)
-			pos++;
-		while (pos < end && strchr(" \t\r\n", t[pos]) != NULL)
-			pos++;
+		if (t[pos++] == '&') {
+			while (pos < end && yamldoc_anchor_char(t[pos]))
+				pos++;
+		} else {
+			while (pos < end && strchr(" \t\r\n", t[pos]) == NULL)
+				pos++;
+		}
+		for (;;) {
+			blank = pos;
+			while (pos < end && strchr(" \t\r\n", t[pos]) != NULL)
+				pos++;
+			if (pos == blank || pos == end || t[pos] != '#')
+				break;
+			while (pos < end && t[pos] != '\n' && t[pos] != '\r')
+				pos++;
+		}
 	}
 	return pos;
 }

@@ -131,6 +131,13 @@ fuzz_set(struct fuzz *f, const struct fuzz_node *fn)
 	    fuzz_breaks(f->text + n->start, n->end - n->start) ||
 	    strchr("&!*", f->text[n->start]) != NULL)
 		return;
+	/*
+	 * After an anchor with no blank ("&a:b"), a new value gets one, so
+	 * setting the old spelling back gives "&a :b", not the same bytes.
+	 */
+	if (n->start > n->head && strchr(" \t\r\n",
+	    f->text[n->start - 1]) == NULL)
+		return;
 	old = xstrndup(f->text + n->start, n->end - n->start);
 	snprintf(val, sizeof val, "fz%d", f->fresh++);
 	json_array_append_new(f->edits, json_pack("{s:s, s:O, s:s}", "op",
