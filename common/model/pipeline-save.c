@@ -1593,6 +1593,45 @@ save_apply_one(struct save *s, const json_t *edit)
 }
 
 /* Apply a list of edits to text; the new text, or NULL with err set. */
+/*
+ * The saver knows LF and CRLF line breaks. A lone CR, or NEL, LS or PS
+ * (U+0085, U+2028, U+2029), which libyaml also reads as line breaks
+ * (even inside a comment), would make its idea of lines wrong: refuse.
+ */
+static int
+save_check_breaks(const char *name, const char *text, size_t len,
+    struct loom_error *err)
+{
+	const unsigned char *t = (const unsigned char *)text;
+	const char *what = NULL;
+	int line = 1, col = 1;
+	size_t i;
+
+	for (i = 0; i < len && what == NULL; i++) {
+		if (t[i] == '\r' && (i + 1 == len || t[i + 1] != '\n'))
+			what = "a lone CR";
+		else if (t[i] == 0xc2 && i + 1 < len && t[i + 1] == 0x85)
+			what = "a NEL (U+0085)";
+		else if (t[i] == 0xe2 && i + 2 < len && t[i + 1] == 0x80 &&
+		    (t[i + 2] == 0xa8 || t[i + 2] == 0xa9))
+			what = t[i + 2] == 0xa8 ? "a line separator (U+2028)" :
+			    "a paragraph separator (U+2029)";
+		else if (t[i] == '\n') {
+			line++;
+			col = 1;
+		} else if ((t[i] & 0xc0) != 0x80)
+			col++;
+	}
+	if (what == NULL)
+		return 0;
+	loom_error_set(err, name, line, col, "the file has a line break "
+	    "written as %s, which the editor cannot keep; replace it with "
+	    "a normal line break (LF or CRLF) or remove it first", what);
+	loom_error_hint(err, "the editor keeps line endings as they are "
+	    "and knows only LF and CRLF");
+	return -1;
+}
+
 char *
 pipeline_save_apply(const char *name, const char *text, size_t len,
     const json_t *edits, size_t *outlen, struct loom_error *err)
@@ -1612,15 +1651,8 @@ pipeline_save_apply(const char *name, const char *text, size_t len,
 		    "at most %d edits", PIPELINE_SAVE_MAX_EDITS);
 		return NULL;
 	}
-	for (i = 0; i < len; i++)
-		if (text[i] == '\r' && (i + 1 == len || text[i + 1] != '\n')) {
-			loom_error_set(err, name, 0, 0, "the file has a line "
-			    "break written as a lone CR (byte %zu); save it "
-			    "with LF or CRLF line endings first", i);
-			loom_error_hint(err, "the editor keeps line endings "
-			    "as they are and knows only those two");
-			return NULL;
-		}
+	if (save_check_breaks(name, text, len, err) != 0)
+		return NULL;
 	s.text = xmalloc(len + 1);
 	memcpy(s.text, text, len);
 	s.text[len] = '\0';

@@ -399,7 +399,35 @@ test_lone_cr(void **state)
 
 	(void)state;
 	assert_null(sv_apply(text, sizeof text - 1, "[]", &outlen, &err));
-	assert_non_null(strstr(err.message, "lone CR (byte 11)"));
+	assert_non_null(strstr(err.message, "lone CR"));
+	assert_int_equal(err.line, 1);
+	assert_int_equal(err.column, 12);
+}
+
+/*
+ * libyaml ends a comment at NEL, LS or PS and reads on as YAML: a key
+ * added after such a comment went elsewhere. Refused, with the place.
+ */
+static void
+test_unicode_breaks(void **state)
+{
+	static const char ls[] = "a:\n  b: 1 # x\xe2\x80\xa8" "c: 2\n";
+	static const char nel[] = "a:\n  b: 1\n# \xc3\xa9\xc2\x85\n";
+	static const char ps[] = "a: \"\xe2\x80\xa9\"\n";
+	struct loom_error err;
+	size_t outlen;
+
+	(void)state;
+	assert_null(sv_apply(ls, sizeof ls - 1, "[]", &outlen, &err));
+	assert_non_null(strstr(err.message, "U+2028"));
+	assert_int_equal(err.line, 2);
+	assert_int_equal(err.column, 11);
+	assert_null(sv_apply(nel, sizeof nel - 1, "[]", &outlen, &err));
+	assert_non_null(strstr(err.message, "U+0085"));
+	assert_int_equal(err.line, 3);
+	assert_int_equal(err.column, 4);
+	assert_null(sv_apply(ps, sizeof ps - 1, "[]", &outlen, &err));
+	assert_non_null(strstr(err.message, "U+2029"));
 }
 
 /* The version token is the bytes' SHA-256. */
@@ -421,6 +449,7 @@ main(void)
 		cmocka_unit_test(test_corpus),
 		cmocka_unit_test(test_cases),
 		cmocka_unit_test(test_lone_cr),
+		cmocka_unit_test(test_unicode_breaks),
 		cmocka_unit_test(test_version),
 	};
 
