@@ -127,7 +127,12 @@ load_want_map(struct load *l, const struct kv *kv, const char *what)
 		return false;
 	dg = load_error(l, load_where(kv), "%s must be a mapping of "
 	    "name: value lines, not %s", what, load_kind(kv->value));
-	diag_set_hint(dg, "indent the entries below '%s:'", kv->key);
+	if (kv->value->type == VALUE_LIST)
+		diag_set_hint(dg, "give each entry a name, as in '%s: "
+		    "{name: value}', or one per line below '%s:'", kv->key,
+		    kv->key);
+	else
+		diag_set_hint(dg, "indent the entries below '%s:'", kv->key);
 	return false;
 }
 
