@@ -39,7 +39,7 @@ static void	cmd_status_span(json_t *o, char *buf, size_t len);
 static void	cmd_status_when(json_t *o, char *buf, size_t len);
 static void	cmd_status_counts(json_t *r, char *buf, size_t len);
 static const char *cmd_status_file(json_t *r, const char **tilde);
-static void	cmd_status_runs(FILE *fp, json_t *res);
+static void	cmd_status_runs(FILE *fp, json_t *res, size_t width);
 static void	cmd_status_run(FILE *fp, json_t *rec);
 static int	cmd_status_loop(struct rpcclient *c, const char *run,
 		    bool watch, bool json);
@@ -145,29 +145,52 @@ cmd_status_file(json_t *r, const char **tilde)
 	return file;
 }
 
+/*
+ * The list of runs, its SUCCEEDED and STARTED columns as wide as their
+ * widest entry; width: the terminal's (0: not one), where a pipeline
+ * path too long for the line keeps its end.
+ */
 static void
-cmd_status_runs(FILE *fp, json_t *res)
+cmd_status_runs(FILE *fp, json_t *res, size_t width)
 {
 	json_t *runs = json_object_get(res, "runs"), *r;
 	char dur[32], steps[64], when[32];
-	const char *file, *tilde, *state;
-	size_t i;
+	const char *file, *tilde, *state, *cut;
+	size_t i, room, left, ws = strlen("SUCCEEDED"), ww = strlen("STARTED");
+	int cs, cw;
 
 	if (json_array_size(runs) == 0) {
 		fprintf(fp, "no runs yet\n");
 		return;
 	}
-	fprintf(fp, "%-8s  %-11s  %-20s  %-16s  %-8s  %s\n", "RUN", "STATE",
-	    "SUCCEEDED", "STARTED", "DURATION", "PIPELINE");
+	json_array_foreach(runs, i, r) {
+		cmd_status_when(r, when, sizeof when);
+		cmd_status_counts(r, steps, sizeof steps);
+		ws = strlen(steps) > ws ? strlen(steps) : ws;
+		ww = strlen(when) > ww ? strlen(when) : ww;
+	}
+	cs = (int)ws;
+	cw = (int)ww;
+	left = 8 + 2 + 11 + 2 + ws + 2 + ww + 2 + 8 + 2;
+	room = width > left + 8 ? width - left : (size_t)-1;
+	fprintf(fp, "%-8s  %-11s  %-*s  %-*s  %-8s  %s\n", "RUN", "STATE",
+	    cs, "SUCCEEDED", cw, "STARTED", "DURATION", "PIPELINE");
 	json_array_foreach(runs, i, r) {
 		file = cmd_status_file(r, &tilde);
 		state = json_string_value(json_object_get(r, "state"));
 		cmd_status_span(r, dur, sizeof dur);
 		cmd_status_when(r, when, sizeof when);
 		cmd_status_counts(r, steps, sizeof steps);
-		fprintf(fp, "%-8s  %-11s  %-20s  %-16s  %-8s  %s%s\n",
+		cut = "";
+		if (strlen(tilde) + strlen(file) > room) {
+			cut = "...";
+			file += strlen(tilde) + strlen(file) - (room - 3);
+			tilde = "";
+		}
+		fprintf(fp, "%-8s  %-11s  %-*s  %-*s  %-8s  %s%s%s\n",
 		    json_string_value(json_object_get(r, "run")),
-		    state != NULL ? state : "?", steps, when, dur, tilde, file);
+		    state != NULL ? state : "?", cs, steps, cw, when, dur, cut,
+		    tilde, file);
 	}
 }
 
@@ -325,7 +348,7 @@ cmd_status_loop(struct rpcclient *c, const char *run, bool watch, bool json)
 		else if (run != NULL)
 			cmd_status_run(mem, res);
 		else
-			cmd_status_runs(mem, res);
+			cmd_status_runs(mem, res, output_width(stdout));
 		fclose(mem);
 		if (!watch || last == NULL || strcmp(last, text) != 0 || tty) {
 			if (watch && tty)

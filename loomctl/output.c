@@ -4,6 +4,8 @@
  * never with NO_COLOR, diagnostics in the compiler format editors
  * understand, JSON on one line.
  */
+#include <sys/ioctl.h>
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,16 @@ output_is_tty(FILE *fp)
 }
 
 /* True when fp should get colours. */
+unsigned
+output_width(FILE *fp)
+{
+	struct winsize ws;
+
+	if (!output_is_tty(fp) || ioctl(fileno(fp), TIOCGWINSZ, &ws) != 0)
+		return 0;
+	return ws.ws_col;
+}
+
 bool
 output_colour(FILE *fp)
 {

@@ -34,6 +34,9 @@ bool output_colour(FILE *fp);
 /* True when fp is a terminal (for progress lines and redraws). */
 bool output_is_tty(FILE *fp);
 
+/* The terminal's width in columns, 0 when fp is not a terminal. */
+unsigned output_width(FILE *fp);
+
 /* The escape sequence for style on fp, or "" when fp gets no colour. */
 const char *output_sgr(FILE *fp, enum output_style style);
 

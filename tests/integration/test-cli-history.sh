@@ -5,7 +5,8 @@
 #    that run and those up to date ("1 step(s) to run, 1 up to date");
 #  - the daemon exits when idle, then "loomctl status" still lists every
 #    run (id, state, succeeded/total with failures apart, start time,
-#    duration, pipeline), and --json too;
+#    duration, pipeline), and --json too; on a terminal a pipeline path
+#    too long for the line keeps its end ("...") instead of wrapping;
 #  - after "kill -9" of the daemon, the run it was running shows as
 #    interrupted in "status" and "status --json", and "wait" on it exits 1;
 #  - "wait RUN" exits 0 (succeeded), 1 (failed), 130 (cancelled while
@@ -158,6 +159,20 @@ grep -qE "^$slow +interrupted " "$OUT" || fail "after kill -9: $(cat "$OUT")"
 [ "$(json_state "$slow")" = interrupted ] || fail "--json after kill -9"
 must_fail 1 "$LOOMCTL" wait "$slow"
 has "^Run $slow: interrupted$"
+
+# On a terminal, a path too long for the line keeps its end, on one line.
+if command -v script >/dev/null; then
+	TERM=xterm script -qec "stty cols 72; $LOOMCTL status" /dev/null \
+		| tr -d '\r' >"$OUT"
+	grep -qE "^$slow +interrupted .* \.\.\.[^ ]*slow\.yml\$" "$OUT" ||
+		fail "long path on a terminal: $(cat "$OUT")"
+	long=$(awk 'length($0) > 72' "$OUT")
+	[ -z "$long" ] || fail "lines wider than the terminal: $long"
+	# Not a terminal: the whole path.
+	"$LOOMCTL" status >"$OUT"
+	grep -qE "^$slow +interrupted .* $EXP/slow\.yml\$" "$OUT" ||
+		fail "path cut when not on a terminal: $(cat "$OUT")"
+fi
 
 "$LOOMCTL" daemon stop >/dev/null
 wait_for 30 no_loomd
