@@ -36,7 +36,6 @@
 #include "common/model/graph.h"
 #include "common/model/loopitems.h"
 #include "common/model/pipeline.h"
-#include "common/plan/plan.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
 #include "common/util/runstate.h"
@@ -44,7 +43,6 @@
 #include "loomd/child.h"
 #include "loomd/loomd.h"
 #include "loomd/record.h"
-#include "loomd/rpc-params.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
@@ -84,40 +82,6 @@ rb_fail(char **why, const char *fmt, ...)
 	*why = xvasprintf(fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Plan r's pipeline file again with the recorded request. */
-static int
-rb_plan(struct run *r, json_t *req, size_t *nsel, char **why)
-{
-	struct rpc_plan_args pa;
-	struct rpc_error rerr;
-	enum plan_status pst;
-	struct plan pl;
-
-	memset(&rerr, 0, sizeof rerr);
-	if (rpc_params_plan_args(req, r->file, true, &pa, &rerr) == -1) {
-		rpc_params_plan_args_free(&pa);
-		json_decref(rerr.data);
-		return rb_fail(why, "its request: %s", rerr.message);
-	}
-	pst = plan_make(&pl, &pa.rq);
-	rpc_params_plan_args_free(&pa);
-	if (pst != PLAN_OK) {
-		rpc_params_plan_error(&pl, pst, r->file, &rerr);
-		json_decref(rerr.data);
-		plan_free(&pl);
-		return rb_fail(why, "%s", rerr.message);
-	}
-	r->p = pl.p;
-	r->g = pl.g;
-	r->selected = pl.selected;
-	*nsel = pl.nselected;
-	pl.p = NULL;
-	pl.g = NULL;
-	pl.selected = NULL;
-	plan_free(&pl);
-	return 0;
 }
 
 /*
@@ -320,6 +284,7 @@ rb_new(struct loomd *loomd, json_t *rec, const char *dir, char **why)
 {
 	json_t *req = json_object_get(rec, "request");
 	const char *file = rb_str(rec, "file");
+	struct rpc_error rerr;
 	struct run *r;
 	size_t nsel;
 
@@ -336,13 +301,15 @@ rb_new(struct loomd *loomd, json_t *rec, const char *dir, char **why)
 		r->key = xstrdup(r->file);
 	sched_actions_init(&r->acts);
 	strv_init(&r->env);
-	if (rb_plan(r, req, &nsel, why) == -1 ||
-	    rb_setup(r, rec, req, nsel, why) == -1 ||
-	    rb_check(r, rec, why) == -1) {
-		run_free(r);
-		return NULL;
-	}
-	return r;
+	memset(&rerr, 0, sizeof rerr);
+	if (run_plan(r, req, false, &nsel, &rerr) == -1)
+		rb_fail(why, "%s", rerr.message);
+	else if (rb_setup(r, rec, req, nsel, why) == 0 &&
+	    rb_check(r, rec, why) == 0)
+		return r;
+	json_decref(rerr.data);
+	run_free(r);
+	return NULL;
 }
 
 /* Whether a cancel had reached any unit of rec (the run was stopping). */
