@@ -1064,38 +1064,49 @@ sx_listed(const struct slurm_queued *q, size_t n, const char *jobid)
 }
 
 /*
- * squeue listed job as q says: tell a new state, or end the job when
- * Slurm has ended it (with its status file's code). A job Slurm ended
- * without a status file (yet: a shared file system may be late) is
- * followed as one gone from the queue, and keeps Slurm's state for when
- * it is lost. True when something changed.
+ * Job has ended for Slurm, its status file not yet seen: squeue lists
+ * it ended (name: Slurm's state, NULL for FAILED or COMPLETED; reason:
+ * squeue's) or no longer lists it (both NULL). It ends now with its
+ * status file's code, as never run (a dependency of it failed), or out
+ * of memory (slurmstepd's word in its output). Else it is followed as
+ * gone (a shared file system may be late): sx_acct asks sacct about it,
+ * and sx_follow ends it lost after SX_LOST_MS, with Slurm's state when
+ * that says more. True when something changed.
+ */
+static bool
+sx_job_gone(struct sx_job *job, const char *name, const char *reason)
+{
+	int code = job->code >= 0 ? job->code : sx_job_status(job);
+
+	if (code >= 0)
+		sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
+	else if (reason != NULL && strcmp(reason, SX_NEVER) == 0)
+		/* Never run (--kill-on-invalid-dep): no file to wait for. */
+		sx_job_finish(job, SIGTERM, "cancelled", SX_NEVER);
+	else if (name == NULL && !job->cancelled && sx_job_over_memory(job))
+		sx_job_finish(job, SIGKILL, "out_of_memory",
+		    "slurmstepd killed it for exceeding its memory");
+	else if (job->gone_ms == 0) {
+		job->gone_ms = loomd_now_ms();
+		snprintf(job->ended, sizeof job->ended, "%s",
+		    name != NULL ? name : "lost");
+	} else
+		return false;
+	return true;
+}
+
+/*
+ * squeue listed job as q says: tell a new state, or follow it as ended
+ * (sx_job_gone). True when something changed.
  */
 static bool
 sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 {
 	bool final;
 	const char *name = slurm_state_name(q->state, &final);
-	int code;
 
-	if (final) {
-		code = job->code >= 0 ? job->code : sx_job_status(job);
-		if (code >= 0)
-			sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
-		else if (strcmp(q->reason, SX_NEVER) == 0)
-			/* Never run (--kill-on-invalid-dep): no file to wait for. */
-			sx_job_finish(job, SIGTERM, "cancelled", SX_NEVER);
-		else if (name == NULL && !job->cancelled &&
-		    sx_job_over_memory(job))
-			sx_job_finish(job, SIGKILL, "out_of_memory",
-			    "slurmstepd killed it for exceeding its memory");
-		else if (job->gone_ms == 0) {
-			job->gone_ms = loomd_now_ms();
-			snprintf(job->ended, sizeof job->ended, "%s",
-			    name != NULL ? name : "lost");
-		} else
-			return false;
-		return true;
-	}
+	if (final)
+		return sx_job_gone(job, name, q->reason);
 	job->gone_ms = 0;
 	if (name == NULL || strcmp(name, job->state) == 0)
 		return false;
@@ -1275,14 +1286,8 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 			continue;
 		if ((l = sx_listed(q, n, job->jobid)) != NULL)
 			changed |= sx_job_listed(job, l);
-		else if (job->code >= 0) {
-			sx_job_finish(job, W_EXITCODE(job->code, 0), NULL,
-			    NULL);
-			changed = true;
-		} else if (job->gone_ms == 0) {
-			job->gone_ms = loomd_now_ms();
-			changed = true;
-		}
+		else
+			changed |= sx_job_gone(job, NULL, NULL);
 	}
 	free(jobs);
 	free(q);
