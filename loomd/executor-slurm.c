@@ -8,8 +8,9 @@
  * through its callbacks: nothing here waits on the loop.
  *
  * One timer ticks every SX_TICK_MS while there are jobs. Each tick reads
- * what the jobs' output files gained (handed to on_output in order) and
- * looks for their status files: a status file ends its job. Those are
+ * what the jobs' output files gained (one fstat each, a read only when
+ * the size grew; handed to on_output in order) and looks for their
+ * status files: a status file ends its job. Those are
  * local file reads; the cluster is asked only by squeue, at most once
  * per run at a time, filtered by the run's job name, every 2 s at first
  * and twice as long each time nothing changed, up to 30 s. A job that
@@ -89,6 +90,7 @@ struct sx_job {
 	size_t nafter;
 	bool doomed;			/* one of them failed before it left */
 	int fd;				/* out, once opened; else -1 */
+	off_t off;			/* bytes of out handed on */
 	struct sx_cmd *submit;		/* sbatch, while it runs */
 	uint64_t listed_from;		/* squeue numbers from here list it */
 	uint64_t gone_ms;		/* missed by squeue since, or 0 */
@@ -430,25 +432,38 @@ sx_job_drop(struct sx_job *job)
 	sx_job_free(job);
 }
 
-/* Hand what the job's output file gained to on_output; all when final. */
+/*
+ * Hand what the job's output file gained to on_output: all when final,
+ * else at most SX_READ_MAX bytes, and nothing read unless its size grew.
+ */
 static void
 sx_job_tail(struct sx_job *job, bool final)
 {
 	char buf[65536];
-	size_t total = 0;
+	struct stat st;
+	off_t end = 0;
+	size_t want;
 	ssize_t n;
 
 	if (job->fd == -1)
 		job->fd = open(job->out, O_RDONLY | O_CLOEXEC);
 	if (job->fd == -1)
 		return;
-	while (final || total < SX_READ_MAX) {
-		n = read(job->fd, buf, sizeof buf);
+	if (!final) {
+		if (fstat(job->fd, &st) == -1 || st.st_size <= job->off)
+			return;
+		end = st.st_size - job->off > SX_READ_MAX ?
+		    job->off + SX_READ_MAX : st.st_size;
+	}
+	while (final || job->off < end) {
+		want = final || end - job->off > (off_t)sizeof buf ?
+		    sizeof buf : (size_t)(end - job->off);
+		n = read(job->fd, buf, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		total += (size_t)n;
+		job->off += n;
 		job->on_output(job->arg, buf, (size_t)n);
 	}
 }
@@ -1477,7 +1492,8 @@ sx_adopt(struct executor *ex, const struct executor_spec *spec,
 	    lseek(job->fd, (off_t)seen, SEEK_SET) == (off_t)-1) {
 		close(job->fd);
 		job->fd = -1;
-	}
+	} else if (job->fd != -1)
+		job->off = (off_t)seen;
 	job->id = ++sx->next_id;
 	job->on_output = spec->on_output;
 	job->on_done = spec->on_done;
