@@ -14,7 +14,6 @@ export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/slurm-lib.sh"
 slurm_need
 export PATH="/usr/bin:$PATH"
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 
 GO="$TEST_TMP/p/go"
 OUT="$TEST_TMP/follow"
