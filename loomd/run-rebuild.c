@@ -63,12 +63,6 @@ rb_num(const json_t *o, const char *key)
 	return json_number_value(json_object_get(o, key));
 }
 
-static enum run_state_kind
-rb_state(const json_t *o)
-{
-	return runstate_parse(rb_str(o, "state"));
-}
-
 /* The why of a failed rebuild: "what: err" in *why (owned). */
 static int	rb_fail(char **why, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -199,7 +193,7 @@ rb_same_command(struct run *r, size_t step, const char *item,
 static bool
 rb_started(const json_t *o)
 {
-	return rb_state(o) != RUNSTATE_PENDING || json_is_string(
+	return record_state_of(o) != RUNSTATE_PENDING || json_is_string(
 	    json_object_get(o, "job")) || rb_num(o, "started") > 0;
 }
 
@@ -265,7 +259,7 @@ rb_check(struct run *r, json_t *rec, char **why)
 			return rb_fail(why, "step %zu of the run is %s, the "
 			    "pipeline's is now %s", i + 1, rb_str(o, "name") !=
 			    NULL ? rb_str(o, "name") : "?", st->name);
-		if (rb_state(o) == RUNSTATE_UPTODATE)
+		if (record_state_of(o) == RUNSTATE_UPTODATE)
 			sched_set_uptodate(r->s, st->index);
 		if (st->loop) {
 			if (rb_check_items(r, st, o, why) == -1)
@@ -466,7 +460,7 @@ bool
 run_restore_unit(struct run *r, struct run_step *st, struct run_unit *u)
 {
 	const json_t *o = rb_unit(r, st, u);
-	enum run_state_kind state = rb_state(o);
+	enum run_state_kind state = record_state_of(o);
 	const char *job = rb_str(o, "job");
 
 	if (o == NULL)
@@ -497,7 +491,7 @@ run_restore_items(struct run *r, struct run_step *st, struct loop_items *li)
 	const char *path;
 	size_t i, k;
 
-	if (rb_state(o) == RUNSTATE_PENDING || json_array_size(items) == 0)
+	if (record_state_of(o) == RUNSTATE_PENDING || json_array_size(items) == 0)
 		return false;
 	strv_init(&paths);
 	strv_init(&outs);
