@@ -25,23 +25,12 @@ run=
 bench_cleanup() { [ -z "$run" ] || scancel --name="loom-$run" 2>/dev/null; }
 
 exp="$tmp/exp"
-mkdir -p "$exp"
-printf 'echo "$@"\nwhile [ ! -e go ]; do sleep 0.5; done\n' >"$exp/t.sh"
-{
-	printf 'execution:\n  executor: slurm\n  parallel: true\n  slurm: {mem: 8M}\npipeline:\n'
-	for i in $(seq 1 "$steps"); do
-		printf '  - {name: s%s, task: t.sh}\n' "$i"
-	done
-} >"$exp/fan.yml"
+bench_slurm_fan "$exp" "$steps"
 
 "$loomctl" daemon start >/dev/null
 pid=$(cat "$LOOM_SOCKET.pid")
 run=$("$loomctl" run -d "$exp/fan.yml")
-submitted() {
-	[ "$("$loomctl" status "$run" --json |
-	    jq '[.steps[] | select(.job != null)] | length')" = "$steps" ]
-}
-until submitted; do sleep 0.5; done
+until bench_submitted "$run" "$steps"; do sleep 0.5; done
 sleep 2
 c0=$(bench_cpu_ms "$pid")
 sleep "$secs"

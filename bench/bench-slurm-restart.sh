@@ -26,14 +26,7 @@ bench_cleanup() { [ -z "$run" ] || scancel --name="loom-$run" 2>/dev/null; }
 bench_wrap sbatch squeue scancel
 
 exp="$tmp/exp"
-mkdir -p "$exp"
-printf 'while [ ! -e go ]; do sleep 0.2; done\necho "$@"\n' >"$exp/t.sh"
-{
-	printf 'execution:\n  executor: slurm\n  parallel: true\n  slurm: {mem: 8M}\npipeline:\n'
-	for i in $(seq 1 "$steps"); do
-		printf '  - {name: s%s, task: t.sh}\n' "$i"
-	done
-} >"$exp/fan.yml"
+bench_slurm_fan "$exp" "$steps"
 
 # Start a daemon; print its wall ms to answering and its CPU ms then.
 start_daemon() {
@@ -47,11 +40,7 @@ start_daemon() {
 
 read -r wall0 cpu0 pid <<<"$(start_daemon)"
 run=$("$loomctl" run -d "$exp/fan.yml")
-submitted() {
-	[ "$("$loomctl" status "$run" --json |
-	    jq '[.steps[] | select(.job != null)] | length')" = "$steps" ]
-}
-until submitted; do sleep 0.5; done
+until bench_submitted "$run" "$steps"; do sleep 0.5; done
 kill -9 "$pid"
 while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 : >"$calls"

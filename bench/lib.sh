@@ -15,6 +15,9 @@
 # bench_stamp_tool SRC LIB OUT: build bench-stamp.c (outputs and stamps
 #   as a successful run leaves them, without running the tasks) as OUT.
 # bench_cpu_ms PID: CPU milliseconds (user + system) of PID so far.
+# bench_slurm_fan DIR N: DIR/fan.yml, N Slurm steps side by side, each
+#   printing its arguments and then waiting for the file DIR/go.
+# bench_submitted RUN N: whether the N steps of RUN all have a job id.
 
 bench_cleanup() { :; }
 
@@ -53,6 +56,24 @@ bench_stamp_tool() {
 	# shellcheck disable=SC2046
 	cc -std=c11 -O2 -D_GNU_SOURCE -I"$1" "$1/bench/bench-stamp.c" "$2" \
 	    $(pkg-config --libs yaml-0.1 jansson nettle) -ldl -lm -o "$3"
+}
+
+bench_slurm_fan() {
+	local i
+	mkdir -p "$1"
+	printf 'echo "$@"\nwhile [ ! -e go ]; do sleep 0.2; done\n' >"$1/t.sh"
+	{
+		printf 'execution:\n  executor: slurm\n  parallel: true\n'
+		printf '  slurm: {mem: 8M}\npipeline:\n'
+		for i in $(seq 1 "$2"); do
+			printf '  - {name: s%s, task: t.sh}\n' "$i"
+		done
+	} >"$1/fan.yml"
+}
+
+bench_submitted() {
+	[ "$("$bench_loomctl" status "$1" --json |
+	    jq '[.steps[] | select(.job != null)] | length')" = "$2" ]
 }
 
 bench_cpu_ms() {
