@@ -37,16 +37,9 @@ loomctl="$bin/loomctl"
 bytes=${BENCH_BYTES:-1073741824}
 shapes=${BENCH_SHAPES:-zeros lines}
 repeat=${BENCH_REPEAT:-1}
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=300
+. "$(dirname "$0")/lib.sh"
+bench_private "$loomctl" 300
 [ -z "${BENCH_NO_LOG_FILE:-}" ] || export LOOMCTL_NO_LOG_FILE=1
-cleanup() {
-	"$loomctl" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 exp="$tmp/exp"
 mkdir -p "$exp/tasks"

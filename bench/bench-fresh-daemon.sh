@@ -26,35 +26,26 @@ LIB="$BUILD/common/libloomcommon.a"
 LOOMCTL="$BUILD/bin/loomctl"
 LOOMD="$BUILD/bin/loomd"
 [ -f "$LIB" ] && [ -x "$LOOMD" ] || { echo "no $LIB or $LOOMD: build first" >&2; exit 2; }
-WORK=$(mktemp -d /tmp/loom-bench-fresh.XXXXXX)
-mkdir -m 700 "$WORK/run"
-export LOOM_SOCKET="$WORK/run/loomd.sock" XDG_STATE_HOME="$WORK/state"
-export LOOMD_IDLE_TIMEOUT=600
+. "$SRC/bench/lib.sh"
+bench_private "$LOOMCTL"
 unset VIRTUAL_ENV
-cleanup() {
-	"$LOOMCTL" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-# shellcheck disable=SC2046
-cc -std=c11 -O2 -D_GNU_SOURCE -I"$SRC" "$SRC/bench/bench-stamp.c" "$LIB" \
-    $(pkg-config --libs yaml-0.1 jansson nettle) -ldl -lm -o "$WORK/bench-stamp"
+bench_stamp_tool "$SRC" "$LIB" "$tmp/bench-stamp"
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs"
-python3 "$SRC/bench/gen-pipeline.py" --steps "$STEPS" --shape chain "$WORK/chain"
-"$WORK/bench-stamp" "$WORK/chain/experiment.yml"
-"$LOOMCTL" run "$WORK/chain/experiment.yml" | grep -q "Nothing to run" ||
+python3 "$SRC/bench/gen-pipeline.py" --steps "$STEPS" --shape chain "$tmp/chain"
+"$tmp/bench-stamp" "$tmp/chain/experiment.yml"
+"$LOOMCTL" run "$tmp/chain/experiment.yml" | grep -q "Nothing to run" ||
     { echo "chain: not up to date" >&2; exit 1; }
 
-mkdir -p "$WORK/big/in" "$WORK/big/out" "$WORK/big/tasks"
+mkdir -p "$tmp/big/in" "$tmp/big/out" "$tmp/big/tasks"
 printf 'for a; do case $p in -o) : >"$a";; esac; p=$a; done\n' \
-    >"$WORK/big/tasks/a.sh"
+    >"$tmp/big/tasks/a.sh"
 future=$(($(date +%s) + 86400))
 {
 	echo "data:"
 	echo "  out: {path: out/a}"
 	for i in $(seq 400); do
-		truncate -s 1M "$WORK/big/in/f$i"
+		truncate -s 1M "$tmp/big/in/f$i"
 		echo "  f$i: {path: in/f$i}"
 	done
 	echo "pipeline:"
@@ -65,14 +56,14 @@ future=$(($(date +%s) + 86400))
 	for i in $(seq 400); do
 		echo "      --f$i: \$f$i"
 	done
-} >"$WORK/big/experiment.yml"
-touch -d "@$future" "$WORK"/big/in/f*
-"$LOOMCTL" run "$WORK/big/experiment.yml" >/dev/null
+} >"$tmp/big/experiment.yml"
+touch -d "@$future" "$tmp"/big/in/f*
+"$LOOMCTL" run "$tmp/big/experiment.yml" >/dev/null
 # New change times: no hash remembered is valid any more.
-touch -d "@$future" "$WORK"/big/in/f*
+touch -d "@$future" "$tmp"/big/in/f*
 
-python3 - "$LOOM_SOCKET" "$RUNS" "$WORK/chain/experiment.yml" \
-    "$WORK/big/experiment.yml" <<'PY'
+python3 - "$LOOM_SOCKET" "$RUNS" "$tmp/chain/experiment.yml" \
+    "$tmp/big/experiment.yml" <<'PY'
 import json, os, socket, statistics, sys, threading, time
 path, runs, chain, big = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 

@@ -30,19 +30,10 @@ LOOMCTL="$BUILD/bin/loomctl"
 if grep -q 'LOOM_SANITIZE:BOOL=ON' "$BUILD/CMakeCache.txt" 2>/dev/null; then
 	echo "note: $BUILD is a sanitizer build; figures are not representative" >&2
 fi
-WORK=$(mktemp -d /tmp/loom-bench-cli.XXXXXX)
-mkdir -m 700 "$WORK/run"
-export LOOM_SOCKET="$WORK/run/loomd.sock" XDG_STATE_HOME="$WORK/state"
-export LOOMD_IDLE_TIMEOUT=600
+. "$SRC/bench/lib.sh"
+bench_private "$LOOMCTL"
 unset VIRTUAL_ENV
-cleanup() {
-	"$LOOMCTL" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-# shellcheck disable=SC2046
-cc -std=c11 -O2 -D_GNU_SOURCE -I"$SRC" "$SRC/bench/bench-stamp.c" "$LIB" \
-    $(pkg-config --libs yaml-0.1 jansson nettle) -ldl -lm -o "$WORK/bench-stamp"
+bench_stamp_tool "$SRC" "$LIB" "$tmp/bench-stamp"
 
 # measure NAME CMD...: RUNS runs after one warm-up; median wall, loomctl
 # CPU and the daemon's CPU over each run.
@@ -85,13 +76,13 @@ PY
 
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each"
 for shape in chain fanout layers; do
-	dir="$WORK/$shape"
+	dir="$tmp/$shape"
 	file="$dir/experiment.yml"
 	python3 "$SRC/bench/gen-pipeline.py" --steps "$STEPS" --shape "$shape" "$dir"
 	echo "== $STEPS steps, shape $shape"
 	measure validate "$LOOMCTL" validate "$file"
 	measure dry-run "$LOOMCTL" run --dry-run "$file"
-	"$WORK/bench-stamp" "$file"
+	"$tmp/bench-stamp" "$file"
 	measure status "$LOOMCTL" status "$file"
 	"$LOOMCTL" run "$file" | grep -q "Nothing to run" ||
 	    { echo "run $file: not up to date" >&2; exit 1; }

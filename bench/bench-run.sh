@@ -28,15 +28,8 @@ loomctl="$bin/loomctl"
 n=${BENCH_STEPS:-200}
 runs=${BENCH_RUNS:-10}
 cpus=$(nproc)
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=300
-cleanup() {
-	"$loomctl" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_private "$loomctl" 300
 
 exp="$tmp/exp"
 mkdir -p "$exp/tasks" "$exp/d"

@@ -55,17 +55,10 @@ warmup=${BENCH_WARMUP:-1}
 py=${BENCH_PYTHON:-/usr/bin/python3}
 [ -x "$py" ] || { echo "$0: no $py (set BENCH_PYTHON)" >&2; exit 2; }
 cpuof="$here/cpu-of.py"
-tmp=$(mktemp -d /tmp/loomr.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=3600
+. "$here/lib.sh"
+bench_private "$bin/loomctl" 3600
 pid=
-cleanup() {
-	"$bin/loomctl" daemon stop >/dev/null 2>&1 || true
-	[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_cleanup() { [ -z "$pid" ] || wait "$pid" 2>/dev/null; }
 
 exp=$tmp/exp
 mkdir -p "$exp/tasks" "$exp/d" "$exp/items" "$exp/outs"

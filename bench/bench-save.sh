@@ -25,15 +25,10 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${1:-$top/build/bin}
 [ -x "$bin/loomd" ] || { echo "usage: $0 BIN_DIR (no loomd in $bin)" >&2; exit 2; }
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
+. "$top/bench/lib.sh"
+bench_private "$bin/loomctl" 300
 pid=
-cleanup() {
-	[ -z "$pid" ] || kill "$pid" 2>/dev/null || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_cleanup() { [ -z "$pid" ] || kill "$pid" 2>/dev/null; }
 
 python3 "$top/bench/gen-pipeline.py" --steps 1000 --shape layers "$tmp/exp" \
     >/dev/null

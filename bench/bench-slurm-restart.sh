@@ -19,45 +19,15 @@ loomctl="$bin/loomctl"
 [ -x "$loomctl" ] || { echo "usage: $0 BIN_DIR (no loomctl in $bin)" >&2; exit 2; }
 : "${SLURM_CONF:?SLURM_CONF must name the slurm.conf of the cluster}"
 steps=${BENCH_STEPS:-200}
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=600
+. "$(dirname "$0")/lib.sh"
+bench_private "$loomctl"
 run=
-cleanup() {
-	[ -z "$run" ] || scancel --name="loom-$run" 2>/dev/null || true
-	"$loomctl" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-calls="$tmp/calls"
-mkdir "$tmp/wrap"
-: >"$calls"
-for cmd in sbatch squeue scancel; do
-	real=$(command -v "$cmd")
-	printf '#!/bin/sh\necho %s >>"%s"\nexec "%s" "$@"\n' "$cmd" "$calls" \
-	    "$real" >"$tmp/wrap/$cmd"
-	chmod +x "$tmp/wrap/$cmd"
-done
-export PATH="$tmp/wrap:$PATH"
+bench_cleanup() { [ -z "$run" ] || scancel --name="loom-$run" 2>/dev/null; }
+bench_wrap sbatch squeue scancel
 
 exp="$tmp/exp"
-mkdir -p "$exp"
-printf 'while [ ! -e go ]; do sleep 0.2; done\necho "$@"\n' >"$exp/t.sh"
-{
-	printf 'execution:\n  executor: slurm\n  parallel: true\n  slurm: {mem: 8M}\npipeline:\n'
-	for i in $(seq 1 "$steps"); do
-		printf '  - {name: s%s, task: t.sh}\n' "$i"
-	done
-} >"$exp/fan.yml"
+bench_slurm_fan "$exp" "$steps"
 
-count() { grep -cx "$1" "$calls" || true; }
-# CPU milliseconds of process $1 so far (utime + stime).
-cpu_ms() {
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' \
-	    "/proc/$1/stat"
-}
 # Start a daemon; print its wall ms to answering and its CPU ms then.
 start_daemon() {
 	local t0 t1 pid
@@ -65,16 +35,12 @@ start_daemon() {
 	"$loomctl" daemon start >/dev/null
 	t1=$(date +%s%N)
 	pid=$(cat "$LOOM_SOCKET.pid")
-	echo "$(((t1 - t0) / 1000000)) $(cpu_ms "$pid") $pid"
+	echo "$(((t1 - t0) / 1000000)) $(bench_cpu_ms "$pid") $pid"
 }
 
 read -r wall0 cpu0 pid <<<"$(start_daemon)"
 run=$("$loomctl" run -d "$exp/fan.yml")
-submitted() {
-	[ "$("$loomctl" status "$run" --json |
-	    jq '[.steps[] | select(.job != null)] | length')" = "$steps" ]
-}
-until submitted; do sleep 0.5; done
+until bench_submitted "$run" "$steps"; do sleep 0.5; done
 kill -9 "$pid"
 while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
 : >"$calls"
@@ -90,4 +56,4 @@ printf '%-34s %10s %10s\n' "rebuilding $steps jobs ($state)" "$wall1" "$cpu1"
 printf 'run end after the file: %.1f s, %s; after the restart: sbatch %s, squeue %s, scancel %s\n' \
     "$(echo "($t1 - $t0) / 1000000000" | bc -l)" \
     "$("$loomctl" status "$run" --json | jq -r .state)" \
-    "$(count sbatch)" "$(count squeue)" "$(count scancel)"
+    "$(bench_count sbatch)" "$(bench_count squeue)" "$(bench_count scancel)"

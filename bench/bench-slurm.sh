@@ -23,26 +23,9 @@ steps=${BENCH_STEPS:-200}
 chain=${BENCH_CHAIN:-20}
 items=${BENCH_ITEMS:-200}
 workers=${BENCH_WORKERS:-200}
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=600
-cleanup() {
-	"$loomctl" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-calls="$tmp/calls"
-mkdir "$tmp/wrap"
-: >"$calls"
-for cmd in sbatch squeue scancel; do
-	real=$(command -v "$cmd")
-	printf '#!/bin/sh\necho %s >>"%s"\nexec "%s" "$@"\n' "$cmd" "$calls" \
-	    "$real" >"$tmp/wrap/$cmd"
-	chmod +x "$tmp/wrap/$cmd"
-done
-export PATH="$tmp/wrap:$PATH"
+. "$(dirname "$0")/lib.sh"
+bench_private "$loomctl"
+bench_wrap sbatch squeue scancel
 
 exp="$tmp/exp"
 mkdir -p "$exp/in"
@@ -76,7 +59,6 @@ pipeline:
     outputs: {-o: $loop_output}
 EOF
 
-count() { grep -cx "$1" "$calls" || true; }
 printf '%-10s %6s %8s %8s %8s %8s %12s\n' shape jobs wall sbatch squeue \
     scancel squeue/min
 for shape in fan loop chain chain-deps; do
@@ -95,6 +77,6 @@ for shape in fan loop chain chain-deps; do
 	t1=$(date +%s.%N)
 	wall=$(echo "$t1 - $t0" | bc -l)
 	printf '%-10s %6s %7.1fs %8s %8s %8s %12.1f\n' "$shape" "$n" "$wall" \
-	    "$(count sbatch)" "$(count squeue)" "$(count scancel)" \
-	    "$(echo "$(count squeue) * 60 / $wall" | bc -l)"
+	    "$(bench_count sbatch)" "$(bench_count squeue)" "$(bench_count scancel)" \
+	    "$(echo "$(bench_count squeue) * 60 / $wall" | bc -l)"
 done

@@ -15,15 +15,8 @@ bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
 n=${2:-200}
 runs=${3:-10}
 [ -x "$bin/loomctl" ] || { echo "usage: $0 BIN_DIR [STEPS] [RUNS]" >&2; exit 2; }
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=300
-cleanup() {
-	"$bin/loomctl" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_private "$bin/loomctl" 300
 exp=$tmp/exp
 mkdir -p "$exp/tasks" "$exp/d"
 printf '#!/bin/sh\n' >"$exp/tasks/noop"

@@ -21,15 +21,8 @@ set -euo pipefail
 bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build/bin}
 loomctl="$bin/loomctl"
 [ -x "$loomctl" ] || { echo "usage: $0 BIN_DIR (no loomctl in $bin)" >&2; exit 2; }
-tmp=$(mktemp -d /tmp/loomb.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=120
-cleanup() {
-	"$loomctl" daemon stop >/dev/null 2>&1 || true
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+bench_private "$loomctl" 120
 
 # stop_daemon: used between cold runs; waits until the socket is gone.
 cat >"$tmp/stop.sh" <<EOS

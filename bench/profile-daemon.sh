@@ -26,17 +26,10 @@ case $mode in
 perf | strace | strace-f) ;;
 *) echo "$0: mode is perf, strace or strace-f" >&2; exit 2 ;;
 esac
-tmp=$(mktemp -d /tmp/loomp.XXXXXX)
-mkdir -m 700 "$tmp/run"
-export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
-export LOOMD_IDLE_TIMEOUT=3600
+. "$(dirname "$0")/lib.sh"
+bench_private "$bin/loomctl" 3600
 pid=
-cleanup() {
-	"$bin/loomctl" daemon stop >/dev/null 2>&1 || true
-	[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
-	[ -n "${KEEP:-}" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
+bench_cleanup() { [ -z "$pid" ] || wait "$pid" 2>/dev/null; }
 
 exp=$tmp/exp
 mkdir -p "$exp/tasks" "$exp/d"

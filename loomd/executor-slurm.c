@@ -8,8 +8,9 @@
  * through its callbacks: nothing here waits on the loop.
  *
  * One timer ticks every SX_TICK_MS while there are jobs. Each tick reads
- * what the jobs' output files gained (handed to on_output in order) and
- * looks for their status files: a status file ends its job. Those are
+ * what the jobs' output files gained (one fstat each, a read only when
+ * the size grew; handed to on_output in order) and looks for their
+ * status files: a status file ends its job. Those are
  * local file reads; the cluster is asked only by squeue, at most once
  * per run at a time, filtered by the run's job name, every 2 s at first
  * and twice as long each time nothing changed, up to 30 s. A job that
@@ -89,6 +90,7 @@ struct sx_job {
 	size_t nafter;
 	bool doomed;			/* one of them failed before it left */
 	int fd;				/* out, once opened; else -1 */
+	off_t off;			/* bytes of out handed on */
 	struct sx_cmd *submit;		/* sbatch, while it runs */
 	uint64_t listed_from;		/* squeue numbers from here list it */
 	uint64_t gone_ms;		/* missed by squeue since, or 0 */
@@ -430,25 +432,38 @@ sx_job_drop(struct sx_job *job)
 	sx_job_free(job);
 }
 
-/* Hand what the job's output file gained to on_output; all when final. */
+/*
+ * Hand what the job's output file gained to on_output: all when final,
+ * else at most SX_READ_MAX bytes, and nothing read unless its size grew.
+ */
 static void
 sx_job_tail(struct sx_job *job, bool final)
 {
 	char buf[65536];
-	size_t total = 0;
+	struct stat st;
+	off_t end = 0;
+	size_t want;
 	ssize_t n;
 
 	if (job->fd == -1)
 		job->fd = open(job->out, O_RDONLY | O_CLOEXEC);
 	if (job->fd == -1)
 		return;
-	while (final || total < SX_READ_MAX) {
-		n = read(job->fd, buf, sizeof buf);
+	if (!final) {
+		if (fstat(job->fd, &st) == -1 || st.st_size <= job->off)
+			return;
+		end = st.st_size - job->off > SX_READ_MAX ?
+		    job->off + SX_READ_MAX : st.st_size;
+	}
+	while (final || job->off < end) {
+		want = final || end - job->off > (off_t)sizeof buf ?
+		    sizeof buf : (size_t)(end - job->off);
+		n = read(job->fd, buf, want);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		total += (size_t)n;
+		job->off += n;
 		job->on_output(job->arg, buf, (size_t)n);
 	}
 }
@@ -1064,38 +1079,49 @@ sx_listed(const struct slurm_queued *q, size_t n, const char *jobid)
 }
 
 /*
- * squeue listed job as q says: tell a new state, or end the job when
- * Slurm has ended it (with its status file's code). A job Slurm ended
- * without a status file (yet: a shared file system may be late) is
- * followed as one gone from the queue, and keeps Slurm's state for when
- * it is lost. True when something changed.
+ * Job has ended for Slurm, its status file not yet seen: squeue lists
+ * it ended (name: Slurm's state, NULL for FAILED or COMPLETED; reason:
+ * squeue's) or no longer lists it (both NULL). It ends now with its
+ * status file's code, as never run (a dependency of it failed), or out
+ * of memory (slurmstepd's word in its output). Else it is followed as
+ * gone (a shared file system may be late): sx_acct asks sacct about it,
+ * and sx_follow ends it lost after SX_LOST_MS, with Slurm's state when
+ * that says more. True when something changed.
+ */
+static bool
+sx_job_gone(struct sx_job *job, const char *name, const char *reason)
+{
+	int code = job->code >= 0 ? job->code : sx_job_status(job);
+
+	if (code >= 0)
+		sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
+	else if (reason != NULL && strcmp(reason, SX_NEVER) == 0)
+		/* Never run (--kill-on-invalid-dep): no file to wait for. */
+		sx_job_finish(job, SIGTERM, "cancelled", SX_NEVER);
+	else if (name == NULL && !job->cancelled && sx_job_over_memory(job))
+		sx_job_finish(job, SIGKILL, "out_of_memory",
+		    "slurmstepd killed it for exceeding its memory");
+	else if (job->gone_ms == 0) {
+		job->gone_ms = loomd_now_ms();
+		snprintf(job->ended, sizeof job->ended, "%s",
+		    name != NULL ? name : "lost");
+	} else
+		return false;
+	return true;
+}
+
+/*
+ * squeue listed job as q says: tell a new state, or follow it as ended
+ * (sx_job_gone). True when something changed.
  */
 static bool
 sx_job_listed(struct sx_job *job, const struct slurm_queued *q)
 {
 	bool final;
 	const char *name = slurm_state_name(q->state, &final);
-	int code;
 
-	if (final) {
-		code = job->code >= 0 ? job->code : sx_job_status(job);
-		if (code >= 0)
-			sx_job_finish(job, W_EXITCODE(code, 0), name, NULL);
-		else if (strcmp(q->reason, SX_NEVER) == 0)
-			/* Never run (--kill-on-invalid-dep): no file to wait for. */
-			sx_job_finish(job, SIGTERM, "cancelled", SX_NEVER);
-		else if (name == NULL && !job->cancelled &&
-		    sx_job_over_memory(job))
-			sx_job_finish(job, SIGKILL, "out_of_memory",
-			    "slurmstepd killed it for exceeding its memory");
-		else if (job->gone_ms == 0) {
-			job->gone_ms = loomd_now_ms();
-			snprintf(job->ended, sizeof job->ended, "%s",
-			    name != NULL ? name : "lost");
-		} else
-			return false;
-		return true;
-	}
+	if (final)
+		return sx_job_gone(job, name, q->reason);
 	job->gone_ms = 0;
 	if (name == NULL || strcmp(name, job->state) == 0)
 		return false;
@@ -1275,14 +1301,8 @@ sx_squeue_done(struct sx_cmd *cmd, int status)
 			continue;
 		if ((l = sx_listed(q, n, job->jobid)) != NULL)
 			changed |= sx_job_listed(job, l);
-		else if (job->code >= 0) {
-			sx_job_finish(job, W_EXITCODE(job->code, 0), NULL,
-			    NULL);
-			changed = true;
-		} else if (job->gone_ms == 0) {
-			job->gone_ms = loomd_now_ms();
-			changed = true;
-		}
+		else
+			changed |= sx_job_gone(job, NULL, NULL);
 	}
 	free(jobs);
 	free(q);
@@ -1472,7 +1492,8 @@ sx_adopt(struct executor *ex, const struct executor_spec *spec,
 	    lseek(job->fd, (off_t)seen, SEEK_SET) == (off_t)-1) {
 		close(job->fd);
 		job->fd = -1;
-	}
+	} else if (job->fd != -1)
+		job->off = (off_t)seen;
 	job->id = ++sx->next_id;
 	job->on_output = spec->on_output;
 	job->on_done = spec->on_done;

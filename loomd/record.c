@@ -201,8 +201,7 @@ record_summary(const json_t *rec)
 	return o;
 }
 
-/* The "state" of a record, step or item object. */
-static enum run_state_kind
+enum run_state_kind
 record_state_of(const json_t *o)
 {
 	return runstate_parse(json_string_value(json_object_get(o, "state")));
@@ -753,11 +752,7 @@ record_journal_apply(json_t *rec, const char *run_dir)
 	free(text);
 }
 
-/*
- * Whether unit o of a record had been submitted as a job not known to
- * have ended: running, or pending in the batch system's queue.
- */
-static bool
+bool
 record_unit_has_job(const json_t *o)
 {
 	enum run_state_kind st = record_state_of(o);

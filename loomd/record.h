@@ -23,6 +23,8 @@
 
 #include <jansson.h>
 
+#include "common/util/runstate.h"
+
 struct executor;
 struct loom_error;
 
@@ -168,6 +170,14 @@ bool record_proc_alive(pid_t pid, unsigned long long start);
  * "queued": waiting for a run of the same pipeline).
  */
 bool record_state_active(const char *state);
+
+/* The "state" of a record, step or item object. */
+enum run_state_kind record_state_of(const json_t *o);
+/*
+ * Whether unit o of a record had been submitted as a job not known to
+ * have ended: running, or pending in the batch system's queue.
+ */
+bool record_unit_has_job(const json_t *o);
 
 /* Wall-clock time now, in Unix seconds with a fraction. */
 double record_now(void);

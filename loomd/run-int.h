@@ -214,7 +214,17 @@ bool run_restore_unit(struct run *r, struct run_step *st,
 bool run_restore_items(struct run *r, struct run_step *st,
     struct loop_items *li);
 
-/* run-start.c: a queued run's turn has come; start it. */
+/*
+ * run-start.c: load r->file with the request's overrides, validate it
+ * and select its steps (r->p, r->g, r->selected; *nsel, unless NULL, the
+ * number selected). Missing sources are an error when check_sources:
+ * run.start says so; a run rebuilt after a restart (run-rebuild.c) is
+ * planned without, its sources checked when it started. -1 with rerr
+ * set.
+ */
+int run_plan(struct run *r, json_t *params, bool check_sources,
+    size_t *nsel, struct rpc_error *rerr);
+/* A queued run's turn has come; start it. */
 void run_begin(struct run *r);
 /* The run's steps (nsel selected ones) and units, in execution order. */
 void run_build_steps(struct run *r, size_t nsel);

@@ -58,23 +58,6 @@ struct reattach_unit {
 
 static void reattach_write(struct reattach *ra);
 
-/* The "state" of a record, step or item object. */
-static enum run_state_kind
-ra_state_of(const json_t *o)
-{
-	return runstate_parse(json_string_value(json_object_get(o, "state")));
-}
-
-/* Whether unit o had been submitted and may still be queued or running. */
-static bool
-ra_has_job(const json_t *o)
-{
-	enum run_state_kind st = ra_state_of(o);
-
-	return (st == RUNSTATE_RUNNING || st == RUNSTATE_PENDING) &&
-	    json_is_string(json_object_get(o, "job"));
-}
-
 static void
 reattach_output(void *arg, const char *data, size_t len)
 {
@@ -129,7 +112,7 @@ reattach_items_state(json_t *step)
 	size_t i;
 
 	json_array_foreach(json_object_get(step, "items"), i, item) {
-		st = ra_state_of(item);
+		st = record_state_of(item);
 		if (!runstate_is_final(st))
 			return RUNSTATE_UNKNOWN;
 		out = ra_worse(out, st);
@@ -211,7 +194,7 @@ reattach_done(void *arg, int status)
 static void
 reattach_interrupt(json_t *unit)
 {
-	enum run_state_kind st = ra_state_of(unit);
+	enum run_state_kind st = record_state_of(unit);
 
 	if (st == RUNSTATE_PENDING || st == RUNSTATE_RUNNING ||
 	    st == RUNSTATE_QUEUED)
@@ -231,7 +214,7 @@ reattach_final(json_t *rec)
 		json_array_foreach(json_object_get(step, "items"), j, item)
 			reattach_interrupt(item);
 		reattach_interrupt(step);
-		st = ra_state_of(step);
+		st = record_state_of(step);
 		out = ra_worse(out, st);
 	}
 	return out;
@@ -345,10 +328,10 @@ run_reattach(void *arg, json_t *rec, const char *run_dir)
 	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)
 	    rs->daemon_start));
 	json_array_foreach(json_object_get(rec, "steps"), i, step) {
-		if (ra_has_job(step))
+		if (record_unit_has_job(step))
 			reattach_unit(ra, step, i, step, -1);
 		json_array_foreach(json_object_get(step, "items"), j, item)
-			if (ra_has_job(item))
+			if (record_unit_has_job(item))
 				reattach_unit(ra, step, i, item, (long)j);
 	}
 	log_info("run %s: following %zu job(s) of a previous daemon",

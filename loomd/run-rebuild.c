@@ -36,7 +36,6 @@
 #include "common/model/graph.h"
 #include "common/model/loopitems.h"
 #include "common/model/pipeline.h"
-#include "common/plan/plan.h"
 #include "common/util/error.h"
 #include "common/util/log.h"
 #include "common/util/runstate.h"
@@ -44,7 +43,6 @@
 #include "loomd/child.h"
 #include "loomd/loomd.h"
 #include "loomd/record.h"
-#include "loomd/rpc-params.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
@@ -65,12 +63,6 @@ rb_num(const json_t *o, const char *key)
 	return json_number_value(json_object_get(o, key));
 }
 
-static enum run_state_kind
-rb_state(const json_t *o)
-{
-	return runstate_parse(rb_str(o, "state"));
-}
-
 /* The why of a failed rebuild: "what: err" in *why (owned). */
 static int	rb_fail(char **why, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
@@ -84,40 +76,6 @@ rb_fail(char **why, const char *fmt, ...)
 	*why = xvasprintf(fmt, ap);
 	va_end(ap);
 	return -1;
-}
-
-/* Plan r's pipeline file again with the recorded request. */
-static int
-rb_plan(struct run *r, json_t *req, size_t *nsel, char **why)
-{
-	struct rpc_plan_args pa;
-	struct rpc_error rerr;
-	enum plan_status pst;
-	struct plan pl;
-
-	memset(&rerr, 0, sizeof rerr);
-	if (rpc_params_plan_args(req, r->file, true, &pa, &rerr) == -1) {
-		rpc_params_plan_args_free(&pa);
-		json_decref(rerr.data);
-		return rb_fail(why, "its request: %s", rerr.message);
-	}
-	pst = plan_make(&pl, &pa.rq);
-	rpc_params_plan_args_free(&pa);
-	if (pst != PLAN_OK) {
-		rpc_params_plan_error(&pl, pst, r->file, &rerr);
-		json_decref(rerr.data);
-		plan_free(&pl);
-		return rb_fail(why, "%s", rerr.message);
-	}
-	r->p = pl.p;
-	r->g = pl.g;
-	r->selected = pl.selected;
-	*nsel = pl.nselected;
-	pl.p = NULL;
-	pl.g = NULL;
-	pl.selected = NULL;
-	plan_free(&pl);
-	return 0;
 }
 
 /*
@@ -235,7 +193,7 @@ rb_same_command(struct run *r, size_t step, const char *item,
 static bool
 rb_started(const json_t *o)
 {
-	return rb_state(o) != RUNSTATE_PENDING || json_is_string(
+	return record_state_of(o) != RUNSTATE_PENDING || json_is_string(
 	    json_object_get(o, "job")) || rb_num(o, "started") > 0;
 }
 
@@ -301,7 +259,7 @@ rb_check(struct run *r, json_t *rec, char **why)
 			return rb_fail(why, "step %zu of the run is %s, the "
 			    "pipeline's is now %s", i + 1, rb_str(o, "name") !=
 			    NULL ? rb_str(o, "name") : "?", st->name);
-		if (rb_state(o) == RUNSTATE_UPTODATE)
+		if (record_state_of(o) == RUNSTATE_UPTODATE)
 			sched_set_uptodate(r->s, st->index);
 		if (st->loop) {
 			if (rb_check_items(r, st, o, why) == -1)
@@ -320,6 +278,7 @@ rb_new(struct loomd *loomd, json_t *rec, const char *dir, char **why)
 {
 	json_t *req = json_object_get(rec, "request");
 	const char *file = rb_str(rec, "file");
+	struct rpc_error rerr;
 	struct run *r;
 	size_t nsel;
 
@@ -336,13 +295,15 @@ rb_new(struct loomd *loomd, json_t *rec, const char *dir, char **why)
 		r->key = xstrdup(r->file);
 	sched_actions_init(&r->acts);
 	strv_init(&r->env);
-	if (rb_plan(r, req, &nsel, why) == -1 ||
-	    rb_setup(r, rec, req, nsel, why) == -1 ||
-	    rb_check(r, rec, why) == -1) {
-		run_free(r);
-		return NULL;
-	}
-	return r;
+	memset(&rerr, 0, sizeof rerr);
+	if (run_plan(r, req, false, &nsel, &rerr) == -1)
+		rb_fail(why, "%s", rerr.message);
+	else if (rb_setup(r, rec, req, nsel, why) == 0 &&
+	    rb_check(r, rec, why) == 0)
+		return r;
+	json_decref(rerr.data);
+	run_free(r);
+	return NULL;
 }
 
 /* Whether a cancel had reached any unit of rec (the run was stopping). */
@@ -499,7 +460,7 @@ bool
 run_restore_unit(struct run *r, struct run_step *st, struct run_unit *u)
 {
 	const json_t *o = rb_unit(r, st, u);
-	enum run_state_kind state = rb_state(o);
+	enum run_state_kind state = record_state_of(o);
 	const char *job = rb_str(o, "job");
 
 	if (o == NULL)
@@ -530,7 +491,7 @@ run_restore_items(struct run *r, struct run_step *st, struct loop_items *li)
 	const char *path;
 	size_t i, k;
 
-	if (rb_state(o) == RUNSTATE_PENDING || json_array_size(items) == 0)
+	if (record_state_of(o) == RUNSTATE_PENDING || json_array_size(items) == 0)
 		return false;
 	strv_init(&paths);
 	strv_init(&outs);

@@ -704,9 +704,9 @@ run_new(struct loomd *loomd, const struct run_start_args *a)
 	return r;
 }
 
-/* Load, override, validate, select; missing sources said now. */
-static int
-run_plan(struct run *r, json_t *params, struct rpc_error *rerr)
+int
+run_plan(struct run *r, json_t *params, bool check_sources, size_t *nsel,
+    struct rpc_error *rerr)
 {
 	struct rpc_plan_args pa;
 	struct plan pl;
@@ -716,7 +716,7 @@ run_plan(struct run *r, json_t *params, struct rpc_error *rerr)
 		rpc_params_plan_args_free(&pa);
 		return -1;
 	}
-	pa.rq.check_sources = true;
+	pa.rq.check_sources = check_sources;
 	pst = plan_make(&pl, &pa.rq);
 	rpc_params_plan_args_free(&pa);
 	if (pst != PLAN_OK) {
@@ -727,6 +727,8 @@ run_plan(struct run *r, json_t *params, struct rpc_error *rerr)
 	r->p = pl.p;
 	r->g = pl.g;
 	r->selected = pl.selected;
+	if (nsel != NULL)
+		*nsel = pl.nselected;
 	pl.p = NULL;
 	pl.g = NULL;
 	pl.selected = NULL;
@@ -758,7 +760,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	if (run_start_args(params, &a, rerr) == -1)
 		return NULL;
 	r = run_new(loomd, &a);
-	if (run_plan(r, params, rerr) == -1) {
+	if (run_plan(r, params, true, NULL, rerr) == -1) {
 		run_free(r);
 		return NULL;
 	}

@@ -28,35 +28,13 @@ export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
 : "${EXECUTOR:?EXECUTOR must be local or slurm}"
-if [ "$EXECUTOR" = slurm ]; then
-	if [ -z "${SLURM_CONF:-}" ]; then
-		[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-			fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-		skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-	fi
-	command -v sbatch >/dev/null || fail "sbatch not found"
-fi
-
+. "$(dirname "$0")/slurm-lib.sh"
+[ "$EXECUTOR" = local ] || slurm_need
+export PATH="/usr/bin:$PATH"
 # Wrappers first on PATH log every call of Slurm's commands.
-WRAP="$TEST_TMP/wrap"
-CALLS="$TEST_TMP/calls"
-mkdir -p "$WRAP"
-: >"$CALLS"
-for cmd in sbatch squeue scancel; do
-	real=$(command -v "$cmd" || echo "/usr/bin/$cmd")
-	cat >"$WRAP/$cmd" <<EOF
-#!/bin/sh
-echo "\$(date +%s.%N) $cmd \$*" >>'$CALLS'
-exec '$real' "\$@"
-EOF
-	chmod +x "$WRAP/$cmd"
-done
-export PATH="$WRAP:/usr/bin:$PATH"
-calls() { grep -c " $1 .*${2:-}" "$CALLS" || true; }
+slurm_wrap sbatch squeue scancel
 
 start_loomd
-run_id() { sed -n 's/^Run: \([a-z0-9]*\).*/\1/p' "$1" | head -n 1; }
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 step_state() { state_of "$1" ".steps[] | select(.name == \"$2\") | .state"; }
 
 note "the failing example with --executor $EXECUTOR"

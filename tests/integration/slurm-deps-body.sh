@@ -35,8 +35,6 @@ slurm_wrap sbatch squeue scancel sacct
 
 # -v: the daemon logs what Slurm told of each job (checked below).
 start_loomd -v
-run_id() { sed -n 's/^Run: \([a-z0-9]*\).*/\1/p' "$1" | head -n 1; }
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 step_of() { state_of "$1" ".steps[] | select(.name == \"$2\") | $3"; }
 # The job id of a step, and the sbatch call that submitted its script.
 job_of() { step_of "$1" "$2" .job; }

@@ -6,6 +6,8 @@
 # LOOM_SLURM_REQUIRED=1, which makes it a failure; sbatch must be found.
 # slurm_wrap CMD...: wrappers first on PATH log every call of each CMD
 # as "CMD ARGS" to $CALLS; calls CMD [PATTERN] counts them.
+# state_of RUN FILTER: jq's FILTER (raw) of `loomctl status RUN --json`;
+# run_id FILE: the run id of the "Run: ID" line a run printed to FILE.
 
 slurm_need() {
 	if [ -z "${SLURM_CONF:-}" ]; then
@@ -33,3 +35,5 @@ WRAPPER
 	export PATH="$wrap:$PATH"
 }
 calls() { grep -c "^$1 .*${2:-}" "$CALLS" || true; }
+state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
+run_id() { sed -n 's/^Run: \([a-z0-9]*\).*/\1/p' "$1" | head -n 1; }

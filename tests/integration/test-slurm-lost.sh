@@ -16,7 +16,6 @@ export LOOMD_IDLE_TIMEOUT=300
 slurm_need
 export PATH="/usr/bin:$PATH"
 slurm_wrap sbatch squeue scancel sacct scontrol
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 
 mkdir -p "$TEST_TMP/p"
 cat >"$TEST_TMP/p/vanish.sh" <<'TASK'
@@ -36,7 +35,7 @@ start_loomd
 st=0
 "$LOOMCTL" run "$TEST_TMP/p/p.yml" --no-progress >"$TEST_TMP/out" 2>&1 || st=$?
 [ "$st" = 1 ] || fail "exit $st, want 1: $(cat "$TEST_TMP/out")"
-run=$(sed -n 's/^Run: \([a-z0-9]*\).*/\1/p' "$TEST_TMP/out" | head -n 1)
+run=$(run_id "$TEST_TMP/out")
 for i in 0 1; do
 	[ "$(state_of "$run" ".steps[$i].state")" = lost ] ||
 		fail "step $i: $(state_of "$run" ".steps[$i]")"

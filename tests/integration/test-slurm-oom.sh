@@ -12,15 +12,11 @@
 export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${SLURM_CONF:-}" ]; then
-	[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-		fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-	skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-fi
+. "$(dirname "$0")/slurm-lib.sh"
+slurm_need
 scontrol show config 2>/dev/null | grep -q 'JobAcctGatherParams *= *.*OverMemoryKill' ||
 	skip "the cluster does not kill jobs over their memory (JobAcctGatherParams=OverMemoryKill)"
 export PATH="/usr/bin:$PATH"
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 
 mkdir -p "$TEST_TMP/p"
 # 300 MiB touched page by page, then a long sleep: only the kill ends it.
@@ -53,7 +49,7 @@ begin=$(date +%s)
 "$LOOMCTL" run "$TEST_TMP/p/p.yml" --no-progress >"$TEST_TMP/out" 2>&1 || st=$?
 took=$(($(date +%s) - begin))
 [ "$st" = 1 ] || fail "exit $st: $(cat "$TEST_TMP/out")"
-run=$(sed -n 's/^Run: \([a-z0-9]*\).*/\1/p' "$TEST_TMP/out")
+run=$(run_id "$TEST_TMP/out")
 [ "$(state_of "$run" '.steps[0].state')" = out_of_memory ] ||
 	fail "hog: $(state_of "$run" '.steps[0]') (after ${took}s)"
 [ "$(state_of "$run" '.steps[1].state')" = skipped ] ||

@@ -12,14 +12,9 @@
 export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${SLURM_CONF:-}" ]; then
-	[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-		fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-	skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-fi
+. "$(dirname "$0")/slurm-lib.sh"
+slurm_need
 export PATH="/usr/bin:$PATH"
-command -v sbatch >/dev/null || fail "sbatch not found"
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 
 GO="$TEST_TMP/p/go"
 mkdir -p "$TEST_TMP/p"

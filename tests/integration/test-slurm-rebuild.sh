@@ -26,11 +26,8 @@
 export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
-if [ -z "${SLURM_CONF:-}" ]; then
-	[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-		fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-	skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-fi
+. "$(dirname "$0")/slurm-lib.sh"
+slurm_need
 export PATH="/usr/bin:$PATH"
 # Daemons started by loomctl have stderr on /dev/null: sanitizer reports
 # must go to files that lib_check_sanitizers reads.
@@ -42,9 +39,7 @@ case ${UBSAN_OPTIONS:-} in
 *log_path=*) ;;
 *) export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$TEST_TMP/ubsan" ;;
 esac
-command -v sbatch >/dev/null || fail "sbatch not found"
 command -v jq >/dev/null || fail "jq not found"
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 queued() { squeue --noheader --name="loom-$1" --states=PENDING,RUNNING,COMPLETING; }
 not_queued() { [ -z "$(queued "$1")" ]; }
 

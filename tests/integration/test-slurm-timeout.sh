@@ -12,13 +12,9 @@ export LOOMD_IDLE_TIMEOUT=300
 . "$(dirname "$0")/lib.sh"
 
 [ "${LOOM_SLURM_SLOW:-0}" = 1 ] || skip "slow (over a minute): LOOM_SLURM_SLOW=1 runs it"
-if [ -z "${SLURM_CONF:-}" ]; then
-	[ "${LOOM_SLURM_REQUIRED:-0}" = 1 ] &&
-		fail "LOOM_SLURM_REQUIRED=1 but SLURM_CONF is not set"
-	skip "no test cluster (tests/slurm/start.sh; export SLURM_CONF)"
-fi
+. "$(dirname "$0")/slurm-lib.sh"
+slurm_need
 export PATH="/usr/bin:$PATH"
-state_of() { "$LOOMCTL" status "$1" --json | jq -r "$2"; }
 
 mkdir -p "$TEST_TMP/p"
 printf 'echo napping\nexec sleep 600\n' >"$TEST_TMP/p/nap.sh"
@@ -42,7 +38,7 @@ start_loomd
 st=0
 "$LOOMCTL" run "$TEST_TMP/p/p.yml" --no-progress >"$TEST_TMP/out" 2>&1 || st=$?
 [ "$st" = 1 ] || fail "exit $st: $(cat "$TEST_TMP/out")"
-run=$(sed -n 's/^Run: \([a-z0-9]*\).*/\1/p' "$TEST_TMP/out")
+run=$(run_id "$TEST_TMP/out")
 [ "$(state_of "$run" '.steps[0].state')" = timeout ] ||
 	fail "nap: $(state_of "$run" '.steps[0]')"
 [ "$(state_of "$run" '.steps[0].exit_code')" = 143 ] ||
