@@ -15,7 +15,9 @@
 // graph's data then changes in the ways it does in use: nodes selected,
 // freshness asked again after a change on disk, a run from the CLI
 // (each step's state, then freshness). Every edge and node must stay.
+// Then a step made a loop is measured again (its new handles).
 import fs from 'node:fs';
+import * as E from './edit-lib.mjs';
 
 const EDGES = [
 	'out:configure->config',
@@ -44,7 +46,47 @@ function watch(want) {
 	new MutationObserver(look).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['style'] });
 }
 
+// The loop example with shout not a loop yet.
+const PLAIN = `data:
+  raw: {path: data/raw}
+  upper: {path: out/upper}
+  index: {type: txt, path: out/index.txt}
+
+pipeline:
+  - name: shout
+    task: tasks/shout.py
+
+  - name: index
+    task: tasks/index.sh
+    inputs: {folder: $upper}
+    outputs: {-o: $index}
+`;
+
+/**
+ * A step that becomes a loop gains its loop handles without changing
+ * size: it is measured again, so a connection from its new into: handle
+ * is made (React Flow finds no handle it has not measured).
+ */
+async function becomesLoop(L, tmp, env, page) {
+	const file = `${L.copyExample(tmp, 'loop')}/experiment.yml`;
+	fs.writeFileSync(file, PLAIN);
+	await page.goto(L.openUi(env, file));
+	await L.waitGraph(page);
+	await L.waitFor('connected', async () => (await page.textContent('[data-testid="conn"]')) === 'connected');
+	await E.select(L, page, 'node-step-shout');
+	await E.setField(page, 'prop-loop-over', '$raw');
+	const into = '.react-flow__handle[data-nodeid="step:shout"].loop-handle.source';
+	await page.waitForSelector(into);
+	await E.connect(page, into, '.react-flow__handle[data-nodeid="data:upper"].target:not(.loop-handle)');
+	await page.waitForSelector('[data-testid="rf__edge-out:shout->upper"]');
+}
+
 export default async function ({ L, tmp, env, page }) {
+	await dataChanges(L, tmp, env, page);
+	await becomesLoop(L, tmp, env, page);
+}
+
+async function dataChanges(L, tmp, env, page) {
 	const file = `${L.copyExample(tmp, 'parameters')}/experiment.yml`;
 	await page.addInitScript(watch, EDGES);
 	await page.goto(L.openUi(env, file));

@@ -764,7 +764,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 				</details>
 			)}
 			<main className="body">
-				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} ref={pane}>
+				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} data-edges={overview ? 0 : edges.length} ref={pane}>
 					{conn.state === 'connecting' && !model && <div className="state-msg">Connecting to loomd…</div>}
 					{loading && !model && <div className="state-msg">Loading pipeline…</div>}
 					{loadError && !model && <div className="state-msg error" data-testid="load-error">{loadError}</div>}
