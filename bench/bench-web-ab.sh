@@ -29,7 +29,7 @@ done
 # Medians over the rounds: "first frame N ms" and "main thread N ms CPU".
 for v in A B; do
 	for s in 1-step chain fanout param; do
-		cat "$out/$v".* | grep -E "$s" | awk -v v=$v -v s=$s '
+		cat "$out/$v".* | grep -E "$s" | awk -v v=$v -v s=$s 'BEGIN { n = 0 }
 			{ for (i = 1; i < NF; i++) {
 				if ($i == "frame" && $(i - 1) == "first") f[n] = $(i + 1)
 				if ($i == "thread" && $(i - 1) == "main") c[n] = $(i + 1) }
