@@ -9,7 +9,7 @@ export async function openCopy(L, tmp, env, page, example = 'diamond', name = 'e
 	const dir = L.copyExample(tmp, example);
 	const file = `${dir}/${name}`;
 	await page.goto(L.openUi(env, file));
-	await page.waitForSelector('.react-flow__node');
+	await L.waitGraph(page);
 	await L.waitFor('connected', async () => (await page.textContent('[data-testid="conn"]')) === 'connected');
 	return { dir, file };
 }

@@ -91,6 +91,23 @@ export async function launch() {
 	};
 }
 
+/**
+ * Wait until the graph is drawn whole: some node, and as many edges on
+ * screen as the editor handed React Flow (the graph's data-edges; edges
+ * are drawn once both their nodes' handles are measured, which can come
+ * after the nodes appear). For graphs drawn whole (not the overview, not
+ * a big graph drawn only where it is on screen).
+ */
+export async function waitGraph(page) {
+	await page.waitForSelector('.react-flow__node');
+	await waitFor('every edge drawn', () =>
+		page.evaluate(() => {
+			const want = Number(document.querySelector('[data-testid="graph"]')?.getAttribute('data-edges'));
+			return want > 0 && document.querySelectorAll('.react-flow__edge').length === want;
+		}),
+	);
+}
+
 /** Poll fn until it returns a truthy value; fail after secs. */
 export async function waitFor(what, fn, secs = 30) {
 	const end = Date.now() + secs * 1000;

@@ -52,7 +52,7 @@ async function open(L, tmp, env, page) {
 	const file = `${L.copyExample(tmp, 'diamond')}/experiment.yml`;
 	fs.writeFileSync(file, TEXT);
 	await page.goto(L.openUi(env, file));
-	await page.waitForSelector('.react-flow__node');
+	await L.waitGraph(page);
 	await L.waitFor('connected', async () => (await page.textContent('[data-testid="conn"]')) === 'connected');
 	await page.click('[data-testid="fit"]');
 	return file;

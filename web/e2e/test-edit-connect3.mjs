@@ -38,7 +38,7 @@ pipeline:
 async function open(L, env, page, file, text) {
 	fs.writeFileSync(file, text);
 	await page.goto(L.openUi(env, file));
-	await page.waitForSelector('.react-flow__node');
+	await L.waitGraph(page);
 	await L.waitFor('connected', async () => (await page.textContent('[data-testid="conn"]')) === 'connected');
 	await page.click('[data-testid="fit"]');
 }

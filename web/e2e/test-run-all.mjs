@@ -13,6 +13,7 @@ export default async function ({ L, tmp, env, page }) {
 	// The token moved into the cookie; it is no longer in the address.
 	L.check(!page.url().includes('token='), `token still in the address bar: ${page.url()}`);
 	await page.waitForSelector('[data-testid="node-step-merge"]');
+	await L.waitGraph(page);
 	await L.waitFor('connected', async () => (await page.textContent('[data-testid="conn"]')) === 'connected');
 
 	// 5 data + 4 steps; edges: prepare(1 in, 1 out), letters(1,1), lengths(1,1), merge(2,1).

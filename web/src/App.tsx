@@ -492,10 +492,20 @@ function Editor({ rpc, targetId, boot }: Props) {
 		// selected once they are drawn.
 		const asked = selectNext.current;
 		if (asked && flowData.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
+		// Each node keeps the size React Flow measured (onNodesChange put
+		// it there): a node handed over without it is taken for a new one,
+		// its handles are forgotten, and it is hidden with all its edges
+		// until React Flow has measured it again, a frame or more later; a
+		// connection dropped meanwhile was lost (issue 10). A node whose
+		// handles change is measured again by its component (Nodes.tsx).
 		setNodes((prev) => {
 			const was = new Set(prev.filter((n) => n.selected).map((n) => n.id));
+			const measured = new Map(prev.map((n) => [n.id, n.measured]));
 			const want = asked ? new Set(asked) : was;
-			return flowData.nodes.map((n) => ({ ...n, selected: want.size ? want.has(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined }));
+			return flowData.nodes.map((n) => {
+				const m = measured.get(n.id);
+				return { ...n, ...(m ? { measured: m } : {}), selected: want.size ? want.has(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined };
+			});
 		});
 		setEdges(flowData.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
 	}
@@ -754,7 +764,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 				</details>
 			)}
 			<main className="body">
-				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} ref={pane}>
+				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} data-edges={overview ? 0 : edges.length} ref={pane}>
 					{conn.state === 'connecting' && !model && <div className="state-msg">Connecting to loomd…</div>}
 					{loading && !model && <div className="state-msg">Loading pipeline…</div>}
 					{loadError && !model && <div className="state-msg error" data-testid="load-error">{loadError}</div>}

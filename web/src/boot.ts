@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The requests the first frame needs, sent as soon as the socket opens,
-// while the browser loads and compiles the editor proper (main.ts runs
-// this first): daemon.hello, run.subscribe and ui.target together,
-// then pipeline.open of the target when it is a pipeline file. The
-// editor takes the answers instead of asking again; when any of them
-// fails (or the socket closes first) it asks itself, as on a
-// reconnection.
+// while React renders the page for the first time
+// (main.tsx renders it after this): daemon.hello, run.subscribe and
+// ui.target together, then pipeline.open of the target when it is a
+// pipeline file. The editor takes the answers instead of asking again;
+// when any of them fails (or the socket closes first) it asks itself,
+// as on a reconnection.
 import type { RpcClient } from './rpc/client';
 import type { PipelineModel, UiTarget } from './types';
 import { PROTOCOL_VERSION } from './types';

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// The editor proper, loaded and rendered by main.ts once the first requests are out.
+// The editor proper, rendered by main.tsx once the first requests are out.
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import type { RpcClient } from './rpc/client';

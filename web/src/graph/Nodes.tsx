@@ -6,8 +6,8 @@
 // above) and groups (labelled rectangles drawn behind their steps).
 // Icons come from lucide-react (bundled SVG), never from emoji, which
 // not every system's fonts draw.
-import { memo } from 'react';
-import { Handle, Position } from '@xyflow/react';
+import { memo, useEffect, useRef } from 'react';
+import { Handle, Position, useUpdateNodeInternals } from '@xyflow/react';
 import type { NodeProps, Node } from '@xyflow/react';
 import { Link, Repeat } from 'lucide-react';
 import type { StepState } from '../types';
@@ -68,7 +68,25 @@ function FreshBadge({ id, fresh }: { id: string; fresh: NodeFresh | null }) {
 	);
 }
 
-export function StepNode({ data, selected }: NodeProps<Node<StepNodeData>>) {
+/**
+ * React Flow measures a node's handles when the node first appears and
+ * when its size changes; the editor keeps those measures across updates
+ * (App.tsx). A step that becomes a loop step, or stops being one, gains
+ * or loses its loop handles without a change of size: it asks to be
+ * measured again.
+ */
+function useHandlesChanged(id: string, loop: boolean): void {
+	const update = useUpdateNodeInternals();
+	const was = useRef(loop);
+	useEffect(() => {
+		if (was.current === loop) return;
+		was.current = loop;
+		update(id);
+	}, [id, loop, update]);
+}
+
+export function StepNode({ id, data, selected }: NodeProps<Node<StepNodeData>>) {
+	useHandlesChanged(id, data.loop);
 	const cls = ['node', 'step-node', `state-${data.state}`];
 	if (data.optional) cls.push('optional');
 	if (data.disabled) cls.push('disabled');

@@ -6,7 +6,7 @@
 // from the task's front matter: a select for choices, a checkbox for
 // booleans, numbers checked as typed (and written as typed). A step that
 // a running run selected cannot be edited, and the panel says why.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { Diag, PipelineModel, PortInfo, StepInfo } from '../types';
 import { useEditing } from '../edit/context';
@@ -39,10 +39,21 @@ export function checkValue(type: string | null | undefined, v: string): string |
 /** A text field that commits on blur or Enter, checked by check. */
 function Field({ id, value, onCommit, check, disabled, placeholder }: { id: string; value: string; onCommit: (v: string) => void; check?: (v: string) => string | null; disabled?: boolean; placeholder?: string }) {
 	const [v, setV] = useState(value);
-	useEffect(() => setV(value), [value]);
+	// What was committed last: until the shown model has it (the
+	// daemon's dry run), value is still the old one, and a blur right
+	// after Enter (a click elsewhere removes the field) must not commit
+	// the same text a second time.
+	const sent = useRef<string | null>(null);
+	useEffect(() => {
+		setV(value);
+		sent.current = null;
+	}, [value]);
 	const bad = check ? check(v) : null;
 	const commit = () => {
-		if (v !== value && !bad) onCommit(v);
+		if (v !== value && v !== sent.current && !bad) {
+			sent.current = v;
+			onCommit(v);
+		}
 	};
 	return (
 		<>
@@ -57,7 +68,10 @@ function Field({ id, value, onCommit, check, disabled, placeholder }: { id: stri
 				onBlur={commit}
 				onKeyDown={(e) => {
 					if (e.key === 'Enter') commit();
-					if (e.key === 'Escape') setV(value);
+					if (e.key === 'Escape') {
+						setV(value);
+						sent.current = null;
+					}
 				}}
 			/>
 			{bad && (

@@ -66,7 +66,7 @@ export class RpcClient {
 		};
 	}
 
-	/** Connect unless already done (main.ts starts it before the editor is loaded). */
+	/** Connect unless already done (main.tsx starts it before React mounts). */
 	start(): void {
 		if (this.begun) return;
 		this.begun = true;
