@@ -44,6 +44,7 @@ static void	dryrun_fresh_json(json_t *entry, const struct fresh_step *fs);
 static void	dryrun_paths(const char *title, const struct strv *paths);
 static void	dryrun_comment(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
+static void	dryrun_comment_text(const char *prefix, const char *text);
 static int	dryrun_mkdirs(const struct pipeline *p, size_t step,
 		    const char *loop_output, const char *into);
 static void	dryrun_header(const struct pipeline *p,
@@ -54,15 +55,24 @@ static void
 dryrun_comment(const char *fmt, ...)
 {
 	va_list ap;
-	char *text, *safe;
+	char *text;
 
 	va_start(ap, fmt);
 	text = xvasprintf(fmt, ap);
 	va_end(ap);
-	safe = command_printable(text);
-	printf("# %s\n", safe);
-	free(safe);
+	dryrun_comment_text(NULL, text);
 	free(text);
+}
+
+/* A comment line of prefix (printed as is) and text, with no copies. */
+static void
+dryrun_comment_text(const char *prefix, const char *text)
+{
+	fputs("# ", stdout);
+	if (prefix != NULL)
+		fputs(prefix, stdout);
+	command_fputs_printable(text, stdout);
+	putchar('\n');
 }
 
 /*
@@ -220,13 +230,14 @@ dryrun_plain_step(struct dryrun_ctx *dc, size_t idx)
 			dryrun_fresh_json(json_array_get(dc->list,
 			    json_array_size(dc->list) - 1), fs);
 	} else {
-		dryrun_comment("%s", s->name);
+		dryrun_comment_text(NULL, s->name);
 		if (fs != NULL && !fs->will_run) {
-			dryrun_comment("  up to date, not run");
-			dryrun_comment("%s", quoted);
+			dryrun_comment_text(NULL, "  up to date, not run");
+			dryrun_comment_text(NULL, quoted);
 		} else {
 			if (fs != NULL)
-				dryrun_comment("  runs: %s", fs->run_reason);
+				dryrun_comment_text("  runs: ",
+				    fs->run_reason);
 			rc = dryrun_mkdirs(dc->p, idx, NULL, NULL);
 			printf("%s\n", quoted);
 		}

@@ -39,38 +39,49 @@ run_error_data(const struct loom_error *err)
 static int
 run_make_output_dirs(struct run *r, struct rpc_error *rerr)
 {
+	struct pipeline_map *made = pipeline_map_create(16);
 	struct loom_error err;
-	struct strv outs;
+	struct strv outs, dirs;
 	char *slash;
 	size_t i, j;
+	int rc = -1;
 
+	/* Each folder once: steps of a pipeline share a few folders. */
+	strv_init(&dirs);
+	strv_init(&outs);
 	for (i = 0; i < r->p->nsteps; i++) {
 		if (!r->selected[i])
 			continue;
-		strv_init(&outs);
+		strv_free(&outs);
 		loom_error_clear(&err);
 		if (command_output_paths(r->p, i, NULL, &outs, &err) == -1) {
 			rpc_error_set(rerr, LOOM_ERR_USAGE, run_error_data(&err),
 			    "%s", err.message);
-			strv_free(&outs);
-			return -1;
+			goto fail;
 		}
 		for (j = 0; j < outs.n; j++) {
 			slash = strrchr(outs.v[j], '/');
 			if (slash == NULL || slash == outs.v[j])
 				continue;
 			*slash = '\0';
+			if (pipeline_map_get(made, outs.v[j]) != -1)
+				continue;
 			if (fileio_mkdirs(outs.v[j], 0755, &err) == -1) {
 				rpc_error_set(rerr, LOOM_ERR_FILE, json_pack(
 				    "{s:s, s:i}", "path", outs.v[j], "errno",
 				    ENOTDIR), "%s", err.message);
-				strv_free(&outs);
-				return -1;
+				goto fail;
 			}
+			strv_push(&dirs, outs.v[j]);
+			pipeline_map_add(made, dirs.v[dirs.n - 1], dirs.n - 1);
 		}
-		strv_free(&outs);
 	}
-	return 0;
+	rc = 0;
+fail:
+	strv_free(&outs);
+	strv_free(&dirs);
+	pipeline_map_free(made);
+	return rc;
 }
 
 /*

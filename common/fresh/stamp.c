@@ -88,6 +88,8 @@ static bool	stamp_same_time(const struct timespec *a,
 		    const struct timespec *b);
 static int	stamp_parse_entry(struct stamp *s, const char *line,
 		    bool output);
+static int	stamp_parse_state(struct stamp *s, const char *line);
+static int	stamp_parse_line(struct stamp *s, const char *line);
 static int	stamp_parse_number(const char *line, int *at,
 		    long long *out);
 static int	stamp_parse_word(const char *line, int *at, char *word,
@@ -151,9 +153,19 @@ stamp_hexval(char c)
 static char *
 stamp_unescape(const char *s)
 {
-	char *out = xmalloc(strlen(s) + 1), *o = out;
+	const char *pct = strchr(s, '%');
+	size_t len;
+	char *out, *o;
 	int hi, lo;
 
+	/* Most paths have nothing escaped: one copy. */
+	if (pct == NULL)
+		return xstrdup(s);
+	len = (size_t)(pct - s);
+	out = xmalloc(len + strlen(pct) + 1);
+	memcpy(out, s, len);
+	o = out + len;
+	s = pct;
 	while (*s != '\0') {
 		if (s[0] == '%' && (hi = stamp_hexval(s[1])) >= 0 &&
 		    (lo = stamp_hexval(s[2])) >= 0) {
@@ -802,6 +814,84 @@ stamp_parse_entry(struct stamp *s, const char *line, bool output)
 /* Lines up to this long are parsed from a buffer on the stack. */
 #define STAMP_LINE_SMALL	512
 
+/* "state NAME [PID START]", padded with spaces: 0, or 1 if bad. */
+static int
+stamp_parse_state(struct stamp *s, const char *line)
+{
+	char st[16];
+	int used = 0;
+
+	if (stamp_parse_word(line, &used, st, sizeof st) == -1)
+		return 1;
+	if (strcmp(st, "running") == 0) {
+		s->state = STAMP_RUNNING;
+		return line[used] != '\0' && sscanf(line + used, "%ld %llu",
+		    &s->pid, &s->pid_start) != 2;
+	}
+	if (line[used] != '\0')
+		return 1;
+	if (strcmp(st, "succeeded") == 0)
+		s->state = STAMP_SUCCEEDED;
+	else if (strcmp(st, "failed") == 0)
+		s->state = STAMP_FAILED;
+	else if (strcmp(st, "cancelled") == 0)
+		s->state = STAMP_CANCELLED;
+	else if (strcmp(st, "interrupted") == 0)
+		s->state = STAMP_INTERRUPTED;
+	else
+		return 1;
+	return 0;
+}
+
+/* One line after the first, told apart by its first letter: 1 if bad. */
+static int
+stamp_parse_line(struct stamp *s, const char *line)
+{
+	switch (line[0]) {
+	case 'a':
+		if (strncmp(line, "argv ", 5) != 0)
+			break;
+		strv_push_owned(&s->argv, stamp_unescape(line + 5));
+		return 0;
+	case 'i':
+		if (strncmp(line, "in ", 3) != 0)
+			break;
+		return stamp_parse_entry(s, line + 3, false) != 0;
+	case 'o':
+		if (strncmp(line, "out ", 4) != 0)
+			break;
+		return stamp_parse_entry(s, line + 4, true) != 0;
+	case 's':
+		if (strncmp(line, "state ", 6) == 0)
+			return stamp_parse_state(s, line + 6);
+		if (strncmp(line, "script ", 7) != 0)
+			break;
+		if (strcmp(line + 7, "-") == 0)
+			return 0;
+		if (strlen(line + 7) != STAMP_HASH_HEX - 1)
+			return 1;
+		memcpy(s->script_hash, line + 7, STAMP_HASH_HEX);
+		return 0;
+	case 'w':
+		if (strncmp(line, "written ", 8) != 0)
+			break;
+		s->written_ns = strtoll(line + 8, NULL, 10);
+		return 0;
+	case 'p':
+		if (strncmp(line, "pid ", 4) != 0)
+			break;
+		return sscanf(line + 4, "%ld %llu", &s->pid,
+		    &s->pid_start) < 1;
+	case 'd':
+		if (strncmp(line, "detail ", 7) != 0)
+			break;
+		free(s->detail);
+		s->detail = stamp_unescape(line + 7);
+		return 0;
+	}
+	return line[0] != '\0';
+}
+
 /* Parse a stamp file's text; NULL with err set when damaged. */
 struct stamp *
 stamp_parse(const char *text, size_t len, struct loom_error *err)
@@ -826,58 +916,10 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 			line = xstrndup(p, n);
 		p += n + (nl != NULL);
 		lineno++;
-		if (lineno == 1) {
+		if (lineno == 1)
 			bad = strcmp(line, STAMP_MAGIC) != 0;
-		} else if (strncmp(line, "state ", 6) == 0) {
-			char st[16];
-			int used = 0;
-
-			/* "state NAME [PID START]", padded with spaces */
-			if (sscanf(line + 6, "%15s %n", st, &used) != 1)
-				bad = 1;
-			else if (strcmp(st, "running") == 0) {
-				s->state = STAMP_RUNNING;
-				if (line[6 + used] != '\0' && sscanf(line +
-				    6 + used, "%ld %llu", &s->pid,
-				    &s->pid_start) != 2)
-					bad = 1;
-			} else if (line[6 + used] != '\0')
-				bad = 1;
-			else if (strcmp(st, "succeeded") == 0)
-				s->state = STAMP_SUCCEEDED;
-			else if (strcmp(st, "failed") == 0)
-				s->state = STAMP_FAILED;
-			else if (strcmp(st, "cancelled") == 0)
-				s->state = STAMP_CANCELLED;
-			else if (strcmp(st, "interrupted") == 0)
-				s->state = STAMP_INTERRUPTED;
-			else
-				bad = 1;
-		} else if (strncmp(line, "written ", 8) == 0) {
-			s->written_ns = strtoll(line + 8, NULL, 10);
-		} else if (strncmp(line, "pid ", 4) == 0) {
-			if (sscanf(line + 4, "%ld %llu", &s->pid,
-			    &s->pid_start) < 1)
-				bad = 1;
-		} else if (strncmp(line, "detail ", 7) == 0) {
-			free(s->detail);
-			s->detail = stamp_unescape(line + 7);
-		} else if (strncmp(line, "argv ", 5) == 0) {
-			strv_push_owned(&s->argv, stamp_unescape(line + 5));
-		} else if (strncmp(line, "script ", 7) == 0) {
-			if (strcmp(line + 7, "-") != 0) {
-				if (strlen(line + 7) != STAMP_HASH_HEX - 1)
-					bad = 1;
-				else
-					memcpy(s->script_hash, line + 7,
-					    STAMP_HASH_HEX);
-			}
-		} else if (strncmp(line, "in ", 3) == 0) {
-			bad = stamp_parse_entry(s, line + 3, false) != 0;
-		} else if (strncmp(line, "out ", 4) == 0) {
-			bad = stamp_parse_entry(s, line + 4, true) != 0;
-		} else if (line[0] != '\0')
-			bad = 1;
+		else
+			bad = stamp_parse_line(s, line);
 		if (line != small)
 			free(line);
 	}
@@ -903,8 +945,8 @@ stamp_read_file(int dirfd, const char *path, size_t skip, int *missing,
 {
 	struct loom_error e;
 	struct stamp *s;
-	char *text;
-	size_t len = 0, cap = 4096, want;
+	char small[4096], *text = small;
+	size_t len = 0, cap = sizeof small, want;
 	ssize_t n;
 	int fd, saved;
 
@@ -926,7 +968,7 @@ stamp_read_file(int dirfd, const char *path, size_t skip, int *missing,
 			*missing = errno;
 		return NULL;
 	}
-	text = xmalloc(cap);
+	/* A stamp fits on the stack: no 4 KiB allocation per step. */
 	for (;;) {
 		if (len + 1 >= cap) {
 			if (cap >= STAMP_FILE_MAX) {
@@ -936,7 +978,10 @@ stamp_read_file(int dirfd, const char *path, size_t skip, int *missing,
 				goto fail;
 			}
 			cap *= 2;
-			text = xrealloc(text, cap);
+			if (text == small)
+				text = memcpy(xmalloc(cap), small, len);
+			else
+				text = xrealloc(text, cap);
 		}
 		want = cap - len - 1;
 		n = read(fd, text + len, want);
@@ -961,11 +1006,13 @@ stamp_read_file(int dirfd, const char *path, size_t skip, int *missing,
 	if ((s = stamp_parse(text, len, &e)) == NULL)
 		loom_error_set(err, path, e.line, 0, "%s: %s", path,
 		    e.message);
-	free(text);
+	if (text != small)
+		free(text);
 	return s;
 fail:
 	close(fd);
-	free(text);
+	if (text != small)
+		free(text);
 	return NULL;
 }
 

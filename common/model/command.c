@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,44 +486,90 @@ trailing:
 	return -1;
 }
 
-/* Characters that never need quoting in a POSIX shell word. */
+/*
+ * Characters that never need quoting in a POSIX shell word: letters,
+ * digits and _@%+=:,./- as a bit set of the ASCII codes (a dry run
+ * tests every character of every command).
+ */
 static bool
 command_safe_char(int c)
 {
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9'))
-		return true;
-	return c != '\0' && strchr("_@%+=:,./-", c) != NULL;
+	static const uint64_t lo = UINT64_C(0x27fff82000000000);
+	static const uint64_t hi = UINT64_C(0x07fffffe87ffffff);
+
+	if (c < 0 || c >= 128)
+		return false;
+	return ((c < 64 ? lo >> c : hi >> (c - 64)) & 1) != 0;
+}
+
+/*
+ * word quoted for a POSIX shell into o (NULL: only measured); returns
+ * its length. A first word such as "A=b" would be read as an
+ * assignment, so with first a word holding '=' is quoted even when safe.
+ */
+static size_t
+command_quote_into(char *o, const char *word, bool first)
+{
+	const char *s;
+	size_t n;
+	bool safe = *word != '\0', eq = false;
+
+	for (s = word; *s != '\0'; s++) {
+		if (!command_safe_char((unsigned char)*s))
+			safe = false;
+		else if (*s == '=')
+			eq = true;
+	}
+	if (safe && !(first && eq)) {
+		if (o != NULL)
+			memcpy(o, word, (size_t)(s - word));
+		return (size_t)(s - word);
+	}
+	n = 1;
+	for (s = word; *s != '\0'; s++) {
+		if (*s != '\'') {
+			if (o != NULL)
+				o[n] = *s;
+			n++;
+		} else {
+			if (o != NULL)
+				memcpy(o + n, "'\\''", 4);
+			n += 4;
+		}
+	}
+	if (o != NULL)
+		o[0] = o[n] = '\'';
+	return n + 1;
 }
 
 /* word quoted for a POSIX shell; an owned string. */
 char *
 command_quote_word(const char *word)
 {
-	const char *s;
-	char *out, *o;
-	size_t len = 2;
-	bool safe = *word != '\0';
+	size_t n = command_quote_into(NULL, word, false);
+	char *out = xmalloc(n + 1);
 
-	for (s = word; *s != '\0'; s++) {
-		if (!command_safe_char((unsigned char)*s))
-			safe = false;
-		len += *s == '\'' ? 4 : 1;
-	}
-	if (safe)
-		return xstrdup(word);
-	out = o = xmalloc(len + 1);
-	*o++ = '\'';
-	for (s = word; *s != '\0'; s++) {
-		if (*s == '\'') {
-			memcpy(o, "'\\''", 4);
-			o += 4;
-		} else
-			*o++ = *s;
-	}
-	*o++ = '\'';
-	*o = '\0';
+	command_quote_into(out, word, false);
+	out[n] = '\0';
 	return out;
+}
+
+/* How c is written in a comment ("\n", "\x01", or c itself) into buf. */
+static size_t
+command_printable_char(unsigned char c, char buf[5])
+{
+	if (c == '\n' || c == '\r' || c == '\t' || c == '\\') {
+		buf[0] = '\\';
+		buf[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' :
+		    '\\';
+		return 2;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		snprintf(buf, 5, "\\x%02x", c);
+		return 4;
+	}
+	buf[0] = (char)c;
+	return 1;
 }
 
 /*
@@ -537,54 +584,46 @@ command_printable(const char *text)
 	char *out, *o;
 
 	out = o = xmalloc(strlen(text) * 4 + 1);
-	for (s = (const unsigned char *)text; *s != '\0'; s++) {
-		if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\') {
-			*o++ = '\\';
-			*o++ = *s == '\n' ? 'n' : *s == '\r' ? 'r' :
-			    *s == '\t' ? 't' : '\\';
-		} else if (*s < 0x20 || *s == 0x7f)
-			o += sprintf(o, "\\x%02x", *s);
-		else
-			*o++ = (char)*s;
-	}
+	for (s = (const unsigned char *)text; *s != '\0'; s++)
+		o += command_printable_char(*s, o);
 	*o = '\0';
 	return out;
 }
 
-/* argv as one pasteable shell line; an owned string. */
+/* Write text to f as command_printable would make it, without a copy. */
+void
+command_fputs_printable(const char *text, FILE *f)
+{
+	const char *s, *run;
+	char buf[5];
+
+	for (s = run = text; *s != '\0'; s++) {
+		if (command_printable_char((unsigned char)*s, buf) == 1)
+			continue;
+		fwrite(run, 1, (size_t)(s - run), f);
+		fwrite(buf, 1, command_printable_char((unsigned char)*s, buf),
+		    f);
+		run = s + 1;
+	}
+	fwrite(run, 1, (size_t)(s - run), f);
+}
+
+/* argv as one pasteable shell line; an owned string, made in one piece. */
 char *
 command_quote(const struct strv *argv)
 {
-	char *line, *w;
-	size_t i, len = 0, cap = 64, n;
-	bool eq;
+	char *line;
+	size_t i, len = 0;
 
-	line = xmalloc(cap);
-	line[0] = '\0';
+	for (i = 0; i < argv->n; i++)
+		len += (i > 0) + command_quote_into(NULL, argv->v[i], i == 0);
+	line = xmalloc(len + 1);
+	len = 0;
 	for (i = 0; i < argv->n; i++) {
-		/*
-		 * A first word such as "A=b" would be read as an assignment,
-		 * so a command name holding '=' is quoted even when safe.
-		 */
-		w = command_quote_word(argv->v[i]);
-		eq = i == 0 && *w != '\'' && strchr(w, '=') != NULL;
-		n = strlen(w);
-		/* Room for a space, two quotes and the NUL. */
-		if (len + n + 4 > cap) {
-			while (len + n + 4 > cap)
-				cap *= 2;
-			line = xrealloc(line, cap);
-		}
 		if (i > 0)
 			line[len++] = ' ';
-		if (eq)
-			line[len++] = '\'';
-		memcpy(line + len, w, n);
-		len += n;
-		if (eq)
-			line[len++] = '\'';
-		line[len] = '\0';
-		free(w);
+		len += command_quote_into(line + len, argv->v[i], i == 0);
 	}
+	line[len] = '\0';
 	return line;
 }

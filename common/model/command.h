@@ -37,6 +37,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "common/util/xmalloc.h"
 
@@ -119,5 +120,8 @@ char *command_quote_word(const char *word);
  * written as \n, \r, \t or \xNN, backslashes doubled. Owned string.
  */
 char *command_printable(const char *text);
+
+/* The same text written to f, with no copy made. */
+void command_fputs_printable(const char *text, FILE *f);
 
 #endif

@@ -995,8 +995,8 @@ pipeline_abspath(const struct pipeline *p, const char *path)
 		joined[nd] = '/';
 		memcpy(joined + nd + 1, path, np + 1);
 	}
-	out = xmalloc(strlen(joined) + 1);
-	w = out;
+	/* Normalised in place: what is written never passes what is read. */
+	out = w = joined;
 	for (r = joined; *r != '\0';) {
 		if (r[0] == '/' && (r[1] == '/' || r[1] == '\0') &&
 		    w != out) {
@@ -1013,7 +1013,6 @@ pipeline_abspath(const struct pipeline *p, const char *path)
 	if (w == out)
 		*w++ = '/';
 	*w = '\0';
-	free(joined);
 	return out;
 }
 

@@ -451,6 +451,32 @@ test_command_quote(void **state)
 	strv_free(&w);
 }
 
+/* A comment written to a stream is command_printable's text. */
+static void
+test_command_fputs_printable(void **state)
+{
+	char all[256], *want, *got = NULL;
+	size_t i, len = 0;
+	FILE *f;
+
+	(void)state;
+	for (i = 1; i < 256; i++)
+		all[i - 1] = (char)i;
+	all[255] = '\0';
+	want = command_printable(all);
+	f = open_memstream(&got, &len);
+	assert_non_null(f);
+	command_fputs_printable(all, f);
+	command_fputs_printable("", f);
+	command_fputs_printable("plain", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(len, strlen(want) + 5);
+	assert_memory_equal(got, want, strlen(want));
+	assert_string_equal(got + strlen(want), "plain");
+	free(got);
+	free(want);
+}
+
 int
 main(void)
 {
@@ -465,6 +491,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test(test_command_split),
 		cmocka_unit_test(test_command_quote),
+		cmocka_unit_test(test_command_fputs_printable),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

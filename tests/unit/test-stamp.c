@@ -333,6 +333,35 @@ test_stamp_begin_in_place(void **state)
 	strv_free(&argv);
 }
 
+/* A stamp larger than the 4 KiB read on the stack reads back whole. */
+static void
+test_stamp_large_round_trip(void **state)
+{
+	struct fixture *f = *state;
+	struct loom_error err;
+	struct stamp s, *r;
+	char word[200];
+	size_t i;
+
+	memset(&s, 0, sizeof s);
+	strv_init(&s.argv);
+	s.state = STAMP_SUCCEEDED;
+	for (i = 0; i < 150; i++) {
+		snprintf(word, sizeof word, "word-%zu-%0150zu%%", i, i);
+		strv_push(&s.argv, word);
+	}
+	loom_error_clear(&err);
+	assert_int_equal(stamp_write(f->dir, "big", NULL, NULL, &s, &err), 0);
+	r = stamp_read(f->dir, "big", NULL, NULL, &err);
+	assert_non_null(r);
+	assert_int_equal(r->state, STAMP_SUCCEEDED);
+	assert_int_equal(r->argv.n, s.argv.n);
+	for (i = 0; i < s.argv.n; i++)
+		assert_string_equal(r->argv.v[i], s.argv.v[i]);
+	stamp_free(r);
+	strv_free(&s.argv);
+}
+
 static void
 test_stamp_running_writer_gone(void **state)
 {
@@ -906,6 +935,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_begin_keep,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_running_writer_gone,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_large_round_trip,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_commit_and_check,
 		    setup, teardown),
