@@ -79,6 +79,9 @@ static long long stamp_now_ns(void);
 static unsigned long long stamp_self_start(long pid);
 static void	stamp_hex(const unsigned char md[SHA256_DIGEST_LEN],
 		    char out[STAMP_HASH_HEX]);
+static int	stamp_ident_take(const char *path, bool with_hash,
+		    long long *unhashed, struct stamp_ident *id,
+		    struct loom_error *err);
 static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
 		    struct loom_error *err);
 static int	stamp_dir_walk(struct sha256 *ctx, const char *path,
@@ -436,6 +439,18 @@ int
 stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
     struct loom_error *err)
 {
+	return stamp_ident_take(path, with_hash, NULL, id, err);
+}
+
+/*
+ * stamp_ident_get. Without with_hash, a file's hash is still filled in
+ * when common/fresh/hashcache.h knows it (same stat, no read); unhashed
+ * (or NULL) then grows by the size of a file left without one.
+ */
+static int
+stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
+    struct stamp_ident *id, struct loom_error *err)
+{
 	struct stat st;
 
 	memset(id, 0, sizeof *id);
@@ -458,6 +473,9 @@ stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
 	    st.st_mtim.tv_nsec;
 	if (with_hash && id->kind == STAMP_KIND_FILE)
 		return stamp_hash_file(path, SIZE_MAX, id->hash, err);
+	if (unhashed != NULL && id->kind == STAMP_KIND_FILE &&
+	    !hashcache_get(&st, id->hash))
+		*unhashed += id->size;
 	return 0;
 }
 
@@ -1359,18 +1377,23 @@ stamp_take(const struct strv *argv, const char *script,
 		strv_push(&s->argv, argv->v[i]);
 	/* Taken before the identities, so racy files are judged safely. */
 	s->written_ns = stamp_now_ns();
-	if (with_hash && script != NULL && stat(script, &st) == 0 &&
-	    S_ISREG(st.st_mode) && stamp_hash_file(script, SIZE_MAX,
-	    s->script_hash, err) == -1)
-		goto out;
+	if (script != NULL && stat(script, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (with_hash && stamp_hash_file(script, SIZE_MAX,
+		    s->script_hash, err) == -1)
+			goto out;
+		if (!with_hash && !hashcache_get(&st, s->script_hash))
+			s->unhashed += (long long)st.st_size;
+	}
 	for (i = 0; i < ninputs; i++) {
-		if (stamp_ident_get(inputs[i], with_hash, &id, err) == -1)
+		if (stamp_ident_take(inputs[i], with_hash, &s->unhashed, &id,
+		    err) == -1)
 			goto out;
 		stamp_entry_add(&s->inputs, &s->ninputs, xstrdup(inputs[i]),
 		    &id);
 	}
 	for (i = 0; i < noutputs; i++) {
-		if (stamp_ident_get(outputs[i], with_hash, &id, err) == -1)
+		if (stamp_ident_take(outputs[i], with_hash, &s->unhashed, &id,
+		    err) == -1)
 			goto out;
 		stamp_entry_add(&s->outputs, &s->noutputs,
 		    xstrdup(outputs[i]), &id);

@@ -735,6 +735,8 @@ test_stamp_quick_then_fill(void **state)
 	assert_string_equal(quick->script_hash, "");
 	assert_string_equal(quick->inputs[0].id.hash, "");
 	assert_true(quick->outputs[0].id.size == full->outputs[0].id.size);
+	/* Never hashed: all their bytes are left to read (6 + 7 + 5). */
+	assert_true(quick->unhashed == 18);
 	/* The output changes before the hashes are filled in. */
 	write_file(out, "changed output\n");
 	assert_int_equal(stamp_hash_fill(quick, script, &err), 0);
@@ -782,11 +784,14 @@ test_stamp_script_hash_memo(void **state)
 	struct fixture *f = *state;
 	char h[STAMP_HASH_HEX], want[STAMP_HASH_HEX];
 	struct loom_error err;
+	struct stamp *quick;
 	struct stat st;
+	const char *ins[1];
 	char *script;
 
 	loom_error_clear(&err);
 	script = xasprintf("%s/task.sh", f->dir);
+	ins[0] = script;
 	write_file(script, "echo a\n");
 	/* Old enough to be remembered (past the racy window). */
 	usleep(2200 * 1000);
@@ -795,6 +800,13 @@ test_stamp_script_hash_memo(void **state)
 	assert_string_equal(h, want);
 	script_hash_now(script, h);
 	assert_string_equal(h, want);
+	/* A quick stamp takes remembered hashes from stat alone. */
+	quick = stamp_succeeded_quick(NULL, script, ins, 1, NULL, 0, &err);
+	assert_non_null(quick);
+	assert_string_equal(quick->script_hash, want);
+	assert_string_equal(quick->inputs[0].id.hash, want);
+	assert_true(quick->unhashed == 0);
+	stamp_free(quick);
 
 	/* Same size, same modification time: a new hash all the same. */
 	assert_int_equal(stat(script, &st), 0);
