@@ -306,8 +306,12 @@ stamp_hash_fd(int fd, const struct stat *st, const char *path, size_t max,
 	hashcache_count(total);
 	sha256_final(&ctx, md);
 	stamp_hex(md, out);
-	/* Remembered only if the file did not change while it was read. */
-	if (fstat(fd, &now) == 0 && now.st_size == st->st_size &&
+	/*
+	 * Remembered only if the file did not change while it was read (no
+	 * second look at a file changed too recently to be remembered).
+	 */
+	if (hashcache_keeps(st, begin_ns) && fstat(fd, &now) == 0 &&
+	    now.st_size == st->st_size &&
 	    now.st_ino == st->st_ino && stamp_same_time(&now.st_mtim,
 	    &st->st_mtim) && stamp_same_time(&now.st_ctim, &st->st_ctim))
 		hashcache_put(st, begin_ns, out);
