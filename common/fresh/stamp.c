@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -207,6 +208,31 @@ stamp_now_ns(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* This process's pid, asked once; a forked copy asks again. */
+static long stamp_pid;
+
+static void
+stamp_pid_forget(void)
+{
+	stamp_pid = 0;
+}
+
+static long
+stamp_self_pid(void)
+{
+	static bool watched;
+
+	if (stamp_pid == 0) {
+		if (!watched && pthread_atfork(NULL, NULL,
+		    stamp_pid_forget) == 0)
+			watched = true;
+		if (!watched)
+			return (long)getpid();
+		stamp_pid = (long)getpid();
+	}
+	return stamp_pid;
 }
 
 /*
@@ -1341,7 +1367,7 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	strv_init(&s.argv);
 	s.state = STAMP_RUNNING;
 	s.written_ns = stamp_now_ns();
-	s.pid = (long)getpid();
+	s.pid = stamp_self_pid();
 	s.pid_start = stamp_self_start(s.pid);
 	path = stamp_path(experiment_dir, step, item, set);
 	if (keep != NULL)

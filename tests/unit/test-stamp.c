@@ -828,6 +828,45 @@ test_stamp_script_hash_memo(void **state)
 	free(script);
 }
 
+/* The pid a marker written now records, or -1. */
+static long
+marker_pid(const char *dir, const char *step)
+{
+	struct loom_error err;
+	struct stamp *s;
+	long pid = -1;
+
+	loom_error_clear(&err);
+	if (stamp_begin(dir, step, NULL, NULL, NULL, NULL, &err) == 0 &&
+	    (s = stamp_read(dir, step, NULL, NULL, &err)) != NULL) {
+		if (s->state == STAMP_RUNNING)
+			pid = s->pid;
+		stamp_free(s);
+	}
+	return pid;
+}
+
+/*
+ * A marker names the process that wrote it, also in a forked copy of
+ * one that wrote markers before (its pid is not asked for every time).
+ */
+static void
+test_stamp_marker_pid(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(marker_pid(f->dir, "a"), (long)getpid());
+	assert_int_equal(marker_pid(f->dir, "a"), (long)getpid());
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		_exit(marker_pid(f->dir, "b") == (long)getpid() ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 /*
  * A marker kept open by stamp_begin is replaced through its descriptor
  * (same file, no open of the path); when the file was removed or
@@ -928,6 +967,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_remove,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_script_hash_memo,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_marker_pid,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
 		    setup, teardown),
