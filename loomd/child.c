@@ -91,6 +91,20 @@ struct child_program {
 	struct timespec at;		/* CLOCK_MONOTONIC, when looked up */
 };
 
+/* A process reaped by child_sigchld. */
+struct child_reaped {
+	pid_t pid;
+	int status;
+};
+
+/* What /proc lists as loomd's children (child_listed). */
+enum child_listed {
+	CHILD_LISTED_UNKNOWN,		/* cannot tell */
+	CHILD_LISTED_NONE,
+	CHILD_LISTED_STEPS,		/* live steps only */
+	CHILD_LISTED_OTHERS,		/* orphans (or unknown) too */
+};
+
 struct child_set {
 	struct event_base *base;
 	struct child_program programs[CHILD_PROGRAMS];
@@ -116,6 +130,11 @@ struct child_set {
 	sigset_t sigs;			/* see child_sigs_scan */
 	bool sigs_known;
 	int children_fd;		/* /proc/self/task/<pid>/children */
+	/*
+	 * Set while child_sigchld acts on what it reaped, when /proc
+	 * listed no child at all after the last one: no orphans to look for.
+	 */
+	bool none_left;
 	long long tick_ns;		/* one clock tick (CLK_TCK), or 0 */
 };
 
@@ -126,6 +145,9 @@ static void child_leftovers(struct child *c);
 static void child_exited(struct child *c, int status);
 static void child_maybe_done(struct child *c);
 static int child_fd_above_stdio(int fd);
+static enum child_listed child_listed(struct child_set *cs);
+static size_t child_unreaped(const struct child_set *cs,
+    const struct child_reaped *v, size_t n);
 static bool child_environ_has(pid_t pid, const char *marker, char *buf,
     size_t size);
 
@@ -854,6 +876,25 @@ child_exited(struct child *c, int status)
 		child_maybe_done(c);
 }
 
+/* How many live steps are not among the n reaped in v. */
+static size_t
+child_unreaped(const struct child_set *cs, const struct child_reaped *v,
+    size_t n)
+{
+	const struct child *c;
+	size_t i, left = 0;
+
+	for (c = cs->list; c != NULL; c = c->next) {
+		if (c->exited)
+			continue;
+		for (i = 0; i < n && v[i].pid != c->pid; i++)
+			continue;
+		if (i == n)
+			left++;
+	}
+	return left;
+}
+
 /*
  * SIGCHLD: reap everything that has exited. Statuses are collected first
  * and acted on afterwards, so that a done callback freeing children (or
@@ -865,10 +906,7 @@ static void
 child_sigchld(evutil_socket_t fd, short what, void *arg)
 {
 	struct child_set *cs = arg;
-	struct reaped {
-		pid_t pid;
-		int status;
-	} *v = NULL;
+	struct child_reaped *v = NULL;
 	size_t n = 0, cap = 0, i;
 	struct child *c;
 	pid_t pid;
@@ -892,6 +930,16 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 		v[n].pid = pid;
 		v[n].status = status;
 		n++;
+		/*
+		 * Every step reaped and nothing else listed (not even a
+		 * zombie): one more waitpid would only say ECHILD. The same
+		 * look tells child_leftovers there are no orphans.
+		 */
+		if (child_unreaped(cs, v, n) == 0 &&
+		    child_listed(cs) == CHILD_LISTED_NONE) {
+			cs->none_left = true;
+			break;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		for (c = cs->list; c != NULL; c = c->next) {
@@ -901,6 +949,7 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 		if (c != NULL)
 			child_exited(c, v[i].status);
 	}
+	cs->none_left = false;
 	free(v);
 }
 
@@ -985,11 +1034,24 @@ child_sweep(const char *marker)
 bool
 child_has_orphans(struct child_set *cs)
 {
+	if (cs->none_left)
+		return false;
+	return child_listed(cs) != CHILD_LISTED_STEPS;
+}
+
+/*
+ * Which children /proc lists for loomd's main thread (the one that
+ * starts every step): zombies not reaped yet are listed too.
+ */
+static enum child_listed
+child_listed(struct child_set *cs)
+{
 	char path[64], buf[8192], *p, *endp;
 	struct child *c;
 	ssize_t n;
 	size_t got = 0;
 	long v;
+	bool any = false;
 
 	/*
 	 * Kept open: reading from offset 0 again gives the list as it is
@@ -1000,7 +1062,7 @@ child_has_orphans(struct child_set *cs)
 		    (int)getpid());
 		cs->children_fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (cs->children_fd == -1)
-			return true;	/* cannot tell: assume the worst */
+			return CHILD_LISTED_UNKNOWN;
 	}
 	while (got < sizeof buf - 1) {
 		n = pread(cs->children_fd, buf + got, sizeof buf - 1 - got, (off_t)got);
@@ -1011,7 +1073,7 @@ child_has_orphans(struct child_set *cs)
 		got += (size_t)n;
 	}
 	if (got == sizeof buf - 1)
-		return true;
+		return CHILD_LISTED_UNKNOWN;
 	buf[got] = '\0';
 	for (p = buf; *p != '\0'; p = endp) {
 		while (*p == ' ' || *p == '\n')
@@ -1021,14 +1083,15 @@ child_has_orphans(struct child_set *cs)
 		v = strtol(p, &endp, 10);
 		if (endp == p)
 			break;
+		any = true;
 		for (c = cs->list; c != NULL; c = c->next) {
 			if (c->pid == (pid_t)v && !c->exited)
 				break;
 		}
 		if (c == NULL)
-			return true;
+			return CHILD_LISTED_OTHERS;
 	}
-	return false;
+	return any ? CHILD_LISTED_STEPS : CHILD_LISTED_NONE;
 }
 
 /* A signal's name, or NULL when it has none here. */
