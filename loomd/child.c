@@ -473,6 +473,7 @@ struct child_exec {
 	struct rlimit nofile;		/* rlim_cur 0: keep the daemon's */
 	const sigset_t *sigs;		/* to put back to SIG_DFL */
 	volatile int error;
+	struct timespec born;		/* CLOCK_BOOTTIME, in the child */
 };
 
 static void __attribute__((noinline, noreturn))
@@ -482,6 +483,8 @@ child_exec(struct child_exec *x)
 	sigset_t none;
 	int sig;
 
+	/* The vDSO: no system call (child_tick_of). */
+	clock_gettime(CLOCK_BOOTTIME, &x->born);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sigismember(x->sigs, sig) == 1)
 			(void)sigaction(sig, &dfl, NULL);
@@ -530,7 +533,9 @@ child_vfork(struct child_exec *x)
  * CLOCK_BOOTTIME readings a and b: the kernel stamps a new process with
  * the boot clock and shows it in whole clock ticks, so when a and b fall
  * in the same tick, that tick is the child's. Otherwise 0 (unknown: read
- * it from /proc). Spares an open of /proc per step.
+ * it from /proc). Spares an open of /proc per step: a is read just
+ * before vfork, b by the child as it begins (before exec, which would
+ * make the interval long enough to cross a tick often).
  */
 static unsigned long long
 child_tick_of(const struct child_set *cs, const struct timespec *a,
@@ -578,7 +583,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 {
 	struct child *c = NULL;
 	struct child_exec x;
-	struct timespec t0, t1;
+	struct timespec t0;
 	char *prog;
 	int outp[2] = { -1, -1 };
 	int saved;
@@ -618,7 +623,6 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	x.sigs = &cs->sigs;
 	clock_gettime(CLOCK_BOOTTIME, &t0);
 	pid = child_vfork(&x);
-	clock_gettime(CLOCK_BOOTTIME, &t1);
 	if (pid == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
@@ -636,7 +640,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	c = xcalloc(1, sizeof *c);
 	c->set = cs;
 	c->pid = pid;
-	c->start_ticks = child_tick_of(cs, &t0, &t1);
+	c->start_ticks = child_tick_of(cs, &t0, &x.born);
 	c->outfd = outp[0];
 	c->wfd = outp[1];
 	outp[0] = outp[1] = -1;
