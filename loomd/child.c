@@ -91,6 +91,20 @@ struct child_program {
 	struct timespec at;		/* CLOCK_MONOTONIC, when looked up */
 };
 
+/* A process reaped by child_sigchld. */
+struct child_reaped {
+	pid_t pid;
+	int status;
+};
+
+/* What /proc lists as loomd's children (child_listed). */
+enum child_listed {
+	CHILD_LISTED_UNKNOWN,		/* cannot tell */
+	CHILD_LISTED_NONE,
+	CHILD_LISTED_STEPS,		/* live steps only */
+	CHILD_LISTED_OTHERS,		/* orphans (or unknown) too */
+};
+
 struct child_set {
 	struct event_base *base;
 	struct child_program programs[CHILD_PROGRAMS];
@@ -116,6 +130,11 @@ struct child_set {
 	sigset_t sigs;			/* see child_sigs_scan */
 	bool sigs_known;
 	int children_fd;		/* /proc/self/task/<pid>/children */
+	/*
+	 * Set while child_sigchld acts on what it reaped, when /proc
+	 * listed no child at all after the last one: no orphans to look for.
+	 */
+	bool none_left;
 	long long tick_ns;		/* one clock tick (CLK_TCK), or 0 */
 };
 
@@ -126,6 +145,9 @@ static void child_leftovers(struct child *c);
 static void child_exited(struct child *c, int status);
 static void child_maybe_done(struct child *c);
 static int child_fd_above_stdio(int fd);
+static enum child_listed child_listed(struct child_set *cs);
+static size_t child_unreaped(const struct child_set *cs,
+    const struct child_reaped *v, size_t n);
 static bool child_environ_has(pid_t pid, const char *marker, char *buf,
     size_t size);
 
@@ -451,6 +473,7 @@ struct child_exec {
 	struct rlimit nofile;		/* rlim_cur 0: keep the daemon's */
 	const sigset_t *sigs;		/* to put back to SIG_DFL */
 	volatile int error;
+	struct timespec born;		/* CLOCK_BOOTTIME, in the child */
 };
 
 static void __attribute__((noinline, noreturn))
@@ -460,6 +483,8 @@ child_exec(struct child_exec *x)
 	sigset_t none;
 	int sig;
 
+	/* The vDSO: no system call (child_tick_of). */
+	clock_gettime(CLOCK_BOOTTIME, &x->born);
 	for (sig = 1; sig < NSIG; sig++)
 		if (sigismember(x->sigs, sig) == 1)
 			(void)sigaction(sig, &dfl, NULL);
@@ -508,7 +533,9 @@ child_vfork(struct child_exec *x)
  * CLOCK_BOOTTIME readings a and b: the kernel stamps a new process with
  * the boot clock and shows it in whole clock ticks, so when a and b fall
  * in the same tick, that tick is the child's. Otherwise 0 (unknown: read
- * it from /proc). Spares an open of /proc per step.
+ * it from /proc). Spares an open of /proc per step: a is read just
+ * before vfork, b by the child as it begins (before exec, which would
+ * make the interval long enough to cross a tick often).
  */
 static unsigned long long
 child_tick_of(const struct child_set *cs, const struct timespec *a,
@@ -556,7 +583,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 {
 	struct child *c = NULL;
 	struct child_exec x;
-	struct timespec t0, t1;
+	struct timespec t0;
 	char *prog;
 	int outp[2] = { -1, -1 };
 	int saved;
@@ -596,7 +623,6 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	x.sigs = &cs->sigs;
 	clock_gettime(CLOCK_BOOTTIME, &t0);
 	pid = child_vfork(&x);
-	clock_gettime(CLOCK_BOOTTIME, &t1);
 	if (pid == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
@@ -614,7 +640,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	c = xcalloc(1, sizeof *c);
 	c->set = cs;
 	c->pid = pid;
-	c->start_ticks = child_tick_of(cs, &t0, &t1);
+	c->start_ticks = child_tick_of(cs, &t0, &x.born);
 	c->outfd = outp[0];
 	c->wfd = outp[1];
 	outp[0] = outp[1] = -1;
@@ -854,6 +880,25 @@ child_exited(struct child *c, int status)
 		child_maybe_done(c);
 }
 
+/* How many live steps are not among the n reaped in v. */
+static size_t
+child_unreaped(const struct child_set *cs, const struct child_reaped *v,
+    size_t n)
+{
+	const struct child *c;
+	size_t i, left = 0;
+
+	for (c = cs->list; c != NULL; c = c->next) {
+		if (c->exited)
+			continue;
+		for (i = 0; i < n && v[i].pid != c->pid; i++)
+			continue;
+		if (i == n)
+			left++;
+	}
+	return left;
+}
+
 /*
  * SIGCHLD: reap everything that has exited. Statuses are collected first
  * and acted on afterwards, so that a done callback freeing children (or
@@ -865,10 +910,7 @@ static void
 child_sigchld(evutil_socket_t fd, short what, void *arg)
 {
 	struct child_set *cs = arg;
-	struct reaped {
-		pid_t pid;
-		int status;
-	} *v = NULL;
+	struct child_reaped *v = NULL;
 	size_t n = 0, cap = 0, i;
 	struct child *c;
 	pid_t pid;
@@ -892,6 +934,16 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 		v[n].pid = pid;
 		v[n].status = status;
 		n++;
+		/*
+		 * Every step reaped and nothing else listed (not even a
+		 * zombie): one more waitpid would only say ECHILD. The same
+		 * look tells child_leftovers there are no orphans.
+		 */
+		if (child_unreaped(cs, v, n) == 0 &&
+		    child_listed(cs) == CHILD_LISTED_NONE) {
+			cs->none_left = true;
+			break;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		for (c = cs->list; c != NULL; c = c->next) {
@@ -901,6 +953,7 @@ child_sigchld(evutil_socket_t fd, short what, void *arg)
 		if (c != NULL)
 			child_exited(c, v[i].status);
 	}
+	cs->none_left = false;
 	free(v);
 }
 
@@ -985,11 +1038,24 @@ child_sweep(const char *marker)
 bool
 child_has_orphans(struct child_set *cs)
 {
+	if (cs->none_left)
+		return false;
+	return child_listed(cs) != CHILD_LISTED_STEPS;
+}
+
+/*
+ * Which children /proc lists for loomd's main thread (the one that
+ * starts every step): zombies not reaped yet are listed too.
+ */
+static enum child_listed
+child_listed(struct child_set *cs)
+{
 	char path[64], buf[8192], *p, *endp;
 	struct child *c;
 	ssize_t n;
 	size_t got = 0;
 	long v;
+	bool any = false;
 
 	/*
 	 * Kept open: reading from offset 0 again gives the list as it is
@@ -1000,7 +1066,7 @@ child_has_orphans(struct child_set *cs)
 		    (int)getpid());
 		cs->children_fd = open(path, O_RDONLY | O_CLOEXEC);
 		if (cs->children_fd == -1)
-			return true;	/* cannot tell: assume the worst */
+			return CHILD_LISTED_UNKNOWN;
 	}
 	while (got < sizeof buf - 1) {
 		n = pread(cs->children_fd, buf + got, sizeof buf - 1 - got, (off_t)got);
@@ -1011,7 +1077,7 @@ child_has_orphans(struct child_set *cs)
 		got += (size_t)n;
 	}
 	if (got == sizeof buf - 1)
-		return true;
+		return CHILD_LISTED_UNKNOWN;
 	buf[got] = '\0';
 	for (p = buf; *p != '\0'; p = endp) {
 		while (*p == ' ' || *p == '\n')
@@ -1021,14 +1087,15 @@ child_has_orphans(struct child_set *cs)
 		v = strtol(p, &endp, 10);
 		if (endp == p)
 			break;
+		any = true;
 		for (c = cs->list; c != NULL; c = c->next) {
 			if (c->pid == (pid_t)v && !c->exited)
 				break;
 		}
 		if (c == NULL)
-			return true;
+			return CHILD_LISTED_OTHERS;
 	}
-	return false;
+	return any ? CHILD_LISTED_STEPS : CHILD_LISTED_NONE;
 }
 
 /* A signal's name, or NULL when it has none here. */

@@ -2,12 +2,15 @@
 /*
  * Hashing off the loop. When a unit ends, run-fresh.c takes its stamp on
  * the loop with stat alone (freshness_succeeded_quick: kind, size, time
- * of every input and output, before any other step can touch them) and
- * hands it here: one worker thread reads the files and fills in their
- * content hashes and the task script's (stamp_hash_fill), while the loop
- * goes on answering clients, starting steps and hearing cancels. The
- * stamp comes back on the loop, through a pipe watched by an event, in
- * the order the jobs were added.
+ * of every input and output, before any other step can touch them; the
+ * hashes common/fresh/hashcache.h knows for them come with it). When
+ * more than RUN_HASH_ON_LOOP bytes are left to hash it hands the stamp
+ * here (a few small files are read on the loop: cheaper than a round
+ * trip through the thread): one worker thread reads the files and fills
+ * in their content hashes and the task script's (stamp_hash_fill),
+ * while the loop goes on answering clients, starting steps and hearing
+ * cancels. The stamp comes back on the loop, through a pipe watched by
+ * an event, in the order the jobs were added.
  *
  * The worker touches nothing but the job's stamp, its script path and
  * the files: no loop, no log, no pipeline. Jobs still queued when the

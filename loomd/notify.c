@@ -136,6 +136,18 @@ notify_wants(const struct rpc_client *client, const char *run_id)
 	return notify_is_subscribed(client, run_id);
 }
 
+bool
+notify_wanted(struct loomd *loomd, const char *run_id)
+{
+	struct rpc_client *c;
+
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		if (notify_wants(c, run_id))
+			return true;
+	}
+	return false;
+}
+
 /* Encode once, queue for every client that wants it; params stolen. */
 static void
 notify_send_all(struct loomd *loomd, const char *run_id, const char *method,

@@ -50,6 +50,12 @@ bool notify_is_subscribed(const struct rpc_client *client,
 void notify_client_gone(struct rpc_client *client);
 
 /*
+ * True when some live client receives the events of run_id: without one,
+ * a caller need not build an event's parameters at all.
+ */
+bool notify_wanted(struct loomd *loomd, const char *run_id);
+
+/*
  * Send the notification method/params to every live client subscribed
  * to run_id (or to all runs). params is stolen. Encoded once.
  */

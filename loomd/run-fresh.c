@@ -225,17 +225,21 @@ run_fresh_hashed(void *arg, struct stamp *s, const struct loom_error *err)
 }
 
 /*
- * Hand u's stamp (taken without hashes; script its task) to the hashing
- * worker. Without a worker (it could not start) the hashes are filled in
- * here. 0 when the worker has it, -1 when done here (u->stamp NULL with
- * err set when a file could not be hashed).
+ * Hand u's stamp (taken without reading; script its task) to the hashing
+ * worker when it has more than RUN_HASH_ON_LOOP bytes left to hash; else,
+ * or without a worker (it could not start), the hashes are filled in
+ * here: a round trip through the worker costs more than reading a few
+ * small files. 0 when the worker has it, -1 when done here (u->stamp
+ * NULL with err set when a file could not be hashed).
  */
 static int
 run_fresh_hash(struct run *r, struct run_unit *u, char *script,
     struct loom_error *err)
 {
-	struct hashwork *hw = loomd_hashwork(r->loomd);
+	struct hashwork *hw = NULL;
 
+	if (u->stamp->unhashed > RUN_HASH_ON_LOOP)
+		hw = loomd_hashwork(r->loomd);
 	if (hw != NULL) {
 		hashwork_add(hw, u->stamp, script, run_fresh_hashed, u);
 		u->stamp = NULL;
@@ -253,7 +257,8 @@ run_fresh_hash(struct run *r, struct run_unit *u, char *script,
 /*
  * Take the stamp of how a unit ended (common/fresh/stamp.h): the identities of
  * its files are taken now, before any other step can touch them (stat
- * alone: their contents are hashed off the loop, run_fresh_hash), and
+ * alone: contents not known yet are hashed off the loop unless they are
+ * small, run_fresh_hash), and
  * the stamp is written by run_fresh_flush once the steps this one
  * unblocked have started (or once hashed). Until then the unit's running
  * marker stands, which never counts as fresh, so a crash in between only

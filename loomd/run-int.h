@@ -45,6 +45,8 @@ struct run;
  * cannot use up the daemon's descriptors.
  */
 #define RUN_MARKERS_OPEN	256
+/* Bytes of a stamp left to hash that are read on the loop (run-fresh.c). */
+#define RUN_HASH_ON_LOOP	(64 * 1024)
 
 struct run_unit {
 	struct run *run;

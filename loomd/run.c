@@ -571,6 +571,8 @@ run_unit_started_event(struct run *r, struct run_step *st,
 	json_t *params, *argv;
 	size_t i;
 
+	if (!notify_wanted(r->loomd, r->id))
+		return;
 	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
 	if (st->loop) {
 		run_item_fields(st, u, params);
@@ -616,7 +618,7 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 	    -1, t.ended, runstate_name(run_unit_state(u)));
 	r->journaled = true;
 	run_fresh_end(r, u);
-	if (st->loop) {
+	if (st->loop && notify_wanted(r->loomd, r->id)) {
 		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
 		    "run", r->id, "step", st->name, "state",
 		    runstate_name(run_unit_state(u)), "exit_code", "signal",
@@ -941,6 +943,9 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
 	if (st->loop && a->result == SCHED_RESULT_FAILED)
 		st->failed_item = (long)a->failed_item;
+	run_touch(r);
+	if (!notify_wanted(r->loomd, r->id))
+		return;
 	sched_step_times(r->s, st->index, &t);
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
 	    "state", runstate_name(run_step_state(r, st)));
@@ -964,7 +969,6 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	if (st->loop)
 		run_item_counts(st, params);
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
-	run_touch(r);
 }
 
 /*
@@ -1163,7 +1167,7 @@ run_on_done(void *arg, int status)
 	log_info("run %s: %s ended (status %d)", r->id, u->label, status);
 	notify_output_end(r->loomd, r->id, st->name, st->loop ?
 	    (long)u->item : -1);
-	if (st->loop) {
+	if (st->loop && notify_wanted(r->loomd, r->id)) {
 		params = json_pack("{s:s, s:s, s:s}", "run", r->id,
 		    "step", st->name, "state",
 		    runstate_name(run_unit_state(u)));

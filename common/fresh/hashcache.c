@@ -163,16 +163,24 @@ hashcache_take(void)
 	return e;
 }
 
+bool
+hashcache_keeps(const struct stat *st, long long begin_ns)
+{
+	long long ctime_ns = hashcache_ns(&st->st_ctim);
+
+	return ctime_ns <= begin_ns - (ctime_ns % 1000000000LL == 0 ?
+	    HASHCACHE_RACY_COARSE_NS : HASHCACHE_RACY_NS);
+}
+
 void
 hashcache_put(const struct stat *st, long long begin_ns, const char hex[65])
 {
 	struct hashcache_entry *e, **slot;
 	struct hashcache_key k;
 
-	hashcache_key_of(st, &k);
-	if (k.ctime_ns > begin_ns - (k.ctime_ns % 1000000000LL == 0 ?
-	    HASHCACHE_RACY_COARSE_NS : HASHCACHE_RACY_NS))
+	if (!hashcache_keeps(st, begin_ns))
 		return;
+	hashcache_key_of(st, &k);
 	pthread_mutex_lock(&hashcache_lock);
 	if ((e = hashcache_find(&k, &slot)) == NULL) {
 		e = hashcache_take();

@@ -46,6 +46,9 @@ bool hashcache_get(const struct stat *st, char out[65]);
 void hashcache_put(const struct stat *st, long long begin_ns,
     const char hex[65]);
 
+/* True when hashcache_put(st, begin_ns, ...) would keep the entry. */
+bool hashcache_keeps(const struct stat *st, long long begin_ns);
+
 /* Count bytes read and hashed for one file (a cache miss). */
 void hashcache_count(uint64_t bytes);
 

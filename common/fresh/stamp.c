@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -79,6 +80,9 @@ static long long stamp_now_ns(void);
 static unsigned long long stamp_self_start(long pid);
 static void	stamp_hex(const unsigned char md[SHA256_DIGEST_LEN],
 		    char out[STAMP_HASH_HEX]);
+static int	stamp_ident_take(const char *path, bool with_hash,
+		    long long *unhashed, struct stamp_ident *id,
+		    struct loom_error *err);
 static int	stamp_dir_ident(const char *path, struct stamp_ident *id,
 		    struct loom_error *err);
 static int	stamp_dir_walk(struct sha256 *ctx, const char *path,
@@ -218,6 +222,31 @@ stamp_now_ns(void)
 	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+/* This process's pid, asked once; a forked copy asks again. */
+static long stamp_pid;
+
+static void
+stamp_pid_forget(void)
+{
+	stamp_pid = 0;
+}
+
+static long
+stamp_self_pid(void)
+{
+	static bool watched;
+
+	if (stamp_pid == 0) {
+		if (!watched && pthread_atfork(NULL, NULL,
+		    stamp_pid_forget) == 0)
+			watched = true;
+		if (!watched)
+			return (long)getpid();
+		stamp_pid = (long)getpid();
+	}
+	return stamp_pid;
+}
+
 /*
  * The start time of this process, read once per pid (a forked copy has
  * its own pid, and reads its own).
@@ -315,8 +344,12 @@ stamp_hash_fd(int fd, const struct stat *st, const char *path, size_t max,
 	hashcache_count(total);
 	sha256_final(&ctx, md);
 	stamp_hex(md, out);
-	/* Remembered only if the file did not change while it was read. */
-	if (fstat(fd, &now) == 0 && now.st_size == st->st_size &&
+	/*
+	 * Remembered only if the file did not change while it was read (no
+	 * second look at a file changed too recently to be remembered).
+	 */
+	if (hashcache_keeps(st, begin_ns) && fstat(fd, &now) == 0 &&
+	    now.st_size == st->st_size &&
 	    now.st_ino == st->st_ino && stamp_same_time(&now.st_mtim,
 	    &st->st_mtim) && stamp_same_time(&now.st_ctim, &st->st_ctim))
 		hashcache_put(st, begin_ns, out);
@@ -448,6 +481,18 @@ int
 stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
     struct loom_error *err)
 {
+	return stamp_ident_take(path, with_hash, NULL, id, err);
+}
+
+/*
+ * stamp_ident_get. Without with_hash, a file's hash is still filled in
+ * when common/fresh/hashcache.h knows it (same stat, no read); unhashed
+ * (or NULL) then grows by the size of a file left without one.
+ */
+static int
+stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
+    struct stamp_ident *id, struct loom_error *err)
+{
 	struct stat st;
 
 	memset(id, 0, sizeof *id);
@@ -470,6 +515,9 @@ stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
 	    st.st_mtim.tv_nsec;
 	if (with_hash && id->kind == STAMP_KIND_FILE)
 		return stamp_hash_file(path, SIZE_MAX, id->hash, err);
+	if (unhashed != NULL && id->kind == STAMP_KIND_FILE &&
+	    !hashcache_get(&st, id->hash))
+		*unhashed += id->size;
 	return 0;
 }
 
@@ -1366,7 +1414,7 @@ stamp_begin(const char *experiment_dir, const char *step, const char *item,
 	strv_init(&s.argv);
 	s.state = STAMP_RUNNING;
 	s.written_ns = stamp_now_ns();
-	s.pid = (long)getpid();
+	s.pid = stamp_self_pid();
 	s.pid_start = stamp_self_start(s.pid);
 	path = stamp_path(experiment_dir, step, item, set);
 	if (keep != NULL)
@@ -1406,18 +1454,23 @@ stamp_take(const struct strv *argv, const char *script,
 		strv_push(&s->argv, argv->v[i]);
 	/* Taken before the identities, so racy files are judged safely. */
 	s->written_ns = stamp_now_ns();
-	if (with_hash && script != NULL && stat(script, &st) == 0 &&
-	    S_ISREG(st.st_mode) && stamp_hash_file(script, SIZE_MAX,
-	    s->script_hash, err) == -1)
-		goto out;
+	if (script != NULL && stat(script, &st) == 0 && S_ISREG(st.st_mode)) {
+		if (with_hash && stamp_hash_file(script, SIZE_MAX,
+		    s->script_hash, err) == -1)
+			goto out;
+		if (!with_hash && !hashcache_get(&st, s->script_hash))
+			s->unhashed += (long long)st.st_size;
+	}
 	for (i = 0; i < ninputs; i++) {
-		if (stamp_ident_get(inputs[i], with_hash, &id, err) == -1)
+		if (stamp_ident_take(inputs[i], with_hash, &s->unhashed, &id,
+		    err) == -1)
 			goto out;
 		stamp_entry_add(&s->inputs, &s->ninputs, xstrdup(inputs[i]),
 		    &id);
 	}
 	for (i = 0; i < noutputs; i++) {
-		if (stamp_ident_get(outputs[i], with_hash, &id, err) == -1)
+		if (stamp_ident_take(outputs[i], with_hash, &s->unhashed, &id,
+		    err) == -1)
 			goto out;
 		stamp_entry_add(&s->outputs, &s->noutputs,
 		    xstrdup(outputs[i]), &id);

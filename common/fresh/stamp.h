@@ -86,6 +86,11 @@ struct stamp {
 	size_t ninputs;
 	struct stamp_entry *outputs;
 	size_t noutputs;
+	/*
+	 * Quick stamps (stamp_succeeded_quick): the bytes stamp_hash_fill
+	 * still has to read, the files whose hashes were not known.
+	 */
+	long long unhashed;
 };
 
 /*
@@ -202,10 +207,13 @@ struct stamp *stamp_succeeded(const struct strv *argv, const char *script,
     size_t noutputs, struct loom_error *err);
 
 /*
- * stamp_succeeded without content hashes: only what stat says (kind,
- * size, time), quick enough for the daemon's loop. stamp_hash_fill adds
- * the hashes afterwards; it touches nothing but s and the files, so it
- * may run in another thread (the daemon's, loomd/hashwork.c). A file
+ * stamp_succeeded without reading content: only what stat says (kind,
+ * size, time), quick enough for the daemon's loop; the hashes that
+ * common/fresh/hashcache.h knows for what stat says are filled in, and
+ * s->unhashed counts the bytes of the files (script included) whose
+ * hashes are not. stamp_hash_fill adds those afterwards; it touches
+ * nothing but s and the files, so it may run in another thread (the
+ * daemon's, loomd/hashwork.c), or at once when s->unhashed is small. A file
  * whose identity changed in between keeps no hash: its recorded size or
  * time already says it changed. script as for stamp_succeeded;
  * -1 with err set when a file cannot be hashed (as stamp_succeeded).

@@ -93,13 +93,17 @@ test_hashcache_racy(void **state)
 	st = fake_stat(1, t, t);
 	hashcache_put(&st, t + 40 * 1000 * 1000, in);	/* 40 ms: a tick */
 	assert_false(hashcache_get(&st, out));
+	assert_false(hashcache_keeps(&st, t + 40 * 1000 * 1000));
 	hashcache_put(&st, t + 60 * 1000 * 1000, in);
 	assert_true(hashcache_get(&st, out));
+	assert_true(hashcache_keeps(&st, t + 60 * 1000 * 1000));
 	st = fake_stat(2, whole, whole);		/* whole seconds */
 	hashcache_put(&st, whole + SEC, in);
 	assert_false(hashcache_get(&st, out));
+	assert_false(hashcache_keeps(&st, whole + SEC));
 	hashcache_put(&st, whole + 3 * SEC, in);
 	assert_true(hashcache_get(&st, out));
+	assert_true(hashcache_keeps(&st, whole + 3 * SEC));
 }
 
 static void

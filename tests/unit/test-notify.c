@@ -130,9 +130,14 @@ test_notify_subscriptions(void **state)
 	struct world *w = *state;
 	json_t *m;
 
+	/* Nobody follows any run yet: events need not be built. */
+	assert_false(notify_wanted(&w->loomd, "r1"));
 	notify_subscribe(w->a, "r1");
+	assert_true(notify_wanted(&w->loomd, "r1"));
+	assert_false(notify_wanted(&w->loomd, "r2"));
 	notify_subscribe(w->a, "r1");
 	notify_subscribe(w->b, NULL);
+	assert_true(notify_wanted(&w->loomd, "r2"));
 	assert_true(notify_is_subscribed(w->a, "r1"));
 	assert_false(notify_is_subscribed(w->a, "r2"));
 	assert_true(notify_is_subscribed(w->b, "anything"));
@@ -157,6 +162,7 @@ test_notify_subscriptions(void **state)
 
 	notify_unsubscribe(w->a, "r1");
 	notify_unsubscribe(w->b, NULL);
+	assert_false(notify_wanted(&w->loomd, "r1"));
 	notify_event(&w->loomd, "r1", "run.finished", NULL);
 	assert_int_equal(w->fa.sent.n, 2);
 	assert_int_equal(w->fb.sent.n, 3);

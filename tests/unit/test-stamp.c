@@ -764,6 +764,8 @@ test_stamp_quick_then_fill(void **state)
 	assert_string_equal(quick->script_hash, "");
 	assert_string_equal(quick->inputs[0].id.hash, "");
 	assert_true(quick->outputs[0].id.size == full->outputs[0].id.size);
+	/* Never hashed: all their bytes are left to read (6 + 7 + 5). */
+	assert_true(quick->unhashed == 18);
 	/* The output changes before the hashes are filled in. */
 	write_file(out, "changed output\n");
 	assert_int_equal(stamp_hash_fill(quick, script, &err), 0);
@@ -811,11 +813,14 @@ test_stamp_script_hash_memo(void **state)
 	struct fixture *f = *state;
 	char h[STAMP_HASH_HEX], want[STAMP_HASH_HEX];
 	struct loom_error err;
+	struct stamp *quick;
 	struct stat st;
+	const char *ins[1];
 	char *script;
 
 	loom_error_clear(&err);
 	script = xasprintf("%s/task.sh", f->dir);
+	ins[0] = script;
 	write_file(script, "echo a\n");
 	/* Old enough to be remembered (past the racy window). */
 	usleep(2200 * 1000);
@@ -824,6 +829,13 @@ test_stamp_script_hash_memo(void **state)
 	assert_string_equal(h, want);
 	script_hash_now(script, h);
 	assert_string_equal(h, want);
+	/* A quick stamp takes remembered hashes from stat alone. */
+	quick = stamp_succeeded_quick(NULL, script, ins, 1, NULL, 0, &err);
+	assert_non_null(quick);
+	assert_string_equal(quick->script_hash, want);
+	assert_string_equal(quick->inputs[0].id.hash, want);
+	assert_true(quick->unhashed == 0);
+	stamp_free(quick);
 
 	/* Same size, same modification time: a new hash all the same. */
 	assert_int_equal(stat(script, &st), 0);
@@ -843,6 +855,45 @@ test_stamp_script_hash_memo(void **state)
 	assert_int_equal(stamp_hash_file(script, 100, want, &err), 0);
 	assert_string_equal(h, want);
 	free(script);
+}
+
+/* The pid a marker written now records, or -1. */
+static long
+marker_pid(const char *dir, const char *step)
+{
+	struct loom_error err;
+	struct stamp *s;
+	long pid = -1;
+
+	loom_error_clear(&err);
+	if (stamp_begin(dir, step, NULL, NULL, NULL, NULL, &err) == 0 &&
+	    (s = stamp_read(dir, step, NULL, NULL, &err)) != NULL) {
+		if (s->state == STAMP_RUNNING)
+			pid = s->pid;
+		stamp_free(s);
+	}
+	return pid;
+}
+
+/*
+ * A marker names the process that wrote it, also in a forked copy of
+ * one that wrote markers before (its pid is not asked for every time).
+ */
+static void
+test_stamp_marker_pid(void **state)
+{
+	struct fixture *f = *state;
+	pid_t pid;
+	int status;
+
+	assert_int_equal(marker_pid(f->dir, "a"), (long)getpid());
+	assert_int_equal(marker_pid(f->dir, "a"), (long)getpid());
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0)
+		_exit(marker_pid(f->dir, "b") == (long)getpid() ? 0 : 1);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /*
@@ -947,6 +998,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_remove,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_script_hash_memo,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_marker_pid,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
 		    setup, teardown),
