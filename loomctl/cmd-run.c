@@ -76,6 +76,9 @@ extern char **environ;
  */
 #define CMD_RUN_FILE_AFTER	(256 * 1024)
 
+/* stdout's buffer on a terminal while attached (see cmd_run_idle). */
+#define CMD_RUN_STDOUT_BUF	(64 * 1024)
+
 /* Output of one step (or loop item) on its way to the terminal. */
 struct cmd_run_stream {
 	char *key;		/* "ITEM:STEP", its name in the view's map */
@@ -145,6 +148,8 @@ static void	cmd_run_set_gap(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, bool gap);
 static void	cmd_run_clear_progress(struct cmd_run_view *v);
 static void	cmd_run_draw_progress(struct cmd_run_view *v);
+static void	cmd_run_before_stderr(struct cmd_run_view *v);
+static void	cmd_run_idle(void *arg);
 static void	cmd_run_write(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, const unsigned char *data,
 		    size_t len, bool flush);
@@ -401,7 +406,25 @@ cmd_run_clear_progress(struct cmd_run_view *v)
 		fputs("\r\033[K", stdout);
 		v->progress_shown = false;
 	}
-	/* Before anything goes to stderr, the line must be gone. */
+}
+
+/* Before anything goes to stderr: the line gone, stdout written. */
+static void
+cmd_run_before_stderr(struct cmd_run_view *v)
+{
+	cmd_run_clear_progress(v);
+	fflush(stdout);
+}
+
+/*
+ * Before waiting for the daemon (rpcclient_set_idle): draw the progress
+ * line and write out what the events received so far printed, in one
+ * write for the whole batch.
+ */
+static void
+cmd_run_idle(void *arg)
+{
+	cmd_run_draw_progress(arg);
 	fflush(stdout);
 }
 
@@ -422,7 +445,6 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 		printf("%s[queued behind run %s, %s]%s", output_sgr(stdout,
 		    OUTPUT_DIM), v->behind, dur, output_sgr(stdout,
 		    OUTPUT_RESET));
-		fflush(stdout);
 		v->progress_shown = true;
 		return;
 	}
@@ -433,7 +455,6 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 	printf("%s[%zu/%zu done, %zu running%s, %s]%s",
 	    output_sgr(stdout, OUTPUT_DIM), v->finished, v->total, v->running,
 	    items, dur, output_sgr(stdout, OUTPUT_RESET));
-	fflush(stdout);
 	v->progress_shown = true;
 }
 
@@ -703,8 +724,7 @@ cmd_run_lost(struct cmd_run_view *v, struct cmd_run_stream *s,
 	char label[512];
 
 	cmd_run_label(s, label, sizeof label);
-	cmd_run_clear_progress(v);
-	fflush(stdout);
+	cmd_run_before_stderr(v);
 	output_fail("output of %s from byte %lld not shown: %s", label,
 	    s->next, why);
 	if (s->item >= 0 && s->item_name != NULL)
@@ -962,11 +982,11 @@ cmd_run_attached(struct cmd_run_view *v)
 
 	for (;;) {
 		if (cmd_run_hangup) {
-			cmd_run_clear_progress(v);
+			cmd_run_before_stderr(v);
 			return LOOMCTL_EXIT_FAILED;
 		}
 		if (cmd_run_interrupts > 1) {
-			cmd_run_clear_progress(v);
+			cmd_run_before_stderr(v);
 			fprintf(stderr, "loomctl: left run %s (still "
 			    "cancelling; see 'loomctl status %s')\n", v->run,
 			    v->run);
@@ -974,7 +994,7 @@ cmd_run_attached(struct cmd_run_view *v)
 		}
 		if (cmd_run_interrupts > 0 && !cancel_sent) {
 			cancel_sent = 1;
-			cmd_run_clear_progress(v);
+			cmd_run_before_stderr(v);
 			fprintf(stderr, "loomctl: cancelling run %s "
 			    "(Ctrl-C again to stop waiting)\n", v->run);
 			loom_error_clear(&err);
@@ -993,16 +1013,15 @@ cmd_run_attached(struct cmd_run_view *v)
 		loom_error_clear(&err);
 		rc = rpcclient_next(v->c, timeout, &msg, &err);
 		if (rc == -1) {
-			cmd_run_clear_progress(v);
+			cmd_run_before_stderr(v);
 			output_fail("lost the daemon during run %s: %s", v->run,
 			    err.message);
 			return LOOMCTL_EXIT_FAILED;
 		}
 		if (rc == 0) {
+			/* Drawn and written by cmd_run_idle. */
 			logread_wake_clear(v->c);
 			cmd_run_poll_gaps(v, false);
-			cmd_run_draw_progress(v);
-			fflush(stdout);
 			continue;
 		}
 		method = json_string_value(json_object_get(msg, "method"));
@@ -1056,8 +1075,6 @@ cmd_run_attached(struct cmd_run_view *v)
 			return rc;
 		}
 		json_decref(msg);
-		fflush(stdout);
-		cmd_run_draw_progress(v);
 	}
 }
 
@@ -1231,6 +1248,13 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	cmd_run_catch_signals();
 	(void)logread_wake_fd(v.c);
 	v.progress = output_is_tty(stdout) && !o.no_progress;
+	/*
+	 * Lines go out once per batch of events, before each wait
+	 * (cmd_run_idle), also on a terminal, not one write per line.
+	 */
+	if (output_is_tty(stdout))
+		setvbuf(stdout, NULL, _IOFBF, CMD_RUN_STDOUT_BUF);
+	rpcclient_set_idle(v.c, cmd_run_idle, &v);
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
 	cmd_run_header(&v, res, pr.nselected);
 	rc = cmd_run_attached(&v);

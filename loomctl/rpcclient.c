@@ -54,6 +54,8 @@ struct rpcclient {
 	size_t nfds;
 	bool fds_lost;		/* one did not fit (MSG_CTRUNC, full) */
 	int wake_fd;		/* rpcclient_next returns on it; owned */
+	void (*idle)(void *);	/* before rpcclient_next waits */
+	void *idle_arg;
 };
 
 /* rpcclient_read's results besides -1. */
@@ -550,6 +552,14 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 	return result;
 }
 
+/* What to do before rpcclient_next waits (rpcclient.h). */
+void
+rpcclient_set_idle(struct rpcclient *c, void (*fn)(void *), void *arg)
+{
+	c->idle = fn;
+	c->idle_arg = arg;
+}
+
 /*
  * Hand out the next notification. A wait is cut into pieces of at most
  * the peer timeout; after that long without a byte the daemon is pinged.
@@ -588,6 +598,8 @@ rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
 				continue;
 			}
 		}
+		if (c->idle != NULL)
+			c->idle(c->idle_arg);
 		rc = rpcclient_read(c, rpcclient_wait_ms(alive < deadline ?
 		    alive : deadline), true, err);
 		if (rc == -1)

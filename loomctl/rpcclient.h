@@ -55,6 +55,14 @@ int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
     struct loom_error *err);
 
 /*
+ * Called by rpcclient_next before it waits on the socket, that is once
+ * every message already received has been handed out (NULL: nothing).
+ * A client that prints events buffers its output and writes it here:
+ * one write per batch of events, and nothing held while it waits.
+ */
+void rpcclient_set_idle(struct rpcclient *c, void (*fn)(void *), void *arg);
+
+/*
  * A descriptor rpcclient_next also waits on (readable: it returns 0, as
  * on a timeout); -1 for none. c takes it over (closes it when replaced
  * or freed). rpcclient_wake_fd: the one set, or -1.

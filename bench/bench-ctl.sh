@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# loomctl's own cost over an attached run (docs/running.md, "Performance"):
+# CPU ms (perf stat's task-clock: user+sys of loomctl alone) and write(2)
+# calls to stdout (strace, a count the load hardly moves), per step, for a chain of 200 shell steps and a loop of 500 shell items, run
+# sequentially with --force and stdout to a file.
+#   bench/bench-ctl.sh BIN_DIR [ROUNDS]
+# Prints one line per shape and round: "SHAPE cpu-ms/step writes/step"
+# (loading and validating the file locally included).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+bin=${1:-$here/../build-rel/bin}
+rounds=${2:-3}
+[ -x "$bin/loomctl" ] && [ -x "$bin/loomd" ] ||
+	{ echo "usage: $0 BIN_DIR [ROUNDS] (no loomctl/loomd in $bin)" >&2; exit 2; }
+command -v perf >/dev/null && command -v strace >/dev/null ||
+	{ echo "$0: needs perf and strace" >&2; exit 2; }
+. "$here/lib.sh"
+bench_private "$bin/loomctl" 3600
+exp=$tmp/exp
+mkdir -p "$exp/tasks" "$exp/d" "$exp/items" "$exp/outs"
+printf '#!/bin/sh\nfor a; do o=$a; done\necho x >"$o"\n' >"$exp/tasks/step.sh"
+chmod +x "$exp/tasks/step.sh"
+echo x >"$exp/d/src"
+for i in $(seq 1 500); do echo "$i" >"$exp/items/$i"; done
+{
+	echo "execution: {parallel: false}"
+	echo "data:"
+	echo "  c0: {path: d/src}"
+	for i in $(seq 1 200); do echo "  c$i: {path: d/c$i}"; done
+	echo "pipeline:"
+	for i in $(seq 1 200); do
+		echo "  - {name: c$i, task: tasks/step.sh, inputs: {in: \$c$((i - 1))}, outputs: {-o: \$c$i}}"
+	done
+} >"$exp/chain.yml"
+cat >"$exp/loop.yml" <<'YML'
+execution: {parallel: false}
+data:
+  items: {path: items}
+  outs: {path: outs}
+pipeline:
+  - name: each
+    task: tasks/step.sh
+    loop: {over: $items, into: $outs, parallel: false}
+    inputs: {in: $loop_item}
+    outputs: {-o: $loop_output}
+YML
+declare -A steps=([chain]=200 [loop]=500)
+"$bin/loomctl" daemon start >/dev/null
+echo "loomctl per step, attached, stdout to a file; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+for round in $(seq 1 "$rounds"); do
+	for s in chain loop; do
+		n=${steps[$s]}
+		perf stat -x, -e task-clock -o "$tmp/perf" \
+		    "$bin/loomctl" run --force --no-progress "$exp/$s.yml" >"$tmp/out"
+		strace -e trace=write -o "$tmp/strace" \
+		    "$bin/loomctl" run --force --no-progress "$exp/$s.yml" >"$tmp/out"
+		awk -F, -v n="$n" -v s="$s" -v w="$(grep -c "^write(1," "$tmp/strace")" '
+			$3 == "task-clock" { c = $1 }
+			END { printf "%-6s %.3f ms/step  %.2f writes/step\n",
+			    s, c / n, w / n }' "$tmp/perf"
+	done
+done
