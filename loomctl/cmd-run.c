@@ -7,8 +7,9 @@
  * --dry-run stops there and prints the commands. Otherwise the run is
  * handed to loomd with the caller's working directory and whole
  * environment; with -d the run id is printed and loomctl returns at
- * once. Attached, loomctl subscribes to every run before starting its
- * own (so not one event is missed), prints "Run: ID", a header counting
+ * once. Attached, loomctl asks run.start to subscribe it to the new run
+ * before its first event (so not one event is missed, and no event of
+ * another run arrives), prints "Run: ID", a header counting
  * the steps that will run and those up to date, then the seed's format
  * (README, "Using Loom") and exits 0 when every step succeeded, 1 when
  * one failed, 130 when the run was cancelled.
@@ -150,6 +151,7 @@ static void	cmd_run_clear_progress(struct cmd_run_view *v);
 static void	cmd_run_draw_progress(struct cmd_run_view *v);
 static void	cmd_run_before_stderr(struct cmd_run_view *v);
 static void	cmd_run_idle(void *arg);
+static bool	cmd_run_skip(const char *line, size_t len, void *arg);
 static void	cmd_run_write(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, const unsigned char *data,
 		    size_t len, bool flush);
@@ -426,6 +428,24 @@ cmd_run_idle(void *arg)
 {
 	cmd_run_draw_progress(arg);
 	fflush(stdout);
+}
+
+/*
+ * Lines not worth parsing (rpcclient_set_skip): run.started, which
+ * repeats every step's description from run.start's answer (most of
+ * what a long chain sends), matters only to a run that waited in the
+ * queue. The daemon writes the method first; a line written otherwise
+ * is parsed as usual.
+ */
+static bool
+cmd_run_skip(const char *line, size_t len, void *arg)
+{
+	static const char started[] = "{\"jsonrpc\":\"2.0\",\"method\":\""
+	    LOOM_EVENT_RUN_STARTED "\",";
+	struct cmd_run_view *v = arg;
+
+	return v->behind == NULL && len >= sizeof started - 1 &&
+	    memcmp(line, started, sizeof started - 1) == 0;
 }
 
 static void
@@ -1100,7 +1120,7 @@ cmd_run_header(struct cmd_run_view *v, json_t *res, size_t nselected)
 }
 
 /*
- * Connect, subscribe unless detached, and send run.start: -1 when the
+ * Connect and send run.start (subscribed unless detached): -1 when the
  * run was accepted (*res holds the reply, v->run its id), else the exit
  * status after saying what went wrong.
  */
@@ -1110,7 +1130,7 @@ cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
 {
 	struct loom_error err;
 	const char *id, *queued;
-	json_t *sub;
+	json_t *req;
 	int code;
 
 	loom_error_clear(&err);
@@ -1118,19 +1138,12 @@ cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
 		output_error(&err, stderr);
 		return LOOMCTL_EXIT_FAILED;
 	}
-	if (!o->detach) {
-		loom_error_clear(&err);
-		sub = rpcclient_call(v->c, LOOM_METHOD_RUN_SUBSCRIBE,
-		    json_object(), NULL, &err);
-		if (sub == NULL) {
-			output_error(&err, stderr);
-			return LOOMCTL_EXIT_FAILED;
-		}
-		json_decref(sub);
-	}
+	/* Attached: subscribed to this run alone, before its first event. */
+	req = cmd_run_request(o, file);
+	if (!o->detach)
+		json_object_set_new(req, "subscribe", json_true());
 	loom_error_clear(&err);
-	*res = rpcclient_call(v->c, LOOM_METHOD_RUN_START,
-	    cmd_run_request(o, file), &code, &err);
+	*res = rpcclient_call(v->c, LOOM_METHOD_RUN_START, req, &code, &err);
 	if (*res == NULL)
 		return cmd_run_start_error(v->c, code, &err);
 	if ((id = json_string_value(json_object_get(*res, "run"))) == NULL) {
@@ -1255,6 +1268,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	if (output_is_tty(stdout))
 		setvbuf(stdout, NULL, _IOFBF, CMD_RUN_STDOUT_BUF);
 	rpcclient_set_idle(v.c, cmd_run_idle, &v);
+	rpcclient_set_skip(v.c, cmd_run_skip, &v);
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
 	cmd_run_header(&v, res, pr.nselected);
 	rc = cmd_run_attached(&v);

@@ -56,6 +56,8 @@ struct rpcclient {
 	int wake_fd;		/* rpcclient_next returns on it; owned */
 	void (*idle)(void *);	/* before rpcclient_next waits */
 	void *idle_arg;
+	bool (*skip)(const char *, size_t, void *);	/* drop unparsed */
+	void *skip_arg;
 };
 
 /* rpcclient_read's results besides -1. */
@@ -392,7 +394,8 @@ rpcclient_lift_data(char *line, size_t *len, size_t *at)
 
 /*
  * Take the next complete message from the framer. Returns 1 with *msg,
- * 0 when none is complete, -1 with err set on a bad message.
+ * 2 when the skip hook dropped a line unparsed, 0 when none is complete,
+ * -1 with err set on a bad message.
  */
 static int
 rpcclient_take(struct rpcclient *c, json_t **msg, struct loom_error *err)
@@ -412,6 +415,8 @@ rpcclient_take(struct rpcclient *c, json_t **msg, struct loom_error *err)
 	case JSONRPC_FRAME_LINE:
 		break;
 	}
+	if (c->skip != NULL && c->skip(line, len, c->skip_arg))
+		return 2;
 	/* The framer's line is ours to change until the next call. */
 	data = rpcclient_lift_data((char *)(uintptr_t)line, &len, &at);
 	*msg = jsonrpc_parse(line, len, &jerr);
@@ -474,6 +479,8 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 		rc = rpcclient_take(c, &msg, err);
 		if (rc == -1)
 			return NULL;
+		if (rc == 2)
+			continue;	/* skipped unparsed */
 		if (rc == 0) {
 			/*
 			 * Silence, not a busy stream before the reply, counts.
@@ -560,6 +567,15 @@ rpcclient_set_idle(struct rpcclient *c, void (*fn)(void *), void *arg)
 	c->idle_arg = arg;
 }
 
+/* Which lines to drop unparsed (rpcclient.h). */
+void
+rpcclient_set_skip(struct rpcclient *c,
+    bool (*fn)(const char *, size_t, void *), void *arg)
+{
+	c->skip = fn;
+	c->skip_arg = arg;
+}
+
 /*
  * Hand out the next notification. A wait is cut into pieces of at most
  * the peer timeout; after that long without a byte the daemon is pinged.
@@ -583,6 +599,8 @@ rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
 		rc = rpcclient_take(c, msg, err);
 		if (rc == -1)
 			return -1;
+		if (rc == 2)
+			continue;	/* skipped unparsed */
 		if (rc == 1) {
 			if (json_object_get(*msg, "id") == NULL)
 				return 1;

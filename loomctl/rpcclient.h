@@ -63,6 +63,15 @@ int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
 void rpcclient_set_idle(struct rpcclient *c, void (*fn)(void *), void *arg);
 
 /*
+ * Called with each line received (len bytes, NUL-terminated) before it
+ * is parsed: returning true drops it unparsed (NULL: keep all). For a
+ * client that can tell from a line's first bytes that it needs nothing
+ * in it: a large event costs a scan instead of a parse.
+ */
+void rpcclient_set_skip(struct rpcclient *c,
+    bool (*fn)(const char *, size_t, void *), void *arg);
+
+/*
  * A descriptor rpcclient_next also waits on (readable: it returns 0, as
  * on a timeout); -1 for none. c takes it over (closes it when replaced
  * or freed). rpcclient_wake_fd: the one set, or -1.
