@@ -50,7 +50,7 @@ output_is_tty(FILE *fp)
 	return known[fd] == 1;
 }
 
-/* True when fp should get colours. */
+/* The width of fp's terminal, 0 when it is none. */
 unsigned
 output_width(FILE *fp)
 {
@@ -61,17 +61,24 @@ output_width(FILE *fp)
 	return ws.ws_col;
 }
 
+/*
+ * True when fp should get colours. loomctl never changes its own
+ * environment, so NO_COLOR and TERM are looked up once (an attached run
+ * asks for every line it prints).
+ */
 bool
 output_colour(FILE *fp)
 {
-	const char *no_colour = getenv("NO_COLOR");
-	const char *term = getenv("TERM");
+	static signed char plain = -1;
+	const char *no_colour, *term;
 
-	if (no_colour != NULL && *no_colour != '\0')
-		return false;
-	if (term != NULL && strcmp(term, "dumb") == 0)
-		return false;
-	return output_is_tty(fp);
+	if (plain == -1) {
+		no_colour = getenv("NO_COLOR");
+		term = getenv("TERM");
+		plain = (no_colour != NULL && *no_colour != '\0') ||
+		    (term != NULL && strcmp(term, "dumb") == 0);
+	}
+	return !plain && output_is_tty(fp);
 }
 
 /* The escape sequence for a style, or "" without colours. */
