@@ -50,7 +50,7 @@ YML
 declare -A steps=([chain]=200 [loop]=500)
 "$bin/loomctl" daemon start >/dev/null
 echo "loomctl per step, attached, stdout to a file; load: $(cut -d' ' -f1-3 /proc/loadavg)"
-for round in $(seq 1 "$rounds"); do
+for _ in $(seq 1 "$rounds"); do
 	for s in chain loop; do
 		n=${steps[$s]}
 		perf stat -x, -e task-clock -o "$tmp/perf" \
