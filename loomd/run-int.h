@@ -175,6 +175,7 @@ struct run_state {
 	struct event *ev_retry;
 	bool stopping;
 	unsigned long long daemon_start;
+	uint64_t records_written;	/* run records written, in all */
 	struct fetch *fetch;		/* URL downloads, or NULL */
 	struct reattach *reattached;	/* runs of a dead daemon followed */
 	/*

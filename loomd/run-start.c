@@ -157,6 +157,25 @@ run_queue_check(struct run_state *rs, struct run *r, bool no_wait,
 	return 0;
 }
 
+/*
+ * Whether r, starting now, has nothing to run: every selected step is up
+ * to date and no URL data is being fetched. It then ends on its first
+ * loop pass without starting a process, and its record is written once,
+ * at that end.
+ */
+static bool
+run_ends_at_once(const struct run *r)
+{
+	size_t k;
+
+	if (r->queued || r->fetching || r->fresh == NULL)
+		return false;
+	for (k = 0; k < r->p->nsteps; k++)
+		if (r->selected[k] && r->fresh->steps[k].will_run)
+			return false;
+	return true;
+}
+
 /* Mark the selected steps that are up to date (before the start). */
 static void
 run_mark_uptodate(struct run *r)
@@ -237,7 +256,8 @@ run_begin_checked(void *arg, bool ran)
 	run_mark_uptodate(r);
 	run_clock(r);
 	sched_run_begin(r->s);
-	run_write_record(r, true);
+	if (!run_ends_at_once(r))
+		run_write_record(r, true);
 	evtimer_add(r->ev_start, &zero);
 }
 
@@ -404,7 +424,8 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
 	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
 	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
-	run_write_record(r, true);
+	if (!run_ends_at_once(r))
+		run_write_record(r, true);
 	r->next = rs->active;
 	rs->active = r;
 	rs->nactive++;

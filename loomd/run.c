@@ -285,7 +285,9 @@ run_write_record(struct run *r, bool durable)
 	rc = record_write(r->dir, rec, durable, &err);
 	if (rc == -1)
 		log_warn("run %s: %s", r->id, err.message);
-	else if (r->journaled) {
+	else
+		run_state_get(r->loomd)->records_written++;
+	if (rc == 0 && r->journaled) {
 		record_journal_clear(r->dir);
 		r->journaled = false;
 	}
@@ -1349,6 +1351,8 @@ run_module_status(struct loomd *loomd, json_t *result)
 
 	json_object_set_new(result, "active_runs",
 	    json_integer(rs != NULL ? (json_int_t)rs->nactive : 0));
+	json_object_set_new(result, "records_written",
+	    json_integer(rs != NULL ? (json_int_t)rs->records_written : 0));
 }
 
 /* At exit: runs still active (past the deadline) are recorded and freed. */
