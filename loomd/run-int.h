@@ -101,6 +101,7 @@ struct run {
 	bool queued;			/* waits for a run of the same file */
 	bool fetching;			/* queued: its URL data downloads */
 	char *behind;			/* queued: the run it waited for */
+	json_t *stepinfo;		/* for run.started: run.start's */
 	char *error;			/* why it ended without starting */
 	struct pipeline *p;
 	struct graph *g;

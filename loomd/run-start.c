@@ -388,14 +388,18 @@ run_set_env(struct run *r, json_t *env)
 	}
 }
 
-/* The run.queued event: subscribers see a waiting run at once. */
+/* The run.queued event (steps stolen): subscribers see it at once. */
 static void
-run_announce_queued(struct run *r)
+run_announce_queued(struct run *r, json_t *steps)
 {
 	json_t *params;
 
+	if (!notify_wanted(r->loomd, r->id)) {
+		json_decref(steps);
+		return;
+	}
 	params = json_pack("{s:s, s:s, s:o}", "run", r->id, "file", r->file,
-	    "steps", run_stepinfo(r));
+	    "steps", steps);
 	if (r->behind != NULL)
 		json_object_set_new(params, "queued_behind",
 		    json_string(r->behind));
@@ -413,7 +417,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	struct run_state *rs = run_state_get(r->loomd);
 	struct loomd *loomd = r->loomd;
 	struct timeval zero = { 0, 0 };
-	json_t *result;
+	json_t *result, *steps;
 
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
 	run_clock(r);
@@ -431,10 +435,13 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	rs->nactive++;
 	if (client != NULL && subscribe)
 		notify_subscribe(client, r->id);
-	if (!r->queued)
+	/* Built once: the reply, and run.queued or run.started, share it. */
+	steps = run_stepinfo(r);
+	if (!r->queued) {
+		r->stepinfo = json_incref(steps);
 		evtimer_add(r->ev_start, &zero);
-	else
-		run_announce_queued(r);
+	} else
+		run_announce_queued(r, json_incref(steps));
 	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s%s", r->id,
 	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
 	    r->max_workers, r->behind != NULL ? ", queued behind " : "",
@@ -443,7 +450,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	loomd_update_idle(loomd);
 
 	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
-	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    "dir", r->dir, "steps", steps, "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers, "state",
 	    runstate_name(sched_run_view(r->s)));
 	if (r->behind != NULL)

@@ -232,6 +232,7 @@ run_free(void *arg)
 	free(r->virtual_env);
 	free(r->extra);
 	json_decref(r->request);
+	json_decref(r->stepinfo);
 	json_decref(r->restore);
 	free(r->id);
 	free(r->dir);
@@ -1219,14 +1220,24 @@ run_on_state(void *arg, const char *state, const char *detail)
 	run_touch(r);
 }
 
-/* The run.started event. */
+/*
+ * The run.started event. Its steps are those of the run.start reply when
+ * it was not queued (r->stepinfo, shared): nothing was decided since.
+ */
 static void
 run_announce(struct run *r)
 {
-	json_t *params;
+	json_t *params, *steps = r->stepinfo;
 
+	r->stepinfo = NULL;
+	if (!notify_wanted(r->loomd, r->id)) {
+		json_decref(steps);
+		return;
+	}
+	if (steps == NULL)
+		steps = run_stepinfo(r);
 	params = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "file",
-	    r->file, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    r->file, "steps", steps, "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers);
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params);
 }
