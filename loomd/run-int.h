@@ -101,6 +101,7 @@ struct run {
 	bool queued;			/* waits for a run of the same file */
 	bool fetching;			/* queued: its URL data downloads */
 	char *behind;			/* queued: the run it waited for */
+	json_t *stepinfo;		/* for run.started: run.start's */
 	char *error;			/* why it ended without starting */
 	struct pipeline *p;
 	struct graph *g;
@@ -175,6 +176,7 @@ struct run_state {
 	struct event *ev_retry;
 	bool stopping;
 	unsigned long long daemon_start;
+	uint64_t records_written;	/* run records written, in all */
 	struct fetch *fetch;		/* URL downloads, or NULL */
 	struct reattach *reattached;	/* runs of a dead daemon followed */
 	/*

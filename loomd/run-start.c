@@ -157,6 +157,25 @@ run_queue_check(struct run_state *rs, struct run *r, bool no_wait,
 	return 0;
 }
 
+/*
+ * Whether r, starting now, has nothing to run: every selected step is up
+ * to date and no URL data is being fetched. It then ends on its first
+ * loop pass without starting a process, and its record is written once,
+ * at that end.
+ */
+static bool
+run_ends_at_once(const struct run *r)
+{
+	size_t k;
+
+	if (r->queued || r->fetching || r->fresh == NULL)
+		return false;
+	for (k = 0; k < r->p->nsteps; k++)
+		if (r->selected[k] && r->fresh->steps[k].will_run)
+			return false;
+	return true;
+}
+
 /* Mark the selected steps that are up to date (before the start). */
 static void
 run_mark_uptodate(struct run *r)
@@ -237,7 +256,8 @@ run_begin_checked(void *arg, bool ran)
 	run_mark_uptodate(r);
 	run_clock(r);
 	sched_run_begin(r->s);
-	run_write_record(r, true);
+	if (!run_ends_at_once(r))
+		run_write_record(r, true);
 	evtimer_add(r->ev_start, &zero);
 }
 
@@ -368,14 +388,18 @@ run_set_env(struct run *r, json_t *env)
 	}
 }
 
-/* The run.queued event: subscribers see a waiting run at once. */
+/* The run.queued event (steps stolen): subscribers see it at once. */
 static void
-run_announce_queued(struct run *r)
+run_announce_queued(struct run *r, json_t *steps)
 {
 	json_t *params;
 
+	if (!notify_wanted(r->loomd, r->id)) {
+		json_decref(steps);
+		return;
+	}
 	params = json_pack("{s:s, s:s, s:o}", "run", r->id, "file", r->file,
-	    "steps", run_stepinfo(r));
+	    "steps", steps);
 	if (r->behind != NULL)
 		json_object_set_new(params, "queued_behind",
 		    json_string(r->behind));
@@ -393,7 +417,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	struct run_state *rs = run_state_get(r->loomd);
 	struct loomd *loomd = r->loomd;
 	struct timeval zero = { 0, 0 };
-	json_t *result;
+	json_t *result, *steps;
 
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
 	run_clock(r);
@@ -404,16 +428,20 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	r->ev_start = evtimer_new(loomd->base, run_start_cb, r);
 	r->ev_wake = evtimer_new(loomd->base, run_wake_cb, r);
 	r->ev_record = evtimer_new(loomd->base, run_record_cb, r);
-	run_write_record(r, true);
+	if (!run_ends_at_once(r))
+		run_write_record(r, true);
 	r->next = rs->active;
 	rs->active = r;
 	rs->nactive++;
 	if (client != NULL && subscribe)
 		notify_subscribe(client, r->id);
-	if (!r->queued)
+	/* Built once: the reply, and run.queued or run.started, share it. */
+	steps = run_stepinfo(r);
+	if (!r->queued) {
+		r->stepinfo = json_incref(steps);
 		evtimer_add(r->ev_start, &zero);
-	else
-		run_announce_queued(r);
+	} else
+		run_announce_queued(r, json_incref(steps));
 	log_info("run %s: %s, %zu step(s), %s, max %zu worker(s)%s%s%s", r->id,
 	    r->file, r->nsteps, r->parallel ? "parallel" : "sequential",
 	    r->max_workers, r->behind != NULL ? ", queued behind " : "",
@@ -422,7 +450,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	loomd_update_idle(loomd);
 
 	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
-	    "dir", r->dir, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    "dir", r->dir, "steps", steps, "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers, "state",
 	    runstate_name(sched_run_view(r->s)));
 	if (r->behind != NULL)

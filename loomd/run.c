@@ -232,6 +232,7 @@ run_free(void *arg)
 	free(r->virtual_env);
 	free(r->extra);
 	json_decref(r->request);
+	json_decref(r->stepinfo);
 	json_decref(r->restore);
 	free(r->id);
 	free(r->dir);
@@ -285,7 +286,9 @@ run_write_record(struct run *r, bool durable)
 	rc = record_write(r->dir, rec, durable, &err);
 	if (rc == -1)
 		log_warn("run %s: %s", r->id, err.message);
-	else if (r->journaled) {
+	else
+		run_state_get(r->loomd)->records_written++;
+	if (rc == 0 && r->journaled) {
 		record_journal_clear(r->dir);
 		r->journaled = false;
 	}
@@ -1217,14 +1220,24 @@ run_on_state(void *arg, const char *state, const char *detail)
 	run_touch(r);
 }
 
-/* The run.started event. */
+/*
+ * The run.started event. Its steps are those of the run.start reply when
+ * it was not queued (r->stepinfo, shared): nothing was decided since.
+ */
 static void
 run_announce(struct run *r)
 {
-	json_t *params;
+	json_t *params, *steps = r->stepinfo;
 
+	r->stepinfo = NULL;
+	if (!notify_wanted(r->loomd, r->id)) {
+		json_decref(steps);
+		return;
+	}
+	if (steps == NULL)
+		steps = run_stepinfo(r);
 	params = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "file",
-	    r->file, "steps", run_stepinfo(r), "parallel", r->parallel,
+	    r->file, "steps", steps, "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers);
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params);
 }
@@ -1349,6 +1362,8 @@ run_module_status(struct loomd *loomd, json_t *result)
 
 	json_object_set_new(result, "active_runs",
 	    json_integer(rs != NULL ? (json_int_t)rs->nactive : 0));
+	json_object_set_new(result, "records_written",
+	    json_integer(rs != NULL ? (json_int_t)rs->records_written : 0));
 }
 
 /* At exit: runs still active (past the deadline) are recorded and freed. */
