@@ -25,6 +25,7 @@
 #include "common/util/error.h"
 #include "common/util/protocol.h"
 #include "common/util/runstate.h"
+#include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
 #include "loomctl/connect.h"
 #include "loomctl/freshlist.h"
@@ -153,8 +154,11 @@ cmd_status_file(json_t *r, const char **tilde)
 static void
 cmd_status_runs(FILE *fp, json_t *res, size_t width)
 {
+	struct cmd_status_row {
+		char steps[64], when[32];
+	} *rows;
 	json_t *runs = json_object_get(res, "runs"), *r;
-	char dur[32], steps[64], when[32];
+	char dur[32];
 	const char *file, *tilde, *state, *cut;
 	size_t i, room, left, ws = strlen("SUCCEEDED"), ww = strlen("STARTED");
 	int cs, cw;
@@ -163,11 +167,12 @@ cmd_status_runs(FILE *fp, json_t *res, size_t width)
 		fprintf(fp, "no runs yet\n");
 		return;
 	}
+	rows = xcalloc(json_array_size(runs), sizeof *rows);
 	json_array_foreach(runs, i, r) {
-		cmd_status_when(r, when, sizeof when);
-		cmd_status_counts(r, steps, sizeof steps);
-		ws = strlen(steps) > ws ? strlen(steps) : ws;
-		ww = strlen(when) > ww ? strlen(when) : ww;
+		cmd_status_when(r, rows[i].when, sizeof rows[i].when);
+		cmd_status_counts(r, rows[i].steps, sizeof rows[i].steps);
+		ws = strlen(rows[i].steps) > ws ? strlen(rows[i].steps) : ws;
+		ww = strlen(rows[i].when) > ww ? strlen(rows[i].when) : ww;
 	}
 	cs = (int)ws;
 	cw = (int)ww;
@@ -179,8 +184,6 @@ cmd_status_runs(FILE *fp, json_t *res, size_t width)
 		file = cmd_status_file(r, &tilde);
 		state = json_string_value(json_object_get(r, "state"));
 		cmd_status_span(r, dur, sizeof dur);
-		cmd_status_when(r, when, sizeof when);
-		cmd_status_counts(r, steps, sizeof steps);
 		cut = "";
 		if (strlen(tilde) + strlen(file) > room) {
 			cut = "...";
@@ -189,9 +192,10 @@ cmd_status_runs(FILE *fp, json_t *res, size_t width)
 		}
 		fprintf(fp, "%-8s  %-11s  %-*s  %-*s  %-8s  %s%s%s\n",
 		    json_string_value(json_object_get(r, "run")),
-		    state != NULL ? state : "?", cs, steps, cw, when, dur, cut,
-		    tilde, file);
+		    state != NULL ? state : "?", cs, rows[i].steps, cw,
+		    rows[i].when, dur, cut, tilde, file);
 	}
+	free(rows);
 }
 
 static void
