@@ -611,21 +611,45 @@ save_flow_ports(const struct save *s)
 	return true;
 }
 
+/* Is text one YAML node, exactly, when written between pre and post? */
+static bool
+save_probe(const struct save *s, const char *pre, const char *text,
+    const char *post)
+{
+	struct loom_error perr;
+	struct yamldoc *doc;
+	const struct yamldoc_node *v;
+	char *probe;
+	bool ok;
+
+	probe = xasprintf("%s%s%s", pre, text, post);
+	loom_error_clear(&perr);
+	doc = yamldoc_parse(s->name, probe, strlen(probe), &perr);
+	ok = doc != NULL && doc->root != NULL &&
+	    doc->root->kind == YAMLDOC_MAP && doc->root->nkids == 2;
+	if (ok) {
+		v = doc->root->kids[1];
+		ok = v->start == strlen(pre) &&
+		    v->end == strlen(probe) - strlen(post);
+	}
+	yamldoc_free(doc);
+	free(probe);
+	return ok;
+}
+
 /*
  * The new value of an edit, on one line: "text" as written (checked to
- * be one YAML node), else "value" rendered (*value receives it, for
- * callers that may write it as block lines instead). Returns 0 or -1.
+ * be one YAML node, as a block or a flow value: "-" is a value only in a
+ * flow mapping; the whole file is parsed again after the edit), else
+ * "value" rendered (*value receives it, for callers that may write it as
+ * block lines instead). Returns 0 or -1.
  */
 static int
 save_value(struct save *s, const json_t *edit, enum yamldoc_style prefer,
     struct save_buf *b, const json_t **value)
 {
-	struct loom_error perr;
-	struct yamldoc *doc;
 	const json_t *text = json_object_get(edit, "text");
-	const struct yamldoc_node *v;
-	char *probe;
-	bool ok;
+	const char *t;
 
 	*value = json_object_get(edit, "value");
 	if (text == NULL) {
@@ -639,21 +663,10 @@ save_value(struct save *s, const json_t *edit, enum yamldoc_style prefer,
 	if (!json_is_string(text) || json_string_length(text) == 0 ||
 	    strpbrk(json_string_value(text), "\r\n") != NULL)
 		return save_fail(s, "\"text\" must be one line of YAML");
-	probe = xasprintf("k: %s\n", json_string_value(text));
-	loom_error_clear(&perr);
-	doc = yamldoc_parse(s->name, probe, strlen(probe), &perr);
-	ok = doc != NULL && doc->root != NULL &&
-	    doc->root->kind == YAMLDOC_MAP && doc->root->nkids == 2;
-	if (ok) {
-		v = doc->root->kids[1];
-		ok = v->start == 3 && v->end == strlen(probe) - 1;
-	}
-	yamldoc_free(doc);
-	free(probe);
-	if (!ok)
-		return save_fail(s, "\"text\" %s is not one YAML value",
-		    json_string_value(text));
-	save_buf_str(b, json_string_value(text));
+	t = json_string_value(text);
+	if (!save_probe(s, "k: ", t, "\n") && !save_probe(s, "{k: ", t, "}"))
+		return save_fail(s, "\"text\" %s is not one YAML value", t);
+	save_buf_str(b, t);
 	return 0;
 }
 
