@@ -5,7 +5,8 @@
 # every unit, integration and browser test with CTest, then runs each
 # fuzzer on a fixed number of inputs from a fixed seed (LOOM_FUZZ_RUNS,
 # default 200000, at most LOOM_FUZZ_SECONDS each, default 600; 0 skips),
-# so that the fuzz stage gives the same answer on every machine.
+# so that the fuzz stage gives the same answer on every machine for the
+# same code (tests/fuzz/run.sh says how).
 # The Slurm tests run against a private single-node cluster started by
 # tests/slurm/start.sh when this machine can (as root or with sudo that
 # needs no password); otherwise they are skipped. LOOM_SLURM=1 (as in CI)

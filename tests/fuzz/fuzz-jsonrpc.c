@@ -113,6 +113,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	log_set_level(LOG_LVL_ERROR);
+	json_object_seed(1);	/* objects iterated in the same order every run */
 	return 0;
 }
 

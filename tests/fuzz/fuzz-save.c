@@ -28,6 +28,7 @@
 #define FUZZ_MAX_EDITS	8
 #define FUZZ_MAX_NODES	256
 
+int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct fuzz_node {
@@ -327,6 +328,15 @@ fuzz_check(struct fuzz *f, const char *out, size_t outlen)
 		abort();
 	}
 	free(back);
+}
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	json_object_seed(1);	/* objects iterated in the same order every run */
+	return 0;
 }
 
 int
