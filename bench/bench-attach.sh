@@ -18,7 +18,9 @@
 #     CPU time of loomctl and of the daemon (the step's own excluded), the
 #     peak memory (VmHWM) of loomctl (what the kernel reports as the
 #     child's maximum resident set size) and of the daemon (a fresh one per
-#     shape, read from /proc before it stops), and the bytes it wrote.
+#     shape, read from /proc before it stops), the context switches of
+#     both (voluntary + involuntary: wake-ups, the figure that moves least
+#     with the load) and the bytes it wrote.
 # Budget: memory flat, under 32 MiB for both, not growing with the size of
 # the flood. On a shared machine wall times swing with the load: CPU time
 # is the figure to compare; BENCH_REPEAT=N runs N rounds. BENCH_SHAPES
@@ -67,6 +69,10 @@ rate() { awk -v t="$1" -v m="$mib" 'BEGIN { printf "%.0f", m * 1000 / t }'; }
 dcpu_now() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
+# The daemon's context switches so far.
+dcs_now() {
+	awk '/ctxt_switches:/ { n += $2 } END { print n }' "/proc/$1/status"
+}
 
 round() {
 	head -c "$bytes" /dev/zero >"$exp/big.bin"
@@ -91,42 +97,47 @@ round() {
 		"$loomctl" daemon start >/dev/null 2>&1 || true
 		dpid=$(cat "$LOOM_SOCKET.pid")
 		d0=$(dcpu_now "$dpid")
+		c0=$(dcs_now "$dpid")
 		s=$(date +%s%N)
 		id=$("$loomctl" run --force -d "$exp/$shape.yml")
 		"$loomctl" wait -q "$id"
 		e=$(date +%s%N)
 		d1=$(dcpu_now "$dpid")
+		c1=$(dcs_now "$dpid")
 		dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
 		rm -f "$exp"/.loom/runs/*/*-"$shape".log
 		"$loomctl" daemon stop >/dev/null 2>&1 || true
 		ms=$(((e - s) / 1000000))
-		printf '  %-5s unattached:   %6d ms (%s MiB/s), %.0f%% of cat; CPU loomd %.2f s; VmHWM loomd %d kB\n' \
+		printf '  %-5s unattached:   %6d ms (%s MiB/s), %.0f%% of cat; CPU loomd %.2f s; VmHWM loomd %d kB; cs loomd %d\n' \
 		    "$shape" "$ms" "$(rate "$ms")" \
 		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
-		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" "$dhwm_kb"
+		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" "$dhwm_kb" \
+		    $((c1 - c0))
 	done
 
 	for shape in $shapes; do
 		"$loomctl" daemon start >/dev/null 2>&1 || true
 		dpid=$(cat "$LOOM_SOCKET.pid")
 		d0=$(dcpu_now "$dpid")
+		c0=$(dcs_now "$dpid")
 		out="$exp/$shape.out"
-		/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" \
+		/usr/bin/time -f '%e %M %U %S %w %c' -o "$tmp/time" \
 		    "$loomctl" run --force --no-progress "$exp/$shape.yml" >"$out"
-		read -r secs hwm_kb usr sys <"$tmp/time"
+		read -r secs hwm_kb usr sys vcs ics <"$tmp/time"
 		dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
 		d1=$(dcpu_now "$dpid")
+		c1=$(dcs_now "$dpid")
 		"$loomctl" daemon stop >/dev/null 2>&1 || true
 		ms=$(awk -v s="$secs" 'BEGIN { v = int(s * 1000); print (v > 0 ? v : 1) }')
 		size=$(stat -c %s "$out")
 		# Logs are named <step index>-<step name>.log (docs/running.md).
 		rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
-		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat; CPU loomctl %.2f s, loomd %.2f s; VmHWM loomctl %d kB, loomd %d kB; wrote %d bytes\n' \
+		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat; CPU loomctl %.2f s, loomd %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
 		    "$shape" "$ms" "$(rate "$ms")" \
 		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
 		    "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" \
 		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" \
-		    "$hwm_kb" "$dhwm_kb" "$size"
+		    "$hwm_kb" "$dhwm_kb" $((vcs + ics)) $((c1 - c0)) "$size"
 	done
 }
 

@@ -79,6 +79,8 @@ cmd_logs_one(struct rpcclient *c, const char *run, const char *step,
 	int code, rc, wake;
 
 	logread_init(&r, run, step, item, 0);
+	fflush(stdout);
+	logread_set_copy(&r, STDOUT_FILENO);
 	wake = follow ? logread_wake_fd(c) : -1;
 	for (;;) {
 		loom_error_clear(&err);

@@ -74,6 +74,9 @@ extern char **environ;
  * Past this much live output of one stream, its log file is read instead
  * (log.open): a flood costs neither base64 nor JSON, and the daemon sends
  * nothing more of it. Short output stays live, with no extra round trip.
+ * The daemon is told ("live_max" of run.start) and stops live output there
+ * with a run.output_gap, rather than reading and encoding what it sends
+ * until log.open reaches it (an older daemon: loomctl switches itself).
  */
 #define CMD_RUN_FILE_AFTER	(256 * 1024)
 
@@ -668,13 +671,10 @@ cmd_run_output(struct cmd_run_view *v, json_t *params)
 	unsigned char *data;
 	size_t len, skip = 0;
 
+	/* A gapped stream's bytes come from its log: not even decoded. */
 	if (b64 == NULL || (s = cmd_run_stream_of(v, params)) == NULL ||
-	    (data = base64_decode(b64, &len)) == NULL)
+	    s->gap || (data = base64_decode(b64, &len)) == NULL)
 		return;
-	if (s->gap) {
-		free(data);
-		return;
-	}
 	/* Bytes already read from the log after a gap are not repeated. */
 	if (off < s->next)
 		skip = (size_t)(s->next - off) < len ?
@@ -1142,6 +1142,10 @@ cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
 	req = cmd_run_request(o, file);
 	if (!o->detach)
 		json_object_set_new(req, "subscribe", json_true());
+	/* Past that much live output, a stream's log file is read. */
+	if (!o->detach && getenv("LOOMCTL_NO_LOG_FILE") == NULL)
+		json_object_set_new(req, "live_max",
+		    json_integer(CMD_RUN_FILE_AFTER));
 	loom_error_clear(&err);
 	*res = rpcclient_call(v->c, LOOM_METHOD_RUN_START, req, &code, &err);
 	if (*res == NULL)

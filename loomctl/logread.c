@@ -7,6 +7,7 @@
  * nothing is left past these bytes).
  */
 #include <sys/inotify.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -26,11 +27,14 @@
 
 /* One read(2) of a log file, into a buffer each open file has. */
 #define LOGREAD_CHUNK	(512 * 1024)
+/* One copy_file_range(2) or sendfile(2) of a log file. */
+#define LOGREAD_COPY_MAX	(16 * 1024 * 1024)
 
 static int	logread_open(struct rpcclient *c, struct logread *r,
 		    int *code, struct loom_error *err);
 static int	logread_file(struct logread *r, logread_cb cb, void *arg,
 		    struct loom_error *err);
+static bool	logread_copy(struct logread *r);
 static int	logread_rpc(struct rpcclient *c, struct logread *r,
 		    logread_cb cb, void *arg, int *code,
 		    struct loom_error *err);
@@ -50,9 +54,18 @@ logread_init(struct logread *r, const char *run, const char *step, long item,
 	r->wd = -1;
 	r->ino = -1;
 	r->size = -1;
+	r->out_fd = -1;
+	r->copy = LOGREAD_COPY_READ;
 	/* For tests: behave as a client that cannot receive descriptors. */
 	if (getenv("LOOMCTL_NO_LOG_FILE") != NULL)
 		r->file = LOGREAD_FILE_NEVER;
+}
+
+void
+logread_set_copy(struct logread *r, int out_fd)
+{
+	r->out_fd = out_fd;
+	r->copy = LOGREAD_COPY_RANGE;
 }
 
 void
@@ -166,6 +179,36 @@ logread_open(struct rpcclient *c, struct logread *r, int *code,
 	return 0;
 }
 
+/*
+ * Copy the open log file from r->offset to its current end to r->out_fd
+ * in the kernel. False when it cannot (r->copy is then LOGREAD_COPY_READ,
+ * and reading takes over where the copy stopped): the kernel refuses both
+ * ways for this pair of files, or out_fd failed (as with stdio, the rest
+ * is written and fails the same way).
+ */
+static bool
+logread_copy(struct logread *r)
+{
+	loff_t off;
+	ssize_t n;
+
+	while (r->copy != LOGREAD_COPY_READ) {
+		off = (loff_t)r->offset;
+		if (r->copy == LOGREAD_COPY_RANGE)
+			n = copy_file_range(r->fd, &off, r->out_fd, NULL,
+			    LOGREAD_COPY_MAX, 0);
+		else
+			n = sendfile(r->out_fd, r->fd, &off, LOGREAD_COPY_MAX);
+		if (n > 0)
+			r->offset += n;
+		else if (n == 0)
+			return true;
+		else if (errno != EINTR)
+			r->copy++;	/* EXDEV, EINVAL, ENOSYS... */
+	}
+	return false;
+}
+
 /* Read the open log file from r->offset to its current end. */
 static int
 logread_file(struct logread *r, logread_cb cb, void *arg,
@@ -174,6 +217,8 @@ logread_file(struct logread *r, logread_cb cb, void *arg,
 	struct stat sb;
 	ssize_t n;
 
+	if (r->out_fd != -1 && logread_copy(r))
+		goto end;
 	if (r->buf == NULL)
 		r->buf = xmalloc(LOGREAD_CHUNK);
 	for (;;) {
@@ -190,6 +235,7 @@ logread_file(struct logread *r, logread_cb cb, void *arg,
 		cb(arg, r->buf, (size_t)n);
 		r->offset += n;
 	}
+end:
 	if (!r->complete)
 		return 0;
 	/* At the end of a whole log: was it cut under us? */

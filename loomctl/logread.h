@@ -33,6 +33,13 @@ enum logread_file {
 	LOGREAD_FILE_NEVER,	/* not passed (or done with): log.read */
 };
 
+/* How the log file goes to out_fd (logread_set_copy), best first. */
+enum logread_copy {
+	LOGREAD_COPY_RANGE,	/* copy_file_range(2): file to file */
+	LOGREAD_COPY_SEND,	/* sendfile(2): to a pipe, a socket */
+	LOGREAD_COPY_READ,	/* pread(2) and the callback */
+};
+
 struct logread {
 	const char *run;	/* borrowed */
 	const char *step;	/* borrowed */
@@ -46,6 +53,8 @@ struct logread {
 	unsigned char *buf;	/* for reads of the file; owned */
 	bool complete;		/* the step has ended: the log is whole */
 	long long size;		/* its final size when known, else -1 */
+	int out_fd;		/* the log file copied here, or -1 */
+	enum logread_copy copy;	/* how, while out_fd is set */
 };
 
 /* Bytes asked for per log.read. */
@@ -54,6 +63,14 @@ struct logread {
 /* A reader of step (item, or -1) of run from offset. */
 void logread_init(struct logread *r, const char *run, const char *step,
     long item, long long offset);
+/*
+ * Have the log file copied to out_fd by the kernel (copy_file_range,
+ * else sendfile, else read and passed to the callback, for what refuses
+ * both: a terminal, a file opened to append): the log as it is, with no
+ * copy through loomctl's memory. Write out what is buffered for out_fd
+ * first. Bytes that log.read serves still go to the callback.
+ */
+void logread_set_copy(struct logread *r, int out_fd);
 /* Close the log file, its watch and buffer (safe to repeat). */
 void logread_close(struct logread *r);
 

@@ -36,6 +36,8 @@ static void notify_send_all(struct loomd *loomd, const char *run_id,
     const char *method, json_t *params);
 static json_t *notify_stream_params(const char *run_id, const char *step,
     long item, uint64_t offset);
+static void notify_gap(struct rpc_client *c, struct notify_sub **sp,
+    const char *run_id, const char *step, long item, uint64_t offset);
 
 /* The link pointing at a matching entry, or at the list's end. */
 static struct notify_sub **
@@ -223,13 +225,39 @@ notify_output_wanted(struct loomd *loomd, const char *run_id,
 	return false;
 }
 
+/*
+ * Stop live output of a stream for client (mark at sp) and tell it where
+ * to resume: it fell behind, or had all it wanted live (live_max).
+ */
+static void
+notify_gap(struct rpc_client *c, struct notify_sub **sp, const char *run_id,
+    const char *step, long item, uint64_t offset)
+{
+	struct notify_sub *gap;
+	json_t *msg;
+
+	gap = xcalloc(1, sizeof *gap);
+	gap->run = xstrdup(run_id);
+	gap->step = xstrdup(step);
+	gap->item = item;
+	*sp = gap;
+	if (c->live_max == 0 || offset < c->live_max)
+		log_info("client %llu: behind on %s/%s, output gap from "
+		    "offset %llu", (unsigned long long)c->id, run_id, step,
+		    (unsigned long long)offset);
+	msg = jsonrpc_notification(LOOM_EVENT_RUN_OUTPUT_GAP,
+	    notify_stream_params(run_id, step, item, offset));
+	rpc_client_send(c, msg);
+	json_decref(msg);
+}
+
 /* Fan out step output within each client's output limit. */
 void
 notify_output(struct loomd *loomd, const char *run_id, const char *step,
     long item, uint64_t offset, const void *data, size_t len)
 {
 	struct rpc_client *c;
-	struct notify_sub **sp, *gap;
+	struct notify_sub **sp;
 	json_t *msg = NULL, *params;
 	char *text = NULL, *b64;
 	size_t textlen = 0;
@@ -240,21 +268,9 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 		sp = notify_find(c, run_id, step, item);
 		if (*sp != NULL)
 			continue;	/* already behind on this stream */
-		if (rpc_client_queued(c) >= LOOM_MAX_CLIENT_OUTPUT) {
-			gap = xcalloc(1, sizeof *gap);
-			gap->run = xstrdup(run_id);
-			gap->step = xstrdup(step);
-			gap->item = item;
-			*sp = gap;
-			log_info("client %llu: behind on %s/%s, output gap "
-			    "from offset %llu", (unsigned long long)c->id,
-			    run_id, step, (unsigned long long)offset);
-			params = notify_stream_params(run_id, step, item,
-			    offset);
-			msg = jsonrpc_notification(LOOM_EVENT_RUN_OUTPUT_GAP,
-			    params);
-			rpc_client_send(c, msg);
-			json_decref(msg);
+		if (rpc_client_queued(c) >= LOOM_MAX_CLIENT_OUTPUT ||
+		    (c->live_max > 0 && offset >= c->live_max)) {
+			notify_gap(c, sp, run_id, step, item, offset);
 			continue;
 		}
 		if (text == NULL) {

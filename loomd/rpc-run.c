@@ -70,6 +70,24 @@ rpc_run_id(json_t *params, bool required, struct rpc_error *err)
 }
 
 /*
+ * "live_max" of a subscription: how much of each stream's log is sent
+ * live before a run.output_gap says to read the rest from the log (0 or
+ * absent: no limit). The latest subscription of a connection decides.
+ */
+static int
+rpc_run_live_max(struct rpc_client *client, json_t *params,
+    struct rpc_error *err)
+{
+	long long max = 0;
+
+	if (rpc_param_int(params, "live_max", false, 0, RUN_LIVE_MAX_MAX, &max,
+	    err) == -1)
+		return -1;
+	client->live_max = (unsigned long long)max;
+	return 0;
+}
+
+/*
  * run.start: load, check and start a pipeline run. A request without
  * "env" from a connection that carries an environment (an editor's: the
  * one of its ui.open) runs with that environment, and in its working
@@ -81,6 +99,9 @@ rpc_run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 {
 	json_t *own, *result;
 
+	if (json_is_true(json_object_get(params, "subscribe")) &&
+	    rpc_run_live_max(client, params, err) == -1)
+		return NULL;
 	if (client->env == NULL || json_object_get(params, "env") != NULL)
 		return run_start(loomd, client, params, err);
 	own = json_copy(params);
@@ -155,6 +176,8 @@ rpc_run_subscribe(struct loomd *loomd, struct rpc_client *client,
 			json_decref(rec);
 		}
 	}
+	if (rpc_run_live_max(client, params, err) == -1)
+		return NULL;
 	notify_subscribe(client, id);
 	/* Waiting for states only: step output need not be read for it. */
 	client->no_output = json_is_false(json_object_get(params, "output"));

@@ -38,6 +38,8 @@ struct loom_error;
 #define RUN_RECORD_COST_FACTOR	100	/* record writes: at most 1% */
 #define RUN_LIST_DEFAULT	20
 #define RUN_LIST_MAX		10000
+/* The largest "live_max" of a subscription (bytes). */
+#define RUN_LIVE_MAX_MAX	(1LL << 50)
 #define RUN_LOG_NAME_MAX	64	/* bytes of a step name in a log name */
 
 /*
