@@ -142,6 +142,72 @@ jsontext_integer(struct jsontext_buf *b, json_int_t v)
 }
 
 /*
+ * "%.17g" of v without printf, for 1e-4 <= |v| < 1e16 (times since the
+ * epoch, durations, sizes), where it is fixed-point: 17 significant
+ * digits, X + 1 of them before the point (X the decimal exponent, "0."
+ * and -X - 1 zeros first when X < 0), trailing zeros dropped. v is
+ * m * 2^e exactly; m * 10^(16-X) fits in 128 bits, and its division by
+ * 2^-e is rounded to nearest, ties to even, as glibc's printf rounds.
+ * Returns the length written into out (room for 28), or 0 to leave v to
+ * snprintf (outside that range, or rounded up to the next power of ten).
+ */
+static int
+jsontext_real_fixed(double v, char *out)
+{
+	unsigned __int128 n, rem, half;
+	unsigned long long ip, m;
+	char digits[17];
+	int exp2, x, k, i, len = 0, last;
+
+	if (v < 0) {
+		out[len++] = '-';
+		v = -v;
+	}
+	if (v >= 1.0 && v < 1e16) {
+		for (ip = (unsigned long long)v, x = -1; ip != 0; ip /= 10)
+			x++;
+	} else if (v >= 1e-4 && v < 1.0)
+		x = v >= 0.1 ? -1 : v >= 0.01 ? -2 : v >= 0.001 ? -3 : -4;
+	else
+		return 0;
+	m = (unsigned long long)ldexp(frexp(v, &exp2), 53);
+	exp2 -= 53;
+	for (n = m, k = 16 - x; k > 0; k--)
+		n *= 10;
+	if (exp2 >= 0)
+		n <<= exp2;
+	else {
+		rem = n & (((unsigned __int128)1 << -exp2) - 1);
+		half = (unsigned __int128)1 << (-exp2 - 1);
+		n >>= -exp2;
+		if (rem > half || (rem == half && (n & 1) != 0))
+			n++;
+	}
+	if (n < 10000000000000000ULL || n >= 100000000000000000ULL)
+		return 0;
+	for (ip = (unsigned long long)n, i = 16; i >= 0; i--) {
+		digits[i] = (char)('0' + (int)(ip % 10));
+		ip /= 10;
+	}
+	for (last = 16; last > x && digits[last] == '0'; last--)
+		continue;
+	if (x < 0) {
+		memcpy(out + len, "0.0000", (size_t)(1 - x));
+		len += 1 - x;
+		memcpy(out + len, digits, (size_t)last + 1);
+		return len + last + 1;
+	}
+	memcpy(out + len, digits, (size_t)x + 1);
+	len += x + 1;
+	if (last > x) {
+		out[len++] = '.';
+		memcpy(out + len, digits + x + 1, (size_t)(last - x));
+		len += last - x;
+	}
+	return len;
+}
+
+/*
  * A real as jansson writes it: "%.17g", ".0" added when that shows
  * neither '.' nor 'e', and the exponent without '+' or leading zeros.
  */
@@ -153,6 +219,14 @@ jsontext_real(struct jsontext_buf *b, double v)
 
 	if (!isfinite(v))
 		return -1;
+	if ((n = jsontext_real_fixed(v, tmp)) > 0) {
+		if (memchr(tmp, '.', (size_t)n) == NULL) {
+			memcpy(tmp + n, ".0", 2);
+			n += 2;
+		}
+		jsontext_put(b, tmp, (size_t)n);
+		return 0;
+	}
 	n = snprintf(tmp, sizeof tmp - 3, "%.17g", v);
 	if (n < 0 || (size_t)n >= sizeof tmp - 3)
 		return -1;

@@ -4,7 +4,9 @@
  * (JSON_COMPACT | JSON_ENCODE_ANY) as the reference: every value must
  * come out byte for byte as jansson writes it. Covers: scalars (null,
  * booleans, integers at both ends of their range, reals with and
- * without a fraction or an exponent, negative zero); strings with every
+ * without a fraction or an exponent, negative zero; from 1e-4 to 1e16,
+ * written without printf, the edges, exact ties and 120000 random ones);
+ * strings with every
  * byte below 0x20, quotes, backslashes, '/', DEL, embedded NULs and
  * UTF-8 of two to four bytes; objects keeping insertion order, keys
  * needing escapes, empty containers; invalid UTF-8 (a stray
@@ -12,6 +14,7 @@
  * a truncated sequence) failing as json_dumps fails; nesting past the
  * depth limit refused; 2000 random nested values; the length returned.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -63,6 +66,63 @@ test_jsontext_scalars(void **state)
 		same_as_jansson(json_integer(ints[i]));
 	for (i = 0; i < sizeof reals / sizeof reals[0]; i++)
 		same_as_jansson(json_real(reals[i]));
+}
+
+/* A double from 64 random bits (rand_r gives 31 at a time). */
+static double
+random_bits_double(unsigned *seed)
+{
+	uint64_t u = 0;
+	double d;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		u = (u << 22) ^ (uint64_t)rand_r(seed);
+	memcpy(&d, &u, sizeof d);
+	return d;
+}
+
+static void
+test_jsontext_reals(void **state)
+{
+	static const double edges[] = {
+		1.0, 9.999999999999999, 10.0, 1e15, 9007199254740991.0,
+		9007199254740992.0, 9007199254740993.0, 9999999999999998.0,
+		9999999999999999.0, 1e16, 1e16 + 2, 0.9999999999999999,
+		1.0000000000000002, 4503599627370495.5, 2251799813685247.75,
+		1796609585.157859, 1796609585.5, 123.456, 100.0, 0.5,
+		0.1, 0.01, 0.001, 1e-4, 0.613, 0.00012345, 0.099999999999999999,
+		9.99999999999999e-5,
+	};
+	unsigned seed = 2026;
+	double d;
+	size_t i;
+	int j;
+
+	(void)state;
+	for (i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+		same_as_jansson(json_real(edges[i]));
+		same_as_jansson(json_real(-edges[i]));
+		same_as_jansson(json_real(nextafter(edges[i], 0)));
+		same_as_jansson(json_real(nextafter(edges[i], 1e300)));
+	}
+	/* Any bits; then every magnitude from 1 to 1e16, and times. */
+	for (j = 0; j < 20000; j++) {
+		d = random_bits_double(&seed);
+		if (isfinite(d))
+			same_as_jansson(json_real(d));
+		d = ldexp((double)rand_r(&seed) / RAND_MAX + 1.0,
+		    rand_r(&seed) % 54);
+		same_as_jansson(json_real(d));
+		same_as_jansson(json_real(1.7e9 + (double)rand_r(&seed) / 1e6));
+		same_as_jansson(json_real((double)(rand_r(&seed) % 100000) /
+		    1000.0));
+		same_as_jansson(json_real(ldexp((double)rand_r(&seed) /
+		    RAND_MAX + 1.0, -(rand_r(&seed) % 16))));
+		/* Halves and quarters of large integers: exact ties. */
+		same_as_jansson(json_real(ldexp((double)rand_r(&seed) *
+		    (double)rand_r(&seed) + 1.0, -(rand_r(&seed) % 4))));
+	}
 }
 
 static void
@@ -204,6 +264,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsontext_scalars),
+		cmocka_unit_test(test_jsontext_reals),
 		cmocka_unit_test(test_jsontext_strings),
 		cmocka_unit_test(test_jsontext_containers),
 		cmocka_unit_test(test_jsontext_invalid_utf8),
