@@ -82,6 +82,17 @@ jsontext_utf8(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* Bytes copied as they are: 0x20 to 0x7f (DEL too) but '"' and '\\'. */
+static const bool jsontext_plain[256] = {
+	[0x20] =
+	/* 0x20 */ 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x40 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x50 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+	/* 0x60 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+	/* 0x70 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* A string, quoted; -1 when it is not UTF-8. */
 static int
 jsontext_string(struct jsontext_buf *b, const char *str, size_t n)
@@ -93,8 +104,7 @@ jsontext_string(struct jsontext_buf *b, const char *str, size_t n)
 	jsontext_room(b, n + 2);
 	b->p[b->len++] = '"';
 	while (i < n) {
-		for (run = i; run < n && s[run] >= 0x20 && s[run] < 0x80 &&
-		    s[run] != '"' && s[run] != '\\'; run++)
+		for (run = i; run < n && jsontext_plain[s[run]]; run++)
 			continue;
 		jsontext_put(b, s + i, run - i);
 		if ((i = run) == n)
