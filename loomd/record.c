@@ -27,6 +27,7 @@
 
 #include "common/util/error.h"
 #include "common/util/fileio.h"
+#include "common/util/jsontext.h"
 #include "common/util/log.h"
 #include "common/util/proc.h"
 #include "common/util/runstate.h"
@@ -157,9 +158,10 @@ record_write(const char *run_dir, const json_t *rec, bool durable,
     struct loom_error *err)
 {
 	char *path, *text;
+	size_t len;
 	int rc;
 
-	text = json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = jsontext_dump(rec, &len);
 	if (text == NULL) {
 		loom_error_set(err, "", 0, 0, "cannot encode the run record");
 		return -1;
@@ -172,9 +174,9 @@ record_write(const char *run_dir, const json_t *rec, bool durable,
 	 * which the durable writes at run start and end cover.
 	 */
 	if (durable)
-		rc = fileio_write_atomic(path, text, strlen(text), 0644, err);
+		rc = fileio_write_atomic(path, text, len, 0644, err);
 	else
-		rc = fileio_write_replace(path, text, strlen(text), 0644, err);
+		rc = fileio_write_replace(path, text, len, 0644, err);
 	free(path);
 	free(text);
 	if (rc == 0)
@@ -223,14 +225,15 @@ record_write_summary(const char *run_dir, const json_t *rec)
 	struct loom_error err;
 	json_t *sum = record_summary(rec);
 	char *path, *text;
+	size_t len;
 
-	text = json_dumps(sum, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	text = jsontext_dump(sum, &len);
 	json_decref(sum);
 	if (text == NULL)
 		return;
 	path = xasprintf("%s/%s", run_dir, RECORD_SUMMARY_FILE);
 	loom_error_clear(&err);
-	if (fileio_write_replace(path, text, strlen(text), 0644, &err) == -1)
+	if (fileio_write_replace(path, text, len, 0644, &err) == -1)
 		log_warn("%s", err.message);
 	free(path);
 	free(text);

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "common/util/jsonrpc.h"
+#include "common/util/jsontext.h"
 #include "common/util/xmalloc.h"
 
 struct jsonrpc_framer {
@@ -341,12 +342,5 @@ jsonrpc_request(long long id, const char *method, json_t *params)
 char *
 jsonrpc_encode(const json_t *msg, size_t *len)
 {
-	char *text;
-
-	text = json_dumps(msg, JSON_COMPACT | JSON_ENCODE_ANY);
-	if (text == NULL)
-		return NULL;
-	if (len != NULL)
-		*len = strlen(text);
-	return text;
+	return jsontext_dump(msg, len);
 }

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compact JSON text of a jansson value, byte for byte what
+ * json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY) gives (keys in
+ * insertion order, "/" and non-ASCII characters as they are, reals as
+ * "%.17g" with ".0" added where needed), in a fraction of its time: the
+ * daemon writes every event and every run record this way. Strings are
+ * copied in runs of bytes that need no escape; jansson looks at every
+ * character through its UTF-8 decoder.
+ */
+#ifndef LOOM_COMMON_JSONTEXT_H
+#define LOOM_COMMON_JSONTEXT_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/*
+ * The text of v as a new string (owned, free it), its length in *len
+ * when len is not NULL. NULL where json_dumps fails: a string that is
+ * not UTF-8, a real that is not finite, or nesting deeper than
+ * JSONTEXT_MAX_DEPTH.
+ */
+char *jsontext_dump(const json_t *v, size_t *len);
+
+#define JSONTEXT_MAX_DEPTH	2048
+
+#endif
