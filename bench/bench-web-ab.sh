@@ -35,6 +35,6 @@ for v in A B; do
 				if ($i == "thread" && $(i - 1) == "main") c[n] = $(i + 1) }
 			  n++ }
 			function med(a, k,  i, j, t) { for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int(k / 2)] }
-			END { printf "%s %-7s first frame median %s ms, main thread CPU median %s ms (%d runs)\n", v, s, med(f, n), med(c, n), n }'
+			END { if (n) printf "%s %-7s first frame median %s ms, main thread CPU median %s ms (%d runs)\n", v, s, med(f, n), med(c, n), n }'
 	done
 done
