@@ -6,13 +6,13 @@
 # shape and bundle, the medians of the first frame and (with
 # LOOM_BENCH_TRACE=1, the default here) of the renderer main thread's CPU
 # time before it, which a busy machine disturbs less than the wall time.
-#   bench/bench-web-ab.sh DIST_A DIST_B [ROUNDS] [STEPS]
+#   bench/bench-web-ab.sh DIST_A DIST_B [ROUNDS] [STEPS] [SHAPES]
 # DIST_*: built editor folders (index.html + assets/). Needs LOOM_BIN as
 # bench-web.sh does (a release build's bin/).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 [ $# -ge 2 ] || { echo "usage: $0 DIST_A DIST_B [ROUNDS] [STEPS]" >&2; exit 2; }
-a=$(cd "$1" && pwd) b=$(cd "$2" && pwd) rounds=${3:-5} steps=${4:-500}
+a=$(cd "$1" && pwd) b=$(cd "$2" && pwd) rounds=${3:-5} steps=${4:-500} shapes=${5:-chain,fanout,param}
 : "${LOOM_BIN:=$top/build-rel/bin}"
 export LOOM_BIN LOOM_BENCH_TRACE=${LOOM_BENCH_TRACE:-1}
 out=$(mktemp -d)
@@ -20,7 +20,7 @@ trap 'rm -rf "$out"' EXIT
 for r in $(seq "$rounds"); do
 	for v in A B; do
 		d=$a; [ $v = B ] && d=$b
-		LOOM_WEB_DIR=$d node "$top/bench/bench-web.mjs" "$steps" 1 >"$out/$v.$r" 2>&1 ||
+		LOOM_WEB_DIR=$d node "$top/bench/bench-web.mjs" "$steps" 1 "$shapes" >"$out/$v.$r" 2>&1 ||
 			{ cat "$out/$v.$r" >&2; exit 1; }
 		echo "$v round $r: $(grep -o 'load average [0-9. ]*before' "$out/$v.$r")"
 		grep -E 'reference|-step' "$out/$v.$r" | sed 's/^/    /'
@@ -35,6 +35,6 @@ for v in A B; do
 				if ($i == "thread" && $(i - 1) == "main") c[n] = $(i + 1) }
 			  n++ }
 			function med(a, k,  i, j, t) { for (i = 0; i < k; i++) for (j = i + 1; j < k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }; return a[int(k / 2)] }
-			END { printf "%s %-7s first frame median %s ms, main thread CPU median %s ms (%d runs)\n", v, s, med(f, n), med(c, n), n }'
+			END { if (n) printf "%s %-7s first frame median %s ms, main thread CPU median %s ms (%d runs)\n", v, s, med(f, n), med(c, n), n }'
 	done
 done

@@ -19,7 +19,7 @@ import { PROTOCOL_VERSION } from './types';
 import { NODE_SIZE, buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
-import { PARAM_EDGES_SHOWN, toFlow } from './graph/flow';
+import { PARAM_EDGES_SHOWN, onScreen, toFlow } from './graph/flow';
 import { nodeFreshness } from './freshness';
 import { FOCUS_ZOOM, LOD_ZOOM, fitViewport } from './graph/fit';
 import type { FitMode } from './graph/fit';
@@ -475,6 +475,17 @@ function Editor({ rpc, targetId, boot }: Props) {
 		() => (model && graph ? toFlow(model, graph, placed, runs.current, { fresh: freshMap, showParams, selected }) : { nodes: [], edges: [] }),
 		[model, graph, placed, runs, freshMap, showParams, selected],
 	);
+	// A big graph's first frame: React Flow takes only what the start
+	// viewport shows (its store goes over every node and edge it holds, a
+	// few times, before that frame), and the rest once the frame is on
+	// screen (settled, below). It draws no more than that either way.
+	const settled = !!model && settledFile === model.file;
+	const handed = useMemo(() => {
+		if (!big || settled) return flowData;
+		const el = pane.current;
+		return onScreen(flowData, startViewport, el?.clientWidth || window.innerWidth, el?.clientHeight || window.innerHeight);
+		// eslint-disable-next-line react-hooks/exhaustive-deps
+	}, [big && !settled, flowData, startViewport]);
 	const [nodes, setNodes] = useState<Node[]>([]);
 	const selEdges = useRef<string[]>([]);
 	const selNodes = useRef<string[]>([]);
@@ -484,14 +495,14 @@ function Editor({ rpc, targetId, boot }: Props) {
 	// render (React renders again at once, before any child): an effect
 	// would draw the flow once more with the old nodes first.
 	const [flowFrom, setFlowFrom] = useState<typeof flowData | null>(null);
-	if (flowFrom !== flowData) {
-		setFlowFrom(flowData);
+	if (flowFrom !== handed) {
+		setFlowFrom(handed);
 		const bad = model ? nodeErrors(model) : new Map<string, number>();
 		// The selection stays as React Flow has it (a Ctrl+click just made
 		// may not have reached onSelectionChange yet); pasted nodes are
 		// selected once they are drawn.
 		const asked = selectNext.current;
-		if (asked && flowData.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
+		if (asked && handed.nodes.some((n) => asked.includes(n.id))) selectNext.current = null;
 		// Each node keeps the size React Flow measured (onNodesChange put
 		// it there): a node handed over without it is taken for a new one,
 		// its handles are forgotten, and it is hidden with all its edges
@@ -502,12 +513,12 @@ function Editor({ rpc, targetId, boot }: Props) {
 			const was = new Set(prev.filter((n) => n.selected).map((n) => n.id));
 			const measured = new Map(prev.map((n) => [n.id, n.measured]));
 			const want = asked ? new Set(asked) : was;
-			return flowData.nodes.map((n) => {
+			return handed.nodes.map((n) => {
 				const m = measured.get(n.id);
 				return { ...n, ...(m ? { measured: m } : {}), selected: want.size ? want.has(n.id) : n.id === selected, className: bad.has(n.id) ? 'has-error' : undefined };
 			});
 		});
-		setEdges(flowData.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
+		setEdges(handed.edges.map((e) => (selEdges.current.includes(e.id) ? { ...e, selected: true } : e)));
 	}
 	const overview = lod || toOverview !== null;
 	const shownNodes = useMemo(() => (overview ? nodes.map((n) => ({ ...n, hidden: true })) : nodes), [overview, nodes]);
@@ -626,7 +637,6 @@ function Editor({ rpc, targetId, boot }: Props) {
 	// run history wait until its nodes have been on screen for a frame
 	// (two animation frames after React Flow took them).
 	const hasNodes = useStore((st) => st.nodeLookup.size > 0);
-	const settled = !!model && settledFile === model.file;
 	useEffect(() => {
 		if (!model || !graph || settled || (!hasNodes && graph.nodes.length > 0)) return;
 		const f = model.file;

@@ -2,14 +2,23 @@
 // Entry point of the editor page. The page was loaded from loomd's bridge
 // (the token is in an HttpOnly cookie, never visible to scripts); the
 // target it was opened on comes as ?target=N. The socket opens and the
-// first requests go out (boot.ts) before React renders the page, so the
-// daemon's answers come while it does.
-import { RpcClient } from './rpc/client';
-import { boot } from './boot';
+// first requests go out (early.ts, imported first so that it runs before
+// the rest of the bundle is evaluated). React renders the page once the
+// target is known and pipeline.open is on its way (or after MOUNT_WAIT_MS
+// at most, or when the socket failed): its first render, some 0.1-0.2 s
+// of the main thread, would otherwise hold back the socket's opening and
+// the answer to ui.target, and so the sending of pipeline.open.
+import { rpc, target, booted } from './early';
 import { mount } from './mount';
 
-const params = new URLSearchParams(window.location.search);
-const target = Number(params.get('target') ?? '0') || 0;
-const rpc = new RpcClient(`${window.location.protocol === 'https:' ? 'wss' : 'ws'}://${window.location.host}/ws?target=${target}`);
-rpc.start();
-mount(rpc, target, boot(rpc, target));
+/** Longest wait for the target before the page is drawn anyway. */
+const MOUNT_WAIT_MS = 300;
+
+let mounted = false;
+const go = () => {
+	if (mounted) return;
+	mounted = true;
+	mount(rpc, target, booted);
+};
+booted.target.then(go, go);
+setTimeout(go, MOUNT_WAIT_MS);

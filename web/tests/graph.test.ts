@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildGraph, stepDependencies } from '../src/graph/build';
 import { hasOverlaps, layoutGraph } from '../src/graph/layout';
-import { toFlow } from '../src/graph/flow';
+import { onScreen, toFlow } from '../src/graph/flow';
 import { LOD_ZOOM, MIN_FIT_ZOOM, fitViewport } from '../src/graph/fit';
 import { emptyRuns } from '../src/runs';
 import { chain, model, port, step } from './fixtures';
@@ -258,5 +258,38 @@ describe('big graphs', () => {
 		expect(hasOverlaps(pf)).toBe(false);
 		expect(box(pf)).toBeGreaterThan(0.8);
 		expect(box(pf)).toBeLessThan(3.2);
+	});
+
+	it("hands a big graph's first frame only what its start viewport shows", () => {
+		// What React Flow draws at viewport v on a w x h pane (it draws
+		// only what is on screen): every node and edge whose box is in view.
+		const W = 1000, H = 700;
+		const drawn = (f: ReturnType<typeof toFlow>, v: { x: number; y: number; zoom: number }) => {
+			const box = new Map(f.nodes.map((n) => [n.id, { x: n.position.x, y: n.position.y, x2: n.position.x + n.width!, y2: n.position.y + n.height! }]));
+			const inView = (b: { x: number; y: number; x2: number; y2: number }) => b.x2 * v.zoom + v.x >= 0 && b.x * v.zoom + v.x <= W && b.y2 * v.zoom + v.y >= 0 && b.y * v.zoom + v.y <= H;
+			const nodes = f.nodes.filter((n) => inView(box.get(n.id)!)).map((n) => n.id);
+			const edges = f.edges.filter((e) => {
+				const a = box.get(e.source)!, b = box.get(e.target)!;
+				return inView({ x: Math.min(a.x, b.x), y: Math.min(a.y, b.y), x2: Math.max(a.x2, b.x2), y2: Math.max(a.y2, b.y2) });
+			});
+			return { nodes, edges: edges.map((e) => e.id), ends: edges.flatMap((e) => [e.source, e.target]) };
+		};
+		const fan = model(Array.from({ length: 500 }, (_, i) => step(`s${i}`, ['d0'], [`o${i}`])), ['d0', ...Array.from({ length: 500 }, (_, i) => `o${i}`)]);
+		for (const m of [chain(500), paramChain(500), fan]) {
+			const g = buildGraph(m);
+			const placed = layoutGraph(m, g);
+			const f = toFlow(m, g, placed, emptyRuns(m.file).current);
+			const first = placed.filter((p) => p.kind === 'step').sort((a, b) => a.x - b.x)[0];
+			const v = { x: 40 - Math.min(...placed.map((p) => p.x)), y: 300 - first.y, zoom: 1 };
+			const part = onScreen(f, v, W, H);
+			const ids = new Set(part.nodes.map((n) => n.id));
+			const want = drawn(f, v);
+			expect(want.nodes.length).toBeGreaterThan(0);
+			for (const id of [...want.nodes, ...want.ends]) expect(ids.has(id)).toBe(true);
+			expect(part.edges.map((e) => e.id)).toEqual(expect.arrayContaining(want.edges));
+			// Each edge handed has both its nodes.
+			for (const e of part.edges) expect(ids.has(e.source) && ids.has(e.target)).toBe(true);
+			if (m !== fan) expect(part.nodes.length).toBeLessThan(f.nodes.length / 5);
+		}
 	});
 });

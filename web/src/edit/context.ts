@@ -15,6 +15,8 @@ export interface Editing {
 	readonly dirty: boolean;
 	/** Why editing is off (null when allowed). */
 	readonly readOnly: string | null;
+	/** How many changes the daemon refused so far (each one taken back). */
+	readonly refused: number;
 }
 
 export const EditingContext = createContext<Editing | null>(null);

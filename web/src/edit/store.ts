@@ -50,6 +50,8 @@ export interface EditState {
 	notice: string | null;
 	saving: boolean;
 	connected: boolean;
+	/** changes the daemon refused so far (a field may send the same text again) */
+	refused: number;
 }
 
 /** The subset of RpcClient the store uses. */
@@ -72,6 +74,7 @@ const EMPTY: EditState = {
 	notice: null,
 	saving: false,
 	connected: false,
+	refused: 0,
 };
 
 export class EditStore {
@@ -114,7 +117,7 @@ export class EditStore {
 
 	/** The Editing object handed to features (a new one per state). */
 	editing(): Editing {
-		return { apply: (e, l) => this.apply(e, l), dirty: this.dirty, readOnly: this.readOnly };
+		return { apply: (e, l) => this.apply(e, l), dirty: this.dirty, readOnly: this.readOnly, refused: this.state.refused };
 	}
 
 	setConnected(c: boolean): void {
@@ -215,7 +218,7 @@ export class EditStore {
 			if (at < 0) at = s.done.length - 1;
 		}
 		const g = s.done[at];
-		this.set({ done: s.done.filter((_, i) => i !== at), error: `cannot ${g.label}: ${e.message}` });
+		this.set({ done: s.done.filter((_, i) => i !== at), error: `cannot ${g.label}: ${e.message}`, refused: s.refused + 1 });
 		return this.refresh();
 	}
 

@@ -133,3 +133,31 @@ export function toFlow(m: PipelineModel, g: Graph, placed: Placed[], run: RunVie
 		});
 	return { nodes, edges };
 }
+
+/**
+ * What a big graph's first frame needs: the nodes within the area the
+ * viewport v shows on a w x h pane (widened by half a screen on each
+ * side), the edges whose box crosses that area, and the nodes at both
+ * ends of those. React Flow draws no more than this of a big graph
+ * (only what is on screen), but its store goes over every node and edge
+ * it was handed, several times, before the first frame; the rest is
+ * handed to it once that frame is on screen.
+ */
+export function onScreen(f: { nodes: Node[]; edges: Edge[] }, v: { x: number; y: number; zoom: number }, w: number, h: number): { nodes: Node[]; edges: Edge[] } {
+	const x0 = (-v.x - w / 2) / v.zoom;
+	const y0 = (-v.y - h / 2) / v.zoom;
+	const x1 = x0 + (2 * w) / v.zoom;
+	const y1 = y0 + (2 * h) / v.zoom;
+	const box = new Map(f.nodes.map((n) => [n.id, { x: n.position.x, y: n.position.y, x2: n.position.x + (n.width ?? 0), y2: n.position.y + (n.height ?? 0) }]));
+	const crosses = (b: { x: number; y: number; x2: number; y2: number }) => b.x2 >= x0 && b.x <= x1 && b.y2 >= y0 && b.y <= y1;
+	const keep = new Set(f.nodes.filter((n) => crosses(box.get(n.id)!)).map((n) => n.id));
+	const edges = f.edges.filter((e) => {
+		const s = box.get(e.source);
+		const t = box.get(e.target);
+		if (!s || !t) return false;
+		const hit = crosses({ x: Math.min(s.x, t.x), y: Math.min(s.y, t.y), x2: Math.max(s.x2, t.x2), y2: Math.max(s.y2, t.y2) });
+		if (hit) keep.add(e.source).add(e.target);
+		return hit;
+	});
+	return { nodes: f.nodes.filter((n) => keep.has(n.id)), edges };
+}

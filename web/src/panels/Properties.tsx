@@ -48,6 +48,13 @@ function Field({ id, value, onCommit, check, disabled, placeholder }: { id: stri
 		setV(value);
 		sent.current = null;
 	}, [value]);
+	// A change the daemon refused was taken back: the same text may be
+	// sent again (the value shown never changed, so the effect above
+	// does not say so).
+	const refused = useEditing()?.refused ?? 0;
+	useEffect(() => {
+		sent.current = null;
+	}, [refused]);
 	const bad = check ? check(v) : null;
 	const commit = () => {
 		if (v !== value && v !== sent.current && !bad) {
