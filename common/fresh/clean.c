@@ -267,7 +267,12 @@ clean_resolver_get(struct clean_resolver *r, const char *path)
 	plen = (size_t)(last - copy);
 	if (r->parent != NULL && strlen(r->parent) == plen &&
 	    strncmp(r->parent, copy, plen) == 0) {
-		real = xasprintf("%s%s", r->real, last);
+		/* The common case (every output of a folder): no printf. */
+		rlen = strlen(r->real);
+		llen = strlen(last);
+		real = xmalloc(rlen + llen + 1);
+		memcpy(real, r->real, rlen);
+		memcpy(real + rlen, last, llen + 1);
 		free(copy);
 		return real;
 	}

@@ -71,6 +71,7 @@ struct stamp_buf {
 };
 
 static void	stamp_buf_add(struct stamp_buf *b, const char *s, size_t n);
+static void	stamp_escape_into(struct stamp_buf *b, const char *name);
 static void	stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
 		    __attribute__((format(printf, 2, 3)));
 static void	stamp_buf_escaped(struct stamp_buf *b, const char *s);
@@ -192,25 +193,38 @@ static char *
 stamp_escape_name(const char *name)
 {
 	struct stamp_buf b = { NULL, 0, 0 };
-	char hex[4];
-	const char *s;
 
 	stamp_buf_add(&b, "", 0);
-	for (s = name; *s != '\0'; s++) {
+	stamp_escape_into(&b, name);
+	return b.s;
+}
+
+/* Append name escaped as stamp_escape_name says; runs of safe bytes at once. */
+static void
+stamp_escape_into(struct stamp_buf *b, const char *name)
+{
+	static const char digits[] = "0123456789ABCDEF";
+	char hex[3];
+	const char *s, *run;
+	size_t start = b->len;
+
+	for (s = run = name; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
 		    (c == '.' && s != name))
-			stamp_buf_add(&b, s, 1);
-		else {
-			snprintf(hex, sizeof hex, "%%%02X", c);
-			stamp_buf_add(&b, hex, 3);
-		}
+			continue;
+		stamp_buf_add(b, run, (size_t)(s - run));
+		hex[0] = '%';
+		hex[1] = digits[c >> 4];
+		hex[2] = digits[c & 0xf];
+		stamp_buf_add(b, hex, 3);
+		run = s + 1;
 	}
-	if (b.len == 0)
-		stamp_buf_add(&b, "%00", 3);
-	return b.s;
+	stamp_buf_add(b, run, (size_t)(s - run));
+	if (b->len == start)
+		stamp_buf_add(b, "%00", 3);
 }
 
 static long long
@@ -631,14 +645,19 @@ char *
 stamp_path(const char *experiment_dir, const char *step, const char *item,
     const char *set)
 {
-	char *e, *ei, *dir, *path;
+	struct stamp_buf b = { NULL, 0, 0 };
+	char *ei, *dir, *path;
 
 	if (item == NULL) {
-		e = stamp_escape_name(step);
-		path = xasprintf("%s/.loom/stamps/%s%s%s", experiment_dir, e,
-		    set != NULL ? "/" : "", set != NULL ? set : "");
-		free(e);
-		return path;
+		/* A check makes one per step: joined without printf. */
+		stamp_buf_add(&b, experiment_dir, strlen(experiment_dir));
+		stamp_buf_add(&b, "/.loom/stamps/", 14);
+		stamp_escape_into(&b, step);
+		if (set != NULL) {
+			stamp_buf_add(&b, "/", 1);
+			stamp_buf_add(&b, set, strlen(set));
+		}
+		return b.s;
 	}
 	dir = stamp_items_dir(experiment_dir, step);
 	ei = stamp_escape_name(item);

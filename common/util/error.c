@@ -10,10 +10,17 @@
 #include "common/util/error.h"
 #include "common/util/xmalloc.h"
 
+/*
+ * Empty strings and no place: only the first byte of each text is set,
+ * since a plan clears an error for every value it checks (about 70,000
+ * times for 10,000 steps) and the struct is 1.5 KiB.
+ */
 void
 loom_error_clear(struct loom_error *err)
 {
-	memset(err, 0, sizeof *err);
+	err->set = false;
+	err->file[0] = err->message[0] = err->hint[0] = '\0';
+	err->line = err->column = 0;
 }
 
 void
@@ -24,7 +31,7 @@ loom_error_set(struct loom_error *err, const char *file, int line, int column,
 
 	if (err == NULL || err->set)
 		return;
-	memset(err, 0, sizeof *err);
+	loom_error_clear(err);
 	err->set = true;
 	if (file != NULL)
 		snprintf(err->file, sizeof err->file, "%s", file);
