@@ -18,6 +18,8 @@
 # bench_slurm_fan DIR N: DIR/fan.yml, N Slurm steps side by side, each
 #   printing its arguments and then waiting for the file DIR/go.
 # bench_submitted RUN N: whether the N steps of RUN all have a job id.
+# bench_shell_chain DIR N: DIR/chain.yml, a sequential chain of N shell
+#   steps (tasks/step.sh writes "x" to its output), the first reading DIR/d/0.
 
 bench_cleanup() { :; }
 
@@ -79,4 +81,21 @@ bench_submitted() {
 bench_cpu_ms() {
 	awk -v hz="$(getconf CLK_TCK)" \
 	    '{ sub(/.*\) /, ""); print ($12 + $13) * 1000 / hz }' "/proc/$1/stat"
+}
+
+bench_shell_chain() {
+	local i
+	mkdir -p "$1/tasks" "$1/d"
+	printf '#!/bin/sh\nfor a; do o=$a; done\necho x >"$o"\n' >"$1/tasks/step.sh"
+	chmod +x "$1/tasks/step.sh"
+	echo x >"$1/d/0"
+	{
+		echo "execution: {parallel: false}"
+		echo "data:"
+		for i in $(seq 0 "$2"); do echo "  d$i: {path: d/$i}"; done
+		echo "pipeline:"
+		for i in $(seq 1 "$2"); do
+			echo "  - {name: s$i, task: tasks/step.sh, inputs: {in: \$d$((i - 1))}, outputs: {-o: \$d$i}}"
+		done
+	} >"$1/chain.yml"
 }

@@ -31,19 +31,7 @@ pid=
 bench_cleanup() { [ -z "$pid" ] || wait "$pid" 2>/dev/null; }
 
 exp=$tmp/exp
-mkdir -p "$exp/tasks" "$exp/d"
-printf '#!/bin/sh\nfor a; do o=$a; done\necho x >"$o"\n' >"$exp/tasks/step.sh"
-chmod +x "$exp/tasks/step.sh"
-echo x >"$exp/d/0"
-{
-	echo "execution: {parallel: false}"
-	echo "data:"
-	for i in $(seq 0 "$n"); do echo "  d$i: {path: d/$i}"; done
-	echo "pipeline:"
-	for i in $(seq 1 "$n"); do
-		echo "  - {name: s$i, task: tasks/step.sh, inputs: {in: \$d$((i - 1))}, outputs: {-o: \$d$i}}"
-	done
-} >"$exp/chain.yml"
+bench_shell_chain "$exp" "$n"
 {
 	echo "set -e"
 	for i in $(seq 1 "$n"); do
