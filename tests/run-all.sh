@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # The whole test suite: installs what a fresh Debian 12 machine lacks,
 # builds Loom with AddressSanitizer and UndefinedBehaviorSanitizer, runs
-# every unit, integration and browser test with CTest, then runs each
-# fuzzer on a fixed number of inputs from a fixed seed (LOOM_FUZZ_RUNS,
+# every unit, integration and browser test with CTest, builds the
+# release configuration and runs examples with it (tests/release-check.sh),
+# then runs each fuzzer on a fixed number of inputs from a fixed seed (LOOM_FUZZ_RUNS,
 # default 200000, at most LOOM_FUZZ_SECONDS each, default 600; 0 skips),
 # so that the fuzz stage gives the same answer on every machine for the
 # same code (tests/fuzz/run.sh says how).
@@ -57,6 +58,9 @@ fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 (cd "$build" && ctest --output-on-failure -j2) | tee "$build/ctest.log"
+
+# The release configuration (no sanitizers; mimalloc) runs examples too.
+tests/release-check.sh "$top/build-release-check"
 
 seconds=${LOOM_FUZZ_SECONDS:-600}
 export LOOM_FUZZ_RUNS=${LOOM_FUZZ_RUNS:-200000}
