@@ -6,7 +6,7 @@
 // it was started (run.subscribe to all runs); changes made to its files
 // on disk arrive as file.changed and reload the graph in place.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore } from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, useReactFlow, useStore, useStoreApi } from '@xyflow/react';
 import type { Edge, EdgeChange, MiniMapNodeProps, Node, NodeChange } from '@xyflow/react';
 import { LayoutGrid, Maximize, Play, Redo2, Save, SlidersHorizontal, Square, Undo2 } from 'lucide-react';
 import { applyEdgeChanges, applyNodeChanges } from '@xyflow/react';
@@ -537,6 +537,19 @@ function Editor({ rpc, targetId, boot }: Props) {
 				setPlaced((ps) => ps.map((p) => (p.id === c.id ? { ...p, x: c.position!.x, y: c.position!.y } : p)));
 	}, [setPlaced]);
 	const onEdgesChange = useCallback((ch: EdgeChange[]) => setEdges((es) => applyEdgeChanges(ch, es)), []);
+	// React Flow learns that Ctrl (Cmd) is held from a key event, through
+	// a state and an effect; Preact runs that effect in a task of its own,
+	// which a click coming right after the key press can precede: the
+	// click then replaced the selection instead of adding to it. The
+	// pointer's own modifier keys say it at once.
+	const rfStore = useStoreApi();
+	const multiFromPointer = useCallback(
+		(e: { ctrlKey: boolean; metaKey: boolean }) => {
+			const multi = e.ctrlKey || e.metaKey;
+			if (rfStore.getState().multiSelectionActive !== multi) rfStore.setState({ multiSelectionActive: multi });
+		},
+		[rfStore],
+	);
 	// Every drag ends in a move edit per node moved (saved under layout:).
 	const onNodeDragStop = useCallback(
 		(_: unknown, __: Node, moved: Node[]) => {
@@ -774,7 +787,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 				</details>
 			)}
 			<main className="body">
-				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} data-edges={overview ? 0 : edges.length} ref={pane}>
+				<section className={lod ? 'graph lod' : 'graph'} data-testid="graph" data-lod={String(lod)} data-edges={overview ? 0 : edges.length} ref={pane} onPointerDownCapture={multiFromPointer} onClickCapture={multiFromPointer}>
 					{conn.state === 'connecting' && !model && <div className="state-msg">Connecting to loomd…</div>}
 					{loading && !model && <div className="state-msg">Loading pipeline…</div>}
 					{loadError && !model && <div className="state-msg error" data-testid="load-error">{loadError}</div>}
