@@ -49,16 +49,6 @@
 #define CHILD_READS_PER_EVENT	8		/* then let others run */
 #define CHILD_PIPE_SIZE		(1024 * 1024)	/* F_SETPIPE_SZ, if allowed */
 #define CHILD_PIPE_FULL		(64 * 1024)	/* the default pipe size */
-/*
- * A flood (output past CHILD_BATCH_AFTER, turns less than CHILD_BATCH_GAP_US
- * apart) whose turn moved less than CHILD_BATCH_MIN waits CHILD_BATCH_US
- * before the next turn instead of waking up at each write (see
- * child_next_turn).
- */
-#define CHILD_BATCH_AFTER	(1024 * 1024)
-#define CHILD_BATCH_MIN		(64 * 1024)
-#define CHILD_BATCH_GAP_US	1000
-#define CHILD_BATCH_US		1000
 #define CHILD_ENVIRON_MAX	(1024 * 1024)	/* bytes of environ scanned */
 #define CHILD_SWEEP_ROUNDS	5
 #define CHILD_PROGRAMS		8		/* PATH look-ups remembered */
@@ -71,9 +61,6 @@ struct child {
 	int wfd;			/* our copy of the write end, -1 once
 					   the process has exited */
 	struct event *ev_out;
-	struct event *ev_batch;		/* the wait of a batched flood */
-	bool batching;			/* ev_batch pending, ev_out off */
-	struct timespec last_turn;	/* CLOCK_MONOTONIC, of the last drain */
 	char *marker;			/* "NAME=VALUE" or NULL */
 	bool exited;
 	bool eof;
@@ -153,7 +140,6 @@ struct child_set {
 
 static void child_sigchld(evutil_socket_t fd, short what, void *arg);
 static void child_read(evutil_socket_t fd, short what, void *arg);
-static void child_batch_end(evutil_socket_t fd, short what, void *arg);
 static void child_unlink(struct child *c);
 static void child_leftovers(struct child *c);
 static void child_exited(struct child *c, int status);
@@ -712,8 +698,6 @@ child_free(struct child *c)
 	child_unlink(c);
 	if (c->ev_out != NULL)
 		event_free(c->ev_out);
-	if (c->ev_batch != NULL)
-		event_free(c->ev_batch);
 	if (c->outfd != -1)
 		close(c->outfd);
 	if (c->wfd != -1)
@@ -819,49 +803,6 @@ child_move(struct child *c, size_t *asked)
 }
 
 /*
- * After a turn that left the pipe empty: wait for the next write, or, in
- * a flood, for CHILD_BATCH_US. A step writing in small pieces (4 KiB is
- * common) would otherwise wake the daemon at nearly every write, and
- * those wake-ups, not the bytes, were most of what its output cost. The
- * pipe is enlarged first, so the step goes on writing meanwhile; a turn
- * that finds much (a step too fast to keep up with) or nothing (output
- * that pauses) ends the batching: the next write is passed on at once.
- */
-static void
-child_next_turn(struct child *c, size_t moved)
-{
-	struct timeval tv = { 0, CHILD_BATCH_US };
-	struct timespec now;
-	long long us;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	us = (long long)(now.tv_sec - c->last_turn.tv_sec) * 1000000 +
-	    (now.tv_nsec - c->last_turn.tv_nsec) / 1000;
-	c->last_turn = now;
-	if (moved == 0 || moved >= CHILD_BATCH_MIN ||
-	    c->nbytes < CHILD_BATCH_AFTER ||
-	    (!c->batching && us >= CHILD_BATCH_GAP_US)) {
-		if (c->batching && event_add(c->ev_out, NULL) == -1)
-			abort();
-		c->batching = false;
-		return;
-	}
-	if (!c->grown) {
-		c->grown = true;
-		(void)fcntl(c->outfd, F_SETPIPE_SZ, CHILD_PIPE_SIZE);
-	}
-	if (c->ev_batch == NULL &&
-	    (c->ev_batch = evtimer_new(c->set->base, child_batch_end, c)) ==
-	    NULL)
-		abort();
-	if (!c->batching)
-		event_del(c->ev_out);
-	c->batching = true;
-	if (evtimer_add(c->ev_batch, &tv) == -1)
-		abort();
-}
-
-/*
  * Pass on what the pipe holds, in large chunks; at EOF the output is
  * over. A short chunk usually means the pipe is empty, and ends the turn
  * unless to_end (the process has exited: look for EOF now).
@@ -869,7 +810,7 @@ child_next_turn(struct child *c, size_t moved)
 static void
 child_drain(struct child *c, bool to_end)
 {
-	size_t asked, moved = 0;
+	size_t asked;
 	ssize_t n;
 	int i;
 
@@ -887,36 +828,23 @@ child_drain(struct child *c, bool to_end)
 				    CHILD_PIPE_SIZE);
 			}
 			c->nbytes += (unsigned long long)n;
-			moved += (size_t)n;
 			if ((size_t)n < asked && !to_end)
-				break;
+				return;
 			continue;
 		}
 		if (n == -1 && (errno == EINTR))
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		/* EOF or a read error: the output is over */
-		if (c->ev_batch != NULL)
-			event_del(c->ev_batch);
-		event_del(c->ev_out);
-		close(c->outfd);
-		c->outfd = -1;
-		c->eof = true;
-		child_maybe_done(c);
-		return;
+			return;
+		break;	/* EOF or a read error: the output is over */
 	}
-	child_next_turn(c, i == CHILD_READS_PER_EVENT ? CHILD_BATCH_MIN :
-	    moved);
-}
-
-/* The wait of a batched flood is over: the next turn. */
-static void
-child_batch_end(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	child_drain(arg, false);
+	if (i == CHILD_READS_PER_EVENT)
+		return;
+	event_del(c->ev_out);
+	close(c->outfd);
+	c->outfd = -1;
+	c->eof = true;
+	child_maybe_done(c);
 }
 
 /* Output is readable. */

@@ -112,7 +112,6 @@ struct loomd {
 	uint64_t log_read_bytes;	/* bytes answered by log.read */
 	uint64_t output_event_bytes;	/* bytes sent in run.output */
 	uint64_t output_spliced_bytes;	/* step output spliced into logs */
-	uint64_t output_splice_calls;	/* splice(2) calls doing it */
 
 	bool stopping;			/* shutdown begun */
 	bool exiting;			/* leave the loop after this pass */

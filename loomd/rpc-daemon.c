@@ -93,12 +93,11 @@ rpc_daemon_status(struct loomd *loomd, struct rpc_client *client,
 	    "state_dir", loomd->state_dir,
 	    "log", loomd->log_path,
 	    "stopping", loomd->stopping);
-	json_object_set_new(result, "output", json_pack("{s:I, s:I, s:I, s:I, "
-	    "s:I}", "log_fds", (json_int_t)loomd->log_fds,
+	json_object_set_new(result, "output", json_pack("{s:I, s:I, s:I, s:I}",
+	    "log_fds", (json_int_t)loomd->log_fds,
 	    "log_read_bytes", (json_int_t)loomd->log_read_bytes,
 	    "event_bytes", (json_int_t)loomd->output_event_bytes,
-	    "spliced_bytes", (json_int_t)loomd->output_spliced_bytes,
-	    "splice_calls", (json_int_t)loomd->output_splice_calls));
+	    "spliced_bytes", (json_int_t)loomd->output_spliced_bytes));
 	hashcache_stats(&hs);
 	json_object_set_new(result, "hashing", json_pack("{s:I, s:I, s:I, "
 	    "s:I}", "bytes", (json_int_t)hs.bytes, "files",

@@ -1129,8 +1129,6 @@ run_on_splice(void *arg, int fd, size_t max)
 	    (long)u->item : -1))
 		return EXECUTOR_SPLICE_NO;
 	n = steplog_splice(u->log, fd, max);
-	if (n != STEPLOG_SPLICE_NO)
-		r->loomd->output_splice_calls++;
 	if (n > 0)
 		r->loomd->output_spliced_bytes += (uint64_t)n;
 	return n == STEPLOG_SPLICE_NO ? EXECUTOR_SPLICE_NO : n;
