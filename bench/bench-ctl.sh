@@ -20,21 +20,9 @@ command -v perf >/dev/null && command -v strace >/dev/null ||
 . "$here/lib.sh"
 bench_private "$bin/loomctl" 3600
 exp=$tmp/exp
-mkdir -p "$exp/tasks" "$exp/d" "$exp/items" "$exp/outs"
-printf '#!/bin/sh\nfor a; do o=$a; done\necho x >"$o"\n' >"$exp/tasks/step.sh"
-chmod +x "$exp/tasks/step.sh"
-echo x >"$exp/d/src"
+bench_shell_chain "$exp" 200
+mkdir -p "$exp/items" "$exp/outs"
 for i in $(seq 1 500); do echo "$i" >"$exp/items/$i"; done
-{
-	echo "execution: {parallel: false}"
-	echo "data:"
-	echo "  c0: {path: d/src}"
-	for i in $(seq 1 200); do echo "  c$i: {path: d/c$i}"; done
-	echo "pipeline:"
-	for i in $(seq 1 200); do
-		echo "  - {name: c$i, task: tasks/step.sh, inputs: {in: \$c$((i - 1))}, outputs: {-o: \$c$i}}"
-	done
-} >"$exp/chain.yml"
 cat >"$exp/loop.yml" <<'YML'
 execution: {parallel: false}
 data:
