@@ -47,12 +47,8 @@ jsontext_putc(struct jsontext_buf *b, char c)
 	b->p[b->len++] = c;
 }
 
-/*
- * The length of the UTF-8 sequence at s (at most n bytes), or 0 when it
- * is not one: a stray continuation byte, an overlong form, a surrogate,
- * or beyond U+10FFFF.
- */
-static size_t
+/* The length of a UTF-8 sequence (jsontext.h). */
+size_t
 jsontext_utf8(const unsigned char *s, size_t n)
 {
 	size_t need, i;

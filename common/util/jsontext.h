@@ -25,4 +25,11 @@ char *jsontext_dump(const json_t *v, size_t *len);
 
 #define JSONTEXT_MAX_DEPTH	2048
 
+/*
+ * The length of the UTF-8 sequence at s (at most n bytes, n > 0), or 0
+ * when it is not one as jansson sees it: a stray continuation byte, an
+ * overlong form, a surrogate, or beyond U+10FFFF. ASCII is not asked.
+ */
+size_t jsontext_utf8(const unsigned char *s, size_t n);
+
 #endif

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A quick reader for the plain JSON of Loom's messages (see jsonscan.h).
+ * Recursive descent over the bytes, one pass, no copy of the text but
+ * the values jansson keeps. Every "return NULL" is a decline: the text
+ * may still be valid JSON, and jansson is asked.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util/jsonscan.h"
+#include "common/util/jsontext.h"
+
+/* A real's text longer than this declines (jansson reads any length). */
+#define JSONSCAN_REAL_MAX	64
+
+/* Integers of at most this many digits cannot overflow a long long. */
+#define JSONSCAN_INT_DIGITS	18
+
+struct jsonscan {
+	const unsigned char *p;		/* next byte */
+	const unsigned char *end;
+};
+
+static json_t	*jsonscan_value(struct jsonscan *s, int depth);
+
+/* Skip what JSON counts as white space. */
+static void
+jsonscan_space(struct jsonscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' ||
+	    *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool
+jsonscan_digit(const struct jsonscan *s, const unsigned char *q)
+{
+	return q < s->end && *q >= '0' && *q <= '9';
+}
+
+/*
+ * A string at s->p (its opening quote) without escapes: *str and *n
+ * give its bytes, s->p moves past the closing quote. -1 to decline: an
+ * escape, a control character, invalid UTF-8, no closing quote.
+ */
+static int
+jsonscan_string(struct jsonscan *s, const char **str, size_t *n)
+{
+	const unsigned char *q = s->p + 1, *start = q;
+	size_t k;
+
+	for (;;) {
+		while (q < s->end && *q >= 0x20 && *q < 0x80 && *q != '"' &&
+		    *q != '\\')
+			q++;
+		if (q == s->end || *q < 0x20 || *q == '\\')
+			return -1;
+		if (*q == '"')
+			break;
+		if ((k = jsontext_utf8(q, (size_t)(s->end - q))) == 0)
+			return -1;
+		q += k;
+	}
+	*str = (const char *)start;
+	*n = (size_t)(q - start);
+	s->p = q + 1;
+	return 0;
+}
+
+/* A real from its text, as jansson's strtod reads it; NULL to decline. */
+static json_t *
+jsonscan_real(const unsigned char *start, size_t n)
+{
+	char buf[JSONSCAN_REAL_MAX + 1], *end;
+	double d;
+
+	if (n > JSONSCAN_REAL_MAX)
+		return NULL;
+	memcpy(buf, start, n);
+	buf[n] = '\0';
+	errno = 0;
+	d = strtod(buf, &end);
+	/* A locale's other decimal point stops strtod short: decline. */
+	if (end != buf + n || errno == ERANGE || !isfinite(d))
+		return NULL;
+	return json_real(d);
+}
+
+/* A number in JSON's grammar: an integer or a real; NULL to decline. */
+static json_t *
+jsonscan_number(struct jsonscan *s)
+{
+	const unsigned char *q = s->p, *start = s->p, *digits;
+	bool real = false, neg = false;
+	long long v = 0;
+
+	if (*q == '-') {
+		neg = true;
+		q++;
+	}
+	digits = q;
+	if (!jsonscan_digit(s, q))
+		return NULL;
+	if (*q == '0' && jsonscan_digit(s, ++q))
+		return NULL;	/* a leading zero */
+	while (jsonscan_digit(s, q))
+		q++;
+	if (q < s->end && *q == '.') {
+		real = true;
+		if (!jsonscan_digit(s, ++q))
+			return NULL;
+		while (jsonscan_digit(s, q))
+			q++;
+	}
+	if (q < s->end && (*q == 'e' || *q == 'E')) {
+		real = true;
+		if (++q < s->end && (*q == '+' || *q == '-'))
+			q++;
+		if (!jsonscan_digit(s, q))
+			return NULL;
+		while (jsonscan_digit(s, q))
+			q++;
+	}
+	s->p = q;
+	if (real)
+		return jsonscan_real(start, (size_t)(q - start));
+	if (q - digits > JSONSCAN_INT_DIGITS)
+		return NULL;
+	for (; digits < q; digits++)
+		v = v * 10 + (*digits - '0');
+	return json_integer(neg ? -v : v);
+}
+
+/* true, false or null, spelled out; NULL to decline. */
+static json_t *
+jsonscan_word(struct jsonscan *s)
+{
+	size_t left = (size_t)(s->end - s->p);
+
+	if (left >= 4 && memcmp(s->p, "true", 4) == 0) {
+		s->p += 4;
+		return json_true();
+	}
+	if (left >= 5 && memcmp(s->p, "false", 5) == 0) {
+		s->p += 5;
+		return json_false();
+	}
+	if (left >= 4 && memcmp(s->p, "null", 4) == 0) {
+		s->p += 4;
+		return json_null();
+	}
+	return NULL;
+}
+
+/* An array at s->p (its '['); NULL to decline. */
+static json_t *
+jsonscan_array(struct jsonscan *s, int depth)
+{
+	json_t *a = json_array(), *v;
+
+	s->p++;
+	jsonscan_space(s);
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return a;
+	}
+	for (;;) {
+		if ((v = jsonscan_value(s, depth + 1)) == NULL)
+			goto fail;
+		json_array_append_new(a, v);
+		jsonscan_space(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			jsonscan_space(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			return a;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+/* An object at s->p (its '{'); NULL to decline, a duplicate key too. */
+static json_t *
+jsonscan_object(struct jsonscan *s, int depth)
+{
+	json_t *o = json_object(), *v;
+	const char *key;
+	size_t klen, n;
+
+	s->p++;
+	jsonscan_space(s);
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return o;
+	}
+	for (;;) {
+		if (s->p == s->end || *s->p != '"' ||
+		    jsonscan_string(s, &key, &klen) == -1)
+			goto fail;
+		jsonscan_space(s);
+		if (s->p == s->end || *s->p != ':')
+			goto fail;
+		s->p++;
+		jsonscan_space(s);
+		if ((v = jsonscan_value(s, depth + 1)) == NULL)
+			goto fail;
+		/* A duplicate key replaces a value: the size tells. */
+		n = json_object_size(o);
+		if (json_object_setn_new_nocheck(o, key, klen, v) == -1 ||
+		    json_object_size(o) == n)
+			goto fail;
+		jsonscan_space(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			jsonscan_space(s);
+			continue;
+		}
+		if (s->p < s->end && *s->p == '}') {
+			s->p++;
+			return o;
+		}
+		goto fail;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+/* Any value at s->p, depth arrays and objects in; NULL to decline. */
+static json_t *
+jsonscan_value(struct jsonscan *s, int depth)
+{
+	const char *str;
+	size_t n;
+
+	if (s->p == s->end)
+		return NULL;
+	switch (*s->p) {
+	case '{':
+		return depth < JSONSCAN_MAX_DEPTH ? jsonscan_object(s, depth) :
+		    NULL;
+	case '[':
+		return depth < JSONSCAN_MAX_DEPTH ? jsonscan_array(s, depth) :
+		    NULL;
+	case '"':
+		if (jsonscan_string(s, &str, &n) == -1)
+			return NULL;
+		return json_stringn_nocheck(str, n);
+	case 't':
+	case 'f':
+	case 'n':
+		return jsonscan_word(s);
+	default:
+		if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9'))
+			return jsonscan_number(s);
+		return NULL;
+	}
+}
+
+/* The value of a whole text (jsonscan.h). */
+json_t *
+jsonscan_parse(const char *text, size_t len)
+{
+	struct jsonscan s;
+	json_t *v;
+
+	s.p = (const unsigned char *)text;
+	s.end = s.p + len;
+	jsonscan_space(&s);
+	if ((v = jsonscan_value(&s, 0)) == NULL)
+		return NULL;
+	jsonscan_space(&s);
+	if (s.p != s.end) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
