@@ -7,7 +7,8 @@
 # First every kept regression input (tests/fuzz/regress/NAME/) is run
 # once; then the target fuzzes for SECONDS with 256 MiB and 10 s per
 # input, seeded from examples/ and tests/cases/ (fuzz-save: from
-# tests/save-corpus/, each behind 4 seed bytes) (with tests/fuzz/NAME.dict
+# tests/save-corpus/, each behind 4 seed bytes; fuzz-jsonscan: also from
+# tests/fuzz/jsonscan-seeds/) (with tests/fuzz/NAME.dict
 # as a dictionary when there is one). The corpus grows in
 # $LOOM_FUZZ_BUILD/corpus/NAME; a crash is written there as crash-*,
 # and the script exits non-zero. Copy a crasher into regress/NAME/ once
@@ -54,6 +55,10 @@ find "$top/examples" "$top/tests/cases" -type f -size -64k 2>/dev/null |
 		# loads the seeds in the same order (the same inputs tried).
 		cp "$f" "$seeds/$(echo "${f#"$top"/}" | sha1sum | cut -c1-16)"
 	done
+# The JSON scanner's target starts from the daemon's events.
+if [ "$name" = fuzz-jsonscan ]; then
+	cp "$top"/tests/fuzz/jsonscan-seeds/* "$seeds"/
+fi
 # The saver's target reads 4 seed bytes, then a pipeline file.
 if [ "$name" = fuzz-save ]; then
 	for f in "$top"/tests/save-corpus/*.yml; do
