@@ -1030,6 +1030,8 @@ cmd_run_attached(struct cmd_run_view *v)
 			if (v->streams[i]->gap && v->streams[i]->log.wd == -1)
 				timeout = 100;
 		}
+		/* Only a followed log file makes the wake fd readable. */
+		rpcclient_watch_wake(v->c, v->ngaps > 0);
 		loom_error_clear(&err);
 		rc = rpcclient_next(v->c, timeout, &msg, &err);
 		if (rc == -1) {

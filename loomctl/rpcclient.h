@@ -80,6 +80,14 @@ void rpcclient_set_wake_fd(struct rpcclient *c, int fd);
 int rpcclient_wake_fd(const struct rpcclient *c);
 
 /*
+ * Whether rpcclient_next watches the wake fd (on at first). Off, it
+ * waits in recvmsg alone, one system call per batch of events instead
+ * of poll and recvmsg: for the times nothing can make the fd readable
+ * (no log file followed).
+ */
+void rpcclient_watch_wake(struct rpcclient *c, bool on);
+
+/*
  * The oldest descriptor the daemon passed with SCM_RIGHTS (log.open), or
  * -1 when none arrived. The caller owns it.
  */
