@@ -119,6 +119,7 @@ struct cmd_run_view {
 	struct timespec started;
 	struct cmd_run_stream **streams;	/* in order of first use */
 	size_t nstreams;
+	size_t last;			/* the stream of the last event */
 	struct pipeline_map *stream_map;	/* key -> index in streams */
 	size_t ngaps;			/* streams with gap set */
 	struct cmd_run_stream *open;	/* its line is printed but unended */
@@ -358,13 +359,19 @@ static struct cmd_run_stream *
 cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 {
 	struct cmd_run_stream *s;
-	char *key = xasprintf("%ld:%s", item, step);
+	char *key;
 	ssize_t k;
 
+	/* A step's events come together: its start, output, end. */
+	if (v->nstreams > 0 && (s = v->streams[v->last])->item == item &&
+	    strcmp(s->step, step) == 0)
+		return s;
+	key = xasprintf("%ld:%s", item, step);
 	if (v->stream_map == NULL)
 		v->stream_map = pipeline_map_create(64);
 	if ((k = pipeline_map_get(v->stream_map, key)) >= 0) {
 		free(key);
+		v->last = (size_t)k;
 		return v->streams[k];
 	}
 	if ((v->nstreams & (v->nstreams - 1)) == 0)
@@ -376,6 +383,7 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 	s->item = item;
 	logread_init(&s->log, v->run, s->step, item, 0);
 	pipeline_map_add(v->stream_map, s->key, v->nstreams);
+	v->last = v->nstreams;
 	v->streams[v->nstreams++] = s;
 	return s;
 }

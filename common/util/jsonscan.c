@@ -54,8 +54,7 @@ jsonscan_string(struct jsonscan *s, const char **str, size_t *n)
 	size_t k;
 
 	for (;;) {
-		while (q < s->end && *q >= 0x20 && *q < 0x80 && *q != '"' &&
-		    *q != '\\')
+		while (q < s->end && jsontext_plain[*q])
 			q++;
 		if (q == s->end || *q < 0x20 || *q == '\\')
 			return -1;

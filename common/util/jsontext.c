@@ -78,8 +78,8 @@ jsontext_utf8(const unsigned char *s, size_t n)
 	return need;
 }
 
-/* Bytes copied as they are: 0x20 to 0x7f (DEL too) but '"' and '\\'. */
-static const bool jsontext_plain[256] = {
+/* Bytes copied as they are (jsontext.h). */
+const bool jsontext_plain[256] = {
 	[0x20] =
 	/* 0x20 */ 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
 	/* 0x30 */ 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,

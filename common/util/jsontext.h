@@ -11,6 +11,7 @@
 #ifndef LOOM_COMMON_JSONTEXT_H
 #define LOOM_COMMON_JSONTEXT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -31,5 +32,9 @@ char *jsontext_dump(const json_t *v, size_t *len);
  * overlong form, a surrogate, or beyond U+10FFFF. ASCII is not asked.
  */
 size_t jsontext_utf8(const unsigned char *s, size_t n);
+
+/* Bytes a JSON string holds as they are: 0x20 to 0x7f (DEL too) but '"'
+   and '\\'. */
+extern const bool jsontext_plain[256];
 
 #endif
