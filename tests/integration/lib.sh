@@ -125,6 +125,23 @@ make_hello_exp() {
 	chmod +x "$1/tasks/hello.sh"
 }
 
+# make_seq_loop FILE: a pipeline of one step "each" that runs
+# tasks/step.sh over the files of items/ into outs/, one at a time.
+make_seq_loop() {
+	cat >"$1" <<'YML'
+execution: {parallel: false}
+data:
+  items: {path: items}
+  outs: {path: outs}
+pipeline:
+  - name: each
+    task: tasks/step.sh
+    loop: {over: $items, into: $outs, parallel: false}
+    inputs: {in: $loop_item}
+    outputs: {-o: $loop_output}
+YML
+}
+
 daemon_pid() { cat "$LOOM_SOCKET.pid" 2>/dev/null; }
 
 loomd_count() {
