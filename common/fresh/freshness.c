@@ -65,6 +65,7 @@ struct fresh_ctx {
 };
 
 static const char *fresh_rel(const struct pipeline *p, const char *path);
+static char	*fresh_missing(const struct pipeline *p, const char *path);
 static char	*fresh_task_path(const struct pipeline *p, size_t step,
 		    const char *item, const char *item_output);
 static const struct fresh_script *fresh_script_get(struct fresh_ctx *c,
@@ -117,6 +118,24 @@ fresh_rel(const struct pipeline *p, const char *path)
 	if (strncmp(path, p->dir, n) == 0 && path[n] == '/')
 		return path + n + 1;
 	return path;
+}
+
+/*
+ * "output PATH does not exist", said of thousands of steps before a
+ * first run: put together without printf.
+ */
+static char *
+fresh_missing(const struct pipeline *p, const char *path)
+{
+	static const char pre[] = "output ", post[] = " does not exist";
+	const char *rel = fresh_rel(p, path);
+	size_t n = strlen(rel);
+	char *out = xmalloc(sizeof pre - 1 + n + sizeof post);
+
+	memcpy(out, pre, sizeof pre - 1);
+	memcpy(out + sizeof pre - 1, rel, n);
+	memcpy(out + sizeof pre - 1 + n, post, sizeof post);
+	return out;
 }
 
 static const char *
@@ -287,16 +306,19 @@ fresh_stat(struct fresh_ctx *c, const char *path, struct stat *st,
     int *error)
 {
 	struct fresh_stat *e;
-	size_t n = strlen(path);
+	size_t before, n = strlen(path);
 	int err;
 
 	fresh_stat_grow(c);
 	e = fresh_stat_slot(c, path, n);
 	if (e->path == NULL) {
+		before = c->nstats;
 		err = fresh_stat_call(c, path, st);
-		/* Its folder may have been added: the table may have moved. */
-		fresh_stat_grow(c);
-		e = fresh_stat_slot(c, path, n);
+		/* Its folder was added: the slot may be taken, or moved. */
+		if (c->nstats != before) {
+			fresh_stat_grow(c);
+			e = fresh_stat_slot(c, path, n);
+		}
 		e->path = xstrdup(path);
 		e->error = err;
 		if (err == 0) {
@@ -538,8 +560,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	for (i = 0; i < outs.n; i++) {
 		if (fresh_stat(c, outs.v[i], &sb, &error) == NULL) {
 			*state = FRESH_MISSING;
-			*reason = xasprintf("output %s does not exist",
-			    fresh_rel(p, outs.v[i]));
+			*reason = fresh_missing(p, outs.v[i]);
 			rc = 0;
 			goto out;
 		}

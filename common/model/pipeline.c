@@ -842,8 +842,16 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	struct pipeline_check *c = arg;
 	const struct pipeline_size *s;
 	const struct param *pa;
-	char *key = xstrndup(name, n);
+	char buf[128], *key;
 	ssize_t j;
+
+	/* A name on the stack: validation checks every reference. */
+	if (n < sizeof buf) {
+		memcpy(buf, name, n);
+		buf[n] = '\0';
+		key = buf;
+	} else
+		key = xstrndup(name, n);
 
 	if (strcmp(key, "loop_item") == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
@@ -859,7 +867,8 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
 	    pa->value != NULL && pa->value->text != NULL)
 		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
-	free(key);
+	if (key != buf)
+		free(key);
 }
 
 /*

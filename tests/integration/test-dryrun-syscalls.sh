@@ -10,7 +10,7 @@
 #  - once out/ exists with every other output in it, the outputs that
 #    are there are not called missing, the others are (a folder that
 #    exists is no shortcut);
-#  - the ~40 KB script goes out in at most 2 writes (one 64 KiB buffer),
+#  - the ~57 KB script goes out in at most 2 writes (one 64 KiB buffer),
 #    not one per 4 KiB.
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || skip "strace missing"
