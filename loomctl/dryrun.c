@@ -114,7 +114,8 @@ dryrun_mkdirs(const struct pipeline *p, size_t step, const char *loop_output,
 	}
 	if (dirs.n > 0) {
 		line = command_quote(&dirs);
-		printf("mkdir -p -- %s\n", line);
+		fputs("mkdir -p -- ", stdout);
+		puts(line);
 		free(line);
 	}
 	strv_free(&outs);
@@ -255,7 +256,7 @@ dryrun_plain_step(struct dryrun_ctx *dc, size_t idx)
 				dryrun_comment_text("  runs: ",
 				    fs->run_reason);
 			rc = dryrun_mkdirs(dc->p, idx, NULL, NULL);
-			printf("%s\n", quoted);
+			puts(quoted);
 		}
 	}
 	free(quoted);
@@ -325,7 +326,7 @@ dryrun_loop_item(struct dryrun_ctx *dc, size_t idx,
 		dryrun_comment("up to date: %s", quoted);
 	else {
 		rc = dryrun_mkdirs(dc->p, idx, out, li->into);
-		printf("%s\n", quoted);
+		puts(quoted);
 	}
 	free(quoted);
 	strv_free(&argv);

@@ -510,7 +510,7 @@ static const unsigned char command_safe[256] = {
  * word quoted for a POSIX shell into o, which has room for 4 * strlen +
  * 2 bytes; returns its length. A first word such as "A=b" would be read
  * as an assignment, so with first a word holding '=' is quoted even
- * when safe. One pass over a safe word: it is copied while tested.
+ * when safe. A safe word is told by the table, then copied in one piece.
  */
 static size_t
 command_quote_into(char *o, const char *word, bool first)
