@@ -65,11 +65,17 @@ struct fresh_ctx {
 };
 
 static const char *fresh_rel(const struct pipeline *p, const char *path);
+static char	*fresh_missing(const struct pipeline *p, const char *path);
 static char	*fresh_task_path(const struct pipeline *p, size_t step,
 		    const char *item, const char *item_output);
 static const struct fresh_script *fresh_script_get(struct fresh_ctx *c,
 		    const char *path);
 static void	fresh_ctx_free(struct fresh_ctx *c);
+static void	fresh_stat_grow(struct fresh_ctx *c);
+static struct fresh_stat *fresh_stat_slot(struct fresh_ctx *c,
+		    const char *path, size_t n);
+static int	fresh_stat_call(struct fresh_ctx *c, const char *path,
+		    struct stat *st);
 static const struct stat *fresh_stat(struct fresh_ctx *c, const char *path,
 		    struct stat *st, int *error);
 static int	fresh_entry_check(struct fresh_ctx *c, const struct stamp *s,
@@ -114,6 +120,24 @@ fresh_rel(const struct pipeline *p, const char *path)
 	return path;
 }
 
+/*
+ * "output PATH does not exist", said of thousands of steps before a
+ * first run: put together without printf.
+ */
+static char *
+fresh_missing(const struct pipeline *p, const char *path)
+{
+	static const char pre[] = "output ", post[] = " does not exist";
+	const char *rel = fresh_rel(p, path);
+	size_t n = strlen(rel);
+	char *out = xmalloc(sizeof pre - 1 + n + sizeof post);
+
+	memcpy(out, pre, sizeof pre - 1);
+	memcpy(out + sizeof pre - 1, rel, n);
+	memcpy(out + sizeof pre - 1 + n, post, sizeof post);
+	return out;
+}
+
 static const char *
 fresh_basename(const char *path)
 {
@@ -144,13 +168,20 @@ fresh_task_path(const struct pipeline *p, size_t step, const char *item,
 }
 
 static uint64_t
-fresh_strhash(const char *s)
+fresh_memhash(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
+	size_t i;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t
+fresh_strhash(const char *s)
+{
+	return fresh_memhash(s, strlen(s));
 }
 
 /* The script's hash, computed on first use. Borrowed from the cache. */
@@ -196,6 +227,76 @@ fresh_script_get(struct fresh_ctx *c, const char *path)
 	return e;
 }
 
+/* Room for one more path in c->stats (kept at most half full). */
+static void
+fresh_stat_grow(struct fresh_ctx *c)
+{
+	struct fresh_stat *old = c->stats;
+	size_t i, j, oldcap = c->statcap;
+
+	if (c->nstats * 2 < c->statcap)
+		return;
+	c->statcap = c->statcap == 0 ? 256 : c->statcap * 2;
+	c->stats = xcalloc(c->statcap, sizeof *c->stats);
+	for (i = 0; i < oldcap; i++) {
+		if (old[i].path == NULL)
+			continue;
+		j = fresh_strhash(old[i].path) & (c->statcap - 1);
+		while (c->stats[j].path != NULL)
+			j = (j + 1) & (c->statcap - 1);
+		c->stats[j] = old[i];
+	}
+	free(old);
+}
+
+/* The slot of path's first n bytes: its entry, or where it would go. */
+static struct fresh_stat *
+fresh_stat_slot(struct fresh_ctx *c, const char *path, size_t n)
+{
+	size_t j = fresh_memhash(path, n) & (c->statcap - 1);
+
+	while (c->stats[j].path != NULL &&
+	    (strncmp(c->stats[j].path, path, n) != 0 ||
+	    c->stats[j].path[n] != '\0'))
+		j = (j + 1) & (c->statcap - 1);
+	return &c->stats[j];
+}
+
+/*
+ * stat(2) of path into *st: 0 or its errno. A path whose folder is
+ * known to be missing is missing without a system call; when a path is
+ * missing, its folder is looked at once (fresh_stat), so that before a
+ * first run, when the outputs' folders do not exist yet, the thousands
+ * of outputs in one folder cost one stat rather than one each.
+ */
+static int
+fresh_stat_call(struct fresh_ctx *c, const char *path, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash != NULL ? (size_t)(slash - path) : 0;
+	const struct fresh_stat *pe = NULL;
+	struct stat sb;
+	char *dir;
+	int error, derror;
+
+	if (n > 0) {
+		pe = fresh_stat_slot(c, path, n);
+		if (pe->path == NULL)
+			pe = NULL;
+		else if (pe->error == ENOENT)
+			return ENOENT;
+	}
+	if (stat(path, st) == 0)
+		return 0;
+	error = errno;
+	if (error == ENOENT && n > 0 && pe == NULL) {
+		dir = xstrndup(path, n);
+		fresh_stat(c, dir, &sb, &derror);
+		free(dir);
+	}
+	return error;
+}
+
 /*
  * The stat of path (its type, size and time), taken on first use, into
  * *st; NULL with *error set when it failed.
@@ -204,33 +305,23 @@ static const struct stat *
 fresh_stat(struct fresh_ctx *c, const char *path, struct stat *st,
     int *error)
 {
-	struct fresh_stat *old, *e;
-	size_t i, j, oldcap;
+	struct fresh_stat *e;
+	size_t before, n = strlen(path);
+	int err;
 
-	if (c->nstats * 2 >= c->statcap) {
-		old = c->stats;
-		oldcap = c->statcap;
-		c->statcap = c->statcap == 0 ? 256 : c->statcap * 2;
-		c->stats = xcalloc(c->statcap, sizeof *c->stats);
-		for (i = 0; i < oldcap; i++) {
-			if (old[i].path == NULL)
-				continue;
-			j = fresh_strhash(old[i].path) & (c->statcap - 1);
-			while (c->stats[j].path != NULL)
-				j = (j + 1) & (c->statcap - 1);
-			c->stats[j] = old[i];
-		}
-		free(old);
-	}
-	j = fresh_strhash(path) & (c->statcap - 1);
-	while (c->stats[j].path != NULL &&
-	    strcmp(c->stats[j].path, path) != 0)
-		j = (j + 1) & (c->statcap - 1);
-	e = &c->stats[j];
+	fresh_stat_grow(c);
+	e = fresh_stat_slot(c, path, n);
 	if (e->path == NULL) {
+		before = c->nstats;
+		err = fresh_stat_call(c, path, st);
+		/* Its folder was added: the slot may be taken, or moved. */
+		if (c->nstats != before) {
+			fresh_stat_grow(c);
+			e = fresh_stat_slot(c, path, n);
+		}
 		e->path = xstrdup(path);
-		e->error = stat(path, st) == -1 ? errno : 0;
-		if (e->error == 0) {
+		e->error = err;
+		if (err == 0) {
 			e->mode = st->st_mode;
 			e->size = st->st_size;
 			e->mtim = st->st_mtim;
@@ -469,8 +560,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	for (i = 0; i < outs.n; i++) {
 		if (fresh_stat(c, outs.v[i], &sb, &error) == NULL) {
 			*state = FRESH_MISSING;
-			*reason = xasprintf("output %s does not exist",
-			    fresh_rel(p, outs.v[i]));
+			*reason = fresh_missing(p, outs.v[i]);
 			rc = 0;
 			goto out;
 		}

@@ -45,7 +45,6 @@ static int		 command_push_value(const struct pipeline *,
 static const struct param *command_param_ref(const struct pipeline *,
 			     const struct value *);
 static bool		 command_is_url(const char *);
-static bool		 command_safe_char(int);
 
 /* The extension of path's file name (".py"), or NULL. */
 static const char *
@@ -491,54 +490,50 @@ trailing:
  * digits and _@%+=:,./- as a bit set of the ASCII codes (a dry run
  * tests every character of every command).
  */
-static bool
-command_safe_char(int c)
-{
-	static const uint64_t lo = UINT64_C(0x27fff82000000000);
-	static const uint64_t hi = UINT64_C(0x07fffffe87ffffff);
+#define COMMAND_SAFE_LO	UINT64_C(0x27fff82000000000)
+#define COMMAND_SAFE_HI	UINT64_C(0x07fffffe87ffffff)
+#define COMMAND_SAFE(c)	\
+	((((c) < 64 ? COMMAND_SAFE_LO : COMMAND_SAFE_HI) >> ((c) & 63)) & 1)
+#define COMMAND_SAFE4(c) COMMAND_SAFE(c), COMMAND_SAFE((c) + 1), \
+	COMMAND_SAFE((c) + 2), COMMAND_SAFE((c) + 3)
+#define COMMAND_SAFE16(c) COMMAND_SAFE4(c), COMMAND_SAFE4((c) + 4), \
+	COMMAND_SAFE4((c) + 8), COMMAND_SAFE4((c) + 12)
+#define COMMAND_SAFE64(c) COMMAND_SAFE16(c), COMMAND_SAFE16((c) + 16), \
+	COMMAND_SAFE16((c) + 32), COMMAND_SAFE16((c) + 48)
 
-	if (c < 0 || c >= 128)
-		return false;
-	return ((c < 64 ? lo >> c : hi >> (c - 64)) & 1) != 0;
-}
+/* The same as a table of every byte (NUL and non-ASCII are not safe). */
+static const unsigned char command_safe[256] = {
+	COMMAND_SAFE64(0), COMMAND_SAFE64(64)
+};
 
 /*
- * word quoted for a POSIX shell into o (NULL: only measured); returns
- * its length. A first word such as "A=b" would be read as an
- * assignment, so with first a word holding '=' is quoted even when safe.
+ * word quoted for a POSIX shell into o, which has room for 4 * strlen +
+ * 2 bytes; returns its length. A first word such as "A=b" would be read
+ * as an assignment, so with first a word holding '=' is quoted even
+ * when safe. A safe word is told by the table, then copied in one piece.
  */
 static size_t
 command_quote_into(char *o, const char *word, bool first)
 {
 	const char *s;
 	size_t n;
-	bool safe = *word != '\0', eq = false;
 
-	for (s = word; *s != '\0'; s++) {
-		if (!command_safe_char((unsigned char)*s))
-			safe = false;
-		else if (*s == '=')
-			eq = true;
-	}
-	if (safe && !(first && eq)) {
-		if (o != NULL)
-			memcpy(o, word, (size_t)(s - word));
+	for (s = word; command_safe[(unsigned char)*s]; s++)
+		;
+	if (*s == '\0' && s != word && !(first && strchr(word, '=') != NULL)) {
+		memcpy(o, word, (size_t)(s - word));
 		return (size_t)(s - word);
 	}
 	n = 1;
 	for (s = word; *s != '\0'; s++) {
 		if (*s != '\'') {
-			if (o != NULL)
-				o[n] = *s;
-			n++;
+			o[n++] = *s;
 		} else {
-			if (o != NULL)
-				memcpy(o + n, "'\\''", 4);
+			memcpy(o + n, "'\\''", 4);
 			n += 4;
 		}
 	}
-	if (o != NULL)
-		o[0] = o[n] = '\'';
+	o[0] = o[n] = '\'';
 	return n + 1;
 }
 
@@ -546,11 +541,9 @@ command_quote_into(char *o, const char *word, bool first)
 char *
 command_quote_word(const char *word)
 {
-	size_t n = command_quote_into(NULL, word, false);
-	char *out = xmalloc(n + 1);
+	char *out = xmalloc(strlen(word) * 4 + 3);
 
-	command_quote_into(out, word, false);
-	out[n] = '\0';
+	out[command_quote_into(out, word, false)] = '\0';
 	return out;
 }
 
@@ -590,34 +583,40 @@ command_printable(const char *text)
 	return out;
 }
 
-/* Write text to f as command_printable would make it, without a copy. */
+/*
+ * Write text to f as command_printable would make it, without a copy:
+ * runs of characters that stay as they are go out in one fwrite.
+ */
 void
 command_fputs_printable(const char *text, FILE *f)
 {
-	const char *s, *run;
+	const unsigned char *s, *run;
 	char buf[5];
 
-	for (s = run = text; *s != '\0'; s++) {
-		if (command_printable_char((unsigned char)*s, buf) == 1)
+	for (s = run = (const unsigned char *)text; *s != '\0'; s++) {
+		if (*s >= 0x20 && *s != 0x7f && *s != '\\')
 			continue;
 		fwrite(run, 1, (size_t)(s - run), f);
-		fwrite(buf, 1, command_printable_char((unsigned char)*s, buf),
-		    f);
+		fwrite(buf, 1, command_printable_char(*s, buf), f);
 		run = s + 1;
 	}
 	fwrite(run, 1, (size_t)(s - run), f);
 }
 
-/* argv as one pasteable shell line; an owned string, made in one piece. */
+/*
+ * argv as one pasteable shell line; an owned string, made in one piece
+ * and one pass over each word (sized for the worst case, every byte a
+ * quote).
+ */
 char *
 command_quote(const struct strv *argv)
 {
 	char *line;
-	size_t i, len = 0;
+	size_t i, len = 1;
 
 	for (i = 0; i < argv->n; i++)
-		len += (i > 0) + command_quote_into(NULL, argv->v[i], i == 0);
-	line = xmalloc(len + 1);
+		len += strlen(argv->v[i]) * 4 + 3;
+	line = xmalloc(len);
 	len = 0;
 	for (i = 0; i < argv->n; i++) {
 		if (i > 0)

@@ -842,8 +842,16 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	struct pipeline_check *c = arg;
 	const struct pipeline_size *s;
 	const struct param *pa;
-	char *key = xstrndup(name, n);
+	char buf[128], *key;
 	ssize_t j;
+
+	/* A name on the stack: validation checks every reference. */
+	if (n < sizeof buf) {
+		memcpy(buf, name, n);
+		buf[n] = '\0';
+		key = buf;
+	} else
+		key = xstrndup(name, n);
 
 	if (strcmp(key, "loop_item") == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
@@ -859,7 +867,8 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
 	    pa->value != NULL && pa->value->text != NULL)
 		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
-	free(key);
+	if (key != buf)
+		free(key);
 }
 
 /*
@@ -910,6 +919,9 @@ pipeline_expand_limited(const struct pipeline *p, const char *text,
 
 	if (text == NULL)
 		text = "";
+	/* Without a '$' there is nothing to expand or to measure. */
+	if (strchr(text, '$') == NULL)
+		return xstrdup(text);
 	if (pipeline_expand_check(p, text, span, loop_item, loop_output,
 	    limit, err) != 0)
 		return NULL;
@@ -995,6 +1007,14 @@ pipeline_abspath(const struct pipeline *p, const char *path)
 		joined[nd] = '/';
 		memcpy(joined + nd + 1, path, np + 1);
 	}
+	/*
+	 * Most paths have nothing to drop: no "//", no "/." and no final
+	 * "/" (two vector searches rather than a test of every byte).
+	 */
+	nd = strlen(joined);
+	if (strstr(joined, "//") == NULL && strstr(joined, "/.") == NULL &&
+	    (nd == 1 || joined[nd - 1] != '/'))
+		return joined;
 	/* Normalised in place: what is written never passes what is read. */
 	out = w = joined;
 	for (r = joined; *r != '\0';) {
@@ -1028,6 +1048,12 @@ pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
 		loom_error_set(err, p->path, d->span.line, d->span.column,
 		    "data entry %s has no path", d->name);
 		return NULL;
+	}
+	/* A path without a reference is itself: no copy to expand into. */
+	if (strchr(d->path->text, '$') == NULL) {
+		if (pipeline_is_url(d->path->text) || d->path->text[0] == '\0')
+			return xstrdup(d->path->text);
+		return pipeline_abspath(p, d->path->text);
 	}
 	text = pipeline_expand_limited(p, d->path->text, &d->path->span, NULL,
 	    NULL, PIPELINE_MAX_EXPANDED_PATH, err);

@@ -421,6 +421,14 @@ test_command_quote(void **state)
 	free(s);
 	strv_free(&w);
 
+	/* Every byte a quote: the worst case the line is sized for. */
+	strv_push(&w, "''''");
+	s = command_quote(&w);
+	assert_string_equal(s, "''\\'''\\'''\\'''\\'''");
+	assert_int_equal(strlen(s), 4 * 4 + 2);
+	free(s);
+	strv_free(&w);
+
 	/* A command name with '=' would be an assignment: quoted. */
 	strv_push(&w, "A=b");
 	strv_push(&w, "c=d");

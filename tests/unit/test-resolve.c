@@ -208,6 +208,17 @@ test_resolve_paths(void **state)
 	r = pipeline_abspath(p, "/");
 	assert_string_equal(r, "/");
 	free(r);
+	/* Nothing to drop: returned as joined (no byte-by-byte pass). */
+	r = pipeline_abspath(p, "out/s0/d1.txt");
+	assert_string_equal(r, "/home/u/exp/out/s0/d1.txt");
+	free(r);
+	/* "/." that starts a name is kept; "/." that is a name is not. */
+	r = pipeline_abspath(p, ".cache/.x/./y/.");
+	assert_string_equal(r, "/home/u/exp/.cache/.x/y");
+	free(r);
+	r = pipeline_abspath(p, "a//");
+	assert_string_equal(r, "/home/u/exp/a");
+	free(r);
 
 	assert_true(pipeline_is_url("https://a.b/c"));
 	assert_true(pipeline_is_url("s3://bucket/key"));
