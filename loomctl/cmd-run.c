@@ -124,11 +124,6 @@ struct cmd_run_view {
 	struct cmd_run_stream *open;	/* its line is printed but unended */
 	char *obuf;			/* output being assembled */
 	size_t ocap;
-	const unsigned char *src;	/* the chunk being written when it was
-					   read from a log file, else NULL */
-	int src_fd;			/* that file */
-	long long src_off;		/* where the chunk lies in it */
-	enum logread_copy copy;		/* how its bytes reach stdout */
 	bool lost;			/* some output could not be shown */
 };
 
@@ -537,30 +532,6 @@ cmd_run_newline(const unsigned char *p, const unsigned char *end)
 }
 
 /*
- * Write n bytes at p that need no change (the rest of a line begun, a
- * long line after its prefix). When they were read from a log file, the
- * kernel copies them from the file to stdout instead (copy_file_range
- * into a file, sendfile into a pipe or a terminal, as `loomctl logs`):
- * the bytes are still read, to look for newlines, but not written from
- * loomctl's memory, which cost a third more of the kernel's time into a
- * file. Where the kernel refuses (a file opened to append), written.
- */
-static void
-cmd_run_put_raw(struct cmd_run_view *v, const unsigned char *p, size_t n)
-{
-	size_t done = 0;
-
-	if (v->src != NULL && n >= CMD_RUN_LONG_LINE &&
-	    v->copy != LOGREAD_COPY_READ) {
-		fflush(stdout);		/* what comes before goes first */
-		done = logread_kcopy(v->src_fd, v->src_off + (p - v->src),
-		    fileno(stdout), n, &v->copy);
-	}
-	if (done < n)
-		fwrite(p + done, 1, n - done, stdout);
-}
-
-/*
  * Append the prefix and the line p..p+n at o, whose buffer has room for
  * both plus CMD_RUN_MOVE bytes; avail is how many bytes of p may be read.
  */
@@ -602,7 +573,7 @@ cmd_run_put_lines(struct cmd_run_view *v, struct cmd_run_stream *s, size_t *o,
 		}
 		if (n > CMD_RUN_LONG_LINE) {
 			fwrite(s->prefix, 1, s->prefixlen, stdout);
-			cmd_run_put_raw(v, p, n);
+			fwrite(p, 1, n, stdout);
 		} else {
 			cmd_run_put_short(s, v->obuf + *o, p, n,
 			    (size_t)(end - p));
@@ -647,7 +618,7 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL && !flush) {
 			/* All of it continues the line: no copy. */
-			cmd_run_put_raw(v, p, (size_t)(end - p));
+			fwrite(p, 1, (size_t)(end - p), stdout);
 			return;
 		}
 		n = nl != NULL ? (size_t)(nl + 1 - p) : (size_t)(end - p);
@@ -726,16 +697,8 @@ static void
 cmd_run_log_piece(void *arg, const unsigned char *data, size_t len)
 {
 	struct cmd_run_piece *pc = arg;
-	struct logread *r = &pc->s->log;
 
-	/* Read from the file at r->offset (not yet advanced): copyable. */
-	if (r->fd != -1 && data == r->buf) {
-		pc->v->src = data;
-		pc->v->src_fd = r->fd;
-		pc->v->src_off = r->offset;
-	}
 	cmd_run_write(pc->v, pc->s, data, len, false);
-	pc->v->src = NULL;
 }
 
 /*

@@ -179,31 +179,6 @@ logread_open(struct rpcclient *c, struct logread *r, int *code,
 	return 0;
 }
 
-size_t
-logread_kcopy(int fd, long long off, int out_fd, size_t len,
-    enum logread_copy *how)
-{
-	size_t done = 0;
-	loff_t o;
-	ssize_t n;
-
-	while (done < len && *how != LOGREAD_COPY_READ) {
-		o = (loff_t)(off + (long long)done);
-		if (*how == LOGREAD_COPY_RANGE)
-			n = copy_file_range(fd, &o, out_fd, NULL, len - done,
-			    0);
-		else
-			n = sendfile(out_fd, fd, &o, len - done);
-		if (n > 0)
-			done += (size_t)n;
-		else if (n == 0)
-			break;
-		else if (errno != EINTR)
-			(*how)++;	/* EXDEV, EINVAL, ENOSYS... */
-	}
-	return done;
-}
-
 /*
  * Copy the open log file from r->offset to its current end to r->out_fd
  * in the kernel. False when it cannot (r->copy is then LOGREAD_COPY_READ,
@@ -214,17 +189,24 @@ logread_kcopy(int fd, long long off, int out_fd, size_t len,
 static bool
 logread_copy(struct logread *r)
 {
-	size_t n;
+	loff_t off;
+	ssize_t n;
 
-	for (;;) {
-		n = logread_kcopy(r->fd, r->offset, r->out_fd,
-		    LOGREAD_COPY_MAX, &r->copy);
-		r->offset += (long long)n;
-		if (r->copy == LOGREAD_COPY_READ)
-			return false;
-		if (n < LOGREAD_COPY_MAX)
-			return true;	/* the end of the file */
+	while (r->copy != LOGREAD_COPY_READ) {
+		off = (loff_t)r->offset;
+		if (r->copy == LOGREAD_COPY_RANGE)
+			n = copy_file_range(r->fd, &off, r->out_fd, NULL,
+			    LOGREAD_COPY_MAX, 0);
+		else
+			n = sendfile(r->out_fd, r->fd, &off, LOGREAD_COPY_MAX);
+		if (n > 0)
+			r->offset += n;
+		else if (n == 0)
+			return true;
+		else if (errno != EINTR)
+			r->copy++;	/* EXDEV, EINVAL, ENOSYS... */
 	}
+	return false;
 }
 
 /* Read the open log file from r->offset to its current end. */

@@ -71,15 +71,6 @@ void logread_init(struct logread *r, const char *run, const char *step,
  * first. Bytes that log.read serves still go to the callback.
  */
 void logread_set_copy(struct logread *r, int out_fd);
-/*
- * Copy up to len bytes of the file fd from offset off to out_fd in the
- * kernel, the best way *how still allows (copy_file_range, then
- * sendfile); a way the kernel refuses (or out_fd fails) moves *how on.
- * Returns the bytes copied: fewer than len at the end of the file or once
- * *how is LOGREAD_COPY_READ (the caller writes the rest itself).
- */
-size_t logread_kcopy(int fd, long long off, int out_fd, size_t len,
-    enum logread_copy *how);
 /* Close the log file, its watch and buffer (safe to repeat). */
 void logread_close(struct logread *r);
 
