@@ -848,7 +848,9 @@ child_unpace(struct child *c)
  * full or more (the step may have waited for room) and doubled when it
  * found less than an eighth, within CHILD_WAIT_MIN_US..CHILD_WAIT_MAX_US,
  * so that a turn moves a good part of the pipe. Output waits at most
- * that long; a turn with little in the pipe goes back to wake-ups.
+ * that long; a turn that finds the pipe empty goes back to wake-ups (one
+ * that finds little, as when the step had no processor meanwhile on a
+ * loaded machine, only doubles the pause).
  */
 static void
 child_pace(struct child *c, size_t moved, bool more)
@@ -857,7 +859,8 @@ child_pace(struct child *c, size_t moved, bool more)
 	int fd;
 
 	memset(&its, 0, sizeof its);
-	if (!c->grown || (moved < CHILD_FLOOD_MIN && !more)) {
+	if (!c->grown || (moved < (c->waiting ? 1 : CHILD_FLOOD_MIN) &&
+	    !more)) {
 		if (c->waiting) {
 			(void)timerfd_settime(event_get_fd(c->ev_wait), 0,
 			    &its, NULL);
