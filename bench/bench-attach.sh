@@ -15,7 +15,8 @@
 #     logged): wall and the daemon's CPU;
 #   - each shape attached: loomctl's wall time and the step's throughput,
 #     its speed as a share of cat's (budget for zeros: at least 80%), the
-#     CPU time of loomctl and of the daemon (the step's own excluded), the
+#     CPU time of loomctl, of the daemon (the step's own excluded) and of
+#     the step (the three share two cores: their sum bounds the speed), the
 #     peak memory (VmHWM) of loomctl (what the kernel reports as the
 #     child's maximum resident set size) and of the daemon (a fresh one per
 #     shape, read from /proc before it stops), the context switches of
@@ -69,6 +70,10 @@ rate() { awk -v t="$1" -v m="$mib" 'BEGIN { printf "%.0f", m * 1000 / t }'; }
 dcpu_now() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"
 }
+# The CPU of the daemon's reaped children (the steps) so far.
+scpu_now() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($16 + $17) / hz }' "/proc/$1/stat"
+}
 # The daemon's context switches so far.
 dcs_now() {
 	awk '/ctxt_switches:/ { n += $2 } END { print n }' "/proc/$1/status"
@@ -119,6 +124,7 @@ round() {
 		"$loomctl" daemon start >/dev/null 2>&1 || true
 		dpid=$(cat "$LOOM_SOCKET.pid")
 		d0=$(dcpu_now "$dpid")
+		s0=$(scpu_now "$dpid")
 		c0=$(dcs_now "$dpid")
 		out="$exp/$shape.out"
 		/usr/bin/time -f '%e %M %U %S %w %c' -o "$tmp/time" \
@@ -126,17 +132,19 @@ round() {
 		read -r secs hwm_kb usr sys vcs ics <"$tmp/time"
 		dhwm_kb=$(awk '/^VmHWM:/ { print $2 }' "/proc/$dpid/status")
 		d1=$(dcpu_now "$dpid")
+		s1=$(scpu_now "$dpid")
 		c1=$(dcs_now "$dpid")
 		"$loomctl" daemon stop >/dev/null 2>&1 || true
 		ms=$(awk -v s="$secs" 'BEGIN { v = int(s * 1000); print (v > 0 ? v : 1) }')
 		size=$(stat -c %s "$out")
 		# Logs are named <step index>-<step name>.log (docs/running.md).
 		rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
-		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat; CPU loomctl %.2f s, loomd %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
+		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat; CPU loomctl %.2f s, loomd %.2f s, step %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
 		    "$shape" "$ms" "$(rate "$ms")" \
 		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
 		    "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" \
 		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" \
+		    "$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" \
 		    "$hwm_kb" "$dhwm_kb" $((vcs + ics)) $((c1 - c0)) "$size"
 	done
 }

@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -49,6 +50,10 @@
 #define CHILD_READS_PER_EVENT	8		/* then let others run */
 #define CHILD_PIPE_SIZE		(1024 * 1024)	/* F_SETPIPE_SZ, if allowed */
 #define CHILD_PIPE_FULL		(64 * 1024)	/* the default pipe size */
+#define CHILD_FLOOD_MIN		(16 * 1024)	/* less in a turn: no flood */
+#define CHILD_WAIT_MIN_US	50		/* the pause between turns */
+#define CHILD_WAIT_START_US	250		/* of a flood, see child_pace */
+#define CHILD_WAIT_MAX_US	2000
 #define CHILD_ENVIRON_MAX	(1024 * 1024)	/* bytes of environ scanned */
 #define CHILD_SWEEP_ROUNDS	5
 #define CHILD_PROGRAMS		8		/* PATH look-ups remembered */
@@ -66,6 +71,10 @@ struct child {
 	bool eof;
 	bool done;			/* on_done called */
 	bool grown;			/* pipe enlarged (or tried) */
+	size_t pipesz;			/* its size, once grown */
+	struct event *ev_wait;		/* a flood's timer (timerfd), or NULL */
+	bool waiting;			/* paced by it, ev_out off */
+	long wait_us;			/* its pause between turns */
 	unsigned long long start_ticks;	/* see child_start_ticks, or 0 */
 	int status;
 	unsigned long long nbytes;
@@ -141,6 +150,8 @@ struct child_set {
 static void child_sigchld(evutil_socket_t fd, short what, void *arg);
 static void child_read(evutil_socket_t fd, short what, void *arg);
 static void child_unlink(struct child *c);
+static void child_unpace(struct child *c);
+static void child_drain(struct child *c, bool to_end);
 static void child_leftovers(struct child *c);
 static void child_exited(struct child *c, int status);
 static void child_maybe_done(struct child *c);
@@ -698,6 +709,7 @@ child_free(struct child *c)
 	child_unlink(c);
 	if (c->ev_out != NULL)
 		event_free(c->ev_out);
+	child_unpace(c);
 	if (c->outfd != -1)
 		close(c->outfd);
 	if (c->wfd != -1)
@@ -802,6 +814,88 @@ child_move(struct child *c, size_t *asked)
 	return n;
 }
 
+/* A flood's timer has fired: take the next turn. */
+static void
+child_waited(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	child_drain(arg, false);
+}
+
+/* Stop pacing a flood and free its timer. */
+static void
+child_unpace(struct child *c)
+{
+	if (c->ev_wait == NULL)
+		return;
+	close(event_get_fd(c->ev_wait));
+	event_free(c->ev_wait);
+	c->ev_wait = NULL;
+	c->waiting = false;
+}
+
+/*
+ * After a turn that moved moved bytes (more: it stopped with more in
+ * the pipe), decide what wakes the next one. With epoll, every write
+ * into a pipe wakes its reader: a step writing 8 KiB at a time (head,
+ * cat, most programs) woke the daemon 30,000 times per GiB, each a
+ * context switch, an epoll_wait and a splice of a few KiB, and each
+ * splice woke the clients following the log in turn. So a flood (a step
+ * that has filled its pipe once, and gave this turn at least
+ * CHILD_FLOOD_MIN bytes) is taken in turns paced by a timer, the pipe's
+ * own wake-ups off: the pause is halved when a turn found the pipe half
+ * full or more (the step may have waited for room) and doubled when it
+ * found less than an eighth, within CHILD_WAIT_MIN_US..CHILD_WAIT_MAX_US,
+ * so that a turn moves a good part of the pipe. Output waits at most
+ * that long; a turn that finds the pipe empty goes back to wake-ups (one
+ * that finds little, as when the step had no processor meanwhile on a
+ * loaded machine, only doubles the pause).
+ */
+static void
+child_pace(struct child *c, size_t moved, bool more)
+{
+	struct itimerspec its;
+	int fd;
+
+	memset(&its, 0, sizeof its);
+	if (!c->grown || (moved < (c->waiting ? 1 : CHILD_FLOOD_MIN) &&
+	    !more)) {
+		if (c->waiting) {
+			(void)timerfd_settime(event_get_fd(c->ev_wait), 0,
+			    &its, NULL);
+			c->waiting = false;
+			if (event_add(c->ev_out, NULL) == -1)
+				abort();
+		}
+		return;
+	}
+	if (c->ev_wait == NULL) {
+		fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+		    TFD_CLOEXEC);
+		if (fd == -1)
+			return;		/* wake-ups as before */
+		c->ev_wait = event_new(c->set->base, fd, EV_READ | EV_PERSIST,
+		    child_waited, c);
+		if (c->ev_wait == NULL || event_add(c->ev_wait, NULL) == -1)
+			abort();
+		c->wait_us = CHILD_WAIT_START_US;
+	}
+	if (more || moved >= c->pipesz / 2)
+		c->wait_us = c->wait_us / 2 > CHILD_WAIT_MIN_US ?
+		    c->wait_us / 2 : CHILD_WAIT_MIN_US;
+	else if (moved < c->pipesz / 8)
+		c->wait_us = c->wait_us * 2 < CHILD_WAIT_MAX_US ?
+		    c->wait_us * 2 : CHILD_WAIT_MAX_US;
+	if (!c->waiting) {
+		event_del(c->ev_out);
+		c->waiting = true;
+	}
+	/* Arming it again also clears an expiry not read yet. */
+	its.it_value.tv_nsec = (more ? CHILD_WAIT_MIN_US : c->wait_us) * 1000L;
+	(void)timerfd_settime(event_get_fd(c->ev_wait), 0, &its, NULL);
+}
+
 /*
  * Pass on what the pipe holds, in large chunks; at EOF the output is
  * over. A short chunk usually means the pipe is empty, and ends the turn
@@ -810,9 +904,9 @@ child_move(struct child *c, size_t *asked)
 static void
 child_drain(struct child *c, bool to_end)
 {
-	size_t asked;
+	size_t asked, moved = 0;
 	ssize_t n;
-	int i;
+	int i, sz;
 
 	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
 		n = child_move(c, &asked);
@@ -824,27 +918,30 @@ child_drain(struct child *c, bool to_end)
 			 */
 			if (!c->grown && n >= CHILD_PIPE_FULL) {
 				c->grown = true;
-				(void)fcntl(c->outfd, F_SETPIPE_SZ,
+				sz = fcntl(c->outfd, F_SETPIPE_SZ,
 				    CHILD_PIPE_SIZE);
+				c->pipesz = sz > 0 ? (size_t)sz : CHILD_PIPE_FULL;
 			}
 			c->nbytes += (unsigned long long)n;
+			moved += (size_t)n;
 			if ((size_t)n < asked && !to_end)
-				return;
+				break;
 			continue;
 		}
 		if (n == -1 && (errno == EINTR))
 			continue;
 		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
-		break;	/* EOF or a read error: the output is over */
-	}
-	if (i == CHILD_READS_PER_EVENT)
+			break;
+		/* EOF or a read error: the output is over */
+		event_del(c->ev_out);
+		child_unpace(c);
+		close(c->outfd);
+		c->outfd = -1;
+		c->eof = true;
+		child_maybe_done(c);
 		return;
-	event_del(c->ev_out);
-	close(c->outfd);
-	c->outfd = -1;
-	c->eof = true;
-	child_maybe_done(c);
+	}
+	child_pace(c, moved, i == CHILD_READS_PER_EVENT);
 }
 
 /* Output is readable. */
