@@ -87,10 +87,12 @@ struct child {
 
 /*
  * A program found in a step's PATH: the next step naming the same
- * program with the same PATH and folder gets it back after one stat and
- * one access (is it still an executable file?) instead of a stat per PATH
- * folder before it. For CHILD_PROGRAM_LIFE_MS only: a program put into
- * an earlier PATH folder meanwhile is found by steps started after that.
+ * program with the same PATH and folder gets it back with no system call
+ * instead of a stat and access per PATH folder before it. For
+ * CHILD_PROGRAM_LIFE_MS only: a program put into an earlier PATH folder
+ * meanwhile is found by steps started after that. One that went away or
+ * lost its execute permission is found by exec failing: child_spawn then
+ * forgets it and looks the name up again.
  */
 struct child_program {
 	char *name;
@@ -138,6 +140,7 @@ struct child_set {
 	struct rlimit nofile;
 	sigset_t sigs;			/* see child_sigs_scan */
 	bool sigs_known;
+	bool caught;			/* some signal has a handler */
 	int children_fd;		/* /proc/self/task/<pid>/children */
 	/*
 	 * Set while child_sigchld acts on what it reaped, when /proc
@@ -203,15 +206,15 @@ child_ms_between(const struct timespec *a, const struct timespec *b)
  */
 static char *
 child_find_program_cached(struct child_set *cs, const char *name,
-    const char *const *envp, const char *cwd)
+    const char *const *envp, const char *cwd, bool *cached)
 {
 	const char *path_env = child_path_env(envp);
 	struct child_program *cp;
 	struct timespec now;
-	struct stat sb;
 	char *found;
 	size_t i;
 
+	*cached = false;
 	if (strchr(name, '/') != NULL)
 		return child_find_program(name, envp, cwd);
 	clock_gettime(CLOCK_MONOTONIC, &now);
@@ -221,10 +224,10 @@ child_find_program_cached(struct child_set *cs, const char *name,
 		    !child_same_str(cp->path_env, path_env) ||
 		    !child_same_str(cp->cwd, cwd))
 			continue;
-		if (child_ms_between(&cp->at, &now) < CHILD_PROGRAM_LIFE_MS &&
-		    stat(cp->found, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    access(cp->found, X_OK) == 0)
+		if (child_ms_between(&cp->at, &now) < CHILD_PROGRAM_LIFE_MS) {
+			*cached = true;
 			return xstrdup(cp->found);
+		}
 		child_program_clear(cp);
 	}
 	found = child_find_program(name, envp, cwd);
@@ -239,6 +242,18 @@ child_find_program_cached(struct child_set *cs, const char *name,
 	cp->found = xstrdup(found);
 	cp->at = now;
 	return found;
+}
+
+/* Forget the program remembered as found (its exec failed). */
+static void
+child_program_forget(struct child_set *cs, const char *found)
+{
+	size_t i;
+
+	for (i = 0; i < CHILD_PROGRAMS; i++)
+		if (cs->programs[i].found != NULL &&
+		    strcmp(cs->programs[i].found, found) == 0)
+			child_program_clear(&cs->programs[i]);
 }
 
 /*
@@ -462,6 +477,8 @@ child_sigs_scan(struct child_set *cs)
 		    sa.sa_handler == SIG_DFL)
 			continue;
 		(void)sigaddset(&cs->sigs, sig);
+		if (sa.sa_handler != SIG_IGN)
+			cs->caught = true;
 	}
 	cs->sigs_known = true;
 }
@@ -516,25 +533,30 @@ fail:
 }
 
 /*
- * vfork with every signal blocked around it. Returns the pid, or -1 with
- * errno set; x->error says whether the child got as far as exec.
+ * vfork, with every signal blocked around it when the daemon catches any
+ * with a handler (caught): none may run in the child on the daemon's
+ * memory. The daemon reads the signals it acts on from signalfds (child.c,
+ * server.c) and catches none, so this costs no system call but vfork.
+ * Returns the pid, or -1 with errno set; x->error says whether the child
+ * got as far as exec.
  */
 static pid_t
-child_vfork(struct child_exec *x)
+child_vfork(struct child_exec *x, bool caught)
 {
 	sigset_t all, old;
 	pid_t pid;
 	int saved;
 
 	sigfillset(&all);
-	if (sigprocmask(SIG_SETMASK, &all, &old) == -1)
+	if (caught && sigprocmask(SIG_SETMASK, &all, &old) == -1)
 		return -1;
 	x->error = 0;
 	pid = vfork();
 	if (pid == 0)
 		child_exec(x);
 	saved = errno;
-	(void)sigprocmask(SIG_SETMASK, &old, NULL);
+	if (caught)
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	errno = saved;
 	return pid;
 }
@@ -595,20 +617,12 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 	struct child *c = NULL;
 	struct child_exec x;
 	struct timespec t0;
-	char *prog;
+	char *prog = NULL;
 	int outp[2] = { -1, -1 };
 	int saved;
 	pid_t pid;
+	bool cached;
 
-	prog = child_find_program_cached(cs, spec->argv[0], spec->envp,
-	    spec->cwd);
-	if (prog == NULL) {
-		loom_error_set(err, "", 0, 0, "cannot run %s: %s%s",
-		    spec->argv[0], strerror(errno), errno == ENOENT &&
-		    strchr(spec->argv[0], '/') == NULL ? " (not found in PATH)" :
-		    "");
-		return NULL;
-	}
 	if (child_devnull() == -1 || pipe2(outp, O_CLOEXEC) == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
@@ -622,6 +636,16 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 		goto fail;
 	}
 
+again:
+	prog = child_find_program_cached(cs, spec->argv[0], spec->envp,
+	    spec->cwd, &cached);
+	if (prog == NULL) {
+		loom_error_set(err, "", 0, 0, "cannot run %s: %s%s",
+		    spec->argv[0], strerror(errno), errno == ENOENT &&
+		    strchr(spec->argv[0], '/') == NULL ? " (not found in PATH)" :
+		    "");
+		goto fail;
+	}
 	x.prog = prog;
 	x.argv = (char *const *)spec->argv;
 	x.envp = (char *const *)spec->envp;
@@ -633,7 +657,7 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 		child_sigs_scan(cs);
 	x.sigs = &cs->sigs;
 	clock_gettime(CLOCK_BOOTTIME, &t0);
-	pid = child_vfork(&x);
+	pid = child_vfork(&x, cs->caught);
 	if (pid == -1) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
@@ -643,6 +667,12 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
 		/* It exited with 127 without running the program. */
 		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 			;
+		if (cached) {
+			/* Remembered, but gone or changed since: look again. */
+			child_program_forget(cs, prog);
+			free(prog);
+			goto again;
+		}
 		child_spawn_error(spec, prog, x.error, err);
 		errno = x.error;
 		goto fail;
@@ -783,10 +813,16 @@ child_maybe_done(struct child *c)
  * that output reaches EOF and nothing of the step outlives it. Members of
  * its process group are killed at once; processes that left the group
  * (setsid) were re-parented to loomd, and are found by their marker.
+ * When /proc listed no child at all after the reap (none_left), nothing
+ * of the step is alive: loomd is a subreaper, so every living process
+ * the step started is a child of loomd or has an ancestor that is. The
+ * group kill would only fail (ESRCH) and is skipped.
  */
 static void
 child_leftovers(struct child *c)
 {
+	if (c->set->none_left)
+		return;
 	(void)kill(-c->pid, SIGKILL);
 	if (c->marker != NULL && child_has_orphans(c->set))
 		(void)child_sweep(c->marker);

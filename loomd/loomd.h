@@ -101,7 +101,9 @@ struct loomd {
 	struct event *ev_idle;		/* fires when the idle time is up */
 	struct event *ev_stop;		/* deferred loomd_stop */
 	struct event *ev_force_exit;	/* shutdown deadline */
-	struct event *ev_signals[3];	/* TERM, INT, HUP (SIGCHLD: the executor) */
+	/* TERM, INT, HUP, blocked and read from sigfd (SIGCHLD: child.c) */
+	struct event *ev_signals;
+	int sigfd;			/* or -1 */
 
 	struct rpc_clients clients;	/* every client, dead ones too */
 	size_t nclients;		/* live clients */

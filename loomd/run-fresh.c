@@ -135,6 +135,7 @@ run_fresh_decide(const struct run *r, struct fresh_plan **out,
 	fo.selected = r->selected;
 	fo.always = r->always;
 	fo.force = r->force;
+	fo.run_only = true;
 	*out = freshness_plan(r->p, r->g, &fo, err);
 	return *out == NULL ? -1 : 0;
 }

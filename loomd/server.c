@@ -16,12 +16,14 @@
  * file's lock proves no other loomd of ours is serving (docs/daemon.md,
  * S9).
  */
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,7 +68,9 @@ static const struct loomd_module *const server_modules[] = {
 static void server_accept_cb(evutil_socket_t fd, short what, void *arg);
 static void server_accept_resume_cb(evutil_socket_t fd, short what,
     void *arg);
-static void server_signal_cb(evutil_socket_t sig, short what, void *arg);
+static int server_signals_init(struct loomd *loomd, struct loom_error *err);
+static void server_signals_cb(evutil_socket_t fd, short what, void *arg);
+static void server_signal(struct loomd *loomd, int sig);
 static void server_tick_cb(evutil_socket_t fd, short what, void *arg);
 static void server_idle_cb(evutil_socket_t fd, short what, void *arg);
 static void server_stop_cb(evutil_socket_t fd, short what, void *arg);
@@ -123,10 +127,9 @@ server_libevent_fatal(int err)
 int
 server_init(struct loomd *loomd, struct loom_error *err)
 {
-	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
 	struct timeval tick = { 1, 0 };
-	size_t i;
 
+	loomd->sigfd = -1;
 	event_set_log_callback(server_libevent_log);
 	event_set_fatal_callback(server_libevent_fatal);
 	if ((loomd->base = event_base_new()) == NULL) {
@@ -135,11 +138,8 @@ server_init(struct loomd *loomd, struct loom_error *err)
 	}
 	log_debug("libevent %s, method %s", event_get_version(),
 	    event_base_get_method(loomd->base));
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
-		loomd->ev_signals[i] = evsignal_new(loomd->base, sigs[i],
-		    server_signal_cb, loomd);
-		evsignal_add(loomd->ev_signals[i], NULL);
-	}
+	if (server_signals_init(loomd, err) == -1)
+		return -1;
 	loomd->ev_tick = event_new(loomd->base, -1, EV_PERSIST,
 	    server_tick_cb, loomd);
 	evtimer_add(loomd->ev_tick, &tick);
@@ -322,11 +322,58 @@ server_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
 		event_add(loomd->ev_accept, NULL);
 }
 
-static void
-server_signal_cb(evutil_socket_t sig, short what, void *arg)
+/*
+ * SIGTERM, SIGINT and SIGHUP are blocked (in this thread; the hash
+ * worker blocks everything) and read from a signalfd, like SIGCHLD
+ * (child.c): the daemon then catches no signal with a handler, so
+ * starting a step needs no blocking of every signal around vfork (no
+ * handler of the daemon can run in the child before exec). Children
+ * unblock every signal before exec.
+ */
+static int
+server_signals_init(struct loomd *loomd, struct loom_error *err)
 {
-	struct loomd *loomd = arg;
+	sigset_t set;
 
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0 ||
+	    (loomd->sigfd = signalfd(-1, &set, SFD_NONBLOCK |
+	    SFD_CLOEXEC)) == -1) {
+		loom_error_set(err, NULL, 0, 0, "cannot watch signals: %s",
+		    strerror(errno));
+		return -1;
+	}
+	loomd->ev_signals = event_new(loomd->base, loomd->sigfd,
+	    EV_READ | EV_PERSIST, server_signals_cb, loomd);
+	if (loomd->ev_signals == NULL ||
+	    event_add(loomd->ev_signals, NULL) == -1) {
+		loom_error_set(err, NULL, 0, 0, "cannot watch signals");
+		return -1;
+	}
+	return 0;
+}
+
+/* The signalfd is readable: act on each signal read. */
+static void
+server_signals_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct signalfd_siginfo si[4];
+	ssize_t n;
+	size_t i;
+
+	(void)what;
+	while ((n = read(fd, si, sizeof si)) == -1 && errno == EINTR)
+		;
+	for (i = 0; n > 0 && i < (size_t)n / sizeof si[0]; i++)
+		server_signal(arg, (int)si[i].ssi_signo);
+}
+
+static void
+server_signal(struct loomd *loomd, int sig)
+{
 	if (sig == SIGHUP) {
 		log_info("SIGHUP ignored");
 		return;
@@ -597,11 +644,10 @@ server_free(struct loomd *loomd)
 	loomd->slurm = NULL;
 	executor_free(loomd->executor);
 	loomd->executor = NULL;
-	for (i = 0; i < sizeof loomd->ev_signals / sizeof loomd->ev_signals[0];
-	    i++) {
-		if (loomd->ev_signals[i] != NULL)
-			event_free(loomd->ev_signals[i]);
-	}
+	if (loomd->ev_signals != NULL)
+		event_free(loomd->ev_signals);
+	if (loomd->sigfd != -1)
+		close(loomd->sigfd);
 	event_free(loomd->ev_tick);
 	event_free(loomd->ev_idle);
 	event_free(loomd->ev_stop);

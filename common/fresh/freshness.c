@@ -757,7 +757,11 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 		s = order[k];
 		fs = &plan->steps[s];
 		sel = o->selected != NULL && o->selected[s];
-		fresh_own(&c, s, o, sel ? o->extra : NULL, fs);
+		if (o->run_only && (!sel || o->force || (o->always != NULL &&
+		    o->always[s])))
+			fs->state = FRESH_STALE;	/* not judged */
+		else
+			fresh_own(&c, s, o, sel ? o->extra : NULL, fs);
 		deps = graph_deps(g, s, &ndeps);
 		own_fresh = fs->state == FRESH_FRESH;
 

@@ -88,6 +88,13 @@ struct fresh_opts {
 	const bool *always;	/* steps named with --step, or NULL */
 	bool force;
 	bool keep_argv;		/* keep each command in fresh_step.argv */
+	/*
+	 * For a run, which reads only will_run, run_reason and all_items:
+	 * steps whose judgement cannot change those (not selected, or
+	 * selected to run anyway: force, always) are not judged (no stamp
+	 * read, no file looked at); their state is FRESH_STALE, reason NULL.
+	 */
+	bool run_only;
 };
 
 /*

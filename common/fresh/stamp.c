@@ -535,6 +535,95 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 	return 0;
 }
 
+/*
+ * A quick stamp hashes its outputs at once through the descriptor that
+ * gave their identity (stamp_ident_opened), up to this many bytes in all.
+ */
+#define STAMP_QUICK_READ	(64 * 1024)
+
+/*
+ * The files a quick stamp hashed that the hash cache did not keep
+ * (changed too recently): the next quick stamp naming one (in a chain,
+ * the next step's input) opens it at once, as an output. A ring of path
+ * digests; quick stamps are taken on one thread only (the daemon's loop).
+ */
+#define STAMP_RECENT	32
+static uint64_t stamp_recent[STAMP_RECENT];
+static size_t stamp_recent_next;
+
+static uint64_t
+stamp_path_digest(const char *path)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
+
+	for (; *path != '\0'; path++)
+		h = (h ^ (unsigned char)*path) * 0x100000001b3ULL;
+	return h | 1;				/* never 0: an empty slot */
+}
+
+static bool
+stamp_recent_has(const char *path)
+{
+	uint64_t h = stamp_path_digest(path);
+	size_t i;
+
+	for (i = 0; i < STAMP_RECENT; i++)
+		if (stamp_recent[i] == h)
+			return true;
+	return false;
+}
+
+/*
+ * stamp_ident_take for an output of a quick stamp, or an input hashed by
+ * one lately (stamp_recent). A step's outputs were usually written just
+ * now, too recently for the hash cache to know them: the file is opened
+ * at once, its identity taken from the descriptor, and, while *budget
+ * allows, hashed through it (open, fstat, read, close; no stat of the
+ * path before, no second open by stamp_hash_fill). Anything but a
+ * regular file, or one that cannot be opened, goes the way of
+ * stamp_ident_take.
+ */
+static int
+stamp_ident_opened(const char *path, long long *unhashed, size_t *budget,
+    struct stamp_ident *id, struct loom_error *err)
+{
+	struct stat st;
+	long long now_ns;
+	int fd;
+
+	memset(id, 0, sizeof *id);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1 && (errno == ENOENT || errno == ENOTDIR)) {
+		id->kind = STAMP_KIND_ABSENT;
+		return 0;
+	}
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		if (fd != -1)
+			close(fd);
+		return stamp_ident_take(path, false, unhashed, id, err);
+	}
+	id->kind = STAMP_KIND_FILE;
+	id->size = (long long)st.st_size;
+	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	if (hashcache_get(&st, id->hash) ||
+	    (unsigned long long)st.st_size > *budget) {
+		if (id->hash[0] == '\0')
+			*unhashed += id->size;
+		close(fd);
+		return 0;
+	}
+	*budget -= (size_t)st.st_size;
+	now_ns = stamp_now_ns();
+	if (stamp_hash_fd(fd, &st, path, SIZE_MAX, id->hash, err) == -1)
+		return -1;
+	if (!hashcache_keeps(&st, now_ns) && !stamp_recent_has(path)) {
+		stamp_recent[stamp_recent_next] = stamp_path_digest(path);
+		stamp_recent_next = (stamp_recent_next + 1) % STAMP_RECENT;
+	}
+	return 0;
+}
+
 /* True when two identities name the same content. */
 bool
 stamp_ident_equal(const struct stamp_ident *a, const struct stamp_ident *b)
@@ -1386,24 +1475,30 @@ stamp_write_marked(int fd, const char *experiment_dir, const char *step,
 }
 
 /*
- * Turn the stamp at path into a running marker in place, when it has the
- * fixed-width state line. The state line is rewritten with one pwrite
- * within the file's first block: a reader sees the old line or the new
- * one, and anything else (a torn or damaged line) reads as a damaged
- * stamp, which never counts as fresh. Returns true when done.
+ * Turn the stamp file at path into a running marker in place: its first
+ * line and the fixed-width state line are written with one pwrite within
+ * the file's first block, without reading the file first. A reader sees
+ * the old lines or the new ones, and anything else (a torn or damaged
+ * line) reads as a damaged stamp, which never counts as fresh. What
+ * follows is the old stamp's body: for a stamp of this layout, lines a
+ * running marker does not need; for any other file (an older layout, a
+ * damaged stamp, an empty file) possibly a damaged rest, which reads as
+ * damaged, never fresh, until the step's end rewrites the whole file
+ * (stamp_write_marked). Returns true when done.
  */
 static bool
 stamp_mark_in_place(const char *path, const struct stamp *marker, int *keep)
 {
 	struct stamp_buf b = { NULL, 0, 0 };
 	bool done;
-	size_t size;
 	int fd;
 
-	if ((fd = stamp_open_layout(path, "", &size)) == -1)
+	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
 		return false;
+	stamp_buf_printf(&b, "%s\n", STAMP_MAGIC);
 	stamp_state_line(&b, marker);
-	done = pwrite(fd, b.s, b.len, STAMP_STATE_OFFSET) == (ssize_t)b.len;
+	done = pwrite(fd, b.s, b.len, 0) == (ssize_t)b.len;
 	free(b.s);
 	if (done && keep != NULL)
 		*keep = fd;
@@ -1464,7 +1559,7 @@ stamp_take(const struct strv *argv, const char *script,
 	struct stamp_ident id;
 	struct stamp *s;
 	struct stat st;
-	size_t i;
+	size_t i, budget = STAMP_QUICK_READ;
 
 	s = xcalloc(1, sizeof *s);
 	strv_init(&s->argv);
@@ -1481,15 +1576,18 @@ stamp_take(const struct strv *argv, const char *script,
 			s->unhashed += (long long)st.st_size;
 	}
 	for (i = 0; i < ninputs; i++) {
-		if (stamp_ident_take(inputs[i], with_hash, &s->unhashed, &id,
-		    err) == -1)
+		if ((with_hash || !stamp_recent_has(inputs[i]) ?
+		    stamp_ident_take(inputs[i], with_hash, &s->unhashed, &id,
+		    err) : stamp_ident_opened(inputs[i], &s->unhashed, &budget,
+		    &id, err)) == -1)
 			goto out;
 		stamp_entry_add(&s->inputs, &s->ninputs, xstrdup(inputs[i]),
 		    &id);
 	}
 	for (i = 0; i < noutputs; i++) {
-		if (stamp_ident_take(outputs[i], with_hash, &s->unhashed, &id,
-		    err) == -1)
+		if ((with_hash ? stamp_ident_take(outputs[i], true, NULL, &id,
+		    err) : stamp_ident_opened(outputs[i], &s->unhashed,
+		    &budget, &id, err)) == -1)
 			goto out;
 		stamp_entry_add(&s->outputs, &s->noutputs,
 		    xstrdup(outputs[i]), &id);

@@ -11,7 +11,8 @@
  * cancelled one (B9); a running marker whose writer is gone reads as
  * interrupted (B10); --force and --step; unselected upstream steps do not
  * drag their selected dependents along; a loop with one changed item has
- * exactly that item out of date; --extra changes the command.
+ * exactly that item out of date; --extra changes the command; a run's
+ * plan judges only the steps whose judgement decides what runs.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -336,6 +337,93 @@ test_freshness_set_parameter(void **state)
 	freshness_plan_free(plan);
 }
 
+/* Plan with run_only set (what a run asks for). */
+static struct fresh_plan *
+fx_run_plan(struct fixture *f, const bool *selected, const bool *always,
+    bool force)
+{
+	struct fresh_opts o;
+	struct loom_error err;
+	struct fresh_plan *plan;
+
+	memset(&o, 0, sizeof o);
+	o.selected = selected;
+	o.always = always;
+	o.force = force;
+	o.run_only = true;
+	loom_error_clear(&err);
+	plan = freshness_plan(f->p, f->g, &o, &err);
+	assert_non_null(plan);
+	return plan;
+}
+
+/* What a run reads of two plans is the same. */
+static void
+expect_same_run(const struct fresh_plan *a, const struct fresh_plan *b)
+{
+	size_t i;
+
+	for (i = 0; i < NSTEPS; i++) {
+		assert_int_equal(a->steps[i].will_run, b->steps[i].will_run);
+		assert_int_equal(a->steps[i].all_items, b->steps[i].all_items);
+		if (a->steps[i].run_reason == NULL)
+			assert_null(b->steps[i].run_reason);
+		else
+			assert_string_equal(a->steps[i].run_reason,
+			    b->steps[i].run_reason);
+	}
+}
+
+/*
+ * A run's plan (run_only) judges only the selected steps whose judgement
+ * decides whether they run: not the unselected ones, not those forced or
+ * named with --step (state stale, no reason: no stamp or file looked
+ * at), and it runs exactly what the full plan runs, for the same reasons.
+ */
+static void
+test_freshness_run_only(void **state)
+{
+	struct fixture *f = *state;
+	struct fresh_plan *full, *run;
+	struct loom_error err;
+	bool all[NSTEPS] = { true, true, true, true };
+	bool some[NSTEPS] = { false, true, true, false };
+	bool named[NSTEPS] = { false, false, true, false };
+
+	fx_all_done(f);
+	loom_error_clear(&err);
+	assert_int_equal(pipeline_set_param(f->p, "lr", "0.01", &err), 0);
+	full = fx_plan(f, some, named, false, NULL);
+	run = fx_run_plan(f, some, named, false);
+	expect_same_run(full, run);
+	expect(run, TRAIN, FRESH_STALE, "parameter lr changed");
+	expect(run, EXTRACT, FRESH_STALE, NULL);
+	expect(run, SIDE, FRESH_STALE, NULL);
+	expect(run, REPORT, FRESH_STALE, NULL);
+	assert_string_equal(run->steps[REPORT].run_reason,
+	    "named with --step");
+	freshness_plan_free(full);
+	freshness_plan_free(run);
+
+	full = fx_plan(f, all, NULL, true, NULL);
+	run = fx_run_plan(f, all, NULL, true);
+	expect_same_run(full, run);
+	expect(full, EXTRACT, FRESH_FRESH, NULL);
+	expect(run, EXTRACT, FRESH_STALE, NULL);
+	expect(run, TRAIN, FRESH_STALE, NULL);
+	freshness_plan_free(full);
+	freshness_plan_free(run);
+
+	/* Nothing forced: the same judgement as the full plan. */
+	full = fx_plan(f, all, NULL, false, NULL);
+	run = fx_run_plan(f, all, NULL, false);
+	expect_same_run(full, run);
+	expect(run, EXTRACT, FRESH_FRESH, NULL);
+	expect(run, SIDE, FRESH_FRESH, NULL);
+	freshness_plan_free(full);
+	freshness_plan_free(run);
+}
+
 static void
 test_freshness_touched_input(void **state)
 {
@@ -627,6 +715,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_freshness_after_commit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness_set_parameter,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_freshness_run_only,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness_touched_input,
 		    setup, teardown),

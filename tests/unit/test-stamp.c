@@ -210,7 +210,7 @@ test_stamp_begin_marks_running(void **state)
  * file, same size: no new file per step), and its end replaces the
  * marker in the same file, longer or shorter; a stamp in the older layout
  * (no fixed-width state line, a separate pid line) still reads, and is
- * replaced by a whole marker.
+ * marked and then replaced in the same file.
  */
 static void
 test_stamp_begin_in_place(void **state)
@@ -321,6 +321,31 @@ test_stamp_begin_in_place(void **state)
 	s = stamp_read(f->dir, "a", NULL, NULL, &err);
 	assert_non_null(s);
 	assert_int_equal(s->state, STAMP_RUNNING);
+	stamp_free(s);
+	/*
+	 * Longer than the marker's first two lines: marked in place without
+	 * a look at it first, it reads as damaged (never fresh) while the
+	 * step runs, and the step's end writes the whole stamp in that file.
+	 */
+	write_file(path, "loom-stamp 1\nstate succeeded\nwritten 5\n"
+	    "argv bash\nargv an argument long enough to reach past it\n"
+	    "script -\n");
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(stamp_begin(f->dir, "a", NULL, NULL, &argv, NULL,
+	    &err), 0);
+	loom_error_clear(&err);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
+	assert_true(s == NULL ? err.set : s->state == STAMP_RUNNING);
+	stamp_free(s);
+	loom_error_clear(&err);
+	assert_int_equal(stamp_commit(f->dir, "a", NULL, NULL, &argv,
+	    NULL, NULL, 0, NULL, 0, &err), 0);
+	assert_int_equal(stat(path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	s = stamp_read(f->dir, "a", NULL, NULL, &err);
+	assert_non_null(s);
+	assert_int_equal(s->state, STAMP_SUCCEEDED);
+	assert_int_equal(s->argv.n, 2);
 	stamp_free(s);
 
 	/* A torn state line is a damaged stamp, never a fresh one. */
@@ -735,9 +760,13 @@ test_stamp_hash_file(void **state)
 }
 
 /*
- * A stamp taken quickly has identities and no hashes; filled in later it
- * has what stamp_succeeded would have, except for a file that changed
- * in between (no hash: its recorded identity already differs).
+ * A stamp taken quickly has identities and no hashes but its outputs'
+ * (small ones are hashed at once, through the descriptor that gave their
+ * identity); filled in later it has what stamp_succeeded would have,
+ * except for a file that changed in between (no hash: its recorded
+ * identity already differs). A file a quick stamp hashed, changed too
+ * recently for the hash cache, is hashed at once by the next quick stamp
+ * naming it as an input.
  */
 static void
 test_stamp_quick_then_fill(void **state)
@@ -764,14 +793,22 @@ test_stamp_quick_then_fill(void **state)
 	assert_string_equal(quick->script_hash, "");
 	assert_string_equal(quick->inputs[0].id.hash, "");
 	assert_true(quick->outputs[0].id.size == full->outputs[0].id.size);
-	/* Never hashed: all their bytes are left to read (6 + 7 + 5). */
-	assert_true(quick->unhashed == 18);
-	/* The output changes before the hashes are filled in. */
-	write_file(out, "changed output\n");
+	assert_string_equal(quick->outputs[0].id.hash,
+	    full->outputs[0].id.hash);
+	/* Never hashed: their bytes are left to read (6 + 5). */
+	assert_true(quick->unhashed == 11);
+	/* The input changes before the hashes are filled in. */
+	write_file(in, "changed input\n");
 	assert_int_equal(stamp_hash_fill(quick, script, &err), 0);
 	assert_string_equal(quick->script_hash, full->script_hash);
-	assert_string_equal(quick->inputs[0].id.hash, full->inputs[0].id.hash);
-	assert_string_equal(quick->outputs[0].id.hash, "");
+	assert_string_equal(quick->inputs[0].id.hash, "");
+	stamp_free(quick);
+	/* The output, now an input, was hashed lately: hashed at once. */
+	quick = stamp_succeeded_quick(NULL, NULL, outs, 1, NULL, 0, &err);
+	assert_non_null(quick);
+	assert_string_equal(quick->inputs[0].id.hash,
+	    full->outputs[0].id.hash);
+	assert_true(quick->unhashed == 0);
 	stamp_free(quick);
 	stamp_free(full);
 	/* A file that cannot be read fails the fill, as it fails a stamp. */
