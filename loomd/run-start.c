@@ -20,6 +20,7 @@
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
+#include "loomd/plancache.h"
 #include "loomd/record.h"
 #include "loomd/rpc-params.h"
 #include "loomd/rpc.h"
@@ -756,10 +757,15 @@ run_plan(struct run *r, json_t *params, bool check_sources, size_t *nsel,
 		return -1;
 	}
 	pa.rq.check_sources = check_sources;
-	pst = plan_make(&pl, &pa.rq);
+	pst = plancache_plan(run_state_get(r->loomd)->plans, &pl, &pa.rq,
+	    &r->plan_ref);
 	rpc_params_plan_args_free(&pa);
 	if (pst != PLAN_OK) {
 		rpc_params_plan_error(&pl, pst, r->file, rerr);
+		if (r->plan_ref != NULL) {
+			pl.p = NULL;
+			pl.g = NULL;
+		}
 		plan_free(&pl);
 		return -1;
 	}

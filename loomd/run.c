@@ -37,6 +37,7 @@
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
+#include "loomd/plancache.h"
 #include "loomd/record.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
@@ -225,8 +226,12 @@ run_free(void *arg)
 		event_free(r->ev_record);
 	sched_actions_free(&r->acts);
 	sched_free(r->s);
-	graph_free(r->g);
-	pipeline_free(r->p);
+	if (r->plan_ref != NULL)
+		plancache_release(r->plan_ref);
+	else {
+		graph_free(r->g);
+		pipeline_free(r->p);
+	}
 	free(r->selected);
 	strv_free(&r->env);
 	free(r->virtual_env);
@@ -1318,6 +1323,7 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	LOOM_ASSERT(loomd->executor != NULL);
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
+	rs->plans = plancache_create();
 	loomd->runs = rs;
 	n = record_recover(loomd->state_dir, loomd->pid_path,
 	    loomd->executor, run_rebuild, loomd);
@@ -1399,6 +1405,7 @@ run_module_free(struct loomd *loomd)
 	if (rs->ev_retry != NULL)
 		event_free(rs->ev_retry);
 	fetch_free(rs->fetch);
+	plancache_free(rs->plans);
 	free(rs);
 	loomd->runs = NULL;
 }
