@@ -34,6 +34,7 @@ struct plancache_entry {
 	char *file;			/* the request's file */
 	struct pipeline *p;
 	struct graph *g;
+	struct diags warnings;		/* validation's (no error) */
 	struct plancache_file *files;	/* the pipeline file first */
 	size_t nfiles;
 	unsigned users;			/* runs, and the cache if listed */
@@ -61,6 +62,7 @@ plancache_release(struct plancache_entry *e)
 	for (i = 0; i < e->nfiles; i++)
 		free(e->files[i].path);
 	free(e->files);
+	diags_free(&e->warnings);
 	graph_free(e->g);
 	pipeline_free(e->p);
 	free(e->file);
@@ -77,6 +79,12 @@ plancache_free(struct plancache *pc)
 	for (i = 0; i < pc->n; i++)
 		plancache_release(pc->v[i]);
 	free(pc);
+}
+
+const struct diags *
+plancache_warnings(const struct plancache_entry *e)
+{
+	return &e->warnings;
 }
 
 void
@@ -172,21 +180,20 @@ static struct plancache_entry *
 plancache_load(struct plancache *pc, const struct plan_request *rq)
 {
 	struct plancache_entry *e = xcalloc(1, sizeof *e);
+	struct diags *d = &e->warnings;
 	struct timespec start;
 	struct strv read;
-	struct diags d;
 	bool keep;
 	size_t i;
 
 	clock_gettime(CLOCK_REALTIME_COARSE, &start);
-	diags_init(&d);
+	diags_init(d);
 	strv_init(&read);
 	e->users = 1;
 	e->file = xstrdup(rq->file);
-	e->p = pipeline_load_file(rq->file, &d);
-	if (e->p != NULL && d.nerrors == 0)
-		e->g = validate_pipeline_files(e->p, &d, &read);
-	diags_free(&d);
+	e->p = pipeline_load_file(rq->file, d);
+	if (e->p != NULL && d->nerrors == 0)
+		e->g = validate_pipeline_files(e->p, d, &read);
 	pc->loads++;
 	if (e->g == NULL) {
 		strv_free(&read);

@@ -41,6 +41,9 @@ enum plan_status plancache_plan(struct plancache *pc, struct plan *pl,
 /* A run is done with the model of e (NULL: nothing). */
 void plancache_release(struct plancache_entry *e);
 
+/* The warnings of validating e's model, sorted. */
+const struct diags *plancache_warnings(const struct plancache_entry *e);
+
 /* Models loaded, and reused, since the start (daemon.status). */
 void plancache_counts(const struct plancache *pc, unsigned long long *loads,
     unsigned long long *hits);

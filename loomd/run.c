@@ -1365,11 +1365,17 @@ void
 run_module_status(struct loomd *loomd, json_t *result)
 {
 	struct run_state *rs = run_state_get(loomd);
+	unsigned long long loads, hits;
 
 	json_object_set_new(result, "active_runs",
 	    json_integer(rs != NULL ? (json_int_t)rs->nactive : 0));
 	json_object_set_new(result, "records_written",
 	    json_integer(rs != NULL ? (json_int_t)rs->records_written : 0));
+	plancache_counts(rs != NULL ? rs->plans : NULL, &loads, &hits);
+	json_object_set_new(result, "pipelines_loaded",
+	    json_integer((json_int_t)loads));
+	json_object_set_new(result, "pipelines_reused",
+	    json_integer((json_int_t)hits));
 }
 
 /* At exit: runs still active (past the deadline) are recorded and freed. */
