@@ -180,6 +180,7 @@ struct run_state {
 	uint64_t records_written;	/* run records written, in all */
 	struct fetch *fetch;		/* URL downloads, or NULL */
 	struct plancache *plans;	/* models kept between runs */
+	struct stampcache *stamps;	/* stamps read, kept (any thread) */
 	struct reattach *reattached;	/* runs of a dead daemon followed */
 	/*
 	 * run.start requests not answered yet, oldest first (through next):

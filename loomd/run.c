@@ -38,6 +38,7 @@
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
 #include "loomd/plancache.h"
+#include "loomd/stampcache.h"
 #include "loomd/record.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
@@ -1324,6 +1325,7 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
 	rs->plans = plancache_create();
+	rs->stamps = stampcache_create();
 	loomd->runs = rs;
 	n = record_recover(loomd->state_dir, loomd->pid_path,
 	    loomd->executor, run_rebuild, loomd);
@@ -1376,6 +1378,13 @@ run_module_status(struct loomd *loomd, json_t *result)
 	    json_integer((json_int_t)loads));
 	json_object_set_new(result, "pipelines_reused",
 	    json_integer((json_int_t)hits));
+	loads = hits = 0;
+	if (rs != NULL)
+		stampcache_counts(rs->stamps, &loads, &hits);
+	json_object_set_new(result, "stamps_read",
+	    json_integer((json_int_t)loads));
+	json_object_set_new(result, "stamps_reused",
+	    json_integer((json_int_t)hits));
 }
 
 /* At exit: runs still active (past the deadline) are recorded and freed. */
@@ -1412,6 +1421,7 @@ run_module_free(struct loomd *loomd)
 		event_free(rs->ev_retry);
 	fetch_free(rs->fetch);
 	plancache_free(rs->plans);
+	stampcache_free(rs->stamps);
 	free(rs);
 	loomd->runs = NULL;
 }

@@ -10,6 +10,8 @@
 #    named as validate names it
 #  - with a daemon running, run prints what it prints with none: the
 #    diagnostics of an invalid file, a bad selection, 0 steps selected
+#  - stamps are kept too (loomd/stampcache.h): one edited in place (same
+#    size and mtime) is read again, one removed is not served from memory
 export LOOMD_IDLE_TIMEOUT=120
 . "$(dirname "$0")/lib.sh"
 
@@ -144,4 +146,31 @@ read -r l3 r3 <<<"$(counts)"
 [ "$l3" = $((l2 + 1)) ] || fail "task edited: loaded $l2 -> $l3"
 "$LOOMCTL" run p.yml >/dev/null 2>"$ERR" || fail "run"
 diff "$TEST_TMP/val.err" "$ERR" || fail "a reused model warned otherwise"
+note "stamps are reused, one changed or removed behind the daemon is seen"
+reused() { rpc call daemon.status | jq -er .result.stamps_reused; }
+"$LOOMCTL" run p.yml >/dev/null 2>&1 || fail "run"
+# As for the model: the first read may be too close to the write.
+"$LOOMCTL" run p.yml >/dev/null 2>&1 || fail "run"
+s0=$(reused)
+"$LOOMCTL" run p.yml >"$TEST_TMP/on.out" 2>&1 || fail "run"
+grep -q "Nothing to run" "$TEST_TMP/on.out" || fail "$(cat "$TEST_TMP/on.out")"
+[ "$(reused)" = $((s0 + 1)) ] || fail "stamp not reused: $s0 -> $(reused)"
+stampf=$(find .loom/stamps -type f)
+[ "$(echo "$stampf" | wc -l)" = 1 ] || fail "stamps: $stampf"
+grep -qx "argv 2" "$stampf" || fail "stamp: $(cat "$stampf")"
+stamp=$(stat -c %y "$stampf")
+sed 's/^argv 2$/argv 7/' "$stampf" >"$TEST_TMP/stamp"
+cat "$TEST_TMP/stamp" >"$stampf"
+touch -d "$stamp" "$stampf"
+"$LOOMCTL" run p.yml >"$TEST_TMP/on.out" 2>&1 || fail "run"
+grep -q "Nothing to run" "$TEST_TMP/on.out" &&
+    fail "a stamp changed in place was not read again"
+s1=$(reused)
+"$LOOMCTL" run p.yml >/dev/null 2>&1 || fail "run"
+"$LOOMCTL" run p.yml >/dev/null 2>&1 || fail "run"
+[ "$(reused)" -gt "$s1" ] || fail "the new stamp is not reused"
+s2=$(reused)
+rm "$stampf"
+"$LOOMCTL" run p.yml >/dev/null 2>&1 || fail "run"
+[ "$(reused)" = "$s2" ] || fail "a removed stamp was served from memory"
 echo "PASS"
