@@ -1130,26 +1130,67 @@ cmd_run_header(struct cmd_run_view *v, json_t *res, size_t nselected)
 }
 
 /*
- * Connect and send run.start (subscribed unless detached): -1 when the
- * run was accepted (*res holds the reply, v->run its id), else the exit
- * status after saying what went wrong.
+ * Print the warnings of run.start's reply ("warnings": DIAGs) as a plan
+ * here prints them: the file named as the user gave it (o->file), not
+ * by the real path sent.
+ */
+static void
+cmd_run_warnings(json_t *res, const struct run_opts *o, const char *file)
+{
+	json_t *list = json_object_get(res, "warnings"), *d;
+	const char *where, *hint;
+	struct diags found;
+	struct diag *dg;
+	size_t i;
+
+	diags_init(&found);
+	json_array_foreach(list, i, d) {
+		where = json_string_value(json_object_get(d, "file"));
+		if (where == NULL || strcmp(where, file) == 0)
+			where = o->file;
+		dg = diags_add(&found, strcmp(json_string_value(json_object_get(
+		    d, "severity")) ?: "", "error") == 0 ? DIAG_ERROR :
+		    DIAG_WARNING, where, (int)json_integer_value(
+		    json_object_get(d, "line")), (int)json_integer_value(
+		    json_object_get(d, "column")), "%s", json_string_value(
+		    json_object_get(d, "message")) ?: "");
+		if ((hint = json_string_value(json_object_get(d, "hint"))) !=
+		    NULL)
+			diag_set_hint(dg, "%s", hint);
+	}
+	output_diags(&found, stderr);
+	diags_free(&found);
+}
+
+/*
+ * Send run.start (subscribed unless detached), connecting first unless
+ * v->c is connected: -1 when the run was accepted (*res holds the reply,
+ * v->run its id), else the exit status after saying what went wrong.
+ * With refused not NULL (the file was not planned here): the reply
+ * carries the file's warnings, printed here, an empty selection is
+ * refused, and a refusal returns -2 with *code and refused set, saying
+ * nothing.
  */
 static int
 cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
-    const struct run_opts *o, const char *file, json_t **res)
+    const struct run_opts *o, const char *file, json_t **res, int *code,
+    struct loom_error *refused)
 {
 	struct loom_error err;
 	const char *id, *queued;
 	json_t *req;
-	int code;
 
 	loom_error_clear(&err);
-	if ((v->c = cmd_connect(ctx, NULL, &err)) == NULL) {
+	if (v->c == NULL && (v->c = cmd_connect(ctx, NULL, &err)) == NULL) {
 		output_error(&err, stderr);
 		return LOOMCTL_EXIT_FAILED;
 	}
 	/* Attached: subscribed to this run alone, before its first event. */
 	req = cmd_run_request(o, file);
+	if (refused != NULL) {
+		json_object_set_new(req, "warnings", json_true());
+		json_object_set_new(req, "refuse_empty", json_true());
+	}
 	if (!o->detach)
 		json_object_set_new(req, "subscribe", json_true());
 	/* Past that much live output, a stream's log file is read. */
@@ -1157,9 +1198,15 @@ cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
 		json_object_set_new(req, "live_max",
 		    json_integer(CMD_RUN_FILE_AFTER));
 	loom_error_clear(&err);
-	*res = rpcclient_call(v->c, LOOM_METHOD_RUN_START, req, &code, &err);
+	*res = rpcclient_call(v->c, LOOM_METHOD_RUN_START, req, code, &err);
+	if (*res == NULL && refused != NULL) {
+		*refused = err;
+		return -2;
+	}
 	if (*res == NULL)
-		return cmd_run_start_error(v->c, code, &err);
+		return cmd_run_start_error(v->c, *code, &err);
+	if (refused != NULL)
+		cmd_run_warnings(*res, o, file);
 	if ((id = json_string_value(json_object_get(*res, "run"))) == NULL) {
 		output_fail("the daemon started a run without an id");
 		return LOOMCTL_EXIT_FAILED;
@@ -1220,11 +1267,13 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	struct run_opts o;
 	struct prepared pr;
 	struct cmd_run_view v;
+	struct loom_error refused;
 	json_t *res = NULL;
 	char *file = NULL;
-	int rc;
+	int rc, code = 0;
 
 	memset(&v, 0, sizeof v);
+	memset(&pr, 0, sizeof pr);
 	strv_init(&v.loops_seen);
 	runopts_init(&o);
 	rc = runopts_parse(&o, &cmd_run_entry, RUNOPTS_ALL, argc, argv);
@@ -1245,22 +1294,39 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_usage_error(&cmd_run_entry,
 		    "--dry-run and --detach do not go together");
 	}
-	if ((rc = prepare_pipeline(&pr, &o, true, false)) != 0 ||
-	    (rc = prepare_sources(&pr, &o, false, false)) != 0)
+	if ((file = realpath(o.file, NULL)) == NULL)
+		file = xstrdup(o.file);
+	/*
+	 * A running daemon plans the file once, for both (it keeps what it
+	 * loaded): no planning here unless it refuses, or none runs (an
+	 * invalid file then starts no daemon). --set and --var go the long
+	 * way: the daemon keeps no model of those.
+	 */
+	rc = -2;
+	loom_error_clear(&refused);
+	if (!o.dry_run && o.set.n == 0 && o.var.n == 0 &&
+	    (v.c = connect_daemon(CONNECT_EXISTING, NULL, &refused)) != NULL)
+		rc = cmd_run_begin(ctx, &v, &o, file, &res, &code, &refused);
+	if (rc == -2 && ((rc = prepare_pipeline(&pr, &o, true, false)) != 0 ||
+	    (rc = prepare_sources(&pr, &o, false, false)) != 0))
 		goto out;
 	if (o.dry_run) {
 		rc = dryrun_print(&pr, &o);
 		goto out;
 	}
-	if (pr.nselected == 0) {
+	if (rc == 0 && pr.nselected == 0) {
 		printf("Pipeline: 0 step(s) to run\n");
 		rc = LOOMCTL_EXIT_OK;
 		goto out;
 	}
-	if ((file = realpath(o.file, NULL)) == NULL)
-		file = xstrdup(o.file);
-
-	if ((rc = cmd_run_begin(ctx, &v, &o, file, &res)) != -1)
+	/* Refused, though the file plans fine here: the daemon's reason. */
+	if (rc == 0 && v.c != NULL) {
+		rc = cmd_run_start_error(v.c, code, &refused);
+		goto out;
+	}
+	if (rc == 0)
+		rc = cmd_run_begin(ctx, &v, &o, file, &res, &code, NULL);
+	if (rc != -1)
 		goto out;
 	if (o.detach) {
 		printf("%s\n", v.run);
@@ -1284,7 +1350,8 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	rpcclient_set_idle(v.c, cmd_run_idle, &v);
 	rpcclient_set_skip(v.c, cmd_run_skip, &v);
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
-	cmd_run_header(&v, res, pr.nselected);
+	cmd_run_header(&v, res, json_array_size(json_object_get(res,
+	    "steps")));
 	rc = cmd_run_attached(&v);
 out:
 	cmd_run_view_free(&v);

@@ -21,6 +21,7 @@
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
+#include "loomd/stampcache.h"
 
 /*
  * How one of a run's downloads ended (fetch.h): the first failure fails
@@ -136,6 +137,8 @@ run_fresh_decide(const struct run *r, struct fresh_plan **out,
 	fo.always = r->always;
 	fo.force = r->force;
 	fo.run_only = true;
+	fo.read_stamp = stampcache_read;
+	fo.read_stamp_arg = run_state_get(r->loomd)->stamps;
 	*out = freshness_plan(r->p, r->g, &fo, err);
 	return *out == NULL ? -1 : 0;
 }

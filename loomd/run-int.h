@@ -103,8 +103,9 @@ struct run {
 	char *behind;			/* queued: the run it waited for */
 	json_t *stepinfo;		/* for run.started: run.start's */
 	char *error;			/* why it ended without starting */
-	struct pipeline *p;
+	struct pipeline *p;		/* p and g: plan_ref's if set */
 	struct graph *g;
+	struct plancache_entry *plan_ref; /* a kept model (plancache.h) */
 	struct sched *s;
 	struct executor *ex;		/* where its units run */
 	bool *selected;
@@ -178,6 +179,8 @@ struct run_state {
 	unsigned long long daemon_start;
 	uint64_t records_written;	/* run records written, in all */
 	struct fetch *fetch;		/* URL downloads, or NULL */
+	struct plancache *plans;	/* models kept between runs */
+	struct stampcache *stamps;	/* stamps read, kept (any thread) */
 	struct reattach *reattached;	/* runs of a dead daemon followed */
 	/*
 	 * run.start requests not answered yet, oldest first (through next):

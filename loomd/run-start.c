@@ -20,6 +20,7 @@
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
+#include "loomd/plancache.h"
 #include "loomd/record.h"
 #include "loomd/rpc-params.h"
 #include "loomd/rpc.h"
@@ -465,6 +466,7 @@ struct run_start_args {
 	json_t *env;
 	long long mw;
 	bool parallel, has_parallel, subscribe, no_wait, force;
+	bool refuse_empty;
 };
 
 /* Read and check run.start's own parameters. */
@@ -505,7 +507,9 @@ run_start_args(json_t *params, struct run_start_args *a,
 	    100000, &a->mw, rerr) == -1 || rpc_param_bool(params, "subscribe",
 	    false, &a->subscribe, rerr) == -1 || rpc_param_bool(params,
 	    "no_wait", false, &a->no_wait, rerr) == -1 ||
-	    rpc_param_bool(params, "force", false, &a->force, rerr) == -1)
+	    rpc_param_bool(params, "force", false, &a->force, rerr) == -1 ||
+	    rpc_param_bool(params, "refuse_empty", false, &a->refuse_empty,
+	    rerr) == -1)
 		return -1;
 	v = json_object_get(params, "parallel");
 	a->has_parallel = v != NULL && !json_is_null(v);
@@ -530,6 +534,7 @@ run_start_finish(struct run *r, struct rpc_error *rerr)
 {
 	struct loomd *loomd = r->loomd;
 	struct loom_error err;
+	json_t *result;
 	size_t k, nsel = 0;
 
 	/* Output folders first: a file in the way stops the run here. */
@@ -560,7 +565,13 @@ run_start_finish(struct run *r, struct rpc_error *rerr)
 	run_build_steps(r, nsel);
 	if (!r->queued)
 		run_mark_uptodate(r);
-	return run_enter(r, rpc_deferred_client(r->reply), r->subscribe);
+	result = run_enter(r, rpc_deferred_client(r->reply), r->subscribe);
+	/* Asked for: what validating the file warned about. */
+	if (r->plan_ref != NULL &&
+	    json_is_true(json_object_get(r->request, "warnings")))
+		json_object_set_new(result, "warnings", rpc_params_diags(
+		    plancache_warnings(r->plan_ref)));
+	return result;
 }
 
 /* Take r off the list of requests preparing. */
@@ -756,10 +767,15 @@ run_plan(struct run *r, json_t *params, bool check_sources, size_t *nsel,
 		return -1;
 	}
 	pa.rq.check_sources = check_sources;
-	pst = plan_make(&pl, &pa.rq);
+	pst = plancache_plan(run_state_get(r->loomd)->plans, &pl, &pa.rq,
+	    &r->plan_ref);
 	rpc_params_plan_args_free(&pa);
 	if (pst != PLAN_OK) {
 		rpc_params_plan_error(&pl, pst, r->file, rerr);
+		if (r->plan_ref != NULL) {
+			pl.p = NULL;
+			pl.g = NULL;
+		}
 		plan_free(&pl);
 		return -1;
 	}
@@ -790,6 +806,7 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	struct run_start_args a;
 	struct run **pp;
 	struct run *r;
+	size_t nsel;
 
 	if (rs == NULL || rs->stopping) {
 		rpc_error_set(rerr, LOOM_ERR_SHUTDOWN, NULL,
@@ -799,7 +816,13 @@ run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 	if (run_start_args(params, &a, rerr) == -1)
 		return NULL;
 	r = run_new(loomd, &a);
-	if (run_plan(r, params, true, NULL, rerr) == -1) {
+	if (run_plan(r, params, true, &nsel, rerr) == -1) {
+		run_free(r);
+		return NULL;
+	}
+	if (nsel == 0 && a.refuse_empty) {
+		rpc_error_set(rerr, LOOM_ERR_USAGE, json_pack("{s:b}",
+		    "empty", 1), "no step of %s is selected", r->file);
 		run_free(r);
 		return NULL;
 	}

@@ -37,6 +37,8 @@
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
+#include "loomd/plancache.h"
+#include "loomd/stampcache.h"
 #include "loomd/record.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
@@ -225,8 +227,12 @@ run_free(void *arg)
 		event_free(r->ev_record);
 	sched_actions_free(&r->acts);
 	sched_free(r->s);
-	graph_free(r->g);
-	pipeline_free(r->p);
+	if (r->plan_ref != NULL)
+		plancache_release(r->plan_ref);
+	else {
+		graph_free(r->g);
+		pipeline_free(r->p);
+	}
 	free(r->selected);
 	strv_free(&r->env);
 	free(r->virtual_env);
@@ -1318,6 +1324,8 @@ run_module_init(struct loomd *loomd, struct loom_error *err)
 	LOOM_ASSERT(loomd->executor != NULL);
 	rs = xcalloc(1, sizeof *rs);
 	rs->daemon_start = record_proc_start(getpid());
+	rs->plans = plancache_create();
+	rs->stamps = stampcache_create();
 	loomd->runs = rs;
 	n = record_recover(loomd->state_dir, loomd->pid_path,
 	    loomd->executor, run_rebuild, loomd);
@@ -1359,11 +1367,24 @@ void
 run_module_status(struct loomd *loomd, json_t *result)
 {
 	struct run_state *rs = run_state_get(loomd);
+	unsigned long long loads, hits;
 
 	json_object_set_new(result, "active_runs",
 	    json_integer(rs != NULL ? (json_int_t)rs->nactive : 0));
 	json_object_set_new(result, "records_written",
 	    json_integer(rs != NULL ? (json_int_t)rs->records_written : 0));
+	plancache_counts(rs != NULL ? rs->plans : NULL, &loads, &hits);
+	json_object_set_new(result, "pipelines_loaded",
+	    json_integer((json_int_t)loads));
+	json_object_set_new(result, "pipelines_reused",
+	    json_integer((json_int_t)hits));
+	loads = hits = 0;
+	if (rs != NULL)
+		stampcache_counts(rs->stamps, &loads, &hits);
+	json_object_set_new(result, "stamps_read",
+	    json_integer((json_int_t)loads));
+	json_object_set_new(result, "stamps_reused",
+	    json_integer((json_int_t)hits));
 }
 
 /* At exit: runs still active (past the deadline) are recorded and freed. */
@@ -1399,6 +1420,8 @@ run_module_free(struct loomd *loomd)
 	if (rs->ev_retry != NULL)
 		event_free(rs->ev_retry);
 	fetch_free(rs->fetch);
+	plancache_free(rs->plans);
+	stampcache_free(rs->stamps);
 	free(rs);
 	loomd->runs = NULL;
 }

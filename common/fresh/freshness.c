@@ -62,6 +62,7 @@ struct fresh_ctx {
 	size_t nstats;
 	size_t statcap;
 	int stamps_fd;			/* stamp_dir_open, or -1 */
+	const struct fresh_opts *o;	/* its stamp reader, or NULL */
 };
 
 static const char *fresh_rel(const struct pipeline *p, const char *path);
@@ -567,8 +568,13 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	}
 	stamp_set_key((const char *const *)outs.v, outs.n, set);
 	loom_error_clear(&e);
-	s = stamp_read_at(c->stamps_fd, p->dir, st->name, item != NULL ?
-	    fresh_basename(item) : NULL, set, &e);
+	if (c->o != NULL && c->o->read_stamp != NULL)
+		s = c->o->read_stamp(c->o->read_stamp_arg, c->stamps_fd,
+		    p->dir, st->name, item != NULL ? fresh_basename(item) :
+		    NULL, set, &e);
+	else
+		s = stamp_read_at(c->stamps_fd, p->dir, st->name, item !=
+		    NULL ? fresh_basename(item) : NULL, set, &e);
 	if (e.set) {
 		*reason = xasprintf("its stamp cannot be read (%s)", e.message);
 		rc = 0;
@@ -742,6 +748,7 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	}
 	memset(&c, 0, sizeof c);
 	c.p = p;
+	c.o = o;
 	/* Thousands of stamps: opened relative to their folder. */
 	c.stamps_fd = stamp_dir_open(p->dir);
 	n = p->nsteps;

@@ -95,6 +95,15 @@ struct fresh_opts {
 	 * read, no file looked at); their state is FRESH_STALE, reason NULL.
 	 */
 	bool run_only;
+	/*
+	 * Reads the stamps in place of stamp_read_at (the same contract),
+	 * called with read_stamp_arg first; NULL: stamp_read_at. The daemon
+	 * keeps the stamps it read (loomd/stampcache.h).
+	 */
+	struct stamp *(*read_stamp)(void *arg, int stamps_fd,
+	    const char *experiment_dir, const char *step, const char *item,
+	    const char *set, struct loom_error *err);
+	void *read_stamp_arg;
 };
 
 /*

@@ -873,6 +873,13 @@ validate_pipeline(const struct pipeline *p, struct diags *d)
 struct graph *
 validate_pipeline_graph(const struct pipeline *p, struct diags *d)
 {
+	return validate_pipeline_files(p, d, NULL);
+}
+
+struct graph *
+validate_pipeline_files(const struct pipeline *p, struct diags *d,
+    struct strv *read)
+{
 	struct validate v;
 	struct graph *g;
 	size_t i;
@@ -897,6 +904,8 @@ validate_pipeline_graph(const struct pipeline *p, struct diags *d)
 	g = graph_build(p, d);
 
 	for (i = 0; i < v.ntasks; i++) {
+		if (read != NULL)
+			strv_push(read, v.tasks[i].path);
 		free(v.tasks[i].path);
 		frontmatter_free(v.tasks[i].fm);
 	}

@@ -13,6 +13,7 @@
 struct diags;
 struct graph;
 struct pipeline;
+struct strv;
 
 /*
  * Check p and append every problem to d, then sort d by location (so
@@ -35,5 +36,13 @@ void validate_pipeline(const struct pipeline *p, struct diags *d);
  */
 struct graph *validate_pipeline_graph(const struct pipeline *p,
     struct diags *d);
+
+/*
+ * validate_pipeline_graph that also appends to read the absolute path of
+ * every task file it looked at (existence and front matter), once each:
+ * with the pipeline file, what the result depends on.
+ */
+struct graph *validate_pipeline_files(const struct pipeline *p,
+    struct diags *d, struct strv *read);
 
 #endif
