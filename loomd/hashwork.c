@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -77,6 +78,26 @@ hashwork_job_free(struct hashwork_job *j)
 	free(j);
 }
 
+#ifdef LOOM_FAULT_HOOKS
+/*
+ * LOOM_FAULT_HOLD_HASH=PATH (fault-hook builds, docs/daemon.md): a stamp
+ * is not hashed while PATH exists, so that a test can see what the
+ * daemon answers during a hashing without racing its length.
+ */
+static void
+hashwork_hold(void)
+{
+	struct timespec pause = { 0, 10000000L };
+	const char *path = getenv("LOOM_FAULT_HOLD_HASH");
+
+	if (path == NULL || *path == '\0' || access(path, F_OK) != 0)
+		return;
+	log_warn("LOOM_FAULT: hashing held while %s exists", path);
+	while (access(path, F_OK) == 0)
+		nanosleep(&pause, NULL);
+}
+#endif
+
 /* The worker: hash jobs in turn until told to stop. */
 static void *
 hashwork_main(void *arg)
@@ -98,8 +119,12 @@ hashwork_main(void *arg)
 		loom_error_clear(&j->err);
 		if (j->work != NULL)
 			j->work(j->arg);
-		else
+		else {
+#ifdef LOOM_FAULT_HOOKS
+			hashwork_hold();
+#endif
 			j->rc = stamp_hash_fill(j->s, j->script, &j->err);
+		}
 		pthread_mutex_lock(&hw->lock);
 		hashwork_list_add(&hw->done, j);
 		/* Full pipe: the loop has a wake-up pending already. */
