@@ -203,8 +203,9 @@ logread_copy(struct logread *r)
 			r->offset += n;
 		else if (n == 0)
 			return true;
-		else if (errno != EINTR)
-			r->copy++;	/* EXDEV, EINVAL, ENOSYS... */
+		else if (errno != EINTR)	/* EXDEV, EINVAL, ENOSYS... */
+			r->copy = r->copy == LOGREAD_COPY_RANGE ?
+			    LOGREAD_COPY_SEND : LOGREAD_COPY_READ;
 	}
 	return false;
 }
