@@ -20,6 +20,7 @@ line with deadlines. As a command:
 SOCKET defaults to $LOOM_SOCKET; a call waits $RPC_TIMEOUT seconds (10)
 for its reply. As a module: Client(path).
 """
+import base64
 import json
 import os
 import socket
@@ -116,6 +117,18 @@ class Client:
             msg["params"] = params
         self.send(msg)
         return self.reply_for(msg_id, timeout)
+
+    def read_log(self, run, step, offset, chunk=4 << 20):
+        """A step's log from offset to its end, with log.read: what a
+        client reads after a run.output_gap."""
+        data = b""
+        while True:
+            r = self.call("log.read", {"run": run, "step": step,
+                                       "offset": offset + len(data),
+                                       "max": chunk})["result"]
+            data += base64.b64decode(r["data"])
+            if r["eof"]:
+                return data
 
     def expect_silence(self, seconds=0.5):
         """True when nothing arrives within seconds (and no EOF)."""

@@ -64,12 +64,7 @@ while True:
         break
 live = len(data)
 assert gap is not None, "no run.output_gap after %d live bytes" % live
-while True:
-    r = c.call("log.read", {"run": run, "step": "lines", "offset": len(data),
-                            "max": 4 << 20})["result"]
-    data += base64.b64decode(r["data"])
-    if r["eof"]:
-        break
+data += c.read_log(run, "lines", len(data))
 open(outfile, "wb").write(data)
 print(run, live, gap)
 EOF

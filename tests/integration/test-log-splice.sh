@@ -123,12 +123,8 @@ while True:
         run = p["run"]
         break
 live = len(data)
-while gap is not None:
-    r = c.call("log.read", {"run": run, "step": step, "offset": len(data),
-                            "max": 4 << 20})["result"]
-    data += base64.b64decode(r["data"])
-    if r["eof"]:
-        break
+if gap is not None:
+    data += c.read_log(run, step, len(data))
 open(outfile, "wb").write(data)
 print(run, events, live)
 EOF
