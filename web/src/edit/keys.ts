@@ -4,7 +4,7 @@
 // Ctrl/Cmd+C and Ctrl/Cmd+V copy and paste the selected nodes. Keys
 // typed into a field (properties panel) stay the field's, except
 // Ctrl/Cmd+S, which saves from anywhere.
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 
 export interface EditKeys {
 	save(): void;
@@ -20,9 +20,17 @@ function inField(t: EventTarget | null): boolean {
 	return !!el && (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable);
 }
 
-export function useEditKeys(k: EditKeys): void {
+// The listener is added once and calls the actions of the latest render
+// (kept in a ref during the render). Set again by an effect after each
+// render instead, a key pressed right after a click could reach the
+// listener of the render before, which Preact replaces only in a task of
+// its own: Delete then removed the node selected before the click.
+export function useEditKeys(actions: EditKeys): void {
+	const latest = useRef(actions);
+	latest.current = actions;
 	useEffect(() => {
 		const onKey = (e: KeyboardEvent) => {
+			const k = latest.current;
 			const mod = e.ctrlKey || e.metaKey;
 			const key = e.key.toLowerCase();
 			if (mod && key === 's') {
@@ -50,5 +58,5 @@ export function useEditKeys(k: EditKeys): void {
 		};
 		window.addEventListener('keydown', onKey);
 		return () => window.removeEventListener('keydown', onKey);
-	}, [k]);
+	}, []);
 }
