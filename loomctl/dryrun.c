@@ -46,7 +46,8 @@ static void	dryrun_comment(const char *fmt, ...)
 		    __attribute__((format(printf, 1, 2)));
 static void	dryrun_comment_text(const char *prefix, const char *text);
 static int	dryrun_mkdirs(const struct pipeline *p, size_t step,
-		    const char *loop_output, const char *into);
+		    const char *loop_output, const char *into,
+		    struct strv *known);
 static void	dryrun_header(const struct pipeline *p,
 		    const struct run_opts *o, size_t n, size_t nfresh);
 
@@ -78,12 +79,13 @@ dryrun_comment_text(const char *prefix, const char *text)
 /*
  * "mkdir -p" of the folders a step (or a loop item) writes into, as the
  * daemon creates them before it starts the step: the parent of each
- * output and a loop's into folder. Returns 0, or 2 after printing the
- * error.
+ * output and a loop's into folder. known, when not empty, holds the
+ * output paths the plan listed already; they are taken over, not listed
+ * again. Returns 0, or 2 after printing the error.
  */
 static int
 dryrun_mkdirs(const struct pipeline *p, size_t step, const char *loop_output,
-    const char *into)
+    const char *into, struct strv *known)
 {
 	struct loom_error err;
 	struct strv outs, dirs;
@@ -93,7 +95,11 @@ dryrun_mkdirs(const struct pipeline *p, size_t step, const char *loop_output,
 	strv_init(&outs);
 	strv_init(&dirs);
 	loom_error_clear(&err);
-	if (command_output_paths(p, step, loop_output, &outs, &err) == -1) {
+	if (known != NULL && known->n > 0) {
+		outs = *known;
+		strv_init(known);
+	} else if (command_output_paths(p, step, loop_output, &outs,
+	    &err) == -1) {
 		output_error(&err, stderr);
 		strv_free(&outs);
 		return LOOMCTL_EXIT_USAGE;
@@ -255,7 +261,8 @@ dryrun_plain_step(struct dryrun_ctx *dc, size_t idx)
 			if (fs != NULL)
 				dryrun_comment_text("  runs: ",
 				    fs->run_reason);
-			rc = dryrun_mkdirs(dc->p, idx, NULL, NULL);
+			rc = dryrun_mkdirs(dc->p, idx, NULL, NULL, fs != NULL ?
+			    &dc->plan->steps[idx].outputs : NULL);
 			puts(quoted);
 		}
 	}
@@ -325,7 +332,7 @@ dryrun_loop_item(struct dryrun_ctx *dc, size_t idx,
 	} else if (fresh)
 		dryrun_comment("up to date: %s", quoted);
 	else {
-		rc = dryrun_mkdirs(dc->p, idx, out, li->into);
+		rc = dryrun_mkdirs(dc->p, idx, out, li->into, NULL);
 		puts(quoted);
 	}
 	free(quoted);

@@ -91,7 +91,8 @@ static int	fresh_make_rule(struct fresh_ctx *c, size_t step,
 static int	fresh_unit(struct fresh_ctx *c, size_t step,
 		    const struct strv *argv, const char *item,
 		    const char *item_output, enum freshness_state *state,
-		    char **reason, struct loom_error *err);
+		    char **reason, struct strv *keep_outs,
+		    struct loom_error *err);
 static const char *fresh_basename(const char *path);
 static long long fresh_mtime(const char *path, bool newest);
 
@@ -539,14 +540,14 @@ out:
 static int
 fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
     const char *item, const char *item_output, enum freshness_state *state,
-    char **reason, struct loom_error *err)
+    char **reason, struct strv *keep_outs, struct loom_error *err)
 {
 	const struct pipeline *p = c->p;
 	const struct step *st = &p->steps[step];
 	const struct fresh_script *sc;
 	struct loom_error e;
 	struct stamp *s = NULL;
-	struct strv outs;
+	struct strv outs, *k;
 	struct stat sb;
 	bool changed;
 	char *task, set[STAMP_SET_HEX];
@@ -558,15 +559,22 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	strv_init(&outs);
 	if (command_output_paths(p, step, item_output, &outs, err) == -1)
 		goto out;
-	for (i = 0; i < outs.n; i++) {
-		if (fresh_stat(c, outs.v[i], &sb, &error) == NULL) {
+	if (keep_outs != NULL) {
+		/* The caller's from here on: judged or not, the list holds. */
+		*keep_outs = outs;
+		strv_init(&outs);
+		k = keep_outs;
+	} else
+		k = &outs;
+	for (i = 0; i < k->n; i++) {
+		if (fresh_stat(c, k->v[i], &sb, &error) == NULL) {
 			*state = FRESH_MISSING;
-			*reason = fresh_missing(p, outs.v[i]);
+			*reason = fresh_missing(p, k->v[i]);
 			rc = 0;
 			goto out;
 		}
 	}
-	stamp_set_key((const char *const *)outs.v, outs.n, set);
+	stamp_set_key((const char *const *)k->v, k->n, set);
 	loom_error_clear(&e);
 	if (c->o != NULL && c->o->read_stamp != NULL)
 		s = c->o->read_stamp(c->o->read_stamp_arg, c->stamps_fd,
@@ -581,7 +589,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 		goto out;
 	}
 	if (s == NULL) {
-		rc = fresh_make_rule(c, step, item, item_output, &outs, state,
+		rc = fresh_make_rule(c, step, item, item_output, k, state,
 		    reason, err);
 		goto out;
 	}
@@ -646,7 +654,8 @@ freshness_check(const struct pipeline *p, size_t step,
 	memset(&c, 0, sizeof c);
 	c.p = p;
 	c.stamps_fd = -1;
-	rc = fresh_unit(&c, step, argv, item, item_output, state, reason, err);
+	rc = fresh_unit(&c, step, argv, item, item_output, state, reason,
+	    NULL, err);
 	fresh_ctx_free(&c);
 	return rc;
 }
@@ -671,7 +680,8 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 	if (p->steps[step].loop == NULL) {
 		if (command_build(p, step, env, NULL, NULL, extra, &argv,
 		    &e) == -1 || fresh_unit(c, step, &argv, NULL, NULL,
-		    &fs->state, &fs->reason, &e) == -1) {
+		    &fs->state, &fs->reason, o->keep_argv ? &fs->outputs :
+		    NULL, &e) == -1) {
 			fs->state = FRESH_STALE;
 			free(fs->reason);
 			fs->reason = xasprintf("cannot be checked: %s",
@@ -703,7 +713,7 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 		why = NULL;
 		if (command_build(p, step, env, li.items.v[i], out, extra,
 		    &argv, &e) == -1 || fresh_unit(c, step, &argv,
-		    li.items.v[i], out, &ist, &why, &e) == -1) {
+		    li.items.v[i], out, &ist, &why, NULL, &e) == -1) {
 			ist = FRESH_STALE;
 			free(why);
 			why = xasprintf("cannot be checked: %s", e.message);
@@ -758,6 +768,7 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	for (k = 0; k < n; k++) {
 		strv_init(&plan->steps[k].stale_items);
 		strv_init(&plan->steps[k].argv);
+		strv_init(&plan->steps[k].outputs);
 	}
 	order = graph_order(g);
 	for (k = 0; k < n; k++) {
@@ -829,6 +840,7 @@ freshness_plan_free(struct fresh_plan *plan)
 		free(plan->steps[i].run_reason);
 		strv_free(&plan->steps[i].stale_items);
 		strv_free(&plan->steps[i].argv);
+		strv_free(&plan->steps[i].outputs);
 	}
 	free(plan->steps);
 	free(plan);

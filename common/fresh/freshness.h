@@ -68,6 +68,8 @@ struct fresh_step {
 	 * otherwise.
 	 */
 	struct strv argv;
+	/* With keep_argv, the paths of the step's outputs, when listed. */
+	struct strv outputs;
 };
 
 struct fresh_plan {

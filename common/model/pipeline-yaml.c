@@ -59,6 +59,7 @@ static ssize_t load_anchor(struct load *l, const yaml_char_t *name,
 		    struct value *v, bool open);
 static void	load_alias(struct load *l, const yaml_event_t *ev);
 static void	load_scalar(struct load *l, yaml_event_t *ev);
+static void	load_event_free(yaml_event_t *ev);
 static void	load_open(struct load *l, const yaml_event_t *ev, bool map);
 static void	load_close(struct load *l, const yaml_event_t *ev);
 static bool	load_is_ascii(const unsigned char *s, size_t len);
@@ -564,6 +565,44 @@ load_close(struct load *l, const yaml_event_t *ev)
 	load_add(l, f.v, f.size + 1, f.height + 1);
 }
 
+/*
+ * Release what an event still owns. yaml_event_delete does the same but
+ * also clears the whole event, once for each of the ~30 events of a step;
+ * libyaml allocates with malloc, so its strings go back with free. Only
+ * a document start (directives) is left to libyaml.
+ */
+static void
+load_event_free(yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:
+		free(ev->data.scalar.anchor);
+		free(ev->data.scalar.tag);
+		free(ev->data.scalar.value);
+		break;
+	case YAML_SEQUENCE_START_EVENT:
+		free(ev->data.sequence_start.anchor);
+		free(ev->data.sequence_start.tag);
+		break;
+	case YAML_MAPPING_START_EVENT:
+		free(ev->data.mapping_start.anchor);
+		free(ev->data.mapping_start.tag);
+		break;
+	case YAML_ALIAS_EVENT:
+		free(ev->data.alias.anchor);
+		break;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+	case YAML_STREAM_START_EVENT:
+	case YAML_STREAM_END_EVENT:
+	case YAML_DOCUMENT_END_EVENT:
+		break;
+	default:
+		yaml_event_delete(ev);
+		break;
+	}
+}
+
 /* Drive libyaml until the end of the first document or an error. */
 static void
 load_events(struct load *l)
@@ -612,7 +651,7 @@ load_events(struct load *l)
 		default:
 			break;
 		}
-		yaml_event_delete(&ev);
+		load_event_free(&ev);
 	}
 }
 

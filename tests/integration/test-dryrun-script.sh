@@ -15,7 +15,10 @@
 #    exist (mkdir -p); once the step is up to date
 #    its command, printed as a comment, still runs nothing;
 #  - a failing step stops the script (set -e): the next step's output is
-#    never made.
+#    never made;
+#  - a step's mkdir -p line names each folder of its outputs once, the
+#    same whether the plan judged the step (its output list reused) or
+#    --force skipped judging (the outputs listed for the line).
 . "$(dirname "$0")/lib.sh"
 
 OUT="$TEST_TMP/out"
@@ -124,4 +127,19 @@ st=0
 "$LOOMCTL" run --dry-run "$X/fail.yml" | bash >/dev/null 2>&1 || st=$?
 [ "$st" = 3 ] || fail "the script exited $st, not 3"
 [ ! -e "$X/out/b.txt" ] || fail "the step after a failure ran"
+
+note "mkdir -p: one folder each, judged or forced"
+cat >"$X/dirs.yml" <<'YML'
+pipeline:
+  - name: two
+    task: tasks/t.sh
+    outputs: {-o: out/p/a.txt, --b: out/p/b.txt, --c: "out/q r/c.txt"}
+YML
+for force in "" --force; do
+	"$LOOMCTL" run --dry-run $force "$X/dirs.yml" >"$OUT" 2>&1 ||
+	    fail "dry run $force: $(cat "$OUT")"
+	[ "$(grep -c '^mkdir -p -- ' "$OUT")" = 1 ] &&
+	    grep -qxF "mkdir -p -- $X/out/p '$X/out/q r'" "$OUT" ||
+	    fail "dry run $force: mkdir line wrong: $(cat "$OUT")"
+done
 "$LOOMCTL" daemon stop >"$OUT" || fail "daemon stop: $(cat "$OUT")"
