@@ -1139,6 +1139,14 @@ cmd_run_header(struct cmd_run_view *v, json_t *res, size_t nselected)
 		if (json_is_true(json_object_get(st, "uptodate")))
 			v->uptodate++;
 	}
+	/* Asked with "fold_fresh": the counts instead of the list. */
+	if (steps == NULL &&
+	    json_is_integer(json_object_get(res, "steps_total"))) {
+		v->total = (size_t)json_integer_value(json_object_get(res,
+		    "steps_total"));
+		v->uptodate = (size_t)json_integer_value(json_object_get(res,
+		    "steps_uptodate"));
+	}
 	printf("Run: %s\n", v->run);
 	printf("Pipeline: %zu step(s) to run", v->total - v->uptodate);
 	if (v->uptodate > 0)

@@ -1274,6 +1274,15 @@ run_on_state(void *arg, const char *state, const char *detail)
 	run_touch(r);
 }
 
+/* run.started's params but its "steps". */
+static json_t *
+run_started_params(const struct run *r)
+{
+	return json_pack("{s:s, s:s, s:b, s:I}", "run", r->id, "file",
+	    r->file, "parallel", r->parallel, "max_workers",
+	    (json_int_t)r->max_workers);
+}
+
 /*
  * The run.started event. Its steps are those of the run.start reply when
  * it was not queued (r->stepinfo, shared): nothing was decided since.
@@ -1282,18 +1291,29 @@ static void
 run_announce(struct run *r)
 {
 	json_t *params, *steps = r->stepinfo;
+	enum notify_fold fold = NOTIFY_FOLD_ANY;
 
 	r->stepinfo = NULL;
 	if (!notify_wanted(r->loomd, r->id)) {
 		json_decref(steps);
 		return;
 	}
+	/* Without the step list for a client folding: it has the counts. */
+	if (notify_wanted_fold(r->loomd, r->id, NOTIFY_FOLD_FOLDED)) {
+		fold = NOTIFY_FOLD_UNFOLDED;
+		notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STARTED,
+		    run_started_params(r), NOTIFY_FOLD_FOLDED);
+		if (!notify_wanted_fold(r->loomd, r->id, fold)) {
+			json_decref(steps);
+			return;
+		}
+	}
 	if (steps == NULL)
 		steps = run_stepinfo(r);
-	params = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "file",
-	    r->file, "steps", steps, "parallel", r->parallel,
-	    "max_workers", (json_int_t)r->max_workers);
-	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params);
+	params = run_started_params(r);
+	json_object_set_new(params, "steps", steps);
+	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params,
+	    fold);
 }
 
 /* The deferred start: the reply to run.start goes out first. */

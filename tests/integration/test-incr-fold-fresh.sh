@@ -8,6 +8,9 @@
 #    them; a client that does not ask (the editor) gets one
 #    run.step_finished per up-to-date step and no run.steps_fresh, also
 #    when both follow the same run
+#  - the folding client's run.start answer counts the steps
+#    ("steps_total", "steps_uptodate") instead of listing them, and its
+#    run.started has no step list; the other client's has
 export LOOMD_IDLE_TIMEOUT="${LOOMD_IDLE_TIMEOUT:-120}"
 . "$(dirname "$0")/lib.sh"
 
@@ -76,7 +79,10 @@ def follow(c, run):
             p = m.get("params", {})
             if p.get("run") != run or m["method"] == "run.output":
                 continue
-            if m["method"] == "run.steps_fresh":
+            if m["method"] == "run.started":
+                seen.append("started:" + ("steps" if "steps" in p
+                    else "nosteps"))
+            elif m["method"] == "run.steps_fresh":
                 seen.append("fresh:" + ",".join(p["steps"]))
             elif m["method"] in ("run.step_finished", "run.step_started"):
                 seen.append("%s:%s:%s" % (m["method"][4:], p["step"],
@@ -97,31 +103,37 @@ if fold:
     params["fold_fresh"] = True
 r = c.call("run.start", params)
 assert "result" in r, r
-run = r["result"]["run"]
-print(follow(c, run))
+res = r["result"]
+run = res["run"]
+if "steps" in res:
+    head = "steps:%d" % len(res["steps"])
+else:
+    head = "counts:%d/%d" % (res["steps_total"], res["steps_uptodate"])
+print(head, follow(c, run))
 if watcher is not None:
     print(follow(watcher, run))
 EOF
 }
-per_step='step_finished:a:uptodate step_finished:b:uptodate step_finished:c:uptodate step_started:d: step_finished:d:succeeded'
-folded='fresh:a,b,c step_started:d: step_finished:d:succeeded'
+per_step='started:steps step_finished:a:uptodate step_finished:b:uptodate step_finished:c:uptodate step_started:d: step_finished:d:succeeded'
+folded='started:nosteps fresh:a,b,c step_started:d: step_finished:d:succeeded'
 
 echo 2 >"$EXP/data/d.txt"
 got=$(events fold) || fail "fold client failed"
-[ "$got" = "$folded" ] || fail "folding client got: $got"
+[ "$got" = "counts:4/3 $folded" ] || fail "folding client got: $got"
 
 echo 3 >"$EXP/data/d.txt"
 got=$(events plain) || fail "plain client failed"
-[ "$got" = "$per_step" ] || fail "client not asking got: $got"
+[ "$got" = "steps:4 $per_step" ] || fail "client not asking got: $got"
 
 echo 4 >"$EXP/data/d.txt"
 got=$(events fold watch) || fail "two clients failed"
-[ "$got" = "$(printf '%s\n%s' "$folded" "$per_step")" ] ||
+[ "$got" = "$(printf 'counts:4/3 %s\n%s' "$folded" "$per_step")" ] ||
     fail "one folding, one not: $got"
 
 note "a run with every step up to date: one event with all of them"
 got=$(events fold) || fail "fold client failed"
-[ "$got" = "fresh:a,b,c,d" ] || fail "all up to date, folded: $got"
+[ "$got" = "counts:4/4 started:nosteps fresh:a,b,c,d" ] ||
+    fail "all up to date, folded: $got"
 "$LOOMCTL" run "$Y" >"$OUT" 2>&1 || { cat "$OUT" >&2; fail "last run failed"; }
 [ "$(grep '^\[UP-TO-DATE\]' "$OUT")" = "$(printf '[UP-TO-DATE] %s\n' a b c d)" ] ||
     fail "up-to-date lines: $(cat "$OUT")"
