@@ -962,6 +962,23 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	}
 }
 
+/* run.steps_fresh: the steps up to date, as their run.step_finished. */
+static void
+cmd_run_fresh_steps(struct cmd_run_view *v, json_t *params)
+{
+	json_t *name;
+	size_t i;
+
+	cmd_run_clear_progress(v);
+	json_array_foreach(json_object_get(params, "steps"), i, name) {
+		if (!json_is_string(name))
+			continue;
+		v->finished++;
+		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
+		    output_sgr(stdout, OUTPUT_RESET), json_string_value(name));
+	}
+}
+
 /*
  * The end of a run: steps cancelled before they started, then one line
  * counting the steps that ran (up-to-date ones apart).
@@ -1076,6 +1093,8 @@ cmd_run_attached(struct cmd_run_view *v)
 			cmd_run_catch_up(v, params);
 		else if (strcmp(method, LOOM_EVENT_RUN_STEP_FINISHED) == 0)
 			cmd_run_finished_step(v, params);
+		else if (strcmp(method, LOOM_EVENT_RUN_STEPS_FRESH) == 0)
+			cmd_run_fresh_steps(v, params);
 		else if (strcmp(method, LOOM_EVENT_RUN_STEP_SKIPPED) == 0 &&
 		    step != NULL) {
 			json_t *because = json_object_get(params, "because");
@@ -1119,6 +1138,14 @@ cmd_run_header(struct cmd_run_view *v, json_t *res, size_t nselected)
 	json_array_foreach(steps, i, st) {
 		if (json_is_true(json_object_get(st, "uptodate")))
 			v->uptodate++;
+	}
+	/* Asked with "fold_fresh": the counts instead of the list. */
+	if (steps == NULL &&
+	    json_is_integer(json_object_get(res, "steps_total"))) {
+		v->total = (size_t)json_integer_value(json_object_get(res,
+		    "steps_total"));
+		v->uptodate = (size_t)json_integer_value(json_object_get(res,
+		    "steps_uptodate"));
 	}
 	printf("Run: %s\n", v->run);
 	printf("Pipeline: %zu step(s) to run", v->total - v->uptodate);
@@ -1191,8 +1218,11 @@ cmd_run_begin(struct cmd_ctx *ctx, struct cmd_run_view *v,
 		json_object_set_new(req, "warnings", json_true());
 		json_object_set_new(req, "refuse_empty", json_true());
 	}
-	if (!o->detach)
+	if (!o->detach) {
 		json_object_set_new(req, "subscribe", json_true());
+		/* The steps up to date in one run.steps_fresh. */
+		json_object_set_new(req, "fold_fresh", json_true());
+	}
 	/* Past that much live output, a stream's log file is read. */
 	if (!o->detach && getenv("LOOMCTL_NO_LOG_FILE") == NULL)
 		json_object_set_new(req, "live_max",

@@ -33,7 +33,7 @@ static struct notify_sub **notify_find(struct rpc_client *client,
     const char *run, const char *step, long item);
 static bool notify_wants(const struct rpc_client *client, const char *run_id);
 static void notify_send_all(struct loomd *loomd, const char *run_id,
-    const char *method, json_t *params);
+    const char *method, json_t *params, enum notify_fold fold);
 static json_t *notify_stream_params(const char *run_id, const char *step,
     long item, uint64_t offset);
 static void notify_gap(struct rpc_client *c, struct notify_sub **sp,
@@ -138,13 +138,29 @@ notify_wants(const struct rpc_client *client, const char *run_id)
 	return notify_is_subscribed(client, run_id);
 }
 
+/* True when client takes events sent to fold (one of NOTIFY_FOLD_*). */
+static bool
+notify_fold_match(const struct rpc_client *c, enum notify_fold fold)
+{
+	if (fold == NOTIFY_FOLD_ANY)
+		return true;
+	return c->fold_fresh == (fold == NOTIFY_FOLD_FOLDED);
+}
+
 bool
 notify_wanted(struct loomd *loomd, const char *run_id)
+{
+	return notify_wanted_fold(loomd, run_id, NOTIFY_FOLD_ANY);
+}
+
+bool
+notify_wanted_fold(struct loomd *loomd, const char *run_id,
+    enum notify_fold fold)
 {
 	struct rpc_client *c;
 
 	TAILQ_FOREACH(c, &loomd->clients, entry) {
-		if (notify_wants(c, run_id))
+		if (notify_wants(c, run_id) && notify_fold_match(c, fold))
 			return true;
 	}
 	return false;
@@ -153,7 +169,7 @@ notify_wanted(struct loomd *loomd, const char *run_id)
 /* Encode once, queue for every client that wants it; params stolen. */
 static void
 notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
-    json_t *params)
+    json_t *params, enum notify_fold fold)
 {
 	struct rpc_client *c;
 	json_t *msg;
@@ -162,7 +178,7 @@ notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
 
 	msg = jsonrpc_notification(method, params);
 	TAILQ_FOREACH(c, &loomd->clients, entry) {
-		if (!notify_wants(c, run_id))
+		if (!notify_wants(c, run_id) || !notify_fold_match(c, fold))
 			continue;
 		if (text == NULL &&
 		    (text = jsonrpc_encode(msg, &len)) == NULL) {
@@ -180,14 +196,22 @@ void
 notify_event(struct loomd *loomd, const char *run_id, const char *method,
     json_t *params)
 {
-	notify_send_all(loomd, run_id, method, params);
+	notify_send_all(loomd, run_id, method, params, NOTIFY_FOLD_ANY);
+}
+
+/* Send an event to the run's subscribers that fold, or do not; stolen. */
+void
+notify_event_fold(struct loomd *loomd, const char *run_id, const char *method,
+    json_t *params, enum notify_fold fold)
+{
+	notify_send_all(loomd, run_id, method, params, fold);
 }
 
 /* Send an event to every live client; params stolen. */
 void
 notify_broadcast(struct loomd *loomd, const char *method, json_t *params)
 {
-	notify_send_all(loomd, NULL, method, params);
+	notify_send_all(loomd, NULL, method, params, NOTIFY_FOLD_ANY);
 }
 
 /* {"run","step","item"?,"offset"}: the common part of output events. */

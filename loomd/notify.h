@@ -56,11 +56,28 @@ void notify_client_gone(struct rpc_client *client);
 bool notify_wanted(struct loomd *loomd, const char *run_id);
 
 /*
+ * The steps up to date at a run's start: a client that asked for
+ * "fold_fresh" (run.start, run.subscribe) gets them in one run.steps_fresh
+ * (NOTIFY_FOLD_FOLDED), the others one run.step_finished per step
+ * (NOTIFY_FOLD_UNFOLDED). Every other event goes to both (_ANY).
+ */
+enum notify_fold {
+	NOTIFY_FOLD_ANY,
+	NOTIFY_FOLD_FOLDED,
+	NOTIFY_FOLD_UNFOLDED
+};
+bool notify_wanted_fold(struct loomd *loomd, const char *run_id,
+    enum notify_fold fold);
+
+/*
  * Send the notification method/params to every live client subscribed
  * to run_id (or to all runs). params is stolen. Encoded once.
  */
 void notify_event(struct loomd *loomd, const char *run_id, const char *method,
     json_t *params);
+/* notify_event to the subscribers that fold, or to those that do not. */
+void notify_event_fold(struct loomd *loomd, const char *run_id,
+    const char *method, json_t *params, enum notify_fold fold);
 
 /*
  * Send run.output {"run","step","item"?,"offset","data": base64} to every

@@ -99,9 +99,12 @@ rpc_run_start(struct loomd *loomd, struct rpc_client *client, json_t *params,
 {
 	json_t *own, *result;
 
-	if (json_is_true(json_object_get(params, "subscribe")) &&
-	    rpc_run_live_max(client, params, err) == -1)
-		return NULL;
+	if (json_is_true(json_object_get(params, "subscribe"))) {
+		if (rpc_run_live_max(client, params, err) == -1)
+			return NULL;
+		client->fold_fresh = json_is_true(json_object_get(params,
+		    "fold_fresh"));
+	}
 	if (client->env == NULL || json_object_get(params, "env") != NULL)
 		return run_start(loomd, client, params, err);
 	own = json_copy(params);
@@ -181,6 +184,8 @@ rpc_run_subscribe(struct loomd *loomd, struct rpc_client *client,
 	notify_subscribe(client, id);
 	/* Waiting for states only: step output need not be read for it. */
 	client->no_output = json_is_false(json_object_get(params, "output"));
+	client->fold_fresh = json_is_true(json_object_get(params,
+	    "fold_fresh"));
 	return json_pack("{s:b}", "subscribed", 1);
 }
 

@@ -104,6 +104,8 @@ struct rpc_client {
 	bool no_output;			/* no run.output (subscribed with
 					   "output": false) */
 	struct notify_sub *subs;	/* per-run subscriptions and gaps */
+	bool fold_fresh;		/* one run.steps_fresh for the steps
+					   up to date ("fold_fresh") */
 	unsigned long long live_max;	/* live output per stream, in bytes
 					   of its log (0: no limit), then a
 					   run.output_gap ("live_max") */

@@ -126,6 +126,9 @@ struct run {
 	struct sched_actions acts;	/* the scheduler (s) owns the state
 					   and times of run, steps, units */
 	bool processing;		/* run_process is on the stack */
+	size_t *fold;			/* up-to-date steps for the next
+					   run.steps_fresh (notify.h) */
+	size_t nfold;
 	struct run_unit **stamps_due;	/* units whose stamp is not written */
 	size_t nstamps_due;
 	size_t stamps_due_cap;

@@ -407,6 +407,23 @@ run_announce_queued(struct run *r, json_t *steps)
 	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_QUEUED, params);
 }
 
+/* "steps_total" and "steps_uptodate" (r's freshness known) into result. */
+static void
+run_step_counts(const struct run *r, json_t *result)
+{
+	size_t k, n = 0;
+
+	json_object_set_new(result, "steps_total",
+	    json_integer((json_int_t)r->nsteps));
+	if (r->fresh == NULL)
+		return;
+	for (k = 0; k < r->p->nsteps; k++)
+		if (r->selected[k] && !r->fresh->steps[k].will_run)
+			n++;
+	json_object_set_new(result, "steps_uptodate",
+	    json_integer((json_int_t)n));
+}
+
 /*
  * Make r active: running (its start deferred to the next loop pass, so
  * the reply goes out first) or queued (announced with run.queued).
@@ -419,6 +436,7 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	struct loomd *loomd = r->loomd;
 	struct timeval zero = { 0, 0 };
 	json_t *result, *steps;
+	bool brief;
 
 	strv_push_owned(&r->env, xasprintf("LOOM_RUN_ID=%s", r->id));
 	run_clock(r);
@@ -436,10 +454,16 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	rs->nactive++;
 	if (client != NULL && subscribe)
 		notify_subscribe(client, r->id);
-	/* Built once: the reply, and run.queued or run.started, share it. */
-	steps = run_stepinfo(r);
+	/*
+	 * Built once: the reply, and run.queued or run.started, share it.
+	 * A client folding the steps up to date gets their counts instead
+	 * (run_step_counts); run.started builds the list if others want it.
+	 */
+	brief = !r->queued && json_is_true(json_object_get(r->request,
+	    "fold_fresh"));
+	steps = brief ? NULL : run_stepinfo(r);
 	if (!r->queued) {
-		r->stepinfo = json_incref(steps);
+		r->stepinfo = steps != NULL ? json_incref(steps) : NULL;
 		evtimer_add(r->ev_start, &zero);
 	} else
 		run_announce_queued(r, json_incref(steps));
@@ -450,10 +474,14 @@ run_enter(struct run *r, struct rpc_client *client, bool subscribe)
 	    r->fetching ? ", downloading its URL data" : "");
 	loomd_update_idle(loomd);
 
-	result = json_pack("{s:s, s:s, s:o, s:b, s:I, s:s}", "run", r->id,
-	    "dir", r->dir, "steps", steps, "parallel", r->parallel,
+	result = json_pack("{s:s, s:s, s:b, s:I, s:s}", "run", r->id,
+	    "dir", r->dir, "parallel", r->parallel,
 	    "max_workers", (json_int_t)r->max_workers, "state",
 	    runstate_name(sched_run_view(r->s)));
+	if (steps != NULL)
+		json_object_set_new(result, "steps", steps);
+	else
+		run_step_counts(r, result);
 	if (r->behind != NULL)
 		json_object_set_new(result, "queued_behind",
 		    json_string(r->behind));

@@ -53,6 +53,8 @@ static void run_do_signal(struct run *r, size_t step, size_t item,
 static void run_do_wake(struct run *r, uint64_t at_ms);
 static void run_do_skipped(struct run *r, const struct sched_action *a);
 static void run_do_step_finished(struct run *r, const struct sched_action *a);
+static void run_do_uptodate(struct run *r, const struct sched_action *a);
+static void run_send_fold(struct run *r);
 static void run_do_finished(struct run *r, const struct sched_action *a);
 static void run_on_output(void *arg, const char *data, size_t len);
 static ssize_t run_on_splice(void *arg, int fd, size_t max);
@@ -218,6 +220,7 @@ run_free(void *arg)
 	free(r->stamps_due);
 	freshness_plan_free(r->fresh);
 	freshness_plan_free(r->check_fresh);
+	free(r->fold);
 	free(r->always);
 	if (r->ev_start != NULL)
 		event_free(r->ev_start);
@@ -398,6 +401,13 @@ run_process(struct run *r)
 	r->processing = true;
 	for (i = 0; i < r->acts.n; i++) {
 		a = r->acts.v[i];
+		if (a.type == SCHED_ACTION_STEP_FINISHED &&
+		    a.result == SCHED_RESULT_UPTODATE) {
+			run_do_uptodate(r, &a);
+			continue;
+		}
+		if (r->nfold > 0)
+			run_send_fold(r);	/* before what follows them */
 		switch (a.type) {
 		case SCHED_ACTION_SPAWN:
 			run_do_spawn(r, a.step, a.item);
@@ -422,6 +432,8 @@ run_process(struct run *r)
 			break;
 		}
 	}
+	if (r->nfold > 0)
+		run_send_fold(r);
 	sched_actions_clear(&r->acts);
 	r->processing = false;
 	/* After the steps that were waiting started: they need not wait. */
@@ -940,11 +952,46 @@ run_do_skipped(struct run *r, const struct sched_action *a)
 	run_touch(r);
 }
 
+/*
+ * A step up to date ended at the start: one run.step_finished to the
+ * subscribers that do not fold, its name kept for the run.steps_fresh of
+ * those that do (run_send_fold).
+ */
+static void
+run_do_uptodate(struct run *r, const struct sched_action *a)
+{
+	run_do_step_finished(r, a);
+	if (!notify_wanted_fold(r->loomd, r->id, NOTIFY_FOLD_FOLDED))
+		return;
+	if (r->fold == NULL)
+		r->fold = xcalloc(r->nsteps, sizeof *r->fold);
+	if (r->nfold < r->nsteps)
+		r->fold[r->nfold++] = a->step;
+}
+
+/* run.steps_fresh: the steps run_do_uptodate kept, in their order. */
+static void
+run_send_fold(struct run *r)
+{
+	json_t *names = json_array();
+	size_t i;
+
+	for (i = 0; i < r->nfold; i++)
+		json_array_append_new(names,
+		    json_string(r->by_index[r->fold[i]]->name));
+	r->nfold = 0;
+	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STEPS_FRESH,
+	    json_pack("{s:s, s:o}", "run", r->id, "steps", names),
+	    NOTIFY_FOLD_FOLDED);
+}
+
 /* A step ended. */
 static void
 run_do_step_finished(struct run *r, const struct sched_action *a)
 {
 	struct run_step *st = r->by_index[a->step];
+	enum notify_fold fold = a->result == SCHED_RESULT_UPTODATE ?
+	    NOTIFY_FOLD_UNFOLDED : NOTIFY_FOLD_ANY;
 	struct sched_times t;
 	json_t *params;
 
@@ -953,7 +1000,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	if (st->loop && a->result == SCHED_RESULT_FAILED)
 		st->failed_item = (long)a->failed_item;
 	run_touch(r);
-	if (!notify_wanted(r->loomd, r->id))
+	if (!notify_wanted_fold(r->loomd, r->id, fold))
 		return;
 	sched_step_times(r->s, st->index, &t);
 	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
@@ -977,7 +1024,8 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	    (double)(t.ended_ms - t.started_ms) / 1000.0));
 	if (st->loop)
 		run_item_counts(st, params);
-	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
+	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params,
+	    fold);
 }
 
 /*
@@ -1226,6 +1274,15 @@ run_on_state(void *arg, const char *state, const char *detail)
 	run_touch(r);
 }
 
+/* run.started's params but its "steps". */
+static json_t *
+run_started_params(const struct run *r)
+{
+	return json_pack("{s:s, s:s, s:b, s:I}", "run", r->id, "file",
+	    r->file, "parallel", r->parallel, "max_workers",
+	    (json_int_t)r->max_workers);
+}
+
 /*
  * The run.started event. Its steps are those of the run.start reply when
  * it was not queued (r->stepinfo, shared): nothing was decided since.
@@ -1234,18 +1291,29 @@ static void
 run_announce(struct run *r)
 {
 	json_t *params, *steps = r->stepinfo;
+	enum notify_fold fold = NOTIFY_FOLD_ANY;
 
 	r->stepinfo = NULL;
 	if (!notify_wanted(r->loomd, r->id)) {
 		json_decref(steps);
 		return;
 	}
+	/* Without the step list for a client folding: it has the counts. */
+	if (notify_wanted_fold(r->loomd, r->id, NOTIFY_FOLD_FOLDED)) {
+		fold = NOTIFY_FOLD_UNFOLDED;
+		notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STARTED,
+		    run_started_params(r), NOTIFY_FOLD_FOLDED);
+		if (!notify_wanted_fold(r->loomd, r->id, fold)) {
+			json_decref(steps);
+			return;
+		}
+	}
 	if (steps == NULL)
 		steps = run_stepinfo(r);
-	params = json_pack("{s:s, s:s, s:o, s:b, s:I}", "run", r->id, "file",
-	    r->file, "steps", steps, "parallel", r->parallel,
-	    "max_workers", (json_int_t)r->max_workers);
-	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params);
+	params = run_started_params(r);
+	json_object_set_new(params, "steps", steps);
+	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STARTED, params,
+	    fold);
 }
 
 /* The deferred start: the reply to run.start goes out first. */

@@ -94,7 +94,7 @@ test_protocol_version_and_events(void **state)
 	assert_string_equal(LOOM_EVENT_RUN_FINISHED, "run.finished");
 	for (i = 0; schema_events[i] != NULL; i++)
 		assert_null(rpc_find_method(schema_events[i]));
-	assert_int_equal(i, 9);
+	assert_int_equal(i, 10);
 }
 
 int
