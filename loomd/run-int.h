@@ -113,6 +113,8 @@ struct run {
 	struct run_step *steps;		/* selected, in execution order */
 	size_t nsteps;
 	struct strv env;		/* the client's, plus Loom's markers */
+	const char **envp;		/* env's strings, the unit's marker, NULL */
+	size_t envp_n;			/* env.n when envp was made */
 	char *virtual_env;
 	char *extra;
 	json_t *request;		/* params without env */

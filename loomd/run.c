@@ -235,6 +235,7 @@ run_free(void *arg)
 	}
 	free(r->selected);
 	strv_free(&r->env);
+	free(r->envp);
 	free(r->virtual_env);
 	free(r->extra);
 	json_decref(r->request);
@@ -499,19 +500,31 @@ run_unit_after(const struct run *r, const struct run_step *st,
 	return n;
 }
 
-/* What the executor needs of unit u; envv (initialised) holds its env. */
-static void
-run_unit_spec(struct run *r, struct run_unit *u, struct executor_spec *spec,
-    struct strv *envv)
+/*
+ * The environment of unit u: the run's strings, made into a vector once
+ * per run (executors copy what they keep), with u's marker patched in.
+ */
+static const char *const *
+run_unit_envp(struct run *r, const struct run_unit *u)
 {
-	size_t i;
+	if (r->envp == NULL || r->envp_n != r->env.n) {
+		free(r->envp);
+		r->envp = xreallocarray(NULL, r->env.n + 2, sizeof *r->envp);
+		memcpy(r->envp, r->env.v, r->env.n * sizeof *r->envp);
+		r->envp_n = r->env.n;
+	}
+	r->envp[r->env.n] = u->marker;
+	r->envp[r->env.n + 1] = NULL;
+	return r->envp;
+}
 
-	for (i = 0; i < r->env.n; i++)
-		strv_push(envv, r->env.v[i]);
-	strv_push(envv, u->marker);
+/* What the executor needs of unit u. */
+static void
+run_unit_spec(struct run *r, struct run_unit *u, struct executor_spec *spec)
+{
 	memset(spec, 0, sizeof *spec);
 	spec->argv = (const char *const *)u->argv.v;
-	spec->envp = (const char *const *)envv->v;
+	spec->envp = run_unit_envp(r, u);
 	spec->cwd = r->p->dir;
 	spec->tag = u->marker;
 	spec->on_output = run_on_output;
@@ -533,13 +546,11 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	struct executor_started started;
 	struct sched_times t;
 	struct resources res;
-	struct strv envv;
 	char *group;
 	uint64_t *after;
 	int rc;
 
-	strv_init(&envv);
-	run_unit_spec(r, u, &spec, &envv);
+	run_unit_spec(r, u, &spec);
 	u->xstate = RUNSTATE_UNKNOWN;	/* until the executor tells */
 	resources_merge(&res, &r->p->exec.slurm,
 	    &r->p->steps[st->index].resources);
@@ -553,7 +564,6 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	free(after);
 	free(group);
 	resources_free(&res);
-	strv_free(&envv);
 	if (rc == -1)
 		return -1;
 	u->unit = started.id;
@@ -646,7 +656,6 @@ run_unit_adopt(struct run *r, struct run_step *st, struct run_unit *u,
 	struct executor_spec spec;
 	struct executor_started out;
 	struct loom_error err;
-	struct strv envv;
 	char *path;
 	int rc;
 
@@ -655,12 +664,10 @@ run_unit_adopt(struct run *r, struct run_step *st, struct run_unit *u,
 	free(path);
 	free(u->job);
 	u->job = xstrdup(job);
-	strv_init(&envv);
-	run_unit_spec(r, u, &spec, &envv);
+	run_unit_spec(r, u, &spec);
 	loom_error_clear(&err);
 	rc = executor_adopt(r->ex, &spec, job, steplog_kept(u->log), &out,
 	    &err);
-	strv_free(&envv);
 	if (rc == -1) {
 		run_clock(r);
 		run_unit_start_failed(r, st, u, &err);
