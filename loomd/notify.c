@@ -207,6 +207,45 @@ notify_event_fold(struct loomd *loomd, const char *run_id, const char *method,
 	notify_send_all(loomd, run_id, method, params, fold);
 }
 
+/* The head of an event's text, its params opened (notify.h). */
+void
+notify_text_begin(struct jsontext_writer *w, const char *method)
+{
+	jsontext_begin(w, NULL);
+	jsontext_add_string(w, "jsonrpc", "2.0");
+	jsontext_add_string(w, "method", method);
+	jsontext_open(w, "params", '{');
+}
+
+/* Close the event in w and send it to the run's subscribers. */
+void
+notify_text_send(struct loomd *loomd, const char *run_id,
+    struct jsontext_writer *w)
+{
+	notify_text_send_fold(loomd, run_id, w, NOTIFY_FOLD_ANY);
+}
+
+/* notify_text_send to the subscribers that fold, or do not. */
+void
+notify_text_send_fold(struct loomd *loomd, const char *run_id,
+    struct jsontext_writer *w, enum notify_fold fold)
+{
+	struct rpc_client *c;
+	char *text;
+	size_t len;
+
+	jsontext_close(w, '}');
+	if ((text = jsontext_end(w, &len)) == NULL) {
+		log_error("cannot encode a notification of run %s", run_id);
+		return;
+	}
+	TAILQ_FOREACH(c, &loomd->clients, entry) {
+		if (notify_wants(c, run_id) && notify_fold_match(c, fold))
+			rpc_client_send_text(c, text, len);
+	}
+	free(text);
+}
+
 /* Send an event to every live client; params stolen. */
 void
 notify_broadcast(struct loomd *loomd, const char *method, json_t *params)

@@ -27,6 +27,7 @@
 
 #include <jansson.h>
 
+#include "common/util/jsontext.h"
 #include "common/util/protocol.h"
 
 struct loomd;
@@ -73,6 +74,17 @@ bool notify_wanted_fold(struct loomd *loomd, const char *run_id,
  * Send the notification method/params to every live client subscribed
  * to run_id (or to all runs). params is stolen. Encoded once.
  */
+/*
+ * An event written as text, without a jansson tree: notify_text_begin
+ * opens its params object in w (add its members), notify_text_send
+ * closes it and sends it as notify_event would, then frees w's text.
+ */
+void notify_text_begin(struct jsontext_writer *w, const char *method);
+void notify_text_send(struct loomd *loomd, const char *run_id,
+    struct jsontext_writer *w);
+/* notify_text_send to the subscribers that fold, or to those that do not. */
+void notify_text_send_fold(struct loomd *loomd, const char *run_id,
+    struct jsontext_writer *w, enum notify_fold fold);
 void notify_event(struct loomd *loomd, const char *run_id, const char *method,
     json_t *params);
 /* notify_event to the subscribers that fold, or to those that do not. */

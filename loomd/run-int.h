@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "common/util/error.h"
+#include "common/util/jsontext.h"
 #include "common/util/runstate.h"
 #include "common/util/xmalloc.h"
 #include "loomd/sched.h"
@@ -113,6 +114,8 @@ struct run {
 	struct run_step *steps;		/* selected, in execution order */
 	size_t nsteps;
 	struct strv env;		/* the client's, plus Loom's markers */
+	const char **envp;		/* env's strings, the unit's marker, NULL */
+	size_t envp_n;			/* env.n when envp was made */
 	char *virtual_env;
 	char *extra;
 	json_t *request;		/* params without env */
@@ -345,8 +348,11 @@ void run_item_fields(const struct run_step *st, const struct run_unit *u,
  * "items_total", "items_succeeded", "items_failed", "failed_item"?.
  */
 void run_item_counts(const struct run_step *st, json_t *o);
+void run_item_counts_text(const struct run_step *st,
+    struct jsontext_writer *w);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
+void run_status_text(int status, struct jsontext_writer *w);
 /* How unit u stands: the scheduler's (sched_unit_view), never kept here. */
 enum run_state_kind run_unit_state(const struct run_unit *u);
 /* How step st of r stands: the scheduler's (sched_step_view). */

@@ -71,6 +71,28 @@ run_status_fields(int status, json_t *o)
 	}
 }
 
+/* run_status_fields into an event's text. */
+void
+run_status_text(int status, struct jsontext_writer *w)
+{
+	const char *name;
+
+	if (status != -1 && WIFEXITED(status)) {
+		jsontext_add_int(w, "exit_code", WEXITSTATUS(status));
+		jsontext_add_null(w, "signal");
+	} else if (status != -1 && WIFSIGNALED(status)) {
+		name = child_signal_name(WTERMSIG(status));
+		jsontext_add_null(w, "exit_code");
+		if (name != NULL)
+			jsontext_add_string(w, "signal", name);
+		else
+			jsontext_add_int(w, "signal", WTERMSIG(status));
+	} else {
+		jsontext_add_null(w, "exit_code");
+		jsontext_add_null(w, "signal");
+	}
+}
+
 static json_t *
 run_time(double t)
 {
@@ -151,26 +173,59 @@ run_item_fields(const struct run_step *st, const struct run_unit *u,
 	json_object_set_new(o, "item_name", json_string(u->name));
 }
 
+/* How many items of loop step st succeeded and failed. */
+static void
+run_item_tally(const struct run_step *st, size_t *ok, size_t *failed)
+{
+	size_t i;
+
+	*ok = *failed = 0;
+	for (i = 0; i < st->nunits; i++) {
+		if (run_unit_state(&st->units[i]) == RUNSTATE_SUCCEEDED)
+			(*ok)++;
+		else if (runstate_is_failure(run_unit_state(&st->units[i])))
+			(*failed)++;
+	}
+}
+
+/* The item a loop step's exit status is of, or NULL. */
+static const char *
+run_failed_item(const struct run_step *st)
+{
+	if (st->failed_item >= 0 && (size_t)st->failed_item < st->nunits)
+		return st->units[st->failed_item].name;
+	return NULL;
+}
+
 /* Item counts of a loop step, and the item its exit status is of. */
 void
 run_item_counts(const struct run_step *st, json_t *o)
 {
-	size_t i, ok = 0, failed = 0;
+	size_t ok, failed;
 
-	for (i = 0; i < st->nunits; i++) {
-		if (run_unit_state(&st->units[i]) == RUNSTATE_SUCCEEDED)
-			ok++;
-		else if (runstate_is_failure(run_unit_state(&st->units[i])))
-			failed++;
-	}
+	run_item_tally(st, &ok, &failed);
 	json_object_set_new(o, "items_total",
 	    json_integer((json_int_t)st->nunits));
 	json_object_set_new(o, "items_succeeded", json_integer((json_int_t)ok));
 	json_object_set_new(o, "items_failed",
 	    json_integer((json_int_t)failed));
-	if (st->failed_item >= 0 && (size_t)st->failed_item < st->nunits)
+	if (run_failed_item(st) != NULL)
 		json_object_set_new(o, "failed_item",
-		    json_string(st->units[st->failed_item].name));
+		    json_string(run_failed_item(st)));
+}
+
+/* run_item_counts into an event's text. */
+void
+run_item_counts_text(const struct run_step *st, struct jsontext_writer *w)
+{
+	size_t ok, failed;
+
+	run_item_tally(st, &ok, &failed);
+	jsontext_add_int(w, "items_total", (long long)st->nunits);
+	jsontext_add_int(w, "items_succeeded", (long long)ok);
+	jsontext_add_int(w, "items_failed", (long long)failed);
+	if (run_failed_item(st) != NULL)
+		jsontext_add_string(w, "failed_item", run_failed_item(st));
 }
 
 /* Step counts from the steps' own states; a loop counts once. */

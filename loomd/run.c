@@ -238,6 +238,7 @@ run_free(void *arg)
 	}
 	free(r->selected);
 	strv_free(&r->env);
+	free(r->envp);
 	free(r->virtual_env);
 	free(r->extra);
 	json_decref(r->request);
@@ -511,19 +512,31 @@ run_unit_after(const struct run *r, const struct run_step *st,
 	return n;
 }
 
-/* What the executor needs of unit u; envv (initialised) holds its env. */
-static void
-run_unit_spec(struct run *r, struct run_unit *u, struct executor_spec *spec,
-    struct strv *envv)
+/*
+ * The environment of unit u: the run's strings, made into a vector once
+ * per run (executors copy what they keep), with u's marker patched in.
+ */
+static const char *const *
+run_unit_envp(struct run *r, const struct run_unit *u)
 {
-	size_t i;
+	if (r->envp == NULL || r->envp_n != r->env.n) {
+		free(r->envp);
+		r->envp = xreallocarray(NULL, r->env.n + 2, sizeof *r->envp);
+		memcpy(r->envp, r->env.v, r->env.n * sizeof *r->envp);
+		r->envp_n = r->env.n;
+	}
+	r->envp[r->env.n] = u->marker;
+	r->envp[r->env.n + 1] = NULL;
+	return r->envp;
+}
 
-	for (i = 0; i < r->env.n; i++)
-		strv_push(envv, r->env.v[i]);
-	strv_push(envv, u->marker);
+/* What the executor needs of unit u. */
+static void
+run_unit_spec(struct run *r, struct run_unit *u, struct executor_spec *spec)
+{
 	memset(spec, 0, sizeof *spec);
 	spec->argv = (const char *const *)u->argv.v;
-	spec->envp = (const char *const *)envv->v;
+	spec->envp = run_unit_envp(r, u);
 	spec->cwd = r->p->dir;
 	spec->tag = u->marker;
 	spec->on_output = run_on_output;
@@ -545,13 +558,11 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	struct executor_started started;
 	struct sched_times t;
 	struct resources res;
-	struct strv envv;
 	char *group;
 	uint64_t *after;
 	int rc;
 
-	strv_init(&envv);
-	run_unit_spec(r, u, &spec, &envv);
+	run_unit_spec(r, u, &spec);
 	u->xstate = RUNSTATE_UNKNOWN;	/* until the executor tells */
 	resources_merge(&res, &r->p->exec.slurm,
 	    &r->p->steps[st->index].resources);
@@ -565,7 +576,6 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	free(after);
 	free(group);
 	resources_free(&res);
-	strv_free(&envv);
 	if (rc == -1)
 		return -1;
 	u->unit = started.id;
@@ -584,29 +594,31 @@ run_unit_launch(struct run *r, struct run_step *st, struct run_unit *u,
 	return 0;
 }
 
-/* The run.step_started event of unit u. */
+/* The run.step_started event of unit u, written as text. */
 static void
 run_unit_started_event(struct run *r, struct run_step *st,
     struct run_unit *u)
 {
-	json_t *params, *argv;
+	struct jsontext_writer w;
 	size_t i;
 
 	if (!notify_wanted(r->loomd, r->id))
 		return;
-	params = json_pack("{s:s, s:s}", "run", r->id, "step", st->name);
+	notify_text_begin(&w, LOOM_EVENT_RUN_STEP_STARTED);
+	jsontext_add_string(&w, "run", r->id);
+	jsontext_add_string(&w, "step", st->name);
 	if (st->loop) {
-		run_item_fields(st, u, params);
-		json_object_set_new(params, "items",
-		    json_integer((json_int_t)st->nunits));
+		jsontext_add_int(&w, "item", (long long)u->item);
+		jsontext_add_string(&w, "item_name", u->name);
+		jsontext_add_int(&w, "items", (long long)st->nunits);
 	}
 	if (u->pid > 0)
-		json_object_set_new(params, "pid", json_integer(u->pid));
-	argv = json_array();
+		jsontext_add_int(&w, "pid", u->pid);
+	jsontext_open(&w, "argv", '[');
 	for (i = 0; i < u->argv.n; i++)
-		json_array_append_new(argv, json_string(u->argv.v[i]));
-	json_object_set_new(params, "argv", argv);
-	notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_STARTED, params);
+		jsontext_add_string(&w, NULL, u->argv.v[i]);
+	jsontext_close(&w, ']');
+	notify_text_send(r->loomd, r->id, &w);
 }
 
 /* Unit u could not start (err says why): it failed without running. */
@@ -658,7 +670,6 @@ run_unit_adopt(struct run *r, struct run_step *st, struct run_unit *u,
 	struct executor_spec spec;
 	struct executor_started out;
 	struct loom_error err;
-	struct strv envv;
 	char *path;
 	int rc;
 
@@ -667,12 +678,10 @@ run_unit_adopt(struct run *r, struct run_step *st, struct run_unit *u,
 	free(path);
 	free(u->job);
 	u->job = xstrdup(job);
-	strv_init(&envv);
-	run_unit_spec(r, u, &spec, &envv);
+	run_unit_spec(r, u, &spec);
 	loom_error_clear(&err);
 	rc = executor_adopt(r->ex, &spec, job, steplog_kept(u->log), &out,
 	    &err);
-	strv_free(&envv);
 	if (rc == -1) {
 		run_clock(r);
 		run_unit_start_failed(r, st, u, &err);
@@ -985,6 +994,29 @@ run_send_fold(struct run *r)
 	    NOTIFY_FOLD_FOLDED);
 }
 
+/* The exit status fields and error of step st's run.step_finished. */
+static void
+run_step_finished_status(const struct run_step *st,
+    const struct sched_action *a, struct jsontext_writer *w)
+{
+	const char *error = NULL;
+
+	if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
+	    !st->loop && st->nunits == 1 && st->units[0].error != NULL)
+		error = st->units[0].error;
+	else if (a->result == SCHED_RESULT_FAILED && a->status == -1)
+		error = st->error;
+	if (error != NULL) {
+		run_status_text(-1, w);
+		jsontext_add_string(w, "error", error);
+	} else if (!st->loop && st->nunits == 1 &&
+	    run_unit_state(&st->units[0]) != RUNSTATE_PENDING &&
+	    st->units[0].status != -1)
+		run_status_text(st->units[0].status, w);
+	else
+		run_status_text(st->status, w);
+}
+
 /* A step ended. */
 static void
 run_do_step_finished(struct run *r, const struct sched_action *a)
@@ -993,7 +1025,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	enum notify_fold fold = a->result == SCHED_RESULT_UPTODATE ?
 	    NOTIFY_FOLD_UNFOLDED : NOTIFY_FOLD_ANY;
 	struct sched_times t;
-	json_t *params;
+	struct jsontext_writer w;
 
 	st->status = a->result == SCHED_RESULT_FAILED ? a->status :
 	    a->result == SCHED_RESULT_SUCCEEDED ? 0 : -1;
@@ -1003,29 +1035,16 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	if (!notify_wanted_fold(r->loomd, r->id, fold))
 		return;
 	sched_step_times(r->s, st->index, &t);
-	params = json_pack("{s:s, s:s, s:s}", "run", r->id, "step", st->name,
-	    "state", runstate_name(run_step_state(r, st)));
-	if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
-	    !st->loop && st->nunits == 1 && st->units[0].error != NULL) {
-		run_status_fields(-1, params);
-		json_object_set_new(params, "error",
-		    json_string(st->units[0].error));
-	} else if (a->result == SCHED_RESULT_FAILED && a->status == -1 &&
-	    st->error != NULL) {
-		run_status_fields(-1, params);
-		json_object_set_new(params, "error", json_string(st->error));
-	} else if (!st->loop && st->nunits == 1 &&
-	    run_unit_state(&st->units[0]) != RUNSTATE_PENDING &&
-	    st->units[0].status != -1)
-		run_status_fields(st->units[0].status, params);
-	else
-		run_status_fields(st->status, params);
-	json_object_set_new(params, "duration", json_real(
-	    (double)(t.ended_ms - t.started_ms) / 1000.0));
+	notify_text_begin(&w, LOOM_EVENT_RUN_STEP_FINISHED);
+	jsontext_add_string(&w, "run", r->id);
+	jsontext_add_string(&w, "step", st->name);
+	jsontext_add_string(&w, "state", runstate_name(run_step_state(r, st)));
+	run_step_finished_status(st, a, &w);
+	jsontext_add_real(&w, "duration",
+	    (double)(t.ended_ms - t.started_ms) / 1000.0);
 	if (st->loop)
-		run_item_counts(st, params);
-	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params,
-	    fold);
+		run_item_counts_text(st, &w);
+	notify_text_send_fold(r->loomd, r->id, &w, fold);
 }
 
 /*
@@ -1196,7 +1215,7 @@ run_on_done(void *arg, int status)
 	struct run *r = u->run;
 	struct run_step *st = r->by_index[u->step];
 	struct sched_times t;
-	json_t *params;
+	struct jsontext_writer w;
 
 	u->unit = 0;	/* the executor has forgotten it */
 	u->status = status;
@@ -1225,15 +1244,17 @@ run_on_done(void *arg, int status)
 	notify_output_end(r->loomd, r->id, st->name, st->loop ?
 	    (long)u->item : -1);
 	if (st->loop && notify_wanted(r->loomd, r->id)) {
-		params = json_pack("{s:s, s:s, s:s}", "run", r->id,
-		    "step", st->name, "state",
+		notify_text_begin(&w, LOOM_EVENT_RUN_STEP_FINISHED);
+		jsontext_add_string(&w, "run", r->id);
+		jsontext_add_string(&w, "step", st->name);
+		jsontext_add_string(&w, "state",
 		    runstate_name(run_unit_state(u)));
-		run_item_fields(st, u, params);
-		run_status_fields(status, params);
-		json_object_set_new(params, "duration", json_real((double)
-		    (t.ended_ms - t.started_ms) / 1000.0));
-		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED,
-		    params);
+		jsontext_add_int(&w, "item", (long long)u->item);
+		jsontext_add_string(&w, "item_name", u->name);
+		run_status_text(status, &w);
+		jsontext_add_real(&w, "duration", (double)
+		    (t.ended_ms - t.started_ms) / 1000.0);
+		notify_text_send(r->loomd, r->id, &w);
 	}
 	run_touch(r);
 	run_process(r);

@@ -72,8 +72,8 @@ struct stamp_buf {
 
 static void	stamp_buf_add(struct stamp_buf *b, const char *s, size_t n);
 static void	stamp_escape_into(struct stamp_buf *b, const char *name);
-static void	stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
-		    __attribute__((format(printf, 2, 3)));
+static void	stamp_buf_str(struct stamp_buf *b, const char *s);
+static void	stamp_buf_num(struct stamp_buf *b, long long v);
 static void	stamp_buf_escaped(struct stamp_buf *b, const char *s);
 static char	*stamp_unescape(const char *s);
 static char	*stamp_escape_name(const char *name);
@@ -115,16 +115,31 @@ stamp_buf_add(struct stamp_buf *b, const char *s, size_t n)
 }
 
 static void
-stamp_buf_printf(struct stamp_buf *b, const char *fmt, ...)
+stamp_buf_str(struct stamp_buf *b, const char *s)
 {
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = xvasprintf(fmt, ap);
-	va_end(ap);
 	stamp_buf_add(b, s, strlen(s));
-	free(s);
+}
+
+/* An unsigned decimal, without printf (one a line of every stamp). */
+static void
+stamp_buf_unum(struct stamp_buf *b, unsigned long long u)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	stamp_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+static void
+stamp_buf_num(struct stamp_buf *b, long long v)
+{
+	if (v < 0)
+		stamp_buf_add(b, "-", 1);
+	stamp_buf_unum(b, v < 0 ? 0ULL - (unsigned long long)v :
+	    (unsigned long long)v);
 }
 
 /* Write s with '%', CR and LF as %XX, so it fits on one line. */
@@ -133,12 +148,16 @@ stamp_buf_escaped(struct stamp_buf *b, const char *s)
 {
 	char hex[4];
 
-	for (; *s != '\0'; s++) {
-		if (*s == '%' || *s == '\n' || *s == '\r') {
-			snprintf(hex, sizeof hex, "%%%02X", (unsigned char)*s);
-			stamp_buf_add(b, hex, 3);
-		} else
-			stamp_buf_add(b, s, 1);
+	size_t run;
+
+	for (;;) {
+		run = strcspn(s, "%\n\r");
+		stamp_buf_add(b, s, run);
+		if (s[run] == '\0')
+			break;
+		snprintf(hex, sizeof hex, "%%%02X", (unsigned char)s[run]);
+		stamp_buf_add(b, hex, 3);
+		s += run + 1;
 	}
 }
 
@@ -823,8 +842,16 @@ stamp_format_entry(struct stamp_buf *b, const char *tag,
 		kind = '-';
 		break;
 	}
-	stamp_buf_printf(b, "%s %c %lld %lld %s ", tag, kind, e->id.size,
-	    e->id.mtime_ns, e->id.hash[0] != '\0' ? e->id.hash : "-");
+	stamp_buf_str(b, tag);
+	stamp_buf_add(b, " ", 1);
+	stamp_buf_add(b, &kind, 1);
+	stamp_buf_add(b, " ", 1);
+	stamp_buf_num(b, e->id.size);
+	stamp_buf_add(b, " ", 1);
+	stamp_buf_num(b, e->id.mtime_ns);
+	stamp_buf_add(b, " ", 1);
+	stamp_buf_str(b, e->id.hash[0] != '\0' ? e->id.hash : "-");
+	stamp_buf_add(b, " ", 1);
 	stamp_buf_escaped(b, e->path);
 	stamp_buf_add(b, "\n", 1);
 }
@@ -835,9 +862,14 @@ stamp_state_line(struct stamp_buf *b, const struct stamp *s)
 {
 	size_t start = b->len;
 
-	stamp_buf_printf(b, "state %s", stamp_state_name(s->state));
-	if (s->state == STAMP_RUNNING)
-		stamp_buf_printf(b, " %ld %llu", s->pid, s->pid_start);
+	stamp_buf_str(b, "state ");
+	stamp_buf_str(b, stamp_state_name(s->state));
+	if (s->state == STAMP_RUNNING) {
+		stamp_buf_add(b, " ", 1);
+		stamp_buf_num(b, s->pid);
+		stamp_buf_add(b, " ", 1);
+		stamp_buf_unum(b, s->pid_start);
+	}
 	while (b->len - start < STAMP_STATE_WIDTH - 1)
 		stamp_buf_add(b, " ", 1);
 	stamp_buf_add(b, "\n", 1);
@@ -850,9 +882,11 @@ stamp_format(const struct stamp *s)
 	struct stamp_buf b = { NULL, 0, 0 };
 	size_t i;
 
-	stamp_buf_printf(&b, "%s\n", STAMP_MAGIC);
+	stamp_buf_str(&b, STAMP_MAGIC "\n");
 	stamp_state_line(&b, s);
-	stamp_buf_printf(&b, "written %lld\n", s->written_ns);
+	stamp_buf_str(&b, "written ");
+	stamp_buf_num(&b, s->written_ns);
+	stamp_buf_add(&b, "\n", 1);
 	if (s->detail != NULL) {
 		stamp_buf_add(&b, "detail ", 7);
 		stamp_buf_escaped(&b, s->detail);
@@ -863,8 +897,9 @@ stamp_format(const struct stamp *s)
 		stamp_buf_escaped(&b, s->argv.v[i]);
 		stamp_buf_add(&b, "\n", 1);
 	}
-	stamp_buf_printf(&b, "script %s\n",
-	    s->script_hash[0] != '\0' ? s->script_hash : "-");
+	stamp_buf_str(&b, "script ");
+	stamp_buf_str(&b, s->script_hash[0] != '\0' ? s->script_hash : "-");
+	stamp_buf_add(&b, "\n", 1);
 	for (i = 0; i < s->ninputs; i++)
 		stamp_format_entry(&b, "in", &s->inputs[i]);
 	for (i = 0; i < s->noutputs; i++)
@@ -1496,7 +1531,7 @@ stamp_mark_in_place(const char *path, const struct stamp *marker, int *keep)
 	fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd == -1)
 		return false;
-	stamp_buf_printf(&b, "%s\n", STAMP_MAGIC);
+	stamp_buf_str(&b, STAMP_MAGIC "\n");
 	stamp_state_line(&b, marker);
 	done = pwrite(fd, b.s, b.len, 0) == (ssize_t)b.len;
 	free(b.s);

@@ -13,12 +13,6 @@
 #include "common/util/jsontext.h"
 #include "common/util/xmalloc.h"
 
-struct jsontext_buf {
-	char *p;
-	size_t len;
-	size_t cap;
-};
-
 static int	jsontext_value(struct jsontext_buf *, const json_t *, int);
 
 /* Room for n more bytes (and a NUL). */
@@ -340,4 +334,96 @@ jsontext_dump(const json_t *v, size_t *len)
 	if (len != NULL)
 		*len = b.len;
 	return b.p;
+}
+
+/* Writing members one by one (jsontext.h). */
+void
+jsontext_begin(struct jsontext_writer *w, const char *text)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+
+	w->b.cap = 256;
+	while (w->b.cap <= n + 1)
+		w->b.cap *= 2;
+	w->b.p = xmalloc(w->b.cap);
+	memcpy(w->b.p, text != NULL ? text : "", n);
+	w->b.p[n] = '{';
+	w->b.len = n + 1;
+	w->first = true;
+	w->bad = false;
+}
+
+/* The comma and the key before a member (or element: key NULL). */
+static void
+jsontext_member(struct jsontext_writer *w, const char *key)
+{
+	if (!w->first)
+		jsontext_putc(&w->b, ',');
+	w->first = false;
+	if (key == NULL)
+		return;
+	if (jsontext_string(&w->b, key, strlen(key)) == -1)
+		w->bad = true;
+	jsontext_putc(&w->b, ':');
+}
+
+void
+jsontext_open(struct jsontext_writer *w, const char *key, char c)
+{
+	jsontext_member(w, key);
+	jsontext_putc(&w->b, c);
+	w->first = true;
+}
+
+void
+jsontext_close(struct jsontext_writer *w, char c)
+{
+	jsontext_putc(&w->b, c);
+	w->first = false;
+}
+
+void
+jsontext_add_string(struct jsontext_writer *w, const char *key,
+    const char *s)
+{
+	jsontext_member(w, key);
+	if (jsontext_string(&w->b, s, strlen(s)) == -1)
+		w->bad = true;
+}
+
+void
+jsontext_add_int(struct jsontext_writer *w, const char *key, long long v)
+{
+	jsontext_member(w, key);
+	jsontext_integer(&w->b, (json_int_t)v);
+}
+
+void
+jsontext_add_real(struct jsontext_writer *w, const char *key, double v)
+{
+	jsontext_member(w, key);
+	if (jsontext_real(&w->b, v) == -1)
+		w->bad = true;
+}
+
+void
+jsontext_add_null(struct jsontext_writer *w, const char *key)
+{
+	jsontext_member(w, key);
+	jsontext_put(&w->b, "null", 4);
+}
+
+char *
+jsontext_end(struct jsontext_writer *w, size_t *len)
+{
+	jsontext_putc(&w->b, '}');
+	if (w->bad) {
+		free(w->b.p);
+		w->b.p = NULL;
+		return NULL;
+	}
+	w->b.p[w->b.len] = '\0';
+	if (len != NULL)
+		*len = w->b.len;
+	return w->b.p;
 }

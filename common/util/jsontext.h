@@ -27,6 +27,43 @@ char *jsontext_dump(const json_t *v, size_t *len);
 #define JSONTEXT_MAX_DEPTH	2048
 
 /*
+ * An object written member by member, without a jansson tree: the text
+ * is byte for byte what jsontext_dump gives of the same members set in
+ * the same order. key is NULL for an element of an open array. Nested
+ * objects and arrays are opened with jsontext_open ('{' or '[') and
+ * closed with jsontext_close; the caller keeps them balanced.
+ */
+struct jsontext_buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+struct jsontext_writer {
+	struct jsontext_buf b;
+	bool first;		/* nothing yet in the innermost open value */
+	bool bad;		/* a string was not UTF-8 */
+};
+
+/* A writer holding text, when not NULL, and "{" (an object opened). */
+void	 jsontext_begin(struct jsontext_writer *w, const char *text);
+void	 jsontext_open(struct jsontext_writer *w, const char *key, char c);
+void	 jsontext_close(struct jsontext_writer *w, char c);
+void	 jsontext_add_string(struct jsontext_writer *w, const char *key,
+	     const char *s);
+void	 jsontext_add_int(struct jsontext_writer *w, const char *key,
+	     long long v);
+void	 jsontext_add_real(struct jsontext_writer *w, const char *key,
+	     double v);
+void	 jsontext_add_null(struct jsontext_writer *w, const char *key);
+/*
+ * Close the object opened by jsontext_begin and give its text (owned),
+ * its length in *len; NULL where jsontext_dump would fail (a string not
+ * UTF-8, a real not finite): the text is freed.
+ */
+char	*jsontext_end(struct jsontext_writer *w, size_t *len);
+
+/*
  * The length of the UTF-8 sequence at s (at most n bytes, n > 0), or 0
  * when it is not one as jansson sees it: a stray continuation byte, an
  * overlong form, a surrogate, or beyond U+10FFFF. ASCII is not asked.

@@ -13,6 +13,11 @@
  * continuation byte, an overlong form, a surrogate, beyond U+10FFFF,
  * a truncated sequence) failing as json_dumps fails; nesting past the
  * depth limit refused; 2000 random nested values; the length returned.
+ * The writer (jsontext_begin ... jsontext_end) against the same events
+ * built as jansson trees, the way loomd built run.step_started and
+ * run.step_finished before: names and arguments needing escapes, UTF-8,
+ * loop items, nulls, reals, nested arrays and objects; a string not
+ * UTF-8 makes the whole text NULL.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -259,6 +264,168 @@ test_jsontext_random(void **state)
 		same_as_jansson(random_value(&seed, 4));
 }
 
+/* Names and arguments as steps may have them. */
+static const char *const writer_names[] = {
+	"s1", "with space", "quote\"d", "back\\slash", "tab\there",
+	"line\nbreak", "ctl\x01\x1f", "caf\xc3\xa9", "\xe2\x86\x92 arrow",
+	"emoji \xf0\x9f\x98\x80", "/slash/", "del\x7f", "",
+};
+#define NNAMES (sizeof writer_names / sizeof writer_names[0])
+
+/* The text of w must be json_dumps of want (owned). */
+static void
+writer_same(struct jsontext_writer *w, json_t *want)
+{
+	char *text, *ref;
+	size_t len;
+
+	text = jsontext_end(w, &len);
+	ref = json_dumps(want, JSON_COMPACT | JSON_ENCODE_ANY);
+	assert_non_null(text);
+	assert_non_null(ref);
+	assert_string_equal(text, ref);
+	assert_int_equal(len, strlen(ref));
+	free(text);
+	free(ref);
+	json_decref(want);
+}
+
+/* A notification's head in both forms, params opened in w. */
+static json_t *
+writer_head(struct jsontext_writer *w, const char *method, json_t *params)
+{
+	json_t *msg = json_object();
+
+	json_object_set_new(msg, "jsonrpc", json_string("2.0"));
+	json_object_set_new(msg, "method", json_string(method));
+	json_object_set_new(msg, "params", params);
+	jsontext_begin(w, NULL);
+	jsontext_add_string(w, "jsonrpc", "2.0");
+	jsontext_add_string(w, "method", method);
+	jsontext_open(w, "params", '{');
+	return msg;
+}
+
+static void
+test_jsontext_writer_started(void **state)
+{
+	struct jsontext_writer w;
+	json_t *params, *argv, *msg;
+	size_t i, k, loop;
+
+	(void)state;
+	for (i = 0; i < NNAMES; i++) {
+		for (loop = 0; loop < 2; loop++) {
+			params = json_pack("{s:s, s:s}", "run", "20261207-x",
+			    "step", writer_names[i]);
+			msg = writer_head(&w, "run.step_started", params);
+			jsontext_add_string(&w, "run", "20261207-x");
+			jsontext_add_string(&w, "step", writer_names[i]);
+			if (loop) {
+				json_object_set_new(params, "item",
+				    json_integer((json_int_t)i));
+				json_object_set_new(params, "item_name",
+				    json_string(writer_names[NNAMES - 1 - i]));
+				json_object_set_new(params, "items",
+				    json_integer(1000000));
+				jsontext_add_int(&w, "item", (long long)i);
+				jsontext_add_string(&w, "item_name",
+				    writer_names[NNAMES - 1 - i]);
+				jsontext_add_int(&w, "items", 1000000);
+			}
+			json_object_set_new(params, "pid", json_integer(-42));
+			jsontext_add_int(&w, "pid", -42);
+			argv = json_array();
+			jsontext_open(&w, "argv", '[');
+			for (k = 0; k <= i; k++) {
+				json_array_append_new(argv,
+				    json_string(writer_names[k]));
+				jsontext_add_string(&w, NULL, writer_names[k]);
+			}
+			json_object_set_new(params, "argv", argv);
+			jsontext_close(&w, ']');
+			jsontext_close(&w, '}');
+			writer_same(&w, msg);
+		}
+	}
+}
+
+static void
+test_jsontext_writer_finished(void **state)
+{
+	static const double durations[] = {
+		0.0, 0.001, 0.04, 1.5, 12345.678, 1e-7, 3e20, -0.0,
+	};
+	struct jsontext_writer w;
+	json_t *params, *msg;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof durations / sizeof durations[0]; i++) {
+		params = json_pack("{s:s, s:s, s:s}", "run", "r",
+		    "step", writer_names[i], "state", "failed");
+		json_object_set_new(params, "exit_code", json_null());
+		json_object_set_new(params, "signal", json_string("SIGKILL"));
+		json_object_set_new(params, "error",
+		    json_string(writer_names[NNAMES - 1 - i]));
+		json_object_set_new(params, "duration", json_real(durations[i]));
+		json_object_set_new(params, "items_total", json_integer(0));
+		msg = writer_head(&w, "run.step_finished", params);
+		jsontext_add_string(&w, "run", "r");
+		jsontext_add_string(&w, "step", writer_names[i]);
+		jsontext_add_string(&w, "state", "failed");
+		jsontext_add_null(&w, "exit_code");
+		jsontext_add_string(&w, "signal", "SIGKILL");
+		jsontext_add_string(&w, "error", writer_names[NNAMES - 1 - i]);
+		jsontext_add_real(&w, "duration", durations[i]);
+		jsontext_add_int(&w, "items_total", 0);
+		jsontext_close(&w, '}');
+		writer_same(&w, msg);
+	}
+	/* Empty containers and a plain object. */
+	jsontext_begin(&w, NULL);
+	jsontext_open(&w, "a", '[');
+	jsontext_close(&w, ']');
+	jsontext_open(&w, "o", '{');
+	jsontext_close(&w, '}');
+	jsontext_add_int(&w, "n", -9223372036854775807LL - 1);
+	writer_same(&w, json_pack("{s:[], s:{}, s:I}", "a", "o", "n",
+	    (json_int_t)(-9223372036854775807LL - 1)));
+}
+
+/* A writer with some members already, as an event has. */
+static void
+notify_like(struct jsontext_writer *w)
+{
+	jsontext_begin(w, NULL);
+	jsontext_add_string(w, "run", "r");
+	jsontext_add_int(w, "item", 3);
+}
+
+static void
+test_jsontext_writer_invalid(void **state)
+{
+	static const char *const bad[] = {
+		"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "ab\xe2\x82",
+	};
+	struct jsontext_writer w;
+	size_t i, len = 7;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		notify_like(&w);
+		jsontext_add_string(&w, "step", bad[i]);
+		assert_null(jsontext_end(&w, &len));
+		notify_like(&w);
+		jsontext_add_string(&w, bad[i], "value");
+		assert_null(jsontext_end(&w, &len));
+	}
+	jsontext_begin(&w, "");
+	jsontext_add_real(&w, "duration", NAN);
+	assert_null(jsontext_end(&w, &len));
+	assert_int_equal(len, 7);	/* untouched on failure */
+}
+
 int
 main(void)
 {
@@ -270,6 +437,9 @@ main(void)
 		cmocka_unit_test(test_jsontext_invalid_utf8),
 		cmocka_unit_test(test_jsontext_depth),
 		cmocka_unit_test(test_jsontext_random),
+		cmocka_unit_test(test_jsontext_writer_started),
+		cmocka_unit_test(test_jsontext_writer_finished),
+		cmocka_unit_test(test_jsontext_writer_invalid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
