@@ -178,6 +178,14 @@ export function itemsText(it: LoopItems | null): string {
 	return `${it.done}/${it.total ?? '?'}${it.failed ? `, ${it.failed} failed` : ''}`;
 }
 
+/**
+ * Whether a loop step's counts say something: a loop found up to date as
+ * a whole ran no item, and its "0/0" would read as a loop over nothing.
+ */
+function hasItems(total: number | null, state: string | null): boolean {
+	return total !== null && !(total === 0 && state === 'uptodate');
+}
+
 /** Items a loop ran to their end (its step_finished or record counts). */
 function doneItems(p: Params, total: number): number {
 	const ok = num(p.items_succeeded);
@@ -246,8 +254,8 @@ export function applyEvent(s: RunsState, method: string, p: Params): RunsState {
 				duration: num(p.duration),
 				reason: null,
 				items:
-					total !== null
-						? { total, done: doneItems(p, total), failed: num(p.items_failed) ?? 0, current: str(p.failed_item) ?? old.items?.current ?? null }
+					hasItems(total, str(p.state))
+						? { total: total!, done: doneItems(p, total!), failed: num(p.items_failed) ?? 0, current: str(p.failed_item) ?? old.items?.current ?? null }
 						: old.items,
 			};
 			break;
@@ -308,7 +316,7 @@ function recordStep(st: Params, run: string, earlier: boolean): StepRun {
 		earlier,
 		reason: str(st.state) === 'pending' ? str(st.reason) : null,
 		items:
-			num(st.items_total) !== null
+			hasItems(num(st.items_total), str(st.state))
 				? { total: num(st.items_total), done: doneItems(st, num(st.items_total)!), failed: num(st.items_failed) ?? 0, current: str(st.failed_item) }
 				: null,
 	};

@@ -196,6 +196,17 @@ describe('queued runs and loop items', () => {
 		expect(s.current.steps.loop.state).toBe('failed');
 		expect(itemsText(s.current.steps.loop.items)).toBe('2/3, 1 failed');
 	});
+
+	it('shows no item counts for a loop found up to date as a whole', () => {
+		const s = feed([
+			['run.started', { run: 'r1', file: F, steps: [{ name: 'loop' }, { name: 'empty' }] }],
+			['run.step_finished', { run: 'r1', step: 'loop', state: 'uptodate', items_total: 0, items_succeeded: 0, items_failed: 0 }],
+			['run.step_finished', { run: 'r1', step: 'empty', state: 'succeeded', items_total: 0, items_succeeded: 0, items_failed: 0 }],
+		]);
+		expect(s.current.steps.loop.state).toBe('uptodate');
+		expect(s.current.steps.loop.items).toBeNull();
+		expect(itemsText(s.current.steps.empty.items)).toBe('0/0');
+	});
 });
 
 describe('OutputStore', () => {
