@@ -29,6 +29,7 @@
 #include "common/util/fileio.h"
 #include "common/util/jsontext.h"
 #include "common/util/log.h"
+#include "common/util/numtext.h"
 #include "common/util/proc.h"
 #include "common/util/runstate.h"
 #include "common/util/xmalloc.h"
@@ -54,7 +55,9 @@ static void record_journal_line(json_t *rec, char *line);
 static void record_journal_apply(json_t *rec, const char *run_dir);
 static bool record_daemon_alive(const json_t *rec, const char *pid_path);
 static unsigned long long record_proc_stat(pid_t pid, char *state);
-static void record_write_summary(const char *run_dir, const json_t *rec);
+static void record_write_summary(const char *run_dir, const char *sum,
+    size_t len);
+static void record_write_summary_of(const char *run_dir, const json_t *rec);
 
 /* Wall-clock time now, in seconds. */
 double
@@ -157,7 +160,7 @@ int
 record_write(const char *run_dir, const json_t *rec, bool durable,
     struct loom_error *err)
 {
-	char *path, *text;
+	char *text;
 	size_t len;
 	int rc;
 
@@ -166,6 +169,21 @@ record_write(const char *run_dir, const json_t *rec, bool durable,
 		loom_error_set(err, "", 0, 0, "cannot encode the run record");
 		return -1;
 	}
+	rc = record_write_text(run_dir, text, len, NULL, 0, durable, err);
+	free(text);
+	if (rc == 0)
+		record_write_summary_of(run_dir, rec);
+	return rc;
+}
+
+/* Write a record's text and its summary's (record.h). */
+int
+record_write_text(const char *run_dir, const char *text, size_t len,
+    const char *sum, size_t sum_len, bool durable, struct loom_error *err)
+{
+	char *path;
+	int rc;
+
 	path = xasprintf("%s/%s", run_dir, RECORD_FILE);
 	/*
 	 * Without fsync, readers and a crashed daemon's successor still see
@@ -178,9 +196,8 @@ record_write(const char *run_dir, const json_t *rec, bool durable,
 	else
 		rc = fileio_write_replace(path, text, len, 0644, err);
 	free(path);
-	free(text);
-	if (rc == 0)
-		record_write_summary(run_dir, rec);
+	if (rc == 0 && sum != NULL)
+		record_write_summary(run_dir, sum, sum_len);
 	return rc;
 }
 
@@ -218,24 +235,32 @@ record_state_active(const char *state)
 	return st == RUNSTATE_RUNNING || st == RUNSTATE_QUEUED;
 }
 
-/* Write the summary of rec beside it; a failure is only logged. */
+/* Write the summary text beside the record; a failure is only logged. */
 static void
-record_write_summary(const char *run_dir, const json_t *rec)
+record_write_summary(const char *run_dir, const char *sum, size_t len)
 {
 	struct loom_error err;
+	char *path;
+
+	path = xasprintf("%s/%s", run_dir, RECORD_SUMMARY_FILE);
+	loom_error_clear(&err);
+	if (fileio_write_replace(path, sum, len, 0644, &err) == -1)
+		log_warn("%s", err.message);
+	free(path);
+}
+
+/* Write the summary of rec beside it (record_write_summary). */
+static void
+record_write_summary_of(const char *run_dir, const json_t *rec)
+{
 	json_t *sum = record_summary(rec);
-	char *path, *text;
+	char *text;
 	size_t len;
 
 	text = jsontext_dump(sum, &len);
 	json_decref(sum);
-	if (text == NULL)
-		return;
-	path = xasprintf("%s/%s", run_dir, RECORD_SUMMARY_FILE);
-	loom_error_clear(&err);
-	if (fileio_write_replace(path, text, len, 0644, &err) == -1)
-		log_warn("%s", err.message);
-	free(path);
+	if (text != NULL)
+		record_write_summary(run_dir, text, len);
 	free(text);
 }
 
@@ -477,7 +502,8 @@ record_daemon_alive(const json_t *rec, const char *pid_path)
 #define RECORD_JOURNAL_PEND_MAX	65536
 
 struct record_journal_fd {
-	char *path;
+	char *dir;		/* the run folder */
+	char *path;		/* its journal */
 	int fd;
 	char *pend;		/* end lines to write with the next line */
 	size_t npend;
@@ -502,25 +528,31 @@ record_journal_close(struct record_journal_fd *j)
 {
 	if (j->path != NULL)
 		close(j->fd);
+	free(j->dir);
 	free(j->path);
 	free(j->pend);
 	memset(j, 0, sizeof *j);
 	j->fd = -1;
 }
 
-/* The open journal at path, opened (created) when it is not; NULL if not. */
+/*
+ * The open journal of run_dir, opened (created) when it is not; NULL
+ * if it cannot be, its path in *path (owned) then.
+ */
 static struct record_journal_fd *
-record_journal_fd(const char *path)
+record_journal_fd(const char *run_dir, char **path)
 {
 	struct record_journal_fd *j;
 	size_t i;
 	int fd;
 
+	*path = NULL;
 	for (i = 0; i < RECORD_JOURNALS_OPEN; i++)
-		if (record_journals[i].path != NULL &&
-		    strcmp(record_journals[i].path, path) == 0)
+		if (record_journals[i].dir != NULL &&
+		    strcmp(record_journals[i].dir, run_dir) == 0)
 			return &record_journals[i];
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	*path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
+	fd = open(*path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
 	    O_NOFOLLOW | O_NOCTTY, 0600);
 	if (fd == -1)
 		return NULL;
@@ -529,7 +561,9 @@ record_journal_fd(const char *path)
 	if (j->path != NULL)
 		record_journal_write_pend(j);
 	record_journal_close(j);
-	j->path = xstrdup(path);
+	j->dir = xstrdup(run_dir);
+	j->path = *path;
+	*path = NULL;
 	j->fd = fd;
 	return j;
 }
@@ -544,17 +578,16 @@ record_journal_fd(const char *path)
 static void
 record_journal_add(const char *run_dir, const char *line, bool later)
 {
-	char *path = xasprintf("%s/%s", run_dir, RECORD_JOURNAL);
 	struct record_journal_fd *j;
 	size_t len = strlen(line);
 	struct iovec iov[2];
+	char *path;
 
-	if ((j = record_journal_fd(path)) == NULL) {
+	if ((j = record_journal_fd(run_dir, &path)) == NULL) {
 		log_warn("%s: %s", path, strerror(errno));
 		free(path);
 		return;
 	}
-	free(path);
 	if (later && j->npend + len <= RECORD_JOURNAL_PEND_MAX) {
 		if (j->npend + len > j->cap) {
 			j->cap = j->npend + len + 256;
@@ -584,28 +617,80 @@ record_journal_flush(void)
 			record_journal_write_pend(&record_journals[i]);
 }
 
+/*
+ * The journal lines are written without printf, which spends most of a
+ * line on its "%.6f": a number or a word and a space at p, the new end.
+ */
+static char *
+record_journal_num(char *p, long long v)
+{
+	p += numtext_int(p, v);
+	*p++ = ' ';
+	return p;
+}
+
+static char *
+record_journal_word(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	p[n] = ' ';
+	return p + n + 1;
+}
+
+static char *
+record_journal_time(char *p, double t)
+{
+	p += numtext_fixed(p, t, 6);
+	*p++ = ' ';
+	return p;
+}
+
+/* The line held in line (ended by the step's name), appended. */
+static void
+record_journal_step(const char *run_dir, char *line, char *p,
+    const char *step, bool later)
+{
+	size_t n = strlen(step);
+
+	memcpy(p, step, n);
+	p[n] = '\n';
+	p[n + 1] = '\0';
+	record_journal_add(run_dir, line, later);
+	free(line);
+}
+
 void
 record_journal_started(const char *run_dir, const char *step, long item,
     pid_t pid, unsigned long long pid_start, double started)
 {
-	char *line;
+	char *line, *p;
 
-	line = xasprintf("S %ld %ld %llu %.6f %s\n", item, (long)pid,
-	    pid_start, started, step);
-	record_journal_add(run_dir, line, false);
-	free(line);
+	line = xmalloc(3 * NUMTEXT_MAX + NUMTEXT_FIXED_MAX + strlen(step) + 8);
+	p = record_journal_word(line, "S");
+	p = record_journal_num(p, item);
+	p = record_journal_num(p, (long long)pid);
+	p += numtext_uint(p, pid_start);
+	*p++ = ' ';
+	p = record_journal_time(p, started);
+	record_journal_step(run_dir, line, p, step, false);
 }
 
 static void
 record_journal_end(const char *run_dir, const char *step, long item,
     int status, double finished, const char *state, bool later)
 {
-	char *line;
+	char *line, *p;
 
-	line = xasprintf("E %ld %d %.6f %s %s\n", item, status, finished,
-	    state, step);
-	record_journal_add(run_dir, line, later);
-	free(line);
+	line = xmalloc(2 * NUMTEXT_MAX + NUMTEXT_FIXED_MAX + strlen(state) +
+	    strlen(step) + 8);
+	p = record_journal_word(line, "E");
+	p = record_journal_num(p, item);
+	p = record_journal_num(p, status);
+	p = record_journal_time(p, finished);
+	p = record_journal_word(p, state);
+	record_journal_step(run_dir, line, p, step, later);
 }
 
 void
@@ -645,8 +730,8 @@ record_journal_clear(const char *run_dir)
 	size_t i;
 
 	for (i = 0; i < RECORD_JOURNALS_OPEN; i++)
-		if (record_journals[i].path != NULL &&
-		    strcmp(record_journals[i].path, path) == 0)
+		if (record_journals[i].dir != NULL &&
+		    strcmp(record_journals[i].dir, run_dir) == 0)
 			record_journal_close(&record_journals[i]);
 	if (unlink(path) == -1 && errno != ENOENT)
 		log_warn("cannot remove %s: %s", path, strerror(errno));
@@ -878,7 +963,7 @@ record_recover(const char *state_dir, const char *pid_path,
 			if (rec != NULL && json_is_string(json_object_get(rec,
 			    "state")) && !record_state_active(
 			    json_string_value(json_object_get(rec, "state"))))
-				record_write_summary(refs[i].dir, rec);
+				record_write_summary_of(refs[i].dir, rec);
 		}
 		if (rec != NULL && record_recover_one(rec, refs[i].dir,
 		    pid_path, ex, adopt, arg)) {

@@ -70,6 +70,12 @@ bool record_id_is_valid(const char *id);
  */
 int record_write(const char *run_dir, const json_t *rec, bool durable,
     struct loom_error *err);
+/*
+ * record_write of a record already written as text (len bytes), with
+ * the text of its summary (sum_len bytes; none when sum is NULL).
+ */
+int record_write_text(const char *run_dir, const char *text, size_t len,
+    const char *sum, size_t sum_len, bool durable, struct loom_error *err);
 
 /* Read run_dir/run.json: a new reference, or NULL with err set. */
 json_t *record_read(const char *run_dir, struct loom_error *err);

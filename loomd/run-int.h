@@ -171,7 +171,10 @@ struct run {
 struct run_unwritten {
 	char *id;
 	char *dir;
-	json_t *rec;
+	char *text;			/* the record (run_record_text) */
+	size_t len;
+	char *sum;			/* its summary */
+	size_t sum_len;
 	struct run_unwritten *next;
 };
 
@@ -289,8 +292,14 @@ void run_record_cb(evutil_socket_t fd, short what, void *arg);
  * Returns 0, or -1 (logged) when it could not be written.
  */
 int run_write_record(struct run *r, bool durable);
+/*
+ * Free what unit u holds: its strings, log, stamp and running marker
+ * (not its executor's unit).
+ */
+void run_unit_clear(struct run_unit *u);
 /* The final record of run id that is still to be written, or NULL. */
-const json_t *run_unwritten_find(struct loomd *loomd, const char *id);
+const struct run_unwritten *run_unwritten_find(struct loomd *loomd,
+    const char *id);
 
 /* run-fresh.c: freshness before a run, and stamps after each unit. */
 /*
@@ -335,21 +344,26 @@ void run_fresh_marker_close(struct run_unit *u);
 void run_end_told(struct run *r);
 
 /* run-json.c: the record and its parts. */
-json_t *run_record_json(const struct run *r);
+/*
+ * The whole record of a run (docs/protocol.md, "Run records") as text
+ * (owned), its length in *len, and its summary (record_summary of it) in
+ * *sum (owned), its length in *sum_len; NULL (and *sum NULL) when it
+ * cannot be encoded.
+ */
+char *run_record_text(const struct run *r, size_t *len, char **sum,
+    size_t *sum_len);
 /* Step counts of a run by state. */
 void run_counts(const struct run *r, struct sched_counts *c);
 /* STEPINFO for every selected step, in execution order. */
 json_t *run_stepinfo(const struct run *r);
-/* "item" (its index) and "item_name" (its file's name) of u into o. */
-void run_item_fields(const struct run_step *st, const struct run_unit *u,
-    json_t *o);
 /*
  * A loop step's item counts and the item its exit status is of:
  * "items_total", "items_succeeded", "items_failed", "failed_item"?.
+ * lenient (the record): a failed item's name that is not UTF-8 is left
+ * out, where it would make an event's whole text fail.
  */
-void run_item_counts(const struct run_step *st, json_t *o);
 void run_item_counts_text(const struct run_step *st,
-    struct jsontext_writer *w);
+    struct jsontext_writer *w, bool lenient);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
 void run_status_text(int status, struct jsontext_writer *w);

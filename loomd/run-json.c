@@ -14,6 +14,7 @@
 #include "common/fresh/freshness.h"
 #include "common/model/graph.h"
 #include "common/model/pipeline.h"
+#include "common/util/protocol.h"
 #include "loomd/child.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
@@ -23,7 +24,6 @@
 #include "loomd/run-int.h"
 #include "loomd/steplog.h"
 
-static void run_unit_json(const struct run_unit *u, json_t *o);
 
 enum run_state_kind
 run_unit_state(const struct run_unit *u)
@@ -93,86 +93,6 @@ run_status_text(int status, struct jsontext_writer *w)
 	}
 }
 
-static json_t *
-run_time(double t)
-{
-	return t > 0 ? json_real(t) : json_null();
-}
-
-/* The fields of one unit into o. */
-static void
-run_unit_json(const struct run_unit *u, json_t *o)
-{
-	enum run_state_kind state = run_unit_state(u);
-	json_t *argv = json_array();
-	unsigned long long start = 0;
-	struct sched_times t;
-	size_t i;
-
-	sched_unit_times(u->run->s, u->step, u->item, &t);
-	json_object_set_new(o, "state", json_string(runstate_name(state)));
-	if (runstate_is_final(state))
-		run_status_fields(u->status, o);
-	else {
-		json_object_set_new(o, "exit_code", json_null());
-		json_object_set_new(o, "signal", json_null());
-	}
-	json_object_set_new(o, "started", run_time(t.started));
-	json_object_set_new(o, "finished", run_time(t.ended));
-	json_object_set_new(o, "pid", u->pid > 0 ? json_integer(u->pid) :
-	    json_null());
-	if (u->job != NULL)
-		json_object_set_new(o, "job", json_string(u->job));
-	if (state == RUNSTATE_PENDING && u->reason != NULL)
-		json_object_set_new(o, "reason", json_string(u->reason));
-	if (u->cancel_sent != NULL)
-		json_object_set_new(o, "cancel_sent",
-		    json_string(u->cancel_sent));
-	if (t.started == 0)
-		goto out;	/* never started: no process, no log */
-	/*
-	 * Only for a record written while the process runs (the one
-	 * recovery may have to kill); known since it started.
-	 */
-	if (u->unit != 0 && u->pid > 0)
-		start = u->pid_start;
-	if (start != 0)
-		json_object_set_new(o, "pid_start",
-		    json_integer((json_int_t)start));
-	if (u->marker != NULL)
-		json_object_set_new(o, "marker", json_string(u->marker));
-	for (i = 0; i < u->argv.n; i++)
-		json_array_append_new(argv, json_string(u->argv.v[i]));
-	json_object_set_new(o, "argv", argv);
-	argv = NULL;
-	json_object_set_new(o, "log", json_string(u->log_name));
-	json_object_set_new(o, "log_bytes", json_integer((json_int_t)
-	    (u->log != NULL ? steplog_kept(u->log) : u->log_kept)));
-	if ((u->log != NULL ? steplog_dropped(u->log) : u->log_dropped) > 0) {
-		json_object_set_new(o, "log_dropped", json_integer((json_int_t)
-		    (u->log != NULL ? steplog_dropped(u->log) :
-		    u->log_dropped)));
-		json_object_set_new(o, "log_error", json_string(
-		    u->log != NULL && steplog_error(u->log) != NULL ?
-		    steplog_error(u->log) : u->log_error != NULL ?
-		    u->log_error : "unknown"));
-	}
-out:
-	json_decref(argv);
-	if (u->error != NULL)
-		json_object_set_new(o, "error", json_string(u->error));
-}
-
-/* "item" and "item_name" of a loop item. */
-void
-run_item_fields(const struct run_step *st, const struct run_unit *u,
-    json_t *o)
-{
-	(void)st;
-	json_object_set_new(o, "item", json_integer((json_int_t)u->item));
-	json_object_set_new(o, "item_name", json_string(u->name));
-}
-
 /* How many items of loop step st succeeded and failed. */
 static void
 run_item_tally(const struct run_step *st, size_t *ok, size_t *failed)
@@ -197,26 +117,10 @@ run_failed_item(const struct run_step *st)
 	return NULL;
 }
 
-/* Item counts of a loop step, and the item its exit status is of. */
+/* A loop step's item counts, into an event's or the record's text. */
 void
-run_item_counts(const struct run_step *st, json_t *o)
-{
-	size_t ok, failed;
-
-	run_item_tally(st, &ok, &failed);
-	json_object_set_new(o, "items_total",
-	    json_integer((json_int_t)st->nunits));
-	json_object_set_new(o, "items_succeeded", json_integer((json_int_t)ok));
-	json_object_set_new(o, "items_failed",
-	    json_integer((json_int_t)failed));
-	if (run_failed_item(st) != NULL)
-		json_object_set_new(o, "failed_item",
-		    json_string(run_failed_item(st)));
-}
-
-/* run_item_counts into an event's text. */
-void
-run_item_counts_text(const struct run_step *st, struct jsontext_writer *w)
+run_item_counts_text(const struct run_step *st, struct jsontext_writer *w,
+    bool lenient)
 {
 	size_t ok, failed;
 
@@ -224,7 +128,9 @@ run_item_counts_text(const struct run_step *st, struct jsontext_writer *w)
 	jsontext_add_int(w, "items_total", (long long)st->nunits);
 	jsontext_add_int(w, "items_succeeded", (long long)ok);
 	jsontext_add_int(w, "items_failed", (long long)failed);
-	if (run_failed_item(st) != NULL)
+	if (lenient)
+		jsontext_try_string(w, "failed_item", run_failed_item(st));
+	else if (run_failed_item(st) != NULL)
 		jsontext_add_string(w, "failed_item", run_failed_item(st));
 }
 
@@ -261,117 +167,242 @@ run_counts(const struct run *r, struct sched_counts *c)
 	}
 }
 
-/* The whole record of a run (docs/protocol.md, "Run records"). */
-json_t *
-run_record_json(const struct run *r)
+/*
+ * The record as text. Each member is written where and as jansson's
+ * json_object_set_new put it in the tree this replaced (so the bytes are
+ * those of jsontext_dump of that tree): a string that is NULL or not
+ * UTF-8 leaves its member out (jsontext_try_string), and a member set
+ * twice stays where it was first set, with the later value.
+ */
+
+/* A time of the record: a real, or null when there is none (yet). */
+static void
+run_text_time(struct jsontext_writer *w, const char *key, double t)
 {
-	struct sched_counts cnt;
-	json_t *rec, *steps, *o, *items, *it, *because;
-	const struct run_step *st;
-	enum run_state_kind state;
+	if (t > 0)
+		jsontext_add_real(w, key, t);
+	else
+		jsontext_add_null(w, key);
+}
+
+/* The log fields of a unit that started. */
+static void
+run_text_log(struct jsontext_writer *w, const struct run_unit *u)
+{
+	unsigned long long dropped;
+	const char *why;
+
+	jsontext_try_string(w, "log", u->log_name);
+	jsontext_add_int(w, "log_bytes", (long long)(u->log != NULL ?
+	    steplog_kept(u->log) : u->log_kept));
+	dropped = u->log != NULL ? steplog_dropped(u->log) : u->log_dropped;
+	if (dropped == 0)
+		return;
+	jsontext_add_int(w, "log_dropped", (long long)dropped);
+	why = u->log != NULL && steplog_error(u->log) != NULL ?
+	    steplog_error(u->log) : u->log_error != NULL ? u->log_error :
+	    "unknown";
+	jsontext_try_string(w, "log_error", why);
+}
+
+/*
+ * The fields of one unit; "state" only when with_state (a plain step has
+ * written its own). A plain step's own error (step_error) replaces the
+ * value of the unit's "error", where that stands: returns whether an
+ * "error" was written.
+ */
+static bool
+run_text_unit(struct jsontext_writer *w, const struct run_unit *u,
+    bool with_state, const char *step_error)
+{
+	enum run_state_kind state = run_unit_state(u);
+	struct sched_times t;
+	size_t i, mark;
+	bool first;
+
+	sched_unit_times(u->run->s, u->step, u->item, &t);
+	if (with_state)
+		jsontext_add_string(w, "state", runstate_name(state));
+	run_status_text(runstate_is_final(state) ? u->status : -1, w);
+	run_text_time(w, "started", t.started);
+	run_text_time(w, "finished", t.ended);
+	if (u->pid > 0)
+		jsontext_add_int(w, "pid", u->pid);
+	else
+		jsontext_add_null(w, "pid");
+	jsontext_try_string(w, "job", u->job);
+	if (state == RUNSTATE_PENDING)
+		jsontext_try_string(w, "reason", u->reason);
+	jsontext_try_string(w, "cancel_sent", u->cancel_sent);
+	if (t.started != 0) {
+		/*
+		 * Only for a record written while the process runs (the
+		 * one recovery may have to kill); known since it started.
+		 */
+		if (u->unit != 0 && u->pid > 0 && u->pid_start != 0)
+			jsontext_add_int(w, "pid_start",
+			    (long long)u->pid_start);
+		jsontext_try_string(w, "marker", u->marker);
+		jsontext_open(w, "argv", '[');
+		for (i = 0; i < u->argv.n; i++)
+			jsontext_try_string(w, NULL, u->argv.v[i]);
+		jsontext_close(w, ']');
+		run_text_log(w, u);
+	}
+	mark = w->b.len;
+	first = w->first;
+	if (!jsontext_try_string(w, "error", u->error))
+		return false;
+	if (step_error != NULL) {
+		w->b.len = mark;
+		w->first = first;
+		if (!jsontext_try_string(w, "error", step_error))
+			jsontext_try_string(w, "error", u->error);
+	}
+	return true;
+}
+
+/* The items of loop step st, and their counts. */
+static void
+run_text_items(struct jsontext_writer *w, const struct run_step *st)
+{
+	size_t j;
+
+	jsontext_add_bool(w, "loop", true);
+	jsontext_open(w, "items", '[');
+	for (j = 0; j < st->nunits; j++) {
+		jsontext_open(w, NULL, '{');
+		jsontext_add_int(w, "item", (long long)j);
+		jsontext_try_string(w, "path", st->units[j].path);
+		jsontext_try_string(w, "name", st->units[j].name);
+		run_text_unit(w, &st->units[j], true, NULL);
+		jsontext_close(w, '}');
+	}
+	jsontext_close(w, ']');
+	run_item_counts_text(st, w, true);
+}
+
+/* One step of the record. */
+static void
+run_text_step(struct jsontext_writer *w, const struct run *r,
+    const struct run_step *st)
+{
+	enum run_state_kind state = run_step_state(r, st);
+	struct sched_times t;
+	bool error = false;
+	size_t j;
+
+	sched_step_times(r->s, st->index, &t);
+	jsontext_open(w, NULL, '{');
+	jsontext_try_string(w, "name", st->name);
+	jsontext_add_string(w, "state", runstate_name(state));
+	if (!st->loop && st->nunits == 1)
+		error = run_text_unit(w, &st->units[0], false, st->error);
+	else {
+		run_status_text(runstate_is_failure(state) ? st->status :
+		    state == RUNSTATE_SUCCEEDED ? 0 : -1, w);
+		run_text_time(w, "started", t.started);
+		run_text_time(w, "finished", t.ended);
+	}
+	if (st->loop)
+		run_text_items(w, st);
+	if (st->because.n > 0) {
+		jsontext_open(w, "because", '[');
+		for (j = 0; j < st->because.n; j++)
+			jsontext_try_string(w, NULL, st->because.v[j]);
+		jsontext_close(w, ']');
+	}
+	if (!error)
+		jsontext_try_string(w, "error", st->error);
+	if (t.ended_ms > 0 && t.started_ms > 0)
+		jsontext_add_real(w, "duration",
+		    (double)(t.ended_ms - t.started_ms) / 1000.0);
+	jsontext_close(w, '}');
+}
+
+/* A string of the record that its summary has too (null if left out). */
+static void
+run_text_both(struct jsontext_writer *w, struct jsontext_writer *sum,
+    const char *key, const char *s)
+{
+	jsontext_try_string(w, key, s);
+	if (!jsontext_try_string(sum, key, s))
+		jsontext_add_null(sum, key);
+}
+
+/* The record's fields before "steps_total". */
+static void
+run_text_head(struct jsontext_writer *w, struct jsontext_writer *sum,
+    const struct run *r)
+{
 	struct sched_times t;
 	double queued_at;
-	size_t i, j, done = 0;
+
+	sched_run_times(r->s, &t, &queued_at);
+	run_text_both(w, sum, "run", r->id);
+	run_text_both(w, sum, "file", r->file);
+	jsontext_try_string(w, "dir", r->dir);
+	run_text_both(w, sum, "state", runstate_name(sched_run_view(r->s)));
+	run_text_time(w, "started", t.started);
+	run_text_time(sum, "started", t.started);
+	if (queued_at > 0) {
+		run_text_time(w, "queued_at", queued_at);
+		jsontext_try_string(w, "queued_behind", r->behind);
+	}
+	jsontext_try_string(w, "error", r->error);
+	run_text_time(w, "finished", t.ended);
+	run_text_time(sum, "finished", t.ended);
+	jsontext_add_int(w, "daemon_pid", getpid());
+	jsontext_try_string(w, "daemon_lock", r->loomd->pid_path);
+	jsontext_add_int(w, "daemon_start", (long long)
+	    run_state_get(r->loomd)->daemon_start);
+	jsontext_add_bool(w, "parallel", r->parallel);
+	jsontext_add_int(w, "max_workers", (long long)r->max_workers);
+	jsontext_add_value(w, "request", r->request);
+}
+
+/* The whole record of a run, and its summary (run-int.h). */
+char *
+run_record_text(const struct run *r, size_t *len, char **sum,
+    size_t *sum_len)
+{
+	struct jsontext_writer w, ws;
+	struct sched_counts cnt;
+	long long counts[6];
+	static const char *const keys[6] = {
+		"steps_total", "steps_done", "steps_succeeded",
+		"steps_failed", "steps_skipped", "steps_cancelled",
+	};
+	char *text;
+	size_t i, done = 0;
 
 	run_counts(r, &cnt);
-	sched_run_times(r->s, &t, &queued_at);
-	rec = json_object();
-	json_object_set_new(rec, "run", json_string(r->id));
-	json_object_set_new(rec, "file", json_string(r->file));
-	json_object_set_new(rec, "dir", json_string(r->dir));
-	json_object_set_new(rec, "state",
-	    json_string(runstate_name(sched_run_view(r->s))));
-	json_object_set_new(rec, "started", run_time(t.started));
-	if (queued_at > 0) {
-		json_object_set_new(rec, "queued_at", run_time(queued_at));
-		if (r->behind != NULL)
-			json_object_set_new(rec, "queued_behind",
-			    json_string(r->behind));
-	}
-	if (r->error != NULL)
-		json_object_set_new(rec, "error", json_string(r->error));
-	json_object_set_new(rec, "finished", run_time(t.ended));
-	json_object_set_new(rec, "daemon_pid", json_integer(getpid()));
-	json_object_set_new(rec, "daemon_lock",
-	    json_string(r->loomd->pid_path));
-	json_object_set_new(rec, "daemon_start", json_integer((json_int_t)
-	    run_state_get(r->loomd)->daemon_start));
-	json_object_set_new(rec, "parallel", json_boolean(r->parallel));
-	json_object_set_new(rec, "max_workers",
-	    json_integer((json_int_t)r->max_workers));
-	json_object_set_new(rec, "request", json_deep_copy(r->request));
-	steps = json_array();
-	for (i = 0; i < r->nsteps; i++) {
-		st = &r->steps[i];
-		sched_step_times(r->s, st->index, &t);
-		o = json_object();
-		json_object_set_new(o, "name", json_string(st->name));
-		state = run_step_state(r, st);
-		json_object_set_new(o, "state",
-		    json_string(runstate_name(state)));
-		if (runstate_is_final(state))
+	for (i = 0; i < r->nsteps; i++)
+		if (runstate_is_final(run_step_state(r, &r->steps[i])))
 			done++;
-		if (!st->loop && st->nunits == 1) {
-			run_unit_json(&st->units[0], o);
-			json_object_set_new(o, "state",
-			    json_string(runstate_name(state)));
-		} else {
-			if (runstate_is_failure(state))
-				run_status_fields(st->status, o);
-			else if (state == RUNSTATE_SUCCEEDED)
-				run_status_fields(0, o);
-			else
-				run_status_fields(-1, o);
-			json_object_set_new(o, "started",
-			    run_time(t.started));
-			json_object_set_new(o, "finished",
-			    run_time(t.ended));
-		}
-		if (st->loop) {
-			items = json_array();
-			for (j = 0; j < st->nunits; j++) {
-				it = json_object();
-				json_object_set_new(it, "item",
-				    json_integer((json_int_t)j));
-				json_object_set_new(it, "path",
-				    json_string(st->units[j].path));
-				json_object_set_new(it, "name",
-				    json_string(st->units[j].name));
-				run_unit_json(&st->units[j], it);
-				json_array_append_new(items, it);
-			}
-			json_object_set_new(o, "loop", json_true());
-			json_object_set_new(o, "items", items);
-			run_item_counts(st, o);
-		}
-		if (st->because.n > 0) {
-			because = json_array();
-			for (j = 0; j < st->because.n; j++)
-				json_array_append_new(because,
-				    json_string(st->because.v[j]));
-			json_object_set_new(o, "because", because);
-		}
-		if (st->error != NULL)
-			json_object_set_new(o, "error",
-			    json_string(st->error));
-		if (t.ended_ms > 0 && t.started_ms > 0)
-			json_object_set_new(o, "duration", json_real(
-			    (double)(t.ended_ms - t.started_ms) / 1000.0));
-		json_array_append_new(steps, o);
+	counts[0] = (long long)cnt.total;
+	counts[1] = (long long)done;
+	counts[2] = (long long)cnt.succeeded;
+	counts[3] = (long long)cnt.failed;
+	counts[4] = (long long)cnt.skipped;
+	counts[5] = (long long)cnt.cancelled;
+	jsontext_begin(&w, NULL);
+	jsontext_begin(&ws, NULL);
+	run_text_head(&w, &ws, r);
+	for (i = 0; i < 6; i++) {
+		jsontext_add_int(&w, keys[i], counts[i]);
+		jsontext_add_int(&ws, keys[i], counts[i]);
 	}
-	json_object_set_new(rec, "steps_total",
-	    json_integer((json_int_t)cnt.total));
-	json_object_set_new(rec, "steps_done", json_integer((json_int_t)done));
-	json_object_set_new(rec, "steps_succeeded",
-	    json_integer((json_int_t)cnt.succeeded));
-	json_object_set_new(rec, "steps_failed",
-	    json_integer((json_int_t)cnt.failed));
-	json_object_set_new(rec, "steps_skipped",
-	    json_integer((json_int_t)cnt.skipped));
-	json_object_set_new(rec, "steps_cancelled",
-	    json_integer((json_int_t)cnt.cancelled));
-	json_object_set_new(rec, "steps", steps);
-	return rec;
+	jsontext_open(&w, "steps", '[');
+	for (i = 0; i < r->nsteps; i++)
+		run_text_step(&w, r, &r->steps[i]);
+	jsontext_close(&w, ']');
+	*sum = jsontext_end(&ws, sum_len);
+	if ((text = jsontext_end(&w, len)) == NULL) {
+		free(*sum);
+		*sum = NULL;
+	}
+	return text;
 }
 
 /* STEPINFO for every selected step, in execution order. */
@@ -412,21 +443,55 @@ run_stepinfo(const struct run *r)
 	return arr;
 }
 
+/*
+ * The record of active run r as JSON (a new reference), read back from
+ * its text: the very record written; NULL with rerr set when it cannot
+ * be encoded. With summary, only its summary.
+ */
+static json_t *
+run_record_now(const struct run *r, bool summary, struct rpc_error *rerr)
+{
+	json_error_t jerr;
+	json_t *rec = NULL;
+	char *text, *sum;
+	size_t len, sum_len;
+
+	if ((text = run_record_text(r, &len, &sum, &sum_len)) != NULL)
+		rec = summary ? json_loadb(sum, sum_len, 0, &jerr) :
+		    json_loadb(text, len, 0, &jerr);
+	free(text);
+	free(sum);
+	if (rec == NULL && rerr != NULL)
+		rpc_error_set(rerr, JSONRPC_INTERNAL_ERROR, NULL,
+		    "run %s: cannot encode the run record", r->id);
+	return rec;
+}
+
+/* A record kept unwritten (run-int.h), or its summary, as JSON. */
+static json_t *
+run_unwritten_json(const struct run_unwritten *w, bool summary)
+{
+	json_error_t jerr;
+
+	return summary ? json_loadb(w->sum, w->sum_len, 0, &jerr) :
+	    json_loadb(w->text, w->len, 0, &jerr);
+}
+
 /* run.status. */
 json_t *
 run_status(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 {
+	const struct run_unwritten *kept;
 	struct loom_error err;
 	struct run *r;
-	const json_t *kept;
 	json_t *rec;
 	char *dir;
 
 	r = run_find(loomd, id);
 	if (r != NULL)
-		return run_record_json(r);
+		return run_record_now(r, false, rerr);
 	if ((kept = run_unwritten_find(loomd, id)) != NULL)
-		return json_deep_copy(kept);
+		return run_unwritten_json(kept, false);
 	dir = record_index_find(loomd->state_dir, id);
 	if (dir == NULL) {
 		rpc_error_set(rerr, LOOM_ERR_NO_RUN, json_pack("{s:s}", "run",
@@ -448,10 +513,10 @@ run_status(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 json_t *
 run_list(struct loomd *loomd, size_t limit)
 {
+	const struct run_unwritten *kept;
 	struct record_ref *refs;
 	struct loom_error err;
 	struct run *r;
-	const json_t *kept;
 	json_t *runs = json_array(), *rec, *sum;
 	size_t n, i;
 
@@ -459,21 +524,18 @@ run_list(struct loomd *loomd, size_t limit)
 	for (i = n; i > 0 && json_array_size(runs) < limit; i--) {
 		r = run_find(loomd, refs[i - 1].id);
 		if (r != NULL)
-			rec = run_record_json(r);
+			sum = run_record_now(r, true, NULL);
 		else if ((kept = run_unwritten_find(loomd,
 		    refs[i - 1].id)) != NULL)
-			rec = json_deep_copy(kept);
-		else if ((sum = record_read_summary(refs[i - 1].dir)) != NULL) {
-			json_array_append_new(runs, sum);
-			continue;
-		} else {
+			sum = run_unwritten_json(kept, true);
+		else if ((sum = record_read_summary(refs[i - 1].dir)) == NULL) {
 			loom_error_clear(&err);
 			rec = record_read(refs[i - 1].dir, &err);
-			if (rec == NULL)
-				continue;
+			sum = rec != NULL ? record_summary(rec) : NULL;
+			json_decref(rec);
 		}
-		json_array_append_new(runs, record_summary(rec));
-		json_decref(rec);
+		if (sum != NULL)
+			json_array_append_new(runs, sum);
 	}
 	record_refs_free(refs, n);
 	return json_pack("{s:o}", "runs", runs);

@@ -14,6 +14,7 @@
 #include "common/fresh/freshness.h"
 #include "common/model/graph.h"
 #include "common/util/log.h"
+#include "common/util/numtext.h"
 #include "common/model/pipeline.h"
 #include "common/plan/plan.h"
 #include "common/util/protocol.h"
@@ -292,6 +293,7 @@ run_build_steps(struct run *r, size_t nsel)
 	const size_t *order = graph_order(r->g);
 	struct run_step *st;
 	size_t i, k, n = 0;
+	char num[NUMTEXT_MAX + 1];
 	int lp;
 
 	r->by_index = xcalloc(r->p->nsteps + 1, sizeof *r->by_index);
@@ -321,8 +323,9 @@ run_build_steps(struct run *r, size_t nsel)
 		st->units[0].status = -1;
 		st->units[0].log_name = run_log_name(i, st->name, -1);
 		st->units[0].label = xstrdup(st->name);
-		st->units[0].marker = xasprintf("LOOM_STEP_ID=%s-%zu-0", r->id,
-		    i);
+		num[numtext_uint(num, i)] = '\0';
+		st->units[0].marker = xstrjoin("LOOM_STEP_ID=", r->id, "-",
+		    num, "-0", NULL);
 	}
 	r->nsteps = n;
 }

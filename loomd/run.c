@@ -29,6 +29,7 @@
 #include "common/fresh/freshness.h"
 #include "common/model/graph.h"
 #include "common/util/log.h"
+#include "common/util/numtext.h"
 #include "common/model/loopitems.h"
 #include "common/model/pipeline.h"
 #include "common/util/protocol.h"
@@ -105,7 +106,8 @@ run_clock_at(struct run *r, double wall)
 char *
 run_log_name(size_t step, const char *name, long item)
 {
-	char clean[RUN_LOG_NAME_MAX + 1];
+	char clean[RUN_LOG_NAME_MAX + 1], num[NUMTEXT_MAX + 1];
+	char inum[NUMTEXT_MAX + 1];
 	size_t i;
 
 	for (i = 0; name[i] != '\0' && i < RUN_LOG_NAME_MAX; i++) {
@@ -116,9 +118,11 @@ run_log_name(size_t step, const char *name, long item)
 		    c == '-' ? (char)c : '_';
 	}
 	clean[i] = '\0';
-	if (item >= 0)
-		return xasprintf("%zu-%s.%ld.log", step, clean, item);
-	return xasprintf("%zu-%s.log", step, clean);
+	num[numtext_uint(num, step)] = '\0';
+	if (item < 0)
+		return xstrjoin(num, "-", clean, ".log", NULL);
+	inum[numtext_int(inum, item)] = '\0';
+	return xstrjoin(num, "-", clean, ".", inum, ".log", NULL);
 }
 
 /*
@@ -195,21 +199,7 @@ run_free(void *arg)
 		for (j = 0; j < st->nunits; j++) {
 			u = &st->units[j];
 			executor_release(r->ex, u->unit);
-			steplog_free(u->log);
-			free(u->path);
-			free(u->name);
-			free(u->label);
-			free(u->output);
-			free(u->log_name);
-			free(u->marker);
-			free(u->error);
-			free(u->job);
-			free(u->reason);
-			free(u->cancel_sent);
-			free(u->log_error);
-			stamp_free(u->stamp);
-			run_fresh_marker_close(u);
-			strv_free(&u->argv);
+			run_unit_clear(u);
 		}
 		free(st->units);
 		strv_free(&st->because);
@@ -253,6 +243,27 @@ run_free(void *arg)
 	free(r);
 }
 
+/* Free what unit u holds (run-int.h). */
+void
+run_unit_clear(struct run_unit *u)
+{
+	steplog_free(u->log);
+	free(u->path);
+	free(u->name);
+	free(u->label);
+	free(u->output);
+	free(u->log_name);
+	free(u->marker);
+	free(u->error);
+	free(u->job);
+	free(u->reason);
+	free(u->cancel_sent);
+	free(u->log_error);
+	stamp_free(u->stamp);
+	run_fresh_marker_close(u);
+	strv_free(&u->argv);
+}
+
 /* Record a change; the record is written soon, several changes at once. */
 static void
 run_touch(struct run *r)
@@ -285,15 +296,21 @@ run_write_record(struct run *r, bool durable)
 {
 	struct loom_error err;
 	uint64_t t0 = loomd_now_us();
-	json_t *rec;
+	char *text, *sum;
+	size_t len, sum_len;
 	int rc;
 
 	if (r->ev_record != NULL)
 		evtimer_del(r->ev_record);
 	r->record_dirty = false;
-	rec = run_record_json(r);
 	loom_error_clear(&err);
-	rc = record_write(r->dir, rec, durable, &err);
+	text = run_record_text(r, &len, &sum, &sum_len);
+	if (text == NULL) {
+		loom_error_set(&err, "", 0, 0, "cannot encode the run record");
+		rc = -1;
+	} else
+		rc = record_write_text(r->dir, text, len, sum, sum_len,
+		    durable, &err);
 	if (rc == -1)
 		log_warn("run %s: %s", r->id, err.message);
 	else
@@ -302,7 +319,8 @@ run_write_record(struct run *r, bool durable)
 		record_journal_clear(r->dir);
 		r->journaled = false;
 	}
-	json_decref(rec);
+	free(text);
+	free(sum);
 	if (!durable)
 		r->record_cost_us = loomd_now_us() - t0;
 	return rc;
@@ -323,9 +341,13 @@ run_keep_unwritten(struct run *r)
 	struct timeval tv = { 1, 0 };
 
 	w = xcalloc(1, sizeof *w);
+	if ((w->text = run_record_text(r, &w->len, &w->sum,
+	    &w->sum_len)) == NULL) {
+		free(w);
+		return;		/* never to be written: logged already */
+	}
 	w->id = xstrdup(r->id);
 	w->dir = xstrdup(r->dir);
-	w->rec = run_record_json(r);
 	w->next = rs->unwritten;
 	rs->unwritten = w;
 	if (rs->ev_retry == NULL)
@@ -340,7 +362,8 @@ run_unwritten_free(struct run_unwritten *w)
 {
 	free(w->id);
 	free(w->dir);
-	json_decref(w->rec);
+	free(w->text);
+	free(w->sum);
 	free(w);
 }
 
@@ -353,7 +376,8 @@ run_write_unwritten(struct run_state *rs)
 
 	for (pp = &rs->unwritten; (w = *pp) != NULL;) {
 		loom_error_clear(&err);
-		if (record_write(w->dir, w->rec, true, &err) == 0) {
+		if (record_write_text(w->dir, w->text, w->len, w->sum,
+		    w->sum_len, true, &err) == 0) {
 			log_info("run %s: record written", w->id);
 			record_journal_clear(w->dir);
 			*pp = w->next;
@@ -378,7 +402,7 @@ run_retry_cb(evutil_socket_t fd, short what, void *arg)
 	loomd_update_idle(loomd);
 }
 
-const json_t *
+const struct run_unwritten *
 run_unwritten_find(struct loomd *loomd, const char *id)
 {
 	struct run_state *rs = run_state_get(loomd);
@@ -386,7 +410,7 @@ run_unwritten_find(struct loomd *loomd, const char *id)
 
 	for (w = rs != NULL ? rs->unwritten : NULL; w != NULL; w = w->next)
 		if (strcmp(w->id, id) == 0)
-			return w->rec;
+			return w;
 	return NULL;
 }
 
@@ -626,8 +650,8 @@ static void
 run_unit_start_failed(struct run *r, struct run_step *st,
     struct run_unit *u, const struct loom_error *err)
 {
+	struct jsontext_writer w;
 	struct sched_times t;
-	json_t *params;
 	char *task;
 
 	log_info("run %s: %s cannot start: %s", r->id, u->label,
@@ -652,12 +676,17 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 	r->journaled = true;
 	run_fresh_end(r, u);
 	if (st->loop && notify_wanted(r->loomd, r->id)) {
-		params = json_pack("{s:s, s:s, s:s, s:n, s:n, s:f, s:s}",
-		    "run", r->id, "step", st->name, "state",
-		    runstate_name(run_unit_state(u)), "exit_code", "signal",
-		    "duration", 0.0, "error", err->message);
-		run_item_fields(st, u, params);
-		notify_event(r->loomd, r->id, LOOM_EVENT_RUN_STEP_FINISHED, params);
+		notify_text_begin(&w, LOOM_EVENT_RUN_STEP_FINISHED);
+		jsontext_add_string(&w, "run", r->id);
+		jsontext_add_string(&w, "step", st->name);
+		jsontext_add_string(&w, "state",
+		    runstate_name(run_unit_state(u)));
+		run_status_text(-1, &w);
+		jsontext_add_real(&w, "duration", 0.0);
+		jsontext_add_string(&w, "error", err->message);
+		jsontext_add_int(&w, "item", (long long)u->item);
+		jsontext_add_string(&w, "item_name", u->name);
+		notify_text_send(r->loomd, r->id, &w);
 	}
 	run_touch(r);
 }
@@ -725,7 +754,7 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	}
 	loom_error_clear(&err);
 	run_clock(r);
-	path = xasprintf("%s/%s", r->dir, u->log_name);
+	path = xstrjoin(r->dir, "/", u->log_name, NULL);
 	u->log = steplog_new(path);
 	free(path);
 
@@ -762,9 +791,11 @@ run_list_units(struct run *r, size_t step, struct loop_items *li)
 {
 	struct run_step *st = r->by_index[step];
 	struct run_unit *u;
+	char num[NUMTEXT_MAX + 1], inum[NUMTEXT_MAX + 1];
 	const char *slash;
 	size_t i;
 
+	num[numtext_uint(num, step)] = '\0';
 	st->nunits = li->items.n;
 	st->units = xcalloc(st->nunits + 1, sizeof *st->units);
 	st->listed = true;
@@ -777,12 +808,13 @@ run_list_units(struct run *r, size_t step, struct loop_items *li)
 		u->path = xstrdup(li->items.v[i]);
 		slash = strrchr(u->path, '/');
 		u->name = xstrdup(slash != NULL ? slash + 1 : u->path);
-		u->label = xasprintf("%s[%s]", st->name, u->name);
+		u->label = xstrjoin(st->name, "[", u->name, "]", NULL);
 		u->output = li->outputs.v[i][0] != '\0' ?
 		    xstrdup(li->outputs.v[i]) : NULL;
 		u->log_name = run_log_name(step, st->name, (long)i);
-		u->marker = xasprintf("LOOM_STEP_ID=%s-%zu-%zu", r->id, step,
-		    i);
+		inum[numtext_uint(inum, i)] = '\0';
+		u->marker = xstrjoin("LOOM_STEP_ID=", r->id, "-", num, "-",
+		    inum, NULL);
 	}
 	/*
 	 * Batch jobs outlive the daemon, and the step journal names items
@@ -1043,7 +1075,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	jsontext_add_real(&w, "duration",
 	    (double)(t.ended_ms - t.started_ms) / 1000.0);
 	if (st->loop)
-		run_item_counts_text(st, &w);
+		run_item_counts_text(st, &w, false);
 	notify_text_send_fold(r->loomd, r->id, &w, fold);
 }
 

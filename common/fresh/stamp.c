@@ -39,6 +39,7 @@
 
 #include "common/util/error.h"
 #include "common/util/fileio.h"
+#include "common/util/numtext.h"
 #include "common/util/sha256.h"
 #include "common/fresh/hashcache.h"
 #include "common/fresh/stamp.h"
@@ -124,13 +125,9 @@ stamp_buf_str(struct stamp_buf *b, const char *s)
 static void
 stamp_buf_unum(struct stamp_buf *b, unsigned long long u)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
+	char tmp[NUMTEXT_MAX];
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	stamp_buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+	stamp_buf_add(b, tmp, numtext_uint(tmp, u));
 }
 
 static void

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/util/jsontext.h"
+#include "common/util/numtext.h"
 #include "common/util/xmalloc.h"
 
 static int	jsontext_value(struct jsontext_buf *, const json_t *, int);
@@ -128,36 +129,28 @@ jsontext_string(struct jsontext_buf *b, const char *str, size_t n)
 static void
 jsontext_integer(struct jsontext_buf *b, json_int_t v)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
-	unsigned long long u;
+	char tmp[NUMTEXT_MAX];
 
-	u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	jsontext_put(b, p, (size_t)(tmp + sizeof tmp - p));
+	jsontext_put(b, tmp, numtext_int(tmp, (long long)v));
 }
 
 /*
  * "%.17g" of v without printf, for 1e-4 <= |v| < 1e16 (times since the
  * epoch, durations, sizes), where it is fixed-point: 17 significant
  * digits, X + 1 of them before the point (X the decimal exponent, "0."
- * and -X - 1 zeros first when X < 0), trailing zeros dropped. v is
- * m * 2^e exactly; m * 10^(16-X) fits in 128 bits, and its division by
- * 2^-e is rounded to nearest, ties to even, as glibc's printf rounds.
+ * and -X - 1 zeros first when X < 0), trailing zeros dropped: the
+ * digits are v * 10^(16-X) rounded as glibc's printf rounds
+ * (numtext_scaled).
  * Returns the length written into out (room for 28), or 0 to leave v to
  * snprintf (outside that range, or rounded up to the next power of ten).
  */
 static int
 jsontext_real_fixed(double v, char *out)
 {
-	unsigned __int128 n, rem, half;
-	unsigned long long ip, m;
+	unsigned __int128 n;
+	unsigned long long ip;
 	char digits[17];
-	int exp2, x, k, i, len = 0, last;
+	int x, i, len = 0, last;
 
 	if (v < 0) {
 		out[len++] = '-';
@@ -170,20 +163,8 @@ jsontext_real_fixed(double v, char *out)
 		x = v >= 0.1 ? -1 : v >= 0.01 ? -2 : v >= 0.001 ? -3 : -4;
 	else
 		return 0;
-	m = (unsigned long long)ldexp(frexp(v, &exp2), 53);
-	exp2 -= 53;
-	for (n = m, k = 16 - x; k > 0; k--)
-		n *= 10;
-	if (exp2 >= 0)
-		n <<= exp2;
-	else {
-		rem = n & (((unsigned __int128)1 << -exp2) - 1);
-		half = (unsigned __int128)1 << (-exp2 - 1);
-		n >>= -exp2;
-		if (rem > half || (rem == half && (n & 1) != 0))
-			n++;
-	}
-	if (n < 10000000000000000ULL || n >= 100000000000000000ULL)
+	if (numtext_scaled(v, 16 - x, &n) == -1 ||
+	    n < 10000000000000000ULL || n >= 100000000000000000ULL)
 		return 0;
 	for (ip = (unsigned long long)n, i = 16; i >= 0; i--) {
 		digits[i] = (char)('0' + (int)(ip % 10));
@@ -411,6 +392,44 @@ jsontext_add_null(struct jsontext_writer *w, const char *key)
 {
 	jsontext_member(w, key);
 	jsontext_put(&w->b, "null", 4);
+}
+
+void
+jsontext_add_bool(struct jsontext_writer *w, const char *key, bool v)
+{
+	jsontext_member(w, key);
+	if (v)
+		jsontext_put(&w->b, "true", 4);
+	else
+		jsontext_put(&w->b, "false", 5);
+}
+
+void
+jsontext_add_value(struct jsontext_writer *w, const char *key,
+    const json_t *v)
+{
+	if (v == NULL)
+		return;
+	jsontext_member(w, key);
+	if (jsontext_value(&w->b, v, 1) == -1)
+		w->bad = true;
+}
+
+bool
+jsontext_try_string(struct jsontext_writer *w, const char *key,
+    const char *s)
+{
+	size_t len = w->b.len;
+	bool first = w->first;
+
+	if (s == NULL)
+		return false;
+	jsontext_member(w, key);
+	if (jsontext_string(&w->b, s, strlen(s)) == 0)
+		return true;
+	w->b.len = len;
+	w->first = first;
+	return false;
 }
 
 char *

@@ -56,6 +56,19 @@ void	 jsontext_add_int(struct jsontext_writer *w, const char *key,
 void	 jsontext_add_real(struct jsontext_writer *w, const char *key,
 	     double v);
 void	 jsontext_add_null(struct jsontext_writer *w, const char *key);
+void	 jsontext_add_bool(struct jsontext_writer *w, const char *key,
+	     bool v);
+/* v's text (jsontext_dump); nothing when v is NULL. */
+void	 jsontext_add_value(struct jsontext_writer *w, const char *key,
+	     const json_t *v);
+/*
+ * key and s as json_object_set_new(o, key, json_string(s)) sets them
+ * (or json_array_append_new, key NULL): nothing at all, and false, when
+ * s is NULL or not UTF-8, where jsontext_add_string would spoil the
+ * whole text.
+ */
+bool	 jsontext_try_string(struct jsontext_writer *w, const char *key,
+	     const char *s);
 /*
  * Close the object opened by jsontext_begin and give its text (owned),
  * its length in *len; NULL where jsontext_dump would fail (a string not

@@ -109,6 +109,31 @@ xasprintf(const char *fmt, ...)
 	return s;
 }
 
+char *
+xstrjoin(const char *s, ...)
+{
+	const char *p;
+	va_list ap;
+	size_t len = 0, n;
+	char *out;
+
+	va_start(ap, s);
+	for (p = s; p != NULL; p = va_arg(ap, const char *))
+		len += strlen(p);
+	va_end(ap);
+	out = xmalloc(len + 1);
+	len = 0;
+	va_start(ap, s);
+	for (p = s; p != NULL; p = va_arg(ap, const char *)) {
+		n = strlen(p);
+		memcpy(out + len, p, n);
+		len += n;
+	}
+	va_end(ap);
+	out[len] = '\0';
+	return out;
+}
+
 void
 strv_init(struct strv *sv)
 {

@@ -19,6 +19,11 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));
+/*
+ * The strings up to a NULL, one after the other, in a new string: what
+ * xasprintf("%s%s...") gives, without printf's cost (a few a step).
+ */
+char *xstrjoin(const char *s, ...) __attribute__((sentinel));
 
 /*
  * For a process that builds a large model in one go and exits (loomctl):
