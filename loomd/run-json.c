@@ -14,6 +14,7 @@
 #include "common/fresh/freshness.h"
 #include "common/model/graph.h"
 #include "common/model/pipeline.h"
+#include "common/util/jsonscan.h"
 #include "common/util/protocol.h"
 #include "loomd/child.h"
 #include "loomd/loomd.h"
@@ -444,6 +445,21 @@ run_stepinfo(const struct run *r)
 }
 
 /*
+ * A record's text read back (a new reference): by the quick reader when
+ * it can (no escapes: most records), else by jansson.
+ */
+static json_t *
+run_json_read(const char *text, size_t len)
+{
+	json_error_t jerr;
+	json_t *v;
+
+	if ((v = jsonscan_parse(text, len)) != NULL)
+		return v;
+	return json_loadb(text, len, 0, &jerr);
+}
+
+/*
  * The record of active run r as JSON (a new reference), read back from
  * its text: the very record written; NULL with rerr set when it cannot
  * be encoded. With summary, only its summary.
@@ -451,14 +467,13 @@ run_stepinfo(const struct run *r)
 static json_t *
 run_record_now(const struct run *r, bool summary, struct rpc_error *rerr)
 {
-	json_error_t jerr;
 	json_t *rec = NULL;
 	char *text, *sum;
 	size_t len, sum_len;
 
 	if ((text = run_record_text(r, &len, &sum, &sum_len)) != NULL)
-		rec = summary ? json_loadb(sum, sum_len, 0, &jerr) :
-		    json_loadb(text, len, 0, &jerr);
+		rec = summary ? run_json_read(sum, sum_len) :
+		    run_json_read(text, len);
 	free(text);
 	free(sum);
 	if (rec == NULL && rerr != NULL)
@@ -471,10 +486,8 @@ run_record_now(const struct run *r, bool summary, struct rpc_error *rerr)
 static json_t *
 run_unwritten_json(const struct run_unwritten *w, bool summary)
 {
-	json_error_t jerr;
-
-	return summary ? json_loadb(w->sum, w->sum_len, 0, &jerr) :
-	    json_loadb(w->text, w->len, 0, &jerr);
+	return summary ? run_json_read(w->sum, w->sum_len) :
+	    run_json_read(w->text, w->len);
 }
 
 /* run.status. */

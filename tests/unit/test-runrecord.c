@@ -13,7 +13,8 @@
  * skipped because of it; a step killed by a signal, its unit's error
  * not UTF-8; a step whose own error replaces its unit's; a step running with its process's start
  * time; a queued run with the run it waited for, an error and a request
- * holding reals, nulls and nested values.
+ * holding reals, nulls and nested values. run.status of the active run
+ * reads that text back: the same values as the tree.
  */
 #include <sys/wait.h>
 
@@ -34,6 +35,8 @@
 #include "common/util/xmalloc.h"
 #include "loomd/loomd.h"
 #include "loomd/record.h"
+#include "loomd/rpc.h"
+#include "loomd/run.h"
 #include "loomd/run-int.h"
 #include "loomd/sched.h"
 
@@ -239,8 +242,9 @@ struct h {
 static void
 same_record(struct h *h)
 {
-	json_t *ref, *refsum;
-	char *want, *wantsum, *text, *sum;
+	struct rpc_error rerr;
+	json_t *ref, *refsum, *back;
+	char *want, *wantsum, *text, *sum, *again;
 	size_t len, sum_len;
 
 	ref = ref_record(&h->run);
@@ -254,6 +258,15 @@ same_record(struct h *h)
 	assert_int_equal(len, strlen(want));
 	assert_string_equal(sum, wantsum);
 	assert_int_equal(sum_len, strlen(wantsum));
+	/* run.status of the active run: the text read back, the same. */
+	memset(&rerr, 0, sizeof rerr);
+	back = run_status(&h->loomd, h->run.id, &rerr);
+	assert_non_null(back);
+	assert_true(json_equal(back, ref));
+	again = jsontext_dump(back, NULL);
+	assert_string_equal(again, want);
+	free(again);
+	json_decref(back);
 	h->compared++;
 	free(want);
 	free(wantsum);
@@ -306,6 +319,7 @@ setup_run(struct h *h)
 		h->selected[i] = true;
 	h->loomd.pid_path = xstrdup("/run/user/1000/loom/loomd.pid");
 	h->loomd.runs = &h->rs;
+	h->rs.active = &h->run;
 	h->rs.daemon_start = 123456789012ULL;
 	r->loomd = &h->loomd;
 	r->id = xstrdup("a1b2c3");
