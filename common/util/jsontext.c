@@ -200,6 +200,13 @@ jsontext_real(struct jsontext_buf *b, double v)
 
 	if (!isfinite(v))
 		return -1;
+	if (v == 0) {		/* a step's duration, often: "%.17g" is "0" */
+		if (signbit(v))
+			jsontext_put(b, "-0.0", 4);
+		else
+			jsontext_put(b, "0.0", 3);
+		return 0;
+	}
 	if ((n = jsontext_real_fixed(v, tmp)) > 0) {
 		if (memchr(tmp, '.', (size_t)n) == NULL) {
 			memcpy(tmp + n, ".0", 2);

@@ -11,10 +11,11 @@
  * it out) and a log that dropped bytes; a loop step whose items
  * succeeded, failed with an exit code, and could not start; a step
  * skipped because of it; a step killed by a signal, its unit's error
- * not UTF-8; a step whose own error replaces its unit's; a step running with its process's start
- * time; a queued run with the run it waited for, an error and a request
- * holding reals, nulls and nested values. run.status of the active run
- * reads that text back: the same values as the tree.
+ * not UTF-8; a step running with its process's start time, whose own
+ * error replaces its unit's; a queued run with the run it waited for,
+ * an error and a request holding reals, nulls and nested values.
+ * run.status of the active run reads that text back: the same values
+ * as the tree, in the same order.
  */
 #include <sys/wait.h>
 
