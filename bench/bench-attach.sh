@@ -92,8 +92,8 @@ dcs_now() {
 # file to another as it grows (pause: its pause after a read, 0 to wait
 # for inotify after each).
 followed() {
-	local shape=$1 pause=$2 s e ms fsecs fusr fsys fvcs fics
-	local ssecs susr ssys svcs sics
+	local shape=$1 pause=$2 s e ms fusr fsys fvcs fics
+	local susr ssys svcs sics
 	: >"$exp/log.bin"
 	s=$(date +%s%N)
 	/usr/bin/time -f '%e %U %S %w %c' -o "$tmp/time.step" \
@@ -102,8 +102,8 @@ followed() {
 	    "$tmp/bench-follow" "$exp/log.bin" $! "$pause" >"$exp/ref.bin"
 	wait
 	e=$(date +%s%N)
-	read -r fsecs fusr fsys fvcs fics <"$tmp/time"
-	read -r ssecs susr ssys svcs sics <"$tmp/time.step"
+	read -r _ fusr fsys fvcs fics <"$tmp/time"
+	read -r _ susr ssys svcs sics <"$tmp/time.step"
 	ms=$(((e - s) / 1000000))
 	printf '  %-5s step > file, followed (pause %d us): %6d ms (%s MiB/s), %.0f%% of step > file; CPU step %.2f s, follower %.2f s; cs step %d, follower %d; copied %d bytes\n' \
 	    "$shape" "$pause" "$ms" "$(rate "$ms")" \
