@@ -11,10 +11,16 @@
 # Printed per round, with the load average at its start:
 #   - the references: cat of a file of that size into a file, and each
 #     step's own command writing into a file (wall and CPU);
+#   - each step's command writing into a file while bench/bench-follow.c
+#     copies that file to another as it grows, the way loomctl follows a
+#     log (woken by inotify; then paced, a pause of 250 us after each read
+#     that found bytes): what a step writing its log itself would give,
+#     with no daemon in between (wall, CPU and context switches of both);
 #   - each shape with nobody attached (run -d + wait, the output only
 #     logged): wall and the daemon's CPU;
 #   - each shape attached: loomctl's wall time and the step's throughput,
-#     its speed as a share of cat's (budget for zeros: at least 80%), the
+#     its speed as a share of cat's and of the step writing into a file
+#     itself (budget for zeros: at least 80% of the latter), the
 #     CPU time of loomctl, of the daemon (the step's own excluded) and of
 #     the step (the three share two cores: their sum bounds the speed), the
 #     peak memory (VmHWM) of loomctl (what the kernel reports as the
@@ -53,6 +59,9 @@ for shape in zeros lines; do
 	printf 'pipeline:\n  - {name: %s, task: tasks/%s}\n' "$shape" "$shape" \
 	    >"$exp/$shape.yml"
 done
+cc -std=c11 -O2 -D_GNU_SOURCE -o "$tmp/bench-follow" \
+    "$(dirname "$0")/bench-follow.c"
+declare -A step_ms
 
 # The references: cat of a file of that size into a file on the same
 # disk, and the step's own command writing into a file (nothing of Loom
@@ -79,6 +88,32 @@ dcs_now() {
 	awk '/ctxt_switches:/ { n += $2 } END { print n }' "/proc/$1/status"
 }
 
+# The step writing into a file itself while bench-follow copies that
+# file to another as it grows (pause: its pause after a read, 0 to wait
+# for inotify after each).
+followed() {
+	local shape=$1 pause=$2 s e ms fusr fsys fvcs fics
+	local susr ssys svcs sics
+	: >"$exp/log.bin"
+	s=$(date +%s%N)
+	/usr/bin/time -f '%e %U %S %w %c' -o "$tmp/time.step" \
+	    sh -c '"$1" >>"$2"' sh "$exp/tasks/$shape" "$exp/log.bin" &
+	/usr/bin/time -f '%e %U %S %w %c' -o "$tmp/time" \
+	    "$tmp/bench-follow" "$exp/log.bin" $! "$pause" >"$exp/ref.bin"
+	wait
+	e=$(date +%s%N)
+	read -r _ fusr fsys fvcs fics <"$tmp/time"
+	read -r _ susr ssys svcs sics <"$tmp/time.step"
+	ms=$(((e - s) / 1000000))
+	printf '  %-5s step > file, followed (pause %d us): %6d ms (%s MiB/s), %.0f%% of step > file; CPU step %.2f s, follower %.2f s; cs step %d, follower %d; copied %d bytes\n' \
+	    "$shape" "$pause" "$ms" "$(rate "$ms")" \
+	    "$(awk -v a="$ms" -v b="${step_ms[$shape]}" 'BEGIN { print b * 100 / a }')" \
+	    "$(awk -v u="$susr" -v s="$ssys" 'BEGIN { print u + s }')" \
+	    "$(awk -v u="$fusr" -v s="$fsys" 'BEGIN { print u + s }')" \
+	    $((svcs + sics)) $((fvcs + fics)) "$(stat -c %s "$exp/ref.bin")"
+	rm -f "$exp/log.bin" "$exp/ref.bin"
+}
+
 round() {
 	head -c "$bytes" /dev/zero >"$exp/big.bin"
 	sync
@@ -92,8 +127,14 @@ round() {
 	for shape in $shapes; do
 		ref sh -c '"$1" >"$2"' sh "$exp/tasks/$shape" "$exp/ref.bin"
 		rm -f "$exp/ref.bin"
+		step_ms[$shape]=$ref_ms
 		printf '  %-5s step > file:  %6d ms (%s MiB/s), CPU %s s\n' \
 		    "$shape" "$ref_ms" "$(rate "$ref_ms")" "$ref_cpu"
+	done
+	for shape in $shapes; do
+		for pause in 0 250; do
+			followed "$shape" "$pause"
+		done
 	done
 
 	# The floor: each step with nobody attached (run -d, then wait), its
@@ -139,9 +180,10 @@ round() {
 		size=$(stat -c %s "$out")
 		# Logs are named <step index>-<step name>.log (docs/running.md).
 		rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
-		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat; CPU loomctl %.2f s, loomd %.2f s, step %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
+		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat, %.0f%% of step > file; CPU loomctl %.2f s, loomd %.2f s, step %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
 		    "$shape" "$ms" "$(rate "$ms")" \
 		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
+		    "$(awk -v a="$ms" -v b="${step_ms[$shape]}" 'BEGIN { print b * 100 / a }')" \
 		    "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" \
 		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" \
 		    "$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" \
