@@ -358,12 +358,11 @@ void run_counts(const struct run *r, struct sched_counts *c);
 json_t *run_stepinfo(const struct run *r);
 /*
  * A loop step's item counts and the item its exit status is of:
- * "items_total", "items_succeeded", "items_failed", "failed_item"?.
- * lenient (the record): a failed item's name that is not UTF-8 is left
- * out, where it would make an event's whole text fail.
+ * "items_total", "items_succeeded", "items_failed", "failed_item"?
+ * (left out when the item's name is not UTF-8: a file name may not be).
  */
 void run_item_counts_text(const struct run_step *st,
-    struct jsontext_writer *w, bool lenient);
+    struct jsontext_writer *w);
 /* exit_code and signal of a wait status into o. */
 void run_status_fields(int status, json_t *o);
 void run_status_text(int status, struct jsontext_writer *w);

@@ -120,8 +120,7 @@ run_failed_item(const struct run_step *st)
 
 /* A loop step's item counts, into an event's or the record's text. */
 void
-run_item_counts_text(const struct run_step *st, struct jsontext_writer *w,
-    bool lenient)
+run_item_counts_text(const struct run_step *st, struct jsontext_writer *w)
 {
 	size_t ok, failed;
 
@@ -129,10 +128,7 @@ run_item_counts_text(const struct run_step *st, struct jsontext_writer *w,
 	jsontext_add_int(w, "items_total", (long long)st->nunits);
 	jsontext_add_int(w, "items_succeeded", (long long)ok);
 	jsontext_add_int(w, "items_failed", (long long)failed);
-	if (lenient)
-		jsontext_try_string(w, "failed_item", run_failed_item(st));
-	else if (run_failed_item(st) != NULL)
-		jsontext_add_string(w, "failed_item", run_failed_item(st));
+	jsontext_try_string(w, "failed_item", run_failed_item(st));
 }
 
 /* Step counts from the steps' own states; a loop counts once. */
@@ -280,7 +276,7 @@ run_text_items(struct jsontext_writer *w, const struct run_step *st)
 		jsontext_close(w, '}');
 	}
 	jsontext_close(w, ']');
-	run_item_counts_text(st, w, true);
+	run_item_counts_text(st, w);
 }
 
 /* One step of the record. */

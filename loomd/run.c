@@ -633,14 +633,14 @@ run_unit_started_event(struct run *r, struct run_step *st,
 	jsontext_add_string(&w, "step", st->name);
 	if (st->loop) {
 		jsontext_add_int(&w, "item", (long long)u->item);
-		jsontext_add_string(&w, "item_name", u->name);
+		jsontext_try_string(&w, "item_name", u->name);
 		jsontext_add_int(&w, "items", (long long)st->nunits);
 	}
 	if (u->pid > 0)
 		jsontext_add_int(&w, "pid", u->pid);
 	jsontext_open(&w, "argv", '[');
 	for (i = 0; i < u->argv.n; i++)
-		jsontext_add_string(&w, NULL, u->argv.v[i]);
+		jsontext_try_string(&w, NULL, u->argv.v[i]);
 	jsontext_close(&w, ']');
 	notify_text_send(r->loomd, r->id, &w);
 }
@@ -683,9 +683,9 @@ run_unit_start_failed(struct run *r, struct run_step *st,
 		    runstate_name(run_unit_state(u)));
 		run_status_text(-1, &w);
 		jsontext_add_real(&w, "duration", 0.0);
-		jsontext_add_string(&w, "error", err->message);
+		jsontext_try_string(&w, "error", err->message);
 		jsontext_add_int(&w, "item", (long long)u->item);
-		jsontext_add_string(&w, "item_name", u->name);
+		jsontext_try_string(&w, "item_name", u->name);
 		notify_text_send(r->loomd, r->id, &w);
 	}
 	run_touch(r);
@@ -1075,7 +1075,7 @@ run_do_step_finished(struct run *r, const struct sched_action *a)
 	jsontext_add_real(&w, "duration",
 	    (double)(t.ended_ms - t.started_ms) / 1000.0);
 	if (st->loop)
-		run_item_counts_text(st, &w, false);
+		run_item_counts_text(st, &w);
 	notify_text_send_fold(r->loomd, r->id, &w, fold);
 }
 
@@ -1282,7 +1282,7 @@ run_on_done(void *arg, int status)
 		jsontext_add_string(&w, "state",
 		    runstate_name(run_unit_state(u)));
 		jsontext_add_int(&w, "item", (long long)u->item);
-		jsontext_add_string(&w, "item_name", u->name);
+		jsontext_try_string(&w, "item_name", u->name);
 		run_status_text(status, &w);
 		jsontext_add_real(&w, "duration", (double)
 		    (t.ended_ms - t.started_ms) / 1000.0);

@@ -14,6 +14,8 @@
 #    still read
 #  - the progress line (on a terminal) counts running items and items
 #    done ("[0/4 done, 3 running, 0/3 items, ...")
+#  - an item whose file name is not UTF-8 (JSON cannot carry it) is
+#    named by its index, and its events and the loop's still arrive
 export LOOMD_IDLE_TIMEOUT=120
 . "$(dirname "$0")/lib.sh"
 
@@ -111,6 +113,30 @@ script -qec "$LOOMCTL run --force --parallel -j 4 --step conv $EXP/p.yml" \
     "$TEST_TMP/tty.out" >/dev/null 2>&1 || fail "run on a terminal"
 grep -aq ' running, [0-9]/2 items, ' "$TEST_TMP/tty.out" ||
     fail "no item count in the progress line: $(tr '\r' '\n' <"$TEST_TMP/tty.out")"
+
+note "a file name that is not UTF-8: events arrive, the item named by number"
+mkdir -p "$EXP/in2"
+echo "content of a" >"$EXP/in2/a.txt"
+echo "content of e" >"$EXP/in2/caf$(printf '\351').txt"
+cat >"$EXP/tasks/item2.sh" <<'SH'
+echo "item says $(cat "$1")"
+case "$1" in */caf*) exit 4 ;; esac
+SH
+cat >"$EXP/p2.yml" <<'YML'
+pipeline:
+  - name: latin
+    task: tasks/item2.sh
+    loop: {over: in2, into: out2}
+    inputs: {src: $loop_item}
+YML
+"$LOOMCTL" run "$EXP/p2.yml" >"$OUT" 2>&1 && fail "a failing item, yet exit 0"
+grep -qx '\[RUNNING\] latin:1' "$OUT" || fail "no start of item 1: $(cat "$OUT")"
+grep -qx '\[latin:1\] item says content of e' "$OUT" ||
+    fail "item 1 output: $(cat "$OUT")"
+grep -qx '\[FAILED\] latin:1 (exit code 4)' "$OUT" ||
+    fail "no end of item 1: $(cat "$OUT")"
+grep -q '^\[FAILED\] latin (1/2 items succeeded' "$OUT" ||
+    fail "no end of the loop: $(cat "$OUT")"
 
 "$LOOMCTL" daemon stop >/dev/null || fail "daemon stop"
 wait_for 30 no_loomd
