@@ -1825,13 +1825,23 @@ stamp_remove_all(const char *experiment_dir, struct loom_error *err)
 	return rc;
 }
 
-/* Free a stamp; NULL is fine. */
+/* One more holder of s. */
+struct stamp *
+stamp_ref(struct stamp *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+/* Let go of a stamp; NULL is fine. */
 void
 stamp_free(struct stamp *s)
 {
 	size_t i;
 
-	if (s == NULL)
+	/* Another holder left: the old count tells (0 for the last). */
+	if (s == NULL || (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 0 &&
+	    __atomic_fetch_sub(&s->refs, 1, __ATOMIC_ACQ_REL) != 0))
 		return;
 	free(s->detail);
 	strv_free(&s->argv);
