@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/fresh/freshness.h"
 #include "common/fresh/urlcache.h"
 #include "common/model/graph.h"
 #include "common/model/pipeline.h"
@@ -35,6 +36,7 @@ struct plancache_entry {
 	struct pipeline *p;
 	struct graph *g;
 	struct diags warnings;		/* validation's (no error) */
+	struct fresh_memo *memo;	/* what its plans worked out */
 	struct plancache_file *files;	/* the pipeline file first */
 	size_t nfiles;
 	unsigned users;			/* runs, and the cache if listed */
@@ -63,6 +65,7 @@ plancache_release(struct plancache_entry *e)
 		free(e->files[i].path);
 	free(e->files);
 	diags_free(&e->warnings);
+	fresh_memo_free(e->memo);
 	graph_free(e->g);
 	pipeline_free(e->p);
 	free(e->file);
@@ -79,6 +82,12 @@ plancache_free(struct plancache *pc)
 	for (i = 0; i < pc->n; i++)
 		plancache_release(pc->v[i]);
 	free(pc);
+}
+
+struct fresh_memo *
+plancache_memo(const struct plancache_entry *e)
+{
+	return e->memo;
 }
 
 const struct diags *
@@ -207,6 +216,7 @@ plancache_load(struct plancache *pc, const struct plan_request *rq)
 		keep &= plancache_file_take(&e->files[e->nfiles++], read.v[i],
 		    &start);
 	strv_free(&read);
+	e->memo = fresh_memo_create(e->p->nsteps);
 	if (keep && !plancache_has_url(e->p))
 		plancache_add(pc, e);
 	return e;

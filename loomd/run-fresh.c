@@ -18,6 +18,7 @@
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
+#include "loomd/plancache.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
@@ -139,6 +140,8 @@ run_fresh_decide(const struct run *r, struct fresh_plan **out,
 	fo.run_only = true;
 	fo.read_stamp = stampcache_read;
 	fo.read_stamp_arg = run_state_get(r->loomd)->stamps;
+	/* A kept model keeps its commands too. */
+	fo.memo = r->plan_ref != NULL ? plancache_memo(r->plan_ref) : NULL;
 	*out = freshness_plan(r->p, r->g, &fo, err);
 	return *out == NULL ? -1 : 0;
 }

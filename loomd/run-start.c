@@ -229,6 +229,8 @@ run_checked(struct run *r, struct rpc_error *rerr)
 	freshness_plan_free(r->fresh);
 	r->fresh = r->check_fresh;
 	r->check_fresh = NULL;
+	run_state_get(r->loomd)->commands_built += r->fresh->nbuilt;
+	run_state_get(r->loomd)->commands_reused += r->fresh->nreused;
 	return 0;
 }
 

@@ -1467,6 +1467,10 @@ run_module_status(struct loomd *loomd, json_t *result)
 	    json_integer((json_int_t)loads));
 	json_object_set_new(result, "pipelines_reused",
 	    json_integer((json_int_t)hits));
+	json_object_set_new(result, "commands_built",
+	    json_integer(rs != NULL ? (json_int_t)rs->commands_built : 0));
+	json_object_set_new(result, "commands_reused",
+	    json_integer(rs != NULL ? (json_int_t)rs->commands_reused : 0));
 	loads = hits = 0;
 	if (rs != NULL)
 		stampcache_counts(rs->stamps, &loads, &hits);
