@@ -293,6 +293,7 @@ run_build_steps(struct run *r, size_t nsel)
 {
 	const size_t *order = graph_order(r->g);
 	struct run_step *st;
+	char num[XUTOA_SIZE];
 	size_t i, k, n = 0;
 	int lp;
 
@@ -323,8 +324,8 @@ run_build_steps(struct run *r, size_t nsel)
 		st->units[0].status = -1;
 		st->units[0].log_name = run_log_name(i, st->name, -1);
 		st->units[0].label = xstrdup(st->name);
-		st->units[0].marker = xasprintf("LOOM_STEP_ID=%s-%zu-0", r->id,
-		    i);
+		st->units[0].marker = xconcat("LOOM_STEP_ID=", r->id, "-",
+		    xutoa(num, i), "-0", (char *)NULL);
 	}
 	r->nsteps = n;
 }

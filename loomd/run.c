@@ -105,7 +105,7 @@ run_clock_at(struct run *r, double wall)
 char *
 run_log_name(size_t step, const char *name, long item)
 {
-	char clean[RUN_LOG_NAME_MAX + 1];
+	char clean[RUN_LOG_NAME_MAX + 1], num[XUTOA_SIZE];
 	size_t i;
 
 	for (i = 0; name[i] != '\0' && i < RUN_LOG_NAME_MAX; i++) {
@@ -118,7 +118,8 @@ run_log_name(size_t step, const char *name, long item)
 	clean[i] = '\0';
 	if (item >= 0)
 		return xasprintf("%zu-%s.%ld.log", step, clean, item);
-	return xasprintf("%zu-%s.log", step, clean);
+	/* One per step of every run: joined without printf. */
+	return xconcat(xutoa(num, step), "-", clean, ".log", (char *)NULL);
 }
 
 /*

@@ -76,6 +76,43 @@ xstrdup(const char *s)
 }
 
 char *
+xconcat(const char *first, ...)
+{
+	const char *s;
+	size_t len = 0, n;
+	va_list ap;
+	char *out, *p;
+
+	va_start(ap, first);
+	for (s = first; s != NULL; s = va_arg(ap, const char *))
+		len += strlen(s);
+	va_end(ap);
+	p = out = xmalloc(len + 1);
+	va_start(ap, first);
+	for (s = first; s != NULL; s = va_arg(ap, const char *)) {
+		n = strlen(s);
+		memcpy(p, s, n);
+		p += n;
+	}
+	va_end(ap);
+	*p = '\0';
+	return out;
+}
+
+char *
+xutoa(char *buf, unsigned long long n)
+{
+	char *p = buf + XUTOA_SIZE - 1;
+
+	*p = '\0';
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n != 0);
+	return p;
+}
+
+char *
 xstrndup(const char *s, size_t n)
 {
 	char *p;

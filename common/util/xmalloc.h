@@ -19,6 +19,17 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));
+/*
+ * The strings up to a NULL, joined: xasprintf("%s%s%s", a, b, c) without
+ * printf, for names made thousands of times.
+ */
+char *xconcat(const char *first, ...) __attribute__((sentinel));
+/*
+ * n in decimal, written at the end of buf (at least XUTOA_SIZE bytes);
+ * returns where it starts.
+ */
+#define XUTOA_SIZE	24
+char *xutoa(char *buf, unsigned long long n);
 
 /*
  * For a process that builds a large model in one go and exits (loomctl):
