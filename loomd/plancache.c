@@ -15,8 +15,6 @@
 #include "common/fresh/urlcache.h"
 #include "common/model/graph.h"
 #include "common/model/pipeline.h"
-#include "common/model/select.h"
-#include "common/model/sources.h"
 #include "common/plan/validate.h"
 #include "common/util/error.h"
 #include "common/util/xmalloc.h"
@@ -252,25 +250,21 @@ plancache_find(struct plancache *pc, const char *file)
 	return e;
 }
 
-/* The selection and the sources of plan_make, on a kept model. */
-static enum plan_status
-plancache_select(struct plan *pl, const struct plan_request *rq)
+/* The warnings of e into d, as plan_make leaves them. */
+static void
+plancache_copy_warnings(const struct plancache_entry *e, struct diags *d)
 {
-	int n;
+	const struct diag *g;
+	struct diag *c;
+	size_t i;
 
-	pl->selected = xcalloc(pl->p->nsteps + 1, sizeof *pl->selected);
-	if (rq->select == NULL)
-		return PLAN_OK;
-	n = select_steps(pl->p, pl->g, rq->select, pl->selected, &pl->err);
-	if (n == -1)
-		return PLAN_BAD_REQUEST;
-	pl->nselected = (size_t)n;
-	if (rq->check_sources && sources_check(pl->p, pl->g, pl->selected,
-	    rq->var, DIAG_ERROR, &pl->diags) > 0) {
-		diags_sort(&pl->diags);
-		return PLAN_INVALID;
+	for (i = 0; i < e->warnings.n; i++) {
+		g = &e->warnings.v[i];
+		c = diags_add(d, g->severity, g->file, g->line, g->column,
+		    "%s", g->message);
+		if (g->hint != NULL)
+			diag_set_hint(c, "%s", g->hint);
 	}
-	return PLAN_OK;
 }
 
 enum plan_status
@@ -291,6 +285,7 @@ plancache_plan(struct plancache *pc, struct plan *pl,
 	loom_error_clear(&pl->err);
 	pl->p = e->p;
 	pl->g = e->g;
+	plancache_copy_warnings(e, &pl->diags);
 	*ref = e;
-	return plancache_select(pl, rq);
+	return plan_select(pl, rq);
 }
