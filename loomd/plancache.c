@@ -35,6 +35,7 @@ struct plancache_entry {
 	struct graph *g;
 	struct diags warnings;		/* validation's (no error) */
 	struct fresh_memo *memo;	/* what its plans worked out */
+	bool has_url;			/* URL data: not kept */
 	struct plancache_file *files;	/* the pipeline file first */
 	size_t nfiles;
 	unsigned users;			/* runs, and the cache if listed */
@@ -86,6 +87,12 @@ struct fresh_memo *
 plancache_memo(const struct plancache_entry *e)
 {
 	return e->memo;
+}
+
+bool
+plancache_has_url(const struct plancache_entry *e)
+{
+	return e->has_url;
 }
 
 const struct diags *
@@ -146,7 +153,7 @@ plancache_file_take(struct plancache_file *f, const char *path,
 
 /* Whether p has URL data (resolving it changes the model). */
 static bool
-plancache_has_url(const struct pipeline *p)
+plancache_model_has_url(const struct pipeline *p)
 {
 	struct loom_error err;
 	char *path;
@@ -215,7 +222,8 @@ plancache_load(struct plancache *pc, const struct plan_request *rq)
 		    &start);
 	strv_free(&read);
 	e->memo = fresh_memo_create(e->p->nsteps);
-	if (keep && !plancache_has_url(e->p))
+	e->has_url = plancache_model_has_url(e->p);
+	if (keep && !e->has_url)
 		plancache_add(pc, e);
 	return e;
 }

@@ -50,6 +50,12 @@ void plancache_release(struct plancache_entry *e);
  */
 struct fresh_memo *plancache_memo(const struct plancache_entry *e);
 
+/*
+ * Whether e's model has URL data (a kept one has none: nothing to fetch
+ * or resolve).
+ */
+bool plancache_has_url(const struct plancache_entry *e);
+
 /* The warnings of validating e's model, sorted. */
 const struct diags *plancache_warnings(const struct plancache_entry *e);
 

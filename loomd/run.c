@@ -983,16 +983,18 @@ run_do_uptodate(struct run *r, const struct sched_action *a)
 static void
 run_send_fold(struct run *r)
 {
-	json_t *names = json_array();
+	struct jsontext_writer w;
 	size_t i;
 
+	/* Thousands of names: written as text, no jansson array. */
+	notify_text_begin(&w, LOOM_EVENT_RUN_STEPS_FRESH);
+	jsontext_add_string(&w, "run", r->id);
+	jsontext_open(&w, "steps", '[');
 	for (i = 0; i < r->nfold; i++)
-		json_array_append_new(names,
-		    json_string(r->by_index[r->fold[i]]->name));
+		jsontext_add_string(&w, NULL, r->by_index[r->fold[i]]->name);
+	jsontext_close(&w, ']');
 	r->nfold = 0;
-	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STEPS_FRESH,
-	    json_pack("{s:s, s:o}", "run", r->id, "steps", names),
-	    NOTIFY_FOLD_FOLDED);
+	notify_text_send_fold(r->loomd, r->id, &w, NOTIFY_FOLD_FOLDED);
 }
 
 /* The exit status fields and error of step st's run.step_finished. */

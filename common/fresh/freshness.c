@@ -971,6 +971,9 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 				if (d->state == FRESH_FRESH)
 					continue;
 				fs->state = FRESH_STALE;
+				/* A run reads no reason but its own. */
+				if (o->run_only)
+					break;
 				fs->reason = xasprintf("upstream step %s is %s",
 				    p->steps[deps[j]].name,
 				    freshness_state_name(d->state));

@@ -110,6 +110,7 @@ struct fresh_opts {
 	 * steps whose judgement cannot change those (not selected, or
 	 * selected to run anyway: force, always) are not judged (no stamp
 	 * read, no file looked at); their state is FRESH_STALE, reason NULL.
+	 * A step stale only because of its upstream has no reason either.
 	 */
 	bool run_only;
 	/*

@@ -757,7 +757,13 @@ stamp_path(const char *experiment_dir, const char *step, const char *item,
 	char *ei, *dir, *path;
 
 	if (item == NULL) {
-		/* A check makes one per step: joined without printf. */
+		/*
+		 * A check makes one per step: joined without printf, in one
+		 * allocation (an escaped byte takes three).
+		 */
+		b.cap = strlen(experiment_dir) + 14 + 3 * strlen(step) + 4 +
+		    (set != NULL ? 1 + strlen(set) : 0);
+		b.s = xmalloc(b.cap);
 		stamp_buf_add(&b, experiment_dir, strlen(experiment_dir));
 		stamp_buf_add(&b, "/.loom/stamps/", 14);
 		stamp_escape_into(&b, step);
