@@ -933,9 +933,10 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	fresh_memo_take(&c, o);
 	/*
 	 * About a path per step (its output, the next one's input): room
-	 * for two each from the start, not grown by doubling.
+	 * for that from the start (the table is kept half empty) instead
+	 * of growing it by doubling.
 	 */
-	for (c.statcap = 256; c.statcap < 4 * p->nsteps; c.statcap *= 2)
+	for (c.statcap = 256; c.statcap < 2 * p->nsteps; c.statcap *= 2)
 		;
 	c.stats = xcalloc(c.statcap, sizeof *c.stats);
 	/* Thousands of stamps: opened relative to their folder. */
