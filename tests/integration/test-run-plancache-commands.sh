@@ -74,6 +74,15 @@ uptodate() {
 	grep -q "Nothing to run" "$TEST_TMP/out.txt" ||
 	    fail "$1: not up to date: $(cat "$TEST_TMP/out.txt")"
 }
+# ran BUILT REUSED A ARGS...: run ARGS, which builds BUILT commands and
+# reuses REUSED, and leaves A in a.txt.
+ran() {
+	local built=$1 reused=$2 a=$3
+	shift 3
+	run "$@"
+	expect "$built" "$reused" "run $*"
+	grep -qx -- "$a" a.txt || fail "run $*: a.txt $(cat a.txt)"
+}
 # Once the file is kept: a run up to date that builds no command.
 all_reused() {
 	settle p.yml
@@ -88,39 +97,24 @@ all_reused "unchanged file"
 grep -qx " --n 1" a.txt || fail "a.txt: $(cat a.txt)"
 
 note "--set builds its own commands, the kept ones stay"
-run p.yml --set n=5
-expect 2 0 "--set"
-grep -qx " --n 5" a.txt || fail "--set: a.txt $(cat a.txt)"
-run p.yml
-expect 0 2 "after --set"
-grep -qx " --n 1" a.txt || fail "after --set: a.txt $(cat a.txt)"
-run p.yml
-uptodate "after --set"
-expect 0 2 "after --set, then unchanged"
+ran 2 0 " --n 5" p.yml --set n=5
+ran 0 2 " --n 1" p.yml
+all_reused "after --set"
 
 note "an edited parameter builds them again"
 sed 's/^  n: 1$/  n: 3/' p.yml >"$TEST_TMP/p.yml"
 cat "$TEST_TMP/p.yml" >p.yml
-run p.yml
-expect 2 0 "parameter edited"
-grep -qx " --n 3" a.txt || fail "edited: a.txt $(cat a.txt)"
+ran 2 0 " --n 3" p.yml
 all_reused "parameter edited"
 
 note "an edited front matter builds them again"
 sed 's/{type: int}/{type: int, description: N}/' tasks/w.py >"$TEST_TMP/w.py"
 cat "$TEST_TMP/w.py" >tasks/w.py
-run p.yml
-expect 2 0 "front matter edited"
+ran 2 0 " --n 3" p.yml
 all_reused "front matter edited"
 
 note "another --extra builds them again"
-run p.yml --extra=--x
-expect 2 0 "--extra"
-grep -qx " --n 3 --x" a.txt || fail "--extra: a.txt $(cat a.txt)"
-run p.yml
-expect 2 0 "no --extra again"
-grep -qx " --n 3" a.txt || fail "no --extra: a.txt $(cat a.txt)"
-run p.yml
-uptodate "no --extra again"
-expect 0 2 "no --extra, then unchanged"
+ran 2 0 " --n 3 --x" p.yml --extra=--x
+ran 2 0 " --n 3" p.yml
+all_reused "no --extra again"
 echo "PASS"
