@@ -709,6 +709,7 @@ fresh_memo_step_clear(struct fresh_memo_step *ms)
 	ms->built = false;
 }
 
+/* An empty memo for a model of nsteps steps. */
 struct fresh_memo *
 fresh_memo_create(size_t nsteps)
 {
@@ -725,6 +726,7 @@ fresh_memo_create(size_t nsteps)
 	return m;
 }
 
+/* Free a memo no plan holds; NULL is fine. */
 void
 fresh_memo_free(struct fresh_memo *m)
 {

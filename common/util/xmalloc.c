@@ -75,6 +75,7 @@ xstrdup(const char *s)
 	return xstrndup(s, strlen(s));
 }
 
+/* The strings up to a NULL, joined; owned. */
 char *
 xconcat(const char *first, ...)
 {
@@ -99,6 +100,7 @@ xconcat(const char *first, ...)
 	return out;
 }
 
+/* n in decimal at the end of buf; where it starts. */
 char *
 xutoa(char *buf, unsigned long long n)
 {
