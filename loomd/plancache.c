@@ -11,11 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/fresh/freshness.h"
 #include "common/fresh/urlcache.h"
 #include "common/model/graph.h"
 #include "common/model/pipeline.h"
-#include "common/model/select.h"
-#include "common/model/sources.h"
 #include "common/plan/validate.h"
 #include "common/util/error.h"
 #include "common/util/xmalloc.h"
@@ -35,6 +34,8 @@ struct plancache_entry {
 	struct pipeline *p;
 	struct graph *g;
 	struct diags warnings;		/* validation's (no error) */
+	struct fresh_memo *memo;	/* what its plans worked out */
+	bool has_url;			/* URL data: not kept */
 	struct plancache_file *files;	/* the pipeline file first */
 	size_t nfiles;
 	unsigned users;			/* runs, and the cache if listed */
@@ -63,6 +64,7 @@ plancache_release(struct plancache_entry *e)
 		free(e->files[i].path);
 	free(e->files);
 	diags_free(&e->warnings);
+	fresh_memo_free(e->memo);
 	graph_free(e->g);
 	pipeline_free(e->p);
 	free(e->file);
@@ -79,6 +81,18 @@ plancache_free(struct plancache *pc)
 	for (i = 0; i < pc->n; i++)
 		plancache_release(pc->v[i]);
 	free(pc);
+}
+
+struct fresh_memo *
+plancache_memo(const struct plancache_entry *e)
+{
+	return e->memo;
+}
+
+bool
+plancache_has_url(const struct plancache_entry *e)
+{
+	return e->has_url;
 }
 
 const struct diags *
@@ -139,7 +153,7 @@ plancache_file_take(struct plancache_file *f, const char *path,
 
 /* Whether p has URL data (resolving it changes the model). */
 static bool
-plancache_has_url(const struct pipeline *p)
+plancache_model_has_url(const struct pipeline *p)
 {
 	struct loom_error err;
 	char *path;
@@ -207,7 +221,9 @@ plancache_load(struct plancache *pc, const struct plan_request *rq)
 		keep &= plancache_file_take(&e->files[e->nfiles++], read.v[i],
 		    &start);
 	strv_free(&read);
-	if (keep && !plancache_has_url(e->p))
+	e->memo = fresh_memo_create(e->p->nsteps);
+	e->has_url = plancache_model_has_url(e->p);
+	if (keep && !e->has_url)
 		plancache_add(pc, e);
 	return e;
 }
@@ -242,25 +258,21 @@ plancache_find(struct plancache *pc, const char *file)
 	return e;
 }
 
-/* The selection and the sources of plan_make, on a kept model. */
-static enum plan_status
-plancache_select(struct plan *pl, const struct plan_request *rq)
+/* The warnings of e into d, as plan_make leaves them. */
+static void
+plancache_copy_warnings(const struct plancache_entry *e, struct diags *d)
 {
-	int n;
+	const struct diag *g;
+	struct diag *c;
+	size_t i;
 
-	pl->selected = xcalloc(pl->p->nsteps + 1, sizeof *pl->selected);
-	if (rq->select == NULL)
-		return PLAN_OK;
-	n = select_steps(pl->p, pl->g, rq->select, pl->selected, &pl->err);
-	if (n == -1)
-		return PLAN_BAD_REQUEST;
-	pl->nselected = (size_t)n;
-	if (rq->check_sources && sources_check(pl->p, pl->g, pl->selected,
-	    rq->var, DIAG_ERROR, &pl->diags) > 0) {
-		diags_sort(&pl->diags);
-		return PLAN_INVALID;
+	for (i = 0; i < e->warnings.n; i++) {
+		g = &e->warnings.v[i];
+		c = diags_add(d, g->severity, g->file, g->line, g->column,
+		    "%s", g->message);
+		if (g->hint != NULL)
+			diag_set_hint(c, "%s", g->hint);
 	}
-	return PLAN_OK;
 }
 
 enum plan_status
@@ -281,6 +293,7 @@ plancache_plan(struct plancache *pc, struct plan *pl,
 	loom_error_clear(&pl->err);
 	pl->p = e->p;
 	pl->g = e->g;
+	plancache_copy_warnings(e, &pl->diags);
 	*ref = e;
-	return plancache_select(pl, rq);
+	return plan_select(pl, rq);
 }

@@ -9,7 +9,10 @@
  * clock tick of its load (their ctime is older than the load's start),
  * so that an edit after the load always shows in the ctime. At most
  * PLANCACHE_MAX models are kept, least recently used out first; a model
- * a run still uses lives until that run ends.
+ * a run still uses lives until that run ends. With the model go the
+ * steps' commands, outputs and output set keys its up-to-date checks
+ * worked out (fresh_memo, common/fresh/freshness.h): a run of an
+ * unchanged file builds none of them again.
  *
  * Only plain requests use it: no --set or --var (they change the model)
  * and no URL data (resolving it changes the model too).
@@ -40,6 +43,18 @@ enum plan_status plancache_plan(struct plancache *pc, struct plan *pl,
 
 /* A run is done with the model of e (NULL: nothing). */
 void plancache_release(struct plancache_entry *e);
+
+/*
+ * The commands, outputs and keys of e's steps, kept with its model
+ * (fresh_opts.memo).
+ */
+struct fresh_memo *plancache_memo(const struct plancache_entry *e);
+
+/*
+ * Whether e's model has URL data (a kept one has none: nothing to fetch
+ * or resolve).
+ */
+bool plancache_has_url(const struct plancache_entry *e);
 
 /* The warnings of validating e's model, sorted. */
 const struct diags *plancache_warnings(const struct plancache_entry *e);

@@ -18,6 +18,7 @@
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
 #include "loomd/notify.h"
+#include "loomd/plancache.h"
 #include "loomd/rpc.h"
 #include "loomd/run.h"
 #include "loomd/run-int.h"
@@ -61,7 +62,8 @@ run_fetch_start(struct run *r, struct rpc_error *rerr)
 	int rc = 0;
 
 	strv_init(&urls);
-	urlcache_missing(r->p, &urls);
+	if (r->plan_ref == NULL || plancache_has_url(r->plan_ref))
+		urlcache_missing(r->p, &urls);
 	if (urls.n > 0 && rs->fetch == NULL)
 		rs->fetch = fetch_new(r->loomd->base, run_fetch_done,
 		    r->loomd);
@@ -107,7 +109,8 @@ run_fresh_setup(struct run *r, json_t *params, struct rpc_error *rerr)
 	if (rpc_param_bool(params, "force", false, &r->force, rerr) == -1)
 		return -1;
 	loom_error_clear(&err);
-	if (urlcache_resolve_pipeline(r->p, true, &err) == -1) {
+	if ((r->plan_ref == NULL || plancache_has_url(r->plan_ref)) &&
+	    urlcache_resolve_pipeline(r->p, true, &err) == -1) {
 		rpc_error_set(rerr, LOOM_ERR_FILE, NULL, "%s", err.message);
 		return -1;
 	}
@@ -139,6 +142,8 @@ run_fresh_decide(const struct run *r, struct fresh_plan **out,
 	fo.run_only = true;
 	fo.read_stamp = stampcache_read;
 	fo.read_stamp_arg = run_state_get(r->loomd)->stamps;
+	/* A kept model keeps its commands too. */
+	fo.memo = r->plan_ref != NULL ? plancache_memo(r->plan_ref) : NULL;
 	*out = freshness_plan(r->p, r->g, &fo, err);
 	return *out == NULL ? -1 : 0;
 }

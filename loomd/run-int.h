@@ -187,6 +187,8 @@ struct run_state {
 	bool stopping;
 	unsigned long long daemon_start;
 	uint64_t records_written;	/* run records written, in all */
+	/* Steps' commands built by run checks, and reused (plancache.h). */
+	uint64_t commands_built, commands_reused;
 	struct fetch *fetch;		/* URL downloads, or NULL */
 	struct plancache *plans;	/* models kept between runs */
 	struct stampcache *stamps;	/* stamps read, kept (any thread) */

@@ -37,7 +37,7 @@ run_error_data(const struct loom_error *err)
 	    err->hint[0] != '\0' ? json_string(err->hint) : json_null());
 }
 
-/* Create the parent folders of every selected plain step's outputs. */
+/* Create the parent folders of the outputs of the plain steps to run. */
 static int
 run_make_output_dirs(struct run *r, struct rpc_error *rerr)
 {
@@ -48,11 +48,16 @@ run_make_output_dirs(struct run *r, struct rpc_error *rerr)
 	size_t i, j;
 	int rc = -1;
 
-	/* Each folder once: steps of a pipeline share a few folders. */
+	/*
+	 * Each folder once: steps of a pipeline share a few folders. A run
+	 * starting now (not queued, nothing to fetch) runs only the steps
+	 * its check found out of date; the others have their outputs.
+	 */
 	strv_init(&dirs);
 	strv_init(&outs);
 	for (i = 0; i < r->p->nsteps; i++) {
-		if (!r->selected[i])
+		if (!r->selected[i] || (!r->queued && !r->fetching &&
+		    r->fresh != NULL && !r->fresh->steps[i].will_run))
 			continue;
 		strv_free(&outs);
 		loom_error_clear(&err);
@@ -230,6 +235,8 @@ run_checked(struct run *r, struct rpc_error *rerr)
 	freshness_plan_free(r->fresh);
 	r->fresh = r->check_fresh;
 	r->check_fresh = NULL;
+	run_state_get(r->loomd)->commands_built += r->fresh->nbuilt;
+	run_state_get(r->loomd)->commands_reused += r->fresh->nreused;
 	return 0;
 }
 

@@ -1014,16 +1014,18 @@ run_do_uptodate(struct run *r, const struct sched_action *a)
 static void
 run_send_fold(struct run *r)
 {
-	json_t *names = json_array();
+	struct jsontext_writer w;
 	size_t i;
 
+	/* Thousands of names: written as text, no jansson array. */
+	notify_text_begin(&w, LOOM_EVENT_RUN_STEPS_FRESH);
+	jsontext_add_string(&w, "run", r->id);
+	jsontext_open(&w, "steps", '[');
 	for (i = 0; i < r->nfold; i++)
-		json_array_append_new(names,
-		    json_string(r->by_index[r->fold[i]]->name));
+		jsontext_add_string(&w, NULL, r->by_index[r->fold[i]]->name);
+	jsontext_close(&w, ']');
 	r->nfold = 0;
-	notify_event_fold(r->loomd, r->id, LOOM_EVENT_RUN_STEPS_FRESH,
-	    json_pack("{s:s, s:o}", "run", r->id, "steps", names),
-	    NOTIFY_FOLD_FOLDED);
+	notify_text_send_fold(r->loomd, r->id, &w, NOTIFY_FOLD_FOLDED);
 }
 
 /* The exit status fields and error of step st's run.step_finished. */
@@ -1499,6 +1501,10 @@ run_module_status(struct loomd *loomd, json_t *result)
 	    json_integer((json_int_t)loads));
 	json_object_set_new(result, "pipelines_reused",
 	    json_integer((json_int_t)hits));
+	json_object_set_new(result, "commands_built",
+	    json_integer(rs != NULL ? (json_int_t)rs->commands_built : 0));
+	json_object_set_new(result, "commands_reused",
+	    json_integer(rs != NULL ? (json_int_t)rs->commands_reused : 0));
 	loads = hits = 0;
 	if (rs != NULL)
 		stampcache_counts(rs->stamps, &loads, &hits);

@@ -80,31 +80,6 @@ stampcache_counts(struct stampcache *sc, unsigned long long *reads,
 	pthread_mutex_unlock(&sc->lock);
 }
 
-/* An owned copy of s. */
-static struct stamp *
-stampcache_dup(const struct stamp *s)
-{
-	struct stamp *c = xmalloc(sizeof *c);
-	size_t i;
-
-	*c = *s;
-	c->detail = s->detail != NULL ? xstrdup(s->detail) : NULL;
-	strv_init(&c->argv);
-	for (i = 0; i < s->argv.n; i++)
-		strv_push(&c->argv, s->argv.v[i]);
-	c->inputs = xcalloc(s->ninputs + 1, sizeof *c->inputs);
-	for (i = 0; i < s->ninputs; i++) {
-		c->inputs[i] = s->inputs[i];
-		c->inputs[i].path = xstrdup(s->inputs[i].path);
-	}
-	c->outputs = xcalloc(s->noutputs + 1, sizeof *c->outputs);
-	for (i = 0; i < s->noutputs; i++) {
-		c->outputs[i] = s->outputs[i];
-		c->outputs[i].path = xstrdup(s->outputs[i].path);
-	}
-	return c;
-}
-
 static bool
 stampcache_same(const struct stat *a, const struct stat *b)
 {
@@ -116,7 +91,7 @@ stampcache_same(const struct stat *a, const struct stat *b)
 	    a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
-/* The kept copy of path if its file is still sb; else NULL. */
+/* The kept stamp of path, one more holder, if its file is still sb. */
 static struct stamp *
 stampcache_get(struct stampcache *sc, const char *path, const struct stat *sb)
 {
@@ -126,7 +101,7 @@ stampcache_get(struct stampcache *sc, const char *path, const struct stat *sb)
 	pthread_mutex_lock(&sc->lock);
 	if ((i = pipeline_map_get(sc->index, path)) != -1 &&
 	    stampcache_same(&sc->v[i].sb, sb)) {
-		s = stampcache_dup(sc->v[i].s);
+		s = stamp_ref(sc->v[i].s);
 		sc->hits++;
 	} else
 		sc->reads++;
@@ -134,10 +109,10 @@ stampcache_get(struct stampcache *sc, const char *path, const struct stat *sb)
 	return s;
 }
 
-/* Keep a copy of s, read from path whose file was sb before the read. */
+/* Keep s (one more holder), read from path whose file was sb before. */
 static void
 stampcache_put(struct stampcache *sc, const char *path, const struct stat *sb,
-    const struct stamp *s)
+    struct stamp *s)
 {
 	struct stampcache_entry *e;
 	ssize_t i;
@@ -159,7 +134,7 @@ stampcache_put(struct stampcache *sc, const char *path, const struct stat *sb,
 		pipeline_map_add(sc->index, e->path, sc->n++);
 	}
 	e->sb = *sb;
-	e->s = stampcache_dup(s);
+	e->s = stamp_ref(s);
 	pthread_mutex_unlock(&sc->lock);
 }
 

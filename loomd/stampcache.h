@@ -2,7 +2,8 @@
 /*
  * Stamps read before, kept: the up-to-date check of a run reads each
  * stamp of an unchanged file from memory, after one fstatat of it
- * instead of an open, a read and a close (and its parse). A stamp is
+ * instead of an open, a read and a close (and its parse), and shares the
+ * kept stamp with the check instead of copying it. A stamp is
  * reused while its file has the identity it had when read (device,
  * inode, size, mtime and ctime in nanoseconds), so a stamp rewritten or
  * removed by anyone (another daemon, a user, loomctl clean) is read
@@ -24,8 +25,10 @@ struct stampcache *stampcache_create(void);
 void stampcache_free(struct stampcache *sc);
 
 /*
- * stamp_read_at through sc (arg): the same result, an owned stamp, NULL
- * for none, or NULL with err set. The shape of fresh_opts.read_stamp.
+ * stamp_read_at through sc (arg): the same result, a stamp to let go
+ * with stamp_free, NULL for none, or NULL with err set. A kept stamp is
+ * handed out as it is (stamp_ref), not copied: the caller only reads it.
+ * The shape of fresh_opts.read_stamp.
  */
 struct stamp *stampcache_read(void *arg, int stamps_fd,
     const char *experiment_dir, const char *step, const char *item,

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,25 @@ struct fresh_stat {
 	struct timespec mtim;
 };
 
+/* One step in a fresh_memo (freshness.h). */
+struct fresh_memo_step {
+	bool built;
+	bool with_extra;		/* built with fresh_memo.extra */
+	struct strv argv;
+	struct strv outs;		/* command_output_paths */
+	char set[STAMP_SET_HEX];	/* stamp_set_key of outs */
+	char *task;			/* fresh_task_path, or NULL */
+};
+
+struct fresh_memo {
+	pthread_mutex_t lock;		/* held by the plan using it */
+	size_t nsteps;
+	bool used;			/* env and extra below are set */
+	char *virtual_env;		/* what the steps were built with */
+	char *extra;
+	struct fresh_memo_step *steps;
+};
+
 struct fresh_ctx {
 	const struct pipeline *p;
 	struct fresh_script *scripts;	/* open addressing, 2^k slots */
@@ -63,6 +83,8 @@ struct fresh_ctx {
 	size_t statcap;
 	int stamps_fd;			/* stamp_dir_open, or -1 */
 	const struct fresh_opts *o;	/* its stamp reader, or NULL */
+	struct fresh_memo *memo;	/* o->memo when this plan holds it */
+	size_t nbuilt, nreused;		/* commands, for fresh_plan */
 };
 
 static const char *fresh_rel(const struct pipeline *p, const char *path);
@@ -92,7 +114,7 @@ static int	fresh_unit(struct fresh_ctx *c, size_t step,
 		    const struct strv *argv, const char *item,
 		    const char *item_output, enum freshness_state *state,
 		    char **reason, struct strv *keep_outs,
-		    struct loom_error *err);
+		    const struct fresh_memo_step *ms, struct loom_error *err);
 static const char *fresh_basename(const char *path);
 static long long fresh_mtime(const char *path, bool newest);
 
@@ -169,15 +191,25 @@ fresh_task_path(const struct pipeline *p, size_t step, const char *item,
 	return abs;
 }
 
+/*
+ * A hash of n bytes for the tables of one plan: eight bytes a step (a
+ * check hashes each path two or three times), each mixed down so that
+ * the low bits, the slot, depend on all of them.
+ */
 static uint64_t
 fresh_memhash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 1469598103934665603ULL, w;
 	size_t i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 32;
+	}
+	for (; i < n; i++)
 		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
+	return h ^ (h >> 29);
 }
 
 static uint64_t
@@ -537,29 +569,41 @@ out:
 	return rc;
 }
 
+/*
+ * Judge a step or item; ms, when not NULL, holds what its outputs, set
+ * key and task path are (the memo), worked out here otherwise.
+ */
 static int
 fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
     const char *item, const char *item_output, enum freshness_state *state,
-    char **reason, struct strv *keep_outs, struct loom_error *err)
+    char **reason, struct strv *keep_outs, const struct fresh_memo_step *ms,
+    struct loom_error *err)
 {
 	const struct pipeline *p = c->p;
 	const struct step *st = &p->steps[step];
 	const struct fresh_script *sc;
 	struct loom_error e;
 	struct stamp *s = NULL;
-	struct strv outs, *k;
+	struct strv outs;
+	const struct strv *k;
 	struct stat sb;
 	bool changed;
-	char *task, set[STAMP_SET_HEX];
+	char *owned_task = NULL, set[STAMP_SET_HEX];
+	const char *task;
 	size_t i;
 	int rc = -1, error;
 
 	*state = FRESH_STALE;
 	*reason = NULL;
 	strv_init(&outs);
-	if (command_output_paths(p, step, item_output, &outs, err) == -1)
+	if (ms != NULL) {
+		k = &ms->outs;
+		for (i = 0; keep_outs != NULL && i < k->n; i++)
+			strv_push(keep_outs, k->v[i]);
+	} else if (command_output_paths(p, step, item_output, &outs,
+	    err) == -1)
 		goto out;
-	if (keep_outs != NULL) {
+	else if (keep_outs != NULL) {
 		/* The caller's from here on: judged or not, the list holds. */
 		*keep_outs = outs;
 		strv_init(&outs);
@@ -574,7 +618,10 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 			goto out;
 		}
 	}
-	stamp_set_key((const char *const *)k->v, k->n, set);
+	if (ms != NULL)
+		memcpy(set, ms->set, sizeof set);
+	else
+		stamp_set_key((const char *const *)k->v, k->n, set);
 	loom_error_clear(&e);
 	if (c->o != NULL && c->o->read_stamp != NULL)
 		s = c->o->read_stamp(c->o->read_stamp_arg, c->stamps_fd,
@@ -616,15 +663,15 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	}
 	if ((*reason = fresh_argv_reason(p, step, &s->argv, argv)) != NULL)
 		goto out;
-	if ((task = fresh_task_path(p, step, item, item_output)) != NULL) {
+	task = ms != NULL ? ms->task : (owned_task = fresh_task_path(p, step,
+	    item, item_output));
+	if (task != NULL) {
 		sc = fresh_script_get(c, task);
 		if (strcmp(sc->hash, s->script_hash) != 0) {
 			*reason = xasprintf("task script %s changed",
 			    fresh_rel(p, task));
-			free(task);
 			goto out;
 		}
-		free(task);
 	}
 	for (i = 0; i < s->ninputs; i++) {
 		loom_error_clear(&e);
@@ -637,6 +684,7 @@ fresh_unit(struct fresh_ctx *c, size_t step, const struct strv *argv,
 	}
 	*state = FRESH_FRESH;
 out:
+	free(owned_task);
 	stamp_free(s);
 	strv_free(&outs);
 	return rc;
@@ -655,9 +703,128 @@ freshness_check(const struct pipeline *p, size_t step,
 	c.p = p;
 	c.stamps_fd = -1;
 	rc = fresh_unit(&c, step, argv, item, item_output, state, reason,
-	    NULL, err);
+	    NULL, NULL, err);
 	fresh_ctx_free(&c);
 	return rc;
+}
+
+/* Forget what m keeps of one step. */
+static void
+fresh_memo_step_clear(struct fresh_memo_step *ms)
+{
+	strv_free(&ms->argv);
+	strv_free(&ms->outs);
+	free(ms->task);
+	ms->task = NULL;
+	ms->built = false;
+}
+
+/* An empty memo for a model of nsteps steps. */
+struct fresh_memo *
+fresh_memo_create(size_t nsteps)
+{
+	struct fresh_memo *m = xcalloc(1, sizeof *m);
+	size_t i;
+
+	pthread_mutex_init(&m->lock, NULL);
+	m->nsteps = nsteps;
+	m->steps = xcalloc(nsteps + 1, sizeof *m->steps);
+	for (i = 0; i < nsteps; i++) {
+		strv_init(&m->steps[i].argv);
+		strv_init(&m->steps[i].outs);
+	}
+	return m;
+}
+
+/* Free a memo no plan holds; NULL is fine. */
+void
+fresh_memo_free(struct fresh_memo *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nsteps; i++)
+		fresh_memo_step_clear(&m->steps[i]);
+	free(m->steps);
+	free(m->virtual_env);
+	free(m->extra);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+static bool
+fresh_same_string(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/*
+ * Hold o->memo for a plan of p into c->memo, unless another plan holds
+ * it or it was made for another number of steps. A memo built with
+ * another VIRTUAL_ENV or --extra is emptied.
+ */
+static void
+fresh_memo_take(struct fresh_ctx *c, const struct fresh_opts *o)
+{
+	struct fresh_memo *m = o->memo;
+	const char *venv = o->env != NULL ? o->env->virtual_env : NULL;
+	size_t i;
+
+	if (m == NULL || m->nsteps != c->p->nsteps ||
+	    pthread_mutex_trylock(&m->lock) != 0)
+		return;
+	if (venv != NULL && *venv == '\0')
+		venv = NULL;
+	if (m->used && (!fresh_same_string(m->virtual_env, venv) ||
+	    !fresh_same_string(m->extra, o->extra))) {
+		for (i = 0; i < m->nsteps; i++)
+			fresh_memo_step_clear(&m->steps[i]);
+		m->used = false;
+	}
+	if (!m->used) {
+		free(m->virtual_env);
+		free(m->extra);
+		m->virtual_env = venv != NULL ? xstrdup(venv) : NULL;
+		m->extra = o->extra != NULL ? xstrdup(o->extra) : NULL;
+		m->used = true;
+	}
+	c->memo = m;
+}
+
+/*
+ * The memo of step (not a loop), built now unless kept; NULL without a
+ * memo, or when the step's command or outputs cannot be worked out (the
+ * caller then does it and reports why).
+ */
+static const struct fresh_memo_step *
+fresh_memo_get(struct fresh_ctx *c, size_t step,
+    const struct command_env *env, const char *extra)
+{
+	struct fresh_memo_step *ms;
+	struct loom_error e;
+
+	if (c->memo == NULL)
+		return NULL;
+	ms = &c->memo->steps[step];
+	if (ms->built && ms->with_extra == (extra != NULL)) {
+		c->nreused++;
+		return ms;
+	}
+	fresh_memo_step_clear(ms);
+	loom_error_clear(&e);
+	if (command_build(c->p, step, env, NULL, NULL, extra, &ms->argv,
+	    &e) == -1 || command_output_paths(c->p, step, NULL, &ms->outs,
+	    &e) == -1) {
+		fresh_memo_step_clear(ms);
+		return NULL;
+	}
+	c->nbuilt++;
+	stamp_set_key((const char *const *)ms->outs.v, ms->outs.n, ms->set);
+	ms->task = fresh_task_path(c->p, step, NULL, NULL);
+	ms->with_extra = extra != NULL;
+	ms->built = true;
+	return ms;
 }
 
 /* Judge a step on its own: every item of a loop step, or the step. */
@@ -668,6 +835,7 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 	const struct pipeline *p = c->p;
 	struct command_env noenv = { NULL };
 	const struct command_env *env = o->env != NULL ? o->env : &noenv;
+	const struct fresh_memo_step *ms;
 	struct loop_items li;
 	struct loom_error e;
 	enum freshness_state ist;
@@ -677,11 +845,26 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 
 	loom_error_clear(&e);
 	strv_init(&argv);
+	if (p->steps[step].loop == NULL && (ms = fresh_memo_get(c, step, env,
+	    extra)) != NULL) {
+		if (fresh_unit(c, step, &ms->argv, NULL, NULL, &fs->state,
+		    &fs->reason, o->keep_argv ? &fs->outputs : NULL, ms,
+		    &e) == -1) {
+			fs->state = FRESH_STALE;
+			free(fs->reason);
+			fs->reason = xasprintf("cannot be checked: %s",
+			    e.message);
+		}
+		for (i = 0; o->keep_argv && i < ms->argv.n; i++)
+			strv_push(&fs->argv, ms->argv.v[i]);
+		return;
+	}
 	if (p->steps[step].loop == NULL) {
+		c->nbuilt++;
 		if (command_build(p, step, env, NULL, NULL, extra, &argv,
 		    &e) == -1 || fresh_unit(c, step, &argv, NULL, NULL,
 		    &fs->state, &fs->reason, o->keep_argv ? &fs->outputs :
-		    NULL, &e) == -1) {
+		    NULL, NULL, &e) == -1) {
 			fs->state = FRESH_STALE;
 			free(fs->reason);
 			fs->reason = xasprintf("cannot be checked: %s",
@@ -713,7 +896,7 @@ fresh_own(struct fresh_ctx *c, size_t step, const struct fresh_opts *o,
 		why = NULL;
 		if (command_build(p, step, env, li.items.v[i], out, extra,
 		    &argv, &e) == -1 || fresh_unit(c, step, &argv,
-		    li.items.v[i], out, &ist, &why, NULL, &e) == -1) {
+		    li.items.v[i], out, &ist, &why, NULL, NULL, &e) == -1) {
 			ist = FRESH_STALE;
 			free(why);
 			why = xasprintf("cannot be checked: %s", e.message);
@@ -759,6 +942,15 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 	memset(&c, 0, sizeof c);
 	c.p = p;
 	c.o = o;
+	fresh_memo_take(&c, o);
+	/*
+	 * About a path per step (its output, the next one's input): room
+	 * for that from the start (the table is kept half empty) instead
+	 * of growing it by doubling.
+	 */
+	for (c.statcap = 256; c.statcap < 2 * p->nsteps; c.statcap *= 2)
+		;
+	c.stats = xcalloc(c.statcap, sizeof *c.stats);
 	/* Thousands of stamps: opened relative to their folder. */
 	c.stamps_fd = stamp_dir_open(p->dir);
 	n = p->nsteps;
@@ -792,6 +984,9 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 				if (d->state == FRESH_FRESH)
 					continue;
 				fs->state = FRESH_STALE;
+				/* A run reads no reason but its own. */
+				if (o->run_only)
+					break;
 				fs->reason = xasprintf("upstream step %s is %s",
 				    p->steps[deps[j]].name,
 				    freshness_state_name(d->state));
@@ -823,6 +1018,10 @@ freshness_plan(const struct pipeline *p, const struct graph *g,
 		    o->always[s]) || fs->stale_items.n == 0);
 		fs->will_run = fs->run_reason != NULL;
 	}
+	plan->nbuilt = c.nbuilt;
+	plan->nreused = c.nreused;
+	if (c.memo != NULL)
+		pthread_mutex_unlock(&c.memo->lock);
 	fresh_ctx_free(&c);
 	return plan;
 }

@@ -75,7 +75,22 @@ struct fresh_step {
 struct fresh_plan {
 	size_t nsteps;
 	struct fresh_step *steps;
+	/* Commands built for this plan, and taken from fresh_opts.memo. */
+	size_t nbuilt, nreused;
 };
+
+/*
+ * What judging a step works out from the model alone, kept between the
+ * plans of one model that does not change (the daemon keeps one with
+ * each pipeline it keeps, loomd/plancache.h): each step's command, the
+ * paths of its outputs, their output set key (stamp_set_key) and its
+ * task's path. Valid for the same model, its task files unchanged, and
+ * the same env and extra: a plan with another VIRTUAL_ENV or --extra
+ * starts it afresh. Steps with a loop are not kept (their items come
+ * from files). One plan uses it at a time; another one at the same
+ * time works without it.
+ */
+struct fresh_memo;
 
 struct fresh_opts {
 	const struct command_env *env;	/* NULL: no VIRTUAL_ENV */
@@ -95,18 +110,29 @@ struct fresh_opts {
 	 * steps whose judgement cannot change those (not selected, or
 	 * selected to run anyway: force, always) are not judged (no stamp
 	 * read, no file looked at); their state is FRESH_STALE, reason NULL.
+	 * A step stale only because of its upstream has no reason either.
 	 */
 	bool run_only;
 	/*
-	 * Reads the stamps in place of stamp_read_at (the same contract),
-	 * called with read_stamp_arg first; NULL: stamp_read_at. The daemon
-	 * keeps the stamps it read (loomd/stampcache.h).
+	 * Reads the stamps in place of stamp_read_at (the same contract,
+	 * except that the stamp may have other holders: it is only read,
+	 * then let go with stamp_free), called with read_stamp_arg first;
+	 * NULL: stamp_read_at. The daemon keeps the stamps it read
+	 * (loomd/stampcache.h).
 	 */
 	struct stamp *(*read_stamp)(void *arg, int stamps_fd,
 	    const char *experiment_dir, const char *step, const char *item,
 	    const char *set, struct loom_error *err);
 	void *read_stamp_arg;
+	/*
+	 * NULL, or the memo of this model (made with fresh_memo_create for
+	 * its number of steps); the plan reads and fills it.
+	 */
+	struct fresh_memo *memo;
 };
+
+struct fresh_memo *fresh_memo_create(size_t nsteps);
+void fresh_memo_free(struct fresh_memo *m);
 
 /*
  * Judge every step of p in topological order. Problems with one step

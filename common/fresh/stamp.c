@@ -754,7 +754,13 @@ stamp_path(const char *experiment_dir, const char *step, const char *item,
 	char *ei, *dir, *path;
 
 	if (item == NULL) {
-		/* A check makes one per step: joined without printf. */
+		/*
+		 * A check makes one per step: joined without printf, in one
+		 * allocation (an escaped byte takes three).
+		 */
+		b.cap = strlen(experiment_dir) + 14 + 3 * strlen(step) + 4 +
+		    (set != NULL ? 1 + strlen(set) : 0);
+		b.s = xmalloc(b.cap);
 		stamp_buf_add(&b, experiment_dir, strlen(experiment_dir));
 		stamp_buf_add(&b, "/.loom/stamps/", 14);
 		stamp_escape_into(&b, step);
@@ -1822,13 +1828,23 @@ stamp_remove_all(const char *experiment_dir, struct loom_error *err)
 	return rc;
 }
 
-/* Free a stamp; NULL is fine. */
+/* One more holder of s. */
+struct stamp *
+stamp_ref(struct stamp *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+/* Let go of a stamp; NULL is fine. */
 void
 stamp_free(struct stamp *s)
 {
 	size_t i;
 
-	if (s == NULL)
+	/* Another holder left: the old count tells (0 for the last). */
+	if (s == NULL || (__atomic_load_n(&s->refs, __ATOMIC_ACQUIRE) != 0 &&
+	    __atomic_fetch_sub(&s->refs, 1, __ATOMIC_ACQ_REL) != 0))
 		return;
 	free(s->detail);
 	strv_free(&s->argv);

@@ -91,6 +91,12 @@ struct stamp {
 	 * still has to read, the files whose hashes were not known.
 	 */
 	long long unhashed;
+	/*
+	 * Holders besides the first (stamp_ref); stamp_free drops one and
+	 * frees the stamp with the last. Atomic: a kept stamp is shared
+	 * between the daemon's loop and its hashing worker.
+	 */
+	unsigned refs;
 };
 
 /*
@@ -294,6 +300,13 @@ int stamp_entry_check_stat(const struct stamp *s,
     const struct stamp_entry *e, const struct stat *st, bool *changed,
     struct loom_error *err);
 
+/*
+ * One more holder of s, which is then read only; each holder lets go
+ * with stamp_free. Returns s.
+ */
+struct stamp *stamp_ref(struct stamp *s);
+
+/* Let go of s (NULL: nothing); the last holder frees it. */
 void stamp_free(struct stamp *s);
 
 #endif

@@ -28,8 +28,6 @@ plan_overrides(struct plan *pl, const struct strv *list, bool is_var)
 enum plan_status
 plan_make(struct plan *pl, const struct plan_request *rq)
 {
-	int n;
-
 	memset(pl, 0, sizeof *pl);
 	diags_init(&pl->diags);
 	loom_error_clear(&pl->err);
@@ -46,25 +44,38 @@ plan_make(struct plan *pl, const struct plan_request *rq)
 	if (pl->g == NULL)
 		goto invalid;
 	diags_sort(&pl->diags);
+	return plan_select(pl, rq);
+
+invalid:
+	diags_sort(&pl->diags);
+	return PLAN_INVALID;
+}
+
+/*
+ * The file's warnings stay: loomctl prints them before the missing
+ * sources when it plans alone (prepare.c), and the daemon's kept models
+ * hand theirs back the same way.
+ */
+enum plan_status
+plan_select(struct plan *pl, const struct plan_request *rq)
+{
+	int n;
+
+	if (pl->selected == NULL)
+		pl->selected = xcalloc(pl->p->nsteps + 1,
+		    sizeof *pl->selected);
 	if (rq->select == NULL)
 		return PLAN_OK;
 	n = select_steps(pl->p, pl->g, rq->select, pl->selected, &pl->err);
 	if (n == -1)
 		return PLAN_BAD_REQUEST;
 	pl->nselected = (size_t)n;
-	if (!rq->check_sources)
-		return PLAN_OK;
-	/* The file is fine: what is reported now is only what is missing. */
-	diags_free(&pl->diags);
-	diags_init(&pl->diags);
-	if (sources_check(pl->p, pl->g, pl->selected, rq->var, DIAG_ERROR,
-	    &pl->diags) > 0)
-		goto invalid;
+	if (rq->check_sources && sources_check(pl->p, pl->g, pl->selected,
+	    rq->var, DIAG_ERROR, &pl->diags) > 0) {
+		diags_sort(&pl->diags);
+		return PLAN_INVALID;
+	}
 	return PLAN_OK;
-
-invalid:
-	diags_sort(&pl->diags);
-	return PLAN_INVALID;
 }
 
 int

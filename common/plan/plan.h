@@ -8,7 +8,8 @@
  * selected steps checked; freshness is decided on top (plan_freshness).
  * loomctl (prepare.c), run.start (run-start.c), pipeline.freshness
  * (rpc-fresh.c) and pipeline.open and pipeline.validate (rpc-pipeline.c)
- * all make their pipeline through plan_make, so that a mistake in a
+ * all make their pipeline through plan_make (run.start on a model the
+ * daemon kept, through its last part, plan_select), so that a mistake in a
  * request reads the same whichever way it came: loomctl prints it, the
  * daemon turns it into one error (rpc_params_plan_error).
  */
@@ -33,8 +34,8 @@ struct plan_request {
 	/* The selection; NULL selects nothing (validation only). */
 	const struct select_opts *select;
 	/*
-	 * Missing source inputs of the selected steps are errors; diags
-	 * then holds those alone (the file itself was fine).
+	 * Missing source inputs of the selected steps are errors, added to
+	 * diags after the file's warnings.
 	 */
 	bool check_sources;
 	/*
@@ -65,6 +66,14 @@ struct plan {
  * the caller frees pl with plan_free whatever it is.
  */
 enum plan_status plan_make(struct plan *pl, const struct plan_request *rq);
+
+/*
+ * The end of plan_make for a valid model made elsewhere (pl->p, pl->g
+ * and pl->diags set; the daemon keeps models, loomd/plancache.h): select
+ * rq's steps and, when asked, check their sources. The status as
+ * plan_make's.
+ */
+enum plan_status plan_select(struct plan *pl, const struct plan_request *rq);
 
 /*
  * Decide what is up to date (common/fresh/freshness.h) for a valid plan;

@@ -12,6 +12,10 @@
 #    diagnostics of an invalid file, a bad selection, 0 steps selected
 #  - stamps are kept too (loomd/stampcache.h): one edited in place (same
 #    size and mtime) is read again, one removed is not served from memory
+#  - a file with a warning and a missing source input: run prints the
+#    same with and without a daemon, and run.start's refusal carries the
+#    file's warnings with the error, from a kept model as from a loaded
+#    one
 export LOOMD_IDLE_TIMEOUT=120
 . "$(dirname "$0")/lib.sh"
 
@@ -173,4 +177,36 @@ s2=$(reused)
 rm "$stampf"
 "$LOOMCTL" run p.yml >/dev/null 2>&1 || fail "run"
 [ "$(reused)" = "$s2" ] || fail "a removed stamp was served from memory"
+
+note "a warning and a missing source: the same with and without a daemon"
+cat >warn.yml <<'YML'
+variables:
+  raw: data/raw.txt
+pipeline:
+  - name: w
+    task: tasks/w.sh
+    args: {--n: 1}
+    inputs: {src: $raw}
+    outputs: {-o: out.txt}
+YML
+stop_loomd
+offline warn.yml
+grep -q "warning: step 'w' passes argument '--n'" "$TEST_TMP/off.err" &&
+    grep -q "error: source input 'raw' does not exist" "$TEST_TMP/off.err" ||
+    fail "warn.yml with no daemon: $(cat "$TEST_TMP/off.err")"
+start_loomd
+same_online warn.yml
+same_online warn.yml
+diags() {
+	rpc call run.start "$(jq -nc --arg f "$EXP/warn.yml" '{file: $f, env: {}}')" |
+	    jq -c '[.error.data.diagnostics[].severity] | unique'
+}
+d1=$(diags)
+l0=$(rpc call daemon.status | jq -er .result.pipelines_reused)
+d2=$(diags)
+[ "$(rpc call daemon.status | jq -er .result.pipelines_reused)" = \
+    $((l0 + 1)) ] || fail "warn.yml: the model was not kept"
+for d in "$d1" "$d2"; do
+	[ "$d" = '["error","warning"]' ] || fail "run.start refused with $d"
+done
 echo "PASS"
