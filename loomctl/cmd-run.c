@@ -153,6 +153,8 @@ struct cmd_run_view {
 	size_t nstreams;
 	size_t last;			/* the stream of the last event */
 	struct pipeline_map *stream_map;	/* key -> index in streams */
+	struct logread log_proto;	/* a new stream's reader, but for
+					   its step and item */
 	size_t ngaps;			/* streams with gap set */
 	struct cmd_run_stream *open;	/* its line is printed but unended */
 	char *obuf;			/* output being assembled */
@@ -177,6 +179,8 @@ static int	cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv);
 static void	cmd_run_signal(int sig);
 static char	*cmd_run_key(char *buf, size_t cap, long item,
 		    const char *step);
+static size_t	cmd_run_cat(char *buf, size_t o, const char *str);
+static size_t	cmd_run_digits(char *buf, long n);
 static json_t	*cmd_run_strv(const struct strv *sv);
 static json_t	*cmd_run_request(const struct run_opts *o, const char *file);
 static int	cmd_run_start_error(struct rpcclient *c, int code,
@@ -396,18 +400,53 @@ cmd_run_start_error(struct rpcclient *c, int code,
 static const char *
 cmd_run_label(struct cmd_run_stream *s)
 {
-	char buf[CMD_RUN_LABEL_MAX];
+	char buf[CMD_RUN_LABEL_MAX], num[24];
+	size_t o;
 
 	if (s->label != NULL)
 		return s->label;
-	if (s->item >= 0 && s->item_name != NULL)
-		snprintf(buf, sizeof buf, "%s[%s]", s->step, s->item_name);
-	else if (s->item >= 0)
-		snprintf(buf, sizeof buf, "%s:%ld", s->step, s->item);
-	else
-		snprintf(buf, sizeof buf, "%s", s->step);
+	o = cmd_run_cat(buf, 0, s->step);
+	if (s->item >= 0 && s->item_name != NULL) {
+		o = cmd_run_cat(buf, o, "[");
+		o = cmd_run_cat(buf, o, s->item_name);
+		o = cmd_run_cat(buf, o, "]");
+	} else if (s->item >= 0) {
+		o = cmd_run_cat(buf, o, ":");
+		num[cmd_run_digits(num, s->item)] = '\0';
+		o = cmd_run_cat(buf, o, num);
+	}
+	buf[o] = '\0';
 	s->label = xstrdup(buf);
 	return s->label;
+}
+
+/* Append str to the label being made in buf (o bytes), as far as it
+   fits; returns the new length. */
+static size_t
+cmd_run_cat(char *buf, size_t o, const char *str)
+{
+	while (*str != '\0' && o < CMD_RUN_LABEL_MAX - 1)
+		buf[o++] = *str++;
+	return o;
+}
+
+/* The decimal digits of n in buf (room for 21); returns how many. */
+static size_t
+cmd_run_digits(char *buf, long n)
+{
+	char rev[24];
+	unsigned long u = n < 0 ? 0UL - (unsigned long)n : (unsigned long)n;
+	size_t k = 0, i;
+
+	do {
+		rev[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (n < 0)
+		rev[k++] = '-';
+	for (i = 0; i < k; i++)
+		buf[i] = rev[k - 1 - i];
+	return k;
 }
 
 /* "[TAG] label" in the tag's colour, then rest (its newline at least). */
@@ -449,20 +488,11 @@ static char *
 cmd_run_key(char *buf, size_t cap, long item, const char *step)
 {
 	char digits[24];
-	size_t n = 0, len = strlen(step), i;
-	unsigned long u = item < 0 ? 0UL - (unsigned long)item :
-	    (unsigned long)item;
+	size_t n = cmd_run_digits(digits, item), len = strlen(step);
 	char *key;
 
-	do {
-		digits[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (item < 0)
-		digits[n++] = '-';
 	key = n + 1 + len + 1 <= cap ? buf : xmalloc(n + 1 + len + 1);
-	for (i = 0; i < n; i++)
-		key[i] = digits[n - 1 - i];
+	memcpy(key, digits, n);
 	key[n] = ':';
 	memcpy(key + n + 1, step, len + 1);
 	return key;
@@ -498,7 +528,10 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 	s->key = key;
 	s->step = xstrdup(step);
 	s->item = item;
-	logread_init(&s->log, v->run, s->step, item, 0);
+	/* As logread_init would set it, without reading the environment. */
+	s->log = v->log_proto;
+	s->log.step = s->step;
+	s->log.item = item;
 	pipeline_map_add(v->stream_map, s->key, v->nstreams);
 	v->last = v->nstreams;
 	v->streams[v->nstreams++] = s;
@@ -1620,6 +1653,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 
 	cmd_run_catch_signals();
+	logread_init(&v.log_proto, v.run, NULL, -1, 0);
 	(void)logread_wake_fd(v.c);
 	v.progress = output_is_tty(stdout) && !o.no_progress;
 	/*
