@@ -166,6 +166,12 @@ struct cmd_run_view {
 	size_t dcap;
 };
 
+/* A line put together by hand, not by printf; cut at its size. */
+struct cmd_run_line {
+	char buf[CMD_RUN_LABEL_MAX];
+	size_t len;
+};
+
 /* Where cmd_run_log_piece writes. */
 struct cmd_run_piece {
 	struct cmd_run_view *v;
@@ -179,8 +185,11 @@ static int	cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv);
 static void	cmd_run_signal(int sig);
 static char	*cmd_run_key(char *buf, size_t cap, long item,
 		    const char *step);
-static size_t	cmd_run_cat(char *buf, size_t o, const char *str);
-static size_t	cmd_run_digits(char *buf, long n);
+static void	cmd_run_cat(struct cmd_run_line *l, const char *str);
+static void	cmd_run_num(struct cmd_run_line *l, long long n);
+static size_t	cmd_run_digits(char *buf, long long n);
+static void	cmd_run_elapsed(const struct cmd_run_view *v, char *buf,
+		    size_t len);
 static json_t	*cmd_run_strv(const struct strv *sv);
 static json_t	*cmd_run_request(const struct run_opts *o, const char *file);
 static int	cmd_run_start_error(struct rpcclient *c, int code,
@@ -400,42 +409,50 @@ cmd_run_start_error(struct rpcclient *c, int code,
 static const char *
 cmd_run_label(struct cmd_run_stream *s)
 {
-	char buf[CMD_RUN_LABEL_MAX], num[24];
-	size_t o;
+	struct cmd_run_line l;
 
 	if (s->label != NULL)
 		return s->label;
-	o = cmd_run_cat(buf, 0, s->step);
+	l.len = 0;
+	cmd_run_cat(&l, s->step);
 	if (s->item >= 0 && s->item_name != NULL) {
-		o = cmd_run_cat(buf, o, "[");
-		o = cmd_run_cat(buf, o, s->item_name);
-		o = cmd_run_cat(buf, o, "]");
+		cmd_run_cat(&l, "[");
+		cmd_run_cat(&l, s->item_name);
+		cmd_run_cat(&l, "]");
 	} else if (s->item >= 0) {
-		o = cmd_run_cat(buf, o, ":");
-		num[cmd_run_digits(num, s->item)] = '\0';
-		o = cmd_run_cat(buf, o, num);
+		cmd_run_cat(&l, ":");
+		cmd_run_num(&l, s->item);
 	}
-	buf[o] = '\0';
-	s->label = xstrdup(buf);
+	l.buf[l.len] = '\0';
+	s->label = xstrdup(l.buf);
 	return s->label;
 }
 
-/* Append str to the label being made in buf (o bytes), as far as it
-   fits; returns the new length. */
-static size_t
-cmd_run_cat(char *buf, size_t o, const char *str)
+/* Append str to a line, as far as it fits (with room for a NUL). */
+static void
+cmd_run_cat(struct cmd_run_line *l, const char *str)
 {
-	while (*str != '\0' && o < CMD_RUN_LABEL_MAX - 1)
-		buf[o++] = *str++;
-	return o;
+	while (*str != '\0' && l->len < sizeof l->buf - 1)
+		l->buf[l->len++] = *str++;
 }
 
-/* The decimal digits of n in buf (room for 21); returns how many. */
+/* Append n in decimal to a line, as far as it fits. */
+static void
+cmd_run_num(struct cmd_run_line *l, long long n)
+{
+	char num[24];
+
+	num[cmd_run_digits(num, n)] = '\0';
+	cmd_run_cat(l, num);
+}
+
+/* The decimal digits of n in buf (room for 20); returns how many. */
 static size_t
-cmd_run_digits(char *buf, long n)
+cmd_run_digits(char *buf, long long n)
 {
 	char rev[24];
-	unsigned long u = n < 0 ? 0UL - (unsigned long)n : (unsigned long)n;
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n :
+	    (unsigned long long)n;
 	size_t k = 0, i;
 
 	do {
@@ -757,18 +774,51 @@ cmd_run_skip(const char *line, size_t len, void *arg)
 	    memcmp(line, started, sizeof started - 1) == 0;
 }
 
+/*
+ * The time since the run started as output_duration writes it. Under a
+ * minute the tenths are rounded here from the clock's nanoseconds, but
+ * near a tie, where the rounding of the double output_duration is given
+ * decides, it is asked.
+ */
+static void
+cmd_run_elapsed(const struct cmd_run_view *v, char *buf, size_t len)
+{
+	struct timespec now;
+	long long ns, tenths, rem;
+	struct cmd_run_line l;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (long long)(now.tv_sec - v->started.tv_sec) * 1000000000LL +
+	    (now.tv_nsec - v->started.tv_nsec);
+	tenths = ns / 100000000;
+	rem = ns % 100000000;
+	if (ns < 0 || ns >= 60000000000LL || len < 24 ||
+	    (rem > 49999000 && rem < 50001000)) {
+		output_duration((double)(now.tv_sec - v->started.tv_sec) +
+		    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, buf,
+		    len);
+		return;
+	}
+	if (rem >= 50001000)
+		tenths++;
+	l.len = 0;
+	cmd_run_num(&l, tenths / 10);
+	cmd_run_cat(&l, ".");
+	cmd_run_num(&l, tenths % 10);
+	cmd_run_cat(&l, "s");
+	memcpy(buf, l.buf, l.len);
+	buf[l.len] = '\0';
+}
+
 static void
 cmd_run_draw_progress(struct cmd_run_view *v)
 {
-	struct timespec now;
-	char dur[32], items[64];
+	struct cmd_run_line l;
+	char dur[32];
 
 	if (!v->progress || v->open != NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	output_duration((double)(now.tv_sec - v->started.tv_sec) +
-	    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, dur,
-	    sizeof dur);
+	cmd_run_elapsed(v, dur, sizeof dur);
 	cmd_run_clear_progress(v);
 	if (v->behind != NULL) {
 		printf("%s[queued behind run %s, %s]%s", output_sgr(stdout,
@@ -777,13 +827,28 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 		v->progress_shown = true;
 		return;
 	}
-	items[0] = '\0';
-	if (v->loops_seen.n > 0)
-		snprintf(items, sizeof items, ", %zu/%zu items", v->items_done,
-		    v->items_total);
-	printf("%s[%zu/%zu done, %zu running%s, %s]%s",
-	    output_sgr(stdout, OUTPUT_DIM), v->finished, v->total, v->running,
-	    items, dur, output_sgr(stdout, OUTPUT_RESET));
+	/* "[F/T done, R running, D/N items, 1.2s]", dimmed. */
+	l.len = 0;
+	cmd_run_cat(&l, output_sgr(stdout, OUTPUT_DIM));
+	cmd_run_cat(&l, "[");
+	cmd_run_num(&l, (long long)v->finished);
+	cmd_run_cat(&l, "/");
+	cmd_run_num(&l, (long long)v->total);
+	cmd_run_cat(&l, " done, ");
+	cmd_run_num(&l, (long long)v->running);
+	cmd_run_cat(&l, " running");
+	if (v->loops_seen.n > 0) {
+		cmd_run_cat(&l, ", ");
+		cmd_run_num(&l, (long long)v->items_done);
+		cmd_run_cat(&l, "/");
+		cmd_run_num(&l, (long long)v->items_total);
+		cmd_run_cat(&l, " items");
+	}
+	cmd_run_cat(&l, ", ");
+	cmd_run_cat(&l, dur);
+	cmd_run_cat(&l, "]");
+	cmd_run_cat(&l, output_sgr(stdout, OUTPUT_RESET));
+	fwrite(l.buf, 1, l.len, stdout);
 	v->progress_shown = true;
 }
 
