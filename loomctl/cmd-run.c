@@ -160,7 +160,7 @@ struct cmd_run_view {
 	char *obuf;			/* output being assembled */
 	size_t ocap;
 	bool lost;			/* some output could not be shown */
-	char *scratch;			/* strings of cmd_run_notify's event */
+	char *scratch;			/* cmd_run_notify's event strings */
 	size_t scap;
 	unsigned char *dbuf;		/* decoded run.output */
 	size_t dcap;

@@ -50,8 +50,8 @@ json_t *rpcclient_error_data(const struct rpcclient *c);
  * "method" and "params"), waiting at most timeout_ms (-1: no limit).
  * Returns 1 with *msg set, 2 when the notify hook (rpcclient_set_notify)
  * dealt with one (*msg untouched), 0 on timeout or when a signal
- * interrupted the wait, -1 with err set when the connection closed or broke, or the
- * daemon did not answer a ping within the peer timeout.
+ * interrupted the wait, -1 with err set when the connection closed or
+ * broke, or the daemon did not answer a ping within the peer timeout.
  */
 int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
     struct loom_error *err);

@@ -52,9 +52,10 @@ struct jsonscan_member {
  * an array of scalars, which is passed over. Returns the bytes the
  * object takes (its closing brace included), or 0 to decline: whatever
  * jsonscan_parse declines, a nested object, a real with an exponent of
- * three digits or more, more than max members. What it reads, jansson reads the same way.
+ * three digits or more, more than max members. What it reads, jansson
+ * reads the same way.
  */
-size_t	jsonscan_flat(const char *text, size_t len, struct jsonscan_member *m,
-	    size_t max, size_t *n);
+size_t	jsonscan_flat(const char *text, size_t len,
+	    struct jsonscan_member *m, size_t max, size_t *n);
 
 #endif
