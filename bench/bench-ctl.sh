@@ -28,18 +28,7 @@ exp=$tmp/exp
 bench_shell_chain "$exp" 200
 mkdir -p "$exp/items" "$exp/outs"
 for i in $(seq 1 500); do echo "$i" >"$exp/items/$i"; done
-cat >"$exp/loop.yml" <<'YML'
-execution: {parallel: false}
-data:
-  items: {path: items}
-  outs: {path: outs}
-pipeline:
-  - name: each
-    task: tasks/step.sh
-    loop: {over: $items, into: $outs, parallel: false}
-    inputs: {in: $loop_item}
-    outputs: {-o: $loop_output}
-YML
+bench_seq_loop "$exp/loop.yml"
 declare -A steps=([chain]=200 [loop]=500)
 "$bin/loomctl" daemon start >/dev/null
 echo "loomctl per step, attached, stdout to a file; load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -20,6 +20,9 @@
 # bench_submitted RUN N: whether the N steps of RUN all have a job id.
 # bench_shell_chain DIR N: DIR/chain.yml, a sequential chain of N shell
 #   steps (tasks/step.sh writes "x" to its output), the first reading DIR/d/0.
+# bench_seq_loop FILE: a pipeline of one step "each" that runs
+#   tasks/step.sh over the files of items/ into outs/, one at a time
+#   (tests/integration/lib.sh sources this file for it too).
 
 bench_cleanup() { :; }
 
@@ -98,4 +101,19 @@ bench_shell_chain() {
 			echo "  - {name: s$i, task: tasks/step.sh, inputs: {in: \$d$((i - 1))}, outputs: {-o: \$d$i}}"
 		done
 	} >"$1/chain.yml"
+}
+
+bench_seq_loop() {
+	cat >"$1" <<'YML'
+execution: {parallel: false}
+data:
+  items: {path: items}
+  outs: {path: outs}
+pipeline:
+  - name: each
+    task: tasks/step.sh
+    loop: {over: $items, into: $outs, parallel: false}
+    inputs: {in: $loop_item}
+    outputs: {-o: $loop_output}
+YML
 }

@@ -33,6 +33,7 @@
 
 #include "common/util/base64.h"
 #include "common/util/error.h"
+#include "common/util/jsonscan.h"
 #include "common/model/pipeline.h"
 #include "common/util/protocol.h"
 #include "common/util/runstate.h"
@@ -83,6 +84,9 @@ extern char **environ;
 /* stdout's buffer on a terminal while attached (see cmd_run_idle). */
 #define CMD_RUN_STDOUT_BUF	(64 * 1024)
 
+/* A label ("step[item]") is cut to one byte less than this. */
+#define CMD_RUN_LABEL_MAX	512
+
 /* Output of one step (or loop item) on its way to the terminal. */
 struct cmd_run_stream {
 	char *key;		/* "ITEM:STEP", its name in the view's map */
@@ -99,6 +103,34 @@ struct cmd_run_stream {
 	char *prefix;		/* "[step] " with its colours, in at
 				   least CMD_RUN_MOVE bytes */
 	size_t prefixlen;
+	char *label;		/* cmd_run_label's, until item_name */
+};
+
+/*
+ * The fields of a step's event (run.step_started, run.output,
+ * run.step_finished, run.output_gap) that loomctl reads, borrowed from
+ * the message: read from its text by cmd_run_notify, or from its
+ * jansson value by cmd_run_event_of, with the same meaning: a field of
+ * another type counts as missing.
+ */
+struct cmd_run_event {
+	const char *step;
+	long item;		/* -1: none */
+	const char *item_name;
+	bool has_items;
+	long long items;	/* a loop's item count */
+	const char *state;
+	bool has_code;
+	long long exit_code;
+	const char *signal;
+	const char *error;
+	bool has_items_total;
+	long long items_total;
+	long long items_succeeded;
+	const char *failed_item;
+	long long offset;
+	const char *data;	/* base64, not NUL-terminated */
+	size_t datalen;
 };
 
 /* The state of an attached run. */
@@ -121,11 +153,23 @@ struct cmd_run_view {
 	size_t nstreams;
 	size_t last;			/* the stream of the last event */
 	struct pipeline_map *stream_map;	/* key -> index in streams */
+	struct logread log_proto;	/* a new stream's reader, but for
+					   its step and item */
 	size_t ngaps;			/* streams with gap set */
 	struct cmd_run_stream *open;	/* its line is printed but unended */
 	char *obuf;			/* output being assembled */
 	size_t ocap;
 	bool lost;			/* some output could not be shown */
+	char *scratch;			/* cmd_run_notify's event strings */
+	size_t scap;
+	unsigned char *dbuf;		/* decoded run.output */
+	size_t dcap;
+};
+
+/* A line put together by hand, not by printf; cut at its size. */
+struct cmd_run_line {
+	char buf[CMD_RUN_LABEL_MAX];
+	size_t len;
 };
 
 /* Where cmd_run_log_piece writes. */
@@ -139,16 +183,30 @@ static volatile sig_atomic_t cmd_run_hangup;
 
 static int	cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv);
 static void	cmd_run_signal(int sig);
+static char	*cmd_run_key(char *buf, size_t cap, long item,
+		    const char *step);
+static void	cmd_run_cat(struct cmd_run_line *l, const char *str);
+static void	cmd_run_num(struct cmd_run_line *l, long long n);
+static size_t	cmd_run_digits(char *buf, long long n);
+static void	cmd_run_elapsed(const struct cmd_run_view *v, char *buf,
+		    size_t len);
 static json_t	*cmd_run_strv(const struct strv *sv);
 static json_t	*cmd_run_request(const struct run_opts *o, const char *file);
 static int	cmd_run_start_error(struct rpcclient *c, int code,
 		    const struct loom_error *err);
 static struct cmd_run_stream *cmd_run_stream(struct cmd_run_view *v,
 		    const char *step, long item);
-static void	cmd_run_label(const struct cmd_run_stream *s, char *buf,
-		    size_t len);
+static const char *cmd_run_label(struct cmd_run_stream *s);
+static void	cmd_run_event_of(json_t *params, struct cmd_run_event *ev);
+static int	cmd_run_event_scan(struct cmd_run_view *v,
+		    const struct jsonscan_member *m, size_t n,
+		    struct cmd_run_event *ev);
+static bool	cmd_run_notify(const char *method, size_t mlen,
+		    const struct jsonscan_member *m, size_t n, void *arg);
 static struct cmd_run_stream *cmd_run_stream_of(struct cmd_run_view *v,
-		    json_t *params);
+		    const struct cmd_run_event *ev);
+static void	cmd_run_tag(enum output_style style, const char *tag,
+		    const char *label, const char *rest);
 static void	cmd_run_set_gap(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, bool gap);
 static void	cmd_run_clear_progress(struct cmd_run_view *v);
@@ -159,21 +217,23 @@ static bool	cmd_run_skip(const char *line, size_t len, void *arg);
 static void	cmd_run_write(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, const unsigned char *data,
 		    size_t len, bool flush);
-static void	cmd_run_output(struct cmd_run_view *v, json_t *params);
+static void	cmd_run_output(struct cmd_run_view *v,
+		    const struct cmd_run_event *ev);
 static void	cmd_run_read_log(struct cmd_run_view *v,
 		    struct cmd_run_stream *s);
-static void	cmd_run_catch_up(struct cmd_run_view *v, json_t *params);
+static void	cmd_run_catch_up(struct cmd_run_view *v,
+		    const struct cmd_run_event *ev);
 static void	cmd_run_log_piece(void *arg, const unsigned char *data,
 		    size_t len);
 static void	cmd_run_lost(struct cmd_run_view *v,
 		    struct cmd_run_stream *s, const char *why);
 static void	cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof);
 static bool	cmd_run_has(const struct strv *sv, const char *s);
-static void	cmd_run_failed_loop(json_t *params);
+static void	cmd_run_failed_loop(const struct cmd_run_event *ev);
 static void	cmd_run_started_step(struct cmd_run_view *v,
-		    json_t *params);
+		    const struct cmd_run_event *ev);
 static void	cmd_run_finished_step(struct cmd_run_view *v,
-		    json_t *params);
+		    const struct cmd_run_event *ev);
 static void	cmd_run_summary(struct cmd_run_view *v, json_t *params,
 		    const char *state);
 static void	cmd_run_header(struct cmd_run_view *v, json_t *res,
@@ -342,16 +402,117 @@ cmd_run_start_error(struct rpcclient *c, int code,
 	    LOOMCTL_EXIT_FAILED;
 }
 
-/* "step", "step[file]" for a loop item, "step:N" while its name is unknown. */
-static void
-cmd_run_label(const struct cmd_run_stream *s, char *buf, size_t len)
+/*
+ * "step", "step[file]" for a loop item, "step:N" while its name is
+ * unknown; kept in the stream until its item's name is learnt.
+ */
+static const char *
+cmd_run_label(struct cmd_run_stream *s)
 {
-	if (s->item >= 0 && s->item_name != NULL)
-		snprintf(buf, len, "%s[%s]", s->step, s->item_name);
-	else if (s->item >= 0)
-		snprintf(buf, len, "%s:%ld", s->step, s->item);
-	else
-		snprintf(buf, len, "%s", s->step);
+	struct cmd_run_line l;
+
+	if (s->label != NULL)
+		return s->label;
+	l.len = 0;
+	cmd_run_cat(&l, s->step);
+	if (s->item >= 0 && s->item_name != NULL) {
+		cmd_run_cat(&l, "[");
+		cmd_run_cat(&l, s->item_name);
+		cmd_run_cat(&l, "]");
+	} else if (s->item >= 0) {
+		cmd_run_cat(&l, ":");
+		cmd_run_num(&l, s->item);
+	}
+	l.buf[l.len] = '\0';
+	s->label = xstrdup(l.buf);
+	return s->label;
+}
+
+/* Append str to a line, as far as it fits (with room for a NUL). */
+static void
+cmd_run_cat(struct cmd_run_line *l, const char *str)
+{
+	while (*str != '\0' && l->len < sizeof l->buf - 1)
+		l->buf[l->len++] = *str++;
+}
+
+/* Append n in decimal to a line, as far as it fits. */
+static void
+cmd_run_num(struct cmd_run_line *l, long long n)
+{
+	char num[24];
+
+	num[cmd_run_digits(num, n)] = '\0';
+	cmd_run_cat(l, num);
+}
+
+/* The decimal digits of n in buf (room for 20); returns how many. */
+static size_t
+cmd_run_digits(char *buf, long long n)
+{
+	char rev[24];
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n :
+	    (unsigned long long)n;
+	size_t k = 0, i;
+
+	do {
+		rev[k++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (n < 0)
+		rev[k++] = '-';
+	for (i = 0; i < k; i++)
+		buf[i] = rev[k - 1 - i];
+	return k;
+}
+
+/* "[TAG] label" in the tag's colour, then rest (its newline at least). */
+static void
+cmd_run_tag(enum output_style style, const char *tag, const char *label,
+    const char *rest)
+{
+	const char *part[6];
+	char buf[CMD_RUN_LABEL_MAX + 256];
+	size_t i, n, o = 0;
+
+	part[0] = output_sgr(stdout, style);
+	part[1] = tag;
+	part[2] = output_sgr(stdout, OUTPUT_RESET);
+	part[3] = " ";
+	part[4] = label;
+	part[5] = rest;
+	for (i = 0; i < 6; i++) {
+		n = strlen(part[i]);
+		if (o + n > sizeof buf) {
+			fwrite(buf, 1, o, stdout);
+			o = 0;
+		}
+		if (n > sizeof buf)
+			fwrite(part[i], 1, n, stdout);
+		else {
+			memcpy(buf + o, part[i], n);
+			o += n;
+		}
+	}
+	fwrite(buf, 1, o, stdout);
+}
+
+/*
+ * "ITEM:STEP", a stream's name in the view's map: in buf (cap bytes)
+ * when it fits, else a new string.
+ */
+static char *
+cmd_run_key(char *buf, size_t cap, long item, const char *step)
+{
+	char digits[24];
+	size_t n = cmd_run_digits(digits, item), len = strlen(step);
+	char *key;
+
+	key = n + 1 + len + 1 <= cap ? buf : xmalloc(n + 1 + len + 1);
+	memcpy(key, digits, n);
+	key[n] = ':';
+	memcpy(key + n + 1, step, len + 1);
+	return key;
 }
 
 /* The stream of a step or item, created on first use. */
@@ -359,21 +520,24 @@ static struct cmd_run_stream *
 cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 {
 	struct cmd_run_stream *s;
-	char *key;
+	char small[128], *key;
 	ssize_t k;
 
 	/* A step's events come together: its start, output, end. */
 	if (v->nstreams > 0 && (s = v->streams[v->last])->item == item &&
 	    strcmp(s->step, step) == 0)
 		return s;
-	key = xasprintf("%ld:%s", item, step);
+	key = cmd_run_key(small, sizeof small, item, step);
 	if (v->stream_map == NULL)
 		v->stream_map = pipeline_map_create(64);
 	if ((k = pipeline_map_get(v->stream_map, key)) >= 0) {
-		free(key);
+		if (key != small)
+			free(key);
 		v->last = (size_t)k;
 		return v->streams[k];
 	}
+	if (key == small)
+		key = xstrdup(small);
 	if ((v->nstreams & (v->nstreams - 1)) == 0)
 		v->streams = xreallocarray(v->streams,
 		    v->nstreams ? v->nstreams * 2 : 1, sizeof *v->streams);
@@ -381,7 +545,10 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 	s->key = key;
 	s->step = xstrdup(step);
 	s->item = item;
-	logread_init(&s->log, v->run, s->step, item, 0);
+	/* As logread_init would set it, without reading the environment. */
+	s->log = v->log_proto;
+	s->log.step = s->step;
+	s->log.item = item;
 	pipeline_map_add(v->stream_map, s->key, v->nstreams);
 	v->last = v->nstreams;
 	v->streams[v->nstreams++] = s;
@@ -391,21 +558,169 @@ cmd_run_stream(struct cmd_run_view *v, const char *step, long item)
 /* The stream an event is about (its "step" and "item"), learning the
    item's file name ("item_name") on the way; NULL without a step. */
 static struct cmd_run_stream *
-cmd_run_stream_of(struct cmd_run_view *v, json_t *params)
+cmd_run_stream_of(struct cmd_run_view *v, const struct cmd_run_event *ev)
 {
-	const char *step = json_string_value(json_object_get(params, "step"));
-	const char *name = json_string_value(json_object_get(params,
-	    "item_name"));
-	json_t *item = json_object_get(params, "item");
 	struct cmd_run_stream *s;
 
-	if (step == NULL)
+	if (ev->step == NULL)
 		return NULL;
-	s = cmd_run_stream(v, step, json_is_integer(item) ?
-	    (long)json_integer_value(item) : -1);
-	if (s->item_name == NULL && name != NULL && s->item >= 0)
-		s->item_name = xstrdup(name);
+	s = cmd_run_stream(v, ev->step, ev->item);
+	if (s->item_name == NULL && ev->item_name != NULL && s->item >= 0) {
+		s->item_name = xstrdup(ev->item_name);
+		free(s->label);
+		s->label = NULL;
+	}
 	return s;
+}
+
+/* The fields of a step's event from its params (cmd_run_event). */
+static void
+cmd_run_event_of(json_t *params, struct cmd_run_event *ev)
+{
+	json_t *item = json_object_get(params, "item");
+	json_t *items = json_object_get(params, "items");
+	json_t *code = json_object_get(params, "exit_code");
+	json_t *total = json_object_get(params, "items_total");
+
+	memset(ev, 0, sizeof *ev);
+	ev->step = json_string_value(json_object_get(params, "step"));
+	ev->item = json_is_integer(item) ? (long)json_integer_value(item) :
+	    -1;
+	ev->item_name = json_string_value(json_object_get(params,
+	    "item_name"));
+	ev->has_items = json_is_integer(items);
+	ev->items = json_integer_value(items);
+	ev->state = json_string_value(json_object_get(params, "state"));
+	ev->has_code = json_is_integer(code);
+	ev->exit_code = json_integer_value(code);
+	ev->signal = json_string_value(json_object_get(params, "signal"));
+	ev->error = json_string_value(json_object_get(params, "error"));
+	ev->has_items_total = json_is_integer(total);
+	ev->items_total = json_integer_value(total);
+	ev->items_succeeded = json_integer_value(json_object_get(params,
+	    "items_succeeded"));
+	ev->failed_item = json_string_value(json_object_get(params,
+	    "failed_item"));
+	ev->offset = json_integer_value(json_object_get(params, "offset"));
+	ev->data = json_string_value(json_object_get(params, "data"));
+	ev->datalen = ev->data != NULL ? strlen(ev->data) : 0;
+}
+
+/* True when a member's key is k. */
+static bool
+cmd_run_key_is(const struct jsonscan_member *m, const char *k, size_t klen)
+{
+	return m->klen == klen && memcmp(m->key, k, klen) == 0;
+}
+
+/*
+ * The fields of a step's event from the members of its params, as
+ * cmd_run_event_of reads them; strings are copied, NUL-terminated, into
+ * v->scratch (but data, left where it is). -1 when it is not an event
+ * of v's run ("run" missing or another one): the general path decides.
+ */
+static int
+cmd_run_event_scan(struct cmd_run_view *v, const struct jsonscan_member *m,
+    size_t n, struct cmd_run_event *ev)
+{
+#define CMD_RUN_IS(k)	cmd_run_key_is(&m[i], k, sizeof k - 1)
+	const char **str;
+	bool ours = false;
+	size_t i, need = 0, o = 0;
+
+	memset(ev, 0, sizeof *ev);
+	ev->item = -1;
+	for (i = 0; i < n; i++) {
+		if (m[i].kind == JSONSCAN_STRING)
+			need += m[i].len + 1;
+	}
+	if (need > v->scap) {
+		v->scap = need + need / 2 + 256;
+		v->scratch = xrealloc(v->scratch, v->scap);
+	}
+	for (i = 0; i < n; i++) {
+		str = NULL;
+		if (CMD_RUN_IS("run"))
+			ours = m[i].kind == JSONSCAN_STRING &&
+			    m[i].len == strlen(v->run) &&
+			    memcmp(m[i].str, v->run, m[i].len) == 0;
+		else if (CMD_RUN_IS("step"))
+			str = &ev->step;
+		else if (CMD_RUN_IS("item") && m[i].kind == JSONSCAN_INTEGER)
+			ev->item = (long)m[i].integer;
+		else if (CMD_RUN_IS("item_name"))
+			str = &ev->item_name;
+		else if (CMD_RUN_IS("items") && m[i].kind == JSONSCAN_INTEGER) {
+			ev->has_items = true;
+			ev->items = m[i].integer;
+		} else if (CMD_RUN_IS("state"))
+			str = &ev->state;
+		else if (CMD_RUN_IS("exit_code") &&
+		    m[i].kind == JSONSCAN_INTEGER) {
+			ev->has_code = true;
+			ev->exit_code = m[i].integer;
+		} else if (CMD_RUN_IS("signal"))
+			str = &ev->signal;
+		else if (CMD_RUN_IS("error"))
+			str = &ev->error;
+		else if (CMD_RUN_IS("items_total") &&
+		    m[i].kind == JSONSCAN_INTEGER) {
+			ev->has_items_total = true;
+			ev->items_total = m[i].integer;
+		} else if (CMD_RUN_IS("items_succeeded") &&
+		    m[i].kind == JSONSCAN_INTEGER)
+			ev->items_succeeded = m[i].integer;
+		else if (CMD_RUN_IS("failed_item"))
+			str = &ev->failed_item;
+		else if (CMD_RUN_IS("offset") && m[i].kind == JSONSCAN_INTEGER)
+			ev->offset = m[i].integer;
+		else if (CMD_RUN_IS("data") && m[i].kind == JSONSCAN_STRING) {
+			ev->data = m[i].str;
+			ev->datalen = m[i].len;
+		}
+		if (str != NULL && m[i].kind == JSONSCAN_STRING) {
+			memcpy(v->scratch + o, m[i].str, m[i].len);
+			v->scratch[o + m[i].len] = '\0';
+			*str = v->scratch + o;
+			o += m[i].len + 1;
+		}
+	}
+	return ours ? 0 : -1;
+#undef CMD_RUN_IS
+}
+
+/*
+ * The notify hook (rpcclient_set_notify): a step's start, output and
+ * end, read from their text. true when dealt with; anything else goes
+ * the general way, through cmd_run_attached.
+ */
+static bool
+cmd_run_notify(const char *method, size_t mlen,
+    const struct jsonscan_member *m, size_t n, void *arg)
+{
+	static const char started[] = LOOM_EVENT_RUN_STEP_STARTED;
+	static const char finished[] = LOOM_EVENT_RUN_STEP_FINISHED;
+	static const char output[] = LOOM_EVENT_RUN_OUTPUT;
+	struct cmd_run_view *v = arg;
+	struct cmd_run_event ev;
+
+	if (mlen == sizeof started - 1 && memcmp(method, started, mlen) == 0) {
+		if (cmd_run_event_scan(v, m, n, &ev) == -1)
+			return false;
+		cmd_run_started_step(v, &ev);
+	} else if (mlen == sizeof finished - 1 &&
+	    memcmp(method, finished, mlen) == 0) {
+		if (cmd_run_event_scan(v, m, n, &ev) == -1)
+			return false;
+		cmd_run_finished_step(v, &ev);
+	} else if (mlen == sizeof output - 1 &&
+	    memcmp(method, output, mlen) == 0) {
+		if (cmd_run_event_scan(v, m, n, &ev) == -1)
+			return false;
+		cmd_run_output(v, &ev);
+	} else
+		return false;
+	return true;
 }
 
 static void
@@ -459,18 +774,51 @@ cmd_run_skip(const char *line, size_t len, void *arg)
 	    memcmp(line, started, sizeof started - 1) == 0;
 }
 
+/*
+ * The time since the run started as output_duration writes it. Under a
+ * minute the tenths are rounded here from the clock's nanoseconds, but
+ * near a tie, where the rounding of the double output_duration is given
+ * decides, it is asked.
+ */
+static void
+cmd_run_elapsed(const struct cmd_run_view *v, char *buf, size_t len)
+{
+	struct timespec now;
+	long long ns, tenths, rem;
+	struct cmd_run_line l;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ns = (long long)(now.tv_sec - v->started.tv_sec) * 1000000000LL +
+	    (now.tv_nsec - v->started.tv_nsec);
+	tenths = ns / 100000000;
+	rem = ns % 100000000;
+	if (ns < 0 || ns >= 60000000000LL || len < 24 ||
+	    (rem > 49999000 && rem < 50001000)) {
+		output_duration((double)(now.tv_sec - v->started.tv_sec) +
+		    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, buf,
+		    len);
+		return;
+	}
+	if (rem >= 50001000)
+		tenths++;
+	l.len = 0;
+	cmd_run_num(&l, tenths / 10);
+	cmd_run_cat(&l, ".");
+	cmd_run_num(&l, tenths % 10);
+	cmd_run_cat(&l, "s");
+	memcpy(buf, l.buf, l.len);
+	buf[l.len] = '\0';
+}
+
 static void
 cmd_run_draw_progress(struct cmd_run_view *v)
 {
-	struct timespec now;
-	char dur[32], items[64];
+	struct cmd_run_line l;
+	char dur[32];
 
 	if (!v->progress || v->open != NULL)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	output_duration((double)(now.tv_sec - v->started.tv_sec) +
-	    (double)(now.tv_nsec - v->started.tv_nsec) / 1e9, dur,
-	    sizeof dur);
+	cmd_run_elapsed(v, dur, sizeof dur);
 	cmd_run_clear_progress(v);
 	if (v->behind != NULL) {
 		printf("%s[queued behind run %s, %s]%s", output_sgr(stdout,
@@ -479,13 +827,28 @@ cmd_run_draw_progress(struct cmd_run_view *v)
 		v->progress_shown = true;
 		return;
 	}
-	items[0] = '\0';
-	if (v->loops_seen.n > 0)
-		snprintf(items, sizeof items, ", %zu/%zu items", v->items_done,
-		    v->items_total);
-	printf("%s[%zu/%zu done, %zu running%s, %s]%s",
-	    output_sgr(stdout, OUTPUT_DIM), v->finished, v->total, v->running,
-	    items, dur, output_sgr(stdout, OUTPUT_RESET));
+	/* "[F/T done, R running, D/N items, 1.2s]", dimmed. */
+	l.len = 0;
+	cmd_run_cat(&l, output_sgr(stdout, OUTPUT_DIM));
+	cmd_run_cat(&l, "[");
+	cmd_run_num(&l, (long long)v->finished);
+	cmd_run_cat(&l, "/");
+	cmd_run_num(&l, (long long)v->total);
+	cmd_run_cat(&l, " done, ");
+	cmd_run_num(&l, (long long)v->running);
+	cmd_run_cat(&l, " running");
+	if (v->loops_seen.n > 0) {
+		cmd_run_cat(&l, ", ");
+		cmd_run_num(&l, (long long)v->items_done);
+		cmd_run_cat(&l, "/");
+		cmd_run_num(&l, (long long)v->items_total);
+		cmd_run_cat(&l, " items");
+	}
+	cmd_run_cat(&l, ", ");
+	cmd_run_cat(&l, dur);
+	cmd_run_cat(&l, "]");
+	cmd_run_cat(&l, output_sgr(stdout, OUTPUT_RESET));
+	fwrite(l.buf, 1, l.len, stdout);
 	v->progress_shown = true;
 }
 
@@ -603,13 +966,13 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
     const unsigned char *data, size_t len, bool flush)
 {
 	const unsigned char *p = data, *end = data + len, *nl;
-	char label[512];
 	size_t o = 0, n;
 
-	if (s->prefix == NULL) {
-		cmd_run_label(s, label, sizeof label);
+	/* Made once there is something to put it before. */
+	if (s->prefix == NULL && (len > 0 || s->plen > 0)) {
 		s->prefix = xasprintf("%s[%s]%s ", output_sgr(stdout,
-		    OUTPUT_DIM), label, output_sgr(stdout, OUTPUT_RESET));
+		    OUTPUT_DIM), cmd_run_label(s), output_sgr(stdout,
+		    OUTPUT_RESET));
 		s->prefixlen = strlen(s->prefix);
 		if (s->prefixlen < CMD_RUN_MOVE) {
 			s->prefix = xrealloc(s->prefix, CMD_RUN_MOVE);
@@ -671,18 +1034,28 @@ cmd_run_write(struct cmd_run_view *v, struct cmd_run_stream *s,
 
 /* A run.output event: bytes of a step's log at an offset. */
 static void
-cmd_run_output(struct cmd_run_view *v, json_t *params)
+cmd_run_output(struct cmd_run_view *v, const struct cmd_run_event *ev)
 {
-	long long off = json_integer_value(json_object_get(params, "offset"));
-	const char *b64 = json_string_value(json_object_get(params, "data"));
+	long long off = ev->offset;
 	struct cmd_run_stream *s;
 	unsigned char *data;
 	size_t len, skip = 0;
+	ssize_t got;
 
 	/* A gapped stream's bytes come from its log: not even decoded. */
-	if (b64 == NULL || (s = cmd_run_stream_of(v, params)) == NULL ||
-	    s->gap || (data = base64_decode(b64, &len)) == NULL)
+	if (ev->data == NULL || (s = cmd_run_stream_of(v, ev)) == NULL ||
+	    s->gap)
 		return;
+	if (ev->datalen / 4 * 3 + 3 > v->dcap) {
+		v->dcap = ev->datalen / 4 * 3 + 3;
+		free(v->dbuf);
+		v->dbuf = xmalloc(v->dcap);
+	}
+	if ((got = base64_decode_to(v->dbuf, v->dcap, ev->data,
+	    ev->datalen)) == -1)
+		return;
+	data = v->dbuf;
+	len = (size_t)got;
 	/* Bytes already read from the log after a gap are not repeated. */
 	if (off < s->next)
 		skip = (size_t)(s->next - off) < len ?
@@ -691,7 +1064,6 @@ cmd_run_output(struct cmd_run_view *v, json_t *params)
 		cmd_run_write(v, s, data + skip, len - skip, false);
 	if (off + (long long)len > s->next)
 		s->next = off + (long long)len;
-	free(data);
 	s->live += (long long)len;
 	if (s->live >= CMD_RUN_FILE_AFTER && s->log.file ==
 	    LOGREAD_FILE_UNTRIED) {
@@ -749,12 +1121,9 @@ static void
 cmd_run_lost(struct cmd_run_view *v, struct cmd_run_stream *s,
     const char *why)
 {
-	char label[512];
-
-	cmd_run_label(s, label, sizeof label);
 	cmd_run_before_stderr(v);
-	output_fail("output of %s from byte %lld not shown: %s", label,
-	    s->next, why);
+	output_fail("output of %s from byte %lld not shown: %s",
+	    cmd_run_label(s), s->next, why);
 	if (s->item >= 0 && s->item_name != NULL)
 		fprintf(stderr, "  hint: loomctl logs %s %s --item %s\n",
 		    v->run, s->step, s->item_name);
@@ -774,12 +1143,12 @@ cmd_run_lost(struct cmd_run_view *v, struct cmd_run_stream *s,
  * fell behind); from now on its log is read by offset until its end.
  */
 static void
-cmd_run_catch_up(struct cmd_run_view *v, json_t *params)
+cmd_run_catch_up(struct cmd_run_view *v, const struct cmd_run_event *ev)
 {
 	struct cmd_run_stream *s;
 
 	/* A gap sent before we took the log file changes nothing. */
-	if ((s = cmd_run_stream_of(v, params)) == NULL || s->gap)
+	if ((s = cmd_run_stream_of(v, ev)) == NULL || s->gap)
 		return;
 	cmd_run_set_gap(v, s, true);
 	cmd_run_read_log(v, s);
@@ -834,25 +1203,16 @@ cmd_run_poll_gaps(struct cmd_run_view *v, bool to_eof)
  * failed: sample_13.txt, exit code 3)".
  */
 static void
-cmd_run_failed_loop(json_t *params)
+cmd_run_failed_loop(const struct cmd_run_event *ev)
 {
-	const char *first = json_string_value(json_object_get(params,
-	    "failed_item"));
-	json_t *code = json_object_get(params, "exit_code");
-	json_t *sig = json_object_get(params, "signal");
-
-	printf(" (%lld/%lld items succeeded",
-	    (long long)json_integer_value(json_object_get(params,
-	    "items_succeeded")),
-	    (long long)json_integer_value(json_object_get(params,
-	    "items_total")));
-	if (first != NULL) {
-		printf("; first failed: %s", first);
-		if (json_is_string(sig))
-			printf(", killed by %s", json_string_value(sig));
-		else if (json_is_integer(code))
-			printf(", exit code %lld",
-			    (long long)json_integer_value(code));
+	printf(" (%lld/%lld items succeeded", ev->items_succeeded,
+	    ev->items_total);
+	if (ev->failed_item != NULL) {
+		printf("; first failed: %s", ev->failed_item);
+		if (ev->signal != NULL)
+			printf(", killed by %s", ev->signal);
+		else if (ev->has_code)
+			printf(", exit code %lld", ev->exit_code);
 	}
 	printf(")\n");
 }
@@ -872,48 +1232,40 @@ cmd_run_has(const struct strv *sv, const char *s)
 
 /* A run.step_started event: a step's or a loop item's process runs. */
 static void
-cmd_run_started_step(struct cmd_run_view *v, json_t *params)
+cmd_run_started_step(struct cmd_run_view *v, const struct cmd_run_event *ev)
 {
-	json_t *items = json_object_get(params, "items");
 	struct cmd_run_stream *s;
-	char label[512];
 
-	if ((s = cmd_run_stream_of(v, params)) == NULL)
+	if ((s = cmd_run_stream_of(v, ev)) == NULL)
 		return;
 	if (!s->started)
 		v->running++;
 	s->started = true;
 	/* The first item of a loop tells how many there are. */
-	if (s->item >= 0 && json_is_integer(items) &&
+	if (s->item >= 0 && ev->has_items &&
 	    !cmd_run_has(&v->loops_seen, s->step)) {
 		strv_push(&v->loops_seen, s->step);
-		v->items_total += (size_t)json_integer_value(items);
+		v->items_total += (size_t)ev->items;
 	}
-	cmd_run_label(s, label, sizeof label);
 	cmd_run_clear_progress(v);
-	printf("%s[RUNNING]%s %s\n", output_sgr(stdout, OUTPUT_BLUE),
-	    output_sgr(stdout, OUTPUT_RESET), label);
+	cmd_run_tag(OUTPUT_BLUE, "[RUNNING]", cmd_run_label(s), "\n");
 }
 
 /* A run.step_finished event. */
 static void
-cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
+cmd_run_finished_step(struct cmd_run_view *v, const struct cmd_run_event *ev)
 {
-	const char *state = json_string_value(json_object_get(params,
-	    "state"));
-	json_t *code = json_object_get(params, "exit_code");
-	json_t *sig = json_object_get(params, "signal");
+	const char *state = ev->state, *label;
 	struct cmd_run_stream *s;
 	enum run_state_kind st;
-	char label[512];
 	bool was_started;
 
-	if (state == NULL || (s = cmd_run_stream_of(v, params)) == NULL)
+	if (state == NULL || (s = cmd_run_stream_of(v, ev)) == NULL)
 		return;
 	if (s->gap)
 		cmd_run_read_to_end(v, s);
 	cmd_run_write(v, s, (const unsigned char *)"", 0, true);
-	cmd_run_label(s, label, sizeof label);
+	label = cmd_run_label(s);
 	cmd_run_clear_progress(v);
 	/* A step, or a loop as a whole (not an item), is done. */
 	if (s->item < 0)
@@ -926,13 +1278,11 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 	s->started = false;
 	st = runstate_parse(state);
 	if (st == RUNSTATE_UPTODATE) {
-		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
-		    output_sgr(stdout, OUTPUT_RESET), label);
+		cmd_run_tag(OUTPUT_DIM, "[UP-TO-DATE]", label, "\n");
 		return;
 	}
 	if (st == RUNSTATE_SUCCEEDED) {
-		printf("%s[SUCCESS]%s %s\n", output_sgr(stdout, OUTPUT_GREEN),
-		    output_sgr(stdout, OUTPUT_RESET), label);
+		cmd_run_tag(OUTPUT_GREEN, "[SUCCESS]", label, "\n");
 		return;
 	}
 	if (st == RUNSTATE_CANCELLED && !was_started && s->item < 0) {
@@ -940,26 +1290,18 @@ cmd_run_finished_step(struct cmd_run_view *v, json_t *params)
 		return;
 	}
 	if (st == RUNSTATE_CANCELLED) {
-		printf("%s[CANCELLED]%s %s\n",
-		    output_sgr(stdout, OUTPUT_YELLOW),
-		    output_sgr(stdout, OUTPUT_RESET), label);
+		cmd_run_tag(OUTPUT_YELLOW, "[CANCELLED]", label, "\n");
 		return;
 	}
-	printf("%s[FAILED]%s %s", output_sgr(stdout, OUTPUT_RED),
-	    output_sgr(stdout, OUTPUT_RESET), label);
-	if (json_is_integer(json_object_get(params, "items_total")))
-		cmd_run_failed_loop(params);
-	else if (json_is_string(sig))
-		printf(" (killed by %s)\n", json_string_value(sig));
-	else if (json_is_integer(code))
-		printf(" (exit code %lld)\n",
-		    (long long)json_integer_value(code));
-	else {
-		const char *why = json_string_value(json_object_get(params,
-		    "error"));
-
-		printf(" (%s)\n", why != NULL ? why : state);
-	}
+	cmd_run_tag(OUTPUT_RED, "[FAILED]", label, "");
+	if (ev->has_items_total)
+		cmd_run_failed_loop(ev);
+	else if (ev->signal != NULL)
+		printf(" (killed by %s)\n", ev->signal);
+	else if (ev->has_code)
+		printf(" (exit code %lld)\n", ev->exit_code);
+	else
+		printf(" (%s)\n", ev->error != NULL ? ev->error : state);
 }
 
 /* run.steps_fresh: the steps up to date, as their run.step_finished. */
@@ -974,8 +1316,8 @@ cmd_run_fresh_steps(struct cmd_run_view *v, json_t *params)
 		if (!json_is_string(name))
 			continue;
 		v->finished++;
-		printf("%s[UP-TO-DATE]%s %s\n", output_sgr(stdout, OUTPUT_DIM),
-		    output_sgr(stdout, OUTPUT_RESET), json_string_value(name));
+		cmd_run_tag(OUTPUT_DIM, "[UP-TO-DATE]", json_string_value(name),
+		    "\n");
 	}
 }
 
@@ -1022,6 +1364,7 @@ cmd_run_attached(struct cmd_run_view *v)
 	struct loom_error err;
 	json_t *msg, *params, *res;
 	const char *method, *run, *step, *state;
+	struct cmd_run_event ev;
 	int rc, cancel_sent = 0, timeout;
 	size_t i;
 
@@ -1065,6 +1408,8 @@ cmd_run_attached(struct cmd_run_view *v)
 			    err.message);
 			return LOOMCTL_EXIT_FAILED;
 		}
+		if (rc == 2)
+			continue;	/* dealt with by cmd_run_notify */
 		if (rc == 0) {
 			/* Drawn and written by cmd_run_idle. */
 			logread_wake_clear(v->c);
@@ -1079,6 +1424,7 @@ cmd_run_attached(struct cmd_run_view *v)
 			continue;
 		}
 		step = json_string_value(json_object_get(params, "step"));
+		cmd_run_event_of(params, &ev);
 		if (strcmp(method, LOOM_EVENT_RUN_STARTED) == 0) {
 			/* Out of the queue: the clock starts now. */
 			if (v->behind != NULL)
@@ -1086,13 +1432,13 @@ cmd_run_attached(struct cmd_run_view *v)
 			free(v->behind);
 			v->behind = NULL;
 		} else if (strcmp(method, LOOM_EVENT_RUN_STEP_STARTED) == 0)
-			cmd_run_started_step(v, params);
+			cmd_run_started_step(v, &ev);
 		else if (strcmp(method, LOOM_EVENT_RUN_OUTPUT) == 0)
-			cmd_run_output(v, params);
+			cmd_run_output(v, &ev);
 		else if (strcmp(method, LOOM_EVENT_RUN_OUTPUT_GAP) == 0)
-			cmd_run_catch_up(v, params);
+			cmd_run_catch_up(v, &ev);
 		else if (strcmp(method, LOOM_EVENT_RUN_STEP_FINISHED) == 0)
-			cmd_run_finished_step(v, params);
+			cmd_run_finished_step(v, &ev);
 		else if (strcmp(method, LOOM_EVENT_RUN_STEPS_FRESH) == 0)
 			cmd_run_fresh_steps(v, params);
 		else if (strcmp(method, LOOM_EVENT_RUN_STEP_SKIPPED) == 0 &&
@@ -1278,11 +1624,14 @@ cmd_run_view_free(struct cmd_run_view *v)
 		free(v->streams[i]->item_name);
 		free(v->streams[i]->partial);
 		free(v->streams[i]->prefix);
+		free(v->streams[i]->label);
 		logread_close(&v->streams[i]->log);
 		free(v->streams[i]);
 	}
 	pipeline_map_free(v->stream_map);
 	free(v->obuf);
+	free(v->scratch);
+	free(v->dbuf);
 	free(v->streams);
 	strv_free(&v->unstarted);
 	strv_free(&v->loops_seen);
@@ -1369,6 +1718,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 
 	cmd_run_catch_signals();
+	logread_init(&v.log_proto, v.run, NULL, -1, 0);
 	(void)logread_wake_fd(v.c);
 	v.progress = output_is_tty(stdout) && !o.no_progress;
 	/*
@@ -1379,6 +1729,7 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		setvbuf(stdout, NULL, _IOFBF, CMD_RUN_STDOUT_BUF);
 	rpcclient_set_idle(v.c, cmd_run_idle, &v);
 	rpcclient_set_skip(v.c, cmd_run_skip, &v);
+	rpcclient_set_notify(v.c, cmd_run_notify, &v);
 	clock_gettime(CLOCK_MONOTONIC, &v.started);
 	cmd_run_header(&v, res, json_array_size(json_object_get(res,
 	    "steps")));

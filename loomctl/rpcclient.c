@@ -62,7 +62,13 @@ struct rpcclient {
 	void *idle_arg;
 	bool (*skip)(const char *, size_t, void *);	/* drop unparsed */
 	void *skip_arg;
+	bool (*notify)(const char *, size_t, const struct jsonscan_member *,
+	    size_t, void *);	/* rpcclient_set_notify */
+	void *notify_arg;
 };
+
+/* The most members of a notification's params offered to c->notify. */
+#define RPCCLIENT_NOTIFY_MEMBERS	24
 
 /* rpcclient_read's results besides -1. */
 #define RPCCLIENT_TIMEOUT	0
@@ -84,8 +90,10 @@ static bool	rpcclient_rcvtimeo(struct rpcclient *c, int wait_ms);
 static int	rpcclient_wait_in_recv(struct rpcclient *c, int timeout_ms);
 static int	rpcclient_poll(struct rpcclient *c, int timeout_ms, bool wake,
 		    struct loom_error *err);
-static int	rpcclient_take(struct rpcclient *c, json_t **msg,
+static int	rpcclient_take(struct rpcclient *c, json_t **msg, bool offer,
 		    struct loom_error *err);
+static bool	rpcclient_offer(struct rpcclient *c, const char *line,
+		    size_t len);
 static bool	rpcclient_is_b64(unsigned char ch);
 static json_t	*rpcclient_lift_data(char *line, size_t *len,
 		    size_t *at);
@@ -490,12 +498,43 @@ rpcclient_lift_data(char *line, size_t *len, size_t *at)
 }
 
 /*
+ * Offer a notification's line to c->notify, read without jansson when
+ * it has the daemon's usual shape: true when the hook dealt with it.
+ */
+static bool
+rpcclient_offer(struct rpcclient *c, const char *line, size_t len)
+{
+	static const char head[] = "{\"jsonrpc\":\"2.0\",\"method\":\"";
+	static const char mid[] = "\",\"params\":";
+	struct jsonscan_member m[RPCCLIENT_NOTIFY_MEMBERS];
+	const char *method, *q, *end = line + len;
+	size_t n, used;
+
+	if (len < sizeof head - 1 || memcmp(line, head, sizeof head - 1) != 0)
+		return false;
+	method = q = line + sizeof head - 1;
+	while (q < end && ((*q >= 'a' && *q <= 'z') || *q == '.' || *q == '_'))
+		q++;
+	if ((size_t)(end - q) < sizeof mid - 1 ||
+	    memcmp(q, mid, sizeof mid - 1) != 0)
+		return false;
+	line = q + sizeof mid - 1;
+	used = jsonscan_flat(line, (size_t)(end - line), m,
+	    RPCCLIENT_NOTIFY_MEMBERS, &n);
+	if (used == 0 || (size_t)(end - line) != used + 1 || line[used] != '}')
+		return false;
+	return c->notify(method, (size_t)(q - method), m, n, c->notify_arg);
+}
+
+/*
  * Take the next complete message from the framer. Returns 1 with *msg,
- * 2 when the skip hook dropped a line unparsed, 0 when none is complete,
- * -1 with err set on a bad message.
+ * 2 when the skip hook dropped a line unparsed, 3 when (with offer) the
+ * notify hook dealt with it, 0 when none is complete, -1 with err set on
+ * a bad message.
  */
 static int
-rpcclient_take(struct rpcclient *c, json_t **msg, struct loom_error *err)
+rpcclient_take(struct rpcclient *c, json_t **msg, bool offer,
+    struct loom_error *err)
 {
 	struct jsonrpc_error jerr;
 	const char *line;
@@ -514,6 +553,8 @@ rpcclient_take(struct rpcclient *c, json_t **msg, struct loom_error *err)
 	}
 	if (c->skip != NULL && c->skip(line, len, c->skip_arg))
 		return 2;
+	if (offer && c->notify != NULL && rpcclient_offer(c, line, len))
+		return 3;
 	/* The daemon's plain JSON is read quickly; jansson has the rest. */
 	if ((*msg = jsonscan_parse(line, len)) != NULL &&
 	    json_is_object(*msg))
@@ -578,7 +619,7 @@ rpcclient_call(struct rpcclient *c, const char *method, json_t *params,
 	sent = rpcclient_now_ms();
 	for (;;) {
 		msg = NULL;
-		rc = rpcclient_take(c, &msg, err);
+		rc = rpcclient_take(c, &msg, false, err);
 		if (rc == -1)
 			return NULL;
 		if (rc == 2)
@@ -678,6 +719,16 @@ rpcclient_set_skip(struct rpcclient *c,
 	c->skip_arg = arg;
 }
 
+/* Which notifications to offer unparsed (rpcclient.h). */
+void
+rpcclient_set_notify(struct rpcclient *c,
+    bool (*fn)(const char *, size_t, const struct jsonscan_member *, size_t,
+    void *), void *arg)
+{
+	c->notify = fn;
+	c->notify_arg = arg;
+}
+
 /*
  * Hand out the next notification. A wait is cut into pieces of at most
  * the peer timeout; after that long without a byte the daemon is pinged.
@@ -698,9 +749,11 @@ rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
 			json_array_remove(c->queue, 0);
 			return 1;
 		}
-		rc = rpcclient_take(c, msg, err);
+		rc = rpcclient_take(c, msg, true, err);
 		if (rc == -1)
 			return -1;
+		if (rc == 3)
+			return 2;	/* dealt with by c->notify */
 		if (rc == 2)
 			continue;	/* skipped unparsed */
 		if (rc == 1) {

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+struct jsonscan_member;
 struct loom_error;
 struct rpcclient;
 
@@ -47,9 +48,10 @@ json_t *rpcclient_error_data(const struct rpcclient *c);
 /*
  * The next notification (a new reference to the whole message, with
  * "method" and "params"), waiting at most timeout_ms (-1: no limit).
- * Returns 1 with *msg set, 0 on timeout or when a signal interrupted the
- * wait, -1 with err set when the connection closed or broke, or the
- * daemon did not answer a ping within the peer timeout.
+ * Returns 1 with *msg set, 2 when the notify hook (rpcclient_set_notify)
+ * dealt with one (*msg untouched), 0 on timeout or when a signal
+ * interrupted the wait, -1 with err set when the connection closed or
+ * broke, or the daemon did not answer a ping within the peer timeout.
  */
 int rpcclient_next(struct rpcclient *c, int timeout_ms, json_t **msg,
     struct loom_error *err);
@@ -70,6 +72,21 @@ void rpcclient_set_idle(struct rpcclient *c, void (*fn)(void *), void *arg);
  */
 void rpcclient_set_skip(struct rpcclient *c,
     bool (*fn)(const char *, size_t, void *), void *arg);
+
+/*
+ * Offered each notification rpcclient_next is about to hand out whose
+ * line reads {"jsonrpc":"2.0","method":"M","params":{...}}, in that
+ * order, with params flat (jsonscan_flat): fn(M, its length, the
+ * members of params, their count, arg) returns true when it has dealt
+ * with the event, false to have it parsed and handed out as usual
+ * (NULL: none offered). Only from rpcclient_next with nothing queued,
+ * never during a call: events keep their order, and fn never runs
+ * inside the caller's own handling of another event. For a client that
+ * reads a few fields of frequent events: no jansson values built.
+ */
+void rpcclient_set_notify(struct rpcclient *c,
+    bool (*fn)(const char *, size_t, const struct jsonscan_member *, size_t,
+    void *), void *arg);
 
 /*
  * A descriptor rpcclient_next also waits on (readable: it returns 0, as

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,25 @@ jsonscan_digit(const struct jsonscan *s, const unsigned char *q)
 	return q < s->end && *q >= '0' && *q <= '9';
 }
 
+/* A byte repeated in each of a word's eight. */
+#define JSONSCAN_EACH(b)	(UINT64_C(0x0101010101010101) * (b))
+
+/*
+ * True when one of the eight bytes of w is not plain (jsontext_plain):
+ * below 0x20, '"', '\\', or 0x80 and above. (x - EACH(n)) & ~x has a
+ * byte's top bit set only if some byte of x is below n, and a byte of
+ * w ^ EACH(c) is 0 where w's is c; 0x80 and above show in w itself.
+ */
+static bool
+jsonscan_word_stops(uint64_t w)
+{
+	uint64_t below = (w - JSONSCAN_EACH(0x20)) |
+	    ((w ^ JSONSCAN_EACH('"')) - JSONSCAN_EACH(1)) |
+	    ((w ^ JSONSCAN_EACH('\\')) - JSONSCAN_EACH(1));
+
+	return ((below & ~w) | w) & JSONSCAN_EACH(0x80);
+}
+
 /*
  * A string at s->p (its opening quote) without escapes: *str and *n
  * give its bytes, s->p moves past the closing quote. -1 to decline: an
@@ -54,6 +74,15 @@ jsonscan_string(struct jsonscan *s, const char **str, size_t *n)
 	size_t k;
 
 	for (;;) {
+		/* Eight plain bytes at a time, then byte by byte. */
+		while (s->end - q >= 8) {
+			uint64_t w;
+
+			memcpy(&w, q, sizeof w);
+			if (jsonscan_word_stops(w))
+				break;
+			q += 8;
+		}
 		while (q < s->end && jsontext_plain[*q])
 			q++;
 		if (q == s->end || *q < 0x20 || *q == '\\')
@@ -89,49 +118,76 @@ jsonscan_real(const unsigned char *start, size_t n)
 	return json_real(d);
 }
 
-/* A number in JSON's grammar: an integer or a real; NULL to decline. */
-static json_t *
-jsonscan_number(struct jsonscan *s)
+/*
+ * Pass over the number at s->p in JSON's grammar; *digits is where its
+ * digits begin (after a minus), *real whether it has a fraction or an
+ * exponent, *exp how many digits its exponent has (0: none). -1 when it
+ * is not one.
+ */
+static int
+jsonscan_numtext(struct jsonscan *s, const unsigned char **digits,
+    bool *real, size_t *exp)
 {
-	const unsigned char *q = s->p, *start = s->p, *digits;
-	bool real = false, neg = false;
-	long long v = 0;
+	const unsigned char *q = s->p, *e;
 
-	if (*q == '-') {
-		neg = true;
+	*real = false;
+	*exp = 0;
+	if (*q == '-')
 		q++;
-	}
-	digits = q;
+	*digits = q;
 	if (!jsonscan_digit(s, q))
-		return NULL;
+		return -1;
 	if (*q == '0' && jsonscan_digit(s, ++q))
-		return NULL;	/* a leading zero */
+		return -1;	/* a leading zero */
 	while (jsonscan_digit(s, q))
 		q++;
 	if (q < s->end && *q == '.') {
-		real = true;
+		*real = true;
 		if (!jsonscan_digit(s, ++q))
-			return NULL;
+			return -1;
 		while (jsonscan_digit(s, q))
 			q++;
 	}
 	if (q < s->end && (*q == 'e' || *q == 'E')) {
-		real = true;
+		*real = true;
 		if (++q < s->end && (*q == '+' || *q == '-'))
 			q++;
 		if (!jsonscan_digit(s, q))
-			return NULL;
-		while (jsonscan_digit(s, q))
-			q++;
+			return -1;
+		for (e = q; jsonscan_digit(s, q); q++)
+			continue;
+		*exp = (size_t)(q - e);
 	}
 	s->p = q;
-	if (real)
-		return jsonscan_real(start, (size_t)(q - start));
-	if (q - digits > JSONSCAN_INT_DIGITS)
+	return 0;
+}
+
+/* The integer of the digits from..to (at most JSONSCAN_INT_DIGITS). */
+static long long
+jsonscan_int(const unsigned char *from, const unsigned char *to, bool neg)
+{
+	long long v = 0;
+
+	for (; from < to; from++)
+		v = v * 10 + (*from - '0');
+	return neg ? -v : v;
+}
+
+/* A number in JSON's grammar: an integer or a real; NULL to decline. */
+static json_t *
+jsonscan_number(struct jsonscan *s)
+{
+	const unsigned char *start = s->p, *digits;
+	size_t exp;
+	bool real;
+
+	if (jsonscan_numtext(s, &digits, &real, &exp) == -1)
 		return NULL;
-	for (; digits < q; digits++)
-		v = v * 10 + (*digits - '0');
-	return json_integer(neg ? -v : v);
+	if (real)
+		return jsonscan_real(start, (size_t)(s->p - start));
+	if (s->p - digits > JSONSCAN_INT_DIGITS)
+		return NULL;
+	return json_integer(jsonscan_int(digits, s->p, *start == '-'));
 }
 
 /* true, false or null, spelled out; NULL to decline. */
@@ -284,4 +340,133 @@ jsonscan_parse(const char *text, size_t len)
 		return NULL;
 	}
 	return v;
+}
+
+/*
+ * A scalar at s->p, or an array of them (depth arrays in), into m's
+ * kind and value; -1 to decline. A real is taken at most
+ * JSONSCAN_REAL_MAX long with an exponent of at most two digits, so
+ * that it cannot overflow (which jansson rejects) and need not be
+ * converted (an underflow jansson takes as 0 or a denormal).
+ */
+static int
+jsonscan_member_value(struct jsonscan *s, struct jsonscan_member *m,
+    int depth)
+{
+	const unsigned char *start = s->p, *digits;
+	struct jsonscan_member el;
+	size_t exp;
+	bool real;
+
+	if (s->p == s->end)
+		return -1;
+	switch (*s->p) {
+	case '"':
+		m->kind = JSONSCAN_STRING;
+		return jsonscan_string(s, &m->str, &m->len);
+	case 't':
+	case 'f':
+	case 'n':
+		m->kind = *s->p == 'n' ? JSONSCAN_NULL : JSONSCAN_OTHER;
+		/* jansson's constants: nothing to release. */
+		return jsonscan_word(s) == NULL ? -1 : 0;
+	case '[':
+		if (depth >= JSONSCAN_MAX_DEPTH)
+			return -1;
+		m->kind = JSONSCAN_OTHER;
+		s->p++;
+		jsonscan_space(s);
+		if (s->p < s->end && *s->p == ']') {
+			s->p++;
+			return 0;
+		}
+		for (;;) {
+			if (jsonscan_member_value(s, &el, depth + 1) == -1)
+				return -1;
+			jsonscan_space(s);
+			if (s->p < s->end && *s->p == ',') {
+				s->p++;
+				jsonscan_space(s);
+				continue;
+			}
+			if (s->p < s->end && *s->p == ']') {
+				s->p++;
+				return 0;
+			}
+			return -1;
+		}
+	default:
+		if (*s->p != '-' && (*s->p < '0' || *s->p > '9'))
+			return -1;
+		if (jsonscan_numtext(s, &digits, &real, &exp) == -1)
+			return -1;
+		if (real) {
+			m->kind = JSONSCAN_OTHER;
+			return exp > 2 || s->p - start > JSONSCAN_REAL_MAX ?
+			    -1 : 0;
+		}
+		if (s->p - digits > JSONSCAN_INT_DIGITS)
+			return -1;
+		m->kind = JSONSCAN_INTEGER;
+		m->integer = jsonscan_int(digits, s->p, *start == '-');
+		return 0;
+	}
+}
+
+/* True when one of m[0..n) has the key k[0..klen). */
+static bool
+jsonscan_has_key(const struct jsonscan_member *m, size_t n, const char *k,
+    size_t klen)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (m[i].klen == klen && memcmp(m[i].key, k, klen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The members of a flat object (jsonscan.h). */
+size_t
+jsonscan_flat(const char *text, size_t len, struct jsonscan_member *m,
+    size_t max, size_t *n)
+{
+	struct jsonscan s;
+	struct jsonscan_member *cur;
+
+	*n = 0;
+	s.p = (const unsigned char *)text;
+	s.end = s.p + len;
+	if (s.p == s.end || *s.p != '{')
+		return 0;
+	s.p++;
+	jsonscan_space(&s);
+	if (s.p < s.end && *s.p == '}')
+		return (size_t)(s.p + 1 - (const unsigned char *)text);
+	for (;;) {
+		if (*n == max || s.p == s.end || *s.p != '"')
+			return 0;
+		cur = &m[*n];
+		if (jsonscan_string(&s, &cur->key, &cur->klen) == -1 ||
+		    jsonscan_has_key(m, *n, cur->key, cur->klen))
+			return 0;	/* jansson rejects a duplicate */
+		jsonscan_space(&s);
+		if (s.p == s.end || *s.p != ':')
+			return 0;
+		s.p++;
+		jsonscan_space(&s);
+		if (jsonscan_member_value(&s, cur, 1) == -1)
+			return 0;
+		(*n)++;
+		jsonscan_space(&s);
+		if (s.p < s.end && *s.p == ',') {
+			s.p++;
+			jsonscan_space(&s);
+			continue;
+		}
+		if (s.p < s.end && *s.p == '}')
+			return (size_t)(s.p + 1 - (const unsigned char *)text);
+		return 0;
+	}
 }

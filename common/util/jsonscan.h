@@ -28,4 +28,34 @@
 /* The value of text[0..len) (new reference), or NULL: not read here. */
 json_t *jsonscan_parse(const char *text, size_t len);
 
+/* What a member read by jsonscan_flat holds. */
+enum jsonscan_kind {
+	JSONSCAN_STRING,	/* str and len: its bytes, no quotes */
+	JSONSCAN_INTEGER,	/* integer */
+	JSONSCAN_NULL,
+	JSONSCAN_OTHER		/* true, false, a real or an array */
+};
+
+/* One member of an object read by jsonscan_flat; pointers into its text. */
+struct jsonscan_member {
+	const char *key;	/* not NUL-terminated */
+	size_t klen;
+	enum jsonscan_kind kind;
+	const char *str;	/* JSONSCAN_STRING only, not NUL-terminated */
+	size_t len;
+	long long integer;	/* JSONSCAN_INTEGER only */
+};
+
+/*
+ * Read the members of the object that text[0..len) begins with, without
+ * building values: at most max of them into m (*n set), each a scalar or
+ * an array of scalars, which is passed over. Returns the bytes the
+ * object takes (its closing brace included), or 0 to decline: whatever
+ * jsonscan_parse declines, a nested object, a real with an exponent of
+ * three digits or more, more than max members. What it reads, jansson
+ * reads the same way.
+ */
+size_t	jsonscan_flat(const char *text, size_t len,
+	    struct jsonscan_member *m, size_t max, size_t *n);
+
 #endif

@@ -31,6 +31,9 @@
 #   make_test_users      create loom_a and loom_b (root only)
 #   start_http_server DIR  serve DIR with httpserver.py; sets PORT, logs
 #                        requests to $TEST_TMP/requests
+#   bench_seq_loop FILE  (from bench/lib.sh, shared with the benches) a
+#                        pipeline of one step "each" running tasks/step.sh
+#                        over items/ into outs/, one item at a time
 
 set -u
 
@@ -39,6 +42,9 @@ set -u
 LOOMD="$LOOM_BIN/loomd"
 LOOMCTL="$LOOM_BIN/loomctl"
 RPC_PY="$LOOM_SRC/tests/integration/rpc.py"
+# Pipeline generators shared with the benches; it only defines functions.
+# shellcheck source=bench/lib.sh
+. "$LOOM_SRC/bench/lib.sh"
 # The system python, reachable by the test users too (as_user).
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=python3
@@ -125,22 +131,6 @@ make_hello_exp() {
 	chmod +x "$1/tasks/hello.sh"
 }
 
-# make_seq_loop FILE: a pipeline of one step "each" that runs
-# tasks/step.sh over the files of items/ into outs/, one at a time.
-make_seq_loop() {
-	cat >"$1" <<'YML'
-execution: {parallel: false}
-data:
-  items: {path: items}
-  outs: {path: outs}
-pipeline:
-  - name: each
-    task: tasks/step.sh
-    loop: {over: $items, into: $outs, parallel: false}
-    inputs: {in: $loop_item}
-    outputs: {-o: $loop_output}
-YML
-}
 
 daemon_pid() { cat "$LOOM_SOCKET.pid" 2>/dev/null; }
 

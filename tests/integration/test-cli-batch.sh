@@ -19,7 +19,7 @@ cd "$TEST_TMP/p" || fail "no $TEST_TMP/p"
 printf '#!/bin/sh\nfor a; do o=$a; done\necho x >"$o"\n' >tasks/step.sh
 chmod +x tasks/step.sh
 for i in $(seq 1 "$N"); do echo "$i" >"items/$(printf 'i%03d' "$i")"; done
-make_seq_loop p.yml
+bench_seq_loop p.yml
 start_loomd
 # LeakSanitizer cannot work under ptrace: loomctl runs without it here.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"

@@ -15,7 +15,7 @@ printf '#!/bin/sh\nprintf "%%s\\n" "$(basename "$1")"\nfor a; do o=$a; done\nech
 chmod +x tasks/step.sh
 names=(plain 'qu"ote' 'back\slash' "$(printf 'ta\tb')" 'caf'$'\xc3\xa9' $'\xe2\x82\xac-sign')
 for n in "${names[@]}"; do echo x >"items/$n"; done
-make_seq_loop p.yml
+bench_seq_loop p.yml
 start_loomd
 "$LOOMCTL" run --force p.yml >"$TEST_TMP/out" 2>"$TEST_TMP/err" ||
 	fail "run failed: $(cat "$TEST_TMP/err")"

@@ -14,6 +14,10 @@
  * depth 9); what both refuse (leading zeros, "1.", trailing commas and
  * bytes, invalid UTF-8, control bytes, a NUL, unterminated texts); and
  * 100,000 texts mutated from the real events, one byte at a time.
+ * jsonscan_flat, the same way: the members it reads from the events'
+ * params (and from the mutants' params) are jansson's, in order, kind
+ * and value; it declines nested objects, exponents of three digits,
+ * more members than asked for, duplicates, and what jansson rejects.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -121,6 +125,79 @@ expect(const char *text, enum outcome want)
 		fail_msg("%s: %s", want == READ ? "declined" : "read", text);
 }
 
+/*
+ * jsonscan_flat's members of text agree with jansson's object for the
+ * bytes it says the object takes, or it declines; which of the two.
+ */
+static enum outcome
+flat_differ(const char *text, size_t len)
+{
+	struct jsonscan_member m[32];
+	json_error_t jerr;
+	json_t *theirs, *v;
+	const char *key;
+	size_t used, n, i = 0;
+
+	used = jsonscan_flat(text, len, m, 32, &n);
+	if (used == 0)
+		return DECLINED;
+	assert_true(used <= len);
+	theirs = json_loadb(text, used, FLAGS, &jerr);
+	if (theirs == NULL)
+		fail_msg("flat read what jansson rejects (%s): %.*s",
+		    jerr.text, (int)used, text);
+	assert_true(json_is_object(theirs));
+	assert_int_equal(json_object_size(theirs), n);
+	json_object_foreach(theirs, key, v) {
+		assert_int_equal(strlen(key), m[i].klen);
+		assert_memory_equal(key, m[i].key, m[i].klen);
+		switch (m[i].kind) {
+		case JSONSCAN_STRING:
+			assert_true(json_is_string(v));
+			assert_int_equal(json_string_length(v), m[i].len);
+			assert_memory_equal(json_string_value(v), m[i].str,
+			    m[i].len);
+			break;
+		case JSONSCAN_INTEGER:
+			assert_true(json_is_integer(v));
+			assert_true(json_integer_value(v) == m[i].integer);
+			break;
+		case JSONSCAN_NULL:
+			assert_true(json_is_null(v));
+			break;
+		case JSONSCAN_OTHER:
+			assert_true(json_is_boolean(v) || json_is_real(v) ||
+			    json_is_array(v));
+			break;
+		}
+		i++;
+	}
+	json_decref(theirs);
+	return READ;
+}
+
+static void
+expect_flat(const char *text, enum outcome want)
+{
+	if (flat_differ(text, strlen(text)) != want)
+		fail_msg("flat %s: %s", want == READ ? "declined" : "read",
+		    text);
+}
+
+/* The params object of an event's text, or NULL. */
+static const char *
+params_of(const char *text, size_t len, size_t *rest)
+{
+	static const char key[] = "\"params\":";
+	const char *p = memmem(text, len, key, sizeof key - 1);
+
+	if (p == NULL)
+		return NULL;
+	p += sizeof key - 1;
+	*rest = len - (size_t)(p - text);
+	return p;
+}
+
 /* Whether jansson takes the text at all. */
 static bool
 jansson_takes(const char *text)
@@ -140,6 +217,63 @@ test_jsonscan_events(void **state)
 	(void)state;
 	for (i = 0; i < sizeof events / sizeof events[0]; i++)
 		expect(events[i], READ);
+}
+
+/*
+ * The params of every event but run.started (its steps are objects)
+ * are read flat; a message as a whole (params nested) is not.
+ */
+static void
+test_jsonscan_flat_events(void **state)
+{
+	const char *p;
+	size_t i, rest, read = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof events / sizeof events[0]; i++) {
+		expect_flat(events[i], DECLINED);
+		if ((p = params_of(events[i], strlen(events[i]), &rest)) ==
+		    NULL)
+			continue;
+		if (flat_differ(p, rest) == READ)
+			read++;
+		else
+			assert_non_null(strstr(events[i], "run.started"));
+	}
+	assert_int_equal(read, 8);
+}
+
+static void
+test_jsonscan_flat_edges(void **state)
+{
+	struct jsonscan_member m[2];
+	size_t n;
+
+	(void)state;
+	expect_flat("{}", READ);
+	expect_flat(" {}", DECLINED);
+	expect_flat("{ \"a\" : [ 1 , [\"x\", null] ] , \"b\":-0}tail", READ);
+	expect_flat("{\"a\":0.0050000000000000001,\"b\":true,\"c\":false}",
+	    READ);
+	expect_flat("{\"a\":1e5,\"b\":1.5e-05,\"c\":-2E+99}", READ);
+	expect_flat("{\"a\":1e100}", DECLINED);
+	expect_flat("{\"a\":1e400}", DECLINED);
+	expect_flat("{\"a\":{}}", DECLINED);
+	expect_flat("{\"a\":[{}]}", DECLINED);
+	expect_flat("{\"a\":1,\"a\":2}", DECLINED);
+	expect_flat("{\"a\":\"\\n\"}", DECLINED);
+	expect_flat("{\"a\":1234567890123456789}", DECLINED);
+	expect_flat("{\"a\":\"\xc0\xaf\"}", DECLINED);
+	expect_flat("{\"a\":[[[[[[[1]]]]]]]}", READ);	/* 8 deep */
+	expect_flat("{\"a\":[[[[[[[[1]]]]]]]]}", DECLINED);
+	expect_flat("{\"a\":1,}", DECLINED);
+	expect_flat("{\"a\":1", DECLINED);
+	expect_flat("{\"a\":01}", DECLINED);
+	/* Room for two members only. */
+	assert_int_equal(jsonscan_flat("{\"a\":1,\"b\":2}", 13, m, 2, &n), 13);
+	assert_int_equal(n, 2);
+	assert_int_equal(jsonscan_flat("{\"a\":1,\"b\":2,\"c\":3}", 19, m, 2,
+	    &n), 0);
 }
 
 static void
@@ -217,7 +351,8 @@ test_jsonscan_mutants(void **state)
 	    "\xa9\x00\x1f\x7f";
 	uint32_t seed = 14;
 	char buf[1024];
-	size_t i, len, at, read = 0;
+	const char *p;
+	size_t i, len, at, rest, read = 0, flat = 0;
 	int k, n;
 
 	(void)state;
@@ -249,9 +384,13 @@ test_jsonscan_mutants(void **state)
 		}
 		if (differ(buf, len) == READ)
 			read++;
+		if ((p = params_of(buf, len, &rest)) != NULL &&
+		    flat_differ(p, rest) == READ)
+			flat++;
 	}
 	/* Many mutants are still plain JSON and read here. */
 	assert_true(read > 10000);
+	assert_true(flat > 10000);
 }
 
 int
@@ -259,6 +398,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_jsonscan_events),
+		cmocka_unit_test(test_jsonscan_flat_events),
+		cmocka_unit_test(test_jsonscan_flat_edges),
 		cmocka_unit_test(test_jsonscan_reads),
 		cmocka_unit_test(test_jsonscan_declines),
 		cmocka_unit_test(test_jsonscan_mutants),
