@@ -431,17 +431,18 @@ pipeline_whole_ref(const char *text, size_t *start)
 const struct data_entry *
 pipeline_value_ref(const struct pipeline *p, const struct value *v)
 {
+	const struct data_entry *d;
 	size_t start, len;
-	char name[256];
+	char buf[128], *name;
 
 	if (v == NULL || !value_is_scalar(v) || v->type != VALUE_STRING)
 		return NULL;
-	if ((len = pipeline_whole_ref(v->text, &start)) == 0 ||
-	    len >= sizeof name)
+	if ((len = pipeline_whole_ref(v->text, &start)) == 0)
 		return NULL;
-	memcpy(name, v->text + start, len);
-	name[len] = '\0';
-	return pipeline_data(p, name);
+	name = xstrndup_buf(v->text + start, len, buf, sizeof buf);
+	d = pipeline_data(p, name);
+	xstrbuf_free(name, buf);
+	return d;
 }
 
 static void
@@ -543,7 +544,7 @@ pipeline_expand_name(const struct pipeline *p, const char *name, size_t n,
     const char *loop_output, int depth, char **buf, size_t *len, size_t *cap,
     struct loom_error *err)
 {
-	char *key = xstrndup(name, n);
+	char kbuf[128], *key = xstrndup_buf(name, n, kbuf, sizeof kbuf);
 	const struct data_entry *d;
 	const struct param *pa;
 	const char *loopval = NULL;
@@ -586,7 +587,7 @@ pipeline_expand_name(const struct pipeline *p, const char *name, size_t n,
 		pipeline_unknown_ref(p, key, span, err);
 		rc = -1;
 	}
-	free(key);
+	xstrbuf_free(key, kbuf);
 	return rc;
 }
 
@@ -685,7 +686,7 @@ pipeline_sizer_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_sizer *sr = arg;
 	struct pipeline_size *me = &sr->sz[sr->cur];
-	char *key = xstrndup(name, n);
+	char buf[128], *key = xstrndup_buf(name, n, buf, sizeof buf);
 	const struct param *pa;
 	ssize_t j;
 
@@ -704,7 +705,7 @@ pipeline_sizer_ref(void *arg, const char *name, size_t n)
 			    strlen(pa->value->text));
 	} else
 		me->broken = true;
-	free(key);
+	xstrbuf_free(key, buf);
 }
 
 /*
@@ -782,14 +783,14 @@ static void
 pipeline_deep_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_deep *dp = arg;
-	char *key;
+	char buf[128], *key;
 	ssize_t j;
 
 	if (dp->found != -1)
 		return;
-	key = xstrndup(name, n);
+	key = xstrndup_buf(name, n, buf, sizeof buf);
 	j = pipeline_map_get(dp->p->index->data, key);
-	free(key);
+	xstrbuf_free(key, buf);
 	if (j != -1 && dp->sz[j].height >= dp->need)
 		dp->found = j;
 }
@@ -846,12 +847,7 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	ssize_t j;
 
 	/* A name on the stack: validation checks every reference. */
-	if (n < sizeof buf) {
-		memcpy(buf, name, n);
-		buf[n] = '\0';
-		key = buf;
-	} else
-		key = xstrndup(name, n);
+	key = xstrndup_buf(name, n, buf, sizeof buf);
 
 	if (strcmp(key, "loop_item") == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
@@ -867,8 +863,7 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
 	    pa->value != NULL && pa->value->text != NULL)
 		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
-	if (key != buf)
-		free(key);
+	xstrbuf_free(key, buf);
 }
 
 /*

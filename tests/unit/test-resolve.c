@@ -368,6 +368,44 @@ test_resolve_value_ref(void **state)
 	diags_free(&d);
 }
 
+/*
+ * A name too long for the stack copy (300 bytes) is looked up all the
+ * same, whole and inside text.
+ */
+static void
+test_resolve_long_name(void **state)
+{
+	struct diags d;
+	struct pipeline *p;
+	struct value *v;
+	char name[301], *yaml, *ref, *r;
+
+	(void)state;
+	memset(name, 'n', 300);
+	name[300] = '\0';
+	yaml = xasprintf("data:\n  %s: {path: out/long.txt}\n"
+	    "pipeline:\n  - {name: a, script: a.sh}\n", name);
+	diags_init(&d);
+	p = pipeline_load_string("exp.yml", "/home/u/exp", yaml, strlen(yaml),
+	    &d);
+	assert_non_null(p);
+	assert_int_equal(d.nerrors, 0);
+	ref = xasprintf("$%s", name);
+	v = value_new_scalar(ref, false);
+	assert_non_null(pipeline_value_ref(p, v));
+	assert_ptr_equal(pipeline_value_ref(p, v), pipeline_data(p, name));
+	value_free(v);
+	free(ref);
+	ref = xasprintf("${%s}/x", name);
+	r = expand(p, ref, NULL, NULL);
+	assert_string_equal(r, "out/long.txt/x");
+	free(r);
+	free(ref);
+	free(yaml);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
 static void
 test_resolve_suggest(void **state)
 {
@@ -574,6 +612,7 @@ main(void)
 		cmocka_unit_test(test_resolve_classify),
 		cmocka_unit_test(test_resolve_values),
 		cmocka_unit_test(test_resolve_sizes),
+		cmocka_unit_test(test_resolve_long_name),
 		cmocka_unit_test(test_resolve_empty),
 	};
 
