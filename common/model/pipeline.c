@@ -96,7 +96,12 @@ static void	pipeline_sizes_reset(struct pipeline *p);
 static void	pipeline_deep_ref(void *arg, const char *name, size_t n);
 static void	pipeline_too_deep(const struct pipeline *p, size_t d,
 		    struct loom_error *err);
+struct pipeline_check;
 static void	pipeline_check_ref(void *arg, const char *name, size_t n);
+static void	pipeline_check_entry(struct pipeline_check *c, size_t j);
+static int	pipeline_check_result(const struct pipeline_check *c,
+		    const struct loom_span *span, size_t limit,
+		    struct loom_error *err);
 static int	pipeline_expand_check(const struct pipeline *p,
 		    const char *text, const struct loom_span *span,
 		    const char *loop_item, const char *loop_output,
@@ -837,11 +842,23 @@ struct pipeline_check {
 	ssize_t deep;		/* a data entry nesting too deeply, or -1 */
 };
 
+/* Count what a reference to data entry j adds. */
+static void
+pipeline_check_entry(struct pipeline_check *c, size_t j)
+{
+	const struct pipeline_size *s = &c->sz[j];
+
+	if (s->height > PIPELINE_MAX_EXPAND_DEPTH && c->deep == -1)
+		c->deep = (ssize_t)j;
+	c->bytes = pipeline_sat_add(c->bytes, pipeline_sat_add(s->bytes,
+	    pipeline_sat_add(pipeline_sat_mul(s->nitem, c->item),
+	    pipeline_sat_mul(s->nout, c->output))));
+}
+
 static void
 pipeline_check_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_check *c = arg;
-	const struct pipeline_size *s;
 	const struct param *pa;
 	char buf[128], *key;
 	ssize_t j;
@@ -853,14 +870,9 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
 	else if (strcmp(key, "loop_output") == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->output);
-	else if ((j = pipeline_map_get(c->p->index->data, key)) != -1) {
-		s = &c->sz[j];
-		if (s->height > PIPELINE_MAX_EXPAND_DEPTH && c->deep == -1)
-			c->deep = j;
-		c->bytes = pipeline_sat_add(c->bytes, pipeline_sat_add(
-		    s->bytes, pipeline_sat_add(pipeline_sat_mul(s->nitem,
-		    c->item), pipeline_sat_mul(s->nout, c->output))));
-	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
+	else if ((j = pipeline_map_get(c->p->index->data, key)) != -1)
+		pipeline_check_entry(c, (size_t)j);
+	else if ((pa = pipeline_param(c->p, key)) != NULL &&
 	    pa->value != NULL && pa->value->text != NULL)
 		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
 	xstrbuf_free(key, buf);
@@ -888,16 +900,26 @@ pipeline_expand_check(const struct pipeline *p, const char *text,
 	c.bytes = 0;
 	c.deep = -1;
 	pipeline_scan_refs(text, &c.bytes, pipeline_check_ref, &c);
-	if (c.deep != -1) {
-		pipeline_too_deep(p, (size_t)c.deep, err);
+	return pipeline_check_result(&c, span, limit, err);
+}
+
+/* The verdict on what pipeline_check_ref added up; see expand_check. */
+static int
+pipeline_check_result(const struct pipeline_check *c,
+    const struct loom_span *span, size_t limit, struct loom_error *err)
+{
+	const struct pipeline *p = c->p;
+
+	if (c->deep != -1) {
+		pipeline_too_deep(p, (size_t)c->deep, err);
 		return -2;
 	}
-	if (c.bytes <= limit)
+	if (c->bytes <= limit)
 		return 0;
 	loom_error_set(err, p->path, span ? span->line : 0,
 	    span ? span->column : 0, "references expand to %s%zu bytes here, "
-	    "more than the limit of %zu bytes", c.bytes >= PIPELINE_SIZE_CAP ?
-	    "at least " : "", c.bytes, limit);
+	    "more than the limit of %zu bytes", c->bytes >= PIPELINE_SIZE_CAP ?
+	    "at least " : "", c->bytes, limit);
 	loom_error_hint(err, "data entries refer to others too many times; "
 	    "write the path out instead");
 	return -1;
@@ -949,6 +971,23 @@ pipeline_check_text(const struct pipeline *p, const char *text,
 	if (text == NULL)
 		return 0;
 	return pipeline_expand_check(p, text, span, NULL, NULL, limit, err);
+}
+
+/* Check a value that is exactly a reference to d; see pipeline.h. */
+int
+pipeline_check_data_ref(const struct pipeline *p, const struct data_entry *d,
+    const struct loom_span *span, size_t limit, struct loom_error *err)
+{
+	struct pipeline_check c;
+
+	if ((c.sz = pipeline_sizes(p)) == NULL)
+		return 0;
+	c.p = p;
+	c.item = c.output = 0;
+	c.bytes = 0;
+	c.deep = -1;
+	pipeline_check_entry(&c, (size_t)(d - p->data));
+	return pipeline_check_result(&c, span, limit, err);
 }
 
 /* True for "scheme://...". */

@@ -247,6 +247,14 @@ char *pipeline_expand(const struct pipeline *p, const char *text,
  */
 int pipeline_check_text(const struct pipeline *p, const char *text,
     const struct loom_span *span, size_t limit, struct loom_error *err);
+/*
+ * pipeline_check_text for a value that is exactly "$name" or "${name}"
+ * where name is data entry d (found by the caller), without looking the
+ * name up again.
+ */
+int pipeline_check_data_ref(const struct pipeline *p,
+    const struct data_entry *d, const struct loom_span *span, size_t limit,
+    struct loom_error *err);
 
 /*
  * The data entry a value refers to as a whole ("$features"), or NULL when
