@@ -71,6 +71,9 @@ struct pipeline_sizer {
 };
 
 static uint32_t	pipeline_map_hash(const char *key);
+static uint32_t	pipeline_map_hash_n(const char *key, size_t n);
+static ssize_t	pipeline_map_get_n(const struct pipeline_map *m,
+		    const char *key, size_t n);
 static void	pipeline_map_grow(struct pipeline_map *m);
 static struct pipeline_map_slot *pipeline_map_find(
 		    const struct pipeline_map *m, const char *key, uint32_t h);
@@ -141,6 +144,44 @@ pipeline_map_hash(const char *key)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+/* pipeline_map_hash of the n bytes at key, which need no NUL. */
+static uint32_t
+pipeline_map_hash_n(const char *key, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * pipeline_map_get for the n bytes at key (a name inside a longer text):
+ * no copy to make a string of it.
+ */
+static ssize_t
+pipeline_map_get_n(const struct pipeline_map *m, const char *key, size_t n)
+{
+	uint32_t h = pipeline_map_hash_n(key, n);
+	size_t i;
+	const struct pipeline_map_slot *s;
+
+	if (m == NULL)
+		return -1;
+	for (i = h & (m->cap - 1);;) {
+		s = &m->slots[i];
+		if (s->key == NULL)
+			return -1;
+		if (s->hash == h && strncmp(s->key, key, n) == 0 &&
+		    s->key[n] == '\0')
+			return (ssize_t)s->index;
+		i = (i + 1) & (m->cap - 1);
+	}
 }
 
 /* An empty map sized for about hint keys. */
@@ -436,18 +477,17 @@ pipeline_whole_ref(const char *text, size_t *start)
 const struct data_entry *
 pipeline_value_ref(const struct pipeline *p, const struct value *v)
 {
-	const struct data_entry *d;
 	size_t start, len;
-	char buf[128], *name;
+	ssize_t i;
 
-	if (v == NULL || !value_is_scalar(v) || v->type != VALUE_STRING)
+	if (v == NULL || !value_is_scalar(v) || v->type != VALUE_STRING ||
+	    p->index == NULL)
 		return NULL;
-	if ((len = pipeline_whole_ref(v->text, &start)) == 0)
+	if ((len = pipeline_whole_ref(v->text, &start)) == 0 ||
+	    (i = pipeline_map_get_n(p->index->data, v->text + start,
+	    len)) == -1)
 		return NULL;
-	name = xstrndup_buf(v->text + start, len, buf, sizeof buf);
-	d = pipeline_data(p, name);
-	xstrbuf_free(name, buf);
-	return d;
+	return &p->data[i];
 }
 
 static void
@@ -860,22 +900,22 @@ pipeline_check_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_check *c = arg;
 	const struct param *pa;
-	char buf[128], *key;
 	ssize_t j;
 
-	/* A name on the stack: validation checks every reference. */
-	key = xstrndup_buf(name, n, buf, sizeof buf);
-
-	if (strcmp(key, "loop_item") == 0)
+	/* Looked up where it stands: validation checks every reference. */
+	if (n == 9 && memcmp(name, "loop_item", 9) == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
-	else if (strcmp(key, "loop_output") == 0)
+	else if (n == 11 && memcmp(name, "loop_output", 11) == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->output);
-	else if ((j = pipeline_map_get(c->p->index->data, key)) != -1)
+	else if ((j = pipeline_map_get_n(c->p->index->data, name, n)) != -1)
 		pipeline_check_entry(c, (size_t)j);
-	else if ((pa = pipeline_param(c->p, key)) != NULL &&
-	    pa->value != NULL && pa->value->text != NULL)
-		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
-	xstrbuf_free(key, buf);
+	else if ((j = pipeline_map_get_n(c->p->index->params, name,
+	    n)) != -1) {
+		pa = &c->p->params[j];
+		if (pa->value != NULL && pa->value->text != NULL)
+			c->bytes = pipeline_sat_add(c->bytes,
+			    strlen(pa->value->text));
+	}
 }
 
 /*
