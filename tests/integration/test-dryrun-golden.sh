@@ -9,6 +9,8 @@
 #    spaces and quotes, an optional step left out;
 #  - the same with --set NAME=VALUE twice and --include of the optional
 #    step, as text and as --json;
+#  - tests/dryrun-golden/aliases.yml: anchors and aliases inside steps
+#    (shared names, tasks, inputs, arguments; an anchored step);
 #  - a 60-step pipeline from bench/gen-pipeline.py (layers of 10, three
 #    groups, every tenth step optional): every step's command and its
 #    mkdir line.
@@ -39,6 +41,9 @@ same set "$LOOMCTL" run --dry-run --set rate=0.5 --set "label=it's x" \
     --include report "$DIR/experiment.yml"
 same set-json "$LOOMCTL" run --dry-run --json --set rate=0.5 \
     --set "label=it's x" --include report "$DIR/experiment.yml"
+
+note "anchors and aliases inside steps"
+same aliases "$LOOMCTL" run --dry-run "$DIR/aliases.yml"
 
 note "a generated 60-step pipeline"
 rm -rf "$DIR"
