@@ -39,6 +39,9 @@ struct pipeline_index {
 	struct pipeline_map *params;
 	struct pipeline_map *groups;
 	struct pipeline_size *sizes;	/* per data entry, NULL until asked */
+	char **paths;			/* per data entry: pipeline_data_path
+					   once worked out, else NULL */
+	size_t npaths;			/* entries of paths */
 	unsigned long expansion;	/* pipeline_expand calls so far */
 };
 
@@ -96,6 +99,11 @@ static bool	pipeline_scan_refs(const char *text, size_t *literal,
 static void	pipeline_sizer_ref(void *arg, const char *name, size_t n);
 static const struct pipeline_size *pipeline_sizes(const struct pipeline *p);
 static void	pipeline_sizes_reset(struct pipeline *p);
+static void	pipeline_paths_free(struct pipeline_index *ix);
+static ssize_t	pipeline_data_slot(const struct pipeline *p,
+		    const struct data_entry *d);
+static char	*pipeline_data_path_new(const struct pipeline *p,
+		    const struct data_entry *d, struct loom_error *err);
 static void	pipeline_deep_ref(void *arg, const char *name, size_t n);
 static void	pipeline_too_deep(const struct pipeline *p, size_t d,
 		    struct loom_error *err);
@@ -298,10 +306,29 @@ pipeline_index_free(struct pipeline_index *ix)
 	pipeline_map_free(ix->params);
 	pipeline_map_free(ix->groups);
 	free(ix->sizes);
+	pipeline_paths_free(ix);
 	free(ix);
 }
 
-/* Forget the worked-out sizes: a data path or a parameter changed. */
+/* Forget the data paths worked out so far. */
+static void
+pipeline_paths_free(struct pipeline_index *ix)
+{
+	size_t i;
+
+	if (ix->paths == NULL)
+		return;
+	for (i = 0; i < ix->npaths; i++)
+		free(ix->paths[i]);
+	free(ix->paths);
+	ix->paths = NULL;
+	ix->npaths = 0;
+}
+
+/*
+ * Forget the worked-out sizes and paths: a data path or a parameter
+ * changed.
+ */
 static void
 pipeline_sizes_reset(struct pipeline *p)
 {
@@ -309,6 +336,7 @@ pipeline_sizes_reset(struct pipeline *p)
 		return;
 	free(p->index->sizes);
 	p->index->sizes = NULL;
+	pipeline_paths_free(p->index);
 }
 
 /*
@@ -1110,9 +1138,61 @@ pipeline_abspath(const struct pipeline *p, const char *path)
 	return out;
 }
 
-/* The data entry's path, expanded and absolute unless a URL. */
+/*
+ * The data entry's path, expanded and absolute unless a URL. Worked out
+ * once per entry (until a path or parameter changes): an entry is read
+ * by its producer, its consumers, validation and the plan, each asking
+ * again.
+ */
 char *
 pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
+    struct loom_error *err)
+{
+	const char *path;
+
+	if (pipeline_data_slot(p, d) == -1)
+		return pipeline_data_path_new(p, d, err);
+	path = pipeline_data_path_ref(p, d, err);
+	return path != NULL ? xstrdup(path) : NULL;
+}
+
+/* d's place in p->data when p has an index to keep its path, else -1. */
+static ssize_t
+pipeline_data_slot(const struct pipeline *p, const struct data_entry *d)
+{
+	size_t i = ((uintptr_t)d - (uintptr_t)p->data) / sizeof *d;
+
+	if (p->index == NULL || i >= p->ndata || &p->data[i] != d)
+		return -1;
+	return (ssize_t)i;
+}
+
+/* pipeline_data_path, borrowed from the pipeline; see pipeline.h. */
+const char *
+pipeline_data_path_ref(const struct pipeline *p, const struct data_entry *d,
+    struct loom_error *err)
+{
+	struct pipeline_index *ix = p->index;
+	ssize_t i = pipeline_data_slot(p, d);
+
+	/* Only entries of p (with an index) have a place to keep it. */
+	if (i == -1) {
+		loom_error_set(err, p->path, d->span.line, d->span.column,
+		    "data entry %s is not one of this pipeline's", d->name);
+		return NULL;
+	}
+	if (ix->paths == NULL) {
+		ix->paths = xcalloc(p->ndata, sizeof *ix->paths);
+		ix->npaths = p->ndata;
+	}
+	if (ix->paths[i] == NULL)
+		ix->paths[i] = pipeline_data_path_new(p, d, err);
+	return ix->paths[i];
+}
+
+/* pipeline_data_path, worked out. */
+static char *
+pipeline_data_path_new(const struct pipeline *p, const struct data_entry *d,
     struct loom_error *err)
 {
 	char *text, *abs;

@@ -270,6 +270,14 @@ const struct data_entry *pipeline_value_ref(const struct pipeline *p,
 char *pipeline_data_path(const struct pipeline *p,
     const struct data_entry *d, struct loom_error *err);
 
+/*
+ * pipeline_data_path without a copy: the pipeline keeps it until a data
+ * path or a parameter changes (pipeline_set_var, pipeline_set_param) or
+ * the pipeline is freed. NULL with err set as pipeline_data_path.
+ */
+const char *pipeline_data_path_ref(const struct pipeline *p,
+    const struct data_entry *d, struct loom_error *err);
+
 /* An absolute path for a possibly relative one, against p->dir. */
 char *pipeline_abspath(const struct pipeline *p, const char *path);
 

@@ -415,23 +415,23 @@ validate_output_source(struct validate *v, const struct step *s,
 	const struct data_entry *de;
 	struct loom_error err;
 	struct diag *dg = NULL;
-	const char *file = v->file_real, *loom = v->loom_real;
-	char *text, *abs, *real;
+	const char *file = v->file_real, *loom = v->loom_real, *abs;
+	char *text, *own = NULL, *real;
 	ssize_t ti;
 
 	if (!value_is_scalar(val) || val->text == NULL)
 		return;
 	loom_error_clear(&err);
 	if ((de = pipeline_value_ref(p, val)) != NULL)
-		abs = pipeline_data_path(p, de, &err);
+		abs = pipeline_data_path_ref(p, de, &err);
 	else if ((text = pipeline_expand(p, val->text, &val->span, "",
 	    "", &err)) != NULL) {
-		abs = pipeline_abspath(p, text);
+		abs = own = pipeline_abspath(p, text);
 		free(text);
 	} else
 		abs = NULL;
 	if (abs == NULL || pipeline_is_url(abs)) {
-		free(abs);
+		free(own);
 		return;
 	}
 	real = clean_resolver_get(&v->res, abs);
@@ -453,7 +453,7 @@ validate_output_source(struct validate *v, const struct step *s,
 		diag_set_hint(dg, "running the step would overwrite it, and "
 		    "clean keeps it: write outputs elsewhere (out/...)");
 	free(real);
-	free(abs);
+	free(own);
 }
 
 /* Outputs of s that are sources (X5): warned about, one by one. */

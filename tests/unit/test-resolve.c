@@ -369,6 +369,60 @@ test_resolve_value_ref(void **state)
 }
 
 /*
+ * A data path is worked out once and kept (pipeline_data_path_ref gives
+ * the same string again), and forgotten when a data path or a parameter
+ * it uses changes: --var on the entry, --var on an entry it refers to,
+ * --set of a parameter in it.
+ */
+static void
+test_resolve_path_kept(void **state)
+{
+	struct diags d;
+	struct pipeline *p = setup(&d);
+	struct loom_error err;
+	const char *kept;
+	char *r;
+
+	(void)state;
+	loom_error_clear(&err);
+	kept = pipeline_data_path_ref(p, pipeline_data(p, "model"), &err);
+	assert_string_equal(kept, "/home/u/exp/results/lr_0.001/e100_1e-5.pt");
+	assert_ptr_equal(pipeline_data_path_ref(p, pipeline_data(p, "model"),
+	    &err), kept);
+	r = pipeline_data_path(p, pipeline_data(p, "model"), &err);
+	assert_string_equal(r, kept);
+	assert_ptr_not_equal(r, kept);
+	free(r);
+	assert_int_equal(pipeline_set_param(p, "epochs", "7", &err), 0);
+	r = pipeline_data_path(p, pipeline_data(p, "model"), &err);
+	assert_string_equal(r, "/home/u/exp/results/lr_0.001/e7_1e-5.pt");
+	free(r);
+
+	r = pipeline_data_path(p, pipeline_data(p, "alias_of_video"), &err);
+	assert_string_equal(r, "/home/u/exp/data/raw/rec.mp4");
+	free(r);
+	assert_int_equal(pipeline_set_var(p, "video", "/v/new.mp4", &err), 0);
+	r = pipeline_data_path(p, pipeline_data(p, "alias_of_video"), &err);
+	assert_string_equal(r, "/v/new.mp4");
+	free(r);
+	r = pipeline_data_path(p, pipeline_data(p, "video"), &err);
+	assert_string_equal(r, "/v/new.mp4");
+	free(r);
+	assert_false(err.set);
+
+	/* A circle is refused each time it is asked for. */
+	assert_null(pipeline_data_path_ref(p, pipeline_data(p, "loop_a"),
+	    &err));
+	assert_true(err.set);
+	loom_error_clear(&err);
+	assert_null(pipeline_data_path(p, pipeline_data(p, "loop_a"), &err));
+	assert_true(err.set);
+	loom_error_clear(&err);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
+/*
  * A name too long for the stack copy (300 bytes) is looked up all the
  * same, whole and inside text.
  */
@@ -613,6 +667,7 @@ main(void)
 		cmocka_unit_test(test_resolve_values),
 		cmocka_unit_test(test_resolve_sizes),
 		cmocka_unit_test(test_resolve_long_name),
+		cmocka_unit_test(test_resolve_path_kept),
 		cmocka_unit_test(test_resolve_empty),
 	};
 
