@@ -100,6 +100,7 @@ static void	pipeline_sizer_ref(void *arg, const char *name, size_t n);
 static const struct pipeline_size *pipeline_sizes(const struct pipeline *p);
 static void	pipeline_sizes_reset(struct pipeline *p);
 static void	pipeline_paths_free(struct pipeline_index *ix);
+static void	pipeline_paths_fill(struct pipeline *p);
 static ssize_t	pipeline_data_slot(const struct pipeline *p,
 		    const struct data_entry *d);
 static char	*pipeline_data_path_new(const struct pipeline *p,
@@ -326,8 +327,8 @@ pipeline_paths_free(struct pipeline_index *ix)
 }
 
 /*
- * Forget the worked-out sizes and paths: a data path or a parameter
- * changed.
+ * Forget the worked-out sizes and work the paths out again: a data path
+ * or a parameter changed.
  */
 static void
 pipeline_sizes_reset(struct pipeline *p)
@@ -336,7 +337,7 @@ pipeline_sizes_reset(struct pipeline *p)
 		return;
 	free(p->index->sizes);
 	p->index->sizes = NULL;
-	pipeline_paths_free(p->index);
+	pipeline_paths_fill(p);
 }
 
 /*
@@ -365,6 +366,33 @@ pipeline_index_rebuild(struct pipeline *p)
 	for (i = 0; i < p->ngroups; i++)
 		pipeline_map_add(ix->groups, p->groups[i].name, i);
 	p->index = ix;
+	pipeline_paths_fill(p);
+}
+
+/*
+ * Work out every data entry's path (pipeline_data_path) and keep it in
+ * the index: an entry is asked for by its producer, its consumers,
+ * validation and the plan. Done here, when the model is made or changed,
+ * so that lookups only read: a model the daemon keeps is read by its
+ * loop and its hashing thread at once. An entry whose path cannot be
+ * worked out keeps NULL, and each lookup reports why.
+ */
+static void
+pipeline_paths_fill(struct pipeline *p)
+{
+	struct pipeline_index *ix = p->index;
+	struct loom_error err;
+	size_t i;
+
+	pipeline_paths_free(ix);
+	if (p->ndata == 0)
+		return;
+	ix->paths = xcalloc(p->ndata, sizeof *ix->paths);
+	ix->npaths = p->ndata;
+	for (i = 0; i < p->ndata; i++) {
+		loom_error_clear(&err);
+		ix->paths[i] = pipeline_data_path_new(p, &p->data[i], &err);
+	}
 }
 
 /* Find a step by name; -1 when there is none. */
@@ -1139,21 +1167,18 @@ pipeline_abspath(const struct pipeline *p, const char *path)
 }
 
 /*
- * The data entry's path, expanded and absolute unless a URL. Worked out
- * once per entry (until a path or parameter changes): an entry is read
- * by its producer, its consumers, validation and the plan, each asking
- * again.
+ * The data entry's path, expanded and absolute unless a URL: a copy of
+ * the one kept in the index (pipeline_paths_fill).
  */
 char *
 pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
     struct loom_error *err)
 {
-	const char *path;
+	ssize_t i = pipeline_data_slot(p, d);
 
-	if (pipeline_data_slot(p, d) == -1)
+	if (i == -1 || p->index->paths[i] == NULL)
 		return pipeline_data_path_new(p, d, err);
-	path = pipeline_data_path_ref(p, d, err);
-	return path != NULL ? xstrdup(path) : NULL;
+	return xstrdup(p->index->paths[i]);
 }
 
 /* d's place in p->data when p has an index to keep its path, else -1. */
@@ -1162,7 +1187,8 @@ pipeline_data_slot(const struct pipeline *p, const struct data_entry *d)
 {
 	size_t i = ((uintptr_t)d - (uintptr_t)p->data) / sizeof *d;
 
-	if (p->index == NULL || i >= p->ndata || &p->data[i] != d)
+	if (p->index == NULL || p->index->paths == NULL ||
+	    i >= p->index->npaths || i >= p->ndata || &p->data[i] != d)
 		return -1;
 	return (ssize_t)i;
 }
@@ -1172,8 +1198,8 @@ const char *
 pipeline_data_path_ref(const struct pipeline *p, const struct data_entry *d,
     struct loom_error *err)
 {
-	struct pipeline_index *ix = p->index;
 	ssize_t i = pipeline_data_slot(p, d);
+	char *path;
 
 	/* Only entries of p (with an index) have a place to keep it. */
 	if (i == -1) {
@@ -1181,13 +1207,16 @@ pipeline_data_path_ref(const struct pipeline *p, const struct data_entry *d,
 		    "data entry %s is not one of this pipeline's", d->name);
 		return NULL;
 	}
-	if (ix->paths == NULL) {
-		ix->paths = xcalloc(p->ndata, sizeof *ix->paths);
-		ix->npaths = p->ndata;
+	if (p->index->paths[i] != NULL)
+		return p->index->paths[i];
+	/* Not worked out: say why, as pipeline_data_path would. */
+	if ((path = pipeline_data_path_new(p, d, err)) != NULL) {
+		free(path);
+		loom_error_set(err, p->path, d->span.line, d->span.column,
+		    "data entry %s changed after the pipeline was indexed",
+		    d->name);
 	}
-	if (ix->paths[i] == NULL)
-		ix->paths[i] = pipeline_data_path_new(p, d, err);
-	return ix->paths[i];
+	return NULL;
 }
 
 /* pipeline_data_path, worked out. */

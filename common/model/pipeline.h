@@ -271,9 +271,11 @@ char *pipeline_data_path(const struct pipeline *p,
     const struct data_entry *d, struct loom_error *err);
 
 /*
- * pipeline_data_path without a copy: the pipeline keeps it until a data
- * path or a parameter changes (pipeline_set_var, pipeline_set_param) or
- * the pipeline is freed. NULL with err set as pipeline_data_path.
+ * pipeline_data_path without a copy: the pipeline works every path out
+ * when it is loaded and again when a data path or a parameter changes
+ * (pipeline_set_var, pipeline_set_param), so looking one up only reads.
+ * Valid until such a change or pipeline_free. NULL with err set as
+ * pipeline_data_path.
  */
 const char *pipeline_data_path_ref(const struct pipeline *p,
     const struct data_entry *d, struct loom_error *err);
