@@ -40,7 +40,8 @@ struct pipeline_index {
 	struct pipeline_map *groups;
 	struct pipeline_size *sizes;	/* per data entry, NULL until asked */
 	char **paths;			/* per data entry: pipeline_data_path
-					   once worked out, else NULL */
+					   kept (pipeline_paths_fill), or
+					   NULL: worked out on each lookup */
 	size_t npaths;			/* entries of paths */
 	unsigned long expansion;	/* pipeline_expand calls so far */
 };
@@ -62,6 +63,14 @@ struct pipeline_size {
 	size_t at, len;		/* where in that expansion's buffer */
 };
 #define PIPELINE_SIZE_CAP	((size_t)1 << 48)
+
+/*
+ * Bytes of data paths the index keeps (pipeline_paths_fill). A file of
+ * ordinary paths keeps them all (10,000 entries: under 1 MiB); one whose
+ * entries expand to long texts keeps none past this, nor builds them
+ * before they are asked for.
+ */
+#define PIPELINE_KEPT_PATHS	((size_t)8 * 1024 * 1024)
 
 /* Data references of all entries, for working out their sizes. */
 struct pipeline_sizer {
@@ -370,28 +379,45 @@ pipeline_index_rebuild(struct pipeline *p)
 }
 
 /*
- * Work out every data entry's path (pipeline_data_path) and keep it in
+ * Work out the data entries' paths (pipeline_data_path) and keep them in
  * the index: an entry is asked for by its producer, its consumers,
  * validation and the plan. Done here, when the model is made or changed,
  * so that lookups only read: a model the daemon keeps is read by its
  * loop and its hashing thread at once. An entry whose path cannot be
- * worked out keeps NULL, and each lookup reports why.
+ * worked out, or would pass PIPELINE_KEPT_PATHS (its size is known
+ * before it is built, pipeline_sizes), keeps NULL and is worked out on
+ * each lookup, as before there was an index.
  */
 static void
 pipeline_paths_fill(struct pipeline *p)
 {
 	struct pipeline_index *ix = p->index;
+	const struct pipeline_size *sz = NULL;
+	const struct data_entry *d;
 	struct loom_error err;
-	size_t i;
+	size_t i, need, left = PIPELINE_KEPT_PATHS, ndir;
 
 	pipeline_paths_free(ix);
 	if (p->ndata == 0)
 		return;
 	ix->paths = xcalloc(p->ndata, sizeof *ix->paths);
 	ix->npaths = p->ndata;
+	ndir = strlen(p->dir != NULL ? p->dir : ".") + 2;
 	for (i = 0; i < p->ndata; i++) {
+		d = &p->data[i];
+		if (d->path == NULL || d->path->text == NULL)
+			continue;
+		if (strchr(d->path->text, '$') == NULL)
+			need = strlen(d->path->text);
+		else if (sz != NULL || (sz = pipeline_sizes(p)) != NULL)
+			need = sz[i].bytes;
+		else
+			continue;
+		if (need >= left || ndir >= left - need)
+			continue;
 		loom_error_clear(&err);
-		ix->paths[i] = pipeline_data_path_new(p, &p->data[i], &err);
+		if ((ix->paths[i] = pipeline_data_path_new(p, d, &err)) != NULL)
+			left -= strlen(ix->paths[i]) + 1;
 	}
 }
 
@@ -1209,13 +1235,9 @@ pipeline_data_path_ref(const struct pipeline *p, const struct data_entry *d,
 	}
 	if (p->index->paths[i] != NULL)
 		return p->index->paths[i];
-	/* Not worked out: say why, as pipeline_data_path would. */
-	if ((path = pipeline_data_path_new(p, d, err)) != NULL) {
-		free(path);
-		loom_error_set(err, p->path, d->span.line, d->span.column,
-		    "data entry %s changed after the pipeline was indexed",
-		    d->name);
-	}
+	/* Not kept: say why, as pipeline_data_path would, or nothing. */
+	path = pipeline_data_path_new(p, d, err);
+	free(path);
 	return NULL;
 }
 

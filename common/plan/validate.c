@@ -422,9 +422,12 @@ validate_output_source(struct validate *v, const struct step *s,
 	if (!value_is_scalar(val) || val->text == NULL)
 		return;
 	loom_error_clear(&err);
-	if ((de = pipeline_value_ref(p, val)) != NULL)
+	if ((de = pipeline_value_ref(p, val)) != NULL) {
 		abs = pipeline_data_path_ref(p, de, &err);
-	else if ((text = pipeline_expand(p, val->text, &val->span, "",
+		/* Not kept (past the index's budget): a copy of its own. */
+		if (abs == NULL && !err.set)
+			abs = own = pipeline_data_path(p, de, &err);
+	} else if ((text = pipeline_expand(p, val->text, &val->span, "",
 	    "", &err)) != NULL) {
 		abs = own = pipeline_abspath(p, text);
 		free(text);

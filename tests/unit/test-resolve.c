@@ -423,6 +423,58 @@ test_resolve_path_kept(void **state)
 }
 
 /*
+ * The index keeps paths up to 8 MiB in all: 3,000 entries of 4 KiB each
+ * keep the first ones; the others are worked out on each lookup, with
+ * the same result, and pipeline_data_path_ref says so (NULL, no error).
+ */
+static void
+test_resolve_path_budget(void **state)
+{
+	struct diags d;
+	struct pipeline *p;
+	struct loom_error err;
+	char *yaml, *r, *want, name[16];
+	size_t len = 0, cap = 64 * 1024 * 1024, i;
+	int kept = 0, left = 0;
+
+	(void)state;
+	yaml = xmalloc(cap);
+	len += (size_t)snprintf(yaml + len, cap - len, "data:\n  a: ");
+	for (i = 0; i < 4000; i++)
+		yaml[len++] = 'a';
+	yaml[len++] = '\n';
+	for (i = 0; i < 3000; i++)
+		len += (size_t)snprintf(yaml + len, cap - len,
+		    "  b%zu: ${a}/%zu\n", i, i);
+	len += (size_t)snprintf(yaml + len, cap - len, "pipeline: []\n");
+	diags_init(&d);
+	p = pipeline_load_string("exp.yml", "/e", yaml, len, &d);
+	assert_non_null(p);
+	assert_int_equal(d.nerrors, 0);
+	loom_error_clear(&err);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "b%zu", i);
+		if (pipeline_data_path_ref(p, pipeline_data(p, name), &err) !=
+		    NULL)
+			kept++;
+		else
+			left++;
+		assert_false(err.set);
+		r = pipeline_data_path(p, pipeline_data(p, name), &err);
+		assert_non_null(r);
+		want = xasprintf("/e/%.4000s/%zu", yaml + 11, i);
+		assert_string_equal(r, want);
+		free(want);
+		free(r);
+	}
+	assert_true(kept > 1000 && kept < 2100);
+	assert_int_equal(kept + left, 3000);
+	free(yaml);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
+/*
  * A name too long for the stack copy (300 bytes) is looked up all the
  * same, whole and inside text.
  */
@@ -668,6 +720,7 @@ main(void)
 		cmocka_unit_test(test_resolve_sizes),
 		cmocka_unit_test(test_resolve_long_name),
 		cmocka_unit_test(test_resolve_path_kept),
+		cmocka_unit_test(test_resolve_path_budget),
 		cmocka_unit_test(test_resolve_empty),
 	};
 
