@@ -110,7 +110,7 @@ static const struct pipeline_size *pipeline_sizes(const struct pipeline *p);
 static void	pipeline_sizes_reset(struct pipeline *p);
 static void	pipeline_paths_free(struct pipeline_index *ix);
 static void	pipeline_paths_fill(struct pipeline *p);
-static ssize_t	pipeline_data_slot(const struct pipeline *p,
+static const char *pipeline_data_kept(const struct pipeline *p,
 		    const struct data_entry *d);
 static char	*pipeline_data_path_new(const struct pipeline *p,
 		    const struct data_entry *d, struct loom_error *err);
@@ -336,8 +336,11 @@ pipeline_paths_free(struct pipeline_index *ix)
 }
 
 /*
- * Forget the worked-out sizes and work the paths out again: a data path
- * or a parameter changed.
+ * Forget the worked-out sizes and the kept paths: a data path or a
+ * parameter changed. The paths are then worked out on each lookup: a
+ * model is changed before it is planned (--set, --var, URL data), and
+ * keeping them again after each change would cost a pass over all
+ * entries per change; a model the daemon keeps is never changed.
  */
 static void
 pipeline_sizes_reset(struct pipeline *p)
@@ -346,7 +349,7 @@ pipeline_sizes_reset(struct pipeline *p)
 		return;
 	free(p->index->sizes);
 	p->index->sizes = NULL;
-	pipeline_paths_fill(p);
+	pipeline_paths_free(p->index);
 }
 
 /*
@@ -381,8 +384,8 @@ pipeline_index_rebuild(struct pipeline *p)
 /*
  * Work out the data entries' paths (pipeline_data_path) and keep them in
  * the index: an entry is asked for by its producer, its consumers,
- * validation and the plan. Done here, when the model is made or changed,
- * so that lookups only read: a model the daemon keeps is read by its
+ * validation and the plan. Done here, when the model is made, so that
+ * lookups only read: a model the daemon keeps is read by its
  * loop and its hashing thread at once. An entry whose path cannot be
  * worked out, or would pass PIPELINE_KEPT_PATHS (its size is known
  * before it is built, pipeline_sizes), keeps NULL and is worked out on
@@ -1200,23 +1203,21 @@ char *
 pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
     struct loom_error *err)
 {
-	ssize_t i = pipeline_data_slot(p, d);
+	const char *kept = pipeline_data_kept(p, d);
 
-	if (i == -1 || p->index->paths[i] == NULL)
-		return pipeline_data_path_new(p, d, err);
-	return xstrdup(p->index->paths[i]);
+	return kept != NULL ? xstrdup(kept) : pipeline_data_path_new(p, d, err);
 }
 
-/* d's place in p->data when p has an index to keep its path, else -1. */
-static ssize_t
-pipeline_data_slot(const struct pipeline *p, const struct data_entry *d)
+/* The path the index keeps for d (an entry of p), or NULL. */
+static const char *
+pipeline_data_kept(const struct pipeline *p, const struct data_entry *d)
 {
 	size_t i = ((uintptr_t)d - (uintptr_t)p->data) / sizeof *d;
 
 	if (p->index == NULL || p->index->paths == NULL ||
 	    i >= p->index->npaths || i >= p->ndata || &p->data[i] != d)
-		return -1;
-	return (ssize_t)i;
+		return NULL;
+	return p->index->paths[i];
 }
 
 /* pipeline_data_path, borrowed from the pipeline; see pipeline.h. */
@@ -1224,17 +1225,11 @@ const char *
 pipeline_data_path_ref(const struct pipeline *p, const struct data_entry *d,
     struct loom_error *err)
 {
-	ssize_t i = pipeline_data_slot(p, d);
+	const char *kept = pipeline_data_kept(p, d);
 	char *path;
 
-	/* Only entries of p (with an index) have a place to keep it. */
-	if (i == -1) {
-		loom_error_set(err, p->path, d->span.line, d->span.column,
-		    "data entry %s is not one of this pipeline's", d->name);
-		return NULL;
-	}
-	if (p->index->paths[i] != NULL)
-		return p->index->paths[i];
+	if (kept != NULL)
+		return kept;
 	/* Not kept: say why, as pipeline_data_path would, or nothing. */
 	path = pipeline_data_path_new(p, d, err);
 	free(path);

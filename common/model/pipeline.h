@@ -272,11 +272,11 @@ char *pipeline_data_path(const struct pipeline *p,
 
 /*
  * pipeline_data_path without a copy: the pipeline works the paths out
- * when it is loaded and again when a data path or a parameter changes
- * (pipeline_set_var, pipeline_set_param), so looking one up only reads.
- * Valid until such a change or pipeline_free. NULL with err set as
- * pipeline_data_path; NULL with err not set for a path the pipeline did
- * not keep (all of them past 8 MiB): ask pipeline_data_path for a copy.
+ * when it is loaded and keeps them (8 MiB at most) until a data path or
+ * a parameter changes (pipeline_set_var, pipeline_set_param), so looking
+ * one up only reads. Valid until such a change or pipeline_free. NULL
+ * with err set as pipeline_data_path; NULL with err not set for a path
+ * the pipeline does not keep: ask pipeline_data_path for a copy.
  */
 const char *pipeline_data_path_ref(const struct pipeline *p,
     const struct data_entry *d, struct loom_error *err);

@@ -371,8 +371,8 @@ test_resolve_value_ref(void **state)
 /*
  * A data path is worked out once and kept (pipeline_data_path_ref gives
  * the same string again), and forgotten when a data path or a parameter
- * it uses changes: --var on the entry, --var on an entry it refers to,
- * --set of a parameter in it.
+ * changes: --var on the entry, --var on an entry it refers to, --set of
+ * a parameter in it; from then on it is worked out on each lookup.
  */
 static void
 test_resolve_path_kept(void **state)
@@ -397,6 +397,10 @@ test_resolve_path_kept(void **state)
 	r = pipeline_data_path(p, pipeline_data(p, "model"), &err);
 	assert_string_equal(r, "/home/u/exp/results/lr_0.001/e7_1e-5.pt");
 	free(r);
+	/* Not kept any more: no error, and a copy from pipeline_data_path. */
+	assert_null(pipeline_data_path_ref(p, pipeline_data(p, "model"),
+	    &err));
+	assert_false(err.set);
 
 	r = pipeline_data_path(p, pipeline_data(p, "alias_of_video"), &err);
 	assert_string_equal(r, "/home/u/exp/data/raw/rec.mp4");
