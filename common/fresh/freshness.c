@@ -48,6 +48,8 @@ struct fresh_script {
  */
 struct fresh_stat {
 	char *path;
+	uint64_t hash;			/* fresh_strhash(path): kept for
+					   growing and for probing */
 	int error;			/* errno of the stat, or 0 */
 	mode_t mode;			/* what stamp_entry_check_stat uses */
 	off_t size;
@@ -96,7 +98,7 @@ static const struct fresh_script *fresh_script_get(struct fresh_ctx *c,
 static void	fresh_ctx_free(struct fresh_ctx *c);
 static void	fresh_stat_grow(struct fresh_ctx *c);
 static struct fresh_stat *fresh_stat_slot(struct fresh_ctx *c,
-		    const char *path, size_t n);
+		    const char *path, size_t n, uint64_t h);
 static int	fresh_stat_call(struct fresh_ctx *c, const char *path,
 		    struct stat *st);
 static const struct stat *fresh_stat(struct fresh_ctx *c, const char *path,
@@ -275,7 +277,7 @@ fresh_stat_grow(struct fresh_ctx *c)
 	for (i = 0; i < oldcap; i++) {
 		if (old[i].path == NULL)
 			continue;
-		j = fresh_strhash(old[i].path) & (c->statcap - 1);
+		j = old[i].hash & (c->statcap - 1);
 		while (c->stats[j].path != NULL)
 			j = (j + 1) & (c->statcap - 1);
 		c->stats[j] = old[i];
@@ -283,14 +285,17 @@ fresh_stat_grow(struct fresh_ctx *c)
 	free(old);
 }
 
-/* The slot of path's first n bytes: its entry, or where it would go. */
+/*
+ * The slot of path's first n bytes (of hash h, fresh_memhash): its
+ * entry, or where it would go.
+ */
 static struct fresh_stat *
-fresh_stat_slot(struct fresh_ctx *c, const char *path, size_t n)
+fresh_stat_slot(struct fresh_ctx *c, const char *path, size_t n, uint64_t h)
 {
-	size_t j = fresh_memhash(path, n) & (c->statcap - 1);
+	size_t j = h & (c->statcap - 1);
 
-	while (c->stats[j].path != NULL &&
-	    (strncmp(c->stats[j].path, path, n) != 0 ||
+	while (c->stats[j].path != NULL && (c->stats[j].hash != h ||
+	    strncmp(c->stats[j].path, path, n) != 0 ||
 	    c->stats[j].path[n] != '\0'))
 		j = (j + 1) & (c->statcap - 1);
 	return &c->stats[j];
@@ -314,7 +319,7 @@ fresh_stat_call(struct fresh_ctx *c, const char *path, struct stat *st)
 	int error, derror;
 
 	if (n > 0) {
-		pe = fresh_stat_slot(c, path, n);
+		pe = fresh_stat_slot(c, path, n, fresh_memhash(path, n));
 		if (pe->path == NULL)
 			pe = NULL;
 		else if (pe->error == ENOENT)
@@ -341,19 +346,21 @@ fresh_stat(struct fresh_ctx *c, const char *path, struct stat *st,
 {
 	struct fresh_stat *e;
 	size_t before, n = strlen(path);
+	uint64_t h = fresh_memhash(path, n);
 	int err;
 
 	fresh_stat_grow(c);
-	e = fresh_stat_slot(c, path, n);
+	e = fresh_stat_slot(c, path, n, h);
 	if (e->path == NULL) {
 		before = c->nstats;
 		err = fresh_stat_call(c, path, st);
 		/* Its folder was added: the slot may be taken, or moved. */
 		if (c->nstats != before) {
 			fresh_stat_grow(c);
-			e = fresh_stat_slot(c, path, n);
+			e = fresh_stat_slot(c, path, n, h);
 		}
 		e->path = xstrdup(path);
+		e->hash = h;
 		e->error = err;
 		if (err == 0) {
 			e->mode = st->st_mode;

@@ -1102,20 +1102,14 @@ stamp_parse(const char *text, size_t len, struct loom_error *err)
 		nl = memchr(p, '\n', (size_t)(end - p));
 		n = nl != NULL ? (size_t)(nl - p) : (size_t)(end - p);
 		/* Most lines fit on the stack: no allocation for them. */
-		if (n < sizeof small) {
-			memcpy(small, p, n);
-			small[n] = '\0';
-			line = small;
-		} else
-			line = xstrndup(p, n);
+		line = xstrndup_buf(p, n, small, sizeof small);
 		p += n + (nl != NULL);
 		lineno++;
 		if (lineno == 1)
 			bad = strcmp(line, STAMP_MAGIC) != 0;
 		else
 			bad = stamp_parse_line(s, line);
-		if (line != small)
-			free(line);
+		xstrbuf_free(line, small);
 	}
 	if (lineno == 0 || s->state == STAMP_NONE)
 		bad = 1;

@@ -42,8 +42,11 @@ static int		 command_push_value(const struct pipeline *,
 			     const struct value *, const char *, const char *,
 			     bool, struct strv *, size_t *,
 			     struct loom_error *);
+static int		 command_push_word(const struct pipeline *,
+			     const struct value *, char *, struct strv *,
+			     size_t *, struct loom_error *);
 static const struct param *command_param_ref(const struct pipeline *,
-			     const struct value *);
+			     const struct value *, bool *);
 static bool		 command_is_url(const char *);
 
 /* The extension of path's file name (".py"), or NULL. */
@@ -187,16 +190,20 @@ command_interpreter(const struct pipeline *p, size_t step,
 
 /*
  * The parameter v refers to as a whole ("$verbose" or "${verbose}"), when
- * no data entry of that name hides it; else NULL.
+ * no data entry of that name hides it; else NULL. *plain tells whether
+ * expanding v reads the same name (letters, digits and _, not a loop
+ * value), so that v expands to the parameter's text.
  */
 static const struct param *
-command_param_ref(const struct pipeline *p, const struct value *v)
+command_param_ref(const struct pipeline *p, const struct value *v,
+    bool *plain)
 {
 	const char *t, *end;
-	char *name;
+	char buf[128], *name;
 	const struct param *pa = NULL;
-	size_t len;
+	size_t len, i;
 
+	*plain = false;
 	if (v->type != VALUE_STRING || v->text == NULL || v->text[0] != '$')
 		return NULL;
 	t = v->text + 1;
@@ -210,10 +217,19 @@ command_param_ref(const struct pipeline *p, const struct value *v)
 		len = strlen(t);
 	if (len == 0 || strcspn(t, "${}/ .-") < len)
 		return NULL;
-	name = xstrndup(t, len);
+	name = xstrndup_buf(t, len, buf, sizeof buf);
 	if (pipeline_data(p, name) == NULL)
 		pa = pipeline_param(p, name);
-	free(name);
+	if (pa != NULL && strcmp(name, "loop_item") != 0 &&
+	    strcmp(name, "loop_output") != 0 &&
+	    !(name[0] >= '0' && name[0] <= '9')) {
+		for (i = 0; name[i] == '_' || (name[i] >= 'a' &&
+		    name[i] <= 'z') || (name[i] >= 'A' && name[i] <= 'Z') ||
+		    (name[i] >= '0' && name[i] <= '9'); i++)
+			;
+		*plain = name[i] == '\0';
+	}
+	xstrbuf_free(name, buf);
 	return pa;
 }
 
@@ -263,18 +279,30 @@ command_push_value(const struct pipeline *p, const struct value *v,
 	for (j = 0; j < n; j++) {
 		w = v->type == VALUE_LIST ? v->items[j] : v;
 		s = command_scalar(p, w, loop_item, loop_output, as_path, err);
-		if (s == NULL)
+		if (s == NULL ||
+		    command_push_word(p, w, s, argv, total, err) != 0)
 			return -1;
-		strv_push_owned(argv, s);
-		*total += strlen(s) + 1;
-		if (*total > COMMAND_MAX_BYTES) {
-			loom_error_set(err, p->path, w->span.line,
-			    w->span.column, "the command passes %d bytes here, "
-			    "the limit for one command", COMMAND_MAX_BYTES);
-			loom_error_hint(err, "pass large values in a file, "
-			    "not on the command line");
-			return -1;
-		}
+	}
+	return 0;
+}
+
+/*
+ * Append s (owned, the text of value w) to argv, counting it against the
+ * size of one command. 0, or -1 with err set.
+ */
+static int
+command_push_word(const struct pipeline *p, const struct value *w, char *s,
+    struct strv *argv, size_t *total, struct loom_error *err)
+{
+	strv_push_owned(argv, s);
+	*total += strlen(s) + 1;
+	if (*total > COMMAND_MAX_BYTES) {
+		loom_error_set(err, p->path, w->span.line, w->span.column,
+		    "the command passes %d bytes here, the limit for one "
+		    "command", COMMAND_MAX_BYTES);
+		loom_error_hint(err, "pass large values in a file, not on "
+		    "the command line");
+		return -1;
 	}
 	return 0;
 }
@@ -292,6 +320,7 @@ command_build(const struct pipeline *p, size_t step,
 	const struct param *pa;
 	char *task;
 	size_t i, total = 0;
+	bool plain;
 
 	if (command_interpreter(p, step, env, argv, err) != 0)
 		return -1;
@@ -326,7 +355,7 @@ command_build(const struct pipeline *p, size_t step,
 	for (i = 0; i < st->args.n; i++) {
 		kv = &st->args.v[i];
 		v = kv->value;
-		pa = v != NULL ? command_param_ref(p, v) : NULL;
+		pa = v != NULL ? command_param_ref(p, v, &plain) : NULL;
 		pv = pa != NULL ? pa->value : v;
 		if (pv == NULL || pv->type == VALUE_NULL)
 			continue;
@@ -336,6 +365,14 @@ command_build(const struct pipeline *p, size_t step,
 			continue;
 		}
 		strv_push(argv, kv->key);
+		/* "$rate": its text, without resolving the name again. */
+		if (plain && value_is_scalar(pv) && pv->text != NULL &&
+		    strlen(pv->text) <= PIPELINE_MAX_EXPANDED) {
+			if (command_push_word(p, v, xstrdup(pv->text), argv,
+			    &total, err) != 0)
+				return -1;
+			continue;
+		}
 		if (command_push_value(p, v, loop_item, loop_output, false,
 		    argv, &total, err) != 0)
 			return -1;

@@ -37,12 +37,16 @@ static const struct loom_span *load_where(const struct kv *kv);
 static bool	load_want_map(struct load *l, const struct kv *kv,
 		    const char *what);
 static char *load_text(struct load *l, const struct kv *kv, const char *what);
+static char *load_take_text(struct load *l, struct kv *kv, const char *what,
+		    bool own);
 static int	load_bool(struct load *l, const struct kv *kv,
 		    const char *what);
 static void	load_unknown(struct load *l, const struct kv *kv,
 		    const char *kind, const char *owner, const char *const *known,
 		    size_t nknown);
 static void	load_keep(struct kvlist *l, const struct kv *kv);
+static void	load_take_kvlist(struct load *l, struct kv *kv,
+		    const char *what, struct kvlist *out, bool own);
 static void	load_kvlist(struct load *l, const struct kv *kv,
 		    const char *what, struct kvlist *out);
 static struct data_entry *load_new_data(struct load *l, const struct kv *kv,
@@ -60,7 +64,8 @@ static void	load_interpreter(struct load *l, const struct kv *kv,
 		    struct strv *out);
 static void	load_loop(struct load *l, struct step *s, const struct kv *kv);
 static struct step *load_new_step(struct load *l);
-static void	load_step(struct load *l, const struct value *v, ssize_t group);
+static void	load_step(struct load *l, struct value *v, ssize_t group,
+		    bool own);
 static void	load_group(struct load *l, const struct value *v, bool own);
 static void	load_steps(struct load *l, const struct kv *kv);
 static bool	load_number(struct load *l, const struct kv *kv,
@@ -147,6 +152,23 @@ load_text(struct load *l, const struct kv *kv, const char *what)
 	return NULL;
 }
 
+/*
+ * load_text for a node of a tree that is dropped once read (own): an
+ * unshared scalar's text is taken over instead of copied.
+ */
+static char *
+load_take_text(struct load *l, struct kv *kv, const char *what, bool own)
+{
+	char *t;
+
+	if (!own || kv->value->refs != 0 || !value_is_scalar(kv->value) ||
+	    kv->value->type == VALUE_NULL || kv->value->text == NULL)
+		return load_text(l, kv, what);
+	t = kv->value->text;
+	kv->value->text = NULL;
+	return t;
+}
+
 /* A boolean field: true/false only. Returns -1 on error (reported). */
 static int
 load_bool(struct load *l, const struct kv *kv, const char *what)
@@ -194,6 +216,24 @@ load_keep(struct kvlist *l, const struct kv *kv)
 	l->v[l->n].key_span = kv->key_span;
 	l->v[l->n].value = value_hold(kv->value);
 	l->n++;
+}
+
+/*
+ * load_kvlist for a node of a tree that is dropped once read (own): an
+ * unshared mapping's entries move to out as they are, keys and all.
+ */
+static void
+load_take_kvlist(struct load *l, struct kv *kv, const char *what,
+    struct kvlist *out, bool own)
+{
+	if (!own || kv->value->refs != 0 || out->n != 0 ||
+	    kv->value->type != VALUE_MAP) {
+		load_kvlist(l, kv, what, out);
+		return;
+	}
+	free(out->v);
+	*out = kv->value->map;
+	memset(&kv->value->map, 0, sizeof kv->value->map);
 }
 
 /* Copy a mapping (inputs, outputs, args, interpreters) into a kvlist. */
@@ -616,13 +656,18 @@ load_new_step(struct load *l)
 	return s;
 }
 
+/*
+ * One step into the model. own: nothing but the tree holds v, which is
+ * dropped afterwards, so unshared texts and mappings move to the model
+ * instead of being copied and freed.
+ */
 static void
-load_step(struct load *l, const struct value *v, ssize_t group)
+load_step(struct load *l, struct value *v, ssize_t group, bool own)
 {
 	static const char *const known[] = { "name", "task", "script",
 	    "inputs", "outputs", "args", "optional", "disabled",
 	    "interpreter", "loop", "description", "resources" };
-	const struct kv *f, *task = NULL;
+	struct kv *f, *task = NULL;
 	struct step *s;
 	struct diag *dg;
 	size_t i;
@@ -631,7 +676,9 @@ load_step(struct load *l, const struct value *v, ssize_t group)
 	s = load_new_step(l);
 	s->span = v->span;
 	s->group = group;
-	f = kvlist_get(&v->map, "name");
+	for (i = 0; i < v->map.n && strcmp(v->map.v[i].key, "name") != 0; i++)
+		;
+	f = i < v->map.n ? &v->map.v[i] : NULL;
 	if (f == NULL) {
 		dg = load_error(l, &v->span, "step has no name");
 		diag_set_hint(dg, "add name: followed by a name unique in "
@@ -639,7 +686,7 @@ load_step(struct load *l, const struct value *v, ssize_t group)
 		s->name = xstrdup("");
 	} else {
 		s->name_span = *load_where(f);
-		s->name = load_text(l, f, "a step's name");
+		s->name = load_take_text(l, f, "a step's name", own);
 		if (s->name == NULL)
 			s->name = xstrdup("");
 	}
@@ -657,15 +704,15 @@ load_step(struct load *l, const struct value *v, ssize_t group)
 				continue;
 			}
 			task = f;
-			s->task = load_text(l, f, "task");
+			s->task = load_take_text(l, f, "task", own);
 			s->task_span = *load_where(f);
 			s->task_via_script = f->key[0] == 's';
 		} else if (strcmp(f->key, "inputs") == 0)
-			load_kvlist(l, f, "inputs", &s->inputs);
+			load_take_kvlist(l, f, "inputs", &s->inputs, own);
 		else if (strcmp(f->key, "outputs") == 0)
-			load_kvlist(l, f, "outputs", &s->outputs);
+			load_take_kvlist(l, f, "outputs", &s->outputs, own);
 		else if (strcmp(f->key, "args") == 0)
-			load_kvlist(l, f, "args", &s->args);
+			load_take_kvlist(l, f, "args", &s->args, own);
 		else if (strcmp(f->key, "optional") == 0) {
 			if ((b = load_bool(l, f, "optional")) != -1)
 				s->optional = b;
@@ -701,7 +748,7 @@ load_group(struct load *l, const struct value *v, bool own)
 	struct pipeline *p = l->p;
 	struct group *g;
 	const struct kv *f, *steps = NULL;
-	const struct value *item;
+	struct value *item;
 	struct diag *dg;
 	size_t i, first;
 	ssize_t gi;
@@ -760,7 +807,7 @@ load_group(struct load *l, const struct value *v, bool own)
 			    "level of pipeline:");
 			continue;
 		}
-		load_step(l, item, gi);
+		load_step(l, item, gi, own && item->refs == 0);
 		if (own)
 			load_release(&steps->value->items[i]);
 	}
@@ -775,7 +822,7 @@ load_group(struct load *l, const struct value *v, bool own)
 
 /* One entry of pipeline: a step or a group block. */
 void
-load_pipeline_item(struct load *l, const struct value *item, bool own)
+load_pipeline_item(struct load *l, struct value *item, bool own)
 {
 	if (item->type != VALUE_MAP) {
 		load_error(l, &item->span, "each entry of pipeline: must be a "
@@ -786,7 +833,7 @@ load_pipeline_item(struct load *l, const struct value *item, bool own)
 	if (kvlist_get(&item->map, "group") != NULL)
 		load_group(l, item, own);
 	else
-		load_step(l, item, -1);
+		load_step(l, item, -1, own);
 }
 
 static void

@@ -88,10 +88,11 @@ struct diag	*load_warning(struct load *l, const struct loom_span *sp,
 /*
  * One entry of pipeline: (a step or a group block) into the model. own
  * says that nothing but the tree holds the entry: the steps of a group
- * block are then freed as they are read. A shared entry (given again
- * through an alias) is left intact.
+ * block are then freed as they are read, and the texts and mappings a
+ * step keeps move to the model instead of being copied. A shared entry
+ * (given again through an alias) is left intact.
  */
-void		load_pipeline_item(struct load *l, const struct value *item,
+void		load_pipeline_item(struct load *l, struct value *item,
 		    bool own);
 
 #endif

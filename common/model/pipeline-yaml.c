@@ -97,6 +97,12 @@ load_span(struct load *l, const yaml_mark_t *start, const yaml_mark_t *end)
 	sp.line = start->line >= INT_MAX ? INT_MAX : (int)start->line + 1;
 	sp.column = start->column >= INT_MAX ? INT_MAX :
 	    (int)start->column + 1;
+	if (l->ascii && end->index < l->p->source_len - l->base) {
+		/* One byte a character: no walk (load_byte), no call. */
+		sp.start = l->base + start->index;
+		sp.end = l->base + end->index;
+		return sp;
+	}
 	sp.start = load_byte(l, start->index);
 	sp.end = load_byte(l, end->index);
 	return sp;

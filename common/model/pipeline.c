@@ -39,6 +39,10 @@ struct pipeline_index {
 	struct pipeline_map *params;
 	struct pipeline_map *groups;
 	struct pipeline_size *sizes;	/* per data entry, NULL until asked */
+	char **paths;			/* per data entry: pipeline_data_path
+					   kept (pipeline_paths_fill), or
+					   NULL: worked out on each lookup */
+	size_t npaths;			/* entries of paths */
 	unsigned long expansion;	/* pipeline_expand calls so far */
 };
 
@@ -60,6 +64,14 @@ struct pipeline_size {
 };
 #define PIPELINE_SIZE_CAP	((size_t)1 << 48)
 
+/*
+ * Bytes of data paths the index keeps (pipeline_paths_fill). A file of
+ * ordinary paths keeps them all (10,000 entries: under 1 MiB); one whose
+ * entries expand to long texts keeps none past this, nor builds them
+ * before they are asked for.
+ */
+#define PIPELINE_KEPT_PATHS	((size_t)8 * 1024 * 1024)
+
 /* Data references of all entries, for working out their sizes. */
 struct pipeline_sizer {
 	const struct pipeline *p;
@@ -71,6 +83,9 @@ struct pipeline_sizer {
 };
 
 static uint32_t	pipeline_map_hash(const char *key);
+static uint32_t	pipeline_map_hash_n(const char *key, size_t n);
+static ssize_t	pipeline_map_get_n(const struct pipeline_map *m,
+		    const char *key, size_t n);
 static void	pipeline_map_grow(struct pipeline_map *m);
 static struct pipeline_map_slot *pipeline_map_find(
 		    const struct pipeline_map *m, const char *key, uint32_t h);
@@ -93,10 +108,21 @@ static bool	pipeline_scan_refs(const char *text, size_t *literal,
 static void	pipeline_sizer_ref(void *arg, const char *name, size_t n);
 static const struct pipeline_size *pipeline_sizes(const struct pipeline *p);
 static void	pipeline_sizes_reset(struct pipeline *p);
+static void	pipeline_paths_free(struct pipeline_index *ix);
+static void	pipeline_paths_fill(struct pipeline *p);
+static const char *pipeline_data_kept(const struct pipeline *p,
+		    const struct data_entry *d);
+static char	*pipeline_data_path_new(const struct pipeline *p,
+		    const struct data_entry *d, struct loom_error *err);
 static void	pipeline_deep_ref(void *arg, const char *name, size_t n);
 static void	pipeline_too_deep(const struct pipeline *p, size_t d,
 		    struct loom_error *err);
+struct pipeline_check;
 static void	pipeline_check_ref(void *arg, const char *name, size_t n);
+static void	pipeline_check_entry(struct pipeline_check *c, size_t j);
+static int	pipeline_check_result(const struct pipeline_check *c,
+		    const struct loom_span *span, size_t limit,
+		    struct loom_error *err);
 static int	pipeline_expand_check(const struct pipeline *p,
 		    const char *text, const struct loom_span *span,
 		    const char *loop_item, const char *loop_output,
@@ -136,6 +162,44 @@ pipeline_map_hash(const char *key)
 		h *= 16777619u;
 	}
 	return h;
+}
+
+/* pipeline_map_hash of the n bytes at key, which need no NUL. */
+static uint32_t
+pipeline_map_hash_n(const char *key, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)key[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/*
+ * pipeline_map_get for the n bytes at key (a name inside a longer text):
+ * no copy to make a string of it.
+ */
+static ssize_t
+pipeline_map_get_n(const struct pipeline_map *m, const char *key, size_t n)
+{
+	uint32_t h = pipeline_map_hash_n(key, n);
+	size_t i;
+	const struct pipeline_map_slot *s;
+
+	if (m == NULL)
+		return -1;
+	for (i = h & (m->cap - 1);;) {
+		s = &m->slots[i];
+		if (s->key == NULL)
+			return -1;
+		if (s->hash == h && strncmp(s->key, key, n) == 0 &&
+		    s->key[n] == '\0')
+			return (ssize_t)s->index;
+		i = (i + 1) & (m->cap - 1);
+	}
 }
 
 /* An empty map sized for about hint keys. */
@@ -252,10 +316,32 @@ pipeline_index_free(struct pipeline_index *ix)
 	pipeline_map_free(ix->params);
 	pipeline_map_free(ix->groups);
 	free(ix->sizes);
+	pipeline_paths_free(ix);
 	free(ix);
 }
 
-/* Forget the worked-out sizes: a data path or a parameter changed. */
+/* Forget the data paths worked out so far. */
+static void
+pipeline_paths_free(struct pipeline_index *ix)
+{
+	size_t i;
+
+	if (ix->paths == NULL)
+		return;
+	for (i = 0; i < ix->npaths; i++)
+		free(ix->paths[i]);
+	free(ix->paths);
+	ix->paths = NULL;
+	ix->npaths = 0;
+}
+
+/*
+ * Forget the worked-out sizes and the kept paths: a data path or a
+ * parameter changed. The paths are then worked out on each lookup: a
+ * model is changed before it is planned (--set, --var, URL data), and
+ * keeping them again after each change would cost a pass over all
+ * entries per change; a model the daemon keeps is never changed.
+ */
 static void
 pipeline_sizes_reset(struct pipeline *p)
 {
@@ -263,6 +349,7 @@ pipeline_sizes_reset(struct pipeline *p)
 		return;
 	free(p->index->sizes);
 	p->index->sizes = NULL;
+	pipeline_paths_free(p->index);
 }
 
 /*
@@ -291,6 +378,50 @@ pipeline_index_rebuild(struct pipeline *p)
 	for (i = 0; i < p->ngroups; i++)
 		pipeline_map_add(ix->groups, p->groups[i].name, i);
 	p->index = ix;
+	pipeline_paths_fill(p);
+}
+
+/*
+ * Work out the data entries' paths (pipeline_data_path) and keep them in
+ * the index: an entry is asked for by its producer, its consumers,
+ * validation and the plan. Done here, when the model is made, so that
+ * lookups only read: a model the daemon keeps is read by its
+ * loop and its hashing thread at once. An entry whose path cannot be
+ * worked out, or would pass PIPELINE_KEPT_PATHS (its size is known
+ * before it is built, pipeline_sizes), keeps NULL and is worked out on
+ * each lookup, as before there was an index.
+ */
+static void
+pipeline_paths_fill(struct pipeline *p)
+{
+	struct pipeline_index *ix = p->index;
+	const struct pipeline_size *sz = NULL;
+	const struct data_entry *d;
+	struct loom_error err;
+	size_t i, need, left = PIPELINE_KEPT_PATHS, ndir;
+
+	pipeline_paths_free(ix);
+	if (p->ndata == 0)
+		return;
+	ix->paths = xcalloc(p->ndata, sizeof *ix->paths);
+	ix->npaths = p->ndata;
+	ndir = strlen(p->dir != NULL ? p->dir : ".") + 2;
+	for (i = 0; i < p->ndata; i++) {
+		d = &p->data[i];
+		if (d->path == NULL || d->path->text == NULL)
+			continue;
+		if (strchr(d->path->text, '$') == NULL)
+			need = strlen(d->path->text);
+		else if (sz != NULL || (sz = pipeline_sizes(p)) != NULL)
+			need = sz[i].bytes;
+		else
+			continue;
+		if (need >= left || ndir >= left - need)
+			continue;
+		loom_error_clear(&err);
+		if ((ix->paths[i] = pipeline_data_path_new(p, d, &err)) != NULL)
+			left -= strlen(ix->paths[i]) + 1;
+	}
 }
 
 /* Find a step by name; -1 when there is none. */
@@ -432,16 +563,16 @@ const struct data_entry *
 pipeline_value_ref(const struct pipeline *p, const struct value *v)
 {
 	size_t start, len;
-	char name[256];
+	ssize_t i;
 
-	if (v == NULL || !value_is_scalar(v) || v->type != VALUE_STRING)
+	if (v == NULL || !value_is_scalar(v) || v->type != VALUE_STRING ||
+	    p->index == NULL)
 		return NULL;
 	if ((len = pipeline_whole_ref(v->text, &start)) == 0 ||
-	    len >= sizeof name)
+	    (i = pipeline_map_get_n(p->index->data, v->text + start,
+	    len)) == -1)
 		return NULL;
-	memcpy(name, v->text + start, len);
-	name[len] = '\0';
-	return pipeline_data(p, name);
+	return &p->data[i];
 }
 
 static void
@@ -543,7 +674,7 @@ pipeline_expand_name(const struct pipeline *p, const char *name, size_t n,
     const char *loop_output, int depth, char **buf, size_t *len, size_t *cap,
     struct loom_error *err)
 {
-	char *key = xstrndup(name, n);
+	char kbuf[128], *key = xstrndup_buf(name, n, kbuf, sizeof kbuf);
 	const struct data_entry *d;
 	const struct param *pa;
 	const char *loopval = NULL;
@@ -586,7 +717,7 @@ pipeline_expand_name(const struct pipeline *p, const char *name, size_t n,
 		pipeline_unknown_ref(p, key, span, err);
 		rc = -1;
 	}
-	free(key);
+	xstrbuf_free(key, kbuf);
 	return rc;
 }
 
@@ -685,7 +816,7 @@ pipeline_sizer_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_sizer *sr = arg;
 	struct pipeline_size *me = &sr->sz[sr->cur];
-	char *key = xstrndup(name, n);
+	char buf[128], *key = xstrndup_buf(name, n, buf, sizeof buf);
 	const struct param *pa;
 	ssize_t j;
 
@@ -704,7 +835,7 @@ pipeline_sizer_ref(void *arg, const char *name, size_t n)
 			    strlen(pa->value->text));
 	} else
 		me->broken = true;
-	free(key);
+	xstrbuf_free(key, buf);
 }
 
 /*
@@ -782,14 +913,14 @@ static void
 pipeline_deep_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_deep *dp = arg;
-	char *key;
+	char buf[128], *key;
 	ssize_t j;
 
 	if (dp->found != -1)
 		return;
-	key = xstrndup(name, n);
+	key = xstrndup_buf(name, n, buf, sizeof buf);
 	j = pipeline_map_get(dp->p->index->data, key);
-	free(key);
+	xstrbuf_free(key, buf);
 	if (j != -1 && dp->sz[j].height >= dp->need)
 		dp->found = j;
 }
@@ -836,39 +967,40 @@ struct pipeline_check {
 	ssize_t deep;		/* a data entry nesting too deeply, or -1 */
 };
 
+/* Count what a reference to data entry j adds. */
+static void
+pipeline_check_entry(struct pipeline_check *c, size_t j)
+{
+	const struct pipeline_size *s = &c->sz[j];
+
+	if (s->height > PIPELINE_MAX_EXPAND_DEPTH && c->deep == -1)
+		c->deep = (ssize_t)j;
+	c->bytes = pipeline_sat_add(c->bytes, pipeline_sat_add(s->bytes,
+	    pipeline_sat_add(pipeline_sat_mul(s->nitem, c->item),
+	    pipeline_sat_mul(s->nout, c->output))));
+}
+
 static void
 pipeline_check_ref(void *arg, const char *name, size_t n)
 {
 	struct pipeline_check *c = arg;
-	const struct pipeline_size *s;
 	const struct param *pa;
-	char buf[128], *key;
 	ssize_t j;
 
-	/* A name on the stack: validation checks every reference. */
-	if (n < sizeof buf) {
-		memcpy(buf, name, n);
-		buf[n] = '\0';
-		key = buf;
-	} else
-		key = xstrndup(name, n);
-
-	if (strcmp(key, "loop_item") == 0)
+	/* Looked up where it stands: validation checks every reference. */
+	if (n == 9 && memcmp(name, "loop_item", 9) == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->item);
-	else if (strcmp(key, "loop_output") == 0)
+	else if (n == 11 && memcmp(name, "loop_output", 11) == 0)
 		c->bytes = pipeline_sat_add(c->bytes, c->output);
-	else if ((j = pipeline_map_get(c->p->index->data, key)) != -1) {
-		s = &c->sz[j];
-		if (s->height > PIPELINE_MAX_EXPAND_DEPTH && c->deep == -1)
-			c->deep = j;
-		c->bytes = pipeline_sat_add(c->bytes, pipeline_sat_add(
-		    s->bytes, pipeline_sat_add(pipeline_sat_mul(s->nitem,
-		    c->item), pipeline_sat_mul(s->nout, c->output))));
-	} else if ((pa = pipeline_param(c->p, key)) != NULL &&
-	    pa->value != NULL && pa->value->text != NULL)
-		c->bytes = pipeline_sat_add(c->bytes, strlen(pa->value->text));
-	if (key != buf)
-		free(key);
+	else if ((j = pipeline_map_get_n(c->p->index->data, name, n)) != -1)
+		pipeline_check_entry(c, (size_t)j);
+	else if ((j = pipeline_map_get_n(c->p->index->params, name,
+	    n)) != -1) {
+		pa = &c->p->params[j];
+		if (pa->value != NULL && pa->value->text != NULL)
+			c->bytes = pipeline_sat_add(c->bytes,
+			    strlen(pa->value->text));
+	}
 }
 
 /*
@@ -893,16 +1025,26 @@ pipeline_expand_check(const struct pipeline *p, const char *text,
 	c.bytes = 0;
 	c.deep = -1;
 	pipeline_scan_refs(text, &c.bytes, pipeline_check_ref, &c);
-	if (c.deep != -1) {
-		pipeline_too_deep(p, (size_t)c.deep, err);
+	return pipeline_check_result(&c, span, limit, err);
+}
+
+/* The verdict on what pipeline_check_ref added up; see expand_check. */
+static int
+pipeline_check_result(const struct pipeline_check *c,
+    const struct loom_span *span, size_t limit, struct loom_error *err)
+{
+	const struct pipeline *p = c->p;
+
+	if (c->deep != -1) {
+		pipeline_too_deep(p, (size_t)c->deep, err);
 		return -2;
 	}
-	if (c.bytes <= limit)
+	if (c->bytes <= limit)
 		return 0;
 	loom_error_set(err, p->path, span ? span->line : 0,
 	    span ? span->column : 0, "references expand to %s%zu bytes here, "
-	    "more than the limit of %zu bytes", c.bytes >= PIPELINE_SIZE_CAP ?
-	    "at least " : "", c.bytes, limit);
+	    "more than the limit of %zu bytes", c->bytes >= PIPELINE_SIZE_CAP ?
+	    "at least " : "", c->bytes, limit);
 	loom_error_hint(err, "data entries refer to others too many times; "
 	    "write the path out instead");
 	return -1;
@@ -954,6 +1096,23 @@ pipeline_check_text(const struct pipeline *p, const char *text,
 	if (text == NULL)
 		return 0;
 	return pipeline_expand_check(p, text, span, NULL, NULL, limit, err);
+}
+
+/* Check a value that is exactly a reference to d; see pipeline.h. */
+int
+pipeline_check_data_ref(const struct pipeline *p, const struct data_entry *d,
+    const struct loom_span *span, size_t limit, struct loom_error *err)
+{
+	struct pipeline_check c;
+
+	if ((c.sz = pipeline_sizes(p)) == NULL)
+		return 0;
+	c.p = p;
+	c.item = c.output = 0;
+	c.bytes = 0;
+	c.deep = -1;
+	pipeline_check_entry(&c, (size_t)(d - p->data));
+	return pipeline_check_result(&c, span, limit, err);
 }
 
 /* True for "scheme://...". */
@@ -1036,9 +1195,50 @@ pipeline_abspath(const struct pipeline *p, const char *path)
 	return out;
 }
 
-/* The data entry's path, expanded and absolute unless a URL. */
+/*
+ * The data entry's path, expanded and absolute unless a URL: a copy of
+ * the one kept in the index (pipeline_paths_fill).
+ */
 char *
 pipeline_data_path(const struct pipeline *p, const struct data_entry *d,
+    struct loom_error *err)
+{
+	const char *kept = pipeline_data_kept(p, d);
+
+	return kept != NULL ? xstrdup(kept) : pipeline_data_path_new(p, d, err);
+}
+
+/* The path the index keeps for d (an entry of p), or NULL. */
+static const char *
+pipeline_data_kept(const struct pipeline *p, const struct data_entry *d)
+{
+	size_t i = ((uintptr_t)d - (uintptr_t)p->data) / sizeof *d;
+
+	if (p->index == NULL || p->index->paths == NULL ||
+	    i >= p->index->npaths || i >= p->ndata || &p->data[i] != d)
+		return NULL;
+	return p->index->paths[i];
+}
+
+/* pipeline_data_path, borrowed from the pipeline; see pipeline.h. */
+const char *
+pipeline_data_path_ref(const struct pipeline *p, const struct data_entry *d,
+    struct loom_error *err)
+{
+	const char *kept = pipeline_data_kept(p, d);
+	char *path;
+
+	if (kept != NULL)
+		return kept;
+	/* Not kept: say why, as pipeline_data_path would, or nothing. */
+	path = pipeline_data_path_new(p, d, err);
+	free(path);
+	return NULL;
+}
+
+/* pipeline_data_path, worked out. */
+static char *
+pipeline_data_path_new(const struct pipeline *p, const struct data_entry *d,
     struct loom_error *err)
 {
 	char *text, *abs;

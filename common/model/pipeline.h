@@ -247,6 +247,14 @@ char *pipeline_expand(const struct pipeline *p, const char *text,
  */
 int pipeline_check_text(const struct pipeline *p, const char *text,
     const struct loom_span *span, size_t limit, struct loom_error *err);
+/*
+ * pipeline_check_text for a value that is exactly "$name" or "${name}"
+ * where name is data entry d (found by the caller), without looking the
+ * name up again.
+ */
+int pipeline_check_data_ref(const struct pipeline *p,
+    const struct data_entry *d, const struct loom_span *span, size_t limit,
+    struct loom_error *err);
 
 /*
  * The data entry a value refers to as a whole ("$features"), or NULL when
@@ -260,6 +268,17 @@ const struct data_entry *pipeline_value_ref(const struct pipeline *p,
  * unless it is a URL. Owned string, or NULL with err set.
  */
 char *pipeline_data_path(const struct pipeline *p,
+    const struct data_entry *d, struct loom_error *err);
+
+/*
+ * pipeline_data_path without a copy: the pipeline works the paths out
+ * when it is loaded and keeps them (8 MiB at most) until a data path or
+ * a parameter changes (pipeline_set_var, pipeline_set_param), so looking
+ * one up only reads. Valid until such a change or pipeline_free. NULL
+ * with err set as pipeline_data_path; NULL with err not set for a path
+ * the pipeline does not keep: ask pipeline_data_path for a copy.
+ */
+const char *pipeline_data_path_ref(const struct pipeline *p,
     const struct data_entry *d, struct loom_error *err);
 
 /* An absolute path for a possibly relative one, against p->dir. */

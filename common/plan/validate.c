@@ -82,6 +82,8 @@ static void	validate_output_source(struct validate *v,
 		    const struct value *val);
 static void	validate_size(struct validate *v, const char *text,
 		    const struct loom_span *sp);
+static void	validate_size_verdict(struct validate *v, int rc,
+		    const struct loom_error *err);
 static void	validate_steps(struct validate *v);
 static void	validate_value(struct validate *v, const struct value *val,
 		    bool in_loop);
@@ -96,9 +98,10 @@ static void	validate_sort(struct diags *d);
 
 static int	validate_coloff(const struct validate *v,
 		    const struct loom_span *sp, const char *text, size_t off);
-static void	validate_ref(struct validate *v, const char *name,
-		    const char *text, size_t off, const struct loom_span *sp,
-		    bool in_loop);
+static const struct data_entry *validate_ref(struct validate *v,
+		    const char *name, const char *text, size_t off,
+		    const struct loom_span *sp, bool in_loop,
+		    const struct param **pa);
 static bool	validate_name_char(int c, bool first);
 static bool	validate_seen(struct validate *v, const struct value *val);
 static struct validate_task *validate_task_file(struct validate *v,
@@ -162,28 +165,43 @@ validate_coloff(const struct validate *v, const struct loom_span *sp,
 	return col;
 }
 
-/* Check one reference name found in text at byte off. */
-static void
+/*
+ * Check one reference name found in text at byte off. Returns the data
+ * entry it names, or NULL; *pa (when not NULL) gets the parameter it
+ * names instead.
+ */
+static const struct data_entry *
 validate_ref(struct validate *v, const char *name, const char *text,
-    size_t off, const struct loom_span *sp, bool in_loop)
+    size_t off, const struct loom_span *sp, bool in_loop,
+    const struct param **pa)
 {
+	const struct data_entry *de;
+	const struct param *found;
 	const char *best;
 	struct diag *dg;
-	int coloff = validate_coloff(v, sp, text, off);
+	int coloff;
 
+	if (pa != NULL)
+		*pa = NULL;
 	if (strcmp(name, "loop_item") == 0 ||
 	    strcmp(name, "loop_output") == 0) {
 		if (in_loop)
-			return;
+			return NULL;
+		coloff = validate_coloff(v, sp, text, off);
 		dg = validate_error(v, sp, coloff, "$%s is only available "
 		    "inside a loop step", name);
 		diag_set_hint(dg, "give the step a loop: {over: ..., into: "
 		    "...}, or refer to a data entry");
-		return;
+		return NULL;
 	}
-	if (pipeline_data(v->p, name) != NULL ||
-	    pipeline_param(v->p, name) != NULL)
-		return;
+	if ((de = pipeline_data(v->p, name)) != NULL)
+		return de;
+	if ((found = pipeline_param(v->p, name)) != NULL) {
+		if (pa != NULL)
+			*pa = found;
+		return NULL;
+	}
+	coloff = validate_coloff(v, sp, text, off);
 	dg = validate_error(v, sp, coloff, "unknown reference $%s", name);
 	best = pipeline_suggest(name, v->names, v->nnames);
 	if (best != NULL)
@@ -191,6 +209,7 @@ validate_ref(struct validate *v, const char *name, const char *text,
 	else
 		diag_set_hint(dg, "define %s under data:, variables: or "
 		    "parameters:", name);
+	return NULL;
 }
 
 static bool
@@ -206,8 +225,11 @@ static void
 validate_text(struct validate *v, const char *text, const struct loom_span *sp,
     bool in_loop)
 {
+	const struct data_entry *de;
+	const struct param *pa;
+	struct loom_error err;
 	const char *q;
-	char *name;
+	char buf[128], *name;
 	size_t i;
 	struct diag *dg;
 
@@ -218,9 +240,23 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 	if (text[0] == '$' && text[1] != '{') {
 		for (i = 1; validate_name_char(text[i], i == 1); i++)
 			;
+		/*
+		 * One reference, looked up once: a data entry's size is
+		 * known by its index, a parameter's is its length, and a
+		 * loop value or an unknown name adds nothing.
+		 */
 		if (i > 1 && text[i] == '\0') {
-			validate_ref(v, text + 1, text, 0, sp, in_loop);
-			validate_size(v, text, sp);
+			de = validate_ref(v, text + 1, text, 0, sp, in_loop,
+			    &pa);
+			if (de != NULL) {
+				loom_error_clear(&err);
+				validate_size_verdict(v,
+				    pipeline_check_data_ref(v->p, de, sp,
+				    v->expand_limit, &err), &err);
+			} else if (pa != NULL && pa->value != NULL &&
+			    pa->value->text != NULL &&
+			    strlen(pa->value->text) > v->expand_limit)
+				validate_size(v, text, sp);
 			return;
 		}
 	}
@@ -235,9 +271,10 @@ validate_text(struct validate *v, const char *text, const struct loom_span *sp,
 			    "and _ only");
 			return;
 		}
-		name = xstrndup(q + 2, i - 2);
-		validate_ref(v, name, text, (size_t)(q - text), sp, in_loop);
-		free(name);
+		name = xstrndup_buf(q + 2, i - 2, buf, sizeof buf);
+		validate_ref(v, name, text, (size_t)(q - text), sp, in_loop,
+		    NULL);
+		xstrbuf_free(name, buf);
 		q += i + 1;
 	}
 	validate_size(v, text, sp);
@@ -252,21 +289,28 @@ validate_size(struct validate *v, const char *text, const struct loom_span *sp)
 {
 	struct loom_error err;
 
-	size_t i;
-	int rc;
-
 	loom_error_clear(&err);
-	rc = pipeline_check_text(v->p, text, sp, v->expand_limit, &err);
+	validate_size_verdict(v, pipeline_check_text(v->p, text, sp,
+	    v->expand_limit, &err), &err);
+}
+
+/* Report what a size check (rc, err) found, once. */
+static void
+validate_size_verdict(struct validate *v, int rc,
+    const struct loom_error *err)
+{
+	size_t i;
+
 	if (rc == 0 || (rc == -2 && !v->data_paths))
 		return;
 	/* Entries in one circle all lead to the same place: say it once. */
 	for (i = 0; rc == -2 && i < v->d->n; i++) {
-		if (v->d->v[i].line == err.line &&
-		    v->d->v[i].column == err.column &&
-		    strcmp(v->d->v[i].message, err.message) == 0)
+		if (v->d->v[i].line == err->line &&
+		    v->d->v[i].column == err->column &&
+		    strcmp(v->d->v[i].message, err->message) == 0)
 			return;
 	}
-	diags_add_error(v->d, &err);
+	diags_add_error(v->d, err);
 }
 
 /*
@@ -371,23 +415,26 @@ validate_output_source(struct validate *v, const struct step *s,
 	const struct data_entry *de;
 	struct loom_error err;
 	struct diag *dg = NULL;
-	const char *file = v->file_real, *loom = v->loom_real;
-	char *text, *abs, *real;
+	const char *file = v->file_real, *loom = v->loom_real, *abs;
+	char *text, *own = NULL, *real;
 	ssize_t ti;
 
 	if (!value_is_scalar(val) || val->text == NULL)
 		return;
 	loom_error_clear(&err);
-	if ((de = pipeline_value_ref(p, val)) != NULL)
-		abs = pipeline_data_path(p, de, &err);
-	else if ((text = pipeline_expand(p, val->text, &val->span, "",
+	if ((de = pipeline_value_ref(p, val)) != NULL) {
+		abs = pipeline_data_path_ref(p, de, &err);
+		/* Not kept (past the index's budget): a copy of its own. */
+		if (abs == NULL && !err.set)
+			abs = own = pipeline_data_path(p, de, &err);
+	} else if ((text = pipeline_expand(p, val->text, &val->span, "",
 	    "", &err)) != NULL) {
-		abs = pipeline_abspath(p, text);
+		abs = own = pipeline_abspath(p, text);
 		free(text);
 	} else
 		abs = NULL;
 	if (abs == NULL || pipeline_is_url(abs)) {
-		free(abs);
+		free(own);
 		return;
 	}
 	real = clean_resolver_get(&v->res, abs);
@@ -409,7 +456,7 @@ validate_output_source(struct validate *v, const struct step *s,
 		diag_set_hint(dg, "running the step would overwrite it, and "
 		    "clean keeps it: write outputs elsewhere (out/...)");
 	free(real);
-	free(abs);
+	free(own);
 }
 
 /* Outputs of s that are sources (X5): warned about, one by one. */

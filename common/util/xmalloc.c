@@ -87,6 +87,25 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* A copy on the stack when short, else xstrndup; see xmalloc.h. */
+char *
+xstrndup_buf(const char *s, size_t n, char *buf, size_t size)
+{
+	if (n >= size)
+		return xstrndup(s, n);
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Free what xstrndup_buf allocated (nothing when it used buf). */
+void
+xstrbuf_free(char *s, const char *buf)
+{
+	if (s != buf)
+		free(s);
+}
+
 char *
 xvasprintf(const char *fmt, va_list ap)
 {

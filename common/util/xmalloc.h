@@ -16,6 +16,13 @@ void *xrealloc(void *ptr, size_t size);
 void *xreallocarray(void *ptr, size_t nmemb, size_t size);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/*
+ * The n bytes at s as a string: copied into buf (size bytes) when they
+ * fit, else into a new allocation. Release with xstrbuf_free(r, buf).
+ * For names and lines looked at once and dropped, most of them short.
+ */
+char *xstrndup_buf(const char *s, size_t n, char *buf, size_t size);
+void xstrbuf_free(char *s, const char *buf);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap)
     __attribute__((format(printf, 1, 0)));

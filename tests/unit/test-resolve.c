@@ -368,6 +368,154 @@ test_resolve_value_ref(void **state)
 	diags_free(&d);
 }
 
+/*
+ * A data path is worked out once and kept (pipeline_data_path_ref gives
+ * the same string again), and forgotten when a data path or a parameter
+ * changes: --var on the entry, --var on an entry it refers to, --set of
+ * a parameter in it; from then on it is worked out on each lookup.
+ */
+static void
+test_resolve_path_kept(void **state)
+{
+	struct diags d;
+	struct pipeline *p = setup(&d);
+	struct loom_error err;
+	const char *kept;
+	char *r;
+
+	(void)state;
+	loom_error_clear(&err);
+	kept = pipeline_data_path_ref(p, pipeline_data(p, "model"), &err);
+	assert_string_equal(kept, "/home/u/exp/results/lr_0.001/e100_1e-5.pt");
+	assert_ptr_equal(pipeline_data_path_ref(p, pipeline_data(p, "model"),
+	    &err), kept);
+	r = pipeline_data_path(p, pipeline_data(p, "model"), &err);
+	assert_string_equal(r, kept);
+	assert_ptr_not_equal(r, kept);
+	free(r);
+	assert_int_equal(pipeline_set_param(p, "epochs", "7", &err), 0);
+	r = pipeline_data_path(p, pipeline_data(p, "model"), &err);
+	assert_string_equal(r, "/home/u/exp/results/lr_0.001/e7_1e-5.pt");
+	free(r);
+	/* Not kept any more: no error, and a copy from pipeline_data_path. */
+	assert_null(pipeline_data_path_ref(p, pipeline_data(p, "model"),
+	    &err));
+	assert_false(err.set);
+
+	r = pipeline_data_path(p, pipeline_data(p, "alias_of_video"), &err);
+	assert_string_equal(r, "/home/u/exp/data/raw/rec.mp4");
+	free(r);
+	assert_int_equal(pipeline_set_var(p, "video", "/v/new.mp4", &err), 0);
+	r = pipeline_data_path(p, pipeline_data(p, "alias_of_video"), &err);
+	assert_string_equal(r, "/v/new.mp4");
+	free(r);
+	r = pipeline_data_path(p, pipeline_data(p, "video"), &err);
+	assert_string_equal(r, "/v/new.mp4");
+	free(r);
+	assert_false(err.set);
+
+	/* A circle is refused each time it is asked for. */
+	assert_null(pipeline_data_path_ref(p, pipeline_data(p, "loop_a"),
+	    &err));
+	assert_true(err.set);
+	loom_error_clear(&err);
+	assert_null(pipeline_data_path(p, pipeline_data(p, "loop_a"), &err));
+	assert_true(err.set);
+	loom_error_clear(&err);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
+/*
+ * The index keeps paths up to 8 MiB in all: 3,000 entries of 4 KiB each
+ * keep the first ones; the others are worked out on each lookup, with
+ * the same result, and pipeline_data_path_ref says so (NULL, no error).
+ */
+static void
+test_resolve_path_budget(void **state)
+{
+	struct diags d;
+	struct pipeline *p;
+	struct loom_error err;
+	char *yaml, *r, *want, name[16];
+	size_t len = 0, cap = 64 * 1024 * 1024, i;
+	int kept = 0, left = 0;
+
+	(void)state;
+	yaml = xmalloc(cap);
+	len += (size_t)snprintf(yaml + len, cap - len, "data:\n  a: ");
+	for (i = 0; i < 4000; i++)
+		yaml[len++] = 'a';
+	yaml[len++] = '\n';
+	for (i = 0; i < 3000; i++)
+		len += (size_t)snprintf(yaml + len, cap - len,
+		    "  b%zu: ${a}/%zu\n", i, i);
+	len += (size_t)snprintf(yaml + len, cap - len, "pipeline: []\n");
+	diags_init(&d);
+	p = pipeline_load_string("exp.yml", "/e", yaml, len, &d);
+	assert_non_null(p);
+	assert_int_equal(d.nerrors, 0);
+	loom_error_clear(&err);
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof name, "b%zu", i);
+		if (pipeline_data_path_ref(p, pipeline_data(p, name), &err) !=
+		    NULL)
+			kept++;
+		else
+			left++;
+		assert_false(err.set);
+		r = pipeline_data_path(p, pipeline_data(p, name), &err);
+		assert_non_null(r);
+		want = xasprintf("/e/%.4000s/%zu", yaml + 11, i);
+		assert_string_equal(r, want);
+		free(want);
+		free(r);
+	}
+	assert_true(kept > 1000 && kept < 2100);
+	assert_int_equal(kept + left, 3000);
+	free(yaml);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
+/*
+ * A name too long for the stack copy (300 bytes) is looked up all the
+ * same, whole and inside text.
+ */
+static void
+test_resolve_long_name(void **state)
+{
+	struct diags d;
+	struct pipeline *p;
+	struct value *v;
+	char name[301], *yaml, *ref, *r;
+
+	(void)state;
+	memset(name, 'n', 300);
+	name[300] = '\0';
+	yaml = xasprintf("data:\n  %s: {path: out/long.txt}\n"
+	    "pipeline:\n  - {name: a, script: a.sh}\n", name);
+	diags_init(&d);
+	p = pipeline_load_string("exp.yml", "/home/u/exp", yaml, strlen(yaml),
+	    &d);
+	assert_non_null(p);
+	assert_int_equal(d.nerrors, 0);
+	ref = xasprintf("$%s", name);
+	v = value_new_scalar(ref, false);
+	assert_non_null(pipeline_value_ref(p, v));
+	assert_ptr_equal(pipeline_value_ref(p, v), pipeline_data(p, name));
+	value_free(v);
+	free(ref);
+	ref = xasprintf("${%s}/x", name);
+	r = expand(p, ref, NULL, NULL);
+	assert_string_equal(r, "out/long.txt/x");
+	free(r);
+	free(ref);
+	free(yaml);
+	pipeline_free(p);
+	diags_free(&d);
+}
+
 static void
 test_resolve_suggest(void **state)
 {
@@ -574,6 +722,9 @@ main(void)
 		cmocka_unit_test(test_resolve_classify),
 		cmocka_unit_test(test_resolve_values),
 		cmocka_unit_test(test_resolve_sizes),
+		cmocka_unit_test(test_resolve_long_name),
+		cmocka_unit_test(test_resolve_path_kept),
+		cmocka_unit_test(test_resolve_path_budget),
 		cmocka_unit_test(test_resolve_empty),
 	};
 

@@ -1,0 +1,2 @@
+#!/usr/bin/env python3
+"""A stand-in task: the test only prints its command."""

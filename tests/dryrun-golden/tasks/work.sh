@@ -1,0 +1,2 @@
+#!/bin/sh
+# A stand-in task: the test only prints its command.
