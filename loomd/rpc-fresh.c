@@ -7,6 +7,12 @@
  * task scripts: common/fresh/freshness.h), so it is the same whether or not the
  * daemon ran the steps. URL data counts as its cached file when it was
  * downloaded; nothing is downloaded here.
+ *
+ * A plain request (no set, no var) of a file a run or a check loaded
+ * before, unchanged, is answered from the model the daemon keeps
+ * (plancache.h), with the stamps it keeps (stampcache.h) and the
+ * commands kept with the model, as run.start is: `loomctl status FILE`
+ * asks here when a daemon runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +29,11 @@
 #include "common/util/xmalloc.h"
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
+#include "loomd/plancache.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"
+#include "loomd/run.h"
+#include "loomd/stampcache.h"
 
 static json_t	*rpc_fresh_pipeline(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
@@ -46,8 +55,11 @@ const struct loomd_module loomd_fresh_module = {
  * and files too recent to trust), and the request's reply.
  */
 struct rpc_fresh_job {
+	struct loomd *loomd;
 	struct rpc_deferred *reply;
 	struct plan pl;
+	struct plancache_entry *ref;	/* the kept model pl uses, or NULL */
+	bool warnings;			/* the reply lists pl's warnings */
 	struct fresh_opts fo;
 	struct command_env cenv;
 	char *virtual_env;
@@ -59,6 +71,12 @@ struct rpc_fresh_job {
 static void
 rpc_fresh_job_free(struct rpc_fresh_job *j)
 {
+	/* A kept model is given back, not freed. */
+	if (j->ref != NULL) {
+		j->pl.p = NULL;
+		j->pl.g = NULL;
+		plancache_release(j->ref);
+	}
 	plan_free(&j->pl);
 	free(j->virtual_env);
 	free(j->real);
@@ -114,12 +132,20 @@ rpc_fresh_work(void *arg)
 static json_t *
 rpc_fresh_answer(struct rpc_fresh_job *j, struct rpc_error *err)
 {
+	json_t *r;
+
 	if (j->rc == -1) {
 		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
 		    j->err.message);
 		return NULL;
 	}
-	return rpc_fresh_result(&j->pl, j->real);
+	run_count_commands(j->loomd, j->pl.fresh->nbuilt,
+	    j->pl.fresh->nreused);
+	r = rpc_fresh_result(&j->pl, j->real);
+	if (j->warnings)
+		json_object_set_new(r, "warnings",
+		    rpc_params_diags(&j->pl.diags));
+	return r;
 }
 
 /* On the loop: the worker is done (or dropped the job): answer. */
@@ -141,10 +167,11 @@ rpc_fresh_done(void *arg, bool ran)
 }
 
 /*
- * pipeline.freshness {file, set?, var?, env?} -> {file, steps: [{name,
- * state, reason, items?, stale_items?}], fresh, stale, missing}. The
- * file is loaded and validated here; freshness is decided by the
- * hashing worker, and the reply sent when it is done.
+ * pipeline.freshness {file, set?, var?, env?, warnings?} -> {file,
+ * steps: [{name, state, reason, items?, stale_items?}], fresh, stale,
+ * missing, warnings?}. The file is loaded and validated here (or its
+ * kept model reused); freshness is decided by the hashing worker, and
+ * the reply sent when it is done.
  */
 static json_t *
 rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
@@ -159,6 +186,7 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	json_t *env, *ve, *r = NULL;
 
 	j = xcalloc(1, sizeof *j);
+	j->loomd = loomd;
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL) {
 		rpc_fresh_job_free(j);
 		return NULL;
@@ -166,7 +194,8 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	if (rpc_params_plan_args(params, file, false, &pa, err) == -1)
 		goto out;
 	env = rpc_param_object(params, "env", false, err);
-	if (err->code != 0)
+	if (err->code != 0 || rpc_param_bool(params, "warnings", false,
+	    &j->warnings, err) == -1)
 		goto out;
 	if (env != NULL && (ve = json_object_get(env, "VIRTUAL_ENV")) !=
 	    NULL && json_is_string(ve) && json_string_length(ve) > 0)
@@ -174,14 +203,21 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	if ((j->real = rpc_params_regular_file(file, err)) == NULL)
 		goto out;
 	pa.rq.file = j->real;
-	if ((pst = plan_make(&j->pl, &pa.rq)) != PLAN_OK) {
+	pst = plancache_plan(run_plancache(loomd), &j->pl, &pa.rq, &j->ref);
+	if (pst != PLAN_OK) {
 		rpc_params_plan_error(&j->pl, pst, j->real, err);
 		goto out;
 	}
+	/* A kept model has no URL data: nothing to resolve in it. */
 	loom_error_clear(&e);
-	urlcache_resolve_pipeline(j->pl.p, false, &e);
+	if (j->ref == NULL || plancache_has_url(j->ref))
+		urlcache_resolve_pipeline(j->pl.p, false, &e);
 	j->cenv.virtual_env = j->virtual_env;
 	j->fo.env = &j->cenv;
+	if ((j->fo.read_stamp_arg = run_stampcache(loomd)) != NULL)
+		j->fo.read_stamp = stampcache_read;
+	if (j->ref != NULL)
+		j->fo.memo = plancache_memo(j->ref);
 	if ((hw = loomd_hashwork(loomd)) != NULL) {
 		j->reply = rpc_defer(client);
 		hashwork_call(hw, rpc_fresh_work, rpc_fresh_done, j);
