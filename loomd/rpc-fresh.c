@@ -21,6 +21,7 @@
 
 #include "common/model/command.h"
 #include "common/util/error.h"
+#include "common/util/jsontext.h"
 #include "common/fresh/freshness.h"
 #include "common/model/pipeline.h"
 #include "common/util/protocol.h"
@@ -83,39 +84,53 @@ rpc_fresh_job_free(struct rpc_fresh_job *j)
 	free(j);
 }
 
-/* The result of pipeline.freshness for a plan with its freshness. */
-static json_t *
-rpc_fresh_result(const struct plan *pl, const char *real)
+/*
+ * The members of pipeline.freshness's result for a job's plan, written
+ * in w as text: thousands of steps, no jansson tree (the daemon's events
+ * are written so too, notify.h).
+ */
+static void
+rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 {
-	const struct fresh_plan *plan = pl->fresh;
-	const struct pipeline *p = pl->p;
-	json_t *steps, *js;
+	const struct fresh_plan *plan = j->pl.fresh;
+	const struct pipeline *p = j->pl.p;
+	json_t *warn;
 	size_t i, k, counts[3] = { 0, 0, 0 };
 
-	steps = json_array();
+	jsontext_add_string(w, "file", j->real);
+	jsontext_open(w, "steps", '[');
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct fresh_step *fs = &plan->steps[i];
 
 		counts[fs->state]++;
-		js = json_pack("{s:s, s:s, s:s?}", "name", p->steps[i].name,
-		    "state", freshness_state_name(fs->state), "reason",
-		    fs->reason);
+		jsontext_open(w, NULL, '{');
+		jsontext_add_string(w, "name", p->steps[i].name);
+		jsontext_add_string(w, "state",
+		    freshness_state_name(fs->state));
+		if (fs->reason != NULL)
+			jsontext_add_string(w, "reason", fs->reason);
+		else
+			jsontext_add_null(w, "reason");
 		if (p->steps[i].loop != NULL) {
-			json_t *items = json_array();
-
+			jsontext_add_int(w, "items", (long long)fs->nitems);
+			jsontext_open(w, "stale_items", '[');
 			for (k = 0; k < fs->stale_items.n; k++)
-				json_array_append_new(items,
-				    json_string(fs->stale_items.v[k]));
-			json_object_set_new(js, "items",
-			    json_integer((json_int_t)fs->nitems));
-			json_object_set_new(js, "stale_items", items);
+				jsontext_add_string(w, NULL,
+				    fs->stale_items.v[k]);
+			jsontext_close(w, ']');
 		}
-		json_array_append_new(steps, js);
+		jsontext_close(w, '}');
 	}
-	return json_pack("{s:s, s:o, s:I, s:I, s:I}", "file", real, "steps",
-	    steps, "fresh", (json_int_t)counts[FRESH_FRESH], "stale",
-	    (json_int_t)counts[FRESH_STALE], "missing",
-	    (json_int_t)counts[FRESH_MISSING]);
+	jsontext_close(w, ']');
+	jsontext_add_int(w, "fresh", (long long)counts[FRESH_FRESH]);
+	jsontext_add_int(w, "stale", (long long)counts[FRESH_STALE]);
+	jsontext_add_int(w, "missing", (long long)counts[FRESH_MISSING]);
+	if (j->warnings) {
+		warn = rpc_params_diags(&j->pl.diags);
+		jsontext_add_value(w, "warnings", warn);
+		json_decref(warn);
+	}
+	run_count_commands(j->loomd, plan->nbuilt, plan->nreused);
 }
 
 /* In the worker: decide freshness (reads files, hashes some). */
@@ -128,24 +143,11 @@ rpc_fresh_work(void *arg)
 	j->rc = plan_freshness(&j->pl, &j->fo, &j->err);
 }
 
-/* The answer of a job: its result, or err set. */
-static json_t *
-rpc_fresh_answer(struct rpc_fresh_job *j, struct rpc_error *err)
+/* A check that failed: err set. */
+static void
+rpc_fresh_failed(const struct rpc_fresh_job *j, struct rpc_error *err)
 {
-	json_t *r;
-
-	if (j->rc == -1) {
-		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
-		    j->err.message);
-		return NULL;
-	}
-	run_count_commands(j->loomd, j->pl.fresh->nbuilt,
-	    j->pl.fresh->nreused);
-	r = rpc_fresh_result(&j->pl, j->real);
-	if (j->warnings)
-		json_object_set_new(r, "warnings",
-		    rpc_params_diags(&j->pl.diags));
-	return r;
+	rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s", j->err.message);
 }
 
 /* On the loop: the worker is done (or dropped the job): answer. */
@@ -153,16 +155,23 @@ static void
 rpc_fresh_done(void *arg, bool ran)
 {
 	struct rpc_fresh_job *j = arg;
+	struct jsontext_writer w;
 	struct rpc_error err;
-	json_t *result = NULL;
 
 	memset(&err, 0, sizeof err);
 	if (!ran)
 		rpc_error_set(&err, LOOM_ERR_SHUTDOWN, NULL,
 		    "the daemon is shutting down");
-	else if (rpc_deferred_client(j->reply) != NULL)
-		result = rpc_fresh_answer(j, &err);
-	rpc_deferred_reply(j->reply, result, &err);
+	else if (rpc_deferred_client(j->reply) != NULL && j->rc == -1)
+		rpc_fresh_failed(j, &err);
+	else if (rpc_deferred_client(j->reply) != NULL) {
+		rpc_deferred_text_begin(j->reply, &w);
+		rpc_fresh_write(j, &w);
+		rpc_deferred_reply_text(j->reply, &w);
+		rpc_fresh_job_free(j);
+		return;
+	}
+	rpc_deferred_reply(j->reply, NULL, &err);
 	rpc_fresh_job_free(j);
 }
 
@@ -181,9 +190,12 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	struct rpc_fresh_job *j;
 	struct hashwork *hw;
 	enum plan_status pst;
+	struct jsontext_writer w;
 	struct loom_error e;
 	const char *file;
 	json_t *env, *ve, *r = NULL;
+	char *text;
+	size_t len;
 
 	j = xcalloc(1, sizeof *j);
 	j->loomd = loomd;
@@ -224,8 +236,20 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 		rpc_params_plan_args_free(&pa);
 		return NULL;
 	}
+	/* No worker: decided here, the result made from its text. */
 	rpc_fresh_work(j);
-	r = rpc_fresh_answer(j, err);
+	if (j->rc == -1) {
+		rpc_fresh_failed(j, err);
+		goto out;
+	}
+	jsontext_begin(&w, NULL);
+	rpc_fresh_write(j, &w);
+	if ((text = jsontext_end(&w, &len)) != NULL)
+		r = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (r == NULL)
+		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL,
+		    "cannot encode the freshness of %s", j->real);
 out:
 	rpc_params_plan_args_free(&pa);
 	rpc_fresh_job_free(j);

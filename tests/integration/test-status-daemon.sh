@@ -6,7 +6,8 @@
 #  - with no daemon, status FILE starts none (also for an invalid file)
 #  - with a daemon, status FILE prints the same bytes and exit status as
 #    with none, text and --json: fresh, stale and missing steps with their
-#    reasons, --set, a warning of the file, an invalid file (file:line:col,
+#    reasons, a loop step with items out of date, --set, a warning of
+#    the file, an invalid file (file:line:col,
 #    exit 2), a file named by a path relative to another folder
 #  - an unchanged file is not loaded again (daemon.status:
 #    pipelines_reused), and its stamps are reused (stamps_reused)
@@ -36,12 +37,17 @@ echo "$v" >"$out"
 SH
 chmod +x "$EXP/tasks/w.sh"
 echo raw >"$EXP/data/raw.txt"
+mkdir -p "$EXP/items"
+echo x >"$EXP/items/x.txt"
+echo y >"$EXP/items/y.txt"
 cat >"$EXP/p.yml" <<'YML'
 parameters:
   n: 1
 data:
   raw: {type: text, path: data/raw.txt}
   a: {type: text, path: a.txt}
+  items: {path: items}
+  outs: {path: outs}
 pipeline:
   - name: first
     task: tasks/w.sh
@@ -62,6 +68,12 @@ pipeline:
     task: tasks/w.sh
     args: {--n: 4}
     outputs: {-o: d.txt}
+  - name: each
+    task: tasks/w.sh
+    loop: {over: $items, into: $outs}
+    args: {--n: 5}
+    inputs: {--in: $loop_item}
+    outputs: {-o: $loop_output}
 YML
 cat >"$EXP/bad.yml" <<'YML'
 pipeline:
@@ -136,7 +148,7 @@ same "$TEST_TMP/off1" "$TEST_TMP/on1"
 
 note "fresh, stale and missing steps"
 "$LOOMCTL" run p.yml >/dev/null || fail "run p.yml"
-rm d.txt
+rm d.txt outs/y.txt
 echo changed >>data/raw.txt
 # Older than the outputs: stale by the input's stamp, not its time.
 touch -d '@1000000000' data/raw.txt
@@ -149,6 +161,9 @@ grep -q "^fourth  *missing  output d.txt does not exist" \
     "$TEST_TMP/off2/plain.out" || fail "plain: $(cat "$TEST_TMP/off2/plain.out")"
 grep -q "^second  *stale    upstream step first is stale" \
     "$TEST_TMP/off2/plain.out" || fail "plain: $(cat "$TEST_TMP/off2/plain.out")"
+jq -e '.steps[] | select(.name == "each") | .items == 2 and
+    .stale_items == ["y.txt"]' "$TEST_TMP/off2/json.out" >/dev/null ||
+    fail "json: $(cat "$TEST_TMP/off2/json.out")"
 start_loomd
 capture "$TEST_TMP/on2"
 same "$TEST_TMP/off2" "$TEST_TMP/on2"
