@@ -59,8 +59,8 @@ struct rpc_fresh_job {
 	struct loomd *loomd;
 	struct rpc_deferred *reply;
 	struct plan pl;
-	struct plancache_entry *ref;	/* the kept model pl uses, or NULL */
-	bool warnings;			/* the reply lists pl's warnings */
+	struct plancache_entry *ref;	/* the kept model in pl, or NULL */
+	bool warnings;			/* the reply has pl's warnings */
 	struct fresh_opts fo;
 	struct command_env cenv;
 	char *virtual_env;
