@@ -8,12 +8,14 @@
 #   dry-run    loomctl run --dry-run FILE           (no outputs yet)
 #   status     loomctl status FILE                  (every step fresh)
 #   run        loomctl run FILE -> "Nothing to run" (every step fresh)
+#   status-d   loomctl status FILE with the daemon running (it answers)
 #   clean      loomctl clean --dry-run FILE         (every output there)
 # "Every step fresh" is what a successful run leaves: outputs and stamps,
 # written by bench-stamp.c without running the tasks. Each line gives the
-# wall time, loomctl's CPU (user + system) and, for run, the daemon's CPU
-# over the same command (every thread's /proc/PID/task/*/schedstat: the
-# check of run.start is in the hashing thread). The load average is
+# wall time, loomctl's CPU (user + system) and, for run and status-d, the
+# daemon's CPU over the same command (every thread's
+# /proc/PID/task/*/schedstat: the checks of run.start and
+# pipeline.freshness are in the hashing thread). The load average is
 # printed first and last: compare figures taken under the same load.
 # Use a release build:
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release -DLOOM_TESTS=OFF
@@ -87,6 +89,7 @@ for shape in chain fanout layers; do
 	"$LOOMCTL" run "$file" | grep -q "Nothing to run" ||
 	    { echo "run $file: not up to date" >&2; exit 1; }
 	measure run "$LOOMCTL" run "$file"
+	measure status-d "$LOOMCTL" status "$file"
 	measure clean "$LOOMCTL" clean --dry-run "$file"
 	"$LOOMCTL" daemon stop >/dev/null 2>&1 || true
 	rm -rf "$dir"

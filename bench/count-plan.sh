@@ -4,9 +4,11 @@
 # bench-plan-cli.sh on one generated pipeline (default: a 10,000-step
 # chain): user-space instructions (valgrind --tool=callgrind), page
 # faults and peak resident memory (GNU time), and for an up-to-date run
-# the daemon's instructions over it (every thread; loomd runs under
-# callgrind in the foreground for that one command). Needs valgrind and
-# /usr/bin/time (Debian packages valgrind, time).
+# and for status FILE the daemon's instructions over it (every thread;
+# loomd runs under callgrind in the foreground for that one command).
+# status is counted twice: with no daemon (loomctl works alone) and,
+# as status-d, with the daemon the run started (loomctl asks it). Needs
+# valgrind and /usr/bin/time (Debian packages valgrind, time).
 #   bench/count-plan.sh BUILD [STEPS] [SHAPE]
 set -eu
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -33,7 +35,7 @@ count() {
 	valgrind --tool=callgrind --callgrind-out-file="$out" "$@" \
 	    >/dev/null 2>"$tmp/vg.err" || { cat "$tmp/vg.err" >&2; exit 1; }
 	mem=$(/usr/bin/time -f '%R %M' "$@" 2>&1 >/dev/null | tail -n 1)
-	printf '  %-9s %6d M instructions  %6s page faults  %6s KiB peak\n' \
+	printf '  %-12s %6d M instructions  %6s page faults  %6s KiB peak\n' \
 	    "$name" $(( $(ir "$out") / 1000000 )) ${mem% *} ${mem#* }
 }
 
@@ -46,30 +48,39 @@ count dry-run "$LOOMCTL" run --dry-run "$file"
 "$tmp/bench-stamp" "$file"
 count status "$LOOMCTL" status "$file"
 count run "$LOOMCTL" run "$file"
+count status-d "$LOOMCTL" status "$file"
 count clean "$LOOMCTL" clean --dry-run "$file"
 "$LOOMCTL" daemon stop >/dev/null 2>&1 || true
 
-# The daemon over one up-to-date run: started under callgrind, warmed
-# up by one run, then counted from its start to its exit minus the
+# The daemon over one command: started under callgrind, warmed up by
+# one such command, then counted from its start to its exit minus the
 # warm-up (each daemon run is a separate file: --dump-every-bb is not
 # needed, callgrind's dump at exit covers all threads with -separate).
-mkdir -p "$tmp/cgd"
-valgrind --tool=callgrind --callgrind-out-file="$tmp/cgd/idle.%p" \
-    "$LOOMD" -f --idle-timeout 600 2>"$tmp/loomd.err" &
-dpid=$!
-for i in $(seq 600); do [ -S "$LOOM_SOCKET" ] && break; sleep 0.1; done
-"$LOOMCTL" --timeout 900 run "$file" >/dev/null
-"$LOOMCTL" daemon stop >/dev/null
-wait "$dpid" || true
-one=$(ir "$tmp/cgd/idle.$dpid")
-valgrind --tool=callgrind --callgrind-out-file="$tmp/cgd/two.%p" \
-    "$LOOMD" -f --idle-timeout 600 2>"$tmp/loomd.err" &
-dpid=$!
-for i in $(seq 600); do [ -S "$LOOM_SOCKET" ] && break; sleep 0.1; done
-"$LOOMCTL" --timeout 900 run "$file" >/dev/null
-"$LOOMCTL" --timeout 900 run "$file" >/dev/null
-"$LOOMCTL" daemon stop >/dev/null
-wait "$dpid" || true
-two=$(ir "$tmp/cgd/two.$dpid")
-printf '  %-9s %6d M instructions (loomd, all threads, one up-to-date run)\n' \
-    run-loomd $(( (two - one) / 1000000 ))
+# daemon_count NAME WHAT CMD...
+daemon_count() {
+	local name=$1 what=$2 one two n
+	shift 2
+	mkdir -p "$tmp/cgd"
+	for n in 1 2; do
+		valgrind --tool=callgrind \
+		    --callgrind-out-file="$tmp/cgd/$name.$n.%p" \
+		    "$LOOMD" -f --idle-timeout 600 2>"$tmp/loomd.err" &
+		dpid=$!
+		for i in $(seq 600); do [ -S "$LOOM_SOCKET" ] && break; sleep 0.1; done
+		"$@" >/dev/null
+		[ "$n" = 1 ] || "$@" >/dev/null
+		"$LOOMCTL" daemon stop >/dev/null
+		wait "$dpid" || true
+		if [ "$n" = 1 ]; then
+			one=$(ir "$tmp/cgd/$name.1.$dpid")
+		else
+			two=$(ir "$tmp/cgd/$name.2.$dpid")
+		fi
+	done
+	printf '  %-12s %6d M instructions (loomd, all threads, %s)\n' \
+	    "$name" $(( (two - one) / 1000000 )) "$what"
+}
+daemon_count run-loomd "one up-to-date run" \
+    "$LOOMCTL" --timeout 900 run "$file"
+daemon_count status-loomd "one status FILE" \
+    "$LOOMCTL" --timeout 900 status "$file"

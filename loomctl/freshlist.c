@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * loomctl status FILE, and the freshness plan behind dry runs (see
- * freshlist.h). Everything here reads files only; it never starts or asks
- * the daemon, so it answers the same with or without one.
+ * freshlist.h). Dry runs read files only. status FILE asks a daemon that
+ * already runs (pipeline.freshness: it keeps the models and stamps it
+ * read, so an unchanged file is not loaded again) and otherwise, or when
+ * the daemon's answer could print differently, works it out here; it
+ * never starts a daemon. Both ways print the same bytes.
  */
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +22,33 @@
 #include "common/model/pipeline.h"
 #include "common/fresh/urlcache.h"
 #include "common/util/xmalloc.h"
+#include "common/util/protocol.h"
 #include "loomctl/cmd.h"
+#include "loomctl/connect.h"
 #include "loomctl/freshlist.h"
 #include "loomctl/output.h"
 #include "loomctl/prepare.h"
+#include "loomctl/rpcclient.h"
 #include "loomctl/runopts.h"
 
+/* One line of status FILE: a step, its state, why (borrowed). */
+struct freshlist_line {
+	const char *name;
+	enum freshness_state state;
+	const char *reason;
+};
+
+static const char *const freshlist_names[] = { "fresh", "stale",
+    "missing" };
+
 static void	freshlist_env(struct command_env *env);
+static void	freshlist_print(const struct freshlist_line *v, size_t n);
+static json_t	*freshlist_ask(const struct run_opts *o);
+static bool	freshlist_lines(json_t *res, struct freshlist_line **v,
+		    size_t *n);
+static bool	freshlist_warnings(json_t *res, const char *file,
+		    struct diags *d);
+static int	freshlist_remote(const struct run_opts *o);
 
 /* True when arg is an existing regular file. */
 bool
@@ -106,18 +130,204 @@ freshlist_item_fresh(const struct prepared *pr, const struct run_opts *o,
 	return fresh;
 }
 
+/* The text of status FILE: a line per step, then the counts. */
+static void
+freshlist_print(const struct freshlist_line *v, size_t n)
+{
+	size_t i, width = 4, counts[3] = { 0, 0, 0 };
+
+	for (i = 0; i < n; i++) {
+		counts[v[i].state]++;
+		if (strlen(v[i].name) > width)
+			width = strlen(v[i].name);
+	}
+	for (i = 0; i < n; i++) {
+		enum output_style colour = v[i].state == FRESH_FRESH ?
+		    OUTPUT_GREEN : v[i].state == FRESH_STALE ? OUTPUT_YELLOW :
+		    OUTPUT_RED;
+
+		printf("%-*s  %s%-*s%s%s%s\n", (int)width, v[i].name,
+		    output_sgr(stdout, colour), v[i].reason != NULL ? 7 : 0,
+		    freshlist_names[v[i].state],
+		    output_sgr(stdout, OUTPUT_RESET), v[i].reason != NULL ?
+		    "  " : "", v[i].reason != NULL ? v[i].reason : "");
+	}
+	printf("%zu step(s): %zu fresh, %zu stale, %zu missing\n", n,
+	    counts[0], counts[1], counts[2]);
+}
+
+/*
+ * pipeline.freshness of o's file from a daemon that runs, with the
+ * file's warnings: the reply, or NULL (none runs, it refused, or the
+ * request cannot say what o says). Never starts a daemon.
+ */
+static json_t *
+freshlist_ask(const struct run_opts *o)
+{
+	struct rpcclient *c;
+	struct loom_error err;
+	struct stat st;
+	const char *ve = getenv("VIRTUAL_ENV");
+	json_t *req, *set, *res = NULL;
+	char *real;
+	size_t i;
+
+	/*
+	 * With --var the daemon keeps no model (nothing to gain from it),
+	 * and a linked pipeline file would be judged there from its
+	 * target's folder (the daemon is sent the real path): worked out
+	 * here.
+	 */
+	if (o->var.n > 0 || lstat(o->file, &st) == -1 || !S_ISREG(st.st_mode))
+		return NULL;
+	if ((real = realpath(o->file, NULL)) == NULL)
+		return NULL;
+	req = json_pack("{s:s, s:b}", "file", real, "warnings", 1);
+	free(real);
+	if (req == NULL)
+		return NULL;
+	set = json_array();
+	json_object_set_new(req, "set", set);
+	for (i = 0; i < o->set.n; i++) {
+		/* A value that is not UTF-8 cannot travel in JSON. */
+		if (json_array_append_new(set, json_string(o->set.v[i])) == -1)
+			goto out;
+	}
+	if (ve != NULL && ve[0] != '\0' && json_object_set_new(req, "env",
+	    json_pack("{s:s}", "VIRTUAL_ENV", ve)) == -1)
+		goto out;
+	loom_error_clear(&err);
+	if ((c = connect_daemon(CONNECT_EXISTING, NULL, &err)) == NULL)
+		goto out;
+	loom_error_clear(&err);
+	res = rpcclient_call(c, LOOM_METHOD_PIPELINE_FRESHNESS, req, NULL,
+	    &err);
+	req = NULL;
+	rpcclient_free(c);
+out:
+	json_decref(req);
+	return res;
+}
+
+/*
+ * The steps of a pipeline.freshness reply as lines (*v owned, its
+ * strings res's), or false when the reply is not what status prints.
+ */
+static bool
+freshlist_lines(json_t *res, struct freshlist_line **v, size_t *n)
+{
+	json_t *steps = json_object_get(res, "steps"), *s, *why;
+	const char *state;
+	size_t i, k;
+
+	*n = json_array_size(steps);
+	*v = xcalloc(*n + 1, sizeof **v);
+	json_array_foreach(steps, i, s) {
+		(*v)[i].name = json_string_value(json_object_get(s, "name"));
+		state = json_string_value(json_object_get(s, "state"));
+		why = json_object_get(s, "reason");
+		if ((*v)[i].name == NULL || state == NULL ||
+		    (!json_is_null(why) && !json_is_string(why)))
+			return false;
+		for (k = 0; k < 3; k++)
+			if (strcmp(state, freshlist_names[k]) == 0)
+				break;
+		if (k == 3)
+			return false;
+		(*v)[i].state = (enum freshness_state)k;
+		(*v)[i].reason = json_string_value(why);
+	}
+	return true;
+}
+
+/*
+ * The warnings of a pipeline.freshness reply as a local load reports
+ * them: false unless each is about the pipeline file itself (real),
+ * which is then named as the user gave it (file). Other files would be
+ * named by the daemon's path, not this folder's.
+ */
+static bool
+freshlist_warnings(json_t *res, const char *file, struct diags *d)
+{
+	json_t *list = json_object_get(res, "warnings"), *w;
+	const char *where, *msg, *hint, *sev;
+	struct diag *dg;
+	char *real;
+	size_t i;
+	bool ok = json_is_array(list);
+
+	if ((real = realpath(file, NULL)) == NULL)
+		return false;
+	json_array_foreach(list, i, w) {
+		where = json_string_value(json_object_get(w, "file"));
+		msg = json_string_value(json_object_get(w, "message"));
+		sev = json_string_value(json_object_get(w, "severity"));
+		hint = json_string_value(json_object_get(w, "hint"));
+		if (where == NULL || strcmp(where, real) != 0 || msg == NULL ||
+		    sev == NULL || strcmp(sev, "warning") != 0) {
+			ok = false;
+			break;
+		}
+		dg = diags_add(d, DIAG_WARNING, file, (int)json_integer_value(
+		    json_object_get(w, "line")), (int)json_integer_value(
+		    json_object_get(w, "column")), "%s", msg);
+		if (hint != NULL)
+			diag_set_hint(dg, "%s", hint);
+	}
+	free(real);
+	return ok;
+}
+
+/*
+ * status FILE through a daemon that runs: the exit status, or -1 to work
+ * it out here (no daemon, a refusal, an answer that would print
+ * differently: invalid files and bad overrides are reported from here).
+ */
+static int
+freshlist_remote(const struct run_opts *o)
+{
+	struct freshlist_line *v = NULL;
+	struct diags warn;
+	json_t *res;
+	size_t n;
+	int rc = -1;
+
+	if ((res = freshlist_ask(o)) == NULL)
+		return -1;
+	diags_init(&warn);
+	if (!freshlist_lines(res, &v, &n) ||
+	    !freshlist_warnings(res, o->file, &warn))
+		goto out;
+	rc = LOOMCTL_EXIT_OK;
+	if (o->json) {
+		/* The same object as here: the file as given. */
+		json_object_set_new(res, "file", json_string(o->file));
+		json_object_del(res, "warnings");
+		output_json(res, stdout);
+		goto out;
+	}
+	output_diags(&warn, stderr);
+	freshlist_print(v, n);
+out:
+	diags_free(&warn);
+	free(v);
+	json_decref(res);
+	return rc;
+}
+
 /* loomctl status FILE: each step's freshness. */
 int
 freshlist_status(int argc, char **argv)
 {
-	static const char *const names[] = { "fresh", "stale", "missing" };
 	struct fresh_plan *plan = NULL;
+	struct freshlist_line *v = NULL;
 	struct prepared pr;
 	struct run_opts o;
 	json_t *out, *steps, *js;
-	size_t i, k, width = 4, counts[3] = { 0, 0, 0 };
+	size_t i, k, counts[3] = { 0, 0, 0 };
 	int rc;
 
+	memset(&pr, 0, sizeof pr);
 	runopts_init(&o);
 	rc = runopts_parse(&o, &cmd_status_entry, RUNOPTS_OVERRIDE |
 	    RUNOPTS_JSON, argc, argv);
@@ -128,6 +338,8 @@ freshlist_status(int argc, char **argv)
 		runopts_free(&o);
 		return rc;
 	}
+	if ((rc = freshlist_remote(&o)) != -1)
+		goto out;
 	if ((rc = prepare_pipeline(&pr, &o, false, o.json)) != 0)
 		goto out;
 	/* A status plan: nothing selected, nothing runs. */
@@ -148,19 +360,15 @@ freshlist_status(int argc, char **argv)
 			goto out;
 		}
 	}
-	for (i = 0; i < plan->nsteps; i++) {
-		counts[plan->steps[i].state]++;
-		if (strlen(pr.p->steps[i].name) > width)
-			width = strlen(pr.p->steps[i].name);
-	}
 	if (o.json) {
 		steps = json_array();
 		for (i = 0; i < plan->nsteps; i++) {
 			const struct fresh_step *fs = &plan->steps[i];
 
+			counts[fs->state]++;
 			js = json_pack("{s:s, s:s, s:s?}", "name",
 			    pr.p->steps[i].name, "state",
-			    names[fs->state], "reason", fs->reason);
+			    freshlist_names[fs->state], "reason", fs->reason);
 			if (pr.p->steps[i].loop != NULL) {
 				json_t *items = json_array();
 
@@ -181,21 +389,15 @@ freshlist_status(int argc, char **argv)
 		json_decref(out);
 		goto out;
 	}
+	v = xcalloc(plan->nsteps + 1, sizeof *v);
 	for (i = 0; i < plan->nsteps; i++) {
-		const struct fresh_step *fs = &plan->steps[i];
-		enum output_style colour = fs->state == FRESH_FRESH ?
-		    OUTPUT_GREEN : fs->state == FRESH_STALE ? OUTPUT_YELLOW :
-		    OUTPUT_RED;
-
-		printf("%-*s  %s%-*s%s%s%s\n", (int)width,
-		    pr.p->steps[i].name, output_sgr(stdout, colour),
-		    fs->reason != NULL ? 7 : 0, names[fs->state],
-		    output_sgr(stdout, OUTPUT_RESET), fs->reason != NULL ?
-		    "  " : "", fs->reason != NULL ? fs->reason : "");
+		v[i].name = pr.p->steps[i].name;
+		v[i].state = plan->steps[i].state;
+		v[i].reason = plan->steps[i].reason;
 	}
-	printf("%zu step(s): %zu fresh, %zu stale, %zu missing\n",
-	    plan->nsteps, counts[0], counts[1], counts[2]);
+	freshlist_print(v, plan->nsteps);
 out:
+	free(v);
 	freshness_plan_free(plan);
 	prepare_free(&pr);
 	runopts_free(&o);

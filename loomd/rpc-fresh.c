@@ -7,6 +7,12 @@
  * task scripts: common/fresh/freshness.h), so it is the same whether or not the
  * daemon ran the steps. URL data counts as its cached file when it was
  * downloaded; nothing is downloaded here.
+ *
+ * A plain request (no set, no var) of a file a run or a check loaded
+ * before, unchanged, is answered from the model the daemon keeps
+ * (plancache.h), with the stamps it keeps (stampcache.h) and the
+ * commands kept with the model, as run.start is: `loomctl status FILE`
+ * asks here when a daemon runs.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +21,7 @@
 
 #include "common/model/command.h"
 #include "common/util/error.h"
+#include "common/util/jsontext.h"
 #include "common/fresh/freshness.h"
 #include "common/model/pipeline.h"
 #include "common/util/protocol.h"
@@ -23,8 +30,11 @@
 #include "common/util/xmalloc.h"
 #include "loomd/hashwork.h"
 #include "loomd/loomd.h"
+#include "loomd/plancache.h"
 #include "loomd/rpc.h"
 #include "loomd/rpc-params.h"
+#include "loomd/run.h"
+#include "loomd/stampcache.h"
 
 static json_t	*rpc_fresh_pipeline(struct loomd *loomd,
 		    struct rpc_client *client, json_t *params,
@@ -46,8 +56,11 @@ const struct loomd_module loomd_fresh_module = {
  * and files too recent to trust), and the request's reply.
  */
 struct rpc_fresh_job {
+	struct loomd *loomd;
 	struct rpc_deferred *reply;
 	struct plan pl;
+	struct plancache_entry *ref;	/* the kept model in pl, or NULL */
+	bool warnings;			/* the reply has pl's warnings */
 	struct fresh_opts fo;
 	struct command_env cenv;
 	char *virtual_env;
@@ -59,45 +72,65 @@ struct rpc_fresh_job {
 static void
 rpc_fresh_job_free(struct rpc_fresh_job *j)
 {
+	/* A kept model is given back, not freed. */
+	if (j->ref != NULL) {
+		j->pl.p = NULL;
+		j->pl.g = NULL;
+		plancache_release(j->ref);
+	}
 	plan_free(&j->pl);
 	free(j->virtual_env);
 	free(j->real);
 	free(j);
 }
 
-/* The result of pipeline.freshness for a plan with its freshness. */
-static json_t *
-rpc_fresh_result(const struct plan *pl, const char *real)
+/*
+ * The members of pipeline.freshness's result for a job's plan, written
+ * in w as text: thousands of steps, no jansson tree (the daemon's events
+ * are written so too, notify.h).
+ */
+static void
+rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 {
-	const struct fresh_plan *plan = pl->fresh;
-	const struct pipeline *p = pl->p;
-	json_t *steps, *js;
+	const struct fresh_plan *plan = j->pl.fresh;
+	const struct pipeline *p = j->pl.p;
+	json_t *warn;
 	size_t i, k, counts[3] = { 0, 0, 0 };
 
-	steps = json_array();
+	jsontext_add_string(w, "file", j->real);
+	jsontext_open(w, "steps", '[');
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct fresh_step *fs = &plan->steps[i];
 
 		counts[fs->state]++;
-		js = json_pack("{s:s, s:s, s:s?}", "name", p->steps[i].name,
-		    "state", freshness_state_name(fs->state), "reason",
-		    fs->reason);
+		jsontext_open(w, NULL, '{');
+		jsontext_add_string(w, "name", p->steps[i].name);
+		jsontext_add_string(w, "state",
+		    freshness_state_name(fs->state));
+		if (fs->reason != NULL)
+			jsontext_add_string(w, "reason", fs->reason);
+		else
+			jsontext_add_null(w, "reason");
 		if (p->steps[i].loop != NULL) {
-			json_t *items = json_array();
-
+			jsontext_add_int(w, "items", (long long)fs->nitems);
+			jsontext_open(w, "stale_items", '[');
 			for (k = 0; k < fs->stale_items.n; k++)
-				json_array_append_new(items,
-				    json_string(fs->stale_items.v[k]));
-			json_object_set_new(js, "items",
-			    json_integer((json_int_t)fs->nitems));
-			json_object_set_new(js, "stale_items", items);
+				jsontext_add_string(w, NULL,
+				    fs->stale_items.v[k]);
+			jsontext_close(w, ']');
 		}
-		json_array_append_new(steps, js);
+		jsontext_close(w, '}');
 	}
-	return json_pack("{s:s, s:o, s:I, s:I, s:I}", "file", real, "steps",
-	    steps, "fresh", (json_int_t)counts[FRESH_FRESH], "stale",
-	    (json_int_t)counts[FRESH_STALE], "missing",
-	    (json_int_t)counts[FRESH_MISSING]);
+	jsontext_close(w, ']');
+	jsontext_add_int(w, "fresh", (long long)counts[FRESH_FRESH]);
+	jsontext_add_int(w, "stale", (long long)counts[FRESH_STALE]);
+	jsontext_add_int(w, "missing", (long long)counts[FRESH_MISSING]);
+	if (j->warnings) {
+		warn = rpc_params_diags(&j->pl.diags);
+		jsontext_add_value(w, "warnings", warn);
+		json_decref(warn);
+	}
+	run_count_commands(j->loomd, plan->nbuilt, plan->nreused);
 }
 
 /* In the worker: decide freshness (reads files, hashes some). */
@@ -110,16 +143,11 @@ rpc_fresh_work(void *arg)
 	j->rc = plan_freshness(&j->pl, &j->fo, &j->err);
 }
 
-/* The answer of a job: its result, or err set. */
-static json_t *
-rpc_fresh_answer(struct rpc_fresh_job *j, struct rpc_error *err)
+/* A check that failed: err set. */
+static void
+rpc_fresh_failed(const struct rpc_fresh_job *j, struct rpc_error *err)
 {
-	if (j->rc == -1) {
-		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s",
-		    j->err.message);
-		return NULL;
-	}
-	return rpc_fresh_result(&j->pl, j->real);
+	rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL, "%s", j->err.message);
 }
 
 /* On the loop: the worker is done (or dropped the job): answer. */
@@ -127,24 +155,32 @@ static void
 rpc_fresh_done(void *arg, bool ran)
 {
 	struct rpc_fresh_job *j = arg;
+	struct jsontext_writer w;
 	struct rpc_error err;
-	json_t *result = NULL;
 
 	memset(&err, 0, sizeof err);
 	if (!ran)
 		rpc_error_set(&err, LOOM_ERR_SHUTDOWN, NULL,
 		    "the daemon is shutting down");
-	else if (rpc_deferred_client(j->reply) != NULL)
-		result = rpc_fresh_answer(j, &err);
-	rpc_deferred_reply(j->reply, result, &err);
+	else if (rpc_deferred_client(j->reply) != NULL && j->rc == -1)
+		rpc_fresh_failed(j, &err);
+	else if (rpc_deferred_client(j->reply) != NULL) {
+		rpc_deferred_text_begin(j->reply, &w);
+		rpc_fresh_write(j, &w);
+		rpc_deferred_reply_text(j->reply, &w);
+		rpc_fresh_job_free(j);
+		return;
+	}
+	rpc_deferred_reply(j->reply, NULL, &err);
 	rpc_fresh_job_free(j);
 }
 
 /*
- * pipeline.freshness {file, set?, var?, env?} -> {file, steps: [{name,
- * state, reason, items?, stale_items?}], fresh, stale, missing}. The
- * file is loaded and validated here; freshness is decided by the
- * hashing worker, and the reply sent when it is done.
+ * pipeline.freshness {file, set?, var?, env?, warnings?} -> {file,
+ * steps: [{name, state, reason, items?, stale_items?}], fresh, stale,
+ * missing, warnings?}. The file is loaded and validated here (or its
+ * kept model reused); freshness is decided by the hashing worker, and
+ * the reply sent when it is done.
  */
 static json_t *
 rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
@@ -154,11 +190,15 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	struct rpc_fresh_job *j;
 	struct hashwork *hw;
 	enum plan_status pst;
+	struct jsontext_writer w;
 	struct loom_error e;
 	const char *file;
 	json_t *env, *ve, *r = NULL;
+	char *text;
+	size_t len;
 
 	j = xcalloc(1, sizeof *j);
+	j->loomd = loomd;
 	if ((file = rpc_param_string(params, "file", true, err)) == NULL) {
 		rpc_fresh_job_free(j);
 		return NULL;
@@ -166,7 +206,8 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	if (rpc_params_plan_args(params, file, false, &pa, err) == -1)
 		goto out;
 	env = rpc_param_object(params, "env", false, err);
-	if (err->code != 0)
+	if (err->code != 0 || rpc_param_bool(params, "warnings", false,
+	    &j->warnings, err) == -1)
 		goto out;
 	if (env != NULL && (ve = json_object_get(env, "VIRTUAL_ENV")) !=
 	    NULL && json_is_string(ve) && json_string_length(ve) > 0)
@@ -174,22 +215,41 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 	if ((j->real = rpc_params_regular_file(file, err)) == NULL)
 		goto out;
 	pa.rq.file = j->real;
-	if ((pst = plan_make(&j->pl, &pa.rq)) != PLAN_OK) {
+	pst = plancache_plan(run_plancache(loomd), &j->pl, &pa.rq, &j->ref);
+	if (pst != PLAN_OK) {
 		rpc_params_plan_error(&j->pl, pst, j->real, err);
 		goto out;
 	}
+	/* A kept model has no URL data: nothing to resolve in it. */
 	loom_error_clear(&e);
-	urlcache_resolve_pipeline(j->pl.p, false, &e);
+	if (j->ref == NULL || plancache_has_url(j->ref))
+		urlcache_resolve_pipeline(j->pl.p, false, &e);
 	j->cenv.virtual_env = j->virtual_env;
 	j->fo.env = &j->cenv;
+	if ((j->fo.read_stamp_arg = run_stampcache(loomd)) != NULL)
+		j->fo.read_stamp = stampcache_read;
+	if (j->ref != NULL)
+		j->fo.memo = plancache_memo(j->ref);
 	if ((hw = loomd_hashwork(loomd)) != NULL) {
 		j->reply = rpc_defer(client);
 		hashwork_call(hw, rpc_fresh_work, rpc_fresh_done, j);
 		rpc_params_plan_args_free(&pa);
 		return NULL;
 	}
+	/* No worker: decided here, the result made from its text. */
 	rpc_fresh_work(j);
-	r = rpc_fresh_answer(j, err);
+	if (j->rc == -1) {
+		rpc_fresh_failed(j, err);
+		goto out;
+	}
+	jsontext_begin(&w, NULL);
+	rpc_fresh_write(j, &w);
+	if ((text = jsontext_end(&w, &len)) != NULL)
+		r = json_loadb(text, len, 0, NULL);
+	free(text);
+	if (r == NULL)
+		rpc_error_set(err, JSONRPC_INTERNAL_ERROR, NULL,
+		    "cannot encode the freshness of %s", j->real);
 out:
 	rpc_params_plan_args_free(&pa);
 	rpc_fresh_job_free(j);

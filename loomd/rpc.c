@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "common/util/jsonrpc.h"
+#include "common/util/jsontext.h"
 #include "common/util/log.h"
 #include "common/util/protocol.h"
 #include "common/util/xmalloc.h"
@@ -63,6 +64,7 @@ static json_t *rpc_handle_one(struct loomd *loomd, struct rpc_client *client,
 static void rpc_batch_finish(struct rpc_batch *batch,
     struct rpc_client *client);
 static char *rpc_id_text(const json_t *id);
+static void rpc_deferred_free(struct rpc_deferred *d);
 static void rpc_client_kill(struct rpc_client *c, const char *reason);
 static json_t *rpc_param_get(json_t *params, const char *name, bool required,
     struct rpc_error *err);
@@ -430,9 +432,6 @@ rpc_deferred_reply(struct rpc_deferred *d, json_t *result,
 		    err->data);
 	if (result == NULL)
 		err->data = NULL;
-	log_debug("client %llu: %s answered%s", d->client != NULL ?
-	    (unsigned long long)d->client->id : 0ULL, d->method,
-	    client == NULL ? " (the client has gone)" : "");
 	if (d->batch != NULL) {
 		if (reply != NULL)
 			json_array_append_new(d->batch->replies, reply);
@@ -442,11 +441,64 @@ rpc_deferred_reply(struct rpc_deferred *d, json_t *result,
 	} else if (reply != NULL && client != NULL)
 		rpc_client_send(client, reply);
 	json_decref(reply);
+	rpc_deferred_free(d);
+}
+
+/* d is answered: say so, and free it. */
+static void
+rpc_deferred_free(struct rpc_deferred *d)
+{
+	log_debug("client %llu: %s answered%s", d->client != NULL ?
+	    (unsigned long long)d->client->id : 0ULL, d->method,
+	    rpc_deferred_client(d) == NULL ? " (the client has gone)" : "");
 	if (d->client != NULL)
 		LIST_REMOVE(d, entry);
 	json_decref(d->id);
 	free(d->method);
 	free(d);
+}
+
+void
+rpc_deferred_text_begin(const struct rpc_deferred *d,
+    struct jsontext_writer *w)
+{
+	jsontext_begin(w, NULL);
+	jsontext_add_string(w, "jsonrpc", "2.0");
+	if (d->id != NULL)
+		jsontext_add_value(w, "id", d->id);
+	else
+		jsontext_add_null(w, "id");
+	jsontext_open(w, "result", '{');
+}
+
+void
+rpc_deferred_reply_text(struct rpc_deferred *d, struct jsontext_writer *w)
+{
+	struct rpc_client *client = rpc_deferred_client(d);
+	struct rpc_error err;
+	json_t *msg;
+	char *text;
+	size_t len;
+
+	jsontext_close(w, '}');
+	memset(&err, 0, sizeof err);
+	if ((text = jsontext_end(w, &len)) == NULL) {
+		rpc_deferred_reply(d, NULL, &err);
+		return;
+	}
+	/* A batch gathers its replies as values (rarely: the editor). */
+	if (d->batch != NULL) {
+		msg = json_loadb(text, len, 0, NULL);
+		free(text);
+		rpc_deferred_reply(d, msg != NULL ? json_incref(json_object_get(
+		    msg, "result")) : NULL, &err);
+		json_decref(msg);
+		return;
+	}
+	if (d->id != NULL && client != NULL)
+		rpc_client_send_text(client, text, len);
+	free(text);
+	rpc_deferred_free(d);
 }
 
 /* The member name of params, NULL when absent or JSON null. */

@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 
+struct jsontext_writer;
 struct loomd;
 struct rpc_call;
 struct rpc_client;
@@ -173,6 +174,17 @@ struct rpc_client *rpc_deferred_client(const struct rpc_deferred *d);
  */
 void rpc_deferred_reply(struct rpc_deferred *d, json_t *result,
     struct rpc_error *err);
+/*
+ * A large result written as text, without a jansson tree (as events are,
+ * notify.h): rpc_deferred_text_begin starts d's reply in w with its
+ * result object opened; the caller adds the result's members, then
+ * rpc_deferred_reply_text closes it and answers d (an internal error
+ * when the text could not be made: a string not UTF-8), and frees d.
+ */
+void rpc_deferred_text_begin(const struct rpc_deferred *d,
+    struct jsontext_writer *w);
+void rpc_deferred_reply_text(struct rpc_deferred *d,
+    struct jsontext_writer *w);
 
 /* The method called name, or NULL. */
 const struct rpc_method *rpc_find_method(const char *name);

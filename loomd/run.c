@@ -1514,6 +1514,33 @@ run_module_status(struct loomd *loomd, json_t *result)
 	    json_integer((json_int_t)hits));
 }
 
+struct plancache *
+run_plancache(struct loomd *loomd)
+{
+	struct run_state *rs = run_state_get(loomd);
+
+	return rs != NULL ? rs->plans : NULL;
+}
+
+struct stampcache *
+run_stampcache(struct loomd *loomd)
+{
+	struct run_state *rs = run_state_get(loomd);
+
+	return rs != NULL ? rs->stamps : NULL;
+}
+
+void
+run_count_commands(struct loomd *loomd, size_t built, size_t reused)
+{
+	struct run_state *rs = run_state_get(loomd);
+
+	if (rs == NULL)
+		return;
+	rs->commands_built += built;
+	rs->commands_reused += reused;
+}
+
 /* At exit: runs still active (past the deadline) are recorded and freed. */
 void
 run_module_free(struct loomd *loomd)

@@ -30,9 +30,11 @@
 #include <jansson.h>
 
 struct loomd;
+struct plancache;
 struct rpc_client;
 struct rpc_error;
 struct loom_error;
+struct stampcache;
 
 #define RUN_RECORD_DELAY_MS	5000
 #define RUN_RECORD_COST_FACTOR	100	/* record writes: at most 1% */
@@ -106,6 +108,20 @@ json_t *run_log_open(struct loomd *loomd, struct rpc_client *client,
  */
 char *run_log_name(size_t step, const char *name, long item);
 char *run_log_name_old(const char *name, long item);
+
+/*
+ * The pipelines and stamps the runs keep (plancache.h, stampcache.h),
+ * shared with pipeline.freshness (rpc-fresh.c); NULL before the module
+ * is set up and after it is freed. Borrowed.
+ */
+struct plancache *run_plancache(struct loomd *loomd);
+struct stampcache *run_stampcache(struct loomd *loomd);
+
+/*
+ * Count commands a freshness check outside a run built, and took from a
+ * kept model (daemon.status: commands_built, commands_reused).
+ */
+void run_count_commands(struct loomd *loomd, size_t built, size_t reused);
 
 /* Module hooks (loomd.h): set up, keep alive, cancel all, free. */
 int run_module_init(struct loomd *loomd, struct loom_error *err);
