@@ -1511,9 +1511,8 @@ static void
 cmd_run_warnings(json_t *res, const struct run_opts *o, const char *file)
 {
 	json_t *list = json_object_get(res, "warnings"), *d;
-	const char *where, *hint;
+	const char *where;
 	struct diags found;
-	struct diag *dg;
 	size_t i;
 
 	diags_init(&found);
@@ -1521,15 +1520,7 @@ cmd_run_warnings(json_t *res, const struct run_opts *o, const char *file)
 		where = json_string_value(json_object_get(d, "file"));
 		if (where == NULL || strcmp(where, file) == 0)
 			where = o->file;
-		dg = diags_add(&found, strcmp(json_string_value(json_object_get(
-		    d, "severity")) ?: "", "error") == 0 ? DIAG_ERROR :
-		    DIAG_WARNING, where, (int)json_integer_value(
-		    json_object_get(d, "line")), (int)json_integer_value(
-		    json_object_get(d, "column")), "%s", json_string_value(
-		    json_object_get(d, "message")) ?: "");
-		if ((hint = json_string_value(json_object_get(d, "hint"))) !=
-		    NULL)
-			diag_set_hint(dg, "%s", hint);
+		output_diag_json(&found, d, where);
 	}
 	output_diags(&found, stderr);
 	diags_free(&found);

@@ -250,8 +250,7 @@ static bool
 freshlist_warnings(json_t *res, const char *file, struct diags *d)
 {
 	json_t *list = json_object_get(res, "warnings"), *w;
-	const char *where, *msg, *hint, *sev;
-	struct diag *dg;
+	const char *where, *sev;
 	char *real;
 	size_t i;
 	bool ok = json_is_array(list);
@@ -260,19 +259,13 @@ freshlist_warnings(json_t *res, const char *file, struct diags *d)
 		return false;
 	json_array_foreach(list, i, w) {
 		where = json_string_value(json_object_get(w, "file"));
-		msg = json_string_value(json_object_get(w, "message"));
 		sev = json_string_value(json_object_get(w, "severity"));
-		hint = json_string_value(json_object_get(w, "hint"));
-		if (where == NULL || strcmp(where, real) != 0 || msg == NULL ||
-		    sev == NULL || strcmp(sev, "warning") != 0) {
+		if (where == NULL || strcmp(where, real) != 0 || sev == NULL ||
+		    strcmp(sev, "warning") != 0 ||
+		    output_diag_json(d, w, file) == NULL) {
 			ok = false;
 			break;
 		}
-		dg = diags_add(d, DIAG_WARNING, file, (int)json_integer_value(
-		    json_object_get(w, "line")), (int)json_integer_value(
-		    json_object_get(w, "column")), "%s", msg);
-		if (hint != NULL)
-			diag_set_hint(dg, "%s", hint);
 	}
 	free(real);
 	return ok;

@@ -130,6 +130,25 @@ output_diags(const struct diags *d, FILE *fp)
 	}
 }
 
+/* One JSON diagnostic of the daemon's into d (output.h). */
+struct diag *
+output_diag_json(struct diags *d, const json_t *w, const char *file)
+{
+	const char *msg, *sev, *hint;
+	struct diag *dg;
+
+	if ((msg = json_string_value(json_object_get(w, "message"))) == NULL)
+		return NULL;
+	sev = json_string_value(json_object_get(w, "severity"));
+	dg = diags_add(d, sev != NULL && strcmp(sev, "error") == 0 ?
+	    DIAG_ERROR : DIAG_WARNING, file, (int)json_integer_value(
+	    json_object_get(w, "line")), (int)json_integer_value(
+	    json_object_get(w, "column")), "%s", msg);
+	if ((hint = json_string_value(json_object_get(w, "hint"))) != NULL)
+		diag_set_hint(dg, "%s", hint);
+	return dg;
+}
+
 /* Print one error in the diagnostic format. */
 void
 output_error(const struct loom_error *err, FILE *fp)

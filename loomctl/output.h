@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+struct diag;
 struct diags;
 struct loom_error;
 
@@ -42,6 +43,14 @@ const char *output_sgr(FILE *fp, enum output_style style);
 
 /* Print diagnostics, sorted by location, errors and warnings coloured. */
 void output_diags(const struct diags *d, FILE *fp);
+
+/*
+ * Add the daemon's JSON diagnostic w (protocol: severity, line, column,
+ * message, hint?) to d, naming file; NULL, adding nothing, without a
+ * message. An unknown severity counts as a warning.
+ */
+struct diag *output_diag_json(struct diags *d, const json_t *w,
+    const char *file);
 
 /* Print one error as a diagnostic ("file:line:col: error: ..."). */
 void output_error(const struct loom_error *err, FILE *fp);
