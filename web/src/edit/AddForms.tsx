@@ -3,7 +3,7 @@
 // is checked as it is typed with file.preview and marked existing or
 // missing) and a parameter (name and a typed value: a number or boolean
 // is saved exactly as typed, a string quoted when it needs to be).
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import type { RpcClient } from '../rpc/client';
 import { RpcError } from '../rpc/client';
@@ -86,11 +86,21 @@ function Field({ label, problem, children }: { label: string; problem?: string |
 	);
 }
 
-/** The name of the new node, with why it cannot be used. */
+/**
+ * The name of the new node, with why it cannot be used. It takes the
+ * focus, its suggested name selected, as the dialog is put on the page
+ * (the autofocus attribute only works once per page), so a name typed at
+ * once replaces the suggestion.
+ */
 function NameField({ value, onChange, problem }: { value: string; onChange: (v: string) => void; problem: string | null }) {
+	const input = useRef<HTMLInputElement>(null);
+	useLayoutEffect(() => {
+		input.current?.focus();
+		input.current?.select();
+	}, []);
 	return (
 		<Field label="name" problem={problem}>
-			<input autoFocus name="name" value={value} onChange={(e) => onChange(e.target.value)} />
+			<input ref={input} name="name" value={value} onChange={(e) => onChange(e.target.value)} />
 		</Field>
 	);
 }

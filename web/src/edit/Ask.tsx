@@ -2,7 +2,7 @@
 // A question asked inside the page (never the browser's confirm()):
 // "Save and run?", "Discard your changes?". ask() resolves with the value
 // of the button pressed; Escape is the last button (cancel).
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 export type Choice<T> = { label: string; value: T; testid: string };
@@ -24,6 +24,10 @@ export function useAsk(): [ReactNode, <T>(text: ReactNode, choices: Choice<T>[])
 			}),
 		[],
 	);
+	// The first button takes the focus as the question is put on the page
+	// (the autofocus attribute only works once per page): Enter answers it.
+	const first = useRef<HTMLButtonElement>(null);
+	useLayoutEffect(() => first.current?.focus(), [q]);
 	useEffect(() => {
 		if (!q) return;
 		const onKey = (e: KeyboardEvent) => {
@@ -38,7 +42,7 @@ export function useAsk(): [ReactNode, <T>(text: ReactNode, choices: Choice<T>[])
 				<p>{q.text}</p>
 				<div className="buttons">
 					{q.choices.map((c, i) => (
-						<button key={c.testid} data-testid={c.testid} autoFocus={i === 0} onClick={() => q.done(c.value)}>
+						<button key={c.testid} ref={i === 0 ? first : undefined} data-testid={c.testid} onClick={() => q.done(c.value)}>
 							{c.label}
 						</button>
 					))}

@@ -3,7 +3,7 @@
 // searches (fuzzy) over the task scripts and the two other kinds of node
 // ("data node", "parameter"); arrows move, Enter creates, Esc closes. A
 // combobox with a listbox of options, so screen readers follow it.
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Database, FileCode, SlidersHorizontal } from 'lucide-react';
 import { fuzzyScore } from './names';
 import type { TaskItem } from './names';
@@ -40,7 +40,9 @@ export function NodePicker({ at, tasks, onPick, onClose }: Props) {
 	const [active, setActive] = useState(0);
 	const input = useRef<HTMLInputElement>(null);
 	const options = useMemo(() => pickerOptions(tasks, query), [tasks, query]);
-	useEffect(() => input.current?.focus(), []);
+	// Focused as it is put on the page: an effect would run in a task
+	// after painting, and keys typed at once after Tab would be lost.
+	useLayoutEffect(() => input.current?.focus(), []);
 	useEffect(() => setActive(0), [query]);
 	useEffect(() => {
 		document.getElementById(`picker-opt-${active}`)?.scrollIntoView({ block: 'nearest' });
