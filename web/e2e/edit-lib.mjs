@@ -21,13 +21,20 @@ export async function centre(page, testid) {
 	return { x: b.x + b.width / 2, y: b.y + b.height / 2 };
 }
 
-/** Drag a node by (dx, dy) screen pixels with the mouse. */
+/**
+ * Drag a node by (dx, dy) screen pixels with the mouse. React Flow's
+ * drag (d3-drag) swallows every click until a zero-delay timer it sets
+ * on mouseup has run, so that the drag's own click selects nothing; a
+ * test clicking at once after a drag (no person can) lost its click. A
+ * zero-delay timer set after that one runs after it.
+ */
 export async function drag(page, testid, dx, dy) {
 	const c = await centre(page, testid);
 	await page.mouse.move(c.x, c.y);
 	await page.mouse.down();
 	for (let i = 1; i <= 5; i++) await page.mouse.move(c.x + (dx * i) / 5, c.y + (dy * i) / 5);
 	await page.mouse.up();
+	await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
 }
 
 /** Drag from one handle to another (a connection). */
