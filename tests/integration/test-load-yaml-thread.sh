@@ -14,6 +14,8 @@
 #  - loomd: pipeline.validate of each file answers the same with
 #    LOOM_YAML_THREAD_MIN=0 as with the threshold huge, and the daemon
 #    has no thread more afterwards (each producer was joined)
+#  - no thread to be had (root only: a user limited to one process):
+#    loomctl validate parses in its own thread and says the same
 . "$(dirname "$0")/lib.sh"
 
 EXP="$TEST_TMP/exp"
@@ -137,4 +139,30 @@ one thread: ${want:0:400}..."
 [ "$(ls "/proc/$LOOMD_PID/task" | wc -l)" = "$threads" ] ||
     fail "loomd has $(ls "/proc/$LOOMD_PID/task" | wc -l) threads, had $threads"
 stop_loomd
+
+# No thread to be had (EAGAIN: a user allowed one process, which is this
+# one): the load happens in loomctl's own thread and says the same.
+if [ "$(id -u)" = 0 ] && command -v prlimit >/dev/null; then
+	note "no second thread: the same answer"
+	make_test_users
+	chmod 711 "$TEST_TMP"
+	chmod -R a+rX "$EXP"
+	want=$(one validate syntax.yml 2>&1) || true
+	# LeakSanitizer needs a thread of its own at exit: not here.
+	got=$(ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+	    LOOM_YAML_THREAD_MIN=0 as_user loom_a prlimit --nproc=1 \
+	    "$LOOM_BIN/loomctl" validate syntax.yml 2>&1) || true
+	[ -n "$want" ] && [ "$got" = "$want" ] ||
+	    fail "no thread: ${got:0:400}
+one thread: ${want:0:400}"
+	if command -v strace >/dev/null; then
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    LOOM_YAML_THREAD_MIN=0 strace -f -e trace=clone,clone3 \
+		    -o "$TEST_TMP/strace" setpriv --reuid=loom_a --regid=loom_a \
+		    --init-groups -- prlimit --nproc=1 "$LOOM_BIN/loomctl" \
+		    validate syntax.yml >/dev/null 2>&1 || true
+		grep -q 'EAGAIN' "$TEST_TMP/strace" ||
+		    fail "the thread was not refused: $(cat "$TEST_TMP/strace")"
+	fi
+fi
 echo "PASS"
