@@ -26,6 +26,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ yamlpipe_init_min(void)
 	atomic_store(&yamlpipe_min_bytes, v > SIZE_MAX ? SIZE_MAX : (size_t)v);
 }
 
+/* The threshold in bytes; see yamlpipe.h. */
 size_t
 yamlpipe_min(void)
 {
@@ -102,6 +104,7 @@ yamlpipe_min(void)
 	return atomic_load(&yamlpipe_min_bytes);
 }
 
+/* Set the threshold, for tests. */
 void
 yamlpipe_set_min(size_t min)
 {
@@ -152,6 +155,7 @@ yamlpipe_main(void *arg)
 	}
 }
 
+/* Start a producer for a big source; the caller frees the result. */
 struct yamlpipe *
 yamlpipe_create(yaml_parser_t *ps, size_t len)
 {
@@ -167,10 +171,17 @@ yamlpipe_create(yaml_parser_t *ps, size_t len)
 	pthread_cond_init(&yp->filled, NULL);
 	pthread_cond_init(&yp->emptied, NULL);
 	/*
-	 * The producer takes no signals: they stay with the threads that
-	 * expect them (the daemon's event loop, loomctl's handlers).
+	 * The producer takes no signals sent to the process: they stay with
+	 * the threads that expect them (the daemon's event loop, loomctl's
+	 * handlers). A fault of its own still reaches the handlers, so that
+	 * a sanitizer can report it.
 	 */
 	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&yp->thread, NULL, yamlpipe_main, yp);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -187,6 +198,7 @@ yamlpipe_create(yaml_parser_t *ps, size_t len)
 	return yp;
 }
 
+/* The next event, from the ring or straight from libyaml. */
 int
 yamlpipe_parse(struct yamlpipe *yp, yaml_event_t *ev)
 {
@@ -219,6 +231,7 @@ yamlpipe_parse(struct yamlpipe *yp, yaml_event_t *ev)
 	}
 }
 
+/* Stop and join the producer; free the events it parsed ahead. */
 void
 yamlpipe_free(struct yamlpipe *yp)
 {
@@ -247,10 +260,4 @@ yamlpipe_free(struct yamlpipe *yp)
 		free(yp->blocks);
 	}
 	free(yp);
-}
-
-bool
-yamlpipe_is_threaded(const struct yamlpipe *yp)
-{
-	return yp->threaded;
 }

@@ -12,7 +12,6 @@
 #ifndef LOOM_COMMON_YAMLPIPE_H
 #define LOOM_COMMON_YAMLPIPE_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include <yaml.h>
@@ -44,8 +43,6 @@ struct yamlpipe	*yamlpipe_create(yaml_parser_t *ps, size_t len);
 int		 yamlpipe_parse(struct yamlpipe *yp, yaml_event_t *ev);
 /* Stop the producer, wait for it and free the events not taken. */
 void		 yamlpipe_free(struct yamlpipe *yp);
-/* Does yp parse in a second thread? */
-bool		 yamlpipe_is_threaded(const struct yamlpipe *yp);
 /*
  * The size from which a source is parsed in a second thread: the
  * environment's LOOM_YAML_THREAD_MIN (bytes, read once), else
