@@ -31,6 +31,7 @@
 #include "common/util/error.h"
 #include "common/model/pipeline-load.h"
 #include "common/model/pipeline.h"
+#include "common/model/yamlpipe.h"
 #include "common/util/xmalloc.h"
 
 /* Keys of a mapping are checked for duplicates through a hash past this. */
@@ -44,7 +45,7 @@ static void	load_fatal(struct load *l, const yaml_mark_t *mark,
 		    __attribute__((format(printf, 4, 5)));
 static void	load_add(struct load *l, struct value *v, size_t size,
 		    size_t height);
-static void	load_events(struct load *l);
+static void	load_events(struct load *l, struct yamlpipe *yp);
 static void	load_syntax_error(struct load *l);
 static bool	load_is_step_list(const struct load *l);
 static void	load_locate(const struct load *l, size_t off, int *line,
@@ -609,16 +610,20 @@ load_event_free(yaml_event_t *ev)
 	}
 }
 
-/* Drive libyaml until the end of the first document or an error. */
+/*
+ * Drive libyaml until the end of the first document or an error. The
+ * events may come from a second thread (yamlpipe.c); the parser's error
+ * is read only once yamlpipe_parse has said there is one.
+ */
 static void
-load_events(struct load *l)
+load_events(struct load *l, struct yamlpipe *yp)
 {
 	yaml_event_t ev;
 	int docs = 0;
 	bool done = false;
 
 	while (!done && !l->fatal) {
-		if (!yaml_parser_parse(&l->parser, &ev)) {
+		if (!yamlpipe_parse(yp, &ev)) {
 			load_syntax_error(l);
 			break;
 		}
@@ -683,6 +688,7 @@ load_parse(struct load *l)
 {
 	const unsigned char *s = (const unsigned char *)l->p->source;
 	size_t len = l->p->source_len, i;
+	struct yamlpipe *yp;
 
 	if (len >= 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
 		l->base = 3;
@@ -697,7 +703,10 @@ load_parse(struct load *l)
 	 * detect, it skips the mark; UTF-16 was refused before.
 	 */
 	yaml_parser_set_input_string(&l->parser, s, len);
-	load_events(l);
+	yp = yamlpipe_create(&l->parser, len);
+	load_events(l, yp);
+	/* Stops and joins the producer before the parser goes. */
+	yamlpipe_free(yp);
 	yaml_parser_delete(&l->parser);
 
 	for (i = 0; i < l->nframes; i++) {

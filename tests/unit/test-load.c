@@ -11,10 +11,16 @@
  * 100,000 '[', '{' and block levels (and through aliases), Y4 size,
  * Y5 encoding (0xff, cut multibyte at EOF, UTF-16 BOM, NUL, C0
  * control), Y6 duplicate keys, Y7 tags. Each asserts file, line,
- * column and message.
+ * column and message. Every test runs twice: with libyaml in the
+ * loader's thread and with it in a second one (common/model/yamlpipe.c,
+ * threshold 0), and test_load_both_ways loads the golden cases, the
+ * examples and big generated files (errors at their start, middle and
+ * end, a second document, a fatal alias) both ways and compares the
+ * whole model and every diagnostic.
  */
 #include <sys/types.h>
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,9 +34,13 @@
 
 #include "common/util/error.h"
 #include "common/model/pipeline.h"
+#include "common/model/yamlpipe.h"
 #include "common/util/xmalloc.h"
 
 #define NAME "exp.yml"
+
+/* The round's threshold: libyaml in one thread (huge) or two (0). */
+static size_t round_min;
 
 static struct pipeline *
 load(const char *text, struct diags *d)
@@ -938,6 +948,321 @@ test_load_file(void **state)
 	free(path);
 }
 
+
+/* Describe a value, spans included, for comparing two loads. */
+static void
+dump_value(FILE *f, const struct value *v)
+{
+	size_t i;
+
+	if (v == NULL) {
+		fputs("(none)", f);
+		return;
+	}
+	fprintf(f, "<%d %d:%d %zu-%zu q%d b%d", (int)v->type, v->span.line,
+	    v->span.column, v->span.start, v->span.end, v->quoted,
+	    v->boolean);
+	if (v->text != NULL)
+		fprintf(f, " '%s'", v->text);
+	for (i = 0; i < v->nitems; i++) {
+		fputc(' ', f);
+		dump_value(f, v->items[i]);
+	}
+	for (i = 0; i < v->map.n; i++) {
+		fprintf(f, " %s@%d:%d=", v->map.v[i].key,
+		    v->map.v[i].key_span.line, v->map.v[i].key_span.column);
+		dump_value(f, v->map.v[i].value);
+	}
+	fputc('>', f);
+}
+
+static void
+dump_kvlist(FILE *f, const char *what, const struct kvlist *l)
+{
+	size_t i;
+
+	fprintf(f, " %s{", what);
+	for (i = 0; i < l->n; i++) {
+		fprintf(f, "%s@%d:%d=", l->v[i].key, l->v[i].key_span.line,
+		    l->v[i].key_span.column);
+		dump_value(f, l->v[i].value);
+	}
+	fputc('}', f);
+}
+
+static void
+dump_span(FILE *f, const struct loom_span *sp)
+{
+	fprintf(f, " @%d:%d/%zu-%zu", sp->line, sp->column, sp->start,
+	    sp->end);
+}
+
+static void
+dump_resources(FILE *f, const struct resources *r)
+{
+	size_t i;
+
+	fprintf(f, " res[%s %s %s %ld %s %s %s", r->partition, r->time, r->mem,
+	    r->cpus_per_task, r->gpus, r->account, r->qos);
+	for (i = 0; i < r->extra.n; i++)
+		fprintf(f, " %s", r->extra.v[i]);
+	fputc(']', f);
+}
+
+/*
+ * The model and the diagnostics of one load as text: two loads that
+ * give the same text gave the same result.
+ */
+static char *
+dump_load(const struct pipeline *p, const struct diags *d)
+{
+	char *buf = NULL;
+	size_t len = 0, i, j;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (i = 0; i < d->n; i++)
+		fprintf(f, "diag %d %s:%d:%d %s | %s\n", (int)d->v[i].severity,
+		    d->v[i].file, d->v[i].line, d->v[i].column,
+		    d->v[i].message, d->v[i].hint ? d->v[i].hint : "-");
+	if (p == NULL) {
+		fputs("no model\n", f);
+		fclose(f);
+		return buf;
+	}
+	for (i = 0; i < p->ndata; i++) {
+		const struct data_entry *e = &p->data[i];
+
+		fprintf(f, "data %s v%d %s %s", e->name, e->from_variables,
+		    e->type, e->description);
+		dump_span(f, &e->span);
+		dump_value(f, e->path);
+		dump_kvlist(f, "unknown", &e->unknown);
+		fputc('\n', f);
+	}
+	for (i = 0; i < p->nparams; i++) {
+		fprintf(f, "param %s", p->params[i].name);
+		dump_span(f, &p->params[i].span);
+		dump_value(f, p->params[i].value);
+		fputc('\n', f);
+	}
+	for (i = 0; i < p->nsteps; i++) {
+		const struct step *s = &p->steps[i];
+
+		fprintf(f, "step %s %s s%d o%d d%d g%zd %s", s->name, s->task,
+		    s->task_via_script, s->optional, s->disabled, s->group,
+		    s->description);
+		dump_span(f, &s->span);
+		dump_span(f, &s->name_span);
+		dump_span(f, &s->task_span);
+		dump_span(f, &s->resources_span);
+		dump_kvlist(f, "in", &s->inputs);
+		dump_kvlist(f, "out", &s->outputs);
+		dump_kvlist(f, "args", &s->args);
+		dump_kvlist(f, "unknown", &s->unknown);
+		for (j = 0; j < s->interpreter.n; j++)
+			fprintf(f, " i:%s", s->interpreter.v[j]);
+		if (s->loop != NULL) {
+			fprintf(f, " loop %s %d", s->loop->filter,
+			    s->loop->parallel);
+			dump_value(f, s->loop->over);
+			dump_value(f, s->loop->into);
+			dump_span(f, &s->loop->span);
+		}
+		dump_resources(f, &s->resources);
+		fputc('\n', f);
+	}
+	for (i = 0; i < p->ngroups; i++) {
+		fprintf(f, "group %s", p->groups[i].name);
+		dump_span(f, &p->groups[i].span);
+		for (j = 0; j < p->groups[i].nsteps; j++)
+			fprintf(f, " %zu", p->groups[i].steps[j]);
+		fputc('\n', f);
+	}
+	for (i = 0; i < p->nlayout; i++) {
+		fprintf(f, "layout %s %g %g", p->layout[i].name, p->layout[i].x,
+		    p->layout[i].y);
+		dump_span(f, &p->layout[i].span);
+		fputc('\n', f);
+	}
+	fprintf(f, "exec %d %ld %d %d", p->exec.parallel, p->exec.max_workers,
+	    (int)p->exec.executor, (int)p->exec.slurm_deps);
+	dump_span(f, &p->exec.span);
+	dump_span(f, &p->exec.executor_span);
+	dump_kvlist(f, "interpreters", &p->exec.interpreters);
+	dump_resources(f, &p->exec.slurm);
+	dump_kvlist(f, "\\nunknown", &p->unknown);
+	fputc('\n', f);
+	fclose(f);
+	return buf;
+}
+
+/* Load text with libyaml in the loader's thread and in a second one. */
+static void
+both_ways(const char *what, const char *text, size_t len)
+{
+	struct diags d;
+	struct pipeline *p;
+	char *one, *two;
+	size_t i, at = 0;
+
+	yamlpipe_set_min(SIZE_MAX);
+	p = loadn(text, len, &d);
+	one = dump_load(p, &d);
+	pipeline_free(p);
+	diags_free(&d);
+
+	yamlpipe_set_min(0);
+	p = loadn(text, len, &d);
+	two = dump_load(p, &d);
+	pipeline_free(p);
+	diags_free(&d);
+
+	if (strcmp(one, two) != 0) {
+		/* Show both from the start of the first line that differs. */
+		for (i = 0; one[i] == two[i]; i++)
+			if (one[i] == '\n')
+				at = i + 1;
+		fprintf(stderr, "%s: loads differ\none thread:\n%.2000s\n"
+		    "two threads:\n%.2000s\n", what, one + at, two + at);
+		fail();
+	}
+	free(one);
+	free(two);
+}
+
+static void
+both_ways_file(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	char *text;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	rewind(f);
+	text = xmalloc((size_t)n + 1);
+	assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+	text[n] = '\0';
+	fclose(f);
+	both_ways(path, text, (size_t)n);
+	free(text);
+}
+
+/* Every *.yml of a folder (and of its subfolders, one level). */
+static void
+both_ways_dir(const char *dir, bool sub)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	size_t n;
+	char *path;
+
+	assert_non_null(dp);
+	while ((de = readdir(dp)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dir, de->d_name);
+		n = strlen(de->d_name);
+		if (n > 4 && strcmp(de->d_name + n - 4, ".yml") == 0)
+			both_ways_file(path);
+		else if (sub && de->d_type == DT_DIR)
+			both_ways_dir(path, false);
+		free(path);
+	}
+	closedir(dp);
+}
+
+/*
+ * head, a pipeline of n steps (a few hundred KiB, an unknown key in
+ * every seventh), then tail.
+ */
+static char *
+big(size_t n, const char *head, const char *tail)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&buf, &len);
+
+	fputs(head, f);
+	fputs("data:\n  raw: {path: data/raw.csv, type: csv}\n"
+	    "parameters:\n  lr: 0.1\n  ünï: 'x'\npipeline:\n", f);
+	for (i = 0; i < n; i++)
+		fprintf(f, "  - name: s%zu\n    task: tasks/t.py\n"
+		    "    inputs: {data: $raw}\n"
+		    "    outputs: {-o: \"out/%zu.csv\"}\n"
+		    "    args: {--lr: $lr, --k: [1, 2, &a%zu 3], --j: *a%zu}\n"
+		    "    description: \"step %zu \\u00e9\"\n%s", i, i, i, i, i,
+		    /* Some warnings along the way, to be kept in order. */
+		    i % 7 == 3 ? "    colour: blue\n" : "");
+	fputs(tail, f);
+	fclose(f);
+	return buf;
+}
+
+static void
+test_load_both_ways(void **state)
+{
+	static const struct {
+		const char *head;
+		const char *tail;
+	} bigs[] = {
+		{ "", "" },
+		{ "", "  - name: last\n    task: b: c\n" },	/* syntax, end */
+		{ "", "  - name: [1, 2\n" },			/* unclosed */
+		/* Warnings just before the error are kept, in order. */
+		{ "", "  - {name: t, task: !x t}\n  - {name: u, name: v}\n"
+		    "  - name: [1,\n" },
+		{ "", "  - name: x\n\ttask: y\n" },		/* tab */
+		{ "", "  - {name: x, task: \"\\xff\"}\n\x01" },	/* control */
+		{ "", "---\nsecond: 1\n" },			/* 2nd doc */
+		{ "", "---\nsecond: [\n" },	/* 2nd doc, then an error */
+		{ "", "  - name: y\n    task: *nothing\n" },	/* fatal */
+		{ "x: *nothing\n", "" },		/* fatal at the start */
+		{ "x: 1\n---\n", "" },			/* 2nd doc at the start */
+		{ "x: [1,\n", "" },			/* error at the start */
+		{ "x: {a: 1, a: 2}\n", "  - {name: s0, task: t}\n" },
+	};
+	char *text, *dir, what[32];
+	size_t i;
+
+	(void)state;
+	dir = xasprintf("%s/cases", LOOM_TEST_DATA);
+	both_ways_dir(dir, false);
+	free(dir);
+	dir = xasprintf("%s/examples", LOOM_SOURCE_DIR);
+	both_ways_dir(dir, true);
+	free(dir);
+	both_ways("full", full, strlen(full));
+	for (i = 0; i < sizeof bigs / sizeof bigs[0]; i++) {
+		text = big(3000, bigs[i].head, bigs[i].tail);
+		snprintf(what, sizeof what, "big file %zu", i);
+		both_ways(what, text, strlen(text));
+		/* Cut in the middle of a step: an error there. */
+		snprintf(what, sizeof what, "big file %zu, cut", i);
+		both_ways(what, text, strlen(text) / 2 + 7);
+		free(text);
+	}
+	/* Back to this round's threshold. */
+	yamlpipe_set_min(round_min);
+}
+
+static int
+one_thread(void **state)
+{
+	(void)state;
+	yamlpipe_set_min(round_min = SIZE_MAX);
+	return 0;
+}
+
+static int
+two_threads(void **state)
+{
+	(void)state;
+	yamlpipe_set_min(round_min = 0);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -958,7 +1283,12 @@ main(void)
 		cmocka_unit_test(test_load_y6_duplicate_keys),
 		cmocka_unit_test(test_load_y7_tags),
 		cmocka_unit_test(test_load_file),
+		cmocka_unit_test(test_load_both_ways),
 	};
+	int rc;
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	rc = cmocka_run_group_tests_name("one thread", tests, one_thread,
+	    NULL);
+	return rc | cmocka_run_group_tests_name("two threads", tests,
+	    two_threads, NULL);
 }
