@@ -152,6 +152,9 @@ glog="$TEST_TMP/p/.loom/runs/$run/0-gate.log"
 wait_for 60 grep -qx "line 200000" "$glog"
 fds=$(output_count log_fds)
 reads=$(output_count log_read_bytes)
+# Emptied first: the background job truncates it only once it runs, and
+# the flood's "line 200000" from above would be found before that.
+: >"$OUT"
 "$LOOMCTL" logs -f "$run" gate >"$OUT" 2>"$TEST_TMP/err" &
 follower=$!
 LIB_PIDS+=("$follower")

@@ -227,10 +227,13 @@ note "a killed client or a lost terminal leaves the run going"
 for sig in KILL HUP; do
 	note "SIG$sig"
 	old=$(newest_run)
-	"$LOOMCTL" run --force "$P" --set ms=3000 >"$OUT" 2>&1 &
+	# A file of its own: the background job truncates a reused one only
+	# once it runs, and a grep before that found the last client's line.
+	out="$TEST_TMP/sig$sig.out"
+	"$LOOMCTL" run --force "$P" --set ms=3000 >"$out" 2>&1 &
 	client=$!
 	# The client printed that the step started: the run is ours.
-	wait_for 60 grep -qx "\[RUNNING\] slow" "$OUT"
+	wait_for 60 grep -qx "\[RUNNING\] slow" "$out"
 	run=$(newest_run)
 	[ "$run" != "$old" ] || fail "SIG$sig: no new run"
 	kill -"$sig" "$client"
