@@ -34,6 +34,7 @@
 #include "common/util/base64.h"
 #include "common/util/error.h"
 #include "common/util/jsonscan.h"
+#include "common/util/numtext.h"
 #include "common/model/pipeline.h"
 #include "common/util/protocol.h"
 #include "common/util/runstate.h"
@@ -187,7 +188,6 @@ static char	*cmd_run_key(char *buf, size_t cap, long item,
 		    const char *step);
 static void	cmd_run_cat(struct cmd_run_line *l, const char *str);
 static void	cmd_run_num(struct cmd_run_line *l, long long n);
-static size_t	cmd_run_digits(char *buf, long long n);
 static void	cmd_run_elapsed(const struct cmd_run_view *v, char *buf,
 		    size_t len);
 static json_t	*cmd_run_strv(const struct strv *sv);
@@ -440,30 +440,10 @@ cmd_run_cat(struct cmd_run_line *l, const char *str)
 static void
 cmd_run_num(struct cmd_run_line *l, long long n)
 {
-	char num[24];
+	char num[NUMTEXT_MAX + 1];
 
-	num[cmd_run_digits(num, n)] = '\0';
+	num[numtext_int(num, n)] = '\0';
 	cmd_run_cat(l, num);
-}
-
-/* The decimal digits of n in buf (room for 20); returns how many. */
-static size_t
-cmd_run_digits(char *buf, long long n)
-{
-	char rev[24];
-	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n :
-	    (unsigned long long)n;
-	size_t k = 0, i;
-
-	do {
-		rev[k++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (n < 0)
-		rev[k++] = '-';
-	for (i = 0; i < k; i++)
-		buf[i] = rev[k - 1 - i];
-	return k;
 }
 
 /* "[TAG] label" in the tag's colour, then rest (its newline at least). */
@@ -504,8 +484,8 @@ cmd_run_tag(enum output_style style, const char *tag, const char *label,
 static char *
 cmd_run_key(char *buf, size_t cap, long item, const char *step)
 {
-	char digits[24];
-	size_t n = cmd_run_digits(digits, item), len = strlen(step);
+	char digits[NUMTEXT_MAX];
+	size_t n = numtext_int(digits, item), len = strlen(step);
 	char *key;
 
 	key = n + 1 + len + 1 <= cap ? buf : xmalloc(n + 1 + len + 1);
