@@ -9,8 +9,10 @@
 #   lines   short text lines ("y\n" from yes), so every line is prefixed
 #           (the output is 5 times the step's: "[lines] y\n" per line)
 # Printed per round, with the load average at its start:
-#   - the references: cat of a file of that size into a file, and each
-#     step's own command writing into a file (wall and CPU);
+#   - the references: cat of a file of that size into a file, each step's
+#     own command writing into a file, and each step's command piped
+#     through cat into a file (`step | cat > file`: the output passes a
+#     second process on its way, as it passes loomctl) (wall and CPU);
 #   - each step's command writing into a file while bench/bench-follow.c
 #     copies that file to another as it grows, the way loomctl follows a
 #     log (woken by inotify; then paced, a pause of 250 us after each read
@@ -19,8 +21,9 @@
 #   - each shape with nobody attached (run -d + wait, the output only
 #     logged): wall and the daemon's CPU;
 #   - each shape attached: loomctl's wall time and the step's throughput,
-#     its speed as a share of cat's and of the step writing into a file
-#     itself (budget for zeros: at least 80% of the latter), the
+#     its speed as a share of cat's, of the step writing into a file
+#     itself and of the step piped through cat into a file (budget for
+#     zeros: at least 80% of the step writing it to a file), the
 #     CPU time of loomctl, of the daemon (the step's own excluded) and of
 #     the step (the three share two cores: their sum bounds the speed), the
 #     peak memory (VmHWM) of loomctl (what the kernel reports as the
@@ -61,7 +64,7 @@ for shape in zeros lines; do
 done
 cc -std=c11 -O2 -D_GNU_SOURCE -o "$tmp/bench-follow" \
     "$(dirname "$0")/bench-follow.c"
-declare -A step_ms
+declare -A step_ms piped_ms
 
 # The references: cat of a file of that size into a file on the same
 # disk, and the step's own command writing into a file (nothing of Loom
@@ -130,6 +133,11 @@ round() {
 		step_ms[$shape]=$ref_ms
 		printf '  %-5s step > file:  %6d ms (%s MiB/s), CPU %s s\n' \
 		    "$shape" "$ref_ms" "$(rate "$ref_ms")" "$ref_cpu"
+		ref sh -c '"$1" | cat >"$2"' sh "$exp/tasks/$shape" "$exp/ref.bin"
+		rm -f "$exp/ref.bin"
+		piped_ms[$shape]=$ref_ms
+		printf '  %-5s step | cat > file: %6d ms (%s MiB/s), CPU %s s\n' \
+		    "$shape" "$ref_ms" "$(rate "$ref_ms")" "$ref_cpu"
 	done
 	for shape in $shapes; do
 		for pause in 0 250; do
@@ -180,10 +188,11 @@ round() {
 		size=$(stat -c %s "$out")
 		# Logs are named <step index>-<step name>.log (docs/running.md).
 		rm -f "$out" "$exp"/.loom/runs/*/*-"$shape".log
-		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat, %.0f%% of step > file; CPU loomctl %.2f s, loomd %.2f s, step %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
+		printf '  %-5s attached:     %6d ms (%s MiB/s), %.0f%% of cat, %.0f%% of step > file, %.0f%% of step | cat > file; CPU loomctl %.2f s, loomd %.2f s, step %.2f s; VmHWM loomctl %d kB, loomd %d kB; cs loomctl %d, loomd %d; wrote %d bytes\n' \
 		    "$shape" "$ms" "$(rate "$ms")" \
 		    "$(awk -v a="$ms" -v b="$cat_ms" 'BEGIN { print b * 100 / a }')" \
 		    "$(awk -v a="$ms" -v b="${step_ms[$shape]}" 'BEGIN { print b * 100 / a }')" \
+		    "$(awk -v a="$ms" -v b="${piped_ms[$shape]}" 'BEGIN { print b * 100 / a }')" \
 		    "$(awk -v u="$usr" -v s="$sys" 'BEGIN { print u + s }')" \
 		    "$(awk -v a="$d0" -v b="$d1" 'BEGIN { print b - a }')" \
 		    "$(awk -v a="$s0" -v b="$s1" 'BEGIN { print b - a }')" \
