@@ -25,8 +25,8 @@
  * interest turned on and off in epoll. What the socket does not take
  * goes to the bufferevent, which writes it when it can.
  *
- * Events (conn_send_event) may wait longer: up to CONN_EVENT_DELAY ms
- * after the first of them was queued (loomd->opt.event_delay_ms), so a
+ * Events (conn_send_event) may wait longer: up to loomd->opt.
+ * event_delay_ms (LOOMD_EVENT_DELAY_MS) after the first of them, so a
  * client following a chain of quick steps is woken once for many of
  * them rather than once per step. They wait in pend, in order, and
  * leave at the end of the pass when anything else is queued behind them
@@ -96,7 +96,7 @@ static void conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg);
 static int conn_send(void *ctx, const char *text, size_t len);
 static int conn_send_event(void *ctx, const char *text, size_t len);
 static int conn_queue(struct conn *conn, const char *text, size_t len,
-    bool event);
+    bool hold);
 static void conn_flush(void *ctx);
 static void conn_pass(struct conn *conn);
 static int conn_send_fd(void *ctx, int fd);

@@ -52,7 +52,7 @@ struct rpc_transport {
 	/*
 	 * Queue an event (a notification) the same way; it may be held a
 	 * little (at most loomd->opt.event_delay_ms) to leave with others,
-	 * never behind anything queued later. NULL: send.
+	 * but never after anything queued later. NULL: send.
 	 */
 	int (*send_event)(void *ctx, const char *text, size_t len);
 	/*
