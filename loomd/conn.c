@@ -24,6 +24,15 @@
  * one write, and a socket that takes it all never has its write
  * interest turned on and off in epoll. What the socket does not take
  * goes to the bufferevent, which writes it when it can.
+ *
+ * Events (conn_send_event) may wait longer: up to loomd->opt.
+ * event_delay_ms (LOOMD_EVENT_DELAY_MS) after the first of them, so a
+ * client following a chain of quick steps is woken once for many of
+ * them rather than once per step. They wait in pend, in order, and
+ * leave at the end of the pass when anything else is queued behind them
+ * (a reply: order never changes), when they reach CONN_EVENT_BATCH
+ * bytes, when a descriptor is passed or the connection closes, and when
+ * rpc.c asks for it (conn_flush: an event a client acts on at once).
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -57,6 +66,12 @@
 /* Bytes sent with the descriptors; the bufferevent sends the rest. */
 #define CONN_FDS_CHUNK		(64 * 1024)
 
+/*
+ * Held events this large leave at the end of the pass: a flood of
+ * run.output is neither slowed nor held in memory beyond this.
+ */
+#define CONN_EVENT_BATCH	(64 * 1024)
+
 struct conn {
 	struct loomd *loomd;
 	struct bufferevent *bev;
@@ -66,6 +81,8 @@ struct conn {
 	struct event *ev_fds;		/* socket writable: pass fds */
 	struct evbuffer *pend;		/* to write at the end of the pass */
 	struct event *ev_pend;		/* made active: conn_pend_cb */
+	struct event *ev_hold;		/* held events' delay: conn_pend_cb */
+	bool pass;			/* ev_pend made active */
 	int fds[CONN_MAX_FDS];		/* waiting for conn_fds_cb */
 	size_t nfds;
 	bool closing;
@@ -77,6 +94,11 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg);
 static int conn_send(void *ctx, const char *text, size_t len);
+static int conn_send_event(void *ctx, const char *text, size_t len);
+static int conn_queue(struct conn *conn, const char *text, size_t len,
+    bool hold);
+static void conn_flush(void *ctx);
+static void conn_pass(struct conn *conn);
 static int conn_send_fd(void *ctx, int fd);
 static void conn_fds_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_pend_cb(evutil_socket_t fd, short what, void *arg);
@@ -90,6 +112,8 @@ static void conn_free(void *arg);
 static const struct rpc_transport conn_transport = {
 	.name = "unix",
 	.send = conn_send,
+	.send_event = conn_send_event,
+	.flush = conn_flush,
 	.queued = conn_queued,
 	.close = conn_close,
 	.send_fd = conn_send_fd,
@@ -117,6 +141,7 @@ conn_create(struct loomd *loomd, int fd, uid_t uid, pid_t pid)
 	conn->ev_fds = event_new(loomd->base, fd, EV_WRITE, conn_fds_cb, conn);
 	conn->pend = evbuffer_new();
 	conn->ev_pend = event_new(loomd->base, -1, 0, conn_pend_cb, conn);
+	conn->ev_hold = evtimer_new(loomd->base, conn_pend_cb, conn);
 	snprintf(peer, sizeof peer, "pid %ld", (long)pid);
 	conn->client = rpc_client_create(loomd, &conn_transport, conn, uid, pid,
 	    peer);
@@ -230,38 +255,84 @@ conn_flush_timeout_cb(evutil_socket_t fd, short what, void *arg)
 static int
 conn_send(void *ctx, const char *text, size_t len)
 {
+	return conn_queue(ctx, text, len, false);
+}
+
+/* An event: it may wait for others (see the top of the file). */
+static int
+conn_send_event(void *ctx, const char *text, size_t len)
+{
 	struct conn *conn = ctx;
+
+	return conn_queue(conn, text, len, conn->loomd->opt.event_delay_ms > 0);
+}
+
+/*
+ * Queue text and its newline. Nothing in the bufferevent: pending, in
+ * order behind what is pending already, written at the end of the pass,
+ * or after the delay when hold is true and nothing else waits.
+ */
+static int
+conn_queue(struct conn *conn, const char *text, size_t len, bool hold)
+{
 	struct evbuffer *out;
+	struct timeval tv;
+	int ms;
 
 	if (conn->dead || conn->closing)
 		return -1;
 	out = bufferevent_get_output(conn->bev);
-	/* Nothing in the bufferevent: pending, and in order behind it. */
 	if (evbuffer_get_length(conn->pend) > 0 ||
-	    (conn->nfds == 0 && evbuffer_get_length(out) == 0)) {
-		if (evbuffer_get_length(conn->pend) == 0)
-			event_active(conn->ev_pend, EV_WRITE, 0);
+	    (conn->nfds == 0 && evbuffer_get_length(out) == 0))
 		out = conn->pend;
-	}
 	if (evbuffer_add(out, text, len) == -1 ||
 	    evbuffer_add(out, "\n", 1) == -1)
 		return -1;
+	if (out != conn->pend || conn->pass)
+		return 0;
+	if (!hold || evbuffer_get_length(conn->pend) >= CONN_EVENT_BATCH)
+		conn_pass(conn);
+	else if (!evtimer_pending(conn->ev_hold, NULL)) {
+		ms = conn->loomd->opt.event_delay_ms;
+		tv.tv_sec = ms / 1000;
+		tv.tv_usec = (ms % 1000) * 1000;
+		evtimer_add(conn->ev_hold, &tv);
+	}
 	return 0;
+}
+
+/* Write what is pending at the end of this pass, and what joins it. */
+static void
+conn_pass(struct conn *conn)
+{
+	conn->pass = true;
+	event_active(conn->ev_pend, EV_WRITE, 0);
+}
+
+/* The transport's flush: held events go now (see rpc.h). */
+static void
+conn_flush(void *ctx)
+{
+	struct conn *conn = ctx;
+
+	if (!conn->dead && !conn->closing && !conn->pass)
+		conn_pass(conn);
 }
 
 /* Hand what is pending to the bufferevent, behind what it holds. */
 static void
 conn_pend_move(struct conn *conn)
 {
+	evtimer_del(conn->ev_hold);
 	if (evbuffer_get_length(conn->pend) > 0)
 		evbuffer_add_buffer(bufferevent_get_output(conn->bev),
 		    conn->pend);
 }
 
 /*
- * The end of the loop pass: write what is pending at once; the rest (the
- * socket is full, or an error the bufferevent will then report) goes to
- * the bufferevent.
+ * The end of the loop pass, or the held events' delay is over: write what
+ * is pending at once; the rest (the socket is full, or an error the
+ * bufferevent will then report) goes to the bufferevent.
  */
 static void
 conn_pend_cb(evutil_socket_t fd, short what, void *arg)
@@ -270,6 +341,7 @@ conn_pend_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	conn->pass = false;
 	if (conn->dead || evbuffer_get_length(conn->pend) == 0)
 		return;
 	if (conn->nfds == 0 && evbuffer_get_length(bufferevent_get_output(
@@ -407,6 +479,7 @@ conn_finish(struct conn *conn)
 	evtimer_del(conn->ev_flush);
 	event_del(conn->ev_fds);
 	event_del(conn->ev_pend);
+	evtimer_del(conn->ev_hold);
 	conn_fds_close(conn);
 	if (!conn->client->dead)
 		rpc_client_close(conn->client, "closed", false);
@@ -423,6 +496,7 @@ conn_free(void *arg)
 	event_free(conn->ev_flush);
 	event_free(conn->ev_fds);
 	event_free(conn->ev_pend);
+	event_free(conn->ev_hold);
 	evbuffer_free(conn->pend);
 	jsonrpc_framer_free(conn->framer);
 	free(conn);

@@ -48,6 +48,16 @@
 #define MAIN_LOCK_WAIT_MS	30000
 /* Upper bound for the raised descriptor limit. */
 #define MAIN_MAX_NOFILE		65536
+/*
+ * Events to a Unix-socket client are held at most this many ms to leave
+ * with the next ones (conn.c). 20 ms is below what a person sees as a
+ * late [RUNNING] line, yet a chain of trivial steps (a few ms each) then
+ * costs loomd one write and loomctl one wake-up for many steps instead
+ * of one per step. Events a client acts on are never held.
+ */
+#define MAIN_EVENT_DELAY_MS	20
+/* Most a person may ask for with LOOMD_EVENT_DELAY_MS. */
+#define MAIN_EVENT_DELAY_MAX	60000
 
 static void main_usage(FILE *fp);
 static int main_parse_seconds(const char *text, const char *what,
@@ -60,6 +70,7 @@ static bool main_socket_answers(const char *path);
 static void main_raise_nofile(struct loomd *loomd);
 static void main_write_pid(struct loomd *loomd);
 static void main_std_fds(void);
+static void main_event_delay(struct loomd *loomd);
 
 static const struct option main_options[] = {
 	{ "foreground", no_argument, NULL, 'f' },
@@ -104,6 +115,32 @@ main_parse_seconds(const char *text, const char *what, double *out)
 	}
 	*out = v;
 	return 0;
+}
+
+/*
+ * $LOOMD_EVENT_DELAY_MS: whole ms from 0 (events leave at the end of the
+ * loop pass, as replies do) to MAIN_EVENT_DELAY_MAX. Anything else is
+ * logged and the default used: a wrong knob must not stop the daemon.
+ */
+static void
+main_event_delay(struct loomd *loomd)
+{
+	const char *env = getenv("LOOMD_EVENT_DELAY_MS");
+	char *end;
+	long v;
+
+	loomd->opt.event_delay_ms = MAIN_EVENT_DELAY_MS;
+	if (env == NULL || *env == '\0')
+		return;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0 || v > MAIN_EVENT_DELAY_MAX) {
+		log_warn("LOOMD_EVENT_DELAY_MS=%s is not a number of ms in "
+		    "[0, %d]; using %d", env, MAIN_EVENT_DELAY_MAX,
+		    MAIN_EVENT_DELAY_MS);
+		return;
+	}
+	loomd->opt.event_delay_ms = (int)v;
 }
 
 /*
@@ -389,6 +426,7 @@ main(int argc, char **argv)
 		    &err) == -1)
 			fprintf(stderr, "loomd: %s\n", err.message);
 	}
+	main_event_delay(&loomd);
 	log_info("loomd %s starting, pid %ld, idle timeout %g s", LOOM_VERSION,
 	    (long)loomd.pid, loomd.opt.idle_timeout);
 	/* Do not pin the starter's folder; every path held is absolute. */

@@ -7,6 +7,13 @@
  * are walked linearly: a client follows a handful of runs, and a daemon
  * has at most LOOM_MAX_CLIENTS clients. Every event is encoded once and
  * the same text is queued for each receiver.
+ *
+ * Events go through rpc_client_send_event_text, which a transport may
+ * hold a little to send many in one write. Those a client acts on at
+ * once are not held: run.finished (loomctl run, wait and logs exit on
+ * it) goes as a reply would, and the end of a stream a client reads from
+ * the log file (a gap or log.open mark: its run.step_finished ends
+ * `logs -f`) flushes that client.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +45,8 @@ static json_t *notify_stream_params(const char *run_id, const char *step,
     long item, uint64_t offset);
 static void notify_gap(struct rpc_client *c, struct notify_sub **sp,
     const char *run_id, const char *step, long item, uint64_t offset);
+static int notify_send_one(struct rpc_client *c, const char *method,
+    const char *text, size_t len);
 
 /* The link pointing at a matching entry, or at the list's end. */
 static struct notify_sub **
@@ -166,6 +175,16 @@ notify_wanted_fold(struct loomd *loomd, const char *run_id,
 	return false;
 }
 
+/* Queue an event of method for c: held, unless c exits on it. */
+static int
+notify_send_one(struct rpc_client *c, const char *method, const char *text,
+    size_t len)
+{
+	if (strcmp(method, LOOM_EVENT_RUN_FINISHED) == 0)
+		return rpc_client_send_text(c, text, len);
+	return rpc_client_send_event_text(c, text, len);
+}
+
 /* Encode once, queue for every client that wants it; params stolen. */
 static void
 notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
@@ -185,7 +204,7 @@ notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
 			log_error("cannot encode notification %s", method);
 			break;
 		}
-		rpc_client_send_text(c, text, len);
+		notify_send_one(c, method, text, len);
 	}
 	free(text);
 	json_decref(msg);
@@ -241,7 +260,7 @@ notify_text_send_fold(struct loomd *loomd, const char *run_id,
 	}
 	TAILQ_FOREACH(c, &loomd->clients, entry) {
 		if (notify_wants(c, run_id) && notify_fold_match(c, fold))
-			rpc_client_send_text(c, text, len);
+			rpc_client_send_event_text(c, text, len);
 	}
 	free(text);
 }
@@ -298,6 +317,8 @@ notify_gap(struct rpc_client *c, struct notify_sub **sp, const char *run_id,
 {
 	struct notify_sub *gap;
 	json_t *msg;
+	char *text;
+	size_t len;
 
 	gap = xcalloc(1, sizeof *gap);
 	gap->run = xstrdup(run_id);
@@ -310,7 +331,12 @@ notify_gap(struct rpc_client *c, struct notify_sub **sp, const char *run_id,
 		    (unsigned long long)offset);
 	msg = jsonrpc_notification(LOOM_EVENT_RUN_OUTPUT_GAP,
 	    notify_stream_params(run_id, step, item, offset));
-	rpc_client_send(c, msg);
+	if ((text = jsonrpc_encode(msg, &len)) != NULL)
+		rpc_client_send_event_text(c, text, len);
+	else
+		log_error("cannot encode notification %s",
+		    LOOM_EVENT_RUN_OUTPUT_GAP);
+	free(text);
 	json_decref(msg);
 }
 
@@ -349,7 +375,7 @@ notify_output(struct loomd *loomd, const char *run_id, const char *step,
 			if (text == NULL)
 				return;
 		}
-		if (rpc_client_send_text(c, text, textlen) == 0)
+		if (rpc_client_send_event_text(c, text, textlen) == 0)
 			loomd->output_event_bytes += len;
 	}
 	free(text);
@@ -372,7 +398,11 @@ notify_output_off(struct rpc_client *client, const char *run_id,
 	*sp = off;
 }
 
-/* Forget the gap marks of a finished stream. */
+/*
+ * Forget the gap marks of a finished stream. A client that had one reads
+ * the stream from its log and waits for its end: the run.step_finished
+ * the runner sends next, in this loop pass, is not held.
+ */
 void
 notify_output_end(struct loomd *loomd, const char *run_id, const char *step,
     long item)
@@ -388,5 +418,6 @@ notify_output_end(struct loomd *loomd, const char *run_id, const char *step,
 		free(s->run);
 		free(s->step);
 		free(s);
+		rpc_client_flush(c);
 	}
 }

@@ -6,7 +6,9 @@
  * runner reports events with notify_event (run.started, run.step_started,
  * run.step_finished, run.step_skipped, run.finished) and step output with
  * notify_output; "file.changed" and other daemon-wide events go to every
- * client through notify_broadcast.
+ * client through notify_broadcast. A transport may hold events a few
+ * ms to send several in one write (rpc_client_send_event_text); what a
+ * client acts on at once is not held (notify.c).
  *
  * Limits (docs/protocol.md): output is only queued for a client while its
  * transport holds less than LOOM_MAX_CLIENT_OUTPUT bytes (common/

@@ -183,15 +183,18 @@ rpc_client_queued(const struct rpc_client *client)
 }
 
 /* Queue an encoded message; close the client past the hard limit. */
-int
-rpc_client_send_text(struct rpc_client *client, const char *text, size_t len)
+static int
+rpc_client_queue(struct rpc_client *client, const char *text, size_t len,
+    bool event)
 {
+	const struct rpc_transport *t = client->transport;
 	size_t queued;
 	char reason[96];
 
 	if (client->dead)
 		return -1;
-	if (client->transport->send(client->ctx, text, len) == -1)
+	if ((event && t->send_event != NULL ? t->send_event : t->send)(
+	    client->ctx, text, len) == -1)
 		return -1;
 	queued = client->transport->queued(client->ctx);
 	if (queued > LOOM_MAX_CLIENT_QUEUED) {
@@ -203,6 +206,26 @@ rpc_client_send_text(struct rpc_client *client, const char *text, size_t len)
 		return -1;
 	}
 	return 0;
+}
+
+int
+rpc_client_send_text(struct rpc_client *client, const char *text, size_t len)
+{
+	return rpc_client_queue(client, text, len, false);
+}
+
+int
+rpc_client_send_event_text(struct rpc_client *client, const char *text,
+    size_t len)
+{
+	return rpc_client_queue(client, text, len, true);
+}
+
+void
+rpc_client_flush(struct rpc_client *client)
+{
+	if (!client->dead && client->transport->flush != NULL)
+		client->transport->flush(client->ctx);
 }
 
 /* Encode and queue one message. */

@@ -49,6 +49,17 @@ struct rpc_transport {
 	 * own framing). Returns 0, or -1 when the connection is closing.
 	 */
 	int (*send)(void *ctx, const char *text, size_t len);
+	/*
+	 * Queue an event (a notification) the same way; it may be held a
+	 * little (at most loomd->opt.event_delay_ms) to leave with others,
+	 * but never after anything queued later. NULL: send.
+	 */
+	int (*send_event)(void *ctx, const char *text, size_t len);
+	/*
+	 * Write held events at the end of this loop pass, with whatever is
+	 * queued until then. NULL when send_event holds nothing.
+	 */
+	void (*flush)(void *ctx);
 	/* Bytes accepted by send and not yet written to the peer. */
 	size_t (*queued)(void *ctx);
 	/*
@@ -229,6 +240,18 @@ int rpc_client_send_fd(struct rpc_client *client, int fd);
 /* Send an already encoded JSON text (no newline). Same rules. */
 int rpc_client_send_text(struct rpc_client *client, const char *text,
     size_t len);
+/*
+ * Send an encoded event (notify.c): it may wait for later events to leave
+ * in one write (the transport's send_event), but never overtakes them or
+ * a reply. Same rules, and what it holds counts as queued.
+ */
+int rpc_client_send_event_text(struct rpc_client *client, const char *text,
+    size_t len);
+/*
+ * The events held for client leave at the end of this loop pass, and so
+ * do those sent until then: the client acts on them at once.
+ */
+void rpc_client_flush(struct rpc_client *client);
 /* Bytes the transport holds for this client (0 when dead). */
 size_t rpc_client_queued(const struct rpc_client *client);
 
