@@ -701,12 +701,13 @@ stamp_recent_take(const char *path, const struct stamp_recent *e,
 
 /*
  * stamp_ident_take for an output of a quick stamp, or an input hashed by
- * one lately that is not as it was then (stamp_recent). A step's outputs were usually written just
- * now, too recently for the hash cache to know them: the file is opened
- * at once, its identity taken from the descriptor, and, while *budget
- * allows, hashed through it (open, fstat, read, close; no stat of the
- * path before, no second open by stamp_hash_fill). Anything but a
- * regular file, or one that cannot be opened, goes the way of
+ * one lately that is no longer as it was then (stamp_recent). A step's
+ * outputs were usually written just now, too recently for the hash
+ * cache to know them: the file is opened at once, its identity taken
+ * from the descriptor, and, while *budget allows, hashed through it
+ * (open, fstat, read, close; no stat of an output's path before, no
+ * second open by stamp_hash_fill). Anything but a regular file, or one
+ * that cannot be opened, goes the way of
  * stamp_ident_take.
  */
 static int
