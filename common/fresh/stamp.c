@@ -559,12 +559,48 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 
 /*
  * The files a quick stamp hashed that the hash cache did not keep
- * (changed too recently): the next quick stamp naming one (in a chain,
- * the next step's input) opens it at once, as an output. A ring of path
- * digests; quick stamps are taken on one thread only (the daemon's loop).
+ * (changed too recently): the next quick stamp naming one as an input
+ * (in a chain, the next step's input, written by the step before) takes
+ * its identity and hash from here when one stat of the path says the
+ * file is as it was hashed (device, inode, size, modification and change
+ * times): one system call instead of open, fstat, read and close. Any
+ * difference, or a failed stat, and the file is opened and hashed again
+ * (stamp_ident_opened), which replaces its entry.
+ *
+ * Why a hash kept this way is safe although the file was too recent for
+ * the hash cache: it is the content when the producing step ended, which
+ * is what the consuming step (started after that) began with. Only a
+ * rewrite in the same clock tick as the file's last change, keeping its
+ * size and both times, escapes the stat. A stamp's input hash is only
+ * looked at when the input's time is within the racy margin of the
+ * stamp's writing (stamp_entry_check_stat): there the kept hash differs
+ * from the content now, the input reads as changed and the step runs
+ * again (also when it read the new content: once more than needed,
+ * where a hash taken at the step's end would have called it up to date
+ * even when it read the old one). Outside the margin no hash is looked
+ * at, so a kept hash and a new one give the same answer. Never a wrong
+ * "up to date" that a hash taken now would not give too.
+ *
+ * A ring of STAMP_RECENT entries, with the whole path (the digest only
+ * finds it faster: a collision can never hand out another file's hash).
+ * Only the daemon's loop takes quick stamps today (its hashing worker
+ * fills hashes in and checks plans, which never come here; loomctl takes
+ * none), so the lock is never contended; it keeps the ring right if
+ * another thread ever does.
  */
 #define STAMP_RECENT	32
-static uint64_t stamp_recent[STAMP_RECENT];
+struct stamp_recent {
+	uint64_t digest;		/* 0: an empty slot */
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	long long size;
+	long long mtime_ns;
+	long long ctime_ns;
+	char hash[STAMP_HASH_HEX];
+};
+static pthread_mutex_t stamp_recent_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct stamp_recent stamp_recent[STAMP_RECENT];	/* under lock */
 static size_t stamp_recent_next;
 
 static uint64_t
@@ -577,26 +613,101 @@ stamp_path_digest(const char *path)
 	return h | 1;				/* never 0: an empty slot */
 }
 
-static bool
-stamp_recent_has(const char *path)
+/* The entry of path, or NULL; under the lock. */
+static struct stamp_recent *
+stamp_recent_find(const char *path, uint64_t digest)
 {
-	uint64_t h = stamp_path_digest(path);
 	size_t i;
 
 	for (i = 0; i < STAMP_RECENT; i++)
-		if (stamp_recent[i] == h)
-			return true;
-	return false;
+		if (stamp_recent[i].digest == digest &&
+		    strcmp(stamp_recent[i].path, path) == 0)
+			return &stamp_recent[i];
+	return NULL;
+}
+
+/*
+ * Copy the entry of path into *e (its path left NULL): true when path
+ * has one.
+ */
+static bool
+stamp_recent_get(const char *path, struct stamp_recent *e)
+{
+	struct stamp_recent *r;
+	uint64_t digest = stamp_path_digest(path);
+
+	pthread_mutex_lock(&stamp_recent_lock);
+	if ((r = stamp_recent_find(path, digest)) != NULL) {
+		*e = *r;
+		e->path = NULL;
+	}
+	pthread_mutex_unlock(&stamp_recent_lock);
+	return r != NULL;
+}
+
+/* Keep hex as the hash of path as st describes it, over its old entry. */
+static void
+stamp_recent_put(const char *path, const struct stat *st,
+    const char hex[STAMP_HASH_HEX])
+{
+	struct stamp_recent *r;
+	uint64_t digest = stamp_path_digest(path);
+
+	pthread_mutex_lock(&stamp_recent_lock);
+	if ((r = stamp_recent_find(path, digest)) == NULL) {
+		r = &stamp_recent[stamp_recent_next];
+		stamp_recent_next = (stamp_recent_next + 1) % STAMP_RECENT;
+		free(r->path);
+		r->path = xstrdup(path);
+		r->digest = digest;
+	}
+	r->dev = st->st_dev;
+	r->ino = st->st_ino;
+	r->size = (long long)st->st_size;
+	r->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
+	    st->st_mtim.tv_nsec;
+	r->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL +
+	    st->st_ctim.tv_nsec;
+	memcpy(r->hash, hex, STAMP_HASH_HEX);
+	pthread_mutex_unlock(&stamp_recent_lock);
+}
+
+/*
+ * The identity of an input that has an entry in the ring, from that
+ * entry when a stat of path finds the file as it was hashed: true and
+ * *id filled; else false, for the way of stamp_ident_opened.
+ */
+static bool
+stamp_recent_take(const char *path, const struct stamp_recent *e,
+    struct stamp_ident *id)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_dev != e->dev || st.st_ino != e->ino ||
+	    (long long)st.st_size != e->size ||
+	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec !=
+	    e->mtime_ns ||
+	    (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec !=
+	    e->ctime_ns)
+		return false;
+	memset(id, 0, sizeof *id);
+	id->kind = STAMP_KIND_FILE;
+	id->size = e->size;
+	id->mtime_ns = e->mtime_ns;
+	memcpy(id->hash, e->hash, STAMP_HASH_HEX);
+	return true;
 }
 
 /*
  * stamp_ident_take for an output of a quick stamp, or an input hashed by
- * one lately (stamp_recent). A step's outputs were usually written just
- * now, too recently for the hash cache to know them: the file is opened
- * at once, its identity taken from the descriptor, and, while *budget
- * allows, hashed through it (open, fstat, read, close; no stat of the
- * path before, no second open by stamp_hash_fill). Anything but a
- * regular file, or one that cannot be opened, goes the way of
+ * one lately that is no longer as it was then (stamp_recent). A step's
+ * outputs were usually written just now, too recently for the hash
+ * cache to know them: the file is opened at once, its identity taken
+ * from the descriptor, and, while *budget allows, hashed through it
+ * (open, fstat, read, close; no stat of an output's path before, no
+ * second open by stamp_hash_fill). Anything but a regular file, or one
+ * that cannot be opened, goes the way of
  * stamp_ident_take.
  */
 static int
@@ -633,10 +744,8 @@ stamp_ident_opened(const char *path, long long *unhashed, size_t *budget,
 	now_ns = stamp_now_ns();
 	if (stamp_hash_fd(fd, &st, path, SIZE_MAX, id->hash, err) == -1)
 		return -1;
-	if (!hashcache_keeps(&st, now_ns) && !stamp_recent_has(path)) {
-		stamp_recent[stamp_recent_next] = stamp_path_digest(path);
-		stamp_recent_next = (stamp_recent_next + 1) % STAMP_RECENT;
-	}
+	if (!hashcache_keeps(&st, now_ns))
+		stamp_recent_put(path, &st, id->hash);
 	return 0;
 }
 
@@ -1588,10 +1697,12 @@ stamp_take(const struct strv *argv, const char *script,
     const char *const *inputs, size_t ninputs, const char *const *outputs,
     size_t noutputs, bool with_hash, struct loom_error *err)
 {
+	struct stamp_recent kept;
 	struct stamp_ident id;
 	struct stamp *s;
 	struct stat st;
 	size_t i, budget = STAMP_QUICK_READ;
+	int rc;
 
 	s = xcalloc(1, sizeof *s);
 	strv_init(&s->argv);
@@ -1608,10 +1719,15 @@ stamp_take(const struct strv *argv, const char *script,
 			s->unhashed += (long long)st.st_size;
 	}
 	for (i = 0; i < ninputs; i++) {
-		if ((with_hash || !stamp_recent_has(inputs[i]) ?
-		    stamp_ident_take(inputs[i], with_hash, &s->unhashed, &id,
-		    err) : stamp_ident_opened(inputs[i], &s->unhashed, &budget,
-		    &id, err)) == -1)
+		if (with_hash || !stamp_recent_get(inputs[i], &kept))
+			rc = stamp_ident_take(inputs[i], with_hash,
+			    &s->unhashed, &id, err);
+		else if (stamp_recent_take(inputs[i], &kept, &id))
+			rc = 0;
+		else
+			rc = stamp_ident_opened(inputs[i], &s->unhashed,
+			    &budget, &id, err);
+		if (rc == -1)
 			goto out;
 		stamp_entry_add(&s->inputs, &s->ninputs, xstrdup(inputs[i]),
 		    &id);

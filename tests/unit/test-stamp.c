@@ -8,8 +8,10 @@
  * equal size and time (caught by the hash), an unchanged input; failure
  * states with their detail; damaged stamps are errors; folder identities
  * change when a file inside is added or changed; removal of one step's
- * stamps and of all of them.
+ * stamps and of all of them; an input hashed lately by a quick stamp
+ * taken from what it kept while a stat finds it unchanged.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -26,6 +28,7 @@
 #include <cmocka.h>
 
 #include "common/util/error.h"
+#include "common/fresh/hashcache.h"
 #include "common/fresh/stamp.h"
 #include "common/util/xmalloc.h"
 
@@ -766,7 +769,8 @@ test_stamp_hash_file(void **state)
  * except for a file that changed in between (no hash: its recorded
  * identity already differs). A file a quick stamp hashed, changed too
  * recently for the hash cache, is hashed at once by the next quick stamp
- * naming it as an input.
+ * naming it as an input, or taken with the hash kept then
+ * (test_stamp_recent_input).
  */
 static void
 test_stamp_quick_then_fill(void **state)
@@ -803,7 +807,7 @@ test_stamp_quick_then_fill(void **state)
 	assert_string_equal(quick->script_hash, full->script_hash);
 	assert_string_equal(quick->inputs[0].id.hash, "");
 	stamp_free(quick);
-	/* The output, now an input, was hashed lately: hashed at once. */
+	/* The output, now an input, was hashed lately: its hash known. */
 	quick = stamp_succeeded_quick(NULL, NULL, outs, 1, NULL, 0, &err);
 	assert_non_null(quick);
 	assert_string_equal(quick->inputs[0].id.hash,
@@ -822,6 +826,132 @@ test_stamp_quick_then_fill(void **state)
 	free(in);
 	free(out);
 	free(script);
+}
+
+/* Files hashed so far by this process (hash cache misses). */
+static uint64_t
+files_hashed(void)
+{
+	struct hashcache_stats st;
+
+	hashcache_stats(&st);
+	return st.files;
+}
+
+static long long
+ns_of(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+/*
+ * The stamp of a step reading path, as the daemon takes it (quick, then
+ * its missing hashes filled in).
+ */
+static struct stamp *
+consumer_stamp(const char *path)
+{
+	const char *ins[1] = { path };
+	struct loom_error err;
+	struct stamp *s;
+
+	loom_error_clear(&err);
+	s = stamp_succeeded_quick(NULL, NULL, ins, 1, NULL, 0, &err);
+	assert_non_null(s);
+	assert_int_equal(stamp_hash_fill(s, NULL, &err), 0);
+	return s;
+}
+
+/*
+ * An input a quick stamp hashed lately (in a chain, the previous step's
+ * output, too recent for the hash cache) is taken from what that stamp
+ * kept when one stat finds the file as it was: the identity and hash a
+ * new hashing gives, no file read. Rewritten with the same size and its
+ * modification time set back, the change time tells and it is hashed
+ * again. Changed with no time telling (a write through a shared mapping
+ * to a page already written: no new times), the kept hash is the
+ * content the step started with, and a stamp written within the racy
+ * margin reads the input as changed: never wrongly up to date.
+ */
+static void
+test_stamp_recent_input(void **state)
+{
+	struct fixture *f = *state;
+	char want[STAMP_HASH_HEX], now[STAMP_HASH_HEX];
+	struct stamp *made, *used;
+	struct loom_error err;
+	struct stat st, st2;
+	const char *outs[1];
+	uint64_t hashed;
+	bool changed;
+	char *mid, *map;
+	int fd;
+
+	loom_error_clear(&err);
+	mid = xasprintf("%s/mid.txt", f->dir);
+	outs[0] = mid;
+	write_file(mid, "first\n");
+	made = stamp_succeeded_quick(NULL, NULL, NULL, 0, outs, 1, &err);
+	assert_non_null(made);
+	stamp_hash_buffer("first\n", 6, want);
+	assert_string_equal(made->outputs[0].id.hash, want);
+
+	/* As it was: its hash from the ring, nothing read. */
+	hashed = files_hashed();
+	used = consumer_stamp(mid);
+	assert_true(files_hashed() == hashed);
+	assert_true(stamp_ident_equal(&used->inputs[0].id,
+	    &made->outputs[0].id));
+	assert_string_equal(used->inputs[0].id.hash, want);
+	stamp_free(used);
+	stamp_free(made);
+
+	/* Same size, same modification time: the change time differs. */
+	assert_int_equal(stat(mid, &st), 0);
+	usleep(20 * 1000);	/* past a tick of the file system's clock */
+	write_file(mid, "other\n");
+	set_mtime(mid, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	assert_int_equal(stat(mid, &st2), 0);
+	assert_true(st2.st_size == st.st_size &&
+	    ns_of(&st2.st_mtim) == ns_of(&st.st_mtim) &&
+	    ns_of(&st2.st_ctim) != ns_of(&st.st_ctim));
+	used = consumer_stamp(mid);
+	stamp_hash_buffer("other\n", 6, want);
+	assert_string_equal(used->inputs[0].id.hash, want);
+	stamp_free(used);
+
+	/* Changed where no time tells. */
+	assert_true((fd = open(mid, O_RDWR)) != -1);
+	map = mmap(NULL, 6, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(map != MAP_FAILED);
+	map[0] = 'O';		/* the page's first write: new times */
+	made = stamp_succeeded_quick(NULL, NULL, NULL, 0, outs, 1, &err);
+	assert_non_null(made);
+	stamp_hash_buffer("Other\n", 6, want);
+	assert_string_equal(made->outputs[0].id.hash, want);
+	assert_int_equal(stat(mid, &st), 0);
+	map[0] = 'X';		/* a page written already: times kept */
+	assert_int_equal(stat(mid, &st2), 0);
+	used = consumer_stamp(mid);
+	stamp_hash_buffer("Xther\n", 6, now);
+	if (ns_of(&st2.st_ctim) == ns_of(&st.st_ctim) &&
+	    ns_of(&st2.st_mtim) == ns_of(&st.st_mtim))
+		assert_string_equal(used->inputs[0].id.hash, want);
+	else	/* written back meanwhile: new times after all */
+		assert_string_equal(used->inputs[0].id.hash, now);
+	/* Its stamp written within the racy margin of the input's time. */
+	used->written_ns = used->inputs[0].id.mtime_ns + 1;
+	assert_int_equal(stamp_entry_check(used, &used->inputs[0], &changed,
+	    &err), 0);
+	assert_true(changed == (strcmp(used->inputs[0].id.hash, now) != 0));
+	assert_int_equal(stamp_entry_check(made, &made->outputs[0], &changed,
+	    &err), 0);
+	assert_true(changed);
+	stamp_free(used);
+	stamp_free(made);
+	assert_int_equal(munmap(map, 6), 0);
+	close(fd);
+	free(mid);
 }
 
 /* The script hash a success stamp records for script, as it is now. */
@@ -1039,6 +1169,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_marker_pid,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_recent_input,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_quick_then_fill,
 		    setup, teardown),
