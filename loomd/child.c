@@ -5,7 +5,8 @@
  * what a step left behind. See child.h for the contract. The daemon keeps
  * a copy of each output pipe's write end until the process is reaped, so
  * a step ends in one wake-up (child_exited) instead of one for EOF and
- * another for SIGCHLD.
+ * another for SIGCHLD. When nothing of the step is left, the pipe is
+ * emptied and kept, registered, for the next step (a small pool).
  *
  * Output goes through a pipe, not a pseudo-terminal: bytes arrive exactly
  * as written (no line discipline, no \n -> \r\n), stdout and stderr share

@@ -40,6 +40,24 @@ for i in 1 2 3; do
 done
 EOF
 said() { local k; for k in 1 2 3; do echo "$1 out $k"; echo "$1 err $k"; done; }
+# Of run $id: the log file of a step; that it succeeded; that quick
+# steps q<N>... logged exactly their own lines (WHAT names the case).
+step_log() {
+	echo "$EXP/.loom/runs/$id/$(run_field "$id" ".steps[] | select(.name == \"$1\") | .log")"
+}
+succeeded() {
+	[ "$(run_field "$id" .state)" = succeeded ] ||
+	    fail "run $id: $(run_field "$id" .state)"
+}
+check_quick() {
+	local what=$1 k
+	shift
+	for k; do
+		said "--step q$k" >"$TEST_TMP/want"
+		cmp -s "$TEST_TMP/want" "$(step_log "q$k")" ||
+		    fail "log of q$k ($what): $(head -c 300 "$(step_log "q$k")")"
+	done
+}
 for i in $(seq 1 12); do echo "$i" >"$EXP/items/f$i"; done
 
 # A pipeline of N quick steps and a loop over items/, sequential or not.
@@ -57,26 +75,19 @@ quick_pipeline() {
 	echo "    args: {--into: \$loop_output}"
 }
 
-# check_logs RUN: every step's and item's log is exactly its own lines.
+# check_logs N: in run $id, q1..qN and every loop item logged exactly
+# their own lines.
 check_logs() {
-	local id=$1 st log want name n
-	[ "$(run_field "$id" .state)" = succeeded ] ||
-	    fail "run $id: $(run_field "$id" .state)"
-	while read -r name log; do
-		case $name in
-		each) continue ;;
-		esac
-		said "--step $name" >"$TEST_TMP/want"
-		cmp -s "$TEST_TMP/want" "$EXP/.loom/runs/$id/$log" ||
-		    fail "log of $name in run $id: $(cat "$EXP/.loom/runs/$id/$log")"
-	done < <(run_field "$id" '.steps[] | select(.log != null) | "\(.name) \(.log)"')
+	local n item log want
+	succeeded
+	check_quick "run $id" $(seq 1 "$1")
 	n=$(run_field "$id" '.steps[] | select(.name == "each") | .items | length')
 	[ "$n" = 12 ] || fail "run $id: $n loop items"
-	while read -r st log; do
-		want=$(run_field "$id" ".steps[] | select(.name == \"each\") | .items[$st].argv[2:] | join(\" \")")
+	while read -r item log; do
+		want=$(run_field "$id" ".steps[] | select(.name == \"each\") | .items[$item].argv[2:] | join(\" \")")
 		said "$want" >"$TEST_TMP/want"
 		cmp -s "$TEST_TMP/want" "$EXP/.loom/runs/$id/$log" ||
-		    fail "log of item $st in run $id: $(cat "$EXP/.loom/runs/$id/$log")"
+		    fail "log of item $item in run $id: $(cat "$EXP/.loom/runs/$id/$log")"
 	done < <(run_field "$id" '.steps[] | select(.name == "each") | .items | to_entries[] | "\(.key) \(.value.log)"')
 }
 
@@ -86,19 +97,19 @@ note "quick steps, sequential"
 quick_pipeline 40 false >"$EXP/seq.yml"
 id=$(start_run "$EXP/seq.yml")
 wait_for 120 run_done "$id"
-check_logs "$id"
+check_logs 40
 
 note "quick steps, 2 workers"
 quick_pipeline 40 true >"$EXP/par.yml"
 id=$(start_run "$EXP/par.yml")
 wait_for 120 run_done "$id"
-check_logs "$id"
+check_logs 40
 
 note "quick steps, attached client (output read, not spliced)"
 "$LOOMCTL" run --force --no-progress "$EXP/par.yml" >"$TEST_TMP/attached.out" 2>&1 ||
     fail "attached run: $(cat "$TEST_TMP/attached.out")"
 id=$(rpc call run.list '{}' | jq -r '.result.runs[0].run')
-check_logs "$id"
+check_logs 40
 
 note "steps leaving processes behind, then quick steps"
 cat >"$EXP/tasks/group.sh" <<'EOF'
@@ -132,22 +143,15 @@ for par in false true; do
 	} >"$EXP/left-$par.yml"
 	id=$(start_run "$EXP/left-$par.yml")
 	wait_for 120 run_done "$id"
-	[ "$(run_field "$id" .state)" = succeeded ] ||
-	    fail "run $id: $(run_field "$id" .state)"
-	dir="$EXP/.loom/runs/$id"
-	lg() { run_field "$id" ".steps[] | select(.name == \"$1\") | .log"; }
-	[ "$(cat "$dir/$(lg group)")" = "group done" ] ||
-	    fail "group log (parallel $par): $(cat "$dir/$(lg group)")"
-	[ "$(cat "$dir/$(lg session)")" = "session done" ] ||
-	    fail "session log (parallel $par): $(cat "$dir/$(lg session)")"
+	succeeded
+	[ "$(cat "$(step_log group)")" = "group done" ] ||
+	    fail "group log (parallel $par): $(cat "$(step_log group)")"
+	[ "$(cat "$(step_log session)")" = "session done" ] ||
+	    fail "session log (parallel $par): $(cat "$(step_log session)")"
 	printf 'escaped done\nlate-escaped\n' >"$TEST_TMP/want"
-	cmp -s "$TEST_TMP/want" "$dir/$(lg escaped)" ||
-	    fail "escaped log (parallel $par): $(cat "$dir/$(lg escaped)")"
-	for i in $(seq 1 30); do
-		said "--step q$i" >"$TEST_TMP/want"
-		cmp -s "$TEST_TMP/want" "$dir/$(lg "q$i")" ||
-		    fail "log of q$i (parallel $par): $(cat "$dir/$(lg "q$i")")"
-	done
+	cmp -s "$TEST_TMP/want" "$(step_log escaped)" ||
+	    fail "escaped log (parallel $par): $(cat "$(step_log escaped)")"
+	check_quick "parallel $par" $(seq 1 30)
 done
 # The killed ones never wrote anywhere, not even after their steps.
 if grep -rl "late-group\|late-session" "$EXP/.loom/runs"; then
@@ -177,19 +181,12 @@ for attach in no yes; do
 		id=$(start_run "$EXP/big.yml")
 		wait_for 120 run_done "$id"
 	fi
-	[ "$(run_field "$id" .state)" = succeeded ] ||
-	    fail "run $id: $(run_field "$id" .state)"
-	dir="$EXP/.loom/runs/$id"
-	lg() { run_field "$id" ".steps[] | select(.name == \"$1\") | .log"; }
+	succeeded
 	head -c 300000 /dev/zero | tr '\0' a >"$TEST_TMP/want"
-	cmp -s "$TEST_TMP/want" "$dir/$(lg big)" || fail "big log ($attach)"
+	cmp -s "$TEST_TMP/want" "$(step_log big)" || fail "big log ($attach)"
 	head -c 65000 /dev/zero | tr '\0' b >"$TEST_TMP/want"
-	cmp -s "$TEST_TMP/want" "$dir/$(lg full)" || fail "full log ($attach)"
-	for i in 1 2 3; do
-		said "--step q$i" >"$TEST_TMP/want"
-		cmp -s "$TEST_TMP/want" "$dir/$(lg "q$i")" ||
-		    fail "log of q$i after big output ($attach): $(head -c 300 "$dir/$(lg "q$i")")"
-	done
+	cmp -s "$TEST_TMP/want" "$(step_log full)" || fail "full log ($attach)"
+	check_quick "after big output, attached $attach" 1 2 3
 done
 
 stop_loomd
