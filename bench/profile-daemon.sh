@@ -12,16 +12,20 @@
 #               system calls, counted, and their number per step
 #   strace-f    `strace -c -f`: the same with the children (tasks included)
 # perf needs perf_event_paranoid <= 1 or root; where it cannot run, the
-# script says so: use the strace modes.
+# script says so: use the strace modes. With WORKERS 2 the pipeline is
+# STEPS independent steps instead, run 2 at a time.
 #
-#   bench/profile-daemon.sh build-rel/bin [perf|strace|strace-f] [STEPS]
+#   bench/profile-daemon.sh build-rel/bin [perf|strace|strace-f] [STEPS] [WORKERS]
 set -euo pipefail
 
 bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/build-rel/bin}
 mode=${2:-perf}
 n=${3:-200}
+workers=${4:-1}
+shape="$n-step chain"
+[ "$workers" = 1 ] || shape="$n independent steps, $workers workers"
 [ -x "$bin/loomctl" ] && [ -x "$bin/loomd" ] ||
-	{ echo "usage: $0 BIN_DIR [perf|strace|strace-f] [STEPS]" >&2; exit 2; }
+	{ echo "usage: $0 BIN_DIR [perf|strace|strace-f] [STEPS] [WORKERS]" >&2; exit 2; }
 case $mode in
 perf | strace | strace-f) ;;
 *) echo "$0: mode is perf, strace or strace-f" >&2; exit 2 ;;
@@ -33,6 +37,16 @@ bench_cleanup() { [ -z "$pid" ] || wait "$pid" 2>/dev/null; }
 
 exp=$tmp/exp
 bench_shell_chain "$exp" "$n"
+if [ "$workers" != 1 ]; then
+	mkdir -p "$exp/o"
+	{
+		echo "execution: {parallel: true, max_workers: $workers}"
+		echo "pipeline:"
+		for i in $(seq 1 "$n"); do
+			echo "  - {name: s$i, task: tasks/step.sh, outputs: {-o: o/$i}}"
+		done
+	} >"$exp/chain.yml"
+fi
 
 "$bin/loomd" --foreground 2>"$tmp/loomd.err" &
 pid=$!
@@ -64,7 +78,7 @@ perf)
 	command -v perf >/dev/null || { echo "$0: no perf here: use the strace modes" >&2; exit 1; }
 	record perf record -q -g -F 4999 -p "$pid" -o "$tmp/perf.data" ||
 		{ echo "$0: perf cannot run here: use the strace modes" >&2; exit 1; }
-	echo "loomd (and its children before exec), $n-step chain: top symbols, self time"
+	echo "loomd (and its children before exec), $shape: top symbols, self time"
 	perf report -i "$tmp/perf.data" --comm loomd --no-children --sort dso,sym \
 	    --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^$' | head -60
 	echo
@@ -80,7 +94,7 @@ strace | strace-f)
 	for t in /proc/"$pid"/task/*; do tids+=(-p "${t##*/}"); done
 	record strace -c $f "${tids[@]}" -o "$tmp/strace.txt"
 	sleep 0.2
-	echo "system calls of loomd ($((${#tids[@]} / 2)) threads)${f:+ and its children}, $n-step chain:"
+	echo "system calls of loomd ($((${#tids[@]} / 2)) threads)${f:+ and its children}, $shape:"
 	cat "$tmp/strace.txt"
 	awk -v n="$n" '$NF == "total" { printf "%.1f system calls per step\n", $4 / n }' \
 	    "$tmp/strace.txt"

@@ -5,7 +5,8 @@
  * what a step left behind. See child.h for the contract. The daemon keeps
  * a copy of each output pipe's write end until the process is reaped, so
  * a step ends in one wake-up (child_exited) instead of one for EOF and
- * another for SIGCHLD.
+ * another for SIGCHLD. When nothing of the step is left, the pipe is
+ * emptied and kept, registered, for the next step (a small pool).
  *
  * Output goes through a pipe, not a pseudo-terminal: bytes arrive exactly
  * as written (no line discipline, no \n -> \r\n), stdout and stderr share
@@ -43,6 +44,7 @@
 #include <event2/event.h>
 
 #include "common/util/error.h"
+#include "common/util/log.h"
 #include "common/util/xmalloc.h"
 #include "loomd/child.h"
 
@@ -58,22 +60,37 @@
 #define CHILD_SWEEP_ROUNDS	5
 #define CHILD_PROGRAMS		8		/* PATH look-ups remembered */
 #define CHILD_PROGRAM_LIFE_MS	2000		/* how long one is trusted */
+#define CHILD_POOL		4		/* drained pipes kept */
+
+/*
+ * A step's output pipe, with the daemon's copy of its write end and the
+ * event on its read end. The event's argument is the pipe, not the
+ * step, so that a pipe can pass from one step to the next while it stays
+ * registered in epoll (see child_exited).
+ */
+struct child_pipe {
+	struct child_set *set;
+	struct child *c;		/* the step it is lent to, or NULL */
+	int rfd;			/* read end, non-blocking */
+	int wfd;			/* our copy of the write end, or -1 */
+	struct event *ev;		/* rfd readable */
+	struct child_pipe *next;	/* in the pool */
+};
 
 struct child {
 	struct child_set *set;
 	pid_t pid;
-	int outfd;			/* read end of the output pipe, -1 at EOF */
-	int wfd;			/* our copy of the write end, -1 once
-					   the process has exited */
-	struct event *ev_out;
+	struct child_pipe *out;		/* output, NULL once it is over */
 	char *marker;			/* "NAME=VALUE" or NULL */
 	bool exited;
 	bool eof;
+	bool reuse;			/* nothing of it is left: an empty pipe
+					   is its EOF, and the pipe is pooled */
 	bool done;			/* on_done called */
 	bool grown;			/* pipe enlarged (or tried) */
 	size_t pipesz;			/* its size, once grown */
 	struct event *ev_wait;		/* a flood's timer (timerfd), or NULL */
-	bool waiting;			/* paced by it, ev_out off */
+	bool waiting;			/* paced by it, out->ev off */
 	long wait_us;			/* its pause between turns */
 	unsigned long long start_ticks;	/* see child_start_ticks, or 0 */
 	int status;
@@ -147,15 +164,22 @@ struct child_set {
 	 * listed no child at all after the last one: no orphans to look for.
 	 */
 	bool none_left;
+	/*
+	 * Drained pipes whose writers are all gone but for our copy of the
+	 * write end, still registered for reading: the next steps take
+	 * them instead of making new ones (child_exited).
+	 */
+	struct child_pipe *pool;
+	size_t npool;
 	long long tick_ns;		/* one clock tick (CLK_TCK), or 0 */
 };
 
 static void child_sigchld(evutil_socket_t fd, short what, void *arg);
-static void child_read(evutil_socket_t fd, short what, void *arg);
 static void child_unlink(struct child *c);
 static void child_unpace(struct child *c);
 static void child_drain(struct child *c, bool to_end);
-static void child_leftovers(struct child *c);
+static bool child_leftovers(struct child *c);
+static void child_pipe_close(struct child_pipe *p);
 static void child_exited(struct child *c, int status);
 static void child_maybe_done(struct child *c);
 static int child_fd_above_stdio(int fd);
@@ -321,12 +345,18 @@ child_set_new(struct event_base *base, struct loom_error *err)
 void
 child_set_free(struct child_set *cs)
 {
+	struct child_pipe *p;
 	size_t i;
 
 	if (cs == NULL)
 		return;
 	while (cs->list != NULL)
 		child_free(cs->list);
+	while (cs->pool != NULL) {
+		p = cs->pool;
+		cs->pool = p->next;
+		child_pipe_close(p);
+	}
 	if (cs->ev_sigchld != NULL)
 		event_free(cs->ev_sigchld);
 	if (cs->sigfd != -1) {
@@ -599,6 +629,141 @@ child_devnull(void)
 	return fd;
 }
 
+static void
+child_pipe_close(struct child_pipe *p)
+{
+	event_free(p->ev);
+	close(p->rfd);
+	if (p->wfd != -1)
+		close(p->wfd);
+	free(p);
+}
+
+/* Drop a pipe from the pool. */
+static void
+child_pool_remove(struct child_pipe *p)
+{
+	struct child_pipe **pp;
+
+	for (pp = &p->set->pool; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			p->set->npool--;
+			return;
+		}
+	}
+}
+
+/*
+ * A pooled pipe became readable: something the daemon did not start
+ * holds its write end (a descriptor passed to a process outside loomd's
+ * tree, or opened through /proc). Its bytes belong to no step; they are
+ * read and dropped, and the pipe is closed so that no later step gets it.
+ * An empty pipe was woken up in the same loop pass as the reap that
+ * drained it: it stays.
+ */
+static void
+child_pipe_stray(struct child_pipe *p)
+{
+	unsigned long long total = 0;
+	ssize_t n = 0;
+	int i;
+
+	for (i = 0; i < CHILD_READS_PER_EVENT; i++) {
+		n = read(p->rfd, p->set->buf, CHILD_READ_SIZE);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		total += (unsigned long long)n;
+	}
+	if (total == 0 && n == -1 && errno == EAGAIN)
+		return;
+	log_warn("an output pipe of an ended step was written to (%llu "
+	    "bytes, dropped); closed", total);
+	child_pool_remove(p);
+	child_pipe_close(p);
+}
+
+/* A pipe's read end is readable: output of its step, or a stray writer. */
+static void
+child_pipe_ready(evutil_socket_t fd, short what, void *arg)
+{
+	struct child_pipe *p = arg;
+
+	(void)fd;
+	(void)what;
+	if (p->c != NULL)
+		child_drain(p->c, false);
+	else
+		child_pipe_stray(p);
+}
+
+/*
+ * An output pipe for a new step: one from the pool (no system call), or
+ * a new one, both ends close-on-exec and above stdio, the read end
+ * non-blocking (never the write end: that is the step's stdout) and
+ * registered for reading. NULL with errno set.
+ */
+static struct child_pipe *
+child_pipe_get(struct child_set *cs)
+{
+	struct child_pipe *p;
+	int fds[2];
+
+	if ((p = cs->pool) != NULL) {
+		cs->pool = p->next;
+		cs->npool--;
+		p->next = NULL;
+		return p;
+	}
+	if (pipe2(fds, O_CLOEXEC) == -1)
+		return NULL;
+	fds[0] = child_fd_above_stdio(fds[0]);
+	fds[1] = child_fd_above_stdio(fds[1]);
+	if (fds[0] == -1 || fds[1] == -1) {
+		if (fds[0] != -1)
+			close(fds[0]);
+		if (fds[1] != -1)
+			close(fds[1]);
+		return NULL;
+	}
+	/* A new pipe end has no other status flag to keep. */
+	(void)fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	p = xcalloc(1, sizeof *p);
+	p->set = cs;
+	p->rfd = fds[0];
+	p->wfd = fds[1];
+	p->ev = event_new(cs->base, p->rfd, EV_READ | EV_PERSIST,
+	    child_pipe_ready, p);
+	if (p->ev == NULL || event_add(p->ev, NULL) == -1)
+		abort();
+	return p;
+}
+
+/*
+ * The output of c is over. Its pipe is kept for the next step when keep
+ * (nothing but the daemon holds its write end and it is empty), else
+ * closed.
+ */
+static void
+child_output_over(struct child *c, bool keep)
+{
+	struct child_pipe *p = c->out;
+
+	c->out = NULL;
+	p->c = NULL;
+	child_unpace(c);
+	if (keep && c->set->npool < CHILD_POOL) {
+		p->next = c->set->pool;
+		c->set->pool = p;
+		c->set->npool++;
+	} else
+		child_pipe_close(p);
+	c->eof = true;
+	child_maybe_done(c);
+}
+
 /*
  * Start a child with vfork and exec. The child runs on the parent's
  * memory until exec (no page tables copied however large the daemon is,
@@ -615,22 +780,15 @@ child_spawn(struct child_set *cs, const struct child_spec *spec,
     struct loom_error *err)
 {
 	struct child *c = NULL;
+	struct child_pipe *out = NULL;
 	struct child_exec x;
 	struct timespec t0;
 	char *prog = NULL;
-	int outp[2] = { -1, -1 };
 	int saved;
 	pid_t pid;
 	bool cached;
 
-	if (child_devnull() == -1 || pipe2(outp, O_CLOEXEC) == -1) {
-		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
-		    spec->argv[0], strerror(errno));
-		goto fail;
-	}
-	outp[0] = child_fd_above_stdio(outp[0]);
-	outp[1] = child_fd_above_stdio(outp[1]);
-	if (outp[0] == -1 || outp[1] == -1) {
+	if (child_devnull() == -1 || (out = child_pipe_get(cs)) == NULL) {
 		loom_error_set(err, "", 0, 0, "cannot start %s: %s",
 		    spec->argv[0], strerror(errno));
 		goto fail;
@@ -651,7 +809,7 @@ again:
 	x.envp = (char *const *)spec->envp;
 	x.cwd = spec->cwd;
 	x.devnull = child_devnull();
-	x.outfd = outp[1];
+	x.outfd = out->wfd;
 	x.nofile = cs->nofile;
 	if (!cs->sigs_known)
 		child_sigs_scan(cs);
@@ -682,9 +840,8 @@ again:
 	c->set = cs;
 	c->pid = pid;
 	c->start_ticks = child_tick_of(cs, &t0, &x.born);
-	c->outfd = outp[0];
-	c->wfd = outp[1];
-	outp[0] = outp[1] = -1;
+	c->out = out;
+	out->c = c;
 	if (cs->buf == NULL)
 		cs->buf = xmalloc(CHILD_READ_SIZE);
 	c->marker = spec->marker != NULL ? xstrdup(spec->marker) : NULL;
@@ -692,12 +849,6 @@ again:
 	c->on_splice = spec->on_splice;
 	c->on_done = spec->on_done;
 	c->arg = spec->arg;
-	/* A new pipe end has no other status flag to keep. */
-	(void)fcntl(c->outfd, F_SETFL, O_NONBLOCK);
-	c->ev_out = event_new(cs->base, c->outfd, EV_READ | EV_PERSIST,
-	    child_read, c);
-	if (c->ev_out == NULL || event_add(c->ev_out, NULL) == -1)
-		abort();
 	c->next = cs->list;
 	cs->list = c;
 	free(prog);
@@ -705,10 +856,9 @@ again:
 
 fail:
 	saved = errno;
-	if (outp[0] != -1)
-		close(outp[0]);
-	if (outp[1] != -1)
-		close(outp[1]);
+	/* Rare: not worth proving that nothing wrote into it. */
+	if (out != NULL)
+		child_pipe_close(out);
 	free(prog);
 	errno = saved;
 	return NULL;
@@ -737,13 +887,9 @@ child_free(struct child *c)
 	if (!c->exited)
 		(void)kill(-c->pid, SIGKILL);
 	child_unlink(c);
-	if (c->ev_out != NULL)
-		event_free(c->ev_out);
 	child_unpace(c);
-	if (c->outfd != -1)
-		close(c->outfd);
-	if (c->wfd != -1)
-		close(c->wfd);
+	if (c->out != NULL)
+		child_pipe_close(c->out);
 	free(c->marker);
 	free(c);
 }
@@ -816,16 +962,26 @@ child_maybe_done(struct child *c)
  * When /proc listed no child at all after the reap (none_left), nothing
  * of the step is alive: loomd is a subreaper, so every living process
  * the step started is a child of loomd or has an ancestor that is. The
- * group kill would only fail (ESRCH) and is skipped.
+ * group kill would only fail (ESRCH) and is skipped. For the same reason
+ * a list holding only the main processes of other live steps (with 2
+ * workers and more) says that nothing of this step is alive either: a
+ * leftover, killed or not, would be listed itself or under an orphan
+ * (zombies are listed until loomd reaps them, which it does not do
+ * meanwhile). Returns true when nothing of the step is alive, so that no
+ * one but the daemon holds the write end of its output pipe.
  */
-static void
+static bool
 child_leftovers(struct child *c)
 {
+	enum child_listed listed;
+
 	if (c->set->none_left)
-		return;
+		return true;
 	(void)kill(-c->pid, SIGKILL);
-	if (c->marker != NULL && child_has_orphans(c->set))
+	listed = child_listed(c->set);
+	if (c->marker != NULL && listed != CHILD_LISTED_STEPS)
 		(void)child_sweep(c->marker);
+	return listed == CHILD_LISTED_STEPS || listed == CHILD_LISTED_NONE;
 }
 
 /*
@@ -840,10 +996,10 @@ child_move(struct child *c, size_t *asked)
 
 	*asked = CHILD_PIPE_SIZE;
 	if (c->on_splice != NULL)
-		n = c->on_splice(c, c->outfd, *asked, c->arg);
+		n = c->on_splice(c, c->out->rfd, *asked, c->arg);
 	if (n == CHILD_SPLICE_NO) {
 		*asked = CHILD_READ_SIZE;
-		n = read(c->outfd, c->set->buf, *asked);
+		n = read(c->out->rfd, c->set->buf, *asked);
 		if (n > 0 && c->on_output != NULL)
 			c->on_output(c, c->set->buf, (size_t)n, c->arg);
 	}
@@ -901,7 +1057,7 @@ child_pace(struct child *c, size_t moved, bool more)
 			(void)timerfd_settime(event_get_fd(c->ev_wait), 0,
 			    &its, NULL);
 			c->waiting = false;
-			if (event_add(c->ev_out, NULL) == -1)
+			if (event_add(c->out->ev, NULL) == -1)
 				abort();
 		}
 		return;
@@ -924,7 +1080,7 @@ child_pace(struct child *c, size_t moved, bool more)
 		c->wait_us = c->wait_us * 2 < CHILD_WAIT_MAX_US ?
 		    c->wait_us * 2 : CHILD_WAIT_MAX_US;
 	if (!c->waiting) {
-		event_del(c->ev_out);
+		event_del(c->out->ev);
 		c->waiting = true;
 	}
 	/* Arming it again also clears an expiry not read yet. */
@@ -934,8 +1090,10 @@ child_pace(struct child *c, size_t moved, bool more)
 
 /*
  * Pass on what the pipe holds, in large chunks; at EOF the output is
- * over. A short chunk usually means the pipe is empty, and ends the turn
- * unless to_end (the process has exited: look for EOF now).
+ * over, and so it is when the pipe is empty once no writer is left but
+ * the daemon's copy (c->reuse). A short chunk usually means the pipe is
+ * empty, and ends the turn unless to_end (the process has exited: look
+ * for EOF now).
  */
 static void
 child_drain(struct child *c, bool to_end)
@@ -951,10 +1109,11 @@ child_drain(struct child *c, bool to_end)
 			 * A step that fills the pipe gets a larger one, so
 			 * that a flood costs fewer wake-ups; most steps
 			 * never write this much and skip the system call.
+			 * Once no writer is left, nothing more can come.
 			 */
-			if (!c->grown && n >= CHILD_PIPE_FULL) {
+			if (!c->grown && !c->reuse && n >= CHILD_PIPE_FULL) {
 				c->grown = true;
-				sz = fcntl(c->outfd, F_SETPIPE_SZ,
+				sz = fcntl(c->out->rfd, F_SETPIPE_SZ,
 				    CHILD_PIPE_SIZE);
 				c->pipesz = sz > 0 ? (size_t)sz : CHILD_PIPE_FULL;
 			}
@@ -966,27 +1125,18 @@ child_drain(struct child *c, bool to_end)
 		}
 		if (n == -1 && (errno == EINTR))
 			continue;
-		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!c->reuse)
+				break;
+			/* Every byte of the dead writers has been read. */
+			child_output_over(c, !c->grown);
+			return;
+		}
 		/* EOF or a read error: the output is over */
-		event_del(c->ev_out);
-		child_unpace(c);
-		close(c->outfd);
-		c->outfd = -1;
-		c->eof = true;
-		child_maybe_done(c);
+		child_output_over(c, false);
 		return;
 	}
 	child_pace(c, moved, i == CHILD_READS_PER_EVENT);
-}
-
-/* Output is readable. */
-static void
-child_read(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	child_drain(arg, false);
 }
 
 /*
@@ -996,21 +1146,36 @@ child_read(evutil_socket_t fd, short what, void *arg)
  * woken up once by EOF and again by SIGCHLD. What the step left behind is
  * killed, our copy closed, and the rest of the output read now: with no
  * other writer left that read ends at EOF, and the step is done.
+ *
+ * When nothing of the step is alive (child_leftovers), every byte it
+ * wrote is in the pipe already and no one else can write: the pipe is
+ * read until it is empty, that is the step's EOF, and the pipe, write
+ * end and event kept, goes to the pool for the next step. That spares a
+ * new pipe, its flag and epoll registration, and the close of both ends,
+ * the read of EOF and the epoll removal afterwards. A pipe grown with
+ * F_SETPIPE_SZ is closed instead: idle in the pool, its pages would
+ * count against the user's pipe limit, and the next step starts at the
+ * default size like any other.
  */
 static void
 child_exited(struct child *c, int status)
 {
+	bool clean;
+
 	c->exited = true;
 	c->status = status;
-	child_leftovers(c);
-	if (c->wfd != -1) {
-		close(c->wfd);
-		c->wfd = -1;
-	}
-	if (c->outfd != -1)
-		child_drain(c, true);
-	else
+	clean = child_leftovers(c);
+	if (c->out == NULL) {
 		child_maybe_done(c);
+		return;
+	}
+	if (clean && !c->grown)
+		c->reuse = true;
+	else if (c->out->wfd != -1) {
+		close(c->out->wfd);
+		c->out->wfd = -1;
+	}
+	child_drain(c, true);
 }
 
 /* How many live steps are not among the n reaped in v. */

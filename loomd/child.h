@@ -8,7 +8,9 @@
  * the program. Reaping happens only from the SIGCHLD event; a child is
  * complete when its process has been reaped AND its output reached EOF,
  * whichever comes last (the leftovers of a step are killed when its main
- * process exits, so EOF always comes). This file does not decide what
+ * process exits, so EOF always comes; when nothing of the step is left
+ * at all, the empty pipe counts as EOF and is kept for a later child).
+ * This file does not decide what
  * runs (sched.c) nor where output goes (steplog.c).
  */
 #ifndef LOOM_LOOMD_CHILD_H
