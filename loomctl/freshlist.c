@@ -19,6 +19,7 @@
 #include "common/model/command.h"
 #include "common/util/error.h"
 #include "common/fresh/freshness.h"
+#include "common/util/jsontext.h"
 #include "common/model/pipeline.h"
 #include "common/fresh/urlcache.h"
 #include "common/util/xmalloc.h"
@@ -282,6 +283,7 @@ freshlist_remote(const struct run_opts *o)
 	struct freshlist_line *v = NULL;
 	struct diags warn;
 	json_t *res;
+	char *copy;
 	size_t n;
 	int rc = -1;
 
@@ -294,7 +296,9 @@ freshlist_remote(const struct run_opts *o)
 	rc = LOOMCTL_EXIT_OK;
 	if (o->json) {
 		/* The same object as here: the file as given. */
-		json_object_set_new(res, "file", json_string(o->file));
+		json_object_set_new(res, "file", json_string(
+		    freshness_text(o->file, &copy)));
+		free(copy);
 		json_object_del(res, "warnings");
 		output_json(res, stdout);
 		goto out;
@@ -317,6 +321,7 @@ freshlist_status(int argc, char **argv)
 	struct prepared pr;
 	struct run_opts o;
 	json_t *out, *steps, *js;
+	char *copy;
 	size_t i, k, counts[3] = { 0, 0, 0 };
 	int rc;
 
@@ -353,6 +358,14 @@ freshlist_status(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* What the daemon's answer says (freshness_text), said alike. */
+	for (i = 0; i < plan->nsteps; i++) {
+		freshness_text(plan->steps[i].reason, &copy);
+		if (copy != NULL) {
+			free(plan->steps[i].reason);
+			plan->steps[i].reason = copy;
+		}
+	}
 	if (o.json) {
 		steps = json_array();
 		for (i = 0; i < plan->nsteps; i++) {
@@ -365,19 +378,27 @@ freshlist_status(int argc, char **argv)
 			if (pr.p->steps[i].loop != NULL) {
 				json_t *items = json_array();
 
+				/* A name JSON cannot carry: counted alone. */
 				for (k = 0; k < fs->stale_items.n; k++)
-					json_array_append_new(items,
-					    json_string(fs->stale_items.v[k]));
+					if (jsontext_is_utf8(
+					    fs->stale_items.v[k]))
+						json_array_append_new(items,
+						    json_string(
+						    fs->stale_items.v[k]));
 				json_object_set_new(js, "items", json_integer(
 				    (json_int_t)fs->nitems));
+				json_object_set_new(js, "items_stale",
+				    json_integer((json_int_t)
+				    fs->stale_items.n));
 				json_object_set_new(js, "stale_items", items);
 			}
 			json_array_append_new(steps, js);
 		}
 		out = json_pack("{s:s, s:o, s:I, s:I, s:I}", "file",
-		    pr.p->path, "steps", steps, "fresh",
+		    freshness_text(pr.p->path, &copy), "steps", steps, "fresh",
 		    (json_int_t)counts[0], "stale", (json_int_t)counts[1],
 		    "missing", (json_int_t)counts[2]);
+		free(copy);
 		output_json(out, stdout);
 		json_decref(out);
 		goto out;

@@ -84,10 +84,23 @@ rpc_fresh_job_free(struct rpc_fresh_job *j)
 	free(j);
 }
 
+/* key and s (freshness_text: JSON-safe) as a member of w. */
+static void
+rpc_fresh_text(struct jsontext_writer *w, const char *key, const char *s)
+{
+	char *copy;
+
+	jsontext_add_string(w, key, freshness_text(s, &copy));
+	free(copy);
+}
+
 /*
  * The members of pipeline.freshness's result for a job's plan, written
  * in w as text: thousands of steps, no jansson tree (the daemon's events
- * are written so too, notify.h).
+ * are written so too, notify.h). A path need not be UTF-8, and one
+ * string JSON cannot carry would spoil the whole reply: each string
+ * goes through freshness_text, and a loop item whose name is not UTF-8
+ * is left out of stale_items but counted in items_stale.
  */
 static void
 rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
@@ -97,25 +110,27 @@ rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 	json_t *warn;
 	size_t i, k, counts[3] = { 0, 0, 0 };
 
-	jsontext_add_string(w, "file", j->real);
+	rpc_fresh_text(w, "file", j->real);
 	jsontext_open(w, "steps", '[');
 	for (i = 0; i < plan->nsteps; i++) {
 		const struct fresh_step *fs = &plan->steps[i];
 
 		counts[fs->state]++;
 		jsontext_open(w, NULL, '{');
-		jsontext_add_string(w, "name", p->steps[i].name);
+		rpc_fresh_text(w, "name", p->steps[i].name);
 		jsontext_add_string(w, "state",
 		    freshness_state_name(fs->state));
 		if (fs->reason != NULL)
-			jsontext_add_string(w, "reason", fs->reason);
+			rpc_fresh_text(w, "reason", fs->reason);
 		else
 			jsontext_add_null(w, "reason");
 		if (p->steps[i].loop != NULL) {
 			jsontext_add_int(w, "items", (long long)fs->nitems);
+			jsontext_add_int(w, "items_stale",
+			    (long long)fs->stale_items.n);
 			jsontext_open(w, "stale_items", '[');
 			for (k = 0; k < fs->stale_items.n; k++)
-				jsontext_add_string(w, NULL,
+				jsontext_try_string(w, NULL,
 				    fs->stale_items.v[k]);
 			jsontext_close(w, ']');
 		}
@@ -177,10 +192,10 @@ rpc_fresh_done(void *arg, bool ran)
 
 /*
  * pipeline.freshness {file, set?, var?, env?, warnings?} -> {file,
- * steps: [{name, state, reason, items?, stale_items?}], fresh, stale,
- * missing, warnings?}. The file is loaded and validated here (or its
- * kept model reused); freshness is decided by the hashing worker, and
- * the reply sent when it is done.
+ * steps: [{name, state, reason, items?, items_stale?, stale_items?}],
+ * fresh, stale, missing, warnings?}. The file is loaded and validated
+ * here (or its kept model reused); freshness is decided by the hashing
+ * worker, and the reply sent when it is done.
  */
 static json_t *
 rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,

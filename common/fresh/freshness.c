@@ -30,6 +30,8 @@
 #include "common/util/error.h"
 #include "common/fresh/freshness.h"
 #include "common/model/graph.h"
+#include "common/util/jsontext.h"
+#include "common/util/log.h"
 #include "common/model/loopitems.h"
 #include "common/model/pipeline.h"
 #include "common/fresh/stamp.h"
@@ -119,6 +121,17 @@ static int	fresh_unit(struct fresh_ctx *c, size_t step,
 		    const struct fresh_memo_step *ms, struct loom_error *err);
 static const char *fresh_basename(const char *path);
 static long long fresh_mtime(const char *path, bool newest);
+
+/* A string of a freshness answer, JSON-safe (freshness.h). */
+const char *
+freshness_text(const char *s, char **copy)
+{
+	*copy = NULL;
+	if (s == NULL || jsontext_is_utf8(s))
+		return s;
+	*copy = log_escape(s, strlen(s), strlen(s));
+	return *copy;
+}
 
 /* "fresh", "stale" or "missing". */
 const char *

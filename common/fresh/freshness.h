@@ -221,4 +221,15 @@ int freshness_fail(const struct pipeline *p, size_t step, const char *item,
 /* "fresh", "stale", "missing". */
 const char *freshness_state_name(enum freshness_state state);
 
+/*
+ * A string of a freshness answer (pipeline.freshness, loomctl status
+ * FILE, both ways alike) that may hold a path not UTF-8, which JSON
+ * cannot carry: s itself when it is UTF-8; else, in *copy (owned, free
+ * it; NULL otherwise), s as log lines write it, each byte that is not
+ * part of a UTF-8 character as \xNN (log_escape). A loop item whose
+ * name is not UTF-8 is left out of stale_items instead, and counted in
+ * items_stale.
+ */
+const char *freshness_text(const char *s, char **copy);
+
 #endif

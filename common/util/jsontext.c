@@ -73,6 +73,23 @@ jsontext_utf8(const unsigned char *s, size_t n)
 	return need;
 }
 
+bool
+jsontext_is_utf8(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str), i = 0, k;
+
+	while (i < n) {
+		if (s[i] < 0x80)
+			i++;
+		else if ((k = jsontext_utf8(s + i, n - i)) == 0)
+			return false;
+		else
+			i += k;
+	}
+	return true;
+}
+
 /* Bytes copied as they are (jsontext.h). */
 const bool jsontext_plain[256] = {
 	[0x20] =

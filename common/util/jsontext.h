@@ -83,6 +83,9 @@ char	*jsontext_end(struct jsontext_writer *w, size_t *len);
  */
 size_t jsontext_utf8(const unsigned char *s, size_t n);
 
+/* True when JSON can carry s: it is UTF-8 as jansson sees it. */
+bool	 jsontext_is_utf8(const char *s);
+
 /* Bytes a JSON string holds as they are: 0x20 to 0x7f (DEL too) but '"'
    and '\\'. */
 extern const bool jsontext_plain[256];
