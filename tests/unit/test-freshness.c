@@ -228,6 +228,23 @@ expect(const struct fresh_plan *plan, size_t step, enum freshness_state state,
 		    fs->reason != NULL ? fs->reason : "(none)", reason_part);
 }
 
+/* A string JSON cannot carry is written as log lines write it. */
+static void
+test_freshness_text(void **state)
+{
+	const char *ok = "input in/caf\xc3\xa9.txt changed";
+	char *copy;
+
+	(void)state;
+	assert_ptr_equal(freshness_text(ok, &copy), ok);
+	assert_null(copy);
+	assert_null(freshness_text(NULL, &copy));
+	assert_null(copy);
+	assert_string_equal(freshness_text("in/caf\xe9.txt \\ \xc3\xa9\n",
+	    &copy), "in/caf\\xe9.txt \\\\ \xc3\xa9\\n");
+	free(copy);
+}
+
 static void
 test_freshness_make_rule(void **state)
 {
@@ -710,6 +727,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_freshness_text),
 		cmocka_unit_test_setup_teardown(test_freshness_make_rule,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness_after_commit,

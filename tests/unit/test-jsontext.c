@@ -192,7 +192,11 @@ test_jsontext_invalid_utf8(void **state)
 		json_object_set_new(o, "k", s);
 		assert_null(jsontext_dump(o, NULL));
 		json_decref(o);
+		assert_false(jsontext_is_utf8(bad[i]));
+		assert_null(json_string(bad[i]));
 	}
+	assert_true(jsontext_is_utf8(""));
+	assert_true(jsontext_is_utf8("caf\xc3\xa9 \xf0\x9f\x98\x80 \x7f\x01"));
 }
 
 static void
