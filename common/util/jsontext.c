@@ -73,6 +73,7 @@ jsontext_utf8(const unsigned char *s, size_t n)
 	return need;
 }
 
+/* Whether JSON can carry str (jsontext.h). */
 bool
 jsontext_is_utf8(const char *str)
 {
