@@ -21,8 +21,8 @@ import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
 import { PARAM_EDGES_SHOWN, onScreen, toFlow } from './graph/flow';
 import { nodeFreshness } from './freshness';
-import { FOCUS_ZOOM, LOD_ZOOM, fitViewport } from './graph/fit';
-import type { FitMode } from './graph/fit';
+import { FOCUS_ZOOM, LOD_ZOOM, fitAround } from './graph/fit';
+import type { Box, Cover, FitMode } from './graph/fit';
 import { nodeTypes } from './graph/Nodes';
 import { Overview } from './graph/Overview';
 import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns, queuedRun } from './runs';
@@ -337,6 +337,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 	// below LOD_ZOOM) when it is much too big (see fit.ts).
 	const big = placed.length > BIG_GRAPH;
 	const pane = useRef<HTMLElement>(null);
+	const side = useRef<HTMLElement>(null);
 	const startViewport = useMemo(() => {
 		if (placed.length === 0) return { x: 0, y: 0, zoom: 1 };
 		const first = placed.filter((p) => p.kind === 'step').sort((a, b) => a.x - b.x)[0] ?? placed[0];
@@ -353,7 +354,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const fit = useCallback(() => {
 		const el = pane.current;
 		if (!el || placedRef.current.length === 0) return;
-		const v = fitViewport(placedRef.current, el.clientWidth, el.clientHeight);
+		const v = fitAround(placedRef.current, el.clientWidth, el.clientHeight, covers(el, side.current));
 		setFitMode(v.mode);
 		if (v.zoom < LOD_ZOOM) setToOverview({ x: v.x, y: v.y, zoom: v.zoom });
 		else void flow.setViewport({ x: v.x, y: v.y, zoom: v.zoom });
@@ -829,13 +830,13 @@ function Editor({ rpc, targetId, boot }: Props) {
 						>
 							<Background />
 							{lod && <Overview placed={placed} nodes={nodes} edges={flowData.edges} color={miniColor} onPick={pick} />}
-							{settled && !overview && <MiniMap pannable zoomable nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
+							{settled && !overview && <MiniMap pannable zoomable style={{ width: MINIMAP.width, height: MINIMAP.height }} nodeComponent={MiniNode} nodeColor={miniColor} nodeStrokeWidth={0} />}
 							<Controls />
 						</ReactFlow>
 					)}
 					{model && <CreateLayer rpc={rpc} model={model} tasks={tasks.tasks} pane={pane} />}
 				</section>
-				<aside className="side">
+				<aside className="side" ref={side}>
 					{model && <Properties model={model} selected={selected} busy={busy} onSelect={setSelected} />}
 					{model && (
 						<SideTabs
@@ -959,6 +960,30 @@ const MINI_COLORS: Record<string, string> = {
 	cancelled: '#c58a16',
 	interrupted: '#c58a16',
 };
+
+/** The minimap's size, and its margin from the canvas's corner (React Flow's panels). */
+const MINIMAP = { width: 200, height: 150, margin: 15 };
+
+/**
+ * What covers the canvas el: the part of it under the side panel (none
+ * while the panel sits beside it), and the panels on it: the minimap,
+ * the zoom buttons, the buttons that add nodes; before the minimap is
+ * drawn (after the graph's first frame), where it will be.
+ */
+function covers(el: HTMLElement, side: HTMLElement | null): Cover {
+	const c = el.getBoundingClientRect();
+	const s = side?.getBoundingClientRect();
+	const right = s && s.width > 0 && s.top < c.bottom && s.bottom > c.top ? Math.max(0, c.right - Math.max(s.left, c.left)) : 0;
+	const box = (sel: string): Box | null => {
+		const b = el.querySelector(sel)?.getBoundingClientRect();
+		return b && b.width > 0 ? { left: b.left - c.left, top: b.top - c.top, right: b.right - c.left, bottom: b.bottom - c.top } : null;
+	};
+	const w = el.clientWidth;
+	const h = el.clientHeight;
+	const mini = box('.react-flow__minimap') ?? { left: w - MINIMAP.margin - MINIMAP.width, top: h - MINIMAP.margin - MINIMAP.height, right: w - MINIMAP.margin, bottom: h - MINIMAP.margin };
+	const others = ['.react-flow__controls', '.create-bar'].map(box).filter((b): b is Box => b !== null);
+	return { right, panels: [mini, ...others] };
+}
 
 /** A node's colour in the minimap: its run state, else its freshness. */
 function miniColor(n: Node): string {

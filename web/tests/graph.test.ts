@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildGraph, stepDependencies } from '../src/graph/build';
 import { hasOverlaps, layoutGraph } from '../src/graph/layout';
 import { onScreen, toFlow } from '../src/graph/flow';
-import { LOD_ZOOM, MIN_FIT_ZOOM, fitViewport } from '../src/graph/fit';
+import { LOD_ZOOM, MIN_FIT_ZOOM, fitAround, fitViewport } from '../src/graph/fit';
 import { emptyRuns } from '../src/runs';
 import { chain, model, port, step } from './fixtures';
 
@@ -235,6 +235,36 @@ describe('big graphs', () => {
 		const c = fitViewport(ps, w * 0.3 + 60, 2000);
 		expect(c.mode).toBe('start');
 		expect(c.zoom).toBe(MIN_FIT_ZOOM);
+	});
+
+	it('fits clear of the panels on the canvas and of the side panel over it', () => {
+		const m = diamond();
+		const ps = layoutGraph(m, buildGraph(m));
+		const bw = Math.max(...ps.map((p) => p.x + p.width)) - Math.min(...ps.map((p) => p.x));
+		const bh = Math.max(...ps.map((p) => p.y + p.height)) - Math.min(...ps.map((p) => p.y));
+		// A canvas of the graph's shape at zoom 1: its corners are reached.
+		const W = bw + 60;
+		const H = bh + 60;
+		const mini = { left: W - 100, top: H - 40, right: W - 10, bottom: H - 10 };
+		const bar = { left: 10, top: 10, right: 120, bottom: 34 };
+		const plain = fitAround(ps, W, H, { right: 0, panels: [] });
+		expect(plain).toEqual(fitViewport(ps, W, H));
+		const screen = (v: { x: number; y: number; zoom: number }) =>
+			ps.map((p) => ({ left: p.x * v.zoom + v.x, top: p.y * v.zoom + v.y, right: (p.x + p.width) * v.zoom + v.x, bottom: (p.y + p.height) * v.zoom + v.y }));
+		const meets = (a: { left: number; top: number; right: number; bottom: number }, b: typeof a) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+		const v = fitAround(ps, W * 1.5, H * 1.5, { right: W * 0.5, panels: [mini, bar].map((b) => ({ left: b.left * 1.5, top: b.top * 1.5, right: b.right * 1.5, bottom: b.bottom * 1.5 })) });
+		expect(v.mode).toBe('whole');
+		for (const n of screen(v)) {
+			expect(n.left).toBeGreaterThanOrEqual(0);
+			expect(n.right).toBeLessThanOrEqual(W);
+			expect(n.top).toBeGreaterThanOrEqual(0);
+			expect(n.bottom).toBeLessThanOrEqual(H * 1.5);
+			for (const b of [mini, bar]) expect(meets(n, { left: b.left * 1.5, top: b.top * 1.5, right: b.right * 1.5, bottom: b.bottom * 1.5 })).toBe(false);
+		}
+		// No room that keeps it legible: left as the plain fit.
+		const tight = fitAround(ps, W, H, { right: 0, panels: [{ left: 0, top: 0, right: W, bottom: H * 0.6 }] });
+		expect(tight.mode).toBe('whole');
+		expect(tight).toEqual(fitViewport(ps, W, H));
 	});
 
 	it('wraps a long chain into bands and a wide fan-out into columns, about a screen in shape', () => {

@@ -10,6 +10,10 @@
 // (styles.css, class "lod" on the graph), and a click on one zooms to it.
 // Big layouts are wrapped to a screen's shape (layout.ts), so a 500-step
 // graph fits at a zoom where every node is still a box of some pixels.
+// The graph is fitted to the part of the canvas nothing covers: the side
+// panel's part of it, if the panel lies over the canvas, is left out, and
+// a graph shown whole keeps clear of the panels on the canvas's edges:
+// the minimap, the zoom buttons, the buttons that add nodes (fitAround).
 // Pure: tests call it.
 import type { Placed } from './layout';
 
@@ -51,4 +55,49 @@ export function fitViewport(placed: Placed[], width: number, height: number): Fi
 	const steps = placed.filter((p) => p.kind === 'step');
 	const first = (steps.length ? steps : placed).reduce((a, b) => (b.x < a.x || (b.x === a.x && b.y < a.y) ? b : a));
 	return { x, y: height / 2 - (first.y + first.height / 2) * zoom, zoom, mode: 'start' };
+}
+
+/** A box on the canvas, in its pixels. */
+export interface Box {
+	left: number;
+	top: number;
+	right: number;
+	bottom: number;
+}
+
+/**
+ * What covers the canvas: the width of its right-hand part under the side
+ * panel, and the panels along its edges (the minimap, the zoom buttons,
+ * the buttons that add nodes).
+ */
+export interface Cover {
+	right: number;
+	panels: Box[];
+}
+
+/**
+ * The fit of the canvas left of what the side panel covers. A graph shown
+ * whole with a node under a panel is fitted instead into the band
+ * between the top and the bottom panels or the one between the left and
+ * the right panels, whichever shows it bigger, if that still shows it
+ * whole and legible. A graph shown from its start or as an overview is
+ * left as it is: the one is panned anyway, the other is drawn without
+ * the minimap, and made as big as the canvas allows.
+ */
+export function fitAround(placed: Placed[], width: number, height: number, cover: Cover): FitView {
+	const w = Math.max(width - cover.right, 0);
+	const v = fitViewport(placed, w, height);
+	const ps = cover.panels;
+	const under = (b: Box) =>
+		placed.some((p) => p.x * v.zoom + v.x < b.right && (p.x + p.width) * v.zoom + v.x > b.left && p.y * v.zoom + v.y < b.bottom && (p.y + p.height) * v.zoom + v.y > b.top);
+	if (v.mode !== 'whole' || !ps.some(under)) return v;
+	// A panel whose middle is in the top half is a top one, and so on.
+	const top = Math.max(0, ...ps.filter((b) => b.top + b.bottom < height).map((b) => b.bottom));
+	const bottom = Math.min(height, ...ps.filter((b) => b.top + b.bottom >= height).map((b) => b.top));
+	const left = Math.max(0, ...ps.filter((b) => b.left + b.right < w).map((b) => b.right));
+	const right = Math.min(w, ...ps.filter((b) => b.left + b.right >= w).map((b) => b.left));
+	const a = fitViewport(placed, w, Math.max(bottom - top, 0));
+	const b = fitViewport(placed, Math.max(right - left, 0), height);
+	const best = a.zoom >= b.zoom ? { ...a, y: a.y + top } : { ...b, x: b.x + left };
+	return best.mode === 'whole' ? best : v;
 }
