@@ -45,8 +45,6 @@ static json_t *notify_stream_params(const char *run_id, const char *step,
     long item, uint64_t offset);
 static void notify_gap(struct rpc_client *c, struct notify_sub **sp,
     const char *run_id, const char *step, long item, uint64_t offset);
-static int notify_send_one(struct rpc_client *c, const char *method,
-    const char *text, size_t len);
 
 /* The link pointing at a matching entry, or at the list's end. */
 static struct notify_sub **
@@ -175,16 +173,6 @@ notify_wanted_fold(struct loomd *loomd, const char *run_id,
 	return false;
 }
 
-/* Queue an event of method for c: held, unless c exits on it. */
-static int
-notify_send_one(struct rpc_client *c, const char *method, const char *text,
-    size_t len)
-{
-	if (strcmp(method, LOOM_EVENT_RUN_FINISHED) == 0)
-		return rpc_client_send_text(c, text, len);
-	return rpc_client_send_event_text(c, text, len);
-}
-
 /* Encode once, queue for every client that wants it; params stolen. */
 static void
 notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
@@ -194,6 +182,10 @@ notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
 	json_t *msg;
 	char *text = NULL;
 	size_t len = 0;
+	/* Held, unless clients exit on it (see the top of the file). */
+	int (*send)(struct rpc_client *, const char *, size_t) =
+	    strcmp(method, LOOM_EVENT_RUN_FINISHED) == 0 ?
+	    rpc_client_send_text : rpc_client_send_event_text;
 
 	msg = jsonrpc_notification(method, params);
 	TAILQ_FOREACH(c, &loomd->clients, entry) {
@@ -204,7 +196,7 @@ notify_send_all(struct loomd *loomd, const char *run_id, const char *method,
 			log_error("cannot encode notification %s", method);
 			break;
 		}
-		notify_send_one(c, method, text, len);
+		send(c, text, len);
 	}
 	free(text);
 	json_decref(msg);
@@ -317,8 +309,6 @@ notify_gap(struct rpc_client *c, struct notify_sub **sp, const char *run_id,
 {
 	struct notify_sub *gap;
 	json_t *msg;
-	char *text;
-	size_t len;
 
 	gap = xcalloc(1, sizeof *gap);
 	gap->run = xstrdup(run_id);
@@ -331,12 +321,7 @@ notify_gap(struct rpc_client *c, struct notify_sub **sp, const char *run_id,
 		    (unsigned long long)offset);
 	msg = jsonrpc_notification(LOOM_EVENT_RUN_OUTPUT_GAP,
 	    notify_stream_params(run_id, step, item, offset));
-	if ((text = jsonrpc_encode(msg, &len)) != NULL)
-		rpc_client_send_event_text(c, text, len);
-	else
-		log_error("cannot encode notification %s",
-		    LOOM_EVENT_RUN_OUTPUT_GAP);
-	free(text);
+	rpc_client_send_event(c, msg);
 	json_decref(msg);
 }
 

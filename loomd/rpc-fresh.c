@@ -98,9 +98,11 @@ rpc_fresh_text(struct jsontext_writer *w, const char *key, const char *s)
  * The members of pipeline.freshness's result for a job's plan, written
  * in w as text: thousands of steps, no jansson tree (the daemon's events
  * are written so too, notify.h). A path need not be UTF-8, and one
- * string JSON cannot carry would spoil the whole reply: each string
- * goes through freshness_text, and a loop item whose name is not UTF-8
- * is left out of stale_items but counted in items_stale.
+ * string JSON cannot carry would spoil the whole reply: the file and each
+ * reason go through freshness_text (step names come from the pipeline
+ * file, which the loader takes only as UTF-8), and a loop item whose
+ * name is not UTF-8 is left out of stale_items but counted in
+ * items_stale.
  */
 static void
 rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
@@ -117,7 +119,7 @@ rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 
 		counts[fs->state]++;
 		jsontext_open(w, NULL, '{');
-		rpc_fresh_text(w, "name", p->steps[i].name);
+		jsontext_add_string(w, "name", p->steps[i].name);
 		jsontext_add_string(w, "state",
 		    freshness_state_name(fs->state));
 		if (fs->reason != NULL)

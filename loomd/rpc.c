@@ -228,9 +228,9 @@ rpc_client_flush(struct rpc_client *client)
 		client->transport->flush(client->ctx);
 }
 
-/* Encode and queue one message. */
-int
-rpc_client_send(struct rpc_client *client, const json_t *msg)
+/* Encode and queue one message, an event when event is true. */
+static int
+rpc_client_encode(struct rpc_client *client, const json_t *msg, bool event)
 {
 	char *text;
 	size_t len;
@@ -243,9 +243,21 @@ rpc_client_send(struct rpc_client *client, const json_t *msg)
 		    (unsigned long long)client->id);
 		return -1;
 	}
-	rc = rpc_client_send_text(client, text, len);
+	rc = rpc_client_queue(client, text, len, event);
 	free(text);
 	return rc;
+}
+
+int
+rpc_client_send(struct rpc_client *client, const json_t *msg)
+{
+	return rpc_client_encode(client, msg, false);
+}
+
+int
+rpc_client_send_event(struct rpc_client *client, const json_t *msg)
+{
+	return rpc_client_encode(client, msg, true);
 }
 
 /* Pass a descriptor to the peer, before the reply that follows. */

@@ -230,6 +230,8 @@ void rpc_client_free(struct rpc_client *client);
  * over LOOM_MAX_CLIENT_QUEUED (common/util/protocol.h) is closed.
  */
 int rpc_client_send(struct rpc_client *client, const json_t *msg);
+/* rpc_client_send for an event: the transport may hold it a little. */
+int rpc_client_send_event(struct rpc_client *client, const json_t *msg);
 
 /*
  * Pass fd to client ahead of the reply its handler is about to return

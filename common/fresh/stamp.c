@@ -243,13 +243,20 @@ stamp_escape_into(struct stamp_buf *b, const char *name)
 		stamp_buf_add(b, "%00", 3);
 }
 
+/* A file time or a clock reading in nanoseconds. */
+static long long
+stamp_ns(const struct timespec *ts)
+{
+	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
 static long long
 stamp_now_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return stamp_ns(&ts);
 }
 
 /* This process's pid, asked once; a forked copy asks again. */
@@ -458,8 +465,7 @@ stamp_dir_walk(struct sha256 *ctx, const char *path, const char *rel,
 		child = xasprintf("%s/%s", path, nm);
 		crel = *rel == '\0' ? xstrdup(nm) : xasprintf("%s/%s", rel, nm);
 		if (stat(child, &st) == 0) {
-			mt = (long long)st.st_mtim.tv_sec * 1000000000LL +
-			    st.st_mtim.tv_nsec;
+			mt = stamp_ns(&st.st_mtim);
 			line = xasprintf("%s\t%c\t%lld\t%lld\n", crel,
 			    S_ISDIR(st.st_mode) ? 'd' : 'f',
 			    S_ISDIR(st.st_mode) ? 0LL : (long long)st.st_size,
@@ -541,8 +547,7 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 	}
 	id->kind = S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER;
 	id->size = (long long)st.st_size;
-	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
-	    st.st_mtim.tv_nsec;
+	id->mtime_ns = stamp_ns(&st.st_mtim);
 	if (with_hash && id->kind == STAMP_KIND_FILE)
 		return stamp_hash_file(path, SIZE_MAX, id->hash, err);
 	if (unhashed != NULL && id->kind == STAMP_KIND_FILE &&
@@ -664,10 +669,8 @@ stamp_recent_put(const char *path, const struct stat *st,
 	r->dev = st->st_dev;
 	r->ino = st->st_ino;
 	r->size = (long long)st->st_size;
-	r->mtime_ns = (long long)st->st_mtim.tv_sec * 1000000000LL +
-	    st->st_mtim.tv_nsec;
-	r->ctime_ns = (long long)st->st_ctim.tv_sec * 1000000000LL +
-	    st->st_ctim.tv_nsec;
+	r->mtime_ns = stamp_ns(&st->st_mtim);
+	r->ctime_ns = stamp_ns(&st->st_ctim);
 	memcpy(r->hash, hex, STAMP_HASH_HEX);
 	pthread_mutex_unlock(&stamp_recent_lock);
 }
@@ -686,10 +689,8 @@ stamp_recent_take(const char *path, const struct stamp_recent *e,
 	if (stat(path, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_dev != e->dev || st.st_ino != e->ino ||
 	    (long long)st.st_size != e->size ||
-	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec !=
-	    e->mtime_ns ||
-	    (long long)st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec !=
-	    e->ctime_ns)
+	    stamp_ns(&st.st_mtim) != e->mtime_ns ||
+	    stamp_ns(&st.st_ctim) != e->ctime_ns)
 		return false;
 	memset(id, 0, sizeof *id);
 	id->kind = STAMP_KIND_FILE;
@@ -731,8 +732,7 @@ stamp_ident_opened(const char *path, long long *unhashed, size_t *budget,
 	}
 	id->kind = STAMP_KIND_FILE;
 	id->size = (long long)st.st_size;
-	id->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
-	    st.st_mtim.tv_nsec;
+	id->mtime_ns = stamp_ns(&st.st_mtim);
 	if (hashcache_get(&st, id->hash) ||
 	    (unsigned long long)st.st_size > *budget) {
 		if (id->hash[0] == '\0')
@@ -800,8 +800,7 @@ stamp_entry_check_stat(const struct stamp *s, const struct stamp_entry *e,
 	}
 	if (st == NULL)
 		return 0;
-	mt = (long long)st->st_mtim.tv_sec * 1000000000LL +
-	    st->st_mtim.tv_nsec;
+	mt = stamp_ns(&st->st_mtim);
 	if (S_ISDIR(st->st_mode) || (long long)st->st_size != e->id.size ||
 	    mt != e->id.mtime_ns ||
 	    (S_ISREG(st->st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER) !=
@@ -1791,8 +1790,7 @@ stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || (long long)st.st_size != e->id.size ||
-	    (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec !=
-	    e->id.mtime_ns) {
+	    stamp_ns(&st.st_mtim) != e->id.mtime_ns) {
 		close(fd);
 		return 0;
 	}
