@@ -509,6 +509,16 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 		ws_kill(w, "connection closed by the browser");
 	else if (what & BEV_EVENT_ERROR)
 		ws_kill(w, "connection error");
+	else if ((what & BEV_EVENT_TIMEOUT) && !w->dead) {
+		/*
+		 * evhttp's request deadline, armed again on the socket after
+		 * ws_accept cleared it: the timeout stopped that direction.
+		 * An editor may stay silent for hours; resume it.
+		 */
+		bufferevent_set_timeouts(bev, NULL, NULL);
+		bufferevent_enable(bev, (what & BEV_EVENT_READING ? EV_READ :
+		    0) | (what & BEV_EVENT_WRITING ? EV_WRITE : 0));
+	}
 }
 
 /* Stop all I/O now and schedule the free. */

@@ -11,6 +11,10 @@ codes and which side closed).
     webbridge.py URL ROOT [--mark VALUE]
     webbridge.py hold URL      open an editor connection, print "open",
                                keep it (answering pings) until stdin closes
+    webbridge.py quiet URL SECS ROUNDS
+                               open an editor connection; ROUNDS times,
+                               stay silent SECS seconds, then make a call
+                               that must be answered; print a line each
 
 URL is what `loomctl ui` printed; ROOT the experiment folder it was
 opened on (holding experiment.yml, tasks/hello.sh and the preview
@@ -639,7 +643,26 @@ def hold(url):
     return 0
 
 
+def quiet(url, secs, rounds):
+    u = urllib.parse.urlparse(url)
+    token = urllib.parse.parse_qs(u.query)["token"][0]
+    w = WS(u.port, token=token)
+    check(w.resp.status == 101, "editor connection opened")
+    for r in range(rounds):
+        time.sleep(secs)
+        try:
+            m = w.call("run.list", timeout=10.0)
+            ok = "result" in m
+        except (TimeoutError, EOFError, OSError):
+            ok = False
+        check(ok, "answered after %g s of silence (round %d)" % (secs, r + 1))
+    w.close()
+    return 1 if FAILS else 0
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "hold":
         sys.exit(hold(sys.argv[2]))
+    if len(sys.argv) > 4 and sys.argv[1] == "quiet":
+        sys.exit(quiet(sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))
     sys.exit(main())
