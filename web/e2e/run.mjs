@@ -31,6 +31,12 @@ const b = await L.launch();
 const page = await b.browser.newPage({ viewport: { width: 1400, height: 900 } });
 const errors = [];
 page.on('pageerror', (e) => errors.push(e.message));
+// The page's last console lines, shown when the test fails.
+const consoleLines = [];
+page.on('console', (m) => {
+	consoleLines.push(`${m.type()}: ${m.text()}`);
+	if (consoleLines.length > 30) consoleLines.shift();
+});
 let status = 0;
 const timer = setTimeout(() => {
 	console.error('FAIL: test took longer than 240 s');
@@ -43,6 +49,23 @@ try {
 } catch (e) {
 	status = 1;
 	console.error(`FAIL: ${path.basename(file)}: ${e.stack || e}`);
+	try {
+		// What the page said: its banners, dialogs and the focused element.
+		const said = await page.evaluate(() => {
+			const text = (el) => `${el.getAttribute('data-testid') || el.className}: ${el.textContent.trim().slice(0, 300)}`;
+			const shown = [...document.querySelectorAll('.banner, [role="dialog"], .status-line, header')].map(text);
+			const a = document.activeElement;
+			shown.push(`focus: ${a ? `${a.tagName} ${a.getAttribute('data-testid') || a.getAttribute('name') || ''}` : 'none'}`);
+			return shown;
+		});
+		for (const l of said) console.error(`page: ${l}`);
+		for (const l of consoleLines) console.error(`console ${l}`);
+	} catch {
+		/* page gone */
+	}
+	// The daemon's own account: the end of its log.
+	const log = path.join(tmp, 'state', 'loom', 'loomd.log');
+	if (fs.existsSync(log)) for (const l of fs.readFileSync(log, 'utf8').split('\n').slice(-40)) console.error(`loomd.log: ${l}`);
 	try {
 		const shot = path.join(process.env.LOOM_BUILD || tmp, `${path.basename(file, '.mjs')}-failure.png`);
 		await page.screenshot({ path: shot });
