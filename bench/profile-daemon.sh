@@ -13,7 +13,8 @@
 #   strace-f    `strace -c -f`: the same with the children (tasks included)
 # perf needs perf_event_paranoid <= 1 or root; where it cannot run, the
 # script says so: use the strace modes. With WORKERS 2 the pipeline is
-# STEPS independent steps instead, run 2 at a time.
+# STEPS independent steps instead, run 2 at a time. With BENCH_SHAPE=loop
+# it is one step looping over STEPS files, one at a time.
 #
 #   bench/profile-daemon.sh build-rel/bin [perf|strace|strace-f] [STEPS] [WORKERS]
 set -euo pipefail
@@ -24,6 +25,7 @@ n=${3:-200}
 workers=${4:-1}
 shape="$n-step chain"
 [ "$workers" = 1 ] || shape="$n independent steps, $workers workers"
+[ "${BENCH_SHAPE:-chain}" = loop ] && shape="loop over $n items"
 [ -x "$bin/loomctl" ] && [ -x "$bin/loomd" ] ||
 	{ echo "usage: $0 BIN_DIR [perf|strace|strace-f] [STEPS] [WORKERS]" >&2; exit 2; }
 case $mode in
@@ -46,6 +48,11 @@ if [ "$workers" != 1 ]; then
 			echo "  - {name: s$i, task: tasks/step.sh, outputs: {-o: o/$i}}"
 		done
 	} >"$exp/chain.yml"
+fi
+if [ "${BENCH_SHAPE:-chain}" = loop ]; then
+	mkdir -p "$exp/items" "$exp/outs"
+	for i in $(seq 1 "$n"); do echo "$i" >"$exp/items/$i"; done
+	bench_seq_loop "$exp/chain.yml"
 fi
 
 "$bin/loomd" --foreground 2>"$tmp/loomd.err" &
