@@ -91,6 +91,7 @@ struct run_step {
 	int status;			/* wait status of the failure, or -1 */
 	long failed_item;		/* loop: the item status is of, or -1 */
 	char *error;			/* listing failed, or NULL */
+	char *into;			/* loop: the folder made at listing */
 };
 
 struct run {

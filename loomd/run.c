@@ -204,6 +204,7 @@ run_free(void *arg)
 		free(st->units);
 		strv_free(&st->because);
 		free(st->error);
+		free(st->into);
 	}
 	free(r->steps);
 	free(r->by_index);
@@ -478,11 +479,16 @@ run_log_message(struct run_unit *u, const char *msg)
 	free(line);
 }
 
-/* Make the parent folders of a loop item's outputs; -1 with err set. */
+/*
+ * Make the parent folders of a loop item's outputs; -1 with err set. The
+ * loop's folder (into) was made when the items were listed: an output
+ * right in it needs no look.
+ */
 static int
 run_unit_dirs(struct run *r, size_t step, const char *loop_output,
     struct loom_error *err)
 {
+	const char *into = r->by_index[step]->into;
 	struct strv outs;
 	char *slash;
 	size_t i;
@@ -496,6 +502,8 @@ run_unit_dirs(struct run *r, size_t step, const char *loop_output,
 		if (slash == NULL || slash == outs.v[i])
 			continue;
 		*slash = '\0';
+		if (into != NULL && strcmp(outs.v[i], into) == 0)
+			continue;
 		if (fileio_mkdirs(outs.v[i], 0755, err) == -1)
 			rc = -1;
 	}
@@ -908,6 +916,8 @@ run_do_list(struct run *r, size_t step)
 		sched_items_failed(r->s, step, &r->acts);
 		return;
 	}
+	free(st->into);
+	st->into = li.into != NULL ? xstrdup(li.into) : NULL;
 	if ((r->restore == NULL || !run_restore_items(r, st, &li)) &&
 	    !run_fresh_all(r, step)) {
 		log_info("run %s: step %s: judging %zu item(s)", r->id,

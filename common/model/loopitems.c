@@ -84,12 +84,19 @@ loopitems_scan(const char *over, const char *into, const char *filter,
 			continue;
 		if (filter != NULL && fnmatch(filter, de->d_name, 0) != 0)
 			continue;
-		path = xasprintf("%s/%s", over, de->d_name);
-		if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-			free(path);
+		/* The folder says what most entries are: only links (to a
+		 * file or not) and file systems that do not say need a look. */
+		if (de->d_type != DT_REG && de->d_type != DT_LNK &&
+		    de->d_type != DT_UNKNOWN)
 			continue;
+		if (de->d_type != DT_REG) {
+			path = xasprintf("%s/%s", over, de->d_name);
+			if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+				free(path);
+				continue;
+			}
+			free(path);
 		}
-		free(path);
 		if (n == cap) {
 			cap = cap == 0 ? 32 : cap * 2;
 			names = xreallocarray(names, cap, sizeof *names);

@@ -11,7 +11,9 @@
 #    are there are not called missing, the others are (a folder that
 #    exists is no shortcut);
 #  - the ~57 KB script goes out in at most 2 writes (one 64 KiB buffer),
-#    not one per 4 KiB.
+#    not one per 4 KiB;
+#  - listing a loop's 300 files takes what the folder says of each entry:
+#    no stat per item beyond the one that judges it as an input.
 . "$(dirname "$0")/lib.sh"
 command -v strace >/dev/null || skip "strace missing"
 
@@ -77,4 +79,26 @@ done
 n=$(grep -c '^#   runs: output out/d[0-9]*\.txt does not exist$' "$OUT" ||
     true)
 [ "$n" = $((N / 2)) ] || fail "$n outputs said missing, not $((N / 2))"
+
+note "a loop over $N files: one stat per item, not two"
+L="$TEST_TMP/l"
+mkdir -p "$L/tasks" "$L/items"
+cp "$P/tasks/t.sh" "$L/tasks/t.sh"
+for i in $(seq 1 $N); do echo "$i" >"$L/items/$i"; done
+cat >"$L/experiment.yml" <<'YML'
+data:
+  items: {path: items}
+  outs: {path: outs}
+pipeline:
+  - name: each
+    task: tasks/t.sh
+    loop: {over: $items, into: $outs}
+    inputs: {in: $loop_item}
+    outputs: {-o: $loop_output}
+YML
+P=$L dry_run loop
+n=$(grep -c "\"$L/items/[0-9]" "$TEST_TMP/loop.trace" || true)
+[ "$n" -le $((N + 3)) ] || fail "$n stats of the $N loop items"
+n=$(grep -c "^bash $L/tasks/t.sh $L/items/" "$OUT" || true)
+[ "$n" = "$N" ] || fail "$n of $N items planned: $(head -20 "$OUT")"
 exit 0

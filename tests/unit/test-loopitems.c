@@ -71,6 +71,13 @@ setup(void **state)
 	p = xasprintf("%s/raw/broken.wav", dir);
 	assert_int_equal(symlink("nowhere.wav", p), 0);
 	free(p);
+	/* A link to a folder is not an item either. */
+	p = xasprintf("%s/raw/dirlink.wav", dir);
+	assert_int_equal(symlink("sub.wav", p), 0);
+	free(p);
+	p = xasprintf("%s/raw/fifo.wav", dir);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	free(p);
 	return 0;
 }
 
