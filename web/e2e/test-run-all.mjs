@@ -35,6 +35,21 @@ export default async function ({ L, tmp, env, page }) {
 	await L.waitFor('run summary', async () => (await page.getAttribute('[data-testid="run-summary"]', 'data-state')) === 'succeeded');
 	await L.waitFor('summary exists', async () => (await page.getAttribute('[data-testid="node-data-summary"]', 'data-exists')) === 'true');
 
+	// The toolbar stays one row on a narrower window: the run summary is
+	// cut (whole in its tooltip), the connection badge stays on the row.
+	for (const width of [1400, 1100]) {
+		await page.setViewportSize({ width, height: 900 });
+		await L.waitFor(`one toolbar row at ${width} px`, async () => {
+			const a = await page.locator('[data-testid="run-all"]').boundingBox();
+			const c = await page.locator('[data-testid="conn"]').boundingBox();
+			const f = await page.locator('[data-testid="fresh-summary"]').boundingBox();
+			return Math.abs(a.y + a.height / 2 - (c.y + c.height / 2)) < 4 && Math.abs(a.y + a.height / 2 - (f.y + f.height / 2)) < 4 && c.x + c.width <= width;
+		});
+	}
+	const runTitle = await page.getAttribute('[data-testid="run-summary"]', 'title');
+	L.check(/^run \S+: succeeded — 4 steps/.test(runTitle ?? ''), `the run summary's tooltip: ${runTitle}`);
+	await page.setViewportSize({ width: 1400, height: 900 });
+
 	await page.click('[data-testid="tab-merge"]');
 	await L.waitFor('merge output in the terminal', async () => (await L.terminalText(page)).includes('most common letter'));
 	await page.click('[data-testid="tab-prepare"]');

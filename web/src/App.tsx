@@ -428,6 +428,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const running = Object.keys(runs.active).length > 0;
 	const waiting = Object.keys(runs.queued).length;
 	const canRun = !!model && model.ok && conn.state === 'open';
+	const runText = runs.current.id ? `run ${runs.current.id}: ${runs.current.state}${runs.current.summary ? ` — ${runs.current.summary}` : ''}` : '';
 
 	const startRun = useCallback(
 		async (req: RunRequest) => {
@@ -738,18 +739,20 @@ function Editor({ rpc, targetId, boot }: Props) {
 						<SlidersHorizontal size={14} className="icon" /> {showParams ? 'Hide' : 'Show'} parameter links
 					</button>
 				)}
-				<span className="run-summary" data-testid="run-summary" data-state={runs.current.state}>
-					{runs.current.id && `run ${runs.current.id}: ${runs.current.state}${runs.current.summary ? ` — ${runs.current.summary}` : ''}`}
+				<span className="run-summary" data-testid="run-summary" data-state={runs.current.state} title={runText || undefined}>
+					{runText}
 					{waiting > 0 && runs.current.state !== 'queued' && <span data-testid="queued-count"> ({waiting} queued)</span>}
 				</span>
-				{fresh && (
-					<span className="fresh-summary" data-testid="fresh-summary">
-						{fresh.filter((f) => f.state === 'fresh').length} fresh, {fresh.filter((f) => f.state === 'stale').length} stale,{' '}
-						{fresh.filter((f) => f.state === 'missing').length} missing
+				<span className="status">
+					{fresh && (
+						<span className="fresh-summary" data-testid="fresh-summary">
+							{fresh.filter((f) => f.state === 'fresh').length} fresh, {fresh.filter((f) => f.state === 'stale').length} stale,{' '}
+							{fresh.filter((f) => f.state === 'missing').length} missing
+						</span>
+					)}
+					<span className={`conn conn-${conn.state}`} data-testid="conn">
+						{conn.state === 'open' ? 'connected' : conn.state === 'connecting' ? 'connecting…' : 'daemon gone'}
 					</span>
-				)}
-				<span className={`conn conn-${conn.state}`} data-testid="conn">
-					{conn.state === 'open' ? 'connected' : conn.state === 'connecting' ? 'connecting…' : 'daemon gone'}
 				</span>
 			</header>
 			{conn.state === 'closed' && (
