@@ -511,9 +511,10 @@ ws_event_cb(struct bufferevent *bev, short what, void *arg)
 		ws_kill(w, "connection error");
 	else if ((what & BEV_EVENT_TIMEOUT) && !w->dead) {
 		/*
-		 * evhttp's request deadline, armed again on the socket after
-		 * ws_accept cleared it: the timeout stopped that direction.
-		 * An editor may stay silent for hours; resume it.
+		 * evhttp's idle timeout, which still fires on the socket
+		 * after ws_accept cleared it (once a first message has gone
+		 * both ways), and libevent then stops that direction. An
+		 * editor may stay silent for hours: clear it, resume.
 		 */
 		bufferevent_set_timeouts(bev, NULL, NULL);
 		bufferevent_enable(bev, (what & BEV_EVENT_READING ? EV_READ :

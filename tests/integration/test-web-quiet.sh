@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # An editor that says nothing for longer than the bridge's request
-# timeout is still heard: the WebSocket has no deadline. evhttp armed its
-# request deadline on the socket again after the upgrade, and when it
-# passed the daemon stopped reading that editor without closing it; the
-# editor's next change (an edit's dry run, a save) got no answer.
+# timeout is still heard: the WebSocket has no deadline. evhttp's idle
+# timeout still fired on the socket after the upgrade (once a first
+# message had gone both ways), and the daemon then stopped reading that
+# editor without closing it; the editor's next change (an edit's dry
+# run, a save) got no answer.
 . "$(dirname "$0")/lib.sh"
 # The request deadline, short: a whole HTTP request within 1 s.
 export LOOMD_HTTP_TIMEOUT=1
