@@ -3,7 +3,8 @@
 #
 # Sourced by the benches that run a private daemon.
 #
-# bench_private LOOMCTL [IDLE]: a new folder $tmp under /tmp holding the
+# bench_private LOOMCTL [IDLE]: a new folder $tmp under $BENCH_DIR (/tmp;
+#   /dev/shm, say, to take the disk out of a measurement) holding the
 #   daemon's socket folder ($tmp/run, mode 700, LOOM_SOCKET) and its
 #   state (XDG_STATE_HOME=$tmp/state), so that no user's daemon is
 #   touched; the daemon exits after IDLE seconds idle (600). At exit
@@ -34,7 +35,7 @@ bench_exit() {
 
 bench_private() {
 	bench_loomctl=$1
-	tmp=$(mktemp -d /tmp/loomb.XXXXXX)
+	tmp=$(mktemp -d "${BENCH_DIR:-/tmp}/loomb.XXXXXX")
 	mkdir -m 700 "$tmp/run"
 	export LOOM_SOCKET="$tmp/run/loomd.sock" XDG_STATE_HOME="$tmp/state"
 	export LOOMD_IDLE_TIMEOUT="${2:-600}"
