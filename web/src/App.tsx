@@ -14,7 +14,7 @@ import '@xyflow/react/dist/style.css';
 import { RpcClient, RpcError, decodeBase64 } from './rpc/client';
 import type { ConnState } from './rpc/client';
 import type { Boot } from './boot';
-import type { Diag, PipelineModel, StepFreshness, UiTarget, Workspace } from './types';
+import type { Diag, PipelineModel, StepFreshness, StepState, UiTarget, Workspace } from './types';
 import { PROTOCOL_VERSION } from './types';
 import { NODE_SIZE, buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
@@ -90,6 +90,9 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const [fresh, setFresh] = useState<StepFreshness[] | null>(null);
 	const [selected, setSelected] = useState<string | null>(null);
 	const [tab, setTab] = useState<string | null>(null);
+	// A loop item's tab (step/file) has the item's own state: the step's
+	// says nothing of one item while the loop goes on.
+	const [itemStates, setItemStates] = useState<Record<string, StepState>>({});
 	const [version, setVersion] = useState(0);
 	const [message, setMessage] = useState<string | null>(null);
 	const [showParams, setShowParams] = useState(false);
@@ -211,11 +214,14 @@ function Editor({ rpc, targetId, boot }: Props) {
 						: st;
 				runsRef.current = next;
 				setRuns(next);
+				let last: string | null = null;
 				for (const [step, run] of logRuns(recs)) {
 					// A loop step's output is its items' logs: a tab each.
 					const items = loopItems(recs, run, step);
 					const tabs = items ? items.map((it) => ({ tab: `${step}/${it.name}`, item: it.item as number | undefined })) : [{ tab: step, item: undefined }];
+					if (items) setItemStates((o) => ({ ...Object.fromEntries(items.map((it) => [`${step}/${it.name}`, it.state])), ...o }));
 					for (const { tab, item } of tabs) {
+						last = tab;
 						if (!store.historyStart(tab, run)) continue;
 						const max = items ? HISTORY_ITEM_BYTES : HISTORY_BYTES;
 						const lr = await rpc
@@ -224,6 +230,8 @@ function Editor({ rpc, targetId, boot }: Props) {
 						store.historyEnd(tab, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
 					}
 				}
+				// The panel shows the last step's output, not an empty terminal.
+				if (last !== null && fileRef.current === m.file) setTab((t) => t ?? last);
 			} catch {
 				/* no history: fine */
 			}
@@ -260,6 +268,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 					setRuns(st);
 					store.reset();
 					setTab(null);
+					setItemStates({});
 					setFresh(null);
 					setFirstLoad(m);
 				} else if (m.ok) void refreshFresh(f);
@@ -412,6 +421,10 @@ function Editor({ rpc, targetId, boot }: Props) {
 			if (method === 'run.step_started' && mine && key) {
 				store.begin(key, run);
 				setTab((t) => t ?? key);
+			}
+			if (item && mine && key && (method === 'run.step_started' || method === 'run.step_finished')) {
+				const state = (method === 'run.step_started' ? 'running' : typeof params.state === 'string' ? params.state : 'failed') as StepState;
+				setItemStates((o) => ({ ...o, [key]: state }));
 			}
 			// Outputs appeared, states moved: refresh which data exists
 			// and what is fresh (coalesced).
@@ -863,7 +876,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 				</aside>
 			</main>
 			<footer className="bottom">
-				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} />
+				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} itemStates={itemStates} />
 			</footer>
 			{askEl}
 			{connecting.refusal}
@@ -903,14 +916,14 @@ function itemTab(names: Map<string, string>, run: string, step: string, p: Recor
 }
 
 /** The items (index, file name) of a loop step in run's record, else null. */
-function loopItems(recs: Record<string, unknown>[], run: string, step: string): { item: number; name: string }[] | null {
+function loopItems(recs: Record<string, unknown>[], run: string, step: string): { item: number; name: string; state: StepState }[] | null {
 	const rec = recs.find((r) => r.run === run);
 	const st = ((rec?.steps as Record<string, unknown>[] | undefined) ?? []).find((x) => x.name === step);
 	if (!st || !Array.isArray(st.items)) return null;
-	return (st.items as { item: unknown; name: unknown }[])
+	return (st.items as { item: unknown; name: unknown; state: unknown }[])
 		.filter((it) => typeof it.item === 'number' && typeof it.name === 'string')
 		.slice(0, HISTORY_ITEMS)
-		.map((it) => ({ item: it.item as number, name: it.name as string }));
+		.map((it) => ({ item: it.item as number, name: it.name as string, state: (typeof it.state === 'string' ? it.state : 'idle') as StepState }));
 }
 
 /** The tab a click on a step shows: its own, else its last item's. */

@@ -7,6 +7,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { OpenTerminal } from './xterm';
 import type { OutputStore } from './store';
 import type { StepRun } from '../runs';
+import type { StepState } from '../types';
 
 /** RIS: a full terminal reset, in band. */
 const RESET = '\x1bc';
@@ -16,9 +17,11 @@ interface Props {
 	active: string | null;
 	onSelect: (step: string) => void;
 	states: Record<string, StepRun>;
+	/** loop items' tabs (step/file): each item's own state */
+	itemStates: Record<string, StepState>;
 }
 
-export function TerminalPanel({ store, active, onSelect, states }: Props) {
+export function TerminalPanel({ store, active, onSelect, states, itemStates }: Props) {
 	const host = useRef<HTMLDivElement>(null);
 	const term = useRef<OpenTerminal | null>(null);
 	const [tabs, setTabs] = useState<string[]>(store.steps());
@@ -77,7 +80,8 @@ export function TerminalPanel({ store, active, onSelect, states }: Props) {
 						role="tab"
 						data-testid={`tab-${s}`}
 						aria-selected={s === active}
-						className={`tab state-${states[s]?.state ?? 'idle'}${s === active ? ' active' : ''}`}
+						className={`tab state-${itemStates[s] ?? states[s]?.state ?? 'idle'}${s === active ? ' active' : ''}`}
+						data-state={itemStates[s] ?? states[s]?.state ?? 'idle'}
 						onClick={() => onSelect(s)}
 					>
 						{s}
