@@ -83,22 +83,12 @@ n=$(grep -c '^#   runs: output out/d[0-9]*\.txt does not exist$' "$OUT" ||
 note "a loop over $N files: one stat per item, not two"
 L="$TEST_TMP/l"
 mkdir -p "$L/tasks" "$L/items"
-cp "$P/tasks/t.sh" "$L/tasks/t.sh"
+cp "$P/tasks/t.sh" "$L/tasks/step.sh"
 for i in $(seq 1 $N); do echo "$i" >"$L/items/$i"; done
-cat >"$L/experiment.yml" <<'YML'
-data:
-  items: {path: items}
-  outs: {path: outs}
-pipeline:
-  - name: each
-    task: tasks/t.sh
-    loop: {over: $items, into: $outs}
-    inputs: {in: $loop_item}
-    outputs: {-o: $loop_output}
-YML
+bench_seq_loop "$L/experiment.yml"
 P=$L dry_run loop
 n=$(grep -c "\"$L/items/[0-9]" "$TEST_TMP/loop.trace" || true)
 [ "$n" -le $((N + 3)) ] || fail "$n stats of the $N loop items"
-n=$(grep -c "^bash $L/tasks/t.sh $L/items/" "$OUT" || true)
+n=$(grep -c "^bash $L/tasks/step.sh $L/items/" "$OUT" || true)
 [ "$n" = "$N" ] || fail "$n of $N items planned: $(head -20 "$OUT")"
 exit 0
