@@ -25,11 +25,16 @@
  * interest turned on and off in epoll. What the socket does not take
  * goes to the bufferevent, which writes it when it can.
  *
- * Events (conn_send_event) may wait longer: up to loomd->opt.
- * event_delay_ms (LOOMD_EVENT_DELAY_MS) after the first of them, so a
- * client following a chain of quick steps is woken once for many of
- * them rather than once per step. They wait in pend, in order, and
- * leave at the end of the pass when anything else is queued behind them
+ * Events (conn_send_event) may wait longer: a client is written to at
+ * most once per loomd->opt.event_delay_ms (LOOMD_EVENT_DELAY_MS). An
+ * event that comes when the last write is older than that leaves at the
+ * end of the pass, as a reply does; one that comes sooner waits until
+ * that much time has passed since the last write. So a client following
+ * a chain of quick steps is woken once for many of them rather than once
+ * per step, and a step longer than the delay costs no extra wake-up of
+ * the daemon (a timer) to send its events. They wait in pend, in order,
+ * and leave at the end of the pass when anything else is queued behind
+ * them
  * (a reply: order never changes), when they reach CONN_EVENT_BATCH
  * bytes, when a descriptor is passed or the connection closes, and when
  * rpc.c asks for it (conn_flush: an event a client acts on at once).
@@ -82,6 +87,7 @@ struct conn {
 	struct evbuffer *pend;		/* to write at the end of the pass */
 	struct event *ev_pend;		/* made active: conn_pend_cb */
 	struct event *ev_hold;		/* held events' delay: conn_pend_cb */
+	uint64_t sent_us;		/* loomd_now_us() of the last write */
 	bool pass;			/* ev_pend made active */
 	int fds[CONN_MAX_FDS];		/* waiting for conn_fds_cb */
 	size_t nfds;
@@ -277,7 +283,7 @@ conn_queue(struct conn *conn, const char *text, size_t len, bool hold)
 {
 	struct evbuffer *out;
 	struct timeval tv;
-	int ms;
+	uint64_t since, wait;
 
 	if (conn->dead || conn->closing)
 		return -1;
@@ -293,9 +299,15 @@ conn_queue(struct conn *conn, const char *text, size_t len, bool hold)
 	if (!hold || evbuffer_get_length(conn->pend) >= CONN_EVENT_BATCH)
 		conn_pass(conn);
 	else if (!evtimer_pending(conn->ev_hold, NULL)) {
-		ms = conn->loomd->opt.event_delay_ms;
-		tv.tv_sec = ms / 1000;
-		tv.tv_usec = (ms % 1000) * 1000;
+		wait = (uint64_t)conn->loomd->opt.event_delay_ms * 1000;
+		since = loomd_now_us() - conn->sent_us;
+		if (since >= wait) {
+			conn_pass(conn);
+			return 0;
+		}
+		wait -= since;
+		tv.tv_sec = (time_t)(wait / 1000000);
+		tv.tv_usec = (suseconds_t)(wait % 1000000);
 		evtimer_add(conn->ev_hold, &tv);
 	}
 	return 0;
@@ -344,6 +356,7 @@ conn_pend_cb(evutil_socket_t fd, short what, void *arg)
 	conn->pass = false;
 	if (conn->dead || evbuffer_get_length(conn->pend) == 0)
 		return;
+	conn->sent_us = loomd_now_us();
 	if (conn->nfds == 0 && evbuffer_get_length(bufferevent_get_output(
 	    conn->bev)) == 0)
 		(void)evbuffer_write(conn->pend, bufferevent_getfd(conn->bev));

@@ -49,8 +49,9 @@ struct watch_state;
 struct loomd_options {
 	double idle_timeout;	/* seconds (LOOMD_IDLE_TIMEOUT), default 300 */
 	double kill_grace;	/* seconds (LOOMD_KILL_GRACE), default 10 */
-	int event_delay_ms;	/* events held at most (LOOMD_EVENT_DELAY_MS),
-				   default 20, 0: none (conn.c) */
+	int event_delay_ms;	/* events written at most once per
+				   (LOOMD_EVENT_DELAY_MS), default 20,
+				   0: no holding (conn.c) */
 	bool foreground;	/* log to stderr, do not detach */
 	int verbose;		/* -v count */
 	int ready_fd;		/* --ready-fd, -1 when none */

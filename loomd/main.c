@@ -49,11 +49,12 @@
 /* Upper bound for the raised descriptor limit. */
 #define MAIN_MAX_NOFILE		65536
 /*
- * Events to a Unix-socket client are held at most this many ms to leave
- * with the next ones (conn.c). 20 ms is below what a person sees as a
- * late [RUNNING] line, yet a chain of trivial steps (a few ms each) then
- * costs loomd one write and loomctl one wake-up for many steps instead
- * of one per step. Events a client acts on are never held.
+ * Events are written to a Unix-socket client at most once per this many
+ * ms (conn.c): sooner ones are held to leave with the next. 20 ms is
+ * below what a person sees as a late [RUNNING] line, yet a chain of
+ * trivial steps (a few ms each) then costs loomd one write and loomctl
+ * one wake-up for many steps instead of one per step. Events a client
+ * acts on are never held.
  */
 #define MAIN_EVENT_DELAY_MS	20
 /* Most a person may ask for with LOOMD_EVENT_DELAY_MS. */

@@ -13,7 +13,9 @@
 # - the end of a stream read from the log file: `logs -f` of a running
 #   step ends when the step does, while the run goes on.
 # loomctl runs with --timeout 0: no daemon.ping (whose reply would send
-# what is held) after 30 s without a byte.
+# what is held) after 30 s without a byte. Each client here had a reply
+# less than 60 s before each event, so none leaves at once as the first
+# write in a delay (test-daemon-event-rate).
 . "$(dirname "$0")/lib.sh"
 
 WAIT=45		# every wait below; less than the delay
