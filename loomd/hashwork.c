@@ -263,19 +263,32 @@ hashwork_call(struct hashwork *hw, hashwork_work_fn work,
 	hashwork_push(hw, j);
 }
 
-struct hashwork *
-loomd_hashwork(struct loomd *loomd)
+/* The daemon's worker number i, started on first use. */
+static struct hashwork *
+loomd_hashwork_get(struct loomd *loomd, int i)
 {
 	struct loom_error err;
 
-	if (loomd->hashwork != NULL || loomd->hashwork_failed)
-		return loomd->hashwork;
+	if (loomd->hashwork[i] != NULL || loomd->hashwork_failed[i])
+		return loomd->hashwork[i];
 	loom_error_clear(&err);
-	if ((loomd->hashwork = hashwork_new(loomd->base, &err)) == NULL) {
+	if ((loomd->hashwork[i] = hashwork_new(loomd->base, &err)) == NULL) {
 		log_warn("%s; hashing on the loop", err.message);
-		loomd->hashwork_failed = true;
+		loomd->hashwork_failed[i] = true;
 	}
-	return loomd->hashwork;
+	return loomd->hashwork[i];
+}
+
+struct hashwork *
+loomd_hashwork(struct loomd *loomd)
+{
+	return loomd_hashwork_get(loomd, LOOMD_HASHWORK_RUNS);
+}
+
+struct hashwork *
+loomd_hashwork_query(struct loomd *loomd)
+{
+	return loomd_hashwork_get(loomd, LOOMD_HASHWORK_QUERY);
 }
 
 void

@@ -18,10 +18,14 @@
  * their "running" marker, which never counts as fresh: a re-run).
  *
  * The same worker (and so the same order) takes the freshness checks of
- * run.start and pipeline.freshness, which hash task scripts and files
+ * run.start and of a loop's items, which hash task scripts and files
  * too recent to be trusted: hashwork_call runs any self-contained job
  * (one that owns what it reads) in the thread and reports on the loop.
- * There is one worker per daemon (struct loomd's hashwork).
+ * A second worker takes pipeline.freshness (`loomctl status FILE`, the
+ * editor's states), so a question never waits behind a run's hashing
+ * of a large output; it shares only what is safe from any thread (the
+ * hash and stamp caches, a kept plan's memo, taken with a trylock).
+ * struct loomd holds both.
  */
 #ifndef LOOM_LOOMD_HASHWORK_H
 #define LOOM_LOOMD_HASHWORK_H
@@ -65,12 +69,13 @@ void hashwork_call(struct hashwork *hw, hashwork_work_fn work,
     hashwork_call_cb done, void *arg);
 
 /*
- * The daemon's worker, started on first use; NULL (with the reason
- * logged) when the thread cannot start: the caller then does the work on
- * the loop.
+ * The daemon's worker for runs, and the one for pipeline.freshness, each
+ * started on first use; NULL (with the reason logged) when the thread
+ * cannot start: the caller then does the work on the loop.
  */
 struct loomd;
 struct hashwork *loomd_hashwork(struct loomd *loomd);
+struct hashwork *loomd_hashwork_query(struct loomd *loomd);
 
 /*
  * Stop the worker (after the job it is on) and drop the jobs not

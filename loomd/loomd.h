@@ -43,6 +43,13 @@ struct run_state;
 struct web_state;
 struct fresh_state;
 struct hashwork;
+
+/* The hashing workers (hashwork.h). */
+enum {
+	LOOMD_HASHWORK_RUNS,		/* stamps, run.start's checks, loops */
+	LOOMD_HASHWORK_QUERY,		/* pipeline.freshness */
+	LOOMD_HASHWORKS
+};
 struct watch_state;
 
 /* Options from the command line and the environment. */
@@ -130,12 +137,14 @@ struct loomd {
 	struct fresh_state *fresh;	/* owned by the fresh module */
 	struct watch_state *watch;	/* watch.c: files of open pipelines */
 	/*
-	 * The hashing worker (hashwork.h: loomd_hashwork starts it): stamps
-	 * of ended units, freshness checks. Freed by server.c before the
-	 * modules, so that the jobs it drops release their runs first.
+	 * The hashing workers (hashwork.h: loomd_hashwork and
+	 * loomd_hashwork_query start them): stamps of ended units and the
+	 * runs' freshness checks; pipeline.freshness. Freed by server.c
+	 * before the modules, so that the jobs they drop release their runs
+	 * first.
 	 */
-	struct hashwork *hashwork;
-	bool hashwork_failed;		/* it could not start: on the loop */
+	struct hashwork *hashwork[LOOMD_HASHWORKS];
+	bool hashwork_failed[LOOMD_HASHWORKS];	/* could not start: on the loop */
 };
 
 /* Monotonic milliseconds, microseconds. */

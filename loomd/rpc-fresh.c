@@ -247,7 +247,7 @@ rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,
 		j->fo.read_stamp = stampcache_read;
 	if (j->ref != NULL)
 		j->fo.memo = plancache_memo(j->ref);
-	if ((hw = loomd_hashwork(loomd)) != NULL) {
+	if ((hw = loomd_hashwork_query(loomd)) != NULL) {
 		j->reply = rpc_defer(client);
 		hashwork_call(hw, rpc_fresh_work, rpc_fresh_done, j);
 		rpc_params_plan_args_free(&pa);

@@ -632,8 +632,10 @@ server_free(struct loomd *loomd)
 		rpc_client_close(c, "daemon exiting", false);
 	loomd_run_deferred(loomd);
 	/* Stamps still being hashed are dropped: their units re-run. */
-	hashwork_free(loomd->hashwork);
-	loomd->hashwork = NULL;
+	for (i = 0; i < LOOMD_HASHWORKS; i++) {
+		hashwork_free(loomd->hashwork[i]);
+		loomd->hashwork[i] = NULL;
+	}
 	for (i = 0; i < SERVER_NMODULES; i++) {
 		if (server_modules[i]->free != NULL)
 			server_modules[i]->free(loomd);

@@ -303,8 +303,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
+	int i;
 
-	hashwork_free(f->loomd.hashwork);
+	for (i = 0; i < LOOMD_HASHWORKS; i++)
+		hashwork_free(f->loomd.hashwork[i]);
 	run_module_free(&f->loomd);
 	loomd_run_deferred(&f->loomd);
 	TAILQ_REMOVE(&f->loomd.clients, &f->listener, entry);
