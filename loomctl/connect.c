@@ -59,6 +59,14 @@
 #define CONNECT_READY_TIMEOUT_MS	40000
 /* Attempts when a daemon vanishes under us while shutting down. */
 #define CONNECT_ATTEMPTS		8
+/*
+ * With stdout not a terminal (a file, a pipe), events are written to
+ * loomctl at most once per this many ms (daemon.hello's event_rate_ms):
+ * a chain of steps of tens of ms wakes it once for several of them, and
+ * a line reaches the file at most this late. A terminal keeps the
+ * daemon's rate (LOOMD_EVENT_DELAY_MS).
+ */
+#define CONNECT_EVENT_RATE_MS		250
 
 /* Seconds a reply may take (loomctl --timeout). */
 static double	connect_timeout = CONNECT_DEFAULT_TIMEOUT;
@@ -431,7 +439,7 @@ connect_hello(int fd, const char *socket, bool *retry, struct loom_error *err)
 {
 	struct rpcclient *c;
 	struct loom_error herr;
-	json_t *res, *data;
+	json_t *params, *res, *data;
 	pid_t pid = 0;
 	int code, rc;
 
@@ -444,10 +452,14 @@ connect_hello(int fd, const char *socket, bool *retry, struct loom_error *err)
 	c = rpcclient_new(fd);
 	rpcclient_set_peer(c, socket, pid, connect_timeout);
 	loom_error_clear(&herr);
-	res = rpcclient_call(c, LOOM_METHOD_DAEMON_HELLO,
-	    json_pack("{s:i, s:s}",
-	    "protocol", LOOM_PROTOCOL_VERSION, "client",
-	    "loomctl " LOOM_VERSION), &code, &herr);
+	params = json_pack("{s:i, s:s}", "protocol", LOOM_PROTOCOL_VERSION,
+	    "client", "loomctl " LOOM_VERSION);
+	/* Output nobody reads as it comes: events in fewer, larger writes. */
+	if (!isatty(STDOUT_FILENO))
+		json_object_set_new(params, "event_rate_ms",
+		    json_integer(CONNECT_EVENT_RATE_MS));
+	res = rpcclient_call(c, LOOM_METHOD_DAEMON_HELLO, params, &code,
+	    &herr);
 	if (res != NULL) {
 		json_decref(res);
 		return c;

@@ -26,7 +26,8 @@
  * goes to the bufferevent, which writes it when it can.
  *
  * Events (conn_send_event) may wait longer: a client is written to at
- * most once per loomd->opt.event_delay_ms (LOOMD_EVENT_DELAY_MS). An
+ * most once per rate_ms: loomd->opt.event_delay_ms (LOOMD_EVENT_DELAY_MS)
+ * unless the client asked for another in daemon.hello. An
  * event that comes when the last write is older than that leaves at the
  * end of the pass, as a reply does; one that comes sooner waits until
  * that much time has passed since the last write. So a client following
@@ -88,6 +89,7 @@ struct conn {
 	struct event *ev_pend;		/* made active: conn_pend_cb */
 	struct event *ev_hold;		/* held events' delay: conn_pend_cb */
 	uint64_t sent_us;		/* loomd_now_us() of the last write */
+	int rate_ms;			/* events written at most once per */
 	bool pass;			/* ev_pend made active */
 	int fds[CONN_MAX_FDS];		/* waiting for conn_fds_cb */
 	size_t nfds;
@@ -104,6 +106,7 @@ static int conn_send_event(void *ctx, const char *text, size_t len);
 static int conn_queue(struct conn *conn, const char *text, size_t len,
     bool hold);
 static void conn_flush(void *ctx);
+static void conn_set_event_rate(void *ctx, int ms);
 static void conn_pass(struct conn *conn);
 static int conn_send_fd(void *ctx, int fd);
 static void conn_fds_cb(evutil_socket_t fd, short what, void *arg);
@@ -120,6 +123,7 @@ static const struct rpc_transport conn_transport = {
 	.send = conn_send,
 	.send_event = conn_send_event,
 	.flush = conn_flush,
+	.set_event_rate = conn_set_event_rate,
 	.queued = conn_queued,
 	.close = conn_close,
 	.send_fd = conn_send_fd,
@@ -148,6 +152,7 @@ conn_create(struct loomd *loomd, int fd, uid_t uid, pid_t pid)
 	conn->pend = evbuffer_new();
 	conn->ev_pend = event_new(loomd->base, -1, 0, conn_pend_cb, conn);
 	conn->ev_hold = evtimer_new(loomd->base, conn_pend_cb, conn);
+	conn->rate_ms = loomd->opt.event_delay_ms;
 	snprintf(peer, sizeof peer, "pid %ld", (long)pid);
 	conn->client = rpc_client_create(loomd, &conn_transport, conn, uid, pid,
 	    peer);
@@ -270,7 +275,7 @@ conn_send_event(void *ctx, const char *text, size_t len)
 {
 	struct conn *conn = ctx;
 
-	return conn_queue(conn, text, len, conn->loomd->opt.event_delay_ms > 0);
+	return conn_queue(conn, text, len, conn->rate_ms > 0);
 }
 
 /*
@@ -299,7 +304,7 @@ conn_queue(struct conn *conn, const char *text, size_t len, bool hold)
 	if (!hold || evbuffer_get_length(conn->pend) >= CONN_EVENT_BATCH)
 		conn_pass(conn);
 	else if (!evtimer_pending(conn->ev_hold, NULL)) {
-		wait = (uint64_t)conn->loomd->opt.event_delay_ms * 1000;
+		wait = (uint64_t)conn->rate_ms * 1000;
 		since = loomd_now_us() - conn->sent_us;
 		if (since >= wait) {
 			conn_pass(conn);
@@ -329,6 +334,15 @@ conn_flush(void *ctx)
 
 	if (!conn->dead && !conn->closing && !conn->pass)
 		conn_pass(conn);
+}
+
+/* The client's own rate (daemon.hello): from the next event on. */
+static void
+conn_set_event_rate(void *ctx, int ms)
+{
+	struct conn *conn = ctx;
+
+	conn->rate_ms = ms;
 }
 
 /* Hand what is pending to the bufferevent, behind what it holds. */

@@ -44,6 +44,12 @@ struct web_state;
 struct fresh_state;
 struct hashwork;
 
+/*
+ * The most ms events to a client may be held (LOOMD_EVENT_DELAY_MS,
+ * daemon.hello's event_rate_ms).
+ */
+#define LOOMD_EVENT_RATE_MAX	60000
+
 /* The hashing workers (hashwork.h). */
 enum {
 	LOOMD_HASHWORK_RUNS,		/* stamps, run.start's checks, loops */

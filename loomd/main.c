@@ -57,8 +57,6 @@
  * acts on are never held.
  */
 #define MAIN_EVENT_DELAY_MS	20
-/* Most a person may ask for with LOOMD_EVENT_DELAY_MS. */
-#define MAIN_EVENT_DELAY_MAX	60000
 
 static void main_usage(FILE *fp);
 static int main_parse_seconds(const char *text, const char *what,
@@ -120,7 +118,7 @@ main_parse_seconds(const char *text, const char *what, double *out)
 
 /*
  * $LOOMD_EVENT_DELAY_MS: whole ms from 0 (events leave at the end of the
- * loop pass, as replies do) to MAIN_EVENT_DELAY_MAX. Anything else is
+ * loop pass, as replies do) to LOOMD_EVENT_RATE_MAX. Anything else is
  * logged and the default used: a wrong knob must not stop the daemon.
  */
 static void
@@ -135,9 +133,9 @@ main_event_delay(struct loomd *loomd)
 		return;
 	errno = 0;
 	v = strtol(env, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 0 || v > MAIN_EVENT_DELAY_MAX) {
+	if (errno != 0 || *end != '\0' || v < 0 || v > LOOMD_EVENT_RATE_MAX) {
 		log_warn("LOOMD_EVENT_DELAY_MS=%s is not a number of ms in "
-		    "[0, %d]; using %d", env, MAIN_EVENT_DELAY_MAX,
+		    "[0, %d]; using %d", env, LOOMD_EVENT_RATE_MAX,
 		    MAIN_EVENT_DELAY_MS);
 		return;
 	}

@@ -35,14 +35,15 @@ static json_t *
 rpc_daemon_hello(struct loomd *loomd, struct rpc_client *client,
     json_t *params, struct rpc_error *err)
 {
-	long long protocol;
+	long long protocol, rate = -1;
 	const char *name;
 
 	if (rpc_param_int(params, "protocol", true, 0, 1000000, &protocol,
 	    err) == -1)
 		return NULL;
 	name = rpc_param_string(params, "client", false, err);
-	if (err->code != 0)
+	if (err->code != 0 || rpc_param_int(params, "event_rate_ms", false, 0,
+	    LOOMD_EVENT_RATE_MAX, &rate, err) == -1)
 		return NULL;
 	if (protocol != LOOM_PROTOCOL_VERSION) {
 		rpc_error_set(err, LOOM_ERR_VERSION,
@@ -55,6 +56,8 @@ rpc_daemon_hello(struct loomd *loomd, struct rpc_client *client,
 	}
 	client->hello = true;
 	client->protocol = (int)protocol;
+	if (rate != -1 && client->transport->set_event_rate != NULL)
+		client->transport->set_event_rate(client->ctx, (int)rate);
 	if (name != NULL) {
 		free(client->client_name);
 		client->client_name = xstrdup(name);

@@ -61,6 +61,12 @@ struct rpc_transport {
 	 * queued until then. NULL when send_event holds nothing.
 	 */
 	void (*flush)(void *ctx);
+	/*
+	 * Hold events so that this client is written to at most once per
+	 * ms (daemon.hello's event_rate_ms; 0: never held). NULL when
+	 * send_event holds nothing.
+	 */
+	void (*set_event_rate)(void *ctx, int ms);
 	/* Bytes accepted by send and not yet written to the peer. */
 	size_t (*queued)(void *ctx);
 	/*

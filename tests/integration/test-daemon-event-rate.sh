@@ -11,8 +11,14 @@
 #   earliest.
 # - together: the events of a second run, started right after, do not
 #   come for 3 s, then come with those held before them.
+# - a client's own rate: one that said event_rate_ms 0 in daemon.hello
+#   gets that second run.started at once, while the subscriber waits;
+#   a rate over 60000 is refused.
 # The steps wait for a file, so no run.finished (sent at once) ends a run
 # inside the windows.
+# - loomctl with stdout not a terminal asks for 250 ms: with the daemon's
+#   own rate at 60 s, an attached `loomctl run > file` still writes
+#   [SUCCESS] of a first step while the second one waits for a file.
 . "$(dirname "$0")/lib.sh"
 
 WAIT=30
@@ -44,6 +50,14 @@ delay = int(os.environ["LOOMD_EVENT_DELAY_MS"]) / 1000.0
 sub = Client(timeout=30)
 assert "result" in sub.call("run.subscribe", {})
 other = Client(timeout=30)
+# A client that asked for no holding at all.
+fast = Client(timeout=30)
+v = fast.call("daemon.hello", {"protocol": 0})["error"]["data"]["daemon"]
+r = fast.call("daemon.hello", {"protocol": v, "event_rate_ms": 60001})
+assert r.get("error", {}).get("code") == -32602, r
+assert "result" in fast.call("daemon.hello", {"protocol": v,
+                                              "event_rate_ms": 0})
+assert "result" in fast.call("run.subscribe", {})
 
 def start(name):
     r = other.call("run.start", {"file": P + "/" + name + ".yml",
@@ -63,6 +77,12 @@ got = []
 while sub.buf:
     got.append(sub.recv(0.1))
 two = start("two")
+deadline = time.monotonic() + delay / 2
+while True:
+    m = fast.recv(max(0.01, deadline - time.monotonic()))
+    if m["method"] == "run.started" and m["params"]["run"] == two:
+        break
+print("event_rate_ms 0: run.started of", two, "at once", flush=True)
 assert sub.expect_silence(3.0), "an event came within the delay"
 deadline = time.monotonic() + 2 * delay
 while not any(m["method"] == "run.started" and m["params"]["run"] == two
@@ -81,5 +101,24 @@ cat "$TEST_TMP/rate.out"
 for id in $(sed -n 's/^runs //p' "$TEST_TMP/rate.out"); do
 	"$LOOMCTL" wait "$id" >/dev/null || fail "run $id did not succeed"
 done
+stop_loomd
+
+note "loomctl > file asks for 250 ms: lines come while the daemon's rate is 60 s"
+export LOOMD_EVENT_DELAY_MS=60000
+start_loomd
+printf 'pipeline:\n  - {name: first, task: tasks/hold.sh, args: {first: 1}}\n  - {name: then, task: tasks/hold.sh, args: {then: 1}}\nexecution: {parallel: false}\n' \
+    >"$P/pair.yml"
+: >"$P/first.go"
+"$LOOMCTL" --timeout 0 run --no-progress "$P/pair.yml" >"$TEST_TMP/pair.out" \
+    2>"$TEST_TMP/pair.err" &
+ctl=$!
+LIB_PIDS+=("$ctl")
+wait_for 20 grep -q '^\[RUNNING\] then' "$TEST_TMP/pair.out"
+grep -q '^\[SUCCESS\] first' "$TEST_TMP/pair.out" ||
+	fail "no [SUCCESS] first: $(cat "$TEST_TMP/pair.out")"
+: >"$P/then.go"
+st=0
+wait "$ctl" || st=$?
+[ "$st" = 0 ] || fail "loomctl run: status $st: $(cat "$TEST_TMP/pair.err")"
 stop_loomd
 echo PASS
