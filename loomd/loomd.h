@@ -43,6 +43,7 @@ struct run_state;
 struct web_state;
 struct fresh_state;
 struct hashwork;
+struct watch_state;
 
 /*
  * The most ms events to a client may be held (LOOMD_EVENT_DELAY_MS,
@@ -56,7 +57,6 @@ enum {
 	LOOMD_HASHWORK_QUERY,		/* pipeline.freshness */
 	LOOMD_HASHWORKS
 };
-struct watch_state;
 
 /* Options from the command line and the environment. */
 struct loomd_options {

@@ -109,9 +109,9 @@ jq '(.steps[] | select(.name == "x_y") | .log) = "x_y.log" |
 
 note "the progress line counts items"
 # The items wait for a file the test creates once the count is on the
-# terminal: a loop that ends within one batch of events (loomd holds
-# them up to 20 ms) never shows a progress line in between, so nothing
-# may depend on how fast the items are.
+# terminal: a loop that ends within one batch of events (loomd writes to
+# a client at most once per 20 ms) never shows a progress line in
+# between, so nothing may depend on how fast the items are.
 mkdir -p "$EXP/in3"
 for f in a c; do echo "content of $f" >"$EXP/in3/$f.txt"; done
 cat >"$EXP/tasks/wait.sh" <<SH

@@ -70,6 +70,8 @@ export function TerminalPanel({ store, active, onSelect, states, itemStates }: P
 		if (active) for (const c of store.get(active)) t.write(c);
 	}, [active, store, xterm]);
 
+	// A tab's state: a loop item's own, else its step's.
+	const stateOf = (s: string): StepState => itemStates[s] ?? states[s]?.state ?? 'idle';
 	return (
 		<div className="terminal-panel">
 			<div className="tabs" role="tablist">
@@ -80,8 +82,8 @@ export function TerminalPanel({ store, active, onSelect, states, itemStates }: P
 						role="tab"
 						data-testid={`tab-${s}`}
 						aria-selected={s === active}
-						className={`tab state-${itemStates[s] ?? states[s]?.state ?? 'idle'}${s === active ? ' active' : ''}`}
-						data-state={itemStates[s] ?? states[s]?.state ?? 'idle'}
+						className={`tab state-${stateOf(s)}${s === active ? ' active' : ''}`}
+						data-state={stateOf(s)}
 						onClick={() => onSelect(s)}
 					>
 						{s}
