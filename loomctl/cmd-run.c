@@ -1634,10 +1634,13 @@ cmd_run_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	if (o.file == NULL || o.positional.n > 0) {
+		/* Said before o is freed: the argument is o's. */
+		rc = o.file == NULL ? cmd_usage_error(&cmd_run_entry,
+		    "a pipeline file is needed") : cmd_usage_error(&cmd_run_entry,
+		    "unexpected argument: %s (steps are chosen with --step, "
+		    "--from or --until)", o.positional.v[0]);
 		runopts_free(&o);
-		return cmd_usage_error(&cmd_run_entry, o.file == NULL ?
-		    "a pipeline file is needed" : "unexpected argument: %s",
-		    o.positional.n > 0 ? o.positional.v[0] : "");
+		return rc;
 	}
 	if (o.dry_run && o.detach) {
 		runopts_free(&o);

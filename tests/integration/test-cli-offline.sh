@@ -162,6 +162,8 @@ expect_rc 2 "$LOOMCTL" val "$D/experiment.yml"
 expect_rc 2 "$LOOMCTL" --bogus
 expect_rc 2 "$LOOMCTL" run
 contains "a pipeline file is needed"
+expect_rc 2 "$LOOMCTL" run "$D/experiment.yml" merge
+contains "unexpected argument: merge (steps are chosen with --step, --from or --until)"
 expect_rc 2 "$LOOMCTL" run "$D/experiment.yml" --bogus
 contains "unknown option: --bogus"
 expect_rc 2 "$LOOMCTL" run "$D/experiment.yml" --max-workers many
