@@ -94,6 +94,18 @@ rpc_fresh_text(struct jsontext_writer *w, const char *key, const char *s)
 	free(copy);
 }
 
+/* Whether name is in v. */
+static bool
+rpc_fresh_has(const struct strv *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->n; i++)
+		if (strcmp(v->v[i], name) == 0)
+			return true;
+	return false;
+}
+
 /*
  * The members of pipeline.freshness's result for a job's plan, written
  * in w as text: thousands of steps, no jansson tree (the daemon's events
@@ -102,16 +114,20 @@ rpc_fresh_text(struct jsontext_writer *w, const char *key, const char *s)
  * reason go through freshness_text (step names come from the pipeline
  * file, which the loader takes only as UTF-8), and a loop item whose
  * name is not UTF-8 is left out of stale_items but counted in
- * items_stale.
+ * items_stale. A step a live run has ended but whose stamp is still
+ * being hashed says so (its marker alone would say "running now").
  */
 static void
 rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 {
 	const struct fresh_plan *plan = j->pl.fresh;
 	const struct pipeline *p = j->pl.p;
+	struct strv hashing = { 0 };
 	json_t *warn;
 	size_t i, k, counts[3] = { 0, 0, 0 };
+	bool h;
 
+	run_steps_hashing(j->loomd, j->real, &hashing);
 	rpc_fresh_text(w, "file", j->real);
 	jsontext_open(w, "steps", '[');
 	for (i = 0; i < plan->nsteps; i++) {
@@ -122,7 +138,11 @@ rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 		jsontext_add_string(w, "name", p->steps[i].name);
 		jsontext_add_string(w, "state",
 		    freshness_state_name(fs->state));
-		if (fs->reason != NULL)
+		h = hashing.n > 0 && rpc_fresh_has(&hashing, p->steps[i].name);
+		if (h && fs->state == FRESH_STALE && p->steps[i].loop == NULL)
+			jsontext_add_string(w, "reason",
+			    "its outputs are being hashed");
+		else if (fs->reason != NULL)
 			rpc_fresh_text(w, "reason", fs->reason);
 		else
 			jsontext_add_null(w, "reason");
@@ -136,9 +156,12 @@ rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 				    fs->stale_items.v[k]);
 			jsontext_close(w, ']');
 		}
+		if (h)
+			jsontext_add_bool(w, "hashing", true);
 		jsontext_close(w, '}');
 	}
 	jsontext_close(w, ']');
+	strv_free(&hashing);
 	jsontext_add_int(w, "fresh", (long long)counts[FRESH_FRESH]);
 	jsontext_add_int(w, "stale", (long long)counts[FRESH_STALE]);
 	jsontext_add_int(w, "missing", (long long)counts[FRESH_MISSING]);
@@ -194,8 +217,8 @@ rpc_fresh_done(void *arg, bool ran)
 
 /*
  * pipeline.freshness {file, set?, var?, env?, warnings?} -> {file,
- * steps: [{name, state, reason, items?, items_stale?, stale_items?}],
- * fresh, stale, missing, warnings?}. The file is loaded and validated
+ * steps: [{name, state, reason, items?, items_stale?, stale_items?,
+ * hashing?}], fresh, stale, missing, warnings?}. The file is loaded and validated
  * here (or its kept model reused); freshness is decided by the hashing
  * worker, and the reply sent when it is done.
  */

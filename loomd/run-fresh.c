@@ -220,6 +220,7 @@ run_fresh_hashed(void *arg, struct stamp *s, const struct loom_error *err)
 
 	LOOM_ASSERT(r->nhashing > 0);
 	r->nhashing--;
+	u->hashing = false;
 	if (s == NULL)
 		log_warn("run %s: %s: %s", r->id, u->label, err->message);
 	else {
@@ -231,6 +232,27 @@ run_fresh_hashed(void *arg, struct stamp *s, const struct loom_error *err)
 	}
 	if (r->nhashing == 0 && r->end_waits)
 		run_end_told(r);
+}
+
+void
+run_steps_hashing(struct loomd *loomd, const char *key, struct strv *names)
+{
+	const struct run *r;
+	const struct run_step *st;
+	size_t i, j;
+
+	for (r = run_state_get(loomd)->active; r != NULL; r = r->next) {
+		if (r->nhashing == 0 || strcmp(r->key, key) != 0)
+			continue;
+		for (i = 0; i < r->nsteps; i++) {
+			st = &r->steps[i];
+			for (j = 0; j < st->nunits; j++)
+				if (st->units[j].hashing) {
+					strv_push(names, st->name);
+					break;
+				}
+		}
+	}
 }
 
 /*
@@ -252,6 +274,7 @@ run_fresh_hash(struct run *r, struct run_unit *u, char *script,
 	if (hw != NULL) {
 		hashwork_add(hw, u->stamp, script, run_fresh_hashed, u);
 		u->stamp = NULL;
+		u->hashing = true;
 		r->nhashing++;
 		return 0;
 	}

@@ -77,6 +77,7 @@ struct run_unit {
 	int stamp_fd;			/* its running marker, kept open from
 					   start to end (with stamp_kept) */
 	bool stamp_kept;
+	bool hashing;			/* its stamp is with the worker */
 };
 
 /* A selected step of a run. */

@@ -35,6 +35,7 @@ struct rpc_client;
 struct rpc_error;
 struct loom_error;
 struct stampcache;
+struct strv;
 
 #define RUN_RECORD_DELAY_MS	5000
 #define RUN_RECORD_COST_FACTOR	100	/* record writes: at most 1% */
@@ -108,6 +109,15 @@ json_t *run_log_open(struct loomd *loomd, struct rpc_client *client,
  */
 char *run_log_name(size_t step, const char *name, long item);
 char *run_log_name_old(const char *name, long item);
+
+/*
+ * Add to names the steps of the pipeline whose real path is key that a
+ * live run has ended and whose stamp (a loop item's, for a loop step)
+ * the hashing worker still has: until it is written, the step's marker
+ * says it is running (pipeline.freshness tells why).
+ */
+void run_steps_hashing(struct loomd *loomd, const char *key,
+    struct strv *names);
 
 /*
  * The pipelines and stamps the runs keep (plancache.h, stampcache.h),

@@ -6,8 +6,9 @@
 # itself, so its stamp goes to the daemon's worker for runs, which
 # LOOM_FAULT_HOLD_HASH (a fault hook, docs/daemon.md) holds while a file
 # exists. Meanwhile status of another pipeline answers, and status of the
-# same one says the step is running; the run still waits for its stamp
-# after both. Status queued behind the stamp before, for as long as the
+# same one says the step's outputs are being hashed (its marker alone
+# says "running now"), with "hashing": true in the JSON; the run still
+# waits for its stamp after both. Status queued behind the stamp before, for as long as the
 # hashing took. Once the hold ends, the run ends and the step is fresh.
 . "$(dirname "$0")/lib.sh"
 
@@ -40,8 +41,11 @@ timeout 30 "$LOOMCTL" status "$P/small.yml" >"$TEST_TMP/small.out" ||
 grep -q '^small *fresh' "$TEST_TMP/small.out" ||
 	fail "status small.yml: $(cat "$TEST_TMP/small.out")"
 timeout 30 "$LOOMCTL" status "$P/big.yml" >"$TEST_TMP/big.out"
-grep -q '^big .*running now' "$TEST_TMP/big.out" ||
+grep -q '^big .*its outputs are being hashed' "$TEST_TMP/big.out" ||
 	fail "status big.yml while hashing: $(cat "$TEST_TMP/big.out")"
+timeout 30 "$LOOMCTL" status "$P/big.yml" --json >"$TEST_TMP/big.json"
+[ "$(jq -c '.steps[0] | [.state, .hashing]' "$TEST_TMP/big.json")" = '["stale",true]' ] ||
+	fail "status big.yml --json while hashing: $(cat "$TEST_TMP/big.json")"
 [ "$("$LOOMCTL" status "$run" --json | jq -r .state)" = running ] ||
 	fail "the run was over before status answered"
 rm -f "$HOLD"
@@ -50,5 +54,7 @@ rm -f "$HOLD"
 "$LOOMCTL" status "$P/big.yml" >"$TEST_TMP/big.out"
 grep -q '^big *fresh' "$TEST_TMP/big.out" ||
 	fail "status big.yml after the run: $(cat "$TEST_TMP/big.out")"
+[ "$("$LOOMCTL" status "$P/big.yml" --json | jq '.steps[0].hashing')" = null ] ||
+	fail "status big.yml --json after the run still says hashing"
 stop_loomd
 echo PASS

@@ -25,6 +25,13 @@ export function check(cond, msg) {
 	if (!cond) fail(msg);
 }
 
+/** What a test throws when this build cannot run it (run.mjs: exit 77). */
+export class Skip extends Error {}
+
+export function skip(msg) {
+	throw new Skip(msg);
+}
+
 /** A private environment: socket, state and runtime folders. */
 export function makeEnv() {
 	const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loome2e.'));

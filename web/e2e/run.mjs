@@ -3,7 +3,8 @@
 // imports it, calls its default export with a fresh private daemon
 // environment and a headless Chromium page, and always cleans up. Exit 0
 // on success, 1 on failure (including a sanitizer report from loomd or
-// loomctl), 77 (skipped) when Chromium is not installed.
+// loomctl), 77 (skipped) when Chromium is not installed or the test
+// finds this build cannot run it (L.skip).
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +48,23 @@ try {
 	if (errors.length > 0) throw new Error(`errors in the page: ${errors.join('; ')}`);
 	console.log(`PASS: ${path.basename(file)}`);
 } catch (e) {
+	if (e instanceof L.Skip) {
+		status = 77;
+		console.log(`SKIP: ${path.basename(file)}: ${e.message}`);
+	} else await failed(e);
+} finally {
+	clearTimeout(timer);
+	await b.close();
+	const reports = L.cleanup(env, tmp);
+	for (const r of reports) {
+		console.error(`FAIL: ${path.basename(file)}: sanitizer report in ${r.file}:\n${r.text}`);
+		status = 1;
+	}
+}
+process.exit(status);
+
+/** Say why the test failed: what the page showed, the daemon's log, a screenshot. */
+async function failed(e) {
 	status = 1;
 	console.error(`FAIL: ${path.basename(file)}: ${e.stack || e}`);
 	try {
@@ -73,13 +91,4 @@ try {
 	} catch {
 		/* page gone */
 	}
-} finally {
-	clearTimeout(timer);
-	await b.close();
-	const reports = L.cleanup(env, tmp);
-	for (const r of reports) {
-		console.error(`FAIL: ${path.basename(file)}: sanitizer report in ${r.file}:\n${r.text}`);
-		status = 1;
-	}
 }
-process.exit(status);

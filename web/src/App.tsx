@@ -20,12 +20,12 @@ import { NODE_SIZE, buildGraph } from './graph/build';
 import { layoutGraph } from './graph/layout';
 import type { Placed } from './graph/layout';
 import { PARAM_EDGES_SHOWN, onScreen, toFlow } from './graph/flow';
-import { nodeFreshness } from './freshness';
+import { hashingCount, nodeFreshness } from './freshness';
 import { FOCUS_ZOOM, LOD_ZOOM, fitAround } from './graph/fit';
 import type { Box, Cover, FitMode } from './graph/fit';
 import { nodeTypes } from './graph/Nodes';
 import { Overview } from './graph/Overview';
-import { applyEvent, busySteps, emptyRuns, fromRecords, logRuns, queuedRun } from './runs';
+import { applyEvent, busySteps, emptyRuns, fromRecords, lastRan, logRuns, queuedRun } from './runs';
 import type { RunsState } from './runs';
 import { OutputStore } from './terminal/store';
 import { TerminalPanel } from './terminal/TerminalPanel';
@@ -64,6 +64,8 @@ const HISTORY_BYTES = 1024 * 1024;
 /** Of a loop step, the first items' logs shown on open, and bytes of each. */
 const HISTORY_ITEMS = 50;
 const HISTORY_ITEM_BYTES = 128 * 1024;
+/** How often freshness is asked again while outputs are being hashed. */
+const HASHING_POLL_MS = 1000;
 
 /** The edges given to React Flow while the overview draws its own. */
 const NO_EDGES: never[] = [];
@@ -214,14 +216,17 @@ function Editor({ rpc, targetId, boot }: Props) {
 						: st;
 				runsRef.current = next;
 				setRuns(next);
+				// The panel shows the output of the step that ran last.
+				const logs = logRuns(recs);
+				const newest = lastRan(recs, logs);
 				let last: string | null = null;
-				for (const [step, run] of logRuns(recs)) {
+				for (const [step, run] of logs) {
 					// A loop step's output is its items' logs: a tab each.
 					const items = loopItems(recs, run, step);
 					const tabs = items ? items.map((it) => ({ tab: `${step}/${it.name}`, item: it.item as number | undefined })) : [{ tab: step, item: undefined }];
 					if (items) setItemStates((o) => ({ ...Object.fromEntries(items.map((it) => [`${step}/${it.name}`, it.state])), ...o }));
 					for (const { tab, item } of tabs) {
-						last = tab;
+						if (newest === null || step === newest) last = tab;
 						if (!store.historyStart(tab, run)) continue;
 						const max = items ? HISTORY_ITEM_BYTES : HISTORY_BYTES;
 						const lr = await rpc
@@ -230,7 +235,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 						store.historyEnd(tab, run, 0, lr && lr.data ? decodeBase64(lr.data) : null);
 					}
 				}
-				// The panel shows the last step's output, not an empty terminal.
+				// Not an empty terminal.
 				if (last !== null && fileRef.current === m.file) setTab((t) => t ?? last);
 			} catch {
 				/* no history: fine */
@@ -486,6 +491,14 @@ function Editor({ rpc, targetId, boot }: Props) {
 	}, [rpc, runs]);
 
 	const freshMap = useMemo(() => (model ? nodeFreshness(model, fresh) : {}), [model, fresh]);
+	const hashing = fresh ? hashingCount(fresh) : 0;
+	// No event says a stamp was written: while a step's outputs are being
+	// hashed, freshness is asked again each second until none is.
+	useEffect(() => {
+		if (hashing === 0 || !file) return;
+		const t = setTimeout(() => void refreshFresh(file), HASHING_POLL_MS);
+		return () => clearTimeout(t);
+	}, [fresh, hashing, file, refreshFresh]);
 	const flowData = useMemo(
 		() => (model && graph ? toFlow(model, graph, placed, runs.current, { fresh: freshMap, showParams, selected }) : { nodes: [], edges: [] }),
 		[model, graph, placed, runs, freshMap, showParams, selected],
@@ -759,8 +772,8 @@ function Editor({ rpc, targetId, boot }: Props) {
 				<span className="status">
 					{fresh && (
 						<span className="fresh-summary" data-testid="fresh-summary">
-							{fresh.filter((f) => f.state === 'fresh').length} fresh, {fresh.filter((f) => f.state === 'stale').length} stale,{' '}
-							{fresh.filter((f) => f.state === 'missing').length} missing
+							{fresh.filter((f) => f.state === 'fresh').length} fresh, {fresh.filter((f) => f.state === 'stale').length - hashing} stale,{' '}
+							{fresh.filter((f) => f.state === 'missing').length} missing{hashing > 0 ? `, ${hashing} hashing` : ''}
 						</span>
 					)}
 					<span className={`conn conn-${conn.state}`} data-testid="conn">

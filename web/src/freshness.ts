@@ -4,13 +4,26 @@
 // stale (with the reason) or missing (an output does not exist). A data
 // node takes its state from what makes it: an output is missing when its
 // file is not there, else as fresh as the step that writes it; an input
-// nobody writes is fresh when it exists and missing when not. Pure.
+// nobody writes is fresh when it exists and missing when not. A stale
+// step whose outputs a run is hashing for its stamp ("hashing": true),
+// and what it writes, show `hashing`: fresh once the stamp is written.
+// Pure.
 import type { Freshness, PipelineModel, StepFreshness } from './types';
 import { stepWrites } from './graph/build';
 
 export interface NodeFresh {
-	state: Freshness;
+	state: Freshness | 'hashing';
 	reason: string | null;
+}
+
+/** What a step's node shows: its freshness, or hashing. */
+function shown(s: StepFreshness): Freshness | 'hashing' {
+	return s.hashing && s.state === 'stale' ? 'hashing' : s.state;
+}
+
+/** Steps whose outputs are being hashed (shown as hashing). */
+export function hashingCount(steps: StepFreshness[]): number {
+	return steps.filter((s) => shown(s) === 'hashing').length;
 }
 
 export type FreshMap = Record<string, NodeFresh>;
@@ -20,7 +33,7 @@ export function nodeFreshness(m: PipelineModel, steps: StepFreshness[] | null): 
 	const out: FreshMap = {};
 	if (!steps) return out;
 	const byName = new Map(steps.map((s) => [s.name, s]));
-	for (const s of steps) out[`step:${s.name}`] = { state: s.state, reason: s.reason };
+	for (const s of steps) out[`step:${s.name}`] = { state: shown(s), reason: s.reason };
 	const writer = new Map<string, string>();
 	for (const s of m.steps) for (const d of stepWrites(s)) writer.set(d, s.name);
 	for (const d of m.data) {
@@ -28,6 +41,7 @@ export function nodeFreshness(m: PipelineModel, steps: StepFreshness[] | null): 
 		const f = w !== undefined ? byName.get(w) : undefined;
 		if (d.url) out[`data:${d.name}`] = { state: 'fresh', reason: null };
 		else if (!d.exists) out[`data:${d.name}`] = { state: 'missing', reason: `${d.path} does not exist` };
+		else if (f && shown(f) === 'hashing') out[`data:${d.name}`] = { state: 'hashing', reason: `written by ${w}, whose outputs are being hashed` };
 		else if (f && f.state !== 'fresh') out[`data:${d.name}`] = { state: 'stale', reason: `written by ${w}, which is ${f.state}: ${f.reason ?? ''}` };
 		else out[`data:${d.name}`] = { state: 'fresh', reason: null };
 	}

@@ -397,3 +397,27 @@ export function logRuns(recs: Params[]): Map<string, string> {
 	}
 	return out;
 }
+
+/**
+ * Of the steps logRuns found, the one whose output is newest: a step
+ * still running (the last started), else the one that finished last.
+ * Null when the records give no times.
+ */
+export function lastRan(recs: Params[], logs: Map<string, string>): string | null {
+	let best: string | null = null;
+	let bestKey: [number, number] = [-1, 0];
+	for (const [name, id] of logs) {
+		const rec = recs.find((r) => r.run === id);
+		const st = ((rec?.steps as Params[] | undefined) ?? []).find((x) => x.name === name);
+		if (!st) continue;
+		const running = st.state === 'running';
+		const t = (running ? num(st.started) : (num(st.finished) ?? num(st.started))) ?? null;
+		if (t === null) continue;
+		const key: [number, number] = [running ? 1 : 0, t];
+		if (key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) {
+			best = name;
+			bestKey = key;
+		}
+	}
+	return best;
+}

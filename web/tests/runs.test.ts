@@ -3,7 +3,7 @@
 // states; other pipelines' runs are ignored; a run record restores the
 // last run on open.
 import { describe, expect, it } from 'vitest';
-import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, isFailed, itemsText, logRuns, queuedRun, summarize } from '../src/runs';
+import { applyEvent, busySteps, emptyRuns, fromRecord, fromRecords, isFailed, itemsText, lastRan, logRuns, queuedRun, summarize } from '../src/runs';
 import { OutputStore } from '../src/terminal/store';
 
 const F = '/x/experiment.yml';
@@ -126,6 +126,20 @@ describe('states the editor used to get wrong', () => {
 		expect(r.current.steps.a).toMatchObject({ state: 'failed', run: 'r1', earlier: true });
 		expect(r.current.steps.b).toMatchObject({ state: 'succeeded', run: 'r3', earlier: false });
 		expect(logRuns([{ run: 'r4', steps: [{ name: 'b', state: 'uptodate' }] }, { run: 'r3', steps: [{ name: 'b', state: 'succeeded' }] }]).get('b')).toBe('r3');
+	});
+	it('picks the step that ran last, though an older run is read after it', () => {
+		// r2 ran big only (prepare up to date); r1 ran both, earlier.
+		const recs = [
+			{ run: 'r2', steps: [{ name: 'prepare', state: 'uptodate' }, { name: 'big', state: 'succeeded', started: 20, finished: 30 }] },
+			{ run: 'r1', steps: [{ name: 'prepare', state: 'succeeded', started: 1, finished: 2 }, { name: 'big', state: 'succeeded', started: 2, finished: 9 }] },
+		];
+		const logs = logRuns(recs);
+		expect([...logs.keys()]).toEqual(['big', 'prepare']);
+		expect(lastRan(recs, logs)).toBe('big');
+		// A step still running wins over one that finished later.
+		const live = [{ run: 'r3', steps: [{ name: 'a', state: 'running', started: 5, finished: null }, { name: 'b', state: 'succeeded', started: 1, finished: 8 }] }];
+		expect(lastRan(live, logRuns(live))).toBe('a');
+		expect(lastRan([{ run: 'r', steps: [{ name: 'a', state: 'failed' }] }], new Map([['a', 'r']]))).toBe(null);
 	});
 });
 
