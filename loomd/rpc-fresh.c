@@ -141,7 +141,7 @@ rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 		h = hashing.n > 0 && rpc_fresh_has(&hashing, p->steps[i].name);
 		if (h && fs->state == FRESH_STALE && p->steps[i].loop == NULL)
 			jsontext_add_string(w, "reason",
-			    "its outputs are being hashed");
+			    "its files are being hashed");
 		else if (fs->reason != NULL)
 			rpc_fresh_text(w, "reason", fs->reason);
 		else

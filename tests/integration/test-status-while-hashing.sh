@@ -6,7 +6,7 @@
 # itself, so its stamp goes to the daemon's worker for runs, which
 # LOOM_FAULT_HOLD_HASH (a fault hook, docs/daemon.md) holds while a file
 # exists. Meanwhile status of another pipeline answers, and status of the
-# same one says the step's outputs are being hashed (its marker alone
+# same one says the step's files are being hashed (its marker alone
 # says "running now"), with "hashing": true in the JSON; the run still
 # waits for its stamp after both. Status queued behind the stamp before, for as long as the
 # hashing took. Once the hold ends, the run ends and the step is fresh.
@@ -41,7 +41,7 @@ timeout 30 "$LOOMCTL" status "$P/small.yml" >"$TEST_TMP/small.out" ||
 grep -q '^small *fresh' "$TEST_TMP/small.out" ||
 	fail "status small.yml: $(cat "$TEST_TMP/small.out")"
 timeout 30 "$LOOMCTL" status "$P/big.yml" >"$TEST_TMP/big.out"
-grep -q '^big .*its outputs are being hashed' "$TEST_TMP/big.out" ||
+grep -q '^big .*its files are being hashed' "$TEST_TMP/big.out" ||
 	fail "status big.yml while hashing: $(cat "$TEST_TMP/big.out")"
 timeout 30 "$LOOMCTL" status "$P/big.yml" --json >"$TEST_TMP/big.json"
 [ "$(jq -c '.steps[0] | [.state, .hashing]' "$TEST_TMP/big.json")" = '["stale",true]' ] ||

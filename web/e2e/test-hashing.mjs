@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A step's outputs being hashed for its stamp, in the editor: the step
+// A step's files being hashed for its stamp, in the editor: the step
 // `big` leaves a 1 MiB output, which the daemon hashes on its worker for
 // runs, held by the LOOM_FAULT_HOLD_HASH hook while a file exists (so the
 // test does not depend on how fast this machine hashes). Meanwhile `big`
@@ -38,12 +38,12 @@ export default async function ({ L, tmp, env, page }) {
 	await page.click('[data-testid="run-all"]');
 	await L.waitFor('big hashing', async () => (await fresh('big')) === 'hashing', 60);
 	L.check((await page.textContent('[data-testid="fresh-big"]')) === 'hashing', 'the badge does not say hashing');
-	L.check((await page.getAttribute('[data-testid="fresh-big"]', 'title')) === 'its outputs are being hashed', 'the badge title');
+	L.check((await page.getAttribute('[data-testid="fresh-big"]', 'title')) === 'its files are being hashed', 'the badge title');
 	L.check((await page.getAttribute('[data-testid="node-data-bigout"]', 'data-fresh')) === 'hashing', 'bigout should show hashing');
 	L.check(/, 1 hashing$/.test(await page.textContent('[data-testid="fresh-summary"]')), `toolbar: ${await page.textContent('[data-testid="fresh-summary"]')}`);
 	const st = L.loomctl(env, ['status', file, '--json']);
 	const big = JSON.parse(st.stdout).steps[0];
-	L.check(big.hashing === true && big.reason === 'its outputs are being hashed', `loomctl status: ${st.stdout}`);
+	L.check(big.hashing === true && big.reason === 'its files are being hashed', `loomctl status: ${st.stdout}`);
 
 	fs.rmSync(hold);
 	await L.waitFor('big fresh once hashed', async () => (await fresh('big')) === 'fresh', 30);

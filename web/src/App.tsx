@@ -64,7 +64,7 @@ const HISTORY_BYTES = 1024 * 1024;
 /** Of a loop step, the first items' logs shown on open, and bytes of each. */
 const HISTORY_ITEMS = 50;
 const HISTORY_ITEM_BYTES = 128 * 1024;
-/** How often freshness is asked again while outputs are being hashed. */
+/** How often freshness is asked again while files are being hashed. */
 const HASHING_POLL_MS = 1000;
 
 /** The edges given to React Flow while the overview draws its own. */
@@ -492,7 +492,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 
 	const freshMap = useMemo(() => (model ? nodeFreshness(model, fresh) : {}), [model, fresh]);
 	const hashing = fresh ? hashingCount(fresh) : 0;
-	// No event says a stamp was written: while a step's outputs are being
+	// No event says a stamp was written: while a step's files are being
 	// hashed, freshness is asked again each second until none is.
 	useEffect(() => {
 		if (hashing === 0 || !file) return;

@@ -5,7 +5,7 @@
 // node takes its state from what makes it: an output is missing when its
 // file is not there, else as fresh as the step that writes it; an input
 // nobody writes is fresh when it exists and missing when not. A stale
-// step whose outputs a run is hashing for its stamp ("hashing": true),
+// step whose files a run is hashing for its stamp ("hashing": true),
 // and what it writes, show `hashing`: fresh once the stamp is written.
 // Pure.
 import type { Freshness, PipelineModel, StepFreshness } from './types';
@@ -21,7 +21,7 @@ function shown(s: StepFreshness): Freshness | 'hashing' {
 	return s.hashing && s.state === 'stale' ? 'hashing' : s.state;
 }
 
-/** Steps whose outputs are being hashed (shown as hashing). */
+/** Steps whose files are being hashed (shown as hashing). */
 export function hashingCount(steps: StepFreshness[]): number {
 	return steps.filter((s) => shown(s) === 'hashing').length;
 }
@@ -41,7 +41,7 @@ export function nodeFreshness(m: PipelineModel, steps: StepFreshness[] | null): 
 		const f = w !== undefined ? byName.get(w) : undefined;
 		if (d.url) out[`data:${d.name}`] = { state: 'fresh', reason: null };
 		else if (!d.exists) out[`data:${d.name}`] = { state: 'missing', reason: `${d.path} does not exist` };
-		else if (f && shown(f) === 'hashing') out[`data:${d.name}`] = { state: 'hashing', reason: `written by ${w}, whose outputs are being hashed` };
+		else if (f && shown(f) === 'hashing') out[`data:${d.name}`] = { state: 'hashing', reason: `written by ${w}, whose files are being hashed` };
 		else if (f && f.state !== 'fresh') out[`data:${d.name}`] = { state: 'stale', reason: `written by ${w}, which is ${f.state}: ${f.reason ?? ''}` };
 		else out[`data:${d.name}`] = { state: 'fresh', reason: null };
 	}

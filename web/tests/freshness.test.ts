@@ -12,12 +12,12 @@ describe('nodeFreshness', () => {
 
 	it('shows a step whose stamp is being hashed as hashing, and its output too', () => {
 		const steps = [
-			{ name: 'a', state: 'stale' as const, reason: 'its outputs are being hashed', hashing: true },
+			{ name: 'a', state: 'stale' as const, reason: 'its files are being hashed', hashing: true },
 			{ name: 'b', state: 'stale' as const, reason: 'upstream step a is stale' },
 		];
 		const f = nodeFreshness(m, steps);
-		expect(f['step:a']).toEqual({ state: 'hashing', reason: 'its outputs are being hashed' });
-		expect(f['data:d1']).toEqual({ state: 'hashing', reason: 'written by a, whose outputs are being hashed' });
+		expect(f['step:a']).toEqual({ state: 'hashing', reason: 'its files are being hashed' });
+		expect(f['data:d1']).toEqual({ state: 'hashing', reason: 'written by a, whose files are being hashed' });
 		expect(f['step:b'].state).toBe('stale');
 		expect(hashingCount(steps)).toBe(1);
 	});
