@@ -32,6 +32,7 @@
 #include "common/model/graph.h"
 #include "common/util/jsontext.h"
 #include "common/util/log.h"
+#include "common/util/memhash.h"
 #include "common/model/loopitems.h"
 #include "common/model/pipeline.h"
 #include "common/fresh/stamp.h"
@@ -50,7 +51,7 @@ struct fresh_script {
  */
 struct fresh_stat {
 	char *path;
-	uint64_t hash;			/* fresh_strhash(path): kept for
+	uint64_t hash;			/* strhash(path): kept for
 					   growing and for probing */
 	int error;			/* errno of the stat, or 0 */
 	mode_t mode;			/* what stamp_entry_check_stat uses */
@@ -206,33 +207,6 @@ fresh_task_path(const struct pipeline *p, size_t step, const char *item,
 	return abs;
 }
 
-/*
- * A hash of n bytes for the tables of one plan: eight bytes a step (a
- * check hashes each path two or three times), each mixed down so that
- * the low bits, the slot, depend on all of them.
- */
-static uint64_t
-fresh_memhash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL, w;
-	size_t i;
-
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 32;
-	}
-	for (; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h ^ (h >> 29);
-}
-
-static uint64_t
-fresh_strhash(const char *s)
-{
-	return fresh_memhash(s, strlen(s));
-}
-
 /* The script's hash, computed on first use. Borrowed from the cache. */
 static const struct fresh_script *
 fresh_script_get(struct fresh_ctx *c, const char *path)
@@ -249,14 +223,14 @@ fresh_script_get(struct fresh_ctx *c, const char *path)
 		for (i = 0; i < oldcap; i++) {
 			if (old[i].path == NULL)
 				continue;
-			j = fresh_strhash(old[i].path) & (c->cap - 1);
+			j = strhash(old[i].path) & (c->cap - 1);
 			while (c->scripts[j].path != NULL)
 				j = (j + 1) & (c->cap - 1);
 			c->scripts[j] = old[i];
 		}
 		free(old);
 	}
-	j = fresh_strhash(path) & (c->cap - 1);
+	j = strhash(path) & (c->cap - 1);
 	while (c->scripts[j].path != NULL) {
 		if (strcmp(c->scripts[j].path, path) == 0)
 			return &c->scripts[j];
@@ -299,7 +273,7 @@ fresh_stat_grow(struct fresh_ctx *c)
 }
 
 /*
- * The slot of path's first n bytes (of hash h, fresh_memhash): its
+ * The slot of path's first n bytes (of hash h, memhash): its
  * entry, or where it would go.
  */
 static struct fresh_stat *
@@ -332,7 +306,7 @@ fresh_stat_call(struct fresh_ctx *c, const char *path, struct stat *st)
 	int error, derror;
 
 	if (n > 0) {
-		pe = fresh_stat_slot(c, path, n, fresh_memhash(path, n));
+		pe = fresh_stat_slot(c, path, n, memhash(path, n));
 		if (pe->path == NULL)
 			pe = NULL;
 		else if (pe->error == ENOENT)
@@ -359,7 +333,7 @@ fresh_stat(struct fresh_ctx *c, const char *path, struct stat *st,
 {
 	struct fresh_stat *e;
 	size_t before, n = strlen(path);
-	uint64_t h = fresh_memhash(path, n);
+	uint64_t h = memhash(path, n);
 	int err;
 
 	fresh_stat_grow(c);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/fresh/hashcache.h"
+#include "common/util/memhash.h"
 #include "common/util/xmalloc.h"
 
 #define HASHCACHE_BUCKETS	(HASHCACHE_MAX * 2)	/* a power of two */
@@ -64,13 +65,7 @@ hashcache_key_of(const struct stat *st, struct hashcache_key *k)
 static size_t
 hashcache_bucket(const struct hashcache_key *k)
 {
-	uint64_t h = 14695981039346656037ULL;
-	const unsigned char *p = (const unsigned char *)k;
-	size_t i;
-
-	for (i = 0; i < sizeof *k; i++)
-		h = (h ^ p[i]) * 1099511628211ULL;
-	return (size_t)(h & (HASHCACHE_BUCKETS - 1));
+	return (size_t)(memhash(k, sizeof *k) & (HASHCACHE_BUCKETS - 1));
 }
 
 static bool

@@ -40,6 +40,7 @@
 #include "common/util/error.h"
 #include "common/util/fileio.h"
 #include "common/util/numtext.h"
+#include "common/util/memhash.h"
 #include "common/util/sha256.h"
 #include "common/fresh/hashcache.h"
 #include "common/fresh/stamp.h"
@@ -611,11 +612,7 @@ static size_t stamp_recent_next;
 static uint64_t
 stamp_path_digest(const char *path)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;	/* FNV-1a */
-
-	for (; *path != '\0'; path++)
-		h = (h ^ (unsigned char)*path) * 0x100000001b3ULL;
-	return h | 1;				/* never 0: an empty slot */
+	return strhash(path) | 1;		/* never 0: an empty slot */
 }
 
 /* The entry of path, or NULL; under the lock. */

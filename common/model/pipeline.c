@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/util/error.h"
+#include "common/util/memhash.h"
 #include "common/model/pipeline.h"
 #include "common/model/suggest.h"
 #include "common/util/xmalloc.h"
@@ -151,31 +152,17 @@ static const char **pipeline_names(const struct pipeline *p, bool params,
 static void	pipeline_no_such(const struct pipeline *p, const char *name,
 		    bool is_var, struct loom_error *err);
 
-/* FNV-1a: short names, good enough spread, no seed needed. */
+/* A key's hash in a map (memhash.h), of its n bytes when they need no NUL. */
 static uint32_t
 pipeline_map_hash(const char *key)
 {
-	uint32_t h = 2166136261u;
-
-	while (*key != '\0') {
-		h ^= (unsigned char)*key++;
-		h *= 16777619u;
-	}
-	return h;
+	return (uint32_t)strhash(key);
 }
 
-/* pipeline_map_hash of the n bytes at key, which need no NUL. */
 static uint32_t
 pipeline_map_hash_n(const char *key, size_t n)
 {
-	uint32_t h = 2166136261u;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)key[i];
-		h *= 16777619u;
-	}
-	return h;
+	return (uint32_t)memhash(key, n);
 }
 
 /*
