@@ -93,6 +93,7 @@ static int	stamp_dir_walk(struct sha256 *ctx, const char *path,
 		    struct loom_error *err);
 static bool	stamp_same_time(const struct timespec *a,
 		    const struct timespec *b);
+static bool	stamp_stat_same(const struct stat *a, const struct stat *b);
 static int	stamp_parse_entry(struct stamp *s, const char *line,
 		    bool output);
 static int	stamp_parse_state(struct stamp *s, const char *line);
@@ -387,9 +388,7 @@ stamp_hash_fd(int fd, const struct stat *st, const char *path, size_t max,
 	 * second look at a file changed too recently to be remembered).
 	 */
 	if (hashcache_keeps(st, begin_ns) && fstat(fd, &now) == 0 &&
-	    now.st_size == st->st_size &&
-	    now.st_ino == st->st_ino && stamp_same_time(&now.st_mtim,
-	    &st->st_mtim) && stamp_same_time(&now.st_ctim, &st->st_ctim))
+	    stamp_stat_same(&now, st))
 		hashcache_put(st, begin_ns, out);
 	close(fd);
 	return 0;
@@ -564,8 +563,9 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 #define STAMP_QUICK_READ	(64 * 1024)
 
 /*
- * The files a quick stamp hashed that the hash cache did not keep
- * (changed too recently): the next quick stamp naming one as an input
+ * The files a quick stamp hashed, or the hashing worker filled in for one
+ * (stamp_fill_entry), that the hash cache did not keep (changed too
+ * recently): the next stamp naming one as an input
  * (in a chain, the next step's input, written by the step before) takes
  * its identity and hash from here when one stat of the path says the
  * file is as it was hashed (device, inode, size, modification and change
@@ -575,7 +575,9 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
  *
  * Why a hash kept this way is safe although the file was too recent for
  * the hash cache: it is the content when the producing step ended, which
- * is what the consuming step (started after that) began with. Only a
+ * is what the consuming step (started after that) began with (the worker
+ * reads it after the step ended, and keeps it only when a stat after
+ * reading finds the file as it was before). Only a
  * rewrite in the same clock tick as the file's last change, keeping its
  * size and both times, escapes the stat. A stamp's input hash is only
  * looked at when the input's time is within the racy margin of the
@@ -589,10 +591,9 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
  *
  * A ring of STAMP_RECENT entries, with the whole path (the digest only
  * finds it faster: a collision can never hand out another file's hash).
- * Only the daemon's loop takes quick stamps today (its hashing worker
- * fills hashes in and checks plans, which never come here; loomctl takes
- * none), so the lock is never contended; it keeps the ring right if
- * another thread ever does.
+ * The daemon's loop (quick stamps) and its hashing worker for runs
+ * (stamp_fill_entry) use the ring, under its lock; freshness checks never
+ * come here, and loomctl takes no stamps.
  */
 #define STAMP_RECENT	32
 struct stamp_recent {
@@ -1687,6 +1688,15 @@ stamp_same_time(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
 }
 
+/* Whether two stats find a file unchanged (the hash cache's key). */
+static bool
+stamp_stat_same(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino &&
+	    a->st_size == b->st_size && stamp_same_time(&a->st_mtim,
+	    &b->st_mtim) && stamp_same_time(&a->st_ctim, &b->st_ctim);
+}
+
 /* stamp_succeeded; with_hash false leaves the content hashes out. */
 static struct stamp *
 stamp_take(const struct strv *argv, const char *script,
@@ -1764,15 +1774,31 @@ stamp_succeeded_quick(const struct strv *argv, const char *script,
  * The hash of a file entry still as its identity says; else none. The
  * file is opened first and its identity taken from the descriptor, so
  * what is hashed is what was compared (no stat of the path before).
+ *
+ * A step's large outputs are hashed here just after it ended, too
+ * recently for the hash cache to keep them; so they go into the ring of
+ * recent hashes (stamp_recent), as stamp_ident_opened's do, when the file
+ * is still as it was hashed. The stamp of the step that reads one next,
+ * quick or filled in here after this one (the worker takes them in
+ * order), then takes its hash from there instead of reading it again.
  */
 static int
 stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
 {
-	struct stat st;
+	struct stamp_recent kept;
+	struct stamp_ident id;
+	struct stat st, now;
+	char cached[STAMP_HASH_HEX];
 	int fd;
 
 	if (e->id.kind != STAMP_KIND_FILE || e->id.hash[0] != '\0')
 		return 0;
+	if (stamp_recent_get(e->path, &kept) && kept.size == e->id.size &&
+	    kept.mtime_ns == e->id.mtime_ns &&
+	    stamp_recent_take(e->path, &kept, &id)) {
+		memcpy(e->id.hash, id.hash, STAMP_HASH_HEX);
+		return 0;
+	}
 	if ((fd = open(e->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;	/* gone: no hash, as changed */
@@ -1791,7 +1817,12 @@ stamp_fill_entry(struct stamp_entry *e, struct loom_error *err)
 		close(fd);
 		return 0;
 	}
-	return stamp_hash_fd(fd, &st, e->path, SIZE_MAX, e->id.hash, err);
+	if (stamp_hash_fd(fd, &st, e->path, SIZE_MAX, e->id.hash, err) == -1)
+		return -1;
+	if (!hashcache_get(&st, cached) && stat(e->path, &now) == 0 &&
+	    stamp_stat_same(&now, &st))
+		stamp_recent_put(e->path, &st, e->id.hash);
+	return 0;
 }
 
 /* The script's hash; a script that is gone has none. */

@@ -954,6 +954,78 @@ test_stamp_recent_input(void **state)
 	free(mid);
 }
 
+/*
+ * A step's output too large for a quick stamp to read is hashed when its
+ * stamp is filled in (the daemon's hashing worker), just after the step
+ * wrote it: too recent for the hash cache, so kept in the ring of recent
+ * hashes. The stamp of the step reading it next takes that hash, quick or
+ * filled in (also when it was taken before the writer's was filled in),
+ * without reading the file again. Rewritten meanwhile (same size, a new
+ * change time), it is read again and the new hash taken.
+ */
+static void
+test_stamp_filled_output_kept(void **state)
+{
+	struct fixture *f = *state;
+	char want[STAMP_HASH_HEX];
+	struct stamp *made, *used;
+	struct loom_error err;
+	const char *outs[1];
+	uint64_t hashed;
+	char *big, *text;
+	size_t n = 200 * 1024;
+
+	loom_error_clear(&err);
+	big = xasprintf("%s/big.bin", f->dir);
+	text = xmalloc(n + 1);
+	memset(text, 'a', n);
+	text[n] = '\0';
+	write_file(big, text);
+	outs[0] = big;
+	made = stamp_succeeded_quick(NULL, NULL, NULL, 0, outs, 1, &err);
+	assert_non_null(made);
+	assert_string_equal(made->outputs[0].id.hash, "");
+	hashed = files_hashed();
+	assert_int_equal(stamp_hash_fill(made, NULL, &err), 0);
+	assert_true(files_hashed() == hashed + 1);
+	stamp_hash_buffer(text, n, want);
+	assert_string_equal(made->outputs[0].id.hash, want);
+
+	used = consumer_stamp(big);
+	assert_true(files_hashed() == hashed + 1);
+	assert_string_equal(used->inputs[0].id.hash, want);
+	stamp_free(used);
+	stamp_free(made);
+
+	usleep(20 * 1000);	/* past a tick of the file system's clock */
+	text[0] = 'b';
+	write_file(big, text);
+	used = consumer_stamp(big);
+	assert_true(files_hashed() == hashed + 2);
+	stamp_hash_buffer(text, n, want);
+	assert_string_equal(used->inputs[0].id.hash, want);
+	stamp_free(used);
+
+	/* The reader's stamp taken before the writer's is filled in. */
+	usleep(20 * 1000);
+	text[0] = 'c';
+	write_file(big, text);
+	made = stamp_succeeded_quick(NULL, NULL, NULL, 0, outs, 1, &err);
+	used = stamp_succeeded_quick(NULL, NULL, outs, 1, NULL, 0, &err);
+	assert_non_null(made);
+	assert_non_null(used);
+	assert_string_equal(used->inputs[0].id.hash, "");
+	assert_int_equal(stamp_hash_fill(made, NULL, &err), 0);
+	assert_int_equal(stamp_hash_fill(used, NULL, &err), 0);
+	assert_true(files_hashed() == hashed + 3);
+	stamp_hash_buffer(text, n, want);
+	assert_string_equal(used->inputs[0].id.hash, want);
+	stamp_free(used);
+	stamp_free(made);
+	free(text);
+	free(big);
+}
+
 /* The script hash a success stamp records for script, as it is now. */
 static void
 script_hash_now(const char *script, char out[STAMP_HASH_HEX])
@@ -1169,6 +1241,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamp_marker_pid,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_hash_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamp_filled_output_kept,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stamp_recent_input,
 		    setup, teardown),
