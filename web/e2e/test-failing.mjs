@@ -17,6 +17,23 @@ export default async function ({ L, tmp, env, page }) {
 	L.check(states.merge === 'skipped', `merge: ${states.merge}`);
 	const label = await page.textContent('[data-testid="state-check"]');
 	L.check(/exit 1/.test(label), `failed step label: ${label}`);
+	// Drawn in the failure colour, the node and its tab alike, and only
+	// they: the same as any other way of failing (isFailed).
+	const colour = (sel, prop) => page.$eval(sel, (el, p) => getComputedStyle(el)[p], prop);
+	const fail = await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--fail').trim());
+	const rgb = await page.evaluate((c) => {
+		const el = document.createElement('div');
+		el.style.color = c;
+		document.body.append(el);
+		const v = getComputedStyle(el).color;
+		el.remove();
+		return v;
+	}, fail);
+	L.check((await colour('[data-testid="node-step-check"]', 'borderTopColor')) === rgb, 'the failed node is not drawn in the failure colour');
+	L.check((await colour('[data-testid="node-step-prepare"]', 'borderTopColor')) !== rgb, 'a succeeded node is drawn in the failure colour');
+	await L.waitFor('the tab of check', async () => (await page.$('[data-testid="tab-check"]')) !== null);
+	L.check((await colour('[data-testid="tab-check"]', 'borderTopColor')) === rgb, 'the failed tab is not drawn in the failure colour');
+	L.check((await colour('[data-testid="tab-prepare"]', 'borderTopColor')) !== rgb, 'a succeeded tab is drawn in the failure colour');
 
 	await L.clickNode(page, 'node-step-check');
 	L.check((await page.textContent('[data-testid="exit-code"]')) === '1', 'exit code not shown');

@@ -12,6 +12,7 @@ import type { NodeProps, Node } from '@xyflow/react';
 import { Link, Repeat } from 'lucide-react';
 import type { StepState } from '../types';
 import type { NodeFresh } from '../freshness';
+import { isFailed } from '../runs';
 
 export type StepNodeData = {
 	name: string;
@@ -88,6 +89,7 @@ function useHandlesChanged(id: string, loop: boolean): void {
 export function StepNode({ id, data, selected }: NodeProps<Node<StepNodeData>>) {
 	useHandlesChanged(id, data.loop);
 	const cls = ['node', 'step-node', `state-${data.state}`];
+	if (isFailed(data.state)) cls.push('failed');
 	if (data.optional) cls.push('optional');
 	if (data.disabled) cls.push('disabled');
 	if (data.earlier) cls.push('earlier');

@@ -6,6 +6,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { OpenTerminal } from './xterm';
 import type { OutputStore } from './store';
+import { isFailed } from '../runs';
 import type { StepRun } from '../runs';
 import type { StepState } from '../types';
 
@@ -82,7 +83,7 @@ export function TerminalPanel({ store, active, onSelect, states, itemStates }: P
 						role="tab"
 						data-testid={`tab-${s}`}
 						aria-selected={s === active}
-						className={`tab state-${stateOf(s)}${s === active ? ' active' : ''}`}
+						className={`tab state-${stateOf(s)}${isFailed(stateOf(s)) ? ' failed' : ''}${s === active ? ' active' : ''}`}
 						data-state={stateOf(s)}
 						onClick={() => onSelect(s)}
 					>
