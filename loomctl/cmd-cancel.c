@@ -24,7 +24,8 @@ const struct loomctl_cmd cmd_cancel_entry = {
 	.name = "cancel",
 	.usage = "RUN",
 	.summary = "Cancel a running pipeline run.",
-	.help = "  RUN       a run id, a unique prefix of one, or 'last'\n"
+	.help = "  RUN       a run id, a unique prefix of one, 'last', or a "
+	    "pipeline file\n            (its newest run still going)\n"
 	    "Exit status: 0 the cancel was sent, 1 no daemon or the "
 	    "daemon failed,\n2 no such run.\n",
 	.flags = CMD_REPORT_ONLY,
@@ -52,7 +53,7 @@ cmd_cancel_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		output_fail("%s: nothing to cancel", err.message);
 		return LOOMCTL_EXIT_FAILED;
 	}
-	if ((rc = runref_resolve(c, argv[1], &run)) != 0) {
+	if ((rc = runref_resolve_going(c, argv[1], &run)) != 0) {
 		rpcclient_free(c);
 		return rc;
 	}

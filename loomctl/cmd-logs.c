@@ -45,6 +45,8 @@ const struct loomctl_cmd cmd_logs_entry = {
 	.usage = "RUN [STEP] [-f|--follow] [--item FILE]",
 	.summary = "Print the output of a run's steps.",
 	.help =
+	    "  RUN           a run id, a unique prefix of one, 'last', or a "
+	    "pipeline\n                file (its newest run)\n"
 	    "  STEP          only this step (default: every step, in order)\n"
 	    "  -f, --follow  keep printing until the step has finished\n"
 	    "  --item FILE   one item of a loop step, by its file's name "

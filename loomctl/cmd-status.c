@@ -269,9 +269,13 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	char *run = NULL;
 	int i, rc;
 
-	/* status FILE: freshness of its steps, from files (freshlist.c). */
-	if (argc > 1 && freshlist_is_file(argv[1]))
-		return freshlist_status(argc, argv);
+	/*
+	 * status FILE: freshness of its steps, from files (freshlist.c),
+	 * whatever comes before the file (status --json FILE).
+	 */
+	for (i = 1; i < argc; i++)
+		if (argv[i][0] != '-' && freshlist_is_file(argv[i]))
+			return freshlist_status(argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (cmd_is_help(argv[i])) {
 			cmd_print_help(&cmd_status_entry, stdout);

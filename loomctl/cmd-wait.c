@@ -30,7 +30,8 @@ const struct loomctl_cmd cmd_wait_entry = {
 	.usage = "RUN... [-q]",
 	.summary = "Wait until runs end; exit with their outcome.",
 	.help =
-	    "  RUN       a run id, a unique prefix of one, or 'last'\n"
+	    "  RUN       a run id, a unique prefix of one, 'last', or a "
+	    "pipeline file\n            (its newest run)\n"
 	    "  -q, --quiet  print nothing, only exit with the outcome\n"
 	    "Exit status: 0 every run succeeded, 1 a run failed or was "
 	    "interrupted,\n130 a run was cancelled (the largest wins), 2 no "

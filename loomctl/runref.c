@@ -2,6 +2,9 @@
 /*
  * Resolving run ids typed by people (see runref.h).
  */
+#include <sys/stat.h>
+
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +27,10 @@
 
 static int	runref_ambiguous(const char *arg, json_t *runs);
 static int	runref_unknown(const char *arg, json_t *runs);
+static int	runref_of_file(const char *arg, json_t *runs, bool going,
+		    char **id);
+static int	runref_resolve_in(struct rpcclient *c, const char *arg,
+		    bool going, char **id);
 
 /* Several runs start with arg: list them. */
 static int
@@ -78,8 +85,85 @@ runref_unknown(const char *arg, json_t *runs)
 	return LOOMCTL_EXIT_USAGE;
 }
 
+/* Whether arg names a file rather than a run (ids have no '.' or '/'). */
+static bool
+runref_is_file(const char *arg)
+{
+	struct stat st;
+
+	return strpbrk(arg, "./") != NULL && stat(arg, &st) == 0 &&
+	    S_ISREG(st.st_mode);
+}
+
+/*
+ * Whether file, as a run gave it, is the file whose real path is real
+ * (other: room for its own): only a file of the same name is resolved.
+ */
+static bool
+runref_same_file(const char *file, const char *real, char other[PATH_MAX])
+{
+	const char *a = strrchr(file, '/'), *b = strrchr(real, '/');
+
+	return strcmp(a != NULL ? a : file, b != NULL ? b : real) == 0 &&
+	    realpath(file, other) != NULL && strcmp(other, real) == 0;
+}
+
+/*
+ * The newest run of the pipeline file arg (going: the newest still
+ * going), as run.list gives each run's file: the path as it was run,
+ * compared by real path.
+ */
+static int
+runref_of_file(const char *arg, json_t *runs, bool going, char **id)
+{
+	char real[PATH_MAX], other[PATH_MAX];
+	const char *file, *rid;
+	bool any = false;
+	json_t *r;
+	size_t i;
+
+	if (realpath(arg, real) == NULL) {
+		output_fail("cannot resolve %s", arg);
+		return LOOMCTL_EXIT_USAGE;
+	}
+	json_array_foreach(runs, i, r) {
+		file = json_string_value(json_object_get(r, "file"));
+		rid = json_string_value(json_object_get(r, "run"));
+		if (file == NULL || rid == NULL || (strcmp(file, real) != 0 &&
+		    !runref_same_file(file, real, other)))
+			continue;
+		any = true;
+		if (going && !runref_active(json_string_value(
+		    json_object_get(r, "state"))))
+			continue;
+		*id = xstrdup(rid);
+		log_info("run %s is %s", arg, *id);
+		return LOOMCTL_EXIT_OK;
+	}
+	if (any)
+		output_fail("no run of %s is going on ('loomctl status' lists "
+		    "runs)", arg);
+	else
+		output_fail("%s has no runs yet ('loomctl run %s' starts one)",
+		    arg, arg);
+	return LOOMCTL_EXIT_USAGE;
+}
+
 int
 runref_resolve(struct rpcclient *c, const char *arg, char **id)
+{
+	return runref_resolve_in(c, arg, false, id);
+}
+
+int
+runref_resolve_going(struct rpcclient *c, const char *arg, char **id)
+{
+	return runref_resolve_in(c, arg, true, id);
+}
+
+static int
+runref_resolve_in(struct rpcclient *c, const char *arg, bool going,
+    char **id)
 {
 	struct loom_error err;
 	json_t *res, *runs, *r;
@@ -97,6 +181,11 @@ runref_resolve(struct rpcclient *c, const char *arg, char **id)
 		return LOOMCTL_EXIT_FAILED;
 	}
 	runs = json_object_get(res, "runs");
+	if (runref_is_file(arg)) {
+		rc = runref_of_file(arg, runs, going, id);
+		json_decref(res);
+		return rc;
+	}
 	if (strcmp(arg, "last") == 0 && json_array_size(runs) > 0) {
 		found = json_string_value(json_object_get(json_array_get(runs,
 		    0), "run"));
