@@ -32,6 +32,17 @@ _loomctl_names() {
 	    grep -o "\"$2\":\"[^\"]*\"" | sed 's/^[^:]*:"//; s/"$//' | sort -u
 }
 
+# _loomctl_pipelines CUR: pipeline files and folders starting with CUR;
+# hidden folders (.loom) only when CUR starts with a dot.
+_loomctl_pipelines() {
+	compgen -f -X '!*.y*ml' -- "$1"
+	if [[ $1 == .* ]]; then
+		compgen -d -- "$1"
+	else
+		compgen -d -X '.*' -- "$1"
+	fi
+}
+
 # _loomctl_runs: the ids of recent runs.
 _loomctl_runs() {
 	loomctl status --json 2>/dev/null |
@@ -93,27 +104,31 @@ _loomctl() {
 	fi
 	case $cmd in
 	status|logs|cancel|wait)
+		# A pipeline file stands for its newest run (status FILE: its
+		# freshness).
 		if [ "$cmd" = logs ] && [ -n "$first" ]; then
 			COMPREPLY=($(compgen -W "$(_loomctl_run_steps "$first")" -- "$cur"))
+		elif [ "$cmd" = logs ] && [ -n "$file" ]; then
+			COMPREPLY=($(compgen -W "$(_loomctl_names "$file" name)" -- "$cur"))
 		elif [ "$cmd" = wait ] || [ -z "$first$file" ]; then
 			COMPREPLY=($(compgen -W "$(_loomctl_runs)" -- "$cur"))
-			[ "$cmd" = status ] && COMPREPLY+=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -- "$cur"))
+			COMPREPLY+=($(_loomctl_pipelines "$cur"))
 		fi ;;
 	show)
 		if [ -n "$file" ]; then
 			COMPREPLY=($(compgen -W "$(_loomctl_names "$file" name)" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -- "$cur"))
+			COMPREPLY=($(_loomctl_pipelines "$cur"))
 		fi ;;
 	daemon)
 		[ "$n" = 0 ] && COMPREPLY=($(compgen -W "status start stop" -- "$cur")) ;;
 	help)
 		[ "$n" = 0 ] && COMPREPLY=($(compgen -W "$_loomctl_commands" -- "$cur")) ;;
 	ui)
-		COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -- "$cur")) ;;
+		COMPREPLY=($(_loomctl_pipelines "$cur")) ;;
 	*)
 		[ -z "$file" ] &&
-		    COMPREPLY=($(compgen -f -X '!*.y*ml' -- "$cur") $(compgen -d -- "$cur")) ;;
+		    COMPREPLY=($(_loomctl_pipelines "$cur")) ;;
 	esac
 	return 0
 }

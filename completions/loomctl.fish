@@ -47,7 +47,7 @@ complete -c loomctl -n "not __fish_seen_subcommand_from $loomctl_commands" -a da
 complete -c loomctl -n "not __fish_seen_subcommand_from $loomctl_commands" -a help -d 'describe a command'
 
 # Pipeline files, until one is on the command line.
-complete -c loomctl -n "__fish_seen_subcommand_from run validate list show clean status ui; and not __loomctl_file >/dev/null" -k -a "(__fish_complete_suffix .yml; __fish_complete_suffix .yaml)"
+complete -c loomctl -n "__fish_seen_subcommand_from run validate list show clean status ui logs cancel wait; and not __loomctl_file >/dev/null" -k -a "(__fish_complete_suffix .yml; __fish_complete_suffix .yaml)"
 
 # run
 complete -c loomctl -n "__fish_seen_subcommand_from run" -s s -l step -x -a "(__loomctl_names name)" -d 'exactly these steps'

@@ -8,7 +8,8 @@
 #  - step and group names of the pipeline on the command line (run
 #    --step, --group, show FILE STEP);
 #  - run ids (and "last") from 'loomctl status --json' for logs, wait,
-#    status; a run's step names for logs RUN STEP; daemon actions.
+#    status, with pipeline files beside them; a run's step names for
+#    logs RUN STEP, a pipeline's for logs FILE STEP; daemon actions.
 # With zsh: its script's helpers give the same steps, groups, run ids
 # and commands; with fish: the same candidates (each when installed).
 . "$(dirname "$0")/lib.sh"
@@ -73,9 +74,13 @@ expect "p.yml" loomctl validate p
 note "run ids and a run's steps"
 loomctl run p.yml >/dev/null || fail "run"
 id=$(loomctl status --json | jq -r '.runs[0].run')
-expect "$id last" loomctl wait ""
+expect "$id last p.yml tasks" loomctl wait ""
 expect "$id" loomctl logs "${id:0:2}"
 expect "prepare train tune" loomctl logs "$id" ""
+# a pipeline file stands for its newest run
+expect "p.yml" loomctl logs p.
+expect "p.yml" loomctl cancel p.
+expect "prepare train tune" loomctl logs p.yml ""
 expect "start status stop" loomctl daemon ""
 
 if command -v zsh >/dev/null; then
