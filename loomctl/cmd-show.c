@@ -266,9 +266,14 @@ cmd_show_exec(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	}
 	if (o.file == NULL || o.positional.n != 1) {
-		runopts_free(&o);
-		return cmd_usage_error(&cmd_show_entry,
+		/* Said before o is freed: the file is o's. */
+		rc = o.file != NULL && o.positional.n == 0 ?
+		    cmd_usage_error(&cmd_show_entry, "which step of %s? "
+		    "('loomctl list %s' shows them)", o.file, o.file) :
+		    cmd_usage_error(&cmd_show_entry,
 		    "a pipeline file and one step name are needed");
+		runopts_free(&o);
+		return rc;
 	}
 	name = o.positional.v[0];
 	if ((rc = prepare_pipeline(&pr, &o, false, false)) != 0)

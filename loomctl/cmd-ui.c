@@ -34,6 +34,7 @@
 #include "loomctl/connect.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
+#include "loomctl/runopts.h"
 
 extern char **environ;
 
@@ -250,7 +251,7 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	bool browser = true, is_new = false;
 	long port = 0;
 	json_t *r;
-	int a, code = 0;
+	int a, code = 0, saved;
 
 	for (a = 1; a < argc; a++) {
 		if (cmd_is_help(argv[a])) {
@@ -292,8 +293,12 @@ cmd_ui_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	} else if (target == NULL)
 		target = ".";
 	if (!is_new && (abs = realpath(target, NULL)) == NULL) {
+		saved = errno;
 		fprintf(stderr, "%s: error: cannot open %s: %s\n", ctx->progname,
-		    target, strerror(errno));
+		    target, strerror(saved));
+		if (saved == ENOENT && runopts_is_file_name(target))
+			fprintf(stderr, "  hint: 'loomctl ui --new %s' starts "
+			    "a new pipeline there\n", target);
 		return LOOMCTL_EXIT_USAGE;
 	}
 	if (getcwd(cwd, sizeof cwd) == NULL)

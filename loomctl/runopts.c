@@ -49,7 +49,6 @@ static const struct runopts_def runopts_defs[] = {
 	{ "--json", NULL, RUNOPTS_JSON, RUNOPTS_FLAG },
 };
 
-static bool	runopts_is_file_name(const char *s);
 static int	runopts_store(struct run_opts *o, const struct loomctl_cmd *cmd,
 		    const char *name, const char *value);
 
@@ -81,7 +80,7 @@ runopts_free(struct run_opts *o)
 	strv_free(&o->var);
 }
 
-static bool
+bool
 runopts_is_file_name(const char *s)
 {
 	size_t n = strlen(s);

@@ -58,6 +58,9 @@ struct run_opts {
 void runopts_init(struct run_opts *o);
 void runopts_free(struct run_opts *o);
 
+/* Whether s ends as a pipeline file's name does (.yml, .yaml). */
+bool runopts_is_file_name(const char *s);
+
 /*
  * Parse argv[1..argc) (argv[0] is the command name). Returns 0, or 2
  * after printing a usage error. Unknown options are usage errors; words

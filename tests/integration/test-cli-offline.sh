@@ -172,6 +172,7 @@ expect_rc 2 "$LOOMCTL" run "$D/experiment.yml" --dry-run --detach
 expect_rc 2 "$LOOMCTL" validate
 expect_rc 2 "$LOOMCTL" list
 expect_rc 2 "$LOOMCTL" show "$D/experiment.yml"
+contains "which step of $D/experiment.yml? ('loomctl list $D/experiment.yml' shows them)"
 expect_rc 2 "$LOOMCTL" logs
 expect_rc 2 "$LOOMCTL" cancel
 expect_rc 2 "$LOOMCTL" daemon

@@ -8,6 +8,7 @@
 #    file.preview checks paths there although the pipeline does not exist;
 #    the first pipeline.save with "create": true writes it and
 #    `loomctl validate` passes;
+#  - without --new, a FILE not there is refused with a hint to --new;
 #  - refused with exit 2 and a hint, nothing written or changed: FILE
 #    exists (also a dangling symbolic link), its folder does not exist, no
 #    FILE; `loomctl ui --help` documents --new.
@@ -68,6 +69,11 @@ st=0
 "$LOOMCTL" ui --new --no-browser "$EXP/no/such/x.yml" >/dev/null 2>"$ERR" || st=$?
 [ "$st" = 2 ] && grep -q "hint: the folder must exist" "$ERR" ||
     fail "a missing folder: $st $(cat "$ERR")"
+st=0
+"$LOOMCTL" ui --no-browser "$EXP/later.yml" >/dev/null 2>"$ERR" || st=$?
+[ "$st" = 2 ] && grep -q "hint: 'loomctl ui --new $EXP/later.yml' starts a new pipeline" "$ERR" ||
+    fail "ui of a file not there: $st $(cat "$ERR")"
+[ ! -e "$EXP/later.yml" ] || fail "ui of a file not there created it"
 st=0
 "$LOOMCTL" ui --new --no-browser >/dev/null 2>"$ERR" || st=$?
 [ "$st" = 2 ] && grep -q -- "--new needs the FILE" "$ERR" || fail "no FILE: $st $(cat "$ERR")"
