@@ -4,6 +4,7 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +124,7 @@ runref_of_file(const char *arg, json_t *runs, bool going, char **id)
 	size_t i;
 
 	if (realpath(arg, real) == NULL) {
-		output_fail("cannot resolve %s", arg);
+		output_fail("cannot resolve %s: %s", arg, strerror(errno));
 		return LOOMCTL_EXIT_USAGE;
 	}
 	json_array_foreach(runs, i, r) {

@@ -122,11 +122,12 @@ rpc_fresh_write(const struct rpc_fresh_job *j, struct jsontext_writer *w)
 {
 	const struct fresh_plan *plan = j->pl.fresh;
 	const struct pipeline *p = j->pl.p;
-	struct strv hashing = { 0 };
+	struct strv hashing;
 	json_t *warn;
 	size_t i, k, counts[3] = { 0, 0, 0 };
 	bool h;
 
+	strv_init(&hashing);
 	run_steps_hashing(j->loomd, j->real, &hashing);
 	rpc_fresh_text(w, "file", j->real);
 	jsontext_open(w, "steps", '[');
@@ -218,9 +219,9 @@ rpc_fresh_done(void *arg, bool ran)
 /*
  * pipeline.freshness {file, set?, var?, env?, warnings?} -> {file,
  * steps: [{name, state, reason, items?, items_stale?, stale_items?,
- * hashing?}], fresh, stale, missing, warnings?}. The file is loaded and validated
- * here (or its kept model reused); freshness is decided by the hashing
- * worker, and the reply sent when it is done.
+ * hashing?}], fresh, stale, missing, warnings?}. The file is loaded and
+ * validated here (or its kept model reused); freshness is decided by the
+ * hashing worker, and the reply sent when it is done.
  */
 static json_t *
 rpc_fresh_pipeline(struct loomd *loomd, struct rpc_client *client,

@@ -411,7 +411,7 @@ export function lastRan(recs: Params[], logs: Map<string, string>): string | nul
 		const st = ((rec?.steps as Params[] | undefined) ?? []).find((x) => x.name === name);
 		if (!st) continue;
 		const running = st.state === 'running';
-		const t = (running ? num(st.started) : (num(st.finished) ?? num(st.started))) ?? null;
+		const t = running ? num(st.started) : num(st.finished) ?? num(st.started);
 		if (t === null) continue;
 		const key: [number, number] = [running ? 1 : 0, t];
 		if (key[0] > bestKey[0] || (key[0] === bestKey[0] && key[1] > bestKey[1])) {
