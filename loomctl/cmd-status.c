@@ -274,7 +274,7 @@ cmd_status_exec(struct cmd_ctx *ctx, int argc, char **argv)
 	 * whatever comes before the file (status --json FILE).
 	 */
 	for (i = 1; i < argc; i++)
-		if (argv[i][0] != '-' && freshlist_is_file(argv[i]))
+		if (freshlist_is_file(argv[i]))
 			return freshlist_status(argc, argv);
 	for (i = 1; i < argc; i++) {
 		if (cmd_is_help(argv[i])) {

@@ -2,8 +2,6 @@
 /*
  * Resolving run ids typed by people (see runref.h).
  */
-#include <sys/stat.h>
-
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -17,6 +15,7 @@
 #include "common/util/runstate.h"
 #include "common/util/xmalloc.h"
 #include "loomctl/cmd.h"
+#include "loomctl/freshlist.h"
 #include "loomctl/output.h"
 #include "loomctl/rpcclient.h"
 #include "loomctl/runref.h"
@@ -90,10 +89,7 @@ runref_unknown(const char *arg, json_t *runs)
 static bool
 runref_is_file(const char *arg)
 {
-	struct stat st;
-
-	return strpbrk(arg, "./") != NULL && stat(arg, &st) == 0 &&
-	    S_ISREG(st.st_mode);
+	return strpbrk(arg, "./") != NULL && freshlist_is_file(arg);
 }
 
 /*

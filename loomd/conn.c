@@ -27,16 +27,15 @@
  *
  * Events (conn_send_event) may wait longer: a client is written to at
  * most once per rate_ms: loomd->opt.event_delay_ms (LOOMD_EVENT_DELAY_MS)
- * unless the client asked for another in daemon.hello. An
- * event that comes when the last write is older than that leaves at the
- * end of the pass, as a reply does; one that comes sooner waits until
+ * unless the client asked for another in daemon.hello. An event that
+ * comes when the last write is older than that leaves at the end of the
+ * pass, as a reply does; one that comes sooner waits until
  * that much time has passed since the last write. So a client following
  * a chain of quick steps is woken once for many of them rather than once
  * per step, and a step longer than the delay costs no extra wake-up of
  * the daemon (a timer) to send its events. They wait in pend, in order,
  * and leave at the end of the pass when anything else is queued behind
- * them
- * (a reply: order never changes), when they reach CONN_EVENT_BATCH
+ * them (a reply: order never changes), when they reach CONN_EVENT_BATCH
  * bytes, when a descriptor is passed or the connection closes, and when
  * rpc.c asks for it (conn_flush: an event a client acts on at once).
  */

@@ -51,9 +51,9 @@ struct rpc_transport {
 	int (*send)(void *ctx, const char *text, size_t len);
 	/*
 	 * Queue an event (a notification) the same way; it may be held a
-	 * little (until loomd->opt.event_delay_ms after the last write to
-	 * the client) to leave with others, but never after anything queued
-	 * later. NULL: send.
+	 * little (until the client's event rate, set_event_rate, has
+	 * passed since the last write to it) to leave with others, but
+	 * never after anything queued later. NULL: send.
 	 */
 	int (*send_event)(void *ctx, const char *text, size_t len);
 	/*
