@@ -66,6 +66,8 @@ const HISTORY_ITEMS = 50;
 const HISTORY_ITEM_BYTES = 128 * 1024;
 /** How often freshness is asked again while files are being hashed. */
 const HASHING_POLL_MS = 1000;
+// The terminal follows the step that started last at most this often.
+const FOLLOW_MS = 250;
 
 /** The edges given to React Flow while the overview draws its own. */
 const NO_EDGES: never[] = [];
@@ -92,6 +94,30 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const [fresh, setFresh] = useState<StepFreshness[] | null>(null);
 	const [selected, setSelected] = useState<string | null>(null);
 	const [tab, setTab] = useState<string | null>(null);
+	// While a run goes on, the terminal shows the step (or loop item)
+	// that started last, until the user picks a tab or a step; a new run
+	// of the file, or the file opened again, follows again. Switches come
+	// at most once per FOLLOW_MS: a loop of quick items does not redraw
+	// the terminal for each one.
+	const follow = useRef({ on: true, key: null as string | null, timer: null as ReturnType<typeof setTimeout> | null, last: 0 });
+	const followTo = useCallback((key: string) => {
+		const f = follow.current;
+		f.key = key;
+		if (f.timer !== null) return;
+		f.timer = setTimeout(() => {
+			f.timer = null;
+			f.last = Date.now();
+			if (f.on && f.key !== null) setTab(f.key);
+		}, Math.max(0, f.last + FOLLOW_MS - Date.now()));
+	}, []);
+	// A tab the user picks stays until the next run.
+	const chooseTab = useCallback((t: string | null) => {
+		follow.current.on = false;
+		setTab(t);
+	}, []);
+	useEffect(() => () => {
+		if (follow.current.timer !== null) clearTimeout(follow.current.timer);
+	}, []);
 	// A loop item's tab (step/file) has the item's own state: the step's
 	// says nothing of one item while the loop goes on.
 	const [itemStates, setItemStates] = useState<Record<string, StepState>>({});
@@ -272,6 +298,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 					runsRef.current = st;
 					setRuns(st);
 					store.reset();
+					follow.current.on = true;
 					setTab(null);
 					setItemStates({});
 					setFresh(null);
@@ -423,9 +450,11 @@ function Editor({ rpc, targetId, boot }: Props) {
 				store.live(key, run, typeof params.offset === 'number' ? params.offset : 0, decodeBase64(params.data));
 				setTab((t) => t ?? key);
 			}
+			if (method === 'run.started' && mine) follow.current.on = true;
 			if (method === 'run.step_started' && mine && key) {
 				store.begin(key, run);
-				setTab((t) => t ?? key);
+				if (follow.current.on) followTo(key);
+				else setTab((t) => t ?? key);
 			}
 			if (item && mine && key && (method === 'run.step_started' || method === 'run.step_finished')) {
 				const state = (method === 'run.step_started' ? 'running' : typeof params.state === 'string' ? params.state : 'failed') as StepState;
@@ -440,7 +469,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 				setRuns(after);
 			}
 		});
-	}, [rpc, store, load]);
+	}, [rpc, store, load, followTo]);
 
 	const busy = useMemo(() => busySteps(runs), [runs]);
 	const running = Object.keys(runs.active).length > 0;
@@ -553,10 +582,10 @@ function Editor({ rpc, targetId, boot }: Props) {
 	const pick = useCallback(
 		(id: string) => {
 			setSelected(id);
-			if (id.startsWith('step:')) setTab(stepTab(store.steps(), id.slice(5)));
+			if (id.startsWith('step:')) chooseTab(stepTab(store.steps(), id.slice(5)));
 			focusNode(id);
 		},
-		[store, focusNode],
+		[store, focusNode, chooseTab],
 	);
 	const onNodesChange = useCallback((ch: NodeChange[]) => {
 		setNodes((ns) => applyNodeChanges(ch, ns));
@@ -846,7 +875,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 							onNodeClick={(e, n) => {
 								if (!(e.shiftKey || e.metaKey || e.ctrlKey)) selNodes.current = [n.id];
 								setSelected(n.id);
-								if (n.type === 'step') setTab(stepTab(store.steps(), n.id.slice(5)));
+								if (n.type === 'step') chooseTab(stepTab(store.steps(), n.id.slice(5)));
 							}}
 							onPaneClick={() => {
 								setSelected(null);
@@ -889,7 +918,7 @@ function Editor({ rpc, targetId, boot }: Props) {
 				</aside>
 			</main>
 			<footer className="bottom">
-				<TerminalPanel store={store} active={tab} onSelect={setTab} states={runs.current.steps} itemStates={itemStates} />
+				<TerminalPanel store={store} active={tab} onSelect={chooseTab} states={runs.current.steps} itemStates={itemStates} />
 			</footer>
 			{askEl}
 			{connecting.refusal}
