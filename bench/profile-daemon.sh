@@ -3,18 +3,25 @@
 #
 # Where loomd's own time goes while it runs a chain of STEPS trivial steps
 # (a shell script writing its output), with --force, after one warm-up run:
-#   perf        (default) `perf record -g` of the loomd process; children
-#               are followed (inherit), and the report keeps the samples
-#               whose command is still "loomd": the daemon and its vforked
-#               children before exec, not the tasks. Prints the top symbols
-#               (self time) and the top call chains into the kernel.
+#   perf        (default) `perf record -g --no-inherit` of the loomd
+#               process, its threads only: a profiler that follows the
+#               children adds its own cost to every vfork (a counter set
+#               up for each child), and samples of a task taken before
+#               perf learns of its exec are put down to "loomd". The
+#               vforked child's work before exec is the task's (as in
+#               bench-runner.sh). Prints the top symbols (self time) and
+#               the time under each system call.
 #   strace      `strace -c` of the daemon alone (all its threads): its
 #               system calls, counted, and their number per step
 #   strace-f    `strace -c -f`: the same with the children (tasks included)
 # perf needs perf_event_paranoid <= 1 or root; where it cannot run, the
 # script says so: use the strace modes. With WORKERS 2 the pipeline is
 # STEPS independent steps instead, run 2 at a time. With BENCH_SHAPE=loop
-# it is one step looping over STEPS files, one at a time.
+# it is one step looping over STEPS files, one at a time. With
+# BENCH_TASK=python every step is a small Python script instead, as in
+# bench-runner.sh: steps of tens of ms, after which the daemon wakes on a
+# CPU that went idle or ran Python (python3 from PATH: a version
+# manager's shim first on PATH would make every step take seconds).
 #
 #   bench/profile-daemon.sh build-rel/bin [perf|strace|strace-f] [STEPS] [WORKERS]
 set -euo pipefail
@@ -24,6 +31,7 @@ mode=${2:-perf}
 n=${3:-200}
 workers=${4:-1}
 shape="$n-step chain"
+[ "${BENCH_TASK:-sh}" = python ] && shape="$n-step chain of Python steps"
 [ "$workers" = 1 ] || shape="$n independent steps, $workers workers"
 [ "${BENCH_SHAPE:-chain}" = loop ] && shape="loop over $n items"
 [ -x "$bin/loomctl" ] && [ -x "$bin/loomd" ] ||
@@ -58,6 +66,11 @@ fi
 "$bin/loomd" --foreground 2>"$tmp/loomd.err" &
 pid=$!
 while [ ! -S "$LOOM_SOCKET" ]; do sleep 0.01; done
+if [ "${BENCH_TASK:-sh}" = python ]; then
+	printf 'import sys\nopen(sys.argv[-1], "w").write("x\\n")\n' >"$exp/tasks/step.py"
+	sed -i 's|tasks/step.sh|tasks/step.py|' "$exp/chain.yml"
+fi
+
 run() { "$bin/loomctl" run --force --no-progress "$exp/chain.yml" >/dev/null; }
 run	# warm-up: stamps folders made, caches filled
 
@@ -83,13 +96,13 @@ record() {
 case $mode in
 perf)
 	command -v perf >/dev/null || { echo "$0: no perf here: use the strace modes" >&2; exit 1; }
-	record perf record -q -g -F 4999 -p "$pid" -o "$tmp/perf.data" ||
+	record perf record -q -g -F 4999 --no-inherit -p "$pid" -o "$tmp/perf.data" ||
 		{ echo "$0: perf cannot run here: use the strace modes" >&2; exit 1; }
-	echo "loomd (and its children before exec), $shape: top symbols, self time"
+	echo "loomd (its threads), $shape: top symbols, self time"
 	perf report -i "$tmp/perf.data" --comm loomd --no-children --sort dso,sym \
 	    --stdio -g none --percent-limit 0.7 2>/dev/null | grep -v '^$' | head -60
 	echo
-	echo "by system call entry (kernel time under each syscall, children included):"
+	echo "by system call (kernel time under each, the functions it calls included):"
 	perf report -i "$tmp/perf.data" --comm loomd --children --sort sym --stdio \
 	    -g none 2>/dev/null | grep -E '__x64_sys_|__do_sys_' | head -25
 	;;
