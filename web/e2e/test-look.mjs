@@ -4,7 +4,8 @@
 // data and the loop mark are SVG icons (lucide), not emoji a system font
 // may lack; after "Fit" on examples/diamond node titles are drawn at 10
 // px or more (the graph is panned rather than shrunk); a parameter's
-// whole value is shown. Saves a dark screenshot as dark.png in the build
+// whole value is shown; node titles and task paths keep their
+// underscores (not cut off below the line). Saves a dark screenshot as dark.png in the build
 // folder (LOOM_BUILD), or where LOOM_SCREENSHOT_DARK says.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,6 +38,19 @@ export default async function ({ L, tmp, env, page }) {
 	L.check(param.includes('0.000123456789'), `parameter value cut: ${param}`);
 	const paramClip = await page.$eval('[data-testid="node-param-learning_rate"] .title', (el) => el.scrollWidth <= el.clientWidth);
 	L.check(paramClip, 'the parameter value is cut off');
+	// Node titles and task paths are cut to their line box (overflow:
+	// hidden): the line must reach below an underscore, or
+	// "tasks/count_letters.py" reads "tasks/count letters.py".
+	const clipped = await page.evaluate(() => [...document.querySelectorAll('.node .title, .node .sub')].flatMap((el) => {
+		const cs = getComputedStyle(el);
+		const ctx = document.createElement('canvas').getContext('2d');
+		ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+		const m = ctx.measureText('_');
+		const baseline = (el.clientHeight - m.fontBoundingBoxAscent - m.fontBoundingBoxDescent) / 2 + m.fontBoundingBoxAscent;
+		const bottom = baseline + m.actualBoundingBoxDescent;
+		return bottom > el.clientHeight ? [`${el.textContent} (underscore to ${bottom.toFixed(1)} px of ${el.clientHeight})`] : [];
+	}));
+	L.check(clipped.length === 0, `underscores cut off in: ${clipped.join(', ')}`);
 
 	// A run would download the URL: run the example as it was.
 	fs.writeFileSync(`${dir}/experiment.yml`, text);
