@@ -41,7 +41,7 @@ export default async function ({ L, tmp, env, page }) {
 	// Node titles and task paths are cut to their line box (overflow:
 	// hidden): the line must reach below an underscore, or
 	// "tasks/count_letters.py" reads "tasks/count letters.py".
-	const clipped = await page.evaluate(() => [...document.querySelectorAll('.node .title, .node .sub')].flatMap((el) => {
+	const clipped = await page.evaluate(() => [...document.querySelectorAll('.node .title, .node .sub, .toolbar .run-summary')].filter((el) => el.textContent.trim() !== '').flatMap((el) => {
 		const cs = getComputedStyle(el);
 		const ctx = document.createElement('canvas').getContext('2d');
 		ctx.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
