@@ -163,16 +163,22 @@ runref_resolve_in(struct rpcclient *c, const char *arg, bool going,
     char **id)
 {
 	struct loom_error err;
-	json_t *res, *runs, *r;
+	json_t *params, *res, *runs, *r;
+	char real[PATH_MAX];
 	const char *rid, *found = NULL;
 	size_t i, n = 0, len = strlen(arg);
 	int rc;
 
 	*id = NULL;
 	loom_error_clear(&err);
-	res = rpcclient_call(c, LOOM_METHOD_RUN_LIST,
-	    json_pack("{s:i}", "limit",
-	    RUNREF_LIST_MAX), NULL, &err);
+	params = json_pack("{s:i}", "limit", RUNREF_LIST_MAX);
+	/*
+	 * A file's runs: the daemon also finds those kept beside it that
+	 * its index does not list (a moved or copied folder).
+	 */
+	if (runref_is_file(arg) && realpath(arg, real) != NULL)
+		json_object_set_new(params, "file", json_string(real));
+	res = rpcclient_call(c, LOOM_METHOD_RUN_LIST, params, NULL, &err);
 	if (res == NULL) {
 		output_fail("%s", err.message);
 		return LOOMCTL_EXIT_FAILED;

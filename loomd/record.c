@@ -14,6 +14,7 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -293,7 +294,74 @@ record_read_summary(const char *run_dir)
 		json_decref(sum);
 		return NULL;
 	}
+	record_relocate(sum, run_dir);
 	return sum;
+}
+
+/*
+ * The experiment folder of run_dir (owned): run_dir without its
+ * "/.loom/runs/<id>", or NULL when it does not end so.
+ */
+static char *
+record_experiment_of(const char *run_dir)
+{
+	static const char tail[] = "/.loom/runs/";
+	const char *slash = strrchr(run_dir, '/');
+	size_t n;
+
+	if (slash == NULL || !record_id_is_valid(slash + 1))
+		return NULL;
+	n = (size_t)(slash + 1 - run_dir);
+	if (n < sizeof tail || memcmp(run_dir + n - (sizeof tail - 1), tail,
+	    sizeof tail - 1) != 0)
+		return NULL;
+	return xstrndup(run_dir, n - (sizeof tail - 1));
+}
+
+/* True when the folder of file (name its last part) resolves to exp. */
+static bool
+record_same_dir(const char *file, const char *name, const char *exp)
+{
+	char *dir, *real;
+	bool same;
+
+	if (name == file)
+		return false;
+	dir = xstrndup(file, (size_t)(name - file));
+	real = realpath(dir, NULL);
+	same = real != NULL && strcmp(real, exp) == 0;
+	free(real);
+	free(dir);
+	return same;
+}
+
+void
+record_relocate(json_t *rec, const char *run_dir)
+{
+	const char *file, *name, *dir;
+	char *exp, *moved;
+	size_t n;
+
+	file = json_string_value(json_object_get(rec, "file"));
+	if (file == NULL || (exp = record_experiment_of(run_dir)) == NULL)
+		return;
+	name = strrchr(file, '/');
+	name = name != NULL ? name + 1 : file;
+	n = strlen(exp);
+	/*
+	 * Not exp + "/" + name, nor a path to that folder through a link:
+	 * written elsewhere, then moved here.
+	 */
+	if (*name != '\0' && (name != file + n + 1 || file[n] != '/' ||
+	    strncmp(file, exp, n) != 0) && !record_same_dir(file, name, exp)) {
+		moved = xasprintf("%s/%s", exp, name);
+		(void)json_object_set_new(rec, "file", json_string(moved));
+		free(moved);
+	}
+	dir = json_string_value(json_object_get(rec, "dir"));
+	if (dir != NULL && strcmp(dir, run_dir) != 0)
+		(void)json_object_set_new(rec, "dir", json_string(run_dir));
+	free(exp);
 }
 
 /* Read run.json. */
@@ -322,6 +390,7 @@ record_read(const char *run_dir, struct loom_error *err)
 		return NULL;
 	}
 	free(path);
+	record_relocate(rec, run_dir);
 	return rec;
 }
 
@@ -415,6 +484,130 @@ record_refs_free(struct record_ref *refs, size_t n)
 		free(refs[i].dir);
 	}
 	free(refs);
+}
+
+/* A run found beside an experiment, not in the index yet. */
+struct record_found {
+	char *id;
+	char *dir;
+	double started;
+};
+
+static int
+record_ref_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct record_ref *)a)->id,
+	    ((const struct record_ref *)b)->id);
+}
+
+static int
+record_found_cmp(const void *a, const void *b)
+{
+	const struct record_found *x = a, *y = b;
+
+	if (x->started != y->started)
+		return x->started < y->started ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+/*
+ * When the run in dir started, from its summary or its record; -1 when
+ * neither can be read, or it has not ended (its daemon, if it is gone,
+ * was another machine's or another state folder's: this one never
+ * recovers it, so it is left out rather than shown running forever).
+ */
+static double
+record_found_started(const char *dir)
+{
+	struct loom_error err;
+	json_t *rec;
+	double t = -1;
+
+	if ((rec = record_read_summary(dir)) == NULL) {
+		loom_error_clear(&err);
+		rec = record_read(dir, &err);
+	}
+	if (rec != NULL && json_is_number(json_object_get(rec, "started")) &&
+	    !record_state_active(json_string_value(json_object_get(rec,
+	    "state"))))
+		t = json_number_value(json_object_get(rec, "started"));
+	json_decref(rec);
+	return t;
+}
+
+/* True when dir holds a run record. */
+static bool
+record_exists(const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, RECORD_FILE);
+	bool yes = access(path, F_OK) == 0;
+
+	free(path);
+	return yes;
+}
+
+size_t
+record_index_adopt(const char *state_dir, const char *experiment_dir)
+{
+	struct record_ref *refs, key, *hit;
+	struct record_found *found = NULL;
+	struct loom_error err;
+	struct dirent *e;
+	size_t n, nfound = 0, cap = 0, i, added = 0;
+	char *runs, *dir;
+	double t = 0;
+	DIR *d;
+
+	runs = xasprintf("%s/.loom/runs", experiment_dir);
+	if ((d = opendir(runs)) == NULL) {
+		free(runs);
+		return 0;
+	}
+	refs = record_index_list(state_dir, &n);
+	if (n > 0)
+		qsort(refs, n, sizeof *refs, record_ref_cmp);
+	while ((e = readdir(d)) != NULL && nfound < RECORD_ADOPT_MAX) {
+		if (!record_id_is_valid(e->d_name))
+			continue;
+		dir = xasprintf("%s/%s", runs, e->d_name);
+		key.id = e->d_name;
+		hit = n > 0 ? bsearch(&key, refs, n, sizeof *refs,
+		    record_ref_cmp) : NULL;
+		/* Known here, or the id is another folder's run. */
+		if ((hit != NULL && (strcmp(hit->dir, dir) == 0 ||
+		    record_exists(hit->dir))) ||
+		    (t = record_found_started(dir)) < 0) {
+			free(dir);
+			continue;
+		}
+		if (nfound == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			found = xreallocarray(found, cap, sizeof *found);
+		}
+		found[nfound].id = xstrdup(e->d_name);
+		found[nfound].dir = dir;
+		found[nfound++].started = t;
+	}
+	closedir(d);
+	record_refs_free(refs, n);
+	if (nfound > 0)
+		qsort(found, nfound, sizeof *found, record_found_cmp);
+	for (i = 0; i < nfound; i++) {
+		loom_error_clear(&err);
+		if (record_index_add(state_dir, found[i].id, found[i].dir,
+		    &err) == 0)
+			added++;
+		else
+			log_warn("%s", err.message);
+		free(found[i].id);
+		free(found[i].dir);
+	}
+	if (added > 0)
+		log_info("found %zu run(s) in %s that the index did not list",
+		    added, runs);
+	free(found);
+	free(runs);
+	return added;
 }
 
 /* The folder of a run from the index. */

@@ -91,6 +91,26 @@ json_t *record_summary(const json_t *rec);
  */
 json_t *record_read_summary(const char *run_dir);
 
+/*
+ * Runs kept beside the experiment in experiment_dir (its
+ * `.loom/runs/<id>`) that the index does not know, added to it: the
+ * folder was moved or copied here, or the state folder is new. A run
+ * whose id the index gives to another folder that still holds its
+ * record stays out (ids are unique; a copied folder's runs keep the
+ * original's). They are added in the order they started, at most
+ * RECORD_ADOPT_MAX of them. Returns how many were added.
+ */
+#define RECORD_ADOPT_MAX	10000
+size_t record_index_adopt(const char *state_dir, const char *experiment_dir);
+
+/*
+ * The pipeline file and folder a record read from run_dir speaks of: a
+ * record lives in `<experiment>/.loom/runs/<id>`, so after the folder
+ * was moved its "file" is `<experiment>/<its name>` and its "dir" is
+ * run_dir, whatever paths it was written with. rec is changed in place.
+ */
+void record_relocate(json_t *rec, const char *run_dir);
+
 /* Append id and run_dir to the index in state_dir (created if missing). */
 int record_index_add(const char *state_dir, const char *id,
     const char *run_dir, struct loom_error *err);

@@ -122,6 +122,7 @@ rpc_run_list(struct loomd *loomd, struct rpc_client *client, json_t *params,
     struct rpc_error *err)
 {
 	long long limit = RUN_LIST_DEFAULT;
+	const char *file;
 
 	(void)client;
 	if (rpc_param_int(params, "limit", false, 1, RUN_LIST_MAX, &limit,
@@ -129,7 +130,15 @@ rpc_run_list(struct loomd *loomd, struct rpc_client *client, json_t *params,
 		return NULL;
 	if (json_object_get(params, "limit") == NULL)
 		limit = RUN_LIST_DEFAULT;
-	return run_list(loomd, (size_t)limit);
+	file = rpc_param_string(params, "file", false, err);
+	if (err->code != 0)
+		return NULL;
+	if (file != NULL && file[0] != '/') {
+		rpc_error_set(err, JSONRPC_INVALID_PARAMS, NULL,
+		    "file: an absolute path is needed");
+		return NULL;
+	}
+	return run_list(loomd, (size_t)limit, file);
 }
 
 /* run.status: the record of one run. */

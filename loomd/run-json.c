@@ -8,6 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -518,19 +520,76 @@ run_status(struct loomd *loomd, const char *id, struct rpc_error *rerr)
 	return rec;
 }
 
+/*
+ * True when a run's recorded file (relocated: record_relocate) is the
+ * pipeline file (real: its real path): the same path, or one that
+ * resolves to it.
+ */
+static bool
+run_list_same_file(const char *recorded, const char *file, const char *real)
+{
+	const char *a, *b;
+	char other[PATH_MAX];
+
+	if (recorded == NULL)
+		return false;
+	if (strcmp(recorded, real) == 0 || strcmp(recorded, file) == 0)
+		return true;
+	a = strrchr(recorded, '/');
+	b = strrchr(real, '/');
+	return a != NULL && b != NULL && strcmp(a, b) == 0 &&
+	    realpath(recorded, other) != NULL && strcmp(other, real) == 0;
+}
+
+/*
+ * The runs folder beside pipeline file path, with its runs added to the
+ * index (record_index_adopt): "<its folder>/.loom/runs/" (owned).
+ */
+static char *
+run_list_folder(struct loomd *loomd, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *exp;
+
+	exp = slash == NULL || slash == path ? xstrdup("") :
+	    xstrndup(path, (size_t)(slash - path));
+	(void)record_index_adopt(loomd->state_dir, exp[0] == '\0' ? "/" :
+	    exp);
+	free(exp);
+	return xasprintf("%.*s/.loom/runs/", slash == NULL ? 0 :
+	    (int)(slash - path), path);
+}
+
 /* run.list: the newest runs, active ones from memory. */
 json_t *
-run_list(struct loomd *loomd, size_t limit)
+run_list(struct loomd *loomd, size_t limit, const char *file)
 {
 	const struct run_unwritten *kept;
 	struct record_ref *refs;
 	struct loom_error err;
 	struct run *r;
 	json_t *runs = json_array(), *rec, *sum;
+	char *real = NULL, *in[2] = { NULL, NULL };
 	size_t n, i;
 
+	if (file != NULL) {
+		if ((real = realpath(file, NULL)) == NULL)
+			real = xstrdup(file);
+		/*
+		 * Its runs are in <its folder>/.loom/runs/<id>: the folder of
+		 * its real path, or of the path given (a link to it).
+		 */
+		in[0] = run_list_folder(loomd, real);
+		if (strcmp(real, file) != 0)
+			in[1] = run_list_folder(loomd, file);
+	}
 	refs = record_index_list(loomd->state_dir, &n);
 	for (i = n; i > 0 && json_array_size(runs) < limit; i--) {
+		/* Only those beside the file need reading. */
+		if (real != NULL && strncmp(refs[i - 1].dir, in[0],
+		    strlen(in[0])) != 0 && (in[1] == NULL || strncmp(
+		    refs[i - 1].dir, in[1], strlen(in[1])) != 0))
+			continue;
 		r = run_find(loomd, refs[i - 1].id);
 		if (r != NULL)
 			sum = run_record_now(r, true, NULL);
@@ -543,10 +602,19 @@ run_list(struct loomd *loomd, size_t limit)
 			sum = rec != NULL ? record_summary(rec) : NULL;
 			json_decref(rec);
 		}
+		if (sum != NULL && real != NULL && !run_list_same_file(
+		    json_string_value(json_object_get(sum, "file")), file,
+		    real)) {
+			json_decref(sum);
+			continue;
+		}
 		if (sum != NULL)
 			json_array_append_new(runs, sum);
 	}
 	record_refs_free(refs, n);
+	free(in[0]);
+	free(in[1]);
+	free(real);
 	return json_pack("{s:o}", "runs", runs);
 }
 

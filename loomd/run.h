@@ -72,8 +72,12 @@ bool run_is_active(struct loomd *loomd, const char *id);
 json_t *run_status(struct loomd *loomd, const char *id,
     struct rpc_error *err);
 
-/* Summaries of the newest runs, at most limit, newest first. */
-json_t *run_list(struct loomd *loomd, size_t limit);
+/*
+ * Summaries of the newest runs, at most limit, newest first; with file
+ * (not NULL), only that pipeline file's, after adding to the index the
+ * runs found beside it that it did not list (record_index_adopt).
+ */
+json_t *run_list(struct loomd *loomd, size_t limit, const char *file);
 
 /*
  * Cancel an active run: SIGTERM to every running step's group, SIGKILL

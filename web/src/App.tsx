@@ -228,7 +228,9 @@ function Editor({ rpc, targetId, boot }: Props) {
 		async (m: PipelineModel) => {
 			let st = emptyRuns(m.file);
 			try {
-				const list = await rpc.call<{ runs: RunSummary[] }>('run.list', { limit: 50 });
+				// Only this file's runs, also those kept beside it that the
+				// daemon had not listed (the folder moved, a new state folder).
+				const list = await rpc.call<{ runs: RunSummary[] }>('run.list', { file: m.file, limit: HISTORY_RUNS });
 				const mine = list.runs.filter((r) => r.file === m.file).slice(0, HISTORY_RUNS);
 				const recs: Record<string, unknown>[] = [];
 				for (const r of mine) recs.push(await rpc.call<Record<string, unknown>>('run.status', { run: r.run }));
