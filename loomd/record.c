@@ -535,6 +535,99 @@ record_found_started(const char *dir)
 	return t;
 }
 
+static int
+record_str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ref's index line into f, unless its id is one of ids (n, sorted). */
+static void
+record_index_line(FILE *f, const struct record_ref *ref, const char **ids,
+    size_t n)
+{
+	if (bsearch(&ref->id, ids, n, sizeof *ids, record_str_cmp) == NULL)
+		fprintf(f, "%s\t%s\n", ref->id, ref->dir);
+}
+
+/*
+ * Add found (nfound runs, oldest first) to the index where they belong
+ * by start: run.list and `last` take the index's order as the order of
+ * the runs. Runs indexed before that started after the first found one
+ * (read from their summaries, from the end: usually none, or a few)
+ * move behind it, in the order they all started; then the index is
+ * rewritten atomically. Otherwise found is only appended.
+ */
+static int
+record_index_merge(const char *state_dir, const struct record_found *found,
+    size_t nfound, struct loom_error *err)
+{
+	struct record_ref *refs;
+	const char **ids;
+	double *later = NULL;
+	size_t n, k, i, j, len;
+	char *path, *text;
+	FILE *f;
+	int rc;
+
+	refs = record_index_list(state_dir, &n);
+	for (k = n; k > 0; k--) {
+		double t = record_found_started(refs[k - 1].dir);
+
+		/* Not ended, or unreadable: it stays where it is, later. */
+		if (t >= 0 && t <= found[0].started)
+			break;
+		later = xreallocarray(later, n - k + 1, sizeof *later);
+		later[n - k] = t < 0 ? 1e300 : t;
+	}
+	if (k == n) {
+		for (i = 0, rc = 0; i < nfound && rc == 0; i++)
+			rc = record_index_add(state_dir, found[i].id,
+			    found[i].dir, err);
+		record_refs_free(refs, n);
+		return rc;
+	}
+	/* An id found here drops the entry naming its old folder. */
+	ids = xreallocarray(NULL, nfound, sizeof *ids);
+	for (j = 0; j < nfound; j++)
+		ids[j] = found[j].id;
+	qsort(ids, nfound, sizeof *ids, record_str_cmp);
+	/* later[] holds refs[n-1], refs[n-2]...: refs[i]'s is later[n-1-i]. */
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		loom_error_set(err, "", 0, 0, "cannot add to the run index: %s",
+		    strerror(errno));
+		free(ids);
+		free(later);
+		record_refs_free(refs, n);
+		return -1;
+	}
+	for (i = 0; i < k; i++)
+		record_index_line(f, &refs[i], ids, nfound);
+	for (i = k, j = 0; i < n || j < nfound;) {
+		if (j == nfound || (i < n && later[n - 1 - i] <=
+		    found[j].started)) {
+			record_index_line(f, &refs[i], ids, nfound);
+			i++;
+		} else {
+			fprintf(f, "%s\t%s\n", found[j].id, found[j].dir);
+			j++;
+		}
+	}
+	path = record_index_path(state_dir);
+	if (fclose(f) != 0) {
+		loom_error_set(err, "", 0, 0, "cannot add to the run index: %s",
+		    strerror(errno));
+		rc = -1;
+	} else
+		rc = fileio_write_atomic(path, text, len, 0600, err);
+	free(path);
+	free(text);
+	free(ids);
+	free(later);
+	record_refs_free(refs, n);
+	return rc;
+}
+
 /* True when dir holds a run record. */
 static bool
 record_exists(const char *dir)
@@ -590,21 +683,20 @@ record_index_adopt(const char *state_dir, const char *experiment_dir)
 	}
 	closedir(d);
 	record_refs_free(refs, n);
-	if (nfound > 0)
+	if (nfound > 0) {
 		qsort(found, nfound, sizeof *found, record_found_cmp);
-	for (i = 0; i < nfound; i++) {
 		loom_error_clear(&err);
-		if (record_index_add(state_dir, found[i].id, found[i].dir,
-		    &err) == 0)
-			added++;
-		else
+		if (record_index_merge(state_dir, found, nfound, &err) == 0) {
+			added = nfound;
+			log_info("found %zu run(s) in %s that the index did "
+			    "not list", added, runs);
+		} else
 			log_warn("%s", err.message);
+	}
+	for (i = 0; i < nfound; i++) {
 		free(found[i].id);
 		free(found[i].dir);
 	}
-	if (added > 0)
-		log_info("found %zu run(s) in %s that the index did not list",
-		    added, runs);
 	free(found);
 	free(runs);
 	return added;

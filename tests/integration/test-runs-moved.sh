@@ -6,7 +6,8 @@
 # the old place), and with a new state folder (the index is empty, as on
 # another machine). `run.list` with `file` lists them under the file's
 # new path, newest first; `loomctl logs FILE STEP` and `status RUN` read
-# them. A copy of the folder beside the original does not take the
+# them; they take their place among the others by start (`last` stays
+# the newest). A copy of the folder beside the original does not take the
 # original's run ids: those stay the original's.
 . "$(dirname "$0")/lib.sh"
 
@@ -61,6 +62,9 @@ stop_loomd
 note "a new state folder: nothing indexed yet"
 export XDG_STATE_HOME="$TEST_TMP/state2"
 start_loomd
+# A run made here first: the runs found later are older, and go before it.
+"$LOOMCTL" run --force "$B/other.yml" >/dev/null || fail "run of other.yml failed"
+newest=$(rpc call run.list '{"limit": 1}' | jq -r '.result.runs[0].run')
 "$LOOMCTL" logs "$B/exp.yml" say >"$OUT" 2>&1 ||
 	fail "logs with a new state folder failed: $(cat "$OUT")"
 [ "$(cat "$OUT")" = "hello 2" ] || fail "logs with a new state folder: $(cat "$OUT")"
@@ -70,6 +74,13 @@ rpc call run.list "{\"file\": \"$B/exp.yml\"}" >/dev/null
 	fail "the index lists $first more than once: $(cat "$XDG_STATE_HOME/loom/runs.index")"
 "$LOOMCTL" status >"$OUT" || fail "status failed"
 grep -q "$second" "$OUT" || fail "status does not list the found runs: $(cat "$OUT")"
+rpc call run.list '{"limit": 10}' >"$OUT" || fail "run.list failed"
+[ "$(jq -r '.result.runs[0].run' "$OUT")" = "$newest" ] &&
+    [ "$(jq -r '[.result.runs[].run] | index("'"$second"'")' "$OUT")" -lt \
+    "$(jq -r '[.result.runs[].run] | index("'"$first"'")' "$OUT")" ] ||
+	fail "the found runs are not in the order they started: $(jq -c '[.result.runs[].run]' "$OUT") (newest $newest)"
+"$LOOMCTL" logs last say >"$OUT" 2>&1 || fail "logs last failed: $(cat "$OUT")"
+[ "$(cat "$OUT")" = "hello 4" ] || fail "logs last is not the newest run: $(cat "$OUT")"
 
 note "a relative file is refused"
 rpc call run.list '{"file": "exp.yml"}' >"$OUT" 2>&1 || true
