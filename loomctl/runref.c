@@ -93,41 +93,20 @@ runref_is_file(const char *arg)
 }
 
 /*
- * Whether file, as a run gave it, is the file whose real path is real
- * (other: room for its own): only a file of the same name is resolved.
- */
-static bool
-runref_same_file(const char *file, const char *real, char other[PATH_MAX])
-{
-	const char *a = strrchr(file, '/'), *b = strrchr(real, '/');
-
-	return strcmp(a != NULL ? a : file, b != NULL ? b : real) == 0 &&
-	    realpath(file, other) != NULL && strcmp(other, real) == 0;
-}
-
-/*
  * The newest run of the pipeline file arg (going: the newest still
- * going), as run.list gives each run's file: the path as it was run,
- * compared by real path.
+ * going) among runs, which run.list gave for that file alone (the
+ * daemon compares files by real path).
  */
 static int
 runref_of_file(const char *arg, json_t *runs, bool going, char **id)
 {
-	char real[PATH_MAX], other[PATH_MAX];
-	const char *file, *rid;
+	const char *rid;
 	bool any = false;
 	json_t *r;
 	size_t i;
 
-	if (realpath(arg, real) == NULL) {
-		output_fail("cannot resolve %s: %s", arg, strerror(errno));
-		return LOOMCTL_EXIT_USAGE;
-	}
 	json_array_foreach(runs, i, r) {
-		file = json_string_value(json_object_get(r, "file"));
-		rid = json_string_value(json_object_get(r, "run"));
-		if (file == NULL || rid == NULL || (strcmp(file, real) != 0 &&
-		    !runref_same_file(file, real, other)))
+		if ((rid = json_string_value(json_object_get(r, "run"))) == NULL)
 			continue;
 		any = true;
 		if (going && !runref_active(json_string_value(
@@ -167,24 +146,32 @@ runref_resolve_in(struct rpcclient *c, const char *arg, bool going,
 	char real[PATH_MAX];
 	const char *rid, *found = NULL;
 	size_t i, n = 0, len = strlen(arg);
+	bool is_file;
 	int rc;
 
 	*id = NULL;
 	loom_error_clear(&err);
 	params = json_pack("{s:i}", "limit", RUNREF_LIST_MAX);
 	/*
-	 * A file's runs: the daemon also finds those kept beside it that
-	 * its index does not list (a moved or copied folder).
+	 * A file's runs, and only its: the daemon also finds those kept
+	 * beside it that its index does not list (a moved or copied folder).
 	 */
-	if (runref_is_file(arg) && realpath(arg, real) != NULL)
+	if ((is_file = runref_is_file(arg))) {
+		if (realpath(arg, real) == NULL) {
+			output_fail("cannot resolve %s: %s", arg,
+			    strerror(errno));
+			json_decref(params);
+			return LOOMCTL_EXIT_USAGE;
+		}
 		json_object_set_new(params, "file", json_string(real));
+	}
 	res = rpcclient_call(c, LOOM_METHOD_RUN_LIST, params, NULL, &err);
 	if (res == NULL) {
 		output_fail("%s", err.message);
 		return LOOMCTL_EXIT_FAILED;
 	}
 	runs = json_object_get(res, "runs");
-	if (runref_is_file(arg)) {
+	if (is_file) {
 		rc = runref_of_file(arg, runs, going, id);
 		json_decref(res);
 		return rc;
