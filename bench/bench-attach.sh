@@ -32,7 +32,10 @@
 #     both (voluntary + involuntary: wake-ups, the figure that moves least
 #     with the load) and the bytes it wrote.
 # Budget: memory flat, under 32 MiB for both, not growing with the size of
-# the flood. On a shared machine wall times swing with the load: CPU time
+# the flood. Every measurement starts with nothing left to write back
+# (sync after the files of the one before are removed): otherwise the
+# disk is still writing the previous 1 or 2 GiB while the next is timed,
+# and whichever comes later in a round is slowed by what came before. On a shared machine wall times swing with the load: CPU time
 # is the figure to compare; BENCH_REPEAT=N runs N rounds. BENCH_SHAPES
 # picks shapes. BENCH_NO_LOG_FILE=1 makes loomctl read with log.read
 # instead of the log file (LOOMCTL_NO_LOG_FILE), for comparison. Measure
@@ -70,6 +73,7 @@ declare -A step_ms piped_ms
 # disk, and the step's own command writing into a file (nothing of Loom
 # in between). CPU is user+system of that process (and its children).
 ref() {
+	sync
 	/usr/bin/time -f '%e %U %S' -o "$tmp/time" "$@"
 	read -r secs usr sys <"$tmp/time"
 	ref_ms=$(awk -v s="$secs" 'BEGIN { v = int(s * 1000); print (v > 0 ? v : 1) }')
@@ -98,6 +102,7 @@ followed() {
 	local shape=$1 pause=$2 s e ms fusr fsys fvcs fics
 	local susr ssys svcs sics
 	: >"$exp/log.bin"
+	sync
 	s=$(date +%s%N)
 	/usr/bin/time -f '%e %U %S %w %c' -o "$tmp/time.step" \
 	    sh -c '"$1" >>"$2"' sh "$exp/tasks/$shape" "$exp/log.bin" &
@@ -152,6 +157,7 @@ round() {
 		dpid=$(cat "$LOOM_SOCKET.pid")
 		d0=$(dcpu_now "$dpid")
 		c0=$(dcs_now "$dpid")
+		sync
 		s=$(date +%s%N)
 		id=$("$loomctl" run --force -d "$exp/$shape.yml")
 		"$loomctl" wait -q "$id"
@@ -176,6 +182,7 @@ round() {
 		s0=$(scpu_now "$dpid")
 		c0=$(dcs_now "$dpid")
 		out="$exp/$shape.out"
+		sync
 		/usr/bin/time -f '%e %M %U %S %w %c' -o "$tmp/time" \
 		    "$loomctl" run --force --no-progress "$exp/$shape.yml" >"$out"
 		read -r secs hwm_kb usr sys vcs ics <"$tmp/time"
