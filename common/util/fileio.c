@@ -159,9 +159,13 @@ fileio_read(const char *path, size_t max, size_t *len, struct loom_error *err)
 	/*
 	 * The size from fstat is a hint only: the file may grow or shrink
 	 * while we read, so read to EOF and enforce max on what arrives.
+	 * Room for one byte more than the size and the NUL: the read that
+	 * finds EOF needs a byte to ask for, and a file that keeps its size
+	 * is read with one allocation (a big pipeline file was copied into
+	 * a buffer twice its size otherwise).
 	 */
 	size = (size_t)st.st_size;
-	cap = size + 1;
+	cap = size + 2;
 	buf = xmalloc(cap);
 	for (;;) {
 		if (have + 1 >= cap) {
