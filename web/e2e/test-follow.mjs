@@ -3,7 +3,10 @@
 // in a chain first -> second -> third, second's tab comes up by itself
 // when second starts. Once the user picks a tab, it stays when third
 // starts. A new run of the file follows again. Every step waits for a
-// file the test creates (go-<step>), so nothing depends on timing.
+// file the test creates (go-<step>), so nothing depends on timing. A
+// running step shows no freshness badge (it read "missing" on its first
+// run, "fresh" on the next, or "stale: running now", beside "running");
+// it has one again once done.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -43,6 +46,9 @@ export default async function ({ L, tmp, env, page }) {
 	await L.waitFor('second running', async () => (await L.stepState(page, 'second')) === 'running', 30);
 	await L.waitFor('second shown by itself', async () => (await selected(page, 'second')) && (await L.terminalText(page)).includes('step second began'), 30);
 	L.check(!(await L.terminalText(page)).includes('step first'), 'the tab of second shows the output of first');
+	// Its output is missing, but it is being made: no badge while it runs.
+	L.check((await page.getAttribute('[data-testid="node-step-second"]', 'data-fresh')) === 'missing', 'second is not missing before its first run');
+	L.check((await page.locator('[data-testid="fresh-second"]').count()) === 0, 'the running step second shows a freshness badge');
 	if (process.env.LOOM_SCREENSHOT_FOLLOW) await page.screenshot({ path: process.env.LOOM_SCREENSHOT_FOLLOW });
 
 	// The user looks at first: third's start leaves it there.
@@ -57,12 +63,16 @@ export default async function ({ L, tmp, env, page }) {
 	L.check((await L.terminalText(page)).includes('step first ended'), 'the terminal no longer shows first');
 	fs.writeFileSync(path.join(dir, 'go-third'), '');
 	await L.waitFor('third succeeded', async () => (await L.stepState(page, 'third')) === 'succeeded', 30);
+	await L.waitFor('second fresh again', async () => (await page.locator('[data-testid="fresh-second"]').getAttribute('data-fresh').catch(() => null)) === 'fresh', 30);
 
 	// A new run follows again: second's tab when second starts.
 	for (const s of ['first', 'second', 'third']) fs.rmSync(path.join(dir, `go-${s}`));
 	const r2 = L.loomctl(env, ['run', '-d', '--force', '--from', 'second', `${dir}/experiment.yml`], { cwd: dir });
 	L.check(r2.status === 0, `loomctl run -d --from second: ${r2.status} ${r2.stderr}`);
 	await L.waitFor('second shown in the new run', async () => (await selected(page, 'second')) && (await L.stepState(page, 'second')) === 'running', 30);
+	// Run again, it has no badge either: the last answer said fresh (and
+	// one asked now would say stale, "running now"); it is being remade.
+	L.check((await page.locator('[data-testid="fresh-second"]').count()) === 0, 'the step second, running again, shows a freshness badge');
 	fs.writeFileSync(path.join(dir, 'go-second'), '');
 	await L.waitFor('third shown in the new run', async () => (await selected(page, 'third')) && (await L.terminalText(page)).includes('step third began'), 30);
 	fs.writeFileSync(path.join(dir, 'go-third'), '');

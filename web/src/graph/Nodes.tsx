@@ -111,7 +111,8 @@ export function StepNode({ id, data, selected }: NodeProps<Node<StepNodeData>>) 
 			<div className="state" data-testid={`state-${data.name}`} title={data.earlier && data.run ? `from an earlier run (${data.run})` : undefined}>
 				{stateLabel(data)}
 			</div>
-			<FreshBadge id={data.name} fresh={data.fresh} />
+			{/* Running, its state says it: not "stale" (its stamp says "running now"). */}
+			{!(data.state === 'running' && !data.earlier) && <FreshBadge id={data.name} fresh={data.fresh} />}
 			<Handle type="source" position={Position.Right} />
 		</div>
 	);
