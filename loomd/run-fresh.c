@@ -307,6 +307,15 @@ run_fresh_end(struct run *r, struct run_unit *u)
 	if (state == RUNSTATE_SUCCEEDED) {
 		u->stamp = freshness_succeeded_quick(r->p, u->step, u->path,
 		    u->output, &u->argv, &script, &err);
+		/* A file it read that changed meanwhile is not taken as read. */
+		if (u->stamp != NULL && freshness_seen_apply(&u->seen,
+		    u->stamp, script)) {
+			log_info("run %s: %s: its task changed while it ran",
+			    r->id, u->label);
+			free(script);
+			script = NULL;
+		}
+		freshness_seen_free(&u->seen);
 		if (u->stamp != NULL && run_fresh_hash(r, u, script,
 		    &err) == 0)
 			return;

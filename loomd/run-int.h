@@ -18,6 +18,7 @@
 #include <event2/event.h>
 #include <jansson.h>
 
+#include "common/fresh/freshness.h"
 #include "common/util/error.h"
 #include "common/util/jsontext.h"
 #include "common/util/runstate.h"
@@ -78,6 +79,7 @@ struct run_unit {
 					   start to end (with stamp_kept) */
 	bool stamp_kept;
 	bool hashing;			/* its stamp is with the worker */
+	struct fresh_seen seen;		/* its files as it started */
 };
 
 /* A selected step of a run. */

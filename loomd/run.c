@@ -263,6 +263,7 @@ run_unit_clear(struct run_unit *u)
 	stamp_free(u->stamp);
 	run_fresh_marker_close(u);
 	strv_free(&u->argv);
+	freshness_seen_free(&u->seen);
 }
 
 /* Record a change; the record is written soon, several changes at once. */
@@ -781,6 +782,8 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	u->stamp_kept = r->nmarkers < RUN_MARKERS_OPEN && u->stamp_fd != -1;
 	if (u->stamp_kept)
 		r->nmarkers++;
+	/* What it will read, as it starts: for its stamp at the end. */
+	freshness_seen(r->p, step, loop_item, loop_output, &u->seen);
 	/* Output folders of a loop item (plain steps had theirs at start). */
 	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
 	    run_unit_launch(r, st, u, &err) == -1)

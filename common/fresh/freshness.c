@@ -1071,6 +1071,111 @@ freshness_begin(const struct pipeline *p, size_t step, const char *item,
 	    fresh_basename(item) : NULL, set, argv, keep, err);
 }
 
+/* What path is now, for freshness_seen. */
+static void
+fresh_seen_file(const char *path, struct fresh_seen_file *f)
+{
+	struct stat st;
+
+	memset(f, 0, sizeof *f);
+	if (stat(path, &st) == -1) {
+		/* Missing: compared too (one that appears has changed). */
+		f->checked = errno == ENOENT || errno == ENOTDIR;
+		return;
+	}
+	if (!S_ISREG(st.st_mode))
+		return;		/* a folder: not compared (freshness.h) */
+	f->checked = true;
+	f->present = true;
+	f->dev = (unsigned long long)st.st_dev;
+	f->ino = (unsigned long long)st.st_ino;
+	f->size = (long long)st.st_size;
+	f->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	f->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL +
+	    st.st_ctim.tv_nsec;
+}
+
+/* Is path still what f saw? Everything not compared counts as the same. */
+static bool
+fresh_seen_same(const char *path, const struct fresh_seen_file *f)
+{
+	struct fresh_seen_file now;
+
+	if (!f->checked)
+		return true;
+	fresh_seen_file(path, &now);
+	if (!now.checked)
+		return !f->present;	/* a folder now, or cannot tell */
+	if (now.present != f->present)
+		return false;
+	return !now.present || (now.dev == f->dev && now.ino == f->ino &&
+	    now.size == f->size && now.mtime_ns == f->mtime_ns &&
+	    now.ctime_ns == f->ctime_ns);
+}
+
+void
+freshness_seen(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, struct fresh_seen *seen)
+{
+	struct loom_error e;
+	struct strv ins;
+	char *task;
+	size_t i;
+
+	memset(seen, 0, sizeof *seen);
+	strv_init(&ins);
+	loom_error_clear(&e);
+	if (command_input_paths(p, step, item, &ins, &e) == -1) {
+		strv_free(&ins);
+		return;
+	}
+	if ((task = fresh_task_path(p, step, item, item_output)) != NULL)
+		fresh_seen_file(task, &seen->script);
+	free(task);
+	seen->ninputs = ins.n;
+	seen->inputs = xreallocarray(NULL, ins.n ? ins.n : 1,
+	    sizeof *seen->inputs);
+	for (i = 0; i < ins.n; i++)
+		fresh_seen_file(ins.v[i], &seen->inputs[i]);
+	seen->taken = true;
+	strv_free(&ins);
+}
+
+bool
+freshness_seen_apply(const struct fresh_seen *seen, struct stamp *s,
+    const char *script)
+{
+	struct stamp_entry *e;
+	size_t i;
+
+	if (!seen->taken || s == NULL || s->state != STAMP_SUCCEEDED)
+		return false;
+	/* The stamp lists the same inputs, in the same order. */
+	for (i = 0; i < s->ninputs && i < seen->ninputs; i++) {
+		e = &s->inputs[i];
+		if (fresh_seen_same(e->path, &seen->inputs[i]))
+			continue;
+		/* An identity no path has: changed, whatever it is now. */
+		e->id.kind = STAMP_KIND_FILE;
+		e->id.size = -1;
+		e->id.mtime_ns = -1;
+		e->id.hash[0] = '\0';
+	}
+	if (script == NULL || fresh_seen_same(script, &seen->script))
+		return false;
+	/* No hash: it matches no script, so the step reads as changed. */
+	s->script_hash[0] = '\0';
+	return true;
+}
+
+void
+freshness_seen_free(struct fresh_seen *seen)
+{
+	free(seen->inputs);
+	memset(seen, 0, sizeof *seen);
+}
+
 /* The argv of the stamp of a step or item, when it has one. */
 int
 freshness_stamp_argv(const struct pipeline *p, size_t step,

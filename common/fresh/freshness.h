@@ -188,6 +188,51 @@ struct stamp *freshness_succeeded(const struct pipeline *p, size_t step,
     struct loom_error *err);
 
 /*
+ * What a step's task script and input files looked like as it started
+ * (freshness_seen), so that its stamp can say which of them changed
+ * while it ran (freshness_seen_apply): the step read the version it
+ * found as it started, and a stamp taken at its end would otherwise
+ * record the new one and judge the step fresh by a version it never
+ * read. Files only: an input folder's identity is worked out from
+ * everything below it, too dear to take at every start.
+ */
+struct fresh_seen_file {
+	bool present;		/* a regular file, identity below */
+	bool checked;		/* a file or missing: compared at the end */
+	unsigned long long dev, ino;
+	long long size, mtime_ns, ctime_ns;
+};
+
+struct fresh_seen {
+	bool taken;
+	struct fresh_seen_file script;
+	size_t ninputs;
+	struct fresh_seen_file *inputs;	/* as command_input_paths lists */
+};
+
+/*
+ * Take what step's (or item's) task script and inputs look like now:
+ * call it before the step starts. Never fails: a path that cannot be
+ * worked out leaves seen not taken, and freshness_seen_apply then
+ * changes nothing.
+ */
+void freshness_seen(const struct pipeline *p, size_t step, const char *item,
+    const char *item_output, struct fresh_seen *seen);
+
+/*
+ * Mark in the success stamp s what changed since seen was taken: an
+ * input as changed (it can match no file: the step is stale, "input ...
+ * changed", until it runs again), the script by leaving its hash out
+ * (stale, "task script ... changed"). script is the task's path, as
+ * freshness_succeeded_quick gave it. Returns true when the script
+ * changed: its hash must not be filled in (stamp_hash_fill with NULL).
+ */
+bool freshness_seen_apply(const struct fresh_seen *seen, struct stamp *s,
+    const char *script);
+
+void freshness_seen_free(struct fresh_seen *seen);
+
+/*
  * freshness_succeeded without content hashes (stamp_succeeded_quick):
  * stamp_hash_fill(stamp, *script) adds them later, off the daemon's
  * loop. *script is the task's path (owned; NULL when it has none).

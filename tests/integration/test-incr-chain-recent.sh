@@ -10,10 +10,14 @@
 #  - a second run runs nothing
 #  - a middle file changed by hand after a run, its size and time kept:
 #    the steps after it run again, not the ones before
-#  - the same file changed by hand while its reader waits to start (the
-#    daemon had hashed it at its producer's end): the reader reads the
-#    new content, its stamp records that (a kept hash handed out without
-#    the stat would record the old one), and the next run runs nothing
+#  - the same file changed by hand after its producer's run, before its
+#    reader's (the daemon hashed it at the producer's end and keeps that
+#    hash): the reader reads the new content, its stamp records that (a
+#    kept hash handed out without the stat would record the old one), and
+#    the next run runs nothing
+#  - the same file changed by hand once its reader has started (it waits
+#    before reading): the reader's stamp takes it as changed, so the next
+#    run runs it again (and what follows it), then nothing
 . "$(dirname "$0")/lib.sh"
 
 EXP="$TEST_TMP/exp"
@@ -66,9 +70,11 @@ check_recorded() {
 		    fail "s$i records '$(recorded "$i")' for d$((i - 1))"
 	done
 }
-# Change d$1 by hand: same size, its time put back.
+# Change d$1 by hand: same size, its time put back (with a second
+# argument, rot13 instead of upper case: content no stamp has).
 change() {
-	tr a-z A-Z <"$EXP/out/d$1" >"$TEST_TMP/new"
+	if [ -n "${2:-}" ]; then tr a-z n-za-m <"$EXP/out/d$1" >"$TEST_TMP/new"
+	else tr a-z A-Z <"$EXP/out/d$1" >"$TEST_TMP/new"; fi
 	cat "$TEST_TMP/new" >"$EXP/out/d$1"
 	touch -d "@$future" "$EXP/out/d$1"
 }
@@ -90,7 +96,21 @@ check_recorded
 run_ok
 expect_ran ""
 
-note "changed while its reader waits to start: the new content recorded"
+note "changed after its producer's run, before its reader's: the new content recorded"
+: >"$EXP/ran.log"
+"$LOOMCTL" run --no-progress --force --step s1 --step s2 "$Y" >"$OUT" 2>&1 ||
+    fail "run of s1, s2 failed: $(cat "$OUT")"
+expect_ran "s1 s2"
+before=$(hash_of 2)
+change 2 rot13
+[ "$(hash_of 2)" != "$before" ] || fail "d2 did not change"
+run_ok
+expect_ran "s3 s4 s5"
+check_recorded
+run_ok
+expect_ran ""
+
+note "changed once its reader has started: the reader runs again"
 : >"$EXP/ran.log"
 touch "$EXP/hold-s3"
 "$LOOMCTL" run --no-progress --force "$Y" >"$OUT" 2>&1 &
@@ -102,6 +122,10 @@ change 2
 rm -f "$EXP/hold-s3"
 wait "$client" || fail "run failed: $(cat "$OUT")"
 expect_ran "s1 s2 s3 s4 s5"
+"$LOOMCTL" status "$Y" --json | jq -r '.steps[] | select(.name == "s3") | .reason' >"$OUT"
+[ "$(cat "$OUT")" = "input out/d2 changed" ] || fail "s3's reason: $(cat "$OUT")"
+run_ok
+expect_ran "s3 s4 s5"
 check_recorded
 run_ok
 expect_ran ""
