@@ -1096,15 +1096,44 @@ fresh_seen_file(const char *path, struct fresh_seen_file *f)
 	    st.st_ctim.tv_nsec;
 }
 
-/* Is path still what f saw? Everything not compared counts as the same. */
+/*
+ * What path is at a step's end: from the stat its stamp's identity id was
+ * taken from (stamp.h: statted), else from a stat now.
+ */
+static void
+fresh_seen_now(const char *path, const struct stamp_ident *id,
+    struct fresh_seen_file *now)
+{
+	if (!id->statted) {
+		fresh_seen_file(path, now);
+		return;
+	}
+	memset(now, 0, sizeof *now);
+	now->checked = id->kind == STAMP_KIND_FILE ||
+	    id->kind == STAMP_KIND_ABSENT;
+	if (id->kind != STAMP_KIND_FILE)
+		return;
+	now->present = true;
+	now->dev = id->dev;
+	now->ino = id->ino;
+	now->size = id->size;
+	now->mtime_ns = id->mtime_ns;
+	now->ctime_ns = id->ctime_ns;
+}
+
+/*
+ * Is path (its identity id in the stamp) still what f saw? Everything not
+ * compared counts as the same.
+ */
 static bool
-fresh_seen_same(const char *path, const struct fresh_seen_file *f)
+fresh_seen_same(const char *path, const struct stamp_ident *id,
+    const struct fresh_seen_file *f)
 {
 	struct fresh_seen_file now;
 
 	if (!f->checked)
 		return true;
-	fresh_seen_file(path, &now);
+	fresh_seen_now(path, id, &now);
 	if (!now.checked)
 		return !f->present;	/* a folder now, or cannot tell */
 	if (now.present != f->present)
@@ -1154,15 +1183,16 @@ freshness_seen_apply(const struct fresh_seen *seen, struct stamp *s,
 	/* The stamp lists the same inputs, in the same order. */
 	for (i = 0; i < s->ninputs && i < seen->ninputs; i++) {
 		e = &s->inputs[i];
-		if (fresh_seen_same(e->path, &seen->inputs[i]))
+		if (fresh_seen_same(e->path, &e->id, &seen->inputs[i]))
 			continue;
 		/* An identity no path has: changed, whatever it is now. */
+		memset(&e->id, 0, sizeof e->id);
 		e->id.kind = STAMP_KIND_FILE;
 		e->id.size = -1;
 		e->id.mtime_ns = -1;
-		e->id.hash[0] = '\0';
 	}
-	if (script == NULL || fresh_seen_same(script, &seen->script))
+	if (script == NULL || fresh_seen_same(script, &s->script_id,
+	    &seen->script))
 		return false;
 	/* No hash: it matches no script, so the step reads as changed. */
 	s->script_hash[0] = '\0';

@@ -252,6 +252,18 @@ stamp_ns(const struct timespec *ts)
 	return (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+/* Note in id the stat it was taken from (stamp.h: statted). */
+static void
+stamp_ident_statted(struct stamp_ident *id, const struct stat *st)
+{
+	id->statted = true;
+	if (st == NULL)
+		return;		/* missing */
+	id->dev = (unsigned long long)st->st_dev;
+	id->ino = (unsigned long long)st->st_ino;
+	id->ctime_ns = stamp_ns(&st->st_ctim);
+}
+
 static long long
 stamp_now_ns(void)
 {
@@ -535,6 +547,7 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 	if (stat(path, &st) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			id->kind = STAMP_KIND_ABSENT;
+			stamp_ident_statted(id, NULL);
 			return 0;
 		}
 		loom_error_set(err, path, 0, 0, "cannot stat %s: %s", path,
@@ -548,6 +561,7 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 	id->kind = S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER;
 	id->size = (long long)st.st_size;
 	id->mtime_ns = stamp_ns(&st.st_mtim);
+	stamp_ident_statted(id, &st);
 	if (with_hash && id->kind == STAMP_KIND_FILE)
 		return stamp_hash_file(path, SIZE_MAX, id->hash, err);
 	if (unhashed != NULL && id->kind == STAMP_KIND_FILE &&
@@ -695,6 +709,7 @@ stamp_recent_take(const char *path, const struct stamp_recent *e,
 	id->size = e->size;
 	id->mtime_ns = e->mtime_ns;
 	memcpy(id->hash, e->hash, STAMP_HASH_HEX);
+	stamp_ident_statted(id, &st);
 	return true;
 }
 
@@ -721,6 +736,7 @@ stamp_ident_opened(const char *path, long long *unhashed, size_t *budget,
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd == -1 && (errno == ENOENT || errno == ENOTDIR)) {
 		id->kind = STAMP_KIND_ABSENT;
+		stamp_ident_statted(id, NULL);
 		return 0;
 	}
 	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
@@ -731,6 +747,7 @@ stamp_ident_opened(const char *path, long long *unhashed, size_t *budget,
 	id->kind = STAMP_KIND_FILE;
 	id->size = (long long)st.st_size;
 	id->mtime_ns = stamp_ns(&st.st_mtim);
+	stamp_ident_statted(id, &st);
 	if (hashcache_get(&st, id->hash) ||
 	    (unsigned long long)st.st_size > *budget) {
 		if (id->hash[0] == '\0')
@@ -1718,6 +1735,10 @@ stamp_take(const struct strv *argv, const char *script,
 	/* Taken before the identities, so racy files are judged safely. */
 	s->written_ns = stamp_now_ns();
 	if (script != NULL && stat(script, &st) == 0 && S_ISREG(st.st_mode)) {
+		s->script_id.kind = STAMP_KIND_FILE;
+		s->script_id.size = (long long)st.st_size;
+		s->script_id.mtime_ns = stamp_ns(&st.st_mtim);
+		stamp_ident_statted(&s->script_id, &st);
 		if (with_hash && stamp_hash_file(script, SIZE_MAX,
 		    s->script_hash, err) == -1)
 			goto out;

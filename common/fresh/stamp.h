@@ -58,6 +58,15 @@ struct stamp_ident {
 	long long size;
 	long long mtime_ns;
 	char hash[STAMP_HASH_HEX];	/* "" when not computed */
+	/*
+	 * In memory only, never written: with statted, the stat this
+	 * identity was taken from (a success stamp's inputs, so that what
+	 * changed while the step ran is found without another stat).
+	 * statted and ABSENT: the path was missing.
+	 */
+	bool statted;
+	unsigned long long dev, ino;
+	long long ctime_ns;
 };
 
 enum stamp_state {
@@ -82,6 +91,7 @@ struct stamp {
 	char *detail;		/* failed: "exit code 1"...; or NULL */
 	struct strv argv;
 	char script_hash[STAMP_HASH_HEX];	/* "" when no script */
+	struct stamp_ident script_id;	/* in memory: its stat, see above */
 	struct stamp_entry *inputs;
 	size_t ninputs;
 	struct stamp_entry *outputs;

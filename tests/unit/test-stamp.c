@@ -110,8 +110,9 @@ test_stamp_format_round_trip(void **state)
 {
 	struct loom_error err;
 	struct stamp s, *r;
-	struct stamp_entry in = { (char *)"/d/in put%\n.csv",
-	    { STAMP_KIND_FILE, 12, 1700000000123456789LL, "" } };
+	struct stamp_entry in = { .path = (char *)"/d/in put%\n.csv",
+	    .id = { .kind = STAMP_KIND_FILE, .size = 12,
+	    .mtime_ns = 1700000000123456789LL } };
 	char *text;
 
 	(void)state;
