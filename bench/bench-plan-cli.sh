@@ -10,9 +10,18 @@
 #   run        loomctl run FILE -> "Nothing to run" (every step fresh)
 #   status-d   loomctl status FILE with the daemon running (it answers)
 #   clean      loomctl clean --dry-run FILE         (every output there)
+# and, as references taken in the same invocation:
+#   make -n    make -n on a Makefile of the same steps (gen-pipeline.py
+#              --makefile), before the run: what make takes to plan them
+#   touch      bench-touch.c: a process that writes to 40 MiB of fresh
+#              memory (about what loomctl's load of 10,000 steps takes),
+#              as the kernel and the machine hand it out: on a virtual
+#              machine that returns freed memory to its host this swings
+#              from a few to tens of milliseconds, and the figures above
+#              with it
 # "Every step fresh" is what a successful run leaves: outputs and stamps,
 # written by bench-stamp.c without running the tasks. Each line gives the
-# wall time, loomctl's CPU (user + system) and, for run and status-d, the
+# wall time, the command's CPU (user + system) and, for run and status-d, the
 # daemon's CPU over the same command (every thread's
 # /proc/PID/task/*/schedstat: the checks of run.start and
 # pipeline.freshness are in the hashing thread). The load average is
@@ -36,6 +45,7 @@ fi
 bench_private "$LOOMCTL"
 unset VIRTUAL_ENV
 bench_stamp_tool "$SRC" "$LIB" "$tmp/bench-stamp"
+cc -std=c11 -O2 -D_GNU_SOURCE -o "$tmp/bench-touch" "$SRC/bench/bench-touch.c"
 
 # measure NAME CMD...: RUNS runs after one warm-up; median wall, loomctl
 # CPU and the daemon's CPU over each run.
@@ -69,7 +79,7 @@ for r in range(runs + 1):
     cpu.append((ru.ru_utime + ru.ru_stime) * 1e3)
     dcpu.append((d1 - d0) / 1e6)
 m = statistics.median
-line = "  %-8s wall %7.1f ms  loomctl CPU %7.1f ms" % (name, m(wall), m(cpu))
+line = "  %-8s wall %7.1f ms  CPU %7.1f ms" % (name, m(wall), m(cpu))
 if m(dcpu) > 0:
     line += "  loomd CPU %7.1f ms" % m(dcpu)
 print(line + "  (min wall %.1f)" % min(wall))
@@ -80,10 +90,13 @@ echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), $RUNS runs each"
 for shape in chain fanout layers; do
 	dir="$tmp/$shape"
 	file="$dir/experiment.yml"
-	python3 "$SRC/bench/gen-pipeline.py" --steps "$STEPS" --shape "$shape" "$dir"
+	python3 "$SRC/bench/gen-pipeline.py" --steps "$STEPS" --shape "$shape" \
+	    --makefile "$dir"
 	echo "== $STEPS steps, shape $shape"
 	measure validate "$LOOMCTL" validate "$file"
 	measure dry-run "$LOOMCTL" run --dry-run "$file"
+	measure "make -n" make -n -C "$dir"
+	measure touch "$tmp/bench-touch" 40
 	"$tmp/bench-stamp" "$file"
 	measure status "$LOOMCTL" status "$file"
 	"$LOOMCTL" run "$file" | grep -q "Nothing to run" ||

@@ -3,11 +3,15 @@
 """Write a large pipeline for benchmarks and stress tests.
 
     gen-pipeline.py [--steps N] [--shape chain|fanout|layers] [--width W]
-                    [--groups G] OUTDIR
+                    [--groups G] [--makefile] OUTDIR
 
 creates OUTDIR/experiment.yml with N steps and OUTDIR/tasks/step.py (a
 task with front matter that copies its inputs to its output), plus the
-one input file the first steps read. Shapes:
+one input file the first steps read. --makefile also writes
+OUTDIR/Makefile with the same steps as rules (each output a target, its
+inputs and the task prerequisites, the same command as its recipe;
+`all` the steps that are not optional), for `make -n` as a reference.
+Shapes:
 
   chain   step i consumes the output of step i-1
   fanout  step 0 produces one entry every other step consumes
@@ -66,6 +70,7 @@ def main():
                     default="layers")
     ap.add_argument("--width", type=int, default=100)
     ap.add_argument("--groups", type=int, default=0)
+    ap.add_argument("--makefile", action="store_true")
     ap.add_argument("outdir")
     a = ap.parse_args()
 
@@ -121,6 +126,26 @@ def main():
             out.append(step(i, 2))
     with open(os.path.join(a.outdir, "experiment.yml"), "w") as f:
         f.write("".join(out))
+    if a.makefile:
+        write_makefile(a)
+
+
+def write_makefile(a):
+    """The same steps as make rules (see the module's help)."""
+    path = lambda i: "out/s%d/d%d.txt" % (i // 1000, i)
+    rules, wanted = [], []
+    for i in range(a.steps):
+        ds = deps(a.shape, i, a.width)
+        ins = [path(d) for d in ds] if ds else ["data/input.txt"]
+        if i % 10 != 9:
+            wanted.append(path(i))
+        rules.append("%s: %s tasks/step.py\n\t@mkdir -p out/s%d\n"
+                     "\tpython3 tasks/step.py %s -o $@ --rate 0.001 "
+                     "--index %d\n" % (path(i), " ".join(ins), i // 1000,
+                                       " ".join(ins), i))
+    with open(os.path.join(a.outdir, "Makefile"), "w") as f:
+        f.write(".PHONY: all\nall: %s\n" % " ".join(wanted))
+        f.write("".join(rules))
 
 
 if __name__ == "__main__":
