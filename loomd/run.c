@@ -782,8 +782,13 @@ run_do_spawn(struct run *r, size_t step, size_t item)
 	u->stamp_kept = r->nmarkers < RUN_MARKERS_OPEN && u->stamp_fd != -1;
 	if (u->stamp_kept)
 		r->nmarkers++;
-	/* What it will read, as it starts: for its stamp at the end. */
-	freshness_seen(r->p, step, loop_item, loop_output, &u->seen);
+	/*
+	 * What it will read, as it starts: for its stamp at the end. A
+	 * batch job is submitted ahead of its inputs (they are written by
+	 * the jobs it waits for): its files are taken once it runs.
+	 */
+	if (r->ex == r->loomd->executor)
+		freshness_seen(r->p, step, loop_item, loop_output, &u->seen);
 	/* Output folders of a loop item (plain steps had theirs at start). */
 	if ((st->loop && run_unit_dirs(r, step, loop_output, &err) == -1) ||
 	    run_unit_launch(r, st, u, &err) == -1)
@@ -1339,6 +1344,9 @@ run_on_state(void *arg, const char *state, const char *detail)
 		free(u->reason);
 		u->reason = detail != NULL ? xstrdup(detail) : NULL;
 	}
+	/* A batch job seen running: the jobs it waited for wrote its files. */
+	if (strcmp(state, "running") == 0 && !u->seen.taken)
+		freshness_seen(r->p, u->step, u->path, u->output, &u->seen);
 	run_touch(r);
 }
 
