@@ -12,7 +12,9 @@
  * interrupted (B10); --force and --step; unselected upstream steps do not
  * drag their selected dependents along; a loop with one changed item has
  * exactly that item out of date; --extra changes the command; a run's
- * plan judges only the steps whose judgement decides what runs.
+ * plan judges only the steps whose judgement decides what runs; an input
+ * or task script that changed while its step ran (freshness_seen) leaves
+ * the step stale, also when only its change time tells.
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -490,6 +492,122 @@ test_freshness_script_edit(void **state)
 	freshness_plan_free(plan);
 }
 
+/* The change a test makes while a step runs. */
+typedef void (*fx_change_fn)(struct fixture *f);
+
+/*
+ * Run step as the daemon does: its files noted as it starts, change made
+ * meanwhile, the quick stamp taken at its end with what changed marked,
+ * hashed and written. Returns what freshness_seen_apply said.
+ */
+static bool
+fx_run_seen(struct fixture *f, size_t step, fx_change_fn change)
+{
+	struct command_env env = { NULL };
+	struct fresh_seen seen;
+	struct loom_error err;
+	struct stamp *s;
+	struct strv argv;
+	char *script;
+	bool changed;
+
+	strv_init(&argv);
+	loom_error_clear(&err);
+	assert_int_equal(command_build(f->p, step, &env, NULL, NULL, NULL,
+	    &argv, &err), 0);
+	assert_int_equal(freshness_begin(f->p, step, NULL, NULL, &argv,
+	    NULL, &err), 0);
+	freshness_seen(f->p, step, NULL, NULL, &seen);
+	assert_true(seen.taken);
+	if (change != NULL)
+		change(f);
+	s = freshness_succeeded_quick(f->p, step, NULL, NULL, &argv, &script,
+	    &err);
+	assert_non_null(s);
+	if ((changed = freshness_seen_apply(&seen, s, script))) {
+		free(script);
+		script = NULL;
+	}
+	assert_int_equal(stamp_hash_fill(s, script, &err), 0);
+	assert_int_equal(freshness_write(f->p, step, NULL, NULL, -1, s, &err),
+	    0);
+	free(script);
+	stamp_free(s);
+	freshness_seen_free(&seen);
+	strv_free(&argv);
+	return changed;
+}
+
+/* The same bytes written again, the time put back: only ctime tells. */
+static void
+fx_rewrite_feat(struct fixture *f)
+{
+	fx_write(f, "out/feat.txt", "FEAT\n", 20);
+}
+
+/* The task replaced by a new file, older than the old one. */
+static void
+fx_replace_train(struct fixture *f)
+{
+	char *tmp = xasprintf("%s/tasks/new.sh", f->dir);
+	char *dst = xasprintf("%s/tasks/train.sh", f->dir);
+
+	fx_write(f, "tasks/new.sh", "echo train v2\n", -100);
+	assert_int_equal(rename(tmp, dst), 0);
+	free(tmp);
+	free(dst);
+}
+
+static void
+test_freshness_changed_while_running(void **state)
+{
+	struct fixture *f = *state;
+	struct fresh_plan *plan;
+	struct stamp *s;
+	struct fresh_seen seen;
+
+	fx_all_done(f);
+	/* Nothing changed: fresh, as a commit leaves it. */
+	assert_false(fx_run_seen(f, TRAIN, NULL));
+	plan = fx_plan(f, NULL, NULL, false, NULL);
+	expect(plan, TRAIN, FRESH_FRESH, NULL);
+	freshness_plan_free(plan);
+
+	/*
+	 * Its input rewritten with the same size and time while it ran:
+	 * a stamp taken at the end alone would record the new content.
+	 */
+	assert_false(fx_run_seen(f, TRAIN, fx_rewrite_feat));
+	plan = fx_plan(f, NULL, NULL, false, NULL);
+	expect(plan, TRAIN, FRESH_STALE, "input out/feat.txt changed");
+	expect(plan, REPORT, FRESH_STALE, "upstream step train");
+	freshness_plan_free(plan);
+	/* Run again, with nothing changing: fresh. */
+	assert_false(fx_run_seen(f, TRAIN, NULL));
+	plan = fx_plan(f, NULL, NULL, false, NULL);
+	expect(plan, TRAIN, FRESH_FRESH, NULL);
+	freshness_plan_free(plan);
+
+	/* Its script replaced while it ran. */
+	assert_true(fx_run_seen(f, TRAIN, fx_replace_train));
+	plan = fx_plan(f, NULL, NULL, false, NULL);
+	expect(plan, TRAIN, FRESH_STALE, "task script tasks/train.sh changed");
+	freshness_plan_free(plan);
+	assert_false(fx_run_seen(f, TRAIN, NULL));
+	plan = fx_plan(f, NULL, NULL, false, NULL);
+	expect(plan, TRAIN, FRESH_FRESH, NULL);
+	freshness_plan_free(plan);
+
+	/* Only a success is marked; nothing taken, nothing marked. */
+	freshness_seen(f->p, TRAIN, NULL, NULL, &seen);
+	fx_replace_train(f);
+	s = stamp_ended(STAMP_FAILED, "exit code 1");
+	assert_false(freshness_seen_apply(&seen, s, "/x"));
+	stamp_free(s);
+	freshness_seen_free(&seen);
+	assert_false(seen.taken);
+}
+
 static void
 test_freshness_failed_never_fresh(void **state)
 {
@@ -738,6 +856,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness_touched_input,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_freshness_changed_while_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freshness_script_edit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
