@@ -1071,78 +1071,6 @@ freshness_begin(const struct pipeline *p, size_t step, const char *item,
 	    fresh_basename(item) : NULL, set, argv, keep, err);
 }
 
-/* What path is now, for freshness_seen. */
-static void
-fresh_seen_file(const char *path, struct fresh_seen_file *f)
-{
-	struct stat st;
-
-	memset(f, 0, sizeof *f);
-	if (stat(path, &st) == -1) {
-		/* Missing: compared too (one that appears has changed). */
-		f->checked = errno == ENOENT || errno == ENOTDIR;
-		return;
-	}
-	if (!S_ISREG(st.st_mode))
-		return;		/* a folder: not compared (freshness.h) */
-	f->checked = true;
-	f->present = true;
-	f->dev = (unsigned long long)st.st_dev;
-	f->ino = (unsigned long long)st.st_ino;
-	f->size = (long long)st.st_size;
-	f->mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL +
-	    st.st_mtim.tv_nsec;
-	f->ctime_ns = (long long)st.st_ctim.tv_sec * 1000000000LL +
-	    st.st_ctim.tv_nsec;
-}
-
-/*
- * What path is at a step's end: from the stat its stamp's identity id was
- * taken from (stamp.h: statted), else from a stat now.
- */
-static void
-fresh_seen_now(const char *path, const struct stamp_ident *id,
-    struct fresh_seen_file *now)
-{
-	if (!id->statted) {
-		fresh_seen_file(path, now);
-		return;
-	}
-	memset(now, 0, sizeof *now);
-	now->checked = id->kind == STAMP_KIND_FILE ||
-	    id->kind == STAMP_KIND_ABSENT;
-	if (id->kind != STAMP_KIND_FILE)
-		return;
-	now->present = true;
-	now->dev = id->dev;
-	now->ino = id->ino;
-	now->size = id->size;
-	now->mtime_ns = id->mtime_ns;
-	now->ctime_ns = id->ctime_ns;
-}
-
-/*
- * Is path (its identity id in the stamp) still what f saw? Everything not
- * compared counts as the same.
- */
-static bool
-fresh_seen_same(const char *path, const struct stamp_ident *id,
-    const struct fresh_seen_file *f)
-{
-	struct fresh_seen_file now;
-
-	if (!f->checked)
-		return true;
-	fresh_seen_now(path, id, &now);
-	if (!now.checked)
-		return !f->present;	/* a folder now, or cannot tell */
-	if (now.present != f->present)
-		return false;
-	return !now.present || (now.dev == f->dev && now.ino == f->ino &&
-	    now.size == f->size && now.mtime_ns == f->mtime_ns &&
-	    now.ctime_ns == f->ctime_ns);
-}
-
 void
 freshness_seen(const struct pipeline *p, size_t step, const char *item,
     const char *item_output, struct fresh_seen *seen)
@@ -1160,13 +1088,13 @@ freshness_seen(const struct pipeline *p, size_t step, const char *item,
 		return;
 	}
 	if ((task = fresh_task_path(p, step, item, item_output)) != NULL)
-		fresh_seen_file(task, &seen->script);
+		stamp_ident_stat(task, &seen->script);
 	free(task);
 	seen->ninputs = ins.n;
 	seen->inputs = xreallocarray(NULL, ins.n ? ins.n : 1,
 	    sizeof *seen->inputs);
 	for (i = 0; i < ins.n; i++)
-		fresh_seen_file(ins.v[i], &seen->inputs[i]);
+		stamp_ident_stat(ins.v[i], &seen->inputs[i]);
 	seen->taken = true;
 	strv_free(&ins);
 }
@@ -1183,7 +1111,7 @@ freshness_seen_apply(const struct fresh_seen *seen, struct stamp *s,
 	/* The stamp lists the same inputs, in the same order. */
 	for (i = 0; i < s->ninputs && i < seen->ninputs; i++) {
 		e = &s->inputs[i];
-		if (fresh_seen_same(e->path, &e->id, &seen->inputs[i]))
+		if (stamp_ident_unchanged(&seen->inputs[i], e->path, &e->id))
 			continue;
 		/* An identity no path has: changed, whatever it is now. */
 		memset(&e->id, 0, sizeof e->id);
@@ -1191,8 +1119,8 @@ freshness_seen_apply(const struct fresh_seen *seen, struct stamp *s,
 		e->id.size = -1;
 		e->id.mtime_ns = -1;
 	}
-	if (script == NULL || fresh_seen_same(script, &s->script_id,
-	    &seen->script))
+	if (script == NULL || stamp_ident_unchanged(&seen->script, script,
+	    &s->script_id))
 		return false;
 	/* No hash: it matches no script, so the step reads as changed. */
 	s->script_hash[0] = '\0';

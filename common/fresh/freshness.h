@@ -196,18 +196,11 @@ struct stamp *freshness_succeeded(const struct pipeline *p, size_t step,
  * read. Files only: an input folder's identity is worked out from
  * everything below it, too dear to take at every start.
  */
-struct fresh_seen_file {
-	bool present;		/* a regular file, identity below */
-	bool checked;		/* a file or missing: compared at the end */
-	unsigned long long dev, ino;
-	long long size, mtime_ns, ctime_ns;
-};
-
 struct fresh_seen {
 	bool taken;
-	struct fresh_seen_file script;
+	struct stamp_ident script;	/* stamp_ident_stat's */
 	size_t ninputs;
-	struct fresh_seen_file *inputs;	/* as command_input_paths lists */
+	struct stamp_ident *inputs;	/* as command_input_paths lists */
 };
 
 /*

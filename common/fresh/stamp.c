@@ -533,6 +533,38 @@ stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
 }
 
 /*
+ * stamp_ident_stat, with the stat in *st: -1 (errno set) when it failed
+ * otherwise than for a missing path.
+ */
+static int
+stamp_ident_stat_into(const char *path, struct stamp_ident *id,
+    struct stat *st)
+{
+	memset(id, 0, sizeof *id);
+	if (stat(path, st) == -1) {
+		if (errno != ENOENT && errno != ENOTDIR)
+			return -1;
+		id->kind = STAMP_KIND_ABSENT;
+		stamp_ident_statted(id, NULL);
+		return 0;
+	}
+	id->kind = S_ISDIR(st->st_mode) ? STAMP_KIND_DIR :
+	    S_ISREG(st->st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER;
+	id->size = (long long)st->st_size;
+	id->mtime_ns = stamp_ns(&st->st_mtim);
+	stamp_ident_statted(id, st);
+	return 0;
+}
+
+void
+stamp_ident_stat(const char *path, struct stamp_ident *id)
+{
+	struct stat st;
+
+	(void)stamp_ident_stat_into(path, id, &st);
+}
+
+/*
  * stamp_ident_get. Without with_hash, a file's hash is still filled in
  * when common/fresh/hashcache.h knows it (same stat, no read); unhashed
  * (or NULL) then grows by the size of a file left without one.
@@ -543,31 +575,51 @@ stamp_ident_take(const char *path, bool with_hash, long long *unhashed,
 {
 	struct stat st;
 
-	memset(id, 0, sizeof *id);
-	if (stat(path, &st) == -1) {
-		if (errno == ENOENT || errno == ENOTDIR) {
-			id->kind = STAMP_KIND_ABSENT;
-			stamp_ident_statted(id, NULL);
-			return 0;
-		}
+	if (stamp_ident_stat_into(path, id, &st) == -1) {
 		loom_error_set(err, path, 0, 0, "cannot stat %s: %s", path,
 		    strerror(errno));
 		return -1;
 	}
-	if (S_ISDIR(st.st_mode)) {
-		id->kind = STAMP_KIND_DIR;
+	if (id->kind == STAMP_KIND_ABSENT)
+		return 0;
+	if (id->kind == STAMP_KIND_DIR)
 		return stamp_dir_ident(path, id, err);
-	}
-	id->kind = S_ISREG(st.st_mode) ? STAMP_KIND_FILE : STAMP_KIND_OTHER;
-	id->size = (long long)st.st_size;
-	id->mtime_ns = stamp_ns(&st.st_mtim);
-	stamp_ident_statted(id, &st);
 	if (with_hash && id->kind == STAMP_KIND_FILE)
 		return stamp_hash_file(path, SIZE_MAX, id->hash, err);
 	if (unhashed != NULL && id->kind == STAMP_KIND_FILE &&
 	    !hashcache_get(&st, id->hash))
 		*unhashed += id->size;
 	return 0;
+}
+
+/* A file or a missing path, known from a stat: what is compared. */
+static bool
+stamp_ident_comparable(const struct stamp_ident *id)
+{
+	return id->statted && (id->kind == STAMP_KIND_FILE ||
+	    id->kind == STAMP_KIND_ABSENT);
+}
+
+bool
+stamp_ident_unchanged(const struct stamp_ident *before, const char *path,
+    const struct stamp_ident *now)
+{
+	struct stamp_ident again;
+
+	if (!stamp_ident_comparable(before))
+		return true;
+	if (!now->statted) {
+		stamp_ident_stat(path, &again);
+		now = &again;
+	}
+	if (!stamp_ident_comparable(now))
+		return before->kind != STAMP_KIND_FILE;	/* a folder now? */
+	if (now->kind != before->kind)
+		return false;
+	return now->kind == STAMP_KIND_ABSENT || (now->dev == before->dev &&
+	    now->ino == before->ino && now->size == before->size &&
+	    now->mtime_ns == before->mtime_ns &&
+	    now->ctime_ns == before->ctime_ns);
 }
 
 /*

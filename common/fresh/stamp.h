@@ -120,6 +120,24 @@ int stamp_ident_get(const char *path, bool with_hash, struct stamp_ident *id,
     struct loom_error *err);
 
 /*
+ * The identity of path from one stat (statted): no folder walked, nothing
+ * hashed, so a folder's size and time are its own, not its identity's.
+ * Not statted when the stat failed otherwise than for a missing path.
+ * For what a step's files were as it started (freshness_seen).
+ */
+void stamp_ident_stat(const char *path, struct stamp_ident *id);
+
+/*
+ * Is path still the file, or still missing, as before (stamp_ident_stat)
+ * found it? now is its identity taken since, from the stat it notes, or
+ * path is stat'ed again when now has none. Same device, inode, size,
+ * modification and change times. A folder, another kind of file or a
+ * path that could not be stat'ed before is not compared: true.
+ */
+bool stamp_ident_unchanged(const struct stamp_ident *before,
+    const char *path, const struct stamp_ident *now);
+
+/*
  * SHA-256 of a whole file, as hex, into out; SIZE_MAX as max for any
  * size. Answered from common/fresh/hashcache.h when the file is as it
  * was last hashed. Returns 0, or -1 with err set (missing file,

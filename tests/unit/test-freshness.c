@@ -558,45 +558,46 @@ fx_replace_train(struct fixture *f)
 	free(dst);
 }
 
+/* A plan of every step made now: step as expected. */
+static void
+fx_expect_now(struct fixture *f, size_t step, enum freshness_state state,
+    const char *reason_part)
+{
+	struct fresh_plan *plan = fx_plan(f, NULL, NULL, false, NULL);
+
+	expect(plan, step, state, reason_part);
+	freshness_plan_free(plan);
+}
+
 static void
 test_freshness_changed_while_running(void **state)
 {
 	struct fixture *f = *state;
-	struct fresh_plan *plan;
 	struct stamp *s;
 	struct fresh_seen seen;
 
 	fx_all_done(f);
 	/* Nothing changed: fresh, as a commit leaves it. */
 	assert_false(fx_run_seen(f, TRAIN, NULL));
-	plan = fx_plan(f, NULL, NULL, false, NULL);
-	expect(plan, TRAIN, FRESH_FRESH, NULL);
-	freshness_plan_free(plan);
+	fx_expect_now(f, TRAIN, FRESH_FRESH, NULL);
 
 	/*
 	 * Its input rewritten with the same size and time while it ran:
 	 * a stamp taken at the end alone would record the new content.
 	 */
 	assert_false(fx_run_seen(f, TRAIN, fx_rewrite_feat));
-	plan = fx_plan(f, NULL, NULL, false, NULL);
-	expect(plan, TRAIN, FRESH_STALE, "input out/feat.txt changed");
-	expect(plan, REPORT, FRESH_STALE, "upstream step train");
-	freshness_plan_free(plan);
+	fx_expect_now(f, TRAIN, FRESH_STALE, "input out/feat.txt changed");
+	fx_expect_now(f, REPORT, FRESH_STALE, "upstream step train");
 	/* Run again, with nothing changing: fresh. */
 	assert_false(fx_run_seen(f, TRAIN, NULL));
-	plan = fx_plan(f, NULL, NULL, false, NULL);
-	expect(plan, TRAIN, FRESH_FRESH, NULL);
-	freshness_plan_free(plan);
+	fx_expect_now(f, TRAIN, FRESH_FRESH, NULL);
 
 	/* Its script replaced while it ran. */
 	assert_true(fx_run_seen(f, TRAIN, fx_replace_train));
-	plan = fx_plan(f, NULL, NULL, false, NULL);
-	expect(plan, TRAIN, FRESH_STALE, "task script tasks/train.sh changed");
-	freshness_plan_free(plan);
+	fx_expect_now(f, TRAIN, FRESH_STALE,
+	    "task script tasks/train.sh changed");
 	assert_false(fx_run_seen(f, TRAIN, NULL));
-	plan = fx_plan(f, NULL, NULL, false, NULL);
-	expect(plan, TRAIN, FRESH_FRESH, NULL);
-	freshness_plan_free(plan);
+	fx_expect_now(f, TRAIN, FRESH_FRESH, NULL);
 
 	/* Only a success is marked; nothing taken, nothing marked. */
 	freshness_seen(f->p, TRAIN, NULL, NULL, &seen);
